@@ -1,0 +1,76 @@
+"""One JSON shape for every API error: a stable code, a Chinese message, and the fields.
+
+    {"error": {"status": 422, "code": "validation_failed", "message": "…",
+               "fields": {"promised_time_limit": [{"code": "…", "message": "…"}]}}}
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+from ..schemas.fields import code_of
+from ..services.errors import DomainError, FieldError, validation_failed
+
+HTTP_MESSAGES: dict[int, tuple[str, str]] = {
+    400: ("bad_request", "请求格式有误（例如 JSON 无法解析）。"),
+    404: ("not_found", "请求的地址或记录不存在。"),
+    405: ("method_not_allowed", "该地址不支持此请求方法。"),
+    413: ("payload_too_large", "请求内容过大。"),
+    415: ("unsupported_media_type", "请求内容须为 JSON（Content-Type: application/json）。"),
+    428: ("precondition_required", "修改或删除时须带上 If-Match 请求头。"),
+    500: ("internal_error", "服务器内部错误，请稍后再试；问题已记录。"),
+}
+
+
+def error_response(error: DomainError, headers: dict[str, str] | None = None) -> Response:
+    body: dict[str, Any] = {"status": error.status, "code": error.code, "message": error.message}
+    if error.fields:
+        body["fields"] = {
+            name: [{"code": e.code, "message": e.message} for e in errors]
+            for name, errors in error.fields.items()
+        }
+    response = jsonify({"error": body})
+    response.status_code = error.status
+    response.headers.update(headers or {})
+    return response
+
+
+def schema_errors(messages: Any, prefix: str = "") -> dict[str, list[FieldError]]:
+    """Flatten marshmallow's nested messages to dotted field names with codes."""
+    flat: dict[str, list[FieldError]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = "_schema" if key == "_schema" and not prefix else f"{prefix}{key}"
+            for field, errors in schema_errors(value, f"{name}.").items():
+                flat.setdefault(field, []).extend(errors)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        field = prefix.rstrip(".") or "_schema"
+        flat[field] = [FieldError(code_of(m), m) for m in messages]
+    elif isinstance(messages, list):
+        for value in messages:
+            for field, errors in schema_errors(value, prefix).items():
+                flat.setdefault(field, []).extend(errors)
+    else:
+        field = prefix.rstrip(".") or "_schema"
+        flat[field] = [FieldError(code_of(str(messages)), str(messages))]
+    return flat
+
+
+def http_error(error: HTTPException) -> Response:
+    data = getattr(error, "data", None) or {}
+    if error.code == 422 and "messages" in data:
+        # webargs nests by location (json / query / path); users only need the field names.
+        fields: dict[str, list[FieldError]] = {}
+        for location_errors in data["messages"].values():
+            for name, errors in schema_errors(location_errors).items():
+                fields.setdefault(name, []).extend(errors)
+        return error_response(validation_failed(fields), data.get("headers"))
+    code, message = HTTP_MESSAGES.get(error.code or 500, ("http_error", error.description or ""))
+    return error_response(DomainError(code, message, error.code or 500), data.get("headers"))
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(DomainError, error_response)
+    app.register_error_handler(HTTPException, http_error)

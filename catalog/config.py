@@ -1,0 +1,37 @@
+"""Settings from the environment, with embedded defaults.
+
+With nothing set, Qingdan runs on one machine with no services: a SQLite file and the
+embedded search index, both under the instance folder.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+
+def settings_from_environment(instance_path: str) -> dict[str, Any]:
+    """Build the Flask config mapping from environment variables."""
+    instance = Path(instance_path)
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'qingdan.sqlite3'}"
+    # SQLAlchemy wants the psycopg 3 driver named explicitly.
+    if database_url.startswith(("postgres://", "postgresql://")):
+        database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "qingdan-development-key-change-me"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "ELASTICSEARCH_URL": os.environ.get("ELASTICSEARCH_URL"),
+        "SEARCH_INDEX_PATH": os.environ.get("SEARCH_INDEX_PATH", str(instance / "search-index")),
+        "API_TITLE": "清单 Qingdan API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "/docs",
+        # Served from the swagger-ui-bundle wheel, so the docs page works offline.
+        "OPENAPI_SWAGGER_UI_URL": "/api/swagger-ui/",
+        "JSON_AS_ASCII": False,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "PAGE_SIZE_MAX": 100,
+    }

@@ -1,0 +1,46 @@
+"""History of every change to a list row, and the search outbox written with it.
+
+A ChangeRecord keeps the row as it was before and after each change. The latest record at or
+before a date gives the row as of that date, which is how figures are recomputed for the past.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import db, utcnow
+
+
+class ChangeRecord(db.Model):
+    __tablename__ = "change_records"
+    __table_args__ = (Index("ix_change_records_entity", "entity_type", "entity_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(10))  # create / update / delete
+    version: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(200), default="system")
+    source: Mapped[str] = mapped_column(String(40), default="api")  # api / cli / seed / import
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class SearchOutbox(db.Model):
+    """A change the search index has yet to take; written in the same transaction as the change."""
+
+    __tablename__ = "search_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    last_error: Mapped[str | None] = mapped_column(Text)

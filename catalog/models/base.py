@@ -1,0 +1,58 @@
+"""The SQLAlchemy declarative base, shared column types and mixins."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import DateTime, Integer, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+# Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Timestamped:
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class Versioned(Timestamped):
+    """A row edited by people: optimistic locking through a version counter.
+
+    The version is the row's ETag, so a second editor holding a stale copy gets 412 instead
+    of silently overwriting the first editor's change.
+    """
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}
+
+
+
+
+class ListRow(Versioned):
+    """A row of one of the official lists: it has a workflow status."""
+
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)

@@ -1,0 +1,149 @@
+"""政务服务事项实施清单: what a department actually delivers, and 一件事 bundles."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import ListRow, db
+from .legal import CitesLegalBases, LegalBasis, citation_table
+from .org import Organization
+
+service_item_citations = citation_table("service_items")
+
+
+class ServiceItem(CitesLegalBases, ListRow, db.Model):
+    __tablename__ = "service_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), index=True)
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)  # 日常用语
+    catalog_code: Mapped[str | None] = mapped_column(String(12), index=True)  # 基本编码
+    implementation_code: Mapped[str | None] = mapped_column(String(31), unique=True)  # 实施编码
+    local_code: Mapped[str | None] = mapped_column(String(80))  # a province's own item code
+    handle_item_code: Mapped[str | None] = mapped_column(String(50))  # 业务办理项编码
+    item_type: Mapped[str] = mapped_column(String(2), index=True)  # A.1
+    exercise_level: Mapped[str] = mapped_column(String(1), default="4")  # A.2
+    department_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    body_nature: Mapped[str | None] = mapped_column(String(1))  # A.3
+    power_source: Mapped[str | None] = mapped_column(String(1))  # 权力来源
+    entrusting_department: Mapped[str | None] = mapped_column(String(200))  # 委托部门
+    handling_unit: Mapped[str | None] = mapped_column(String(200))  # 承办机构
+    joint_departments: Mapped[str | None] = mapped_column(String(500))
+    power_item_id: Mapped[int | None] = mapped_column(ForeignKey("power_items.id"), index=True)
+    # 法定 and 承诺 time limits; no value means 无期限. Units: codes.TIME_UNITS.
+    legal_time_limit: Mapped[int | None] = mapped_column(Integer)
+    legal_time_unit: Mapped[str] = mapped_column(String(1), default="W")
+    promised_time_limit: Mapped[int | None] = mapped_column(Integer)
+    promised_time_unit: Mapped[str] = mapped_column(String(1), default="W")
+    case_type: Mapped[str] = mapped_column(String(1), index=True)  # A.6 办件类型: 1 即办件
+    onsite_visits: Mapped[int] = mapped_column(Integer, default=0, index=True)  # 到办事现场次数
+    onsite_reason: Mapped[str | None] = mapped_column(Text)  # 必须现场办理原因
+    is_charged: Mapped[bool] = mapped_column(Boolean, default=False)
+    charge_basis: Mapped[str | None] = mapped_column(Text)
+    acceptance_conditions: Mapped[str | None] = mapped_column(Text)
+    process: Mapped[str | None] = mapped_column(Text)
+    service_objects: Mapped[list[str]] = mapped_column(JSON, default=list)  # A.4 codes
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    channels: Mapped[list[str]] = mapped_column(JSON, default=list)  # A.5 codes
+    service_scope: Mapped[str | None] = mapped_column(String(1))  # 通办范围
+    online_url: Mapped[str | None] = mapped_column(String(500))
+    mobile_url: Mapped[str | None] = mapped_column(String(500))
+    place: Mapped[str | None] = mapped_column(Text)
+    consult_phone: Mapped[str | None] = mapped_column(String(50))
+    supervision_phone: Mapped[str | None] = mapped_column(String(50))
+    effective_on: Mapped[date | None] = mapped_column(Date)
+
+    department: Mapped[Organization] = relationship(foreign_keys=[department_id], lazy="joined")
+    township: Mapped[Organization | None] = relationship(foreign_keys=[township_id])
+    materials: Mapped[list[Material]] = relationship(
+        back_populates="service_item",
+        cascade="all, delete-orphan",
+        order_by="Material.position",
+        lazy="selectin",
+    )
+    fees: Mapped[list[FeeItem]] = relationship(
+        cascade="all, delete-orphan", order_by="FeeItem.position", lazy="selectin"
+    )
+    legal_bases: Mapped[list[LegalBasis]] = relationship(
+        secondary=service_item_citations, lazy="selectin"
+    )
+
+
+class Material(db.Model):
+    """申请材料, with its 电子证照 link and 免提交 flag."""
+
+    __tablename__ = "materials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_item_id: Mapped[int] = mapped_column(
+        ForeignKey("service_items.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    code: Mapped[str | None] = mapped_column(String(50))  # 实施编码 + 3-digit sequence
+    name: Mapped[str] = mapped_column(String(300))
+    material_type: Mapped[str | None] = mapped_column(String(20))  # 原件 / 复印件
+    material_form: Mapped[str | None] = mapped_column(String(20))  # 纸质 / 电子化
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+    copies: Mapped[int | None] = mapped_column(Integer)
+    source_channel: Mapped[str | None] = mapped_column(String(200))
+    e_license_name: Mapped[str | None] = mapped_column(String(200))  # 已关联电子证照
+    e_license_code: Mapped[str | None] = mapped_column(String(100))
+    exempt: Mapped[bool] = mapped_column(Boolean, default=False)  # 免提交
+    note: Mapped[str | None] = mapped_column(Text)
+
+    service_item: Mapped[ServiceItem] = relationship(back_populates="materials")
+
+
+class FeeItem(db.Model):
+    """收费项目."""
+
+    __tablename__ = "fee_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_item_id: Mapped[int] = mapped_column(
+        ForeignKey("service_items.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    standard: Mapped[str | None] = mapped_column(Text)
+    basis: Mapped[str | None] = mapped_column(Text)
+    reducible: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Bundle(ListRow, db.Model):
+    """一件事: several service items delivered as one."""
+
+    __tablename__ = "bundles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+    lifecycle: Mapped[str | None] = mapped_column(String(20))  # 经营主体 / 个人
+    stage: Mapped[str | None] = mapped_column(String(50))
+    lead_department_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    promised_time_limit: Mapped[int | None] = mapped_column(Integer)
+    onsite_visits: Mapped[int | None] = mapped_column(Integer)
+    description: Mapped[str | None] = mapped_column(Text)
+
+    lead_department: Mapped[Organization] = relationship(lazy="joined")
+    members: Mapped[list[BundleMember]] = relationship(
+        cascade="all, delete-orphan", order_by="BundleMember.position", lazy="selectin"
+    )
+
+    @property
+    def member_ids(self) -> list[int]:
+        return [member.service_item_id for member in self.members]
+
+
+class BundleMember(db.Model):
+    __tablename__ = "bundle_members"
+
+    bundle_id: Mapped[int] = mapped_column(
+        ForeignKey("bundles.id", ondelete="CASCADE"), primary_key=True
+    )
+    service_item_id: Mapped[int] = mapped_column(
+        ForeignKey("service_items.id"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,123 @@
+"""互联网+监管: 监管事项 and 检查实施清单; 双随机一公开 items and directories."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import ListRow, Versioned, db
+from .legal import CitesLegalBases, LegalBasis, citation_table
+from .org import Organization
+
+supervision_item_citations = citation_table("supervision_items")
+
+
+class SupervisionItem(CitesLegalBases, ListRow, db.Model):
+    """A 监管事项 (主项 or 子项) of the 监管事项目录清单."""
+
+    __tablename__ = "supervision_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(14), unique=True)  # 监管事项目录编码, 14 digits
+    main_name: Mapped[str] = mapped_column(String(300), index=True)  # 主项名称
+    sub_name: Mapped[str | None] = mapped_column(String(300))  # 子项名称
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_items.id"), index=True)
+    supervision_type: Mapped[str] = mapped_column(String(2), index=True)  # codes.SUPERVISION_TYPES
+    department_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    objects: Mapped[str | None] = mapped_column(Text)  # 监管对象
+    basis_text: Mapped[str | None] = mapped_column(Text)  # 设定依据
+    levels: Mapped[list[str]] = mapped_column(JSON, default=list)  # A.2 codes
+    random_check: Mapped[bool] = mapped_column(Boolean, default=False)  # 双随机抽查事项
+    key_check: Mapped[bool] = mapped_column(Boolean, default=False)  # 重点检查事项
+    joint_check_suitable: Mapped[bool] = mapped_column(Boolean, default=False)
+    claimed: Mapped[bool] = mapped_column(Boolean, default=True)  # 已认领
+    measures: Mapped[str | None] = mapped_column(Text)  # 监管措施
+    power_item_id: Mapped[int | None] = mapped_column(ForeignKey("power_items.id"), index=True)
+
+    department: Mapped[Organization] = relationship(lazy="joined")
+    legal_bases: Mapped[list[LegalBasis]] = relationship(
+        secondary=supervision_item_citations, lazy="selectin"
+    )
+
+
+class InspectionImplList(ListRow, db.Model):
+    """检查实施清单 of one 行政检查 监管事项 for one implementing body."""
+
+    __tablename__ = "inspection_impl_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supervision_item_id: Mapped[int] = mapped_column(
+        ForeignKey("supervision_items.id"), index=True
+    )
+    code: Mapped[str | None] = mapped_column(String(40), unique=True)  # USCC + level + …
+    name: Mapped[str] = mapped_column(String(300))
+    department_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    exercise_level: Mapped[str] = mapped_column(String(1), default="4")
+    check_objects: Mapped[str | None] = mapped_column(Text)
+    check_content: Mapped[str | None] = mapped_column(Text)  # 检查内容 (检查要点)
+    check_method: Mapped[str | None] = mapped_column(String(50))  # 现场 / 书面 / 网络
+    check_basis: Mapped[str | None] = mapped_column(Text)
+    random_check: Mapped[bool] = mapped_column(Boolean, default=False)
+    ratio: Mapped[str | None] = mapped_column(String(100))  # 抽查比例
+    frequency: Mapped[str | None] = mapped_column(String(100))  # 抽查频次
+    result_handling: Mapped[str | None] = mapped_column(Text)
+
+    supervision_item: Mapped[SupervisionItem] = relationship(lazy="joined")
+
+
+class RandomCheckItem(ListRow, db.Model):
+    """双随机 抽查事项清单 row."""
+
+    __tablename__ = "random_check_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), index=True)
+    field: Mapped[str | None] = mapped_column(String(100))  # 抽查领域
+    sub_item: Mapped[str | None] = mapped_column(String(300))
+    category: Mapped[str] = mapped_column(String(10), default="general")  # codes.CHECK_CATEGORIES
+    basis_text: Mapped[str | None] = mapped_column(Text)
+    department_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    targets: Mapped[str | None] = mapped_column(Text)
+    ratio: Mapped[str | None] = mapped_column(String(100))
+    frequency: Mapped[str | None] = mapped_column(String(100))
+    method: Mapped[str | None] = mapped_column(String(100))
+    content: Mapped[str | None] = mapped_column(Text)
+    supervision_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("supervision_items.id"), index=True
+    )
+
+
+class InspectionTarget(Versioned, db.Model):
+    """检查对象名录库 entry."""
+
+    __tablename__ = "inspection_targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="market_entity")
+    name: Mapped[str] = mapped_column(String(300), index=True)
+    uscc: Mapped[str | None] = mapped_column(String(18), index=True)
+    legal_representative: Mapped[str | None] = mapped_column(String(100))
+    registered_address: Mapped[str | None] = mapped_column(String(400))
+    business_address: Mapped[str | None] = mapped_column(String(400))
+    contact: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    abnormal: Mapped[bool] = mapped_column(Boolean, default=False)  # 经营异常名录
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+
+
+class Inspector(Versioned, db.Model):
+    """执法检查人员名录库 entry."""
+
+    __tablename__ = "inspectors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    certificate_number: Mapped[str] = mapped_column(String(50), unique=True)  # 执法证号
+    enforcement_field: Mapped[str | None] = mapped_column(String(100))
+    department_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
+    certified_on: Mapped[date | None] = mapped_column(Date)
+
+    department: Mapped[Organization] = relationship(lazy="joined")

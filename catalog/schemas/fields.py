@@ -1,0 +1,130 @@
+"""Marshmallow fields with Chinese error messages and the bounds every input needs.
+
+Each message belongs to a stable error code (MESSAGES); the API reports both. Every string
+has a maximum length and every number a range, so no input can reach the database too large.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import fields, validate
+
+MESSAGES: dict[str, str] = {
+    "required": "此项必填。",
+    "null": "此项不能为空值。",
+    "invalid_string": "应为文本。",
+    "invalid_integer": "应为整数。",
+    "invalid_boolean": "应为 true 或 false。",
+    "invalid_date": "应为日期，格式为 YYYY-MM-DD。",
+    "invalid_list": "应为列表。",
+    "invalid_object": "应为对象。",
+    "too_long": "长度不能超过 {max} 个字符。",
+    "length_between": "长度应在 {min} 到 {max} 个字符之间。",
+    "out_of_range": "应在 {min} 到 {max} 之间。",
+    "not_in_choices": "取值无效，可选值为：{choices}。",
+    "invalid_url": "应为以 http:// 或 https:// 开头的网址。",
+    "unknown_field": "未知字段。",
+    "too_many": "最多 {max} 项。",
+}
+
+_PATTERNS = [
+    (code, re.compile("^" + re.sub(r"\\\{\w+\\\}", ".*", re.escape(text)) + "$"))
+    for code, text in MESSAGES.items()
+]
+
+
+def code_of(message: str) -> str:
+    """The stable code of a schema error message (``invalid`` for a message we did not write)."""
+    for code, pattern in _PATTERNS:
+        if pattern.match(message):
+            return code
+    return "invalid"
+
+
+_COMMON = {"required": MESSAGES["required"], "null": MESSAGES["null"]}
+MAX_ID = 2**31 - 1
+TEXT_MAX = 20_000
+
+
+class Str(fields.String):
+    default_error_messages = {**_COMMON, "invalid": MESSAGES["invalid_string"]}
+
+    def __init__(self, max_length: int = 200, min_length: int = 0, **kwargs: Any) -> None:
+        validators = [
+            validate.Length(
+                min=min_length or None,
+                max=max_length,
+                error=MESSAGES["length_between"] if min_length else MESSAGES["too_long"],
+            )
+        ]
+        super().__init__(validate=validators + list(kwargs.pop("validate", [])), **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        result = super()._deserialize(value, attr, data, **kwargs)
+        return result.strip() if isinstance(result, str) else result
+
+
+def Text(**kwargs: Any) -> Str:  # noqa: N802 - a field factory reads like a field class
+    return Str(max_length=TEXT_MAX, **kwargs)
+
+
+class Int(fields.Integer):
+    default_error_messages = {
+        **_COMMON,
+        "invalid": MESSAGES["invalid_integer"],
+        "too_large": MESSAGES["invalid_integer"],
+    }
+
+    def __init__(self, minimum: int = 0, maximum: int = MAX_ID, **kwargs: Any) -> None:
+        kwargs.setdefault("strict", True)
+        rng = validate.Range(min=minimum, max=maximum, error=MESSAGES["out_of_range"])
+        super().__init__(validate=[rng], **kwargs)
+
+
+def Id(**kwargs: Any) -> Int:  # noqa: N802
+    return Int(minimum=1, maximum=MAX_ID, **kwargs)
+
+
+class Bool(fields.Boolean):
+    default_error_messages = {**_COMMON, "invalid": MESSAGES["invalid_boolean"]}
+
+
+class Day(fields.Date):
+    default_error_messages = {
+        **_COMMON,
+        "invalid": MESSAGES["invalid_date"],
+        "format": MESSAGES["invalid_date"],
+    }
+
+
+class DateTimeField(fields.DateTime):
+    default_error_messages = {**_COMMON, "invalid": MESSAGES["invalid_date"]}
+
+
+class ListOf(fields.List):
+    default_error_messages = {**_COMMON, "invalid": MESSAGES["invalid_list"]}
+
+    def __init__(self, inner: fields.Field, max_items: int = 200, **kwargs: Any) -> None:
+        kwargs.setdefault("load_default", list)
+        size = validate.Length(max=max_items, error=MESSAGES["too_many"])
+        super().__init__(inner, validate=[size], **kwargs)
+
+
+class NestedList(fields.Nested):
+    default_error_messages = {
+        **_COMMON,
+        "type": MESSAGES["invalid_object"],
+    }
+
+
+def Code(table: dict[str, str], **kwargs: Any) -> Str:  # noqa: N802
+    """A value from a code table; the error lists the allowed codes with their labels."""
+    choices = "、".join(f"{code}（{label}）" for code, label in table.items())
+    one_of = validate.OneOf(list(table), error=MESSAGES["not_in_choices"].replace("{choices}", choices))
+    return Str(max_length=20, validate=[one_of], **kwargs)
+
+
+def Url(**kwargs: Any) -> Str:  # noqa: N802
+    pattern = validate.Regexp(r"^https?://\S+$", error=MESSAGES["invalid_url"])
+    return Str(max_length=500, validate=[pattern], **kwargs)

@@ -1,0 +1,30 @@
+from marshmallow import fields
+
+from .base import ListRowSchema, RowSchema
+from .fields import Id, ListOf, Str, Text
+
+
+class PowerTypeSchema(RowSchema):
+    code = Str(max_length=4, min_length=2, required=True)
+    name = Str(max_length=50, min_length=1, required=True)
+    national = fields.Boolean(dump_only=True)
+
+
+class PowerItemSchema(ListRowSchema):
+    code = Str(max_length=40, min_length=1, required=True, metadata={"description": "职权编码"})
+    name = Str(max_length=300, min_length=1, required=True)
+    sub_item_name = Str(max_length=300, allow_none=True, load_default=None)
+    power_type_code = Str(max_length=4, required=True, metadata={"description": "职权类型"})
+    power_type_name = fields.String(attribute="power_type.name", dump_only=True)
+    department_id = Id(required=True)
+    department_name = fields.String(attribute="department.name", dump_only=True)
+    handling_unit = Str(max_length=200, allow_none=True, load_default=None)
+    level_and_scope = Text(allow_none=True, load_default=None)
+    basis_text = Text(allow_none=True, load_default=None)
+    responsibilities = Text(allow_none=True, load_default=None)
+    responsibility_basis = Text(allow_none=True, load_default=None)
+    accountability_scope = Text(allow_none=True, load_default=None)
+    accountability_cases = Text(allow_none=True, load_default=None)
+    supervision = Text(allow_none=True, load_default=None)
+    remark = Text(allow_none=True, load_default=None)
+    legal_basis_ids = ListOf(Id(), max_items=100)

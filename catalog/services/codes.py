@@ -1,0 +1,78 @@
+"""Code formats and their checks: 统一社会信用代码 (GB 32100-2015), 实施编码, 基本编码, 监管事项编码."""
+from __future__ import annotations
+
+import re
+
+from .errors import FieldError
+
+USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+USCC_PATTERN = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+CATALOG_CODE_PATTERN = re.compile(r"^[0-9A-Z]{10}([0-9A-Z]{2})?$")
+SUPERVISION_CODE_PATTERN = re.compile(r"^\d{14}$")
+
+
+def uscc_check_character(first17: str) -> str:
+    """The 18th character of a USCC, computed from the first 17 (GB 32100-2015 §4)."""
+    total = sum(USCC_CHARSET.index(ch) * w for ch, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_CHARSET[(31 - total % 31) % 31]
+
+
+def uscc_problem(value: str) -> FieldError | None:
+    """Why ``value`` is not a valid 统一社会信用代码, or None when it is."""
+    if not USCC_PATTERN.match(value):
+        return FieldError(
+            "uscc_format",
+            "统一社会信用代码应为18位，由数字和大写字母组成（不含 I、O、S、V、Z），第3至8位为行政区划代码。",
+        )
+    expected = uscc_check_character(value[:17])
+    if value[17] != expected:
+        return FieldError(
+            "uscc_check_digit", f"统一社会信用代码校验位错误：第18位应为 {expected}，而不是 {value[17]}。"
+        )
+    return None
+
+
+def catalog_code_problem(value: str, item_type: str | None) -> FieldError | None:
+    """基本编码: 12 characters (10 accepted) whose type segment is the 事项类型."""
+    if not CATALOG_CODE_PATTERN.match(value):
+        return FieldError("catalog_code_format", "基本编码应为12位（或旧版10位）数字或大写字母。")
+    type_segment = value[2:4] if len(value) == 12 else value[0:2]
+    if item_type is not None and type_segment != item_type:
+        return FieldError(
+            "catalog_code_type_mismatch",
+            f"基本编码中的事项类型段为 {type_segment}，与事项类型 {item_type} 不一致。",
+        )
+    return None
+
+
+def implementation_code_problems(
+    code: str, body_uscc: str | None, exercise_level: str, catalog_code: str | None
+) -> list[FieldError]:
+    """实施编码 = 实施主体 USCC (18) + 行使层级 (1) + 基本编码 (12)."""
+    if len(code) != 31:
+        return [FieldError("implementation_code_length", "实施编码应为31位：统一社会信用代码18位 + 行使层级1位 + 基本编码12位。")]
+    problems = []
+    if body_uscc is None:
+        problems.append(FieldError("implementation_code_body", "实施主体未登记统一社会信用代码，无法核对实施编码。"))
+    elif code[:18] != body_uscc:
+        problems.append(
+            FieldError("implementation_code_body", f"实施编码前18位应为实施主体的统一社会信用代码 {body_uscc}。")
+        )
+    if code[18] != exercise_level:
+        problems.append(
+            FieldError("implementation_code_level", f"实施编码第19位应为行使层级代码 {exercise_level}。")
+        )
+    if catalog_code is None:
+        problems.append(FieldError("implementation_code_catalog", "填写实施编码时须同时填写基本编码。"))
+    elif code[19:] != catalog_code:
+        problems.append(
+            FieldError("implementation_code_catalog", f"实施编码后12位应为基本编码 {catalog_code}。")
+        )
+    return problems
+
+
+def supervision_code_problem(value: str) -> FieldError | None:
+    if not SUPERVISION_CODE_PATTERN.match(value):
+        return FieldError("supervision_code_format", "监管事项目录编码应为14位数字。")
+    return None

@@ -1,0 +1,79 @@
+"""The history of list rows: one ChangeRecord per change, written in the change's transaction.
+
+Searchable rows also get a SearchOutbox row in the same transaction, so the search index
+learns of every committed change and of no uncommitted one (DESIGN.md, "The path of a write").
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import ChangeRecord, SearchOutbox
+
+
+def record_change(
+    session: Session,
+    *,
+    entity_type: str,
+    entity_id: int,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    actor: str,
+    source: str,
+    searchable: bool,
+) -> ChangeRecord:
+    record = ChangeRecord(
+        entity_type=entity_type,
+        entity_id=entity_id,
+        action=action,
+        version=(after or before or {}).get("version"),
+        actor=actor,
+        source=source,
+        before=before,
+        after=after,
+    )
+    session.add(record)
+    if searchable:
+        session.add(SearchOutbox(entity_type=entity_type, entity_id=entity_id))
+    return record
+
+
+def rows_as_of(session: Session, entity_type: str, as_of: datetime) -> list[dict[str, Any]]:
+    """Every row of one entity type as it stood at ``as_of``, from the history alone.
+
+    The latest change at or before the moment wins; rows deleted by then are left out.
+    """
+    ranked = (
+        select(
+            ChangeRecord.id,
+            func.row_number()
+            .over(
+                partition_by=ChangeRecord.entity_id,
+                order_by=(ChangeRecord.changed_at.desc(), ChangeRecord.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(ChangeRecord.entity_type == entity_type, ChangeRecord.changed_at <= as_of)
+        .subquery()
+    )
+    records = session.scalars(
+        select(ChangeRecord)
+        .join(ranked, ChangeRecord.id == ranked.c.id)
+        .where(ranked.c.rank == 1)
+        .order_by(ChangeRecord.entity_id)
+    )
+    return [record.after for record in records if record.after is not None]
+
+
+def history_of(session: Session, entity_type: str, entity_id: int) -> list[ChangeRecord]:
+    return list(
+        session.scalars(
+            select(ChangeRecord)
+            .where(ChangeRecord.entity_type == entity_type, ChangeRecord.entity_id == entity_id)
+            .order_by(ChangeRecord.id)
+        )
+    )

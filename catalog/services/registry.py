@@ -1,0 +1,304 @@
+"""The lists Qingdan keeps, declared once: model, schema, rules, references and filters.
+
+A ListSpec drives the generic use cases (crud.py), the REST routes (api/resources.py) and the
+history. One Filter definition gives both the API query parameter and the SQL clause.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from marshmallow import Schema
+from marshmallow import fields as ma_fields
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import Session
+
+from .. import models as m
+from ..models.codes import CASE_TYPE_INSTANT, DEVOLUTION_MODES, ITEM_TYPES, ORGANIZATION_KINDS, STATUSES
+from ..schemas.devolution import DevolutionBatchSchema, DevolvedItemSchema
+from ..schemas.fields import Bool, Code, Id, Int, Str
+from ..schemas.legal import LegalBasisSchema
+from ..schemas.org import OrganizationSchema, RegionSchema
+from ..schemas.powers import PowerItemSchema, PowerTypeSchema
+from ..schemas.services import BundleSchema, ServiceItemSchema
+from ..schemas.supervision import (
+    InspectionImplListSchema,
+    InspectionTargetSchema,
+    InspectorSchema,
+    RandomCheckItemSchema,
+    SupervisionItemSchema,
+)
+from . import devolution, organizations, powers, service_items, supervision
+from .rules import Problems
+
+Check = Callable[[Session, Any], Problems]
+Setter = Callable[[Session, Any, Any], None]
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One list filter: the API query parameter and the SQL clause it becomes."""
+
+    name: str
+    field: Callable[[], ma_fields.Field]
+    clause: Callable[[Any], ColumnElement[bool]]
+    description: str
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    name: str  # URL segment
+    entity_type: str  # name in the history and the search outbox
+    label: str  # what users call one row
+    model: type
+    schema: type[Schema]
+    check: Check | None = None
+    references: dict[str, tuple[type, str]] = field(default_factory=dict)
+    unique: tuple[str, ...] = ()
+    setters: dict[str, Setter] = field(default_factory=dict)
+    filters: tuple[Filter, ...] = ()
+    sortable: tuple[str, ...] = ("id",)
+    searchable: bool = False
+
+    def snapshot(self, row: Any) -> dict[str, Any]:
+        return self.schema().dump(row)
+
+    def order_by(self, sort: str | None) -> list[ColumnElement[Any]]:
+        if not sort:
+            return [self.model.id]
+        column = getattr(self.model, sort.lstrip("-"))
+        primary = column.desc() if sort.startswith("-") else column.asc()
+        return [primary, self.model.id]
+
+    def sort_choices(self) -> list[str]:
+        return [name for field_name in self.sortable for name in (field_name, f"-{field_name}")]
+
+
+def _relation_setter(attribute: str, model: type) -> Setter:
+    def setter(session: Session, row: Any, ids: list[int]) -> None:
+        setattr(row, attribute, [session.get(model, i) for i in dict.fromkeys(ids)])
+
+    return setter
+
+
+def _equals(model: type, column: str, name: str, make_field: Callable[[], ma_fields.Field], description: str) -> Filter:
+    return Filter(name, make_field, lambda value: getattr(model, column) == value, description)
+
+
+def _common_filters(model: type, department_column: str = "department_id") -> tuple[Filter, ...]:
+    return (
+        _equals(model, department_column, "department_id", Id, "部门编号"),
+        _equals(model, "status", "status", lambda: Code(STATUSES), "工作流状态"),
+        Filter("q", lambda: Str(max_length=100), lambda v: _name_column(model).contains(v, autoescape=True), "名称包含"),
+    )
+
+
+def _name_column(model: type) -> Any:
+    return getattr(model, "name", None) or getattr(model, "main_name")
+
+
+_LEGAL = (m.LegalBasis, "法律依据")
+_ORG = (m.Organization, "机构")
+_REFERENCES_WITH_BASES = {"department_id": _ORG, "legal_basis_ids": _LEGAL}
+
+REGIONS = ListSpec(
+    "regions", "region", "行政区划", m.Region, RegionSchema,
+    check=organizations.check_region,
+    references={"parent_id": (m.Region, "上级行政区划")},
+    unique=("code",),
+    sortable=("id", "code", "name"),
+)
+
+ORGANIZATIONS = ListSpec(
+    "organizations", "organization", "机构", m.Organization, OrganizationSchema,
+    check=organizations.check_organization,
+    references={"region_id": (m.Region, "行政区划"), "parent_id": _ORG},
+    unique=("uscc",),
+    filters=(
+        _equals(m.Organization, "region_id", "region_id", Id, "行政区划编号"),
+        _equals(m.Organization, "kind", "kind", lambda: Code(ORGANIZATION_KINDS), "机构类别"),
+        Filter("q", lambda: Str(max_length=100), lambda v: m.Organization.name.contains(v, autoescape=True), "名称包含"),
+    ),
+    sortable=("id", "name", "kind"),
+)
+
+LEGAL_BASES = ListSpec(
+    "legal-bases", "legal_basis", "法律依据", m.LegalBasis, LegalBasisSchema,
+    filters=(Filter("q", lambda: Str(max_length=100), lambda v: m.LegalBasis.name.contains(v, autoescape=True), "名称包含"),),
+    sortable=("id", "name", "effective_on"),
+)
+
+POWER_TYPES = ListSpec(
+    "power-types", "power_type", "职权类型", m.PowerType, PowerTypeSchema,
+    check=powers.check_power_type,
+    unique=("code", "name"),
+    sortable=("id", "code"),
+)
+
+POWER_ITEMS = ListSpec(
+    "power-items", "power_item", "权责事项", m.PowerItem, PowerItemSchema,
+    check=powers.check_power_item,
+    references=_REFERENCES_WITH_BASES,
+    unique=("code",),
+    setters={"legal_basis_ids": _relation_setter("legal_bases", m.LegalBasis)},
+    filters=_common_filters(m.PowerItem)
+    + (_equals(m.PowerItem, "power_type_code", "power_type", lambda: Str(max_length=4), "职权类型代码"),),
+    sortable=("id", "code", "name", "updated_at"),
+    searchable=True,
+)
+
+
+def _visits_filter(name: str, clause: Callable[[int], ColumnElement[bool]], description: str) -> Filter:
+    return Filter(name, lambda: Int(maximum=20, strict=False), clause, description)
+
+
+SERVICE_ITEMS = ListSpec(
+    "service-items", "service_item", "实施清单事项", m.ServiceItem, ServiceItemSchema,
+    check=service_items.check_service_item,
+    references={
+        **_REFERENCES_WITH_BASES,
+        "township_id": (m.Organization, "镇街"),
+        "power_item_id": (m.PowerItem, "权责事项"),
+    },
+    unique=("implementation_code",),
+    setters={
+        "materials": service_items.set_materials,
+        "fees": service_items.set_fees,
+        "legal_basis_ids": _relation_setter("legal_bases", m.LegalBasis),
+    },
+    filters=_common_filters(m.ServiceItem)
+    + (
+        _equals(m.ServiceItem, "item_type", "item_type", lambda: Code(ITEM_TYPES), "事项类型"),
+        _equals(m.ServiceItem, "township_id", "township_id", Id, "实施镇街编号"),
+        Filter(
+            "instant",
+            Bool,
+            lambda v: (m.ServiceItem.case_type == CASE_TYPE_INSTANT)
+            if v
+            else (m.ServiceItem.case_type != CASE_TYPE_INSTANT),
+            "即办件",
+        ),
+        _visits_filter("onsite_visits", lambda v: m.ServiceItem.onsite_visits == v, "到办事现场次数等于"),
+        _visits_filter("max_onsite_visits", lambda v: m.ServiceItem.onsite_visits <= v, "到办事现场次数不超过"),
+    ),
+    sortable=("id", "name", "updated_at", "onsite_visits", "promised_time_limit", "catalog_code"),
+    searchable=True,
+)
+
+BUNDLES = ListSpec(
+    "bundles", "bundle", "一件事", m.Bundle, BundleSchema,
+    references={"lead_department_id": _ORG, "member_ids": (m.ServiceItem, "实施清单事项")},
+    unique=("name",),
+    setters={"member_ids": service_items.set_bundle_members},
+    filters=_common_filters(m.Bundle, "lead_department_id"),
+    sortable=("id", "name"),
+)
+
+DEVOLUTION_BATCHES = ListSpec(
+    "devolution-batches", "devolution_batch", "下放批次", m.DevolutionBatch, DevolutionBatchSchema,
+    references={"region_id": (m.Region, "行政区划")},
+    unique=("document_number",),
+    sortable=("id", "effective_on"),
+)
+
+DEVOLVED_ITEMS = ListSpec(
+    "devolved-items", "devolved_item", "下放事项", m.DevolvedItem, DevolvedItemSchema,
+    check=devolution.check_devolved_item,
+    references={
+        "batch_id": (m.DevolutionBatch, "下放批次"),
+        "from_department_id": _ORG,
+        "entrusting_department_id": _ORG,
+        "power_item_id": (m.PowerItem, "权责事项"),
+        "receiver_ids": (m.Organization, "镇街"),
+    },
+    setters={"receiver_ids": _relation_setter("receivers", m.Organization)},
+    filters=_common_filters(m.DevolvedItem, "from_department_id")
+    + (
+        _equals(m.DevolvedItem, "batch_id", "batch_id", Id, "批次编号"),
+        _equals(m.DevolvedItem, "mode", "mode", lambda: Code(DEVOLUTION_MODES), "调整方式"),
+        Filter(
+            "township_id",
+            Id,
+            lambda v: m.DevolvedItem.receivers.any(m.Organization.id == v),
+            "承接镇街编号",
+        ),
+    ),
+    sortable=("id", "name", "effective_on"),
+    searchable=True,
+)
+
+SUPERVISION_ITEMS = ListSpec(
+    "supervision-items", "supervision_item", "监管事项", m.SupervisionItem, SupervisionItemSchema,
+    check=supervision.check_supervision_item,
+    references={
+        **_REFERENCES_WITH_BASES,
+        "parent_id": (m.SupervisionItem, "监管事项主项"),
+        "power_item_id": (m.PowerItem, "权责事项"),
+    },
+    unique=("code",),
+    setters={"legal_basis_ids": _relation_setter("legal_bases", m.LegalBasis)},
+    filters=_common_filters(m.SupervisionItem)
+    + (
+        _equals(m.SupervisionItem, "supervision_type", "supervision_type", lambda: Str(max_length=2), "监管类型"),
+        _equals(m.SupervisionItem, "random_check", "random_check", Bool, "双随机抽查事项"),
+        _equals(m.SupervisionItem, "key_check", "key_check", Bool, "重点检查事项"),
+    ),
+    sortable=("id", "code", "main_name"),
+    searchable=True,
+)
+
+INSPECTION_IMPL_LISTS = ListSpec(
+    "inspection-lists", "inspection_impl_list", "检查实施清单", m.InspectionImplList, InspectionImplListSchema,
+    check=supervision.check_inspection_impl_list,
+    references={"department_id": _ORG, "supervision_item_id": (m.SupervisionItem, "监管事项")},
+    unique=("code",),
+    filters=_common_filters(m.InspectionImplList)
+    + (_equals(m.InspectionImplList, "supervision_item_id", "supervision_item_id", Id, "监管事项编号"),),
+    sortable=("id", "name"),
+)
+
+RANDOM_CHECK_ITEMS = ListSpec(
+    "random-check-items", "random_check_item", "随机抽查事项", m.RandomCheckItem, RandomCheckItemSchema,
+    references={"department_id": _ORG, "supervision_item_id": (m.SupervisionItem, "监管事项")},
+    filters=_common_filters(m.RandomCheckItem),
+    sortable=("id", "name"),
+)
+
+INSPECTION_TARGETS = ListSpec(
+    "inspection-targets", "inspection_target", "检查对象", m.InspectionTarget, InspectionTargetSchema,
+    references={"region_id": (m.Region, "行政区划")},
+    filters=(
+        _equals(m.InspectionTarget, "region_id", "region_id", Id, "行政区划编号"),
+        Filter("q", lambda: Str(max_length=100), lambda v: m.InspectionTarget.name.contains(v, autoescape=True), "名称包含"),
+    ),
+    sortable=("id", "name"),
+)
+
+INSPECTORS = ListSpec(
+    "inspectors", "inspector", "执法检查人员", m.Inspector, InspectorSchema,
+    references={"department_id": _ORG},
+    unique=("certificate_number",),
+    filters=(
+        _equals(m.Inspector, "department_id", "department_id", Id, "部门编号"),
+        _equals(m.Inspector, "on_duty", "on_duty", Bool, "在岗"),
+    ),
+    sortable=("id", "name"),
+)
+
+ALL_LISTS: tuple[ListSpec, ...] = (
+    REGIONS,
+    ORGANIZATIONS,
+    LEGAL_BASES,
+    POWER_TYPES,
+    POWER_ITEMS,
+    SERVICE_ITEMS,
+    BUNDLES,
+    DEVOLUTION_BATCHES,
+    DEVOLVED_ITEMS,
+    SUPERVISION_ITEMS,
+    INSPECTION_IMPL_LISTS,
+    RANDOM_CHECK_ITEMS,
+    INSPECTION_TARGETS,
+    INSPECTORS,
+)

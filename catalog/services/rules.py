@@ -1,0 +1,44 @@
+"""Shared pieces of the cross-field rules: the problem collector and reference checks."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Organization
+from .errors import FieldError
+
+TOWNSHIP_KINDS = ("township", "street")
+
+
+class Problems:
+    """Field → errors, collected across all rules so the user sees every problem at once."""
+
+    def __init__(self) -> None:
+        self.by_field: dict[str, list[FieldError]] = defaultdict(list)
+
+    def add(self, field: str, error: FieldError) -> None:
+        self.by_field[field].append(error)
+
+    def merge(self, other: Problems) -> None:
+        for field, errors in other.by_field.items():
+            self.by_field[field].extend(errors)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_field)
+
+
+def require_township(session: Session, org_id: int, field: str, problems: Problems) -> None:
+    org = session.get(Organization, org_id)
+    if org is not None and org.kind not in TOWNSHIP_KINDS:
+        problems.add(field, FieldError("not_a_township", f"“{org.name}”不是镇或街道。"))
+
+
+def missing_ids(session: Session, model: type, ids: Iterable[int]) -> list[int]:
+    wanted = set(ids)
+    if not wanted:
+        return []
+    found = set(session.scalars(select(model.id).where(model.id.in_(wanted))))
+    return sorted(wanted - found)

@@ -1,0 +1,107 @@
+"""Rules of the 政务服务事项实施清单 (domain-model.md §11), enforced once, here.
+
+- 即办件 ⇔ 承诺时限 = 0 (instant_processing — 即办件, 办件类型 code 1);
+- 承诺时限 ≤ 法定时限 after conversion to 工作日;
+- 到办事现场次数 > 0 ⇒ 必须现场办理原因;
+- 委托 ⇒ 委托部门; 收费 ⇒ 收费依据 and at least one 收费项目;
+- 实施编码 = 实施主体 USCC + 行使层级 + 基本编码; 材料编码 starts with the 实施编码.
+"""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from ..models import Bundle, BundleMember, FeeItem, Material, Organization, ServiceItem
+from ..models.codes import CASE_TYPE_INSTANT, ENTRUSTED_POWER_SOURCES
+from .codes import catalog_code_problem, implementation_code_problems
+from .errors import FieldError
+from .rules import Problems, require_township
+from .time_limits import in_working_days
+
+
+def is_instant(item: ServiceItem) -> bool:
+    """即办件: the item is decided on the spot (办件类型 = 1)."""
+    return item.case_type == CASE_TYPE_INSTANT
+
+
+def check_service_item(session: Session, item: ServiceItem) -> Problems:
+    problems = Problems()
+    _check_codes(session, item, problems)
+    _check_time_limits(item, problems)
+    if item.onsite_visits and not (item.onsite_reason or "").strip():
+        problems.add(
+            "onsite_reason",
+            FieldError("onsite_reason_required", "到办事现场次数大于0时，须填写必须现场办理的原因。"),
+        )
+    if item.power_source in ENTRUSTED_POWER_SOURCES and not (item.entrusting_department or "").strip():
+        problems.add(
+            "entrusting_department",
+            FieldError("entrusting_department_required", "权力来源为委托时，须填写委托部门。"),
+        )
+    if item.is_charged:
+        if not (item.charge_basis or "").strip():
+            problems.add("charge_basis", FieldError("charge_basis_required", "收费事项须填写收费依据。"))
+        if not item.fees:
+            problems.add("fees", FieldError("fee_items_required", "收费事项须至少列出一个收费项目。"))
+    if item.township_id is not None:
+        require_township(session, item.township_id, "township_id", problems)
+    return problems
+
+
+def _check_time_limits(item: ServiceItem, problems: Problems) -> None:
+    promised = in_working_days(item.promised_time_limit, item.promised_time_unit)
+    if is_instant(item) and promised != 0:
+        problems.add(
+            "promised_time_limit",
+            FieldError("instant_requires_zero_promise", "即办件的承诺办结时限必须为0。"),
+        )
+    if promised == 0 and not is_instant(item):
+        problems.add(
+            "case_type",
+            FieldError("zero_promise_requires_instant", "承诺办结时限为0的事项应标为即办件（办件类型 1）。"),
+        )
+    legal = in_working_days(item.legal_time_limit, item.legal_time_unit)
+    if promised is not None and legal is not None and promised > legal:
+        problems.add(
+            "promised_time_limit",
+            FieldError(
+                "promise_exceeds_legal",
+                f"承诺办结时限（折合 {float(promised):g} 个工作日）不能超过法定办结时限（折合 {float(legal):g} 个工作日）。",
+            ),
+        )
+
+
+def _check_codes(session: Session, item: ServiceItem, problems: Problems) -> None:
+    if item.catalog_code:
+        problem = catalog_code_problem(item.catalog_code, item.item_type)
+        if problem:
+            problems.add("catalog_code", problem)
+    if item.implementation_code:
+        body = session.get(Organization, item.department_id)
+        for problem in implementation_code_problems(
+            item.implementation_code,
+            body.uscc if body else None,
+            item.exercise_level,
+            item.catalog_code,
+        ):
+            problems.add("implementation_code", problem)
+        for position, material in enumerate(item.materials):
+            if material.code and not material.code.startswith(item.implementation_code):
+                problems.add(
+                    f"materials.{position}.code",
+                    FieldError("material_code_prefix", "材料编码应以所属事项的实施编码开头。"),
+                )
+
+
+def set_materials(session: Session, item: ServiceItem, materials: list[dict]) -> None:
+    item.materials = [Material(position=i, **data) for i, data in enumerate(materials)]
+
+
+def set_fees(session: Session, item: ServiceItem, fees: list[dict]) -> None:
+    item.fees = [FeeItem(position=i, **data) for i, data in enumerate(fees)]
+
+
+def set_bundle_members(session: Session, bundle: Bundle, member_ids: list[int]) -> None:
+    bundle.members = [
+        BundleMember(service_item_id=item_id, position=i)
+        for i, item_id in enumerate(dict.fromkeys(member_ids))
+    ]

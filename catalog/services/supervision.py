@@ -1,0 +1,44 @@
+"""Rules for 监管事项 and 检查实施清单 (互联网+监管 data rules, domain-model.md §6)."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.orm import Session
+
+from ..models import InspectionImplList, SupervisionItem
+from .codes import USCC_PATTERN, supervision_code_problem
+from .errors import FieldError
+from .rules import Problems
+
+INSPECTION_TYPE = "06"
+_LEVEL_DIGIT = re.compile(r"^[1-5]$")
+
+
+def check_supervision_item(session: Session, item: SupervisionItem) -> Problems:
+    problems = Problems()
+    problem = supervision_code_problem(item.code)
+    if problem:
+        problems.add("code", problem)
+    if item.parent_id is not None and item.parent_id == item.id:
+        problems.add("parent_id", FieldError("self_parent", "主项不能是自身。"))
+    return problems
+
+
+def check_inspection_impl_list(session: Session, row: InspectionImplList) -> Problems:
+    """The 检查实施清单编码 starts with a USCC and a 行使层级 digit in 1..5."""
+    problems = Problems()
+    if row.code and (not USCC_PATTERN.match(row.code[:18]) or not _LEVEL_DIGIT.match(row.code[18:19])):
+        problems.add(
+            "code",
+            FieldError(
+                "inspection_code_format",
+                "检查实施清单编码前18位应为统一社会信用代码，第19位为行使层级代码（1至5）。",
+            ),
+        )
+    item = session.get(SupervisionItem, row.supervision_item_id)
+    if item is not None and item.supervision_type != INSPECTION_TYPE:
+        problems.add(
+            "supervision_item_id",
+            FieldError("not_an_inspection_item", "只有行政检查类监管事项才编制检查实施清单。"),
+        )
+    return problems

@@ -1,0 +1,22 @@
+"""Time limits (办结时限) in 工作日, the unit in which 法定 and 承诺 are compared and summed.
+
+Conversions follow practice (domain-model.md §10.2): 1 月 = 22 工作日, 1 年 = 250 工作日,
+and a 自然日 is 5/7 of a 工作日. Exact fractions keep the auditors' figures exact.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+WORKING_DAYS_PER_UNIT: dict[str, Fraction] = {
+    "W": Fraction(1),
+    "N": Fraction(5, 7),
+    "M": Fraction(22),
+    "Y": Fraction(250),
+}
+
+
+def in_working_days(value: int | None, unit: str) -> Fraction | None:
+    """The time limit in 工作日, or None for 无期限."""
+    if value is None:
+        return None
+    return value * WORKING_DAYS_PER_UNIT[unit]

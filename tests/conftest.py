@@ -1,0 +1,80 @@
+"""Fixtures: one migrated database per test run (SQLite, or PostgreSQL with
+TEST_DATABASE=postgresql), and a SAVEPOINT per test so each test starts clean."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy.orm import scoped_session
+
+from catalog import create_app
+from catalog.extensions import db
+from tests.support import postgres
+
+SHARED = Path(os.environ.get("QINGDAN_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory, worker: str) -> Iterator[str]:
+    if os.environ.get("TEST_DATABASE", "sqlite") != "postgresql":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'qingdan.sqlite3'}"
+        return
+    admin = os.environ.get("TEST_DATABASE_URL") or postgres.ensure_cluster_running()
+    name = f"qingdan_test_{worker}"
+    yield postgres.create_database(admin, name)
+    postgres.drop_database(admin, name)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
+    yield from _database_url(tmp_path_factory, worker_id)
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    instance = tmp_path_factory.mktemp("instance")
+    application = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SEARCH_INDEX_PATH": str(instance / "search-index"),
+        }
+    )
+    with application.app_context():
+        upgrade()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[scoped_session]:
+    """A session inside a transaction that is rolled back after the test.
+
+    Commits in the code under test release a SAVEPOINT only (Warehouse's pattern).
+    """
+    with app.app_context():
+        engines = db._app_engines[app]
+        engine = engines[None]
+        connection = engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        engines[None] = connection
+        db.session = db._make_scoped_session({"join_transaction_mode": "create_savepoint"})
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            engines[None] = engine
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, session: scoped_session) -> FlaskClient:
+    return app.test_client()

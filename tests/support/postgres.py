@@ -1,0 +1,59 @@
+"""A throwaway PostgreSQL database on the Debian PostgreSQL 15 cluster of this machine.
+
+With TEST_DATABASE_URL set, that server is used instead (a database is still created for the
+run, so tests never touch data they did not make).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+ROLE = "qingdan_test"
+PASSWORD = "qingdan_test"
+CLUSTER = ("15", "main")
+
+
+def _as_postgres(*command: str) -> subprocess.CompletedProcess[str]:
+    runner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    return subprocess.run([*runner, *command], capture_output=True, text=True, check=False)
+
+
+def ensure_cluster_running() -> str:
+    """Start the machine's cluster if it is down; return an admin URL for our test role."""
+    if shutil.which("pg_ctlcluster") is None:
+        raise RuntimeError("pg_ctlcluster 不存在：请安装 Debian 的 postgresql-15 软件包。")
+    status = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=True)
+    if " online " not in f" {status.stdout} ":
+        started = subprocess.run(["pg_ctlcluster", *CLUSTER, "start"], capture_output=True, text=True)
+        if started.returncode != 0:
+            raise RuntimeError(f"PostgreSQL 15 未能启动：{started.stderr.strip()}")
+    port = status.stdout.split()[2] if status.stdout.split() else "5432"
+    for _ in range(50):
+        if _as_postgres("pg_isready", "-p", port).returncode == 0:
+            break
+        time.sleep(0.2)
+    _as_postgres(
+        "psql", "-p", port, "-v", "ON_ERROR_STOP=1", "-c",
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ROLE}') THEN "
+        f"CREATE ROLE {ROLE} LOGIN CREATEDB PASSWORD '{PASSWORD}'; END IF; END $$;",
+    )
+    return f"postgresql://{ROLE}:{PASSWORD}@127.0.0.1:{port}/postgres"
+
+
+def create_database(admin_url: str, name: str) -> str:
+    """(Re)create database ``name`` and return its URL."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(admin_url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
