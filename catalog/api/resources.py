@@ -31,6 +31,8 @@ def query_schema(spec: ListSpec) -> type[Schema]:
 def _described(field: fields.Field, description: str) -> fields.Field:
     field.metadata = {**field.metadata, "description": description}
     field.load_default = None
+    if isinstance(field, fields.Integer):
+        field.strict = False  # query strings carry numbers as text
     return field
 
 

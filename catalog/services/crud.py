@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..schemas.fields import MAX_ID
 from .errors import DomainError, FieldError, conflict, not_found, stale_version, validation_failed
 from .history import record_change
 from .registry import ListSpec
@@ -42,7 +43,7 @@ class Actor:
 
 
 def get_row(session: Session, spec: ListSpec, row_id: int) -> Any:
-    row = session.get(spec.model, row_id)
+    row = session.get(spec.model, row_id) if 0 < row_id <= MAX_ID else None
     if row is None:
         raise not_found(spec.label, row_id)
     return row
