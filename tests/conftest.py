@@ -78,3 +78,17 @@ def session(app: Flask) -> Iterator[scoped_session]:
 @pytest.fixture
 def client(app: Flask, session: scoped_session) -> FlaskClient:
     return app.test_client()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the PostgreSQL pass, run only the tests that touch the database.
+
+    The others (analysis, engines without a database) ran on the SQLite pass already.
+    """
+    if os.environ.get("TEST_DATABASE") != "postgresql":
+        return
+    database_tests = [item for item in items if "app" in getattr(item, "fixturenames", ())]
+    others = [item for item in items if item not in database_tests]
+    if others:
+        config.hook.pytest_deselected(items=others)
+        items[:] = database_tests

@@ -1,0 +1,35 @@
+# Two commands matter (README.md): `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-sqlite test-postgresql install install-dev
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Install, migrate, seed the 云城区 2020 demo, and serve on the embedded defaults.
+run: install
+	$(BIN)/flask --app catalog db upgrade
+	$(BIN)/flask --app catalog seed yuncheng
+	$(BIN)/gunicorn --config deploy/gunicorn.conf.py --bind $(HOST):$(PORT) 'catalog:create_app()'
+
+# The whole suite on SQLite (with the real Elasticsearch and the embedded engine), then every
+# database-touching test again on PostgreSQL 15.
+test: install-dev
+	$(BIN)/python -m pytest
+	TEST_DATABASE=postgresql $(BIN)/python -m pytest
