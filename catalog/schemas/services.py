@@ -86,6 +86,8 @@ class ServiceItemSchema(ListRowSchema):
     materials = ListOf(NestedList(MaterialSchema), max_items=100)
     fees = ListOf(NestedList(FeeItemSchema), max_items=50)
     legal_basis_ids = ListOf(Id(), max_items=100)
+    e_license_linked = fields.Boolean(dump_only=True, metadata={"description": "电子证照事项"})
+    license_free = fields.Boolean(dump_only=True, metadata={"description": "免证办事项"})
 
 
 class BundleSchema(ListRowSchema):

@@ -1,0 +1,228 @@
+"""The auditors' figures (domain-model.md §10), exact, with the rounding rule named.
+
+Every figure keeps its numerator and denominator as exact numbers and is displayed under a
+named rounding rule: the 2020 report truncates 423/443 to 95.48% but rounds 502/506 half-up
+to 99.21%, so the rule is never implicit. ``check_published`` says which rules support a
+published string.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import Subquery, func, select
+from sqlalchemy.orm import Session
+
+from ..models.codes import CASE_TYPE_INSTANT
+from .facts import Scope, inspection_facts, service_facts
+from .time_limits import in_working_days
+
+RULES = ("HALF_UP", "DOWN")
+
+
+def round_fraction(value: Fraction, places: int, rule: str) -> Fraction:
+    """``value`` rounded to ``places`` decimals: HALF_UP (away from zero at .5) or DOWN (truncate)."""
+    scaled = abs(value) * 10**places
+    whole = int(scaled + Fraction(1, 2)) if rule == "HALF_UP" else int(scaled)
+    return Fraction(whole if value >= 0 else -whole, 10**places)
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    formula: str
+    numerator: Fraction
+    denominator: Fraction | None  # None: a plain count
+    percent: bool
+    places: int
+    rule: str
+    scope: Scope
+
+    @property
+    def value(self) -> Fraction | None:
+        if self.denominator is None:
+            return self.numerator
+        return self.numerator / self.denominator if self.denominator else None
+
+    def display(self, rule: str | None = None) -> str:
+        value = self.value
+        if value is None:
+            return "—"
+        if self.denominator is None:
+            return str(value)
+        scaled = value * 100 if self.percent else value
+        rounded = round_fraction(scaled, self.places, rule or self.rule)
+        text = f"{float(rounded):.{self.places}f}"
+        return f"{text}%" if self.percent else text
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "formula": self.formula,
+            "numerator": _number(self.numerator),
+            "denominator": _number(self.denominator),
+            "value": _exact(self.value),
+            "display": self.display(),
+            "displays": {rule: self.display(rule) for rule in RULES},
+            "rule": self.rule,
+            "scope": self.scope.describe(),
+            "as_of": self.scope.as_of.isoformat() if self.scope.as_of else None,
+        }
+
+
+def _number(value: Fraction | None) -> int | str | None:
+    if value is None:
+        return None
+    return value.numerator if value.denominator == 1 else str(value)
+
+
+def _exact(value: Fraction | None) -> str | None:
+    """The exact value as a fraction and as a 12-decimal string (``423/443 = 0.954853273137``)."""
+    if value is None:
+        return None
+    decimal = f"{float(round_fraction(value, 12, 'DOWN')):.12f}"
+    return decimal if value.denominator == 1 else f"{value.numerator}/{value.denominator} = {decimal}"
+
+
+@dataclass(frozen=True)
+class ServiceTotals:
+    """Counts and sums over the service facts of one scope."""
+
+    items: int
+    instant: int
+    visits: int
+    zero_visits: int
+    e_license: int
+    license_free: int
+    time_limits: list[tuple[int, str, int, str, int]]  # legal, unit, promised, unit, count
+
+
+def service_totals(session: Session, facts: Subquery) -> ServiceTotals:
+    c = facts.c
+    row = session.execute(
+        select(
+            func.count(),
+            func.count().filter(c.case_type == CASE_TYPE_INSTANT),
+            func.coalesce(func.sum(c.onsite_visits), 0),
+            func.count().filter(func.coalesce(c.onsite_visits, 0) == 0),
+            func.count().filter(c.e_license_linked.is_(True)),
+            func.count().filter(c.license_free.is_(True)),
+        )
+    ).one()
+    # Few distinct (法定, 承诺) pairs exist, so they are summed exactly in Python.
+    limits = session.execute(
+        select(
+            c.legal_time_limit, c.legal_time_unit, c.promised_time_limit, c.promised_time_unit, func.count()
+        )
+        .where(c.legal_time_limit.is_not(None), c.promised_time_limit.is_not(None))
+        .group_by(c.legal_time_limit, c.legal_time_unit, c.promised_time_limit, c.promised_time_unit)
+    ).all()
+    return ServiceTotals(*row, time_limits=[tuple(r) for r in limits])
+
+
+def time_limit_sums(totals: ServiceTotals) -> tuple[Fraction, Fraction, Fraction, int]:
+    """Σ法定, Σ承诺 (工作日), Σ per-item reduction ratio, and how many items have a ratio."""
+    legal_sum = promised_sum = ratio_sum = Fraction(0)
+    rated = 0
+    for legal, legal_unit, promised, promised_unit, count in totals.time_limits:
+        legal_days = in_working_days(legal, legal_unit)
+        promised_days = in_working_days(promised, promised_unit)
+        legal_sum += legal_days * count
+        promised_sum += promised_days * count
+        if legal_days:
+            ratio_sum += (legal_days - promised_days) / legal_days * count
+            rated += count
+    return legal_sum, promised_sum, ratio_sum, rated
+
+
+Builder = Callable[[Session, Scope, str], Figure]
+
+
+def _service_figures(session: Session, scope: Scope, rule: str) -> list[Figure]:
+    totals = service_totals(session, service_facts(scope))
+    legal_sum, promised_sum, ratio_sum, rated = time_limit_sums(totals)
+    n = Fraction(totals.items)
+
+    def figure(key: str, label: str, formula: str, num: Any, den: Any, percent: bool = True, places: int = 2) -> Figure:
+        return Figure(key, label, formula, Fraction(num), None if den is None else Fraction(den), percent, places, rule, scope)
+
+    return [
+        figure("instant_share", "即办件占比", "即办件数 / 事项总数", totals.instant, n),
+        figure(
+            "time_reduction",
+            "时限压减率（汇总）",
+            "(Σ法定办结时限 − Σ承诺办结时限) / Σ法定办结时限，折合工作日，仅计两者均有期限的事项",
+            legal_sum - promised_sum,
+            legal_sum,
+        ),
+        figure(
+            "time_reduction_mean",
+            "时限压减率（逐项平均）",
+            "Σ[(法定 − 承诺) / 法定] / 有法定期限的事项数",
+            ratio_sum,
+            rated,
+        ),
+        figure("average_visits", "平均跑动次数", "Σ到办事现场次数 / 事项总数", totals.visits, n, percent=False, places=4),
+        figure("zero_visit_rate", "零跑动率", "到办事现场次数为0的事项数 / 事项总数", totals.zero_visits, n),
+        figure("e_license_items", "电子证照事项数", "关联电子证照的事项数", totals.e_license, None),
+        figure("license_free_items", "免证办事项数", "关联电子证照且免提交的事项数", totals.license_free, None),
+    ]
+
+
+def _inspection_figures(session: Session, scope: Scope, rule: str) -> list[Figure]:
+    facts = inspection_facts(scope)
+    total, with_list = session.execute(
+        select(func.count(), func.count().filter(facts.c.has_list.is_(True)))
+    ).one()
+    return [
+        Figure(
+            "inspection_list_completion",
+            "实施清单完成率",
+            "已编制检查实施清单的行政检查事项数 / 已认领的行政检查事项数",
+            Fraction(with_list),
+            Fraction(total),
+            True,
+            2,
+            rule,
+            scope,
+        )
+    ]
+
+
+def compute_figures(session: Session, scope: Scope, rule: str = "HALF_UP") -> list[Figure]:
+    """Every figure for one scope and rounding rule."""
+    return _service_figures(session, scope, rule) + _inspection_figures(session, scope, rule)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    published: str
+    supported_by: list[str]
+    recomputed: dict[str, str]
+    difference_points: str | None
+
+    @property
+    def supported(self) -> bool:
+        return bool(self.supported_by)
+
+
+def check_published(figure: Figure, published: str) -> CheckResult:
+    """Does the data support a published figure (e.g. "95.48%"), and under which rule?"""
+    text = published.strip().replace("％", "%")
+    recomputed = {rule: figure.display(rule) for rule in RULES}
+    supported = [rule for rule, shown in recomputed.items() if shown == text]
+    difference = None
+    value = figure.value
+    if value is not None and figure.denominator is not None:
+        try:
+            published_value = Fraction(text.rstrip("%"))
+        except ValueError:
+            published_value = None
+        if published_value is not None:
+            exact = value * 100 if figure.percent else value
+            difference = f"{float(published_value - exact):+.6f}"
+    return CheckResult(published, supported, recomputed, difference)

@@ -1,0 +1,92 @@
+"""The figures' arithmetic and rounding rules, on small data made through the use cases."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from fractions import Fraction
+
+import pytest
+
+from catalog.services.facts import Scope
+from catalog.services.figures import check_published, compute_figures, round_fraction
+from tests import factories
+
+
+@pytest.mark.parametrize(
+    "value, places, rule, expected",
+    [
+        (Fraction(423, 443) * 100, 2, "DOWN", Fraction(9548, 100)),
+        (Fraction(423, 443) * 100, 2, "HALF_UP", Fraction(9549, 100)),
+        (Fraction(502, 506) * 100, 2, "HALF_UP", Fraction(9921, 100)),
+        (Fraction(502, 506) * 100, 2, "DOWN", Fraction(9920, 100)),
+        (Fraction(2, 443), 4, "HALF_UP", Fraction(45, 10000)),
+        (Fraction(1, 8), 2, "HALF_UP", Fraction(13, 100)),
+        (Fraction(-1, 8), 2, "HALF_UP", Fraction(-13, 100)),
+    ],
+)
+def test_rounding_rules(value, places, rule, expected):
+    assert round_fraction(value, places, rule) == expected
+
+
+def by_key(figures):
+    return {f.key: f for f in figures}
+
+
+def test_service_figures_on_a_small_department(session):
+    department = factories.department(session)
+    scope = Scope(department_id=department.id)
+    for _ in range(3):
+        factories.service_item(session, department.id, status="published", case_type="1", promised_time_limit=0)
+    factories.service_item(
+        session, department.id, status="published", legal_time_limit=20, promised_time_limit=5,
+        onsite_visits=1, onsite_reason="须现场核验原件",
+    )
+    factories.service_item(session, department.id, status="draft", case_type="1", promised_time_limit=0)
+    factories.service_item(session, department.id, status="published", item_type="20")
+
+    figures = by_key(compute_figures(session, scope, "DOWN"))
+    instant = figures["instant_share"]
+    assert (instant.numerator, instant.denominator) == (3, 4)  # the draft and the 公共服务 item are out of scope
+    assert instant.display() == "75.00%"
+    reduction = figures["time_reduction"]
+    assert (reduction.numerator, reduction.denominator) == (80 - 5, 80)
+    assert figures["time_reduction_mean"].value == (Fraction(1) * 3 + Fraction(15, 20)) / 4
+    assert (figures["average_visits"].numerator, figures["average_visits"].denominator) == (1, 4)
+    assert figures["average_visits"].display() == "0.2500"
+    assert figures["zero_visit_rate"].display() == "75.00%"
+
+
+def test_check_says_which_rule_supports_a_published_figure(session):
+    department = factories.department(session)
+    scope = Scope(department_id=department.id)
+    for _ in range(2):
+        factories.service_item(session, department.id, status="published", case_type="1", promised_time_limit=0)
+    factories.service_item(session, department.id, status="published")
+    instant = by_key(compute_figures(session, scope))["instant_share"]  # 2/3 = 66.666…%
+    assert check_published(instant, "66.67%").supported_by == ["HALF_UP"]
+    assert check_published(instant, "66.66%").supported_by == ["DOWN"]
+    wrong = check_published(instant, "70.00%")
+    assert not wrong.supported and wrong.recomputed == {"HALF_UP": "66.67%", "DOWN": "66.66%"}
+
+
+def test_figures_as_of_a_past_moment_ignore_later_edits(client, session):
+    from catalog.models import ChangeRecord
+
+    department = factories.department(session)
+    items = [
+        factories.service_item(session, department.id, status="published", case_type="1", promised_time_limit=0)
+        for _ in range(2)
+    ]
+    moment = datetime.now(timezone.utc) + timedelta(seconds=1)
+    response = client.patch(
+        f"/api/v1/service-items/{items[0].id}",
+        json={"case_type": "2", "promised_time_limit": 3, "legal_time_limit": 20},
+        headers={"If-Match": '"1"'},
+    )
+    assert response.status_code == 200
+    session.query(ChangeRecord).filter_by(entity_id=items[0].id, action="update").one().changed_at = moment + timedelta(days=1)
+    session.commit()
+
+    live = by_key(compute_figures(session, Scope(department_id=department.id)))["instant_share"]
+    then = by_key(compute_figures(session, Scope(department_id=department.id, as_of=moment)))["instant_share"]
+    assert (live.numerator, live.denominator) == (1, 2)
+    assert (then.numerator, then.denominator) == (2, 2)
