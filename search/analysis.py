@@ -1,0 +1,312 @@
+"""The one Chinese text analysis both engines use, at index time and at query time.
+
+Engines never analyse Chinese themselves: they receive whitespace-separated tokens and
+split them on whitespace, so a query produces the same tokens, and so the same BM25
+scores, on Elasticsearch and on the embedded engine, and no engine plugin is needed.
+
+Token streams (each engine field holds one stream of one document field):
+
+``words``
+    jieba search-mode words (居民身份证 → 居民 身份 身份证 居民身份证) and latin/digit runs.
+``grams``
+    overlapping character bigrams of each Han run, so any 2-character substring matches
+    even where jieba cut differently; in names also every single character, so a
+    one-character query (证) finds names containing it.
+``pinyin``
+    toneless syllables, adjacent-syllable pairs joined (hu zhao → huzhao) and the joined
+    pinyin of longer words (身份证 → shenfenzheng): a query typed in full pinyin, spaced or
+    not, matches through the pairs whatever syllable split it was typed with.
+``initials``
+    first letters of each word and of each Han run (身份证 → sfz).
+
+Long body text (materials, conditions) gets only ``words`` and ``grams``, without single
+characters and with repeated tokens kept so term frequency still means something.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import opencc
+
+from search.pinyin import han_syllables, split_syllables
+from search.segment import search_words, word_starts
+from search.synonyms import SYNONYMS_FILE, SynonymTable, build_table
+
+STREAMS = ("words", "grams", "pinyin", "initials")
+BODY_STREAMS = ("words", "grams")
+MAX_KEY_CHARS = 64  # suggest keys longer than this are cut: nobody types further
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_HAN_RUN = re.compile(f"[{_HAN}]+")
+# A normalised text splits into Han runs, latin/digit runs and runs of other letters
+# (kana, Greek...): each becomes tokens its own way.
+_CHUNK = re.compile(f"[{_HAN}]+|[a-z0-9]+|[^\\s{_HAN}a-z0-9]+")
+_LETTERS = re.compile("[a-z]+")
+_SEPARATORS = re.compile(r"[\W_]+")  # punctuation, brackets, symbols, spaces
+_PINYIN_QUERY = re.compile("[a-z ]+")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def normalize(text: str) -> str:
+    """Canonical form of any text: what both index and query analysis start from.
+
+    NFKC (full-width ＡＢＣ１２３ → abc123, ㈠ → (一)), lower case, traditional →
+    simplified (護照 → 护照), and every run of punctuation, brackets or spaces
+    (《》（）()【】、，。…) becomes one space.
+    """
+    text = _t2s().convert(unicodedata.normalize("NFKC", text).lower())
+    return " ".join(part for part in _SEPARATORS.split(text) if part)
+
+
+def is_han(chunk: str) -> bool:
+    """Whether a chunk of normalised text is a run of Han characters."""
+    return _HAN_RUN.fullmatch(chunk) is not None
+
+
+def _unique(tokens: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(token for token in tokens if token))
+
+
+def _bigrams(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def _syllable_pairs(syllables: list[str]) -> list[str]:
+    return [a + b for a, b in zip(syllables, syllables[1:]) if a and b]
+
+
+def _initials(syllables: list[str]) -> str:
+    # a character without a reading makes the initials of its word meaningless
+    return "".join(s[0] for s in syllables) if all(syllables) else ""
+
+
+def _han_streams(run: str, streams: dict[str, list[str]], *, body: bool) -> None:
+    """Add the tokens of one Han run to index ``streams``."""
+    words = search_words(run)
+    streams["words"].extend(word.text for word in words)
+    streams["grams"].extend(_bigrams(run))
+    if body:
+        return
+    streams["grams"].extend(run)  # single characters: names only
+    syllables = han_syllables(run)
+    streams["pinyin"].extend(syllables)
+    streams["pinyin"].extend(_syllable_pairs(syllables))
+    for word in words:
+        word_syllables = syllables[word.start : word.end]
+        if len(word_syllables) >= 2:
+            if len(word_syllables) >= 3 and all(word_syllables):
+                streams["pinyin"].append("".join(word_syllables))
+            streams["initials"].append(_initials(word_syllables))
+    if len(run) >= 2:
+        streams["initials"].append(_initials(syllables))
+
+
+def analyze_for_index(text: str, *, body: bool = False) -> dict[str, str]:
+    """Token streams of a document field: stream name → whitespace-joined tokens.
+
+    ``body=True`` is for long text (materials, conditions): ``words`` and ``grams``
+    (bigrams only) with repeats kept. Otherwise (names, aliases) all four streams, each
+    token once.
+    """
+    names = BODY_STREAMS if body else STREAMS
+    streams: dict[str, list[str]] = {name: [] for name in names}
+    for chunk in _CHUNK.findall(normalize(text)):
+        if is_han(chunk):
+            _han_streams(chunk, streams, body=body)
+        else:
+            streams["words"].append(chunk)
+    if not body:
+        streams = {name: _unique(tokens) for name, tokens in streams.items()}
+    return {name: " ".join(tokens) for name, tokens in streams.items()}
+
+
+# -- queries -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueryVariant:
+    """One reading of a query: its normalised text and its token streams."""
+
+    text: str
+    streams: dict[str, tuple[str, ...]]
+
+    @property
+    def key(self) -> str:
+        """The text without spaces, compared with a name's keys for the exact-name boost."""
+        return self.text.replace(" ", "")[:MAX_KEY_CHARS]
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        """Every token of every stream, for highlighting."""
+        return tuple(token for stream in self.streams.values() for token in stream)
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """A synonym rewrite of the query: ``matched`` read as ``replacement``."""
+
+    matched: str
+    replacement: str
+    variant: QueryVariant
+
+
+@dataclass(frozen=True)
+class AnalyzedQuery:
+    """A query after analysis: what it says as typed, plus its synonym rewrites."""
+
+    text: str  # as typed
+    normalized: str
+    is_pinyin: bool  # typed in latin letters only: read as full pinyin or initials
+    streams: dict[str, tuple[str, ...]]
+    expansions: tuple[Expansion, ...] = field(default=())
+
+    @property
+    def primary(self) -> QueryVariant:
+        return QueryVariant(self.normalized, self.streams)
+
+    @property
+    def variants(self) -> tuple[QueryVariant, ...]:
+        """The query as typed, then each expansion."""
+        return (self.primary, *(expansion.variant for expansion in self.expansions))
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(self.streams.values())
+
+
+def _query_streams(normalized: str) -> dict[str, tuple[str, ...]]:
+    """Token streams of one query reading, matching the index streams of names."""
+    streams: dict[str, list[str]] = {name: [] for name in STREAMS}
+    pending: list[str] = []  # syllables of consecutive pinyin chunks: one pinyin phrase
+
+    def flush() -> None:
+        if pending:
+            streams["pinyin"].append("".join(pending))
+            streams["pinyin"].extend(pending if len(pending) == 1 else _syllable_pairs(pending))
+            pending.clear()
+
+    for chunk in _CHUNK.findall(normalized):
+        if is_han(chunk):
+            flush()
+            streams["words"].extend(word.text for word in search_words(chunk))
+            # one character alone is the only case where single characters are searched:
+            # otherwise they would match nearly every name
+            streams["grams"].extend(_bigrams(chunk) or [chunk])
+            continue
+        streams["words"].append(chunk)
+        if not _LETTERS.fullmatch(chunk):
+            flush()
+            continue
+        syllables = split_syllables(chunk)
+        if syllables:
+            if len(syllables) > 2:
+                streams["pinyin"].append(chunk)  # 'shenfenzheng' as typed, as a word's pinyin
+            pending.extend(syllables)
+        else:
+            flush()
+            streams["initials"].append(chunk)  # not pinyin: read as initials (sfz)
+    flush()
+    return {name: tuple(_unique(tokens)) for name, tokens in streams.items()}
+
+
+def analyze_query(text: str) -> AnalyzedQuery:
+    """Analyse a query as typed, and expand it with the synonym file."""
+    normalized = normalize(text)
+    is_pinyin = bool(normalized) and _PINYIN_QUERY.fullmatch(normalized) is not None
+    table = synonyms()
+    rewrites = table.expand(normalized)
+    if _LETTERS.search(normalized):
+        rewrites += table.expand_pinyin(normalized, split_syllables)
+    seen = {normalized}
+    expansions = []
+    for rewrite in rewrites:
+        if rewrite.text not in seen:
+            seen.add(rewrite.text)
+            variant = QueryVariant(rewrite.text, _query_streams(rewrite.text))
+            expansions.append(Expansion(rewrite.matched, rewrite.replacement, variant))
+    return AnalyzedQuery(
+        text=text,
+        normalized=normalized,
+        is_pinyin=is_pinyin,
+        streams=_query_streams(normalized),
+        expansions=tuple(expansions),
+    )
+
+
+def joined_pinyin(text: str) -> str | None:
+    """Full pinyin of a text with every syllable joined, or None if a character has none."""
+    parts: list[str] = []
+    for chunk in _CHUNK.findall(normalize(text)):
+        if is_han(chunk):
+            syllables = han_syllables(chunk)
+            if not all(syllables):
+                return None
+            parts.extend(syllables)
+        else:
+            parts.append(chunk)
+    return "".join(parts) or None
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> SynonymTable:
+    """The synonym table from ``search/data/synonyms.txt`` (read once per process)."""
+    lines = SYNONYMS_FILE.read_text(encoding="utf-8").splitlines()
+    return build_table(lines, normalize, joined_pinyin)
+
+
+# -- suggestions ---------------------------------------------------------------------------
+
+
+def _keys_of(chunks: list[str]) -> list[str]:
+    """Compact text, full pinyin and initials of a sequence of normalised chunks."""
+    text, full, initials = [], [], []
+    for chunk in chunks:
+        text.append(chunk)
+        if is_han(chunk):
+            syllables = han_syllables(chunk)
+            full.extend(s or c for s, c in zip(syllables, chunk))
+            initials.extend(s[0] if s else c for s, c in zip(syllables, chunk))
+        else:
+            full.append(chunk)
+            initials.append(chunk[0])
+    keys = ("".join(text), "".join(full), "".join(initials))
+    return _unique(key[:MAX_KEY_CHARS] for key in keys)
+
+
+def suggest_keys(name: str) -> list[str]:
+    """Prefix keys of a name: normalised text, full pinyin, initials (no spaces).
+
+    居民身份证申领 → ["居民身份证申领", "juminshenfenzhengshenling", "jmsfzsl"].
+    """
+    return _keys_of(_CHUNK.findall(normalize(name)))
+
+
+def infix_keys(name: str) -> list[str]:
+    """Keys of every tail of a name that starts at a word: 身份证 finds 居民身份证申领.
+
+    The whole name's keys are not repeated here (they are :func:`suggest_keys`).
+    """
+    chunks = _CHUNK.findall(normalize(name))
+    keys: list[str] = []
+    for index, chunk in enumerate(chunks):
+        starts = word_starts(chunk) if is_han(chunk) else [0]
+        for start in starts:
+            if index == 0 and start == 0:
+                continue
+            keys.extend(_keys_of([chunk[start:], *chunks[index + 1 :]]))
+    whole = set(suggest_keys(name))
+    return [key for key in _unique(keys) if key not in whole]
+
+
+def suggest_prefix(text: str) -> str:
+    """What a typed prefix is compared with: normalised, without spaces."""
+    return normalize(text).replace(" ", "")[:MAX_KEY_CHARS]

@@ -1,0 +1,232 @@
+"""Search documents: what the engines index for one catalog row, and the index schema.
+
+A :class:`SearchDocument` is built from a plain mapping (the catalog's service layer
+turns a row into one), never from an ORM object, so this package stays importable
+without Flask or the database. :func:`to_index_body` turns it into the engine-neutral
+record both engines store; :data:`FIELDS` declares every field of that record once, and
+both engines derive their schema from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any
+
+from search.analysis import analyze_for_index, infix_keys, normalize, suggest_keys
+from search.errors import InvalidDocument
+
+KINDS = ("service", "power", "devolved", "supervision")
+
+# Size caps: one huge row must not break a bulk request or dominate an index segment.
+MAX_TEXT_CHARS = 20_000
+MAX_NAME_CHARS = 500
+MAX_SHORT_CHARS = 200  # department, labels, each list value
+MAX_LIST_ITEMS = 100
+MAX_ALIASES = 20
+
+
+class FieldType(Enum):
+    """How an engine stores a field of the index record."""
+
+    TOKENS = "tokens"  # pre-analysed tokens, split on whitespace, BM25-scored
+    KEYWORD = "keyword"  # exact values: filters, facets, keys; may be a list
+    SORT_KEY = "sort_key"  # one exact value used only to sort
+    STORED = "stored"  # shown in results, never searched
+    BOOL = "bool"
+    INT = "int"
+    DATE = "date"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One field of the index record; ``source`` and ``stream`` say how TOKENS are made."""
+
+    type: FieldType
+    source: str = ""
+    stream: str = ""
+
+
+_T, _K = FieldType.TOKENS, FieldType.KEYWORD
+
+# The index schema, in one place. TOKENS fields are (document field, analysis stream);
+# their relevance weights live in data/relevance.toml.
+FIELDS: dict[str, FieldSpec] = {
+    "id": FieldSpec(_K),
+    "kind": FieldSpec(_K),
+    "name": FieldSpec(FieldType.STORED),
+    "department": FieldSpec(_K),
+    "department_id": FieldSpec(_K),
+    "region": FieldSpec(_K),
+    "item_type": FieldSpec(_K),
+    "item_type_label": FieldSpec(FieldType.STORED),
+    "townships": FieldSpec(_K),
+    "service_objects": FieldSpec(_K),
+    "themes": FieldSpec(_K),
+    "instant": FieldSpec(FieldType.BOOL),
+    "zero_visit": FieldSpec(FieldType.BOOL),
+    "onsite_visits": FieldSpec(FieldType.INT),
+    "version": FieldSpec(FieldType.INT),
+    "updated_at": FieldSpec(FieldType.DATE),
+    "name_words": FieldSpec(_T, "name", "words"),
+    "name_grams": FieldSpec(_T, "name", "grams"),
+    "name_pinyin": FieldSpec(_T, "name", "pinyin"),
+    "name_initials": FieldSpec(_T, "name", "initials"),
+    "alias_words": FieldSpec(_T, "aliases", "words"),
+    "alias_grams": FieldSpec(_T, "aliases", "grams"),
+    "text_words": FieldSpec(_T, "text", "words"),
+    "text_grams": FieldSpec(_T, "text", "grams"),
+    "meta_words": FieldSpec(_T, "meta", "words"),
+    # whole-name keys (normalised, full pinyin, initials): exact-name boost and suggest
+    "name_keys": FieldSpec(_K),
+    # the same keys for every tail of the name that starts at a word: infix suggest
+    "name_infix_keys": FieldSpec(_K),
+    "name_sort": FieldSpec(FieldType.SORT_KEY),
+    # shorter names first, then by name: the one suggestion order both engines share
+    "suggest_order": FieldSpec(FieldType.SORT_KEY),
+}
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    """One catalog item as the search side sees it."""
+
+    id: str  # "<kind>:<row id>", e.g. "service:123"
+    kind: str  # one of KINDS
+    name: str
+    aliases: tuple[str, ...] = ()
+    department: str = ""
+    department_id: str = ""
+    region: str = ""
+    item_type: str = ""  # code, e.g. "1" (行政许可)
+    item_type_label: str = ""
+    townships: tuple[str, ...] = ()
+    service_objects: tuple[str, ...] = ()  # labels: 个人, 法人
+    themes: tuple[str, ...] = ()
+    instant: bool = False  # 即办件
+    onsite_visits: int | None = None  # 到办事现场次数
+    zero_visit: bool = False  # 零跑动
+    text: str = ""  # conditions, materials... searched, never shown
+    version: int = 0  # the row's version: a stale write never replaces a newer one
+    updated_at: str = ""  # ISO 8601
+
+    @classmethod
+    def from_mapping(cls, row: Mapping[str, Any]) -> SearchDocument:
+        """Validate a plain mapping and cap its sizes; raises :class:`InvalidDocument`."""
+        doc_id = _text(row.get("id"), MAX_SHORT_CHARS)
+        if not doc_id:
+            raise InvalidDocument("a search document needs an id")
+        kind = row.get("kind")
+        if kind not in KINDS:
+            raise InvalidDocument(f"{doc_id}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        name = _text(row.get("name"), MAX_NAME_CHARS)
+        if not name:
+            raise InvalidDocument(f"{doc_id}: a search document needs a name")
+        visits = row.get("onsite_visits")
+        try:
+            version = int(row.get("version") or 0)
+            onsite_visits = None if visits is None else int(visits)
+        except (TypeError, ValueError) as exc:
+            raise InvalidDocument(f"{doc_id}: version and onsite_visits must be integers") from exc
+        if version < 0:
+            raise InvalidDocument(f"{doc_id}: version must not be negative")
+        return cls(
+            id=doc_id,
+            kind=kind,
+            name=name,
+            aliases=_values(row.get("aliases"), MAX_ALIASES),
+            department=_text(row.get("department"), MAX_SHORT_CHARS),
+            department_id=_text(row.get("department_id"), MAX_SHORT_CHARS),
+            region=_text(row.get("region"), MAX_SHORT_CHARS),
+            item_type=_text(row.get("item_type"), MAX_SHORT_CHARS),
+            item_type_label=_text(row.get("item_type_label"), MAX_SHORT_CHARS),
+            townships=_values(row.get("townships"), MAX_LIST_ITEMS),
+            service_objects=_values(row.get("service_objects"), MAX_LIST_ITEMS),
+            themes=_values(row.get("themes"), MAX_LIST_ITEMS),
+            instant=bool(row.get("instant")),
+            onsite_visits=onsite_visits,
+            zero_visit=bool(row.get("zero_visit")),
+            text=_text(row.get("text"), MAX_TEXT_CHARS),
+            version=version,
+            updated_at=_iso_datetime(doc_id, row.get("updated_at")),
+        )
+
+
+def _text(value: Any, limit: int) -> str:
+    return "" if value is None else str(value).strip()[:limit]
+
+
+def _values(value: Any, limit: int) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    cleaned = (_text(item, MAX_SHORT_CHARS) for item in value)
+    return tuple(dict.fromkeys(item for item in cleaned if item))[:limit]
+
+
+def _iso_datetime(doc_id: str, value: Any) -> str:
+    """An aware UTC ISO timestamp ('' when absent); naive values are taken as UTC."""
+    if value in (None, ""):
+        return ""
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise InvalidDocument(f"{doc_id}: updated_at is not an ISO date-time: {value!r}") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _meta_text(doc: SearchDocument) -> str:
+    """Words a citizen may add to a query besides the item name (公安 护照)."""
+    return " ".join([doc.department, doc.item_type_label, *doc.themes])
+
+
+def to_index_body(doc: SearchDocument) -> dict[str, Any]:
+    """The engine-neutral record of a document: display and filter values, token streams.
+
+    Token fields are whitespace-joined strings; KEYWORD fields are lists or strings;
+    ``updated_at`` stays an ISO string (each engine converts it). Body text is analysed
+    but not stored.
+    """
+    sources = {
+        "name": analyze_for_index(doc.name),
+        "aliases": analyze_for_index(" ".join(doc.aliases)),
+        "text": analyze_for_index(doc.text, body=True),
+        "meta": analyze_for_index(_meta_text(doc), body=True),
+    }
+    compact_name = normalize(doc.name).replace(" ", "")
+    body: dict[str, Any] = {
+        "id": doc.id,
+        "kind": doc.kind,
+        "name": doc.name,
+        "department": doc.department,
+        "department_id": doc.department_id,
+        "region": doc.region,
+        "item_type": doc.item_type,
+        "item_type_label": doc.item_type_label,
+        "townships": list(doc.townships),
+        "service_objects": list(doc.service_objects),
+        "themes": list(doc.themes),
+        "instant": doc.instant,
+        "zero_visit": doc.zero_visit,
+        "onsite_visits": doc.onsite_visits,
+        "version": doc.version,
+        "updated_at": doc.updated_at or None,
+        "name_keys": suggest_keys(doc.name),
+        "name_infix_keys": infix_keys(doc.name),
+        "name_sort": compact_name,
+        "suggest_order": f"{len(compact_name):04d}{compact_name}",
+    }
+    for field_name, spec in FIELDS.items():
+        if spec.type is FieldType.TOKENS:
+            body[field_name] = sources[spec.source].get(spec.stream, "")
+    return body
+
+
+def documents_from_rows(rows: Iterable[Mapping[str, Any]]) -> Iterable[SearchDocument]:
+    """Lazily turn plain mappings into documents (for streaming a reindex)."""
+    return (SearchDocument.from_mapping(row) for row in rows)

@@ -1,0 +1,389 @@
+"""The Elasticsearch engine: production and scale, through the official client 7.13.
+
+Only REST features that Elasticsearch 7.x, 8.x and OpenSearch share are used: explicit
+mappings, aliases, ``_bulk`` (through ``elasticsearch.helpers``), ``_search`` with bool
+queries, aggregations and ``_count``, and scroll for verify. No plugin: Chinese analysis
+happened in Python already (search/analysis.py) and every text field holds
+whitespace-separated tokens under the built-in ``whitespace`` analyzer.
+
+Indices are versioned, ``<prefix>-<UTC timestamp>-<random>``, behind one alias named
+``<prefix>`` that all reads and writes use (GOV.UK's ``index_group``, PyPI's and
+data.gov's rebuilds). One shard: the catalog of a district is small, and one shard keeps
+BM25 statistics exact, so scores equal the embedded engine's.
+
+Suggestions use ``prefix`` queries on keyword fields of keys (normalised name, full
+pinyin, initials), not the ``completion`` suggester: the same query then runs on the
+embedded engine, sorts and de-duplicates the same way, and honours deletes at once
+(completion's FST keeps deleted documents until segments merge).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any
+
+from elasticsearch import Elasticsearch, helpers
+from elasticsearch.exceptions import ConnectionError as ESConnectionError
+from elasticsearch.exceptions import NotFoundError, TransportError
+
+from search.analysis import suggest_prefix
+from search.documents import FIELDS, FieldType, SearchDocument, to_index_body
+from search.engines.base import BulkResult, EngineHealth, ItemError, ReindexReport
+from search.errors import EngineUnavailable, InvalidDocument, SearchError
+from search.highlight import highlight
+from search.query import (
+    HIT_FIELDS,
+    Hit,
+    SearchRequest,
+    SearchResult,
+    Suggestion,
+    distinct_suggestions,
+    es_search_body,
+    facet_counts,
+    plan_query,
+)
+
+_UNAVAILABLE_STATUS = {429, 502, 503, 504}
+_SUGGEST_OVERFETCH = 3  # fetched per wanted suggestion, so de-duplicated names still fill it
+_BULK_CHUNK = 500
+
+_ES_TYPES: dict[FieldType, dict[str, Any]] = {
+    FieldType.TOKENS: {"type": "text", "analyzer": "whitespace", "index_options": "freqs"},
+    FieldType.KEYWORD: {"type": "keyword"},
+    FieldType.SORT_KEY: {"type": "keyword", "index": False},
+    FieldType.STORED: {"type": "keyword", "index": False, "doc_values": False},
+    FieldType.BOOL: {"type": "boolean"},
+    FieldType.INT: {"type": "integer"},
+    FieldType.DATE: {"type": "date"},
+}
+
+
+def index_mapping() -> dict[str, Any]:
+    """The explicit mapping, derived from search.documents.FIELDS."""
+    return {
+        "dynamic": "strict",
+        # token streams are only searched: keeping them out of _source halves the index
+        "_source": {"excludes": [n for n, s in FIELDS.items() if s.type is FieldType.TOKENS]},
+        "properties": {name: dict(_ES_TYPES[spec.type]) for name, spec in FIELDS.items()},
+    }
+
+
+def _matches(actual: Any, expected: Any) -> bool:
+    """Whether ``actual`` holds everything ``expected`` says (ES may add defaults)."""
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(
+            _matches(actual.get(key), value) for key, value in expected.items()
+        )
+    if isinstance(expected, list):
+        return isinstance(actual, list) and sorted(map(str, actual)) == sorted(map(str, expected))
+    return str(actual).lower() == str(expected).lower()
+
+
+@contextmanager
+def _engine_errors(what: str) -> Iterator[None]:
+    """Turn "cannot reach or overloaded" errors into EngineUnavailable; let bugs through."""
+    try:
+        yield
+    except ESConnectionError as exc:  # includes timeouts
+        raise EngineUnavailable(f"Elasticsearch unreachable during {what}: {exc}") from exc
+    except NotFoundError as exc:
+        raise EngineUnavailable(f"Elasticsearch has no live index ({what}): {exc}") from exc
+    except TransportError as exc:
+        if exc.status_code in _UNAVAILABLE_STATUS:
+            raise EngineUnavailable(f"Elasticsearch busy during {what}: {exc}") from exc
+        raise
+
+
+class ElasticsearchEngine:
+    """Search engine on an Elasticsearch 7.x/8.x or OpenSearch cluster."""
+
+    name = "elasticsearch"
+
+    def __init__(
+        self,
+        client: Elasticsearch | str,
+        *,
+        prefix: str = "qingdan-items",
+        replicas: int = 0,
+        timeout: float = 10.0,
+    ) -> None:
+        """``client`` is a client or a URL; ``prefix`` names the alias and its indices."""
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", prefix):
+            raise ValueError(f"index prefix must be lower-case letters, digits, - or _: {prefix!r}")
+        self._client = (
+            client
+            if isinstance(client, Elasticsearch)
+            else Elasticsearch([client], timeout=timeout, max_retries=1)
+        )
+        self.alias = prefix
+        self._replicas = replicas
+        self._physical = re.compile(rf"{re.escape(prefix)}-\d{{20}}-[0-9a-f]{{6}}")
+
+    # -- indices and the alias ------------------------------------------------------------
+
+    def _new_index_name(self) -> str:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
+        return f"{self.alias}-{stamp}-{secrets.token_hex(3)}"
+
+    def _create_index(self, name: str, *, bulk_load: bool) -> None:
+        settings: dict[str, Any] = {"number_of_shards": 1, "number_of_replicas": self._replicas}
+        if bulk_load:
+            # a rebuild writes faster with no replica to copy to and no periodic refresh
+            settings.update(number_of_replicas=0, refresh_interval="-1")
+        self._client.indices.create(
+            index=name, body={"settings": {"index": settings}, "mappings": index_mapping()}
+        )
+
+    def _aliased_indices(self) -> list[str]:
+        try:
+            return sorted(self._client.indices.get_alias(name=self.alias))
+        except NotFoundError:
+            return []
+
+    def live_index(self) -> str | None:
+        """The physical index the alias points to, or None before the first one."""
+        indices = self._aliased_indices()
+        return indices[-1] if indices else None
+
+    def ensure_index(self) -> None:
+        with _engine_errors("ensure_index"):
+            if self._aliased_indices():
+                return
+            if self._client.indices.exists(index=self.alias):
+                # GOV.UK's safety rail: never hide a concrete index behind a new alias
+                raise SearchError(f"{self.alias} is a concrete index, not an alias: migrate it first")
+            name = self._new_index_name()
+            self._create_index(name, bulk_load=False)
+            self._client.indices.update_aliases(
+                body={"actions": [{"add": {"index": name, "alias": self.alias}}]}
+            )
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def _index_actions(
+        self, docs: Iterable[SearchDocument], index: str, errors: list[ItemError]
+    ) -> Iterator[dict[str, Any]]:
+        for doc in docs:
+            try:
+                body = to_index_body(doc)
+            except (InvalidDocument, ValueError) as exc:
+                errors.append(ItemError(doc.id, str(exc)))
+                continue
+            yield {
+                "_op_type": "index",
+                "_index": index,
+                "_id": doc.id,
+                # the row version orders writes: a stale one gets 409 and is skipped
+                # (GOV.UK's payload_version); _gte lets a rebuild rewrite the same version
+                "version": doc.version,
+                "version_type": "external_gte",
+                "_source": body,
+            }
+
+    def index(self, docs: Iterable[SearchDocument]) -> BulkResult:
+        result = BulkResult()
+        with _engine_errors("index"):
+            actions = self._index_actions(docs, self.alias, result.errors)
+            for ok, item in helpers.streaming_bulk(
+                self._client,
+                actions,
+                chunk_size=_BULK_CHUNK,
+                max_chunk_bytes=10 * 2**20,
+                raise_on_error=False,
+                max_retries=3,  # 429 from a busy cluster: back off and retry
+                initial_backoff=1,
+            ):
+                outcome = item["index"]
+                if ok:
+                    result.indexed += 1
+                elif outcome.get("status") == 409:
+                    result.stale += 1
+                else:
+                    result.errors.append(ItemError(outcome.get("_id", "?"), _reason(outcome)))
+            self._client.indices.refresh(index=self.alias)
+        return result
+
+    def delete(self, ids: Iterable[str]) -> BulkResult:
+        result = BulkResult()
+        actions = ({"_op_type": "delete", "_index": self.alias, "_id": i} for i in ids)
+        with _engine_errors("delete"):
+            for ok, item in helpers.streaming_bulk(
+                self._client, actions, chunk_size=_BULK_CHUNK, raise_on_error=False, max_retries=3
+            ):
+                outcome = item["delete"]
+                if ok or outcome.get("status") == 404:  # already gone is fine
+                    result.indexed += 1
+                else:
+                    result.errors.append(ItemError(outcome.get("_id", "?"), _reason(outcome)))
+            self._client.indices.refresh(index=self.alias)
+        return result
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        plan = plan_query(request)
+        with _engine_errors("search"):
+            response = self._client.search(index=self.alias, body=es_search_body(plan))
+        hits = []
+        for raw in response["hits"]["hits"]:
+            source = raw["_source"]
+            name = source["name"]
+            marked = highlight(name, plan.analyzed) if request.highlight and plan.analyzed else None
+            hits.append(
+                Hit(
+                    id=source["id"],
+                    name=name,
+                    department=source.get("department", ""),
+                    kind=source["kind"],
+                    score=raw.get("_score"),
+                    highlight=marked,
+                )
+            )
+        aggregations = response.get("aggregations", {})
+        facets = {
+            facet: facet_counts(facet, aggregations[facet]["values"]["buckets"])
+            for facet in request.facets
+        }
+        return SearchResult(
+            total=response["hits"]["total"]["value"],
+            hits=hits,
+            facets=facets,
+            page=request.page,
+            per_page=request.per_page,
+        )
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[Suggestion]:
+        key = suggest_prefix(prefix)
+        if not key or limit < 1:
+            return []
+        tiers = [("name_keys", 2.0), ("name_infix_keys", 1.0)]
+        body = {
+            "size": limit * _SUGGEST_OVERFETCH,
+            # dis_max: a whole-name prefix match (2) ranks before an inner-word one (1)
+            "query": {
+                "dis_max": {
+                    "queries": [
+                        {"constant_score": {"filter": {"prefix": {f: key}}, "boost": boost}}
+                        for f, boost in tiers
+                    ]
+                }
+            },
+            "sort": [{"_score": "desc"}, {"suggest_order": "asc"}],
+            "_source": list(HIT_FIELDS),
+        }
+        with _engine_errors("suggest"):
+            response = self._client.search(index=self.alias, body=body)
+        sources = [raw["_source"] for raw in response["hits"]["hits"]]
+        return distinct_suggestions(sources, limit)
+
+    def count(self) -> int:
+        with _engine_errors("count"):
+            return int(self._client.count(index=self.alias)["count"])
+
+    def fetch_versions(self) -> dict[str, int]:
+        with _engine_errors("fetch_versions"):
+            return {
+                hit["_id"]: int(hit["_source"].get("version", 0))
+                for hit in helpers.scan(
+                    self._client,
+                    index=self.alias,
+                    query={"query": {"match_all": {}}, "_source": ["version"]},
+                    size=5000,
+                )
+            }
+
+    def health(self) -> EngineHealth:
+        try:
+            status = self._client.cluster.health(request_timeout=5)["status"]
+            live = self.live_index()
+            count = self.count() if live else None
+        except (ESConnectionError, TransportError, EngineUnavailable) as exc:
+            return EngineHealth(self.name, False, None, None, f"unreachable: {exc}")
+        ok = live is not None and status in ("green", "yellow")
+        detail = f"cluster {status}" + ("" if live else f"; no index behind alias {self.alias}")
+        return EngineHealth(self.name, ok, live, count, detail)
+
+    # -- rebuild --------------------------------------------------------------------------
+
+    def reindex(self, docs: Iterable[SearchDocument], expected_count: int) -> ReindexReport:
+        started = time.monotonic()
+        with _engine_errors("reindex"):
+            previous = self.live_index()
+            new = self._new_index_name()
+            report = ReindexReport(new, previous, expected_count)
+            self._create_index(new, bulk_load=True)
+            try:
+                self._fill(new, docs, report)
+                self._verify(new, report)
+            except BaseException:
+                self._client.indices.delete(index=new, ignore=[404])
+                raise
+            if report.problems:
+                self._client.indices.delete(index=new, ignore=[404])
+            else:
+                self._switch(new, report)
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _fill(self, index: str, docs: Iterable[SearchDocument], report: ReindexReport) -> None:
+        # parallel_bulk: requests run in threads while this thread analyses the next chunk
+        actions = self._index_actions(docs, index, report.errors)
+        for ok, item in helpers.parallel_bulk(
+            self._client, actions, thread_count=2, chunk_size=_BULK_CHUNK, raise_on_error=False
+        ):
+            if ok:
+                report.indexed += 1
+            else:
+                outcome = item["index"]
+                report.errors.append(ItemError(outcome.get("_id", "?"), _reason(outcome)))
+        if report.errors:
+            report.problems.append(f"{len(report.errors)} documents failed")
+        self._client.indices.put_settings(
+            index=index,
+            body={"index": {"number_of_replicas": self._replicas, "refresh_interval": None}},
+        )
+        self._client.indices.refresh(index=index)
+
+    def _verify(self, index: str, report: ReindexReport) -> None:
+        """data.gov's two checks before a switch: the mapping, and the document count."""
+        actual = self._client.indices.get_mapping(index=index)[index]["mappings"]
+        report.mapping_ok = _matches(actual, index_mapping())
+        if not report.mapping_ok:
+            report.problems.append("the new index's mapping differs from the application's")
+        report.count = int(self._client.count(index=index)["count"])
+        if report.count != report.expected_count:
+            report.problems.append(
+                f"the new index holds {report.count} documents, expected {report.expected_count}"
+            )
+
+    def _switch(self, new: str, report: ReindexReport) -> None:
+        """Move the alias in one update_aliases call, then drop indices older than the last."""
+        actions: list[dict[str, Any]] = [
+            {"remove": {"index": old, "alias": self.alias}} for old in self._aliased_indices()
+        ]
+        actions.append({"add": {"index": new, "alias": self.alias}})
+        self._client.indices.update_aliases(body={"actions": actions})
+        report.switched = True
+        # keep the previous index for a quick switch back; indices newer than it that are
+        # not live may be another rebuild in progress: leave them alone
+        if report.previous_index is None:
+            return
+        existing = self._client.indices.get_alias(index=f"{self.alias}-*")
+        ours = sorted(name for name in existing if self._physical.fullmatch(name))
+        for name in ours:
+            if name < report.previous_index:
+                self._client.indices.delete(index=name, ignore=[404])
+                report.deleted_indices.append(name)
+
+
+def _reason(outcome: dict[str, Any]) -> str:
+    error = outcome.get("error")
+    if isinstance(error, dict):
+        return f"{error.get('type')}: {error.get('reason')}"
+    return str(error or outcome.get("status"))
+

@@ -1,0 +1,533 @@
+"""The embedded engine: tantivy in-process, the default when no Elasticsearch is set.
+
+One machine with no services runs the whole product: the index lives in a directory
+(the app passes ``instance/search-index``). Scoring is BM25 with Lucene's constants and
+norm encoding, so the same clauses score the same as on Elasticsearch; facets use
+tantivy's ES-style ``terms`` aggregations over fast fields.
+
+Layout and concurrency
+----------------------
+::
+
+    <directory>/CURRENT          name of the live version directory (one line)
+    <directory>/.lock            held (flock) while a rebuild switches versions
+    <directory>/idx-<UTC>-<hex>/ one tantivy index per version
+
+* **Readers** (every gunicorn worker) open the version CURRENT names. Before each
+  search they compare CURRENT's and the index's ``meta.json`` file identity with what
+  they opened, reopening or reloading only when one changed (two ``stat`` calls), so a
+  commit or a switch made by another process is seen on the next query.
+* **One writer at a time.** tantivy holds an exclusive lock file per index while an
+  ``IndexWriter`` lives, across processes too. A write here takes the writer for one
+  batch only, retries for up to ``lock_timeout`` seconds while another process holds it,
+  then raises :class:`EngineUnavailable` (the outbox row stays and is retried).
+* **Rebuild** writes a new version directory nobody reads yet, verifies its schema
+  (``meta.json``) and document count, then replaces CURRENT atomically (write a temporary
+  file, fsync, ``os.replace``). The previous version is kept for a switch back; older
+  ones are deleted (a reader still holding one keeps its open files on POSIX).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import secrets
+import shutil
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from search.analysis import suggest_prefix
+from search.documents import FIELDS, FieldType, SearchDocument, to_index_body
+from search.engines.base import BulkResult, EngineHealth, ItemError, ReindexReport
+from search.errors import EngineUnavailable, InvalidDocument
+from search.filters import FILTERS
+from search.highlight import highlight
+from search.query import (
+    FACET_SIZE,
+    HIT_FIELDS,
+    Hit,
+    SearchRequest,
+    SearchResult,
+    Suggestion,
+    distinct_suggestions,
+    facet_counts,
+    plan_query,
+    tantivy_filtered,
+    tantivy_text_query,
+)
+
+TOKENIZER = "qingdan_tokens"  # whitespace only: analysis happened in search.analysis
+POINTER = "CURRENT"
+_VERSION_DIR = re.compile(r"idx-\d{20}-[0-9a-f]{6}")
+_STORED = set(HIT_FIELDS) | {"version"}
+_WRITE_BATCH = 500
+_SUGGEST_OVERFETCH = 3
+
+
+def _field_options(name: str, kind: FieldType) -> dict[str, Any]:
+    """How each field is declared; also what a rebuilt index's meta.json must say."""
+    stored = name in _STORED
+    if kind is FieldType.TOKENS:
+        return {"type": "text", "tokenizer": TOKENIZER, "stored": False, "fast": False}
+    if kind in (FieldType.KEYWORD, FieldType.SORT_KEY, FieldType.STORED):
+        fast = kind is FieldType.SORT_KEY or (kind is FieldType.KEYWORD and not name.endswith("_keys"))
+        return {"type": "text", "tokenizer": "raw", "stored": stored or kind is FieldType.STORED, "fast": fast}
+    type_name = {FieldType.BOOL: "bool", FieldType.INT: "i64", FieldType.DATE: "date"}[kind]
+    return {"type": type_name, "stored": stored, "fast": True}
+
+
+def build_schema() -> tantivy.Schema:
+    """The tantivy schema, derived from search.documents.FIELDS."""
+    builder = tantivy.SchemaBuilder()
+    for name, spec in FIELDS.items():
+        options = _field_options(name, spec.type)
+        if options["type"] == "text":
+            builder.add_text_field(
+                name,
+                stored=options["stored"],
+                fast=options["fast"],
+                tokenizer_name=options["tokenizer"],
+                # tokens need frequencies for BM25; exact values need nothing but presence
+                index_option="freq" if spec.type is FieldType.TOKENS else "basic",
+            )
+        elif options["type"] == "bool":
+            builder.add_boolean_field(name, stored=options["stored"], indexed=True, fast=True)
+        elif options["type"] == "i64":
+            builder.add_integer_field(name, stored=options["stored"], indexed=True, fast=True)
+        else:
+            builder.add_date_field(name, stored=options["stored"], indexed=True, fast=True)
+    return builder.build()
+
+
+def _schema_problems(index_dir: Path) -> list[str]:
+    """Differences between an index's on-disk schema (meta.json) and the application's."""
+    on_disk = {
+        field["name"]: field for field in json.loads((index_dir / "meta.json").read_text())["schema"]
+    }
+    problems = []
+    for name, spec in FIELDS.items():
+        expected, actual = _field_options(name, spec.type), on_disk.pop(name, None)
+        if actual is None:
+            problems.append(f"field {name} is missing")
+            continue
+        options = actual["options"]
+        found = {
+            "type": actual["type"],
+            "stored": options.get("stored"),
+            "fast": bool(options.get("fast")),
+        }
+        if actual["type"] == "text":
+            found["tokenizer"] = options.get("indexing", {}).get("tokenizer")
+        if found != expected:
+            problems.append(f"field {name} is {found}, expected {expected}")
+    problems.extend(f"unexpected field {name}" for name in on_disk)
+    return problems
+
+
+def _tantivy_document(body: dict[str, Any]) -> tantivy.Document:
+    doc = tantivy.Document()
+    for name, spec in FIELDS.items():
+        value = body.get(name)
+        if value is None or value == "" or value == []:
+            continue
+        if spec.type is FieldType.BOOL:
+            doc.add_boolean(name, bool(value))
+        elif spec.type is FieldType.INT:
+            doc.add_integer(name, int(value))
+        elif spec.type is FieldType.DATE:
+            doc.add_date(name, datetime.fromisoformat(value))
+        else:
+            for item in value if isinstance(value, list) else [value]:
+                doc.add_text(name, item)
+    return doc
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
+class EmbeddedEngine:
+    """Search engine on a tantivy index in a local directory."""
+
+    name = "embedded"
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        lock_timeout: float = 10.0,
+        writer_heap: int = 64_000_000,
+    ) -> None:
+        self.directory = Path(directory)
+        self._lock_timeout = lock_timeout
+        self._writer_heap = writer_heap
+        self._schema = build_schema()
+        self._analyzer = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
+        self._index: tantivy.Index | None = None
+        self._version_dir: Path | None = None
+        self._pointer_seen: tuple[int, int] | None = None
+        self._meta_seen: tuple[int, int] | None = None
+
+    # -- opening and versions -------------------------------------------------------------
+
+    @property
+    def _pointer(self) -> Path:
+        return self.directory / POINTER
+
+    def live_index(self) -> str | None:
+        """Name of the live version directory, or None before the first one."""
+        try:
+            name = self._pointer.read_text().strip()
+        except FileNotFoundError:
+            return None
+        return name or None
+
+    def _open(self, path: Path) -> tantivy.Index:
+        index = tantivy.Index(self._schema, path=str(path), reuse=True)
+        index.register_tokenizer(TOKENIZER, self._analyzer)
+        return index
+
+    def _current(self) -> tantivy.Index:
+        """The live index, reopened or reloaded if another process changed it."""
+        pointer = _file_identity(self._pointer)
+        if pointer is None:
+            raise EngineUnavailable(f"no search index in {self.directory}: run a reindex")
+        if self._index is None or pointer != self._pointer_seen:
+            name = self.live_index()
+            path = self.directory / (name or "")
+            if not name or not (path / "meta.json").exists():
+                raise EngineUnavailable(f"{self._pointer} names no index: run a reindex")
+            problems = _schema_problems(path)
+            if problems:
+                raise EngineUnavailable(f"index {name} has another schema ({problems[0]}): reindex")
+            self._index, self._version_dir = self._open(path), path
+            self._pointer_seen, self._meta_seen = pointer, _file_identity(path / "meta.json")
+        assert self._version_dir is not None
+        meta = _file_identity(self._version_dir / "meta.json")
+        if meta != self._meta_seen:
+            self._index.reload()
+            self._meta_seen = meta
+        return self._index
+
+    def _searcher(self) -> tantivy.Searcher:
+        try:
+            return self._current().searcher()
+        except OSError as exc:
+            raise EngineUnavailable(f"cannot read the search index: {exc}") from exc
+
+    @contextmanager
+    def _directory_lock(self) -> Iterator[None]:
+        """Serialise version switches between processes (a second rebuild waits)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / ".lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _new_version(self) -> Path:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
+        path = self.directory / f"idx-{stamp}-{secrets.token_hex(3)}"
+        path.mkdir(parents=True)
+        return path
+
+    def _point_to(self, path: Path) -> None:
+        """Make ``path`` the live version: atomic for every reader."""
+        temporary = self.directory / f".{POINTER}.{secrets.token_hex(4)}"
+        with open(temporary, "w") as handle:
+            handle.write(path.name + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self._pointer)
+        directory = os.open(self.directory, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+    def ensure_index(self) -> None:
+        with self._directory_lock():
+            if self.live_index() and (self.directory / self.live_index() / "meta.json").exists():
+                return
+            path = self._new_version()
+            with self._writer(self._open(path), heap=15_000_000) as writer:
+                writer.commit()  # an empty but valid index
+            self._point_to(path)
+
+    # -- writes ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _writer(
+        self, index: tantivy.Index, heap: int | None = None, threads: int = 1
+    ) -> Iterator[tantivy.IndexWriter]:
+        """tantivy's writer for one batch, waiting while another holds it.
+
+        tantivy's lock file excludes a second writer in this process as well as in
+        others, so threads of one process need no lock of their own.
+        """
+        deadline = time.monotonic() + self._lock_timeout
+        while True:
+            try:
+                writer = index.writer(heap or self._writer_heap, threads)
+                break
+            except ValueError as exc:
+                if "LockBusy" not in str(exc):
+                    raise
+                if time.monotonic() > deadline:
+                    raise EngineUnavailable(
+                        f"the search index is locked by another writer for {self._lock_timeout:.0f} s"
+                    ) from exc
+                time.sleep(0.05)
+        try:
+            yield writer
+        except BaseException:
+            writer.rollback()
+            raise
+        finally:
+            # consumes the writer: merges finish and the lock file is released now,
+            # not whenever the garbage collector gets to it
+            writer.wait_merging_threads()
+
+    def _indexed_versions(self, searcher: tantivy.Searcher, ids: list[str]) -> dict[str, int]:
+        query = tantivy.Query.term_set_query(self._schema, "id", ids)
+        hits = searcher.search(query, limit=max(len(ids), 1), count=False).hits
+        found = {}
+        for _, address in hits:
+            stored = searcher.doc(address)
+            found[stored["id"][0]] = stored["version"][0]
+        return found
+
+    def index(self, docs: Iterable[SearchDocument]) -> BulkResult:
+        result = BulkResult()
+        index = self._current()
+        with self._writer(index) as writer:
+            for batch in _batches(docs, _WRITE_BATCH):
+                known = self._indexed_versions(index.searcher(), [doc.id for doc in batch])
+                for doc in batch:
+                    if known.get(doc.id, -1) > doc.version:
+                        result.stale += 1  # as ES external_gte: equal versions rewrite
+                        continue
+                    try:
+                        document = _tantivy_document(to_index_body(doc))
+                    except (InvalidDocument, ValueError) as exc:
+                        result.errors.append(ItemError(doc.id, str(exc)))
+                        continue
+                    writer.delete_documents_by_term("id", doc.id)
+                    writer.add_document(document)
+                    known[doc.id] = doc.version
+                    result.indexed += 1
+            writer.commit()
+        self._refresh(index)
+        return result
+
+    def delete(self, ids: Iterable[str]) -> BulkResult:
+        result = BulkResult()
+        index = self._current()
+        with self._writer(index) as writer:
+            for doc_id in ids:
+                writer.delete_documents_by_term("id", doc_id)
+                result.indexed += 1
+            writer.commit()
+        self._refresh(index)
+        return result
+
+    def _refresh(self, index: tantivy.Index) -> None:
+        """Make this process see its own commit now (others see it on their next query)."""
+        index.reload()
+        if self._version_dir is not None:
+            self._meta_seen = _file_identity(self._version_dir / "meta.json")
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        plan = plan_query(request)
+        searcher = self._searcher()
+        text_query = tantivy_text_query(plan, self._schema)
+        query = tantivy_filtered(text_query, request.filters, self._schema)
+        sort = request.effective_sort
+        options: dict[str, Any] = {}
+        if sort == "name":
+            options = {"order_by_field": "name_sort", "order": tantivy.Order.Asc}
+        elif sort == "updated":
+            options = {"order_by_field": "updated_at", "order": tantivy.Order.Desc}
+        found = searcher.search(
+            query, limit=request.per_page, offset=request.offset, count=True, **options
+        )
+        hits = []
+        for key, address in found.hits:
+            stored = searcher.doc(address)
+            name = stored["name"][0]
+            marked = highlight(name, plan.analyzed) if request.highlight and plan.analyzed else None
+            hits.append(
+                Hit(
+                    id=stored["id"][0],
+                    name=name,
+                    department=(stored.get_first("department") or ""),
+                    kind=stored["kind"][0],
+                    score=None if options else float(key),
+                    highlight=marked,
+                )
+            )
+        return SearchResult(
+            total=found.count or 0,
+            hits=hits,
+            facets=self._facets(searcher, request, text_query),
+            page=request.page,
+            per_page=request.per_page,
+        )
+
+    def _facets(
+        self, searcher: tantivy.Searcher, request: SearchRequest, text_query: tantivy.Query
+    ) -> dict[str, list[tuple[str | bool, int]]]:
+        """Each facet counted under every filter but its own (as ES's filtered aggs).
+
+        Facets whose own filter is not set share one aggregation run; each facet with a
+        filter set needs a run of its own.
+        """
+        runs: dict[tuple[str, ...], list[str]] = {}
+        for facet in request.facets:
+            dropped = (facet,) if facet in request.filters else ()
+            runs.setdefault(dropped, []).append(facet)
+        facets: dict[str, list[tuple[str | bool, int]]] = {}
+        for dropped, names in runs.items():
+            filters = {k: v for k, v in request.filters.items() if k not in dropped}
+            query = tantivy_filtered(text_query, filters, self._schema)
+            aggregations = {name: FILTERS[name].aggregation(FACET_SIZE) for name in names}
+            result = searcher.aggregate(query, aggregations)
+            for name in names:
+                facets[name] = facet_counts(name, result[name]["buckets"])
+        return {facet: facets[facet] for facet in request.facets}
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[Suggestion]:
+        key = suggest_prefix(prefix)
+        if not key or limit < 1:
+            return []
+        searcher = self._searcher()
+        query, occur = tantivy.Query, tantivy.Occur
+        pattern = re.escape(key) + ".*"
+        whole = query.regex_query(self._schema, "name_keys", pattern)
+        inner = query.boolean_query(
+            [
+                (occur.Must, query.regex_query(self._schema, "name_infix_keys", pattern)),
+                (occur.MustNot, whole),
+            ]
+        )
+        sources = []
+        # whole-name prefix matches first, then inner-word ones: ES's dis_max 2 / 1
+        for tier in (whole, inner):
+            found = searcher.search(
+                tier,
+                limit=limit * _SUGGEST_OVERFETCH,
+                count=False,
+                order_by_field="suggest_order",
+                order=tantivy.Order.Asc,
+            )
+            for _, address in found.hits:
+                stored = searcher.doc(address)
+                sources.append({f: stored[f][0] for f in ("id", "name", "kind")})
+        return distinct_suggestions(sources, limit)
+
+    def count(self) -> int:
+        return int(self._searcher().num_docs)
+
+    def fetch_versions(self) -> dict[str, int]:
+        searcher = self._searcher()
+        everything = searcher.search(
+            tantivy.Query.all_query(), limit=max(searcher.num_docs, 1), count=False
+        )
+        versions = {}
+        for _, address in everything.hits:
+            stored = searcher.doc(address)
+            versions[stored["id"][0]] = int(stored["version"][0])
+        return versions
+
+    def health(self) -> EngineHealth:
+        try:
+            count = self.count()
+        except (EngineUnavailable, OSError, ValueError) as exc:
+            return EngineHealth(self.name, False, self.live_index(), None, str(exc))
+        return EngineHealth(self.name, True, self.live_index(), count, str(self.directory))
+
+    # -- rebuild --------------------------------------------------------------------------
+
+    def reindex(self, docs: Iterable[SearchDocument], expected_count: int) -> ReindexReport:
+        started = time.monotonic()
+        path = self._new_version()
+        report = ReindexReport(path.name, self.live_index(), expected_count)
+        try:
+            self._fill(path, docs, report)
+            self._verify(path, report)
+        except BaseException:
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        if report.problems:
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with self._directory_lock():
+                report.previous_index = self.live_index()
+                self._point_to(path)
+                report.switched = True
+                report.deleted_indices = self._delete_old_versions(report.previous_index)
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _fill(self, path: Path, docs: Iterable[SearchDocument], report: ReindexReport) -> None:
+        index = self._open(path)
+        # two tantivy threads index while this one analyses the next documents
+        with self._writer(index, heap=256_000_000, threads=2) as writer:
+            for doc in docs:
+                try:
+                    writer.add_document(_tantivy_document(to_index_body(doc)))
+                except (InvalidDocument, ValueError) as exc:
+                    report.errors.append(ItemError(doc.id, str(exc)))
+                    continue
+                report.indexed += 1
+            writer.commit()
+        if report.errors:
+            report.problems.append(f"{len(report.errors)} documents failed")
+
+    def _verify(self, path: Path, report: ReindexReport) -> None:
+        """Read the new index back as a reader would: its schema, then its count."""
+        problems = _schema_problems(path)
+        report.mapping_ok = not problems
+        report.problems.extend(problems)
+        report.count = int(self._open(path).searcher().num_docs)
+        if report.count != report.expected_count:
+            report.problems.append(
+                f"the new index holds {report.count} documents, expected {report.expected_count}"
+            )
+
+    def _delete_old_versions(self, previous: str | None) -> list[str]:
+        """Delete versions older than the previous live one (newer ones may be in progress)."""
+        if previous is None:
+            return []
+        deleted = []
+        for path in sorted(self.directory.iterdir()):
+            if _VERSION_DIR.fullmatch(path.name) and path.name < previous:
+                shutil.rmtree(path, ignore_errors=True)
+                deleted.append(path.name)
+        return deleted
+
+
+def _batches(docs: Iterable[SearchDocument], size: int) -> Iterator[list[SearchDocument]]:
+    batch: list[SearchDocument] = []
+    for doc in docs:
+        batch.append(doc)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

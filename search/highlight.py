@@ -1,0 +1,87 @@
+"""Highlighting of item names, computed in Python the same way for both engines.
+
+Engine highlighters cannot do it: the index fields hold pre-analysed tokens without
+offsets into the original name, and pinyin tokens have no characters at all (the pinyin
+plugin's zero offsets break ES highlighting, infinilabs/analysis-pinyin#169). So the
+name is normalised character by character, keeping each character's position in the
+original, and every query token found in it is marked there: words and bigrams by
+text, pinyin and initials by the syllables of the name's characters.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+from search.analysis import AnalyzedQuery, QueryVariant, is_han, normalize
+from search.pinyin import han_syllables
+
+MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
+
+
+def _normalized_chars(name: str) -> tuple[str, list[int]]:
+    """The name normalised without dropping anything, and each character's source index."""
+    chars: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(name):
+        for piece in unicodedata.normalize("NFKC", char).lower():
+            chars.append(piece)
+            origin.append(index)
+    text = "".join(chars)
+    # traditional → simplified one character at a time keeps positions aligned
+    simplified = "".join(normalize(c) or c for c in text)
+    return (simplified if len(simplified) == len(text) else text), origin
+
+
+def _text_spans(text: str, variant: QueryVariant) -> list[tuple[int, int]]:
+    spans = []
+    for token in (*variant.streams["words"], *variant.streams["grams"]):
+        start = text.find(token)
+        while start >= 0:
+            spans.append((start, start + len(token)))
+            start = text.find(token, start + 1)
+    return spans
+
+
+def _pinyin_spans(text: str, variant: QueryVariant) -> list[tuple[int, int]]:
+    """Spans of Han characters whose syllables (or initials) spell a pinyin token."""
+    full = set(variant.streams["pinyin"])
+    initials = {token for token in variant.streams["initials"] if len(token) >= 2}
+    if not full and not initials:
+        return []
+    spans = []
+    for run in re.finditer(r"\w+", text):
+        if not is_han(run.group()):
+            continue
+        syllables = han_syllables(run.group())
+        for start in range(len(syllables)):
+            spelled, first_letters = "", ""
+            for end in range(start, len(syllables)):
+                if not syllables[end]:
+                    break
+                spelled += syllables[end]
+                first_letters += syllables[end][0]
+                if spelled in full or first_letters in initials:
+                    spans.append((run.start() + start, run.start() + end + 1))
+    return spans
+
+
+def highlight(name: str, query: AnalyzedQuery) -> str:
+    """The name as HTML, with every part matching the query wrapped in ``<mark>``."""
+    text, origin = _normalized_chars(name)
+    marked = [False] * len(name)
+    for variant in query.variants:
+        for start, end in _text_spans(text, variant) + _pinyin_spans(text, variant):
+            for position in range(start, end):
+                marked[origin[position]] = True
+    parts: list[str] = []
+    inside = False
+    for char, is_marked in zip(name, marked):
+        if is_marked != inside:
+            parts.append(MARK_OPEN if is_marked else MARK_CLOSE)
+            inside = is_marked
+        parts.append(html.escape(char))
+    if inside:
+        parts.append(MARK_CLOSE)
+    return "".join(parts)

@@ -1,0 +1,309 @@
+"""One search request type, and the query each engine runs for it.
+
+A :class:`SearchRequest` is validated once, then :func:`plan_query` turns it into an
+engine-neutral :class:`QueryPlan` (which tokens to look for in which field, with which
+boost); :func:`es_search_body` and :func:`tantivy_text_query` translate that plan, so
+both engines score a query with the same BM25 clauses and the same boosts.
+
+Query shape, per reading of the query (as typed, then each synonym rewrite)::
+
+    bool.should[ match(field, tokens)^field_boost ...,
+                 constant_score(term name_keys = whole query)^exact_name_boost ]^weight
+
+and the readings combined with ``dis_max`` (best reading + tie_breaker × the others).
+Filters never score: Elasticsearch applies them as ``post_filter`` so that each facet's
+aggregation can drop its own filter; the embedded engine runs the equivalent queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import tantivy
+
+from search.analysis import AnalyzedQuery, analyze_query
+from search.documents import FIELDS, FieldType
+from search.errors import InvalidRequest, QueryTooLong
+from search.filters import FILTERS, FilterValue, parse_filters
+from search.relevance import RelevanceSettings, default_settings
+
+MAX_QUERY_CHARS = 200
+MAX_PER_PAGE = 100
+MAX_RESULT_WINDOW = 10_000  # Elasticsearch's default index.max_result_window
+FACET_SIZE = 200  # values per facet: more than any district has departments or townships
+SORTS = ("relevance", "name", "updated")
+HIT_FIELDS = ("id", "name", "department", "kind")
+EXACT_KEY_FIELD = "name_keys"
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A citizen's search: text, filters (facet name → values), wanted facets, paging.
+
+    Validated on construction: text over :data:`MAX_QUERY_CHARS` raises
+    :class:`QueryTooLong`; ``per_page`` is capped at :data:`MAX_PER_PAGE`; a page reaching
+    past :data:`MAX_RESULT_WINDOW` results, an unknown filter, facet or sort raises
+    :class:`InvalidRequest`. ``filters`` holds the parsed values afterwards.
+    """
+
+    text: str = ""
+    filters: Mapping[str, Any] = field(default_factory=dict)
+    facets: Sequence[str] = ()
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+    highlight: bool = True
+
+    def __post_init__(self) -> None:
+        text = (self.text or "").strip()
+        if len(text) > MAX_QUERY_CHARS:
+            raise QueryTooLong(f"the query is longer than {MAX_QUERY_CHARS} characters")
+        unknown = [name for name in self.facets if name not in FILTERS]
+        if unknown:
+            raise InvalidRequest(f"unknown facet: {', '.join(unknown)}")
+        if self.sort not in SORTS:
+            raise InvalidRequest(f"sort must be one of {', '.join(SORTS)}")
+        if self.page < 1 or self.per_page < 1:
+            raise InvalidRequest("page and per_page start at 1")
+        per_page = min(self.per_page, MAX_PER_PAGE)
+        if self.page * per_page > MAX_RESULT_WINDOW:
+            raise InvalidRequest(
+                f"only the first {MAX_RESULT_WINDOW} results can be paged through: refine the query"
+            )
+        # frozen: normalised values are set once, here
+        object.__setattr__(self, "text", text)
+        object.__setattr__(self, "per_page", per_page)
+        object.__setattr__(self, "facets", tuple(dict.fromkeys(self.facets)))
+        object.__setattr__(self, "filters", parse_filters(self.filters))
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+    @property
+    def effective_sort(self) -> str:
+        """Without text every score is equal, so relevance order falls back to name order."""
+        return "name" if self.sort == "relevance" and not self.text else self.sort
+
+    def filters_except(self, facet: str) -> dict[str, FilterValue]:
+        """The filters a facet's counts use: all but the facet's own."""
+        return {name: value for name, value in self.filters.items() if name != facet}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result. ``score`` is None when sorted by a field; ``highlight`` is HTML."""
+
+    id: str
+    name: str
+    department: str
+    kind: str
+    score: float | None
+    highlight: str | None = None
+
+
+FacetCounts = list[tuple[str | bool, int]]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A page of hits, the total number of matches, and the requested facets' counts."""
+
+    total: int
+    hits: list[Hit]
+    facets: dict[str, FacetCounts]
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """An item name to complete a typed prefix with."""
+
+    text: str
+    id: str
+    kind: str
+
+
+def distinct_suggestions(sources: Iterable[Mapping[str, Any]], limit: int) -> list[Suggestion]:
+    """Suggestions in the order given, one per distinct name, at most ``limit``."""
+    seen: set[str] = set()
+    suggestions: list[Suggestion] = []
+    for source in sources:
+        if source["name"] not in seen:
+            seen.add(source["name"])
+            suggestions.append(Suggestion(source["name"], source["id"], source["kind"]))
+            if len(suggestions) == limit:
+                break
+    return suggestions
+
+
+# -- the engine-neutral plan ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldMatch:
+    """Look for any of ``tokens`` in ``field``; each matching token adds BM25 × boost."""
+
+    field: str
+    tokens: tuple[str, ...]
+    boost: float
+
+
+@dataclass(frozen=True)
+class ReadingQuery:
+    """The clauses of one reading of the query (as typed, or a synonym rewrite)."""
+
+    matches: tuple[FieldMatch, ...]
+    exact_key: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """What to search for: readings (empty means every document), boosts, the request."""
+
+    request: SearchRequest
+    analyzed: AnalyzedQuery | None
+    readings: tuple[ReadingQuery, ...]
+    exact_name_boost: float
+    tie_breaker: float
+
+
+def plan_query(request: SearchRequest, settings: RelevanceSettings | None = None) -> QueryPlan:
+    """Analyse the request's text and decide every scoring clause."""
+    settings = settings or default_settings()
+    analyzed = analyze_query(request.text) if request.text else None
+    readings: list[ReadingQuery] = []
+    if analyzed is not None and not analyzed.is_empty:
+        for index, variant in enumerate(analyzed.variants):
+            matches = tuple(
+                FieldMatch(name, variant.streams[spec.stream], settings.field_boosts[name])
+                for name, spec in FIELDS.items()
+                if spec.type is FieldType.TOKENS
+                and settings.field_boosts.get(name, 0) > 0
+                and variant.streams.get(spec.stream)
+            )
+            weight = 1.0 if index == 0 else settings.synonym_weight
+            if matches or variant.key:
+                readings.append(ReadingQuery(matches, variant.key, weight))
+    return QueryPlan(
+        request=request,
+        analyzed=analyzed,
+        readings=tuple(readings),
+        exact_name_boost=settings.exact_name_boost,
+        tie_breaker=settings.synonym_tie_breaker,
+    )
+
+
+# -- Elasticsearch ----------------------------------------------------------------------
+
+
+def _es_reading(reading: ReadingQuery, exact_boost: float) -> dict[str, Any]:
+    should: list[dict[str, Any]] = [
+        {"match": {m.field: {"query": " ".join(m.tokens), "boost": m.boost}}} for m in reading.matches
+    ]
+    if reading.exact_key:
+        should.append(
+            {
+                "constant_score": {
+                    "filter": {"term": {EXACT_KEY_FIELD: reading.exact_key}},
+                    "boost": exact_boost,
+                }
+            }
+        )
+    return {"bool": {"should": should, "boost": reading.weight}}
+
+
+def es_text_query(plan: QueryPlan) -> dict[str, Any]:
+    """The scoring part of the Elasticsearch query (no filters)."""
+    if not plan.readings:
+        return {"match_all": {}}
+    readings = [_es_reading(reading, plan.exact_name_boost) for reading in plan.readings]
+    if len(readings) == 1:
+        return readings[0]
+    return {"dis_max": {"queries": readings, "tie_breaker": plan.tie_breaker}}
+
+
+def _es_filter(filters: Mapping[str, FilterValue]) -> dict[str, Any]:
+    clauses = [FILTERS[name].es_clause(value) for name, value in filters.items()]
+    return {"bool": {"filter": clauses}} if clauses else {"match_all": {}}
+
+
+def es_search_body(plan: QueryPlan) -> dict[str, Any]:
+    """The complete ``_search`` body: query, post_filter, per-facet aggregations, paging."""
+    request = plan.request
+    body: dict[str, Any] = {
+        "query": es_text_query(plan),
+        "from": request.offset,
+        "size": request.per_page,
+        "track_total_hits": True,
+        "_source": list(HIT_FIELDS),
+    }
+    if request.filters:
+        body["post_filter"] = _es_filter(request.filters)
+    if request.facets:
+        body["aggs"] = {
+            facet: {
+                "filter": _es_filter(request.filters_except(facet)),
+                "aggs": {"values": FILTERS[facet].aggregation(FACET_SIZE)},
+            }
+            for facet in request.facets
+        }
+    sort = request.effective_sort
+    if sort == "name":
+        body["sort"] = [{"name_sort": "asc"}]
+    elif sort == "updated":
+        body["sort"] = [{"updated_at": {"order": "desc", "missing": "_last"}}]
+    return body
+
+
+# -- embedded engine (tantivy) ----------------------------------------------------------
+
+
+def _tantivy_reading(
+    reading: ReadingQuery, exact_boost: float, schema: tantivy.Schema
+) -> tantivy.Query:
+    query, occur = tantivy.Query, tantivy.Occur
+    clauses = []
+    for match in reading.matches:
+        terms = [(occur.Should, query.term_query(schema, match.field, t)) for t in match.tokens]
+        clauses.append((occur.Should, query.boost_query(query.boolean_query(terms), match.boost)))
+    if reading.exact_key:
+        exact = query.term_query(schema, EXACT_KEY_FIELD, reading.exact_key)
+        clauses.append((occur.Should, query.const_score_query(exact, exact_boost)))
+    combined = query.boolean_query(clauses)
+    return combined if reading.weight == 1.0 else query.boost_query(combined, reading.weight)
+
+
+def tantivy_text_query(plan: QueryPlan, schema: tantivy.Schema) -> tantivy.Query:
+    """The scoring part of the embedded-engine query: the same clauses as on ES."""
+    if not plan.readings:
+        return tantivy.Query.all_query()
+    readings = [_tantivy_reading(r, plan.exact_name_boost, schema) for r in plan.readings]
+    if len(readings) == 1:
+        return readings[0]
+    return tantivy.Query.disjunction_max_query(readings, plan.tie_breaker)
+
+
+def tantivy_filtered(
+    text_query: tantivy.Query, filters: Mapping[str, FilterValue], schema: tantivy.Schema
+) -> tantivy.Query:
+    """``text_query`` restricted by filters, with the score unchanged."""
+    if not filters:
+        return text_query
+    occur = tantivy.Occur
+    clauses = [(occur.Must, text_query)]
+    clauses += [
+        (occur.Must, FILTERS[name].tantivy_clause(schema, value)) for name, value in filters.items()
+    ]
+    return tantivy.Query.boolean_query(clauses)
+
+
+def facet_counts(facet: str, buckets: Sequence[Mapping[str, Any]]) -> FacetCounts:
+    """Facet values with counts, most frequent first then by value (same on both engines)."""
+    definition = FILTERS[facet]
+    counts = [(definition.facet_value(b), int(b["doc_count"])) for b in buckets if b["doc_count"]]
+    return sorted(counts, key=lambda pair: (-pair[1], str(pair[0])))
