@@ -8,12 +8,14 @@ from swagger_ui_bundle import swagger_ui_path
 from ..services.registry import ALL_LISTS
 from .errors import register_error_handlers
 from .resources import resource_blueprint
+from .stats import blp as stats_blueprint
 
 
 def register_api(app: Flask, api: Api) -> None:
     api.init_app(app)
     for spec in ALL_LISTS:
         api.register_blueprint(resource_blueprint(spec))
+    api.register_blueprint(stats_blueprint)
     register_error_handlers(app)
 
     @app.get("/api/swagger-ui/<path:filename>")

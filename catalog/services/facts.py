@@ -7,14 +7,15 @@ column names, so every figure is computed by the same SQL either way.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import Boolean, ColumnElement, Integer, Select, String, Subquery, func, select
 from sqlalchemy.sql.expression import cast
 
-from ..models import ChangeRecord, InspectionImplList, Organization, ServiceItem, SupervisionItem
+from ..models import Bundle, ChangeRecord, InspectionImplList, Organization, ServiceItem, SupervisionItem
 
 INSPECTION_TYPE = "06"
+CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 SERVICE_COLUMNS = {
     "department_id": Integer,
     "name": String,
@@ -39,6 +40,11 @@ class Scope:
     department_id: int | None = None
     item_types: tuple[str, ...] = ("01",)
     as_of: datetime | None = None
+
+    @staticmethod
+    def end_of_day(day: date) -> datetime:
+        """"As of 2020-12-31" means the lists as they stood at the end of that day, China time."""
+        return datetime.combine(day, time.max, tzinfo=CHINA_TIME)
 
     def describe(self) -> dict[str, object]:
         return {
@@ -139,6 +145,23 @@ def inspection_facts(scope: Scope) -> Subquery:
         items.c.claimed.is_(True),
     )
     return _in_scope(query, items.c.department_id, scope).subquery("inspection_facts")
+
+
+def bundle_facts(scope: Scope) -> Subquery:
+    """One row per published 一件事 led by a department in scope."""
+    if scope.as_of is None:
+        rows = select(Bundle.id, Bundle.name, Bundle.lead_department_id.label("department_id"), Bundle.status)
+    else:
+        snapshots = _latest_snapshots("bundle", scope.as_of)
+        rows = select(
+            snapshots.c.id,
+            _from_snapshot(snapshots, "name", String),
+            snapshots.c.after["lead_department_id"].as_integer().label("department_id"),
+            _from_snapshot(snapshots, "status", String),
+        )
+    subquery = rows.subquery()
+    query = select(subquery).where(subquery.c.status == "published")
+    return _in_scope(query, subquery.c.department_id, scope).subquery("bundle_facts")
 
 
 def _in_scope(query: Select, department_column: ColumnElement, scope: Scope) -> Select:

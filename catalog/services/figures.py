@@ -8,15 +8,17 @@ published string.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Subquery, func, select
+from sqlalchemy import ColumnElement, Subquery, and_, func, select, true
 from sqlalchemy.orm import Session
 
+from ..models import DevolvedItem, Organization
 from ..models.codes import CASE_TYPE_INSTANT
-from .facts import Scope, inspection_facts, service_facts
+from ..models.devolution import devolved_item_receivers
+from .facts import Scope, bundle_facts, inspection_facts, service_facts
 from .time_limits import in_working_days
 
 RULES = ("HALF_UP", "DOWN")
@@ -88,6 +90,43 @@ def _exact(value: Fraction | None) -> str | None:
     return decimal if value.denominator == 1 else f"{value.numerator}/{value.denominator} = {decimal}"
 
 
+Predicate = Callable[[Any], ColumnElement[bool]]
+
+
+@dataclass(frozen=True)
+class Parts:
+    """Which facts a figure reads, and which of them are its numerator and denominator rows."""
+
+    facts: Callable[[Scope], Subquery]
+    numerator: Predicate
+    denominator: Predicate | None = None  # None: every row of the facts
+
+
+def _has_both_limits(c: Any) -> ColumnElement[bool]:
+    return and_(c.legal_time_limit.is_not(None), c.promised_time_limit.is_not(None))
+
+
+def _visits(c: Any) -> ColumnElement[int]:
+    return func.coalesce(c.onsite_visits, 0)
+
+
+PARTS: dict[str, Parts] = {
+    "instant_share": Parts(service_facts, lambda c: c.case_type == CASE_TYPE_INSTANT),
+    "time_reduction": Parts(service_facts, _has_both_limits, _has_both_limits),
+    "time_reduction_mean": Parts(service_facts, _has_both_limits, _has_both_limits),
+    "average_visits": Parts(service_facts, lambda c: _visits(c) > 0),
+    "zero_visit_rate": Parts(service_facts, lambda c: _visits(c) == 0),
+    "e_license_items": Parts(service_facts, lambda c: c.e_license_linked.is_(True)),
+    "license_free_items": Parts(service_facts, lambda c: c.license_free.is_(True)),
+    "inspection_list_completion": Parts(inspection_facts, lambda c: c.has_list.is_(True)),
+    "bundles": Parts(bundle_facts, lambda c: true()),
+}
+
+
+def _count_where(key: str, c: Any) -> ColumnElement[int]:
+    return func.count().filter(PARTS[key].numerator(c))
+
+
 @dataclass(frozen=True)
 class ServiceTotals:
     """Counts and sums over the service facts of one scope."""
@@ -106,11 +145,11 @@ def service_totals(session: Session, facts: Subquery) -> ServiceTotals:
     row = session.execute(
         select(
             func.count(),
-            func.count().filter(c.case_type == CASE_TYPE_INSTANT),
+            _count_where("instant_share", c),
             func.coalesce(func.sum(c.onsite_visits), 0),
-            func.count().filter(func.coalesce(c.onsite_visits, 0) == 0),
-            func.count().filter(c.e_license_linked.is_(True)),
-            func.count().filter(c.license_free.is_(True)),
+            _count_where("zero_visit_rate", c),
+            _count_where("e_license_items", c),
+            _count_where("license_free_items", c),
         )
     ).one()
     # Few distinct (法定, 承诺) pairs exist, so they are summed exactly in Python.
@@ -118,7 +157,7 @@ def service_totals(session: Session, facts: Subquery) -> ServiceTotals:
         select(
             c.legal_time_limit, c.legal_time_unit, c.promised_time_limit, c.promised_time_unit, func.count()
         )
-        .where(c.legal_time_limit.is_not(None), c.promised_time_limit.is_not(None))
+        .where(_has_both_limits(c))
         .group_by(c.legal_time_limit, c.legal_time_unit, c.promised_time_limit, c.promised_time_unit)
     ).all()
     return ServiceTotals(*row, time_limits=[tuple(r) for r in limits])
@@ -176,9 +215,11 @@ def _service_figures(session: Session, scope: Scope, rule: str) -> list[Figure]:
 def _inspection_figures(session: Session, scope: Scope, rule: str) -> list[Figure]:
     facts = inspection_facts(scope)
     total, with_list = session.execute(
-        select(func.count(), func.count().filter(facts.c.has_list.is_(True)))
+        select(func.count(), _count_where("inspection_list_completion", facts.c))
     ).one()
+    bundles = session.scalar(select(func.count()).select_from(bundle_facts(scope)))
     return [
+        Figure("bundles", "一件事数", "已发布的一件事数", Fraction(bundles or 0), None, False, 0, rule, scope),
         Figure(
             "inspection_list_completion",
             "实施清单完成率",
@@ -226,3 +267,48 @@ def check_published(figure: Figure, published: str) -> CheckResult:
             exact = value * 100 if figure.percent else value
             difference = f"{float(published_value - exact):+.6f}"
     return CheckResult(published, supported, recomputed, difference)
+
+
+def figure_rows(session: Session, key: str, scope: Scope, part: str, limit: int = 1000) -> list[dict[str, Any]]:
+    """The rows behind a figure: ``numerator``, ``denominator``, or ``excluded`` (in the
+    denominator but not the numerator — the rows that pull a rate down)."""
+    parts = PARTS[key]
+    facts = parts.facts(scope)
+    c = facts.c
+    in_denominator = parts.denominator(c) if parts.denominator else true()
+    condition = {
+        "numerator": and_(in_denominator, parts.numerator(c)),
+        "denominator": in_denominator,
+        "excluded": and_(in_denominator, ~parts.numerator(c)),
+    }[part]
+    query = select(facts).where(condition).order_by(c.department_id, c.id).limit(limit)
+    return [dict(row._mapping) for row in session.execute(query)]
+
+
+def figures_by_department(
+    session: Session, scope: Scope, department_ids: list[int], rule: str = "HALF_UP"
+) -> list[dict[str, Any]]:
+    """Each department's figures under the same scope, lowest 即办件占比 first."""
+    table = []
+    for department_id in department_ids:
+        department_scope = replace(scope, department_id=department_id)
+        figures = {f.key: f for f in compute_figures(session, department_scope, rule)}
+        if figures["instant_share"].denominator or figures["inspection_list_completion"].denominator:
+            table.append({"department_id": department_id, "figures": figures})
+    return sorted(table, key=lambda row: row["figures"]["instant_share"].value or 0)
+
+
+def devolved_by_township(session: Session, region_id: int | None) -> list[dict[str, Any]]:
+    """How many published devolved items each township or street has received (live)."""
+    receivers = devolved_item_receivers
+    query = (
+        select(Organization.id, Organization.name, func.count(DevolvedItem.id))
+        .join(receivers, receivers.c.township_id == Organization.id)
+        .join(DevolvedItem, DevolvedItem.id == receivers.c.devolved_item_id)
+        .where(DevolvedItem.status == "published")
+        .group_by(Organization.id, Organization.name)
+        .order_by(Organization.id)
+    )
+    if region_id is not None:
+        query = query.where(Organization.region_id == region_id)
+    return [{"township_id": i, "township": name, "items": n} for i, name, n in session.execute(query)]

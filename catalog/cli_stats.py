@@ -1,0 +1,53 @@
+"""`flask --app catalog stats`: the auditors' figures in the terminal."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Region
+from .services import statistics
+from .services.figures import RULES
+
+
+@click.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Figures as of the end of this day (China time).")
+@click.option("--rule", type=click.Choice(RULES), default="HALF_UP", show_default=True, help="Rounding rule of the display.")
+@click.option("--region", "region_code", help="行政区划代码, e.g. 445302 (default: every region).")
+@click.option("--department-id", type=int, help="Only this department.")
+@click.option("--item-type", "item_types", multiple=True, default=("01",), show_default=True, help="事项类型 in scope.")
+@with_appcontext
+def stats_command(
+    as_json: bool,
+    as_of: object,
+    rule: str,
+    region_code: str | None,
+    department_id: int | None,
+    item_types: tuple[str, ...],
+) -> None:
+    """Print every figure with its numerator, denominator, exact value and display."""
+    region_id = None
+    if region_code:
+        region_id = db.session.scalar(select(Region.id).where(Region.code == region_code))
+        if region_id is None:
+            raise click.BadParameter(f"没有行政区划代码为 {region_code} 的地区。", param_hint="--region")
+    day = as_of.date() if isinstance(as_of, date) else None
+    figures = statistics.figures(
+        db.session, rule=rule, region_id=region_id, department_id=department_id,
+        item_types=item_types, as_of=day,
+    )
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"口径：{figures[0]['scope']}；舍入：{rule}")
+    for figure in figures:
+        fraction = (
+            f"{figure['numerator']}/{figure['denominator']}" if figure["denominator"] is not None else f"{figure['numerator']}"
+        )
+        others = ", ".join(f"{r}: {d}" for r, d in figure["displays"].items() if r != rule)
+        click.echo(f"{figure['label']:<12} {figure['display']:>10}   {fraction:<24} ({others})")
