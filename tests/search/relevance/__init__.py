@@ -1,0 +1,110 @@
+"""Judged relevance sets: query -> expected items, with the rank a hit must reach.
+
+``load_judged_set()`` reads a TSV such as ``guangan_judged.tsv`` (format in README.md);
+``find_guangan_items()`` locates the 广安区 catalog the set was judged on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[2]
+GUANGAN_JUDGED = HERE / "guangan_judged.tsv"
+
+COLUMNS = ("query", "category", "expected", "k", "note")
+EXPECTED_SEPARATOR = " || "
+CATEGORIES = (
+    "exact_name",
+    "two_char",
+    "non_contiguous",
+    "pinyin_full",
+    "pinyin_initials",
+    "synonym",
+    "traditional",
+    "fullwidth",
+)
+
+# where the 广安区 catalog may be: an explicit path first, then the repository, then the
+# shared folder the project was started from
+GUANGAN_ITEMS_CANDIDATES = (
+    "data/guangan-items.json",
+    "seed/data/guangan-items.json",
+    "/work/shared/data/guangan-items.json",
+)
+
+
+@dataclass(frozen=True)
+class Judgment:
+    query: str
+    category: str
+    expected: tuple[str, ...]
+    k: int
+    note: str
+    line: int
+
+
+class JudgedSetError(ValueError):
+    pass
+
+
+def load_judged_set(path: Path | str = GUANGAN_JUDGED) -> list[Judgment]:
+    """Parse a judged-set TSV: ``#`` lines and blank lines are skipped, then a header line."""
+    path = Path(path)
+    rows: list[Judgment] = []
+    header_seen = False
+    for number, raw in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
+        line = raw.rstrip("\r")
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if not header_seen:
+            if tuple(fields) != COLUMNS:
+                raise JudgedSetError(f"{path}:{number}: header must be {'<TAB>'.join(COLUMNS)}")
+            header_seen = True
+            continue
+        if len(fields) != len(COLUMNS):
+            raise JudgedSetError(f"{path}:{number}: {len(fields)} fields, expected {len(COLUMNS)}")
+        query, category, expected, k, note = fields
+        try:
+            k_value = int(k)
+        except ValueError:
+            raise JudgedSetError(f"{path}:{number}: k={k!r} is not an integer") from None
+        rows.append(
+            Judgment(
+                query=query,
+                category=category,
+                expected=tuple(e.strip() for e in expected.split(EXPECTED_SEPARATOR)),
+                k=k_value,
+                note=note,
+                line=number,
+            )
+        )
+    if not header_seen:
+        raise JudgedSetError(f"{path}: no header line")
+    return rows
+
+
+def find_guangan_items() -> Path | None:
+    """Path of guangan-items.json (``QINGDAN_GUANGAN_ITEMS`` overrides), or None."""
+    explicit = os.environ.get("QINGDAN_GUANGAN_ITEMS")
+    if explicit:
+        return Path(explicit)
+    for candidate in GUANGAN_ITEMS_CANDIDATES:
+        path = Path(candidate) if os.path.isabs(candidate) else REPO_ROOT / candidate
+        if path.is_file():
+            return path
+    return None
+
+
+def load_guangan_items(path: Path | str | None = None) -> list[dict]:
+    path = Path(path) if path else find_guangan_items()
+    if path is None:
+        raise FileNotFoundError(
+            "guangan-items.json not found; set QINGDAN_GUANGAN_ITEMS or put it at "
+            + " or ".join(GUANGAN_ITEMS_CANDIDATES)
+        )
+    return json.loads(Path(path).read_text(encoding="utf-8"))["items"]
