@@ -197,10 +197,12 @@ def _query_streams(normalized: str) -> dict[str, tuple[str, ...]]:
     for chunk in _CHUNK.findall(normalized):
         if is_han(chunk):
             flush()
-            streams["words"].extend(word.text for word in search_words(chunk))
-            # one character alone is the only case where single characters are searched:
-            # otherwise they would match nearly every name
-            streams["grams"].extend(_bigrams(chunk) or [chunk])
+            words = search_words(chunk)
+            streams["words"].extend(word.text for word in words)
+            streams["grams"].extend(_bigrams(chunk))
+            # single characters only where the query has a one-character word (开网吧 →
+            # 开, matching 开办…; 证 alone): every character would match nearly every name
+            streams["grams"].extend(word.text for word in words if len(word.text) == 1)
             continue
         streams["words"].append(chunk)
         if not _LETTERS.fullmatch(chunk):

@@ -63,22 +63,39 @@ def precise_words(run: str) -> tuple[str, ...]:
     return tuple(_get_tokenizer().cut(run, HMM=True))
 
 
+def _best_split(word: str) -> list[str]:
+    """jieba's most probable segmentation of ``word`` that does not keep it whole."""
+    tokenizer = _get_tokenizer()
+    dag = tokenizer.get_DAG(word)
+    dag[0] = [end for end in dag[0] if end != len(word) - 1] or [0]
+    route: dict[int, tuple[float, int]] = {}
+    tokenizer.calc(word, dag, route)
+    parts, start = [], 0
+    while start < len(word):
+        end = route[start][1] + 1
+        parts.append(word[start:end])
+        start = end
+    return parts
+
+
 @lru_cache(maxsize=65536)
 def _search_words_of(word: str) -> tuple[Word, ...]:
-    """The dictionary sub-words search mode adds inside one precise word, then the word.
+    """The word and the smaller words inside it, each with offsets in the word.
 
-    This is jieba's own ``cut_for_search`` rule (2-grams of words longer than 2 and
-    3-grams of words longer than 3 that the dictionary knows), written out here because
-    we also need each sub-word's offsets for pinyin and highlighting.
+    Like jieba's ``cut_for_search`` this adds the dictionary words inside a long word,
+    but it takes them from jieba's own best split of the word (recursively) instead of
+    every dictionary 2- and 3-gram: search mode also emits 3-grams that straddle the
+    word's parts (身份证 inside 身份证明 = 身份 + 证明), which made 临时身份证明 outrank
+    the 居民身份证 items for the query 身份证. Single characters are left to the
+    ``grams`` stream.
     """
-    freq = _get_tokenizer().FREQ
     words: list[Word] = []
-    for size in (2, 3):
-        if len(word) > size:
-            for i in range(len(word) - size + 1):
-                gram = word[i : i + size]
-                if freq.get(gram):
-                    words.append(Word(gram, i, i + size))
+    if len(word) > 2:
+        offset = 0
+        for part in _best_split(word):
+            if len(part) > 1:
+                words.extend(Word(w.text, offset + w.start, offset + w.end) for w in _search_words_of(part))
+            offset += len(part)
     words.append(Word(word, 0, len(word)))
     return tuple(words)
 
