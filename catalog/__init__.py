@@ -34,7 +34,35 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_api(app, rest_api)
     register_commands(app)
+    _drain_after_writes(app)
     return app
+
+
+def _drain_after_writes(app: Flask) -> None:
+    """With the embedded engine, index each write right after its response is sent.
+
+    The write itself never waits for the index (its outbox row is committed with it); if the
+    drain fails, the row stays and the next drain or `search drain` takes it.
+    """
+    setting = app.config["SEARCH_DRAIN_IN_PROCESS"]
+    enabled = setting is True or (setting == "auto" and not app.config.get("ELASTICSEARCH_URL"))
+    if not enabled:
+        return
+
+    from flask import Response, request
+
+    from .extensions import search_engine
+    from .services.search_sync import drain_outbox
+
+    def drain() -> None:
+        with app.app_context():
+            drain_outbox(db.session, search_engine())
+
+    @app.after_request
+    def schedule_drain(response: Response) -> Response:
+        if request.method in {"POST", "PUT", "PATCH", "DELETE"} and response.status_code < 400:
+            response.call_on_close(drain)
+        return response
 
 
 def _tune_sqlite(engine: Engine) -> None:

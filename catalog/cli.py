@@ -1,8 +1,12 @@
-"""Flask commands: seed, search, stats (each issue adds its own)."""
+"""Flask commands: seed, search, stats."""
 from __future__ import annotations
 
 from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    pass
+    from .cli_search import search_group
+    from .cli_stats import stats_command
+
+    app.cli.add_command(search_group)
+    app.cli.add_command(stats_command)

@@ -22,7 +22,11 @@ def settings_from_environment(instance_path: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "ELASTICSEARCH_URL": os.environ.get("ELASTICSEARCH_URL"),
+        "ELASTICSEARCH_INDEX_PREFIX": os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "qingdan-items"),
         "SEARCH_INDEX_PATH": os.environ.get("SEARCH_INDEX_PATH", str(instance / "search-index")),
+        # The embedded engine drains the outbox in the web process after each write; with
+        # Elasticsearch, `flask --app catalog search worker` does it.
+        "SEARCH_DRAIN_IN_PROCESS": os.environ.get("SEARCH_DRAIN_IN_PROCESS", "auto"),
         "API_TITLE": "清单 Qingdan API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -8,6 +8,7 @@ from swagger_ui_bundle import swagger_ui_path
 from ..services.registry import ALL_LISTS
 from .errors import register_error_handlers
 from .resources import resource_blueprint
+from .search import blp as search_blueprint
 from .stats import blp as stats_blueprint
 
 
@@ -16,6 +17,7 @@ def register_api(app: Flask, api: Api) -> None:
     for spec in ALL_LISTS:
         api.register_blueprint(resource_blueprint(spec))
     api.register_blueprint(stats_blueprint)
+    api.register_blueprint(search_blueprint)
     register_error_handlers(app)
 
     @app.get("/api/swagger-ui/<path:filename>")

@@ -28,13 +28,8 @@ CATEGORIES = (
     "fullwidth",
 )
 
-# where the 广安区 catalog may be: an explicit path first, then the repository, then the
-# shared folder the project was started from
-GUANGAN_ITEMS_CANDIDATES = (
-    "data/guangan-items.json",
-    "seed/data/guangan-items.json",
-    "/work/shared/data/guangan-items.json",
-)
+# The shared folder sits beside the repository (as CI lays it); QINGDAN_SHARED moves it.
+SHARED = Path(os.environ.get("QINGDAN_SHARED", REPO_ROOT.parent / "shared"))
 
 
 @dataclass(frozen=True)
@@ -91,20 +86,14 @@ def load_judged_set(path: Path | str = GUANGAN_JUDGED) -> list[Judgment]:
 def find_guangan_items() -> Path | None:
     """Path of guangan-items.json (``QINGDAN_GUANGAN_ITEMS`` overrides), or None."""
     explicit = os.environ.get("QINGDAN_GUANGAN_ITEMS")
-    if explicit:
-        return Path(explicit)
-    for candidate in GUANGAN_ITEMS_CANDIDATES:
-        path = Path(candidate) if os.path.isabs(candidate) else REPO_ROOT / candidate
-        if path.is_file():
-            return path
-    return None
+    path = Path(explicit) if explicit else SHARED / "data" / "guangan-items.json"
+    return path if path.is_file() else None
 
 
 def load_guangan_items(path: Path | str | None = None) -> list[dict]:
     path = Path(path) if path else find_guangan_items()
     if path is None:
         raise FileNotFoundError(
-            "guangan-items.json not found; set QINGDAN_GUANGAN_ITEMS or put it at "
-            + " or ".join(GUANGAN_ITEMS_CANDIDATES)
+            f"guangan-items.json not found under {SHARED / 'data'}; set QINGDAN_SHARED or QINGDAN_GUANGAN_ITEMS"
         )
     return json.loads(Path(path).read_text(encoding="utf-8"))["items"]

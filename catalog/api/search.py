@@ -1,0 +1,130 @@
+"""Citizen search: /api/v1/search and /api/v1/suggest, and the index health."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+from marshmallow import fields
+
+from search.errors import EngineUnavailable, InvalidRequest
+from search.filters import FILTERS, ValueType
+from search.query import MAX_QUERY_CHARS, SORTS, SearchRequest
+
+from ..extensions import db, search_engine
+from ..schemas.base import BaseSchema
+from ..schemas.fields import Bool, Code, Int, ListOf, Str
+from ..services import search_sync
+from ..services.errors import DomainError
+
+blp = Blueprint("search", __name__, url_prefix="/api/v1", description="事项搜索")
+
+
+def _filter_field(name: str) -> fields.Field:
+    definition = FILTERS[name]
+    described = {"description": definition.label}
+    if definition.value_type is ValueType.BOOL:
+        return Bool(load_default=None, metadata=described)
+    return ListOf(Str(max_length=200), max_items=50, load_default=None, metadata=described)
+
+
+SearchArgsSchema = type(
+    "SearchArgsSchema",
+    (BaseSchema,),
+    {
+        "q": Str(max_length=MAX_QUERY_CHARS, load_default="", metadata={"description": "搜索词：中文、拼音或首字母"}),
+        "page": Int(minimum=1, maximum=500, load_default=1, strict=False),
+        "per_page": Int(minimum=1, maximum=100, load_default=20, strict=False),
+        "sort": Code({s: s for s in SORTS}, load_default="relevance"),
+        **{name: _filter_field(name) for name in FILTERS},
+    },
+)
+
+
+class SuggestArgsSchema(BaseSchema):
+    q = Str(max_length=50, min_length=1, required=True, metadata={"description": "已输入的前缀"})
+    limit = Int(minimum=1, maximum=20, load_default=10, strict=False)
+
+
+class HitSchema(BaseSchema):
+    id = fields.String()
+    name = fields.String()
+    department = fields.String()
+    kind = fields.String()
+    score = fields.Float(allow_none=True)
+    highlight = fields.String(allow_none=True, metadata={"description": "名称，命中处以 <mark> 标出"})
+
+
+class FacetValueSchema(BaseSchema):
+    value = fields.Raw()
+    count = fields.Integer()
+
+
+class SearchResultSchema(BaseSchema):
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    hits = fields.List(fields.Nested(HitSchema))
+    facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValueSchema)))
+
+
+class SuggestionSchema(BaseSchema):
+    text = fields.String()
+    id = fields.String()
+    kind = fields.String()
+
+
+class HealthSchema(BaseSchema):
+    engine = fields.String()
+    ok = fields.Boolean()
+    index = fields.String(allow_none=True)
+    count = fields.Integer(allow_none=True)
+    detail = fields.String()
+    lag = fields.Dict()
+
+
+def _engine_down(error: EngineUnavailable) -> DomainError:
+    return DomainError("search_unavailable", "搜索服务暂时不可用，请稍后再试。", 503)
+
+
+@blp.get("/search")
+@blp.arguments(SearchArgsSchema, location="query")
+@blp.response(200, SearchResultSchema)
+def search(args: dict[str, Any]) -> dict[str, Any]:
+    """搜索已发布的事项：全文、筛选、分面计数、高亮"""
+    filters = {name: args[name] for name in FILTERS if args.get(name) is not None}
+    try:
+        request = SearchRequest(
+            text=args["q"], filters=filters, facets=tuple(FILTERS), sort=args["sort"],
+            page=args["page"], per_page=args["per_page"],
+        )
+        result = search_engine().search(request)
+    except InvalidRequest as error:
+        raise DomainError("invalid_search", f"搜索条件无效：{error}", 422) from error
+    except EngineUnavailable as error:
+        raise _engine_down(error) from error
+    return {
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+        "hits": result.hits,
+        "facets": {name: [{"value": v, "count": n} for v, n in counts] for name, counts in result.facets.items()},
+    }
+
+
+@blp.get("/suggest")
+@blp.arguments(SuggestArgsSchema, location="query")
+@blp.response(200, SuggestionSchema(many=True))
+def suggest(args: dict[str, Any]) -> list[Any]:
+    """输入提示：中文、全拼或首字母前缀"""
+    try:
+        return search_engine().suggest(args["q"], args["limit"])
+    except EngineUnavailable as error:
+        raise _engine_down(error) from error
+
+
+@blp.get("/health")
+@blp.response(200, HealthSchema)
+def health() -> dict[str, Any]:
+    """搜索引擎状态与索引滞后（待同步的变更数、最早一条的等待秒数）"""
+    status = search_engine().health()
+    return {**status.__dict__, "lag": search_sync.outbox_lag(db.session)}

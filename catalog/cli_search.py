@@ -1,0 +1,68 @@
+"""`flask --app catalog search …`: reindex, verify, drain and the indexer worker."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from search.outbox import Indexer
+
+from .extensions import db, search_engine
+from .services import search_sync
+
+
+@click.group("search")
+def search_group() -> None:
+    """The search index: rebuild, compare with the database, drain the outbox."""
+
+
+@search_group.command("reindex")
+@with_appcontext
+def reindex_command() -> None:
+    """Build a new index from the database; switch to it only once its mapping and count match."""
+    report = search_sync.reindex(db.session, search_engine())
+    click.echo(
+        f"新索引 {report.new_index}：写入 {report.indexed} 条，核对数量 {report.count}/{report.expected_count}，"
+        f"{report.rate:,.0f} 条/秒，{'已切换' if report.switched else '未切换'}。"
+    )
+    for problem in report.problems:
+        click.echo(f"  问题：{problem}", err=True)
+    if not report.ok:
+        sys.exit(1)
+
+
+@search_group.command("verify")
+@click.option("--repair", is_flag=True, help="Index what is missing or stale and remove what is extra.")
+@with_appcontext
+def verify_command(repair: bool) -> None:
+    """List documents missing from, stale in, or extra to the index; exit 1 on drift."""
+    engine = search_engine()
+    drift = search_sync.verify(db.session, engine)
+    for label, ids in (("缺失", drift.missing), ("过期", drift.stale), ("多余", drift.extra)):
+        click.echo(f"{label} {len(ids)}" + (f"：{' '.join(ids[:20])}{' …' if len(ids) > 20 else ''}" if ids else ""))
+    if drift.total and repair:
+        search_sync.repair(db.session, engine, drift)
+        drift = search_sync.verify(db.session, engine)
+        click.echo(f"修复后差异 {drift.total} 条。")
+    if drift.total:
+        sys.exit(1)
+
+
+@search_group.command("drain")
+@with_appcontext
+def drain_command() -> None:
+    """Index every change waiting in the outbox, then stop."""
+    report = search_sync.drain_outbox(db.session, search_engine())
+    click.echo(f"写入 {report.indexed}，删除 {report.deleted}，失败 {report.failed}。")
+    if report.engine_down:
+        click.echo("搜索引擎不可用，变更保留在待同步队列中。", err=True)
+        sys.exit(1)
+
+
+@search_group.command("worker")
+@click.option("--poll", default=1.0, show_default=True, help="Seconds between polls when idle.")
+@with_appcontext
+def worker_command(poll: float) -> None:
+    """Drain the outbox continuously (run one or more next to the web processes)."""
+    Indexer(search_sync.SqlOutboxStore(db.session), search_engine()).run(poll_seconds=poll)
