@@ -1,0 +1,202 @@
+"""The query each engine gets for a request: exact-name boost, field boosts, synonyms as
+dis_max, filters as post_filter, facets that ignore their own filter, and the guards."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import tantivy
+
+from search.engines.embedded import build_schema
+from search.errors import InvalidRequest, QueryTooLong
+from search.filters import FILTERS
+from search.query import (
+    MAX_PER_PAGE,
+    SearchRequest,
+    es_search_body,
+    plan_query,
+    tantivy_filtered,
+    tantivy_text_query,
+)
+from search.relevance import RelevanceSettings, default_settings
+
+
+def body_for(**request) -> dict:
+    return es_search_body(plan_query(SearchRequest(**request)))
+
+
+def reading_clauses(query: dict) -> list[dict]:
+    """Clauses of the query as typed (the first reading when synonyms add others)."""
+    if "dis_max" in query:
+        query = query["dis_max"]["queries"][0]
+    return query["bool"]["should"]
+
+
+def test_exact_name_boost_is_a_constant_score_on_the_whole_name_keys():
+    body = body_for(text="普通护照签发")
+    exact = [c for c in reading_clauses(body["query"]) if "constant_score" in c]
+    assert exact == [
+        {
+            "constant_score": {
+                "filter": {"term": {"name_keys": "普通护照签发"}},
+                "boost": default_settings().exact_name_boost,
+            }
+        }
+    ]
+
+
+def test_exact_key_is_the_normalised_query_without_spaces():
+    body = body_for(text="食品（含保健食品）经营许可核发")
+    exact = [c for c in reading_clauses(body["query"]) if "constant_score" in c][0]
+    assert exact["constant_score"]["filter"]["term"]["name_keys"] == "食品含保健食品经营许可核发"
+
+
+def test_field_boosts_come_from_the_relevance_file():
+    boosts = default_settings().field_boosts
+    body = body_for(text="护照")
+    matches = {
+        field: spec
+        for clause in reading_clauses(body["query"])
+        if "match" in clause
+        for field, spec in clause["match"].items()
+    }
+    assert matches["name_words"] == {"query": "护照", "boost": boosts["name_words"]}
+    assert matches["name_grams"] == {"query": "护照", "boost": boosts["name_grams"]}
+    assert "name_pinyin" not in matches  # a Chinese query has no pinyin tokens
+
+
+def test_pinyin_query_searches_pinyin_fields():
+    body = body_for(text="hukou qianyi")
+    fields = {f for c in reading_clauses(body["query"]) if "match" in c for f in c["match"]}
+    assert "name_pinyin" in fields and "name_grams" not in fields
+    body = body_for(text="sfz")
+    fields = {f for c in reading_clauses(body["query"]) if "match" in c for f in c["match"]}
+    assert "name_initials" in fields
+
+
+def test_synonyms_become_dis_max_readings():
+    settings = default_settings()
+    body = body_for(text="网吧注销")
+    dis_max = body["query"]["dis_max"]
+    assert dis_max["tie_breaker"] == settings.synonym_tie_breaker
+    typed, rewrite = dis_max["queries"]
+    assert typed["bool"]["boost"] == 1.0
+    assert rewrite["bool"]["boost"] == settings.synonym_weight
+    rewrite_exact = [c for c in reading_clauses(rewrite) if "constant_score" in c][0]
+    assert rewrite_exact["constant_score"]["filter"]["term"]["name_keys"] == "互联网上网服务营业场所注销"
+
+
+def test_filters_go_to_post_filter_and_each_facet_drops_its_own():
+    body = body_for(
+        text="护照",
+        filters={"department": ["区公安分局", "区民政局"], "instant": "true"},
+        facets=["department", "instant", "kind"],
+    )
+    department = {"terms": {"department": ["区公安分局", "区民政局"]}}
+    instant = {"term": {"instant": True}}
+    assert body["post_filter"] == {"bool": {"filter": [department, instant]}}
+    aggs = body["aggs"]
+    assert aggs["department"]["filter"] == {"bool": {"filter": [instant]}}
+    assert aggs["instant"]["filter"] == {"bool": {"filter": [department]}}
+    assert aggs["kind"]["filter"] == {"bool": {"filter": [department, instant]}}
+    assert aggs["department"]["aggs"]["values"]["terms"]["field"] == "department"
+    assert aggs["instant"]["aggs"]["values"] == {"terms": {"field": "instant", "size": 200}}
+    # the scoring query itself carries no filter
+    assert "filter" not in body["query"].get("bool", {})
+
+
+def test_no_filter_no_post_filter_and_facets_count_everything():
+    body = body_for(text="护照", facets=["theme"])
+    assert "post_filter" not in body
+    assert body["aggs"]["theme"]["filter"] == {"match_all": {}}
+
+
+def test_paging_and_totals():
+    body = body_for(text="护照", page=3, per_page=20)
+    assert (body["from"], body["size"], body["track_total_hits"]) == (40, 20, True)
+
+
+def test_browsing_without_text_matches_all_in_name_order():
+    body = body_for(filters={"kind": "service"})
+    assert body["query"] == {"match_all": {}}
+    assert body["sort"] == [{"name_sort": "asc"}]
+
+
+def test_sort_by_update():
+    assert body_for(text="护照", sort="updated")["sort"] == [
+        {"updated_at": {"order": "desc", "missing": "_last"}}
+    ]
+
+
+# -- guards -----------------------------------------------------------------------------
+
+
+def test_query_over_200_characters_is_refused():
+    SearchRequest(text="证" * 200)
+    with pytest.raises(QueryTooLong):
+        SearchRequest(text="证" * 201)
+
+
+def test_per_page_is_capped():
+    assert SearchRequest(per_page=500).per_page == MAX_PER_PAGE
+
+
+def test_paging_past_10000_results_is_refused():
+    SearchRequest(page=100, per_page=100)
+    with pytest.raises(InvalidRequest):
+        SearchRequest(page=101, per_page=100)
+    with pytest.raises(InvalidRequest):
+        SearchRequest(page=0)
+
+
+@pytest.mark.parametrize(
+    "request_args",
+    [
+        {"filters": {"colour": ["red"]}},
+        {"facets": ["colour"]},
+        {"sort": "random"},
+        {"filters": {"instant": "maybe"}},
+        {"filters": {"instant": [True, False]}},
+        {"filters": {"department": [f"d{n}" for n in range(51)]}},
+    ],
+)
+def test_invalid_requests(request_args):
+    with pytest.raises(InvalidRequest):
+        SearchRequest(**request_args)
+
+
+def test_filter_values_are_parsed():
+    request = SearchRequest(
+        filters={"instant": "否", "zero_visit": True, "township": "城南街道", "theme": []}
+    )
+    assert request.filters == {"instant": False, "zero_visit": True, "township": ("城南街道",)}
+
+
+def test_every_filter_has_a_facet_and_an_index_field():
+    assert set(FILTERS) == {
+        "department", "kind", "item_type", "township", "service_object", "theme", "instant",
+        "zero_visit",
+    }
+    schema = build_schema()
+    for definition in FILTERS.values():
+        value = True if definition.value_type.value == "bool" else ("x",)
+        assert isinstance(definition.tantivy_clause(schema, value), tantivy.Query)
+
+
+def test_embedded_query_is_built_from_the_same_plan():
+    schema = build_schema()
+    plan = plan_query(SearchRequest(text="网吧注销", filters={"kind": "service"}))
+    query = tantivy_filtered(tantivy_text_query(plan, schema), plan.request.filters, schema)
+    text = repr(query)
+    assert "DisjunctionMaxQuery" in text and "tie_breaker: 0.1" in text
+    exact = r'Const\(score=1000, query=TermQuery\(Term\(field=\d+, type=Str, "网吧注销"\)\)\)'
+    assert re.search(exact, text)
+    assert "Const(score=0, query=TermSetQuery" in text  # a filter adds nothing to the score
+
+
+def test_relevance_file_is_validated():
+    with pytest.raises(ValueError):
+        RelevanceSettings.from_dict(
+            {"fields": {"no_such_field": 1.0}, "exact_name": {"boost": 1}, "synonyms": {"weight": 1, "tie_breaker": 0}}
+        )
