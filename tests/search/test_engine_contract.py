@@ -1,0 +1,410 @@
+"""One contract, one suite: every test here runs against the embedded engine and against a
+real Elasticsearch (the ``elasticsearch_url`` fixture of tests/search/conftest.py; each
+test gets its own index prefix there)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from search.documents import SearchDocument
+from search.engines.base import SearchEngine
+from search.engines.elasticsearch import ElasticsearchEngine
+from search.engines.embedded import EmbeddedEngine
+from search.errors import EngineUnavailable
+from search.query import SearchRequest
+
+pytestmark = pytest.mark.filterwarnings("ignore:HTTPResponse.getheaders:DeprecationWarning")
+
+
+def doc(number: int, name: str, **fields) -> SearchDocument:
+    row = {"id": f"service:{number}", "kind": "service", "name": name, "version": 1, **fields}
+    return SearchDocument.from_mapping(row)
+
+
+PUBLIC_SECURITY, CIVIL_AFFAIRS, TRANSPORT, CULTURE = "区公安分局", "区民政局", "区交通运输局", "区文广旅局"
+
+CATALOG = [
+    doc(1, "普通护照签发", department=PUBLIC_SECURITY, item_type="20", townships=["城南街道"],
+        service_objects=["个人"], themes=["出入境"], instant=False, onsite_visits=1),
+    doc(2, "居民身份证办理（包括临时）", department=PUBLIC_SECURITY, item_type="20",
+        townships=["城南街道", "城北街道"], service_objects=["个人"], themes=["户籍"], instant=True),
+    doc(3, "居民身份证跨省异地办理", department=PUBLIC_SECURITY, item_type="20",
+        service_objects=["个人"], themes=["户籍"], instant=True, zero_visit=True),
+    doc(4, "户口迁移审批", department=PUBLIC_SECURITY, item_type="1", themes=["户籍"],
+        townships=["城北街道"], service_objects=["个人"]),
+    doc(5, "中国内地公民婚姻登记", department=CIVIL_AFFAIRS, item_type="7",
+        service_objects=["个人"], themes=["婚姻"], instant=True),
+    doc(6, "结婚登记预约", department=CIVIL_AFFAIRS, item_type="20", service_objects=["个人"],
+        themes=["婚姻"], zero_visit=True, instant=True),
+    doc(7, "客运站经营许可", department=TRANSPORT, item_type="1", service_objects=["法人"]),
+    doc(8, "客运站经营许可（注销）", department=TRANSPORT, item_type="1", service_objects=["法人"]),
+    doc(9, "客运站经营许可（换发）", department=TRANSPORT, item_type="1", service_objects=["法人"]),
+    doc(10, "网络预约出租汽车经营许可", department=TRANSPORT, item_type="1",
+        service_objects=["法人", "个人"], aliases=["出租汽车经营许可"]),
+    doc(11, "开办互联网上网服务营业场所", department=CULTURE, item_type="1",
+        service_objects=["法人"], kind="service"),
+    SearchDocument.from_mapping({"id": "power:12", "kind": "power", "name": "对违反护照管理规定的行政处罚",
+                                 "department": PUBLIC_SECURITY, "item_type": "2", "version": 1,
+                                 "text": "依据《中华人民共和国护照法》第二十条"}),
+]
+
+
+@pytest.fixture(params=["embedded", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
+def engine(request, tmp_path) -> Iterator[SearchEngine]:
+    """A fresh, empty engine with its live index created."""
+    if request.param == "embedded":
+        engine: SearchEngine = EmbeddedEngine(tmp_path / "search-index")
+        engine.ensure_index()
+        yield engine
+        return
+    url = request.getfixturevalue("elasticsearch_url")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    es = ElasticsearchEngine(url, prefix=f"qingdan-test-{worker}-{uuid.uuid4().hex[:10]}")
+    es.ensure_index()
+    yield es
+    es._client.indices.delete(index=f"{es.alias}-*", ignore=[404])
+
+
+@pytest.fixture
+def loaded(engine) -> SearchEngine:
+    result = engine.index(CATALOG)
+    assert (result.indexed, result.stale, result.errors) == (len(CATALOG), 0, [])
+    return engine
+
+
+def names(engine: SearchEngine, text: str = "", **request) -> list[str]:
+    return [hit.name for hit in engine.search(SearchRequest(text=text, **request)).hits]
+
+
+# -- lifecycle --------------------------------------------------------------------------
+
+
+def test_ensure_index_is_idempotent_and_healthy(engine):
+    live = engine.health().index
+    engine.ensure_index()
+    health = engine.health()
+    assert health.ok and health.index == live and health.count == 0
+    assert engine.count() == 0
+    assert engine.search(SearchRequest(text="护照")).total == 0
+
+
+def test_index_then_search(loaded):
+    assert loaded.count() == len(CATALOG)
+    result = loaded.search(SearchRequest(text="护照"))
+    assert result.total == 2
+    first = result.hits[0]
+    assert (first.id, first.name, first.department, first.kind) == (
+        "service:1", "普通护照签发", PUBLIC_SECURITY, "service",
+    )
+    assert first.score and first.score > 0
+    assert first.highlight == "普通<mark>护照</mark>签发"
+    assert result.hits[1].id == "power:12"
+
+
+def test_highlight_can_be_turned_off(loaded):
+    assert loaded.search(SearchRequest(text="护照", highlight=False)).hits[0].highlight is None
+
+
+def test_exact_name_ranks_first(loaded):
+    assert names(loaded, "客运站经营许可")[0] == "客运站经营许可"
+    assert names(loaded, "客运站经营许可（注销）")[0] == "客运站经营许可（注销）"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_first"),
+    [
+        ("huzhao", "普通护照签发"),
+        ("hu zhao", "普通护照签发"),
+        ("hkqy", "户口迁移审批"),
+        ("護照", "普通护照签发"),
+        ("ｈｕｚｈａｏ", "普通护照签发"),
+        ("网约车", "网络预约出租汽车经营许可"),
+        ("网吧", "开办互联网上网服务营业场所"),
+        ("身分证", "居民身份证办理（包括临时）"),
+        ("jiehun dengji", "结婚登记预约"),
+    ],
+)
+def test_citizens_ways_of_typing(loaded, query, expected_first):
+    assert names(loaded, query)[0] == expected_first
+
+
+def test_initials_find_identity_cards(loaded):
+    assert set(names(loaded, "sfz")) == {"居民身份证办理（包括临时）", "居民身份证跨省异地办理"}
+
+
+def test_body_text_is_searched_but_never_shown(loaded):
+    result = loaded.search(SearchRequest(text="第二十条"))
+    assert [hit.id for hit in result.hits] == ["power:12"]
+    assert result.hits[0].highlight == "对违反护照管理规定的行政处罚"  # nothing to mark in the name
+
+
+# -- filters and facets -----------------------------------------------------------------
+
+
+def test_filter_values_or_within_and_across(loaded):
+    both = loaded.search(SearchRequest(filters={"department": [CIVIL_AFFAIRS, TRANSPORT]}))
+    assert both.total == 6
+    narrowed = loaded.search(
+        SearchRequest(filters={"department": [CIVIL_AFFAIRS, TRANSPORT], "instant": True})
+    )
+    assert {h.name for h in narrowed.hits} == {"中国内地公民婚姻登记", "结婚登记预约"}
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"kind": "power"}, {"对违反护照管理规定的行政处罚"}),
+        ({"item_type": "7"}, {"中国内地公民婚姻登记"}),
+        ({"township": "城北街道"}, {"居民身份证办理（包括临时）", "户口迁移审批"}),
+        ({"service_object": "法人", "theme": []}, {
+            "客运站经营许可", "客运站经营许可（注销）", "客运站经营许可（换发）",
+            "网络预约出租汽车经营许可", "开办互联网上网服务营业场所",
+        }),
+        ({"theme": "婚姻"}, {"中国内地公民婚姻登记", "结婚登记预约"}),
+        ({"zero_visit": True}, {"居民身份证跨省异地办理", "结婚登记预约"}),
+        ({"instant": False, "department": PUBLIC_SECURITY}, {
+            "普通护照签发", "户口迁移审批", "对违反护照管理规定的行政处罚",
+        }),
+    ],
+)
+def test_each_filter(loaded, filters, expected):
+    result = loaded.search(SearchRequest(filters=filters, per_page=50))
+    assert {hit.name for hit in result.hits} == expected
+    assert result.total == len(expected)
+
+
+def test_filters_apply_to_text_search(loaded):
+    result = loaded.search(SearchRequest(text="护照", filters={"kind": "service"}))
+    assert [h.id for h in result.hits] == ["service:1"] and result.total == 1
+
+
+def test_facets_ignore_their_own_filter(loaded):
+    result = loaded.search(
+        SearchRequest(
+            filters={"department": [PUBLIC_SECURITY]},
+            facets=["department", "instant", "theme", "kind"],
+        )
+    )
+    assert result.total == 5
+    # the department facet counts as if no department were chosen: other departments stay
+    assert result.facets["department"] == [
+        (PUBLIC_SECURITY, 5), (TRANSPORT, 4), (CIVIL_AFFAIRS, 2), (CULTURE, 1),
+    ]
+    # the other facets count within the chosen department
+    assert result.facets["instant"] == [(False, 3), (True, 2)]
+    assert result.facets["theme"] == [("户籍", 3), ("出入境", 1)]
+    assert result.facets["kind"] == [("service", 4), ("power", 1)]
+
+
+def test_facets_of_a_text_search_with_a_bool_filter(loaded):
+    result = loaded.search(
+        SearchRequest(text="登记", filters={"instant": True}, facets=["instant", "department"])
+    )
+    assert {h.name for h in result.hits} == {"中国内地公民婚姻登记", "结婚登记预约"}
+    assert result.facets["instant"] == [(True, 2)]
+    assert result.facets["department"] == [(CIVIL_AFFAIRS, 2)]
+
+
+def test_facet_counts_add_up_to_the_total(loaded):
+    result = loaded.search(SearchRequest(facets=["kind", "item_type"]))
+    assert sum(count for _, count in result.facets["kind"]) == result.total == len(CATALOG)
+    assert sum(count for _, count in result.facets["item_type"]) == len(CATALOG)
+
+
+# -- paging and sorting -----------------------------------------------------------------
+
+
+def test_pagination_covers_every_match_once(loaded):
+    pages = [loaded.search(SearchRequest(page=p, per_page=5)) for p in (1, 2, 3, 4)]
+    assert [p.total for p in pages] == [len(CATALOG)] * 4
+    assert [len(p.hits) for p in pages] == [5, 5, 2, 0]
+    ids = [hit.id for page in pages for hit in page.hits]
+    assert sorted(ids) == sorted(d.id for d in CATALOG)
+
+
+def test_browsing_is_in_name_order_without_scores(loaded):
+    hits = loaded.search(SearchRequest(per_page=50)).hits
+    assert [h.score for h in hits] == [None] * len(CATALOG)
+    keys = [h.name.replace("（", "").replace("）", "") for h in hits]
+    assert keys == sorted(keys)
+
+
+def test_text_search_pages_agree_with_one_big_page(loaded):
+    everything = [h.id for h in loaded.search(SearchRequest(text="许可", per_page=50)).hits]
+    paged = [
+        h.id for p in (1, 2, 3) for h in loaded.search(SearchRequest(text="许可", page=p, per_page=2)).hits
+    ]
+    assert paged == everything[:6]
+
+
+def test_sort_by_last_update(engine):
+    engine.index([
+        doc(1, "甲事项", updated_at="2024-01-01T00:00:00Z"),
+        doc(2, "乙事项", updated_at="2024-03-01T08:00:00+08:00"),
+        doc(3, "丙事项", updated_at="2023-12-31T23:00:00"),
+    ])
+    assert names(engine, "事项", sort="updated") == ["乙事项", "甲事项", "丙事项"]
+
+
+# -- suggestions ------------------------------------------------------------------------
+
+
+def test_suggest_chinese_prefix_whole_names_first(loaded):
+    assert [s.text for s in loaded.suggest("客运")] == [
+        "客运站经营许可", "客运站经营许可（换发）", "客运站经营许可（注销）",
+    ]
+
+
+def test_suggest_inner_words_after_whole_names(loaded):
+    suggestions = [s.text for s in loaded.suggest("护照")]
+    assert suggestions == ["普通护照签发", "对违反护照管理规定的行政处罚"]
+    # shorter names first, then by name
+    assert [s.text for s in loaded.suggest("身份")] == [
+        "居民身份证办理（包括临时）", "居民身份证跨省异地办理",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("huz", "普通护照签发"),  # full pinyin prefix of an inner word
+        ("putong", "普通护照签发"),
+        ("hkq", "户口迁移审批"),  # initials prefix
+        ("HKQY", "户口迁移审批"),
+        ("戶口", "户口迁移审批"),  # traditional
+    ],
+)
+def test_suggest_pinyin_and_initials(loaded, typed, expected):
+    assert expected in [s.text for s in loaded.suggest(typed)]
+
+
+def test_suggest_limit_and_fields(loaded):
+    suggestions = loaded.suggest("k", limit=2)
+    assert len(suggestions) == 2
+    assert all(s.id.startswith("service:") and s.kind == "service" for s in suggestions)
+    assert loaded.suggest("   ") == []
+    assert loaded.suggest("不存在的事项") == []
+
+
+def test_suggest_one_entry_per_name(engine):
+    engine.index([doc(1, "护照签发"), doc(2, "护照签发", department="另一部门"), doc(3, "护照加注")])
+    assert [s.text for s in engine.suggest("护照")] == ["护照加注", "护照签发"]
+
+
+# -- updates, deletes, versions ---------------------------------------------------------
+
+
+def test_update_replaces_and_stale_write_is_skipped(loaded):
+    renamed = doc(1, "普通护照签发（换发）", department=PUBLIC_SECURITY, version=3)
+    assert loaded.index([renamed]).indexed == 1
+    stale = doc(1, "旧名称", version=2)
+    result = loaded.index([stale])
+    assert (result.indexed, result.stale, result.errors) == (0, 1, [])
+    assert names(loaded, "护照签发")[0] == "普通护照签发（换发）"
+    assert names(loaded, "旧名称") == []
+    assert loaded.count() == len(CATALOG)
+    assert loaded.fetch_versions()["service:1"] == 3
+    # the same version again is accepted (a rebuild or a retry rewrites it)
+    assert loaded.index([renamed]).indexed == 1
+
+
+def test_delete(loaded):
+    result = loaded.delete(["service:1", "service:999"])
+    assert result.ok
+    assert loaded.count() == len(CATALOG) - 1
+    assert "普通护照签发" not in names(loaded, "护照")
+    assert "service:1" not in loaded.fetch_versions()
+    assert [s.text for s in loaded.suggest("普通")] == []
+
+
+def test_fetch_versions_for_verify(loaded):
+    assert loaded.fetch_versions() == {d.id: 1 for d in CATALOG}
+
+
+def test_bad_documents_are_reported_not_raised(engine):
+    broken = SearchDocument(id="service:2", kind="service", name="坏日期", updated_at="not-a-date")
+    result = engine.index([doc(1, "好事项"), broken, doc(3, "另一个好事项")])
+    assert result.indexed == 2
+    assert [e.id for e in result.errors] == ["service:2"]
+    assert engine.count() == 2
+
+
+# -- rebuild ----------------------------------------------------------------------------
+
+
+def test_reindex_serves_the_old_index_until_the_switch(loaded):
+    before = loaded.health().index
+    seen_during: list[list[str]] = []
+
+    def replacement() -> Iterator[SearchDocument]:
+        for number in range(1, 21):
+            if number == 10:
+                seen_during.append(names(loaded, "护照"))
+            yield doc(100 + number, f"新事项{number}号", department=CULTURE)
+
+    report = loaded.reindex(replacement(), expected_count=20)
+    assert report.ok, report.problems
+    assert (report.indexed, report.count, report.mapping_ok, report.switched) == (20, 20, True, True)
+    assert report.previous_index == before and report.new_index != before
+    assert seen_during == [["普通护照签发", "对违反护照管理规定的行政处罚"]]
+    assert loaded.health().index == report.new_index
+    assert loaded.count() == 20
+    assert names(loaded, "护照") == []
+    assert names(loaded, "新事项5号")[0] == "新事项5号"
+    assert report.rate > 0
+
+
+def test_reindex_with_a_wrong_count_keeps_the_live_index(loaded):
+    before = loaded.health().index
+    report = loaded.reindex(iter(CATALOG[:3]), expected_count=len(CATALOG))
+    assert not report.ok and not report.switched
+    assert report.count == 3
+    assert any("expected 12" in problem for problem in report.problems)
+    assert loaded.health().index == before
+    assert loaded.count() == len(CATALOG)
+
+
+def test_reindex_with_failing_documents_keeps_the_live_index(loaded):
+    broken = SearchDocument(id="service:99", kind="service", name="坏日期", updated_at="not-a-date")
+    report = loaded.reindex([*CATALOG, broken], expected_count=len(CATALOG) + 1)
+    assert not report.switched
+    assert [e.id for e in report.errors] == ["service:99"]
+    assert loaded.count() == len(CATALOG)
+
+
+def test_reindex_keeps_one_previous_index(loaded):
+    first = loaded.reindex(CATALOG, len(CATALOG))
+    second = loaded.reindex(CATALOG, len(CATALOG))
+    third = loaded.reindex(CATALOG, len(CATALOG))
+    assert first.ok and second.ok and third.ok
+    assert third.previous_index == second.new_index
+    assert first.new_index in third.deleted_indices
+    assert second.new_index not in third.deleted_indices
+    assert loaded.count() == len(CATALOG)
+
+
+# -- an engine that is not there --------------------------------------------------------
+
+
+@pytest.fixture(params=["embedded", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
+def missing_engine(request, tmp_path) -> SearchEngine:
+    """An engine whose index does not exist or whose server does not answer."""
+    if request.param == "embedded":
+        return EmbeddedEngine(tmp_path / "never-created")
+    request.getfixturevalue("elasticsearch_url")  # same marker semantics as the live suite
+    return ElasticsearchEngine("http://127.0.0.1:9", prefix="qingdan-nowhere", timeout=2)
+
+
+def test_unavailable_engine_raises_engine_unavailable(missing_engine):
+    with pytest.raises(EngineUnavailable):
+        missing_engine.search(SearchRequest(text="护照"))
+    with pytest.raises(EngineUnavailable):
+        missing_engine.index([doc(1, "护照")])
+    with pytest.raises(EngineUnavailable):
+        missing_engine.suggest("护")
+    health = missing_engine.health()
+    assert not health.ok and health.detail
