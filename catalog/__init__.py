@@ -44,15 +44,14 @@ def _drain_after_writes(app: Flask) -> None:
     The write itself never waits for the index (its outbox row is committed with it); if the
     drain fails, the row stays and the next drain or `search drain` takes it.
     """
-    setting = app.config["SEARCH_DRAIN_IN_PROCESS"]
-    enabled = setting is True or (setting == "auto" and not app.config.get("ELASTICSEARCH_URL"))
-    if not enabled:
-        return
-
     from flask import Response, request
 
     from .extensions import search_engine
     from .services.search_sync import drain_outbox
+
+    def enabled() -> bool:
+        setting = app.config["SEARCH_DRAIN_IN_PROCESS"]
+        return setting is True or (setting == "auto" and not app.config.get("ELASTICSEARCH_URL"))
 
     def drain() -> None:
         with app.app_context():
@@ -60,7 +59,8 @@ def _drain_after_writes(app: Flask) -> None:
 
     @app.after_request
     def schedule_drain(response: Response) -> Response:
-        if request.method in {"POST", "PUT", "PATCH", "DELETE"} and response.status_code < 400:
+        writing = request.method in {"POST", "PUT", "PATCH", "DELETE"}
+        if writing and response.status_code < 400 and enabled():
             response.call_on_close(drain)
         return response
 

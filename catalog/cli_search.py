@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timedelta, timezone
 
 import click
 from flask.cli import with_appcontext
@@ -50,10 +51,12 @@ def verify_command(repair: bool) -> None:
 
 
 @search_group.command("drain")
+@click.option("--now", "ignore_backoff", is_flag=True, help="Also take changes still waiting after a failure.")
 @with_appcontext
-def drain_command() -> None:
+def drain_command(ignore_backoff: bool) -> None:
     """Index every change waiting in the outbox, then stop."""
-    report = search_sync.drain_outbox(db.session, search_engine())
+    due_by = datetime.now(timezone.utc) + timedelta(days=365) if ignore_backoff else None
+    report = search_sync.drain_outbox(db.session, search_engine(), due_by=due_by)
     click.echo(f"写入 {report.indexed}，删除 {report.deleted}，失败 {report.failed}。")
     if report.engine_down:
         click.echo("搜索引擎不可用，变更保留在待同步队列中。", err=True)

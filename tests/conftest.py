@@ -75,8 +75,18 @@ def session(app: Flask) -> Iterator[scoped_session]:
             connection.close()
 
 
+class ServerLikeClient(FlaskClient):
+    """Closes each response once read, as a WSGI server does after sending it, so the
+    work a response schedules on close (the embedded engine's drain) runs as in production."""
+
+    def open(self, *args: object, **kwargs: object):  # type: ignore[override]
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app: Flask, session: scoped_session) -> FlaskClient:
+    app.test_client_class = ServerLikeClient
     return app.test_client()
 
 

@@ -15,8 +15,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from search.documents import SearchDocument
-from search.engines.base import SearchEngine
-from search.outbox import Indexer, PendingChange, backoff_seconds
+from search.engines.base import ReindexReport, SearchEngine
+from search.outbox import DrainReport, Indexer, PendingChange, backoff_seconds
 
 from ..models import DevolvedItem, PowerItem, SearchOutbox, ServiceItem, SupervisionItem
 from ..models.codes import (
@@ -160,11 +160,12 @@ def published_count(session: Session) -> int:
 class SqlOutboxStore:
     """The outbox table as the indexer's store (search.outbox.OutboxStore)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, due_by: datetime | None = None) -> None:
         self.session = session
+        self.due_by = due_by  # None: now; a later moment takes rows still backing off
 
     def claim(self, limit: int) -> list[PendingChange]:
-        now = datetime.now(timezone.utc)
+        now = self.due_by or datetime.now(timezone.utc)
         query = (
             select(SearchOutbox.id, SearchOutbox.entity_type, SearchOutbox.entity_id)
             .where(SearchOutbox.next_attempt_at <= now)
@@ -198,8 +199,11 @@ class SqlOutboxStore:
         self.session.commit()
 
 
-def drain_outbox(session: Session, engine: SearchEngine, batch_size: int = 500) -> Any:
-    return Indexer(SqlOutboxStore(session), engine, batch_size).drain()
+def drain_outbox(
+    session: Session, engine: SearchEngine, batch_size: int = 500, due_by: datetime | None = None
+) -> DrainReport:
+    """Index what the outbox holds (rows due by ``due_by``, default now)."""
+    return Indexer(SqlOutboxStore(session, due_by), engine, batch_size).drain()
 
 
 def outbox_lag(session: Session) -> dict[str, Any]:
@@ -250,9 +254,13 @@ def repair(session: Session, engine: SearchEngine, drift: Drift) -> None:
         engine.delete(drift.extra)
 
 
-def reindex(session: Session, engine: SearchEngine) -> Any:
+def reindex(session: Session, engine: SearchEngine) -> ReindexReport:
     """Build a new index from the database and switch to it once verified."""
-    return engine.reindex(published_documents(session), published_count(session))
+    # An engine may pull documents from a worker thread (Elasticsearch's parallel bulk),
+    # where Flask-SQLAlchemy's session cannot find its app; a plain Session on the same
+    # connection reads the same data from any thread.
+    with Session(bind=session.connection()) as reader:
+        return engine.reindex(published_documents(reader), published_count(reader))
 
 
 __all__ = [

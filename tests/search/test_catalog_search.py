@@ -1,0 +1,189 @@
+"""The catalog and the search engines together, on both engines: what citizens can find,
+the outbox that loses nothing when the engine is down, verify/repair and reindex."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import tantivy
+
+from catalog.services import search_sync
+from search.engines.elasticsearch import ElasticsearchEngine
+from search.engines.embedded import EmbeddedEngine
+from tests import factories
+
+LATER = timedelta(days=1)  # a drain "later": past every backoff delay
+
+
+@pytest.fixture(params=["embedded", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
+def engine(request, app, tmp_path):
+    if request.param == "embedded":
+        engine = EmbeddedEngine(tmp_path / "index", lock_timeout=0.5)
+    else:
+        url = request.getfixturevalue("elasticsearch_url")
+        engine = ElasticsearchEngine(url, prefix=f"test-{uuid.uuid4().hex[:10]}")
+    engine.ensure_index()
+    saved = app.extensions.get("qingdan_search_engine")
+    app.extensions["qingdan_search_engine"] = engine
+    app.config["SEARCH_DRAIN_IN_PROCESS"] = True
+    yield engine
+    app.config["SEARCH_DRAIN_IN_PROCESS"] = "auto"
+    app.extensions["qingdan_search_engine"] = saved
+
+
+def drain_later(session, engine):
+    return search_sync.drain_outbox(session, engine, due_by=datetime.now(timezone.utc) + LATER)
+
+
+def hit_names(client, query: str, **filters) -> list[str]:
+    response = client.get("/api/v1/search", query_string={"q": query, **filters})
+    assert response.status_code == 200, response.json
+    return [hit["name"] for hit in response.json["hits"]]
+
+
+def test_only_published_items_are_found_and_they_leave_when_unpublished(client, session, engine):
+    department = factories.department(session, name="云城区公安分局")
+    data = factories.service_item_data(department.id, name="普通护照签发", status="published")
+    created = client.post("/api/v1/service-items", json=data).json
+    client.post("/api/v1/service-items", json=factories.service_item_data(department.id, name="护照草稿事项"))
+
+    assert hit_names(client, "护照") == ["普通护照签发"]
+    assert hit_names(client, "huzhao") == ["普通护照签发"]
+    body = client.get("/api/v1/search", query_string={"q": "护照"}).json
+    assert body["hits"][0]["department"] == "云城区公安分局"
+    assert "<mark>" in body["hits"][0]["highlight"]
+    assert {"value": "云城区公安分局", "count": 1} in body["facets"]["department"]
+    assert [s["text"] for s in client.get("/api/v1/suggest?q=普通").json] == ["普通护照签发"]
+
+    url = f"/api/v1/service-items/{created['id']}"
+    client.patch(url, json={"status": "suspended"}, headers={"If-Match": '"1"'})
+    assert hit_names(client, "护照") == []
+    client.patch(url, json={"status": "published"}, headers={"If-Match": '"2"'})
+    assert hit_names(client, "护照") == ["普通护照签发"]
+    client.delete(url, headers={"If-Match": '"3"'})
+    assert hit_names(client, "护照") == []
+    assert search_sync.verify(session, engine).total == 0
+
+
+def test_filters_reach_the_engine(client, session, engine):
+    department = factories.department(session)
+    street = factories.township(session, department.region_id, name="河口街道")
+    factories.service_item(session, department.id, name="居民身份证换领", status="published",
+                           case_type="1", promised_time_limit=0, township_id=street.id)
+    factories.service_item(session, department.id, name="居民身份证挂失申报", status="published",
+                           onsite_visits=1, onsite_reason="须现场采集指纹")
+    drain_later(session, engine)
+    assert hit_names(client, "身份证", instant="true") == ["居民身份证换领"]
+    assert hit_names(client, "身份证", zero_visit="false") == ["居民身份证挂失申报"]
+    assert hit_names(client, "身份证", township="河口街道") == ["居民身份证换领"]
+    assert sorted(hit_names(client, "身分证")) == ["居民身份证挂失申报", "居民身份证换领"]
+
+
+def _write_while_engine_down(client, session, department):
+    kept = factories.service_item(session, department.id, name="食品经营许可", status="published")
+    changed = client.post("/api/v1/service-items", json=factories.service_item_data(
+        department.id, name="旧的事项名称", status="published")).json
+    removed = client.post("/api/v1/service-items", json=factories.service_item_data(
+        department.id, name="将要删除的事项", status="published")).json
+    return kept, changed, removed
+
+
+def _assert_nothing_lost(client, session, engine, department, kept, changed, removed):
+    pending = search_sync.outbox_lag(session)["pending"]
+    assert pending > 0
+    report = drain_later(session, engine)
+    assert not report.engine_down and report.failed == 0
+    assert search_sync.outbox_lag(session)["pending"] == 0
+    assert search_sync.verify(session, engine).total == 0
+    assert hit_names(client, "食品经营许可")[0] == "食品经营许可"
+    assert hit_names(client, "新的事项名称")[0] == "新的事项名称"
+    assert "旧的事项名称" not in hit_names(client, "旧的事项名称")
+    assert "将要删除的事项" not in hit_names(client, "将要删除的事项")
+
+
+def _edit_while_engine_down(client, changed, removed):
+    response = client.patch(f"/api/v1/service-items/{changed['id']}", json={"name": "新的事项名称"},
+                            headers={"If-Match": '"1"'})
+    assert response.status_code == 200  # the write succeeds while the engine is down
+    assert client.delete(f"/api/v1/service-items/{removed['id']}", headers={"If-Match": '"1"'}).status_code == 204
+
+
+@pytest.mark.elasticsearch
+def test_elasticsearch_down_loses_nothing(client, session, app, elasticsearch_server, elasticsearch_url):
+    if elasticsearch_server is None:
+        pytest.skip("ELASTICSEARCH_URL names an external cluster this test must not stop")
+    engine = ElasticsearchEngine(elasticsearch_url, prefix=f"fault-{uuid.uuid4().hex[:10]}", timeout=3)
+    engine.ensure_index()
+    app.extensions["qingdan_search_engine"], saved = engine, app.extensions.get("qingdan_search_engine")
+    app.config["SEARCH_DRAIN_IN_PROCESS"] = True
+    department = factories.department(session)
+    try:
+        elasticsearch_server.stop()
+        kept, changed, removed = _write_while_engine_down(client, session, department)
+        _edit_while_engine_down(client, changed, removed)
+        assert client.get("/api/v1/search?q=食品").status_code == 503
+        assert search_sync.drain_outbox(session, engine).engine_down or search_sync.outbox_lag(session)["pending"]
+        elasticsearch_server.start()
+        _assert_nothing_lost(client, session, engine, department, kept, changed, removed)
+    finally:
+        if not elasticsearch_server.is_running():
+            elasticsearch_server.start()
+        app.config["SEARCH_DRAIN_IN_PROCESS"] = "auto"
+        app.extensions["qingdan_search_engine"] = saved
+
+
+def test_embedded_index_unwritable_loses_nothing(client, session, app, tmp_path):
+    engine = EmbeddedEngine(tmp_path / "index", lock_timeout=0.3)
+    engine.ensure_index()
+    app.extensions["qingdan_search_engine"], saved = engine, app.extensions.get("qingdan_search_engine")
+    app.config["SEARCH_DRAIN_IN_PROCESS"] = True
+    department = factories.department(session)
+    try:
+        # Another writer holds tantivy's writer lock: this process cannot write the index.
+        live = next(p for p in (tmp_path / "index").iterdir() if p.is_dir())
+        blocker = tantivy.Index.open(str(live)).writer()
+        kept, changed, removed = _write_while_engine_down(client, session, department)
+        _edit_while_engine_down(client, changed, removed)
+        failing = search_sync.outbox_lag(session)
+        assert failing["pending"] >= 4 and failing["failing"] >= 1
+        blocker.wait_merging_threads()  # the other writer goes away
+        _assert_nothing_lost(client, session, engine, department, kept, changed, removed)
+    finally:
+        app.config["SEARCH_DRAIN_IN_PROCESS"] = "auto"
+        app.extensions["qingdan_search_engine"] = saved
+
+
+def test_verify_finds_drift_and_repair_fixes_it(client, session, engine):
+    from catalog.models import SearchOutbox
+
+    department = factories.department(session)
+    items = [factories.service_item(session, department.id, name=f"建筑施工许可{i}", status="published") for i in range(2)]
+    drain_later(session, engine)
+    assert search_sync.verify(session, engine).total == 0
+    # Drift as a direct SQL fix or a lost outbox row would leave it: a row the index never
+    # saw, a change it never saw, and a document of a row that does not exist.
+    unseen = factories.service_item(session, department.id, name="建筑施工许可新增", status="published")
+    session.query(SearchOutbox).delete()
+    items[1].name = "改名但未同步"
+    items[1].version += 1
+    session.commit()
+    engine.index([search_sync.SearchDocument.from_mapping({"id": "service:999999", "kind": "service", "name": "多余"})])
+
+    drift = search_sync.verify(session, engine)
+    assert drift.missing == [f"service:{unseen.id}"]
+    assert drift.stale == [f"service:{items[1].id}"]
+    assert drift.extra == ["service:999999"]
+    search_sync.repair(session, engine, drift)
+    assert search_sync.verify(session, engine).total == 0
+    assert hit_names(client, "改名但未同步")[0] == "改名但未同步"
+
+
+def test_reindex_switches_only_to_a_complete_index(client, session, engine):
+    department = factories.department(session)
+    for i in range(5):
+        factories.service_item(session, department.id, name=f"道路运输经营许可{i}", status="published")
+    report = search_sync.reindex(session, engine)
+    assert report.ok and report.count == report.expected_count == search_sync.published_count(session)
+    assert len(hit_names(client, "道路运输")) == 5
+    assert search_sync.verify(session, engine).total == 0
