@@ -1,0 +1,61 @@
+"""`flask --app catalog seed …`: load the demo and sample datasets.
+
+- ``seed yuncheng``: 云浮市云城区 as of 2020-12-31, reproducing its 2020 report's figures;
+- ``seed guangan``: the real 1,135-item catalog of 广安市广安区 from $QINGDAN_SHARED/data;
+- ``seed all``: both.
+
+Each dataset is written in one transaction through the service layer (rules, history,
+search outbox). Running a command again creates only what is missing, so a second run
+changes nothing. The search index takes the new rows from the outbox (``flask search drain``
+or the running indexer).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+from flask.cli import with_appcontext
+
+from seed import SeedReport, atomic_session
+from seed.guangan import items_path, seed_guangan
+from seed.yuncheng import seed_yuncheng
+
+from .extensions import db
+
+
+@click.group("seed")
+def seed_group() -> None:
+    """Demo and sample data: 云城区 2020 (yuncheng), 广安区 (guangan), or all."""
+
+
+def _run(loader: Callable[..., SeedReport]) -> SeedReport:
+    with atomic_session(db.engine) as session:
+        report = loader(session)
+    for line in report.lines():
+        click.echo(line)
+    return report
+
+
+@seed_group.command("yuncheng")
+@with_appcontext
+def yuncheng_command() -> None:
+    """云浮市云城区 (445302) as of 2020-12-31: 443 许可事项, 484 监管事项, 508 执法人员 …"""
+    _run(seed_yuncheng)
+
+
+@seed_group.command("guangan")
+@with_appcontext
+def guangan_command() -> None:
+    """广安市广安区 (511602): 1,135 real items of 34 departments."""
+    path = items_path()
+    if not path.is_file():
+        raise click.ClickException(f"找不到 {path}：请设置 QINGDAN_SHARED 为包含 data/guangan-items.json 的目录。")
+    _run(seed_guangan)
+
+
+@seed_group.command("all")
+@with_appcontext
+def all_command() -> None:
+    """Both datasets, 云城区 then 广安区."""
+    _run(seed_yuncheng)
+    _run(seed_guangan)

@@ -1,0 +1,98 @@
+"""广安市广安区 (Sichuan, 511602): the real published catalog of 1,135 items of 34 departments,
+from ``$QINGDAN_SHARED/data/guangan-items.json`` (default ``<repo>/../shared``).
+
+Loaded as its own region (四川省 510000 → 广安市 511600 → 广安区 511602), through crud:
+
+- Departments: their names as published ("区行政审批局", "广安区税务局" …). The file's
+  ``dept_code`` is often not a USCC (9-digit 组织机构代码, "00877868-5", 19-digit ids …): it is
+  stored as the department's USCC only when it passes the GB 32100 check, otherwise the USCC
+  stays empty. (区交通运输局 has two codes in the file; the valid one is kept.)
+- Service items: name verbatim; 事项类型 from ``task_type`` (1→01, 5→05, 7→07, 8→08, 9→09,
+  10→10, 20→20); ``local_code`` = the portal's ``item_code`` (Sichuan format, not a 31-character
+  实施编码, so 实施编码 and 基本编码 stay empty); status published; ``main_item`` as an alias
+  (日常用语) unless it is "未分类".
+- The file has no 办件类型 and no time limits. Every item is recorded as a 承诺件 (办件类型 2)
+  with no 法定/承诺 time limit (NULL = 无期限): no rule is broken (即办件 ⇔ 承诺时限 0 does not
+  apply to an empty limit) and no figure counts a time limit the source never gave.
+  Figures such as 即办件占比 are therefore not meaningful for 广安区.
+- Idempotent by natural key: departments by (region, name), items by (department, item_code).
+  History is dated at load time (the catalog has no as-of date).
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, scoped_session
+
+from catalog.services import registry as r
+from catalog.services.codes import uscc_problem
+
+from .loading import Loader, SeedReport
+
+DATASET = "广安区"
+REGION_CODE = "511602"
+REGIONS = [("510000", "四川省", None), ("511600", "广安市", "510000"), ("511602", "广安区", "511600")]
+TASK_TYPES = {"1": "01", "5": "05", "7": "07", "8": "08", "9": "09", "10": "10", "20": "20"}
+UNCLASSIFIED = "未分类"
+PROMISED = "2"  # 办件类型: 承诺件
+
+
+def shared_directory() -> Path:
+    """$QINGDAN_SHARED, or the ``shared`` folder beside the repository."""
+    default = Path(__file__).resolve().parents[1].parent / "shared"
+    return Path(os.environ.get("QINGDAN_SHARED") or default)
+
+
+def items_path() -> Path:
+    return shared_directory() / "data" / "guangan-items.json"
+
+
+def load_items(path: Path | None = None) -> list[dict[str, Any]]:
+    data = json.loads((path or items_path()).read_text(encoding="utf-8"))
+    return data["items"]
+
+
+def department_codes(items: list[dict[str, Any]]) -> dict[str, str | None]:
+    """Each department's USCC: the first of its codes in the file that is a valid USCC."""
+    codes: dict[str, str | None] = {}
+    for item in items:
+        department, code = item["department"], item["dept_code"].strip()
+        codes.setdefault(department, None)
+        if codes[department] is None and uscc_problem(code) is None:
+            codes[department] = code
+    return codes
+
+
+def seed_guangan(session: Session | scoped_session, path: Path | None = None) -> SeedReport:
+    """Create whatever of the 广安区 catalog is missing; return what was created and found."""
+    items = load_items(path)
+    with Loader(session, DATASET) as loader:
+        region_ids: dict[str, int] = {}
+        for code, name, parent in REGIONS:
+            data = {"code": code, "name": name, "parent_id": region_ids.get(parent) if parent else None}
+            region_ids[code] = loader.ensure(r.REGIONS, ("code",), data)
+        region_id = region_ids[REGION_CODE]
+
+        departments: dict[str, int] = {}
+        for name, uscc in department_codes(items).items():
+            data = {"region_id": region_id, "kind": "department", "name": name, "uscc": uscc}
+            departments[name] = loader.ensure(r.ORGANIZATIONS, ("region_id", "name"), data)
+
+        for item in items:
+            main = item["main_item"].strip()
+            data = {
+                "name": item["name"].strip(),
+                "item_type": TASK_TYPES[item["task_type"]],
+                "local_code": item["item_code"],
+                "department_id": departments[item["department"]],
+                "case_type": PROMISED,
+                "legal_time_limit": None,
+                "promised_time_limit": None,
+                "aliases": [] if main in ("", UNCLASSIFIED) else [main],
+                "status": "published",
+            }
+            loader.ensure(r.SERVICE_ITEMS, ("department_id", "local_code"), data)
+    return loader.report

@@ -1,0 +1,403 @@
+"""The seed datasets: 云城区 2020 reproduces its report's figures, 广安区 imports whole, both are
+idempotent and every seeded row passes the rules it was created through.
+
+Seeding 云城区 takes about 11 s on SQLite, so the datasets are seeded once per module into a
+database of their own (SQLite file, or a PostgreSQL database with TEST_DATABASE=postgresql);
+the shared test database the other tests roll back stays empty of seed rows.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import distinct, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from catalog import create_app
+from catalog.extensions import db
+from catalog.models import (
+    Bundle,
+    ChangeRecord,
+    DevolutionBatch,
+    DevolvedItem,
+    InspectionImplList,
+    Inspector,
+    Material,
+    Organization,
+    Region,
+    SearchOutbox,
+    ServiceItem,
+    SupervisionItem,
+)
+from catalog.services import registry
+from catalog.services.codes import catalog_code_problem, uscc_problem
+from seed import SeedReport, atomic_session
+from seed.guangan import items_path, load_items, seed_guangan
+from seed.yuncheng import SEED_AS_OF, seed_yuncheng
+from tests.support import postgres
+
+
+@dataclass
+class Seeded:
+    app: Flask
+    engine: Engine
+    first: SeedReport
+    second: SeedReport
+    guangan_first: SeedReport
+    guangan_second: SeedReport
+    counts_before_second_run: dict[str, int]
+    counts_after_second_run: dict[str, int]
+
+
+def _table_counts(session: Session) -> dict[str, int]:
+    return {
+        table.name: session.scalar(select(func.count()).select_from(table)) or 0
+        for table in db.metadata.sorted_tables
+    }
+
+
+def _own_database(tmp_path_factory: pytest.TempPathFactory, worker: str) -> Iterator[str]:
+    if os.environ.get("TEST_DATABASE", "sqlite") != "postgresql":
+        yield f"sqlite:///{tmp_path_factory.mktemp('seed') / 'seed.sqlite3'}"
+        return
+    admin = os.environ.get("TEST_DATABASE_URL") or postgres.ensure_cluster_running()
+    name = f"qingdan_seed_{worker}"
+    yield postgres.create_database(admin, name)
+    postgres.drop_database(admin, name)
+
+
+@pytest.fixture(scope="module")
+def seeded(app: Flask, tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Seeded]:
+    """Both datasets seeded, then seeded again, into a fresh database of this module's own.
+
+    (``app`` is requested so the PostgreSQL pass, which keeps database tests only, runs these.)
+    """
+    for url in _own_database(tmp_path_factory, worker_id):
+        seed_app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": url,
+                "SEARCH_INDEX_PATH": str(tmp_path_factory.mktemp("seed-index")),
+                "SEARCH_DRAIN_IN_PROCESS": False,
+            }
+        )
+        with seed_app.app_context():
+            upgrade()
+            engine = db.engine
+            with atomic_session(engine) as session:
+                first = seed_yuncheng(session)
+            with atomic_session(engine) as session:
+                guangan_first = seed_guangan(session)
+            with Session(engine) as session:
+                before = _table_counts(session)
+            with atomic_session(engine) as session:
+                second = seed_yuncheng(session)
+            with atomic_session(engine) as session:
+                guangan_second = seed_guangan(session)
+            with Session(engine) as session:
+                after = _table_counts(session)
+            yield Seeded(seed_app, engine, first, second, guangan_first, guangan_second, before, after)
+            engine.dispose()
+
+
+@pytest.fixture
+def s(seeded: Seeded) -> Iterator[Session]:
+    with Session(seeded.engine) as session:
+        yield session
+
+
+def _region_id(session: Session, code: str) -> int:
+    return session.scalar(select(Region.id).where(Region.code == code))
+
+
+def _in_region(model_department_column, region_id: int):  # noqa: ANN001, ANN202
+    return model_department_column.in_(select(Organization.id).where(Organization.region_id == region_id))
+
+
+def _permits(session: Session, region_id: int):  # noqa: ANN202
+    return select(ServiceItem).where(
+        ServiceItem.item_type == "01",
+        ServiceItem.status == "published",
+        _in_region(ServiceItem.department_id, region_id),
+    )
+
+
+def _percent(value: Fraction, rounding: str) -> str:
+    exact = Decimal(value.numerator) / Decimal(value.denominator) * 100
+    return f"{exact.quantize(Decimal('0.01'), rounding=rounding)}%"
+
+
+# -- 云城区: the report's figures, by SQL -------------------------------------------------
+
+
+def test_permit_counts_instant_items_and_time_limits(s: Session) -> None:
+    region = _region_id(s, "445302")
+    permits = list(s.scalars(_permits(s, region)))
+    assert len(permits) == 443
+    instant = [p for p in permits if p.case_type == "1"]
+    assert len(instant) == 423 and all(p.promised_time_limit == 0 for p in instant)
+    assert sum(p.case_type == "2" for p in permits) == 20
+    assert _percent(Fraction(423, 443), ROUND_DOWN) == "95.48%"
+
+    assert {p.legal_time_unit for p in permits} == {p.promised_time_unit for p in permits} == {"W"}
+    legal = sum(p.legal_time_limit for p in permits)
+    promised = sum(p.promised_time_limit for p in permits)
+    assert (legal, promised) == (8000, 424)
+    reduction = Fraction(legal - promised, legal)
+    assert reduction == Fraction(947, 1000)
+    assert _percent(reduction, ROUND_HALF_UP) == _percent(reduction, ROUND_DOWN) == "94.70%"
+    assert all(p.promised_time_limit <= p.legal_time_limit for p in permits)
+
+
+def test_visits_sum_to_two_with_reasons(s: Session) -> None:
+    permits = list(s.scalars(_permits(s, _region_id(s, "445302"))))
+    visiting = [p for p in permits if p.onsite_visits]
+    assert sum(p.onsite_visits for p in permits) == 2
+    assert all((p.onsite_reason or "").strip() for p in visiting)
+    for rounding in (ROUND_HALF_UP, ROUND_DOWN):  # 平均跑动次数 2/443
+        assert str((Decimal(2) / Decimal(443)).quantize(Decimal("0.0001"), rounding=rounding)) == "0.0045"
+
+
+def test_codes_are_unique_and_consistent(s: Session) -> None:
+    region = _region_id(s, "445302")
+    items = list(s.scalars(select(ServiceItem).where(_in_region(ServiceItem.department_id, region))))
+    codes = [item.implementation_code for item in items]
+    assert len(set(codes)) == len(codes) == 500
+    for item in items:
+        assert catalog_code_problem(item.catalog_code, item.item_type) is None
+        assert len(item.catalog_code) == 12
+        assert item.implementation_code == item.department.uscc + "4" + item.catalog_code
+        assert all(m.code.startswith(item.implementation_code) for m in item.materials)
+    names = [item.name for item in items]
+    assert len(set(names)) == len(names)
+    supervision_codes = list(s.scalars(select(SupervisionItem.code)))
+    assert len(set(supervision_codes)) == len(supervision_codes)
+    assert all(len(code) == 14 and code.isdigit() for code in supervision_codes)
+
+
+def test_organizations_have_valid_usccs(s: Session) -> None:
+    region = _region_id(s, "445302")
+    orgs = list(s.scalars(select(Organization).where(Organization.region_id == region)))
+    assert all(o.uscc and uscc_problem(o.uscc) is None and o.uscc.startswith("11445302") for o in orgs)
+    townships = {o.short_name: o.kind for o in orgs if o.kind in ("street", "township")}
+    assert townships == {
+        "云城街道": "street", "高峰街道": "street", "河口街道": "street", "安塘街道": "street",
+        "腰古镇": "township", "思劳镇": "township", "前锋镇": "township", "南盛镇": "township",
+    }
+    city = s.get(Region, s.get(Region, region).parent_id)
+    assert (city.code, s.get(Region, city.parent_id).code) == ("445300", "440000")
+
+
+def test_electronic_certificates_and_license_free_items(s: Session) -> None:
+    region = _region_id(s, "445302")
+    linked = (
+        select(ServiceItem.id, ServiceItem.department_id)
+        .join(Material, Material.service_item_id == ServiceItem.id)
+        .where(Material.e_license_name.is_not(None), ServiceItem.status == "published",
+               _in_region(ServiceItem.department_id, region))
+        .distinct()
+        .subquery()
+    )
+    assert s.scalar(select(func.count()).select_from(linked)) == 97
+    departments = set(s.scalars(select(linked.c.department_id).distinct()))
+    assert len(departments) == 24
+    names = set(s.scalars(select(Organization.short_name).where(Organization.id.in_(departments))))
+    assert {"云城公安分局", "区民政局", "区发展改革局", "自然资源云城分局"} <= names
+    free = s.scalar(
+        select(func.count(distinct(Material.service_item_id))).where(
+            Material.e_license_name.is_not(None), Material.exempt.is_(True)
+        )
+    )
+    assert free == 74
+    # 免提交 without a certificate exists but is not 免证办.
+    assert s.scalar(select(func.count()).where(Material.exempt.is_(True), Material.e_license_name.is_(None))) > 0
+    # only 许可 items carry certificates, so the count is the same over 许可 and over every type
+    assert set(s.scalars(select(ServiceItem.item_type).distinct().where(ServiceItem.id.in_(select(linked.c.id))))) == {"01"}
+
+
+def test_bundles(s: Session) -> None:
+    bundles = list(s.scalars(select(Bundle).where(Bundle.status == "published")))
+    assert len(bundles) == 33
+    assert all(bundle.members for bundle in bundles)
+    assert {"开办餐饮店", "新生儿出生", "退休"} <= {b.name for b in bundles}
+
+
+def test_devolution_batch(s: Session) -> None:
+    batch = s.scalars(select(DevolutionBatch).where(DevolutionBatch.title == "云城区第一批下放镇级实施行政职权事项目录")).one()
+    items = list(s.scalars(select(DevolvedItem).where(DevolvedItem.batch_id == batch.id)))
+    assert len(items) == 44
+    modes = {mode: sum(i.mode == mode for i in items) for mode in {i.mode for i in items}}
+    assert modes == {"transfer": 36, "entrust": 8}
+    assert all(i.entrusting_department_id for i in items if i.mode == "entrust")
+    receivers = {t.kind for i in items for t in i.receivers}
+    assert receivers == {"street", "township"}
+    assert all(i.receivers and i.power_item_id for i in items)
+
+
+def test_supervision_items_inspections_and_lists(s: Session) -> None:
+    region = _region_id(s, "445302")
+    in_region = _in_region(SupervisionItem.department_id, region)
+    main_items = s.scalar(select(func.count()).where(SupervisionItem.parent_id.is_(None), in_region))
+    assert main_items == 484
+    inspection = (SupervisionItem.supervision_type == "06", SupervisionItem.status == "published",
+                  SupervisionItem.claimed.is_(True), in_region)
+    assert s.scalar(select(func.count()).where(*inspection)) == 506
+    children = SupervisionItem.__table__.alias("child")
+    has_child = select(children.c.id).where(children.c.parent_id == SupervisionItem.id).exists()
+    assert s.scalar(select(func.count()).where(*inspection, ~has_child)) == 506  # counted as leaves too
+    with_list = (
+        select(InspectionImplList.id)
+        .where(InspectionImplList.supervision_item_id == SupervisionItem.id, InspectionImplList.status == "published")
+        .exists()
+    )
+    assert s.scalar(select(func.count()).where(*inspection, with_list)) == 502
+    assert _percent(Fraction(502, 506), ROUND_HALF_UP) == "99.21%"
+    assert s.scalar(select(func.count()).select_from(InspectionImplList).where(InspectionImplList.status == "published")) == 502
+
+
+def test_inspectors_across_28_enforcement_units(s: Session) -> None:
+    region = _region_id(s, "445302")
+    in_region = _in_region(Inspector.department_id, region)
+    assert s.scalar(select(func.count()).where(in_region)) == 508
+    assert s.scalar(select(func.count(distinct(Inspector.department_id))).where(in_region)) == 28
+    assert s.scalar(select(func.count(distinct(Inspector.certificate_number)))) == 508
+    units = set(s.scalars(select(Inspector.department_id).distinct()))
+    supervising = set(s.scalars(select(SupervisionItem.department_id).distinct()))
+    assert supervising == units
+
+
+def test_every_seeded_row_passes_the_rules(s: Session) -> None:
+    checked = 0
+    for spec in registry.ALL_LISTS:
+        for row in s.scalars(select(spec.model)):
+            spec.schema().load(_loadable(spec, row))  # field validation
+            if spec.check:
+                problems = spec.check(s, row)
+                assert not problems, (spec.name, row.id, dict(problems.by_field))
+            checked += 1
+    assert checked > 4000
+
+
+def _loadable(spec: registry.ListSpec, row: object) -> dict:
+    """A row's snapshot without the fields the server owns (what a client could send back)."""
+    schema = spec.schema()
+    loadable = {}
+    for name, value in schema.dump(row).items():
+        if name not in schema.load_fields:
+            continue
+        if isinstance(value, list):
+            value = [{k: v for k, v in x.items() if k != "id"} if isinstance(x, dict) else x for x in value]
+        loadable[name] = value
+    return loadable
+
+
+def test_history_is_dated_2020_12_31_and_outbox_written(seeded: Seeded, s: Session) -> None:
+    records = list(s.scalars(select(ChangeRecord).where(ChangeRecord.actor == "seed")))
+    dated = [r for r in records if _as_utc(r.changed_at) == SEED_AS_OF]
+    assert len(dated) == seeded.first.total_created  # one "create" per 云城区 row, all dated
+    assert all(r.action == "create" and r.source == "seed" and r.after for r in dated)
+    assert len(records) == seeded.first.total_created + seeded.guangan_first.total_created
+    searchable = {"service_item", "power_item", "devolved_item", "supervision_item"}
+    outbox = s.scalar(select(func.count()).select_from(SearchOutbox))
+    assert outbox == sum(1 for r in records if r.entity_type in searchable)
+    # the rows themselves were created as of the same moment
+    item = s.scalars(select(ServiceItem).where(ServiceItem.item_type == "01")).first()
+    assert _as_utc(item.created_at) == SEED_AS_OF
+
+
+def _as_utc(moment: datetime) -> datetime:
+    """SQLite gives back naive UTC, PostgreSQL an aware datetime."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def test_figures_as_of_2020_12_31_reproduce_the_report(seeded: Seeded, s: Session) -> None:
+    from catalog.services import statistics
+
+    region = _region_id(s, "445302")
+    for as_of in (None, date(2020, 12, 31)):
+        down = {f["key"]: f for f in statistics.figures(s, rule="DOWN", region_id=region, as_of=as_of)}
+        half_up = {f["key"]: f for f in statistics.figures(s, rule="HALF_UP", region_id=region, as_of=as_of)}
+        assert down["instant_share"]["display"] == "95.48%"
+        assert down["time_reduction"]["display"] == half_up["time_reduction"]["display"] == "94.70%"
+        assert (half_up["time_reduction"]["numerator"], half_up["time_reduction"]["denominator"]) == (7576, 8000)
+        assert half_up["average_visits"]["display"] == "0.0045"
+        assert half_up["e_license_items"]["display"] == "97"
+        assert half_up["license_free_items"]["display"] == "74"
+        assert half_up["bundles"]["display"] == "33"
+        assert half_up["inspection_list_completion"]["display"] == "99.21%"
+
+
+# -- idempotency ---------------------------------------------------------------------------
+
+
+def test_second_run_changes_nothing(seeded: Seeded) -> None:
+    assert seeded.first.total_created == 3322
+    assert seeded.second.total_created == 0
+    assert sum(seeded.second.existing.values()) == seeded.first.total_created
+    assert seeded.guangan_second.total_created == 0
+    assert seeded.counts_after_second_run == seeded.counts_before_second_run
+
+
+def test_cli_seed_commands(seeded: Seeded) -> None:
+    runner = seeded.app.test_cli_runner()
+    result = runner.invoke(args=["seed", "all"])
+    assert result.exit_code == 0, result.output
+    assert "云城区 2020: 新建 0 行，已有 3322 行" in result.output
+    assert "广安区: 新建 0 行，已有 1172 行" in result.output
+    with Session(seeded.engine) as session:
+        assert _table_counts(session) == seeded.counts_after_second_run
+
+
+# -- 广安区 ---------------------------------------------------------------------------------
+
+
+def test_guangan_imports_every_item(seeded: Seeded, s: Session) -> None:
+    source = load_items(items_path())
+    region = _region_id(s, "511602")
+    items = list(s.scalars(select(ServiceItem).where(_in_region(ServiceItem.department_id, region))))
+    assert len(source) == len(items) == 1135
+    assert s.scalar(select(func.count()).where(Organization.region_id == region)) == 34
+    assert sorted(i.name for i in items) == sorted(x["name"].strip() for x in source)
+    assert sorted(i.local_code for i in items) == sorted(x["item_code"] for x in source)
+    by_type = {t: sum(i.item_type == t for i in items) for t in {i.item_type for i in items}}
+    assert by_type == {"01": 536, "20": 348, "10": 182, "07": 50, "05": 9, "09": 8, "08": 2}
+    assert all(i.status == "published" and i.case_type == "2" for i in items)
+    assert all(i.legal_time_limit is None and i.promised_time_limit is None for i in items)
+    assert all(i.implementation_code is None for i in items)
+    departments = list(s.scalars(select(Organization).where(Organization.region_id == region)))
+    assert all(d.uscc is None or uscc_problem(d.uscc) is None for d in departments)
+    assert sum(d.uscc is not None for d in departments) == 9
+    aliased = [i for i in items if i.aliases]
+    assert "未分类" not in {a for i in aliased for a in i.aliases}
+    assert len(aliased) == sum(1 for x in source if x["main_item"] != "未分类")
+
+
+# -- the loader on the shared test session (a scoped session inside a SAVEPOINT) ------------
+
+
+def test_loader_dates_only_what_it_creates_and_skips_what_exists(session) -> None:  # noqa: ANN001
+    from catalog.services import crud
+    from seed import Loader
+
+    with Loader(session, "test", as_of=SEED_AS_OF) as loader:
+        first = loader.ensure(registry.REGIONS, ("code",), {"code": "445399", "name": "测试区"})
+        again = loader.ensure(registry.REGIONS, ("code",), {"code": "445399", "name": "改名也不覆盖"})
+    assert first == again
+    assert (loader.report.created["regions"], loader.report.existing["regions"]) == (1, 1)
+    region = session.get(Region, first)
+    assert region.name == "测试区" and _as_utc(region.created_at) == SEED_AS_OF
+    later = crud.create_row(session, registry.REGIONS, {"code": "445398", "name": "之后"}, crud.Actor())
+    history = {
+        r.entity_id: _as_utc(r.changed_at)
+        for r in session.scalars(select(ChangeRecord).where(ChangeRecord.entity_type == "region"))
+    }
+    assert history[first] == SEED_AS_OF
+    assert history[later.id] > datetime(2025, 1, 1, tzinfo=timezone.utc)  # the listener is gone
