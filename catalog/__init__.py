@@ -31,8 +31,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from .api import register_api
     from .cli import register_commands
+    from .errors import register_error_handlers
+    from .web import register_web
 
     register_api(app, rest_api)
+    register_web(app)
+    register_error_handlers(app)
     register_commands(app)
     _drain_after_writes(app)
     return app

@@ -401,3 +401,42 @@ def test_loader_dates_only_what_it_creates_and_skips_what_exists(session) -> Non
     }
     assert history[first] == SEED_AS_OF
     assert history[later.id] > datetime(2025, 1, 1, tzinfo=timezone.utc)  # the listener is gone
+
+
+# -- the auditors' command -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "rule, shown",
+    [
+        ("DOWN", ["95.48%", "94.70%", "0.0045", "99.20%", "423/443", "502/506", "7576/8000"]),
+        ("HALF_UP", ["95.49%", "94.70%", "0.0045", "99.21%", "423/443", "502/506"]),
+    ],
+)
+def test_stats_command_prints_the_report_figures(seeded: Seeded, rule: str, shown: list[str]) -> None:
+    runner = seeded.app.test_cli_runner()
+    result = runner.invoke(args=["stats", "--region", "445302", "--rule", rule])
+    assert result.exit_code == 0, result.output
+    for text in shown:
+        assert text in result.output
+
+
+def test_stats_as_of_the_day_before_the_seed_is_empty(seeded: Seeded) -> None:
+    """The seed is dated 2020-12-31 00:00 China time: it is in "as of 2020-12-31" and not in
+    "as of 2020-12-30", on SQLite (which keeps no time zone) as on PostgreSQL."""
+    runner = seeded.app.test_cli_runner()
+    before = runner.invoke(args=["stats", "--json", "--region", "445302", "--as-of", "2020-12-30"])
+    on_the_day = runner.invoke(args=["stats", "--json", "--region", "445302", "--as-of", "2020-12-31"])
+    import json
+
+    before_figures = {f["key"]: f for f in json.loads(before.output)}
+    day_figures = {f["key"]: f for f in json.loads(on_the_day.output)}
+    assert before_figures["instant_share"]["denominator"] == 0
+    assert (day_figures["instant_share"]["numerator"], day_figures["instant_share"]["denominator"]) == (423, 443)
+    assert day_figures["instant_share"]["as_of"].startswith("2020-12-31T23:59:59")
+
+
+def test_stats_command_rejects_an_unknown_region(seeded: Seeded) -> None:
+    result = seeded.app.test_cli_runner().invoke(args=["stats", "--region", "999999"])
+    assert result.exit_code != 0
+    assert "999999" in result.output

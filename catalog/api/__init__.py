@@ -6,7 +6,6 @@ from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
 
 from ..services.registry import ALL_LISTS
-from .errors import register_error_handlers
 from .resources import resource_blueprint
 from .search import blp as search_blueprint
 from .stats import blp as stats_blueprint
@@ -18,7 +17,6 @@ def register_api(app: Flask, api: Api) -> None:
         api.register_blueprint(resource_blueprint(spec))
     api.register_blueprint(stats_blueprint)
     api.register_blueprint(search_blueprint)
-    register_error_handlers(app)
 
     @app.get("/api/swagger-ui/<path:filename>")
     def swagger_ui_asset(filename: str):  # type: ignore[no-untyped-def]

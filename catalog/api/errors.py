@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 from ..schemas.fields import code_of
@@ -69,8 +69,3 @@ def http_error(error: HTTPException) -> Response:
         return error_response(validation_failed(fields), data.get("headers"))
     code, message = HTTP_MESSAGES.get(error.code or 500, ("http_error", error.description or ""))
     return error_response(DomainError(code, message, error.code or 500), data.get("headers"))
-
-
-def register_error_handlers(app: Flask) -> None:
-    app.register_error_handler(DomainError, error_response)
-    app.register_error_handler(HTTPException, http_error)

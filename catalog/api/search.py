@@ -6,15 +6,13 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from search.errors import EngineUnavailable, InvalidRequest
 from search.filters import FILTERS, ValueType
-from search.query import MAX_QUERY_CHARS, SORTS, SearchRequest
+from search.query import MAX_QUERY_CHARS, SORTS
 
 from ..extensions import db, search_engine
 from ..schemas.base import BaseSchema
 from ..schemas.fields import Bool, Code, Int, ListOf, Str
-from ..services import search_sync
-from ..services.errors import DomainError
+from ..services import citizen_search, search_sync
 
 blp = Blueprint("search", __name__, url_prefix="/api/v1", description="事项搜索")
 
@@ -82,26 +80,14 @@ class HealthSchema(BaseSchema):
     lag = fields.Dict()
 
 
-def _engine_down(error: EngineUnavailable) -> DomainError:
-    return DomainError("search_unavailable", "搜索服务暂时不可用，请稍后再试。", 503)
-
-
 @blp.get("/search")
 @blp.arguments(SearchArgsSchema, location="query")
 @blp.response(200, SearchResultSchema)
 def search(args: dict[str, Any]) -> dict[str, Any]:
     """搜索已发布的事项：全文、筛选、分面计数、高亮"""
-    filters = {name: args[name] for name in FILTERS if args.get(name) is not None}
-    try:
-        request = SearchRequest(
-            text=args["q"], filters=filters, facets=tuple(FILTERS), sort=args["sort"],
-            page=args["page"], per_page=args["per_page"],
-        )
-        result = search_engine().search(request)
-    except InvalidRequest as error:
-        raise DomainError("invalid_search", f"搜索条件无效：{error}", 422) from error
-    except EngineUnavailable as error:
-        raise _engine_down(error) from error
+    result = citizen_search.search_items(
+        search_engine(), args["q"], args, args["sort"], args["page"], args["per_page"]
+    )
     return {
         "total": result.total,
         "page": result.page,
@@ -116,10 +102,7 @@ def search(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, SuggestionSchema(many=True))
 def suggest(args: dict[str, Any]) -> list[Any]:
     """输入提示：中文、全拼或首字母前缀"""
-    try:
-        return search_engine().suggest(args["q"], args["limit"])
-    except EngineUnavailable as error:
-        raise _engine_down(error) from error
+    return citizen_search.suggest_names(search_engine(), args["q"], args["limit"])
 
 
 @blp.get("/health")

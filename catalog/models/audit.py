@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Integer, String, Text
+from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import db, utcnow
+from .base import UtcDateTime, db, utcnow
 
 
 class ChangeRecord(db.Model):
@@ -25,7 +25,7 @@ class ChangeRecord(db.Model):
     version: Mapped[int | None] = mapped_column(Integer)
     actor: Mapped[str] = mapped_column(String(200), default="system")
     source: Mapped[str] = mapped_column(String(40), default="api")  # api / cli / seed / import
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
@@ -38,9 +38,7 @@ class SearchOutbox(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, index=True
-    )
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     last_error: Mapped[str | None] = mapped_column(Text)

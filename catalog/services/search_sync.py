@@ -209,8 +209,6 @@ def drain_outbox(
 def outbox_lag(session: Session) -> dict[str, Any]:
     """How far the index is behind: pending changes and the age of the oldest."""
     count, oldest = session.execute(select(func.count(), func.min(SearchOutbox.created_at))).one()
-    if oldest is not None and oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=timezone.utc)
     age = (datetime.now(timezone.utc) - oldest).total_seconds() if oldest else 0.0
     failing = session.scalar(select(func.count()).where(SearchOutbox.attempts > 0)) or 0
     return {"pending": count, "oldest_seconds": round(age, 3), "failing": failing}

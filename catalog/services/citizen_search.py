@@ -1,0 +1,47 @@
+"""Citizen search as a use case: one place turns a request into an engine search.
+
+The API and the web pages both call it, so they answer the same query the same way.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from search.engines.base import SearchEngine
+from search.errors import EngineUnavailable, InvalidRequest
+from search.filters import FILTERS
+from search.query import SearchRequest, SearchResult, Suggestion
+
+from .errors import DomainError
+
+
+def engine_unavailable() -> DomainError:
+    return DomainError("search_unavailable", "搜索服务暂时不可用，请稍后再试。", 503)
+
+
+def search_items(
+    engine: SearchEngine,
+    text: str,
+    filters: Mapping[str, Any],
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int = 20,
+) -> SearchResult:
+    """Published items matching ``text`` and ``filters``, with every facet's counts."""
+    wanted = {name: value for name, value in filters.items() if name in FILTERS and value not in (None, [], "")}
+    try:
+        request = SearchRequest(
+            text=text, filters=wanted, facets=tuple(FILTERS), sort=sort, page=page, per_page=per_page
+        )
+        return engine.search(request)
+    except InvalidRequest as error:
+        raise DomainError("invalid_search", f"搜索条件无效：{error}", 422) from error
+    except EngineUnavailable as error:
+        raise engine_unavailable() from error
+
+
+def suggest_names(engine: SearchEngine, prefix: str, limit: int = 10) -> list[Suggestion]:
+    try:
+        return engine.suggest(prefix, limit)
+    except EngineUnavailable as error:
+        raise engine_unavailable() from error

@@ -1,0 +1,126 @@
+"""Server-rendered pages: the citizen portal (search, item guides) and the figures page.
+
+Handlers stay thin: parse the query string with a schema, call one service, render.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, render_template, request, url_for
+from marshmallow import ValidationError
+
+from search.filters import FILTERS
+
+from ..api.errors import schema_errors
+from ..extensions import db, search_engine
+from ..models.codes import CASE_TYPES, CHANNELS, EXERCISE_LEVELS, ITEM_TYPES, SERVICE_OBJECTS, TIME_UNITS
+from ..services import citizen_search, public_items, statistics
+from ..services.errors import DomainError
+from .forms import FiguresArgs, SearchArgs
+
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
+
+LABELS = {
+    "item_types": ITEM_TYPES,
+    "case_types": CASE_TYPES,
+    "time_units": TIME_UNITS,
+    "channels": CHANNELS,
+    "levels": EXERCISE_LEVELS,
+    "service_objects": SERVICE_OBJECTS,
+    "filters": {name: definition.label for name, definition in FILTERS.items()},
+}
+
+
+@bp.app_context_processor
+def labels() -> dict[str, Any]:
+    return {"labels": LABELS}
+
+
+@bp.app_template_filter("labelled")
+def labelled(codes: list[str], table: dict[str, str]) -> str:
+    """Codes shown by their labels: ["1", "2"] → 窗口办理、电脑端网上办理."""
+    return "、".join(table.get(code, code) for code in codes)
+
+
+@bp.get("/")
+def home() -> str:
+    return render_template("home.html", counts=public_items.counts(db.session))
+
+
+@bp.get("/search")
+def search() -> tuple[str, int] | str:
+    try:
+        args = SearchArgs().load(request.args.to_dict(flat=False))
+    except ValidationError as error:
+        return render_template("search.html", args={}, result=None, problems=_problems(error)), 400
+    try:
+        result = citizen_search.search_items(search_engine(), args["q"], args, args["sort"], args["page"])
+    except DomainError as error:
+        return render_template("search.html", args=args, result=None, problems={"q": [error.message]}), error.status
+    return render_template("search.html", args=args, result=result, facets=_facets(args, result), problems=None)
+
+
+def _facets(args: dict[str, Any], result: Any) -> list[dict[str, Any]]:
+    """Each facet's values as links that add (or, when chosen, remove) that filter."""
+    current = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "page"}
+    facets = []
+    for name, counts in result.facets.items():
+        values = []
+        for value, count in counts[:15]:
+            raw = str(value).lower() if isinstance(value, bool) else str(value)
+            chosen = raw in current.get(name, [])
+            link = {k: v for k, v in current.items() if k != name}
+            if not chosen:
+                link[name] = [raw]
+            values.append({
+                "text": ("是" if value else "否") if isinstance(value, bool) else raw,
+                "count": count,
+                "chosen": chosen,
+                "url": url_for("web.search", **link),
+            })
+        if values:
+            facets.append({"name": name, "label": FILTERS[name].label, "options": values})
+    return facets
+
+
+@bp.app_template_global()
+def page_url(page: int) -> str:
+    """The current search on another page."""
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(page)]
+    return url_for("web.search", **args)
+
+
+@bp.get("/items/<kind>/<int:row_id>")
+def item(kind: str, row_id: int) -> str:
+    row = public_items.published_row(db.session, kind, row_id)
+    return render_template(f"item_{kind}.html", row=row)
+
+
+@bp.get("/figures")
+def figures() -> tuple[str, int] | str:
+    try:
+        args = FiguresArgs().load(request.args.to_dict())
+    except ValidationError as error:
+        return render_template("figures.html", args={}, figures=[], problems=_problems(error)), 400
+    scope = {k: args.get(k) for k in ("region_id", "as_of")}
+    return render_template(
+        "figures.html",
+        args=args,
+        figures=statistics.figures(db.session, rule=args["rule"], **scope),
+        departments=statistics.by_department(db.session, rule=args["rule"], **scope),
+        regions=public_items.regions(db.session),
+        problems=None,
+    )
+
+
+def _problems(error: ValidationError) -> dict[str, list[str]]:
+    return {field: [e.message for e in errors] for field, errors in schema_errors(error.messages).items()}
+
+
+def register_web(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+
+def render_error(error: DomainError) -> tuple[str, int]:
+    return render_template("error.html", error=error), error.status
