@@ -27,14 +27,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import opencc
 
 from search.pinyin import han_syllables, split_syllables
-from search.segment import search_words, word_starts
+from search.segment import Word, search_words
 from search.synonyms import SYNONYMS_FILE, SynonymTable, build_table
 
 STREAMS = ("words", "grams", "pinyin", "initials")
@@ -73,41 +73,58 @@ def is_han(chunk: str) -> bool:
 
 
 def _unique(tokens: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(token for token in tokens if token))
+    """Tokens in first-seen order, each once, without empty ones."""
+    seen = dict.fromkeys(tokens)
+    seen.pop("", None)
+    return list(seen)
 
 
 def _bigrams(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
-def _syllable_pairs(syllables: list[str]) -> list[str]:
+def _syllable_pairs(syllables: Sequence[str]) -> list[str]:
     return [a + b for a, b in zip(syllables, syllables[1:]) if a and b]
 
 
-def _initials(syllables: list[str]) -> str:
+def _initials(syllables: Sequence[str]) -> str:
     # a character without a reading makes the initials of its word meaningless
     return "".join(s[0] for s in syllables) if all(syllables) else ""
 
 
-def _han_streams(run: str, streams: dict[str, list[str]], *, body: bool) -> None:
-    """Add the tokens of one Han run to index ``streams``."""
-    words = search_words(run)
-    streams["words"].extend(word.text for word in words)
-    streams["grams"].extend(_bigrams(run))
-    if body:
-        return
-    streams["grams"].extend(run)  # single characters: names only
+@dataclass(frozen=True, slots=True)
+class _HanRun:
+    """Everything index analysis derives from one Han run, computed once per run."""
+
+    words: tuple[Word, ...]
+    syllables: tuple[str, ...]
+    name_streams: dict[str, tuple[str, ...]]
+
+
+# Names are built from runs that recur across a catalog (审批, 变更登记, 县级, a street's
+# name), so caching per run makes a rebuild several times faster.
+@lru_cache(maxsize=65536)
+def _han_run(run: str) -> _HanRun:
+    words = tuple(search_words(run))
     syllables = han_syllables(run)
-    streams["pinyin"].extend(syllables)
-    streams["pinyin"].extend(_syllable_pairs(syllables))
+    pinyin = [*syllables, *_syllable_pairs(syllables)]
+    initials = []
     for word in words:
         word_syllables = syllables[word.start : word.end]
         if len(word_syllables) >= 2:
             if len(word_syllables) >= 3 and all(word_syllables):
-                streams["pinyin"].append("".join(word_syllables))
-            streams["initials"].append(_initials(word_syllables))
+                pinyin.append("".join(word_syllables))
+            initials.append(_initials(word_syllables))
     if len(run) >= 2:
-        streams["initials"].append(_initials(syllables))
+        initials.append(_initials(syllables))
+    streams = {
+        "words": tuple(word.text for word in words),
+        # bigrams, then every single character: names only
+        "grams": (*_bigrams(run), *run),
+        "pinyin": tuple(pinyin),
+        "initials": tuple(initials),
+    }
+    return _HanRun(words, tuple(syllables), streams)
 
 
 def analyze_for_index(text: str, *, body: bool = False) -> dict[str, str]:
@@ -117,13 +134,31 @@ def analyze_for_index(text: str, *, body: bool = False) -> dict[str, str]:
     (bigrams only) with repeats kept. Otherwise (names, aliases) all four streams, each
     token once.
     """
+    if len(text) <= _CACHED_TEXT_CHARS:
+        return dict(_analyze_short(text, body))
+    return _analyze(text, body)
+
+
+_CACHED_TEXT_CHARS = 200
+
+
+@lru_cache(maxsize=16384)  # departments, main items and labels repeat on many documents
+def _analyze_short(text: str, body: bool) -> tuple[tuple[str, str], ...]:
+    return tuple(_analyze(text, body).items())
+
+
+def _analyze(text: str, body: bool) -> dict[str, str]:
     names = BODY_STREAMS if body else STREAMS
     streams: dict[str, list[str]] = {name: [] for name in names}
     for chunk in _CHUNK.findall(normalize(text)):
-        if is_han(chunk):
-            _han_streams(chunk, streams, body=body)
-        else:
+        if not is_han(chunk):
             streams["words"].append(chunk)
+        elif body:
+            streams["words"].extend(word.text for word in search_words(chunk))
+            streams["grams"].extend(_bigrams(chunk))
+        else:
+            for name, tokens in _han_run(chunk).name_streams.items():
+                streams[name].extend(tokens)
     if not body:
         streams = {name: _unique(tokens) for name, tokens in streams.items()}
     return {name: " ".join(tokens) for name, tokens in streams.items()}
@@ -268,20 +303,42 @@ def synonyms() -> SynonymTable:
 # -- suggestions ---------------------------------------------------------------------------
 
 
-def _keys_of(chunks: list[str]) -> list[str]:
-    """Compact text, full pinyin and initials of a sequence of normalised chunks."""
-    text, full, initials = [], [], []
-    for chunk in chunks:
-        text.append(chunk)
+@dataclass(frozen=True)
+class _KeyPieces:
+    """A name cut into pieces (a Han character, or a whole latin/digit run), in three
+    spellings, and the pieces where a word starts: every key is a join of a tail."""
+
+    text: tuple[str, ...]
+    full: tuple[str, ...]
+    initials: tuple[str, ...]
+    word_starts: tuple[int, ...]
+
+    def keys(self, start: int) -> list[str]:
+        end = start + MAX_KEY_CHARS  # a piece has at least one character: enough pieces
+        spellings = (self.text, self.full, self.initials)
+        return _unique(["".join(spelling[start:end])[:MAX_KEY_CHARS] for spelling in spellings])
+
+
+@lru_cache(maxsize=1024)  # suggest_keys and infix_keys of one name share it
+def _key_pieces(name: str) -> _KeyPieces:
+    text: list[str] = []
+    full: list[str] = []
+    initials: list[str] = []
+    starts: list[int] = []
+    for chunk in _CHUNK.findall(normalize(name)):
         if is_han(chunk):
-            syllables = han_syllables(chunk)
-            full.extend(s or c for s, c in zip(syllables, chunk))
-            initials.extend(s[0] if s else c for s, c in zip(syllables, chunk))
+            run = _han_run(chunk)
+            starts.extend(sorted({len(text) + word.start for word in run.words}))
+            for char, syllable in zip(chunk, run.syllables):
+                text.append(char)
+                full.append(syllable or char)
+                initials.append(syllable[0] if syllable else char)
         else:
+            starts.append(len(text))
+            text.append(chunk)
             full.append(chunk)
             initials.append(chunk[0])
-    keys = ("".join(text), "".join(full), "".join(initials))
-    return _unique(key[:MAX_KEY_CHARS] for key in keys)
+    return _KeyPieces(tuple(text), tuple(full), tuple(initials), tuple(starts))
 
 
 def suggest_keys(name: str) -> list[str]:
@@ -289,7 +346,7 @@ def suggest_keys(name: str) -> list[str]:
 
     居民身份证申领 → ["居民身份证申领", "juminshenfenzhengshenling", "jmsfzsl"].
     """
-    return _keys_of(_CHUNK.findall(normalize(name)))
+    return _key_pieces(name).keys(0)
 
 
 def infix_keys(name: str) -> list[str]:
@@ -297,15 +354,9 @@ def infix_keys(name: str) -> list[str]:
 
     The whole name's keys are not repeated here (they are :func:`suggest_keys`).
     """
-    chunks = _CHUNK.findall(normalize(name))
-    keys: list[str] = []
-    for index, chunk in enumerate(chunks):
-        starts = word_starts(chunk) if is_han(chunk) else [0]
-        for start in starts:
-            if index == 0 and start == 0:
-                continue
-            keys.extend(_keys_of([chunk[start:], *chunks[index + 1 :]]))
-    whole = set(suggest_keys(name))
+    pieces = _key_pieces(name)
+    whole = set(pieces.keys(0))
+    keys = (key for start in pieces.word_starts if start > 0 for key in pieces.keys(start))
     return [key for key in _unique(keys) if key not in whole]
 
 

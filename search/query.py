@@ -17,13 +17,13 @@ aggregation can drop its own filter; the embedded engine runs the equivalent que
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import tantivy
 
-from search.analysis import AnalyzedQuery, analyze_query
+from search.analysis import AnalyzedQuery, analyze_query, suggest_prefix
 from search.documents import FIELDS, FieldType
 from search.errors import InvalidRequest, QueryTooLong
 from search.filters import FILTERS, FilterValue, parse_filters
@@ -125,6 +125,33 @@ class Suggestion:
     text: str
     id: str
     kind: str
+
+
+SUGGEST_OVERFETCH = 3  # documents fetched per wanted suggestion: names repeat
+
+
+def suggest_in_tiers(
+    fetch: Callable[[str, bool, int], list[Mapping[str, Any]]], prefix: str, limit: int
+) -> list[Suggestion]:
+    """Suggestions for a typed prefix, the same way on both engines.
+
+    ``fetch(key, inner, size)`` returns stored hits (id, name, kind) in ``suggest_order``:
+    with ``inner`` False those whose whole name starts with ``key`` (in text, full pinyin
+    or initials), with ``inner`` True those where only a later word does. Whole-name
+    matches come first; inner ones are fetched only when the first don't fill ``limit``
+    (a short prefix such as "ji" matches inner words of most names, the costliest query).
+    One suggestion per distinct name.
+    """
+    key = suggest_prefix(prefix)
+    if not key or limit < 1:
+        return []
+    size = limit * SUGGEST_OVERFETCH
+    sources = list(fetch(key, False, size))
+    suggestions = distinct_suggestions(sources, limit)
+    if len(suggestions) < limit:
+        sources += fetch(key, True, size)
+        suggestions = distinct_suggestions(sources, limit)
+    return suggestions
 
 
 def distinct_suggestions(sources: Iterable[Mapping[str, Any]], limit: int) -> list[Suggestion]:

@@ -12,9 +12,9 @@ data.gov's rebuilds). One shard: the catalog of a district is small, and one sha
 BM25 statistics exact, so scores equal the embedded engine's.
 
 Suggestions use ``prefix`` queries on keyword fields of keys (normalised name, full
-pinyin, initials), not the ``completion`` suggester: the same query then runs on the
-embedded engine, sorts and de-duplicates the same way, and honours deletes at once
-(completion's FST keeps deleted documents until segments merge).
+pinyin, initials), not the ``completion`` suggester: the same queries then run on the
+embedded engine, sort and de-duplicate the same way (search.query.suggest_in_tiers), and
+honour deletes at once (completion's FST keeps deleted documents until segments merge).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from elasticsearch import Elasticsearch, helpers
 from elasticsearch.exceptions import ConnectionError as ESConnectionError
 from elasticsearch.exceptions import NotFoundError, TransportError
 
-from search.analysis import suggest_prefix
 from search.documents import FIELDS, FieldType, SearchDocument, to_index_body
 from search.engines.base import BulkResult, EngineHealth, ItemError, ReindexReport
 from search.errors import EngineUnavailable, InvalidDocument, SearchError
@@ -42,14 +41,13 @@ from search.query import (
     SearchRequest,
     SearchResult,
     Suggestion,
-    distinct_suggestions,
+    suggest_in_tiers,
     es_search_body,
     facet_counts,
     plan_query,
 )
 
 _UNAVAILABLE_STATUS = {429, 502, 503, 504}
-_SUGGEST_OVERFETCH = 3  # fetched per wanted suggestion, so de-duplicated names still fill it
 _BULK_CHUNK = 500
 
 _ES_TYPES: dict[FieldType, dict[str, Any]] = {
@@ -58,7 +56,7 @@ _ES_TYPES: dict[FieldType, dict[str, Any]] = {
     FieldType.SORT_KEY: {"type": "keyword", "index": False},
     FieldType.STORED: {"type": "keyword", "index": False, "doc_values": False},
     FieldType.BOOL: {"type": "boolean"},
-    FieldType.INT: {"type": "integer"},
+    FieldType.INT: {"type": "long"},
     FieldType.DATE: {"type": "date"},
 }
 
@@ -258,28 +256,24 @@ class ElasticsearchEngine:
         )
 
     def suggest(self, prefix: str, limit: int = 10) -> list[Suggestion]:
-        key = suggest_prefix(prefix)
-        if not key or limit < 1:
-            return []
-        tiers = [("name_keys", 2.0), ("name_infix_keys", 1.0)]
+        return suggest_in_tiers(self._suggest_tier, prefix, limit)
+
+    def _suggest_tier(self, key: str, inner: bool, size: int) -> list[dict[str, Any]]:
+        whole = {"prefix": {"name_keys": key}}
+        query = (
+            {"bool": {"filter": [{"prefix": {"name_infix_keys": key}}], "must_not": [whole]}}
+            if inner
+            else {"bool": {"filter": [whole]}}
+        )
         body = {
-            "size": limit * _SUGGEST_OVERFETCH,
-            # dis_max: a whole-name prefix match (2) ranks before an inner-word one (1)
-            "query": {
-                "dis_max": {
-                    "queries": [
-                        {"constant_score": {"filter": {"prefix": {f: key}}, "boost": boost}}
-                        for f, boost in tiers
-                    ]
-                }
-            },
-            "sort": [{"_score": "desc"}, {"suggest_order": "asc"}],
+            "size": size,
+            "query": query,
+            "sort": [{"suggest_order": "asc"}],
             "_source": list(HIT_FIELDS),
         }
         with _engine_errors("suggest"):
             response = self._client.search(index=self.alias, body=body)
-        sources = [raw["_source"] for raw in response["hits"]["hits"]]
-        return distinct_suggestions(sources, limit)
+        return [raw["_source"] for raw in response["hits"]["hits"]]
 
     def count(self) -> int:
         with _engine_errors("count"):
