@@ -26,6 +26,7 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/flask --app catalog db upgrade
 	$(BIN)/flask --app catalog seed yuncheng
+	$(BIN)/flask --app catalog search drain --now
 	$(BIN)/gunicorn --config deploy/gunicorn.conf.py --bind $(HOST):$(PORT) 'catalog:create_app()'
 
 # The whole suite on SQLite (with the real Elasticsearch and the embedded engine), then every
