@@ -99,6 +99,10 @@ class _HanRun:
     words: tuple[Word, ...]
     syllables: tuple[str, ...]
     name_streams: dict[str, tuple[str, ...]]
+    # per character, for suggest keys: pinyin (or the character), first letter
+    full: tuple[str, ...]
+    first_letters: tuple[str, ...]
+    word_starts: tuple[int, ...]
 
 
 # Names are built from runs that recur across a catalog (审批, 变更登记, 县级, a street's
@@ -124,7 +128,10 @@ def _han_run(run: str) -> _HanRun:
         "pinyin": tuple(pinyin),
         "initials": tuple(initials),
     }
-    return _HanRun(words, tuple(syllables), streams)
+    full = tuple(syllable or char for char, syllable in zip(run, syllables))
+    first_letters = tuple(syllable[0] if syllable else char for char, syllable in zip(run, syllables))
+    starts = tuple(sorted({word.start for word in words}))
+    return _HanRun(words, tuple(syllables), streams, full, first_letters, starts)
 
 
 def analyze_for_index(text: str, *, body: bool = False) -> dict[str, str]:
@@ -328,11 +335,10 @@ def _key_pieces(name: str) -> _KeyPieces:
     for chunk in _CHUNK.findall(normalize(name)):
         if is_han(chunk):
             run = _han_run(chunk)
-            starts.extend(sorted({len(text) + word.start for word in run.words}))
-            for char, syllable in zip(chunk, run.syllables):
-                text.append(char)
-                full.append(syllable or char)
-                initials.append(syllable[0] if syllable else char)
+            starts.extend(len(text) + start for start in run.word_starts)
+            text.extend(chunk)
+            full.extend(run.full)
+            initials.extend(run.first_letters)
         else:
             starts.append(len(text))
             text.append(chunk)
