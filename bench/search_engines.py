@@ -42,9 +42,31 @@ from search.engines.embedded import EmbeddedEngine  # noqa: E402
 from search.query import SearchRequest  # noqa: E402
 
 TOWNSHIPS = [
-    "浓洄街道", "北辰街道", "广福街道", "万盛街道", "中桥街道", "枣山街道", "官盛镇", "协兴镇",
-    "石笋镇", "白市镇", "悦来镇", "兴平镇", "井河镇", "花桥镇", "龙台镇", "肖溪镇", "恒升镇",
-    "大安镇", "代市镇", "观塘镇", "浓溪镇", "东岳乡", "大龙镇", "彭家乡", "苏溪乡",
+    "浓洄街道",
+    "北辰街道",
+    "广福街道",
+    "万盛街道",
+    "中桥街道",
+    "枣山街道",
+    "官盛镇",
+    "协兴镇",
+    "石笋镇",
+    "白市镇",
+    "悦来镇",
+    "兴平镇",
+    "井河镇",
+    "花桥镇",
+    "龙台镇",
+    "肖溪镇",
+    "恒升镇",
+    "大安镇",
+    "代市镇",
+    "观塘镇",
+    "浓溪镇",
+    "东岳乡",
+    "大龙镇",
+    "彭家乡",
+    "苏溪乡",
 ]
 LEVELS = ["", "（县级）", "（市级）", "（乡镇）", "（街道）"]
 ACTIONS = ["", "变更", "注销", "延续", "补办", "新办", "换发", "备案"]
@@ -72,7 +94,9 @@ def catalog(items: list[dict], size: int) -> Iterator[SearchDocument]:
                 "kind": KINDS[number % 4],
                 "name": name,
                 "aliases": [] if item["main_item"] == "未分类" else [item["main_item"]],
-                "department": item["department"] if rng.random() < 0.9 else f"{township}便民服务中心",
+                "department": item["department"]
+                if rng.random() < 0.9
+                else f"{township}便民服务中心",
                 "item_type": item["task_type"],
                 "townships": rng.sample(TOWNSHIPS, rng.randint(0, 3)),
                 "service_objects": rng.choice([["个人"], ["法人"], ["个人", "法人"]]),
@@ -112,7 +136,13 @@ def suggest_prefixes(items: list[dict], count: int) -> list[str]:
     while len(prefixes) < count:
         text, full, initials = (suggest_keys(rng.choice(items)["name"]) + ["", "", ""])[:3]
         prefixes.append(
-            rng.choice([text[: rng.randint(1, 3)], full[: rng.randint(2, 6)], initials[: rng.randint(2, 4)]])
+            rng.choice(
+                [
+                    text[: rng.randint(1, 3)],
+                    full[: rng.randint(2, 6)],
+                    initials[: rng.randint(2, 4)],
+                ]
+            )
             or text[:2]
         )
     return prefixes
@@ -170,7 +200,11 @@ def print_result(result: dict) -> None:
         f"reindex              {result['reindex_items_per_second']:>8,} items/s"
         f"   ({result['reindex_seconds']} s)"
     )
-    for key, label in [("search", "search"), ("search_with_facets", "search + 5 facets"), ("suggest", "suggest")]:
+    for key, label in [
+        ("search", "search"),
+        ("search_with_facets", "search + 5 facets"),
+        ("suggest", "suggest"),
+    ]:
         print(f"{label:<20} {percentiles(result[key])}   (n={len(result[key])})")
 
 

@@ -7,7 +7,8 @@ scores, on Elasticsearch and on the embedded engine, and no engine plugin is nee
 Token streams (each engine field holds one stream of one document field):
 
 ``words``
-    jieba search-mode words (居民身份证 → 居民 身份 身份证 居民身份证) and latin/digit runs.
+    jieba words and the smaller words inside them (居民身份证 → 居民 身份 身份证 居民身份证,
+    see search.segment) and latin/digit runs.
 ``grams``
     overlapping character bigrams of each Han run, so any 2-character substring matches
     even where jieba cut differently; in names also every single character, so a
@@ -40,6 +41,9 @@ from search.synonyms import SYNONYMS_FILE, SynonymTable, build_table
 STREAMS = ("words", "grams", "pinyin", "initials")
 BODY_STREAMS = ("words", "grams")
 MAX_KEY_CHARS = 64  # suggest keys longer than this are cut: nobody types further
+# Longer tokens are dropped: nobody searches them, and Elasticsearch's whitespace
+# tokenizer would split them (at 255) where tantivy's would not.
+MAX_TOKEN_CHARS = 64
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _HAN_RUN = re.compile(f"[{_HAN}]+")
@@ -79,12 +83,16 @@ def _unique(tokens: Iterable[str]) -> list[str]:
     return list(seen)
 
 
+def _joined(tokens: Iterable[str]) -> str:
+    return " ".join(token for token in tokens if len(token) <= MAX_TOKEN_CHARS)
+
+
 def _bigrams(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
 def _syllable_pairs(syllables: Sequence[str]) -> list[str]:
-    return [a + b for a, b in zip(syllables, syllables[1:]) if a and b]
+    return [a + b for a, b in zip(syllables, syllables[1:], strict=False) if a and b]
 
 
 def _initials(syllables: Sequence[str]) -> str:
@@ -128,8 +136,10 @@ def _han_run(run: str) -> _HanRun:
         "pinyin": tuple(pinyin),
         "initials": tuple(initials),
     }
-    full = tuple(syllable or char for char, syllable in zip(run, syllables))
-    first_letters = tuple(syllable[0] if syllable else char for char, syllable in zip(run, syllables))
+    full = tuple(syllable or char for char, syllable in zip(run, syllables, strict=True))
+    first_letters = tuple(
+        syllable[0] if syllable else char for char, syllable in zip(run, syllables, strict=True)
+    )
     starts = tuple(sorted({word.start for word in words}))
     return _HanRun(words, tuple(syllables), streams, full, first_letters, starts)
 
@@ -168,7 +178,7 @@ def _analyze(text: str, body: bool) -> dict[str, str]:
                 streams[name].extend(tokens)
     if not body:
         streams = {name: _unique(tokens) for name, tokens in streams.items()}
-    return {name: " ".join(tokens) for name, tokens in streams.items()}
+    return {name: _joined(tokens) for name, tokens in streams.items()}
 
 
 # -- queries -----------------------------------------------------------------------------
@@ -185,11 +195,6 @@ class QueryVariant:
     def key(self) -> str:
         """The text without spaces, compared with a name's keys for the exact-name boost."""
         return self.text.replace(" ", "")[:MAX_KEY_CHARS]
-
-    @property
-    def tokens(self) -> tuple[str, ...]:
-        """Every token of every stream, for highlighting."""
-        return tuple(token for stream in self.streams.values() for token in stream)
 
 
 @dataclass(frozen=True)
@@ -259,7 +264,10 @@ def _query_streams(normalized: str) -> dict[str, tuple[str, ...]]:
             flush()
             streams["initials"].append(chunk)  # not pinyin: read as initials (sfz)
     flush()
-    return {name: tuple(_unique(tokens)) for name, tokens in streams.items()}
+    return {
+        name: tuple(t for t in _unique(tokens) if len(t) <= MAX_TOKEN_CHARS)
+        for name, tokens in streams.items()
+    }
 
 
 def analyze_query(text: str) -> AnalyzedQuery:

@@ -10,9 +10,9 @@ both engines derive their schema from it.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
@@ -33,7 +33,8 @@ class FieldType(Enum):
     """How an engine stores a field of the index record."""
 
     TOKENS = "tokens"  # pre-analysed tokens, split on whitespace, BM25-scored
-    KEYWORD = "keyword"  # exact values: filters, facets, keys; may be a list
+    KEYWORD = "keyword"  # exact values to filter and count (facets); may be a list
+    KEYS = "keys"  # exact strings only matched, whole or by prefix (suggest keys)
     SORT_KEY = "sort_key"  # one exact value used only to sort
     STORED = "stored"  # shown in results, never searched
     BOOL = "bool"
@@ -81,9 +82,9 @@ FIELDS: dict[str, FieldSpec] = {
     "text_grams": FieldSpec(_T, "text", "grams"),
     "meta_words": FieldSpec(_T, "meta", "words"),
     # whole-name keys (normalised, full pinyin, initials): exact-name boost and suggest
-    "name_keys": FieldSpec(_K),
+    "name_keys": FieldSpec(FieldType.KEYS),
     # the same keys for every tail of the name that starts at a word: infix suggest
-    "name_infix_keys": FieldSpec(_K),
+    "name_infix_keys": FieldSpec(FieldType.KEYS),
     "name_sort": FieldSpec(FieldType.SORT_KEY),
     # the one suggestion order both engines share: shorter names first (an integer,
     # because tantivy sorts by an integer fast field several times faster than by text)
@@ -178,8 +179,8 @@ def _iso_datetime(doc_id: str, value: Any) -> str:
     except ValueError as exc:
         raise InvalidDocument(f"{doc_id}: updated_at is not an ISO date-time: {value!r}") from exc
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def suggest_order(compact_name: str) -> int:
@@ -238,8 +239,3 @@ def to_index_body(doc: SearchDocument) -> dict[str, Any]:
         if spec.type is FieldType.TOKENS:
             body[field_name] = sources[spec.source].get(spec.stream, "")
     return body
-
-
-def documents_from_rows(rows: Iterable[Mapping[str, Any]]) -> Iterable[SearchDocument]:
-    """Lazily turn plain mappings into documents (for streaming a reindex)."""
-    return (SearchDocument.from_mapping(row) for row in rows)

@@ -77,7 +77,7 @@ def highlight(name: str, query: AnalyzedQuery) -> str:
                 marked[origin[position]] = True
     parts: list[str] = []
     inside = False
-    for char, is_marked in zip(name, marked):
+    for char, is_marked in zip(name, marked, strict=True):
         if is_marked != inside:
             parts.append(MARK_OPEN if is_marked else MARK_CLOSE)
             inside = is_marked

@@ -230,7 +230,8 @@ def plan_query(request: SearchRequest, settings: RelevanceSettings | None = None
 
 def _es_reading(reading: ReadingQuery, exact_boost: float) -> dict[str, Any]:
     should: list[dict[str, Any]] = [
-        {"match": {m.field: {"query": " ".join(m.tokens), "boost": m.boost}}} for m in reading.matches
+        {"match": {m.field: {"query": " ".join(m.tokens), "boost": m.boost}}}
+        for m in reading.matches
     ]
     if reading.exact_key:
         should.append(

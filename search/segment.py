@@ -1,4 +1,9 @@
-"""Chinese word segmentation: jieba in search mode with the 政务 user dictionary.
+"""Chinese word segmentation: jieba with the 政务 user dictionary, in search mode.
+
+Search mode means each word plus the smaller words inside it, so 身份证 finds
+居民身份证. jieba's own ``cut_for_search`` takes every dictionary 2- and 3-gram inside a
+word; here the smaller words come from jieba's best split of the word instead (see
+:func:`_search_words_of`), which the judged relevance set showed to rank better.
 
 A private :class:`jieba.Tokenizer` is used (not jieba's global one) so that loading our
 dictionary cannot change how any other code in the process segments text.
@@ -94,7 +99,9 @@ def _search_words_of(word: str) -> tuple[Word, ...]:
         offset = 0
         for part in _best_split(word):
             if len(part) > 1:
-                words.extend(Word(w.text, offset + w.start, offset + w.end) for w in _search_words_of(part))
+                words.extend(
+                    Word(w.text, offset + w.start, offset + w.end) for w in _search_words_of(part)
+                )
             offset += len(part)
     words.append(Word(word, 0, len(word)))
     return tuple(words)
@@ -109,8 +116,3 @@ def search_words(run: str) -> list[Word]:
             words.append(Word(sub.text, offset + sub.start, offset + sub.end))
         offset += len(word)
     return words
-
-
-def word_starts(run: str) -> list[int]:
-    """Offsets where a search-mode word starts in a Han run (身份 starts inside 居民身份证)."""
-    return sorted({word.start for word in search_words(run)})

@@ -24,7 +24,7 @@ import secrets
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from elasticsearch import Elasticsearch, helpers
@@ -41,10 +41,10 @@ from search.query import (
     SearchRequest,
     SearchResult,
     Suggestion,
-    suggest_in_tiers,
     es_search_body,
     facet_counts,
     plan_query,
+    suggest_in_tiers,
 )
 
 _UNAVAILABLE_STATUS = {429, 502, 503, 504}
@@ -53,6 +53,7 @@ _BULK_CHUNK = 500
 _ES_TYPES: dict[FieldType, dict[str, Any]] = {
     FieldType.TOKENS: {"type": "text", "analyzer": "whitespace", "index_options": "freqs"},
     FieldType.KEYWORD: {"type": "keyword"},
+    FieldType.KEYS: {"type": "keyword"},
     FieldType.SORT_KEY: {"type": "keyword", "index": False},
     FieldType.STORED: {"type": "keyword", "index": False, "doc_values": False},
     FieldType.BOOL: {"type": "boolean"},
@@ -125,7 +126,7 @@ class ElasticsearchEngine:
     # -- indices and the alias ------------------------------------------------------------
 
     def _new_index_name(self) -> str:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
         return f"{self.alias}-{stamp}-{secrets.token_hex(3)}"
 
     def _create_index(self, name: str, *, bulk_load: bool) -> None:
@@ -154,7 +155,9 @@ class ElasticsearchEngine:
                 return
             if self._client.indices.exists(index=self.alias):
                 # GOV.UK's safety rail: never hide a concrete index behind a new alias
-                raise SearchError(f"{self.alias} is a concrete index, not an alias: migrate it first")
+                raise SearchError(
+                    f"{self.alias} is a concrete index, not an alias: migrate it first"
+                )
             name = self._new_index_name()
             self._create_index(name, bulk_load=False)
             self._client.indices.update_aliases(
@@ -380,4 +383,3 @@ def _reason(outcome: dict[str, Any]) -> str:
     if isinstance(error, dict):
         return f"{error.get('type')}: {error.get('reason')}"
     return str(error or outcome.get("status"))
-

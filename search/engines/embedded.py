@@ -38,7 +38,7 @@ import shutil
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +56,9 @@ from search.query import (
     SearchRequest,
     SearchResult,
     Suggestion,
-    suggest_in_tiers,
     facet_counts,
     plan_query,
+    suggest_in_tiers,
     tantivy_filtered,
     tantivy_text_query,
 )
@@ -75,9 +75,11 @@ def _field_options(name: str, kind: FieldType) -> dict[str, Any]:
     stored = name in _STORED
     if kind is FieldType.TOKENS:
         return {"type": "text", "tokenizer": TOKENIZER, "stored": False, "fast": False}
-    if kind in (FieldType.KEYWORD, FieldType.SORT_KEY, FieldType.STORED):
-        fast = kind is FieldType.SORT_KEY or (kind is FieldType.KEYWORD and not name.endswith("_keys"))
-        return {"type": "text", "tokenizer": "raw", "stored": stored or kind is FieldType.STORED, "fast": fast}
+    if kind in (FieldType.KEYWORD, FieldType.KEYS, FieldType.SORT_KEY, FieldType.STORED):
+        # facets and sorting read columns (fast fields); matching keys needs only terms
+        fast = kind in (FieldType.KEYWORD, FieldType.SORT_KEY)
+        stored = stored or kind is FieldType.STORED
+        return {"type": "text", "tokenizer": "raw", "stored": stored, "fast": fast}
     type_name = {FieldType.BOOL: "bool", FieldType.INT: "i64", FieldType.DATE: "date"}[kind]
     return {"type": type_name, "stored": stored, "fast": True}
 
@@ -108,7 +110,8 @@ def build_schema() -> tantivy.Schema:
 def _schema_problems(index_dir: Path) -> list[str]:
     """Differences between an index's on-disk schema (meta.json) and the application's."""
     on_disk = {
-        field["name"]: field for field in json.loads((index_dir / "meta.json").read_text())["schema"]
+        field["name"]: field
+        for field in json.loads((index_dir / "meta.json").read_text())["schema"]
     }
     problems = []
     for name, spec in FIELDS.items():
@@ -229,7 +232,7 @@ class EmbeddedEngine:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _new_version(self) -> Path:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
         path = self.directory / f"idx-{stamp}-{secrets.token_hex(3)}"
         path.mkdir(parents=True)
         return path
@@ -277,8 +280,9 @@ class EmbeddedEngine:
                 if "LockBusy" not in str(exc):
                     raise
                 if time.monotonic() > deadline:
+                    waited = f"{self._lock_timeout:.0f} s"
                     raise EngineUnavailable(
-                        f"the search index is locked by another writer for {self._lock_timeout:.0f} s"
+                        f"the search index is locked by another writer for {waited}"
                     ) from exc
                 time.sleep(0.05)
         try:

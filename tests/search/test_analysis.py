@@ -75,7 +75,13 @@ def test_long_words_split_by_their_parts_not_by_straddling_grams():
     # jieba's search mode would emit 身份证 inside 身份证明 (身份 + 证明)
     assert words("临时身份证明") == ["临时", "身份", "证明", "身份证明"]
     assert words("个体工商户设立登记") == [
-        "个体", "工商", "工商户", "个体工商户", "设立", "登记", "设立登记",
+        "个体",
+        "工商",
+        "工商户",
+        "个体工商户",
+        "设立",
+        "登记",
+        "设立登记",
     ]
 
 
@@ -83,7 +89,14 @@ def test_user_dictionary_keeps_official_terms_whole():
     assert "互联网上网服务营业场所" in words("互联网上网服务营业场所经营单位设立审批")
     assert "网络预约出租汽车" in words("网络预约出租汽车经营许可")
     dictionary = dict(load_dictionary())
-    for term in ("居民身份证", "营业执照", "个体工商户", "出租汽车", "互联网上网服务营业场所", "不动产登记"):
+    for term in (
+        "居民身份证",
+        "营业执照",
+        "个体工商户",
+        "出租汽车",
+        "互联网上网服务营业场所",
+        "不动产登记",
+    ):
         assert term in dictionary
 
 
@@ -163,7 +176,8 @@ def test_pinyin_syllable_split():
 def test_query_and_index_pinyin_meet():
     index_tokens = set(analyze_for_index("户口迁移审批")["pinyin"].split())
     assert set(analyze_query("hukou qianyi").streams["pinyin"]) & index_tokens >= {
-        "hukou", "qianyi",
+        "hukou",
+        "qianyi",
     }
     index_initials = set(analyze_for_index("户口迁移审批")["initials"].split())
     assert "hkqy" in index_initials
@@ -199,7 +213,9 @@ def test_equivalents_expand_both_ways(colloquial, official):
 
 
 def test_expansion_rewrites_only_the_matched_term():
-    assert expansions("网吧注销") == [("网吧", "互联网上网服务营业场所", "互联网上网服务营业场所注销")]
+    assert expansions("网吧注销") == [
+        ("网吧", "互联网上网服务营业场所", "互联网上网服务营业场所注销")
+    ]
     variant = analyze_query("网吧注销").expansions[0].variant
     assert "互联网上网服务营业场所" in variant.streams["words"]
     assert "注销" in variant.streams["words"]
@@ -237,7 +253,11 @@ def test_synonym_file_has_the_required_groups():
     assert text.lstrip().startswith("#")
     table = synonyms().replacements
     assert table["身分证"] == ("身份证",)
-    for a, b in [("网约车", "网络预约出租汽车"), ("网吧", "互联网上网服务营业场所"), ("个体户", "个体工商户")]:
+    for a, b in [
+        ("网约车", "网络预约出租汽车"),
+        ("网吧", "互联网上网服务营业场所"),
+        ("个体户", "个体工商户"),
+    ]:
         assert b in table[a] and a in table[b]
 
 
@@ -246,7 +266,14 @@ def test_synonym_file_has_the_required_groups():
 
 def test_suggest_keys():
     assert suggest_keys("普通护照签发") == ["普通护照签发", "putonghuzhaoqianfa", "pthzqf"]
-    assert infix_keys("普通护照签发") == ["护照签发", "huzhaoqianfa", "hzqf", "签发", "qianfa", "qf"]
+    assert infix_keys("普通护照签发") == [
+        "护照签发",
+        "huzhaoqianfa",
+        "hzqf",
+        "签发",
+        "qianfa",
+        "qf",
+    ]
     assert suggest_keys("護照") == suggest_keys("护照")
 
 

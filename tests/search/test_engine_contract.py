@@ -25,31 +25,103 @@ def doc(number: int, name: str, **fields) -> SearchDocument:
     return SearchDocument.from_mapping(row)
 
 
-PUBLIC_SECURITY, CIVIL_AFFAIRS, TRANSPORT, CULTURE = "区公安分局", "区民政局", "区交通运输局", "区文广旅局"
+PUBLIC_SECURITY, CIVIL_AFFAIRS, TRANSPORT, CULTURE = (
+    "区公安分局",
+    "区民政局",
+    "区交通运输局",
+    "区文广旅局",
+)
 
 CATALOG = [
-    doc(1, "普通护照签发", department=PUBLIC_SECURITY, item_type="20", townships=["城南街道"],
-        service_objects=["个人"], themes=["出入境"], instant=False, onsite_visits=1),
-    doc(2, "居民身份证办理（包括临时）", department=PUBLIC_SECURITY, item_type="20",
-        townships=["城南街道", "城北街道"], service_objects=["个人"], themes=["户籍"], instant=True),
-    doc(3, "居民身份证跨省异地办理", department=PUBLIC_SECURITY, item_type="20",
-        service_objects=["个人"], themes=["户籍"], instant=True, zero_visit=True),
-    doc(4, "户口迁移审批", department=PUBLIC_SECURITY, item_type="1", themes=["户籍"],
-        townships=["城北街道"], service_objects=["个人"]),
-    doc(5, "中国内地公民婚姻登记", department=CIVIL_AFFAIRS, item_type="7",
-        service_objects=["个人"], themes=["婚姻"], instant=True),
-    doc(6, "结婚登记预约", department=CIVIL_AFFAIRS, item_type="20", service_objects=["个人"],
-        themes=["婚姻"], zero_visit=True, instant=True),
+    doc(
+        1,
+        "普通护照签发",
+        department=PUBLIC_SECURITY,
+        item_type="20",
+        townships=["城南街道"],
+        service_objects=["个人"],
+        themes=["出入境"],
+        instant=False,
+        onsite_visits=1,
+    ),
+    doc(
+        2,
+        "居民身份证办理（包括临时）",
+        department=PUBLIC_SECURITY,
+        item_type="20",
+        townships=["城南街道", "城北街道"],
+        service_objects=["个人"],
+        themes=["户籍"],
+        instant=True,
+    ),
+    doc(
+        3,
+        "居民身份证跨省异地办理",
+        department=PUBLIC_SECURITY,
+        item_type="20",
+        service_objects=["个人"],
+        themes=["户籍"],
+        instant=True,
+        zero_visit=True,
+    ),
+    doc(
+        4,
+        "户口迁移审批",
+        department=PUBLIC_SECURITY,
+        item_type="1",
+        themes=["户籍"],
+        townships=["城北街道"],
+        service_objects=["个人"],
+    ),
+    doc(
+        5,
+        "中国内地公民婚姻登记",
+        department=CIVIL_AFFAIRS,
+        item_type="7",
+        service_objects=["个人"],
+        themes=["婚姻"],
+        instant=True,
+    ),
+    doc(
+        6,
+        "结婚登记预约",
+        department=CIVIL_AFFAIRS,
+        item_type="20",
+        service_objects=["个人"],
+        themes=["婚姻"],
+        zero_visit=True,
+        instant=True,
+    ),
     doc(7, "客运站经营许可", department=TRANSPORT, item_type="1", service_objects=["法人"]),
     doc(8, "客运站经营许可（注销）", department=TRANSPORT, item_type="1", service_objects=["法人"]),
     doc(9, "客运站经营许可（换发）", department=TRANSPORT, item_type="1", service_objects=["法人"]),
-    doc(10, "网络预约出租汽车经营许可", department=TRANSPORT, item_type="1",
-        service_objects=["法人", "个人"], aliases=["出租汽车经营许可"]),
-    doc(11, "开办互联网上网服务营业场所", department=CULTURE, item_type="1",
-        service_objects=["法人"], kind="service"),
-    SearchDocument.from_mapping({"id": "power:12", "kind": "power", "name": "对违反护照管理规定的行政处罚",
-                                 "department": PUBLIC_SECURITY, "item_type": "2", "version": 1,
-                                 "text": "依据《中华人民共和国护照法》第二十条"}),
+    doc(
+        10,
+        "网络预约出租汽车经营许可",
+        department=TRANSPORT,
+        item_type="1",
+        service_objects=["法人", "个人"],
+        aliases=["出租汽车经营许可"],
+    ),
+    doc(
+        11,
+        "开办互联网上网服务营业场所",
+        department=CULTURE,
+        item_type="1",
+        service_objects=["法人"],
+        kind="service",
+    ),
+    SearchDocument.from_mapping(
+        {
+            "id": "power:12",
+            "kind": "power",
+            "name": "对违反护照管理规定的行政处罚",
+            "department": PUBLIC_SECURITY,
+            "item_type": "2",
+            "version": 1,
+            "text": "依据《中华人民共和国护照法》第二十条",
+        }
+    ),
 ]
 
 
@@ -98,7 +170,10 @@ def test_index_then_search(loaded):
     assert result.total == 2
     first = result.hits[0]
     assert (first.id, first.name, first.department, first.kind) == (
-        "service:1", "普通护照签发", PUBLIC_SECURITY, "service",
+        "service:1",
+        "普通护照签发",
+        PUBLIC_SECURITY,
+        "service",
     )
     assert first.score and first.score > 0
     assert first.highlight == "普通<mark>护照</mark>签发"
@@ -160,15 +235,26 @@ def test_filter_values_or_within_and_across(loaded):
         ({"kind": "power"}, {"对违反护照管理规定的行政处罚"}),
         ({"item_type": "7"}, {"中国内地公民婚姻登记"}),
         ({"township": "城北街道"}, {"居民身份证办理（包括临时）", "户口迁移审批"}),
-        ({"service_object": "法人", "theme": []}, {
-            "客运站经营许可", "客运站经营许可（注销）", "客运站经营许可（换发）",
-            "网络预约出租汽车经营许可", "开办互联网上网服务营业场所",
-        }),
+        (
+            {"service_object": "法人", "theme": []},
+            {
+                "客运站经营许可",
+                "客运站经营许可（注销）",
+                "客运站经营许可（换发）",
+                "网络预约出租汽车经营许可",
+                "开办互联网上网服务营业场所",
+            },
+        ),
         ({"theme": "婚姻"}, {"中国内地公民婚姻登记", "结婚登记预约"}),
         ({"zero_visit": True}, {"居民身份证跨省异地办理", "结婚登记预约"}),
-        ({"instant": False, "department": PUBLIC_SECURITY}, {
-            "普通护照签发", "户口迁移审批", "对违反护照管理规定的行政处罚",
-        }),
+        (
+            {"instant": False, "department": PUBLIC_SECURITY},
+            {
+                "普通护照签发",
+                "户口迁移审批",
+                "对违反护照管理规定的行政处罚",
+            },
+        ),
     ],
 )
 def test_each_filter(loaded, filters, expected):
@@ -192,7 +278,10 @@ def test_facets_ignore_their_own_filter(loaded):
     assert result.total == 5
     # the department facet counts as if no department were chosen: other departments stay
     assert result.facets["department"] == [
-        (PUBLIC_SECURITY, 5), (TRANSPORT, 4), (CIVIL_AFFAIRS, 2), (CULTURE, 1),
+        (PUBLIC_SECURITY, 5),
+        (TRANSPORT, 4),
+        (CIVIL_AFFAIRS, 2),
+        (CULTURE, 1),
     ]
     # the other facets count within the chosen department
     assert result.facets["instant"] == [(False, 3), (True, 2)]
@@ -236,17 +325,21 @@ def test_browsing_is_in_name_order_without_scores(loaded):
 def test_text_search_pages_agree_with_one_big_page(loaded):
     everything = [h.id for h in loaded.search(SearchRequest(text="许可", per_page=50)).hits]
     paged = [
-        h.id for p in (1, 2, 3) for h in loaded.search(SearchRequest(text="许可", page=p, per_page=2)).hits
+        h.id
+        for p in (1, 2, 3)
+        for h in loaded.search(SearchRequest(text="许可", page=p, per_page=2)).hits
     ]
     assert paged == everything[:6]
 
 
 def test_sort_by_last_update(engine):
-    engine.index([
-        doc(1, "甲事项", updated_at="2024-01-01T00:00:00Z"),
-        doc(2, "乙事项", updated_at="2024-03-01T08:00:00+08:00"),
-        doc(3, "丙事项", updated_at="2023-12-31T23:00:00"),
-    ])
+    engine.index(
+        [
+            doc(1, "甲事项", updated_at="2024-01-01T00:00:00Z"),
+            doc(2, "乙事项", updated_at="2024-03-01T08:00:00+08:00"),
+            doc(3, "丙事项", updated_at="2023-12-31T23:00:00"),
+        ]
+    )
     assert names(engine, "事项", sort="updated") == ["乙事项", "甲事项", "丙事项"]
 
 
@@ -263,7 +356,8 @@ def test_suggest_inner_words_after_whole_names(loaded):
     suggestions = [s.text for s in loaded.suggest("护照")]
     assert suggestions == ["普通护照签发", "对违反护照管理规定的行政处罚"]
     assert sorted(s.text for s in loaded.suggest("身份")) == [
-        "居民身份证办理（包括临时）", "居民身份证跨省异地办理",
+        "居民身份证办理（包括临时）",
+        "居民身份证跨省异地办理",
     ]
 
 
@@ -290,7 +384,9 @@ def test_suggest_limit_and_fields(loaded):
 
 
 def test_suggest_one_entry_per_name(engine):
-    engine.index([doc(1, "护照签发"), doc(2, "护照签发", department="另一部门"), doc(3, "护照加注")])
+    engine.index(
+        [doc(1, "护照签发"), doc(2, "护照签发", department="另一部门"), doc(3, "护照加注")]
+    )
     assert sorted(s.text for s in engine.suggest("护照")) == ["护照加注", "护照签发"]
 
 
@@ -347,7 +443,12 @@ def test_reindex_serves_the_old_index_until_the_switch(loaded):
 
     report = loaded.reindex(replacement(), expected_count=20)
     assert report.ok, report.problems
-    assert (report.indexed, report.count, report.mapping_ok, report.switched) == (20, 20, True, True)
+    assert (report.indexed, report.count, report.mapping_ok, report.switched) == (
+        20,
+        20,
+        True,
+        True,
+    )
     assert report.previous_index == before and report.new_index != before
     assert seen_during == [["普通护照签发", "对违反护照管理规定的行政处罚"]]
     assert loaded.health().index == report.new_index

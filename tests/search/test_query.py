@@ -84,7 +84,10 @@ def test_synonyms_become_dis_max_readings():
     assert typed["bool"]["boost"] == 1.0
     assert rewrite["bool"]["boost"] == settings.synonym_weight
     rewrite_exact = [c for c in reading_clauses(rewrite) if "constant_score" in c][0]
-    assert rewrite_exact["constant_score"]["filter"]["term"]["name_keys"] == "互联网上网服务营业场所注销"
+    assert (
+        rewrite_exact["constant_score"]["filter"]["term"]["name_keys"]
+        == "互联网上网服务营业场所注销"
+    )
 
 
 def test_filters_go_to_post_filter_and_each_facet_drops_its_own():
@@ -175,7 +178,13 @@ def test_filter_values_are_parsed():
 
 def test_every_filter_has_a_facet_and_an_index_field():
     assert set(FILTERS) == {
-        "department", "kind", "item_type", "township", "service_object", "theme", "instant",
+        "department",
+        "kind",
+        "item_type",
+        "township",
+        "service_object",
+        "theme",
+        "instant",
         "zero_visit",
     }
     schema = build_schema()
@@ -198,5 +207,9 @@ def test_embedded_query_is_built_from_the_same_plan():
 def test_relevance_file_is_validated():
     with pytest.raises(ValueError):
         RelevanceSettings.from_dict(
-            {"fields": {"no_such_field": 1.0}, "exact_name": {"boost": 1}, "synonyms": {"weight": 1, "tie_breaker": 0}}
+            {
+                "fields": {"no_such_field": 1.0},
+                "exact_name": {"boost": 1},
+                "synonyms": {"weight": 1, "tie_breaker": 0},
+            }
         )

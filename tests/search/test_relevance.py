@@ -130,7 +130,9 @@ def report(engine_name: str, outcomes: list[Outcome]) -> str:
     ]
     rows = {**by_category(outcomes), "overall": score(outcomes)}
     for category, s in rows.items():
-        lines.append(f"{category:<16}{s.queries:>4}{s.hit_at_k:>8.3f}{s.mrr:>8.3f}{s.hit_at_1:>8.3f}")
+        lines.append(
+            f"{category:<16}{s.queries:>4}{s.hit_at_k:>8.3f}{s.mrr:>8.3f}{s.hit_at_1:>8.3f}"
+        )
     failing = [o for o in outcomes if not o.hit]
     lines.append(f"failing queries: {len(failing)}")
     for o in failing:
@@ -177,7 +179,9 @@ def _check(engine_name: str, outcomes: list[Outcome]) -> None:
     assert overall.mrr >= MIN_OVERALL_MRR, report(engine_name, outcomes)
     for category, s in categories.items():
         assert s.hit_at_k >= MIN_CATEGORY_HIT, f"{category}: {s}\n" + report(engine_name, outcomes)
-    assert categories["exact_name"].hit_at_1 >= MIN_EXACT_NAME_HIT_AT_1, report(engine_name, outcomes)
+    assert categories["exact_name"].hit_at_1 >= MIN_EXACT_NAME_HIT_AT_1, report(
+        engine_name, outcomes
+    )
 
 
 def test_relevance_embedded(embedded_engine, judged):
@@ -198,7 +202,7 @@ def test_engines_rank_alike(embedded_engine, elasticsearch_engine, judged):
     elastic = evaluate(elasticsearch_engine, judged)
     differing = [
         (e.judgment.query, e.top[:1], s.top[:1])
-        for e, s in zip(embedded, elastic)
+        for e, s in zip(embedded, elastic, strict=True)
         if e.rank != s.rank
     ]
     assert len(differing) <= len(judged) // 20, differing
