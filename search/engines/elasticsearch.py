@@ -122,6 +122,7 @@ class ElasticsearchEngine:
         self.alias = prefix
         self._replicas = replicas
         self._physical = re.compile(rf"{re.escape(prefix)}-\d{{20}}-[0-9a-f]{{6}}")
+        self._alias_seen = False
 
     # -- indices and the alias ------------------------------------------------------------
 
@@ -186,9 +187,22 @@ class ElasticsearchEngine:
                 "_source": body,
             }
 
+    def _require_alias(self) -> None:
+        """Refuse to write before ensure_index or a rebuild made the alias.
+
+        Writing to a missing alias would make Elasticsearch auto-create a concrete index
+        of that name with a guessed mapping, which then blocks the alias for good.
+        """
+        if self._alias_seen:
+            return
+        if not self._aliased_indices():
+            raise EngineUnavailable(f"no index behind alias {self.alias}: run a reindex")
+        self._alias_seen = True  # the alias only ever moves, atomically: check once
+
     def index(self, docs: Iterable[SearchDocument]) -> BulkResult:
         result = BulkResult()
         with _engine_errors("index"):
+            self._require_alias()
             actions = self._index_actions(docs, self.alias, result.errors)
             for ok, item in helpers.streaming_bulk(
                 self._client,
@@ -213,6 +227,7 @@ class ElasticsearchEngine:
         result = BulkResult()
         actions = ({"_op_type": "delete", "_index": self.alias, "_id": i} for i in ids)
         with _engine_errors("delete"):
+            self._require_alias()
             for ok, item in helpers.streaming_bulk(
                 self._client, actions, chunk_size=_BULK_CHUNK, raise_on_error=False, max_retries=3
             ):
@@ -318,14 +333,21 @@ class ElasticsearchEngine:
                 self._fill(new, docs, report)
                 self._verify(new, report)
             except BaseException:
-                self._client.indices.delete(index=new, ignore=[404])
+                self._drop_quietly(new)
                 raise
             if report.problems:
-                self._client.indices.delete(index=new, ignore=[404])
+                self._drop_quietly(new)
             else:
                 self._switch(new, report)
         report.seconds = time.monotonic() - started
         return report
+
+    def _drop_quietly(self, index: str) -> None:
+        """Drop a half-built index; if the cluster is gone too, the original error matters."""
+        try:
+            self._client.indices.delete(index=index, ignore=[404])
+        except (ESConnectionError, TransportError):
+            pass
 
     def _fill(self, index: str, docs: Iterable[SearchDocument], report: ReindexReport) -> None:
         # parallel_bulk: requests run in threads while this thread analyses the next chunk

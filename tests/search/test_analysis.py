@@ -292,3 +292,9 @@ def test_suggest_keys():
 )
 def test_highlight(name, query, marked):
     assert highlight(name, analyze_query(query)) == marked
+
+
+def test_overlong_tokens_are_dropped_on_both_sides():
+    code = "x" * 70
+    assert analyze_for_index(f"{code} 护照")["words"] == "护照"
+    assert analyze_query(f"{code} 护照").streams["words"] == ("护照",)

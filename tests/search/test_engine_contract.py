@@ -508,3 +508,12 @@ def test_unavailable_engine_raises_engine_unavailable(missing_engine):
         missing_engine.suggest("护")
     health = missing_engine.health()
     assert not health.ok and health.detail
+
+
+@pytest.mark.elasticsearch
+def test_elasticsearch_never_writes_without_its_alias(elasticsearch_url):
+    """A write before ensure_index must not auto-create a concrete index named like the alias."""
+    es = ElasticsearchEngine(elasticsearch_url, prefix=f"qingdan-noalias-{uuid.uuid4().hex[:10]}")
+    with pytest.raises(EngineUnavailable, match="run a reindex"):
+        es.index([doc(1, "普通护照签发")])
+    assert not es._client.indices.exists(index=es.alias)
