@@ -211,6 +211,12 @@ def test_initials_find_identity_cards(loaded):
     assert set(names(loaded, "sfz")) == {"居民身份证办理（包括临时）", "居民身份证跨省异地办理"}
 
 
+def test_longest_allowed_query_runs(loaded):
+    text = ("网吧个体户身份证护照结婚登记户口迁移客运站经营许可" * 10)[:200]
+    result = loaded.search(SearchRequest(text=text, facets=["department"]))
+    assert result.total > 0
+
+
 def test_body_text_is_searched_but_never_shown(loaded):
     result = loaded.search(SearchRequest(text="第二十条"))
     assert [hit.id for hit in result.hits] == ["power:12"]
