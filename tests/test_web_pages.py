@@ -68,3 +68,9 @@ def test_figures_page(client, published):
     assert page.status_code == 200
     assert "即办件占比" in page.text and "100.00%" in page.text
     assert client.get("/figures?as_of=not-a-date").status_code == 400
+
+
+def test_facet_values_are_shown_by_their_names(client, published):
+    page = client.get("/search?q=食品")
+    assert "政务服务事项" in page.text and "行政许可" in page.text
+    assert ">service<" not in page.text and ">01<" not in page.text

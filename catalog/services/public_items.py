@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Region
+from ..models import Organization, Region
 from .errors import not_found
 from .search_sync import KIND_TO_ENTITY, PUBLISHED, SEARCHABLE
 
@@ -31,4 +31,6 @@ def counts(session: Session) -> dict[str, int]:
 
 
 def regions(session: Session) -> list[Region]:
-    return list(session.scalars(select(Region).order_by(Region.code)))
+    """Regions that have organizations (the districts whose figures mean something)."""
+    with_orgs = select(Organization.region_id).distinct()
+    return list(session.scalars(select(Region).where(Region.id.in_(with_orgs)).order_by(Region.code)))

@@ -13,8 +13,17 @@ from search.filters import FILTERS
 
 from ..api.errors import schema_errors
 from ..extensions import db, search_engine
-from ..models.codes import CASE_TYPES, CHANNELS, EXERCISE_LEVELS, ITEM_TYPES, SERVICE_OBJECTS, TIME_UNITS
+from ..models.codes import (
+    CASE_TYPES,
+    CHANNELS,
+    DEVOLUTION_MODES,
+    EXERCISE_LEVELS,
+    ITEM_TYPES,
+    SERVICE_OBJECTS,
+    TIME_UNITS,
+)
 from ..services import citizen_search, public_items, statistics
+from ..services.public_items import KIND_LABELS
 from ..services.errors import DomainError
 from .forms import FiguresArgs, SearchArgs
 
@@ -73,7 +82,7 @@ def _facets(args: dict[str, Any], result: Any) -> list[dict[str, Any]]:
             if not chosen:
                 link[name] = [raw]
             values.append({
-                "text": ("是" if value else "否") if isinstance(value, bool) else raw,
+                "text": _facet_text(name, value),
                 "count": count,
                 "chosen": chosen,
                 "url": url_for("web.search", **link),
@@ -81,6 +90,19 @@ def _facets(args: dict[str, Any], result: Any) -> list[dict[str, Any]]:
         if values:
             facets.append({"name": name, "label": FILTERS[name].label, "options": values})
     return facets
+
+
+FACET_VALUE_LABELS: dict[str, dict[str, str]] = {
+    "kind": KIND_LABELS,
+    "item_type": {**DEVOLUTION_MODES, **ITEM_TYPES},
+}
+
+
+def _facet_text(name: str, value: object) -> str:
+    """What a citizen reads for a facet value: 是/否, a list's name, an item type's name."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return FACET_VALUE_LABELS.get(name, {}).get(str(value), str(value))
 
 
 @bp.app_template_global()
@@ -103,13 +125,16 @@ def figures() -> tuple[str, int] | str:
         args = FiguresArgs().load(request.args.to_dict())
     except ValidationError as error:
         return render_template("figures.html", args={}, figures=[], problems=_problems(error)), 400
+    regions = public_items.regions(db.session)
+    if args["region_id"] is None and regions:
+        args["region_id"] = regions[0].id  # a figure over two districts means little
     scope = {k: args.get(k) for k in ("region_id", "as_of")}
     return render_template(
         "figures.html",
         args=args,
         figures=statistics.figures(db.session, rule=args["rule"], **scope),
         departments=statistics.by_department(db.session, rule=args["rule"], **scope),
-        regions=public_items.regions(db.session),
+        regions=regions,
         problems=None,
     )
 
