@@ -10,7 +10,7 @@ from typing import Any
 from flask import Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from ..schemas.fields import code_of
+from ..schemas.errors import schema_errors
 from ..services.errors import DomainError, FieldError, validation_failed
 
 HTTP_MESSAGES: dict[int, tuple[str, str]] = {
@@ -35,27 +35,6 @@ def error_response(error: DomainError, headers: dict[str, str] | None = None) ->
     response.status_code = error.status
     response.headers.update(headers or {})
     return response
-
-
-def schema_errors(messages: Any, prefix: str = "") -> dict[str, list[FieldError]]:
-    """Flatten marshmallow's nested messages to dotted field names with codes."""
-    flat: dict[str, list[FieldError]] = {}
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            name = "_schema" if key == "_schema" and not prefix else f"{prefix}{key}"
-            for field, errors in schema_errors(value, f"{name}.").items():
-                flat.setdefault(field, []).extend(errors)
-    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        field = prefix.rstrip(".") or "_schema"
-        flat[field] = [FieldError(code_of(m), m) for m in messages]
-    elif isinstance(messages, list):
-        for value in messages:
-            for field, errors in schema_errors(value, prefix).items():
-                flat.setdefault(field, []).extend(errors)
-    else:
-        field = prefix.rstrip(".") or "_schema"
-        flat[field] = [FieldError(code_of(str(messages)), str(messages))]
-    return flat
 
 
 def http_error(error: HTTPException) -> Response:

@@ -12,7 +12,14 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import Boolean, ColumnElement, Integer, Select, String, Subquery, func, select
 from sqlalchemy.sql.expression import cast
 
-from ..models import Bundle, ChangeRecord, InspectionImplList, Organization, ServiceItem, SupervisionItem
+from ..models import (
+    Bundle,
+    ChangeRecord,
+    InspectionImplList,
+    Organization,
+    ServiceItem,
+    SupervisionItem,
+)
 
 INSPECTION_TYPE = "06"
 CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")

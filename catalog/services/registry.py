@@ -15,7 +15,13 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from .. import models as m
-from ..models.codes import CASE_TYPE_INSTANT, DEVOLUTION_MODES, ITEM_TYPES, ORGANIZATION_KINDS, STATUSES
+from ..models.codes import (
+    CASE_TYPE_INSTANT,
+    DEVOLUTION_MODES,
+    ITEM_TYPES,
+    ORGANIZATION_KINDS,
+    STATUSES,
+)
 from ..schemas.devolution import DevolutionBatchSchema, DevolvedItemSchema
 from ..schemas.fields import Bool, Code, Id, Int, Str
 from ..schemas.legal import LegalBasisSchema

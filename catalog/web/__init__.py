@@ -11,7 +11,6 @@ from marshmallow import ValidationError
 
 from search.filters import FILTERS
 
-from ..api.errors import schema_errors
 from ..extensions import db, search_engine
 from ..models.codes import (
     CASE_TYPES,
@@ -22,9 +21,10 @@ from ..models.codes import (
     SERVICE_OBJECTS,
     TIME_UNITS,
 )
+from ..schemas.errors import schema_errors
 from ..services import citizen_search, public_items, statistics
-from ..services.public_items import KIND_LABELS
 from ..services.errors import DomainError
+from ..services.public_items import KIND_LABELS
 from .forms import FiguresArgs, SearchArgs
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")

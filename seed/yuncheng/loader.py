@@ -17,7 +17,17 @@ from sqlalchemy.orm import Session, scoped_session
 from catalog.services import registry as r
 
 from ..loading import Loader, SeedReport
-from . import bundles, devolution, e_licences, enforcement, legal, organizations, other_services, permits, supervision
+from . import (
+    bundles,
+    devolution,
+    e_licences,
+    enforcement,
+    legal,
+    organizations,
+    other_services,
+    permits,
+    supervision,
+)
 
 # The lists as they stood at the start of 2020-12-31, China time.
 SEED_AS_OF = datetime(2020, 12, 31, tzinfo=timezone(timedelta(hours=8)))
