@@ -83,8 +83,10 @@ def _unique(tokens: Iterable[str]) -> list[str]:
     return list(seen)
 
 
-def _joined(tokens: Iterable[str]) -> str:
-    return " ".join(token for token in tokens if len(token) <= MAX_TOKEN_CHARS)
+def _joined(tokens: list[str]) -> str:
+    if max(map(len, tokens), default=0) > MAX_TOKEN_CHARS:  # rare: filter only then
+        tokens = [token for token in tokens if len(token) <= MAX_TOKEN_CHARS]
+    return " ".join(tokens)
 
 
 def _bigrams(run: str) -> list[str]:

@@ -29,10 +29,12 @@ from tests.search.relevance import CATEGORIES, Judgment, find_guangan_items, loa
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RANK_DEPTH = 10  # MRR looks this deep
 
-# What both engines reach on this set (the same scores on each), minus a margin.
-MIN_OVERALL_HIT = 0.95
-MIN_OVERALL_MRR = 0.85
-MIN_CATEGORY_HIT = 0.85
+# Both engines reach hit@k 1.000 and MRR 1.000 on every category of the 90 queries (same
+# scores on each). The thresholds leave a small margin: about two misses overall, one
+# per category (the smallest has 9 queries), never an exact name below rank 1.
+MIN_OVERALL_HIT = 0.97
+MIN_OVERALL_MRR = 0.95
+MIN_CATEGORY_HIT = 0.88
 MIN_EXACT_NAME_HIT_AT_1 = 1.0
 
 
