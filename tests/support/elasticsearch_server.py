@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import hashlib
 import importlib.util
 import json
 import os
@@ -134,6 +135,31 @@ def _prepare_home(home: Path, for_other_user: bool) -> None:
     for helper in ("jre-15/lib/jspawnhelper", "jre-15/lib/jexec", "jdk/lib/jspawnhelper"):
         if (home / helper).is_file():
             _add_mode(home / helper, 0o755)
+
+
+def _mirror_for_other_users(home: Path) -> Path:
+    """A copy of the distribution in the temp folder, for when the unprivileged user cannot
+    reach the virtualenv (CI clones into a mode-0700 temp folder). Files are hard links where
+    the file system allows, so the copy is instant; it is made once per distribution path."""
+    key = hashlib.sha1(str(home.resolve()).encode()).hexdigest()[:12]
+    target = Path(tempfile.gettempdir()) / f"qingdan-es-{ES_VERSION}-{key}"
+    if (target / ".complete").is_file():
+        return target
+    staging = Path(tempfile.mkdtemp(prefix="qingdan-es-copy-"))
+    copy = staging / "elasticsearch"
+    try:
+        shutil.copytree(home, copy, symlinks=True, copy_function=os.link)
+    except OSError:
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(home, copy, symlinks=True)
+    (copy / ".complete").touch()
+    os.chmod(copy, 0o755)
+    try:
+        os.rename(copy, target)
+    except OSError:  # another worker finished first: use its copy
+        pass
+    shutil.rmtree(staging, ignore_errors=True)
+    return target
 
 
 def _add_mode(path: Path, bits: int, current: int | None = None) -> None:
@@ -559,6 +585,8 @@ def start_elasticsearch(
     home = elasticsearch_home()
     if user is None and os.geteuid() == 0:
         user = UNPRIVILEGED_USER
+    if user is not None and not _searchable_by_others(home):
+        home = _mirror_for_other_users(home)
     _prepare_home(home, for_other_user=user is not None)
 
     owns_runtime_dir = False
