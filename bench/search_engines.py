@@ -166,7 +166,9 @@ def percentiles(timings: list[float]) -> str:
 
 def bench(engine: SearchEngine, items: list[dict], size: int, samples: int) -> dict:
     docs = list(catalog(items, size))
+    cpu_started = time.process_time()
     report = engine.reindex(iter(docs), expected_count=size)
+    cpu_seconds = time.process_time() - cpu_started
     if not report.ok:
         raise SystemExit(f"{engine.name}: reindex failed: {report.problems}")
     queries = search_queries(items, samples)
@@ -188,6 +190,9 @@ def bench(engine: SearchEngine, items: list[dict], size: int, samples: int) -> d
         "documents": size,
         "reindex_seconds": round(report.seconds, 2),
         "reindex_items_per_second": round(report.rate),
+        # CPU time of this process (all its threads; not the Elasticsearch server's): what
+        # the rate would be with the machine to itself, as far as this process is concerned
+        "reindex_items_per_cpu_second": round(size / cpu_seconds),
         "search": plain,
         "search_with_facets": faceted,
         "suggest": suggest,
@@ -198,7 +203,8 @@ def print_result(result: dict) -> None:
     print(f"\n== {result['engine']}: {result['documents']:,} documents")
     print(
         f"reindex              {result['reindex_items_per_second']:>8,} items/s"
-        f"   ({result['reindex_seconds']} s)"
+        f"   ({result['reindex_seconds']} s; "
+        f"{result['reindex_items_per_cpu_second']:,} items per CPU-second of this process)"
     )
     for key, label in [
         ("search", "search"),
@@ -216,6 +222,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the raw timings here")
     args = parser.parse_args()
     items = guangan_items()
+    # other work on the machine skews every figure: say how busy it was
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     results = []
     for name in args.engines.split(","):
         if name == "embedded":
@@ -226,6 +234,7 @@ def main() -> None:
         else:
             raise SystemExit(f"unknown engine {name!r}")
         print_result(results[-1])
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=1))
