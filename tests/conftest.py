@@ -14,24 +14,15 @@ from sqlalchemy.orm import scoped_session
 
 from catalog import create_app
 from catalog.extensions import db
+from search.engines.embedded import EmbeddedEngine
 from tests.support import postgres
 
 SHARED = Path(os.environ.get("QINGDAN_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 
 
-def _database_url(tmp_path_factory: pytest.TempPathFactory, worker: str) -> Iterator[str]:
-    if os.environ.get("TEST_DATABASE", "sqlite") != "postgresql":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'qingdan.sqlite3'}"
-        return
-    admin = os.environ.get("TEST_DATABASE_URL") or postgres.ensure_cluster_running()
-    name = f"qingdan_test_{worker}"
-    yield postgres.create_database(admin, name)
-    postgres.drop_database(admin, name)
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
-    yield from _database_url(tmp_path_factory, worker_id)
+    yield from postgres.throwaway_database(tmp_path_factory.mktemp("db"), f"test_{worker_id}")
 
 
 @pytest.fixture(scope="session")
@@ -52,11 +43,14 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 @pytest.fixture
-def session(app: Flask) -> Iterator[scoped_session]:
+def session(app: Flask, tmp_path: Path) -> Iterator[scoped_session]:
     """A session inside a transaction that is rolled back after the test.
 
-    Commits in the code under test release a SAVEPOINT only (Warehouse's pattern).
+    Commits in the code under test release a SAVEPOINT only (Warehouse's pattern). The
+    search index cannot roll back, so each test also gets an empty embedded index.
     """
+    app.extensions["qingdan_search_engine"] = EmbeddedEngine(tmp_path / "search-index")
+    app.extensions["qingdan_search_engine"].ensure_index()
     with app.app_context():
         engines = db._app_engines[app]
         engine = engines[None]

@@ -7,7 +7,6 @@ the shared test database the other tests roll back stays empty of seed rows.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -64,23 +63,13 @@ def _table_counts(session: Session) -> dict[str, int]:
     }
 
 
-def _own_database(tmp_path_factory: pytest.TempPathFactory, worker: str) -> Iterator[str]:
-    if os.environ.get("TEST_DATABASE", "sqlite") != "postgresql":
-        yield f"sqlite:///{tmp_path_factory.mktemp('seed') / 'seed.sqlite3'}"
-        return
-    admin = os.environ.get("TEST_DATABASE_URL") or postgres.ensure_cluster_running()
-    name = f"qingdan_seed_{worker}"
-    yield postgres.create_database(admin, name)
-    postgres.drop_database(admin, name)
-
-
 @pytest.fixture(scope="module")
 def seeded(app: Flask, tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Seeded]:
     """Both datasets seeded, then seeded again, into a fresh database of this module's own.
 
     (``app`` is requested so the PostgreSQL pass, which keeps database tests only, runs these.)
     """
-    for url in _own_database(tmp_path_factory, worker_id):
+    for url in postgres.throwaway_database(tmp_path_factory.mktemp("seed"), f"seed_{worker_id}"):
         seed_app = create_app(
             {
                 "TESTING": True,

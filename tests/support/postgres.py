@@ -9,6 +9,8 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -57,3 +59,16 @@ def create_database(admin_url: str, name: str) -> str:
 def drop_database(admin_url: str, name: str) -> None:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def throwaway_database(sqlite_dir: Path, label: str) -> Iterator[str]:
+    """A database URL for one test run, dropped afterwards: a SQLite file, or with
+    TEST_DATABASE=postgresql a database of its own (named by label and process, so runs
+    side by side never drop each other's)."""
+    if os.environ.get("TEST_DATABASE", "sqlite") != "postgresql":
+        yield f"sqlite:///{sqlite_dir / f'{label}.sqlite3'}"
+        return
+    admin = os.environ.get("TEST_DATABASE_URL") or ensure_cluster_running()
+    name = f"qingdan_{label}_{os.getpid()}"
+    yield create_database(admin, name)
+    drop_database(admin, name)
