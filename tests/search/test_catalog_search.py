@@ -187,3 +187,28 @@ def test_reindex_switches_only_to_a_complete_index(client, session, engine):
     assert report.ok and report.count == report.expected_count == search_sync.published_count(session)
     assert len(hit_names(client, "道路运输")) == 5
     assert search_sync.verify(session, engine).total == 0
+
+
+@pytest.mark.elasticsearch
+def test_cli_reindex_with_elasticsearch_url_serves_search_from_the_cluster(app, client, session, elasticsearch_url):
+    from elasticsearch import Elasticsearch
+
+    department = factories.department(session)
+    for name in ("机动车驾驶证补领", "机动车注册登记"):
+        factories.service_item(session, department.id, name=name, status="published")
+    prefix = f"cli-{uuid.uuid4().hex[:10]}"
+    saved = dict(app.config), app.extensions.pop("qingdan_search_engine", None)
+    app.config.update(ELASTICSEARCH_URL=elasticsearch_url, ELASTICSEARCH_INDEX_PREFIX=prefix)
+    try:
+        result = app.test_cli_runner().invoke(args=["search", "reindex"])
+        assert result.exit_code == 0, result.output
+        assert "已切换" in result.output
+        cluster = Elasticsearch([elasticsearch_url])
+        assert cluster.count(index=prefix)["count"] == 2  # the documents are in the cluster's index
+        assert app.extensions["qingdan_search_engine"].name == "elasticsearch"
+        assert hit_names(client, "驾照")[0] == "机动车驾驶证补领"
+        assert app.test_cli_runner().invoke(args=["search", "verify"]).exit_code == 0
+    finally:
+        app.config.clear()
+        app.config.update(saved[0])
+        app.extensions["qingdan_search_engine"] = saved[1]
