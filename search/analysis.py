@@ -31,6 +31,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 
 import opencc
 
@@ -322,18 +323,24 @@ def synonyms() -> SynonymTable:
 
 @dataclass(frozen=True)
 class _KeyPieces:
-    """A name cut into pieces (a Han character, or a whole latin/digit run), in three
-    spellings, and the pieces where a word starts: every key is a join of a tail."""
+    """A name in three spellings (text, full pinyin, initials) joined without spaces, with
+    where each piece (a Han character, or a latin/digit run) starts in each spelling, and
+    the pieces where a word starts: a key is a slice from a piece's start."""
 
-    text: tuple[str, ...]
-    full: tuple[str, ...]
-    initials: tuple[str, ...]
+    spellings: tuple[tuple[str, tuple[int, ...]], ...]
     word_starts: tuple[int, ...]
 
     def keys(self, start: int) -> list[str]:
-        end = start + MAX_KEY_CHARS  # a piece has at least one character: enough pieces
-        spellings = (self.text, self.full, self.initials)
-        return _unique(["".join(spelling[start:end])[:MAX_KEY_CHARS] for spelling in spellings])
+        keys: list[str] = []
+        for joined, offsets in self.spellings:
+            key = joined[offsets[start] : offsets[start] + MAX_KEY_CHARS]
+            if key and key not in keys:
+                keys.append(key)
+        return keys
+
+
+def _spelling(pieces: list[str]) -> tuple[str, tuple[int, ...]]:
+    return "".join(pieces), (0, *accumulate(map(len, pieces)))
 
 
 @lru_cache(maxsize=1024)  # suggest_keys and infix_keys of one name share it
@@ -354,7 +361,8 @@ def _key_pieces(name: str) -> _KeyPieces:
             text.append(chunk)
             full.append(chunk)
             initials.append(chunk[0])
-    return _KeyPieces(tuple(text), tuple(full), tuple(initials), tuple(starts))
+    spellings = (_spelling(text), _spelling(full), _spelling(initials))
+    return _KeyPieces(spellings, tuple(starts))
 
 
 def suggest_keys(name: str) -> list[str]:
@@ -371,9 +379,12 @@ def infix_keys(name: str) -> list[str]:
     The whole name's keys are not repeated here (they are :func:`suggest_keys`).
     """
     pieces = _key_pieces(name)
-    whole = set(pieces.keys(0))
-    keys = (key for start in pieces.word_starts if start > 0 for key in pieces.keys(start))
-    return [key for key in _unique(keys) if key not in whole]
+    keys = dict.fromkeys(
+        key for start in pieces.word_starts if start > 0 for key in pieces.keys(start)
+    )
+    for key in pieces.keys(0):
+        keys.pop(key, None)
+    return list(keys)
 
 
 def suggest_prefix(text: str) -> str:
