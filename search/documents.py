@@ -203,7 +203,8 @@ def to_index_body(doc: SearchDocument) -> dict[str, Any]:
 
     Token fields are whitespace-joined strings; KEYWORD fields are lists or strings;
     ``updated_at`` stays an ISO string (each engine converts it). Body text is analysed
-    but not stored.
+    but not stored. Empty values are left out, so that no engine indexes an empty string
+    (Elasticsearch would count "" as a department in the facets, tantivy would not).
     """
     sources = {
         "name": analyze_for_index(doc.name),
@@ -238,4 +239,4 @@ def to_index_body(doc: SearchDocument) -> dict[str, Any]:
     for field_name, spec in FIELDS.items():
         if spec.type is FieldType.TOKENS:
             body[field_name] = sources[spec.source].get(spec.stream, "")
-    return body
+    return {name: value for name, value in body.items() if value not in (None, "", [])}

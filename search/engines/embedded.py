@@ -134,13 +134,12 @@ def _schema_problems(index_dir: Path) -> list[str]:
 
 
 def _tantivy_json(body: dict[str, Any]) -> str:
-    """The index record as tantivy's JSON document (empty values left out).
+    """The index record as tantivy's JSON document.
 
     One ``add_json`` call parses the record in Rust; building a ``tantivy.Document``
     field by field costs about twice as much, most of a rebuild's time after analysis.
     """
-    present = {name: body[name] for name in FIELDS if body.get(name) not in (None, "", [])}
-    return json.dumps(present, ensure_ascii=False)
+    return json.dumps(body, ensure_ascii=False)
 
 
 def _file_identity(path: Path) -> tuple[int, int] | None:

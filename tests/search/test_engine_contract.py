@@ -304,6 +304,13 @@ def test_facets_of_a_text_search_with_a_bool_filter(loaded):
     assert result.facets["department"] == [(CIVIL_AFFAIRS, 2)]
 
 
+def test_missing_values_are_no_facet_value(engine):
+    engine.index([doc(1, "甲事项"), doc(2, "乙事项", department=CULTURE, themes=["出行"])])
+    result = engine.search(SearchRequest(facets=["department", "theme", "township"]))
+    assert result.facets == {"department": [(CULTURE, 1)], "theme": [("出行", 1)], "township": []}
+    assert {hit.department for hit in result.hits} == {"", CULTURE}
+
+
 def test_facet_counts_add_up_to_the_total(loaded):
     result = loaded.search(SearchRequest(facets=["kind", "item_type"]))
     assert sum(count for _, count in result.facets["kind"]) == result.total == len(CATALOG)
