@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import Boolean, ColumnElement, Integer, Select, String, Subquery, func, select
-from sqlalchemy.sql.expression import cast
 
 from ..models import (
     Bundle,
@@ -139,17 +138,27 @@ def inspection_facts(scope: Scope) -> Subquery:
             _from_snapshot(list_snapshots, "supervision_item_id", Integer),
             _from_snapshot(list_snapshots, "status", String),
         ).subquery()
-    has_list = (
-        select(lists.c.supervision_item_id)
-        .where(lists.c.supervision_item_id == items.c.id, lists.c.status == "published")
-        .exists()
+    # A join to the set of items that have a published list, computed once; a correlated
+    # EXISTS would rebuild the as-of list snapshots for every item.
+    with_list = (
+        select(lists.c.supervision_item_id.label("item_id"))
+        .where(lists.c.status == "published")
+        .group_by(lists.c.supervision_item_id)
+        .subquery()
     )
-    query = select(
-        items.c.id, items.c.name, items.c.department_id, cast(has_list, Boolean).label("has_list")
-    ).where(
-        items.c.status == "published",
-        items.c.supervision_type == INSPECTION_TYPE,
-        items.c.claimed.is_(True),
+    query = (
+        select(
+            items.c.id,
+            items.c.name,
+            items.c.department_id,
+            with_list.c.item_id.is_not(None).label("has_list"),
+        )
+        .select_from(items.outerjoin(with_list, with_list.c.item_id == items.c.id))
+        .where(
+            items.c.status == "published",
+            items.c.supervision_type == INSPECTION_TYPE,
+            items.c.claimed.is_(True),
+        )
     )
     return _in_scope(query, items.c.department_id, scope).subquery("inspection_facts")
 

@@ -8,11 +8,12 @@ published string.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, and_, func, select, true
+from sqlalchemy import ColumnElement, Subquery, and_, func, null, select, true
 from sqlalchemy.orm import Session
 
 from ..models import DevolvedItem, Organization
@@ -127,47 +128,78 @@ def _count_where(key: str, c: Any) -> ColumnElement[int]:
     return func.count().filter(PARTS[key].numerator(c))
 
 
-@dataclass(frozen=True)
-class ServiceTotals:
-    """Counts and sums over the service facts of one scope."""
+@dataclass
+class Totals:
+    """Counts and sums over the facts of one scope (or of one department in it)."""
 
-    items: int
-    instant: int
-    visits: int
-    zero_visits: int
-    e_license: int
-    license_free: int
-    time_limits: list[tuple[int, str, int, str, int]]  # legal, unit, promised, unit, count
+    items: int = 0
+    instant: int = 0
+    visits: int = 0
+    zero_visits: int = 0
+    e_license: int = 0
+    license_free: int = 0
+    # (法定, unit, 承诺, unit) → items; few distinct pairs exist, so they are summed exactly in Python
+    time_limits: list[tuple[int, str, int, str, int]] = field(default_factory=list)
+    inspection_items: int = 0
+    inspection_with_list: int = 0
+    bundles: int = 0
 
 
-def service_totals(session: Session, facts: Subquery) -> ServiceTotals:
-    c = facts.c
-    row = session.execute(
-        select(
-            func.count(),
-            _count_where("instant_share", c),
-            func.coalesce(func.sum(c.onsite_visits), 0),
-            _count_where("zero_visit_rate", c),
-            _count_where("e_license_items", c),
-            _count_where("license_free_items", c),
-        )
-    ).one()
-    # Few distinct (法定, 承诺) pairs exist, so they are summed exactly in Python.
+Group = int | None  # a department id, or None for the whole scope
+
+
+def _grouped(session: Session, facts: Subquery, by_department: bool, *columns: Any) -> list[Any]:
+    """SELECT [department_id,] columns FROM facts [GROUP BY department_id]."""
+    key = facts.c.department_id if by_department else null()
+    query = select(key, *columns).select_from(facts)
+    if by_department:
+        query = query.group_by(facts.c.department_id)
+    return session.execute(query).all()
+
+
+def totals(session: Session, scope: Scope, by_department: bool = False) -> dict[Group, Totals]:
+    """The totals behind every figure, for the scope or for each department in it."""
+    result: dict[Group, Totals] = defaultdict(Totals)
+    service = service_facts(scope)
+    c = service.c
+    for group, *counts in _grouped(
+        session,
+        service,
+        by_department,
+        func.count(),
+        _count_where("instant_share", c),
+        func.coalesce(func.sum(c.onsite_visits), 0),
+        _count_where("zero_visit_rate", c),
+        _count_where("e_license_items", c),
+        _count_where("license_free_items", c),
+    ):
+        t = result[group]
+        t.items, t.instant, t.visits, t.zero_visits, t.e_license, t.license_free = counts
+    pair = (c.legal_time_limit, c.legal_time_unit, c.promised_time_limit, c.promised_time_unit)
+    key = (c.department_id,) if by_department else ()
     limits = session.execute(
-        select(
-            c.legal_time_limit, c.legal_time_unit, c.promised_time_limit, c.promised_time_unit, func.count()
-        )
+        select(c.department_id if by_department else null(), *pair, func.count())
         .where(_has_both_limits(c))
-        .group_by(c.legal_time_limit, c.legal_time_unit, c.promised_time_limit, c.promised_time_unit)
-    ).all()
-    return ServiceTotals(*row, time_limits=[tuple(r) for r in limits])
+        .group_by(*key, *pair)
+    )
+    for group, *limit in limits:
+        result[group].time_limits.append(tuple(limit))
+    inspection = inspection_facts(scope)
+    for group, count, with_list in _grouped(
+        session, inspection, by_department, func.count(), _count_where("inspection_list_completion", inspection.c)
+    ):
+        result[group].inspection_items, result[group].inspection_with_list = count, with_list
+    bundles = bundle_facts(scope)
+    for group, count in _grouped(session, bundles, by_department, func.count()):
+        result[group].bundles = count
+    return result
 
 
-def time_limit_sums(totals: ServiceTotals) -> tuple[Fraction, Fraction, Fraction, int]:
+def time_limit_sums(t: Totals) -> tuple[Fraction, Fraction, Fraction, int]:
     """Σ法定, Σ承诺 (工作日), Σ per-item reduction ratio, and how many items have a ratio."""
     legal_sum = promised_sum = ratio_sum = Fraction(0)
     rated = 0
-    for legal, legal_unit, promised, promised_unit, count in totals.time_limits:
+    for legal, legal_unit, promised, promised_unit, count in t.time_limits:
         legal_days = in_working_days(legal, legal_unit)
         promised_days = in_working_days(promised, promised_unit)
         legal_sum += legal_days * count
@@ -178,19 +210,16 @@ def time_limit_sums(totals: ServiceTotals) -> tuple[Fraction, Fraction, Fraction
     return legal_sum, promised_sum, ratio_sum, rated
 
 
-Builder = Callable[[Session, Scope, str], Figure]
-
-
-def _service_figures(session: Session, scope: Scope, rule: str) -> list[Figure]:
-    totals = service_totals(session, service_facts(scope))
-    legal_sum, promised_sum, ratio_sum, rated = time_limit_sums(totals)
-    n = Fraction(totals.items)
+def figures_from(t: Totals, scope: Scope, rule: str) -> list[Figure]:
+    """Every figure, from the totals of one scope."""
+    legal_sum, promised_sum, ratio_sum, rated = time_limit_sums(t)
 
     def figure(key: str, label: str, formula: str, num: Any, den: Any, percent: bool = True, places: int = 2) -> Figure:
-        return Figure(key, label, formula, Fraction(num), None if den is None else Fraction(den), percent, places, rule, scope)
+        denominator = None if den is None else Fraction(den)
+        return Figure(key, label, formula, Fraction(num), denominator, percent, places, rule, scope)
 
     return [
-        figure("instant_share", "即办件占比", "即办件数 / 事项总数", totals.instant, n),
+        figure("instant_share", "即办件占比", "即办件数 / 事项总数", t.instant, t.items),
         figure(
             "time_reduction",
             "时限压减率（汇总）",
@@ -205,38 +234,24 @@ def _service_figures(session: Session, scope: Scope, rule: str) -> list[Figure]:
             ratio_sum,
             rated,
         ),
-        figure("average_visits", "平均跑动次数", "Σ到办事现场次数 / 事项总数", totals.visits, n, percent=False, places=4),
-        figure("zero_visit_rate", "零跑动率", "到办事现场次数为0的事项数 / 事项总数", totals.zero_visits, n),
-        figure("e_license_items", "电子证照事项数", "关联电子证照的事项数", totals.e_license, None),
-        figure("license_free_items", "免证办事项数", "关联电子证照且免提交的事项数", totals.license_free, None),
-    ]
-
-
-def _inspection_figures(session: Session, scope: Scope, rule: str) -> list[Figure]:
-    facts = inspection_facts(scope)
-    total, with_list = session.execute(
-        select(func.count(), _count_where("inspection_list_completion", facts.c))
-    ).one()
-    bundles = session.scalar(select(func.count()).select_from(bundle_facts(scope)))
-    return [
-        Figure("bundles", "一件事数", "已发布的一件事数", Fraction(bundles or 0), None, False, 0, rule, scope),
-        Figure(
+        figure("average_visits", "平均跑动次数", "Σ到办事现场次数 / 事项总数", t.visits, t.items, percent=False, places=4),
+        figure("zero_visit_rate", "零跑动率", "到办事现场次数为0的事项数 / 事项总数", t.zero_visits, t.items),
+        figure("e_license_items", "电子证照事项数", "关联电子证照的事项数", t.e_license, None),
+        figure("license_free_items", "免证办事项数", "关联电子证照且免提交的事项数", t.license_free, None),
+        figure("bundles", "一件事数", "已发布的一件事数", t.bundles, None, percent=False, places=0),
+        figure(
             "inspection_list_completion",
             "实施清单完成率",
             "已编制检查实施清单的行政检查事项数 / 已认领的行政检查事项数",
-            Fraction(with_list),
-            Fraction(total),
-            True,
-            2,
-            rule,
-            scope,
-        )
+            t.inspection_with_list,
+            t.inspection_items,
+        ),
     ]
 
 
 def compute_figures(session: Session, scope: Scope, rule: str = "HALF_UP") -> list[Figure]:
     """Every figure for one scope and rounding rule."""
-    return _service_figures(session, scope, rule) + _inspection_figures(session, scope, rule)
+    return figures_from(totals(session, scope)[None], scope, rule)
 
 
 @dataclass(frozen=True)
@@ -288,12 +303,14 @@ def figure_rows(session: Session, key: str, scope: Scope, part: str, limit: int 
 def figures_by_department(
     session: Session, scope: Scope, department_ids: list[int], rule: str = "HALF_UP"
 ) -> list[dict[str, Any]]:
-    """Each department's figures under the same scope, lowest 即办件占比 first."""
+    """Each department's figures under the same scope, lowest 即办件占比 first (one grouped
+    query per kind of fact, whatever the number of departments)."""
+    grouped = totals(session, scope, by_department=True)
     table = []
     for department_id in department_ids:
-        department_scope = replace(scope, department_id=department_id)
-        figures = {f.key: f for f in compute_figures(session, department_scope, rule)}
-        if figures["instant_share"].denominator or figures["inspection_list_completion"].denominator:
+        if department_id in grouped:
+            department_scope = replace(scope, department_id=department_id)
+            figures = {f.key: f for f in figures_from(grouped[department_id], department_scope, rule)}
             table.append({"department_id": department_id, "figures": figures})
     return sorted(table, key=lambda row: row["figures"]["instant_share"].value or 0)
 

@@ -1,0 +1,202 @@
+"""Latency of the auditors' figures endpoints at 100,000 service items, SQLite and PostgreSQL.
+
+Run on demand (not part of the test suite):
+
+    .venv/bin/python bench/figures.py [--items 100000] [--database sqlite|postgresql|both] [--requests 50]
+
+The data are bench/list_endpoints.py's (60 departments, 8 townships, ~95% 即办件, visits
+mostly 0, 0-5 materials per item), plus 5,000 行政检查 监管事项 of which 4,900 have a
+published 检查实施清单, plus one history record per row (the create, dated 2024-05-01) so
+that figures as of a date read the history as they do in production. Loading bypasses the
+service layer (Core executemany), as in list_endpoints.py.
+
+Measured: whole requests in process through Flask's test client (app + database, not the
+network), warm, --requests times each. The issue's target is p95 <= 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy.engine import Connection  # noqa: E402
+
+from bench.list_endpoints import backend_database, load  # noqa: E402
+from catalog import create_app  # noqa: E402
+from catalog import models as m  # noqa: E402
+from catalog.extensions import db  # noqa: E402
+from catalog.services.registry import SERVICE_ITEMS  # noqa: E402
+
+HISTORY_DATE = datetime(2024, 5, 1, tzinfo=UTC)
+INSPECTION_ITEMS = 5_000
+WITHOUT_LIST = 100
+BATCH = 5_000
+
+QUERIES = [
+    ("figures, live", "/api/v1/stats/figures?region_id=1"),
+    ("figures, as of a date (history)", "/api/v1/stats/figures?region_id=1&as_of=2024-05-31"),
+    ("figures, one department", "/api/v1/stats/figures?department_id=3"),
+    ("figures, all item types", "/api/v1/stats/figures?region_id=1&item_types=01&item_types=20&item_types=07&item_types=10"),
+    ("rows behind 即办件占比 (excluded)", "/api/v1/stats/figures/instant_share/rows?part=excluded&region_id=1"),
+    ("per-department table (60)", "/api/v1/stats/departments?region_id=1"),
+]
+
+
+def load_supervision(conn: Connection, departments: list[int]) -> None:
+    common = {"version": 1, "created_at": HISTORY_DATE, "updated_at": HISTORY_DATE, "status": "published"}
+    items = [
+        {
+            "id": i,
+            "code": f"{37020200600000 + i:014d}",
+            "main_name": f"监督检查事项{i}",
+            "supervision_type": "06",
+            "department_id": departments[i % len(departments)],
+            "levels": ["4"],
+            "random_check": i % 3 == 0,
+            "key_check": False,
+            "joint_check_suitable": False,
+            "claimed": True,
+            **common,
+        }
+        for i in range(1, INSPECTION_ITEMS + 1)
+    ]
+    conn.execute(insert(m.SupervisionItem.__table__), items)
+    lists = [
+        {
+            "id": i,
+            "supervision_item_id": i,
+            "name": f"检查实施清单{i}",
+            "department_id": items[i - 1]["department_id"],
+            "exercise_level": "4",
+            "random_check": False,
+            **common,
+        }
+        for i in range(1, INSPECTION_ITEMS - WITHOUT_LIST + 1)
+    ]
+    conn.execute(insert(m.InspectionImplList.__table__), lists)
+
+
+def load_history(conn: Connection) -> int:
+    """One 'create' ChangeRecord per row, its snapshot being the row as the API dumps it."""
+    written = 0
+    snapshot_columns = {
+        "service_item": (m.ServiceItem, SERVICE_ITEMS.schema.__name__),
+        "supervision_item": (m.SupervisionItem, None),
+        "inspection_impl_list": (m.InspectionImplList, None),
+    }
+    for entity_type, (model, _schema) in snapshot_columns.items():
+        table = model.__table__
+        columns = [c for c in table.columns]
+        last_id = 0
+        while True:
+            rows = conn.execute(select(table).where(table.c.id > last_id).order_by(table.c.id).limit(BATCH)).all()
+            if not rows:
+                break
+            records = []
+            for row in rows:
+                after = {c.name: _json(getattr(row, c.name)) for c in columns}
+                if entity_type == "service_item":
+                    after["e_license_linked"] = False
+                    after["license_free"] = False
+                records.append(
+                    {
+                        "entity_type": entity_type,
+                        "entity_id": row.id,
+                        "action": "create",
+                        "version": 1,
+                        "actor": "bench",
+                        "source": "seed",
+                        "changed_at": HISTORY_DATE,
+                        "before": None,
+                        "after": after,
+                    }
+                )
+            conn.execute(insert(m.ChangeRecord.__table__), records)
+            written += len(records)
+            last_id = rows[-1].id
+    return written
+
+
+def _json(value: object) -> object:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def run(name: str, items: int, requests: int) -> list[tuple[str, float, float, float, str]]:
+    with backend_database(name) as backend:
+        app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": backend.url,
+                "SEARCH_INDEX_PATH": str(Path(tempfile.gettempdir()) / "qingdan-bench-figures-index"),
+            }
+        )
+        with app.app_context():
+            upgrade()
+            logging.getLogger("alembic").setLevel(logging.WARNING)
+            started = time.perf_counter()
+            with db.engine.begin() as conn:
+                data = load(conn, items)
+                load_supervision(conn, data.departments)
+                history = load_history(conn)
+            backend.finish(db.engine)
+            print(f"[{backend.label}] loaded {items:,} items, {history:,} history records "
+                  f"in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+        client = app.test_client()
+        results = []
+        for label, url in QUERIES:
+            for _ in range(3):
+                client.get(url)
+            times = []
+            for _ in range(requests):
+                started = time.perf_counter()
+                response = client.get(url)
+                times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, response.get_data(as_text=True)[:300]
+            body = response.get_json()
+            shown = ""
+            if isinstance(body, dict) and "figures" in body:
+                first = body["figures"][0]
+                shown = f"{first['label']} {first['numerator']}/{first['denominator']} = {first['display']}"
+            results.append((label, statistics.median(times), percentile(times, 95), max(times), shown))
+            print(f"[{backend.label}] {label}: p95 {percentile(times, 95):.1f} ms", file=sys.stderr, flush=True)
+        with app.app_context():
+            db.engine.dispose()
+        return [(backend.label, *r) for r in results]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--requests", type=int, default=50)
+    args = parser.parse_args()
+    names = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
+    rows = [row for name in names for row in run(name, args.items, args.requests)]
+    print(f"\nfigures endpoints, {args.items:,} service items, {args.requests} requests each "
+          f"(load average {os.getloadavg()[0]:.2f}); target p95 <= 100 ms")
+    print(f"{'database':<11} {'request':<36} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  first figure")
+    for database, label, p50, p95, worst, shown in rows:
+        print(f"{database:<11} {label:<36} {p50:8.1f} {p95:8.1f} {worst:8.1f}  {shown}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
