@@ -394,7 +394,12 @@ def _postgres_backend(url: str) -> Backend:
 
 
 @contextlib.contextmanager
-def backend_database(name: str) -> Iterator[Backend]:
+def backend_database(name: str, pg_database: str = "qingdan_bench") -> Iterator[Backend]:
+    """A fresh, empty database for backend ``name``, removed afterwards.
+
+    Other bench scripts import this (and ``load``); give each its own ``pg_database`` so two
+    scripts running at once do not drop each other's PostgreSQL database.
+    """
     if name == "sqlite":
         with tempfile.TemporaryDirectory(prefix="qingdan-bench-") as directory:
             yield _sqlite_backend(Path(directory))
@@ -402,11 +407,11 @@ def backend_database(name: str) -> Iterator[Backend]:
     from tests.support import postgres
 
     admin = os.environ.get("TEST_DATABASE_URL") or postgres.ensure_cluster_running()
-    url = postgres.create_database(admin, "qingdan_bench")
+    url = postgres.create_database(admin, pg_database)
     try:
         yield _postgres_backend("postgresql+psycopg://" + url.split("://", 1)[1])
     finally:
-        postgres.drop_database(admin, "qingdan_bench")
+        postgres.drop_database(admin, pg_database)
 
 
 # --------------------------------------------------------------------------- queries
