@@ -90,3 +90,23 @@ def test_figures_as_of_a_past_moment_ignore_later_edits(client, session):
     then = by_key(compute_figures(session, Scope(department_id=department.id, as_of=moment)))["instant_share"]
     assert (live.numerator, live.denominator) == (1, 2)
     assert (then.numerator, then.denominator) == (2, 2)
+
+
+def test_certificate_flags_follow_the_materials(client, session):
+    department = factories.department(session)
+    created = client.post("/api/v1/service-items", json=factories.service_item_data(
+        department.id, status="published",
+        materials=[{"name": "身份证", "e_license_name": "居民身份证", "exempt": True}, {"name": "申请表"}],
+    )).json
+    assert (created["e_license_linked"], created["license_free"]) == (True, True)
+    figures = by_key(compute_figures(session, Scope(department_id=department.id)))
+    assert figures["e_license_items"].numerator == figures["license_free_items"].numerator == 1
+
+    changed = client.patch(
+        f"/api/v1/service-items/{created['id']}",
+        json={"materials": [{"name": "身份证", "e_license_name": "居民身份证", "exempt": False}]},
+        headers={"If-Match": '"1"'},
+    ).json
+    assert (changed["e_license_linked"], changed["license_free"]) == (True, False)
+    figures = by_key(compute_figures(session, Scope(department_id=department.id)))
+    assert (figures["e_license_items"].numerator, figures["license_free_items"].numerator) == (1, 0)

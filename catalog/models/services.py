@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import JSON, Boolean, ColumnElement, Date, ForeignKey, Integer, String, Text, select
-from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import ListRow, db
@@ -56,6 +55,10 @@ class ServiceItem(CitesLegalBases, ListRow, db.Model):
     consult_phone: Mapped[str | None] = mapped_column(String(50))
     supervision_phone: Mapped[str | None] = mapped_column(String(50))
     effective_on: Mapped[date | None] = mapped_column(Date)
+    # Derived from the materials when they are set (service_items.set_materials), stored so
+    # the figures count them without a subquery per item.
+    e_license_linked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # 电子证照事项
+    license_free: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # 免证办
 
     department: Mapped[Organization] = relationship(foreign_keys=[department_id], lazy="joined")
     township: Mapped[Organization | None] = relationship(foreign_keys=[township_id])
@@ -71,40 +74,6 @@ class ServiceItem(CitesLegalBases, ListRow, db.Model):
     legal_bases: Mapped[list[LegalBasis]] = relationship(
         secondary=service_item_citations, lazy="selectin"
     )
-
-    @hybrid_property
-    def e_license_linked(self) -> bool:
-        """电子证照事项: at least one material is linked to an electronic certificate."""
-        return any(material.e_license_name for material in self.materials)
-
-    @e_license_linked.inplace.expression
-    @classmethod
-    def _e_license_linked_expression(cls) -> ColumnElement[bool]:
-        return (
-            select(Material.id)
-            .where(Material.service_item_id == cls.id, Material.e_license_name.is_not(None))
-            .exists()
-        )
-
-    @hybrid_property
-    def license_free(self) -> bool:
-        """免证办: a certificate the applicant need not bring, because the office fetches it from
-        the 电子证照库 (a material linked to an electronic certificate and marked 免提交)."""
-        return any(m.e_license_name and m.exempt for m in self.materials)
-
-    @license_free.inplace.expression
-    @classmethod
-    def _license_free_expression(cls) -> ColumnElement[bool]:
-        return (
-            select(Material.id)
-            .where(
-                Material.service_item_id == cls.id,
-                Material.e_license_name.is_not(None),
-                Material.exempt.is_(True),
-            )
-            .exists()
-        )
-
 
 
 class Material(db.Model):

@@ -1,5 +1,10 @@
 """Rules of the 政务服务事项实施清单 (domain-model.md §11), enforced once, here.
 
+Also the two flags derived from the materials: 电子证照事项 (a material linked to an electronic
+certificate) and 免证办 (such a material marked 免提交, so the office fetches the certificate
+from the 电子证照库 and the applicant brings nothing).
+
+
 - 即办件 ⇔ 承诺时限 = 0 (instant_processing — 即办件, 办件类型 code 1);
 - 承诺时限 ≤ 法定时限 after conversion to 工作日;
 - 到办事现场次数 > 0 ⇒ 必须现场办理原因;
@@ -94,6 +99,8 @@ def _check_codes(session: Session, item: ServiceItem, problems: Problems) -> Non
 
 def set_materials(session: Session, item: ServiceItem, materials: list[dict]) -> None:
     item.materials = [Material(position=i, **data) for i, data in enumerate(materials)]
+    item.e_license_linked = any(m.e_license_name for m in item.materials)
+    item.license_free = any(m.e_license_name and m.exempt for m in item.materials)
 
 
 def set_fees(session: Session, item: ServiceItem, fees: list[dict]) -> None:

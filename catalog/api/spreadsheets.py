@@ -1,0 +1,133 @@
+"""Spreadsheet import and export: /api/v1/<list>/import, /api/v1/<list>/export, /api/v1/stats/export.
+
+Thin handlers: the query and the upload are parsed by schemas, one use case of
+catalog/services/spreadsheets.py acts, the report or the file is sent. A file that cannot be
+read (not .xlsx or CSV, empty, damaged, unknown encoding) is a DomainError and answers in the
+API's one error shape; an upload over MAX_CONTENT_LENGTH answers 413 in the same shape.
+"""
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import Response, jsonify, send_file
+from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
+from marshmallow import fields
+
+from ..extensions import db
+from ..schemas.base import BaseSchema
+from ..schemas.fields import Bool, Code, Id
+from ..schemas.stats import ScopeArgsSchema
+from ..services import spreadsheets
+from ..services.spreadsheet_columns import SHEETS, Sheet
+
+blp = Blueprint(
+    "spreadsheets", __name__, url_prefix="/api/v1", description="表格导入导出（Excel .xlsx、CSV）"
+)
+
+
+class UploadSchema(BaseSchema):
+    file = Upload(required=True, metadata={"description": "Excel 工作簿（.xlsx）或 CSV（UTF-8 或 GBK）"})
+
+
+class ImportArgsSchema(BaseSchema):
+    dry_run = Bool(load_default=True, metadata={"description": "true：只检查，不保存（默认）；false：全部无误时才保存"})
+    region_id = Id(load_default=None, strict=False, metadata={"description": "按名称查找机构时只在该行政区划内查找"})
+    allow_unknown_columns = Bool(load_default=False, metadata={"description": "忽略无法识别的列（在结果中列出）"})
+
+
+class ProblemSchema(BaseSchema):
+    row = fields.Integer(metadata={"description": "Excel 中的行号（表头为第 1 行）"})
+    column = fields.String(metadata={"description": "文件中的列名"})
+    code = fields.String()
+    message = fields.String()
+
+
+class ImportReportSchema(BaseSchema):
+    list = fields.String()
+    dry_run = fields.Boolean()
+    rows = fields.Integer(metadata={"description": "数据行数"})
+    valid = fields.Integer(metadata={"description": "通过全部检查的行数"})
+    created = fields.Integer(metadata={"description": "已保存的行数"})
+    problems = fields.List(fields.Nested(ProblemSchema))
+    ignored_columns = fields.List(fields.String())
+    seconds = fields.Float()
+
+
+FiguresExportArgsSchema = type(
+    "FiguresExportArgsSchema",
+    (ScopeArgsSchema,),
+    {"format": Code(spreadsheets.FORMATS, load_default="xlsx", metadata={"description": "文件格式"})},
+)
+
+
+def _report_response(report: spreadsheets.ImportReport) -> Response:
+    body = report.as_dict()
+    status = 200
+    if not report.dry_run and not report.ok:
+        status = 422
+        body = {
+            "error": {
+                "status": 422,
+                "code": "import_refused",
+                "message": f"文件中有 {len(report.problems)} 处问题，未导入任何一行；请按 problems 逐条修改后重新导入。",
+            },
+            **body,
+        }
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _file_response(exported: spreadsheets.Exported) -> Response:
+    return send_file(
+        io.BytesIO(exported.data), mimetype=exported.mimetype, as_attachment=True, download_name=exported.filename
+    )
+
+
+def _doc(text: str) -> Any:
+    def decorate(function: Any) -> Any:
+        function.__doc__ = text
+        return function
+
+    return decorate
+
+
+def _routes(sheet: Sheet) -> None:
+    spec = sheet.spec
+
+    @blp.post(f"/{spec.name}/import", endpoint=f"{spec.entity_type}_import")
+    @blp.arguments(ImportArgsSchema, location="query")
+    @blp.arguments(UploadSchema, location="files")
+    @blp.response(200, ImportReportSchema)
+    @blp.alt_response(422, description="未导入：文件中有问题（problems 逐行列出），或文件无法读取")
+    @_doc(f"从 Excel 或 CSV 导入{spec.label}（默认只检查；dry_run=false 时全部无误才保存）")
+    def import_rows(args: dict[str, Any], files: dict[str, Any]) -> Response:
+        upload = files["file"]
+        use_case = spreadsheets.dry_run if args["dry_run"] else spreadsheets.commit_import
+        report = use_case(
+            db.session, spec, upload.stream, filename=upload.filename,
+            region_id=args["region_id"], allow_unknown_columns=args["allow_unknown_columns"],
+        )
+        return _report_response(report)
+
+    @blp.get(f"/{spec.name}/export", endpoint=f"{spec.entity_type}_export")
+    @blp.arguments(spreadsheets.export_query_schema(spec), location="query")
+    @blp.response(200, description="xlsx 或 CSV 文件，中文表头，可直接再导入")
+    @_doc(f"导出{spec.label}（筛选条件与列表接口相同）")
+    def export_rows(args: dict[str, Any]) -> Response:
+        return _file_response(spreadsheets.export_list(db.session, spec, args))
+
+
+for _sheet in SHEETS.values():
+    _routes(_sheet)
+
+
+@blp.get("/stats/export")
+@blp.arguments(FiguresExportArgsSchema, location="query")
+@blp.response(200, description="xlsx（统计数字、各部门两张表）或 CSV 文件")
+def export_figures(args: dict[str, Any]) -> Response:
+    """导出统计数字（全部及各部门：分子、分母、精确值、两种舍入的显示值）"""
+    fmt = args.pop("format")
+    return _file_response(spreadsheets.export_figures(db.session, fmt, **args))
