@@ -108,3 +108,25 @@ def test_writes_leave_an_outbox_row_for_searchable_lists_only(client, session):
     item = factories.service_item(session, department.id)
     assert session.query(SearchOutbox).filter_by(entity_type="service_item", entity_id=item.id).count() == 1
     assert session.query(SearchOutbox).count() == before + 1  # the department made none
+
+
+def test_deep_pages_find_the_ids_first_and_return_the_same_rows(client, session):
+    from sqlalchemy import insert
+
+    from catalog.models import ServiceItem
+    from catalog.services.crud import DEFERRED_JOIN_OFFSET
+
+    department = factories.department(session)
+    rows = [
+        {"name": f"事项{i:05d}", "item_type": "01", "department_id": department.id, "case_type": "2",
+         "status": "published", "version": 1, "exercise_level": "4", "onsite_visits": 0,
+         "aliases": [], "service_objects": [], "themes": [], "channels": []}
+        for i in range(DEFERRED_JOIN_OFFSET + 50)
+    ]
+    session.execute(insert(ServiceItem.__table__), rows)
+    session.commit()
+    url = f"/api/v1/service-items?department_id={department.id}&sort=-name&per_page=25"
+    deep = client.get(f"{url}&page={DEFERRED_JOIN_OFFSET // 25 + 1}").json  # offset 1000
+    assert deep["total"] == DEFERRED_JOIN_OFFSET + 50
+    assert [i["name"] for i in deep["items"]] == [f"事项{i:05d}" for i in range(49, 24, -1)]
+    assert "materials" not in deep["items"][0] and deep["items"][0]["department_name"]

@@ -38,7 +38,9 @@ def _described(field: fields.Field, description: str) -> fields.Field:
 
 def page_schema(spec: ListSpec) -> type[Schema]:
     return type(
-        f"{_class_name(spec)}Page", (PageResultSchema,), {"items": fields.List(fields.Nested(spec.schema))}
+        f"{_class_name(spec)}Page",
+        (PageResultSchema,),
+        {"items": fields.List(fields.Nested(spec.list_schema or spec.schema))},
     )
 
 
@@ -67,7 +69,7 @@ def resource_blueprint(spec: ListSpec) -> Blueprint:
         @blp.response(200, page_schema(spec))
         def get(self, args: dict[str, Any]) -> crud.Page:
             """按条件分页列出"""
-            return crud.list_rows(db.session, spec, args)
+            return crud.list_rows(db.session, spec, args, summary=True)
 
         @blp.arguments(spec.schema)
         @blp.response(201, spec.schema, headers=ETAG_HEADER)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, false
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import ListRow, db
@@ -15,6 +15,13 @@ service_item_citations = citation_table("service_items")
 
 class ServiceItem(CitesLegalBases, ListRow, db.Model):
     __tablename__ = "service_items"
+    __table_args__ = (  # migration 0004: list sorting, and the filter pairs the list counts
+        Index("ix_service_items_updated_at", "updated_at"),
+        Index("ix_service_items_department_id_updated_at", "department_id", "updated_at"),
+        Index("ix_service_items_department_id_case_type", "department_id", "case_type"),
+        Index("ix_service_items_status_item_type", "status", "item_type"),
+        Index("ix_service_items_status_id", "status", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300), index=True)

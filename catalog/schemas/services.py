@@ -90,6 +90,21 @@ class ServiceItemSchema(ListRowSchema):
     license_free = fields.Boolean(dump_only=True, metadata={"description": "免证办事项"})
 
 
+# What a list row shows; the whole item (materials, fees, legal bases, texts) is GET /<id>.
+SERVICE_ITEM_LIST_FIELDS = (
+    "id", "version", "created_at", "updated_at", "status", "name", "catalog_code",
+    "implementation_code", "item_type", "exercise_level", "department_id", "department_name",
+    "township_id", "case_type", "legal_time_limit", "legal_time_unit", "promised_time_limit",
+    "promised_time_unit", "onsite_visits", "is_charged", "service_scope", "effective_on",
+    "e_license_linked", "license_free",
+)
+
+
+class ServiceItemListSchema(ServiceItemSchema):
+    class Meta(ServiceItemSchema.Meta):
+        fields = SERVICE_ITEM_LIST_FIELDS
+
+
 class BundleSchema(ListRowSchema):
     name = Str(max_length=300, min_length=1, required=True, metadata={"description": "一件事名称"})
     lifecycle = Str(max_length=20, allow_none=True, load_default=None)

@@ -12,7 +12,7 @@ from typing import Any
 from marshmallow import Schema
 from marshmallow import fields as ma_fields
 from sqlalchemy import ColumnElement
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only, raiseload
 
 from .. import models as m
 from ..models.codes import (
@@ -27,7 +27,12 @@ from ..schemas.fields import Bool, Code, Id, Int, Str
 from ..schemas.legal import LegalBasisSchema
 from ..schemas.org import OrganizationSchema, RegionSchema
 from ..schemas.powers import PowerItemSchema, PowerTypeSchema
-from ..schemas.services import BundleSchema, ServiceItemSchema
+from ..schemas.services import (
+    SERVICE_ITEM_LIST_FIELDS,
+    BundleSchema,
+    ServiceItemListSchema,
+    ServiceItemSchema,
+)
 from ..schemas.supervision import (
     InspectionImplListSchema,
     InspectionTargetSchema,
@@ -66,6 +71,9 @@ class ListSpec:
     filters: tuple[Filter, ...] = ()
     sortable: tuple[str, ...] = ("id",)
     searchable: bool = False
+    # The collection's row schema and loader options, when a list row shows less than GET /<id>.
+    list_schema: type[Schema] | None = None
+    list_options: Callable[[], list[Any]] | None = None
 
     def snapshot(self, row: Any) -> dict[str, Any]:
         return self.schema().dump(row)
@@ -155,6 +163,16 @@ POWER_ITEMS = ListSpec(
 )
 
 
+def _service_item_list_options() -> list[Any]:
+    columns = [getattr(m.ServiceItem, name) for name in SERVICE_ITEM_LIST_FIELDS if name not in ("id", "department_name")]
+    return [
+        load_only(*columns),
+        raiseload(m.ServiceItem.materials),
+        raiseload(m.ServiceItem.fees),
+        raiseload(m.ServiceItem.legal_bases),
+    ]
+
+
 def _visits_filter(name: str, clause: Callable[[int], ColumnElement[bool]], description: str) -> Filter:
     return Filter(name, lambda: Int(maximum=20, strict=False), clause, description)
 
@@ -190,6 +208,8 @@ SERVICE_ITEMS = ListSpec(
     ),
     sortable=("id", "name", "updated_at", "onsite_visits", "promised_time_limit", "catalog_code"),
     searchable=True,
+    list_schema=ServiceItemListSchema,
+    list_options=_service_item_list_options,
 )
 
 BUNDLES = ListSpec(

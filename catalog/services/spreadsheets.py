@@ -59,7 +59,7 @@ MAX_ROWS = 50_000
 MAX_COLUMNS = 200
 MAX_UNPACKED_BYTES = 300 * 1024 * 1024  # an .xlsx is a zip: refuse one that unpacks to more
 HEADER_SEARCH_ROWS = 10  # a title row or two may stand above the header
-FORMATS = {"xlsx": "Excel 工作簿（.xlsx）", "csv": "CSV（UTF-8，带 BOM）"}
+FORMATS = {"xlsx": "Excel 工作簿", "csv": "CSV 文本"}
 MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
