@@ -58,6 +58,11 @@ def _row_response(spec: ListSpec, row: Any, status: int = 200) -> Response:
     return with_etag(response, row)
 
 
+def _update(spec: ListSpec, row_id: int, data: dict[str, Any]) -> Response:
+    row = crud.update_row(db.session, spec, row_id, data, expected_version(), _actor())
+    return _row_response(spec, row)
+
+
 def resource_blueprint(spec: ListSpec) -> Blueprint:
     blp = Blueprint(
         spec.entity_type, __name__, url_prefix=f"/api/v1/{spec.name}", description=spec.label
@@ -90,8 +95,7 @@ def resource_blueprint(spec: ListSpec) -> Blueprint:
         @blp.alt_response(428, description="缺少 If-Match")
         def put(self, data: dict[str, Any], row_id: int) -> Response:
             """整条替换（须带 If-Match）"""
-            row = crud.update_row(db.session, spec, row_id, data, expected_version(), _actor())
-            return _row_response(spec, row)
+            return _update(spec, row_id, data)
 
         @blp.arguments(patch_schema(partial=True))
         @blp.response(200, spec.schema, headers=ETAG_HEADER)
@@ -99,8 +103,7 @@ def resource_blueprint(spec: ListSpec) -> Blueprint:
         @blp.alt_response(428, description="缺少 If-Match")
         def patch(self, data: dict[str, Any], row_id: int) -> Response:
             """修改部分字段（须带 If-Match）"""
-            row = crud.update_row(db.session, spec, row_id, data, expected_version(), _actor())
-            return _row_response(spec, row)
+            return _update(spec, row_id, data)
 
         @blp.response(204)
         @blp.alt_response(412, description="If-Match 已过期：记录已被他人修改")

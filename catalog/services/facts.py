@@ -9,16 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import Boolean, ColumnElement, Integer, Select, String, Subquery, func, select
+from sqlalchemy import Boolean, ColumnElement, Integer, Select, String, Subquery, select
 
-from ..models import (
-    Bundle,
-    ChangeRecord,
-    InspectionImplList,
-    Organization,
-    ServiceItem,
-    SupervisionItem,
-)
+from ..models import Bundle, InspectionImplList, Organization, ServiceItem, SupervisionItem
+from .history import snapshots_as_of
 
 INSPECTION_TYPE = "06"
 CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -62,24 +56,6 @@ class Scope:
         }
 
 
-def _latest_snapshots(entity_type: str, as_of: datetime) -> Subquery:
-    ranked = (
-        select(
-            ChangeRecord.entity_id.label("id"),
-            ChangeRecord.after,
-            func.row_number()
-            .over(
-                partition_by=ChangeRecord.entity_id,
-                order_by=(ChangeRecord.changed_at.desc(), ChangeRecord.id.desc()),
-            )
-            .label("rank"),
-        )
-        .where(ChangeRecord.entity_type == entity_type, ChangeRecord.changed_at <= as_of)
-        .subquery()
-    )
-    return select(ranked).where(ranked.c.rank == 1, ranked.c.after.is_not(None)).subquery()
-
-
 def _from_snapshot(snapshots: Subquery, name: str, kind: type) -> ColumnElement:
     value = snapshots.c.after[name]
     if kind is Integer:
@@ -96,7 +72,7 @@ def service_facts(scope: Scope) -> Subquery:
             ServiceItem.id, *(getattr(ServiceItem, name).label(name) for name in SERVICE_COLUMNS)
         )
     else:
-        snapshots = _latest_snapshots("service_item", scope.as_of)
+        snapshots = snapshots_as_of("service_item", scope.as_of)
         query = select(
             snapshots.c.id, *(_from_snapshot(snapshots, n, k) for n, k in SERVICE_COLUMNS.items())
         )
@@ -124,7 +100,7 @@ def inspection_facts(scope: Scope) -> Subquery:
             InspectionImplList.supervision_item_id, InspectionImplList.status
         ).subquery()
     else:
-        item_snapshots = _latest_snapshots("supervision_item", scope.as_of)
+        item_snapshots = snapshots_as_of("supervision_item", scope.as_of)
         items = select(
             item_snapshots.c.id,
             item_snapshots.c.after["code"].as_string().label("name"),
@@ -133,7 +109,7 @@ def inspection_facts(scope: Scope) -> Subquery:
             _from_snapshot(item_snapshots, "supervision_type", String),
             _from_snapshot(item_snapshots, "claimed", Boolean),
         ).subquery()
-        list_snapshots = _latest_snapshots("inspection_impl_list", scope.as_of)
+        list_snapshots = snapshots_as_of("inspection_impl_list", scope.as_of)
         lists = select(
             _from_snapshot(list_snapshots, "supervision_item_id", Integer),
             _from_snapshot(list_snapshots, "status", String),
@@ -168,7 +144,7 @@ def bundle_facts(scope: Scope) -> Subquery:
     if scope.as_of is None:
         rows = select(Bundle.id, Bundle.name, Bundle.lead_department_id.label("department_id"), Bundle.status)
     else:
-        snapshots = _latest_snapshots("bundle", scope.as_of)
+        snapshots = snapshots_as_of("bundle", scope.as_of)
         rows = select(
             snapshots.c.id,
             _from_snapshot(snapshots, "name", String),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Subquery, func, select
 from sqlalchemy.orm import Session
 
 from ..models import ChangeRecord, SearchOutbox
@@ -42,14 +42,13 @@ def record_change(
     return record
 
 
-def rows_as_of(session: Session, entity_type: str, as_of: datetime) -> list[dict[str, Any]]:
-    """Every row of one entity type as it stood at ``as_of``, from the history alone.
-
-    The latest change at or before the moment wins; rows deleted by then are left out.
-    """
+def snapshots_as_of(entity_type: str, as_of: datetime) -> Subquery:
+    """(id, after) of every row of one entity type as it stood at ``as_of``: the latest change
+    at or before the moment wins, and rows deleted by then are left out."""
     ranked = (
         select(
-            ChangeRecord.id,
+            ChangeRecord.entity_id.label("id"),
+            ChangeRecord.after,
             func.row_number()
             .over(
                 partition_by=ChangeRecord.entity_id,
@@ -60,13 +59,17 @@ def rows_as_of(session: Session, entity_type: str, as_of: datetime) -> list[dict
         .where(ChangeRecord.entity_type == entity_type, ChangeRecord.changed_at <= as_of)
         .subquery()
     )
-    records = session.scalars(
-        select(ChangeRecord)
-        .join(ranked, ChangeRecord.id == ranked.c.id)
-        .where(ranked.c.rank == 1)
-        .order_by(ChangeRecord.entity_id)
+    return (
+        select(ranked.c.id, ranked.c.after)
+        .where(ranked.c.rank == 1, ranked.c.after.is_not(None))
+        .subquery()
     )
-    return [record.after for record in records if record.after is not None]
+
+
+def rows_as_of(session: Session, entity_type: str, as_of: datetime) -> list[dict[str, Any]]:
+    """Every row of one entity type as it stood at ``as_of``, from the history alone."""
+    snapshots = snapshots_as_of(entity_type, as_of)
+    return list(session.scalars(select(snapshots.c.after).order_by(snapshots.c.id)))
 
 
 def history_of(session: Session, entity_type: str, entity_id: int) -> list[ChangeRecord]:
