@@ -7,8 +7,8 @@ published string.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
@@ -162,28 +162,28 @@ def totals(session: Session, scope: Scope, by_department: bool = False) -> dict[
     result: dict[Group, Totals] = defaultdict(Totals)
     service = service_facts(scope)
     c = service.c
-    for group, *counts in _grouped(
-        session,
-        service,
-        by_department,
-        func.count(),
-        _count_where("instant_share", c),
-        func.coalesce(func.sum(c.onsite_visits), 0),
-        _count_where("zero_visit_rate", c),
-        _count_where("e_license_items", c),
-        _count_where("license_free_items", c),
-    ):
-        t = result[group]
-        t.items, t.instant, t.visits, t.zero_visits, t.e_license, t.license_free = counts
+    # One scan: the counts per (法定, 承诺) pair, summed here; the pairs are few.
     pair = (c.legal_time_limit, c.legal_time_unit, c.promised_time_limit, c.promised_time_unit)
-    key = (c.department_id,) if by_department else ()
-    limits = session.execute(
-        select(c.department_id if by_department else null(), *pair, func.count())
-        .where(_has_both_limits(c))
-        .group_by(*key, *pair)
+    key = c.department_id if by_department else null()
+    rows = session.execute(
+        select(
+            key,
+            *pair,
+            func.count(),
+            _count_where("instant_share", c),
+            func.coalesce(func.sum(c.onsite_visits), 0),
+            _count_where("zero_visit_rate", c),
+            _count_where("e_license_items", c),
+            _count_where("license_free_items", c),
+        ).group_by(*((c.department_id,) if by_department else ()), *pair)
     )
-    for group, *limit in limits:
-        result[group].time_limits.append(tuple(limit))
+    for group, legal, legal_unit, promised, promised_unit, items, *counts in rows:
+        t = result[group]
+        t.items += items
+        for name, value in zip(("instant", "visits", "zero_visits", "e_license", "license_free"), counts):
+            setattr(t, name, getattr(t, name) + value)
+        if legal is not None and promised is not None:
+            t.time_limits.append((legal, legal_unit, promised, promised_unit, items))
     inspection = inspection_facts(scope)
     for group, count, with_list in _grouped(
         session, inspection, by_department, func.count(), _count_where("inspection_list_completion", inspection.c)
