@@ -57,7 +57,7 @@ def import_command(
     spec = SHEETS[list_name].spec
     try:
         table = spreadsheets.read_file(path)
-        rows = max(len(table.rows) - 1, 0)
+        rows = max(len(max((r for _, r in table.sheets), key=len)) - 1, 0)
         options = {"region_id": _region_id(region_code), "allow_unknown_columns": allow_unknown_columns}
         with click.progressbar(length=rows, label="检查并导入" if commit else "检查", file=_bar_file(rows)) as bar:
             if commit:

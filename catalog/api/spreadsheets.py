@@ -52,6 +52,7 @@ class ImportReportSchema(BaseSchema):
     created = fields.Integer(metadata={"description": "已保存的行数"})
     problems = fields.List(fields.Nested(ProblemSchema))
     ignored_columns = fields.List(fields.String())
+    worksheet = fields.String(allow_none=True, metadata={"description": "读取的工作表（工作簿有多张表时）"})
     seconds = fields.Float()
 
 

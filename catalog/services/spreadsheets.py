@@ -93,6 +93,7 @@ class ImportReport:
     created: int = 0  # rows committed (0 for a dry run or a refused commit)
     problems: list[Problem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    worksheet: str | None = None  # the worksheet read, when the workbook has several
     seconds: float = 0.0
 
     @property
@@ -108,6 +109,7 @@ class ImportReport:
             "created": self.created,
             "problems": [p.as_dict() for p in self.problems],
             "ignored_columns": self.ignored_columns,
+            "worksheet": self.worksheet,
             "seconds": round(self.seconds, 3),
         }
 
@@ -119,13 +121,20 @@ def file_error(code: str, message: str, status: int = 400) -> DomainError:
 # -- reading files ------------------------------------------------------------------------------
 
 
+Rows = list[tuple[int, tuple[Any, ...]]]  # (row number as a spreadsheet shows it, cells)
+
+
 @dataclass
 class SheetFile:
-    """The cells of an uploaded file: every row with its number as a spreadsheet shows it."""
+    """The cells of an uploaded file: each worksheet's rows (a CSV has one worksheet)."""
 
     name: str
     format: str
-    rows: list[tuple[int, tuple[Any, ...]]]
+    sheets: list[tuple[str, Rows]]
+
+    @property
+    def rows(self) -> Rows:
+        return [row for _, rows in self.sheets for row in rows]
 
 
 def read_file(source: bytes | str | Path | IO[bytes] | SheetFile, filename: str | None = None) -> SheetFile:
@@ -149,7 +158,7 @@ def read_file(source: bytes | str | Path | IO[bytes] | SheetFile, filename: str 
     if not data.strip():
         raise file_error("empty_file", "文件是空的：请上传包含表头和数据的 .xlsx 或 CSV 文件。")
     if data[:4] == b"PK\x03\x04":
-        return SheetFile(name, "xlsx", _xlsx_rows(data))
+        return SheetFile(name, "xlsx", _xlsx_sheets(data))
     if data[:8] == _OLE_MAGIC:
         raise file_error(
             "unsupported_format",
@@ -159,10 +168,11 @@ def read_file(source: bytes | str | Path | IO[bytes] | SheetFile, filename: str 
         raise file_error("unreadable_file", "文件扩展名为 .xlsx，但内容不是有效的 Excel 工作簿（可能已损坏或未传完整）。")
     if suffix not in ("", ".csv", ".txt", ".tsv"):
         raise file_error("unsupported_format", f"不支持 {suffix} 文件：只能导入 Excel 工作簿（.xlsx）或 CSV 文件。")
-    return SheetFile(name, "csv", _csv_rows(_decode(data)))
+    return SheetFile(name, "csv", [(name, _csv_rows(_decode(data)))])
 
 
-def _xlsx_rows(data: bytes) -> list[tuple[int, tuple[Any, ...]]]:
+def _xlsx_sheets(data: bytes) -> list[tuple[str, Rows]]:
+    """Every worksheet's rows: the list may stand after a 填表说明 sheet."""
     import openpyxl
 
     try:
@@ -177,11 +187,16 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, tuple[Any, ...]]]:
     try:
         if not workbook.worksheets:
             raise file_error("empty_file", "工作簿中没有工作表。")
-        rows: list[tuple[int, tuple[Any, ...]]] = []
-        for number, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
-            _check_size(number, row)
-            rows.append((number, row))
-        return rows
+        sheets: list[tuple[str, Rows]] = []
+        total = 0
+        for worksheet in workbook.worksheets:
+            rows: Rows = []
+            for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
+                total += 1
+                _check_size(total, row)
+                rows.append((number, row))
+            sheets.append((worksheet.title, rows))
+        return sheets
     except DomainError:
         raise
     except Exception:  # noqa: BLE001 - as above, for a sheet damaged inside a valid zip
@@ -221,10 +236,10 @@ def _decode(data: bytes) -> str:
     )
 
 
-def _csv_rows(text: str) -> list[tuple[int, tuple[Any, ...]]]:
+def _csv_rows(text: str) -> Rows:
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    rows: list[tuple[int, tuple[Any, ...]]] = []
+    rows: Rows = []
     try:
         for number, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
             _check_size(number, row)
@@ -252,6 +267,7 @@ class MappedColumn:
 
 @dataclass
 class Header:
+    sheet: int  # which worksheet of the file
     row: int
     columns: list[MappedColumn]
     unknown: list[tuple[int, str]]
@@ -284,14 +300,15 @@ def _match_header(sheet: Sheet, text: str) -> tuple[Column | None, str | None]:
 
 
 def find_header(sheet: Sheet, table: SheetFile) -> Header:
-    """The header row: the first of the first rows that names at least two of the list's columns
-    (or one, for a one-column file)."""
-    for number, cells in table.rows[:HEADER_SEARCH_ROWS]:
-        texts = [cell_text(c) for c in cells]
-        matched = sum(1 for t in texts if t and _match_header(sheet, t)[0] is not None)
-        filled = sum(1 for t in texts if t)
-        if matched >= 2 or (matched == 1 and filled == 1):
-            return _map_header(sheet, number, texts)
+    """The header row: in the first worksheet that has one, the first of the first rows that
+    names at least two of the list's columns (or one, for a one-column file)."""
+    for index, (_title, rows) in enumerate(table.sheets):
+        for number, cells in rows[:HEADER_SEARCH_ROWS]:
+            texts = [cell_text(c) for c in cells]
+            matched = sum(1 for t in texts if t and _match_header(sheet, t)[0] is not None)
+            filled = sum(1 for t in texts if t)
+            if matched >= 2 or (matched == 1 and filled == 1):
+                return _map_header(sheet, index, number, texts)
     examples = "、".join(c.header for c in sheet.columns[:4])
     raise DomainError(
         "header_not_found",
@@ -301,10 +318,10 @@ def find_header(sheet: Sheet, table: SheetFile) -> Header:
     )
 
 
-def _map_header(sheet: Sheet, row: int, texts: list[str | None]) -> Header:
+def _map_header(sheet: Sheet, sheet_index: int, row: int, texts: list[str | None]) -> Header:
     from openpyxl.utils import get_column_letter
 
-    header = Header(row, [], [], [])
+    header = Header(sheet_index, row, [], [], [])
     ignored = {header_key(t) for t in sheet.ignored}
     taken: dict[int, MappedColumn] = {}
     for index, text in enumerate(texts):
@@ -407,7 +424,10 @@ def _import(
     started = time.perf_counter()
     report = ImportReport(sheet.spec.name, dry_run=not commit)
     header = find_header(sheet, table)
-    rows = [(n, cells) for n, cells in table.rows if n > header.row and any(cell_text(c) for c in cells)]
+    sheet_rows = table.sheets[header.sheet][1]
+    rows = [(n, cells) for n, cells in sheet_rows if n > header.row and any(cell_text(c) for c in cells)]
+    if len(table.sheets) > 1:
+        report.worksheet = table.sheets[header.sheet][0]
     report.rows = len(rows)
     report.problems.extend(header.problems)
     _report_unknown_columns(sheet, header, rows, allow_unknown_columns, report)
@@ -446,10 +466,7 @@ def _import(
     return report
 
 
-def _report_unknown_columns(
-    sheet: Sheet,
-    header: Header, rows: list[tuple[int, tuple[Any, ...]]], allow: bool, report: ImportReport
-) -> None:
+def _report_unknown_columns(sheet: Sheet, header: Header, rows: Rows, allow: bool, report: ImportReport) -> None:
     """A column the list does not have is never dropped silently: it is a problem, or — when the
     caller chose to ignore unknown columns — listed in the report's ``ignored_columns``."""
     from openpyxl.utils import get_column_letter
@@ -457,7 +474,12 @@ def _report_unknown_columns(
     used = {c.index for c in header.columns}
     named = {i for i, _ in header.unknown} | set(header.ignored)
     unnamed = sorted(
-        {i for _, cells in rows for i, v in enumerate(cells[:MAX_COLUMNS]) if i not in used and i not in named and cell_text(v)}
+        {
+            i
+            for _, cells in rows
+            for i, v in enumerate(cells[:MAX_COLUMNS])
+            if i not in used and i not in named and cell_text(v)
+        }
     )
     columns = [*header.unknown, *((i, f"第 {get_column_letter(i + 1)} 列（无表头）") for i in unnamed)]
     for index, text in sorted(columns):
