@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from marshmallow import Schema
@@ -75,8 +76,12 @@ class ListSpec:
     list_schema: type[Schema] | None = None
     list_options: Callable[[], list[Any]] | None = None
 
+    @cached_property
+    def _dumper(self) -> Schema:
+        return self.schema()  # built once: a schema deep-copies every field when made
+
     def snapshot(self, row: Any) -> dict[str, Any]:
-        return self.schema().dump(row)
+        return self._dumper.dump(row)
 
     def order_by(self, sort: str | None) -> list[ColumnElement[Any]]:
         if not sort:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import dataclasses
 import io
 import time
 import zipfile
@@ -501,9 +500,7 @@ class _RowImporter:
     def __init__(self, sheet: Sheet, header: Header, session: Session, refs: References, actor: crud.Actor) -> None:
         self.sheet = sheet
         self.schema = sheet.spec.schema()
-        # The same spec, with its schema built once for the whole file: ListSpec.snapshot builds
-        # a schema per call (a deep copy of every field), an eighth of the time of each row.
-        self.spec = dataclasses.replace(sheet.spec, schema=_built_once(self.schema))
+        self.spec = sheet.spec
         self.header = header
         self.session = session
         self.refs = refs
@@ -645,13 +642,6 @@ class _RowImporter:
             or self.sheet.field_header(base)
             or _field_label(self.schema, base)
         )
-
-
-def _built_once(schema: Schema) -> Any:
-    def build() -> Schema:
-        return schema
-
-    return build
 
 
 def _field_label(schema: Schema, name: str) -> str:
