@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, noload, selectinload
+from sqlalchemy.orm import Session, raiseload, selectinload
 
 from search.documents import SearchDocument
 from search.engines.base import ReindexReport, SearchEngine
@@ -39,12 +39,12 @@ DOCUMENT_LOADS = {
     "service_item": (
         selectinload(ServiceItem.materials),
         selectinload(ServiceItem.township),
-        noload(ServiceItem.fees),
-        noload(ServiceItem.legal_bases),
+        raiseload(ServiceItem.fees),
+        raiseload(ServiceItem.legal_bases),
     ),
-    "power_item": (noload(PowerItem.legal_bases),),
+    "power_item": (raiseload(PowerItem.legal_bases),),
     "devolved_item": (selectinload(DevolvedItem.receivers),),
-    "supervision_item": (noload(SupervisionItem.legal_bases),),
+    "supervision_item": (raiseload(SupervisionItem.legal_bases),),
 }
 PUBLISHED = "published"
 
