@@ -130,3 +130,18 @@ def test_deep_pages_find_the_ids_first_and_return_the_same_rows(client, session)
     assert deep["total"] == DEFERRED_JOIN_OFFSET + 50
     assert [i["name"] for i in deep["items"]] == [f"事项{i:05d}" for i in range(49, 24, -1)]
     assert "materials" not in deep["items"][0] and deep["items"][0]["department_name"]
+
+
+def test_rows_as_of_leave_out_rows_deleted_by_then(client, session):
+    from datetime import datetime, timedelta, timezone
+
+    from catalog.services.history import rows_as_of
+
+    department = factories.department(session)
+    kept = factories.service_item(session, department.id, name="保留的事项")
+    gone = factories.service_item(session, department.id, name="删除的事项")
+    assert client.delete(f"/api/v1/service-items/{gone.id}", headers={"If-Match": '"1"'}).status_code == 204
+    rows = rows_as_of(session, "service_item", datetime.now(timezone.utc) + timedelta(seconds=1))
+    assert [row["name"] for row in rows if row["department_id"] == department.id] == ["保留的事项"]
+    assert all(row is not None for row in rows)
+    assert kept.id in {row["id"] for row in rows}

@@ -45,10 +45,10 @@ def record_change(
 def snapshots_as_of(entity_type: str, as_of: datetime) -> Subquery:
     """(id, after) of every row of one entity type as it stood at ``as_of``: the latest change
     at or before the moment wins, and rows deleted by then are left out."""
+    # Rank narrow rows (no snapshot in the sort), then fetch the winners' snapshots.
     ranked = (
         select(
-            ChangeRecord.entity_id.label("id"),
-            ChangeRecord.after,
+            ChangeRecord.id.label("record_id"),
             func.row_number()
             .over(
                 partition_by=ChangeRecord.entity_id,
@@ -60,8 +60,9 @@ def snapshots_as_of(entity_type: str, as_of: datetime) -> Subquery:
         .subquery()
     )
     return (
-        select(ranked.c.id, ranked.c.after)
-        .where(ranked.c.rank == 1, ranked.c.after.is_not(None))
+        select(ChangeRecord.entity_id.label("id"), ChangeRecord.after)
+        .join(ranked, ChangeRecord.id == ranked.c.record_id)
+        .where(ranked.c.rank == 1, ChangeRecord.action != "delete")
         .subquery()
     )
 
