@@ -33,6 +33,12 @@ SearchArgsSchema = type(
         "page": Int(minimum=1, maximum=500, load_default=1, strict=False),
         "per_page": Int(minimum=1, maximum=100, load_default=20, strict=False),
         "sort": Code({s: s for s in SORTS}, load_default="relevance"),
+        "facets": ListOf(
+            Code({**{name: d.label for name, d in FILTERS.items()}, "none": "不要分面计数"}),
+            max_items=len(FILTERS) + 1,
+            load_default=list(FILTERS),
+            metadata={"description": "要计数的分面（默认全部；none 表示不计数，更快）"},
+        ),
         **{name: _filter_field(name) for name in FILTERS},
     },
 )
@@ -85,8 +91,9 @@ class HealthSchema(BaseSchema):
 @blp.response(200, SearchResultSchema)
 def search(args: dict[str, Any]) -> dict[str, Any]:
     """搜索已发布的事项：全文、筛选、分面计数、高亮"""
+    facets = tuple(name for name in args["facets"] if name != "none")
     result = citizen_search.search_items(
-        search_engine(), args["q"], args, args["sort"], args["page"], args["per_page"]
+        search_engine(), args["q"], args, args["sort"], args["page"], args["per_page"], facets
     )
     return {
         "total": result.total,

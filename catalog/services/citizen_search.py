@@ -26,12 +26,13 @@ def search_items(
     sort: str = "relevance",
     page: int = 1,
     per_page: int = 20,
+    facets: tuple[str, ...] = tuple(FILTERS),
 ) -> SearchResult:
-    """Published items matching ``text`` and ``filters``, with every facet's counts."""
+    """Published items matching ``text`` and ``filters``, with the counts of ``facets``."""
     wanted = {name: value for name, value in filters.items() if name in FILTERS and value not in (None, [], "")}
     try:
         request = SearchRequest(
-            text=text, filters=wanted, facets=tuple(FILTERS), sort=sort, page=page, per_page=per_page
+            text=text, filters=wanted, facets=facets, sort=sort, page=page, per_page=per_page
         )
         return engine.search(request)
     except InvalidRequest as error:

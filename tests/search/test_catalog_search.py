@@ -212,3 +212,16 @@ def test_cli_reindex_with_elasticsearch_url_serves_search_from_the_cluster(app, 
         app.config.clear()
         app.config.update(saved[0])
         app.extensions["qingdan_search_engine"] = saved[1]
+
+
+def test_facets_can_be_chosen_or_left_out(client, session):
+    department = factories.department(session, name="云城区民政局")
+    factories.service_item(session, department.id, name="内地居民婚姻登记", status="published")
+    drain_later(session, client.application.extensions["qingdan_search_engine"])
+    every = client.get("/api/v1/search?q=婚姻登记").json
+    assert set(every["facets"]) == {"department", "kind", "item_type", "township", "service_object", "theme", "instant", "zero_visit"}
+    one = client.get("/api/v1/search?q=婚姻登记&facets=department").json
+    assert one["facets"] == {"department": [{"value": "云城区民政局", "count": 1}]}
+    none = client.get("/api/v1/search?q=婚姻登记&facets=none").json
+    assert none["facets"] == {} and none["total"] == 1
+    assert client.get("/api/v1/search?q=x&facets=password").status_code == 422
