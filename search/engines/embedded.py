@@ -31,12 +31,13 @@ from __future__ import annotations
 
 import fcntl
 import json
+import multiprocessing
 import os
 import re
 import secrets
 import shutil
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -131,6 +132,29 @@ def _schema_problems(index_dir: Path) -> list[str]:
             problems.append(f"field {name} is {found}, expected {expected}")
     problems.extend(f"unexpected field {name}" for name in on_disk)
     return problems
+
+
+def _analysed(doc: SearchDocument) -> tuple[str, str | None, str | None]:
+    """(id, tantivy JSON record, error): one document analysed, in a pool worker."""
+    try:
+        return doc.id, _tantivy_json(to_index_body(doc)), None
+    except (InvalidDocument, ValueError) as exc:
+        return doc.id, None, str(exc)
+
+
+@contextmanager
+def _analysis_pool() -> Iterator[Callable[[Iterable[SearchDocument]], Iterator[tuple[str, str | None, str | None]]]]:
+    """Analysis is most of a rebuild: run it in forked workers while this process writes.
+
+    Fork (not spawn) so workers inherit the loaded dictionaries and need no importable main;
+    they only analyse, never touch the index or a database. One CPU: no pool.
+    """
+    workers = os.cpu_count() or 1
+    if workers == 1:
+        yield lambda docs: map(_analysed, docs)
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield lambda docs: pool.imap(_analysed, docs, chunksize=256)
 
 
 def _tantivy_json(body: dict[str, Any]) -> str:
@@ -471,13 +495,13 @@ class EmbeddedEngine:
     def _fill(self, path: Path, docs: Iterable[SearchDocument], report: ReindexReport) -> None:
         index = self._open(path)
         # two tantivy threads index while this one analyses the next documents
-        with self._writer(index, heap=256_000_000, threads=2) as writer:
-            for doc in docs:
-                try:
-                    writer.add_json(_tantivy_json(to_index_body(doc)))
-                except (InvalidDocument, ValueError) as exc:
-                    report.errors.append(ItemError(doc.id, str(exc)))
+        # The analysis pool is forked before tantivy's writer starts its threads.
+        with _analysis_pool() as analyse, self._writer(index, heap=256_000_000, threads=2) as writer:
+            for doc_id, record, error in analyse(docs):
+                if error is not None:
+                    report.errors.append(ItemError(doc_id, error))
                     continue
+                writer.add_json(record)
                 report.indexed += 1
             writer.commit()
         if report.errors:
