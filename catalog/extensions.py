@@ -2,6 +2,8 @@
 from flask_migrate import Migrate
 from flask_smorest import Api
 
+from search.engines.base import SearchEngine
+
 from .models import db
 
 migrate = Migrate(compare_type=True, render_as_batch=True)
@@ -10,7 +12,7 @@ rest_api = Api()
 __all__ = ["db", "migrate", "rest_api"]
 
 
-def search_engine():  # type: ignore[no-untyped-def]
+def search_engine() -> SearchEngine:
     """The app's search engine: Elasticsearch when ELASTICSEARCH_URL is set, else embedded."""
     from flask import current_app
 

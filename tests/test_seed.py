@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import pytest
@@ -119,11 +118,6 @@ def _permits(session: Session, region_id: int):  # noqa: ANN202
     )
 
 
-def _percent(value: Fraction, rounding: str) -> str:
-    exact = Decimal(value.numerator) / Decimal(value.denominator) * 100
-    return f"{exact.quantize(Decimal('0.01'), rounding=rounding)}%"
-
-
 # -- 云城区: the report's figures, by SQL -------------------------------------------------
 
 
@@ -134,7 +128,6 @@ def test_permit_counts_instant_items_and_time_limits(s: Session) -> None:
     instant = [p for p in permits if p.case_type == "1"]
     assert len(instant) == 423 and all(p.promised_time_limit == 0 for p in instant)
     assert sum(p.case_type == "2" for p in permits) == 20
-    assert _percent(Fraction(423, 443), ROUND_DOWN) == "95.48%"
 
     assert {p.legal_time_unit for p in permits} == {p.promised_time_unit for p in permits} == {"W"}
     legal = sum(p.legal_time_limit for p in permits)
@@ -142,7 +135,6 @@ def test_permit_counts_instant_items_and_time_limits(s: Session) -> None:
     assert (legal, promised) == (8000, 424)
     reduction = Fraction(legal - promised, legal)
     assert reduction == Fraction(947, 1000)
-    assert _percent(reduction, ROUND_HALF_UP) == _percent(reduction, ROUND_DOWN) == "94.70%"
     assert all(p.promised_time_limit <= p.legal_time_limit for p in permits)
 
 
@@ -151,8 +143,6 @@ def test_visits_sum_to_two_with_reasons(s: Session) -> None:
     visiting = [p for p in permits if p.onsite_visits]
     assert sum(p.onsite_visits for p in permits) == 2
     assert all((p.onsite_reason or "").strip() for p in visiting)
-    for rounding in (ROUND_HALF_UP, ROUND_DOWN):  # 平均跑动次数 2/443
-        assert str((Decimal(2) / Decimal(443)).quantize(Decimal("0.0001"), rounding=rounding)) == "0.0045"
 
 
 def test_codes_are_unique_and_consistent(s: Session) -> None:
@@ -248,7 +238,6 @@ def test_supervision_items_inspections_and_lists(s: Session) -> None:
         .exists()
     )
     assert s.scalar(select(func.count()).where(*inspection, with_list)) == 502
-    assert _percent(Fraction(502, 506), ROUND_HALF_UP) == "99.21%"
     assert s.scalar(select(func.count()).select_from(InspectionImplList).where(InspectionImplList.status == "published")) == 502
 
 

@@ -4,86 +4,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask_smorest import Blueprint
-from marshmallow import fields
-
-from search.filters import FILTERS, ValueType
-from search.query import MAX_QUERY_CHARS, SORTS
 
 from ..extensions import db, search_engine
-from ..schemas.base import BaseSchema
-from ..schemas.fields import Bool, Code, Int, ListOf, Str
+from ..schemas.search import (
+    HealthSchema,
+    SearchArgsSchema,
+    SearchResultSchema,
+    SuggestArgsSchema,
+    SuggestionSchema,
+)
 from ..services import citizen_search, search_sync
 
 blp = Blueprint("search", __name__, url_prefix="/api/v1", description="事项搜索")
-
-
-def _filter_field(name: str) -> fields.Field:
-    definition = FILTERS[name]
-    described = {"description": definition.label}
-    if definition.value_type is ValueType.BOOL:
-        return Bool(load_default=None, metadata=described)
-    return ListOf(Str(max_length=200), max_items=50, load_default=None, metadata=described)
-
-
-SearchArgsSchema = type(
-    "SearchArgsSchema",
-    (BaseSchema,),
-    {
-        "q": Str(max_length=MAX_QUERY_CHARS, load_default="", metadata={"description": "搜索词：中文、拼音或首字母"}),
-        "page": Int(minimum=1, maximum=500, load_default=1, strict=False),
-        "per_page": Int(minimum=1, maximum=100, load_default=20, strict=False),
-        "sort": Code({s: s for s in SORTS}, load_default="relevance"),
-        "facets": ListOf(
-            Code({**{name: d.label for name, d in FILTERS.items()}, "none": "不要分面计数"}),
-            max_items=len(FILTERS) + 1,
-            load_default=list(FILTERS),
-            metadata={"description": "要计数的分面（默认全部；none 表示不计数，更快）"},
-        ),
-        **{name: _filter_field(name) for name in FILTERS},
-    },
-)
-
-
-class SuggestArgsSchema(BaseSchema):
-    q = Str(max_length=50, min_length=1, required=True, metadata={"description": "已输入的前缀"})
-    limit = Int(minimum=1, maximum=20, load_default=10, strict=False)
-
-
-class HitSchema(BaseSchema):
-    id = fields.String()
-    name = fields.String()
-    department = fields.String()
-    kind = fields.String()
-    score = fields.Float(allow_none=True)
-    highlight = fields.String(allow_none=True, metadata={"description": "名称，命中处以 <mark> 标出"})
-
-
-class FacetValueSchema(BaseSchema):
-    value = fields.Raw()
-    count = fields.Integer()
-
-
-class SearchResultSchema(BaseSchema):
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
-    hits = fields.List(fields.Nested(HitSchema))
-    facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValueSchema)))
-
-
-class SuggestionSchema(BaseSchema):
-    text = fields.String()
-    id = fields.String()
-    kind = fields.String()
-
-
-class HealthSchema(BaseSchema):
-    engine = fields.String()
-    ok = fields.Boolean()
-    index = fields.String(allow_none=True)
-    count = fields.Integer(allow_none=True)
-    detail = fields.String()
-    lag = fields.Dict()
 
 
 @blp.get("/search")

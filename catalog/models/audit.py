@@ -14,7 +14,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import UtcDateTime, db, utcnow
 
-
 # JSONB on PostgreSQL: figures as of a date read a dozen keys of every snapshot, and JSONB is
 # parsed once when written instead of at every read.
 Snapshot = JSON().with_variant(JSONB(), "postgresql")

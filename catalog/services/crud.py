@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..schemas.fields import MAX_ID
-from .errors import DomainError, FieldError, conflict, not_found, stale_version, validation_failed
+from .errors import FieldError, conflict, not_found, stale_version, validation_failed
 from .history import record_change
 from .registry import ListSpec
 from .rules import Problems, missing_ids
@@ -202,7 +202,6 @@ def _record(session: Session, spec: ListSpec, row: Any, action: str, before: Any
 
 __all__ = [
     "Actor",
-    "DomainError",
     "Page",
     "create_row",
     "delete_row",

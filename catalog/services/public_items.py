@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Organization, Region
+from ..schemas.fields import MAX_ID
 from .errors import not_found
 from .search_sync import KIND_TO_ENTITY, PUBLISHED, SEARCHABLE
 
@@ -16,7 +17,7 @@ KIND_LABELS = {"service": "政务服务事项", "power": "权责事项", "devolv
 def published_row(session: Session, kind: str, row_id: int) -> Any:
     """A published row of a searchable list, or 404 (drafts are never public)."""
     entity = KIND_TO_ENTITY.get(kind)
-    row = session.get(SEARCHABLE[entity][1], row_id) if entity and 0 < row_id < 2**31 else None
+    row = session.get(SEARCHABLE[entity][1], row_id) if entity and 0 < row_id <= MAX_ID else None
     if row is None or row.status != PUBLISHED:
         raise not_found(KIND_LABELS.get(kind, "事项"), row_id)
     return row
