@@ -6,19 +6,30 @@ drains always converge on the current row.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, raiseload, selectinload
+from sqlalchemy import ColumnElement, Row, Select, delete, func, select
+from sqlalchemy.orm import Session, aliased
 
 from search.documents import SearchDocument
 from search.engines.base import ReindexReport, SearchEngine
 from search.outbox import DrainReport, Indexer, PendingChange, backoff_seconds
 
-from ..models import DevolvedItem, PowerItem, SearchOutbox, ServiceItem, SupervisionItem
+from ..models import (
+    DevolvedItem,
+    Material,
+    Organization,
+    PowerItem,
+    PowerType,
+    Region,
+    SearchOutbox,
+    ServiceItem,
+    SupervisionItem,
+)
 from ..models.codes import (
     CASE_TYPE_INSTANT,
     DEVOLUTION_MODES,
@@ -26,6 +37,7 @@ from ..models.codes import (
     SERVICE_OBJECT_AUDIENCE,
     SUPERVISION_TYPES,
 )
+from ..models.devolution import devolved_item_receivers
 
 SEARCHABLE: dict[str, tuple[str, type]] = {
     "service_item": ("service", ServiceItem),
@@ -34,18 +46,6 @@ SEARCHABLE: dict[str, tuple[str, type]] = {
     "supervision_item": ("supervision", SupervisionItem),
 }
 KIND_TO_ENTITY = {kind: entity for entity, (kind, _model) in SEARCHABLE.items()}
-# What a document needs, loaded in bulk; what it does not (fees, citations) is not loaded.
-DOCUMENT_LOADS = {
-    "service_item": (
-        selectinload(ServiceItem.materials),
-        selectinload(ServiceItem.township),
-        raiseload(ServiceItem.fees),
-        raiseload(ServiceItem.legal_bases),
-    ),
-    "power_item": (raiseload(PowerItem.legal_bases),),
-    "devolved_item": (selectinload(DevolvedItem.receivers),),
-    "supervision_item": (raiseload(SupervisionItem.legal_bases),),
-}
 PUBLISHED = "published"
 
 
@@ -53,62 +53,167 @@ def doc_id(entity_type: str, row_id: int) -> str:
     return f"{SEARCHABLE[entity_type][0]}:{row_id}"
 
 
-def _common(kind: str, row: Any, department: Any) -> dict[str, Any]:
+# Documents are read with Core, only the columns they need: loading whole ORM rows (every
+# JSON and date column converted, relationships, identity map) cost most of a full reindex.
+_department = aliased(Organization, name="department")
+_township = aliased(Organization, name="township")
+
+
+def _with_department(model: type, column: Any, *columns: Any) -> Select:
+    """The row's columns, with its department's id and name and the department's region."""
+    return (
+        select(
+            model.id,
+            model.version,
+            model.updated_at,
+            *columns,
+            _department.id.label("department_id"),
+            _department.name.label("department"),
+            Region.name.label("region"),
+        )
+        .outerjoin(_department, _department.id == column)
+        .outerjoin(Region, Region.id == _department.region_id)
+    )
+
+
+@dataclass(frozen=True)
+class _Source:
+    """How one entity type's documents are read and built.
+
+    ``rows`` selects the row columns; ``values``, when set, selects (row id, value) pairs of
+    the row's list (materials, receiving townships) in the list's order, read for a whole
+    batch of rows at once; ``build`` makes the document mapping from a row and its values.
+    """
+
+    rows: Callable[[], Select]
+    build: Callable[[Row[Any], list[str]], dict[str, Any]]
+    values: Callable[[], tuple[Select, Any]] | None = None
+
+
+def _common(kind: str, row: Row[Any]) -> dict[str, Any]:
     return {
         "id": f"{kind}:{row.id}",
         "kind": kind,
-        "department": department.name if department else "",
-        "department_id": str(department.id) if department else "",
-        "region": department.region.name if department else "",
+        "department": row.department or "",
+        "department_id": "" if row.department_id is None else str(row.department_id),
+        "region": row.region or "",
         "version": row.version,
         "updated_at": row.updated_at,
     }
 
 
-def _service_document(item: ServiceItem) -> dict[str, Any]:
-    materials = "；".join(m.name for m in item.materials)
+def _service_rows() -> Select:
+    return _with_department(
+        ServiceItem,
+        ServiceItem.department_id,
+        ServiceItem.name,
+        ServiceItem.aliases,
+        ServiceItem.item_type,
+        ServiceItem.service_objects,
+        ServiceItem.themes,
+        ServiceItem.case_type,
+        ServiceItem.onsite_visits,
+        ServiceItem.acceptance_conditions,
+        ServiceItem.process,
+        _township.name.label("township"),
+    ).outerjoin(_township, _township.id == ServiceItem.township_id)
+
+
+def _service_materials() -> tuple[Select, Any]:
+    parent = Material.service_item_id
+    return select(parent, Material.name).order_by(parent, Material.position, Material.id), parent
+
+
+def _service_document(item: Row[Any], materials: list[str]) -> dict[str, Any]:
     return {
-        **_common("service", item, item.department),
+        **_common("service", item),
         "name": item.name,
         "aliases": item.aliases,
         "item_type": item.item_type,
         "item_type_label": ITEM_TYPES.get(item.item_type, ""),
-        "townships": [item.township.name] if item.township else [],
+        "townships": [item.township] if item.township is not None else [],
         "service_objects": sorted({SERVICE_OBJECT_AUDIENCE[c] for c in item.service_objects if c in SERVICE_OBJECT_AUDIENCE}),
         "themes": item.themes,
         "instant": item.case_type == CASE_TYPE_INSTANT,
         "onsite_visits": item.onsite_visits,
         "zero_visit": (item.onsite_visits or 0) == 0,
-        "text": "\n".join(filter(None, [item.acceptance_conditions, materials, item.process])),
+        "text": "\n".join(filter(None, [item.acceptance_conditions, "；".join(materials), item.process])),
     }
 
 
-def _power_document(item: PowerItem) -> dict[str, Any]:
+def _power_rows() -> Select:
+    return _with_department(
+        PowerItem,
+        PowerItem.department_id,
+        PowerItem.name,
+        PowerItem.sub_item_name,
+        PowerItem.power_type_code,
+        PowerType.name.label("power_type"),
+        PowerItem.basis_text,
+        PowerItem.responsibilities,
+    ).outerjoin(PowerType, PowerType.code == PowerItem.power_type_code)
+
+
+def _power_document(item: Row[Any], _values: list[str]) -> dict[str, Any]:
     name = f"{item.name}（{item.sub_item_name}）" if item.sub_item_name else item.name
     return {
-        **_common("power", item, item.department),
+        **_common("power", item),
         "name": name,
         "item_type": item.power_type_code,
-        "item_type_label": item.power_type.name if item.power_type else "",
+        "item_type_label": item.power_type or "",
         "text": "\n".join(filter(None, [item.basis_text, item.responsibilities])),
     }
 
 
-def _devolved_document(item: DevolvedItem) -> dict[str, Any]:
+def _devolved_rows() -> Select:
+    return _with_department(
+        DevolvedItem,
+        DevolvedItem.from_department_id,
+        DevolvedItem.name,
+        DevolvedItem.mode,
+        DevolvedItem.scope_limit,
+        DevolvedItem.attached_powers,
+    )
+
+
+def _devolved_receivers() -> tuple[Select, Any]:
+    parent = devolved_item_receivers.c.devolved_item_id
+    query = (
+        select(parent, Organization.name)
+        .join(Organization, Organization.id == devolved_item_receivers.c.township_id)
+        .order_by(parent, Organization.id)
+    )
+    return query, parent
+
+
+def _devolved_document(item: Row[Any], townships: list[str]) -> dict[str, Any]:
     return {
-        **_common("devolved", item, item.from_department),
+        **_common("devolved", item),
         "name": item.name,
         "item_type": item.mode,
         "item_type_label": DEVOLUTION_MODES.get(item.mode, ""),
-        "townships": [township.name for township in item.receivers],
+        "townships": townships,
         "text": "\n".join(filter(None, [item.scope_limit, item.attached_powers])),
     }
 
 
-def _supervision_document(item: SupervisionItem) -> dict[str, Any]:
+def _supervision_rows() -> Select:
+    return _with_department(
+        SupervisionItem,
+        SupervisionItem.department_id,
+        SupervisionItem.main_name,
+        SupervisionItem.sub_name,
+        SupervisionItem.supervision_type,
+        SupervisionItem.objects,
+        SupervisionItem.basis_text,
+        SupervisionItem.measures,
+    )
+
+
+def _supervision_document(item: Row[Any], _values: list[str]) -> dict[str, Any]:
     name = f"{item.main_name}（{item.sub_name}）" if item.sub_name else item.main_name
     return {
-        **_common("supervision", item, item.department),
+        **_common("supervision", item),
         "name": name,
         "item_type": item.supervision_type,
         "item_type_label": SUPERVISION_TYPES.get(item.supervision_type, ""),
@@ -116,43 +221,49 @@ def _supervision_document(item: SupervisionItem) -> dict[str, Any]:
     }
 
 
-_BUILDERS = {
-    "service_item": _service_document,
-    "power_item": _power_document,
-    "devolved_item": _devolved_document,
-    "supervision_item": _supervision_document,
+_SOURCES = {
+    "service_item": _Source(_service_rows, _service_document, _service_materials),
+    "power_item": _Source(_power_rows, _power_document),
+    "devolved_item": _Source(_devolved_rows, _devolved_document, _devolved_receivers),
+    "supervision_item": _Source(_supervision_rows, _supervision_document),
 }
 
 
-def build_document(entity_type: str, row: Any) -> SearchDocument | None:
-    """The row's search document, or None when citizens may not see it."""
-    if row is None or row.status != PUBLISHED:
-        return None
-    return SearchDocument.from_mapping(_BUILDERS[entity_type](row))
+def _read(
+    session: Session, entity_type: str, where: ColumnElement[bool], limit: int
+) -> tuple[list[SearchDocument], int | None]:
+    """Documents of the first ``limit`` published rows matching ``where``, in id order, and
+    the last id read (None when no row matched)."""
+    model = SEARCHABLE[entity_type][1]
+    source = _SOURCES[entity_type]
+    rows = session.execute(
+        source.rows().where(model.status == PUBLISHED, where).order_by(model.id).limit(limit)
+    ).all()
+    if not rows:
+        return [], None
+    values: dict[int, list[str]] = defaultdict(list)
+    if source.values is not None:
+        # one range read for the whole batch, rather than an IN list of its ids
+        query, parent = source.values()
+        for row_id, value in session.execute(query.where(parent.between(rows[0].id, rows[-1].id))):
+            values[row_id].append(value)
+    documents = [SearchDocument.from_mapping(source.build(row, values.get(row.id, []))) for row in rows]
+    return documents, rows[-1].id
+
+
+def document(session: Session, entity_type: str, row_id: int) -> SearchDocument | None:
+    """The row's search document, or None when citizens may not see it (or it is gone)."""
+    documents, _last = _read(session, entity_type, SEARCHABLE[entity_type][1].id == row_id, 1)
+    return documents[0] if documents else None
 
 
 def published_documents(session: Session, batch_size: int = 1000) -> Iterator[SearchDocument]:
     """Every searchable row's document, read in keyset-paginated batches."""
     for entity_type, (_kind, model) in SEARCHABLE.items():
-        last_id = 0
-        while True:
-            rows = list(
-                session.scalars(
-                    select(model)
-                    .options(*DOCUMENT_LOADS[entity_type])
-                    .where(model.status == PUBLISHED, model.id > last_id)
-                    .order_by(model.id)
-                    .limit(batch_size)
-                ).unique()
-            )
-            if not rows:
-                break
-            for row in rows:
-                document = build_document(entity_type, row)
-                if document is not None:
-                    yield document
-            last_id = rows[-1].id
-            session.expunge_all()  # keep memory flat over 100,000 rows
+        last_id: int | None = 0
+        while last_id is not None:
+            documents, last_id = _read(session, entity_type, model.id > last_id, batch_size)
+            yield from documents
 
 
 def published_versions(session: Session) -> dict[str, int]:
@@ -194,8 +305,7 @@ class SqlOutboxStore:
 
     def document(self, change: PendingChange) -> SearchDocument | None:
         kind, row_id = change.doc_id.split(":")
-        entity_type = KIND_TO_ENTITY[kind]
-        return build_document(entity_type, self.session.get(SEARCHABLE[entity_type][1], int(row_id)))
+        return document(self.session, KIND_TO_ENTITY[kind], int(row_id))
 
     def done(self, outbox_ids: Sequence[int]) -> None:
         if outbox_ids:
@@ -255,10 +365,9 @@ def repair(session: Session, engine: SearchEngine, drift: Drift) -> None:
     documents = []
     for key in wanted:
         kind, row_id = key.split(":")
-        entity_type = KIND_TO_ENTITY[kind]
-        document = build_document(entity_type, session.get(SEARCHABLE[entity_type][1], int(row_id)))
-        if document is not None:
-            documents.append(document)
+        found = document(session, KIND_TO_ENTITY[kind], int(row_id))
+        if found is not None:
+            documents.append(found)
     if documents:
         engine.index(documents)
     if drift.extra:
@@ -277,7 +386,7 @@ def reindex(session: Session, engine: SearchEngine) -> ReindexReport:
 __all__ = [
     "Drift",
     "SqlOutboxStore",
-    "build_document",
+    "document",
     "drain_outbox",
     "outbox_lag",
     "published_documents",
