@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 from search.analysis import AnalyzedQuery, QueryVariant, is_han, normalize
 from search.pinyin import han_syllables
@@ -20,17 +21,29 @@ from search.pinyin import han_syllables
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
 
 
+# Per character, cached: a page of hits normalises a few hundred characters, and a district's
+# names use a few thousand distinct ones.
+@lru_cache(maxsize=16384)
+def _folded(char: str) -> str:
+    return unicodedata.normalize("NFKC", char).lower()
+
+
+@lru_cache(maxsize=16384)
+def _simplified(char: str) -> str:
+    return normalize(char) or char
+
+
 def _normalized_chars(name: str) -> tuple[str, list[int]]:
     """The name normalised without dropping anything, and each character's source index."""
     chars: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(name):
-        for piece in unicodedata.normalize("NFKC", char).lower():
+        for piece in _folded(char):
             chars.append(piece)
             origin.append(index)
     text = "".join(chars)
     # traditional → simplified one character at a time keeps positions aligned
-    simplified = "".join(normalize(c) or c for c in text)
+    simplified = "".join(map(_simplified, text))
     return (simplified if len(simplified) == len(text) else text), origin
 
 
@@ -75,13 +88,13 @@ def highlight(name: str, query: AnalyzedQuery) -> str:
         for start, end in _text_spans(text, variant) + _pinyin_spans(text, variant):
             for position in range(start, end):
                 marked[origin[position]] = True
+    # escaped a run at a time: escaping replaces characters one for one, so runs and single
+    # characters give the same HTML
     parts: list[str] = []
-    inside = False
-    for char, is_marked in zip(name, marked, strict=True):
-        if is_marked != inside:
-            parts.append(MARK_OPEN if is_marked else MARK_CLOSE)
-            inside = is_marked
-        parts.append(html.escape(char))
-    if inside:
-        parts.append(MARK_CLOSE)
+    start = 0
+    for end in range(1, len(name) + 1):
+        if end == len(name) or marked[end] != marked[start]:
+            run = html.escape(name[start:end])
+            parts.append(f"{MARK_OPEN}{run}{MARK_CLOSE}" if marked[start] else run)
+            start = end
     return "".join(parts)
