@@ -3,7 +3,7 @@ plain SQL ``LIKE`` search users have today, side by side in one run.
 
 Run on demand (not part of the test suite):
 
-    .venv/bin/python bench/search_api.py [--items 100000] [--samples 300]
+    .venv/bin/python bench/search_api.py [--items 100000] [--samples 300] [--engines embedded]
     ELASTICSEARCH_URL=http://127.0.0.1:9200 .venv/bin/python bench/search_api.py
 
 The catalog is bench/search_engines.py's: the 1,135 real 广安区 items, then copies under varied
@@ -46,6 +46,7 @@ from catalog import create_app  # noqa: E402
 from catalog import models as m  # noqa: E402
 from catalog.extensions import db  # noqa: E402
 from catalog.services import search_sync  # noqa: E402
+from search.engines.base import SearchEngine  # noqa: E402
 from search.engines.elasticsearch import ElasticsearchEngine  # noqa: E402
 from search.engines.embedded import EmbeddedEngine  # noqa: E402
 
@@ -113,7 +114,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--engines", default="embedded,elasticsearch")
     args = parser.parse_args()
+    chosen = args.engines.split(",")
     items = guangan_items()
     work = Path(tempfile.mkdtemp(prefix="qingdan-bench-search-"))
     app = create_app(
@@ -124,16 +127,17 @@ def main() -> int:
         }
     )
     server = None
-    url = os.environ.get("ELASTICSEARCH_URL")
-    if not url:
-        from tests.support.elasticsearch_server import start_elasticsearch
+    engines: dict[str, SearchEngine] = {}
+    if "embedded" in chosen:
+        engines["embedded"] = EmbeddedEngine(work / "index")
+    if "elasticsearch" in chosen:
+        url = os.environ.get("ELASTICSEARCH_URL")
+        if not url:
+            from tests.support.elasticsearch_server import start_elasticsearch
 
-        server = start_elasticsearch(work / "es")
-        url = server.url
-    engines = {
-        "embedded": EmbeddedEngine(work / "index"),
-        "elasticsearch": ElasticsearchEngine(url, prefix=f"qingdan-bench-{os.getpid()}", timeout=120),
-    }
+            server = start_elasticsearch(work / "es")
+            url = server.url
+        engines["elasticsearch"] = ElasticsearchEngine(url, prefix=f"qingdan-bench-{os.getpid()}", timeout=120)
     queries = search_queries(items, args.samples)
     prefixes = suggest_prefixes(items, args.samples)
     rows = []
