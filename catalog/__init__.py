@@ -30,10 +30,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         _tune_sqlite(db.engine)
 
     from .api import register_api
+    from .authentication import init_authentication
     from .cli import register_commands
     from .errors import register_error_handlers
     from .web import register_web
 
+    init_authentication(app)
     register_api(app, rest_api)
     register_web(app)
     register_error_handlers(app)

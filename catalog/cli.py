@@ -1,4 +1,4 @@
-"""Flask commands: seed, search, stats."""
+"""Flask commands: seed, search, stats, spreadsheets, users and tokens."""
 from __future__ import annotations
 
 from flask import Flask
@@ -9,8 +9,11 @@ def register_commands(app: Flask) -> None:
     from .cli_seed import seed_group
     from .cli_spreadsheets import register_spreadsheet_commands
     from .cli_stats import stats_command
+    from .cli_users import tokens_group, users_group
 
     app.cli.add_command(search_group)
     app.cli.add_command(seed_group)
     app.cli.add_command(stats_command)
     register_spreadsheet_commands(app.cli)
+    app.cli.add_command(users_group)
+    app.cli.add_command(tokens_group)

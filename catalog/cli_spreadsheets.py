@@ -19,8 +19,9 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import Region
-from .services import crud, spreadsheets
+from .services import spreadsheets
 from .services.errors import DomainError
+from .services.permissions import Actor
 from .services.figures import RULES
 from .services.spreadsheet_columns import SHEETS
 
@@ -59,13 +60,11 @@ def import_command(
         table = spreadsheets.read_file(path)
         rows = max(len(max((r for _, r in table.sheets), key=len)) - 1, 0)
         options = {"region_id": _region_id(region_code), "allow_unknown_columns": allow_unknown_columns}
+        # An operator on the server: the rows keep the sheet's 状态 (publishing an existing list).
+        options["actor"] = Actor.system(actor, "import")
+        use_case = spreadsheets.commit_import if commit else spreadsheets.dry_run
         with click.progressbar(length=rows, label="检查并导入" if commit else "检查", file=_bar_file(rows)) as bar:
-            if commit:
-                report = spreadsheets.commit_import(
-                    db.session, spec, table, actor=crud.Actor(actor, "import"), progress=bar.update, **options
-                )
-            else:
-                report = spreadsheets.dry_run(db.session, spec, table, progress=bar.update, **options)
+            report = use_case(db.session, spec, table, progress=bar.update, **options)
     except DomainError as error:
         raise click.ClickException(f"{error.message}（{error.code}）") from None
     _print_problems(report.problems)
@@ -142,7 +141,7 @@ def export_command(
                 args = spreadsheets.export_query_schema(spec)().load(query)
             except ValidationError as error:
                 raise click.BadParameter(_messages(error.messages), param_hint="--filter") from None
-            exported = spreadsheets.export_list(db.session, spec, args)
+            exported = spreadsheets.export_list(db.session, spec, args, Actor.system("cli", "cli"))
     except DomainError as error:
         raise click.ClickException(f"{error.message}（{error.code}）") from None
     path.write_bytes(exported.data)

@@ -38,4 +38,21 @@ def settings_from_environment(instance_path: str) -> dict[str, Any]:
         "JSON_AS_ASCII": False,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "PAGE_SIZE_MAX": 100,
+        # Login attempts per address; with several gunicorn workers, point this at a shared
+        # store (redis://…) so the limit holds across them. The per-account lockout is in the
+        # database and holds everywhere regardless.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "false").lower() == "true",
+        "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead of a clock
+        "API_SPEC_OPTIONS": {
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer", "description": "API 令牌（qd_…）"}
+                }
+            },
+            "security": [{}, {"bearerAuth": []}],
+        },
     }

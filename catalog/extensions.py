@@ -1,6 +1,10 @@
 """Flask extension objects, created once and bound in create_app."""
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
+from flask_wtf import CSRFProtect
 
 from search.engines.base import SearchEngine
 
@@ -8,8 +12,12 @@ from .models import db
 
 migrate = Migrate(compare_type=True, render_as_batch=True)
 rest_api = Api()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+# Limits apply where declared (the login form); storage from RATELIMIT_STORAGE_URI.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
-__all__ = ["db", "migrate", "rest_api"]
+__all__ = ["csrf", "db", "limiter", "login_manager", "migrate", "rest_api"]
 
 
 def search_engine() -> SearchEngine:

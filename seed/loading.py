@@ -31,9 +31,10 @@ from catalog.models import ChangeRecord
 from catalog.models.base import Timestamped
 from catalog.services import crud
 from catalog.services.errors import DomainError
+from catalog.services.permissions import Actor
 from catalog.services.registry import ListSpec
 
-SEED_ACTOR = crud.Actor("seed", "seed")
+SEED_ACTOR = Actor.system("seed", "seed")
 
 
 @dataclass

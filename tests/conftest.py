@@ -7,13 +7,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session
 
 from catalog import create_app
 from catalog.extensions import db
+from catalog.services import accounts
+from catalog.services.permissions import Actor
 from search.engines.embedded import EmbeddedEngine
 from tests.support import postgres
 
@@ -71,17 +73,41 @@ def session(app: Flask, tmp_path: Path) -> Iterator[scoped_session]:
 
 class ServerLikeClient(FlaskClient):
     """Closes each response once read, as a WSGI server does after sending it, so the
-    work a response schedules on close (the embedded engine's drain) runs as in production."""
+    work a response schedules on close (the embedded engine's drain) runs as in production.
+
+    Each request also starts with an empty ``g``: in production every request has an app
+    context of its own, but the session fixture's context outlives requests here, and a value
+    cached in ``g`` (Flask-WTF's CSRF token) would leak from one request into the next."""
 
     def open(self, *args: object, **kwargs: object):  # type: ignore[override]
         kwargs.setdefault("buffered", True)
+        if has_app_context():
+            vars(g).clear()
         return super().open(*args, **kwargs)
 
 
 @pytest.fixture
-def client(app: Flask, session: scoped_session) -> FlaskClient:
+def anonymous_client(app: Flask, session: scoped_session) -> FlaskClient:
+    """A citizen: no session, no token."""
     app.test_client_class = ServerLikeClient
     return app.test_client()
+
+
+def token_client(app: Flask, session: scoped_session, role: str, department_id: int | None = None) -> FlaskClient:
+    """A client whose API calls carry a fresh token of this role and department."""
+    _, plain = accounts.create_token(
+        session, Actor.system("tests"), name=f"tests-{role}", role=role, department_id=department_id
+    )
+    app.test_client_class = ServerLikeClient
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {plain}"
+    return client
+
+
+@pytest.fixture
+def client(app: Flask, session: scoped_session) -> FlaskClient:
+    """An admin's API client: the tests of rules, lists and search act as one."""
+    return token_client(app, session, "admin")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

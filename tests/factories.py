@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from catalog.services import crud, registry
+from catalog.services.permissions import Actor
 from catalog.services.codes import uscc_check_character
 
 _sequence = itertools.count(1)
-SEED = crud.Actor("tests", "seed")
+SEED = Actor.system("tests", "seed")
 
 
 def uscc(serial: int, prefix: str = "11445302") -> str:
@@ -61,3 +62,16 @@ def service_item_data(department_id: int, **overrides: Any) -> dict[str, Any]:
 
 def service_item(session: Session, department_id: int, **overrides: Any) -> Any:
     return make(session, registry.SERVICE_ITEMS, **service_item_data(department_id, **overrides))
+
+
+def approved_edit(client: Any, url: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Edit a published row as the workflow does: a revision, submitted, then approved (the
+    client must be allowed to review). Returns the row as published afterwards."""
+    version = client.get(url).headers["ETag"]
+    saved = client.patch(url, json=changes, headers={"If-Match": version})
+    assert saved.status_code == 202, saved.json
+    for step in ("submit", "approve"):
+        taken = client.post(f"{url}/{step}", json={}, headers={"If-Match": version})
+        assert taken.status_code == 200, taken.json
+        version = taken.headers["ETag"]
+    return taken.json

@@ -1,7 +1,7 @@
 """The figures' arithmetic and rounding rules, on small data made through the use cases."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from fractions import Fraction
 
 import pytest
@@ -69,22 +69,16 @@ def test_check_says_which_rule_supports_a_published_figure(session):
 
 
 def test_figures_as_of_a_past_moment_ignore_later_edits(client, session):
-    from catalog.models import ChangeRecord
-
     department = factories.department(session)
     items = [
         factories.service_item(session, department.id, status="published", case_type="1", promised_time_limit=0)
         for _ in range(2)
     ]
-    moment = datetime.now(timezone.utc) + timedelta(seconds=1)
-    response = client.patch(
-        f"/api/v1/service-items/{items[0].id}",
-        json={"case_type": "2", "promised_time_limit": 3, "legal_time_limit": 20},
-        headers={"If-Match": '"1"'},
+    moment = datetime.now(timezone.utc)  # the trail is append-only: the edit is simply later
+    factories.approved_edit(
+        client, f"/api/v1/service-items/{items[0].id}",
+        {"case_type": "2", "promised_time_limit": 3, "legal_time_limit": 20},
     )
-    assert response.status_code == 200
-    session.query(ChangeRecord).filter_by(entity_id=items[0].id, action="update").one().changed_at = moment + timedelta(days=1)
-    session.commit()
 
     live = by_key(compute_figures(session, Scope(department_id=department.id)))["instant_share"]
     then = by_key(compute_figures(session, Scope(department_id=department.id, as_of=moment)))["instant_share"]
@@ -102,11 +96,10 @@ def test_certificate_flags_follow_the_materials(client, session):
     figures = by_key(compute_figures(session, Scope(department_id=department.id)))
     assert figures["e_license_items"].numerator == figures["license_free_items"].numerator == 1
 
-    changed = client.patch(
-        f"/api/v1/service-items/{created['id']}",
-        json={"materials": [{"name": "身份证", "e_license_name": "居民身份证", "exempt": False}]},
-        headers={"If-Match": '"1"'},
-    ).json
+    changed = factories.approved_edit(
+        client, f"/api/v1/service-items/{created['id']}",
+        {"materials": [{"name": "身份证", "e_license_name": "居民身份证", "exempt": False}]},
+    )
     assert (changed["e_license_linked"], changed["license_free"]) == (True, False)
     figures = by_key(compute_figures(session, Scope(department_id=department.id)))
     assert (figures["e_license_items"].numerator, figures["license_free_items"].numerator) == (1, 0)

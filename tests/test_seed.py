@@ -363,6 +363,7 @@ def test_guangan_imports_every_item(seeded: Seeded, s: Session) -> None:
 
 def test_loader_dates_only_what_it_creates_and_skips_what_exists(session) -> None:  # noqa: ANN001
     from catalog.services import crud
+    from catalog.services.permissions import Actor
     from seed import Loader
 
     with Loader(session, "test", as_of=SEED_AS_OF) as loader:
@@ -372,7 +373,7 @@ def test_loader_dates_only_what_it_creates_and_skips_what_exists(session) -> Non
     assert (loader.report.created["regions"], loader.report.existing["regions"]) == (1, 1)
     region = session.get(Region, first)
     assert region.name == "测试区" and _as_utc(region.created_at) == SEED_AS_OF
-    later = crud.create_row(session, registry.REGIONS, {"code": "445398", "name": "之后"}, crud.Actor())
+    later = crud.create_row(session, registry.REGIONS, {"code": "445398", "name": "之后"}, Actor.system())
     history = {
         r.entity_id: _as_utc(r.changed_at)
         for r in session.scalars(select(ChangeRecord).where(ChangeRecord.entity_type == "region"))

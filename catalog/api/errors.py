@@ -15,11 +15,14 @@ from ..services.errors import DomainError, FieldError, validation_failed
 
 HTTP_MESSAGES: dict[int, tuple[str, str]] = {
     400: ("bad_request", "请求格式有误（例如 JSON 无法解析）。"),
+    401: ("not_authenticated", "请先登录。"),
+    403: ("forbidden", "您没有权限进行此操作。"),
     404: ("not_found", "请求的地址或记录不存在。"),
     405: ("method_not_allowed", "该地址不支持此请求方法。"),
     413: ("payload_too_large", "请求内容过大。"),
     415: ("unsupported_media_type", "请求内容须为 JSON（Content-Type: application/json）。"),
     428: ("precondition_required", "修改或删除时须带上 If-Match 请求头。"),
+    429: ("too_many_requests", "尝试过于频繁，请稍后再试。"),
     500: ("internal_error", "服务器内部错误，请稍后再试；问题已记录。"),
 }
 

@@ -1,7 +1,9 @@
 """REST v1 routes for every list, generated from its ListSpec.
 
-Each handler is thin: the schema parses, one use case in catalog/services/crud.py acts, the
-schema serializes. Collections take the spec's filters, sorting and pagination with totals.
+Each handler is thin: the schema parses, one use case (catalog/services/crud.py, workflow.py,
+audit_trail.py) acts with the request's Actor, the schema serializes. Collections take the
+spec's filters, sorting and pagination with totals. Lists with a workflow also get the steps
+(POST /<id>/submit …), the open revision of a published row and the row's history.
 """
 from __future__ import annotations
 
@@ -12,10 +14,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from ..authentication import current_actor
 from ..extensions import db
+from ..models import Revision
 from ..schemas.base import PageResultSchema, PageSchema
 from ..schemas.fields import Code
-from ..services import crud
+from ..schemas.workflow import ChangeSchema, RevisionSchema, StepSchema
+from ..services import audit_trail, crud, workflow
 from ..services.registry import ListSpec
 from .etag import expected_version, with_etag
 
@@ -48,19 +53,32 @@ def _class_name(spec: ListSpec) -> str:
     return "".join(part.title() for part in spec.entity_type.split("_"))
 
 
-def _actor() -> crud.Actor:
-    return crud.Actor()
-
-
 def _row_response(spec: ListSpec, row: Any, status: int = 200) -> Response:
     response = jsonify(spec.schema().dump(row))
     response.status_code = status
     return with_etag(response, row)
 
 
-def _update(spec: ListSpec, row_id: int, data: dict[str, Any]) -> Response:
-    row = crud.update_row(db.session, spec, row_id, data, expected_version(), _actor())
-    return _row_response(spec, row)
+def _update(spec: ListSpec, row_id: int, data: dict[str, Any], replace: bool) -> Response:
+    result = workflow.edit_row(db.session, spec, row_id, data, expected_version(), current_actor(), replace)
+    if isinstance(result, Revision):  # a published row: the change waits for review
+        response = jsonify(RevisionSchema().dump(result))
+        response.status_code = 202
+        return response
+    return _row_response(spec, result)
+
+
+REVISION_RESPONSE = "已发布的记录不直接修改：修改保存为修订稿（返回修订稿），审核通过后生效"
+AUTH_RESPONSES = {401: "未登录或 API 令牌无效", 403: "无权操作（仅限本部门或分配的审核部门）"}
+
+
+def _alt_responses(blp: Blueprint, *codes: int) -> Any:
+    def decorate(function: Any) -> Any:
+        for code in codes:
+            function = blp.alt_response(code, description=AUTH_RESPONSES[code])(function)
+        return function
+
+    return decorate
 
 
 def resource_blueprint(spec: ListSpec) -> Blueprint:
@@ -73,43 +91,96 @@ def resource_blueprint(spec: ListSpec) -> Blueprint:
         @blp.arguments(query_schema(spec), location="query")
         @blp.response(200, page_schema(spec))
         def get(self, args: dict[str, Any]) -> crud.Page:
-            """按条件分页列出"""
-            return crud.list_rows(db.session, spec, args, summary=True)
+            """按条件分页列出（公众只能看到已发布的记录）"""
+            return crud.list_rows(db.session, spec, args, current_actor(), summary=True)
 
         @blp.arguments(spec.schema)
         @blp.response(201, spec.schema, headers=ETAG_HEADER)
+        @_alt_responses(blp, 401, 403)
         def post(self, data: dict[str, Any]) -> Response:
-            """新建"""
-            return _row_response(spec, crud.create_row(db.session, spec, data, _actor()), 201)
+            """新建（部门编辑新建的事项为草稿）"""
+            return _row_response(spec, crud.create_row(db.session, spec, data, current_actor()), 201)
 
     @blp.route("/<int:row_id>")
     class Item(MethodView):
         @blp.response(200, spec.schema, headers=ETAG_HEADER)
         def get(self, row_id: int) -> Response:
             """读取一条（响应头 ETag 为版本号）"""
-            return _row_response(spec, crud.get_row(db.session, spec, row_id))
+            return _row_response(spec, crud.get_row(db.session, spec, row_id, current_actor()))
 
         @blp.arguments(spec.schema)
         @blp.response(200, spec.schema, headers=ETAG_HEADER)
+        @blp.alt_response(202, schema=RevisionSchema, description=REVISION_RESPONSE)
         @blp.alt_response(412, description="If-Match 已过期：记录已被他人修改")
         @blp.alt_response(428, description="缺少 If-Match")
+        @_alt_responses(blp, 401, 403)
         def put(self, data: dict[str, Any], row_id: int) -> Response:
             """整条替换（须带 If-Match）"""
-            return _update(spec, row_id, data)
+            return _update(spec, row_id, data, replace=True)
 
         @blp.arguments(patch_schema(partial=True))
         @blp.response(200, spec.schema, headers=ETAG_HEADER)
+        @blp.alt_response(202, schema=RevisionSchema, description=REVISION_RESPONSE)
         @blp.alt_response(412, description="If-Match 已过期：记录已被他人修改")
         @blp.alt_response(428, description="缺少 If-Match")
+        @_alt_responses(blp, 401, 403)
         def patch(self, data: dict[str, Any], row_id: int) -> Response:
             """修改部分字段（须带 If-Match）"""
-            return _update(spec, row_id, data)
+            return _update(spec, row_id, data, replace=False)
 
         @blp.response(204)
+        @blp.alt_response(409, description="已提交或已发布的事项不能删除")
         @blp.alt_response(412, description="If-Match 已过期：记录已被他人修改")
         @blp.alt_response(428, description="缺少 If-Match")
+        @_alt_responses(blp, 401, 403)
         def delete(self, row_id: int) -> None:
-            """删除（须带 If-Match）"""
-            crud.delete_row(db.session, spec, row_id, expected_version(), _actor())
+            """删除草稿（须带 If-Match）"""
+            crud.delete_row(db.session, spec, row_id, expected_version(), current_actor())
 
+    if spec.has_workflow:
+        _workflow_routes(blp, spec)
     return blp
+
+
+def _workflow_routes(blp: Blueprint, spec: ListSpec) -> None:
+    for name, step in workflow.STEPS.items():
+        _step_route(blp, spec, name, step)
+
+    @blp.route("/<int:row_id>/revision")
+    class OpenRevision(MethodView):
+        @blp.response(200, RevisionSchema)
+        @_alt_responses(blp, 401, 403)
+        def get(self, row_id: int) -> Revision:
+            """已发布记录的待审修订稿"""
+            return workflow.get_revision(db.session, spec, row_id, current_actor())
+
+        @blp.response(204)
+        @_alt_responses(blp, 401, 403)
+        def delete(self, row_id: int) -> None:
+            """撤销未提交的修订稿（已发布的记录不变）"""
+            workflow.discard_revision(db.session, spec, row_id, current_actor())
+
+    @blp.route("/<int:row_id>/history")
+    class History(MethodView):
+        @blp.response(200, ChangeSchema(many=True))
+        @_alt_responses(blp, 401, 403)
+        def get(self, row_id: int) -> list[Any]:
+            """该记录的全部变更（谁、何时、经由哪个会话或令牌、修改前后）"""
+            return audit_trail.row_history(db.session, spec, row_id, current_actor())
+
+
+def _step_route(blp: Blueprint, spec: ListSpec, name: str, step: workflow.Step) -> None:
+    use_case = workflow.USE_CASES_BY_STEP[name]
+
+    @blp.arguments(StepSchema)
+    @blp.response(200, spec.schema, headers=ETAG_HEADER)
+    @blp.alt_response(409, description="当前状态不能进行此操作")
+    @blp.alt_response(412, description="If-Match 已过期：记录已被他人修改")
+    @blp.alt_response(428, description="缺少 If-Match")
+    @_alt_responses(blp, 401, 403)
+    def take_step(data: dict[str, Any], row_id: int) -> Response:
+        row = use_case(db.session, spec, row_id, expected_version(), current_actor(), data["reason"])
+        return _row_response(spec, row)
+
+    take_step.__doc__ = f"{step.label}（须带 If-Match）"
+    blp.route(f"/<int:row_id>/{name}", methods=["POST"], endpoint=f"{name}")(take_step)

@@ -15,6 +15,7 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import fields
 
+from ..authentication import current_actor
 from ..extensions import db
 from ..schemas.base import BaseSchema
 from ..schemas.fields import Bool, Code, Id
@@ -81,7 +82,7 @@ def _report_response(report: spreadsheets.ImportReport) -> Response:
     return response
 
 
-def _file_response(exported: spreadsheets.Exported) -> Response:
+def file_response(exported: spreadsheets.Exported) -> Response:
     return send_file(
         io.BytesIO(exported.data), mimetype=exported.mimetype, as_attachment=True, download_name=exported.filename
     )
@@ -103,12 +104,14 @@ def _routes(sheet: Sheet) -> None:
     @blp.arguments(UploadSchema, location="files")
     @blp.response(200, ImportReportSchema)
     @blp.alt_response(422, description="未导入：文件中有问题（problems 逐行列出），或文件无法读取")
+    @blp.alt_response(401, description="未登录或 API 令牌无效")
+    @blp.alt_response(403, description="无权导入（部门编辑只能导入本部门的事项）")
     @_doc(f"从 Excel 或 CSV 导入{spec.label}（默认只检查；dry_run=false 时全部无误才保存）")
     def import_rows(args: dict[str, Any], files: dict[str, Any]) -> Response:
         upload = files["file"]
         use_case = spreadsheets.dry_run if args["dry_run"] else spreadsheets.commit_import
         report = use_case(
-            db.session, spec, upload.stream, filename=upload.filename,
+            db.session, spec, upload.stream, actor=current_actor(), filename=upload.filename,
             region_id=args["region_id"], allow_unknown_columns=args["allow_unknown_columns"],
         )
         return _report_response(report)
@@ -116,9 +119,9 @@ def _routes(sheet: Sheet) -> None:
     @blp.get(f"/{spec.name}/export", endpoint=f"{spec.entity_type}_export")
     @blp.arguments(spreadsheets.export_query_schema(spec), location="query")
     @blp.response(200, description="xlsx 或 CSV 文件，中文表头，可直接再导入")
-    @_doc(f"导出{spec.label}（筛选条件与列表接口相同）")
+    @_doc(f"导出{spec.label}（筛选条件与列表接口相同；公众只能导出已发布的记录）")
     def export_rows(args: dict[str, Any]) -> Response:
-        return _file_response(spreadsheets.export_list(db.session, spec, args))
+        return file_response(spreadsheets.export_list(db.session, spec, args, current_actor()))
 
 
 for _sheet in SHEETS.values():
@@ -131,4 +134,4 @@ for _sheet in SHEETS.values():
 def export_figures(args: dict[str, Any]) -> Response:
     """导出统计数字（全部及各部门：分子、分母、精确值、两种舍入的显示值）"""
     fmt = args.pop("format")
-    return _file_response(spreadsheets.export_figures(db.session, fmt, **args))
+    return file_response(spreadsheets.export_figures(db.session, fmt, **args))

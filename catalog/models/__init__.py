@@ -1,4 +1,5 @@
 """SQLAlchemy models, one module per list."""
+from .accounts import ApiToken, User, reviewer_departments
 from .audit import ChangeRecord, SearchOutbox
 from .base import db
 from .devolution import DevolutionBatch, DevolvedItem
@@ -13,8 +14,10 @@ from .supervision import (
     RandomCheckItem,
     SupervisionItem,
 )
+from .workflow import Revision
 
 __all__ = [
+    "ApiToken",
     "Bundle",
     "BundleMember",
     "ChangeRecord",
@@ -31,8 +34,11 @@ __all__ = [
     "PowerType",
     "RandomCheckItem",
     "Region",
+    "Revision",
     "SearchOutbox",
     "ServiceItem",
     "SupervisionItem",
+    "User",
     "db",
+    "reviewer_departments",
 ]

@@ -20,16 +20,32 @@ Snapshot = JSON().with_variant(JSONB(), "postgresql")
 
 
 class ChangeRecord(db.Model):
+    """One change to a row: who, through which session or token, when, and the row before and
+    after. Append-only: the database refuses UPDATE and DELETE (triggers in migration 0007).
+
+    Snapshots are never pruned: a list is an official act, and its history is the record. A
+    row's snapshot is 1–5 KB, so a district's ~10,000 edits a year add ~50 MB a year.
+    """
+
     __tablename__ = "change_records"
-    __table_args__ = (Index("ix_change_records_entity", "entity_type", "entity_id", "changed_at"),)
+    __table_args__ = (
+        Index("ix_change_records_entity", "entity_type", "entity_id", "changed_at"),
+        Index("ix_change_records_department", "department_id", "changed_at"),
+        Index("ix_change_records_actor", "actor", "changed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(10))  # create / update / delete
+    # create / update / delete, or a workflow step: submit, approve, reject, suspend, …
+    action: Mapped[str] = mapped_column(String(10))
     version: Mapped[int | None] = mapped_column(Integer)
     actor: Mapped[str] = mapped_column(String(200), default="system")
-    source: Mapped[str] = mapped_column(String(40), default="api")  # api / cli / seed / import
+    source: Mapped[str] = mapped_column(String(40), default="api")  # api / web / cli / seed / import
+    # "session:<id>" or "token:<id>": the sign-in the change came through.
+    credential: Mapped[str | None] = mapped_column(String(60))
+    department_id: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)  # a rejection's or suspension's reason
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     before: Mapped[dict[str, Any] | None] = mapped_column(Snapshot)
     after: Mapped[dict[str, Any] | None] = mapped_column(Snapshot)

@@ -1,7 +1,7 @@
 """The SQLAlchemy declarative base, shared column types and mixins."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
@@ -23,6 +23,10 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+# The lists' dates are China's: a day ends at 24:00 Beijing time.
+CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 def utcnow() -> datetime:

@@ -25,7 +25,9 @@ class RowSchema(BaseSchema):
 
 
 class ListRowSchema(RowSchema):
-    status = Code(STATUSES, load_default="draft", metadata={"description": "工作流状态"})
+    # Set when a row is created (草稿 unless the actor may publish); changed afterwards only
+    # through the workflow's submit / approve / reject / suspend / resume / cancel.
+    status = Code(STATUSES, metadata={"description": "工作流状态：新建时默认草稿，之后只能通过审核流程变更"})
 
 
 class PageSchema(BaseSchema):

@@ -10,6 +10,8 @@ from typing import Any
 
 from marshmallow import fields, validate
 
+from ..models.base import CHINA_TIME
+
 MESSAGES: dict[str, str] = {
     "required": "此项必填。",
     "null": "此项不能为空值。",
@@ -17,6 +19,7 @@ MESSAGES: dict[str, str] = {
     "invalid_integer": "应为整数。",
     "invalid_boolean": "应为 true 或 false。",
     "invalid_date": "应为日期，格式为 YYYY-MM-DD。",
+    "invalid_moment": "应为时间，格式为 YYYY-MM-DDTHH:MM:SS，可带时区（如 +08:00）。",
     "invalid_list": "应为列表。",
     "invalid_object": "应为对象。",
     "too_long": "长度不能超过 {max} 个字符。",
@@ -98,8 +101,13 @@ class Day(fields.Date):
     }
 
 
-class DateTimeField(fields.DateTime):
-    default_error_messages = {**_COMMON, "invalid": MESSAGES["invalid_date"]}
+class Moment(fields.AwareDateTime):
+    """A moment; without a time zone it is read as Beijing time."""
+
+    default_error_messages = {**_COMMON, "invalid": MESSAGES["invalid_moment"]}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(default_timezone=CHINA_TIME, **kwargs)
 
 
 class ListOf(fields.List):

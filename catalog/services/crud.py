@@ -1,8 +1,15 @@
-"""The use cases every list shares: create, read, update, delete and list with filters.
+"""The use cases every list shares: create, read, delete and list with filters.
 
 Each takes a ListSpec (catalog/services/registry.py) that names the model, its schema, its
-rules and its filters. A write applies the data, runs every rule, records the history and the
-search outbox row, and commits once; it either all happens or none of it does.
+rules and its filters, and the Actor who acts (catalog/services/permissions.py). A write checks
+the actor's permission, applies the data, runs every rule, records the history and the search
+outbox row, and commits once; it either all happens or none of it does. Changing a row goes
+through the workflow (catalog/services/workflow.py), which decides whether the change applies
+at once or waits for review.
+
+Reads show the public published rows only; signed-in actors also see the unpublished rows of
+the departments they may read. A row the actor may not see is "not found", not "forbidden", so
+drafts do not leak even their existence.
 """
 from __future__ import annotations
 
@@ -10,7 +17,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,8 +25,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..schemas.fields import MAX_ID
 from .errors import FieldError, conflict, not_found, stale_version, validation_failed
 from .history import record_change
+from .permissions import Actor, allowed, authorize, require_sign_in, use_case
 from .registry import ListSpec
 from .rules import Problems, missing_ids
+
+DRAFT = "draft"
+PUBLISHED = "published"
 
 
 @dataclass(frozen=True)
@@ -34,19 +45,47 @@ class Page:
         return math.ceil(self.total / self.per_page) if self.total else 0
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who makes a change and through what (the review workflow adds roles and departments)."""
-
-    name: str = "system"
-    source: str = "api"
+def visible(actor: Actor, spec: ListSpec, row: Any) -> bool:
+    if not spec.has_workflow or row.status == PUBLISHED:
+        return True
+    return allowed(actor, "row.read_unpublished", spec.department_of(row))
 
 
-def get_row(session: Session, spec: ListSpec, row_id: int) -> Any:
+def visibility_clause(actor: Actor, spec: ListSpec) -> ColumnElement[bool] | None:
+    """The SQL form of ``visible``: None when the actor sees every row of the list."""
+    readable = actor.readable_departments()
+    if not spec.has_workflow or readable is None:
+        return None
+    published = spec.model.status == PUBLISHED
+    if not readable or spec.owner is None:
+        return published
+    return or_(published, getattr(spec.model, spec.owner).in_(sorted(readable)))
+
+
+@use_case("row.read_unpublished")
+def get_row(session: Session, spec: ListSpec, row_id: int, actor: Actor) -> Any:
+    """One row; unpublished rows only for those who may read them."""
+    row = find_row(session, spec, row_id)
+    if not visible(actor, spec, row):
+        raise not_found(spec.label, row_id)
+    return row
+
+
+def find_row(session: Session, spec: ListSpec, row_id: int) -> Any:
+    """The row with this id, whoever asks (for use cases that check permission themselves)."""
     row = session.get(spec.model, row_id) if 0 < row_id <= MAX_ID else None
     if row is None:
         raise not_found(spec.label, row_id)
     return row
+
+
+def authorize_write(actor: Actor, spec: ListSpec, *departments: int | None) -> None:
+    """Rows of a department are written by its editors; reference lists by admins."""
+    if spec.owner is None:
+        authorize(actor, "reference.edit")
+        return
+    for department_id in dict.fromkeys(departments):
+        authorize(actor, "row.edit", department_id)
 
 
 # From this offset on, the page's ids are found first (an index-only walk) and only those
@@ -54,13 +93,19 @@ def get_row(session: Session, spec: ListSpec, row_id: int) -> Any:
 DEFERRED_JOIN_OFFSET = 1000
 
 
-def list_rows(session: Session, spec: ListSpec, args: dict[str, Any], summary: bool = False) -> Page:
-    """One page of rows matching the spec's filters, with the total.
+@use_case("row.read_unpublished")
+def list_rows(
+    session: Session, spec: ListSpec, args: dict[str, Any], actor: Actor, summary: bool = False
+) -> Page:
+    """One page of the rows the actor may see that match the spec's filters, with the total.
 
     ``summary`` loads only what the list view shows (spec.list_options), for the API's
     collections; exports and other callers get whole rows.
     """
     clauses = [f.clause(args[f.name]) for f in spec.filters if args.get(f.name) is not None]
+    visibility = visibility_clause(actor, spec)
+    if visibility is not None:
+        clauses.append(visibility)
     total = session.scalar(select(func.count()).select_from(spec.model).where(*clauses)) or 0
     page, per_page = args["page"], args["per_page"]
     offset = (page - 1) * per_page
@@ -75,41 +120,49 @@ def list_rows(session: Session, spec: ListSpec, args: dict[str, Any], summary: b
     return Page(list(session.scalars(query).unique()), total, page, per_page)
 
 
+@use_case("row.edit")
 def create_row(session: Session, spec: ListSpec, data: dict[str, Any], actor: Actor) -> Any:
+    """A new row: a draft, unless the actor may publish the department's rows directly."""
+    authorize_write(actor, spec, spec.department_of(data))
+    if spec.has_workflow and data.get("status", DRAFT) != DRAFT:
+        if not allowed(actor, "row.review", spec.department_of(data)):
+            raise validation_failed(
+                {"status": [FieldError("draft_only", "新建的事项只能是草稿；须提交审核，审核通过后发布。")]}
+            )
     row = spec.model()
-    _apply(session, spec, row, data, creating=True)
+    _apply(session, spec, row, data)
     session.add(row)
     _flush(session, spec)
-    _record(session, spec, row, "create", None, actor)
+    record(session, spec, row, "create", None, actor)
     session.commit()
     return row
 
 
-def update_row(
-    session: Session,
-    spec: ListSpec,
-    row_id: int,
-    data: dict[str, Any],
-    expected_version: int,
-    actor: Actor,
-) -> Any:
-    row = get_row(session, spec, row_id)
-    if row.version != expected_version:
-        raise stale_version()
-    before = spec.snapshot(row)
-    _apply(session, spec, row, data, creating=False)
+def apply_update(session: Session, spec: ListSpec, row: Any, data: dict[str, Any]) -> None:
+    """Set the fields of an existing row and check every rule (permission checked by caller)."""
+    if spec.has_workflow and data.get("status", row.status) != row.status:
+        raise validation_failed(
+            {"status": [FieldError("workflow_only", "状态不能直接修改，请使用提交、审核、暂停、恢复或取消操作。")]}
+        )
+    _apply(session, spec, row, data)
     _flush(session, spec)
-    _record(session, spec, row, "update", before, actor)
-    session.commit()
-    return row
 
 
+# Rows that were public once are kept: they are cancelled (取消), never deleted.
+DELETABLE = frozenset({DRAFT, "rejected"})
+
+
+@use_case("row.edit")
 def delete_row(
     session: Session, spec: ListSpec, row_id: int, expected_version: int, actor: Actor
 ) -> None:
-    row = get_row(session, spec, row_id)
+    require_sign_in(actor)
+    row = get_row(session, spec, row_id, actor)
+    authorize_write(actor, spec, spec.department_of(row))
     if row.version != expected_version:
         raise stale_version()
+    if spec.has_workflow and row.status not in DELETABLE:
+        raise conflict(f"{spec.label}已进入审核或已发布，不能删除；已发布的事项请申请取消。")
     before = spec.snapshot(row)
     session.delete(row)
     _flush(session, spec)
@@ -120,14 +173,14 @@ def delete_row(
         action="delete",
         before=before,
         after=None,
-        actor=actor.name,
-        source=actor.source,
+        actor=actor,
+        department_id=spec.department_of(before),
         searchable=spec.searchable,
     )
     session.commit()
 
 
-def _apply(session: Session, spec: ListSpec, row: Any, data: dict[str, Any], creating: bool) -> None:
+def _apply(session: Session, spec: ListSpec, row: Any, data: dict[str, Any]) -> None:
     """Set the fields, then check references, uniqueness and the list's own rules."""
     problems = Problems()
     _check_references(session, spec, data, problems)
@@ -186,7 +239,10 @@ def _flush(session: Session, spec: ListSpec) -> None:
         ) from None
 
 
-def _record(session: Session, spec: ListSpec, row: Any, action: str, before: Any, actor: Actor) -> None:
+def record(
+    session: Session, spec: ListSpec, row: Any, action: str, before: Any, actor: Actor, note: str | None = None
+) -> None:
+    """The history record (and search outbox row) of a change to ``row``."""
     record_change(
         session,
         entity_type=spec.entity_type,
@@ -194,18 +250,8 @@ def _record(session: Session, spec: ListSpec, row: Any, action: str, before: Any
         action=action,
         before=before,
         after=spec.snapshot(row),
-        actor=actor.name,
-        source=actor.source,
+        actor=actor,
+        department_id=spec.department_of(row),
         searchable=spec.searchable,
+        note=note,
     )
-
-
-__all__ = [
-    "Actor",
-    "Page",
-    "create_row",
-    "delete_row",
-    "get_row",
-    "list_rows",
-    "update_row",
-]

@@ -12,6 +12,7 @@ from sqlalchemy import Subquery, func, select
 from sqlalchemy.orm import Session
 
 from ..models import ChangeRecord, SearchOutbox
+from .permissions import Actor
 
 
 def record_change(
@@ -22,17 +23,21 @@ def record_change(
     action: str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
-    actor: str,
-    source: str,
+    actor: Actor,
+    department_id: int | None,
     searchable: bool,
+    note: str | None = None,
 ) -> ChangeRecord:
     record = ChangeRecord(
         entity_type=entity_type,
         entity_id=entity_id,
         action=action,
         version=(after or before or {}).get("version"),
-        actor=actor,
-        source=source,
+        actor=actor.name,
+        source=actor.source,
+        credential=actor.credential,
+        department_id=department_id,
+        note=note,
         before=before,
         after=after,
     )

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session, load_only, raiseload
 
 from .. import models as m
+from ..models.base import ListRow
 from ..models.codes import (
     CASE_TYPE_INSTANT,
     DEVOLUTION_MODES,
@@ -75,6 +76,21 @@ class ListSpec:
     # The collection's row schema and loader options, when a list row shows less than GET /<id>.
     list_schema: type[Schema] | None = None
     list_options: Callable[[], list[Any]] | None = None
+    # The column naming the department a row belongs to: its editors write it, its reviewers
+    # approve it. Lists without one are reference data, written by admins only.
+    owner: str | None = None
+
+    @property
+    def has_workflow(self) -> bool:
+        """Rows with a workflow status: public once published, changed through review."""
+        return issubclass(self.model, ListRow)
+
+    def department_of(self, row_or_data: Any) -> int | None:
+        if self.owner is None:
+            return None
+        if isinstance(row_or_data, dict):
+            return row_or_data.get(self.owner)
+        return getattr(row_or_data, self.owner)
 
     @cached_property
     def _dumper(self) -> Schema:
@@ -165,6 +181,7 @@ POWER_ITEMS = ListSpec(
     + (_equals(m.PowerItem, "power_type_code", "power_type", lambda: Str(max_length=4), "职权类型代码"),),
     sortable=("id", "code", "name", "updated_at"),
     searchable=True,
+    owner="department_id",
 )
 
 
@@ -215,6 +232,7 @@ SERVICE_ITEMS = ListSpec(
     searchable=True,
     list_schema=ServiceItemListSchema,
     list_options=_service_item_list_options,
+    owner="department_id",
 )
 
 BUNDLES = ListSpec(
@@ -224,6 +242,7 @@ BUNDLES = ListSpec(
     setters={"member_ids": service_items.set_bundle_members},
     filters=_common_filters(m.Bundle, "lead_department_id"),
     sortable=("id", "name"),
+    owner="lead_department_id",
 )
 
 DEVOLUTION_BATCHES = ListSpec(
@@ -257,6 +276,7 @@ DEVOLVED_ITEMS = ListSpec(
     ),
     sortable=("id", "name", "effective_on"),
     searchable=True,
+    owner="from_department_id",
 )
 
 SUPERVISION_ITEMS = ListSpec(
@@ -277,6 +297,7 @@ SUPERVISION_ITEMS = ListSpec(
     ),
     sortable=("id", "code", "main_name"),
     searchable=True,
+    owner="department_id",
 )
 
 INSPECTION_IMPL_LISTS = ListSpec(
@@ -287,6 +308,7 @@ INSPECTION_IMPL_LISTS = ListSpec(
     filters=_common_filters(m.InspectionImplList)
     + (_equals(m.InspectionImplList, "supervision_item_id", "supervision_item_id", Id, "监管事项编号"),),
     sortable=("id", "name"),
+    owner="department_id",
 )
 
 RANDOM_CHECK_ITEMS = ListSpec(
@@ -294,6 +316,7 @@ RANDOM_CHECK_ITEMS = ListSpec(
     references={"department_id": _ORG, "supervision_item_id": (m.SupervisionItem, "监管事项")},
     filters=_common_filters(m.RandomCheckItem),
     sortable=("id", "name"),
+    owner="department_id",
 )
 
 INSPECTION_TARGETS = ListSpec(
@@ -315,6 +338,7 @@ INSPECTORS = ListSpec(
         _equals(m.Inspector, "on_duty", "on_duty", Bool, "在岗"),
     ),
     sortable=("id", "name"),
+    owner="department_id",
 )
 
 ALL_LISTS: tuple[ListSpec, ...] = (

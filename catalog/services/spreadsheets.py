@@ -40,6 +40,7 @@ from ..models.codes import ITEM_TYPES
 from ..schemas.fields import Code, code_of
 from . import crud, statistics
 from .errors import DomainError
+from .permissions import Actor, allowed, use_case
 from .registry import ListSpec
 from .spreadsheet_columns import (
     SHEETS,
@@ -53,7 +54,6 @@ from .spreadsheet_columns import (
     resolve,
 )
 
-IMPORT_ACTOR = crud.Actor("system", "import")
 MAX_ROWS = 50_000
 MAX_COLUMNS = 200
 MAX_UNPACKED_BYTES = 300 * 1024 * 1024  # an .xlsx is a zip: refuse one that unpacks to more
@@ -371,30 +371,34 @@ def sheet_of(spec: ListSpec | str) -> Sheet:
     return SHEETS[name]
 
 
+@use_case("row.edit")
 def dry_run(
     session: Session,
     spec: ListSpec,
     file: bytes | str | Path | IO[bytes] | SheetFile,
     *,
+    actor: Actor,
     filename: str | None = None,
     region_id: int | None = None,
     allow_unknown_columns: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Check every row as an import would create it, report every problem, keep nothing."""
+    crud.authorize_write(actor, spec, actor.department_id)
     return _import(
-        session, sheet_of(spec), read_file(file, filename), commit=False, actor=IMPORT_ACTOR,
+        session, sheet_of(spec), read_file(file, filename), commit=False, actor=actor,
         region_id=region_id, allow_unknown_columns=allow_unknown_columns, progress=progress,
     )
 
 
+@use_case("row.edit")
 def commit_import(
     session: Session,
     spec: ListSpec,
     file: bytes | str | Path | IO[bytes] | SheetFile,
     *,
+    actor: Actor,
     filename: str | None = None,
-    actor: crud.Actor = IMPORT_ACTOR,
     region_id: int | None = None,
     allow_unknown_columns: bool = False,
     progress: Progress | None = None,
@@ -402,7 +406,10 @@ def commit_import(
     """Create every row and commit, or — when any row has a problem — create none.
 
     The report lists every problem either way; ``created`` is 0 when the commit was refused.
+    Each row is created with the actor's permission: an editor imports only their department's
+    rows, and as drafts (a 状态 column is honoured only for those who may publish).
     """
+    crud.authorize_write(actor, spec, actor.department_id)
     return _import(
         session, sheet_of(spec), read_file(file, filename), commit=True, actor=actor,
         region_id=region_id, allow_unknown_columns=allow_unknown_columns, progress=progress,
@@ -415,7 +422,7 @@ def _import(
     table: SheetFile,
     *,
     commit: bool,
-    actor: crud.Actor,
+    actor: Actor,
     region_id: int | None,
     allow_unknown_columns: bool,
     progress: Progress | None,
@@ -497,7 +504,7 @@ def _report_unknown_columns(sheet: Sheet, header: Header, rows: Rows, allow: boo
 class _RowImporter:
     """One row at a time: read the cells, load the schema, check duplicates, create the row."""
 
-    def __init__(self, sheet: Sheet, header: Header, session: Session, refs: References, actor: crud.Actor) -> None:
+    def __init__(self, sheet: Sheet, header: Header, session: Session, refs: References, actor: Actor) -> None:
         self.sheet = sheet
         self.schema = sheet.spec.schema()
         self.spec = sheet.spec
@@ -534,6 +541,8 @@ class _RowImporter:
         duplicated = self._duplicates(number, loaded, origin, problems)
         if failed:
             return problems  # a cell could not be read: the rules would judge a row it does not hold
+        if self.spec.has_workflow and not allowed(self.actor, "row.review", self.spec.department_of(loaded)):
+            loaded.pop("status", None)  # an editor's rows start as drafts, whatever the sheet says
         try:
             row = crud.create_row(self.session, self.spec, loaded, self.actor)
         except DomainError as error:
@@ -709,31 +718,37 @@ def _make_export_query_schema(spec: ListSpec) -> type[Schema]:
     return type(f"{name}ExportQuery", (BaseSchema,), attrs)
 
 
-def export_rows(session: Session, spec: ListSpec, args: Mapping[str, Any]) -> Iterator[Any]:
+def export_rows(session: Session, spec: ListSpec, args: Mapping[str, Any], actor: Actor) -> Iterator[Any]:
     """The rows of ``GET /api/v1/<list>`` with the same filters, all pages, read in batches."""
     clauses = [f.clause(args[f.name]) for f in spec.filters if args.get(f.name) is not None]
+    visibility = crud.visibility_clause(actor, spec)
+    if visibility is not None:
+        clauses.append(visibility)
     query = select(spec.model).where(*clauses).order_by(*spec.order_by(args.get("sort")))
     yield from session.scalars(query.execution_options(yield_per=500))
 
 
-def list_table(session: Session, spec: ListSpec, args: Mapping[str, Any]) -> Table:
+def list_table(session: Session, spec: ListSpec, args: Mapping[str, Any], actor: Actor) -> Table:
     sheet = sheet_of(spec)
     schema = spec.schema()
     refs = References(session)
 
     def rows() -> Iterator[list[Any]]:
-        for row in export_rows(session, spec, args):
+        for row in export_rows(session, spec, args, actor):
             dumped = schema.dump(row)
             yield [column.kind.export(dumped, refs) for column in sheet.columns]
 
     return Table(sheet.title, [column.header for column in sheet.columns], rows())
 
 
-def export_list(session: Session, spec: ListSpec, args: Mapping[str, Any]) -> Exported:
-    """The filtered list as a file with the Chinese headers, which import reads back as it is."""
+@use_case("row.read_unpublished")
+def export_list(session: Session, spec: ListSpec, args: Mapping[str, Any], actor: Actor) -> Exported:
+    """The filtered list as a file with the Chinese headers, which import reads back as it is.
+
+    The rows are those the actor may see: the public gets published rows only."""
     fmt = args.get("format") or "xlsx"
-    table = list_table(session, spec, args)
-    return _exported(f"{table.title}-{date.today():%Y%m%d}", fmt, [table])
+    table = list_table(session, spec, args, actor)
+    return exported(f"{table.title}-{date.today():%Y%m%d}", fmt, [table])
 
 
 FIGURE_HEADERS = ["范围", "指标", "分子", "分母", "精确值", "显示值", "四舍五入（HALF_UP）", "截断（DOWN）", "舍入规则", "公式", "口径", "截至"]
@@ -773,14 +788,15 @@ def _figure_row(scope_name: str, figure: Mapping[str, Any]) -> list[Any]:
     ]
 
 
+@use_case("public")  # figures count published rows only
 def export_figures(session: Session, fmt: str = "xlsx", rule: str = "HALF_UP", **scope: Any) -> Exported:
     tables = figures_tables(session, rule=rule, **scope)
     if fmt == "csv":  # one table: the 全部 rows, then each department's
         tables = [Table("统计数字", FIGURE_HEADERS, [*tables[0].rows, *tables[1].rows])]
-    return _exported(f"统计数字-{date.today():%Y%m%d}", fmt, tables)
+    return exported(f"统计数字-{date.today():%Y%m%d}", fmt, tables)
 
 
-def _exported(stem: str, fmt: str, tables: list[Table]) -> Exported:
+def exported(stem: str, fmt: str, tables: list[Table]) -> Exported:
     if fmt not in FORMATS:
         raise DomainError("unsupported_format", f"不支持导出为 {fmt}：可选 xlsx、csv。", 422)
     data = write_xlsx(tables) if fmt == "xlsx" else write_csv(tables[0])

@@ -19,6 +19,7 @@ from ..models.codes import (
     EXERCISE_LEVELS,
     ITEM_TYPES,
     SERVICE_OBJECTS,
+    STATUSES,
     TIME_UNITS,
 )
 from ..schemas.errors import schema_errors
@@ -27,6 +28,7 @@ from ..schemas.stats import ScopeArgsSchema
 from ..services import citizen_search, public_items, statistics
 from ..services.errors import DomainError
 from ..services.public_items import KIND_LABELS
+from .console import bp as console_blueprint
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
 
@@ -37,6 +39,7 @@ LABELS = {
     "channels": CHANNELS,
     "levels": EXERCISE_LEVELS,
     "service_objects": SERVICE_OBJECTS,
+    "statuses": STATUSES,
     "filters": {name: definition.label for name, definition in FILTERS.items()},
 }
 
@@ -160,6 +163,7 @@ def _problems(error: ValidationError) -> dict[str, list[str]]:
 
 def register_web(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.register_blueprint(console_blueprint)
 
 
 def render_error(error: DomainError) -> tuple[str, int]:

@@ -1,0 +1,43 @@
+"""Workflow steps, revisions and the history of a row."""
+from __future__ import annotations
+
+from marshmallow import fields
+
+from .base import BaseSchema
+from .fields import Text
+
+
+class StepSchema(BaseSchema):
+    reason = Text(load_default=None, allow_none=True, metadata={"description": "理由（退回、暂停、取消时必填）"})
+
+
+class RevisionSchema(BaseSchema):
+    id = fields.Integer()
+    entity_type = fields.String()
+    entity_id = fields.Integer()
+    state = fields.String(metadata={"description": "draft 修订稿 / submitted 待审核 / rejected 被退回"})
+    data = fields.Dict(metadata={"description": "待生效的字段修改"})
+    base_version = fields.Integer(metadata={"description": "起草时已发布版本的版本号"})
+    author = fields.String()
+    reviewer = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class ChangeSchema(BaseSchema):
+    """One entry of the audit trail."""
+
+    id = fields.Integer()
+    entity_type = fields.String()
+    entity_id = fields.Integer()
+    action = fields.String()
+    version = fields.Integer(allow_none=True)
+    actor = fields.String()
+    source = fields.String()
+    credential = fields.String(allow_none=True, metadata={"description": "session:… 或 token:…"})
+    department_id = fields.Integer(allow_none=True)
+    note = fields.String(allow_none=True)
+    changed_at = fields.DateTime()
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)

@@ -1,0 +1,379 @@
+"""The review workflow: draft → submitted → published, or rejected with a reason; suspended and
+cancelled; and revisions (修订稿) of published rows.
+
+A published row is never edited in place. An edit becomes its open Revision; the published row
+stays public (and searchable) until a reviewer approves the revision, which then applies it
+through the same rules as any write. Each step records a ChangeRecord with the row before and
+after, so figures as of a date see exactly what was public then.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import ChangeRecord, Revision
+from ..models.base import utcnow
+from ..models.codes import STATUSES
+from ..models.workflow import OPEN_REVISION_STATES
+from ..schemas.errors import schema_errors
+from . import crud
+from .errors import DomainError, FieldError, conflict, stale_version, validation_failed
+from .history import record_change
+from .permissions import Actor, authorize, require_sign_in, use_case
+from .registry import ALL_LISTS, ListSpec
+
+# Rows the public sees, or saw: edits to them wait for review as a revision.
+LIVE = frozenset({"published", "suspended"})
+
+REVISION_ENTITY = "revision"
+REVISION_STATES: dict[str, str] = {
+    "draft": "修订稿",
+    "submitted": "修订待审核",
+    "rejected": "修订被退回",
+    "applied": "修订已生效",
+    "withdrawn": "修订已撤销",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One workflow step: who may take it, from which states, to which."""
+
+    label: str
+    permission: str
+    row_from: frozenset[str]
+    row_to: str
+    revision_from: frozenset[str] = frozenset()
+    revision_to: str | None = None
+    needs_reason: bool = False
+
+
+STEPS: dict[str, Step] = {
+    "submit": Step("提交审核", "row.edit", frozenset({"draft", "rejected"}), "submitted",
+                   frozenset({"draft", "rejected"}), "submitted"),
+    "withdraw": Step("撤回", "row.edit", frozenset({"submitted"}), "draft", frozenset({"submitted"}), "draft"),
+    "approve": Step("审核通过", "row.review", frozenset({"submitted"}), "published",
+                    frozenset({"submitted"}), "applied"),
+    "reject": Step("退回", "row.review", frozenset({"submitted"}), "rejected",
+                   frozenset({"submitted"}), "rejected", needs_reason=True),
+    "suspend": Step("暂停", "row.review", frozenset({"published"}), "suspended", needs_reason=True),
+    "resume": Step("恢复", "row.review", frozenset({"suspended"}), "published"),
+    "cancel": Step("取消", "row.review", frozenset({"published", "suspended"}), "cancelled", needs_reason=True),
+}
+
+
+@use_case("row.edit")
+def edit_row(
+    session: Session,
+    spec: ListSpec,
+    row_id: int,
+    data: dict[str, Any],
+    expected_version: int,
+    actor: Actor,
+    replace: bool = False,
+) -> Any:
+    """Change a row: a draft at once; a published or suspended row through a revision.
+
+    Returns the row, or the Revision that now holds the change.
+    """
+    require_sign_in(actor)
+    row = crud.get_row(session, spec, row_id, actor)
+    crud.authorize_write(actor, spec, spec.department_of(row), *_new_department(spec, data))
+    if row.version != expected_version:
+        raise stale_version()
+    if spec.has_workflow and row.status in LIVE:
+        return _save_revision(session, spec, row, data, actor, replace)
+    if spec.has_workflow and row.status not in crud.DELETABLE:
+        raise conflict(f"{spec.label}当前为“{STATUSES[row.status]}”，不能修改；已提交的请先撤回。")
+    before = spec.snapshot(row)
+    crud.apply_update(session, spec, row, data)
+    crud.record(session, spec, row, "update", before, actor)
+    session.commit()
+    return row
+
+
+def _new_department(spec: ListSpec, data: dict[str, Any]) -> tuple[int | None, ...]:
+    """Moving a row to another department needs the right to write there too."""
+    return (data[spec.owner],) if spec.owner and data.get(spec.owner) is not None else ()
+
+
+def _save_revision(
+    session: Session, spec: ListSpec, row: Any, data: dict[str, Any], actor: Actor, replace: bool
+) -> Revision:
+    revision = open_revision_of(session, spec, row.id)
+    if revision is not None and revision.state == "submitted":
+        raise conflict("该事项的修订稿已提交审核，审核结束前不能再修改；如需修改请先撤回。")
+    payload = _as_json(data)
+    merged = payload if replace or revision is None else {**revision.data, **payload}
+    _check_revision(session, spec, row, merged)
+    before = _revision_snapshot(revision) if revision is not None else None
+    if revision is None:
+        revision = Revision(
+            entity_type=spec.entity_type, entity_id=row.id, department_id=spec.department_of(row),
+            base_version=row.version, data=merged, author=actor.name,
+        )
+        session.add(revision)
+    revision.data, revision.state, revision.author, revision.reason = merged, "draft", actor.name, None
+    session.flush()
+    _record_revision(session, revision, "create" if before is None else "update", before, actor)
+    session.commit()
+    return revision
+
+
+def _as_json(data: dict[str, Any]) -> dict[str, Any]:
+    """Loaded values (dates, decimals) as the JSON the schema loads again."""
+    return json.loads(json.dumps(data, default=str, ensure_ascii=False))
+
+
+def _load_revision(spec: ListSpec, data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return spec.schema().load(data, partial=True)
+    except ValidationError as error:  # the list's schema changed since the revision was saved
+        raise validation_failed(schema_errors(error.messages)) from None
+
+
+def _check_revision(session: Session, spec: ListSpec, row: Any, data: dict[str, Any]) -> None:
+    """Run every rule on the row as the revision would make it, then undo: problems are
+    reported when the editor saves, not first when the reviewer approves."""
+    nested = session.begin_nested()
+    try:
+        crud.apply_update(session, spec, row, _load_revision(spec, data))
+    finally:
+        if nested.is_active:
+            nested.rollback()
+
+
+def open_revision_of(session: Session, spec: ListSpec, row_id: int) -> Revision | None:
+    return session.scalar(
+        select(Revision).where(
+            Revision.entity_type == spec.entity_type,
+            Revision.entity_id == row_id,
+            Revision.state.in_(OPEN_REVISION_STATES),
+        )
+    )
+
+
+@use_case("row.read_unpublished")
+def get_revision(session: Session, spec: ListSpec, row_id: int, actor: Actor) -> Revision:
+    """The open revision of a row, for its department's editors and reviewers and auditors."""
+    require_sign_in(actor)
+    row = crud.get_row(session, spec, row_id, actor)
+    authorize(actor, "row.read_unpublished", spec.department_of(row))
+    revision = open_revision_of(session, spec, row.id)
+    if revision is None:
+        raise DomainError("not_found", f"该{spec.label}没有待审核的修订稿。", 404)
+    return revision
+
+
+@use_case("row.edit")
+def discard_revision(session: Session, spec: ListSpec, row_id: int, actor: Actor) -> None:
+    """The editor drops an open revision that is not under review; the published row stays."""
+    require_sign_in(actor)
+    row = crud.get_row(session, spec, row_id, actor)
+    crud.authorize_write(actor, spec, spec.department_of(row))
+    revision = get_revision(session, spec, row_id, actor)
+    if revision.state == "submitted":
+        raise conflict("修订稿正在审核中，请先撤回再撤销。")
+    _close_revision(session, revision, "withdrawn", actor, "withdraw", None)
+    session.commit()
+
+
+def _take(
+    session: Session, spec: ListSpec, name: str, row_id: int, expected_version: int, actor: Actor,
+    reason: str | None = None,
+) -> Any:
+    """Take one step on the row, or on its open revision when the row is live."""
+    step = STEPS[name]
+    if not spec.has_workflow:
+        raise DomainError("no_workflow", f"{spec.label}不走审核流程。", 409)
+    require_sign_in(actor)
+    row = crud.get_row(session, spec, row_id, actor)
+    authorize(actor, step.permission, spec.department_of(row))
+    if row.version != expected_version:
+        raise stale_version()
+    if step.needs_reason and not (reason and reason.strip()):
+        raise validation_failed({"reason": [_reason_required(step)]})
+    revision = open_revision_of(session, spec, row.id) if row.status in LIVE else None
+    if revision is not None and revision.state in step.revision_from:
+        _take_on_revision(session, spec, step, name, row, revision, actor, reason)
+    elif row.status in step.row_from:
+        _take_on_row(session, spec, step, name, row, revision, actor, reason)
+    else:
+        raise conflict(_not_now(spec, step, row, revision))
+    session.commit()
+    return row
+
+
+def _take_on_row(
+    session: Session, spec: ListSpec, step: Step, name: str, row: Any, revision: Revision | None,
+    actor: Actor, reason: str | None,
+) -> None:
+    before = spec.snapshot(row)
+    row.status = step.row_to
+    crud.apply_update(session, spec, row, {})
+    crud.record(session, spec, row, name, before, actor, note=reason)
+    if revision is not None and step.row_to == "cancelled":
+        _close_revision(session, revision, "withdrawn", actor, name, reason)
+
+
+def _take_on_revision(
+    session: Session, spec: ListSpec, step: Step, name: str, row: Any, revision: Revision,
+    actor: Actor, reason: str | None,
+) -> None:
+    if step.revision_to == "applied":
+        before = spec.snapshot(row)
+        crud.apply_update(session, spec, row, _load_revision(spec, revision.data))
+        crud.record(session, spec, row, name, before, actor, note=f"修订稿 {revision.id} 生效")
+    _close_revision(session, revision, step.revision_to or revision.state, actor, name, reason)
+
+
+def _close_revision(
+    session: Session, revision: Revision, state: str, actor: Actor, action: str, reason: str | None
+) -> None:
+    before = _revision_snapshot(revision)
+    revision.state, revision.reason = state, reason
+    if action in {"approve", "reject"}:
+        revision.reviewer, revision.decided_at = actor.name, utcnow()
+    session.flush()
+    _record_revision(session, revision, action, before, actor)
+
+
+def _revision_snapshot(revision: Revision) -> dict[str, Any]:
+    return {
+        "id": revision.id, "entity_type": revision.entity_type, "entity_id": revision.entity_id,
+        "state": revision.state, "data": revision.data, "version": revision.version,
+        "author": revision.author, "reviewer": revision.reviewer, "reason": revision.reason,
+    }
+
+
+def _record_revision(
+    session: Session, revision: Revision, action: str, before: dict[str, Any] | None, actor: Actor
+) -> ChangeRecord:
+    return record_change(
+        session, entity_type=REVISION_ENTITY, entity_id=revision.id, action=action, before=before,
+        after=_revision_snapshot(revision), actor=actor, department_id=revision.department_id,
+        searchable=False, note=revision.reason,
+    )
+
+
+def _reason_required(step: Step) -> FieldError:
+    return FieldError("required", f"{step.label}须填写理由。")
+
+
+def _not_now(spec: ListSpec, step: Step, row: Any, revision: Revision | None) -> str:
+    where = f"修订稿当前为“{REVISION_STATES[revision.state]}”" if revision is not None else ""
+    state = STATUSES.get(row.status, row.status)
+    return f"{spec.label}当前为“{state}”{('，' + where) if where else ''}，不能{step.label}。"
+
+
+@use_case("row.edit")
+def submit(
+    session: Session, spec: ListSpec, row_id: int, expected_version: int, actor: Actor, reason: str | None = None
+) -> Any:
+    """草稿或被退回的事项（或修订稿）提交审核."""
+    return _take(session, spec, "submit", row_id, expected_version, actor, reason)
+
+
+@use_case("row.edit")
+def withdraw(
+    session: Session, spec: ListSpec, row_id: int, expected_version: int, actor: Actor, reason: str | None = None
+) -> Any:
+    """撤回已提交、尚未审核的事项（或修订稿），回到草稿."""
+    return _take(session, spec, "withdraw", row_id, expected_version, actor, reason)
+
+
+@use_case("row.review")
+def approve(
+    session: Session, spec: ListSpec, row_id: int, expected_version: int, actor: Actor, reason: str | None = None
+) -> Any:
+    """审核通过：事项发布，或修订稿生效."""
+    return _take(session, spec, "approve", row_id, expected_version, actor, reason)
+
+
+@use_case("row.review")
+def reject(
+    session: Session, spec: ListSpec, row_id: int, expected_version: int, actor: Actor, reason: str | None = None
+) -> Any:
+    """退回，须写明理由."""
+    return _take(session, spec, "reject", row_id, expected_version, actor, reason)
+
+
+@use_case("row.review")
+def suspend(
+    session: Session, spec: ListSpec, row_id: int, expected_version: int, actor: Actor, reason: str | None = None
+) -> Any:
+    """暂停已发布的事项（不再公开、不可检索），须写明理由."""
+    return _take(session, spec, "suspend", row_id, expected_version, actor, reason)
+
+
+@use_case("row.review")
+def resume(
+    session: Session, spec: ListSpec, row_id: int, expected_version: int, actor: Actor, reason: str | None = None
+) -> Any:
+    """恢复暂停的事项."""
+    return _take(session, spec, "resume", row_id, expected_version, actor, reason)
+
+
+@use_case("row.review")
+def cancel(
+    session: Session, spec: ListSpec, row_id: int, expected_version: int, actor: Actor, reason: str | None = None
+) -> Any:
+    """取消已发布或暂停的事项（保留记录，不再公开），须写明理由."""
+    return _take(session, spec, "cancel", row_id, expected_version, actor, reason)
+
+
+USE_CASES_BY_STEP = {
+    "submit": submit, "withdraw": withdraw, "approve": approve, "reject": reject,
+    "suspend": suspend, "resume": resume, "cancel": cancel,
+}
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """A row, or a row's revision, waiting for someone's action."""
+
+    spec: ListSpec
+    row_id: int
+    name: str
+    status: str
+    version: int
+    revision: Revision | None
+    department_id: int | None
+
+
+QUEUE_LIMIT = 200
+
+
+@use_case("row.read_unpublished")
+def work_queue(session: Session, actor: Actor, states: tuple[str, ...]) -> list[QueueEntry]:
+    """Rows in ``states``, and live rows whose revision is in one of them, that the actor may
+    read: an editor's drafts, a reviewer's submissions. Oldest change first."""
+    require_sign_in(actor)
+    readable = actor.readable_departments()
+    entries: list[QueueEntry] = []
+    for spec in _workflow_lists():
+        owner = getattr(spec.model, spec.owner)  # type: ignore[arg-type]
+        query = select(spec.model).where(spec.model.status.in_(states))
+        revisions = select(Revision).where(Revision.entity_type == spec.entity_type, Revision.state.in_(states))
+        if readable is not None:
+            query = query.where(owner.in_(sorted(readable)))
+            revisions = revisions.where(Revision.department_id.in_(sorted(readable)))
+        for row in session.scalars(query.order_by(spec.model.updated_at).limit(QUEUE_LIMIT)):
+            entries.append(_entry(spec, row, None))
+        for revision in session.scalars(revisions.order_by(Revision.updated_at).limit(QUEUE_LIMIT)):
+            entries.append(_entry(spec, session.get(spec.model, revision.entity_id), revision))
+    return entries
+
+
+def _entry(spec: ListSpec, row: Any, revision: Revision | None) -> QueueEntry:
+    name = getattr(row, "name", None) or getattr(row, "main_name", "")
+    return QueueEntry(spec, row.id, name, row.status, row.version, revision, spec.department_of(row))
+
+
+def _workflow_lists() -> list[ListSpec]:
+    return [spec for spec in ALL_LISTS if spec.has_workflow and spec.owner]

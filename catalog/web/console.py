@@ -1,0 +1,80 @@
+"""The department console: sign in, see one's drafts and the review queue, take workflow steps.
+
+Every form posts a CSRF token (Flask-WTF checks it before any handler runs); every step goes
+through the same use cases as the API, so permissions and rules are the ones the API has.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from ..authentication import begin_session, current_actor
+from ..extensions import db, limiter
+from ..services import accounts, workflow
+from ..services.errors import DomainError
+from ..services.permissions import ROLES
+from ..services.registry import ALL_LISTS
+
+bp = Blueprint("console", __name__, template_folder="templates")
+LISTS = {spec.name: spec for spec in ALL_LISTS if spec.has_workflow}
+# What each role works on first: editors their unfinished rows, the others what awaits review.
+QUEUE_STATES = {"editor": ("draft", "rejected", "submitted")}
+REVIEW_STATES = ("submitted",)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login() -> Response | tuple[str, int] | str:
+    if request.method == "GET":
+        return render_template("login.html", problem=None)
+    username = request.form.get("username", "").strip()[:64]
+    try:
+        user = accounts.authenticate(db.session, username, request.form.get("password", ""))
+    except DomainError as error:
+        return render_template("login.html", problem=error.message, username=username), error.status
+    begin_session()
+    login_user(user)
+    return redirect(url_for("console.console"))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    logout_user()
+    begin_session()
+    return redirect(url_for("web.home"))
+
+
+@bp.get("/console")
+@login_required
+def console() -> str:
+    actor = current_actor()
+    states = QUEUE_STATES.get(actor.role, REVIEW_STATES)
+    entries = workflow.work_queue(db.session, actor, states)
+    return render_template(
+        "console.html", entries=entries, role=ROLES.get(actor.role, actor.role), actor=actor, steps=workflow.STEPS
+    )
+
+
+@bp.post("/console/<list_name>/<int:row_id>/<step>")
+@login_required
+def take_step(list_name: str, row_id: int, step: str) -> Response:
+    spec, use_case = LISTS.get(list_name), workflow.USE_CASES_BY_STEP.get(step)
+    if spec is None or use_case is None:
+        raise DomainError("not_found", "没有这个清单或操作。", 404)
+    version = request.form.get("version", "")
+    reason = request.form.get("reason", "").strip()[:2000] or None
+    try:
+        use_case(db.session, spec, row_id, int(version) if version.isdigit() else -1, current_actor(), reason)
+    except DomainError as error:
+        if error.status in (401, 403, 404):
+            raise
+        details = "".join(e.message for errors in error.fields.values() for e in errors)
+        flash(f"{error.message}{details}", "error")
+    else:
+        flash(f"已{workflow.STEPS[step].label}：{spec.label} {row_id}。", "done")
+    return redirect(url_for("console.console"), 303)

@@ -1,0 +1,191 @@
+"""Sign-in (sessions, CSRF, lockout, rate limit), the console forms, escaping of stored text,
+and the audit trail (who, through which session or token, append-only, query and export)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from catalog.extensions import limiter
+from catalog.models import ChangeRecord, User
+from catalog.services import accounts
+from catalog.services.permissions import Actor
+from tests import factories
+from tests.conftest import token_client
+
+PASSWORD = "correct-horse-battery"
+OPERATOR = Actor.system("tests")
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits(app):
+    limiter.reset()
+    yield
+    limiter.reset()
+
+
+@pytest.fixture
+def department(session):
+    return factories.department(session)
+
+
+def make_user(session, username: str, role: str, department_id: int | None = None, reviews: list[int] | None = None) -> User:
+    return accounts.create_user(
+        session, OPERATOR, username=username, display_name=f"{username}同志", password=PASSWORD, role=role,
+        department_id=department_id, reviewed_department_ids=reviews,
+    )
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def sign_in(client, username: str, password: str = PASSWORD):
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_token(client)})
+
+
+def test_passwords_are_hashed_with_a_kdf_and_checked(session, department):
+    user = make_user(session, "zhang", "editor", department.id)
+    assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
+    with pytest.raises(Exception) as short:
+        accounts.create_user(session, OPERATOR, username="li", display_name="李", password="short", role="editor",
+                             department_id=department.id)
+    assert short.value.fields["password"][0].code == "too_short"
+    with pytest.raises(Exception) as anonymous:
+        accounts.create_user(session, Actor(), username="wang", display_name="王", password=PASSWORD, role="admin")
+    assert anonymous.value.status == 401
+
+
+def test_sign_in_needs_the_csrf_token_and_the_right_password(anonymous_client, session, department):
+    make_user(session, "zhang", "editor", department.id)
+    no_token = anonymous_client.post("/login", data={"username": "zhang", "password": PASSWORD})
+    assert no_token.status_code == 400 and "安全令牌" in no_token.get_data(as_text=True)
+    wrong = sign_in(anonymous_client, "zhang", "wrong-password!")
+    assert wrong.status_code == 401 and "用户名或密码不正确" in wrong.get_data(as_text=True)
+    unknown = sign_in(anonymous_client, "nobody")
+    assert unknown.status_code == 401
+    signed_in = sign_in(anonymous_client, "zhang")
+    assert signed_in.status_code == 302 and signed_in.headers["Location"].endswith("/console")
+    assert "工作台" in anonymous_client.get("/console").get_data(as_text=True)
+
+
+def test_five_wrong_passwords_lock_the_account_for_a_while(anonymous_client, session, department):
+    user = make_user(session, "zhao", "editor", department.id)
+    statuses = [sign_in(anonymous_client, "zhao", f"wrong-{n}-password").status_code for n in range(5)]
+    assert statuses == [401, 401, 401, 401, 423]
+    locked = sign_in(anonymous_client, "zhao")  # even the right password, while locked
+    assert locked.status_code == 423 and "临时锁定" in locked.get_data(as_text=True)
+    accounts.set_password(session, OPERATOR, "zhao", PASSWORD)  # an admin lifts it
+    assert sign_in(anonymous_client, "zhao").status_code == 302
+    session.refresh(user)
+    assert user.failed_logins == 0 and user.last_login_at is not None
+
+
+def test_sign_in_attempts_are_rate_limited_per_address(app, anonymous_client):
+    token = csrf_token(anonymous_client)
+    statuses = [
+        anonymous_client.post("/login", data={"username": f"u{n}", "password": "x" * 12, "csrf_token": token}).status_code
+        for n in range(11)
+    ]
+    assert statuses[:10] == [401] * 10 and statuses[10] == 429
+
+
+def test_a_reviewer_approves_in_the_console_with_csrf_and_the_trail_names_the_session(
+    anonymous_client, session, department
+):
+    make_user(session, "qian", "reviewer", reviews=[department.id])
+    item = factories.service_item(session, department.id, status="submitted")
+    sign_in(anonymous_client, "qian")
+    page = anonymous_client.get("/console").get_data(as_text=True)
+    assert item.name in page
+    action = f"/console/service-items/{item.id}/approve"
+    refused = anonymous_client.post(action, data={"version": "1"})
+    assert refused.status_code == 400  # no CSRF token
+    session.expire_all()
+    assert item.status == "submitted"
+    done = anonymous_client.post(action, data={"version": "1", "csrf_token": csrf_token(anonymous_client, "/console")})
+    assert done.status_code == 303
+    session.expire_all()
+    assert item.status == "published"
+    record = session.query(ChangeRecord).filter_by(entity_id=item.id, action="approve").one()
+    assert record.actor == "qian" and record.source == "web" and re.fullmatch(r"session:[0-9a-f]{16}", record.credential)
+
+
+def test_the_console_refuses_other_departments_and_signed_out_users(anonymous_client, session, department):
+    other = factories.department(session, department.region_id)
+    make_user(session, "sun", "reviewer", reviews=[department.id])
+    theirs = factories.service_item(session, other.id, status="submitted")
+    action = f"/console/service-items/{theirs.id}/approve"
+    signed_out = anonymous_client.post(action, data={"version": "1", "csrf_token": csrf_token(anonymous_client)})
+    assert signed_out.status_code == 302 and "/login" in signed_out.headers["Location"]
+    sign_in(anonymous_client, "sun")
+    refused = anonymous_client.post(action, data={"version": "1", "csrf_token": csrf_token(anonymous_client, "/console")})
+    assert refused.status_code == 404
+    session.expire_all()
+    assert theirs.status == "submitted"
+
+
+def test_a_deactivated_users_session_stops_working(anonymous_client, session, department):
+    make_user(session, "zhou", "editor", department.id)
+    sign_in(anonymous_client, "zhou")
+    assert anonymous_client.get("/console").status_code == 200
+    accounts.deactivate_user(session, OPERATOR, "zhou")
+    assert anonymous_client.get("/console").status_code == 302
+
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_stored_markup_is_escaped_on_every_page(anonymous_client, session, department):
+    make_user(session, "wu", "reviewer", reviews=[department.id])
+    item = factories.service_item(
+        session, department.id, name=f"营业执照{XSS}", status="published", acceptance_conditions=f"条件{XSS}",
+        place=f"大厅{XSS}",
+    )
+    factories.service_item(session, department.id, name=f"待审{XSS}", status="submitted")
+    from catalog.services import search_sync
+    from catalog.extensions import search_engine
+
+    search_sync.drain_outbox(session, search_engine())
+    sign_in(anonymous_client, "wu")
+    pages = ["/", f"/items/service/{item.id}", "/search?q=营业执照", "/search?q=" + XSS, "/console", "/figures"]
+    for path in pages:
+        body = anonymous_client.get(path).get_data(as_text=True)
+        assert "<script>alert" not in body and "<img src=x" not in body, path
+    assert "&lt;script&gt;" in anonymous_client.get(f"/items/service/{item.id}").get_data(as_text=True)
+    highlight = anonymous_client.get("/api/v1/search?q=营业执照").json["hits"][0]["highlight"]
+    assert "<mark>" in highlight and "<script>" not in highlight and "&lt;script&gt;" in highlight
+
+
+def test_auditors_query_and_export_the_trail_others_cannot(app, session, department):
+    editor = token_client(app, session, "editor", department.id)
+    created = editor.post("/api/v1/service-items", json=factories.service_item_data(department.id)).json
+    editor.patch(f"/api/v1/service-items/{created['id']}", json={"name": "改过的名称"}, headers={"If-Match": '"1"'})
+    auditor = token_client(app, session, "auditor")
+    trail = auditor.get(f"/api/v1/audit?entity_type=service_item&entity_id={created['id']}").json
+    assert [c["action"] for c in trail["items"]] == ["update", "create"]  # newest first
+    change = trail["items"][0]
+    assert change["before"]["name"] != change["after"]["name"] == "改过的名称"
+    assert change["credential"].startswith("token:") and change["department_id"] == department.id
+    by_department = auditor.get(f"/api/v1/audit?department_id={department.id}&action=create").json
+    assert by_department["total"] >= 1
+    since = auditor.get("/api/v1/audit?since=2999-01-01T00:00:00").json
+    assert since["total"] == 0
+    export = auditor.get(f"/api/v1/audit/export?format=csv&entity_id={created['id']}&entity_type=service_item")
+    lines = export.data.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("编号,时间") and len(lines) == 3
+    assert editor.get("/api/v1/audit").status_code == 403
+    assert app.test_client().get("/api/v1/audit").status_code == 401
+    assert auditor.get("/api/v1/audit?since=昨天").status_code == 422
+
+
+def test_the_trail_is_append_only_in_the_database(session, department):
+    factories.service_item(session, department.id)
+    for statement in ("UPDATE change_records SET actor = 'someone else'", "DELETE FROM change_records"):
+        with pytest.raises(DBAPIError) as refused:
+            with session.begin_nested():
+                session.execute(text(statement))
+        assert "只能追加" in str(refused.value)

@@ -1,0 +1,283 @@
+"""Who may do what, proven route by route (CKAN's auth-function tests are the model).
+
+- a meta-test: every service function a route or page calls with the database declares its
+  permission, and every declared permission has a rule;
+- anonymous callers get 401 on every write route of the API;
+- an editor and a reviewer of department A can neither create, change, delete, submit nor
+  approve anything of department B, through any write route or console form: the row is
+  unchanged afterwards.
+"""
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import io
+import pkgutil
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+import catalog.api
+import catalog.web
+from catalog.models import ChangeRecord, Organization
+from catalog.services import permissions, registry
+from catalog.services.permissions import USE_CASES
+from tests import factories
+from tests.conftest import token_client
+
+# Service modules whose functions only ever read published rows (the public's view) or compute
+# figures from them; a route may call them without a permission.
+PUBLIC_READ_MODULES = {
+    "catalog.services.citizen_search",
+    "catalog.services.public_items",
+    "catalog.services.statistics",
+    "catalog.services.search_sync",
+}
+# POST routes anyone may call: they change nothing.
+PUBLIC_POSTS = {"/api/v1/stats/check", "/login", "/logout"}
+
+
+def _route_modules() -> list[Any]:
+    modules = []
+    for package in (catalog.api, catalog.web):
+        modules.append(package)
+        for info in pkgutil.iter_modules(package.__path__):
+            modules.append(importlib.import_module(f"{package.__name__}.{info.name}"))
+    return modules
+
+
+def _service_calls(module: Any) -> set[tuple[str, str]]:
+    """(service module, function) for every ``service.function(...)`` call in a route module."""
+    calls = set()
+    for node in ast.walk(ast.parse(inspect.getsource(module))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
+            target = getattr(module, node.func.value.id, None)
+            if inspect.ismodule(target) and target.__name__.startswith("catalog.services."):
+                calls.add((target.__name__, node.func.attr))
+    return calls
+
+
+def test_every_service_function_a_route_calls_declares_its_permission():
+    undeclared = []
+    checked = 0
+    for module in _route_modules():
+        for service_name, function_name in _service_calls(module):
+            function = getattr(importlib.import_module(service_name), function_name)
+            if not callable(function) or "session" not in inspect.signature(function).parameters:
+                continue
+            if service_name in PUBLIC_READ_MODULES:
+                continue
+            checked += 1
+            if not hasattr(function, "permission"):
+                undeclared.append(f"{module.__name__} → {service_name}.{function_name}")
+    assert checked >= 12  # the walk found the use cases (crud, workflow, audit, import …)
+    assert not undeclared, f"use cases without a declared permission: {undeclared}"
+
+
+def test_the_workflow_routes_call_declared_use_cases():
+    from catalog.services import workflow
+
+    for name, use_case in workflow.USE_CASES_BY_STEP.items():
+        assert use_case.permission == workflow.STEPS[name].permission
+
+
+def test_every_declared_permission_has_a_rule():
+    assert USE_CASES, "no use case registered"
+    assert set(USE_CASES.values()) <= set(permissions.RULES)
+    with pytest.raises(LookupError):
+        permissions.use_case("no.such.permission")
+
+
+def _write_rules(app: Flask) -> list[tuple[str, str]]:
+    rules = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}):
+            if rule.rule not in PUBLIC_POSTS:
+                rules.append((method, rule.rule))
+    return sorted(rules)
+
+
+def test_anonymous_writes_are_refused_on_every_api_route(app, anonymous_client):
+    refused = 0
+    for method, rule in _write_rules(app):
+        if not rule.startswith("/api/"):
+            continue
+        url = re.sub(r"<int:\w+>", "1", rule)
+        response = anonymous_client.open(url, method=method, json={}, headers={"If-Match": '"1"'})
+        # 401 once the route's arguments parse; a 422 for the empty body is refused all the same
+        assert response.status_code in (401, 422), (method, url, response.status_code, response.json)
+        if response.status_code == 401:
+            assert response.json["error"]["code"] == "not_authenticated"
+        refused += 1
+    assert refused > 60
+
+
+# -- department A against department B -------------------------------------------------------
+
+
+def _organization_of(session, department_id: int) -> Organization:
+    return session.get(Organization, department_id)
+
+
+@pytest.fixture
+def two_departments(session):
+    region = factories.region(session)
+    return factories.department(session, region.id), factories.department(session, region.id)
+
+
+def _rows_of(session, department_id: int) -> dict[str, Any]:
+    """One published row of department B in every list that has an owner."""
+    region_id = _organization_of(session, department_id).region_id
+    street = factories.township(session, region_id)
+    service = factories.service_item(session, department_id, status="published")
+    supervision = factories.make(session, registry.SUPERVISION_ITEMS, main_name="B 的监管事项", supervision_type="06",
+                                 code=f"445302006{department_id:05d}",
+                                 department_id=department_id, status="published")
+    batch = factories.make(session, registry.DEVOLUTION_BATCHES, title="下放批次", region_id=region_id)
+    published = {"status": "published"}
+    return {
+        "power-items": factories.make(session, registry.POWER_ITEMS, code=f"QZ-B{department_id}", name="B 的权责事项",
+                                      power_type_code="01", department_id=department_id, **published),
+        "service-items": service,
+        "supervision-items": supervision,
+        "bundles": factories.make(session, registry.BUNDLES, name=f"B 的一件事{department_id}",
+                                  lead_department_id=department_id, member_ids=[service.id], **published),
+        "devolved-items": factories.make(session, registry.DEVOLVED_ITEMS, name="B 的下放事项", batch_id=batch.id,
+                                         from_department_id=department_id, mode="transfer",
+                                         receiver_ids=[street.id], **published),
+        "inspection-lists": factories.make(session, registry.INSPECTION_IMPL_LISTS, name="B 的检查实施清单",
+                                           supervision_item_id=supervision.id, department_id=department_id,
+                                           **published),
+        "random-check-items": factories.make(session, registry.RANDOM_CHECK_ITEMS, name="B 的抽查事项",
+                                             department_id=department_id, **published),
+        "inspectors": factories.make(session, registry.INSPECTORS, name="B 的执法人员", department_id=department_id,
+                                     certificate_number=f"44{department_id:010d}"),
+    }
+
+
+def _payload(spec: registry.ListSpec, row: Any) -> dict[str, Any]:
+    """The row as the list's schema loads it: a valid body for PUT and POST (a unique code
+    repeats, but permission is checked before uniqueness)."""
+    schema = spec.schema()
+    dumped = schema.dump(row)
+    return {
+        k: v for k, v in dumped.items() if k in schema.fields and not schema.fields[k].dump_only and v is not None
+    }
+
+
+def _requests(spec: registry.ListSpec, row: Any, export: bytes) -> list[tuple[str, str, dict[str, Any]]]:
+    base = f"/api/v1/{spec.name}"
+    payload = _payload(spec, row)
+    item = f"{base}/{row.id}"
+    requests = [
+        ("POST", base, {"json": payload}),
+        ("PUT", item, {"json": payload}),
+        ("PATCH", item, {"json": {}}),
+        ("DELETE", item, {}),
+    ]
+    if spec.has_workflow:
+        requests += [("POST", f"{item}/{step}", {"json": {"reason": "越权尝试"}}) for step in ("submit", "withdraw", "approve", "reject", "suspend", "resume", "cancel")]
+        requests.append(("DELETE", f"{item}/revision", {}))
+    if export:
+        requests.append(("POST", f"{base}/import?dry_run=false",
+                         {"data": {"file": (io.BytesIO(export), "b.xlsx")}, "content_type": "multipart/form-data"}))
+    return requests
+
+
+def _state(session, spec: registry.ListSpec, row: Any) -> tuple[Any, ...]:
+    session.expire_all()
+    fresh = session.get(spec.model, row.id)
+    count = session.scalar(select(func.count()).select_from(spec.model).where(getattr(spec.model, spec.owner) == spec.department_of(row)))
+    changes = session.scalar(select(func.count()).select_from(ChangeRecord))
+    return fresh.version, getattr(fresh, "status", None), count, changes
+
+
+@pytest.mark.parametrize("role", ["editor", "reviewer"])
+def test_department_a_cannot_touch_department_b(app, session, client, two_departments, role):
+    a, b = two_departments
+    rows = _rows_of(session, b.id)
+    actor_client = token_client(app, session, role, a.id)
+    from catalog.services.spreadsheet_columns import SHEETS
+
+    tried = 0
+    for list_name, row in rows.items():
+        spec = next(s for s in registry.ALL_LISTS if s.name == list_name)
+        export = b""
+        if list_name in SHEETS:
+            export = client.get(f"/api/v1/{list_name}/export?department_id={b.id}").data
+        for method, url, kwargs in _requests(spec, row, export):
+            before = _state(session, spec, row)
+            response = actor_client.open(url, method=method, headers={"If-Match": f'"{row.version}"'}, **kwargs)
+            assert response.status_code in (403, 404, 422), (role, method, url, response.status_code, response.json)
+            if response.status_code == 422:  # only the import's report: every row refused, none created
+                assert response.json["error"]["code"] == "import_refused"
+                assert any(p["code"] == "forbidden" for p in response.json["problems"])
+            assert _state(session, spec, row) == before, (role, method, url)
+            tried += 1
+    assert tried >= 80
+
+
+def test_a_reviewer_approves_only_assigned_departments(app, session, two_departments):
+    a, b = two_departments
+    own = factories.service_item(session, a.id, status="submitted")
+    other = factories.service_item(session, b.id, status="submitted")
+    reviewer = token_client(app, session, "reviewer", a.id)
+    assert reviewer.post(f"/api/v1/service-items/{own.id}/approve", json={}, headers={"If-Match": '"1"'}).status_code == 200
+    refused = reviewer.post(f"/api/v1/service-items/{other.id}/approve", json={}, headers={"If-Match": '"1"'})
+    assert refused.status_code == 404  # B's unpublished rows do not even exist for A's reviewer
+    session.expire_all()
+    assert other.status == "submitted"
+
+
+def test_an_editor_cannot_approve_even_their_own_department(app, session, two_departments):
+    a, _ = two_departments
+    own = factories.service_item(session, a.id, status="submitted")
+    editor = token_client(app, session, "editor", a.id)
+    response = editor.post(f"/api/v1/service-items/{own.id}/approve", json={}, headers={"If-Match": '"1"'})
+    assert response.status_code == 403 and response.json["error"]["code"] == "forbidden"
+
+
+def test_an_editor_cannot_write_reference_lists(app, session, two_departments):
+    a, _ = two_departments
+    editor = token_client(app, session, "editor", a.id)
+    response = editor.post("/api/v1/legal-bases", json={"name": "某条例"})
+    assert response.status_code == 403
+
+
+def test_an_editor_may_create_only_drafts(app, session, two_departments):
+    a, _ = two_departments
+    editor = token_client(app, session, "editor", a.id)
+    published = editor.post("/api/v1/service-items", json=factories.service_item_data(a.id, status="published"))
+    assert published.status_code == 422 and published.json["error"]["fields"]["status"][0]["code"] == "draft_only"
+    draft = editor.post("/api/v1/service-items", json=factories.service_item_data(a.id))
+    assert draft.status_code == 201 and draft.json["status"] == "draft"
+
+
+def test_tokens_that_are_revoked_expired_or_unknown_are_refused(app, session, two_departments):
+    from datetime import timedelta
+
+    from catalog.models import ApiToken
+    from catalog.services import accounts
+    from catalog.services.permissions import Actor
+
+    a, _ = two_departments
+    operator = Actor.system("tests")
+    token, plain = accounts.create_token(session, operator, name="系统甲", role="editor", department_id=a.id)
+    app_client = app.test_client()
+    body = factories.service_item_data(a.id)
+    ok = app_client.post("/api/v1/service-items", json=body, headers={"Authorization": f"Bearer {plain}"})
+    assert ok.status_code == 201
+    assert session.get(ApiToken, token.id).token_digest != plain  # only a digest is stored
+    accounts.revoke_token(session, operator, token.id)
+    revoked = app_client.post("/api/v1/service-items", json=body, headers={"Authorization": f"Bearer {plain}"})
+    assert revoked.status_code == 401 and revoked.json["error"]["code"] == "invalid_token"
+    expired_token, expired = accounts.create_token(session, operator, name="过期", role="editor", department_id=a.id)
+    expired_token.expires_at = expired_token.created_at - timedelta(seconds=1)
+    session.commit()
+    for header in (f"Bearer {expired}", "Bearer qd_unknown", "Basic abc"):
+        response = app_client.get("/api/v1/service-items", headers={"Authorization": header})
+        assert response.status_code == 401, header
