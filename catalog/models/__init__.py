@@ -3,6 +3,7 @@ from .accounts import ApiToken, User, reviewer_departments
 from .audit import ChangeRecord, SearchOutbox
 from .base import db
 from .devolution import DevolutionBatch, DevolvedItem
+from .figure_facts import FigureFact
 from .legal import LegalBasis
 from .org import Organization, Region
 from .powers import PowerItem, PowerType
@@ -24,6 +25,7 @@ __all__ = [
     "DevolutionBatch",
     "DevolvedItem",
     "FeeItem",
+    "FigureFact",
     "InspectionImplList",
     "InspectionTarget",
     "Inspector",

@@ -1,35 +1,42 @@
 """The rows behind the figures, live or as of a past moment, as one SQL relation each.
 
-Live facts read the list tables. Facts as of a moment read the history: the latest
-ChangeRecord of each row at or before that moment (its ``after`` snapshot), with the same
-column names, so every figure is computed by the same SQL either way.
+Live facts read the list tables. Facts as of a moment read the figures' history
+(catalog.models.figure_facts): the version of each row valid at that moment, which is the
+``after`` snapshot of its latest ChangeRecord at or before the moment, with the same column
+names, so every figure is computed by the same SQL either way.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import Boolean, ColumnElement, Integer, Select, String, Subquery, select
+from sqlalchemy import ColumnElement, Select, Subquery, and_, or_, select
 
-from ..models import Bundle, InspectionImplList, Organization, ServiceItem, SupervisionItem
-from .history import snapshots_as_of
+from ..models import (
+    Bundle,
+    FigureFact,
+    InspectionImplList,
+    Organization,
+    ServiceItem,
+    SupervisionItem,
+)
 
 INSPECTION_TYPE = "06"
 CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
-SERVICE_COLUMNS = {
-    "department_id": Integer,
-    "name": String,
-    "item_type": String,
-    "status": String,
-    "case_type": String,
-    "legal_time_limit": Integer,
-    "legal_time_unit": String,
-    "promised_time_limit": Integer,
-    "promised_time_unit": String,
-    "onsite_visits": Integer,
-    "e_license_linked": Boolean,
-    "license_free": Boolean,
-}
+SERVICE_COLUMNS = (
+    "department_id",
+    "name",
+    "item_type",
+    "status",
+    "case_type",
+    "legal_time_limit",
+    "legal_time_unit",
+    "promised_time_limit",
+    "promised_time_unit",
+    "onsite_visits",
+    "e_license_linked",
+    "license_free",
+)
 
 
 @dataclass(frozen=True)
@@ -56,13 +63,13 @@ class Scope:
         }
 
 
-def _from_snapshot(snapshots: Subquery, name: str, kind: type) -> ColumnElement:
-    value = snapshots.c.after[name]
-    if kind is Integer:
-        return value.as_integer().label(name)
-    if kind is Boolean:
-        return value.as_boolean().label(name)
-    return value.as_string().label(name)
+def _versions_at(entity_type: str, moment: datetime) -> ColumnElement[bool]:
+    """The facts of one list valid at ``moment``: the version each row had then."""
+    return and_(
+        FigureFact.entity_type == entity_type,
+        FigureFact.valid_from <= moment,
+        or_(FigureFact.valid_to.is_(None), FigureFact.valid_to > moment),
+    )
 
 
 def service_facts(scope: Scope) -> Subquery:
@@ -72,10 +79,9 @@ def service_facts(scope: Scope) -> Subquery:
             ServiceItem.id, *(getattr(ServiceItem, name).label(name) for name in SERVICE_COLUMNS)
         )
     else:
-        snapshots = snapshots_as_of("service_item", scope.as_of)
         query = select(
-            snapshots.c.id, *(_from_snapshot(snapshots, n, k) for n, k in SERVICE_COLUMNS.items())
-        )
+            FigureFact.entity_id.label("id"), *(getattr(FigureFact, name) for name in SERVICE_COLUMNS)
+        ).where(_versions_at("service_item", scope.as_of))
     rows = query.subquery()
     return _in_scope(
         select(rows).where(rows.c.status == "published", rows.c.item_type.in_(scope.item_types)),
@@ -100,22 +106,25 @@ def inspection_facts(scope: Scope) -> Subquery:
             InspectionImplList.supervision_item_id, InspectionImplList.status
         ).subquery()
     else:
-        item_snapshots = snapshots_as_of("supervision_item", scope.as_of)
-        items = select(
-            item_snapshots.c.id,
-            item_snapshots.c.after["code"].as_string().label("name"),
-            _from_snapshot(item_snapshots, "department_id", Integer),
-            _from_snapshot(item_snapshots, "status", String),
-            _from_snapshot(item_snapshots, "supervision_type", String),
-            _from_snapshot(item_snapshots, "claimed", Boolean),
-        ).subquery()
-        list_snapshots = snapshots_as_of("inspection_impl_list", scope.as_of)
-        lists = select(
-            _from_snapshot(list_snapshots, "supervision_item_id", Integer),
-            _from_snapshot(list_snapshots, "status", String),
-        ).subquery()
-    # A join to the set of items that have a published list, computed once; a correlated
-    # EXISTS would rebuild the as-of list snapshots for every item.
+        items = (
+            select(
+                FigureFact.entity_id.label("id"),
+                FigureFact.name,
+                FigureFact.department_id,
+                FigureFact.status,
+                FigureFact.supervision_type,
+                FigureFact.claimed,
+            )
+            .where(_versions_at("supervision_item", scope.as_of))
+            .subquery()
+        )
+        lists = (
+            select(FigureFact.supervision_item_id, FigureFact.status)
+            .where(_versions_at("inspection_impl_list", scope.as_of))
+            .subquery()
+        )
+    # A join to the set of items that have a published list, computed once, rather than a
+    # correlated EXISTS per item.
     with_list = (
         select(lists.c.supervision_item_id.label("item_id"))
         .where(lists.c.status == "published")
@@ -144,13 +153,9 @@ def bundle_facts(scope: Scope) -> Subquery:
     if scope.as_of is None:
         rows = select(Bundle.id, Bundle.name, Bundle.lead_department_id.label("department_id"), Bundle.status)
     else:
-        snapshots = snapshots_as_of("bundle", scope.as_of)
         rows = select(
-            snapshots.c.id,
-            _from_snapshot(snapshots, "name", String),
-            snapshots.c.after["lead_department_id"].as_integer().label("department_id"),
-            _from_snapshot(snapshots, "status", String),
-        )
+            FigureFact.entity_id.label("id"), FigureFact.name, FigureFact.department_id, FigureFact.status
+        ).where(_versions_at("bundle", scope.as_of))
     subquery = rows.subquery()
     query = select(subquery).where(subquery.c.status == "published")
     return _in_scope(query, subquery.c.department_id, scope).subquery("bundle_facts")

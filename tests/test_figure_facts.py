@@ -1,0 +1,272 @@
+"""Figures as of a moment read the figures' history table (figure_facts); they must equal the
+figures computed from the history's snapshots (history.snapshots_as_of), the way they were
+computed before that table, on histories with later edits, deletes, back-dated records and
+records sharing a moment."""
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+
+import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import Boolean, ColumnElement, Integer, String, Subquery, column, select, table
+
+from catalog import create_app
+from catalog.extensions import db
+from catalog.models import ChangeRecord, FigureFact, Organization
+from catalog.models.audit import Snapshot
+from catalog.models.base import UtcDateTime
+from catalog.models.figure_facts import rebuild_figure_facts
+from catalog.services import facts, figures
+from catalog.services.facts import INSPECTION_TYPE, SERVICE_COLUMNS, Scope
+from catalog.services.history import snapshots_as_of
+from tests import factories
+from tests.support import postgres
+
+START = datetime(2020, 6, 1, tzinfo=UTC)
+MOMENTS = [START + timedelta(days=day) for day in range(0, 40, 4)]
+
+# -- the reference: facts from the history's JSON snapshots --------------------------------
+
+
+def _from_snapshot(snapshots: Subquery, key: str, kind: type, name: str | None = None) -> ColumnElement:
+    value = snapshots.c.after[key]
+    typed = value.as_integer() if kind is Integer else value.as_boolean() if kind is Boolean else value.as_string()
+    return typed.label(name or key)
+
+
+SERVICE_TYPES = {"department_id": Integer, "legal_time_limit": Integer, "promised_time_limit": Integer,
+                 "onsite_visits": Integer, "e_license_linked": Boolean, "license_free": Boolean}
+
+
+def _service_from_snapshots(scope: Scope) -> Subquery:
+    snapshots = snapshots_as_of("service_item", scope.as_of)
+    rows = select(
+        snapshots.c.id, *(_from_snapshot(snapshots, n, SERVICE_TYPES.get(n, String)) for n in SERVICE_COLUMNS)
+    ).subquery()
+    query = select(rows).where(rows.c.status == "published", rows.c.item_type.in_(scope.item_types))
+    return facts._in_scope(query, rows.c.department_id, scope).subquery("service_facts")
+
+
+def _inspection_from_snapshots(scope: Scope) -> Subquery:
+    item_snapshots = snapshots_as_of("supervision_item", scope.as_of)
+    items = select(
+        item_snapshots.c.id,
+        _from_snapshot(item_snapshots, "code", String, "name"),
+        _from_snapshot(item_snapshots, "department_id", Integer),
+        _from_snapshot(item_snapshots, "status", String),
+        _from_snapshot(item_snapshots, "supervision_type", String),
+        _from_snapshot(item_snapshots, "claimed", Boolean),
+    ).subquery()
+    list_snapshots = snapshots_as_of("inspection_impl_list", scope.as_of)
+    lists = select(
+        _from_snapshot(list_snapshots, "supervision_item_id", Integer),
+        _from_snapshot(list_snapshots, "status", String),
+    ).subquery()
+    with_list = (
+        select(lists.c.supervision_item_id.label("item_id"))
+        .where(lists.c.status == "published")
+        .group_by(lists.c.supervision_item_id)
+        .subquery()
+    )
+    query = (
+        select(items.c.id, items.c.name, items.c.department_id, with_list.c.item_id.is_not(None).label("has_list"))
+        .select_from(items.outerjoin(with_list, with_list.c.item_id == items.c.id))
+        .where(items.c.status == "published", items.c.supervision_type == INSPECTION_TYPE, items.c.claimed.is_(True))
+    )
+    return facts._in_scope(query, items.c.department_id, scope).subquery("inspection_facts")
+
+
+def _bundle_from_snapshots(scope: Scope) -> Subquery:
+    snapshots = snapshots_as_of("bundle", scope.as_of)
+    rows = select(
+        snapshots.c.id,
+        _from_snapshot(snapshots, "name", String),
+        _from_snapshot(snapshots, "lead_department_id", Integer, "department_id"),
+        _from_snapshot(snapshots, "status", String),
+    ).subquery()
+    query = select(rows).where(rows.c.status == "published")
+    return facts._in_scope(query, rows.c.department_id, scope).subquery("bundle_facts")
+
+
+REFERENCE = {
+    facts.service_facts: _service_from_snapshots,
+    facts.inspection_facts: _inspection_from_snapshots,
+    facts.bundle_facts: _bundle_from_snapshots,
+}
+
+
+def _everything(session, scope: Scope, department_ids: list[int]) -> dict:
+    """Every figure output for one scope: figures under both rules, the department table, the rows."""
+    result = {
+        rule: [f.as_dict() for f in figures.compute_figures(session, scope, rule)] for rule in figures.RULES
+    }
+    result["departments"] = [
+        (row["department_id"], [f.as_dict() for f in row["figures"].values()])
+        for row in figures.figures_by_department(session, scope, department_ids)
+    ]
+    for key in ("instant_share", "time_reduction", "e_license_items", "inspection_list_completion", "bundles"):
+        for part in ("numerator", "denominator", "excluded"):
+            result[key, part] = figures.figure_rows(session, key, scope, part)
+    return result
+
+
+def _from_snapshots(session, scope: Scope, department_ids: list[int], monkeypatch) -> dict:
+    with monkeypatch.context() as patch:
+        for name, function in (("service_facts", facts.service_facts), ("inspection_facts", facts.inspection_facts),
+                               ("bundle_facts", facts.bundle_facts)):
+            patch.setattr(figures, name, REFERENCE[function])
+        patch.setattr(figures, "PARTS", {k: replace(p, facts=REFERENCE[p.facts]) for k, p in figures.PARTS.items()})
+        return _everything(session, scope, department_ids)
+
+
+# -- histories ------------------------------------------------------------------------------
+
+
+def _service_snapshot(rng: random.Random, departments: list[int]) -> dict:
+    instant = rng.random() < 0.5
+    snapshot = {
+        "department_id": rng.choice(departments),
+        "name": f"事项{rng.randrange(1000)}",
+        "status": rng.choice(["published", "published", "draft", "suspended"]),
+        "item_type": rng.choice(["01", "01", "20"]),
+        "case_type": "1" if instant else "2",
+        "legal_time_limit": rng.choice([None, 20, 30, 60]),
+        "legal_time_unit": rng.choice(["W", "N", "M"]),
+        "promised_time_limit": 0 if instant else rng.choice([None, 1, 5, 15]),
+        "promised_time_unit": rng.choice(["W", "N"]),
+        "onsite_visits": rng.choice([0, 0, 1, 2, None]),
+        "e_license_linked": rng.random() < 0.3,
+        "license_free": rng.random() < 0.2,
+        "version": rng.randrange(1, 9),
+    }
+    if rng.random() < 0.1:  # snapshots written before the flags existed
+        del snapshot["e_license_linked"], snapshot["license_free"]
+    return snapshot
+
+
+def _snapshot(entity_type: str, entity_id: int, rng: random.Random, departments: list[int]) -> dict:
+    if entity_type == "service_item":
+        return _service_snapshot(rng, departments)
+    status = rng.choice(["published", "published", "draft"])
+    if entity_type == "supervision_item":
+        return {"code": f"445302006{entity_id:05d}", "department_id": rng.choice(departments), "status": status,
+                "supervision_type": rng.choice(["06", "06", "02"]), "claimed": rng.random() < 0.8}
+    if entity_type == "inspection_impl_list":
+        return {"supervision_item_id": rng.randrange(1, 8), "status": status}
+    return {"name": f"一件事{entity_id}", "lead_department_id": rng.choice(departments), "status": status}
+
+
+def _history(rng: random.Random, departments: list[int]) -> list[ChangeRecord]:
+    """A few changes per row at a few moments (so some share one), in shuffled order, so
+    that records are often written after later-dated ones (as a back-dated seed writes them)."""
+    counts = {"service_item": 30, "supervision_item": 8, "inspection_impl_list": 8, "bundle": 5}
+    records = []
+    for entity_type, count in counts.items():
+        for entity_id in range(1, count + 1):
+            moments = sorted(rng.choice(MOMENTS) + timedelta(hours=rng.choice([0, 0, 5])) for _ in range(rng.randint(1, 5)))
+            for number, moment in enumerate(moments):
+                action = "create" if number == 0 else rng.choice(["update", "update", "update", "delete"])
+                # a delete leaves the row out whatever its record holds (some keep the last state)
+                after = _snapshot(entity_type, entity_id, rng, departments)
+                if action == "delete" and rng.random() < 0.5:
+                    after = None
+                records.append(ChangeRecord(entity_type=entity_type, entity_id=entity_id, action=action,
+                                            version=number + 1, actor="tests", source="seed", changed_at=moment,
+                                            before=None, after=after))
+    rng.shuffle(records)
+    return records
+
+
+def _moments() -> list[datetime]:
+    """Before everything, at a change's exact moment and just before it, between changes, after."""
+    points = [START - timedelta(days=1), START + timedelta(days=100)]
+    for moment in MOMENTS[1::3]:
+        points += [moment, moment - timedelta(microseconds=1), moment + timedelta(days=1)]
+    return points
+
+
+@pytest.fixture
+def departments(session) -> list[int]:
+    department = factories.department(session)
+    other = factories.department(session, region_id=department.region_id)
+    elsewhere = factories.department(session)  # another region
+    return [department.id, other.id, elsewhere.id]
+
+
+def test_figures_as_of_equal_those_from_the_history_snapshots(session, departments, monkeypatch):
+    rng = random.Random(4)
+    records = _history(rng, departments)
+    # written in several flushes, each rebuilding the rows it touches from their whole history
+    for start in range(0, len(records), 37):
+        session.add_all(records[start : start + 37])
+        session.flush()
+    region = session.scalar(select(Organization.region_id).where(Organization.id == departments[0]))
+    scopes = [Scope(), Scope(item_types=("01", "20")), Scope(department_id=departments[1]), Scope(region_id=region)]
+    seen = set()
+    for moment in _moments():
+        for scope in scopes:
+            dated = replace(scope, as_of=moment)
+            expected = _from_snapshots(session, dated, departments, monkeypatch)
+            assert _everything(session, dated, departments) == expected, (moment, scope)
+            seen.add(str(expected["HALF_UP"][0]["value"]))
+    assert len(seen) > 5  # the figures change from moment to moment: the comparison is not vacuous
+
+
+def test_the_facts_kept_by_each_write_equal_a_rebuild_from_the_whole_history(session, departments):
+    records = _history(random.Random(7), departments)
+    for record in records:  # one flush per record: the most incremental way
+        session.add(record)
+        session.flush()
+    columns = [c for c in FigureFact.__table__.columns]
+    kept = session.execute(select(*columns).order_by(FigureFact.record_id)).all()
+    assert len(kept) == len(records)
+    rebuild_figure_facts(session.connection())
+    assert session.execute(select(*columns).order_by(FigureFact.record_id)).all() == kept
+    # each row's versions follow each other without gap or overlap, the last one still open
+    by_row: dict[tuple[str, int], list] = {}
+    for fact in sorted(kept, key=lambda f: (f.valid_from, f.record_id)):
+        by_row.setdefault((fact.entity_type, fact.entity_id), []).append(fact)
+    for versions in by_row.values():
+        assert [v.valid_to for v in versions[:-1]] == [v.valid_from for v in versions[1:]]
+        assert versions[-1].valid_to is None
+
+
+@pytest.mark.parametrize("rule", figures.RULES)
+def test_rounding_in_integers_equals_rounding_the_fraction(rule):
+    rng = random.Random(11)
+    values = [Fraction(rng.randrange(-10**6, 10**6), rng.randrange(1, 10**4)) for _ in range(3000)]
+    values += [Fraction(n, 8) for n in range(-20, 21)] + [Fraction(1, 2), Fraction(-1, 2), Fraction(0)]
+    for value in values:
+        for places in (0, 2, 4, 12):
+            scaled = abs(value) * 10**places
+            whole = int(scaled + Fraction(1, 2)) if rule == "HALF_UP" else int(scaled)
+            assert figures.round_fraction(value, places, rule) == Fraction(whole if value >= 0 else -whole, 10**places)
+
+
+def test_migration_fills_the_facts_of_the_history_written_before_it(app, tmp_path_factory, worker_id):
+    """(``app`` is requested so the PostgreSQL pass, which keeps database tests only, runs it.)"""
+    records = [
+        {c: getattr(r, c) for c in ("entity_type", "entity_id", "action", "version", "actor", "source", "changed_at", "after")}
+        for r in _history(random.Random(3), [1, 2, 3])
+    ]
+    types = {"after": Snapshot, "changed_at": UtcDateTime()}
+    history = table("change_records", *(column(name, types.get(name)) for name in records[0]))
+    for url in postgres.throwaway_database(tmp_path_factory.mktemp("migration"), f"facts_{worker_id}"):
+        old = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SEARCH_DRAIN_IN_PROCESS": False,
+                          "SEARCH_INDEX_PATH": str(tmp_path_factory.mktemp("index"))})
+        with old.app_context():
+            upgrade(revision="0005")
+            with db.engine.begin() as connection:
+                connection.execute(history.insert(), records)
+            upgrade(revision="0006_figure_facts")
+            columns = list(FigureFact.__table__.columns)
+            with db.engine.begin() as connection:
+                migrated = connection.execute(select(*columns).order_by(FigureFact.record_id)).all()
+                rebuild_figure_facts(connection)
+                assert connection.execute(select(*columns).order_by(FigureFact.record_id)).all() == migrated
+            assert len(migrated) == len(records)
+            downgrade(revision="0005")
+            db.engine.dispose()
