@@ -20,6 +20,11 @@ from ..services import statistics
 
 blp = Blueprint("stats", __name__, url_prefix="/api/v1/stats", description="统计口径与数字")
 
+# Instances, not classes: given a class, webargs builds the schema again on every request.
+SCOPE_ARGS = ScopeArgsSchema()
+ROWS_ARGS = RowsArgsSchema()
+CHECK_ARGS = CheckArgsSchema()
+
 
 class RowsSchema(BaseSchema):
     rows = fields.List(fields.Dict())
@@ -32,7 +37,7 @@ class TownshipCountSchema(BaseSchema):
 
 
 @blp.get("/figures")
-@blp.arguments(ScopeArgsSchema, location="query")
+@blp.arguments(SCOPE_ARGS, location="query")
 @blp.response(200, FiguresSchema)
 def figures(args: dict[str, Any]) -> dict[str, Any]:
     """全部数字：分子、分母、精确值、按舍入规则显示"""
@@ -40,7 +45,7 @@ def figures(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.get("/figures/<key>/rows")
-@blp.arguments(RowsArgsSchema, location="query")
+@blp.arguments(ROWS_ARGS, location="query")
 @blp.response(200, RowsSchema)
 def figure_rows(args: dict[str, Any], key: str) -> dict[str, Any]:
     """一个数字背后的记录（分子、分母或拉低比率的记录）"""
@@ -48,7 +53,7 @@ def figure_rows(args: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 @blp.get("/departments")
-@blp.arguments(ScopeArgsSchema, location="query")
+@blp.arguments(SCOPE_ARGS, location="query")
 @blp.response(200, DepartmentFiguresSchema(many=True))
 def departments(args: dict[str, Any]) -> list[dict[str, Any]]:
     """各部门的数字，即办件占比最低的在前"""
@@ -56,7 +61,7 @@ def departments(args: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @blp.get("/devolution")
-@blp.arguments(ScopeArgsSchema, location="query")
+@blp.arguments(SCOPE_ARGS, location="query")
 @blp.response(200, TownshipCountSchema(many=True))
 def devolution(args: dict[str, Any]) -> list[dict[str, Any]]:
     """各镇街承接的下放事项数"""
@@ -64,7 +69,7 @@ def devolution(args: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @blp.post("/check")
-@blp.arguments(CheckArgsSchema)
+@blp.arguments(CHECK_ARGS)
 @blp.response(200, CheckResultSchema)
 def check(args: dict[str, Any]) -> dict[str, Any]:
     """核对公布的数字：数据是否支持，按哪种舍入规则"""

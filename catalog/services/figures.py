@@ -7,10 +7,11 @@ published string.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Subquery, and_, func, null, select, true
@@ -27,8 +28,10 @@ RULES = ("HALF_UP", "DOWN")
 
 def round_fraction(value: Fraction, places: int, rule: str) -> Fraction:
     """``value`` rounded to ``places`` decimals: HALF_UP (away from zero at .5) or DOWN (truncate)."""
-    scaled = abs(value) * 10**places
-    whole = int(scaled + Fraction(1, 2)) if rule == "HALF_UP" else int(scaled)
+    # In integers: |value| × 10^places = scaled / denominator, and floor(x + 1/2) for HALF_UP
+    # (a per-department table rounds a thousand values; Fraction arithmetic was most of it)
+    scaled, denominator = abs(value.numerator) * 10**places, value.denominator
+    whole = (2 * scaled + denominator) // (2 * denominator) if rule == "HALF_UP" else scaled // denominator
     return Fraction(whole if value >= 0 else -whole, 10**places)
 
 
@@ -62,6 +65,7 @@ class Figure:
         return f"{text}%" if self.percent else text
 
     def as_dict(self) -> dict[str, Any]:
+        displays = {rule: self.display(rule) for rule in RULES}
         return {
             "key": self.key,
             "label": self.label,
@@ -69,8 +73,8 @@ class Figure:
             "numerator": _number(self.numerator),
             "denominator": _number(self.denominator),
             "value": _exact(self.value),
-            "display": self.display(),
-            "displays": {rule: self.display(rule) for rule in RULES},
+            "display": displays[self.rule],
+            "displays": displays,
             "rule": self.rule,
             "scope": self.scope.describe(),
             "as_of": self.scope.as_of.isoformat() if self.scope.as_of else None,
@@ -139,7 +143,7 @@ class Totals:
     e_license: int = 0
     license_free: int = 0
     # (法定, unit, 承诺, unit) → items; few distinct pairs exist, so they are summed exactly in Python
-    time_limits: list[tuple[int, str, int, str, int]] = field(default_factory=list)
+    time_limits: dict[tuple[int, str, int, str], int] = field(default_factory=dict)
     inspection_items: int = 0
     inspection_with_list: int = 0
     bundles: int = 0
@@ -162,12 +166,13 @@ def totals(session: Session, scope: Scope, by_department: bool = False) -> dict[
     result: dict[Group, Totals] = defaultdict(Totals)
     service = service_facts(scope)
     c = service.c
-    # One scan: the counts per (法定, 承诺) pair, summed here; the pairs are few.
+    # One scan. Grouped in the order of the covering indexes (item type, department, then the
+    # (法定, 承诺) pair), SQLite aggregates as it reads instead of sorting every row first; the
+    # groups (item types × departments × pairs, a few thousand at most) are summed here.
     pair = (c.legal_time_limit, c.legal_time_unit, c.promised_time_limit, c.promised_time_unit)
-    key = c.department_id if by_department else null()
     rows = session.execute(
         select(
-            key,
+            c.department_id,
             *pair,
             func.count(),
             _count_where("instant_share", c),
@@ -175,15 +180,16 @@ def totals(session: Session, scope: Scope, by_department: bool = False) -> dict[
             _count_where("zero_visit_rate", c),
             _count_where("e_license_items", c),
             _count_where("license_free_items", c),
-        ).group_by(*((c.department_id,) if by_department else ()), *pair)
+        ).group_by(c.item_type, c.department_id, *pair)
     )
-    for group, legal, legal_unit, promised, promised_unit, items, *counts in rows:
-        t = result[group]
+    for department_id, legal, legal_unit, promised, promised_unit, items, *counts in rows:
+        t = result[department_id if by_department else None]
         t.items += items
         for name, value in zip(("instant", "visits", "zero_visits", "e_license", "license_free"), counts):
             setattr(t, name, getattr(t, name) + value)
         if legal is not None and promised is not None:
-            t.time_limits.append((legal, legal_unit, promised, promised_unit, items))
+            limits = (legal, legal_unit, promised, promised_unit)
+            t.time_limits[limits] = t.time_limits.get(limits, 0) + items
     inspection = inspection_facts(scope)
     for group, count, with_list in _grouped(
         session, inspection, by_department, func.count(), _count_where("inspection_list_completion", inspection.c)
@@ -195,18 +201,32 @@ def totals(session: Session, scope: Scope, by_department: bool = False) -> dict[
     return result
 
 
+@lru_cache(maxsize=4096)
+def _reduction_ratio(legal: int, legal_unit: str, promised: int, promised_unit: str) -> Fraction | None:
+    """(法定 − 承诺) / 法定 in 工作日, or None when the 法定 limit is 0 days."""
+    legal_days = in_working_days(legal, legal_unit)
+    if not legal_days:
+        return None
+    return (legal_days - in_working_days(promised, promised_unit)) / legal_days
+
+
 def time_limit_sums(t: Totals) -> tuple[Fraction, Fraction, Fraction, int]:
     """Σ法定, Σ承诺 (工作日), Σ per-item reduction ratio, and how many items have a ratio."""
-    legal_sum = promised_sum = ratio_sum = Fraction(0)
+    # Items are counted per distinct limit first: a per-department table sums a thousand
+    # (法定, 承诺) pairs, but few distinct limits, and Fraction arithmetic is the slow part.
+    legal_items: Counter[tuple[int, str]] = Counter()
+    promised_items: Counter[tuple[int, str]] = Counter()
+    ratio_sum = Fraction(0)
     rated = 0
-    for legal, legal_unit, promised, promised_unit, count in t.time_limits:
-        legal_days = in_working_days(legal, legal_unit)
-        promised_days = in_working_days(promised, promised_unit)
-        legal_sum += legal_days * count
-        promised_sum += promised_days * count
-        if legal_days:
-            ratio_sum += (legal_days - promised_days) / legal_days * count
+    for (legal, legal_unit, promised, promised_unit), count in t.time_limits.items():
+        legal_items[legal, legal_unit] += count
+        promised_items[promised, promised_unit] += count
+        ratio = _reduction_ratio(legal, legal_unit, promised, promised_unit)
+        if ratio is not None:
+            ratio_sum += ratio * count
             rated += count
+    legal_sum = sum((in_working_days(*limit) * n for limit, n in legal_items.items()), Fraction(0))
+    promised_sum = sum((in_working_days(*limit) * n for limit, n in promised_items.items()), Fraction(0))
     return legal_sum, promised_sum, ratio_sum, rated
 
 
