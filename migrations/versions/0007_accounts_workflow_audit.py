@@ -7,13 +7,13 @@ trail is append-only whatever code or person reaches the database. (On SQLite a 
 migration that recreates change_records must create the triggers again.)
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006_figure_facts
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006_figure_facts"
 branch_labels = None
 depends_on = None
 
