@@ -9,9 +9,17 @@ from flask_wtf import CSRFProtect
 from search.engines.base import SearchEngine
 
 from .models import db
+from .schemas.errors import ErrorSchema
+
+
+class QingdanApi(Api):
+    """The API with its own error shape documented for every error response."""
+
+    ERROR_SCHEMA = ErrorSchema
+
 
 migrate = Migrate(compare_type=True, render_as_batch=True)
-rest_api = Api()
+rest_api = QingdanApi()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 # Limits apply where declared (the login form); storage from RATELIMIT_STORAGE_URI.

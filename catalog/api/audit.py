@@ -10,7 +10,8 @@ from marshmallow import fields
 from ..authentication import current_actor
 from ..extensions import db
 from ..schemas.base import PageResultSchema, PageSchema
-from ..schemas.fields import Code, Moment, Id, Str
+from ..schemas.errors import ErrorSchema
+from ..schemas.fields import Code, Id, Moment, Str
 from ..schemas.workflow import ChangeSchema
 from ..services import audit_trail, crud
 from ..services.spreadsheets import FORMATS
@@ -47,8 +48,8 @@ AUTH = {401: "未登录或 API 令牌无效", 403: "仅审计与管理员可查�
 @blp.get("")
 @blp.arguments(AuditQuerySchema, location="query")
 @blp.response(200, ChangePageSchema)
-@blp.alt_response(401, description=AUTH[401])
-@blp.alt_response(403, description=AUTH[403])
+@blp.alt_response(401, schema=ErrorSchema, description=AUTH[401])
+@blp.alt_response(403, schema=ErrorSchema, description=AUTH[403])
 def list_changes(args: dict[str, Any]) -> crud.Page:
     """变更记录，最新的在前"""
     return audit_trail.query_changes(db.session, args, current_actor())
@@ -57,8 +58,8 @@ def list_changes(args: dict[str, Any]) -> crud.Page:
 @blp.get("/export")
 @blp.arguments(AuditExportSchema, location="query")
 @blp.response(200, description="xlsx 或 CSV 文件")
-@blp.alt_response(401, description=AUTH[401])
-@blp.alt_response(403, description=AUTH[403])
+@blp.alt_response(401, schema=ErrorSchema, description=AUTH[401])
+@blp.alt_response(403, schema=ErrorSchema, description=AUTH[403])
 def export_changes(args: dict[str, Any]) -> Response:
     """导出变更记录（筛选条件同上，不分页）"""
     return file_response(audit_trail.export_changes(db.session, args, current_actor()))

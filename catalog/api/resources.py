@@ -18,6 +18,7 @@ from ..authentication import current_actor
 from ..extensions import db
 from ..models import Revision
 from ..schemas.base import PageResultSchema, PageSchema
+from ..schemas.errors import ErrorSchema
 from ..schemas.fields import Code
 from ..schemas.workflow import ChangeSchema, RevisionSchema, StepSchema
 from ..services import audit_trail, crud, workflow
@@ -72,10 +73,20 @@ REVISION_RESPONSE = "已发布的记录不直接修改：修改保存为修订�
 AUTH_RESPONSES = {401: "未登录或 API 令牌无效", 403: "无权操作（仅限本部门或分配的审核部门）"}
 
 
+IF_MATCH = {
+    "parameters": [
+        {
+            "in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
+            "description": "读取时响应头 ETag 的值（行版本），如 \"3\"",
+        }
+    ]
+}
+
+
 def _alt_responses(blp: Blueprint, *codes: int) -> Any:
     def decorate(function: Any) -> Any:
         for code in codes:
-            function = blp.alt_response(code, description=AUTH_RESPONSES[code])(function)
+            function = blp.alt_response(code, schema=ErrorSchema, description=AUTH_RESPONSES[code])(function)
         return function
 
     return decorate
@@ -111,8 +122,9 @@ def resource_blueprint(spec: ListSpec) -> Blueprint:
         @blp.arguments(spec.schema)
         @blp.response(200, spec.schema, headers=ETAG_HEADER)
         @blp.alt_response(202, schema=RevisionSchema, description=REVISION_RESPONSE)
-        @blp.alt_response(412, description="If-Match 已过期：记录已被他人修改")
-        @blp.alt_response(428, description="缺少 If-Match")
+        @blp.alt_response(412, schema=ErrorSchema, description="If-Match 已过期：记录已被他人修改")
+        @blp.alt_response(428, schema=ErrorSchema, description="缺少 If-Match")
+        @blp.doc(**IF_MATCH)
         @_alt_responses(blp, 401, 403)
         def put(self, data: dict[str, Any], row_id: int) -> Response:
             """整条替换（须带 If-Match）"""
@@ -121,17 +133,19 @@ def resource_blueprint(spec: ListSpec) -> Blueprint:
         @blp.arguments(patch_schema(partial=True))
         @blp.response(200, spec.schema, headers=ETAG_HEADER)
         @blp.alt_response(202, schema=RevisionSchema, description=REVISION_RESPONSE)
-        @blp.alt_response(412, description="If-Match 已过期：记录已被他人修改")
-        @blp.alt_response(428, description="缺少 If-Match")
+        @blp.alt_response(412, schema=ErrorSchema, description="If-Match 已过期：记录已被他人修改")
+        @blp.alt_response(428, schema=ErrorSchema, description="缺少 If-Match")
+        @blp.doc(**IF_MATCH)
         @_alt_responses(blp, 401, 403)
         def patch(self, data: dict[str, Any], row_id: int) -> Response:
             """修改部分字段（须带 If-Match）"""
             return _update(spec, row_id, data, replace=False)
 
         @blp.response(204)
-        @blp.alt_response(409, description="已提交或已发布的事项不能删除")
-        @blp.alt_response(412, description="If-Match 已过期：记录已被他人修改")
-        @blp.alt_response(428, description="缺少 If-Match")
+        @blp.alt_response(409, schema=ErrorSchema, description="已提交或已发布的事项不能删除")
+        @blp.alt_response(412, schema=ErrorSchema, description="If-Match 已过期：记录已被他人修改")
+        @blp.alt_response(428, schema=ErrorSchema, description="缺少 If-Match")
+        @blp.doc(**IF_MATCH)
         @_alt_responses(blp, 401, 403)
         def delete(self, row_id: int) -> None:
             """删除草稿（须带 If-Match）"""
@@ -174,9 +188,10 @@ def _step_route(blp: Blueprint, spec: ListSpec, name: str, step: workflow.Step) 
 
     @blp.arguments(StepSchema)
     @blp.response(200, spec.schema, headers=ETAG_HEADER)
-    @blp.alt_response(409, description="当前状态不能进行此操作")
-    @blp.alt_response(412, description="If-Match 已过期：记录已被他人修改")
-    @blp.alt_response(428, description="缺少 If-Match")
+    @blp.alt_response(409, schema=ErrorSchema, description="当前状态不能进行此操作")
+    @blp.alt_response(412, schema=ErrorSchema, description="If-Match 已过期：记录已被他人修改")
+    @blp.alt_response(428, schema=ErrorSchema, description="缺少 If-Match")
+    @blp.doc(**IF_MATCH)
     @_alt_responses(blp, 401, 403)
     def take_step(data: dict[str, Any], row_id: int) -> Response:
         row = use_case(db.session, spec, row_id, expected_version(), current_actor(), data["reason"])

@@ -18,6 +18,7 @@ from marshmallow import fields
 from ..authentication import current_actor
 from ..extensions import db
 from ..schemas.base import BaseSchema
+from ..schemas.errors import ErrorSchema
 from ..schemas.fields import Bool, Code, Id
 from ..schemas.stats import ScopeArgsSchema
 from ..services import spreadsheets
@@ -103,9 +104,9 @@ def _routes(sheet: Sheet) -> None:
     @blp.arguments(ImportArgsSchema, location="query")
     @blp.arguments(UploadSchema, location="files")
     @blp.response(200, ImportReportSchema)
-    @blp.alt_response(422, description="未导入：文件中有问题（problems 逐行列出），或文件无法读取")
-    @blp.alt_response(401, description="未登录或 API 令牌无效")
-    @blp.alt_response(403, description="无权导入（部门编辑只能导入本部门的事项）")
+    @blp.alt_response(422, schema=ErrorSchema, description="未导入：文件中有问题（problems 逐行列出），或文件无法读取")
+    @blp.alt_response(401, schema=ErrorSchema, description="未登录或 API 令牌无效")
+    @blp.alt_response(403, schema=ErrorSchema, description="无权导入（部门编辑只能导入本部门的事项）")
     @_doc(f"从 Excel 或 CSV 导入{spec.label}（默认只检查；dry_run=false 时全部无误才保存）")
     def import_rows(args: dict[str, Any], files: dict[str, Any]) -> Response:
         upload = files["file"]

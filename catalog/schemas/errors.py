@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from marshmallow import INCLUDE, Schema, fields
+
 from ..services.errors import FieldError
 from .fields import code_of
 
@@ -26,3 +28,28 @@ def schema_errors(messages: Any, prefix: str = "") -> dict[str, list[FieldError]
         field = prefix.rstrip(".") or "_schema"
         flat[field] = [FieldError(code_of(str(messages)), str(messages))]
     return flat
+
+
+class FieldProblemSchema(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+
+
+class ErrorBodySchema(Schema):
+    status = fields.Integer(required=True)
+    code = fields.String(required=True, metadata={"description": "稳定的错误代码，如 validation_failed"})
+    message = fields.String(required=True, metadata={"description": "中文说明"})
+    field_problems = fields.Dict(
+        data_key="fields", keys=fields.String(), values=fields.List(fields.Nested(FieldProblemSchema)),
+        metadata={"description": "各字段的问题"},
+    )
+
+
+class ErrorSchema(Schema):
+    """The API's one error shape: {"error": {status, code, message, fields}}. Other keys may
+    accompany it (a refused import also returns its report)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    error = fields.Nested(ErrorBodySchema, required=True)
