@@ -21,8 +21,8 @@ from .extensions import db
 from .models import Region
 from .services import spreadsheets
 from .services.errors import DomainError
-from .services.permissions import Actor
 from .services.figures import RULES
+from .services.permissions import Actor
 from .services.spreadsheet_columns import SHEETS
 
 LARGE_FILE_ROWS = 500  # a progress bar from this many rows on

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from catalog.services import crud, registry
-from catalog.services.permissions import Actor
 from catalog.services.codes import uscc_check_character
+from catalog.services.permissions import Actor
 
 _sequence = itertools.count(1)
 SEED = Actor.system("tests", "seed")

@@ -146,8 +146,8 @@ def test_stored_markup_is_escaped_on_every_page(anonymous_client, session, depar
         place=f"大厅{XSS}",
     )
     factories.service_item(session, department.id, name=f"待审{XSS}", status="submitted")
-    from catalog.services import search_sync
     from catalog.extensions import search_engine
+    from catalog.services import search_sync
 
     search_sync.drain_outbox(session, search_engine())
     sign_in(anonymous_client, "wu")
@@ -185,7 +185,23 @@ def test_auditors_query_and_export_the_trail_others_cannot(app, session, departm
 def test_the_trail_is_append_only_in_the_database(session, department):
     factories.service_item(session, department.id)
     for statement in ("UPDATE change_records SET actor = 'someone else'", "DELETE FROM change_records"):
-        with pytest.raises(DBAPIError) as refused:
-            with session.begin_nested():
-                session.execute(text(statement))
+        with pytest.raises(DBAPIError) as refused, session.begin_nested():
+            session.execute(text(statement))
         assert "只能追加" in str(refused.value)
+
+
+def test_every_page_form_refuses_a_post_without_the_csrf_token(app, anonymous_client, session, department):
+    make_user(session, "zheng", "admin")
+    sign_in(anonymous_client, "zheng")
+    item = factories.service_item(session, department.id, status="submitted")
+    posts = [
+        rule.rule for rule in app.url_map.iter_rules()
+        if "POST" in (rule.methods or set()) and not rule.rule.startswith("/api/")
+    ]
+    assert {"/login", "/logout", "/console/<list_name>/<int:row_id>/<step>"} <= set(posts)
+    for rule in posts:
+        url = rule.replace("<list_name>", "service-items").replace("<int:row_id>", str(item.id)).replace("<step>", "approve")
+        response = anonymous_client.post(url, data={"version": "1", "username": "zheng", "password": PASSWORD})
+        assert response.status_code == 400 and "安全令牌" in response.get_data(as_text=True), url
+    session.expire_all()
+    assert item.status == "submitted"

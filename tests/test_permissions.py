@@ -188,27 +188,53 @@ def _requests(spec: registry.ListSpec, row: Any, export: bytes) -> list[tuple[st
     return requests
 
 
+def _reference_rows(session, department: Organization) -> dict[str, Any]:
+    """Rows of the reference lists, which no department owns: only admins write them."""
+    from catalog.models import PowerType
+
+    return {
+        "regions": department.region,
+        "organizations": department,
+        "legal-bases": factories.make(session, registry.LEGAL_BASES, name="某某条例"),
+        "power-types": session.scalar(select(PowerType).where(PowerType.code == "01")),
+        "devolution-batches": factories.make(session, registry.DEVOLUTION_BATCHES, title="批次",
+                                             region_id=department.region_id),
+        "inspection-targets": factories.make(session, registry.INSPECTION_TARGETS, name="某公司",
+                                             region_id=department.region_id),
+    }
+
+
+def _count_of(session, spec: registry.ListSpec, row: Any) -> int:
+    query = select(func.count()).select_from(spec.model)
+    if spec.owner:
+        query = query.where(getattr(spec.model, spec.owner) == spec.department_of(row))
+    return session.scalar(query)
+
+
 def _state(session, spec: registry.ListSpec, row: Any) -> tuple[Any, ...]:
     session.expire_all()
     fresh = session.get(spec.model, row.id)
-    count = session.scalar(select(func.count()).select_from(spec.model).where(getattr(spec.model, spec.owner) == spec.department_of(row)))
     changes = session.scalar(select(func.count()).select_from(ChangeRecord))
-    return fresh.version, getattr(fresh, "status", None), count, changes
+    return fresh.version, getattr(fresh, "status", None), _count_of(session, spec, row), changes
+
+
+def _rule_of(app: Flask, method: str, url: str) -> str:
+    rule, _ = app.url_map.bind("localhost").match(url.split("?")[0], method=method, return_rule=True)
+    return rule.rule
 
 
 @pytest.mark.parametrize("role", ["editor", "reviewer"])
 def test_department_a_cannot_touch_department_b(app, session, client, two_departments, role):
-    a, b = two_departments
-    rows = _rows_of(session, b.id)
-    actor_client = token_client(app, session, role, a.id)
+    """Every write route of the API, and the console's step form, tried by A against B's rows."""
     from catalog.services.spreadsheet_columns import SHEETS
 
-    tried = 0
+    a, b = two_departments
+    rows = {**_rows_of(session, b.id), **_reference_rows(session, b)}
+    actor_client = token_client(app, session, role, a.id)
+    exercised: set[tuple[str, str]] = set()
     for list_name, row in rows.items():
         spec = next(s for s in registry.ALL_LISTS if s.name == list_name)
-        export = b""
-        if list_name in SHEETS:
-            export = client.get(f"/api/v1/{list_name}/export?department_id={b.id}").data
+        export = client.get(f"/api/v1/{list_name}/export?department_id={b.id}").data if list_name in SHEETS else b""
         for method, url, kwargs in _requests(spec, row, export):
             before = _state(session, spec, row)
             response = actor_client.open(url, method=method, headers={"If-Match": f'"{row.version}"'}, **kwargs)
@@ -217,8 +243,33 @@ def test_department_a_cannot_touch_department_b(app, session, client, two_depart
                 assert response.json["error"]["code"] == "import_refused"
                 assert any(p["code"] == "forbidden" for p in response.json["problems"])
             assert _state(session, spec, row) == before, (role, method, url)
-            tried += 1
-    assert tried >= 80
+            exercised.add((method, _rule_of(app, method, url)))
+    exercised |= _console_steps_refused(app, session, role, a, rows["service-items"])
+    untried = set(_write_rules(app)) - exercised
+    assert not untried, f"write routes the test did not try: {sorted(untried)}"
+
+
+def _console_steps_refused(app: Flask, session, role: str, a: Organization, row: Any) -> set[tuple[str, str]]:
+    """The console's forms, signed in as A's user, against B's row."""
+    from catalog.services import accounts
+    from catalog.services.permissions import Actor
+    from tests.test_accounts_and_audit import PASSWORD, csrf_token, sign_in
+
+    accounts.create_user(
+        session, Actor.system("tests"), username=f"a-{role}", display_name="甲", password=PASSWORD, role=role,
+        department_id=a.id if role == "editor" else None, reviewed_department_ids=[a.id] if role == "reviewer" else [],
+    )
+    browser = app.test_client()
+    assert sign_in(browser, f"a-{role}").status_code == 302
+    tried = set()
+    for step in ("submit", "withdraw", "approve", "reject", "suspend", "resume", "cancel"):
+        url = f"/console/service-items/{row.id}/{step}"
+        before = _state(session, registry.SERVICE_ITEMS, row)
+        data = {"version": str(row.version), "reason": "越权", "csrf_token": csrf_token(browser, "/console")}
+        assert browser.post(url, data=data).status_code in (403, 404), (role, url)
+        assert _state(session, registry.SERVICE_ITEMS, row) == before
+        tried.add(("POST", _rule_of(app, "POST", url)))
+    return tried
 
 
 def test_a_reviewer_approves_only_assigned_departments(app, session, two_departments):

@@ -24,7 +24,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from catalog.models import ChangeRecord, Organization, SearchOutbox, ServiceItem
-from catalog.services import crud, registry, spreadsheets
+from catalog.services import registry, spreadsheets
 from catalog.services.permissions import Actor
 from catalog.services.spreadsheet_columns import SHEETS
 from seed.guangan import department_codes

@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -124,11 +124,9 @@ def list_rows(
 def create_row(session: Session, spec: ListSpec, data: dict[str, Any], actor: Actor) -> Any:
     """A new row: a draft, unless the actor may publish the department's rows directly."""
     authorize_write(actor, spec, spec.department_of(data))
-    if spec.has_workflow and data.get("status", DRAFT) != DRAFT:
-        if not allowed(actor, "row.review", spec.department_of(data)):
-            raise validation_failed(
-                {"status": [FieldError("draft_only", "新建的事项只能是草稿；须提交审核，审核通过后发布。")]}
-            )
+    publishing = spec.has_workflow and data.get("status", DRAFT) != DRAFT
+    if publishing and not allowed(actor, "row.review", spec.department_of(data)):
+        raise validation_failed({"status": [FieldError("draft_only", "新建的事项只能是草稿；须提交审核，审核通过后发布。")]})
     row = spec.model()
     _apply(session, spec, row, data)
     session.add(row)

@@ -858,7 +858,6 @@ def _csv_cell(value: Any) -> Any:
 
 
 __all__ = [
-    "IMPORT_ACTOR",
     "Exported",
     "ImportReport",
     "Problem",
