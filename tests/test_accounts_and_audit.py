@@ -205,3 +205,20 @@ def test_every_page_form_refuses_a_post_without_the_csrf_token(app, anonymous_cl
         assert response.status_code == 400 and "安全令牌" in response.get_data(as_text=True), url
     session.expire_all()
     assert item.status == "submitted"
+
+
+def test_auditors_read_and_export_the_trail_in_the_console(anonymous_client, session, department):
+    make_user(session, "feng", "auditor")
+    item = factories.service_item(session, department.id, name="审计页面事项")
+    sign_in(anonymous_client, "feng")
+    page = anonymous_client.get(f"/console/audit?entity_type=service_item&entity_id={item.id}")
+    assert page.status_code == 200 and "共 1 条" in page.get_data(as_text=True)
+    export = anonymous_client.get(f"/console/audit/export?format=csv&entity_id={item.id}")
+    assert export.status_code == 200 and "审计页面事项" in export.data.decode("utf-8-sig")
+    assert anonymous_client.get("/console/audit?since=不是时间").status_code == 400
+
+
+def test_editors_cannot_open_the_trail_in_the_console(anonymous_client, session, department):
+    make_user(session, "chu", "editor", department.id)
+    sign_in(anonymous_client, "chu")
+    assert anonymous_client.get("/console/audit").status_code == 403

@@ -9,33 +9,13 @@ from marshmallow import fields
 
 from ..authentication import current_actor
 from ..extensions import db
-from ..schemas.base import PageResultSchema, PageSchema
+from ..schemas.base import PageResultSchema
 from ..schemas.errors import ErrorSchema
-from ..schemas.fields import Code, Id, Moment, Str
-from ..schemas.workflow import ChangeSchema
+from ..schemas.workflow import AuditExportSchema, AuditQuerySchema, ChangeSchema
 from ..services import audit_trail, crud
-from ..services.spreadsheets import FORMATS
 from .spreadsheets import file_response
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="变更记录（审计追踪，仅审计与管理员）")
-
-
-class AuditQuerySchema(PageSchema):
-    entity_type = Str(max_length=40, load_default=None, metadata={"description": "对象类型，如 service_item"})
-    entity_id = Id(load_default=None, strict=False)
-    actor = Str(max_length=200, load_default=None, metadata={"description": "操作人"})
-    department_id = Id(load_default=None, strict=False)
-    action = Str(max_length=10, load_default=None, metadata={"description": "create、update、submit、approve…"})
-    source = Str(max_length=40, load_default=None, metadata={"description": "api、web、cli、seed、import"})
-    since = Moment(load_default=None, metadata={"description": "自（含），ISO 8601；不带时区时按北京时间"})
-    until = Moment(load_default=None, metadata={"description": "至（不含）"})
-
-    class Meta:
-        exclude = ("sort",)
-
-
-class AuditExportSchema(AuditQuerySchema):
-    format = Code(FORMATS, load_default="xlsx", metadata={"description": "文件格式"})
 
 
 class ChangePageSchema(PageResultSchema):

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from .base import BaseSchema
-from .fields import Text
+from ..services.spreadsheets import FORMATS
+from .base import BaseSchema, PageSchema
+from .fields import Code, Id, Moment, Str, Text
 
 
 class StepSchema(BaseSchema):
@@ -41,3 +42,21 @@ class ChangeSchema(BaseSchema):
     changed_at = fields.DateTime()
     before = fields.Dict(allow_none=True)
     after = fields.Dict(allow_none=True)
+
+
+class AuditQuerySchema(PageSchema):
+    entity_type = Str(max_length=40, load_default=None, metadata={"description": "对象类型，如 service_item"})
+    entity_id = Id(load_default=None, strict=False)
+    actor = Str(max_length=200, load_default=None, metadata={"description": "操作人"})
+    department_id = Id(load_default=None, strict=False)
+    action = Str(max_length=10, load_default=None, metadata={"description": "create、update、submit、approve…"})
+    source = Str(max_length=40, load_default=None, metadata={"description": "api、web、cli、seed、import"})
+    since = Moment(load_default=None, metadata={"description": "自（含），ISO 8601；不带时区时按北京时间"})
+    until = Moment(load_default=None, metadata={"description": "至（不含）"})
+
+    class Meta:
+        exclude = ("sort",)
+
+
+class AuditExportSchema(AuditQuerySchema):
+    format = Code(FORMATS, load_default="xlsx", metadata={"description": "文件格式"})

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, render_template, request, url_for
-from marshmallow import EXCLUDE, Schema, ValidationError, fields
+from marshmallow import ValidationError
 
 from search.filters import FILTERS
 
@@ -22,13 +22,13 @@ from ..models.codes import (
     STATUSES,
     TIME_UNITS,
 )
-from ..schemas.errors import schema_errors
 from ..schemas.search import SearchArgsSchema
 from ..schemas.stats import ScopeArgsSchema
 from ..services import citizen_search, public_items, statistics
 from ..services.errors import DomainError
 from ..services.public_items import KIND_LABELS
 from .console import bp as console_blueprint
+from .query import problems_of, query_args
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
 
@@ -63,9 +63,9 @@ def home() -> str:
 @bp.get("/search")
 def search() -> tuple[str, int] | str:
     try:
-        args = _query_args(SearchArgsSchema)
+        args = query_args(SearchArgsSchema)
     except ValidationError as error:
-        return render_template("search.html", args={}, result=None, problems=_problems(error)), 400
+        return render_template("search.html", args={}, result=None, problems=problems_of(error)), 400
     try:
         result = citizen_search.search_items(
             search_engine(), args["q"], args, args["sort"], args["page"], args["per_page"]
@@ -128,9 +128,9 @@ def item(kind: str, row_id: int) -> str:
 @bp.get("/figures")
 def figures() -> tuple[str, int] | str:
     try:
-        args = _query_args(ScopeArgsSchema)
+        args = query_args(ScopeArgsSchema)
     except ValidationError as error:
-        return render_template("figures.html", args={}, figures=[], problems=_problems(error)), 400
+        return render_template("figures.html", args={}, figures=[], problems=problems_of(error)), 400
     regions = public_items.regions(db.session)
     if args["region_id"] is None and regions:
         args["region_id"] = regions[0].id  # a figure over two districts means little
@@ -143,22 +143,6 @@ def figures() -> tuple[str, int] | str:
         regions=regions,
         problems=None,
     )
-
-
-def _query_args(schema: type[Schema]) -> dict[str, Any]:
-    """The query string read with the API's own schema; list fields take repeated keys, and
-    parameters the schema does not know (what browsers and trackers add) are ignored."""
-    loader = schema(unknown=EXCLUDE)
-    raw = {
-        name: request.args.getlist(name) if isinstance(field, fields.List) else request.args[name]
-        for name, field in loader.fields.items()
-        if name in request.args and not field.dump_only
-    }
-    return loader.load(raw)
-
-
-def _problems(error: ValidationError) -> dict[str, list[str]]:
-    return {field: [e.message for e in errors] for field, errors in schema_errors(error.messages).items()}
 
 
 def register_web(app: Flask) -> None:

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
+from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
+from ..api.spreadsheets import file_response
 from ..authentication import begin_session, current_actor
 from ..extensions import db, limiter
-from ..services import accounts, workflow
+from ..schemas.workflow import AuditExportSchema, AuditQuerySchema
+from ..services import accounts, audit_trail, workflow
 from ..services.errors import DomainError
 from ..services.permissions import ROLES
 from ..services.registry import ALL_LISTS
+from .query import problems_of, query_args
 
 bp = Blueprint("console", __name__, template_folder="templates")
 LISTS = {spec.name: spec for spec in ALL_LISTS if spec.has_workflow}
@@ -78,3 +82,25 @@ def take_step(list_name: str, row_id: int, step: str) -> Response:
     else:
         flash(f"已{workflow.STEPS[step].label}：{spec.label} {row_id}。", "done")
     return redirect(url_for("console.console"), 303)
+
+
+@bp.get("/console/audit")
+@login_required
+def audit() -> tuple[str, int] | str:
+    """The auditors' view of the trail: the newest changes, filtered as the API filters them."""
+    try:
+        args = query_args(AuditQuerySchema)
+    except ValidationError as error:
+        return render_template("audit.html", args={}, page=None, problems=problems_of(error)), 400
+    page = audit_trail.query_changes(db.session, args, current_actor())
+    return render_template("audit.html", args=args, page=page, problems=None)
+
+
+@bp.get("/console/audit/export")
+@login_required
+def audit_export() -> Response:
+    try:
+        args = query_args(AuditExportSchema)
+    except ValidationError as error:
+        raise DomainError("validation_failed", "；".join(m for ms in problems_of(error).values() for m in ms), 400) from None
+    return file_response(audit_trail.export_changes(db.session, args, current_actor()))
