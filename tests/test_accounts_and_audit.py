@@ -222,3 +222,18 @@ def test_editors_cannot_open_the_trail_in_the_console(anonymous_client, session,
     make_user(session, "chu", "editor", department.id)
     sign_in(anonymous_client, "chu")
     assert anonymous_client.get("/console/audit").status_code == 403
+
+
+def test_account_changes_are_in_the_trail_without_secrets(anonymous_client, session, department):
+    user = make_user(session, "he", "editor", department.id)
+    token, plain = accounts.create_token(session, OPERATOR, name="同步", role="editor", department_id=department.id)
+    accounts.revoke_token(session, OPERATOR, token.id)
+    for n in range(5):
+        sign_in(anonymous_client, "he", f"wrong-{n}-password")
+    trail = session.query(ChangeRecord).filter(ChangeRecord.entity_type.in_(["user", "api_token"])).order_by(ChangeRecord.id).all()
+    assert [(r.entity_type, r.action) for r in trail] == [
+        ("user", "create"), ("api_token", "create"), ("api_token", "revoke"), ("user", "lockout")
+    ]
+    assert trail[0].actor == "tests" and trail[3].actor == "he"
+    text_of_trail = repr([(r.before, r.after) for r in trail])
+    assert user.password_hash not in text_of_trail and plain not in text_of_trail and token.token_digest not in text_of_trail

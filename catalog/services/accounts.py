@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..models import ApiToken, Organization, User
 from ..models.base import CHINA_TIME, utcnow
 from .errors import DomainError, FieldError, not_found, validation_failed
+from .history import record_change
 from .permissions import ROLES, Actor, authorize, use_case
 
 MAX_FAILED_LOGINS = 5
@@ -64,6 +65,8 @@ def create_user(
         reviewed_departments=[session.get(Organization, i) for i in reviewed_department_ids or []],
     )
     session.add(user)
+    session.flush()
+    _record(session, "user", user.id, "create", None, _user_snapshot(user), actor, user.department_id)
     session.commit()
     return user
 
@@ -75,8 +78,10 @@ def set_password(session: Session, actor: Actor, username: str, password: str) -
     problems = _password_problems(password)
     if problems:
         raise validation_failed(problems)
+    before = _user_snapshot(user)
     user.password_hash = generate_password_hash(password)
     user.failed_logins, user.locked_until = 0, None
+    _record(session, "user", user.id, "password", before, _user_snapshot(user), actor, user.department_id)
     session.commit()
     return user
 
@@ -85,7 +90,9 @@ def set_password(session: Session, actor: Actor, username: str, password: str) -
 def deactivate_user(session: Session, actor: Actor, username: str) -> User:
     authorize(actor, "accounts.manage")
     user = _user_named(session, username)
+    before = _user_snapshot(user)
     user.active = False
+    _record(session, "user", user.id, "deactivate", before, _user_snapshot(user), actor, user.department_id)
     session.commit()
     return user
 
@@ -103,7 +110,10 @@ def authenticate(session: Session, username: str, password: str, now: datetime |
     if not check_password_hash(user.password_hash, password):
         user.failed_logins += 1
         if user.failed_logins >= MAX_FAILED_LOGINS:
+            before = _user_snapshot(user)
             user.failed_logins, user.locked_until = 0, now + LOCKOUT
+            lockout = Actor(name=user.username, source="web")
+            _record(session, "user", user.id, "lockout", before, _user_snapshot(user), lockout, user.department_id)
             session.commit()
             raise _locked(user.locked_until)
         session.commit()
@@ -137,6 +147,8 @@ def create_token(
         created_by=actor.name, created_at=now, expires_at=now + timedelta(days=days),
     )
     session.add(token)
+    session.flush()
+    _record(session, "api_token", token.id, "create", None, _token_snapshot(token), actor, department_id)
     session.commit()
     return token, plain
 
@@ -148,7 +160,9 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     if token is None:
         raise not_found("API 令牌", token_id)
     if token.revoked_at is None:
+        before = _token_snapshot(token)
         token.revoked_at = utcnow()
+        _record(session, "api_token", token.id, "revoke", before, _token_snapshot(token), actor, token.department_id)
         session.commit()
     return token
 
@@ -164,6 +178,35 @@ def actor_for_token(session: Session, plain: str, source: str = "api") -> Actor:
     return Actor(
         name=f"token:{token.name}", role=token.role, department_id=token.department_id,
         reviewed_departments=reviewed, credential=f"token:{token.id}", source=source,
+    )
+
+
+def _user_snapshot(user: User) -> dict[str, object]:
+    """What the trail keeps of an account: never the password hash."""
+    return {
+        "username": user.username, "display_name": user.display_name, "role": user.role,
+        "department_id": user.department_id, "active": user.active,
+        "reviewed_department_ids": sorted(d.id for d in user.reviewed_departments),
+        "locked_until": user.locked_until.isoformat() if user.locked_until else None,
+    }
+
+
+def _token_snapshot(token: ApiToken) -> dict[str, object]:
+    """What the trail keeps of a token: never its digest."""
+    return {
+        "name": token.name, "role": token.role, "department_id": token.department_id,
+        "expires_at": token.expires_at.isoformat(),
+        "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
+    }
+
+
+def _record(
+    session: Session, entity_type: str, entity_id: int, action: str, before: dict[str, object] | None,
+    after: dict[str, object], actor: Actor, department_id: int | None,
+) -> None:
+    record_change(
+        session, entity_type=entity_type, entity_id=entity_id, action=action, before=before, after=after,
+        actor=actor, department_id=department_id, searchable=False,
     )
 
 
