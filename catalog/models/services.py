@@ -21,6 +21,11 @@ class ServiceItem(CitesLegalBases, ListRow, db.Model):
         Index("ix_service_items_department_id_case_type", "department_id", "case_type"),
         Index("ix_service_items_status_item_type", "status", "item_type"),
         Index("ix_service_items_status_id", "status", "id"),
+        # migration 0008: the public reads published rows only, so its lists lead with status
+        Index("ix_service_items_status_updated_at", "status", "updated_at"),
+        Index("ix_service_items_status_name", "status", "name"),
+        Index("ix_service_items_status_department_id_updated_at", "status", "department_id", "updated_at"),
+        Index("ix_service_items_status_department_id_case_type", "status", "department_id", "case_type"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
