@@ -116,4 +116,5 @@ def list_tokens() -> None:
     """Every token with its scope and state (never the token itself)."""
     for token in db.session.scalars(select(ApiToken).order_by(ApiToken.id)):
         state = "已撤销" if token.revoked_at else f"至 {token.expires_at:%Y-%m-%d}"
-        click.echo(f"{token.id}\t{token.name}\t{token.role}\t部门 {token.department_id or '-'}\t{state}")
+        used = f"最近使用 {token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "未使用"
+        click.echo(f"{token.id}\t{token.name}\t{token.role}\t部门 {token.department_id or '-'}\t{state}\t{used}")

@@ -322,7 +322,8 @@ def test_tokens_that_are_revoked_expired_or_unknown_are_refused(app, session, tw
     body = factories.service_item_data(a.id)
     ok = app_client.post("/api/v1/service-items", json=body, headers={"Authorization": f"Bearer {plain}"})
     assert ok.status_code == 201
-    assert session.get(ApiToken, token.id).token_digest != plain  # only a digest is stored
+    stored = session.get(ApiToken, token.id)
+    assert stored.token_digest != plain and stored.last_used_at is not None  # only a digest is stored
     accounts.revoke_token(session, operator, token.id)
     revoked = app_client.post("/api/v1/service-items", json=body, headers={"Authorization": f"Bearer {plain}"})
     assert revoked.status_code == 401 and revoked.json["error"]["code"] == "invalid_token"

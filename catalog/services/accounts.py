@@ -24,6 +24,8 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "qd_"
+# A token's last use is written at most this often: not one extra write per API call.
+LAST_USED_GRANULARITY = timedelta(minutes=10)
 # Compared against when the username does not exist, so a miss costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("qingdan-no-such-user")
 
@@ -174,6 +176,9 @@ def actor_for_token(session: Session, plain: str, source: str = "api") -> Actor:
     now = utcnow()
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         raise DomainError("invalid_token", "API 令牌无效、已撤销或已过期。", 401)
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_GRANULARITY:
+        token.last_used_at = now  # so an admin sees which tokens are still in use
+        session.commit()
     reviewed = frozenset({token.department_id}) if token.role == "reviewer" and token.department_id else frozenset()
     return Actor(
         name=f"token:{token.name}", role=token.role, department_id=token.department_id,
