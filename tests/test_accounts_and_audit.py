@@ -237,3 +237,11 @@ def test_account_changes_are_in_the_trail_without_secrets(anonymous_client, sess
     assert trail[0].actor == "tests" and trail[3].actor == "he"
     text_of_trail = repr([(r.before, r.after) for r in trail])
     assert user.password_hash not in text_of_trail and plain not in text_of_trail and token.token_digest not in text_of_trail
+
+
+def test_pages_forbid_framing_and_foreign_scripts(anonymous_client):
+    for path in ("/", "/login", "/search?q=护照"):
+        headers = anonymous_client.get(path).headers
+        assert "script-src" not in headers["Content-Security-Policy"]  # default-src 'self' covers scripts
+        assert "default-src 'self'" in headers["Content-Security-Policy"]
+        assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
