@@ -6,10 +6,11 @@ from datetime import date
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .extensions import db
-from .models import Region
+from .models import FigureFact, Region
+from .models.figure_facts import rebuild_figure_facts
 from .services import statistics
 from .services.figures import RULES
 
@@ -51,3 +52,17 @@ def stats_command(
         )
         others = ", ".join(f"{r}: {d}" for r, d in figure["displays"].items() if r != rule)
         click.echo(f"{figure['label']:<12} {figure['display']:>10}   {fraction:<24} ({others})")
+
+
+@click.command("rebuild-figure-facts")
+@with_appcontext
+def rebuild_figure_facts_command() -> None:
+    """Refill figure_facts (the as-of figures' history) from change_records.
+
+    Writes through the application keep it current; run this after loading history rows in
+    bulk with SQL, which bypasses the application.
+    """
+    rebuild_figure_facts(db.session.connection())
+    db.session.commit()
+    count = db.session.scalar(select(func.count()).select_from(FigureFact))
+    click.echo(f"figure_facts 已按变更记录重建：{count} 行。")

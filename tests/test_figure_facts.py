@@ -270,3 +270,14 @@ def test_migration_fills_the_facts_of_the_history_written_before_it(app, tmp_pat
             assert len(migrated) == len(records)
             downgrade(revision="0005")
             db.engine.dispose()
+
+
+def test_the_rebuild_command_refills_facts_emptied_behind_the_application(app, session, departments):
+    factories.service_item(session, departments[0], status="published")
+    columns = list(FigureFact.__table__.columns)
+    kept = session.execute(select(*columns).order_by(FigureFact.record_id)).all()
+    assert kept
+    session.execute(FigureFact.__table__.delete())  # as if history had been loaded with plain SQL
+    result = app.test_cli_runner().invoke(args=["rebuild-figure-facts"])
+    assert result.exit_code == 0 and f"{len(kept)} 行" in result.output
+    assert session.execute(select(*columns).order_by(FigureFact.record_id)).all() == kept
