@@ -41,7 +41,7 @@ if str(ROOT) not in sys.path:
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
-from bench.search_engines import catalog, guangan_items, search_queries, suggest_prefixes  # noqa: E402
+from bench.search_engines import catalog, search_queries, suggest_prefixes  # noqa: E402
 from catalog import create_app  # noqa: E402
 from catalog import models as m  # noqa: E402
 from catalog.extensions import db  # noqa: E402
@@ -49,6 +49,7 @@ from catalog.services import search_sync  # noqa: E402
 from search.engines.base import SearchEngine  # noqa: E402
 from search.engines.elasticsearch import ElasticsearchEngine  # noqa: E402
 from search.engines.embedded import EmbeddedEngine  # noqa: E402
+from seed.guangan import load_items  # noqa: E402
 
 ITEM_TYPES = {"1": "01", "5": "05", "7": "07", "8": "08", "9": "09", "10": "10", "20": "20"}
 BATCH = 5_000
@@ -117,7 +118,7 @@ def main() -> int:
     parser.add_argument("--engines", default="embedded,elasticsearch")
     args = parser.parse_args()
     chosen = args.engines.split(",")
-    items = guangan_items()
+    items = load_items()
     work = Path(tempfile.mkdtemp(prefix="qingdan-bench-search-"))
     app = create_app(
         {

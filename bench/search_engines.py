@@ -40,6 +40,7 @@ from search.engines.base import SearchEngine  # noqa: E402
 from search.engines.elasticsearch import ElasticsearchEngine  # noqa: E402
 from search.engines.embedded import EmbeddedEngine  # noqa: E402
 from search.query import SearchRequest  # noqa: E402
+from seed.guangan import load_items  # noqa: E402
 
 TOWNSHIPS = [
     "浓洄街道",
@@ -72,11 +73,6 @@ LEVELS = ["", "（县级）", "（市级）", "（乡镇）", "（街道）"]
 ACTIONS = ["", "变更", "注销", "延续", "补办", "新办", "换发", "备案"]
 THEMES = ["出生", "上学", "就业", "婚姻", "住房", "社保", "医疗", "养老", "出行", "开办企业"]
 SEED = 20
-
-
-def guangan_items() -> list[dict]:
-    shared = Path(os.environ.get("QINGDAN_SHARED", REPO_ROOT.parent / "shared"))
-    return json.loads((shared / "data" / "guangan-items.json").read_text(encoding="utf-8"))["items"]
 
 
 def catalog(items: list[dict], size: int) -> Iterator[SearchDocument]:
@@ -221,7 +217,7 @@ def main() -> None:
     parser.add_argument("--engines", default="embedded,elasticsearch")
     parser.add_argument("--json", type=Path, help="also write the raw timings here")
     args = parser.parse_args()
-    items = guangan_items()
+    items = load_items()
     # other work on the machine skews every figure: say how busy it was
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     results = []

@@ -1,7 +1,7 @@
 """`flask --app catalog seed …`: load the demo and sample datasets.
 
 - ``seed yuncheng``: 云浮市云城区 as of 2020-12-31, reproducing its 2020 report's figures;
-- ``seed guangan``: the real 1,135-item catalog of 广安市广安区 from $QINGDAN_SHARED/data;
+- ``seed guangan``: the real 1,135-item catalog of 广安市广安区 (seed/data/guangan-items.json);
 - ``seed all``: both.
 
 Each dataset is written in one transaction through the service layer (rules, history,
@@ -17,7 +17,7 @@ import click
 from flask.cli import with_appcontext
 
 from seed import SeedReport, atomic_session
-from seed.guangan import items_path, seed_guangan
+from seed.guangan import seed_guangan
 from seed.yuncheng import seed_yuncheng
 
 from .extensions import db
@@ -47,9 +47,6 @@ def yuncheng_command() -> None:
 @with_appcontext
 def guangan_command() -> None:
     """广安市广安区 (511602): 1,135 real items of 34 departments."""
-    path = items_path()
-    if not path.is_file():
-        raise click.ClickException(f"找不到 {path}：请设置 QINGDAN_SHARED 为包含 data/guangan-items.json 的目录。")
     _run(seed_guangan)
 
 

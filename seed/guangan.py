@@ -1,5 +1,6 @@
 """广安市广安区 (Sichuan, 511602): the real published catalog of 1,135 items of 34 departments,
-from ``$QINGDAN_SHARED/data/guangan-items.json`` (default ``<repo>/../shared``).
+kept in the repository at ``seed/data/guangan-items.json`` (a copy of the published catalog,
+so the demo and the tests need nothing outside the repository).
 
 Loaded as its own region (四川省 510000 → 广安市 511600 → 广安区 511602), through crud:
 
@@ -21,7 +22,6 @@ Loaded as its own region (四川省 510000 → 广安市 511600 → 广安区 51
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -40,19 +40,16 @@ UNCLASSIFIED = "未分类"
 PROMISED = "2"  # 办件类型: 承诺件
 
 
-def shared_directory() -> Path:
-    """$QINGDAN_SHARED, or the ``shared`` folder beside the repository."""
-    default = Path(__file__).resolve().parents[1].parent / "shared"
-    return Path(os.environ.get("QINGDAN_SHARED") or default)
+ITEMS_FILE = Path(__file__).resolve().parent / "data" / "guangan-items.json"
 
 
-def items_path() -> Path:
-    return shared_directory() / "data" / "guangan-items.json"
+def load_catalog(path: Path = ITEMS_FILE) -> dict[str, Any]:
+    """The whole published file: ``items`` and the portal's code tables (``task_type_codes``)."""
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
-def load_items(path: Path | None = None) -> list[dict[str, Any]]:
-    data = json.loads((path or items_path()).read_text(encoding="utf-8"))
-    return data["items"]
+def load_items(path: Path = ITEMS_FILE) -> list[dict[str, Any]]:
+    return load_catalog(path)["items"]
 
 
 def department_codes(items: list[dict[str, Any]]) -> dict[str, str | None]:
@@ -66,7 +63,7 @@ def department_codes(items: list[dict[str, Any]]) -> dict[str, str | None]:
     return codes
 
 
-def seed_guangan(session: Session | scoped_session, path: Path | None = None) -> SeedReport:
+def seed_guangan(session: Session | scoped_session, path: Path = ITEMS_FILE) -> SeedReport:
     """Create whatever of the 广安区 catalog is missing; return what was created and found."""
     items = load_items(path)
     with Loader(session, DATASET) as loader:

@@ -19,8 +19,6 @@ from catalog.services.permissions import Actor
 from search.engines.embedded import EmbeddedEngine
 from tests.support import postgres
 
-SHARED = Path(os.environ.get("QINGDAN_SHARED", Path(__file__).resolve().parents[2] / "shared"))
-
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:

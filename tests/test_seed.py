@@ -38,7 +38,7 @@ from catalog.models import (
 from catalog.services import registry
 from catalog.services.codes import catalog_code_problem, uscc_problem
 from seed import SeedReport, atomic_session
-from seed.guangan import items_path, load_items, seed_guangan
+from seed.guangan import load_items, seed_guangan
 from seed.yuncheng import SEED_AS_OF, seed_yuncheng
 from tests.support import postgres
 
@@ -338,7 +338,7 @@ def test_cli_seed_commands(seeded: Seeded) -> None:
 
 
 def test_guangan_imports_every_item(seeded: Seeded, s: Session) -> None:
-    source = load_items(items_path())
+    source = load_items()
     region = _region_id(s, "511602")
     items = list(s.scalars(select(ServiceItem).where(_in_region(ServiceItem.department_id, region))))
     assert len(source) == len(items) == 1135

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import zipfile
 from collections import Counter
@@ -27,9 +26,8 @@ from catalog.models import ChangeRecord, Organization, SearchOutbox, ServiceItem
 from catalog.services import registry, spreadsheets
 from catalog.services.permissions import Actor
 from catalog.services.spreadsheet_columns import SHEETS
-from seed.guangan import department_codes
+from seed.guangan import department_codes, load_items
 from tests import factories
-from tests.conftest import SHARED
 
 SERVICE = registry.SERVICE_ITEMS
 # An operator importing on the server (editors' imports: tests/test_permissions.py).
@@ -466,13 +464,6 @@ def test_power_devolved_and_supervision_sheets_import(session, departments):
 # -- 广安区: the real catalog as a portal-style sheet --------------------------------------------
 
 
-def guangan_items() -> list[dict[str, Any]]:
-    path = SHARED / "data" / "guangan-items.json"
-    if not path.is_file():
-        pytest.skip(f"{path} is missing (set QINGDAN_SHARED)")
-    return json.loads(path.read_text(encoding="utf-8"))["items"]
-
-
 def guangan_sheet(items: list[dict[str, Any]]) -> bytes:
     """The portal's columns (部门, 事项名称, 事项类型 as its numeric codes, 事项编码) plus what the
     portal does not publish and the schema requires, as seed/guangan.py records it (承诺件)."""
@@ -487,7 +478,7 @@ def guangan_sheet(items: list[dict[str, Any]]) -> bytes:
 
 
 def test_the_guangan_catalog_imports_whole_once_its_departments_exist(session):
-    items = guangan_items()
+    items = load_items()
     data = guangan_sheet(items)
     region = factories.region(session, code="511602", name="广安区")
     codes = department_codes(items)

@@ -15,11 +15,10 @@ import opencc
 import pytest
 from pypinyin import Style, lazy_pinyin
 
+from seed.guangan import load_items
 from tests.search.relevance import (
     CATEGORIES,
     GUANGAN_JUDGED,
-    find_guangan_items,
-    load_guangan_items,
     load_judged_set,
 )
 
@@ -34,14 +33,7 @@ def judged():
 
 @pytest.fixture(scope="module")
 def names() -> collections.Counter:
-    path = find_guangan_items()
-    if path is None:
-        pytest.fail(
-            "guangan-items.json not found (set QINGDAN_GUANGAN_ITEMS); the judged set "
-            "cannot be checked without it",
-            pytrace=False,
-        )
-    return collections.Counter(item["name"] for item in load_guangan_items(path))
+    return collections.Counter(item["name"] for item in load_items())
 
 
 def _pinyin(text: str) -> str:

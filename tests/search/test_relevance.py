@@ -10,12 +10,10 @@ small margin, so a relevance change that loses ground fails here.
 
 from __future__ import annotations
 
-import json
 import os
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -24,9 +22,9 @@ from search.engines.base import SearchEngine
 from search.engines.elasticsearch import ElasticsearchEngine
 from search.engines.embedded import EmbeddedEngine
 from search.query import SearchRequest
-from tests.search.relevance import CATEGORIES, Judgment, find_guangan_items, load_judged_set
+from seed.guangan import load_catalog
+from tests.search.relevance import CATEGORIES, Judgment, load_judged_set
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 RANK_DEPTH = 10  # MRR looks this deep
 
 # Both engines reach hit@k 1.000 and MRR 1.000 on every category of the 90 queries (same
@@ -38,21 +36,9 @@ MIN_CATEGORY_HIT = 0.88
 MIN_EXACT_NAME_HIT_AT_1 = 1.0
 
 
-def guangan_path() -> Path:
-    """guangan-items.json under ``$QINGDAN_SHARED/data`` (default: ../shared beside the repo)."""
-    shared = Path(os.environ.get("QINGDAN_SHARED", REPO_ROOT.parent / "shared"))
-    path = shared / "data" / "guangan-items.json"
-    if path.is_file():
-        return path
-    found = find_guangan_items()
-    if found is None or not found.is_file():
-        pytest.fail(f"guangan-items.json not found at {path}: set QINGDAN_SHARED", pytrace=False)
-    return found
-
-
 def guangan_documents() -> list[SearchDocument]:
     """The catalog as search documents: main item as alias unless it is 未分类."""
-    data = json.loads(guangan_path().read_text(encoding="utf-8"))
+    data = load_catalog()
     labels = data["task_type_codes"]
     return [
         SearchDocument.from_mapping(

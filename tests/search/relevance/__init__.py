@@ -1,18 +1,15 @@
 """Judged relevance sets: query -> expected items, with the rank a hit must reach.
 
 ``load_judged_set()`` reads a TSV such as ``guangan_judged.tsv`` (format in README.md);
-``find_guangan_items()`` locates the 广安区 catalog the set was judged on.
+The 广安区 catalog the set was judged on is ``seed.guangan.load_items()``.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-REPO_ROOT = HERE.parents[2]
 GUANGAN_JUDGED = HERE / "guangan_judged.tsv"
 
 COLUMNS = ("query", "category", "expected", "k", "note")
@@ -27,10 +24,6 @@ CATEGORIES = (
     "traditional",
     "fullwidth",
 )
-
-# The shared folder sits beside the repository (as CI lays it); QINGDAN_SHARED moves it.
-SHARED = Path(os.environ.get("QINGDAN_SHARED", REPO_ROOT.parent / "shared"))
-
 
 @dataclass(frozen=True)
 class Judgment:
@@ -81,19 +74,3 @@ def load_judged_set(path: Path | str = GUANGAN_JUDGED) -> list[Judgment]:
     if not header_seen:
         raise JudgedSetError(f"{path}: no header line")
     return rows
-
-
-def find_guangan_items() -> Path | None:
-    """Path of guangan-items.json (``QINGDAN_GUANGAN_ITEMS`` overrides), or None."""
-    explicit = os.environ.get("QINGDAN_GUANGAN_ITEMS")
-    path = Path(explicit) if explicit else SHARED / "data" / "guangan-items.json"
-    return path if path.is_file() else None
-
-
-def load_guangan_items(path: Path | str | None = None) -> list[dict]:
-    path = Path(path) if path else find_guangan_items()
-    if path is None:
-        raise FileNotFoundError(
-            f"guangan-items.json not found under {SHARED / 'data'}; set QINGDAN_SHARED or QINGDAN_GUANGAN_ITEMS"
-        )
-    return json.loads(Path(path).read_text(encoding="utf-8"))["items"]
