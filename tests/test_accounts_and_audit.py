@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from catalog.extensions import limiter
 from catalog.models import ChangeRecord, User
 from catalog.services import accounts
+from catalog.services.errors import DomainError
 from catalog.services.permissions import Actor
 from tests import factories
 from tests.conftest import token_client
@@ -50,11 +51,11 @@ def sign_in(client, username: str, password: str = PASSWORD):
 def test_passwords_are_hashed_with_a_kdf_and_checked(session, department):
     user = make_user(session, "zhang", "editor", department.id)
     assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
-    with pytest.raises(Exception) as short:
+    with pytest.raises(DomainError) as short:
         accounts.create_user(session, OPERATOR, username="li", display_name="李", password="short", role="editor",
                              department_id=department.id)
     assert short.value.fields["password"][0].code == "too_short"
-    with pytest.raises(Exception) as anonymous:
+    with pytest.raises(DomainError) as anonymous:
         accounts.create_user(session, Actor(), username="wang", display_name="王", password=PASSWORD, role="admin")
     assert anonymous.value.status == 401
 

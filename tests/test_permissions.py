@@ -119,10 +119,6 @@ def test_anonymous_writes_are_refused_on_every_api_route(app, anonymous_client):
 # -- department A against department B -------------------------------------------------------
 
 
-def _organization_of(session, department_id: int) -> Organization:
-    return session.get(Organization, department_id)
-
-
 @pytest.fixture
 def two_departments(session):
     region = factories.region(session)
@@ -131,7 +127,7 @@ def two_departments(session):
 
 def _rows_of(session, department_id: int) -> dict[str, Any]:
     """One published row of department B in every list that has an owner."""
-    region_id = _organization_of(session, department_id).region_id
+    region_id = session.get(Organization, department_id).region_id
     street = factories.township(session, region_id)
     service = factories.service_item(session, department_id, status="published")
     supervision = factories.make(session, registry.SUPERVISION_ITEMS, main_name="B 的监管事项", supervision_type="06",

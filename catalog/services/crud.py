@@ -45,14 +45,9 @@ class Page:
         return math.ceil(self.total / self.per_page) if self.total else 0
 
 
-def visible(actor: Actor, spec: ListSpec, row: Any) -> bool:
-    if not spec.has_workflow or row.status == PUBLISHED:
-        return True
-    return allowed(actor, "row.read_unpublished", spec.department_of(row))
-
-
 def visibility_clause(actor: Actor, spec: ListSpec) -> ColumnElement[bool] | None:
-    """The SQL form of ``visible``: None when the actor sees every row of the list."""
+    """Which rows the actor may see, as SQL: published ones, and the unpublished rows of the
+    departments they may read; None when they see every row of the list."""
     readable = actor.readable_departments()
     if not spec.has_workflow or readable is None:
         return None
@@ -64,16 +59,12 @@ def visibility_clause(actor: Actor, spec: ListSpec) -> ColumnElement[bool] | Non
 
 @use_case("row.read_unpublished")
 def get_row(session: Session, spec: ListSpec, row_id: int, actor: Actor) -> Any:
-    """One row; unpublished rows only for those who may read them."""
-    row = find_row(session, spec, row_id)
-    if not visible(actor, spec, row):
-        raise not_found(spec.label, row_id)
-    return row
-
-
-def find_row(session: Session, spec: ListSpec, row_id: int) -> Any:
-    """The row with this id, whoever asks (for use cases that check permission themselves)."""
-    row = session.get(spec.model, row_id) if 0 < row_id <= MAX_ID else None
+    """One row the actor may see; any other is "not found", so drafts do not leak."""
+    query = select(spec.model).where(spec.model.id == row_id)
+    visibility = visibility_clause(actor, spec)
+    if visibility is not None:
+        query = query.where(visibility)
+    row = session.scalar(query) if 0 < row_id <= MAX_ID else None
     if row is None:
         raise not_found(spec.label, row_id)
     return row

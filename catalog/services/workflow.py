@@ -347,13 +347,17 @@ class QueueEntry:
 
 
 QUEUE_LIMIT = 200
+# What awaits each role: editors their unfinished rows, everyone else what awaits review.
+EDITOR_QUEUE = ("draft", "rejected", "submitted")
+REVIEW_QUEUE = ("submitted",)
 
 
 @use_case("row.read_unpublished")
-def work_queue(session: Session, actor: Actor, states: tuple[str, ...]) -> list[QueueEntry]:
-    """Rows in ``states``, and live rows whose revision is in one of them, that the actor may
-    read: an editor's drafts, a reviewer's submissions. Oldest change first."""
+def work_queue(session: Session, actor: Actor) -> list[QueueEntry]:
+    """Rows, and live rows' revisions, awaiting the actor and readable by them: an editor's
+    drafts, a reviewer's submissions. Oldest change first."""
     require_sign_in(actor)
+    states = EDITOR_QUEUE if actor.role == "editor" else REVIEW_QUEUE
     readable = actor.readable_departments()
     entries: list[QueueEntry] = []
     for spec in _workflow_lists():

@@ -22,9 +22,6 @@ from .query import problems_of, query_args
 
 bp = Blueprint("console", __name__, template_folder="templates")
 LISTS = {spec.name: spec for spec in ALL_LISTS if spec.has_workflow}
-# What each role works on first: editors their unfinished rows, the others what awaits review.
-QUEUE_STATES = {"editor": ("draft", "rejected", "submitted")}
-REVIEW_STATES = ("submitted",)
 
 
 def _login_limit() -> str:
@@ -57,8 +54,7 @@ def logout() -> Response:
 @login_required
 def console() -> str:
     actor = current_actor()
-    states = QUEUE_STATES.get(actor.role, REVIEW_STATES)
-    entries = workflow.work_queue(db.session, actor, states)
+    entries = workflow.work_queue(db.session, actor)
     return render_template(
         "console.html", entries=entries, role=ROLES.get(actor.role, actor.role), actor=actor, steps=workflow.STEPS
     )

@@ -16,9 +16,12 @@ import os
 import time
 import urllib.error
 import urllib.request
+import uuid
 
 import pytest
 
+from search.engines.elasticsearch import ElasticsearchEngine
+from search.engines.embedded import EmbeddedEngine
 from tests.support.elasticsearch_server import (
     ElasticsearchStartError,
     RunningElasticsearch,
@@ -70,3 +73,20 @@ def elasticsearch_url(elasticsearch_server) -> str:
         _check_answers(external)
         return external
     return elasticsearch_server.url
+
+
+@pytest.fixture(params=["embedded", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
+def engine(request, app, tmp_path):
+    """The catalog's search engine for one test, on each engine in turn; writes drain at once."""
+    if request.param == "embedded":
+        engine = EmbeddedEngine(tmp_path / "index", lock_timeout=0.5)
+    else:
+        url = request.getfixturevalue("elasticsearch_url")
+        engine = ElasticsearchEngine(url, prefix=f"test-{uuid.uuid4().hex[:10]}")
+    engine.ensure_index()
+    saved = app.extensions.get("qingdan_search_engine")
+    app.extensions["qingdan_search_engine"] = engine
+    app.config["SEARCH_DRAIN_IN_PROCESS"] = True
+    yield engine
+    app.config["SEARCH_DRAIN_IN_PROCESS"] = "auto"
+    app.extensions["qingdan_search_engine"] = saved

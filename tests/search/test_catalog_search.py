@@ -16,22 +16,6 @@ from tests import factories
 LATER = timedelta(days=1)  # a drain "later": past every backoff delay
 
 
-@pytest.fixture(params=["embedded", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
-def engine(request, app, tmp_path):
-    if request.param == "embedded":
-        engine = EmbeddedEngine(tmp_path / "index", lock_timeout=0.5)
-    else:
-        url = request.getfixturevalue("elasticsearch_url")
-        engine = ElasticsearchEngine(url, prefix=f"test-{uuid.uuid4().hex[:10]}")
-    engine.ensure_index()
-    saved = app.extensions.get("qingdan_search_engine")
-    app.extensions["qingdan_search_engine"] = engine
-    app.config["SEARCH_DRAIN_IN_PROCESS"] = True
-    yield engine
-    app.config["SEARCH_DRAIN_IN_PROCESS"] = "auto"
-    app.extensions["qingdan_search_engine"] = saved
-
-
 def drain_later(session, engine):
     return search_sync.drain_outbox(session, engine, due_by=datetime.now(timezone.utc) + LATER)
 

@@ -6,13 +6,13 @@ import pytest
 
 from catalog.services import search_sync
 from tests import factories
-from tests.search.test_catalog_search import engine, hit_names  # noqa: F401 - the engine fixture
+from tests.search.test_catalog_search import hit_names
 
 HIDDEN = ("draft", "submitted", "rejected", "suspended", "cancelled")
 
 
 @pytest.fixture
-def rows_in_every_state(session, engine):  # noqa: F811
+def rows_in_every_state(session, engine):
     department = factories.department(session, name="可见性测试局")
     rows = {
         status: factories.service_item(
