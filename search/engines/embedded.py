@@ -144,16 +144,22 @@ def _analysed(doc: SearchDocument) -> tuple[str, str | None, str | None]:
 
 @contextmanager
 def _analysis_pool() -> Iterator[Callable[[Iterable[SearchDocument]], Iterator[tuple[str, str | None, str | None]]]]:
-    """Analysis is most of a rebuild: run it in forked workers while this process writes.
+    """Analysis is most of a rebuild: run it in worker processes while this process writes.
 
-    Fork (not spawn) so workers inherit the loaded dictionaries and need no importable main;
-    they only analyse, never touch the index or a database. One CPU: no pool.
+    The workers come from a fork server, not from a fork of this process: a plain fork copies
+    the open descriptors of tantivy's lock files, and a lock held by one of tantivy's threads
+    at that moment stays held by the child, so this process's next commit waits for it forever
+    (seen as a hung reindex). The fork server starts clean and preloads the analysis module, so
+    its workers start without re-reading the dictionaries. They only analyse, never touch the
+    index or a database. One CPU: no pool.
     """
     workers = os.cpu_count() or 1
     if workers == 1:
         yield lambda docs: map(_analysed, docs)
         return
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    with context.Pool(workers) as pool:
         yield lambda docs: pool.imap(_analysed, docs, chunksize=256)
 
 
@@ -494,8 +500,7 @@ class EmbeddedEngine:
 
     def _fill(self, path: Path, docs: Iterable[SearchDocument], report: ReindexReport) -> None:
         index = self._open(path)
-        # two tantivy threads index while this one analyses the next documents
-        # The analysis pool is forked before tantivy's writer starts its threads.
+        # two tantivy threads index while the analysis workers prepare the next documents
         with _analysis_pool() as analyse, self._writer(index, heap=256_000_000, threads=2) as writer:
             for doc_id, record, error in analyse(docs):
                 if error is not None:
