@@ -1,19 +1,23 @@
 """Sessions that end when they should, a secret key no one else knows, and sign-in throttling that
 strangers cannot turn against an account (issue 13, items 13–15).
 
-Everything here runs in one process through the Flask test client, with the limiter's in-memory
-store. With several gunicorn workers the throttles hold across them only when
-RATELIMIT_STORAGE_URI names a shared store; that is configuration of Flask-Limiter, and this
-module does not exercise it. The one test with a real server is gunicorn refusing to start.
+Most tests run in one process through the Flask test client, with the limiter's in-memory store.
+The last ones start real processes: gunicorn refusing to start without a key; gunicorn behind a
+configured proxy; and two gunicorn servers counting sign-ins together in one Redis, which is what
+RATELIMIT_STORAGE_URI gives several workers (skipped where the redis-server program is missing:
+the suite's machine needs only Python and PostgreSQL).
 """
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -254,7 +258,7 @@ def server_environment(tmp_path: Path, **settings: str) -> dict[str, str]:
 
 
 GUNICORN = [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py", "--workers", "1",
-            "--bind", "127.0.0.1:0", "catalog:create_app()"]
+            "--no-control-socket", "--bind", "127.0.0.1:0", "catalog:create_app()"]
 
 
 def test_gunicorn_without_a_key_exits_with_a_clear_message(tmp_path):
@@ -267,31 +271,70 @@ def test_gunicorn_without_a_key_exits_with_a_clear_message(tmp_path):
 def test_behind_a_configured_proxy_the_address_limit_follows_x_forwarded_for(tmp_path):
     """A real gunicorn with PROXY_COUNT=1: each forwarded address has its own budget, and one
     address runs out of it (the same run with PROXY_COUNT=0 is the in-process test above)."""
-    environment = server_environment(tmp_path, SECRET_KEY=os.urandom(32).hex(), PROXY_COUNT="1")
-    migrate = [sys.executable, "-m", "flask", "--app", "catalog", "db", "upgrade"]
-    subprocess.run(migrate, cwd=REPOSITORY, env=environment, check=True, capture_output=True, timeout=300)
-    log = tmp_path / "gunicorn.log"
+    environment = migrated(server_environment(tmp_path, SECRET_KEY=os.urandom(32).hex(), PROXY_COUNT="1"))
+    with serving(environment, tmp_path / "gunicorn.log") as base:
+        visitor = Visitor(base)
+        assert [visitor.attempt(f"u{n}", forwarded_for=f"192.0.2.{n}") for n in range(11)] == [401] * 11
+        assert [visitor.attempt(f"v{n}", forwarded_for="192.0.2.200") for n in range(11)] == [401] * 10 + [429]
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server (Debian: redis-server)")
+def test_with_a_shared_store_two_servers_count_sign_ins_together(tmp_path):
+    """Two gunicorn servers (separate processes, as workers are) on one Redis: attempts spread
+    over both run into one limit; with Redis gone, sign-in still answers (per-process counts)."""
+    socket = tmp_path / "redis.sock"
+    redis = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", str(socket), "--save", "",
+                              "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    try:
+        environment = migrated(server_environment(
+            tmp_path, SECRET_KEY=os.urandom(32).hex(), RATELIMIT_STORAGE_URI=f"redis+unix://{socket}"))
+        with serving(environment, tmp_path / "a.log") as first, serving(environment, tmp_path / "b.log") as second:
+            visitors = [Visitor(first), Visitor(second)]
+            guesses = [visitors[n % 2].attempt("zhao", f"wrong-{n}-password") for n in range(6)]
+            assert guesses == [401] * 5 + [429]  # 3 + 2 failures: alone, neither server would refuse
+            redis.terminate()
+            redis.wait(timeout=30)
+            assert visitors[1].attempt("w1") == 401  # each process counts alone, and answers
+    finally:
+        redis.kill()
+        redis.wait(timeout=30)
+
+
+def migrated(environment: dict[str, str]) -> dict[str, str]:
+    command = [sys.executable, "-m", "flask", "--app", "catalog", "db", "upgrade"]
+    subprocess.run(command, cwd=REPOSITORY, env=environment, check=True, capture_output=True, timeout=300)
+    return environment
+
+
+@contextmanager
+def serving(environment: dict[str, str], log: Path) -> Iterator[str]:
+    """A gunicorn server with deploy/gunicorn.conf.py and one worker; its base URL."""
     with log.open("w") as output:
         server = subprocess.Popen(GUNICORN, cwd=REPOSITORY, env=environment, stdout=output, stderr=subprocess.STDOUT)
     try:
-        base = _listening_at(log, server)
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
-
-        def attempt_from(forwarded: str, username: str) -> int:
-            page = opener.open(f"{base}/login", timeout=30).read().decode()
-            token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-            form = urllib.parse.urlencode({"username": username, "password": "x" * 12, "csrf_token": token}).encode()
-            request = urllib.request.Request(f"{base}/login", data=form, headers={"X-Forwarded-For": forwarded})
-            try:
-                return opener.open(request, timeout=30).status
-            except urllib.error.HTTPError as answer:
-                return answer.code
-
-        assert [attempt_from(f"192.0.2.{n}", f"u{n}") for n in range(11)] == [401] * 11
-        assert [attempt_from("192.0.2.200", f"v{n}") for n in range(11)] == [401] * 10 + [429]
+        yield _listening_at(log, server)
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+class Visitor:
+    """A browser over real HTTP: cookies kept, the form's CSRF token sent back."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+
+    def attempt(self, username: str, password: str = "x" * 12, forwarded_for: str | None = None) -> int:
+        page = self.opener.open(f"{self.base}/login", timeout=30).read().decode()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        form = urllib.parse.urlencode({"username": username, "password": password, "csrf_token": token}).encode()
+        headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+        try:
+            return self.opener.open(urllib.request.Request(f"{self.base}/login", data=form, headers=headers),
+                                    timeout=30).status
+        except urllib.error.HTTPError as answer:
+            return answer.code
 
 
 def _listening_at(log: Path, server: subprocess.Popen) -> str:
