@@ -52,6 +52,10 @@ class UserSession(db.Model):
     (which names a session by its public ``id``) holds anything that opens a session, and a
     cookie signed with a leaked SECRET_KEY opens nothing without a live session's secret.
     Ended sessions are kept: the trail's ``session:<id>`` keeps pointing at a real sign-in.
+
+    One row per sign-in rather than a per-user session version: a version ends all of a user's
+    sessions but cannot end just one (signing out of this browser), and a server-side session
+    store (Flask-Session) keys sessions by id alone, so it cannot end all of one user's.
     """
 
     __tablename__ = "user_sessions"
