@@ -224,7 +224,7 @@ def test_account_changes_are_in_the_trail_without_secrets(anonymous_client, sess
     accounts.end_sessions(session, OPERATOR, "he")
     trail = session.query(ChangeRecord).filter(ChangeRecord.entity_type.in_(["user", "api_token"])).order_by(ChangeRecord.id).all()
     assert [(r.entity_type, r.action) for r in trail] == [
-        ("user", "create"), ("api_token", "create"), ("api_token", "revoke"), ("user", "password"), ("user", "end_sessions")
+        ("user", "create"), ("api_token", "create"), ("api_token", "revoke"), ("user", "password"), ("user", "sign_out")
     ]
     assert trail[0].actor == "tests" and trail[4].note == "结束登录会话 0 个"  # the new password had ended it
     text_of_trail = repr([(r.before, r.after) for r in trail])

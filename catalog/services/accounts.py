@@ -267,7 +267,7 @@ def _end_sessions(session: Session, user: User, reason: str) -> int:
 def _end_sessions_recorded(session: Session, actor: Actor, user: User, reason: str) -> int:
     count = _end_sessions(session, user, reason)
     snapshot = _user_snapshot(user)
-    _record(session, "user", user.id, "end_sessions", snapshot, snapshot, actor, user.department_id,
+    _record(session, "user", user.id, "sign_out", snapshot, snapshot, actor, user.department_id,
             note=f"结束登录会话 {count} 个")
     session.commit()
     return count
