@@ -124,7 +124,8 @@ def secret_key_problem(key: str | bytes | None) -> str | None:
     text = key.decode("latin-1") if isinstance(key, bytes) else key
     if text in PUBLISHED_KEYS:
         return "SECRET_KEY 是公开过的示例值，任何人都能用它伪造登录。"
-    bits_per_character = 8 if isinstance(key, bytes) else 4 if all(c in "0123456789abcdefABCDEF" for c in text) else 6
+    hexadecimal = all(c in "0123456789abcdefABCDEF" for c in text)
+    bits_per_character = 8 if isinstance(key, bytes) else 4 if hexadecimal else 6
     if len(text) * bits_per_character < MIN_KEY_BITS or len(set(text)) < 10:
         return "SECRET_KEY 太弱：须为至少 32 字节的随机值（如 64 个十六进制字符）。"
     return None

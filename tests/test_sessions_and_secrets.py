@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -152,6 +153,13 @@ def test_the_address_recorded_is_the_peer_not_a_forwarded_for_header(app, sessio
     spoofed = {"HTTP_X_FORWARDED_FOR": "192.0.2.1", **OWNER}
     assert sign_in(browser(app, spoofed), "feng").status_code == 302
     assert session.scalars(select(UserSession.address)).all() == ["203.0.113.10"]
+
+
+def test_the_recorded_address_is_bounded_whatever_a_proxy_passed_on(session, department):
+    make_user(session, "lu", "editor", department.id)
+    opened, _ = accounts.sign_in(session, "lu", PASSWORD, "2001:db8::" + "f" * 300, timedelta(hours=1))
+    session.expire_all()
+    assert session.get(UserSession, opened.id).address == ("2001:db8::" + "f" * 300)[:45]
 
 
 def test_a_forged_forwarded_for_header_does_not_escape_the_per_address_limit(app, session):

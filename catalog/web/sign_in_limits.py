@@ -59,7 +59,8 @@ def sign_in_limits(view: F) -> F:
 
     throttles = [
         limiter.limit(setting("LOGIN_RATE_LIMIT"), methods=["POST"]),
-        limiter.limit(setting("LOGIN_FAILURE_LIMIT"), key_func=lambda: f"address:{_account()}:{get_remote_address()}",
+        limiter.limit(setting("LOGIN_FAILURE_LIMIT"),
+                      key_func=lambda: f"address:{_account()}:{get_remote_address()}",
                       methods=["POST"], exempt_when=_known_device, deduct_when=failed),
         limiter.limit(setting("LOGIN_ACCOUNT_FAILURE_LIMIT"), key_func=lambda: f"account:{_account()}",
                       methods=["POST"], exempt_when=_known_device, deduct_when=failed),
