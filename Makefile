@@ -25,7 +25,9 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/.created
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# Install, migrate, seed the 云城区 2020 demo, and serve on the embedded defaults.
+# Install, migrate, seed the 云城区 2020 demo, and serve on the embedded defaults. A local demo is
+# development: without SECRET_KEY, a private key is generated once into instance/secret_key.
+run: export QINGDAN_ENV ?= development
 run: install
 	$(BIN)/flask --app catalog db upgrade
 	$(BIN)/flask --app catalog seed yuncheng

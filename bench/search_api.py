@@ -122,6 +122,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="qingdan-bench-search-"))
     app = create_app(
         {
+            "TESTING": True,  # as the other benches: a throwaway secret key, no SECRET_KEY needed
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'bench.sqlite3'}",
             "SEARCH_INDEX_PATH": str(work / "index"),
             "SEARCH_DRAIN_IN_PROCESS": False,

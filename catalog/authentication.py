@@ -4,19 +4,23 @@ The API knows only bearer tokens (``Authorization: Bearer qd_…``) and never th
 so a page a user visits cannot make their browser call the API for them (no CSRF on the API).
 The pages know only the session of a signed-in user, and every form they post carries a CSRF
 token (Flask-WTF).
+
+A page session is a row on the server (UserSession) plus a secret in the signed cookie; the
+cookie alone, even one signed with the right key, opens nothing once that row has ended.
 """
 from __future__ import annotations
 
-import secrets
-
 from flask import Flask, request, session
-from flask_login import current_user
+from flask_login import current_user, login_user, logout_user
 
 from .extensions import csrf, db, limiter, login_manager
-from .models import User
+from .models import User, UserSession
 from .services import accounts
 from .services.errors import DomainError
 from .services.permissions import ANONYMOUS, Actor
+
+# Where the cookie keeps the secret of its server-side session.
+SESSION_SECRET = "qingdan_session"
 
 
 def current_actor() -> Actor:
@@ -42,23 +46,41 @@ def _api_actor() -> Actor:
 def _page_actor() -> Actor:
     if not current_user.is_authenticated:
         return ANONYMOUS
-    return accounts.actor_for_user(current_user, f"session:{session.get('sid', '-')}", "web")
+    return accounts.actor_for_user(current_user, f"session:{request.environ['qingdan.session_id']}", "web")
 
 
-def begin_session() -> None:
-    """A new session id at each sign-in: the audit trail names the session a change came from."""
+def begin_session(opened: UserSession, secret: str) -> None:
+    """A new cookie at each sign-in (nothing carried over from before: no session fixation)."""
     session.clear()
-    session["sid"] = secrets.token_hex(8)
+    session[SESSION_SECRET] = secret
+    login_user(opened.user)
+
+
+def end_session() -> None:
+    """Sign this browser out: its server-side session ends, so a copy of the cookie is void too."""
+    accounts.sign_out(db.session, session.get(SESSION_SECRET))
+    logout_user()
+    session.clear()
 
 
 def init_authentication(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "console.login"
     login_manager.login_message = "请先登录。"
-    login_manager.session_protection = "strong"
+    # Off. Flask-Login's "strong" mode hashes the leftmost X-Forwarded-For, which the client
+    # writes, so it bound a session to nothing an attacker could not copy; binding to the true
+    # address (PROXY_COUNT) would sign staff out whenever their address changes. A session is
+    # protected instead by living on the server: it ends at sign-out, password change and
+    # deactivation and after SESSION_LIFETIME; the cookie is HttpOnly, SameSite=Lax, and Secure
+    # behind HTTPS.
+    login_manager.session_protection = None
     csrf.init_app(app)
     limiter.init_app(app)
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        live = accounts.live_session(db.session, user_id, session.get(SESSION_SECRET))
+        if live is None:
+            return None
+        request.environ["qingdan.session_id"] = live.id  # the audit trail's "session:<id>"
+        return live.user

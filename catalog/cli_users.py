@@ -37,7 +37,7 @@ def _password(from_stdin: bool) -> str:
 
 @click.group("users")
 def users_group() -> None:
-    """Create users, set passwords, deactivate accounts."""
+    """Create users, set passwords, deactivate accounts, end their sessions."""
 
 
 @users_group.command("create")
@@ -66,7 +66,7 @@ def create_user(
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
 def set_password(username: str, password_stdin: bool) -> None:
-    """Set a new password (and lift a lockout)."""
+    """Set a new password; every session of the account ends."""
     password = _password(password_stdin)
     _run(lambda: accounts.set_password(db.session, OPERATOR, username, password))
     click.echo(f"已为 {username} 设置新密码。")
@@ -76,9 +76,18 @@ def set_password(username: str, password_stdin: bool) -> None:
 @click.argument("username")
 @with_appcontext
 def deactivate(username: str) -> None:
-    """Stop an account from signing in (its history stays)."""
+    """Stop an account from signing in and end its sessions (its history stays)."""
     _run(lambda: accounts.deactivate_user(db.session, OPERATOR, username))
     click.echo(f"已停用 {username}。")
+
+
+@users_group.command("sign-out")
+@click.argument("username")
+@with_appcontext
+def sign_out(username: str) -> None:
+    """End every session of USERNAME at once (a lost laptop, a suspected break-in)."""
+    count = _run(lambda: accounts.end_sessions(db.session, OPERATOR, username))
+    click.echo(f"已结束 {username} 的 {count} 个登录会话。")
 
 
 @click.group("tokens")

@@ -6,8 +6,31 @@ embedded search index, both under the instance folder.
 from __future__ import annotations
 
 import os
+import secrets
+import tempfile
+from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from limits import parse_many
+
+# Keys that were ever published (this one was the built-in default): never accepted.
+PUBLISHED_KEYS = frozenset({"qingdan-development-key-change-me"})
+MIN_KEY_BITS = 256
+HOW_TO_SET_A_KEY = (
+    "生成一个：python3 -c 'import secrets; print(secrets.token_hex(32))'，写入生产环境的"
+    " /etc/qingdan.env（SECRET_KEY=…），每个进程（web、indexer、flask 命令）读同一个值。"
+    "本机试用请设 QINGDAN_ENV=development（make run 已设置）：密钥会自动生成并保存在 instance/secret_key（仅本人可读）。"
+)
+
+
+class SettingError(RuntimeError):
+    """A setting that Qingdan refuses to start with; the message says what to set."""
+
+
+class InsecureSecretKey(SettingError):
+    """No SECRET_KEY, or one that others could know or guess, outside development and tests."""
 
 
 def settings_from_environment(instance_path: str) -> dict[str, Any]:
@@ -18,7 +41,14 @@ def settings_from_environment(instance_path: str) -> dict[str, Any]:
     if database_url.startswith(("postgres://", "postgresql://")):
         database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "qingdan-development-key-change-me"),
+        # Checked by secret_key() once the app's own config is applied (tests set TESTING).
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
+        "QINGDAN_ENV": os.environ.get("QINGDAN_ENV", "production"),
+        # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For/-Proto are
+        # believed; with 0 nobody's are, since any client can send those headers.
+        "PROXY_COUNT": _whole_number("PROXY_COUNT", 0),
+        # A signed-in session ends on the server after this long, whatever the browser keeps.
+        "SESSION_LIFETIME": timedelta(hours=_whole_number("SESSION_LIFETIME_HOURS", 12, least=1)),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "ELASTICSEARCH_URL": os.environ.get("ELASTICSEARCH_URL"),
@@ -38,11 +68,17 @@ def settings_from_environment(instance_path: str) -> dict[str, Any]:
         "JSON_AS_ASCII": False,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "PAGE_SIZE_MAX": 100,
-        # Login attempts per address; with several gunicorn workers, point this at a shared
-        # store (redis://…) so the limit holds across them. The per-account lockout is in the
-        # database and holds everywhere regardless.
+        # Sign-in throttles (catalog/web/sign_in_limits.py). With several gunicorn workers, point
+        # the store at a shared one (redis://…) so the counts hold across them; memory:// counts
+        # per process.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # The shared store down: count per process rather than fail every sign-in.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "LOGIN_RATE_LIMIT": _rate("LOGIN_RATE_LIMIT", "10 per minute"),  # attempts per address
+        # wrong passwords per account from one address (or one known browser)
+        "LOGIN_FAILURE_LIMIT": _rate("LOGIN_FAILURE_LIMIT", "5 per 15 minutes"),
+        # wrong passwords per account from all browsers it never signed in from, together
+        "LOGIN_ACCOUNT_FAILURE_LIMIT": _rate("LOGIN_ACCOUNT_FAILURE_LIMIT", "50 per hour"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "false").lower() == "true",
@@ -56,3 +92,76 @@ def settings_from_environment(instance_path: str) -> dict[str, Any]:
             "security": [{}, {"bearerAuth": []}],
         },
     }
+
+
+def secret_key(config: Mapping[str, Any], instance_path: str) -> str | bytes:
+    """The key that signs sessions, CSRF tokens and device cookies.
+
+    Outside development and tests a missing or weak key stops the process: with a key others
+    know, anyone can sign a cookie. In development (QINGDAN_ENV=development, which `make run`
+    sets) a key is generated once into the instance folder; tests get a fresh one per process.
+    """
+    key = config.get("SECRET_KEY")
+    if config.get("QINGDAN_ENV") == "development":
+        return key or development_secret_key(Path(instance_path))
+    if config.get("TESTING"):
+        return key or secrets.token_hex(32)
+    problem = secret_key_problem(key)
+    if problem:
+        raise InsecureSecretKey(f"{problem}{HOW_TO_SET_A_KEY}")
+    return key  # type: ignore[return-value]
+
+
+def secret_key_problem(key: str | bytes | None) -> str | None:
+    """Why a key is not good enough, or None when it holds at least 256 random-looking bits.
+
+    Randomness cannot be proven from the value; this refuses what is surely weak: published
+    keys, short ones (hex counts 4 bits a character, other text 6, raw bytes 8), and keys of
+    a few repeated characters.
+    """
+    if not key:
+        return "没有设置 SECRET_KEY（它签名登录会话与表单令牌）。"
+    text = key.decode("latin-1") if isinstance(key, bytes) else key
+    if text in PUBLISHED_KEYS:
+        return "SECRET_KEY 是公开过的示例值，任何人都能用它伪造登录。"
+    hexadecimal = all(c in "0123456789abcdefABCDEF" for c in text)
+    bits_per_character = 8 if isinstance(key, bytes) else 4 if hexadecimal else 6
+    if len(text) * bits_per_character < MIN_KEY_BITS or len(set(text)) < 10:
+        return "SECRET_KEY 太弱：须为至少 32 字节的随机值（如 64 个十六进制字符）。"
+    return None
+
+
+def development_secret_key(instance: Path) -> str:
+    """The local demo's key: generated on first use into ``secret_key`` (mode 0600), then reused,
+    so every process of the demo (flask commands, gunicorn workers) signs with the same key."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    descriptor, temporary = tempfile.mkstemp(dir=instance, prefix=".secret_key.")  # created 0600
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_hex(32) + "\n")
+    try:
+        os.link(temporary, path)  # atomic: when workers start together, the first link wins
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(temporary)
+    return path.read_text().strip()
+
+
+def _whole_number(name: str, default: int, least: int = 0) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < least:
+        raise SettingError(f"{name} 须为不小于 {least} 的整数，现为“{value}”。")
+    return int(value)
+
+
+def _rate(name: str, default: str) -> str:
+    value = os.environ.get(name, default)
+    try:
+        parse_many(value)
+    except ValueError:
+        raise SettingError(f"{name} 须写成“次数 per 时间”，如“10 per minute”，现为“{value}”。") from None
+    return value

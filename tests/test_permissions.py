@@ -37,8 +37,8 @@ PUBLIC_READ_MODULES = {
     "catalog.services.statistics",
     "catalog.services.search_sync",
 }
-# POST routes anyone may call: they change nothing.
-PUBLIC_POSTS = {"/api/v1/stats/check", "/login", "/logout"}
+# POST routes anyone may call: they change nothing, or only the caller's own sign-in.
+PUBLIC_POSTS = {"/api/v1/stats/check", "/login", "/logout", "/logout-everywhere"}
 
 
 def _route_modules() -> list[Any]:

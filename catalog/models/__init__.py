@@ -1,5 +1,5 @@
 """SQLAlchemy models, one module per list."""
-from .accounts import ApiToken, User, reviewer_departments
+from .accounts import ApiToken, User, UserSession, reviewer_departments
 from .audit import ChangeRecord, SearchOutbox
 from .base import db
 from .devolution import DevolutionBatch, DevolvedItem
@@ -41,6 +41,7 @@ __all__ = [
     "ServiceItem",
     "SupervisionItem",
     "User",
+    "UserSession",
     "db",
     "reviewer_departments",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Timestamped, UtcDateTime, db
@@ -34,8 +34,6 @@ class User(UserMixin, Timestamped, db.Model):
     role: Mapped[str] = mapped_column(String(16))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     reviewed_departments: Mapped[list[Organization]] = relationship(secondary=reviewer_departments)
@@ -43,6 +41,35 @@ class User(UserMixin, Timestamped, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated user's session stops working
         return self.active
+
+
+class UserSession(db.Model):
+    """One sign-in of a user in one browser, kept on the server so that it can end.
+
+    Flask's session cookie is signed but lives in the browser: a copy taken before sign-out would
+    otherwise keep working for as long as the key stays the same. The cookie carries a 256-bit
+    secret of which only the SHA-256 digest is stored, so neither this table nor the audit trail
+    (which names a session by its public ``id``) holds anything that opens a session, and a
+    cookie signed with a leaked SECRET_KEY opens nothing without a live session's secret.
+    Ended sessions are kept: the trail's ``session:<id>`` keeps pointing at a real sign-in.
+
+    One row per sign-in rather than a per-user session version: a version ends all of a user's
+    sessions but cannot end just one (signing out of this browser), and a server-side session
+    store (Flask-Session) keys sessions by id alone, so it cannot end all of one user's.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    secret_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    address: Mapped[str | None] = mapped_column(String(45))  # the peer, or what a trusted proxy saw
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(16))
+
+    user: Mapped[User] = relationship(lazy="joined")
 
 
 class ApiToken(db.Model):

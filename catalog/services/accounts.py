@@ -1,31 +1,32 @@
 """Accounts: users who sign in to the pages, API tokens for other systems, and sign-in itself.
 
-Passwords are hashed with scrypt (Werkzeug's default KDF: memory-hard, salted per hash). After
-MAX_FAILED_LOGINS wrong passwords an account is locked for LOCKOUT; the login route is also
-rate-limited per address (Flask-Limiter), so guessing is slow from one place and from many.
+Passwords are hashed with scrypt (Werkzeug's default KDF: memory-hard, salted per hash). Each
+sign-in opens a server-side session (UserSession) that signing out, a new password, a
+deactivation or "sign out everywhere" ends. Guessing is slowed by the sign-in throttles of the
+web layer (catalog/web/sign_in_limits.py), never by locking the account: a lock that anyone can
+trip by typing wrong passwords locks the owner out too.
 """
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..models import ApiToken, Organization, User
-from ..models.base import CHINA_TIME, utcnow
+from ..models import ApiToken, Organization, User, UserSession
+from ..models.base import utcnow
 from .errors import DomainError, FieldError, not_found, validation_failed
 from .history import record_change
 from .permissions import ROLES, Actor, authorize, use_case
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "qd_"
 # A token's last use is written at most this often: not one extra write per API call.
 LAST_USED_GRANULARITY = timedelta(minutes=10)
+SESSION_SECRET_BYTES = 32
 # Compared against when the username does not exist, so a miss costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("qingdan-no-such-user")
 
@@ -82,7 +83,7 @@ def set_password(session: Session, actor: Actor, username: str, password: str) -
         raise validation_failed(problems)
     before = _user_snapshot(user)
     user.password_hash = generate_password_hash(password)
-    user.failed_logins, user.locked_until = 0, None
+    _end_sessions(session, user, "password")  # whoever knew the old password is signed out too
     _record(session, "user", user.id, "password", before, _user_snapshot(user), actor, user.department_id)
     session.commit()
     return user
@@ -94,35 +95,76 @@ def deactivate_user(session: Session, actor: Actor, username: str) -> User:
     user = _user_named(session, username)
     before = _user_snapshot(user)
     user.active = False
+    _end_sessions(session, user, "deactivated")
     _record(session, "user", user.id, "deactivate", before, _user_snapshot(user), actor, user.department_id)
     session.commit()
     return user
 
 
 @use_case("public")
-def authenticate(session: Session, username: str, password: str, now: datetime | None = None) -> User:
-    """The user with this username and password, or a 401; locked accounts get a 423."""
-    now = now or utcnow()
+def sign_in(
+    session: Session, username: str, password: str, address: str | None, lifetime: timedelta
+) -> tuple[UserSession, str]:
+    """Check the password and open a session: the session, and the secret its cookie carries
+    (stored only as a digest). An unknown, deactivated or wrong one is a 401, alike in answer
+    and in cost: a miss is hashed too, and no path writes before the password is right."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
         check_password_hash(_DUMMY_HASH, password)
         raise _wrong_credentials()
-    if user.locked_until is not None and user.locked_until > now:
-        raise _locked(user.locked_until)
     if not check_password_hash(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            before = _user_snapshot(user)
-            user.failed_logins, user.locked_until = 0, now + LOCKOUT
-            lockout = Actor(name=user.username, source="web")
-            _record(session, "user", user.id, "lockout", before, _user_snapshot(user), lockout, user.department_id)
-            session.commit()
-            raise _locked(user.locked_until)
-        session.commit()
         raise _wrong_credentials()
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    now = utcnow()
+    secret = secrets.token_urlsafe(SESSION_SECRET_BYTES)
+    opened = UserSession(
+        id=secrets.token_hex(8), user=user, secret_digest=_digest(secret),
+        # bounded: behind a too high PROXY_COUNT, the "address" is whatever the client wrote
+        address=address[:45] if address else None, created_at=now, expires_at=now + lifetime,
+    )
+    session.add(opened)
+    user.last_login_at = now
     session.commit()
-    return user
+    return opened, secret
+
+
+@use_case("public")
+def live_session(session: Session, user_id: str, secret: str | None) -> UserSession | None:
+    """The open, unexpired session of an active user that this cookie's secret belongs to."""
+    if not secret or not user_id.isdigit():
+        return None
+    found = session.scalar(
+        select(UserSession).where(
+            UserSession.secret_digest == _digest(secret), UserSession.user_id == int(user_id),
+            UserSession.ended_at.is_(None), UserSession.expires_at > utcnow(),
+        )
+    )
+    return found if found is not None and found.user.active else None
+
+
+@use_case("public")
+def sign_out(session: Session, secret: str | None) -> None:
+    """End the session this secret belongs to: holding the cookie is all signing out needs."""
+    if secret:
+        session.execute(
+            update(UserSession)
+            .where(UserSession.secret_digest == _digest(secret), UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow(), end_reason="sign_out")
+        )
+        session.commit()
+
+
+@use_case("accounts.own_sessions")
+def sign_out_everywhere(session: Session, actor: Actor) -> int:
+    """End every session of the signed-in user, this one included; how many there were."""
+    authorize(actor, "accounts.own_sessions")
+    return _end_sessions_recorded(session, actor, session.get(User, actor.user_id), "everywhere")
+
+
+@use_case("accounts.manage")
+def end_sessions(session: Session, actor: Actor, username: str) -> int:
+    """An operator ends every session of an account (a lost laptop, a suspected break-in)."""
+    authorize(actor, "accounts.manage")
+    return _end_sessions_recorded(session, actor, _user_named(session, username), "operator")
 
 
 @use_case("accounts.manage")
@@ -192,7 +234,6 @@ def _user_snapshot(user: User) -> dict[str, object]:
         "username": user.username, "display_name": user.display_name, "role": user.role,
         "department_id": user.department_id, "active": user.active,
         "reviewed_department_ids": sorted(d.id for d in user.reviewed_departments),
-        "locked_until": user.locked_until.isoformat() if user.locked_until else None,
     }
 
 
@@ -207,12 +248,30 @@ def _token_snapshot(token: ApiToken) -> dict[str, object]:
 
 def _record(
     session: Session, entity_type: str, entity_id: int, action: str, before: dict[str, object] | None,
-    after: dict[str, object], actor: Actor, department_id: int | None,
+    after: dict[str, object], actor: Actor, department_id: int | None, note: str | None = None,
 ) -> None:
     record_change(
         session, entity_type=entity_type, entity_id=entity_id, action=action, before=before, after=after,
-        actor=actor, department_id=department_id, searchable=False,
+        actor=actor, department_id=department_id, searchable=False, note=note,
     )
+
+
+def _end_sessions(session: Session, user: User, reason: str) -> int:
+    ended = session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason)
+    )
+    return ended.rowcount
+
+
+def _end_sessions_recorded(session: Session, actor: Actor, user: User, reason: str) -> int:
+    count = _end_sessions(session, user, reason)
+    snapshot = _user_snapshot(user)
+    _record(session, "user", user.id, "sign_out", snapshot, snapshot, actor, user.department_id,
+            note=f"结束登录会话 {count} 个")
+    session.commit()
+    return count
 
 
 def _digest(plain: str) -> str:
@@ -251,18 +310,17 @@ def _wrong_credentials() -> DomainError:
     return DomainError("invalid_credentials", "用户名或密码不正确。", 401)
 
 
-def _locked(until: datetime) -> DomainError:
-    local = until.astimezone(CHINA_TIME).strftime("%H:%M")
-    return DomainError("account_locked", f"连续输错密码次数过多，账号已临时锁定，请于 {local} 后再试。", 423)
-
-
 __all__ = [
     "actor_for_token",
     "actor_for_user",
-    "authenticate",
     "create_token",
     "create_user",
     "deactivate_user",
+    "end_sessions",
+    "live_session",
     "revoke_token",
     "set_password",
+    "sign_in",
+    "sign_out",
+    "sign_out_everywhere",
 ]

@@ -93,6 +93,10 @@ def _anyone(_actor: Actor, _department_id: int | None) -> bool:
     return True
 
 
+def _is_a_user(actor: Actor, _department_id: int | None) -> bool:
+    return actor.user_id is not None
+
+
 RULES: dict[str, Callable[[Actor, int | None], bool]] = {
     "public": _anyone,  # signing in and presenting a token: anyone may try
     "row.edit": _edits,  # create, change, delete a draft; submit it for review
@@ -100,6 +104,7 @@ RULES: dict[str, Callable[[Actor, int | None], bool]] = {
     "row.read_unpublished": _reads_unpublished,  # drafts, pending revisions, a row's history
     "reference.edit": _administers,  # regions, organizations, laws, 职权类型, batches, targets
     "accounts.manage": _administers,
+    "accounts.own_sessions": _is_a_user,  # a signed-in person ends their own sessions
     "audit.read": _audits,
 }
 

@@ -6,47 +6,56 @@ through the same use cases as the API, so permissions and rules are the ones the
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import login_required
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from ..api.spreadsheets import file_response
-from ..authentication import begin_session, current_actor
-from ..extensions import db, limiter
+from ..authentication import begin_session, current_actor, end_session
+from ..extensions import db
 from ..schemas.workflow import AuditExportSchema, AuditQuerySchema
 from ..services import accounts, audit_trail, workflow
 from ..services.errors import DomainError
 from ..services.permissions import ROLES
 from ..services.registry import ALL_LISTS
 from .query import problems_of, query_args
+from .sign_in_limits import remember_device, sign_in_limits, submitted_username
 
 bp = Blueprint("console", __name__, template_folder="templates")
 LISTS = {spec.name: spec for spec in ALL_LISTS if spec.has_workflow}
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@sign_in_limits
 def login() -> Response | tuple[str, int] | str:
     if request.method == "GET":
         return render_template("login.html", problem=None)
-    username = request.form.get("username", "").strip()[:64]
+    username = submitted_username()
     try:
-        user = accounts.authenticate(db.session, username, request.form.get("password", ""))
+        opened, secret = accounts.sign_in(
+            db.session, username, request.form.get("password", ""), request.remote_addr,
+            current_app.config["SESSION_LIFETIME"],
+        )
     except DomainError as error:
         return render_template("login.html", problem=error.message, username=username), error.status
-    begin_session()
-    login_user(user)
-    return redirect(url_for("console.console"))
+    begin_session(opened, secret)
+    response = redirect(url_for("console.console"))
+    remember_device(response, username)
+    return response
 
 
 @bp.post("/logout")
 def logout() -> Response:
-    logout_user()
-    begin_session()
+    end_session()
+    return redirect(url_for("web.home"))
+
+
+@bp.post("/logout-everywhere")
+@login_required
+def logout_everywhere() -> Response:
+    """End every session of this account: other browsers, a forgotten office PC, a copied cookie."""
+    accounts.sign_out_everywhere(db.session, current_actor())
+    end_session()
     return redirect(url_for("web.home"))
 
 
