@@ -11,7 +11,13 @@ from ..schemas.base import BaseSchema
 from ..schemas.stats import (
     CheckArgsSchema,
     CheckResultSchema,
+    CompletenessArgsSchema,
+    CompletenessRowsArgsSchema,
+    CompletenessRowsSchema,
+    CompletenessSchema,
+    DepartmentCompletenessSchema,
     DepartmentFiguresSchema,
+    DevolutionArgsSchema,
     FiguresSchema,
     RowsArgsSchema,
     ScopeArgsSchema,
@@ -24,6 +30,9 @@ blp = Blueprint("stats", __name__, url_prefix="/api/v1/stats", description="统�
 SCOPE_ARGS = ScopeArgsSchema()
 ROWS_ARGS = RowsArgsSchema()
 CHECK_ARGS = CheckArgsSchema()
+DEVOLUTION_ARGS = DevolutionArgsSchema()
+COMPLETENESS_ARGS = CompletenessArgsSchema()
+COMPLETENESS_ROWS_ARGS = CompletenessRowsArgsSchema()
 
 
 class RowsSchema(BaseSchema):
@@ -48,7 +57,7 @@ def figures(args: dict[str, Any]) -> dict[str, Any]:
 @blp.arguments(ROWS_ARGS, location="query")
 @blp.response(200, RowsSchema)
 def figure_rows(args: dict[str, Any], key: str) -> dict[str, Any]:
-    """一个数字背后的记录（分子、分母或拉低比率的记录）"""
+    """一个数字背后的记录：分子、分母、拉低比率的记录（excluded），或因要素未填报而未计入的记录（unknown）"""
     return {"rows": statistics.rows_behind(db.session, key, **args)}
 
 
@@ -61,11 +70,36 @@ def departments(args: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @blp.get("/devolution")
-@blp.arguments(SCOPE_ARGS, location="query")
+@blp.arguments(DEVOLUTION_ARGS, location="query")
 @blp.response(200, TownshipCountSchema(many=True))
 def devolution(args: dict[str, Any]) -> list[dict[str, Any]]:
-    """各镇街承接的下放事项数"""
-    return statistics.devolution(db.session, args.get("region_id"))
+    """各镇街承接的下放事项数（可按地区、原实施部门、截至日期）"""
+    return statistics.devolution(db.session, **args)
+
+
+@blp.get("/completeness")
+@blp.arguments(COMPLETENESS_ARGS, location="query")
+@blp.response(200, CompletenessSchema)
+def completeness(args: dict[str, Any]) -> dict[str, Any]:
+    """各清单要素完整率（实施清单要素完整率、检查实施清单完备度等）：分子、分母、各要素缺失数"""
+    return {"lists": statistics.completeness_figures(db.session, **args)}
+
+
+@blp.get("/completeness/departments")
+@blp.arguments(COMPLETENESS_ARGS, location="query")
+@blp.response(200, DepartmentCompletenessSchema(many=True))
+def completeness_departments(args: dict[str, Any]) -> list[dict[str, Any]]:
+    """各部门的要素完整率，最不完整的在前"""
+    return statistics.completeness_by_department(db.session, **args)
+
+
+@blp.get("/completeness/<list_name>/rows")
+@blp.arguments(COMPLETENESS_ROWS_ARGS, location="query")
+@blp.response(200, CompletenessRowsSchema)
+def completeness_rows(args: dict[str, Any], list_name: str) -> dict[str, Any]:
+    """要素不完整的记录及其缺少的要素（element：只看缺该要素的）"""
+    args.pop("rule")
+    return {"rows": statistics.completeness_rows(db.session, list_name, **args)}
 
 
 @blp.post("/check")
