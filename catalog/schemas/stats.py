@@ -1,4 +1,6 @@
-from marshmallow import fields
+from typing import Any
+
+from marshmallow import ValidationError, fields
 
 from ..models.codes import ITEM_TYPES
 from ..services.completeness import LIST_NAMES
@@ -27,12 +29,25 @@ class RowsArgsSchema(ScopeArgsSchema):
     )
 
 
+class Refused(fields.Raw):
+    """A parameter other endpoints take that this one cannot honour: refused, never ignored."""
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        super().__init__(load_default=None, metadata={"description": message}, **kwargs)
+        self.message = message
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        raise ValidationError(self.message)
+
+
 class DevolutionArgsSchema(BaseSchema):
-    """下放事项按镇街计数：地区、部门（原实施部门）和截至日期；事项类型不适用，传入即报错。"""
+    """下放事项按镇街计数：地区、部门（原实施部门）和截至日期。"""
 
     region_id = Id(load_default=None, strict=False, metadata={"description": "行政区划编号"})
     department_id = Id(load_default=None, strict=False, metadata={"description": "原实施部门编号"})
     as_of = Day(load_default=None, metadata={"description": "截至日期（按北京时间当日结束）"})
+    item_types = Refused("下放镇街事项不按事项类型统计：请去掉 item_types。")
+    rule = Refused("下放事项按镇街计数，是整数，不涉及舍入：请去掉 rule。")
 
 
 LISTS = {name: name for name in LIST_NAMES}
@@ -87,7 +102,8 @@ class ElementMissingSchema(BaseSchema):
 
 
 class CompletenessFigureSchema(FigureSchema):
-    list = fields.String()
+    list = fields.String(metadata={"description": "清单（实体类型）"})
+    list_name = fields.String(metadata={"description": "清单在接口地址中的名称，如 service-items"})
     list_label = fields.String()
     elements = fields.List(fields.Nested(ElementMissingSchema))
 

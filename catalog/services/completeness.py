@@ -37,6 +37,7 @@ LIST_NAMES = {
     "supervision-items": "supervision_item",
     "inspection-lists": "inspection_impl_list",
 }
+URL_NAMES = {entity_type: name for name, entity_type in LIST_NAMES.items()}
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ def _figure(requirement: Requirement, scope: Scope, rule: str, counts: Iterable[
     return {
         **figure.as_dict(),
         "list": requirement.entity_type,
+        "list_name": URL_NAMES[requirement.entity_type],
         "list_label": requirement.label,
         "elements": [
             {"key": e.key, "label": e.label, "missing": n}

@@ -92,7 +92,7 @@ def service_facts(scope: Scope) -> Subquery:
             FigureFact.entity_id.label("id"), *(getattr(FigureFact, name) for name in SERVICE_COLUMNS)
         ).where(_versions_at("service_item", scope.as_of))
     rows = query.subquery()
-    return _in_scope(
+    return in_scope(
         select(rows).where(rows.c.status == "published", rows.c.item_type.in_(scope.item_types)),
         rows.c.department_id,
         scope,
@@ -154,7 +154,7 @@ def inspection_facts(scope: Scope) -> Subquery:
             items.c.claimed.is_(True),
         )
     )
-    return _in_scope(query, items.c.department_id, scope).subquery("inspection_facts")
+    return in_scope(query, items.c.department_id, scope).subquery("inspection_facts")
 
 
 def bundle_facts(scope: Scope) -> Subquery:
@@ -167,7 +167,7 @@ def bundle_facts(scope: Scope) -> Subquery:
         ).where(_versions_at("bundle", scope.as_of))
     subquery = rows.subquery()
     query = select(subquery).where(subquery.c.status == "published")
-    return _in_scope(query, subquery.c.department_id, scope).subquery("bundle_facts")
+    return in_scope(query, subquery.c.department_id, scope).subquery("bundle_facts")
 
 
 def supervision_facts(scope: Scope) -> Subquery:
@@ -184,7 +184,7 @@ def supervision_facts(scope: Scope) -> Subquery:
         ).where(_versions_at("supervision_item", scope.as_of))
     subquery = rows.subquery()
     query = select(subquery).where(subquery.c.status == "published")
-    return _in_scope(query, subquery.c.department_id, scope).subquery("supervision_facts")
+    return in_scope(query, subquery.c.department_id, scope).subquery("supervision_facts")
 
 
 def devolved_facts(scope: Scope) -> Subquery:
@@ -200,7 +200,7 @@ def devolved_facts(scope: Scope) -> Subquery:
         ).where(_versions_at("devolved_item", scope.as_of))
     subquery = rows.subquery()
     query = select(subquery).where(subquery.c.status == "published")
-    return _in_scope(query, subquery.c.department_id, scope).subquery("devolved_facts")
+    return in_scope(query, subquery.c.department_id, scope).subquery("devolved_facts")
 
 
 def inspector_facts(scope: Scope) -> Subquery:
@@ -214,7 +214,7 @@ def inspector_facts(scope: Scope) -> Subquery:
             FigureFact.entity_id.label("id"), FigureFact.name, FigureFact.department_id, FigureFact.on_duty
         ).where(_versions_at("inspector", scope.as_of), FigureFact.status.is_not(None))
     subquery = rows.subquery()
-    return _in_scope(select(subquery), subquery.c.department_id, scope).subquery("inspector_facts")
+    return in_scope(select(subquery), subquery.c.department_id, scope).subquery("inspector_facts")
 
 
 # The live rows behind the completeness figures of each list: (model, department column, name
@@ -247,7 +247,7 @@ def element_facts(entity_type: str, scope: Scope) -> Subquery:
     query = select(subquery).where(subquery.c.status == "published")
     if entity_type == "service_item":
         query = query.where(subquery.c.item_type.in_(scope.item_types))
-    return _in_scope(query, subquery.c.department_id, scope).subquery(f"{entity_type}_elements")
+    return in_scope(query, subquery.c.department_id, scope).subquery(f"{entity_type}_elements")
 
 
 def devolved_receivers_as_of(moment: datetime) -> Select:
@@ -260,7 +260,7 @@ def devolved_receivers_as_of(moment: datetime) -> Select:
     )
 
 
-def _in_scope(query: Select, department_column: ColumnElement, scope: Scope) -> Select:
+def in_scope(query: Select, department_column: ColumnElement, scope: Scope) -> Select:
     if scope.department_id is not None:
         query = query.where(department_column == scope.department_id)
     if scope.region_id is not None:

@@ -43,7 +43,7 @@ from ..schemas.supervision import (
     SupervisionItemSchema,
 )
 from . import devolution, organizations, powers, service_items, supervision
-from .rules import Problems
+from .rules import Notice, Problems
 
 Check = Callable[[Session, Any], Problems]
 Setter = Callable[[Session, Any, Any], None]
@@ -79,6 +79,8 @@ class ListSpec:
     # The column naming the department a row belongs to: its editors write it, its reviewers
     # approve it. Lists without one are reference data, written by admins only.
     owner: str | None = None
+    # What to tell a reader about a row that no rule forbids (shown beside it, never blocking).
+    warnings: Callable[[Any], list[Notice]] | None = None
 
     @property
     def has_workflow(self) -> bool:
@@ -233,6 +235,7 @@ SERVICE_ITEMS = ListSpec(
     list_schema=ServiceItemListSchema,
     list_options=_service_item_list_options,
     owner="department_id",
+    warnings=service_items.item_warnings,
 )
 
 BUNDLES = ListSpec(

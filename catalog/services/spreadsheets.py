@@ -91,6 +91,8 @@ class ImportReport:
     valid: int = 0  # rows that passed every check
     created: int = 0  # rows committed (0 for a dry run or a refused commit)
     problems: list[Problem] = field(default_factory=list)
+    # what the rows' readers should know, never blocking (a 10-character 基本编码 …)
+    warnings: list[Problem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     worksheet: str | None = None  # the worksheet read, when the workbook has several
     seconds: float = 0.0
@@ -107,6 +109,7 @@ class ImportReport:
             "valid": self.valid,
             "created": self.created,
             "problems": [p.as_dict() for p in self.problems],
+            "warnings": [w.as_dict() for w in self.warnings],
             "ignored_columns": self.ignored_columns,
             "worksheet": self.worksheet,
             "seconds": round(self.seconds, 3),
@@ -456,6 +459,7 @@ def _import(
                 progress(pending)
                 pending = 0
         rows_session.close()
+        report.warnings = importer.warnings
         if commit and report.ok:
             everything.commit()
             session.commit()
@@ -513,6 +517,7 @@ class _RowImporter:
         self.refs = refs
         self.actor = actor
         self.created = 0
+        self.warnings: list[Problem] = []
         self.keys = (*sheet.keys, *((name,) for name in self.spec.unique))
         self.seen: dict[tuple[str, ...], dict[tuple[Any, ...], int]] = {key: {} for key in self.keys}
         self.existing = {key: self._existing(key) for key in sheet.keys}
@@ -555,6 +560,8 @@ class _RowImporter:
                     problems.append(Problem(number, self._column(name, origin), item.code, item.message))
             return problems
         self.created += 1
+        for notice in self.spec.warnings(row) if self.spec.warnings else ():
+            self.warnings.append(Problem(number, self._column(notice.field, origin), notice.code, notice.message))
         self.refs.remember(row)
         for key in self.many_to_one:
             target = row.__dict__.get(key)

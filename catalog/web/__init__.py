@@ -135,11 +135,14 @@ def figures() -> tuple[str, int] | str:
     if args["region_id"] is None and regions:
         args["region_id"] = regions[0].id  # a figure over two districts means little
     scope = {k: args.get(k) for k in ("region_id", "as_of")}
+    figures = statistics.figures(db.session, rule=args["rule"], **scope)
     return render_template(
         "figures.html",
         args=args,
-        figures=statistics.figures(db.session, rule=args["rule"], **scope),
+        figures=figures,
+        scope_text=statistics.scope_text(db.session, figures[0]["scope"]),
         departments=statistics.by_department(db.session, rule=args["rule"], **scope),
+        completeness=statistics.completeness_figures(db.session, rule=args["rule"], **scope),
         regions=regions,
         problems=None,
     )
