@@ -151,6 +151,31 @@ ELEMENTS: dict[str, dict[str, Element]] = {
 }
 
 
+class RowView(Mapping[str, Any]):
+    """A row read as its snapshot reads, for the keys the elements look at, without dumping it:
+    every write computes the mask, and a schema dump costs as much as the rest of the write."""
+
+    def __init__(self, row: Any) -> None:
+        self.row = row
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "materials" and not getattr(self.row, "materials_known", True):
+            return None
+        try:
+            return getattr(self.row, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
+    def __iter__(self) -> Any:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and hasattr(self.row, key)
+
+
 def unfilled_mask(entity_type: str, snapshot: Snapshot) -> int:
     """The bits of the elements ``snapshot`` leaves unfilled."""
     return sum(1 << e.bit for e in ELEMENTS[entity_type].values() if not e.filled(snapshot))

@@ -11,8 +11,9 @@ writes (or changes) a ChangeRecord of those lists, the changed rows' facts are r
 their whole history in the same transaction (``_follow_history``). Migration 0006 fills it
 from the history that existed before; ``rebuild_figure_facts`` refills it from scratch.
 
-Each fact also holds its version's unfilled elements (catalog.models.elements), computed in
-Python from the same snapshot, so completeness as of a date is the same indexed scan. The
+Each fact also holds its version's unfilled elements (catalog.models.elements), which the
+snapshot carries (ListSpec.snapshot) or, for snapshots written before migration 0014, are
+computed in Python from it, so completeness as of a date is the same indexed scan. The
 权责清单, 下放镇街事项 and 执法检查人员 have facts too: the report's counts are figures as of a
 date like the rates.
 """
@@ -35,7 +36,6 @@ from sqlalchemy import (
     Select,
     String,
     Text,
-    and_,
     bindparam,
     case,
     delete,
@@ -70,6 +70,7 @@ FACT_SOURCES: dict[str, dict[str, tuple[str, type]]] = {
         "onsite_visits": ("onsite_visits", Integer),
         "e_license_linked": ("e_license_linked", Boolean),
         "license_free": ("license_free", Boolean),
+        "unfilled_elements": ("unfilled_elements", Integer),
     },
     "supervision_item": {
         "department_id": ("department_id", Integer),
@@ -78,12 +79,14 @@ FACT_SOURCES: dict[str, dict[str, tuple[str, type]]] = {
         "supervision_type": ("supervision_type", String),
         "claimed": ("claimed", Boolean),
         "parent_id": ("parent_id", Integer),
+        "unfilled_elements": ("unfilled_elements", Integer),
     },
     "inspection_impl_list": {
         "department_id": ("department_id", Integer),
         "name": ("name", String),
         "supervision_item_id": ("supervision_item_id", Integer),
         "status": ("status", String),
+        "unfilled_elements": ("unfilled_elements", Integer),
     },
     "bundle": {
         "department_id": ("lead_department_id", Integer),
@@ -94,11 +97,13 @@ FACT_SOURCES: dict[str, dict[str, tuple[str, type]]] = {
         "department_id": ("department_id", Integer),
         "name": ("name", String),
         "status": ("status", String),
+        "unfilled_elements": ("unfilled_elements", Integer),
     },
     "devolved_item": {
         "department_id": ("from_department_id", Integer),
         "name": ("name", String),
         "status": ("status", String),
+        "unfilled_elements": ("unfilled_elements", Integer),
     },
     "inspector": {
         "department_id": ("department_id", Integer),
@@ -267,7 +272,7 @@ def rebuild_figure_facts(connection: Connection) -> None:
     for entity_type in FACT_SOURCES:
         connection.execute(_insert_facts(entity_type))
         if entity_type in ELEMENTS:
-            _set_unfilled(connection, entity_type, ChangeRecord.entity_type == entity_type)
+            _set_unfilled(connection, entity_type)
 
 
 MASK_BATCH = 2000
@@ -278,21 +283,26 @@ _SET_MASK = (
 )
 
 
-def _set_unfilled(connection: Connection, entity_type: str, where: ColumnElement[bool]) -> None:
-    """Each fact's unfilled elements, from its snapshot (deleted rows have none)."""
+def _set_unfilled(connection: Connection, entity_type: str, ids: list[int] | None = None) -> None:
+    """The unfilled elements of facts whose snapshot does not carry them (written before
+    migration 0014), computed from the snapshot; a deleted row's fact has none."""
     query = (
-        select(ChangeRecord.id, ChangeRecord.after)
-        .where(where, ChangeRecord.action != "delete")
+        select(FigureFact.record_id, ChangeRecord.after)
+        .join(ChangeRecord, ChangeRecord.id == FigureFact.record_id)
+        .where(
+            FigureFact.entity_type == entity_type,
+            FigureFact.unfilled_elements.is_(None),
+            FigureFact.status.is_not(None),
+        )
         .execution_options(yield_per=MASK_BATCH)
     )
+    if ids is not None:
+        query = query.where(FigureFact.entity_id.in_(ids))
     batch: list[dict[str, int]] = []
-    for record_id, after in connection.execute(query):
+    for record_id, after in connection.execute(query).all():
         batch.append({"record": record_id, "mask": unfilled_mask(entity_type, after or {})})
-        if len(batch) == MASK_BATCH:
-            connection.execute(_SET_MASK, batch)
-            batch = []
-    if batch:
-        connection.execute(_SET_MASK, batch)
+    for start in range(0, len(batch), MASK_BATCH):
+        connection.execute(_SET_MASK, batch[start : start + MASK_BATCH])
 
 
 @cache
@@ -325,5 +335,4 @@ def _follow_history(session: Session, _flush: UOWTransaction) -> None:
         for statement in _refresh(entity_type):
             connection.execute(statement, {"ids": sorted(ids)})
         if entity_type in ELEMENTS:
-            wanted = and_(ChangeRecord.entity_type == entity_type, ChangeRecord.entity_id.in_(sorted(ids)))
-            _set_unfilled(connection, entity_type, wanted)
+            _set_unfilled(connection, entity_type, sorted(ids))

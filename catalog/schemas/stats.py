@@ -33,7 +33,7 @@ class Refused(fields.Raw):
     """A parameter other endpoints take that this one cannot honour: refused, never ignored."""
 
     def __init__(self, message: str, **kwargs: Any) -> None:
-        super().__init__(load_default=None, metadata={"description": message}, **kwargs)
+        super().__init__(metadata={"description": message}, **kwargs)
         self.message = message
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, load_only, raiseload
 
 from .. import models as m
 from ..models.base import ListRow
+from ..models.elements import HasElements
 from ..models.codes import (
     CASE_TYPE_INSTANT,
     DEVOLUTION_MODES,
@@ -99,7 +100,12 @@ class ListSpec:
         return self.schema()  # built once: a schema deep-copies every field when made
 
     def snapshot(self, row: Any) -> dict[str, Any]:
-        return self._dumper.dump(row)
+        """The row as its history keeps it: as the API shows it, and — for the lists whose
+        completeness is counted — with its unfilled elements, which figure_facts reads."""
+        dumped = self._dumper.dump(row)
+        if isinstance(row, HasElements):
+            dumped["unfilled_elements"] = row.unfilled_elements
+        return dumped
 
     def order_by(self, sort: str | None) -> list[ColumnElement[Any]]:
         if not sort:
