@@ -282,7 +282,8 @@ def _corrections(row: Any, records: list[Any], guangan: set[int]) -> dict[str, A
             values[f"{prefix}_no_limit"] = seeded or f"{prefix}_time_limit" in stated
     if row.onsite_visits == 0 and not seeded and "onsite_visits" not in stated:
         values["onsite_visits"] = None
-    if row.is_charged is False and not seeded and "is_charged" not in stated:
+    # (SQLite gives booleans back as 0/1 through this untyped table)
+    if row.is_charged is not None and not row.is_charged and not seeded and "is_charged" not in stated:
         values["is_charged"] = None
     for name in ("service_objects", "channels"):
         if not getattr(row, name):
