@@ -758,7 +758,10 @@ def export_list(session: Session, spec: ListSpec, args: Mapping[str, Any], actor
     return exported(f"{table.title}-{date.today():%Y%m%d}", fmt, [table])
 
 
-FIGURE_HEADERS = ["范围", "指标", "分子", "分母", "精确值", "显示值", "四舍五入（HALF_UP）", "截断（DOWN）", "舍入规则", "公式", "口径", "截至"]
+FIGURE_HEADERS = [
+    "范围", "指标", "分子", "分母", "精确值", "显示值", "四舍五入（HALF_UP）", "截断（DOWN）", "舍入规则",
+    "范围内记录数", "未填报、未计入", "公式", "口径", "截至",
+]
 
 
 def figures_tables(session: Session, rule: str = "HALF_UP", **scope: Any) -> list[Table]:
@@ -789,6 +792,8 @@ def _figure_row(scope_name: str, figure: Mapping[str, Any]) -> list[Any]:
         figure["displays"].get("HALF_UP"),
         figure["displays"].get("DOWN"),
         figure["rule"],
+        figure["in_scope"],
+        figure["unknown"],
         figure["formula"],
         described,
         figure["as_of"] or "",
