@@ -286,23 +286,27 @@ _SET_MASK = (
 def _set_unfilled(connection: Connection, entity_type: str, ids: list[int] | None = None) -> None:
     """The unfilled elements of facts whose snapshot does not carry them (written before
     migration 0014), computed from the snapshot; a deleted row's fact has none."""
+    query, of_rows = _without_masks(entity_type)
+    rows = connection.execute(query if ids is None else of_rows, {"type": entity_type, "ids": ids or []}).all()
+    batch = [{"record": record_id, "mask": unfilled_mask(entity_type, after or {})} for record_id, after in rows]
+    for start in range(0, len(batch), MASK_BATCH):
+        connection.execute(_SET_MASK, batch[start : start + MASK_BATCH])
+
+
+@cache
+def _without_masks(entity_type: str) -> tuple[Select, Select]:
+    """(every list's, some rows') facts lacking a mask, with their snapshots: built once, as
+    building a statement costs more than running it on every write."""
     query = (
         select(FigureFact.record_id, ChangeRecord.after)
         .join(ChangeRecord, ChangeRecord.id == FigureFact.record_id)
         .where(
-            FigureFact.entity_type == entity_type,
+            FigureFact.entity_type == bindparam("type"),
             FigureFact.unfilled_elements.is_(None),
             FigureFact.status.is_not(None),
         )
-        .execution_options(yield_per=MASK_BATCH)
     )
-    if ids is not None:
-        query = query.where(FigureFact.entity_id.in_(ids))
-    batch: list[dict[str, int]] = []
-    for record_id, after in connection.execute(query).all():
-        batch.append({"record": record_id, "mask": unfilled_mask(entity_type, after or {})})
-    for start in range(0, len(batch), MASK_BATCH):
-        connection.execute(_SET_MASK, batch[start : start + MASK_BATCH])
+    return query, query.where(FigureFact.entity_id.in_(bindparam("ids", expanding=True)))
 
 
 @cache

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import tomllib
 from collections import defaultdict
-from fractions import Fraction
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from functools import cache
 from pathlib import Path
 from typing import Any
