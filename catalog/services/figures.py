@@ -68,14 +68,15 @@ def exact_text(value: Fraction) -> str:
     """An exact number for people: 7576, 429.4, or 1/3 when no decimal ends."""
     if value.denominator == 1:
         return str(value.numerator)
-    twos_and_fives = value.denominator
+    rest, places = value.denominator, 0
     for prime in (2, 5):
-        while twos_and_fives % prime == 0:
-            twos_and_fives //= prime
-    if twos_and_fives != 1:
-        return f"{value.numerator}/{value.denominator}"
-    places = next(p for p in range(1, 64) if (value * 10**p).denominator == 1)
-    return decimal_text(value, places)
+        times = 0
+        while rest % prime == 0:
+            rest //= prime
+            times += 1
+        places = max(places, times)
+    # a decimal ends only when the denominator has no prime but 2 and 5
+    return decimal_text(value, places) if rest == 1 else f"{value.numerator}/{value.denominator}"
 
 
 @dataclass(frozen=True)
