@@ -33,15 +33,17 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import insert, select  # noqa: E402
+from collections import defaultdict  # noqa: E402
+
+from sqlalchemy import bindparam, insert, select, update  # noqa: E402
 from sqlalchemy.engine import Connection  # noqa: E402
 
 from bench.list_endpoints import backend_database, load  # noqa: E402
 from catalog import create_app  # noqa: E402
 from catalog import models as m  # noqa: E402
 from catalog.extensions import db  # noqa: E402
+from catalog.models.elements import unfilled_mask  # noqa: E402
 from catalog.models.figure_facts import rebuild_figure_facts  # noqa: E402
-from catalog.services.registry import SERVICE_ITEMS  # noqa: E402
 
 HISTORY_DATE = datetime(2024, 5, 1, tzinfo=UTC)
 INSPECTION_ITEMS = 5_000
@@ -55,6 +57,11 @@ QUERIES = [
     ("figures, all item types", "/api/v1/stats/figures?region_id=1&item_types=01&item_types=20&item_types=07&item_types=10"),
     ("rows behind 即办件占比 (excluded)", "/api/v1/stats/figures/instant_share/rows?part=excluded&region_id=1"),
     ("per-department table (60)", "/api/v1/stats/departments?region_id=1"),
+    ("completeness, live", "/api/v1/stats/completeness?region_id=1"),
+    ("completeness, as of a date (history)", "/api/v1/stats/completeness?region_id=1&as_of=2024-05-31"),
+    ("completeness, all item types", "/api/v1/stats/completeness?region_id=1&item_types=01&item_types=20&item_types=07&item_types=10"),
+    ("completeness per department (60)", "/api/v1/stats/completeness/departments?region_id=1"),
+    ("rows missing 申请材料", "/api/v1/stats/completeness/service-items/rows?region_id=1&element=materials"),
 ]
 
 
@@ -92,15 +99,31 @@ def load_supervision(conn: Connection, departments: list[int]) -> None:
     conn.execute(insert(m.InspectionImplList.__table__), lists)
 
 
+def _lists_of_items(conn: Connection) -> dict[str, dict[int, list]]:
+    """Each item's materials (names), fees and legal bases, as its snapshot lists them."""
+    lists: dict[str, dict[int, list]] = {"materials": defaultdict(list), "fees": defaultdict(list),
+                                         "legal_basis_ids": defaultdict(list)}
+    for item_id, name in conn.execute(select(m.Material.service_item_id, m.Material.name)):
+        lists["materials"][item_id].append({"name": name})
+    for item_id, name in conn.execute(select(m.FeeItem.service_item_id, m.FeeItem.name)):
+        lists["fees"][item_id].append({"name": name})
+    citations = m.ServiceItem.legal_bases.property.secondary
+    for item_id, basis_id in conn.execute(select(citations.c.item_id, citations.c.legal_basis_id)):
+        lists["legal_basis_ids"][item_id].append(basis_id)
+    return lists
+
+
 def load_history(conn: Connection) -> int:
-    """One 'create' ChangeRecord per row, its snapshot being the row as the API dumps it."""
+    """One 'create' ChangeRecord per row, its snapshot being the row's columns and lists, and
+    the row's unfilled elements computed from it (as a write through the API keeps them)."""
     written = 0
-    snapshot_columns = {
-        "service_item": (m.ServiceItem, SERVICE_ITEMS.schema.__name__),
-        "supervision_item": (m.SupervisionItem, None),
-        "inspection_impl_list": (m.InspectionImplList, None),
+    models = {
+        "service_item": m.ServiceItem,
+        "supervision_item": m.SupervisionItem,
+        "inspection_impl_list": m.InspectionImplList,
     }
-    for entity_type, (model, _schema) in snapshot_columns.items():
+    item_lists = _lists_of_items(conn)
+    for entity_type, model in models.items():
         table = model.__table__
         columns = [c for c in table.columns]
         last_id = 0
@@ -108,12 +131,15 @@ def load_history(conn: Connection) -> int:
             rows = conn.execute(select(table).where(table.c.id > last_id).order_by(table.c.id).limit(BATCH)).all()
             if not rows:
                 break
-            records = []
+            records, masks = [], []
             for row in rows:
                 after = {c.name: _json(getattr(row, c.name)) for c in columns}
                 if entity_type == "service_item":
-                    after["e_license_linked"] = False
-                    after["license_free"] = False
+                    for name, by_item in item_lists.items():
+                        after[name] = by_item.get(row.id, [])
+                    if not row.materials_known:
+                        after["materials"] = None
+                masks.append({"row": row.id, "mask": unfilled_mask(entity_type, after)})
                 records.append(
                     {
                         "entity_type": entity_type,
@@ -128,6 +154,10 @@ def load_history(conn: Connection) -> int:
                     }
                 )
             conn.execute(insert(m.ChangeRecord.__table__), records)
+            conn.execute(
+                update(table).where(table.c.id == bindparam("row")).values(unfilled_elements=bindparam("mask")),
+                masks,
+            )
             written += len(records)
             last_id = rows[-1].id
     return written
@@ -176,8 +206,8 @@ def run(name: str, items: int, requests: int) -> list[tuple[str, float, float, f
                 assert response.status_code == 200, response.get_data(as_text=True)[:300]
             body = response.get_json()
             shown = ""
-            if isinstance(body, dict) and "figures" in body:
-                first = body["figures"][0]
+            first = body.get("figures", body.get("lists", [None]))[0] if isinstance(body, dict) else None
+            if first:
                 shown = f"{first['label']} {first['numerator']}/{first['denominator']} = {first['display']}"
             results.append((label, statistics.median(times), percentile(times, 95), max(times), shown))
             print(f"[{backend.label}] {label}: p95 {percentile(times, 95):.1f} ms", file=sys.stderr, flush=True)

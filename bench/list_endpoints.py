@@ -227,6 +227,7 @@ def load(conn: Connection, n_items: int) -> Dataset:
             instant = rng.random() < 0.95
             visits = _weighted(rng, _VISITS)
             charged = rng.random() < 0.03
+            unstated = rng.random() < 0.03
             obj, action = rng.choice(_OBJECTS), rng.choice(_ACTIONS)
             catalog_code = f"{rng.randrange(10**11, 10**12)}"
             created = rng.uniform(30, 900)
@@ -256,9 +257,14 @@ def load(conn: Connection, n_items: int) -> Dataset:
                     "promised_time_limit": 0 if instant else rng.choice((1, 3, 5, 7, 10, 15)),
                     "promised_time_unit": "W",
                     "case_type": "1" if instant else "2",
-                    "onsite_visits": visits,
-                    "onsite_reason": "需现场核验原件" if visits else None,
-                    "is_charged": charged,
+                    # about 3% of the items leave visits and fees 未填报, as imported sources do
+                    "onsite_visits": None if unstated else visits,
+                    "onsite_reason": "需现场核验原件" if visits and not unstated else None,
+                    "is_charged": None if unstated else charged,
+                    "materials_known": not unstated,
+                    "legal_no_limit": False,
+                    "promised_no_limit": False,
+                    "office_hours": None if unstated else "工作日 9:00—17:00",
                     "charge_basis": "《行政事业性收费标准》" if charged else None,
                     "acceptance_conditions": f"申请人应当具备法定条件；{obj}{action}须材料齐全、符合法定形式。"
                     * 3,
@@ -279,7 +285,7 @@ def load(conn: Connection, n_items: int) -> Dataset:
                     "updated_at": _utc(rng.uniform(0, created)),
                 }
             )
-            for position in range(rng.randint(0, 5)):
+            for position in range(0 if unstated else rng.randint(0, 5)):
                 material_id += 1
                 material = rng.choice(_MATERIALS)
                 licensed = material in _E_LICENSES and rng.random() < 0.6  # 已关联电子证照
@@ -301,7 +307,7 @@ def load(conn: Connection, n_items: int) -> Dataset:
                         "note": None,
                     }
                 )
-            if charged:
+            if charged and not unstated:
                 for position in range(rng.randint(1, 2)):
                     fee_id += 1
                     fees.append(

@@ -68,6 +68,9 @@ def import_command(
     except DomainError as error:
         raise click.ClickException(f"{error.message}（{error.code}）") from None
     _print_problems(report.problems)
+    if report.warnings:
+        click.echo(f"提示（不影响导入）{len(report.warnings)} 条：")
+        _print_problems(report.warnings)
     for column in report.ignored_columns:
         click.echo(f"已忽略的列：{column}")
     summary = f"{spec.label}：{report.rows} 行，{report.valid} 行无误，{len(report.problems)} 处问题，用时 {report.seconds:.1f} 秒。"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import Any
 
 import click
 from flask.cli import with_appcontext
@@ -15,43 +16,83 @@ from .services import statistics
 from .services.figures import RULES
 
 
-@click.command("stats")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Figures as of the end of this day (China time).")
-@click.option("--rule", type=click.Choice(RULES), default="HALF_UP", show_default=True, help="Rounding rule of the display.")
-@click.option("--region", "region_code", help="行政区划代码, e.g. 445302 (default: every region).")
-@click.option("--department-id", type=int, help="Only this department.")
-@click.option("--item-type", "item_types", multiple=True, default=("01",), show_default=True, help="事项类型 in scope.")
-@with_appcontext
-def stats_command(
-    as_json: bool,
-    as_of: object,
-    rule: str,
-    region_code: str | None,
-    department_id: int | None,
-    item_types: tuple[str, ...],
-) -> None:
-    """Print every figure with its numerator, denominator, exact value and display."""
+def _scope_options(function: Any) -> Any:
+    for option in reversed([
+        click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table."),
+        click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="As of the end of this day (China time)."),
+        click.option("--rule", type=click.Choice(RULES), default="HALF_UP", show_default=True, help="Rounding rule of the display."),
+        click.option("--region", "region_code", help="行政区划代码, e.g. 445302 (default: every region)."),
+        click.option("--department-id", type=int, help="Only this department."),
+        click.option("--item-type", "item_types", multiple=True, default=("01",), show_default=True, help="事项类型 in scope (实施清单)."),
+    ]):
+        function = option(function)
+    return function
+
+
+def _scope(region_code: str | None, department_id: int | None, item_types: tuple[str, ...], as_of: object) -> dict[str, Any]:
     region_id = None
     if region_code:
         region_id = db.session.scalar(select(Region.id).where(Region.code == region_code))
         if region_id is None:
             raise click.BadParameter(f"没有行政区划代码为 {region_code} 的地区。", param_hint="--region")
     day = as_of.date() if isinstance(as_of, date) else None
-    figures = statistics.figures(
-        db.session, rule=rule, region_id=region_id, department_id=department_id,
-        item_types=item_types, as_of=day,
-    )
+    return {"region_id": region_id, "department_id": department_id, "item_types": item_types, "as_of": day}
+
+
+def _fraction(figure: dict[str, Any]) -> str:
+    if figure["denominator"] is None:
+        return figure["numerator_text"]
+    return f"{figure['numerator_text']}/{figure['denominator']}"
+
+
+def _unknown(figure: dict[str, Any]) -> str:
+    return f"另有 {figure['unknown']} 项未填报、未计入" if figure["unknown"] else ""
+
+
+@click.group("stats", invoke_without_command=True)
+@_scope_options
+@click.pass_context
+@with_appcontext
+def stats_command(
+    context: click.Context, as_json: bool, as_of: object, rule: str, region_code: str | None,
+    department_id: int | None, item_types: tuple[str, ...],
+) -> None:
+    """Print every figure with its numerator, denominator, exact value and display."""
+    if context.invoked_subcommand is not None:
+        return
+    scope = _scope(region_code, department_id, item_types, as_of)
+    figures = statistics.figures(db.session, rule=rule, **scope)
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
         return
-    click.echo(f"口径：{figures[0]['scope']}；舍入：{rule}")
+    click.echo(f"口径：{statistics.scope_text(db.session, figures[0]['scope'])}；舍入：{rule}")
     for figure in figures:
-        fraction = (
-            f"{figure['numerator']}/{figure['denominator']}" if figure["denominator"] is not None else f"{figure['numerator']}"
-        )
         others = ", ".join(f"{r}: {d}" for r, d in figure["displays"].items() if r != rule)
-        click.echo(f"{figure['label']:<12} {figure['display']:>10}   {fraction:<24} ({others})")
+        click.echo(
+            f"{figure['label']:<14} {figure['display']:>10}   {_fraction(figure):<24} "
+            f"精确值 {figure['value'] or '—'}  ({others})  {_unknown(figure)}".rstrip()
+        )
+
+
+@stats_command.command("completeness")
+@_scope_options
+@with_appcontext
+def completeness_command(
+    as_json: bool, as_of: object, rule: str, region_code: str | None, department_id: int | None,
+    item_types: tuple[str, ...],
+) -> None:
+    """Print each list's completeness (实施清单要素完整率 …) and the rows missing each element."""
+    scope = _scope(region_code, department_id, item_types, as_of)
+    lists = statistics.completeness_figures(db.session, rule=rule, **scope)
+    if as_json:
+        click.echo(json.dumps(lists, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"口径：{statistics.scope_text(db.session, lists[0]['scope'])}；舍入：{rule}")
+    for figure in lists:
+        click.echo(f"{figure['label']}（{figure['list_label']}） {figure['display']}   {_fraction(figure)}  {_unknown(figure)}".rstrip())
+        for element in figure["elements"]:
+            if element["missing"]:
+                click.echo(f"    缺{element['label']}：{element['missing']}")
 
 
 @click.command("rebuild-figure-facts")

@@ -108,9 +108,11 @@ class SearchDocument:
     townships: tuple[str, ...] = ()
     service_objects: tuple[str, ...] = ()  # labels: 个人, 法人
     themes: tuple[str, ...] = ()
-    instant: bool = False  # 即办件
+    # None: not stated (未填报), or not a service item: left out of the index, so the
+    # 即办件 and 零跑动 facets count known facts only
+    instant: bool | None = None  # 即办件
     onsite_visits: int | None = None  # 到办事现场次数
-    zero_visit: bool = False  # 零跑动
+    zero_visit: bool | None = None  # 零跑动
     text: str = ""  # conditions, materials... searched, never shown
     version: int = 0  # the row's version: a stale write never replaces a newer one
     updated_at: str = ""  # ISO 8601
@@ -148,13 +150,17 @@ class SearchDocument:
             townships=_values(row.get("townships"), MAX_LIST_ITEMS),
             service_objects=_values(row.get("service_objects"), MAX_LIST_ITEMS),
             themes=_values(row.get("themes"), MAX_LIST_ITEMS),
-            instant=bool(row.get("instant")),
+            instant=_flag(row.get("instant")),
             onsite_visits=onsite_visits,
-            zero_visit=bool(row.get("zero_visit")),
+            zero_visit=_flag(row.get("zero_visit")),
             text=_text(row.get("text"), MAX_TEXT_CHARS),
             version=version,
             updated_at=_iso_datetime(doc_id, row.get("updated_at")),
         )
+
+
+def _flag(value: Any) -> bool | None:
+    return None if value is None else bool(value)
 
 
 def _text(value: Any, limit: int) -> str:

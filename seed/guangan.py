@@ -12,10 +12,11 @@ Loaded as its own region (四川省 510000 → 广安市 511600 → 广安区 51
   10→10, 20→20); ``local_code`` = the portal's ``item_code`` (Sichuan format, not a 31-character
   实施编码, so 实施编码 and 基本编码 stay empty); status published; ``main_item`` as an alias
   (日常用语) unless it is "未分类".
-- The file has no 办件类型 and no time limits. Every item is recorded as a 承诺件 (办件类型 2)
-  with no 法定/承诺 time limit (NULL = 无期限): no rule is broken (即办件 ⇔ 承诺时限 0 does not
-  apply to an empty limit) and no figure counts a time limit the source never gave.
-  Figures such as 即办件占比 are therefore not meaningful for 广安区.
+- The file gives none of 办件类型, 法定/承诺 time limits, 到办事现场次数, 收费, 申请材料, 服务对象,
+  办理形式, 地点, 时间, 电话 or 设定依据: every one of them is stored as unknown (NULL, shown as
+  未填报), never as a default that would read as a fact (承诺件, 无期限, 零跑动, 不收费,
+  无需提交材料). The figures leave these items out of every rate whose input they lack and
+  say how many they left out; the completeness figures list what each item is missing.
 - Idempotent by natural key: departments by (region, name), items by (department, item_code).
   History is dated at load time (the catalog has no as-of date).
 """
@@ -37,7 +38,6 @@ REGION_CODE = "511602"
 REGIONS = [("510000", "四川省", None), ("511600", "广安市", "510000"), ("511602", "广安区", "511600")]
 TASK_TYPES = {"1": "01", "5": "05", "7": "07", "8": "08", "9": "09", "10": "10", "20": "20"}
 UNCLASSIFIED = "未分类"
-PROMISED = "2"  # 办件类型: 承诺件
 
 
 ITEMS_FILE = Path(__file__).resolve().parent / "data" / "guangan-items.json"
@@ -85,9 +85,6 @@ def seed_guangan(session: Session | scoped_session, path: Path = ITEMS_FILE) -> 
                 "item_type": TASK_TYPES[item["task_type"]],
                 "local_code": item["item_code"],
                 "department_id": departments[item["department"]],
-                "case_type": PROMISED,
-                "legal_time_limit": None,
-                "promised_time_limit": None,
                 "aliases": [] if main in ("", UNCLASSIFIED) else [main],
                 "status": "published",
             }

@@ -76,6 +76,8 @@ def existing_ids(session) -> dict[str, int]:
 def _urls(path: str, existing_ids: dict[str, int]) -> list[str]:
     if "{key}" in path:
         return [path.replace("{key}", key) for key in ("instant_share", "no_such_figure", "清" * 3000)]
+    if "{list_name}" in path:
+        return [path.replace("{list_name}", name) for name in ("service-items", "no-such-list", "清" * 3000)]
     if "{" not in path:
         return [path]
     resource = path.split("/")[3]

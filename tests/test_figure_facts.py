@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import Boolean, ColumnElement, Integer, String, Subquery, column, select, table
+from sqlalchemy import Boolean, ColumnElement, Integer, String, Subquery, case, column, select, table
 
 from catalog import create_app
 from catalog.extensions import db
@@ -39,15 +39,28 @@ def _from_snapshot(snapshots: Subquery, key: str, kind: type, name: str | None =
 
 SERVICE_TYPES = {"department_id": Integer, "legal_time_limit": Integer, "promised_time_limit": Integer,
                  "onsite_visits": Integer, "e_license_linked": Boolean, "license_free": Boolean}
+# read in the reference as the figures define them: 无期限 as stated, or (before migration 0014)
+# an empty limit; materials known unless null
+DERIVED = {"legal_no_limit", "promised_no_limit", "materials_known", "unfilled_elements"}
+
+
+def _no_limit(snapshots: Subquery, prefix: str) -> ColumnElement:
+    stated = snapshots.c.after[f"{prefix}_no_limit"].as_boolean()
+    empty = snapshots.c.after[f"{prefix}_time_limit"].as_integer().is_(None)
+    return case((stated.is_(None), empty), else_=stated).label(f"{prefix}_no_limit")
 
 
 def _service_from_snapshots(scope: Scope) -> Subquery:
     snapshots = snapshots_as_of("service_item", scope.as_of)
     rows = select(
-        snapshots.c.id, *(_from_snapshot(snapshots, n, SERVICE_TYPES.get(n, String)) for n in SERVICE_COLUMNS)
+        snapshots.c.id,
+        *(_from_snapshot(snapshots, n, SERVICE_TYPES.get(n, String)) for n in SERVICE_COLUMNS if n not in DERIVED),
+        _no_limit(snapshots, "legal"),
+        _no_limit(snapshots, "promised"),
+        snapshots.c.after["materials"].as_string().is_not(None).label("materials_known"),
     ).subquery()
     query = select(rows).where(rows.c.status == "published", rows.c.item_type.in_(scope.item_types))
-    return facts._in_scope(query, rows.c.department_id, scope).subquery("service_facts")
+    return facts.in_scope(query, rows.c.department_id, scope).subquery("service_facts")
 
 
 def _inspection_from_snapshots(scope: Scope) -> Subquery:
@@ -76,7 +89,7 @@ def _inspection_from_snapshots(scope: Scope) -> Subquery:
         .select_from(items.outerjoin(with_list, with_list.c.item_id == items.c.id))
         .where(items.c.status == "published", items.c.supervision_type == INSPECTION_TYPE, items.c.claimed.is_(True))
     )
-    return facts._in_scope(query, items.c.department_id, scope).subquery("inspection_facts")
+    return facts.in_scope(query, items.c.department_id, scope).subquery("inspection_facts")
 
 
 def _bundle_from_snapshots(scope: Scope) -> Subquery:
@@ -88,13 +101,46 @@ def _bundle_from_snapshots(scope: Scope) -> Subquery:
         _from_snapshot(snapshots, "status", String),
     ).subquery()
     query = select(rows).where(rows.c.status == "published")
-    return facts._in_scope(query, rows.c.department_id, scope).subquery("bundle_facts")
+    return facts.in_scope(query, rows.c.department_id, scope).subquery("bundle_facts")
+
+
+def _published(entity_type: str, scope: Scope, *columns: tuple[str, type, str]) -> Subquery:
+    snapshots = snapshots_as_of(entity_type, scope.as_of)
+    rows = select(snapshots.c.id, *(_from_snapshot(snapshots, key, kind, name) for key, kind, name in columns)).subquery()
+    query = select(rows)
+    if "status" in rows.c:
+        query = query.where(rows.c.status == "published")
+    return facts.in_scope(query, rows.c.department_id, scope).subquery(f"{entity_type}_facts")
+
+
+def _supervision_from_snapshots(scope: Scope) -> Subquery:
+    return _published(
+        "supervision_item", scope, ("code", String, "name"), ("department_id", Integer, "department_id"),
+        ("status", String, "status"), ("claimed", Boolean, "claimed"), ("parent_id", Integer, "parent_id"),
+    )
+
+
+def _devolved_from_snapshots(scope: Scope) -> Subquery:
+    return _published(
+        "devolved_item", scope, ("name", String, "name"), ("from_department_id", Integer, "department_id"),
+        ("status", String, "status"),
+    )
+
+
+def _inspectors_from_snapshots(scope: Scope) -> Subquery:
+    return _published(
+        "inspector", scope, ("certificate_number", String, "name"), ("department_id", Integer, "department_id"),
+        ("on_duty", Boolean, "on_duty"),
+    )
 
 
 REFERENCE = {
     facts.service_facts: _service_from_snapshots,
     facts.inspection_facts: _inspection_from_snapshots,
     facts.bundle_facts: _bundle_from_snapshots,
+    facts.supervision_facts: _supervision_from_snapshots,
+    facts.devolved_facts: _devolved_from_snapshots,
+    facts.inspector_facts: _inspectors_from_snapshots,
 }
 
 
@@ -107,18 +153,22 @@ def _everything(session, scope: Scope, department_ids: list[int]) -> dict:
         (row["department_id"], [f.as_dict() for f in row["figures"].values()])
         for row in figures.figures_by_department(session, scope, department_ids)
     ]
-    for key in ("instant_share", "time_reduction", "e_license_items", "inspection_list_completion", "bundles"):
-        for part in ("numerator", "denominator", "excluded"):
-            result[key, part] = figures.figure_rows(session, key, scope, part)
+    for key in figures.PARTS:
+        every_part = key in ("instant_share", "time_reduction", "zero_visit_rate", "e_license_items")
+        for part in figures.PART_NAMES if every_part else ("numerator", "unknown"):
+            rows = figures.figure_rows(session, key, scope, part)
+            # computed in Python from the snapshot: the completeness test below checks it
+            result[key, part] = [{k: v for k, v in row.items() if k != "unfilled_elements"} for row in rows]
     return result
 
 
 def _from_snapshots(session, scope: Scope, department_ids: list[int], monkeypatch) -> dict:
     with monkeypatch.context() as patch:
-        for name, function in (("service_facts", facts.service_facts), ("inspection_facts", facts.inspection_facts),
-                               ("bundle_facts", facts.bundle_facts)):
-            patch.setattr(figures, name, REFERENCE[function])
-        patch.setattr(figures, "PARTS", {k: replace(p, facts=REFERENCE[p.facts]) for k, p in figures.PARTS.items()})
+        for function, reference in REFERENCE.items():
+            patch.setattr(figures, function.__name__, reference)
+        # the per-department facts (行政执法主体, 电子证照 departments) read the patched names
+        parts = {k: replace(p, facts=REFERENCE.get(p.facts, p.facts)) for k, p in figures.PARTS.items()}
+        patch.setattr(figures, "PARTS", parts)
         return _everything(session, scope, department_ids)
 
 
@@ -132,18 +182,24 @@ def _service_snapshot(rng: random.Random, departments: list[int]) -> dict:
         "name": f"事项{rng.randrange(1000)}",
         "status": rng.choice(["published", "published", "draft", "suspended"]),
         "item_type": rng.choice(["01", "01", "20"]),
-        "case_type": "1" if instant else "2",
+        "case_type": rng.choice(["1" if instant else "2"] * 4 + [None]),
         "legal_time_limit": rng.choice([None, 20, 30, 60]),
-        "legal_time_unit": rng.choice(["W", "N", "M"]),
+        "legal_time_unit": rng.choice(["W", "N", "M", None]),
+        "legal_no_limit": rng.random() < 0.3,
         "promised_time_limit": 0 if instant else rng.choice([None, 1, 5, 15]),
-        "promised_time_unit": rng.choice(["W", "N"]),
+        "promised_time_unit": rng.choice(["W", "N", None]),
+        "promised_no_limit": rng.random() < 0.2,
         "onsite_visits": rng.choice([0, 0, 1, 2, None]),
         "e_license_linked": rng.random() < 0.3,
         "license_free": rng.random() < 0.2,
+        "materials": rng.choice([[], [{"name": "申请表"}], None]),
+        "place": rng.choice([None, "政务服务中心"]),
         "version": rng.randrange(1, 9),
     }
     if rng.random() < 0.1:  # snapshots written before the flags existed
         del snapshot["e_license_linked"], snapshot["license_free"]
+    if rng.random() < 0.2:  # snapshots written before 0014: empty limits were 无期限
+        del snapshot["legal_no_limit"], snapshot["promised_no_limit"]
     return snapshot
 
 
@@ -153,16 +209,25 @@ def _snapshot(entity_type: str, entity_id: int, rng: random.Random, departments:
     status = rng.choice(["published", "published", "draft"])
     if entity_type == "supervision_item":
         return {"code": f"445302006{entity_id:05d}", "department_id": rng.choice(departments), "status": status,
-                "supervision_type": rng.choice(["06", "06", "02"]), "claimed": rng.random() < 0.8}
+                "supervision_type": rng.choice(["06", "06", "02"]), "claimed": rng.random() < 0.8,
+                "parent_id": rng.choice([None, None, 1]), "objects": rng.choice([None, "企业"])}
     if entity_type == "inspection_impl_list":
-        return {"supervision_item_id": rng.randrange(1, 8), "status": status}
+        return {"supervision_item_id": rng.randrange(1, 8), "status": status, "department_id": rng.choice(departments),
+                "name": f"检查实施清单{entity_id}", "check_method": rng.choice([None, "现场检查"])}
+    if entity_type == "devolved_item":
+        return {"name": f"下放事项{entity_id}", "from_department_id": rng.choice(departments), "status": status,
+                "receiver_ids": rng.choice([[], [1, 2]]), "mode": rng.choice(["transfer", "entrust"])}
+    if entity_type == "inspector":
+        return {"certificate_number": f"44{entity_id:06d}", "department_id": rng.choice(departments),
+                "on_duty": rng.random() < 0.8}
     return {"name": f"一件事{entity_id}", "lead_department_id": rng.choice(departments), "status": status}
 
 
 def _history(rng: random.Random, departments: list[int]) -> list[ChangeRecord]:
     """A few changes per row at a few moments (so some share one), in shuffled order, so
     that records are often written after later-dated ones (as a back-dated seed writes them)."""
-    counts = {"service_item": 30, "supervision_item": 8, "inspection_impl_list": 8, "bundle": 5}
+    counts = {"service_item": 30, "supervision_item": 8, "inspection_impl_list": 8, "bundle": 5,
+              "devolved_item": 6, "inspector": 6}
     records = []
     for entity_type, count in counts.items():
         for entity_id in range(1, count + 1):
@@ -261,7 +326,7 @@ def test_migration_fills_the_facts_of_the_history_written_before_it(app, tmp_pat
             upgrade(revision="0005")
             with db.engine.begin() as connection:
                 connection.execute(history.insert(), records)
-            upgrade(revision="0006_figure_facts")
+            upgrade()  # 0006 fills the facts, 0014 rebuilds them with the unfilled elements
             columns = list(FigureFact.__table__.columns)
             with db.engine.begin() as connection:
                 migrated = connection.execute(select(*columns).order_by(FigureFact.record_id)).all()

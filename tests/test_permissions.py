@@ -165,6 +165,18 @@ def _payload(spec: registry.ListSpec, row: Any) -> dict[str, Any]:
     }
 
 
+# A cell a department fills in the completeness workbook, per list (header, value).
+FILLED = {"service-items": ("必须现场办理原因", "越权"), "power-items": ("实施依据", "越权"),
+          "devolved-items": ("生效日期", "2021-01-01"), "supervision-items": ("监管对象", "越权")}
+
+
+def _filled_workbook(list_name: str, row: Any) -> bytes:
+    from catalog.services.spreadsheets import Table, write_xlsx
+
+    header, value = FILLED[list_name]
+    return write_xlsx([Table("补充", ["编号", "版本", header], [[row.id, row.version, value]])])
+
+
 def _requests(spec: registry.ListSpec, row: Any, export: bytes) -> list[tuple[str, str, dict[str, Any]]]:
     base = f"/api/v1/{spec.name}"
     payload = _payload(spec, row)
@@ -181,6 +193,10 @@ def _requests(spec: registry.ListSpec, row: Any, export: bytes) -> list[tuple[st
     if export:
         requests.append(("POST", f"{base}/import?dry_run=false",
                          {"data": {"file": (io.BytesIO(export), "b.xlsx")}, "content_type": "multipart/form-data"}))
+    if spec.name in FILLED:
+        filled = _filled_workbook(spec.name, row)
+        requests.append(("POST", f"/api/v1/stats/completeness/{spec.name}/import?dry_run=false",
+                         {"data": {"file": (io.BytesIO(filled), "b.xlsx")}, "content_type": "multipart/form-data"}))
     return requests
 
 

@@ -35,7 +35,7 @@ from catalog.models import (
     ServiceItem,
     SupervisionItem,
 )
-from catalog.services import registry
+from catalog.services import registry, search_sync
 from catalog.services.codes import catalog_code_problem, uscc_problem
 from seed import SeedReport, atomic_session
 from seed.guangan import load_items, seed_guangan
@@ -347,8 +347,11 @@ def test_guangan_imports_every_item(seeded: Seeded, s: Session) -> None:
     assert sorted(i.local_code for i in items) == sorted(x["item_code"] for x in source)
     by_type = {t: sum(i.item_type == t for i in items) for t in {i.item_type for i in items}}
     assert by_type == {"01": 536, "20": 348, "10": 182, "07": 50, "05": 9, "09": 8, "08": 2}
-    assert all(i.status == "published" and i.case_type == "2" for i in items)
-    assert all(i.legal_time_limit is None and i.promised_time_limit is None for i in items)
+    assert all(i.status == "published" for i in items)
+    # the file states none of these: 未填报, never a default that reads as a fact
+    assert all(i.case_type is None and i.onsite_visits is None and i.is_charged is None for i in items)
+    assert all(i.legal_time_limit is None and not i.legal_no_limit and i.legal_time_unit is None for i in items)
+    assert all(not i.materials_known and i.service_objects is None for i in items)
     assert all(i.implementation_code is None for i in items)
     departments = list(s.scalars(select(Organization).where(Organization.region_id == region)))
     assert all(d.uscc is None or uscc_problem(d.uscc) is None for d in departments)
@@ -385,6 +388,10 @@ def test_loader_dates_only_what_it_creates_and_skips_what_exists(session) -> Non
 # -- the auditors' command -----------------------------------------------------------------
 
 
+COUNTS = {"监管事项数": "484", "下放镇街事项数": "44", "行政执法主体数": "28", "持证执法人员数": "508",
+          "电子证照事项数": "97", "电子证照事项涉及部门数": "24", "免证办事项数": "74", "一件事数": "33"}
+
+
 @pytest.mark.parametrize(
     "rule, shown",
     [
@@ -398,6 +405,71 @@ def test_stats_command_prints_the_report_figures(seeded: Seeded, rule: str, show
     assert result.exit_code == 0, result.output
     for text in shown:
         assert text in result.output
+
+
+def test_stats_prints_the_report_counts_unchanged_as_of_2020_12_31(seeded: Seeded) -> None:
+    import json
+
+    runner = seeded.app.test_cli_runner()
+    for as_of in ([], ["--as-of", "2020-12-31"]):
+        result = runner.invoke(args=["stats", "--region", "445302", *as_of])
+        assert result.exit_code == 0, result.output
+        lines = {line.split()[0]: line for line in result.output.splitlines()[1:]}
+        for label, count in COUNTS.items():
+            assert lines[label].split()[1] == count, (as_of, lines[label])
+        assert result.output.splitlines()[0].startswith("口径：行政区划：云城区（445302）；部门：全部；")
+    live = json.loads(runner.invoke(args=["stats", "--json", "--region", "445302"]).output)
+    then = json.loads(runner.invoke(args=["stats", "--json", "--region", "445302", "--as-of", "2020-12-31"]).output)
+    assert [(f["key"], f["numerator"], f["denominator"], f["unknown"]) for f in live] == [
+        (f["key"], f["numerator"], f["denominator"], f["unknown"]) for f in then]
+    assert all(f["unknown"] == 0 for f in live)  # the dataset states every input of the report
+
+
+def test_guangan_shows_what_its_source_does_not_give_as_unstated(seeded: Seeded, s: Session) -> None:
+    region = _region_id(s, "511602")
+    passport = s.scalars(select(ServiceItem).where(ServiceItem.name == "普通护照签发",
+                                                   _in_region(ServiceItem.department_id, region))).one()
+    client = seeded.app.test_client()
+    page = client.get(f"/items/service/{passport.id}").get_data(as_text=True)
+    for row in ("到办事现场次数", "法定办结时限", "承诺办结时限"):
+        assert "未填报" in page.split(f'<th scope="row">{row}</th>', 1)[1].split("</tr>", 1)[0]
+    for section in ("materials", "fees"):
+        assert "未填报" in page.split(f'id="{section}"', 1)[1].split("</section>", 1)[0]
+    assert "零跑动" not in page and "无需提交材料" not in page and "不收费" not in page
+    body = client.get(f"/api/v1/service-items/{passport.id}").json
+    assert [body[k] for k in ("onsite_visits", "legal_time_limit", "promised_time_limit", "materials", "is_charged")] == [
+        None] * 5
+
+    figures = {f["key"]: f for f in client.get(
+        f"/api/v1/stats/figures?region_id={region}&item_types=01&item_types=20").json["figures"]}
+    zero = figures["zero_visit_rate"]
+    assert (zero["numerator"], zero["denominator"], zero["display"]) == (0, 0, "全部未填报")
+    assert zero["unknown"] == zero["in_scope"] == 884
+    document = search_sync.document(s, "service_item", passport.id)
+    assert document.zero_visit is None and document.instant is None
+    documents = [d for d in search_sync.published_documents(s) if d.region == "广安区"]
+    assert len(documents) == 1135 and not any(d.zero_visit is not None or d.instant is not None for d in documents)
+
+    lists = client.get(f"/api/v1/stats/completeness?region_id={region}").json["lists"]
+    service = next(f for f in lists if f["list"] == "service_item")
+    assert (service["numerator"], service["denominator"]) == (0, 536)
+    missing = {e["key"]: e["missing"] for e in service["elements"]}
+    assert missing["onsite_visits"] == missing["materials"] == missing["is_charged"] == missing["legal_time_limit"] == 536
+    rows = client.get(f"/api/v1/stats/completeness/service-items/rows?region_id={region}&element=materials").json["rows"]
+    assert passport.id in {row["id"] for row in rows}
+
+
+def test_yuncheng_completeness_names_what_its_data_leaves_out(seeded: Seeded, s: Session) -> None:
+    region = _region_id(s, "445302")
+    result = seeded.app.test_cli_runner().invoke(args=["stats", "completeness", "--region", "445302"])
+    assert result.exit_code == 0, result.output
+    assert "实施清单要素完整率" in result.output and "检查实施清单完备度" in result.output
+    lists = {f["list"]: f for f in seeded.app.test_client().get(
+        f"/api/v1/stats/completeness?region_id={region}&as_of=2020-12-31").json["lists"]}
+    assert lists["inspection_impl_list"]["denominator"] == 502
+    assert lists["service_item"]["denominator"] == 443 and lists["service_item"]["unknown"] == 0
+    missing = {e["key"]: e["missing"] for e in lists["service_item"]["elements"]}
+    assert missing["onsite_visits"] == missing["case_type"] == missing["materials"] == 0
 
 
 def test_stats_as_of_the_day_before_the_seed_is_empty(seeded: Seeded) -> None:

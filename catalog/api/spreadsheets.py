@@ -53,6 +53,7 @@ class ImportReportSchema(BaseSchema):
     valid = fields.Integer(metadata={"description": "通过全部检查的行数"})
     created = fields.Integer(metadata={"description": "已保存的行数"})
     problems = fields.List(fields.Nested(ProblemSchema))
+    warnings = fields.List(fields.Nested(ProblemSchema), metadata={"description": "提示：不阻止导入，如基本编码为旧版10位"})
     ignored_columns = fields.List(fields.String())
     worksheet = fields.String(allow_none=True, metadata={"description": "读取的工作表（工作簿有多张表时）"})
     seconds = fields.Float()

@@ -7,6 +7,7 @@ from sqlalchemy import Column, Date, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import ListRow, Versioned, db
+from .elements import HasElements
 from .org import Organization
 
 devolved_item_receivers = Table(
@@ -33,7 +34,7 @@ class DevolutionBatch(Versioned, db.Model):
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
 
 
-class DevolvedItem(ListRow, db.Model):
+class DevolvedItem(HasElements, ListRow, db.Model):
     __tablename__ = "devolved_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)

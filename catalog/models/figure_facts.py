@@ -10,6 +10,12 @@ The table is derived from ``change_records`` and kept equal to it: after every f
 writes (or changes) a ChangeRecord of those lists, the changed rows' facts are rebuilt from
 their whole history in the same transaction (``_follow_history``). Migration 0006 fills it
 from the history that existed before; ``rebuild_figure_facts`` refills it from scratch.
+
+Each fact also holds its version's unfilled elements (catalog.models.elements), which the
+snapshot carries (ListSpec.snapshot) or, for snapshots written before migration 0014, are
+computed in Python from it, so completeness as of a date is the same indexed scan. The
+权责清单, 下放镇街事项 and 执法检查人员 have facts too: the report's counts are figures as of a
+date like the rates.
 """
 from __future__ import annotations
 
@@ -36,16 +42,20 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    literal,
     null,
     select,
+    update,
 )
 from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column
 
 from .audit import ChangeRecord
 from .base import UtcDateTime, db
+from .elements import ELEMENTS, unfilled_mask
 from .services import ServiceItem
 
-# The snapshot keys each list's facts take: fact column → (snapshot key, type).
+# The snapshot keys each list's facts take: fact column → (snapshot key, type). A list without
+# a "status" (the 名录库 of inspectors) is in force from its create to its delete.
 FACT_SOURCES: dict[str, dict[str, tuple[str, type]]] = {
     "service_item": {
         "department_id": ("department_id", Integer),
@@ -60,6 +70,7 @@ FACT_SOURCES: dict[str, dict[str, tuple[str, type]]] = {
         "onsite_visits": ("onsite_visits", Integer),
         "e_license_linked": ("e_license_linked", Boolean),
         "license_free": ("license_free", Boolean),
+        "unfilled_elements": ("unfilled_elements", Integer),
     },
     "supervision_item": {
         "department_id": ("department_id", Integer),
@@ -67,15 +78,55 @@ FACT_SOURCES: dict[str, dict[str, tuple[str, type]]] = {
         "status": ("status", String),
         "supervision_type": ("supervision_type", String),
         "claimed": ("claimed", Boolean),
+        "parent_id": ("parent_id", Integer),
+        "unfilled_elements": ("unfilled_elements", Integer),
     },
     "inspection_impl_list": {
+        "department_id": ("department_id", Integer),
+        "name": ("name", String),
         "supervision_item_id": ("supervision_item_id", Integer),
         "status": ("status", String),
+        "unfilled_elements": ("unfilled_elements", Integer),
     },
     "bundle": {
         "department_id": ("lead_department_id", Integer),
         "name": ("name", String),
         "status": ("status", String),
+    },
+    "power_item": {
+        "department_id": ("department_id", Integer),
+        "name": ("name", String),
+        "status": ("status", String),
+        "unfilled_elements": ("unfilled_elements", Integer),
+    },
+    "devolved_item": {
+        "department_id": ("from_department_id", Integer),
+        "name": ("name", String),
+        "status": ("status", String),
+        "unfilled_elements": ("unfilled_elements", Integer),
+    },
+    "inspector": {
+        "department_id": ("department_id", Integer),
+        "name": ("certificate_number", String),
+        "on_duty": ("on_duty", Boolean),
+    },
+}
+
+
+def _no_limit(prefix: str) -> ColumnElement[Any]:
+    """无期限 as stated; in snapshots from before migration 0014 (no such key) an empty time
+    limit meant 无期限."""
+    stated = ChangeRecord.after[f"{prefix}_no_limit"].as_boolean()
+    return case((stated.is_(None), ChangeRecord.after[f"{prefix}_time_limit"].as_integer().is_(None)), else_=stated)
+
+
+# Fact columns derived from more than one snapshot key.
+DERIVED: dict[str, dict[str, ColumnElement[Any]]] = {
+    "service_item": {
+        "legal_no_limit": _no_limit("legal"),
+        "promised_no_limit": _no_limit("promised"),
+        # null materials are 未填报; a list, even empty, is stated (always, before 0014)
+        "materials_known": ChangeRecord.after["materials"].as_string().is_not(None),
     },
 }
 
@@ -103,8 +154,16 @@ class FigureFact(db.Model):
             "onsite_visits",
             "e_license_linked",
             "license_free",
+            "legal_no_limit",
+            "promised_no_limit",
+            "materials_known",
             "valid_from",
             "valid_to",
+        ),
+        # completeness as of a moment (migration 0014)
+        Index(
+            "ix_figure_facts_completeness",
+            "entity_type", "status", "item_type", "department_id", "unfilled_elements", "valid_from", "valid_to",
         ),
     )
 
@@ -127,9 +186,15 @@ class FigureFact(db.Model):
     onsite_visits: Mapped[int | None] = mapped_column(Integer)
     e_license_linked: Mapped[bool | None] = mapped_column(Boolean)
     license_free: Mapped[bool | None] = mapped_column(Boolean)
+    legal_no_limit: Mapped[bool | None] = mapped_column(Boolean)
+    promised_no_limit: Mapped[bool | None] = mapped_column(Boolean)
+    materials_known: Mapped[bool | None] = mapped_column(Boolean)
     supervision_type: Mapped[str | None] = mapped_column(String(2))
     claimed: Mapped[bool | None] = mapped_column(Boolean)
     supervision_item_id: Mapped[int | None] = mapped_column(Integer)
+    parent_id: Mapped[int | None] = mapped_column(Integer)  # a 监管事项 子项's 主项
+    on_duty: Mapped[bool | None] = mapped_column(Boolean)  # an inspector's
+    unfilled_elements: Mapped[int | None] = mapped_column(Integer)  # elements.unfilled_mask
 
 
 # The live figures' scan of the service items, covered: SQLite reads the index alone (no row
@@ -149,6 +214,17 @@ Index(
     ServiceItem.onsite_visits,
     ServiceItem.e_license_linked,
     ServiceItem.license_free,
+    ServiceItem.legal_no_limit,
+    ServiceItem.promised_no_limit,
+    ServiceItem.materials_known,
+)
+# Completeness, live: the rows in scope and their unfilled elements, from the index alone.
+Index(
+    "ix_service_items_completeness",
+    ServiceItem.status,
+    ServiceItem.item_type,
+    ServiceItem.department_id,
+    ServiceItem.unfilled_elements,
 )
 
 
@@ -178,7 +254,9 @@ def _facts_from_history(entity_type: str, where: ColumnElement[bool] | None = No
     }
     for name, (key, kind) in FACT_SOURCES[entity_type].items():
         columns[name] = _snapshot_value(key, kind)
-    columns["status"] = case((record.action == "delete", null()), else_=columns["status"])
+    columns.update(DERIVED.get(entity_type, {}))
+    in_force = columns.get("status", literal("published"))
+    columns["status"] = case((record.action == "delete", null()), else_=in_force)
     query = select(*(value.label(name) for name, value in columns.items())).where(record.entity_type == entity_type)
     return query if where is None else query.where(where)
 
@@ -193,6 +271,42 @@ def rebuild_figure_facts(connection: Connection) -> None:
     connection.execute(delete(FigureFact))
     for entity_type in FACT_SOURCES:
         connection.execute(_insert_facts(entity_type))
+        if entity_type in ELEMENTS:
+            _set_unfilled(connection, entity_type)
+
+
+MASK_BATCH = 2000
+_SET_MASK = (
+    update(FigureFact)
+    .where(FigureFact.record_id == bindparam("record"))
+    .values(unfilled_elements=bindparam("mask"))
+)
+
+
+def _set_unfilled(connection: Connection, entity_type: str, ids: list[int] | None = None) -> None:
+    """The unfilled elements of facts whose snapshot does not carry them (written before
+    migration 0014), computed from the snapshot; a deleted row's fact has none."""
+    query, of_rows = _without_masks(entity_type)
+    rows = connection.execute(query if ids is None else of_rows, {"type": entity_type, "ids": ids or []}).all()
+    batch = [{"record": record_id, "mask": unfilled_mask(entity_type, after or {})} for record_id, after in rows]
+    for start in range(0, len(batch), MASK_BATCH):
+        connection.execute(_SET_MASK, batch[start : start + MASK_BATCH])
+
+
+@cache
+def _without_masks(entity_type: str) -> tuple[Select, Select]:
+    """(every list's, some rows') facts lacking a mask, with their snapshots: built once, as
+    building a statement costs more than running it on every write."""
+    query = (
+        select(FigureFact.record_id, ChangeRecord.after)
+        .join(ChangeRecord, ChangeRecord.id == FigureFact.record_id)
+        .where(
+            FigureFact.entity_type == bindparam("type"),
+            FigureFact.unfilled_elements.is_(None),
+            FigureFact.status.is_not(None),
+        )
+    )
+    return query, query.where(FigureFact.entity_id.in_(bindparam("ids", expanding=True)))
 
 
 @cache
@@ -224,3 +338,5 @@ def _follow_history(session: Session, _flush: UOWTransaction) -> None:
     for entity_type, ids in changed.items():
         for statement in _refresh(entity_type):
             connection.execute(statement, {"ids": sorted(ids)})
+        if entity_type in ELEMENTS:
+            _set_unfilled(connection, entity_type, sorted(ids))

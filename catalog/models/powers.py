@@ -5,6 +5,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import ListRow, Versioned, db
+from .elements import HasElements
 from .legal import CitesLegalBases, LegalBasis, citation_table
 from .org import Organization
 
@@ -22,7 +23,7 @@ class PowerType(Versioned, db.Model):
     national: Mapped[bool] = mapped_column(default=False)
 
 
-class PowerItem(CitesLegalBases, ListRow, db.Model):
+class PowerItem(HasElements, CitesLegalBases, ListRow, db.Model):
     __tablename__ = "power_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,13 +7,14 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import ListRow, db
+from .elements import HasElements
 from .legal import CitesLegalBases, LegalBasis, citation_table
 from .org import Organization
 
 service_item_citations = citation_table("service_items")
 
 
-class ServiceItem(CitesLegalBases, ListRow, db.Model):
+class ServiceItem(HasElements, CitesLegalBases, ListRow, db.Model):
     __tablename__ = "service_items"
     __table_args__ = (  # migration 0004: list sorting, and the filter pairs the list counts
         Index("ix_service_items_updated_at", "updated_at"),
@@ -45,25 +46,30 @@ class ServiceItem(CitesLegalBases, ListRow, db.Model):
     handling_unit: Mapped[str | None] = mapped_column(String(200))  # 承办机构
     joint_departments: Mapped[str | None] = mapped_column(String(500))
     power_item_id: Mapped[int | None] = mapped_column(ForeignKey("power_items.id"), index=True)
-    # 法定 and 承诺 time limits; no value means 无期限. Units: codes.TIME_UNITS.
+    # Every element a source can leave out is NULL when it did (未填报), never a default that
+    # reads as a fact (migration 0014). 法定 and 承诺 time limits: a number in a unit
+    # (codes.TIME_UNITS); 无期限, a fact, is ``*_no_limit``; neither is 未填报.
     legal_time_limit: Mapped[int | None] = mapped_column(Integer)
-    legal_time_unit: Mapped[str] = mapped_column(String(1), default="W")
+    legal_time_unit: Mapped[str | None] = mapped_column(String(1))
+    legal_no_limit: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     promised_time_limit: Mapped[int | None] = mapped_column(Integer)
-    promised_time_unit: Mapped[str] = mapped_column(String(1), default="W")
-    case_type: Mapped[str] = mapped_column(String(1), index=True)  # A.6 办件类型: 1 即办件
-    onsite_visits: Mapped[int] = mapped_column(Integer, default=0, index=True)  # 到办事现场次数
+    promised_time_unit: Mapped[str | None] = mapped_column(String(1))
+    promised_no_limit: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    case_type: Mapped[str | None] = mapped_column(String(1), index=True)  # A.6 办件类型: 1 即办件
+    onsite_visits: Mapped[int | None] = mapped_column(Integer, index=True)  # 到办事现场次数
     onsite_reason: Mapped[str | None] = mapped_column(Text)  # 必须现场办理原因
-    is_charged: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_charged: Mapped[bool | None] = mapped_column(Boolean)
     charge_basis: Mapped[str | None] = mapped_column(Text)
     acceptance_conditions: Mapped[str | None] = mapped_column(Text)
     process: Mapped[str | None] = mapped_column(Text)
-    service_objects: Mapped[list[str]] = mapped_column(JSON, default=list)  # A.4 codes
+    service_objects: Mapped[list[str] | None] = mapped_column(JSON)  # A.4 codes
     themes: Mapped[list[str]] = mapped_column(JSON, default=list)
-    channels: Mapped[list[str]] = mapped_column(JSON, default=list)  # A.5 codes
+    channels: Mapped[list[str] | None] = mapped_column(JSON)  # A.5 codes
     service_scope: Mapped[str | None] = mapped_column(String(1))  # 通办范围
     online_url: Mapped[str | None] = mapped_column(String(500))
     mobile_url: Mapped[str | None] = mapped_column(String(500))
     place: Mapped[str | None] = mapped_column(Text)
+    office_hours: Mapped[str | None] = mapped_column(Text)  # 办理时间
     consult_phone: Mapped[str | None] = mapped_column(String(50))
     supervision_phone: Mapped[str | None] = mapped_column(String(50))
     effective_on: Mapped[date | None] = mapped_column(Date)
@@ -71,6 +77,8 @@ class ServiceItem(CitesLegalBases, ListRow, db.Model):
     # the figures count them without a subquery per item.
     e_license_linked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # 电子证照事项
     license_free: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # 免证办
+    # An empty materials list is a fact (无需提交材料) only when the source stated it.
+    materials_known: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     department: Mapped[Organization] = relationship(foreign_keys=[department_id], lazy="joined")
     township: Mapped[Organization | None] = relationship(foreign_keys=[township_id])

@@ -7,13 +7,14 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import ListRow, Versioned, db
+from .elements import HasElements
 from .legal import CitesLegalBases, LegalBasis, citation_table
 from .org import Organization
 
 supervision_item_citations = citation_table("supervision_items")
 
 
-class SupervisionItem(CitesLegalBases, ListRow, db.Model):
+class SupervisionItem(HasElements, CitesLegalBases, ListRow, db.Model):
     """A 监管事项 (主项 or 子项) of the 监管事项目录清单."""
 
     __tablename__ = "supervision_items"
@@ -41,7 +42,7 @@ class SupervisionItem(CitesLegalBases, ListRow, db.Model):
     )
 
 
-class InspectionImplList(ListRow, db.Model):
+class InspectionImplList(HasElements, ListRow, db.Model):
     """检查实施清单 of one 行政检查 监管事项 for one implementing body."""
 
     __tablename__ = "inspection_impl_lists"

@@ -1,4 +1,8 @@
-from marshmallow import fields
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+from marshmallow import fields, post_dump, post_load
 
 from ..models.codes import (
     BODY_NATURES,
@@ -11,10 +15,15 @@ from ..models.codes import (
     SERVICE_SCOPES,
     TIME_UNITS,
 )
+from ..services.rules import Notice
+from ..services.service_items import item_warnings
+from ..services.time_limits import WORKING_DAYS
 from .base import BaseSchema, ListRowSchema
 from .fields import Bool, Code, Day, Id, Int, ListOf, NestedList, Str, Text, Url
 
 TIME_LIMIT_MAX = 3650
+UNKNOWN_NOTE = "null 为未填报（无期限另见 *_no_limit）"
+UNIT_NOTE = "时限单位；填写了时限而未写单位时按工作日"
 
 
 class MaterialSchema(BaseSchema):
@@ -42,6 +51,27 @@ class FeeItemSchema(BaseSchema):
     reducible = Bool(load_default=False)
 
 
+class WarningSchema(BaseSchema):
+    field = fields.String(metadata={"description": "字段"})
+    code = fields.String(metadata={"description": "稳定的提示代码"})
+    message = fields.String(metadata={"description": "中文说明"})
+
+
+class Warnings(fields.List):
+    """The row's warnings, computed when it is shown: things a reader should know that no rule
+    forbids (a 10-character 基本编码, a rule that cannot be judged on 未填报 values)."""
+
+    def __init__(self, compute: Callable[[Any], list[Notice]]) -> None:
+        super().__init__(
+            fields.Nested(WarningSchema), dump_only=True,
+            metadata={"description": "提示：不阻止保存，页面上以中文显示"},
+        )
+        self.compute = compute
+
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = None) -> Any:
+        return [asdict(notice) for notice in self.compute(obj)]
+
+
 class ServiceItemSchema(ListRowSchema):
     name = Str(max_length=300, min_length=1, required=True, metadata={"description": "事项名称"})
     aliases = ListOf(Str(max_length=100), max_items=20, metadata={"description": "日常用语"})
@@ -62,32 +92,58 @@ class ServiceItemSchema(ListRowSchema):
     handling_unit = Str(max_length=200, allow_none=True, load_default=None)
     joint_departments = Str(max_length=500, allow_none=True, load_default=None)
     power_item_id = Id(allow_none=True, load_default=None)
-    legal_time_limit = Int(maximum=TIME_LIMIT_MAX, allow_none=True, load_default=None)
-    legal_time_unit = Code(TIME_UNITS, load_default="W")
-    promised_time_limit = Int(maximum=TIME_LIMIT_MAX, allow_none=True, load_default=None)
-    promised_time_unit = Code(TIME_UNITS, load_default="W")
-    case_type = Code(CASE_TYPES, required=True, metadata={"description": "办件类型：1 即办件"})
-    onsite_visits = Int(maximum=20, load_default=0, metadata={"description": "到办事现场次数"})
+    legal_time_limit = Int(maximum=TIME_LIMIT_MAX, allow_none=True, load_default=None, metadata={"description": UNKNOWN_NOTE})
+    legal_time_unit = Code(TIME_UNITS, allow_none=True, load_default=None, metadata={"description": UNIT_NOTE})
+    legal_no_limit = Bool(load_default=False, metadata={"description": "法定办结时限为“无期限”（事实，不同于未填报）"})
+    promised_time_limit = Int(maximum=TIME_LIMIT_MAX, allow_none=True, load_default=None, metadata={"description": UNKNOWN_NOTE})
+    promised_time_unit = Code(TIME_UNITS, allow_none=True, load_default=None, metadata={"description": UNIT_NOTE})
+    promised_no_limit = Bool(load_default=False, metadata={"description": "承诺办结时限为“无期限”"})
+    case_type = Code(CASE_TYPES, allow_none=True, load_default=None, metadata={"description": "办件类型：1 即办件；null 为未填报"})
+    onsite_visits = Int(maximum=20, allow_none=True, load_default=None, metadata={"description": "到办事现场次数；0 为零跑动，null 为未填报"})
     onsite_reason = Text(allow_none=True, load_default=None)
-    is_charged = Bool(load_default=False)
+    is_charged = Bool(allow_none=True, load_default=None, metadata={"description": "是否收费；false 为不收费，null 为未填报"})
     charge_basis = Text(allow_none=True, load_default=None)
     acceptance_conditions = Text(allow_none=True, load_default=None)
     process = Text(allow_none=True, load_default=None)
-    service_objects = ListOf(Code(SERVICE_OBJECTS), max_items=6)
+    service_objects = ListOf(Code(SERVICE_OBJECTS), max_items=6, allow_none=True, load_default=None, metadata={"description": "服务对象；null 或空列表为未填报"})
     themes = ListOf(Str(max_length=50), max_items=30)
-    channels = ListOf(Code(CHANNELS), max_items=5)
+    channels = ListOf(Code(CHANNELS), max_items=5, allow_none=True, load_default=None, metadata={"description": "办理形式；null 或空列表为未填报"})
     service_scope = Code(SERVICE_SCOPES, allow_none=True, load_default=None)
     online_url = Url(allow_none=True, load_default=None)
     mobile_url = Url(allow_none=True, load_default=None)
     place = Text(allow_none=True, load_default=None)
+    office_hours = Text(allow_none=True, load_default=None, metadata={"description": "办理时间"})
     consult_phone = Str(max_length=50, allow_none=True, load_default=None)
     supervision_phone = Str(max_length=50, allow_none=True, load_default=None)
     effective_on = Day(allow_none=True, load_default=None)
-    materials = ListOf(NestedList(MaterialSchema), max_items=100)
+    materials = ListOf(
+        NestedList(MaterialSchema), max_items=100, allow_none=True, load_default=None,
+        metadata={"description": "申请材料；[] 为无需提交材料（事实），null 为未填报"},
+    )
     fees = ListOf(NestedList(FeeItemSchema), max_items=50)
-    legal_basis_ids = ListOf(Id(), max_items=100)
+    legal_basis_ids = ListOf(Id(), max_items=100, metadata={"description": "设定依据；空列表为未填报"})
     e_license_linked = fields.Boolean(dump_only=True, metadata={"description": "电子证照事项"})
     license_free = fields.Boolean(dump_only=True, metadata={"description": "免证办事项"})
+    warnings = Warnings(item_warnings)
+
+    @post_load
+    def _stated(self, data: dict[str, Any], partial: bool | None = None, **_kwargs: Any) -> dict[str, Any]:
+        """A number without a unit is in 工作日 (行政许可法 第八十二条); a 服务对象 or 办理形式
+        list left empty says nothing, so it is 未填报."""
+        if not partial:
+            for prefix in ("legal", "promised"):
+                if data.get(f"{prefix}_time_limit") is not None and data.get(f"{prefix}_time_unit") is None:
+                    data[f"{prefix}_time_unit"] = WORKING_DAYS
+        for name in ("service_objects", "channels"):
+            if name in data and not data[name]:
+                data[name] = None
+        return data
+
+    @post_dump(pass_original=True)
+    def _unknown_materials(self, data: dict[str, Any], item: Any, **_kwargs: Any) -> dict[str, Any]:
+        if "materials" in data and not getattr(item, "materials_known", True):
+            data["materials"] = None
+        return data
 
 
 # What a list row shows; the whole item (materials, fees, legal bases, texts) is GET /<id>.
@@ -95,8 +151,8 @@ SERVICE_ITEM_LIST_FIELDS = (
     "id", "version", "created_at", "updated_at", "status", "name", "catalog_code",
     "implementation_code", "item_type", "exercise_level", "department_id", "department_name",
     "township_id", "case_type", "legal_time_limit", "legal_time_unit", "promised_time_limit",
-    "promised_time_unit", "onsite_visits", "is_charged", "service_scope", "effective_on",
-    "e_license_linked", "license_free",
+    "promised_time_unit", "legal_no_limit", "promised_no_limit", "onsite_visits", "is_charged",
+    "service_scope", "effective_on", "e_license_linked", "license_free",
 )
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..models.elements import HasElements, RowView, unfilled_mask
 from ..schemas.fields import MAX_ID
 from .errors import FieldError, conflict, not_found, stale_version, validation_failed
 from .history import record_change
@@ -182,6 +183,9 @@ def _apply(session: Session, spec: ListSpec, row: Any, data: dict[str, Any]) -> 
             setter(session, row, value)
         else:
             setattr(row, name, value)
+    if isinstance(row, HasElements):
+        with session.no_autoflush:
+            row.unfilled_elements = unfilled_mask(spec.entity_type, RowView(row))
     _check_unique(session, spec, row, problems)
     if spec.check:
         with session.no_autoflush:

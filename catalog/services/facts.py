@@ -10,13 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, or_, select
+from sqlalchemy import ColumnElement, Select, Subquery, and_, null, or_, select
 
 from ..models import (
     Bundle,
+    ChangeRecord,
+    DevolvedItem,
     FigureFact,
     InspectionImplList,
+    Inspector,
     Organization,
+    PowerItem,
     ServiceItem,
     SupervisionItem,
 )
@@ -36,6 +40,10 @@ SERVICE_COLUMNS = (
     "onsite_visits",
     "e_license_linked",
     "license_free",
+    "legal_no_limit",
+    "promised_no_limit",
+    "materials_known",
+    "unfilled_elements",
 )
 
 
@@ -54,6 +62,7 @@ class Scope:
         return datetime.combine(day, time.max, tzinfo=CHINA_TIME)
 
     def describe(self) -> dict[str, object]:
+        """The scope as data (the API's ``scope``); statistics.scope_text says it in words."""
         return {
             "region_id": self.region_id,
             "department_id": self.department_id,
@@ -83,7 +92,7 @@ def service_facts(scope: Scope) -> Subquery:
             FigureFact.entity_id.label("id"), *(getattr(FigureFact, name) for name in SERVICE_COLUMNS)
         ).where(_versions_at("service_item", scope.as_of))
     rows = query.subquery()
-    return _in_scope(
+    return in_scope(
         select(rows).where(rows.c.status == "published", rows.c.item_type.in_(scope.item_types)),
         rows.c.department_id,
         scope,
@@ -145,7 +154,7 @@ def inspection_facts(scope: Scope) -> Subquery:
             items.c.claimed.is_(True),
         )
     )
-    return _in_scope(query, items.c.department_id, scope).subquery("inspection_facts")
+    return in_scope(query, items.c.department_id, scope).subquery("inspection_facts")
 
 
 def bundle_facts(scope: Scope) -> Subquery:
@@ -158,10 +167,100 @@ def bundle_facts(scope: Scope) -> Subquery:
         ).where(_versions_at("bundle", scope.as_of))
     subquery = rows.subquery()
     query = select(subquery).where(subquery.c.status == "published")
-    return _in_scope(query, subquery.c.department_id, scope).subquery("bundle_facts")
+    return in_scope(query, subquery.c.department_id, scope).subquery("bundle_facts")
 
 
-def _in_scope(query: Select, department_column: ColumnElement, scope: Scope) -> Select:
+def supervision_facts(scope: Scope) -> Subquery:
+    """One row per published 监管事项 (主项 and 子项): whether it is claimed, and its 主项."""
+    if scope.as_of is None:
+        rows: Select = select(
+            SupervisionItem.id, SupervisionItem.code.label("name"), SupervisionItem.department_id,
+            SupervisionItem.status, SupervisionItem.claimed, SupervisionItem.parent_id,
+        )
+    else:
+        rows = select(
+            FigureFact.entity_id.label("id"), FigureFact.name, FigureFact.department_id, FigureFact.status,
+            FigureFact.claimed, FigureFact.parent_id,
+        ).where(_versions_at("supervision_item", scope.as_of))
+    subquery = rows.subquery()
+    query = select(subquery).where(subquery.c.status == "published")
+    return in_scope(query, subquery.c.department_id, scope).subquery("supervision_facts")
+
+
+def devolved_facts(scope: Scope) -> Subquery:
+    """One row per published 下放镇街事项, under its 原实施部门."""
+    if scope.as_of is None:
+        rows: Select = select(
+            DevolvedItem.id, DevolvedItem.name, DevolvedItem.from_department_id.label("department_id"),
+            DevolvedItem.status,
+        )
+    else:
+        rows = select(
+            FigureFact.entity_id.label("id"), FigureFact.name, FigureFact.department_id, FigureFact.status
+        ).where(_versions_at("devolved_item", scope.as_of))
+    subquery = rows.subquery()
+    query = select(subquery).where(subquery.c.status == "published")
+    return in_scope(query, subquery.c.department_id, scope).subquery("devolved_facts")
+
+
+def inspector_facts(scope: Scope) -> Subquery:
+    """One row per 执法检查人员 in the 名录库 (on duty or not), by 执法证号."""
+    if scope.as_of is None:
+        rows: Select = select(
+            Inspector.id, Inspector.certificate_number.label("name"), Inspector.department_id, Inspector.on_duty
+        )
+    else:
+        rows = select(
+            FigureFact.entity_id.label("id"), FigureFact.name, FigureFact.department_id, FigureFact.on_duty
+        ).where(_versions_at("inspector", scope.as_of), FigureFact.status.is_not(None))
+    subquery = rows.subquery()
+    return in_scope(select(subquery), subquery.c.department_id, scope).subquery("inspector_facts")
+
+
+# The live rows behind the completeness figures of each list: (model, department column, name
+# column); as of a moment the same columns come from figure_facts.
+COMPLETENESS_SOURCES = {
+    "service_item": (ServiceItem, ServiceItem.department_id, ServiceItem.name),
+    "power_item": (PowerItem, PowerItem.department_id, PowerItem.name),
+    "devolved_item": (DevolvedItem, DevolvedItem.from_department_id, DevolvedItem.name),
+    "supervision_item": (SupervisionItem, SupervisionItem.department_id, SupervisionItem.code),
+    "inspection_impl_list": (InspectionImplList, InspectionImplList.department_id, InspectionImplList.name),
+}
+
+
+def element_facts(entity_type: str, scope: Scope) -> Subquery:
+    """One row per published row of a list in scope, with its unfilled elements. The item types
+    of the scope apply to the 实施清单 only."""
+    if scope.as_of is None:
+        model, department, name = COMPLETENESS_SOURCES[entity_type]
+        item_type = model.item_type if entity_type == "service_item" else null()
+        rows: Select = select(
+            model.id, name.label("name"), department.label("department_id"), model.status,
+            item_type.label("item_type"), model.unfilled_elements,
+        )
+    else:
+        rows = select(
+            FigureFact.entity_id.label("id"), FigureFact.name, FigureFact.department_id, FigureFact.status,
+            FigureFact.item_type, FigureFact.unfilled_elements,
+        ).where(_versions_at(entity_type, scope.as_of))
+    subquery = rows.subquery()
+    query = select(subquery).where(subquery.c.status == "published")
+    if entity_type == "service_item":
+        query = query.where(subquery.c.item_type.in_(scope.item_types))
+    return in_scope(query, subquery.c.department_id, scope).subquery(f"{entity_type}_elements")
+
+
+def devolved_receivers_as_of(moment: datetime) -> Select:
+    """(devolved item id, its department, its receiving townships' ids) of every devolved item
+    published at ``moment``: the receivers are read from the version's snapshot."""
+    return (
+        select(FigureFact.entity_id, FigureFact.department_id, ChangeRecord.after["receiver_ids"])
+        .join(ChangeRecord, ChangeRecord.id == FigureFact.record_id)
+        .where(_versions_at("devolved_item", moment), FigureFact.status == "published")
+    )
+
+
+def in_scope(query: Select, department_column: ColumnElement, scope: Scope) -> Select:
     if scope.department_id is not None:
         query = query.where(department_column == scope.department_id)
     if scope.region_id is not None:

@@ -4,6 +4,13 @@ Every figure keeps its numerator and denominator as exact numbers and is display
 named rounding rule: the 2020 report truncates 423/443 to 95.48% but rounds 502/506 half-up
 to 99.21%, so the rule is never implicit. ``check_published`` says which rules support a
 published string.
+
+A rate counts only the rows whose inputs are known. Each figure also says how many rows in
+its scope it left out because an input is 未填报 (``unknown``), and the rows behind every part
+are one request away: ``numerator``, ``denominator``, ``excluded`` (in the denominator but not
+the numerator: what pulls a rate down) and ``unknown`` (in scope, but left out of the
+denominator because an input is 未填报). A rate whose whole scope is unknown says so.
+Exact values are printed from the fraction in integers, never through a float.
 """
 from __future__ import annotations
 
@@ -14,13 +21,22 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, and_, func, null, select, true
+from sqlalchemy import ColumnElement, Subquery, and_, false, func, null, or_, select, true
 from sqlalchemy.orm import Session
 
 from ..models import DevolvedItem, Organization
 from ..models.codes import CASE_TYPE_INSTANT
 from ..models.devolution import devolved_item_receivers
-from .facts import Scope, bundle_facts, inspection_facts, service_facts
+from .facts import (
+    Scope,
+    bundle_facts,
+    devolved_facts,
+    devolved_receivers_as_of,
+    inspection_facts,
+    inspector_facts,
+    service_facts,
+    supervision_facts,
+)
 from .time_limits import in_working_days
 
 RULES = ("HALF_UP", "DOWN")
@@ -35,6 +51,34 @@ def round_fraction(value: Fraction, places: int, rule: str) -> Fraction:
     return Fraction(whole if value >= 0 else -whole, 10**places)
 
 
+ALL_UNKNOWN = "全部未填报"
+NO_ROWS = "—"
+
+
+def decimal_text(value: Fraction, places: int, rule: str = "DOWN") -> str:
+    """``value`` with ``places`` decimals under ``rule``, written from integers (no float)."""
+    rounded = round_fraction(value, places, rule)
+    scaled = abs(rounded.numerator * 10**places // rounded.denominator)
+    sign = "-" if rounded < 0 else ""
+    whole, fraction = divmod(scaled, 10**places)
+    return f"{sign}{whole}.{fraction:0{places}d}" if places else f"{sign}{whole}"
+
+
+def exact_text(value: Fraction) -> str:
+    """An exact number for people: 7576, 429.4, or 1/3 when no decimal ends."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    rest, places = value.denominator, 0
+    for prime in (2, 5):
+        times = 0
+        while rest % prime == 0:
+            rest //= prime
+            times += 1
+        places = max(places, times)
+    # a decimal ends only when the denominator has no prime but 2 and 5
+    return decimal_text(value, places) if rest == 1 else f"{value.numerator}/{value.denominator}"
+
+
 @dataclass(frozen=True)
 class Figure:
     key: str
@@ -46,22 +90,27 @@ class Figure:
     places: int
     rule: str
     scope: Scope
+    in_scope: int = 0  # rows in the figure's scope
+    unknown: int = 0  # of those, left out because an input is 未填报
 
     @property
     def value(self) -> Fraction | None:
         if self.denominator is None:
-            return self.numerator
+            return None if self._all_unknown else self.numerator
         return self.numerator / self.denominator if self.denominator else None
+
+    @property
+    def _all_unknown(self) -> bool:
+        return self.unknown > 0 and self.unknown == self.in_scope
 
     def display(self, rule: str | None = None) -> str:
         value = self.value
         if value is None:
-            return "—"
+            return ALL_UNKNOWN if self._all_unknown else NO_ROWS
         if self.denominator is None:
-            return str(value)
+            return exact_text(value)
         scaled = value * 100 if self.percent else value
-        rounded = round_fraction(scaled, self.places, rule or self.rule)
-        text = f"{float(rounded):.{self.places}f}"
+        text = decimal_text(scaled, self.places, rule or self.rule)
         return f"{text}%" if self.percent else text
 
     def as_dict(self) -> dict[str, Any]:
@@ -72,10 +121,13 @@ class Figure:
             "formula": self.formula,
             "numerator": _number(self.numerator),
             "denominator": _number(self.denominator),
+            "numerator_text": exact_text(self.numerator),
             "value": _exact(self.value),
             "display": displays[self.rule],
             "displays": displays,
             "rule": self.rule,
+            "in_scope": self.in_scope,
+            "unknown": self.unknown,
             "scope": self.scope.describe(),
             "as_of": self.scope.as_of.isoformat() if self.scope.as_of else None,
         }
@@ -91,8 +143,9 @@ def _exact(value: Fraction | None) -> str | None:
     """The exact value as a fraction and as a 12-decimal string (``423/443 = 0.954853273137``)."""
     if value is None:
         return None
-    decimal = f"{float(round_fraction(value, 12, 'DOWN')):.12f}"
-    return decimal if value.denominator == 1 else f"{value.numerator}/{value.denominator} = {decimal}"
+    if value.denominator == 1:
+        return str(value.numerator)
+    return f"{value.numerator}/{value.denominator} = {decimal_text(value, 12)}"
 
 
 Predicate = Callable[[Any], ColumnElement[bool]]
@@ -100,36 +153,101 @@ Predicate = Callable[[Any], ColumnElement[bool]]
 
 @dataclass(frozen=True)
 class Parts:
-    """Which facts a figure reads, and which of them are its numerator and denominator rows."""
+    """Which facts a figure reads, and which of them are its numerator, denominator and
+    unknown rows."""
 
     facts: Callable[[Scope], Subquery]
     numerator: Predicate
-    denominator: Predicate | None = None  # None: every row of the facts
+    denominator: Predicate | None = None  # None: every row of the facts whose inputs are known
+    unknown: Predicate | None = None  # None: no input of the figure can be unknown
 
 
-def _has_both_limits(c: Any) -> ColumnElement[bool]:
-    return and_(c.legal_time_limit.is_not(None), c.promised_time_limit.is_not(None))
+def _numeric(c: Any, prefix: str) -> ColumnElement[bool]:
+    """A time limit given in days (0 is 0 in any unit)."""
+    value, unit = getattr(c, f"{prefix}_time_limit"), getattr(c, f"{prefix}_time_unit")
+    return and_(value.is_not(None), or_(unit.is_not(None), value == 0))
 
 
-def _visits(c: Any) -> ColumnElement[int]:
-    return func.coalesce(c.onsite_visits, 0)
+def _limit_unknown(c: Any, prefix: str) -> ColumnElement[bool]:
+    """Neither days nor 无期限: 未填报."""
+    return and_(~_numeric(c, prefix), getattr(c, f"{prefix}_no_limit").is_not(True))
+
+
+def _both_numeric(c: Any) -> ColumnElement[bool]:
+    return and_(_numeric(c, "legal"), _numeric(c, "promised"))
+
+
+def _limits_unknown(c: Any) -> ColumnElement[bool]:
+    return or_(_limit_unknown(c, "legal"), _limit_unknown(c, "promised"))
+
+
+def _visits_known(c: Any) -> ColumnElement[bool]:
+    return c.onsite_visits.is_not(None)
+
+
+def _materials_unknown(c: Any) -> ColumnElement[bool]:
+    return c.materials_known.is_not(True)
+
+
+def _everything(c: Any) -> ColumnElement[bool]:
+    return true()
+
+
+def _enforcement_units(scope: Scope) -> Subquery:
+    """One row per department with an on-duty inspector (a 行政执法主体), with their number."""
+    inspectors = inspector_facts(scope)
+    c = inspectors.c
+    return (
+        select(c.department_id.label("id"), c.department_id, func.count().label("inspectors"))
+        .where(c.on_duty.is_(True))
+        .group_by(c.department_id)
+        .subquery("enforcement_units")
+    )
+
+
+def _e_license_departments(scope: Scope) -> Subquery:
+    """One row per department with an item linked to an 电子证照, with how many."""
+    c = service_facts(scope).c
+    return (
+        select(c.department_id.label("id"), c.department_id, func.count().label("items"))
+        .where(c.e_license_linked.is_(True))
+        .group_by(c.department_id)
+        .subquery("e_license_departments")
+    )
 
 
 PARTS: dict[str, Parts] = {
-    "instant_share": Parts(service_facts, lambda c: c.case_type == CASE_TYPE_INSTANT),
-    "time_reduction": Parts(service_facts, _has_both_limits, _has_both_limits),
-    "time_reduction_mean": Parts(service_facts, _has_both_limits, _has_both_limits),
-    "average_visits": Parts(service_facts, lambda c: _visits(c) > 0),
-    "zero_visit_rate": Parts(service_facts, lambda c: _visits(c) == 0),
-    "e_license_items": Parts(service_facts, lambda c: c.e_license_linked.is_(True)),
-    "license_free_items": Parts(service_facts, lambda c: c.license_free.is_(True)),
+    "instant_share": Parts(
+        service_facts, lambda c: c.case_type == CASE_TYPE_INSTANT, lambda c: c.case_type.is_not(None),
+        lambda c: c.case_type.is_(None),
+    ),
+    "time_reduction": Parts(service_facts, _both_numeric, _both_numeric, _limits_unknown),
+    "time_reduction_mean": Parts(service_facts, _both_numeric, _both_numeric, _limits_unknown),
+    "average_visits": Parts(service_facts, lambda c: c.onsite_visits > 0, _visits_known, lambda c: ~_visits_known(c)),
+    "zero_visit_rate": Parts(service_facts, lambda c: c.onsite_visits == 0, _visits_known, lambda c: ~_visits_known(c)),
+    "e_license_items": Parts(service_facts, lambda c: c.e_license_linked.is_(True), unknown=_materials_unknown),
+    "license_free_items": Parts(service_facts, lambda c: c.license_free.is_(True), unknown=_materials_unknown),
+    "e_license_departments": Parts(_e_license_departments, _everything),
+    "bundles": Parts(bundle_facts, _everything),
     "inspection_list_completion": Parts(inspection_facts, lambda c: c.has_list.is_(True)),
-    "bundles": Parts(bundle_facts, lambda c: true()),
+    "supervision_items": Parts(supervision_facts, lambda c: c.parent_id.is_(None)),
+    "supervision_claim_rate": Parts(supervision_facts, lambda c: c.claimed.is_(True), _everything),
+    "devolved_items": Parts(devolved_facts, _everything),
+    "enforcement_units": Parts(_enforcement_units, _everything),
+    "certified_inspectors": Parts(inspector_facts, lambda c: c.on_duty.is_(True)),
 }
 
 
 def _count_where(key: str, c: Any) -> ColumnElement[int]:
     return func.count().filter(PARTS[key].numerator(c))
+
+
+def _count_unknown(key: str, c: Any) -> ColumnElement[int]:
+    return func.count().filter(PARTS[key].unknown(c))  # type: ignore[misc]
+
+
+# (法定, unit, 无期限, 承诺, unit, 无期限) → items
+LimitPair = tuple[int | None, str | None, bool | None, int | None, str | None, bool | None]
 
 
 @dataclass
@@ -138,18 +256,32 @@ class Totals:
 
     items: int = 0
     instant: int = 0
+    case_unknown: int = 0
     visits: int = 0
+    visits_unknown: int = 0
     zero_visits: int = 0
     e_license: int = 0
     license_free: int = 0
-    # (法定, unit, 承诺, unit) → items; few distinct pairs exist, so they are summed exactly in Python
-    time_limits: dict[tuple[int, str, int, str], int] = field(default_factory=dict)
+    materials_unknown: int = 0
+    # few distinct pairs exist, so they are summed exactly in Python
+    time_limits: dict[LimitPair, int] = field(default_factory=dict)
+    e_license_departments: set[int | None] = field(default_factory=set)
     inspection_items: int = 0
     inspection_with_list: int = 0
     bundles: int = 0
+    supervision_all: int = 0
+    supervision_main: int = 0
+    supervision_claimed: int = 0
+    devolved: int = 0
+    inspectors: int = 0
+    inspectors_on_duty: int = 0
+    enforcement_units: set[int | None] = field(default_factory=set)
 
 
 Group = int | None  # a department id, or None for the whole scope
+
+SERVICE_COUNTS = ("instant", "case_unknown", "visits", "visits_unknown", "zero_visits", "e_license",
+                  "license_free", "materials_unknown")
 
 
 def _grouped(session: Session, facts: Subquery, by_department: bool, *columns: Any) -> list[Any]:
@@ -164,32 +296,7 @@ def _grouped(session: Session, facts: Subquery, by_department: bool, *columns: A
 def totals(session: Session, scope: Scope, by_department: bool = False) -> dict[Group, Totals]:
     """The totals behind every figure, for the scope or for each department in it."""
     result: dict[Group, Totals] = defaultdict(Totals)
-    service = service_facts(scope)
-    c = service.c
-    # One scan. Grouped in the order of the covering indexes (item type, department, then the
-    # (法定, 承诺) pair), SQLite aggregates as it reads instead of sorting every row first; the
-    # groups (item types × departments × pairs, a few thousand at most) are summed here.
-    pair = (c.legal_time_limit, c.legal_time_unit, c.promised_time_limit, c.promised_time_unit)
-    rows = session.execute(
-        select(
-            c.department_id,
-            *pair,
-            func.count(),
-            _count_where("instant_share", c),
-            func.coalesce(func.sum(c.onsite_visits), 0),
-            _count_where("zero_visit_rate", c),
-            _count_where("e_license_items", c),
-            _count_where("license_free_items", c),
-        ).group_by(c.item_type, c.department_id, *pair)
-    )
-    for department_id, legal, legal_unit, promised, promised_unit, items, *counts in rows:
-        t = result[department_id if by_department else None]
-        t.items += items
-        for name, value in zip(("instant", "visits", "zero_visits", "e_license", "license_free"), counts):
-            setattr(t, name, getattr(t, name) + value)
-        if legal is not None and promised is not None:
-            limits = (legal, legal_unit, promised, promised_unit)
-            t.time_limits[limits] = t.time_limits.get(limits, 0) + items
+    _service_totals(session, scope, by_department, result)
     inspection = inspection_facts(scope)
     for group, count, with_list in _grouped(
         session, inspection, by_department, func.count(), _count_where("inspection_list_completion", inspection.c)
@@ -198,74 +305,181 @@ def totals(session: Session, scope: Scope, by_department: bool = False) -> dict[
     bundles = bundle_facts(scope)
     for group, count in _grouped(session, bundles, by_department, func.count()):
         result[group].bundles = count
+    supervision = supervision_facts(scope)
+    for group, count, main, claimed in _grouped(
+        session, supervision, by_department, func.count(), _count_where("supervision_items", supervision.c),
+        _count_where("supervision_claim_rate", supervision.c),
+    ):
+        t = result[group]
+        t.supervision_all, t.supervision_main, t.supervision_claimed = count, main, claimed
+    devolved = devolved_facts(scope)
+    for group, count in _grouped(session, devolved, by_department, func.count()):
+        result[group].devolved = count
+    inspectors = inspector_facts(scope)
+    rows = session.execute(
+        select(inspectors.c.department_id, func.count(), _count_where("certified_inspectors", inspectors.c))
+        .group_by(inspectors.c.department_id)
+    )
+    for department_id, count, on_duty in rows:
+        t = result[department_id if by_department else None]
+        t.inspectors += count
+        t.inspectors_on_duty += on_duty
+        if on_duty:
+            t.enforcement_units.add(department_id)
     return result
+
+
+def _service_totals(session: Session, scope: Scope, by_department: bool, result: dict[Group, Totals]) -> None:
+    service = service_facts(scope)
+    c = service.c
+    # One scan. Grouped in the order of the covering indexes (item type, department, then the
+    # (法定, 承诺) pair), SQLite aggregates as it reads instead of sorting every row first; the
+    # groups (item types × departments × pairs, a few thousand at most) are summed here.
+    pair = (c.legal_time_limit, c.legal_time_unit, c.legal_no_limit, c.promised_time_limit,
+            c.promised_time_unit, c.promised_no_limit)
+    rows = session.execute(
+        select(
+            c.department_id,
+            *pair,
+            func.count(),
+            _count_where("instant_share", c),
+            _count_unknown("instant_share", c),
+            func.coalesce(func.sum(c.onsite_visits), 0),
+            _count_unknown("average_visits", c),
+            _count_where("zero_visit_rate", c),
+            _count_where("e_license_items", c),
+            _count_where("license_free_items", c),
+            _count_unknown("e_license_items", c),
+        ).group_by(c.item_type, c.department_id, *pair)
+    )
+    for department_id, *limits_and_counts in rows:
+        limits, (items, *counts) = tuple(limits_and_counts[:6]), limits_and_counts[6:]
+        t = result[department_id if by_department else None]
+        t.items += items
+        for name, value in zip(SERVICE_COUNTS, counts, strict=True):
+            setattr(t, name, getattr(t, name) + value)
+        if counts[SERVICE_COUNTS.index("e_license")]:
+            t.e_license_departments.add(department_id)
+        t.time_limits[limits] = t.time_limits.get(limits, 0) + items  # type: ignore[index]
 
 
 @lru_cache(maxsize=4096)
 def _reduction_ratio(legal: int, legal_unit: str, promised: int, promised_unit: str) -> Fraction | None:
     """(法定 − 承诺) / 法定 in 工作日, or None when the 法定 limit is 0 days."""
-    legal_days = in_working_days(legal, legal_unit)
+    legal_days = _days(legal, legal_unit)
     if not legal_days:
         return None
-    return (legal_days - in_working_days(promised, promised_unit)) / legal_days
+    return (legal_days - _days(promised, promised_unit)) / legal_days
 
 
-def time_limit_sums(t: Totals) -> tuple[Fraction, Fraction, Fraction, int]:
-    """Σ法定, Σ承诺 (工作日), Σ per-item reduction ratio, and how many items have a ratio."""
+def _days(value: int, unit: str | None) -> Fraction:
+    return Fraction(0) if value == 0 else in_working_days(value, unit)  # type: ignore[arg-type,return-value]
+
+
+def _limit_state(value: int | None, unit: str | None, no_limit: bool | None) -> str:
+    if value is not None and (unit is not None or value == 0):
+        return "days"
+    return "none" if no_limit else "unknown"
+
+
+@dataclass(frozen=True)
+class TimeLimitSums:
+    legal: Fraction  # Σ法定, 工作日
+    promised: Fraction  # Σ承诺
+    ratios: Fraction  # Σ per-item reduction ratio
+    rated: int  # items with a ratio (法定 > 0)
+    with_days: int  # items whose two limits are both in days
+    unknown: int  # items with a 未填报 limit
+
+
+def time_limit_sums(t: Totals) -> TimeLimitSums:
+    """The sums of the 时限压减率 over the items whose two limits are in days."""
     # Items are counted per distinct limit first: a per-department table sums a thousand
     # (法定, 承诺) pairs, but few distinct limits, and Fraction arithmetic is the slow part.
-    legal_items: Counter[tuple[int, str]] = Counter()
-    promised_items: Counter[tuple[int, str]] = Counter()
+    legal_items: Counter[tuple[int, str | None]] = Counter()
+    promised_items: Counter[tuple[int, str | None]] = Counter()
     ratio_sum = Fraction(0)
-    rated = 0
-    for (legal, legal_unit, promised, promised_unit), count in t.time_limits.items():
-        legal_items[legal, legal_unit] += count
-        promised_items[promised, promised_unit] += count
-        ratio = _reduction_ratio(legal, legal_unit, promised, promised_unit)
+    rated = with_days = unknown = 0
+    for (legal, legal_unit, legal_none, promised, promised_unit, promised_none), count in t.time_limits.items():
+        states = (_limit_state(legal, legal_unit, legal_none), _limit_state(promised, promised_unit, promised_none))
+        if "unknown" in states:
+            unknown += count
+        if states != ("days", "days"):
+            continue
+        with_days += count
+        legal_items[legal, legal_unit] += count  # type: ignore[index]
+        promised_items[promised, promised_unit] += count  # type: ignore[index]
+        ratio = _reduction_ratio(legal, legal_unit, promised, promised_unit)  # type: ignore[arg-type]
         if ratio is not None:
             ratio_sum += ratio * count
             rated += count
-    legal_sum = sum((in_working_days(*limit) * n for limit, n in legal_items.items()), Fraction(0))
-    promised_sum = sum((in_working_days(*limit) * n for limit, n in promised_items.items()), Fraction(0))
-    return legal_sum, promised_sum, ratio_sum, rated
+    legal_sum = sum((_days(*limit) * n for limit, n in legal_items.items()), Fraction(0))
+    promised_sum = sum((_days(*limit) * n for limit, n in promised_items.items()), Fraction(0))
+    return TimeLimitSums(legal_sum, promised_sum, ratio_sum, rated, with_days, unknown)
 
 
 def figures_from(t: Totals, scope: Scope, rule: str) -> list[Figure]:
     """Every figure, from the totals of one scope."""
-    legal_sum, promised_sum, ratio_sum, rated = time_limit_sums(t)
+    limits = time_limit_sums(t)
 
-    def figure(key: str, label: str, formula: str, num: Any, den: Any, percent: bool = True, places: int = 2) -> Figure:
+    def figure(
+        key: str, label: str, formula: str, num: Any, den: Any, in_scope: int, unknown: int = 0,
+        percent: bool = True, places: int = 2,
+    ) -> Figure:
         denominator = None if den is None else Fraction(den)
-        return Figure(key, label, formula, Fraction(num), denominator, percent, places, rule, scope)
+        return Figure(key, label, formula, Fraction(num), denominator, percent, places, rule, scope, in_scope, unknown)
 
+    def count(key: str, label: str, formula: str, num: int, in_scope: int, unknown: int = 0) -> Figure:
+        return figure(key, label, formula, num, None, in_scope, unknown, percent=False, places=0)
+
+    known_visits = t.items - t.visits_unknown
     return [
-        figure("instant_share", "即办件占比", "即办件数 / 事项总数", t.instant, t.items),
+        figure("instant_share", "即办件占比", "即办件数 / 办件类型已填报的事项数", t.instant, t.items - t.case_unknown,
+               t.items, t.case_unknown),
         figure(
             "time_reduction",
             "时限压减率（汇总）",
-            "(Σ法定办结时限 − Σ承诺办结时限) / Σ法定办结时限，折合工作日，仅计两者均有期限的事项",
-            legal_sum - promised_sum,
-            legal_sum,
+            "(Σ法定办结时限 − Σ承诺办结时限) / Σ法定办结时限，折合工作日，仅计两者均有天数的事项（无期限的不计）",
+            limits.legal - limits.promised,
+            limits.legal,
+            t.items,
+            limits.unknown,
         ),
         figure(
             "time_reduction_mean",
             "时限压减率（逐项平均）",
-            "Σ[(法定 − 承诺) / 法定] / 有法定期限的事项数",
-            ratio_sum,
-            rated,
+            "Σ[(法定 − 承诺) / 法定] / 法定时限大于0的事项数，仅计两者均有天数的事项",
+            limits.ratios,
+            limits.rated,
+            t.items,
+            limits.unknown,
         ),
-        figure("average_visits", "平均跑动次数", "Σ到办事现场次数 / 事项总数", t.visits, t.items, percent=False, places=4),
-        figure("zero_visit_rate", "零跑动率", "到办事现场次数为0的事项数 / 事项总数", t.zero_visits, t.items),
-        figure("e_license_items", "电子证照事项数", "关联电子证照的事项数", t.e_license, None),
-        figure("license_free_items", "免证办事项数", "关联电子证照且免提交的事项数", t.license_free, None),
-        figure("bundles", "一件事数", "已发布的一件事数", t.bundles, None, percent=False, places=0),
+        figure("average_visits", "平均跑动次数", "Σ到办事现场次数 / 到办事现场次数已填报的事项数", t.visits, known_visits,
+               t.items, t.visits_unknown, percent=False, places=4),
+        figure("zero_visit_rate", "零跑动率", "到办事现场次数为0的事项数 / 到办事现场次数已填报的事项数", t.zero_visits,
+               known_visits, t.items, t.visits_unknown),
+        count("e_license_items", "电子证照事项数", "关联电子证照的事项数", t.e_license, t.items, t.materials_unknown),
+        count("e_license_departments", "电子证照事项涉及部门数", "有关联电子证照事项的部门数",
+              len(t.e_license_departments), len(t.e_license_departments)),
+        count("license_free_items", "免证办事项数", "关联电子证照且免提交的事项数", t.license_free, t.items,
+              t.materials_unknown),
+        count("bundles", "一件事数", "已发布的一件事数", t.bundles, t.bundles),
         figure(
             "inspection_list_completion",
             "实施清单完成率",
             "已编制检查实施清单的行政检查事项数 / 已认领的行政检查事项数",
             t.inspection_with_list,
             t.inspection_items,
+            t.inspection_items,
         ),
+        count("supervision_items", "监管事项数", "已发布的监管事项主项数（子项不另计）", t.supervision_main, t.supervision_all),
+        figure("supervision_claim_rate", "监管事项认领率", "已认领的监管事项数 / 已发布的监管事项数（含子项）",
+               t.supervision_claimed, t.supervision_all, t.supervision_all),
+        count("devolved_items", "下放镇街事项数", "已发布的下放镇（街）实施事项数", t.devolved, t.devolved),
+        count("enforcement_units", "行政执法主体数", "有在岗持证执法人员的部门数", len(t.enforcement_units),
+              len(t.enforcement_units)),
+        count("certified_inspectors", "持证执法人员数", "执法检查人员名录库中在岗的持证人员数", t.inspectors_on_duty,
+              t.inspectors),
     ]
 
 
@@ -300,21 +514,28 @@ def check_published(figure: Figure, published: str) -> CheckResult:
             published_value = None
         if published_value is not None:
             exact = value * 100 if figure.percent else value
-            difference = f"{float(published_value - exact):+.6f}"
+            difference = decimal_text(published_value - exact, 6)
+            difference = difference if difference.startswith("-") else f"+{difference}"
     return CheckResult(published, supported, recomputed, difference)
 
 
+PART_NAMES = ("numerator", "denominator", "excluded", "unknown")
+
+
 def figure_rows(session: Session, key: str, scope: Scope, part: str, limit: int = 1000) -> list[dict[str, Any]]:
-    """The rows behind a figure: ``numerator``, ``denominator``, or ``excluded`` (in the
-    denominator but not the numerator — the rows that pull a rate down)."""
+    """The rows behind a figure: ``numerator``; ``denominator``; ``excluded`` (in the denominator
+    but not the numerator — the rows that pull a rate down); ``unknown`` (in scope but left out
+    of the figure because an input is 未填报)."""
     parts = PARTS[key]
     facts = parts.facts(scope)
     c = facts.c
-    in_denominator = parts.denominator(c) if parts.denominator else true()
+    unknown = parts.unknown(c) if parts.unknown else false()
+    in_denominator = parts.denominator(c) if parts.denominator else ~unknown
     condition = {
         "numerator": and_(in_denominator, parts.numerator(c)),
         "denominator": in_denominator,
         "excluded": and_(in_denominator, ~parts.numerator(c)),
+        "unknown": unknown,
     }[part]
     query = select(facts).where(condition).order_by(c.department_id, c.id).limit(limit)
     return [dict(row._mapping) for row in session.execute(query)]
@@ -324,7 +545,8 @@ def figures_by_department(
     session: Session, scope: Scope, department_ids: list[int], rule: str = "HALF_UP"
 ) -> list[dict[str, Any]]:
     """Each department's figures under the same scope, lowest 即办件占比 first (one grouped
-    query per kind of fact, whatever the number of departments)."""
+    query per kind of fact, whatever the number of departments); a department whose 即办件占比
+    is all unknown comes last."""
     grouped = totals(session, scope, by_department=True)
     table = []
     for department_id in department_ids:
@@ -332,20 +554,39 @@ def figures_by_department(
             department_scope = replace(scope, department_id=department_id)
             figures = {f.key: f for f in figures_from(grouped[department_id], department_scope, rule)}
             table.append({"department_id": department_id, "figures": figures})
-    return sorted(table, key=lambda row: row["figures"]["instant_share"].value or 0)
+    return sorted(table, key=_instant_share_order)
 
 
-def devolved_by_township(session: Session, region_id: int | None) -> list[dict[str, Any]]:
-    """How many published devolved items each township or street has received (live)."""
-    receivers = devolved_item_receivers
-    query = (
-        select(Organization.id, Organization.name, func.count(DevolvedItem.id))
-        .join(receivers, receivers.c.township_id == Organization.id)
-        .join(DevolvedItem, DevolvedItem.id == receivers.c.devolved_item_id)
-        .where(DevolvedItem.status == "published")
-        .group_by(Organization.id, Organization.name)
-        .order_by(Organization.id)
-    )
-    if region_id is not None:
-        query = query.where(Organization.region_id == region_id)
-    return [{"township_id": i, "township": name, "items": n} for i, name, n in session.execute(query)]
+def _instant_share_order(row: dict[str, Any]) -> tuple[bool, Fraction]:
+    value = row["figures"]["instant_share"].value
+    return (value is None, value or Fraction(0))
+
+
+def devolved_by_township(session: Session, scope: Scope) -> list[dict[str, Any]]:
+    """How many published devolved items each township or street has received, live or as of
+    the scope's moment; the region and department of the scope select the devolving
+    departments' items (the townships are those of the region)."""
+    if scope.as_of is None:
+        receivers = devolved_item_receivers
+        query = (
+            select(DevolvedItem.id, DevolvedItem.from_department_id, receivers.c.township_id)
+            .join(receivers, receivers.c.devolved_item_id == DevolvedItem.id)
+            .where(DevolvedItem.status == "published")
+        )
+        pairs = [(department_id, township_id) for _id, department_id, township_id in session.execute(query)]
+    else:
+        pairs = [
+            (department_id, township_id)
+            for _id, department_id, township_ids in session.execute(devolved_receivers_as_of(scope.as_of))
+            for township_id in township_ids or ()
+        ]
+    if scope.department_id is not None:
+        pairs = [(d, t) for d, t in pairs if d == scope.department_id]
+    counts = Counter(township_id for _department, township_id in pairs)
+    towns = select(Organization.id, Organization.name).where(Organization.id.in_(list(counts)))
+    if scope.region_id is not None:
+        towns = towns.where(Organization.region_id == scope.region_id)
+    return [
+        {"township_id": i, "township": name, "items": counts[i]}
+        for i, name in session.execute(towns.order_by(Organization.id))
+    ]

@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 from ..models import Organization, Region
 from ..schemas.fields import MAX_ID
 from .errors import not_found
+from .rules import Notice
 from .search_sync import KIND_TO_ENTITY, PUBLISHED, SEARCHABLE
+from .service_items import item_warnings
 
 KIND_LABELS = {"service": "政务服务事项", "power": "权责事项", "devolved": "下放镇街事项", "supervision": "监管事项"}
 
@@ -21,6 +23,11 @@ def published_row(session: Session, kind: str, row_id: int) -> Any:
     if row is None or row.status != PUBLISHED:
         raise not_found(KIND_LABELS.get(kind, "事项"), row_id)
     return row
+
+
+def warnings_of(kind: str, row: Any) -> list[Notice]:
+    """What the item guide tells its reader besides the row (a 10-character 基本编码 …)."""
+    return item_warnings(row) if kind == "service" else []
 
 
 def counts(session: Session) -> dict[str, int]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, load_only, raiseload
 
 from .. import models as m
 from ..models.base import ListRow
+from ..models.elements import HasElements
 from ..models.codes import (
     CASE_TYPE_INSTANT,
     DEVOLUTION_MODES,
@@ -43,7 +44,7 @@ from ..schemas.supervision import (
     SupervisionItemSchema,
 )
 from . import devolution, organizations, powers, service_items, supervision
-from .rules import Problems
+from .rules import Notice, Problems
 
 Check = Callable[[Session, Any], Problems]
 Setter = Callable[[Session, Any, Any], None]
@@ -79,6 +80,8 @@ class ListSpec:
     # The column naming the department a row belongs to: its editors write it, its reviewers
     # approve it. Lists without one are reference data, written by admins only.
     owner: str | None = None
+    # What to tell a reader about a row that no rule forbids (shown beside it, never blocking).
+    warnings: Callable[[Any], list[Notice]] | None = None
 
     @property
     def has_workflow(self) -> bool:
@@ -97,7 +100,12 @@ class ListSpec:
         return self.schema()  # built once: a schema deep-copies every field when made
 
     def snapshot(self, row: Any) -> dict[str, Any]:
-        return self._dumper.dump(row)
+        """The row as its history keeps it: as the API shows it, and — for the lists whose
+        completeness is counted — with its unfilled elements, which figure_facts reads."""
+        dumped = self._dumper.dump(row)
+        if isinstance(row, HasElements):
+            dumped["unfilled_elements"] = row.unfilled_elements
+        return dumped
 
     def order_by(self, sort: str | None) -> list[ColumnElement[Any]]:
         if not sort:
@@ -233,6 +241,7 @@ SERVICE_ITEMS = ListSpec(
     list_schema=ServiceItemListSchema,
     list_options=_service_item_list_options,
     owner="department_id",
+    warnings=service_items.item_warnings,
 )
 
 BUNDLES = ListSpec(

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,6 +12,15 @@ from ..models import Organization
 from .errors import FieldError
 
 TOWNSHIP_KINDS = ("township", "street")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A warning about a field: shown beside the row, never blocking a write."""
+
+    field: str
+    code: str
+    message: str
 
 
 class Problems:

@@ -132,11 +132,12 @@ def _service_document(item: Row[Any], materials: list[str]) -> dict[str, Any]:
         "item_type": item.item_type,
         "item_type_label": ITEM_TYPES.get(item.item_type, ""),
         "townships": [item.township] if item.township is not None else [],
-        "service_objects": sorted({SERVICE_OBJECT_AUDIENCE[c] for c in item.service_objects if c in SERVICE_OBJECT_AUDIENCE}),
+        "service_objects": sorted({SERVICE_OBJECT_AUDIENCE[c] for c in item.service_objects or () if c in SERVICE_OBJECT_AUDIENCE}),
         "themes": item.themes,
-        "instant": item.case_type == CASE_TYPE_INSTANT,
+        # 未填报 stays out of the 即办件 and 零跑动 facets: no value, not "否"
+        "instant": None if item.case_type is None else item.case_type == CASE_TYPE_INSTANT,
         "onsite_visits": item.onsite_visits,
-        "zero_visit": (item.onsite_visits or 0) == 0,
+        "zero_visit": None if item.onsite_visits is None else item.onsite_visits == 0,
         "text": "\n".join(filter(None, [item.acceptance_conditions, "；".join(materials), item.process])),
     }
 

@@ -10,17 +10,25 @@ from the 电子证照库 and the applicant brings nothing).
 - 到办事现场次数 > 0 ⇒ 必须现场办理原因;
 - 委托 ⇒ 委托部门; 收费 ⇒ 收费依据 and at least one 收费项目;
 - 实施编码 = 实施主体 USCC + 行使层级 + 基本编码; 材料编码 starts with the 实施编码.
+
+Each rule judges known values only: an element left unfilled (None, shown as 未填报) neither
+breaks a rule nor is filled in to pass one. Where a rule cannot be
+judged because one side is unknown, ``item_warnings`` says so; warnings never block a write.
 """
 from __future__ import annotations
+
+from fractions import Fraction
 
 from sqlalchemy.orm import Session
 
 from ..models import Bundle, BundleMember, FeeItem, Material, Organization, ServiceItem
 from ..models.codes import CASE_TYPE_INSTANT, ENTRUSTED_POWER_SOURCES
-from .codes import catalog_code_problem, implementation_code_problems
+from .codes import catalog_code_problem, catalog_code_warning, implementation_code_problems
 from .errors import FieldError
-from .rules import Problems, require_township
+from .rules import Notice, Problems, require_township
 from .time_limits import in_working_days
+
+TIME_LIMIT_LABELS = {"legal": "法定办结时限", "promised": "承诺办结时限"}
 
 
 def is_instant(item: ServiceItem) -> bool:
@@ -32,7 +40,7 @@ def check_service_item(session: Session, item: ServiceItem) -> Problems:
     problems = Problems()
     _check_codes(session, item, problems)
     _check_time_limits(item, problems)
-    if item.onsite_visits and not (item.onsite_reason or "").strip():
+    if (item.onsite_visits or 0) > 0 and not (item.onsite_reason or "").strip():
         problems.add(
             "onsite_reason",
             FieldError("onsite_reason_required", "到办事现场次数大于0时，须填写必须现场办理的原因。"),
@@ -42,7 +50,7 @@ def check_service_item(session: Session, item: ServiceItem) -> Problems:
             "entrusting_department",
             FieldError("entrusting_department_required", "权力来源为委托时，须填写委托部门。"),
         )
-    if item.is_charged:
+    if item.is_charged is True:
         if not (item.charge_basis or "").strip():
             problems.add("charge_basis", FieldError("charge_basis_required", "收费事项须填写收费依据。"))
         if not item.fees:
@@ -53,18 +61,29 @@ def check_service_item(session: Session, item: ServiceItem) -> Problems:
 
 
 def _check_time_limits(item: ServiceItem, problems: Problems) -> None:
-    promised = in_working_days(item.promised_time_limit, item.promised_time_unit)
-    if is_instant(item) and promised != 0:
+    for prefix, label in TIME_LIMIT_LABELS.items():
+        if getattr(item, f"{prefix}_no_limit") and getattr(item, f"{prefix}_time_limit") is not None:
+            problems.add(
+                f"{prefix}_time_limit",
+                FieldError("no_limit_with_value", f"{label}已标为“无期限”，不能同时填写天数。"),
+            )
+    promised = _working_days(item, "promised")
+    if is_instant(item) and promised is not None and promised != 0:
         problems.add(
             "promised_time_limit",
             FieldError("instant_requires_zero_promise", "即办件的承诺办结时限必须为0。"),
         )
-    if promised == 0 and not is_instant(item):
+    if is_instant(item) and item.promised_no_limit:
+        problems.add(
+            "promised_no_limit",
+            FieldError("instant_requires_zero_promise", "即办件的承诺办结时限必须为0，不能为“无期限”。"),
+        )
+    if promised == 0 and item.case_type is not None and not is_instant(item):
         problems.add(
             "case_type",
             FieldError("zero_promise_requires_instant", "承诺办结时限为0的事项应标为即办件（办件类型 1）。"),
         )
-    legal = in_working_days(item.legal_time_limit, item.legal_time_unit)
+    legal = _working_days(item, "legal")
     if promised is not None and legal is not None and promised > legal:
         problems.add(
             "promised_time_limit",
@@ -73,6 +92,41 @@ def _check_time_limits(item: ServiceItem, problems: Problems) -> None:
                 f"承诺办结时限（折合 {float(promised):g} 个工作日）不能超过法定办结时限（折合 {float(legal):g} 个工作日）。",
             ),
         )
+
+
+def _working_days(item: ServiceItem, prefix: str) -> Fraction | None:
+    """The limit in 工作日; None when it is 无期限 or unknown (no value, or no unit)."""
+    value, unit = getattr(item, f"{prefix}_time_limit"), getattr(item, f"{prefix}_time_unit")
+    if value == 0:
+        return Fraction(0)  # 0 is 0 in any unit
+    return None if unit is None else in_working_days(value, unit)
+
+
+def item_warnings(item: ServiceItem) -> list[Notice]:
+    """What a reader should know about an item that no rule forbids: a 10-character 基本编码,
+    a time limit without a unit, a rule that cannot be judged because one side is 未填报."""
+    notices = []
+    legacy = catalog_code_warning(item.catalog_code)
+    if legacy is not None:
+        notices.append(Notice("catalog_code", legacy.code, legacy.message))
+        if item.implementation_code:
+            notices.append(
+                Notice("implementation_code", "implementation_code_legacy", "实施编码基于旧版10位基本编码，已接受；请随基本编码核对补全。")
+            )
+    for prefix, label in TIME_LIMIT_LABELS.items():
+        if getattr(item, f"{prefix}_time_limit") and getattr(item, f"{prefix}_time_unit") is None:
+            notices.append(
+                Notice(f"{prefix}_time_unit", "time_unit_unknown", f"{label}未写单位，统计时按未填报处理。")
+            )
+    if item.case_type is None and item.promised_time_limit == 0:
+        notices.append(
+            Notice("case_type", "case_type_unknown", "承诺办结时限为0，但办件类型未填报（按规则应为即办件）。")
+        )
+    if is_instant(item) and item.promised_time_limit is None and not item.promised_no_limit:
+        notices.append(
+            Notice("promised_time_limit", "promise_unknown", "即办件的承诺办结时限未填报（按规则应为0）。")
+        )
+    return notices
 
 
 def _check_codes(session: Session, item: ServiceItem, problems: Problems) -> None:
@@ -97,8 +151,10 @@ def _check_codes(session: Session, item: ServiceItem, problems: Problems) -> Non
                 )
 
 
-def set_materials(session: Session, item: ServiceItem, materials: list[dict]) -> None:
-    item.materials = [Material(position=i, **data) for i, data in enumerate(materials)]
+def set_materials(session: Session, item: ServiceItem, materials: list[dict] | None) -> None:
+    """``None``: the materials are 未填报; ``[]``: the item needs none (a fact)."""
+    item.materials_known = materials is not None
+    item.materials = [Material(position=i, **data) for i, data in enumerate(materials or [])]
     item.e_license_linked = any(m.e_license_name for m in item.materials)
     item.license_free = any(m.e_license_name and m.exempt for m in item.materials)
 

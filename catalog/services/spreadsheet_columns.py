@@ -291,40 +291,62 @@ _TIME_LIMIT = re.compile(r"(\d+)(?:\.0+)?\(?(个?工作日|个?自然日|日|天
 _INSTANT = {squeeze(w) for w in ("即办", "即时办结", "当场办结", "当场", "当即办结", "即来即办")}
 _NO_LIMIT = {squeeze(w) for w in ("无", "无期限", "不限", "无时限", "-", "—", "/", "无限期")}
 TIME_UNIT_ALIASES = {"1": "W", "w": "W", "n": "N"}  # "1"/"W" 工作日 and "N" 自然日 in vendors' tables
+NO_LIMIT_TEXT = "无期限"
+NO_MATERIALS_TEXT = "无需提交材料"
 
 
 class TimeLimit(Kind):
     """法定/承诺办结时限: a number with an optional unit ("20个工作日"); the header may carry the
-    unit ("承诺办结时限（工作日）")."""
+    unit ("承诺办结时限（工作日）"). "无期限" is a fact (``*_no_limit``); an empty cell is 未填报."""
 
     def __init__(self, value_field: str, unit_field: str) -> None:
-        self.fields = (value_field, unit_field)
+        self.fields = (value_field, unit_field, value_field.replace("_time_limit", "_no_limit"))
 
     def parse(self, value: Any, refs: References, hint: str | None) -> dict[str, Any]:
-        value_field, unit_field = self.fields
+        value_field, unit_field, no_limit_field = self.fields
         text = cell_text(value) or ""
         key = squeeze(text)
         unit = _UNIT_WORDS.get(hint or "")
+        if key in _NO_LIMIT:
+            return {value_field: None, no_limit_field: True}
         if key in _INSTANT:
-            amount: int | None = 0
-        elif key in _NO_LIMIT:
-            amount = None
+            amount = 0
         else:
             match = _TIME_LIMIT.fullmatch(key)
             if not match:
                 raise CellError(
                     "invalid_time_limit",
-                    f"“{text}”不是有效的办结时限：应填天数，可带单位，如 20、20个工作日、30个自然日；即办填 0。",
+                    f"“{text}”不是有效的办结时限：应填天数，可带单位，如 20、20个工作日、30个自然日；即办填 0；无期限填“无期限”。",
                 )
             amount = int(match.group(1))
             unit = _UNIT_WORDS.get(match.group(2) or "", unit)
-        parsed: dict[str, Any] = {value_field: amount}
+        parsed: dict[str, Any] = {value_field: amount, no_limit_field: False}
         if unit:
             parsed[unit_field] = unit
         return parsed
 
     def export(self, row: Mapping[str, Any], refs: References) -> Any:
-        return row.get(self.fields[0])
+        value_field, _unit_field, no_limit_field = self.fields
+        return NO_LIMIT_TEXT if row.get(no_limit_field) else row.get(value_field)
+
+
+class MaterialNames(Words):
+    """申请材料 by name, 、-separated; "无" (无需提交材料) is a fact, an empty cell 未填报. The other
+    columns of a material (类型, 份数, 电子证照) are kept in the API and the console."""
+
+    NONE = {squeeze(w) for w in ("无", "无需提交材料", "无需材料", "不需要材料")}
+
+    def parse(self, value: Any, refs: References, hint: str | None) -> dict[str, Any]:
+        if squeeze(cell_text(value) or "") in self.NONE:
+            return {self.fields[0]: []}
+        names = super().parse(value, refs, hint)[self.fields[0]]
+        return {self.fields[0]: [{"name": name} for name in names]}
+
+    def export(self, row: Mapping[str, Any], refs: References) -> Any:
+        materials = row.get(self.fields[0])
+        if materials is None:
+            return None
+        return "、".join(m["name"] for m in materials) or NO_MATERIALS_TEXT
 
 
 class OrganizationRef(Kind):
@@ -618,6 +640,7 @@ SERVICE_ITEMS = Sheet(
         Column("是否收费", Flag("is_charged", true=("收费",), false=("不收费", "免费")), ("收费",)),
         Column("收费依据", Text("charge_basis"), ()),
         Column("收费项目", FeeNames("fees"), ("收费项目名称",)),
+        Column("申请材料", MaterialNames("materials"), ("申报材料", "申请材料名称", "材料名称")),
         Column("受理条件", Text("acceptance_conditions"), ("申请条件", "办理条件")),
         Column("办理流程", Text("process"), ("流程",)),
         # 个人 / 法人 as citizens filter (codes.SERVICE_OBJECT_AUDIENCE): 法人 = the three 法人 of A.4.
@@ -636,6 +659,7 @@ SERVICE_ITEMS = Sheet(
         Column("网上办理地址", Text("online_url"), ("网办地址", "在线办理地址")),
         Column("移动端办理地址", Text("mobile_url"), ()),
         Column("办理地点", Text("place"), ("办理地址",)),
+        Column("办理时间", Text("office_hours"), ("受理时间", "办公时间")),
         Column("咨询电话", Text("consult_phone"), ("咨询方式",)),
         Column("监督投诉电话", Text("supervision_phone"), ("监督电话", "投诉电话", "监督投诉方式")),
         Column("生效日期", Day("effective_on"), ("计划生效日期",)),

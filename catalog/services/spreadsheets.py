@@ -91,6 +91,8 @@ class ImportReport:
     valid: int = 0  # rows that passed every check
     created: int = 0  # rows committed (0 for a dry run or a refused commit)
     problems: list[Problem] = field(default_factory=list)
+    # what the rows' readers should know, never blocking (a 10-character 基本编码 …)
+    warnings: list[Problem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     worksheet: str | None = None  # the worksheet read, when the workbook has several
     seconds: float = 0.0
@@ -107,6 +109,7 @@ class ImportReport:
             "valid": self.valid,
             "created": self.created,
             "problems": [p.as_dict() for p in self.problems],
+            "warnings": [w.as_dict() for w in self.warnings],
             "ignored_columns": self.ignored_columns,
             "worksheet": self.worksheet,
             "seconds": round(self.seconds, 3),
@@ -456,6 +459,7 @@ def _import(
                 progress(pending)
                 pending = 0
         rows_session.close()
+        report.warnings = importer.warnings
         if commit and report.ok:
             everything.commit()
             session.commit()
@@ -513,6 +517,7 @@ class _RowImporter:
         self.refs = refs
         self.actor = actor
         self.created = 0
+        self.warnings: list[Problem] = []
         self.keys = (*sheet.keys, *((name,) for name in self.spec.unique))
         self.seen: dict[tuple[str, ...], dict[tuple[Any, ...], int]] = {key: {} for key in self.keys}
         self.existing = {key: self._existing(key) for key in sheet.keys}
@@ -555,6 +560,8 @@ class _RowImporter:
                     problems.append(Problem(number, self._column(name, origin), item.code, item.message))
             return problems
         self.created += 1
+        for notice in self.spec.warnings(row) if self.spec.warnings else ():
+            self.warnings.append(Problem(number, self._column(notice.field, origin), notice.code, notice.message))
         self.refs.remember(row)
         for key in self.many_to_one:
             target = row.__dict__.get(key)
@@ -751,7 +758,10 @@ def export_list(session: Session, spec: ListSpec, args: Mapping[str, Any], actor
     return exported(f"{table.title}-{date.today():%Y%m%d}", fmt, [table])
 
 
-FIGURE_HEADERS = ["范围", "指标", "分子", "分母", "精确值", "显示值", "四舍五入（HALF_UP）", "截断（DOWN）", "舍入规则", "公式", "口径", "截至"]
+FIGURE_HEADERS = [
+    "范围", "指标", "分子", "分母", "精确值", "显示值", "四舍五入（HALF_UP）", "截断（DOWN）", "舍入规则",
+    "范围内记录数", "未填报、未计入", "公式", "口径", "截至",
+]
 
 
 def figures_tables(session: Session, rule: str = "HALF_UP", **scope: Any) -> list[Table]:
@@ -782,6 +792,8 @@ def _figure_row(scope_name: str, figure: Mapping[str, Any]) -> list[Any]:
         figure["displays"].get("HALF_UP"),
         figure["displays"].get("DOWN"),
         figure["rule"],
+        figure["in_scope"],
+        figure["unknown"],
         figure["formula"],
         described,
         figure["as_of"] or "",

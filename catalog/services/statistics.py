@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Organization
+from ..models import Organization, Region
+from ..models.codes import ITEM_TYPES
+from . import completeness
 from .errors import DomainError, FieldError, validation_failed
 from .facts import Scope
 from .figures import (
@@ -45,14 +47,18 @@ def rows_behind(session: Session, key: str, part: str = "numerator", rule: str =
     return figure_rows(session, key, make_scope(**scope), part)
 
 
+def _department_names(session: Session, scope: Scope) -> dict[int, str]:
+    query = select(Organization.id, Organization.name).where(Organization.kind == "department")
+    if scope.region_id is not None:
+        query = query.where(Organization.region_id == scope.region_id)
+    if scope.department_id is not None:
+        query = query.where(Organization.id == scope.department_id)
+    return dict(session.execute(query).all())
+
+
 def by_department(session: Session, rule: str = "HALF_UP", **scope: Any) -> list[dict[str, Any]]:
     made = make_scope(**scope)
-    query = select(Organization.id, Organization.name).where(Organization.kind == "department")
-    if made.region_id is not None:
-        query = query.where(Organization.region_id == made.region_id)
-    if made.department_id is not None:
-        query = query.where(Organization.id == made.department_id)
-    names = dict(session.execute(query).all())
+    names = _department_names(session, made)
     table = figures_by_department(session, made, list(names), rule)
     return [
         {
@@ -64,8 +70,56 @@ def by_department(session: Session, rule: str = "HALF_UP", **scope: Any) -> list
     ]
 
 
-def devolution(session: Session, region_id: int | None) -> list[dict[str, Any]]:
-    return devolved_by_township(session, region_id)
+def devolution(session: Session, region_id: int | None = None, department_id: int | None = None,
+               as_of: date | None = None) -> list[dict[str, Any]]:
+    """Devolved items per receiving township, live or as of a day, of a region or department."""
+    return devolved_by_township(session, make_scope(region_id=region_id, department_id=department_id, as_of=as_of))
+
+
+def scope_text(session: Session, scope: dict[str, Any]) -> str:
+    """A figure's scope in words: 行政区划 云城区（445302）；部门：全部；事项类型：01 行政许可 …"""
+    region = session.get(Region, scope["region_id"]) if scope.get("region_id") else None
+    department = session.get(Organization, scope["department_id"]) if scope.get("department_id") else None
+    types = "、".join(f"{code} {ITEM_TYPES.get(code, '')}".strip() for code in scope.get("item_types") or [])
+    as_of = scope.get("as_of")
+    moment = f"截至 {as_of[:10]} 24:00（北京时间）" if as_of else "当前"
+    return "；".join([
+        f"行政区划：{f'{region.name}（{region.code}）' if region else '全部'}",
+        f"部门：{department.name if department else '全部'}",
+        f"事项类型（实施清单各项）：{types or '全部'}",
+        "状态：已发布",
+        moment,
+    ])
+
+
+def completeness_figures(session: Session, rule: str = "HALF_UP", lists: list[str] | None = None,
+                         **scope: Any) -> list[dict[str, Any]]:
+    return completeness.completeness_figures(session, make_scope(**scope), rule, _entity_types(lists))
+
+
+def completeness_by_department(session: Session, rule: str = "HALF_UP", lists: list[str] | None = None,
+                               **scope: Any) -> list[dict[str, Any]]:
+    made = make_scope(**scope)
+    return completeness.completeness_by_department(
+        session, made, _department_names(session, made), rule, _entity_types(lists)
+    )
+
+
+def completeness_rows(session: Session, list_name: str, element: str | None = None, **scope: Any) -> list[dict[str, Any]]:
+    entity_type = _entity_types([list_name])[0]
+    if element is not None and element not in {e.key for e in completeness.requirements()[entity_type].elements}:
+        keys = "、".join(e.key for e in completeness.requirements()[entity_type].elements)
+        raise validation_failed({"element": [FieldError("not_in_choices", f"该清单没有必填要素 {element}。可选：{keys}。")]})
+    return completeness.completeness_rows(session, entity_type, make_scope(**scope), element)
+
+
+def _entity_types(lists: list[str] | None) -> list[str] | None:
+    if not lists:
+        return None
+    unknown = [name for name in lists if name not in completeness.LIST_NAMES]
+    if unknown:
+        raise DomainError("unknown_list", f"没有名为 {'、'.join(unknown)} 的清单。可选：{'、'.join(completeness.LIST_NAMES)}。", 404)
+    return [completeness.LIST_NAMES[name] for name in lists]
 
 
 def check(session: Session, key: str, published: str, rule: str = "HALF_UP", **scope: Any) -> dict[str, Any]:

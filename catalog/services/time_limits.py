@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+WORKING_DAYS = "W"  # 行政许可法 第八十二条: 期限以工作日计算
 WORKING_DAYS_PER_UNIT: dict[str, Fraction] = {
-    "W": Fraction(1),
+    WORKING_DAYS: Fraction(1),
     "N": Fraction(5, 7),
     "M": Fraction(22),
     "Y": Fraction(250),

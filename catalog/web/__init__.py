@@ -50,9 +50,9 @@ def labels() -> dict[str, Any]:
 
 
 @bp.app_template_filter("labelled")
-def labelled(codes: list[str], table: dict[str, str]) -> str:
-    """Codes shown by their labels: ["1", "2"] → 窗口办理、电脑端网上办理."""
-    return "、".join(table.get(code, code) for code in codes)
+def labelled(codes: list[str] | None, table: dict[str, str]) -> str:
+    """Codes shown by their labels: ["1", "2"] → 窗口办理、电脑端网上办理 ('' for none)."""
+    return "、".join(table.get(code, code) for code in codes or ())
 
 
 @bp.get("/")
@@ -122,7 +122,7 @@ def page_url(page: int) -> str:
 @bp.get("/items/<kind>/<int:row_id>")
 def item(kind: str, row_id: int) -> str:
     row = public_items.published_row(db.session, kind, row_id)
-    return render_template(f"item_{kind}.html", row=row)
+    return render_template(f"item_{kind}.html", row=row, warnings=public_items.warnings_of(kind, row))
 
 
 @bp.get("/figures")
@@ -135,11 +135,14 @@ def figures() -> tuple[str, int] | str:
     if args["region_id"] is None and regions:
         args["region_id"] = regions[0].id  # a figure over two districts means little
     scope = {k: args.get(k) for k in ("region_id", "as_of")}
+    figures = statistics.figures(db.session, rule=args["rule"], **scope)
     return render_template(
         "figures.html",
         args=args,
-        figures=statistics.figures(db.session, rule=args["rule"], **scope),
+        figures=figures,
+        scope_text=statistics.scope_text(db.session, figures[0]["scope"]),
         departments=statistics.by_department(db.session, rule=args["rule"], **scope),
+        completeness=statistics.completeness_figures(db.session, rule=args["rule"], **scope),
         regions=regions,
         problems=None,
     )

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session, scoped_session
 
 from catalog.services import registry as r
+from catalog.services.time_limits import WORKING_DAYS
 
 from ..loading import Loader, SeedReport
 from . import (
@@ -34,6 +35,7 @@ SEED_AS_OF = datetime(2020, 12, 31, tzinfo=timezone(timedelta(hours=8)))
 DATASET = "云城区 2020"
 LEVEL = "4"  # 行使层级: 县级
 PLACE = "云浮市云城区政务服务中心"
+HOURS = "周一至周五（法定节假日除外）上午 8:30—12:00，下午 14:30—17:30"
 ONLINE = "https://www.gdzwfw.gov.cn/"
 PUBLISHED = "published"
 
@@ -233,10 +235,16 @@ class _Yuncheng:
             "power_source": "1",
             "power_item_id": power_id,
             "legal_time_limit": legal_limit,
+            "legal_time_unit": WORKING_DAYS if legal_limit is not None else None,
+            "legal_no_limit": legal_limit is None,  # the dataset states 无法定时限
             "promised_time_limit": promised,
+            "promised_time_unit": WORKING_DAYS,
             "case_type": "1" if instant else "2",
             "onsite_visits": visits,
             "onsite_reason": reason,
+            # 不收费 is stated (行政许可法 第五十八条: 行政机关实施行政许可不得收取任何费用，
+            # 法律、行政法规另有规定的依照其规定); the charged 许可 override it with their fees.
+            "is_charged": False,
             "acceptance_conditions": "申请材料齐全、符合法定形式，申请人符合"
             + (self._basis_text(law_keys) or "法律法规")
             + "规定的条件。",
@@ -245,6 +253,7 @@ class _Yuncheng:
             "channels": ["1", "2", "3"],
             "online_url": ONLINE,
             "place": PLACE,
+            "office_hours": HOURS,
             "consult_phone": "12345",
             "supervision_phone": "12345",
             "status": PUBLISHED,

@@ -42,11 +42,11 @@ def _reference(row: Any) -> dict[str, Any]:
             "item_type": row.item_type,
             "item_type_label": ITEM_TYPES.get(row.item_type, ""),
             "townships": [row.township.name] if row.township else [],
-            "service_objects": sorted({SERVICE_OBJECT_AUDIENCE[c] for c in row.service_objects if c in SERVICE_OBJECT_AUDIENCE}),
+            "service_objects": sorted({SERVICE_OBJECT_AUDIENCE[c] for c in row.service_objects or () if c in SERVICE_OBJECT_AUDIENCE}),
             "themes": row.themes,
-            "instant": row.case_type == CASE_TYPE_INSTANT,
+            "instant": None if row.case_type is None else row.case_type == CASE_TYPE_INSTANT,
             "onsite_visits": row.onsite_visits,
-            "zero_visit": (row.onsite_visits or 0) == 0,
+            "zero_visit": None if row.onsite_visits is None else row.onsite_visits == 0,
             "text": "\n".join(filter(None, [row.acceptance_conditions, "；".join(m.name for m in row.materials), row.process])),
         }
     if isinstance(row, PowerItem):
