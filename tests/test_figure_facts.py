@@ -39,7 +39,7 @@ def _from_snapshot(snapshots: Subquery, key: str, kind: type, name: str | None =
 
 SERVICE_TYPES = {"department_id": Integer, "legal_time_limit": Integer, "promised_time_limit": Integer,
                  "onsite_visits": Integer, "e_license_linked": Boolean, "license_free": Boolean}
-# read in the reference as the figures define them: 无期限 as stated, or (before migration 0014)
+# read in the reference as the figures define them: 无期限 as stated, or (before migration 0010)
 # an empty limit; materials known unless null
 DERIVED = {"legal_no_limit", "promised_no_limit", "materials_known", "unfilled_elements"}
 
@@ -198,7 +198,7 @@ def _service_snapshot(rng: random.Random, departments: list[int]) -> dict:
     }
     if rng.random() < 0.1:  # snapshots written before the flags existed
         del snapshot["e_license_linked"], snapshot["license_free"]
-    if rng.random() < 0.2:  # snapshots written before 0014: empty limits were 无期限
+    if rng.random() < 0.2:  # snapshots written before 0010: empty limits were 无期限
         del snapshot["legal_no_limit"], snapshot["promised_no_limit"]
     return snapshot
 
@@ -326,7 +326,7 @@ def test_migration_fills_the_facts_of_the_history_written_before_it(app, tmp_pat
             upgrade(revision="0005")
             with db.engine.begin() as connection:
                 connection.execute(history.insert(), records)
-            upgrade()  # 0006 fills the facts, 0014 rebuilds them with the unfilled elements
+            upgrade()  # 0006 fills the facts, 0010 rebuilds them with the unfilled elements
             columns = list(FigureFact.__table__.columns)
             with db.engine.begin() as connection:
                 migrated = connection.execute(select(*columns).order_by(FigureFact.record_id)).all()

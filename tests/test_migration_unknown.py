@@ -1,4 +1,4 @@
-"""Migration 0014 tells values filled in by default from stated ones: rows of the 广安区 seed
+"""Migration 0010 tells values filled in by default from stated ones: rows of the 广安区 seed
 become 未填报, rows of the 云城区 seed keep what the dataset states, and other rows keep a
 default value only when a later change set it. It runs on SQLite (a table copy with foreign
 keys off, no cascade) and PostgreSQL, and its facts equal a rebuild by the application."""
@@ -81,9 +81,9 @@ def _load(connection) -> None:
         {"id": 1, "service_item_id": 2, "position": 0, "name": "户口簿", "required": True, "exempt": False}])
 
 
-def test_migration_0014_turns_defaults_into_unknown_and_keeps_facts(app, tmp_path_factory, worker_id):
+def test_migration_0010_turns_defaults_into_unknown_and_keeps_facts(app, tmp_path_factory, worker_id):
     """(``app`` is requested so the PostgreSQL pass, which keeps database tests only, runs it.)"""
-    for url in postgres.throwaway_database(tmp_path_factory.mktemp("m14"), f"m14_{worker_id}"):
+    for url in postgres.throwaway_database(tmp_path_factory.mktemp("m10"), f"m10_{worker_id}"):
         old = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SEARCH_DRAIN_IN_PROCESS": False,
                           "SEARCH_INDEX_PATH": str(tmp_path_factory.mktemp("index"))})
         with old.app_context():

@@ -8,7 +8,7 @@ are stable: a new element takes a new bit, and a changed test needs a migration 
 recomputes the masks. Which elements a list *requires* is data
 (catalog/data/required-elements.toml); this module only says what "filled" means.
 
-Snapshots written before migration 0014 have no ``legal_no_limit``/``promised_no_limit`` key:
+Snapshots written before migration 0010 have no ``legal_no_limit``/``promised_no_limit`` key:
 they are read as the lists then stated them (an empty time limit meant 无期限, an empty
 materials list 无需提交材料), so figures as of an earlier date show what was published then.
 """
@@ -49,7 +49,7 @@ def _has(*keys: str) -> Callable[[Snapshot], bool]:
 def _time_limit(prefix: str) -> Callable[[Snapshot], bool]:
     def filled(row: Snapshot) -> bool:
         value, unit = row.get(f"{prefix}_time_limit"), row.get(f"{prefix}_time_unit")
-        if f"{prefix}_no_limit" not in row:  # before migration 0014: empty meant 无期限
+        if f"{prefix}_no_limit" not in row:  # before migration 0010: empty meant 无期限
             return value is None or unit is not None
         return bool(row[f"{prefix}_no_limit"]) or (value is not None and unit is not None)
 

@@ -12,7 +12,7 @@ their whole history in the same transaction (``_follow_history``). Migration 000
 from the history that existed before; ``rebuild_figure_facts`` refills it from scratch.
 
 Each fact also holds its version's unfilled elements (catalog.models.elements), which the
-snapshot carries (ListSpec.snapshot) or, for snapshots written before migration 0014, are
+snapshot carries (ListSpec.snapshot) or, for snapshots written before migration 0010, are
 computed in Python from it, so completeness as of a date is the same indexed scan. The
 权责清单, 下放镇街事项 and 执法检查人员 have facts too: the report's counts are figures as of a
 date like the rates.
@@ -114,7 +114,7 @@ FACT_SOURCES: dict[str, dict[str, tuple[str, type]]] = {
 
 
 def _no_limit(prefix: str) -> ColumnElement[Any]:
-    """无期限 as stated; in snapshots from before migration 0014 (no such key) an empty time
+    """无期限 as stated; in snapshots from before migration 0010 (no such key) an empty time
     limit meant 无期限."""
     stated = ChangeRecord.after[f"{prefix}_no_limit"].as_boolean()
     return case((stated.is_(None), ChangeRecord.after[f"{prefix}_time_limit"].as_integer().is_(None)), else_=stated)
@@ -125,7 +125,7 @@ DERIVED: dict[str, dict[str, ColumnElement[Any]]] = {
     "service_item": {
         "legal_no_limit": _no_limit("legal"),
         "promised_no_limit": _no_limit("promised"),
-        # null materials are 未填报; a list, even empty, is stated (always, before 0014)
+        # null materials are 未填报; a list, even empty, is stated (always, before 0010)
         "materials_known": ChangeRecord.after["materials"].as_string().is_not(None),
     },
 }
@@ -160,7 +160,7 @@ class FigureFact(db.Model):
             "valid_from",
             "valid_to",
         ),
-        # completeness as of a moment (migration 0014)
+        # completeness as of a moment (migration 0010)
         Index(
             "ix_figure_facts_completeness",
             "entity_type", "status", "item_type", "department_id", "unfilled_elements", "valid_from", "valid_to",
@@ -285,7 +285,7 @@ _SET_MASK = (
 
 def _set_unfilled(connection: Connection, entity_type: str, ids: list[int] | None = None) -> None:
     """The unfilled elements of facts whose snapshot does not carry them (written before
-    migration 0014), computed from the snapshot; a deleted row's fact has none."""
+    migration 0010), computed from the snapshot; a deleted row's fact has none."""
     query, of_rows = _without_masks(entity_type)
     rows = connection.execute(query if ids is None else of_rows, {"type": entity_type, "ids": ids or []}).all()
     batch = [{"record": record_id, "mask": unfilled_mask(entity_type, after or {})} for record_id, after in rows]

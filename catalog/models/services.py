@@ -47,7 +47,7 @@ class ServiceItem(HasElements, CitesLegalBases, ListRow, db.Model):
     joint_departments: Mapped[str | None] = mapped_column(String(500))
     power_item_id: Mapped[int | None] = mapped_column(ForeignKey("power_items.id"), index=True)
     # Every element a source can leave out is NULL when it did (未填报), never a default that
-    # reads as a fact (migration 0014). 法定 and 承诺 time limits: a number in a unit
+    # reads as a fact (migration 0010). 法定 and 承诺 time limits: a number in a unit
     # (codes.TIME_UNITS); 无期限, a fact, is ``*_no_limit``; neither is 未填报.
     legal_time_limit: Mapped[int | None] = mapped_column(Integer)
     legal_time_unit: Mapped[str | None] = mapped_column(String(1))

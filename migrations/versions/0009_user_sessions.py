@@ -5,13 +5,13 @@ or "sign out everywhere" ends it on the server (a copied cookie stops working). 
 columns go: five wrong passwords from anyone locked the owner out too; sign-in is now throttled
 per account and address by the rate limiter instead.
 
-Revision ID: 0011
+Revision ID: 0009
 Revises: 0008
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None

@@ -39,8 +39,8 @@ figure_facts is then rebuilt from the whole history with the SQL the application
 computed with catalog.models.elements.unfilled_mask, a pure function of a snapshot (a later
 change to what an element means comes with its own migration that recomputes them).
 
-Revision ID: 0014
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 from __future__ import annotations
 
@@ -56,8 +56,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from catalog.models.base import UtcDateTime
 from catalog.models.elements import unfilled_mask
 
-revision = "0014"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
@@ -189,7 +189,7 @@ def _sqlite_foreign_keys_off() -> Iterator[None]:
     yield
     broken = bind.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
     if broken:
-        raise RuntimeError(f"migration 0014 left broken references: {broken[:5]}")
+        raise RuntimeError(f"migration 0010 left broken references: {broken[:5]}")
     bind.exec_driver_sql("COMMIT")
     bind.exec_driver_sql("PRAGMA foreign_keys=ON")
     bind.exec_driver_sql("BEGIN")
@@ -345,8 +345,8 @@ def _correct(
     }
     records.append({
         "entity_type": "service_item", "entity_id": row.id, "action": "update", "version": version,
-        "actor": "migration 0014", "source": "migration", "department_id": row.department_id,
-        "note": "迁移 0014：来源未提供、由默认值填入的要素改为未填报", "changed_at": now,
+        "actor": "migration 0010", "source": "migration", "department_id": row.department_id,
+        "note": "迁移 0010：来源未提供、由默认值填入的要素改为未填报", "changed_at": now,
         "before": last, "after": after,
     })
     if row.status == "published":
@@ -454,7 +454,7 @@ def _downgrade() -> None:
     for table in ELEMENT_LISTS.values():
         with op.batch_alter_table(table) as batch_op:
             batch_op.drop_column("unfilled_elements")
-    # 未填报 has no old form: the defaults it replaced come back, as they were before 0014
+    # 未填报 has no old form: the defaults it replaced come back, as they were before 0010
     op.execute("UPDATE service_items SET legal_time_unit = 'W' WHERE legal_time_unit IS NULL")
     op.execute("UPDATE service_items SET promised_time_unit = 'W' WHERE promised_time_unit IS NULL")
     op.execute("UPDATE service_items SET case_type = '2' WHERE case_type IS NULL")
