@@ -2,10 +2,11 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgresql install install-dev
+.PHONY: run test test-sqlite test-postgresql install install-dev browser-deps
 
 # The stamp is written last, so an interrupted creation is redone from scratch.
 $(VENV)/.created:
@@ -18,9 +19,17 @@ $(VENV)/.installed: requirements.txt | $(VENV)/.created
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/.created
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt tests/browser/package-lock.json | $(VENV)/.created
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(MAKE) browser-deps
 	touch $@ $(VENV)/.installed
+
+# The browser tests drive Debian's Chromium (Playwright cannot download browsers here), with CJK
+# fonts so screenshots show Chinese, and inject axe-core from the npm registry.
+browser-deps:
+	@test -x /usr/bin/chromium && fc-list | grep -q "Noto Sans CJK" || \
+		{ $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium fonts-noto-cjk; }
+	cd tests/browser && npm ci --no-audit --no-fund --silent
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

@@ -1,0 +1,83 @@
+"""Browser tests: Debian's Chromium driven by Playwright for Python against a live gunicorn.
+
+Playwright cannot download browsers on this network, so it launches the Chromium that `make`
+installs from Debian (/usr/bin/chromium). Each test gets a fresh browser context at a desktop
+(1366×900) or phone (390×844) size; screenshots land in test-artifacts/browser/ (ignored by git).
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from tests.browser.server import REPOSITORY, LiveServer
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# Without the background-networking switches Chromium keeps dialling Google's hosts, which this
+# machine's closed network refuses; --no-sandbox because CI runs as root.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+    "--disable-background-networking", "--disable-component-update",
+]
+SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+ARTIFACTS = REPOSITORY / "test-artifacts" / "browser"
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The 云城区 demo served by gunicorn, as `make run` serves it."""
+    server = LiveServer(tmp_path_factory.mktemp("live-server"))
+    server.prepare()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make install-dev` (installs Debian's chromium)", pytrace=False)
+    launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture(params=list(SIZES))
+def size(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def new_page(browser: Browser, size: str = "desktop") -> Page:
+    """A page in a fresh context (no cookies) at the given size, in Chinese."""
+    context = browser.new_context(
+        viewport=SIZES[size], locale="zh-CN", timezone_id="Asia/Shanghai",
+        is_mobile=size == "phone", has_touch=size == "phone",
+    )
+    context.set_default_timeout(15_000)
+    return context.new_page()
+
+
+@pytest.fixture
+def page(browser: Browser, size: str, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh page at each size; a screenshot of where it ended is kept as an artifact."""
+    opened = new_page(browser, size)
+    yield opened
+    screenshot(opened, request.node.name)
+    opened.context.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{re.sub(r'[^0-9A-Za-z_.-]+', '_', name)}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,52 @@
+"""Citizens' pages in Chromium at desktop and phone sizes: a search reaches a guide, and every
+page passes axe-core with no serious or critical violation."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser import axe
+
+PUBLIC_PAGES = {
+    "home": "/",
+    "results": "/search?q=" + quote("食品经营"),
+    "no_results": "/search?q=" + quote("不存在的事项名称"),
+    "figures": "/figures",
+    "login": "/login",
+}
+
+
+def test_a_citizen_searches_and_reads_a_guide(page: Page, live_server) -> None:
+    page.goto(live_server.url + "/")
+    box = page.get_by_label("搜索事项")
+    box.fill("食品经营许可")
+    box.press("Enter")
+    expect(page).to_have_url(f"{live_server.url}/search?q={quote('食品经营许可')}")
+    first = page.locator("main a[href^='/items/']").first
+    name = first.inner_text()
+    assert "食品" in name
+    first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+
+
+@pytest.mark.parametrize("name", list(PUBLIC_PAGES))
+def test_public_pages_pass_axe(page: Page, live_server, name: str) -> None:
+    response = page.goto(live_server.url + PUBLIC_PAGES[name])
+    assert response is not None and response.ok
+    assert axe.blocking(page) == []
+
+
+def test_pages_load_every_asset_from_the_app(page: Page, live_server) -> None:
+    """No request leaves the app (no CDN) and none fails."""
+    requested: list[str] = []
+    failed: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.on("response", lambda response: response.status >= 400 and failed.append(response.url))
+    for path in PUBLIC_PAGES.values():
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+    assert [url for url in requested if not url.startswith(live_server.url)] == []
+    assert failed == []
