@@ -6,7 +6,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgresql install install-dev browser-deps
+.PHONY: run test test-sqlite test-postgresql install install-dev test-deps
 
 # The stamp is written last, so an interrupted creation is redone from scratch.
 $(VENV)/.created:
@@ -21,14 +21,16 @@ $(VENV)/.installed: requirements.txt | $(VENV)/.created
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt tests/browser/package-lock.json | $(VENV)/.created
 	$(BIN)/pip install --quiet -r requirements-dev.txt
-	$(MAKE) browser-deps
+	$(MAKE) test-deps
 	touch $@ $(VENV)/.installed
 
-# The browser tests drive Debian's Chromium (Playwright cannot download browsers here), with CJK
-# fonts so screenshots show Chinese, and inject axe-core from the npm registry.
-browser-deps:
-	@test -x /usr/bin/chromium && fc-list | grep -q "Noto Sans CJK" || \
-		{ $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium fonts-noto-cjk; }
+# Programs the suite starts from Debian's packages when the machine lacks them: Chromium (driven by
+# Playwright, which cannot download browsers here) with CJK fonts so screenshots show Chinese, and
+# Redis (the shared sign-in throttle across workers). axe-core comes from the npm registry.
+test-deps:
+	@test -x /usr/bin/chromium && test -x /usr/bin/redis-server && fc-list | grep -q "Noto Sans CJK" || \
+		{ $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q \
+			chromium fonts-noto-cjk redis-server; }
 	cd tests/browser && npm ci --no-audit --no-fund --silent
 
 install: $(VENV)/.installed

@@ -134,7 +134,6 @@ def test_ten_thousand_rows_three_problems_then_the_corrected_file(session, depar
     ]
     assert "区不存在局" in report.problems[1].message
     assert count(session, ServiceItem) == items_before
-    dry_seconds = report.seconds
 
     refused = commit_import(session, SERVICE, bad_file, filename="事项.xlsx")
     assert refused.created == 0 and len(refused.problems) == 3 and not refused.ok
@@ -158,9 +157,6 @@ def test_ten_thousand_rows_three_problems_then_the_corrected_file(session, depar
         "01", departments[1].id, 20, "W"
     )
     assert first.service_objects == ["1", "2", "3", "4"] and first.case_type == "2" and first.status == "draft"
-    # Seconds for 10,000 rows (dry run, commit), for the report: -s shows them.
-    print(f"\n10,000 rows: dry run {dry_seconds:.1f} s, commit {done.seconds:.1f} s")
-    assert dry_seconds < 120 and done.seconds < 120
 
 
 # -- cells, headers and problems -----------------------------------------------------------------
