@@ -140,7 +140,7 @@ def scratch_connection(session: Session) -> Iterator[Connection]:
         copy = sqlite3.connect(Path(folder) / "scratch.sqlite3", check_same_thread=False)
         copy.execute("PRAGMA journal_mode=OFF")
         copy.execute("PRAGMA synchronous=OFF")
-        source = sqlite3.connect(f"file:{bind.url.database}?mode=ro", uri=True)
+        source = sqlite3.connect(Path(bind.url.database).resolve().as_uri() + "?mode=ro", uri=True)
         try:
             source.backup(copy)
         finally:

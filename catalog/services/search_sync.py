@@ -349,6 +349,8 @@ class SqlOutboxStore:
         self.due_by = due_by  # None: now; a later moment takes rows still backing off or leased
 
     def claim(self, limit: int) -> list[PendingChange]:
+        if not self._anything_due():
+            return []
         with write_transaction(self.session) as session:
             now = utcnow()
             query = (
@@ -369,6 +371,15 @@ class SqlOutboxStore:
         for outbox_id, entity_type, entity_id in rows:
             grouped.setdefault(doc_id(entity_type, entity_id), []).append(outbox_id)
         return [PendingChange(key, tuple(ids)) for key, ids in grouped.items()]
+
+    def _anything_due(self) -> bool:
+        """A read first: when other drains leased everything, no write lock is taken at all."""
+        self.session.commit()
+        try:
+            due = select(SearchOutbox.id).where(SearchOutbox.next_attempt_at <= (self.due_by or utcnow()))
+            return self.session.scalar(due.limit(1)) is not None
+        finally:
+            self.session.commit()
 
     def decide(self, changes: Sequence[PendingChange]) -> dict[str, Decision]:
         self.session.commit()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -119,4 +120,16 @@ def live_copy(app: Flask, template: Template, folder: Path, label: str) -> Itera
     finally:
         engine.dispose()
         if template.admin_url is not None:
-            postgres.drop_database(template.admin_url, make_url(url).database)
+            _drop(template.admin_url, make_url(url).database)
+
+
+def _drop(admin_url: str, name: str) -> None:
+    """Drop a test's database; an autovacuum worker still on it (which the test role may not
+    terminate) is waited for."""
+    for _ in range(20):
+        try:
+            postgres.drop_database(admin_url, name)
+            return
+        except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ObjectInUse):
+            time.sleep(0.5)
+    postgres.drop_database(admin_url, name)
