@@ -181,7 +181,10 @@ def _postgresql_unavailable(original: BaseException | None) -> Unavailable | Non
         from psycopg import errors
     except ImportError:  # pragma: no cover - psycopg is a runtime dependency
         return None
-    busy = (errors.LockNotAvailable, errors.QueryCanceled, errors.TransactionRollbackError)
+    busy = (
+        errors.LockNotAvailable, errors.QueryCanceled, errors.DeadlockDetected,
+        errors.SerializationFailure, errors.TransactionRollback,
+    )
     if isinstance(original, busy):
         return "busy"  # lock or statement timeout, deadlock, serialization failure
     if isinstance(original, psycopg.OperationalError):

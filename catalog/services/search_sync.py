@@ -62,6 +62,15 @@ def doc_id(entity_type: str, row_id: int) -> str:
     return f"{SEARCHABLE[entity_type][0]}:{row_id}"
 
 
+def _by_entity(doc_ids: Iterable[str]) -> dict[str, list[int]]:
+    """Row ids by entity type, from document ids such as "service:12"."""
+    rows: dict[str, list[int]] = defaultdict(list)
+    for key in doc_ids:
+        kind, row_id = key.split(":")
+        rows[KIND_TO_ENTITY[kind]].append(int(row_id))
+    return rows
+
+
 # Documents are read with Core, only the columns they need: loading whole ORM rows (every
 # JSON and date column converted, relationships, identity map) cost most of a full reindex.
 _department = aliased(Organization, name="department")
@@ -266,12 +275,8 @@ def decide(session: Session, doc_ids: Iterable[str]) -> dict[str, Decision]:
     A row's status and version come from one statement, so a decision always names the
     version it was made at (search.outbox orders and re-checks decisions by it).
     """
-    wanted: dict[str, list[int]] = defaultdict(list)
-    for key in doc_ids:
-        kind, row_id = key.split(":")
-        wanted[KIND_TO_ENTITY[kind]].append(int(row_id))
     decisions: dict[str, Decision] = {}
-    for entity_type, ids in wanted.items():
+    for entity_type, ids in _by_entity(doc_ids).items():
         kind, model = SEARCHABLE[entity_type]
         for start in range(0, len(ids), _IN_LIST):
             chunk = ids[start : start + _IN_LIST]
@@ -308,13 +313,9 @@ def published_documents(session: Session, batch_size: int = 1000) -> Iterator[Se
 
 def _current_versions(session: Session, doc_ids: Iterable[str]) -> dict[str, int | None]:
     """Each document's row version now (None: the row is gone)."""
-    wanted: dict[str, list[int]] = defaultdict(list)
-    for key in doc_ids:
-        kind, row_id = key.split(":")
-        wanted[kind].append(int(row_id))
     versions: dict[str, int | None] = {}
-    for kind, ids in wanted.items():
-        model = SEARCHABLE[KIND_TO_ENTITY[kind]][1]
+    for entity_type, ids in _by_entity(doc_ids).items():
+        kind, model = SEARCHABLE[entity_type]
         versions.update((f"{kind}:{i}", None) for i in ids)
         for start in range(0, len(ids), _IN_LIST):
             query = select(model.id, model.version).where(model.id.in_(ids[start : start + _IN_LIST]))
@@ -394,7 +395,7 @@ class SqlOutboxStore:
             moved = [key for key, decision in decisions.items() if current[key] != decision.version]
             if outbox_ids:
                 session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(outbox_ids)))
-            session.add_all(_outbox_row(key) for key in moved)
+            session.add_all(_outbox_rows(moved))
         return moved
 
     def retry_later(self, outbox_ids: Sequence[int], error: str) -> None:
@@ -406,9 +407,13 @@ class SqlOutboxStore:
                 row.next_attempt_at = now + timedelta(seconds=backoff_seconds(row.attempts))
 
 
-def _outbox_row(key: str) -> SearchOutbox:
-    kind, row_id = key.split(":")
-    return SearchOutbox(entity_type=KIND_TO_ENTITY[kind], entity_id=int(row_id))
+def _outbox_rows(doc_ids: Iterable[str]) -> list[SearchOutbox]:
+    """Outbox rows that queue these documents again."""
+    return [
+        SearchOutbox(entity_type=entity_type, entity_id=row_id)
+        for entity_type, ids in _by_entity(doc_ids).items()
+        for row_id in ids
+    ]
 
 
 def drain_outbox(
@@ -526,7 +531,7 @@ def reindex(session: Session, engine: SearchEngine) -> ReindexReport:
     if report.switched:
         with write_transaction(session):
             keys = _changed_since(session, mark)
-            session.add_all(_outbox_row(key) for key in keys)
+            session.add_all(_outbox_rows(keys))
         report.replayed = len(keys)
         drain_outbox(session, engine)
     return report

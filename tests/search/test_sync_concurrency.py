@@ -251,23 +251,29 @@ def test_racing_indexers_over_workflow_steps_leave_no_drift(live_database, engin
 
 
 def test_the_worker_takes_commits_made_elsewhere_after_an_empty_poll(live_database, engine):
+    """The worker loop polls an empty outbox a few times, then another connection commits a
+    published row: the next poll indexes it. Before each poll ran in its own transaction, the
+    worker kept the snapshot of its first poll (SQLite: it never saw the row) or sat idle in
+    transaction (PostgreSQL)."""
     live = live_database
-    polls = itertools.count()
-    stop = threading.Event()
+    stop, idle = threading.Event(), threading.Event()
+    empty_polls: list[int] = []
     worker_session = live.session()
     store = search_sync.SqlOutboxStore(worker_session)
     claim = store.claim
 
     def counted_claim(limit: int) -> Any:
-        next(polls)
-        return claim(limit)
+        claimed = claim(limit)
+        if not claimed:
+            empty_polls.append(1)
+            if len(empty_polls) >= 3:
+                idle.set()
+        return claimed
 
     store.claim = counted_claim  # type: ignore[method-assign]
     worker = Indexer(store, handle(engine))
     thread, outcome = in_thread(lambda: worker.run(poll_seconds=0.05, should_stop=stop.is_set))
-    deadline = time.monotonic() + WAIT
-    while next(polls) < 6 and time.monotonic() < deadline:  # a few empty polls (counted twice)
-        time.sleep(0.05)
+    assert idle.wait(WAIT)
 
     if live.engine.dialect.name == "postgresql":
         with live.session() as observer:
@@ -277,6 +283,7 @@ def test_the_worker_takes_commits_made_elsewhere_after_an_empty_poll(live_databa
         assert "idle in transaction" not in states
 
     (row_id,) = published_items(live, 1, prefix="建设工程规划许可")
+    deadline = time.monotonic() + WAIT
     while indexed_version(engine, row_id) is None and time.monotonic() < deadline:
         time.sleep(0.05)
     stop.set()

@@ -1,10 +1,11 @@
-"""The default database under contention (issue 13, item 12), against gunicorn's worker
-processes on a database of the test's own: concurrent writers wait for each other instead of
-failing, losers of an ETag race get 412, a dry-run import holds no lock others wait for, and a
-request that still cannot get the lock answers 503 with Retry-After — never 500.
+"""The database under contention (issue 13, item 12), against gunicorn's worker processes on a
+database of the test's own: concurrent writers wait for each other instead of failing, losers
+of an ETag race get 412, a dry-run import holds no lock others wait for, and a request that
+still cannot get the lock answers 503 with Retry-After — never 500.
 
 They run on PostgreSQL too (the PostgreSQL pass), where the same requests must give the same
-answers; the lock-holding ones need SQLite's single write lock and skip there.
+answers; the lock-holding ones need SQLite's single write lock and skip there. A database that
+cannot be reached at all answers 503 too.
 """
 from __future__ import annotations
 
@@ -13,22 +14,23 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import requests
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
-from catalog.database import write_intent
-from catalog.services import accounts
+from catalog.database import unavailable, write_intent
+from catalog.services import accounts, search_sync
 from catalog.services.permissions import Actor
 from search.engines.embedded import EmbeddedEngine
-from catalog.services import search_sync
 from tests import factories
-from tests.support.databases import LiveDatabase
+from tests.support.databases import LiveDatabase, bound_to
 from tests.support.servers import RunningServer, gunicorn
 
 OPERATOR = Actor.system("tests", "cli")
@@ -218,3 +220,39 @@ def test_a_long_dry_run_import_holds_no_lock_writes_and_sign_ins_wait_for(live_d
     assert written_at < finished_at, "the writes should have run while the dry run was still checking"
     with live.session() as session:
         assert search_sync.published_count(session) == 0  # the dry run kept nothing
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["sqlite:////nonexistent-folder/qingdan.sqlite3", "postgresql+psycopg://qingdan@127.0.0.1:9/qingdan"],
+    ids=["sqlite-file-missing", "postgresql-refused"],
+)
+def test_an_unreachable_database_answers_503_with_retry_after(app, url):
+    broken = create_engine(url, connect_args={"connect_timeout": 2} if url.startswith("postgresql") else {})
+    try:
+        with bound_to(app, broken):
+            client = app.test_client()
+            api = client.get("/api/v1/service-items")
+            page = client.get("/items/service/1")
+    finally:
+        broken.dispose()
+    assert api.status_code == 503 and api.headers["Retry-After"] == "10"
+    assert api.json["error"]["code"] == "database_unavailable" and "数据库暂时无法连接" in api.json["error"]["message"]
+    assert page.status_code == 503 and page.headers["Retry-After"] == "10"
+    assert "数据库暂时无法连接" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (psycopg.errors.LockNotAvailable("lock timeout"), "busy"),
+        (psycopg.errors.DeadlockDetected("deadlock detected"), "busy"),
+        (psycopg.errors.SerializationFailure("could not serialize access"), "busy"),
+        (psycopg.OperationalError("connection refused"), "unreachable"),
+        (sqlite3.OperationalError("database is locked"), "busy"),
+        (sqlite3.OperationalError("no such table: service_items"), None),  # a fault, not a wait
+        (psycopg.errors.UndefinedTable("relation does not exist"), None),
+    ],
+)
+def test_which_database_errors_mean_try_again(error, reason):
+    assert unavailable(DBAPIError("SELECT 1", {}, error)) == reason
