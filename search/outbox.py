@@ -24,6 +24,12 @@ index never keeps an older decision over a newer one:
    because the indexer that wrote last always sees the change and queues the document, and
    its next decision reads the current row.
 
+Why versions and a re-check rather than one indexer at a time per document (advisory locks,
+``SELECT … FOR UPDATE``): serialising would hold a database lock across the engine write, and
+on SQLite that is the one write lock every request waits for. Versions need no lock, work the
+same on both databases and both engines, and make every replay (retries, a rebuild's
+catch-up) idempotent.
+
 No transaction stays open between these steps or between polls: an idle worker holds no
 snapshot (SQLite) and no locks (PostgreSQL). A failed write keeps its rows with a growing
 delay (exponential backoff), so an engine outage loses nothing.
