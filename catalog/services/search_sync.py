@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -352,7 +353,7 @@ class SqlOutboxStore:
     def claim(self, limit: int) -> list[PendingChange]:
         if not self._anything_due():
             return []
-        with write_transaction(self.session) as session:
+        with _unless_busy(), write_transaction(self.session) as session:
             now = utcnow()
             query = (
                 select(SearchOutbox.id, SearchOutbox.entity_type, SearchOutbox.entity_id)
@@ -368,6 +369,11 @@ class SqlOutboxStore:
                 session.execute(
                     update(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])).values(next_attempt_at=lease)
                 )
+            return self._grouped(rows)
+        return []  # the database stayed busy: nothing claimed, the next poll tries again
+
+    @staticmethod
+    def _grouped(rows: Sequence[Row[Any]]) -> list[PendingChange]:
         grouped: dict[str, list[int]] = {}
         for outbox_id, entity_type, entity_id in rows:
             grouped.setdefault(doc_id(entity_type, entity_id), []).append(outbox_id)
@@ -390,21 +396,35 @@ class SqlOutboxStore:
             self.session.commit()  # no snapshot held while the engine writes
 
     def settle(self, decisions: Mapping[str, Decision], outbox_ids: Sequence[int]) -> list[str]:
-        with write_transaction(self.session) as session:
+        # A database that stays busy leaves the rows leased: when the lease ends they are
+        # claimed and decided again, which is what queueing them again would have done.
+        with _unless_busy(), write_transaction(self.session) as session:
             current = _current_versions(session, decisions)
             moved = [key for key, decision in decisions.items() if current[key] != decision.version]
             if outbox_ids:
                 session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(outbox_ids)))
             session.add_all(_outbox_rows(moved))
-        return moved
+            return moved
+        return []
 
     def retry_later(self, outbox_ids: Sequence[int], error: str) -> None:
-        with write_transaction(self.session) as session:
+        with _unless_busy(), write_transaction(self.session) as session:
             now = utcnow()
             for row in session.scalars(select(SearchOutbox).where(SearchOutbox.id.in_(outbox_ids))):
                 row.attempts += 1
                 row.last_error = error[:2000]
                 row.next_attempt_at = now + timedelta(seconds=backoff_seconds(row.attempts))
+
+
+@contextmanager
+def _unless_busy() -> Iterator[None]:
+    """Skip a step the database is too busy for (SQLite's lock stayed taken for the busy
+    timeout): the outbox keeps the rows, and a later drain takes them."""
+    try:
+        yield
+    except OperationalError as error:
+        if unavailable(error) != "busy":
+            raise
 
 
 def _outbox_rows(doc_ids: Iterable[str]) -> list[SearchOutbox]:
