@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import secret_key, settings_from_environment
+from .database import tune_sqlite
 from .extensions import db, migrate, rest_api
 
 MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -32,7 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY)
     with app.app_context():
-        _tune_sqlite(db.engine)
+        tune_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
 
     from .api import register_api
     from .authentication import init_authentication
@@ -56,11 +55,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _drain_after_writes(app: Flask) -> None:
     """With the embedded engine, index each write right after its response is sent.
 
-    The write itself never waits for the index (its outbox row is committed with it); if the
-    drain fails, the row stays and the next drain or `search drain` takes it.
+    The write itself never waits for the index (its outbox row is committed with it). The drain
+    holds SQLite's write lock only to claim and to settle outbox rows, never while it reads or
+    writes the index. If it fails (engine or database busy), the rows stay and the next drain,
+    or `search drain`, takes them.
     """
     from flask import Response, request
+    from sqlalchemy.exc import SQLAlchemyError
 
+    from .database import WRITE_METHODS, rollback_quietly, unavailable
     from .extensions import search_engine
     from .services.search_sync import drain_outbox
 
@@ -70,34 +73,16 @@ def _drain_after_writes(app: Flask) -> None:
 
     def drain() -> None:
         with app.app_context():
-            drain_outbox(db.session, search_engine())
+            try:
+                drain_outbox(db.session, search_engine())
+            except SQLAlchemyError as error:
+                rollback_quietly(db.session)
+                if unavailable(error) is None:
+                    raise
+                app.logger.warning("搜索索引同步推迟（待同步队列保留变更）：%s", error)
 
     @app.after_request
     def schedule_drain(response: Response) -> Response:
-        writing = request.method in {"POST", "PUT", "PATCH", "DELETE"}
-        if writing and response.status_code < 400 and enabled():
+        if request.method in WRITE_METHODS and response.status_code < 400 and enabled():
             response.call_on_close(drain)
         return response
-
-
-def _tune_sqlite(engine: Engine) -> None:
-    """Make SQLite behave: foreign keys on, and transactions SQLAlchemy fully controls.
-
-    pysqlite's own implicit BEGIN breaks SAVEPOINTs; SQLAlchemy's documented recipe takes
-    over transaction control so nested transactions and rollbacks are exact.
-    """
-    if engine.dialect.name != "sqlite":
-        return
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")

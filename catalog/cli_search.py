@@ -18,15 +18,38 @@ def search_group() -> None:
     """The search index: rebuild, compare with the database, drain the outbox."""
 
 
+def sync_index() -> None:
+    """Leave the index in sync with what a command wrote: drain the outbox now.
+
+    An engine that cannot be reached keeps the changes in the outbox; the message says who
+    takes them later. The command's own writes are committed either way.
+    """
+    report = search_sync.drain_outbox(db.session, search_engine())
+    if report.engine_down:
+        pending = search_sync.outbox_lag(db.session)["pending"]
+        click.echo(
+            f"搜索引擎暂不可用：{pending} 条变更留在待同步队列中，引擎恢复后由 search worker"
+            "（或 flask --app catalog search drain）写入索引。",
+            err=True,
+        )
+    elif report.claimed:
+        click.echo(f"搜索索引已同步：写入 {report.indexed}，删除 {report.deleted}。")
+
+
 @search_group.command("reindex")
 @with_appcontext
 def reindex_command() -> None:
-    """Build a new index from the database; switch to it only once its mapping and count match."""
+    """Build a new index from the database; switch to it only once its mapping and count match.
+
+    Changes made while it runs are written to the new index before and after the switch.
+    """
     report = search_sync.reindex(db.session, search_engine())
     click.echo(
         f"新索引 {report.new_index}：写入 {report.indexed} 条，核对数量 {report.count}/{report.expected_count}，"
         f"{report.rate:,.0f} 条/秒，{'已切换' if report.switched else '未切换'}。"
     )
+    if report.switched:
+        click.echo(f"重建期间的变更：切换前补写 {report.caught_up} 条，切换后重放 {report.replayed} 条。")
     for problem in report.problems:
         click.echo(f"  问题：{problem}", err=True)
     if not report.ok:
@@ -57,7 +80,7 @@ def drain_command(ignore_backoff: bool) -> None:
     """Index every change waiting in the outbox, then stop."""
     due_by = datetime.now(timezone.utc) + timedelta(days=365) if ignore_backoff else None
     report = search_sync.drain_outbox(db.session, search_engine(), due_by=due_by)
-    click.echo(f"写入 {report.indexed}，删除 {report.deleted}，失败 {report.failed}。")
+    click.echo(f"写入 {report.indexed}，删除 {report.deleted}，已是更新版本 {report.stale}，失败 {report.failed}。")
     if report.engine_down:
         click.echo("搜索引擎不可用，变更保留在待同步队列中。", err=True)
         sys.exit(1)
@@ -67,5 +90,8 @@ def drain_command(ignore_backoff: bool) -> None:
 @click.option("--poll", default=1.0, show_default=True, help="Seconds between polls when idle.")
 @with_appcontext
 def worker_command(poll: float) -> None:
-    """Drain the outbox continuously (run one or more next to the web processes)."""
+    """Drain the outbox continuously (run one or more next to the web processes).
+
+    Each poll is its own short transactions: an idle worker holds no snapshot or lock.
+    """
     Indexer(search_sync.SqlOutboxStore(db.session), search_engine()).run(poll_seconds=poll)

@@ -6,8 +6,8 @@
 
 Each dataset is written in one transaction through the service layer (rules, history,
 search outbox). Running a command again creates only what is missing, so a second run
-changes nothing. The search index takes the new rows from the outbox (``flask search drain``
-or the running indexer).
+changes nothing. When a command returns, the search index holds the new rows (the outbox is
+drained; an engine that is down leaves them to the indexer, and the command says so).
 """
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from seed import SeedReport, atomic_session
 from seed.guangan import seed_guangan
 from seed.yuncheng import seed_yuncheng
 
+from .cli_search import sync_index
+from .database import write_intent
 from .extensions import db
 
 
@@ -28,12 +30,14 @@ def seed_group() -> None:
     """Demo and sample data: 云城区 2020 (yuncheng), 广安区 (guangan), or all."""
 
 
-def _run(loader: Callable[..., SeedReport]) -> SeedReport:
-    with atomic_session(db.engine) as session:
-        report = loader(session)
-    for line in report.lines():
-        click.echo(line)
-    return report
+def _run(*loaders: Callable[..., SeedReport]) -> None:
+    for loader in loaders:
+        # SQLite: the dataset's one transaction takes the write lock as it begins
+        with write_intent(), atomic_session(db.engine) as session:
+            report = loader(session)
+        for line in report.lines():
+            click.echo(line)
+    sync_index()
 
 
 @seed_group.command("yuncheng")
@@ -54,5 +58,4 @@ def guangan_command() -> None:
 @with_appcontext
 def all_command() -> None:
     """Both datasets, 云城区 then 广安区."""
-    _run(seed_yuncheng)
-    _run(seed_guangan)
+    _run(seed_yuncheng, seed_guangan)

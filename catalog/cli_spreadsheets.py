@@ -2,7 +2,8 @@
 
 - ``import``: a dry run by default — every problem of every row is printed as a table (row as
   Excel shows it, column, code, message) and nothing is saved. ``--commit`` saves the whole
-  file, or nothing when any row has a problem. Exit status 1 when there are problems.
+  file, or nothing when any row has a problem, and leaves the search index in sync. Exit status
+  1 when there are problems.
 - ``export``: the list (with ``--filter name=value``, the filters of GET /api/v1/<list>) or the
   auditors' figures (``export figures``) as .xlsx or CSV, with the Chinese headers.
 """
@@ -17,6 +18,7 @@ from flask.cli import with_appcontext
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from .cli_search import sync_index
 from .extensions import db
 from .models import Region
 from .services import spreadsheets
@@ -81,6 +83,8 @@ def import_command(
     click.echo(summary)
     if not report.ok:
         raise SystemExit(1)
+    if commit:
+        sync_index()
 
 
 def _bar_file(rows: int) -> object | None:

@@ -51,6 +51,8 @@ def settings_from_environment(instance_path: str) -> dict[str, Any]:
         "SESSION_LIFETIME": timedelta(hours=_whole_number("SESSION_LIFETIME_HOURS", 12, least=1)),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # SQLite: how long a write waits for another's lock before the request answers 503.
+        "SQLITE_BUSY_TIMEOUT": float(os.environ.get("SQLITE_BUSY_TIMEOUT", "5")),
         "ELASTICSEARCH_URL": os.environ.get("ELASTICSEARCH_URL"),
         "ELASTICSEARCH_INDEX_PREFIX": os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "qingdan-items"),
         "SEARCH_INDEX_PATH": os.environ.get("SEARCH_INDEX_PATH", str(instance / "search-index")),

@@ -1,4 +1,11 @@
-"""gunicorn settings. Several workers read the search index; one process writes it."""
+"""gunicorn settings.
+
+Every worker reads the search index, and with the embedded engine every worker also writes it:
+each drains the outbox after its own writes. Writers take turns (tantivy's lock file), and
+versions order their writes and removals, so two workers applying one row's changes never
+leave an older state in the index (search/outbox.py). With Elasticsearch, `flask search
+worker` drains instead; several workers may run.
+"""
 import multiprocessing
 import os
 

@@ -18,6 +18,7 @@ from catalog.services import accounts
 from catalog.services.permissions import Actor
 from search.engines.embedded import EmbeddedEngine
 from tests.support import postgres
+from tests.support.databases import LiveDatabase, Template, live_copy, migrated_template
 
 
 @pytest.fixture(scope="session")
@@ -67,6 +68,24 @@ def session(app: Flask, tmp_path: Path) -> Iterator[scoped_session]:
             engines[None] = engine
             transaction.rollback()
             connection.close()
+
+
+@pytest.fixture(scope="session")
+def database_template(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
+    """A migrated, empty database that ``live_database`` copies for each test."""
+    yield from migrated_template(app, tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture
+def live_database(app: Flask, database_template: Template, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[LiveDatabase]:
+    """A database of this test's own with real separate connections (tests/support/databases.py).
+
+    The app is bound to it for the test: ``db.session`` in each app context, each thread's
+    session, the drain after a response, all use connections of their own, and commits are
+    real. Use it, not ``session``, for whatever depends on concurrency.
+    """
+    label = "".join(c if c.isalnum() else "_" for c in request.node.name)[-40:]
+    yield from live_copy(app, database_template, tmp_path, label)
 
 
 class ServerLikeClient(FlaskClient):

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..database import write_transaction
 from ..models import ApiToken, Organization, User, UserSession
 from ..models.base import utcnow
 from .errors import DomainError, FieldError, not_found, validation_failed
@@ -219,8 +220,10 @@ def actor_for_token(session: Session, plain: str, source: str = "api") -> Actor:
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         raise DomainError("invalid_token", "API 令牌无效、已撤销或已过期。", 401)
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_GRANULARITY:
-        token.last_used_at = now  # so an admin sees which tokens are still in use
-        session.commit()
+        # a transaction of its own that begins as a writer: a GET's read transaction could not
+        # wait for SQLite's write lock (catalog.database)
+        with write_transaction(session):
+            token.last_used_at = now  # so an admin sees which tokens are still in use
     reviewed = frozenset({token.department_id}) if token.role == "reviewer" and token.department_id else frozenset()
     return Actor(
         name=f"token:{token.name}", role=token.role, department_id=token.department_id,

@@ -32,10 +32,11 @@ from typing import IO, Any
 
 from marshmallow import Schema, ValidationError
 from marshmallow import fields as ma_fields
+from sqlalchemy import Connection, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..database import scratch_connection, write_intent
 from ..models.codes import ITEM_TYPES
 from ..schemas.fields import Code, code_of
 from . import crud, statistics
@@ -386,12 +387,19 @@ def dry_run(
     allow_unknown_columns: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Check every row as an import would create it, report every problem, keep nothing."""
+    """Check every row as an import would create it, report every problem, keep nothing.
+
+    The rows are created on a scratch connection (on SQLite a private copy of the database), so
+    checking a long file never holds the write lock that other writers wait for.
+    """
     crud.authorize_write(actor, spec, actor.department_id)
-    return _import(
-        session, sheet_of(spec), read_file(file, filename), commit=False, actor=actor,
-        region_id=region_id, allow_unknown_columns=allow_unknown_columns, progress=progress,
-    )
+    session.commit()  # no transaction (and on SQLite no lock) held while the file is read
+    table = read_file(file, filename)
+    with scratch_connection(session) as scratch:
+        return _import(
+            session, sheet_of(spec), table, commit=False, actor=actor, connection=scratch,
+            region_id=region_id, allow_unknown_columns=allow_unknown_columns, progress=progress,
+        )
 
 
 @use_case("row.edit")
@@ -413,10 +421,13 @@ def commit_import(
     rows, and as drafts (a 状态 column is honoured only for those who may publish).
     """
     crud.authorize_write(actor, spec, actor.department_id)
-    return _import(
-        session, sheet_of(spec), read_file(file, filename), commit=True, actor=actor,
-        region_id=region_id, allow_unknown_columns=allow_unknown_columns, progress=progress,
-    )
+    session.commit()  # no transaction (and on SQLite no lock) held while the file is read
+    table = read_file(file, filename)
+    with write_intent():  # SQLite: the import's transaction takes the write lock as it begins
+        return _import(
+            session, sheet_of(spec), table, commit=True, actor=actor,
+            region_id=region_id, allow_unknown_columns=allow_unknown_columns, progress=progress,
+        )
 
 
 def _import(
@@ -426,6 +437,7 @@ def _import(
     *,
     commit: bool,
     actor: Actor,
+    connection: Connection | None = None,
     region_id: int | None,
     allow_unknown_columns: bool,
     progress: Progress | None,
@@ -444,7 +456,7 @@ def _import(
         report.seconds = time.perf_counter() - started
         return report
 
-    connection = session.connection()
+    connection = connection or session.connection()
     everything = connection.begin_nested()  # the whole import, undone or kept as one
     rows_session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
     try:

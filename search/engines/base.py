@@ -9,7 +9,7 @@ outbox indexer keeps its row and retries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -25,12 +25,29 @@ class ItemError:
     reason: str
 
 
+@dataclass(frozen=True)
+class Removal:
+    """A document to take out of the index, decided when its row was at ``version``.
+
+    A removal is ordered by the row's version like a write: an indexed document of a newer
+    version stays, because the row changed again after the removal was decided. ``None``
+    removes whatever is indexed (the row is gone).
+    """
+
+    id: str
+    version: int | None = None
+
+
+# Changes made to the database while a rebuild read it: what the new index must take too.
+CatchUp = Callable[[], tuple[Sequence[SearchDocument], Sequence[Removal]]]
+
+
 @dataclass
 class BulkResult:
     """Outcome of a batch write: how many were written, skipped as stale, or failed."""
 
     indexed: int = 0
-    stale: int = 0  # an equal or newer version was already indexed: nothing to do
+    stale: int = 0  # a newer version is indexed (or, for a write, removed): nothing to do
     errors: list[ItemError] = field(default_factory=list)
 
     @property
@@ -46,7 +63,9 @@ class ReindexReport:
     previous_index: str | None
     expected_count: int
     indexed: int = 0
-    count: int | None = None  # documents the new index holds after its refresh
+    caught_up: int = 0  # changes made during the rebuild, written to it before the switch
+    replayed: int = 0  # the same rows, queued again after the switch (by the catalog)
+    count: int | None = None  # documents the new index holds after its refresh (before catch-up)
     mapping_ok: bool = False
     switched: bool = False
     seconds: float = 0.0
@@ -87,8 +106,8 @@ class SearchEngine(Protocol):
     def index(self, docs: Iterable[SearchDocument]) -> BulkResult:
         """Add or replace documents; a document older than the indexed one is skipped."""
 
-    def delete(self, ids: Iterable[str]) -> BulkResult:
-        """Remove documents by id; an id that is not indexed is not an error."""
+    def delete(self, removals: Iterable[Removal]) -> BulkResult:
+        """Remove documents unless a newer version is indexed; an id not indexed is no error."""
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Run a citizen search: text, filters, facets, paging, highlight."""
@@ -96,13 +115,18 @@ class SearchEngine(Protocol):
     def suggest(self, prefix: str, limit: int = 10) -> list[Suggestion]:
         """Item names completing a typed prefix (Chinese, full pinyin or initials)."""
 
-    def reindex(self, docs: Iterable[SearchDocument], expected_count: int) -> ReindexReport:
+    def reindex(
+        self, docs: Iterable[SearchDocument], expected_count: int, catch_up: CatchUp | None = None
+    ) -> ReindexReport:
         """Build a new versioned index, verify it, then switch to it atomically.
 
         The live index keeps serving throughout and is never emptied; if any document
         fails, the schema differs or the count is not ``expected_count``, the new index
         is dropped and the live one stays. Writes made to the live index while the new
-        one is built are not in it: pause the outbox indexer or replay its rows after.
+        one is built are not in it: ``catch_up``, called once the new index passed its
+        checks, returns the changes made meanwhile, and they are written to the new index
+        (versioned) just before the switch. Changes made after that call are the caller's
+        to replay into the live index after the switch (catalog.services.search_sync).
         """
 
     def fetch_versions(self) -> dict[str, int]:

@@ -19,6 +19,7 @@ honour deletes at once (completion's FST keeps deleted documents until segments 
 
 from __future__ import annotations
 
+import itertools
 import re
 import secrets
 import time
@@ -32,7 +33,7 @@ from elasticsearch.exceptions import ConnectionError as ESConnectionError
 from elasticsearch.exceptions import NotFoundError, TransportError
 
 from search.documents import FIELDS, FieldType, SearchDocument, to_index_body
-from search.engines.base import BulkResult, EngineHealth, ItemError, ReindexReport
+from search.engines.base import BulkResult, CatchUp, EngineHealth, ItemError, ReindexReport, Removal
 from search.errors import EngineUnavailable, InvalidDocument, SearchError
 from search.highlight import highlight
 from search.query import (
@@ -187,6 +188,17 @@ class ElasticsearchEngine:
                 "_source": body,
             }
 
+    @staticmethod
+    def _removal_actions(removals: Iterable[Removal], index: str) -> Iterator[dict[str, Any]]:
+        for removal in removals:
+            action: dict[str, Any] = {"_op_type": "delete", "_index": index, "_id": removal.id}
+            if removal.version is not None:
+                # ordered like writes: a removal decided before the row changed again gets
+                # 409 and leaves the newer document (the tombstone also refuses an older
+                # write for index.gc_deletes, 60 s by default)
+                action.update(version=removal.version, version_type="external_gte")
+            yield action
+
     def _require_alias(self) -> None:
         """Refuse to write before ensure_index or a rebuild made the alias.
 
@@ -199,43 +211,39 @@ class ElasticsearchEngine:
             raise EngineUnavailable(f"no index behind alias {self.alias}: run a reindex")
         self._alias_seen = True  # the alias only ever moves, atomically: check once
 
+    def _bulk(self, actions: Iterable[dict[str, Any]], result: BulkResult) -> None:
+        """Send actions in chunks and count each outcome into ``result``."""
+        for ok, item in helpers.streaming_bulk(
+            self._client,
+            actions,
+            chunk_size=_BULK_CHUNK,
+            max_chunk_bytes=10 * 2**20,
+            raise_on_error=False,
+            max_retries=3,  # 429 from a busy cluster: back off and retry
+            initial_backoff=1,
+        ):
+            operation, outcome = next(iter(item.items()))
+            status = outcome.get("status")
+            if ok or (operation == "delete" and status == 404):  # already gone is fine
+                result.indexed += 1
+            elif status == 409:
+                result.stale += 1
+            else:
+                result.errors.append(ItemError(outcome.get("_id", "?"), _reason(outcome)))
+
     def index(self, docs: Iterable[SearchDocument]) -> BulkResult:
         result = BulkResult()
         with _engine_errors("index"):
             self._require_alias()
-            actions = self._index_actions(docs, self.alias, result.errors)
-            for ok, item in helpers.streaming_bulk(
-                self._client,
-                actions,
-                chunk_size=_BULK_CHUNK,
-                max_chunk_bytes=10 * 2**20,
-                raise_on_error=False,
-                max_retries=3,  # 429 from a busy cluster: back off and retry
-                initial_backoff=1,
-            ):
-                outcome = item["index"]
-                if ok:
-                    result.indexed += 1
-                elif outcome.get("status") == 409:
-                    result.stale += 1
-                else:
-                    result.errors.append(ItemError(outcome.get("_id", "?"), _reason(outcome)))
+            self._bulk(self._index_actions(docs, self.alias, result.errors), result)
             self._client.indices.refresh(index=self.alias)
         return result
 
-    def delete(self, ids: Iterable[str]) -> BulkResult:
+    def delete(self, removals: Iterable[Removal]) -> BulkResult:
         result = BulkResult()
-        actions = ({"_op_type": "delete", "_index": self.alias, "_id": i} for i in ids)
         with _engine_errors("delete"):
             self._require_alias()
-            for ok, item in helpers.streaming_bulk(
-                self._client, actions, chunk_size=_BULK_CHUNK, raise_on_error=False, max_retries=3
-            ):
-                outcome = item["delete"]
-                if ok or outcome.get("status") == 404:  # already gone is fine
-                    result.indexed += 1
-                else:
-                    result.errors.append(ItemError(outcome.get("_id", "?"), _reason(outcome)))
+            self._bulk(self._removal_actions(removals, self.alias), result)
             self._client.indices.refresh(index=self.alias)
         return result
 
@@ -322,7 +330,9 @@ class ElasticsearchEngine:
 
     # -- rebuild --------------------------------------------------------------------------
 
-    def reindex(self, docs: Iterable[SearchDocument], expected_count: int) -> ReindexReport:
+    def reindex(
+        self, docs: Iterable[SearchDocument], expected_count: int, catch_up: CatchUp | None = None
+    ) -> ReindexReport:
         started = time.monotonic()
         with _engine_errors("reindex"):
             previous = self.live_index()
@@ -332,6 +342,8 @@ class ElasticsearchEngine:
             try:
                 self._fill(new, docs, report)
                 self._verify(new, report)
+                if catch_up is not None and not report.problems:
+                    self._catch_up(new, catch_up, report)
             except BaseException:
                 self._drop_quietly(new)
                 raise
@@ -379,6 +391,18 @@ class ElasticsearchEngine:
             report.problems.append(
                 f"the new index holds {report.count} documents, expected {report.expected_count}"
             )
+
+    def _catch_up(self, index: str, catch_up: CatchUp, report: ReindexReport) -> None:
+        """Write the changes made while the new index was filled, just before the switch."""
+        docs, removals = catch_up()
+        result = BulkResult()
+        actions = self._index_actions(docs, index, result.errors)
+        self._bulk(itertools.chain(actions, self._removal_actions(removals, index)), result)
+        self._client.indices.refresh(index=index)
+        report.caught_up = result.indexed
+        report.errors.extend(result.errors)
+        if result.errors:
+            report.problems.append(f"{len(result.errors)} documents failed to catch up")
 
     def _switch(self, new: str, report: ReindexReport) -> None:
         """Move the alias in one update_aliases call, then drop indices older than the last."""

@@ -21,10 +21,17 @@ Layout and concurrency
   ``IndexWriter`` lives, across processes too. A write here takes the writer for one
   batch only, retries for up to ``lock_timeout`` seconds while another process holds it,
   then raises :class:`EngineUnavailable` (the outbox row stays and is retried).
+* **Versions order writes and removals.** Holding the writer, a batch reloads the index
+  (another process may have committed while it waited) and compares each id's indexed
+  version: a document older than the indexed one is skipped, and so is a removal decided at
+  an older version, as Elasticsearch's ``external_gte`` does. No tombstone is kept: a stale
+  write landing after a removal is caught by the indexer, which checks after every write that
+  the row has not changed since it decided (search.outbox).
 * **Rebuild** writes a new version directory nobody reads yet, verifies its schema
-  (``meta.json``) and document count, then replaces CURRENT atomically (write a temporary
-  file, fsync, ``os.replace``). The previous version is kept for a switch back; older
-  ones are deleted (a reader still holding one keeps its open files on POSIX).
+  (``meta.json``) and document count, writes the changes made meanwhile (``catch_up``), then
+  replaces CURRENT atomically (write a temporary file, fsync, ``os.replace``). The previous
+  version is kept for a switch back; older ones are deleted (a reader still holding one keeps
+  its open files on POSIX).
 """
 
 from __future__ import annotations
@@ -46,7 +53,7 @@ from typing import Any
 import tantivy
 
 from search.documents import FIELDS, FieldType, SearchDocument, to_index_body
-from search.engines.base import BulkResult, EngineHealth, ItemError, ReindexReport
+from search.engines.base import BulkResult, CatchUp, EngineHealth, ItemError, ReindexReport, Removal
 from search.errors import EngineUnavailable, InvalidDocument
 from search.filters import FILTERS
 from search.highlight import highlight
@@ -334,38 +341,70 @@ class EmbeddedEngine:
         return found
 
     def index(self, docs: Iterable[SearchDocument]) -> BulkResult:
-        result = BulkResult()
         index = self._current()
-        with self._writer(index) as writer:
-            for batch in _batches(docs, _WRITE_BATCH):
-                known = self._indexed_versions(index.searcher(), [doc.id for doc in batch])
-                for doc in batch:
-                    if known.get(doc.id, -1) > doc.version:
-                        result.stale += 1  # as ES external_gte: equal versions rewrite
-                        continue
-                    try:
-                        record = _tantivy_json(to_index_body(doc))
-                    except (InvalidDocument, ValueError) as exc:
-                        result.errors.append(ItemError(doc.id, str(exc)))
-                        continue
-                    writer.delete_documents_by_term("id", doc.id)
-                    writer.add_json(record)
-                    known[doc.id] = doc.version
-                    result.indexed += 1
-            writer.commit()
+        result = self._apply(index, docs, ())
         self._refresh(index)
         return result
 
-    def delete(self, ids: Iterable[str]) -> BulkResult:
-        result = BulkResult()
+    def delete(self, removals: Iterable[Removal]) -> BulkResult:
         index = self._current()
-        with self._writer(index) as writer:
-            for doc_id in ids:
-                writer.delete_documents_by_term("id", doc_id)
-                result.indexed += 1
-            writer.commit()
+        result = self._apply(index, (), removals)
         self._refresh(index)
         return result
+
+    def _apply(
+        self, index: tantivy.Index, docs: Iterable[SearchDocument], removals: Iterable[Removal]
+    ) -> BulkResult:
+        """Write and remove documents in one commit, each only over an older indexed version.
+
+        Versions are compared with what is committed once this writer holds tantivy's lock:
+        no other process can commit between that read and this commit.
+        """
+        result = BulkResult()
+        with self._writer(index) as writer:
+            index.reload()  # commits made by others while this waited for the lock
+            searcher = index.searcher()
+            known: dict[str, int | None] = {}
+            for batch in _batches(docs, _WRITE_BATCH):
+                known.update(self._indexed_versions(searcher, [d.id for d in batch if d.id not in known]))
+                for doc in batch:
+                    self._write(writer, doc, known, result)
+            for batch in _batches(removals, _WRITE_BATCH):
+                known.update(self._indexed_versions(searcher, [r.id for r in batch if r.id not in known]))
+                for removal in batch:
+                    self._remove(writer, removal, known, result)
+            writer.commit()
+        return result
+
+    @staticmethod
+    def _write(
+        writer: tantivy.IndexWriter, doc: SearchDocument, known: dict[str, int | None], result: BulkResult
+    ) -> None:
+        indexed = known.get(doc.id)
+        if indexed is not None and indexed > doc.version:
+            result.stale += 1  # as ES external_gte: equal versions rewrite
+            return
+        try:
+            record = _tantivy_json(to_index_body(doc))
+        except (InvalidDocument, ValueError) as exc:
+            result.errors.append(ItemError(doc.id, str(exc)))
+            return
+        writer.delete_documents_by_term("id", doc.id)
+        writer.add_json(record)
+        known[doc.id] = doc.version
+        result.indexed += 1
+
+    @staticmethod
+    def _remove(
+        writer: tantivy.IndexWriter, removal: Removal, known: dict[str, int | None], result: BulkResult
+    ) -> None:
+        indexed = known.get(removal.id)
+        if indexed is not None and removal.version is not None and indexed > removal.version:
+            result.stale += 1  # the row changed again after this removal was decided
+            return
+        writer.delete_documents_by_term("id", removal.id)
+        known[removal.id] = None
+        result.indexed += 1
 
     def _refresh(self, index: tantivy.Index) -> None:
         """Make this process see its own commit now (others see it on their next query)."""
@@ -477,13 +516,17 @@ class EmbeddedEngine:
 
     # -- rebuild --------------------------------------------------------------------------
 
-    def reindex(self, docs: Iterable[SearchDocument], expected_count: int) -> ReindexReport:
+    def reindex(
+        self, docs: Iterable[SearchDocument], expected_count: int, catch_up: CatchUp | None = None
+    ) -> ReindexReport:
         started = time.monotonic()
         path = self._new_version()
         report = ReindexReport(path.name, self.live_index(), expected_count)
         try:
             self._fill(path, docs, report)
             self._verify(path, report)
+            if catch_up is not None and not report.problems:
+                self._catch_up(path, catch_up, report)
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
@@ -522,6 +565,15 @@ class EmbeddedEngine:
             report.problems.append(
                 f"the new index holds {report.count} documents, expected {report.expected_count}"
             )
+
+    def _catch_up(self, path: Path, catch_up: CatchUp, report: ReindexReport) -> None:
+        """Write the changes made while the new index was filled, just before the switch."""
+        docs, removals = catch_up()
+        result = self._apply(self._open(path), docs, removals)
+        report.caught_up = result.indexed
+        report.errors.extend(result.errors)
+        if result.errors:
+            report.problems.append(f"{len(result.errors)} documents failed to catch up")
 
     def _delete_old_versions(self, previous: str | None) -> list[str]:
         """Delete versions older than the previous live one (newer ones may be in progress)."""

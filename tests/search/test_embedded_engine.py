@@ -14,6 +14,7 @@ import pytest
 import tantivy
 
 from search.documents import SearchDocument
+from search.engines.base import Removal
 from search.engines.embedded import POINTER, EmbeddedEngine
 from search.errors import EngineUnavailable
 from search.query import SearchRequest
@@ -54,7 +55,7 @@ def test_a_reader_sees_another_writers_commit_on_its_next_query(directory):
     assert names(reader, "护照") == []
     writer.index([doc(1, "普通护照签发")])
     assert names(reader, "护照") == ["普通护照签发"]
-    writer.delete(["service:1"])
+    writer.delete([Removal("service:1", 1)])
     assert names(reader, "护照") == []
 
 

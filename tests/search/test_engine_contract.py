@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from search.documents import SearchDocument
-from search.engines.base import SearchEngine
+from search.engines.base import Removal, SearchEngine
 from search.engines.elasticsearch import ElasticsearchEngine
 from search.engines.embedded import EmbeddedEngine
 from search.errors import EngineUnavailable
@@ -416,12 +416,25 @@ def test_update_replaces_and_stale_write_is_skipped(loaded):
 
 
 def test_delete(loaded):
-    result = loaded.delete(["service:1", "service:999"])
-    assert result.ok
-    assert loaded.count() == len(CATALOG) - 1
+    result = loaded.delete([Removal("service:1", 1), Removal("service:999", 4), Removal("service:2")])
+    assert result.ok and result.indexed == 3
+    assert loaded.count() == len(CATALOG) - 2
     assert "普通护照签发" not in names(loaded, "护照")
     assert "service:1" not in loaded.fetch_versions()
     assert [s.text for s in loaded.suggest("普通")] == []
+
+
+def test_a_removal_decided_before_a_newer_write_leaves_it(loaded):
+    """Drainer A decides "remove" at version 2; the row is published again and drainer B
+    indexes version 3; A's removal then arrives: it must not take version 3 away."""
+    assert loaded.index([doc(1, "普通护照签发", version=3)]).indexed == 1
+    late = loaded.delete([Removal("service:1", 2)])
+    assert (late.indexed, late.stale, late.errors) == (0, 1, [])
+    assert loaded.fetch_versions()["service:1"] == 3
+    assert names(loaded, "护照")[0] == "普通护照签发"
+    current = loaded.delete([Removal("service:1", 3)])
+    assert (current.indexed, current.stale) == (1, 0)
+    assert "service:1" not in loaded.fetch_versions()
 
 
 def test_fetch_versions_for_verify(loaded):
@@ -464,6 +477,35 @@ def test_reindex_serves_the_old_index_until_the_switch(loaded):
     assert names(loaded, "护照") == []
     assert names(loaded, "新事项5号")[0] == "新事项5号"
     assert report.rate > 0
+
+
+def test_reindex_catches_up_with_changes_made_while_it_ran(loaded):
+    """What changed while the new index was filled is written to it just before the switch,
+    versioned: a newer document replaces the snapshot's, a removal takes one out, and an older
+    document than the snapshot's is left alone."""
+    seen_live_at_catch_up: list[str | None] = []
+
+    def catch_up():
+        seen_live_at_catch_up.append(loaded.health().index)
+        newer = doc(2, "居民身份证办理（新版）", version=5)
+        older = doc(3, "居民身份证跨省异地办理（旧稿）", version=0)
+        return [newer, older, doc(77, "重建期间发布的事项", version=2)], [Removal("service:4", 2)]
+
+    before = loaded.health().index
+    report = loaded.reindex(CATALOG, len(CATALOG), catch_up=catch_up)
+    assert report.ok, report.problems
+    assert seen_live_at_catch_up == [before]  # called before the switch
+    assert report.caught_up == 3  # two writes and one removal; the older document is skipped
+    versions = loaded.fetch_versions()
+    assert (versions["service:2"], versions["service:3"], versions["service:77"]) == (5, 1, 2)
+    assert "service:4" not in versions
+    assert names(loaded, "重建期间发布")[0] == "重建期间发布的事项"
+
+
+def test_reindex_that_fails_its_checks_does_not_catch_up(loaded):
+    calls: list[int] = []
+    report = loaded.reindex(iter(CATALOG[:3]), len(CATALOG), catch_up=lambda: calls.append(1) or ([], []))
+    assert not report.switched and calls == []
 
 
 def test_reindex_with_a_wrong_count_keeps_the_live_index(loaded):
