@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import random
 import re
 import subprocess
@@ -55,7 +56,7 @@ def prepare(folder: Path) -> tuple[dict[str, str], str]:
         **os.environ,
         "DATABASE_URL": f"sqlite:///{folder / 'qingdan.sqlite3'}",
         "SEARCH_INDEX_PATH": str(folder / "search-index"),
-        "SECRET_KEY": "soak-" + "s" * 40,
+        "SECRET_KEY": secrets.token_hex(32),
         "PYTHONPATH": str(ROOT),
         "TMPDIR": str(folder),
     }

@@ -13,6 +13,7 @@ or a PostgreSQL database), and each test gets a copy of it (a file copy, or
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import time
 from collections.abc import Iterator
@@ -93,7 +94,7 @@ class LiveDatabase:
             **os.environ,
             "DATABASE_URL": self.url,
             "SEARCH_INDEX_PATH": str(self.folder / "search-index"),
-            "SECRET_KEY": "tests-" + "k" * 40,
+            "SECRET_KEY": secrets.token_hex(32),
             **extra,
         }
 
