@@ -73,7 +73,15 @@ class RandomCheckTask(Versioned, db.Model):
 
     @property
     def department_ids(self) -> list[int]:
-        return [self.initiating_department_id, *(d.id for d in self.cooperating_departments)]
+        return [self.initiating_department_id, *self.cooperating_department_ids]
+
+    @property
+    def cooperating_department_ids(self) -> list[int]:
+        return [d.id for d in self.cooperating_departments]
+
+    @property
+    def item_ids(self) -> list[int]:
+        return [i.id for i in self.items]
 
 
 class RandomDraw(db.Model):

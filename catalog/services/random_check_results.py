@@ -95,10 +95,10 @@ def record_result(
     task = get_task(session, task_id, actor)
     _authorize_any(actor, task)
     row = _drawn_target(session, task, drawn_id)
-    if row.version != expected_version:
-        raise stale_version()
     if row.published_at is not None:
         raise conflict("该检查结果已公示，不能修改。")
+    if row.version != expected_version:
+        raise stale_version()
     before = result_snapshot(row)
     for name in ("checked_on", "result", "handling"):
         if name in data:
@@ -122,6 +122,8 @@ def publish_results(
     _authorize_any(actor, task)
     rows = [_drawn_target(session, task, i) for i in dict.fromkeys(drawn_ids)]
     problems = Problems()
+    if not rows:
+        problems.add("drawn_target_ids", FieldError("required", "请选择要公示的检查结果。"))
     for row in rows:
         if row.result is None:
             problems.add("drawn_target_ids", FieldError("no_result", f"“{row.target_name}”尚未录入检查结果，不能公示。"))

@@ -142,6 +142,8 @@ def _check_task(session: Session, task: RandomCheckTask, item_ids: list[int], co
         problems.add("cooperating_department_ids", FieldError("unknown_reference", f"机构（编号 {missing}）不存在。"))
     if task.initiating_department_id in cooperating:
         problems.add("cooperating_department_ids", FieldError("initiator_repeated", "配合部门不能包含发起部门。"))
+    if not item_ids:
+        problems.add("item_ids", FieldError("required", "至少选择一项随机抽查事项。"))
     for missing in missing_ids(session, RandomCheckItem, item_ids):
         problems.add("item_ids", FieldError("unknown_reference", f"随机抽查事项（编号 {missing}）不存在。"))
     if task.window_end < task.window_start:
