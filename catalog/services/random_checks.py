@@ -284,13 +284,22 @@ def update_task(session: Session, task_id: int, data: dict[str, Any], expected_v
 
 
 @use_case("draws.plan")
-def commit_task(session: Session, task_id: int, expected_version: int, actor: Actor, now: datetime | None = None) -> RandomCheckTask:
-    """Make the secret seed and publish its SHA-256: from now on the task cannot change."""
+def commit_task(
+    session: Session, task_id: int, expected_version: int, actor: Actor, now: datetime | None = None,
+    seed: str | None = None,
+) -> RandomCheckTask:
+    """Make the secret seed and publish its SHA-256: from now on the task cannot change.
+
+    ``seed`` fixes the seed of demo data (seed/yuncheng), for system tools only: the API, the
+    pages and the CLI never pass it, so a real task's seed is always ``secrets.token_hex(32)``.
+    """
+    if seed is not None and actor.role != "system":
+        raise DomainError("forbidden", "种子只能由系统随机生成。", 403)
     task = _own_task(session, task_id, expected_version, actor)
     if task.state != "planned":
         raise conflict("该任务的种子承诺已经公布。")
     before = task_snapshot(task)
-    task.seed = secrets.token_hex(32)
+    task.seed = seed or secrets.token_hex(32)
     task.seed_commitment = algorithm.sha256_hex(task.seed)
     task.committed_at = now or utcnow()
     task.state = "committed"
