@@ -81,7 +81,7 @@ def run_command(task_id: int, witness: str) -> None:
 @click.argument("task_id", type=int)
 @with_appcontext
 def show_command(task_id: int) -> None:
-    view = draw_views.draw_view(db.session, _run(lambda: random_checks.get_draw(db.session, task_id, OPERATOR)))
+    view = draw_views.draw_view(_run(lambda: random_checks.get_draw(db.session, task_id, OPERATOR)))
     click.echo(f"{view['code']} {view['name']}：{view['draw_date']} 从 {view['pool_size']} 户抽取 {view['sample_size']} 户")
     for target in view["targets"]:
         teams = "；".join(f"{t['department']}：{'、'.join(p['name'] for p in t['inspectors'])}" for t in target["teams"])

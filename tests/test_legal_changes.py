@@ -150,3 +150,25 @@ def test_only_admins_change_bases_and_the_impact_exports(app, session, client, c
     rows = list(load_workbook(io.BytesIO(exported.data))["影响事项"].iter_rows(values_only=True))
     assert rows[0][0] == "清单" and len(rows) == 5
     assert {r[8] for r in rows[1:]} == {"待处理"}
+
+
+def test_an_admin_abolishes_from_the_console_and_departments_see_their_pending_reviews(app, session, cited):
+    from tests.test_accounts_and_audit import csrf_token, make_user, sign_in
+
+    _region, a, _b, basis, _other, items = cited
+    make_user(session, "legal-admin", "admin")
+    admin = app.test_client()
+    sign_in(admin, "legal-admin")
+    page = admin.get(f"/console/legal/{basis.id}")
+    assert page.status_code == 200 and "引用该依据的事项（4）" in page.text
+    posted = admin.post(f"/console/legal/{basis.id}/abolish", data={
+        "version": str(basis.version), "document_number": "云城府办〔2020〕21号", "decided_on": "2020-09-01",
+        "effective_on": "2020-09-01", "csrf_token": csrf_token(admin, "/console/legal"),
+    })
+    assert posted.status_code == 303
+    make_user(session, "a-editor", "editor", a.id)
+    editor = app.test_client()
+    sign_in(editor, "a-editor")
+    pending = editor.get("/console/legal").text
+    assert "待处理的依据复核（2）" in pending and items["service"].name in pending
+    assert items["power"].name not in pending  # another department's item

@@ -214,3 +214,65 @@ def test_the_draw_exports_as_a_workbook(editor, district):
     assert [r[1] for r in rows[1:]] == [t["name"] for t in draw["targets"]]
     facts = dict(workbook["抽取信息"].iter_rows(values_only=True))
     assert facts["种子"] == draw["seed"] and facts["抽取结果 SHA-256"] == draw["result_sha256"]
+
+
+# -- the console ------------------------------------------------------------------------------
+
+
+def _signed_in(app, session, username: str, role: str, department_id=None):
+    from tests.test_accounts_and_audit import make_user, sign_in
+
+    make_user(session, username, role, department_id)
+    browser = app.test_client()
+    assert sign_in(browser, username).status_code == 302
+    return browser
+
+
+def _post(browser, url: str, data: dict) -> object:
+    from tests.test_accounts_and_audit import csrf_token
+
+    return browser.post(url, data={**data, "csrf_token": csrf_token(browser, "/console/random-checks")})
+
+
+def test_a_department_plans_draws_records_and_publishes_from_the_console(app, session, district):
+    browser = _signed_in(app, session, "market-editor", "editor", district.market.id)
+    listing = browser.get("/console/random-checks")
+    assert listing.status_code == 200 and "新建抽查任务" in listing.text
+    form = {
+        "code": "CONSOLE-1", "name": "控制台联合抽查", "year": "2026", "initiating_department_id": str(district.market.id),
+        "cooperating_department_ids": str(district.health.id), "item_ids": [str(district.market_item.id), str(district.health_item.id)],
+        "industries": "餐饮服务", "ratio_percent": "20", "window_start": "2026-01-01", "window_end": "2099-12-31",
+        "inspectors_per_department": "2", "publish_within_days": "20",
+    }
+    created = _post(browser, "/console/random-checks", form)
+    assert created.status_code == 303, created.text
+    task = session.scalars(select(RandomCheckTask).where(RandomCheckTask.code == "CONSOLE-1")).one()
+    url = f"/console/random-checks/{task.id}"
+    assert _post(browser, f"{url}/commit", {"version": str(task.version)}).status_code == 303
+    session.expire_all()
+    assert _post(browser, f"{url}/draw", {"version": str(task.version), "witness": "掷骰 1-2-3"}).status_code == 303
+    session.expire_all()
+    assert task.state == "drawn" and task.draw.witness == "掷骰 1-2-3"
+    page = browser.get(url)
+    assert "重新抽取逐字节一致" in page.text and task.drawn_targets[0].target_name in page.text
+    first = task.drawn_targets[0]
+    recorded = _post(browser, f"{url}/results/{first.id}", {"version": str(first.version), "result": "no_problem",
+                                                             "checked_on": task.draw.draw_date.isoformat()})
+    assert recorded.status_code == 303
+    assert _post(browser, f"{url}/publish", {"drawn_target_ids": str(first.id)}).status_code == 303
+    session.expire_all()
+    assert first.result == "no_problem" and first.published_at is not None
+    # a problem is shown on the page, not as a 500
+    refused = _post(browser, f"{url}/results/{task.drawn_targets[1].id}", {"version": "1", "result": "case_filed"})
+    assert refused.status_code == 303
+    assert "须填写处理情况" in browser.get(url).text
+    workbook = browser.get(f"{url}/export?format=csv")
+    assert workbook.status_code == 200 and first.target_name in workbook.data.decode("utf-8-sig")
+
+
+def test_bad_form_input_is_reported_in_chinese(app, session, district):
+    browser = _signed_in(app, session, "market-editor2", "editor", district.market.id)
+    response = _post(browser, "/console/random-checks", {"code": "X", "name": "坏", "year": "abc", "ratio_percent": "150"})
+    assert response.status_code == 303
+    page = browser.get("/console/random-checks").text
+    assert "提交的数据未通过校验" in page and "百分数" in page

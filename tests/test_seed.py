@@ -438,7 +438,7 @@ def test_the_2020_joint_draw_reruns_identically_and_its_results_are_public(seede
     # every result is published, so the public may read and re-run the draw
     report = random_checks.verify_draw(s, joint.id, ANONYMOUS)
     assert report["identical"] and all(report["checks"].values())
-    view = draw_views.draw_view(s, joint.draw)
+    view = draw_views.draw_view(joint.draw)
     assert [r["reason_code"] for r in view["replacements"]].count("conflict") == 1
     assert all(len(team["inspectors"]) == 2 for t in view["targets"] for team in t["teams"])
     assert [t["on_time"] for t in view["targets"]] == [True, True, True, False, True, True]

@@ -118,7 +118,7 @@ def commit(task_id: int) -> Response:
 def draw(data: dict[str, Any], task_id: int) -> dict[str, Any]:
     """抽取（一次）：按种子、见证随机数和名录库快照抽取检查对象和执法人员，公开种子"""
     result = random_checks.run_draw(db.session, task_id, expected_version(), data["witness"], current_actor())
-    return draw_views.draw_view(db.session, result)
+    return draw_views.draw_view(result)
 
 
 @blp.get("/random-check-tasks/<int:task_id>/draw")
@@ -126,7 +126,7 @@ def draw(data: dict[str, Any], task_id: int) -> dict[str, Any]:
 @_errors(403)
 def get_draw(task_id: int) -> dict[str, Any]:
     """抽取结果：检查对象、检查组、回避替换、种子和摘要（检查时间结束或结果全部公示后向社会公开）"""
-    return draw_views.draw_view(db.session, random_checks.get_draw(db.session, task_id, current_actor()))
+    return draw_views.draw_view(random_checks.get_draw(db.session, task_id, current_actor()))
 
 
 @blp.get("/random-check-tasks/<int:task_id>/snapshot")

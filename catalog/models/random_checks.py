@@ -65,6 +65,9 @@ class RandomCheckTask(Versioned, db.Model):
     )
     items: Mapped[list[RandomCheckItem]] = relationship(secondary=task_items, lazy="selectin", order_by=RandomCheckItem.id)
     draw: Mapped[RandomDraw | None] = relationship(back_populates="task", lazy="select", uselist=False)
+    drawn_targets: Mapped[list[DrawnTarget]] = relationship(
+        back_populates="task", lazy="select", order_by="DrawnTarget.rank", viewonly=True
+    )
 
     @property
     def joint(self) -> bool:
@@ -124,7 +127,7 @@ class DrawnTarget(Versioned, db.Model):
     handling: Mapped[str | None] = mapped_column(Text)  # 处理情况
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)  # 公示时间
 
-    task: Mapped[RandomCheckTask] = relationship(lazy="joined")
+    task: Mapped[RandomCheckTask] = relationship(back_populates="drawn_targets", lazy="joined")
     target: Mapped[InspectionTarget] = relationship(lazy="joined")
 
 

@@ -6,7 +6,6 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import DrawnTarget, RandomDraw
@@ -18,12 +17,13 @@ from .random_checks import get_draw
 from .spreadsheets import Exported, Table, exported
 
 
-def draw_view(session: Session, draw: RandomDraw) -> dict[str, Any]:
+def draw_view(draw: RandomDraw) -> dict[str, Any]:
+    """The draw, as read by whoever got it from random_checks.get_draw or run_draw."""
     parameters, snapshot, result = (json.loads(t) for t in (draw.parameters, draw.snapshot, draw.result))
     targets = {t["key"]: t for t in snapshot["targets"]}
     inspectors = {i["key"]: i for i in snapshot["inspectors"]}
     departments = {d["key"]: d for d in parameters["departments"]}
-    rows = {r.target_key: r for r in session.scalars(select(DrawnTarget).where(DrawnTarget.task_id == draw.task_id))}
+    rows = {r.target_key: r for r in draw.task.drawn_targets}
 
     def person(key: str) -> dict[str, Any]:
         return {"name": inspectors[key]["name"], "certificate_number": key}
@@ -79,7 +79,7 @@ def _yes_no(value: bool | None) -> str:
 @use_case("draws.read")
 def export_draw(session: Session, task_id: int, fmt: str, actor: Actor) -> Exported:
     """The draw of a task as a workbook (CSV: the drawn targets only), for whoever may read it."""
-    view = draw_view(session, get_draw(session, task_id, actor))
+    view = draw_view(get_draw(session, task_id, actor))
     drawn = [
         [t["rank"], t["name"], t["key"], t["kind"], t["industry"], _team_text(t["teams"]), t["score"],
          _day(t["checked_on"]), t["result_label"] or "", t["handling"] or "",

@@ -92,14 +92,13 @@ def list_tasks(session: Session, args: dict[str, Any], actor: Actor) -> Page:
     return Page(list(rows), total, page, per_page)
 
 
-def disclosed(session: Session, task: RandomCheckTask, today: date | None = None) -> bool:
+def disclosed(task: RandomCheckTask, today: date | None = None) -> bool:
     """Whether the public may see who was drawn, the seed and the snapshot."""
     if task.state != "drawn":
         return False
     if (today or china_today()) > task.window_end:
         return True
-    unpublished = select(func.count()).where(DrawnTarget.task_id == task.id, DrawnTarget.published_at.is_(None))
-    return session.scalar(unpublished) == 0
+    return all(row.published_at is not None for row in task.drawn_targets)
 
 
 @use_case("draws.read")
@@ -108,7 +107,7 @@ def get_draw(session: Session, task_id: int, actor: Actor) -> RandomDraw:
     task = get_task(session, task_id, actor)
     if task.draw is None:
         raise DomainError("not_drawn", "该抽查任务尚未抽取。", 404)
-    if not disclosed(session, task) and not _reads_task(actor, task):
+    if not disclosed(task) and not _reads_task(actor, task):
         raise DomainError(
             "not_disclosed",
             f"抽取名单、种子和名录库快照在检查时间结束（{task.window_end}）或全部结果公示后向社会公开。",

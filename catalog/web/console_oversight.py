@@ -132,7 +132,7 @@ def task(task_id: int) -> str:
     found = random_checks.get_task(db.session, task_id, actor)
     view = verified = None
     if found.draw is not None:
-        view = draw_views.draw_view(db.session, random_checks.get_draw(db.session, task_id, actor))
+        view = draw_views.draw_view(random_checks.get_draw(db.session, task_id, actor))
         verified = random_checks.verify_draw(db.session, task_id, actor)
     return render_template("console_random_check.html", task=found, view=view, verified=verified, results=CHECK_RESULTS)
 

@@ -39,8 +39,8 @@ def task(task_id: int) -> str:
     found = random_checks.get_task(db.session, task_id, actor)
     results = random_check_results.published_results(db.session, {"task_id": task_id, "page": 1, "per_page": 100})
     view = verified = None
-    if found.draw is not None and random_checks.disclosed(db.session, found):
-        view = draw_views.draw_view(db.session, random_checks.get_draw(db.session, task_id, actor))
+    if found.draw is not None and random_checks.disclosed(found):
+        view = draw_views.draw_view(random_checks.get_draw(db.session, task_id, actor))
         verified = random_checks.verify_draw(db.session, task_id, actor)
     return render_template("random_check.html", task=found, results=results, view=view, verified=verified)
 
