@@ -243,3 +243,26 @@ def test_a_conflicted_inspector_is_replaced_and_the_replacement_recorded():
 def test_refusals_say_why_in_chinese(overrides, message):
     with pytest.raises(DrawRefused, match=message):
         algorithm.run(_parameters(**overrides), _snapshot(8), _seed("r"), "")
+
+
+def test_the_published_specification_reruns_the_draw():
+    """The stand-alone re-implementation in docs/random-draws.md gives the module's draw."""
+    import re
+    from pathlib import Path
+
+    document = (Path(__file__).resolve().parent.parent / "docs" / "random-draws.md").read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", document, re.S).group(1)
+    namespace: dict = {}
+    exec(compile(code, "docs/random-draws.md", "exec"), namespace)  # noqa: S102 - our own documentation
+    snapshot = _snapshot(30, inspectors=8)
+    snapshot["inspectors"][0]["on_duty"] = False
+    snapshot["inspectors"][1]["certified_on"] = "2021-01-01"
+    snapshot["inspectors"][2]["enforcement_field"] = "消防"
+    snapshot["conflicts"] = [{"inspector": i["key"], "target": t["key"]}
+                             for i in snapshot["inspectors"][3:5] for t in snapshot["targets"][:20]]
+    for parameters in (_parameters(count=7), _parameters(count=None, ratio_percent="12.5")):
+        expected = algorithm.run(parameters, snapshot, _seed("docs"), "掷骰 2-2-5")
+        keys, teams = namespace["rerun"](parameters, snapshot, _seed("docs"), "掷骰 2-2-5")
+        assert keys == [t["key"] for t in expected["targets"]]
+        assert teams == expected["teams"]
+    assert expected["replacements"], "the case exercises replacements"
