@@ -13,22 +13,11 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
+from .cli_users import OPERATOR, _run  # the operators' actor and the Chinese error exit
 from .extensions import db
 from .models import LegalBasis, RandomCheckTask
 from .services import draw_algorithm, draw_views, legal_changes, random_checks
-from .services.errors import DomainError
-from .services.permissions import Actor
 from .services.spreadsheets import FORMATS
-
-OPERATOR = Actor.system("cli", "cli")
-
-
-def _run(action: Callable[[], Any]) -> Any:
-    try:
-        return action()
-    except DomainError as error:
-        details = "；".join(f"{name}：{e.message}" for name, errors in error.fields.items() for e in errors)
-        raise click.ClickException(f"{error.message}{' ' + details if details else ''}") from None
 
 
 def _version(model: type, row_id: int) -> int:
@@ -52,6 +41,7 @@ def draws_group() -> None:
 @click.option("--year", type=int)
 @with_appcontext
 def list_command(year: int | None) -> None:
+    """Tasks: id, code, state, drawn/pool, name."""
     page = random_checks.list_tasks(db.session, {"year": year, "page": 1, "per_page": 1000}, OPERATOR)
     for task in page.items:
         drawn = f"{task.draw.sample_size}/{task.draw.pool_size}" if task.draw else "—"
@@ -81,6 +71,7 @@ def run_command(task_id: int, witness: str) -> None:
 @click.argument("task_id", type=int)
 @with_appcontext
 def show_command(task_id: int) -> None:
+    """The drawn targets, their teams and results, and the replacements."""
     view = draw_views.draw_view(_run(lambda: random_checks.get_draw(db.session, task_id, OPERATOR)))
     click.echo(f"{view['code']} {view['name']}：{view['draw_date']} 从 {view['pool_size']} 户抽取 {view['sample_size']} 户")
     for target in view["targets"]:
@@ -111,6 +102,7 @@ def verify_command(task_id: int) -> None:
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="xlsx", show_default=True)
 @with_appcontext
 def export_command(task_id: int, path: Path, fmt: str) -> None:
+    """The draw as .xlsx (drawn targets, replacements, draw facts) or CSV."""
     _write(_run(lambda: draw_views.export_draw(db.session, task_id, fmt, OPERATOR)), path)
 
 
@@ -143,6 +135,7 @@ def legal_group() -> None:
 @click.argument("basis_id", type=int)
 @with_appcontext
 def impact_command(basis_id: int) -> None:
+    """The items citing a basis, by list and department."""
     found = _run(lambda: legal_changes.impact(db.session, basis_id, OPERATOR))
     click.echo(f"《{found['basis'].name}》（{found['basis'].validity}）被 {len(found['items'])} 个事项引用：")
     for group in found["groups"]:
@@ -175,6 +168,7 @@ def _report(change: Any) -> None:
 @_change_options
 @with_appcontext
 def abolish_command(basis_id: int, **options: Any) -> None:
+    """Abolish a basis; each citing item's department gets a review."""
     data = _change_data(**options)
     _report(_run(lambda: legal_changes.abolish(db.session, basis_id, data, _version(LegalBasis, basis_id), OPERATOR)))
 
@@ -185,6 +179,7 @@ def abolish_command(basis_id: int, **options: Any) -> None:
 @click.option("--version-label", help="版本, e.g. 2021年修订.")
 @with_appcontext
 def revise_command(basis_id: int, version_label: str | None, **options: Any) -> None:
+    """A new version supersedes the basis; published citing items get a revision."""
     data = _change_data(**options, version_label=version_label)
     _report(_run(lambda: legal_changes.revise(db.session, basis_id, data, _version(LegalBasis, basis_id), OPERATOR)))
 
@@ -205,5 +200,6 @@ def pending_command() -> None:
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="xlsx", show_default=True)
 @with_appcontext
 def export_change_command(change_id: int, path: Path, fmt: str) -> None:
+    """A change's citing items and their reviews as .xlsx or CSV."""
     _write(_run(lambda: legal_changes.export_change(db.session, change_id, fmt, OPERATOR)), path)
 

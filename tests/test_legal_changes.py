@@ -172,3 +172,18 @@ def test_an_admin_abolishes_from_the_console_and_departments_see_their_pending_r
     pending = editor.get("/console/legal").text
     assert "待处理的依据复核（2）" in pending and items["service"].name in pending
     assert items["power"].name not in pending  # another department's item
+
+
+def test_the_cli_lists_the_impact_abolishes_and_shows_what_is_pending(app, cited):
+    _region, _a, _b, basis, _other, items = cited
+    runner = app.test_cli_runner()
+    impact = runner.invoke(args=["legal", "impact", str(basis.id)])
+    assert impact.exit_code == 0 and "被 4 个事项引用" in impact.output
+    abolished = runner.invoke(args=["legal", "abolish", str(basis.id), "--document-number", "云城府办〔2020〕21号",
+                                    "--decided-on", "2020-09-01", "--effective-on", "2020-09-01"])
+    assert abolished.exit_code == 0 and "开出复核 4 项" in abolished.output, abolished.output
+    pending = runner.invoke(args=["legal", "pending"])
+    assert "待处理 4 项" in pending.output and items["supervision"].main_name in pending.output
+    again = runner.invoke(args=["legal", "abolish", str(basis.id), "--document-number", "x",
+                                "--decided-on", "2020-09-01", "--effective-on", "2020-09-01"])
+    assert again.exit_code != 0 and "已废止" in again.output

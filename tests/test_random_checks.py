@@ -276,3 +276,29 @@ def test_bad_form_input_is_reported_in_chinese(app, session, district):
     assert response.status_code == 303
     page = browser.get("/console/random-checks").text
     assert "提交的数据未通过校验" in page and "百分数" in page
+
+
+# -- the command line --------------------------------------------------------------------------
+
+
+def test_the_cli_verifies_shows_and_reruns_from_published_files(app, editor, district, tmp_path):
+    task_id, _committed, draw = _drawn(editor, district)
+    runner = app.test_cli_runner()
+    verified = runner.invoke(args=["draws", "verify", str(task_id)])
+    assert verified.exit_code == 0 and "逐字节一致" in verified.output, verified.output
+    shown = runner.invoke(args=["draws", "show", str(task_id)])
+    assert draw["targets"][0]["name"] in shown.output
+    (tmp_path / "parameters.json").write_text(json.dumps(draw["parameters"], ensure_ascii=False), encoding="utf-8")
+    snapshot = editor.get(f"/api/v1/random-check-tasks/{task_id}/snapshot").get_data(as_text=True)
+    (tmp_path / "snapshot.json").write_text(snapshot, encoding="utf-8")
+    rerun = runner.invoke(args=["draws", "rerun", "--parameters", str(tmp_path / "parameters.json"), "--snapshot",
+                                str(tmp_path / "snapshot.json"), "--seed", draw["seed"], "--witness", draw["witness"]])
+    assert rerun.exit_code == 0, rerun.output
+    assert f"结果 SHA-256 {draw['result_sha256']}" in rerun.output
+    assert f"快照 SHA-256 {draw['snapshot_sha256']}" in rerun.output
+    wrong = runner.invoke(args=["draws", "rerun", "--parameters", str(tmp_path / "parameters.json"), "--snapshot",
+                                str(tmp_path / "snapshot.json"), "--seed", "0" * 64])
+    assert draw["result_sha256"] not in wrong.output
+    exported = runner.invoke(args=["draws", "export", str(task_id), str(tmp_path / "draw.xlsx")])
+    assert exported.exit_code == 0 and (tmp_path / "draw.xlsx").stat().st_size > 0
+    assert runner.invoke(args=["draws", "run", str(task_id)]).exit_code != 0  # drawn once only

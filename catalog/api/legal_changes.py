@@ -9,7 +9,6 @@ from flask_smorest import Blueprint
 
 from ..authentication import current_actor
 from ..extensions import db
-from ..schemas.errors import ErrorSchema
 from ..schemas.legal_changes import (
     AbolishSchema,
     BasisChangeDetailSchema,
@@ -20,6 +19,7 @@ from ..schemas.legal_changes import (
 )
 from ..schemas.random_checks import ExportArgsSchema
 from ..services import legal_changes
+from .errors import documented_errors
 from .etag import expected_version
 from .resources import IF_MATCH
 from .spreadsheets import file_response
@@ -36,12 +36,7 @@ ERRORS = {
 
 
 def _errors(*codes: int) -> Any:
-    def decorate(function: Any) -> Any:
-        for code in codes:
-            function = blp.alt_response(code, schema=ErrorSchema, description=ERRORS[code])(function)
-        return function
-
-    return decorate
+    return documented_errors(blp, ERRORS, *codes)
 
 
 @blp.get("/legal-bases/<int:basis_id>/impact")

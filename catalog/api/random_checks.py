@@ -11,7 +11,6 @@ from flask_smorest import Blueprint
 
 from ..authentication import current_actor
 from ..extensions import db
-from ..schemas.errors import ErrorSchema
 from ..schemas.random_checks import (
     ConflictQuerySchema,
     ConflictSchema,
@@ -38,6 +37,7 @@ from ..services import (
     random_checks,
     supervision_figures,
 )
+from .errors import documented_errors
 from .etag import expected_version, with_etag
 from .resources import ETAG_HEADER, IF_MATCH
 from .spreadsheets import file_response
@@ -54,12 +54,7 @@ ERRORS = {
 
 
 def _errors(*codes: int) -> Any:
-    def decorate(function: Any) -> Any:
-        for code in codes:
-            function = blp.alt_response(code, schema=ErrorSchema, description=ERRORS[code])(function)
-        return function
-
-    return decorate
+    return documented_errors(blp, ERRORS, *codes)
 
 
 def _task_response(task: Any, status: int = 200) -> Response:

@@ -2,7 +2,7 @@
 
 Order: regions → organizations → legal bases → 许可 (with their 权责事项) → other service
 items → 一件事 → devolution → supervision (权责事项, 监管事项, 检查实施清单, 双随机抽查事项) →
-inspection targets → inspectors. Codes are computed from the data order, so every run makes
+inspection targets → inspectors → the 2020 draws and the abolished documents (oversight_loader). Codes are computed from the data order, so every run makes
 the same codes, and a second run finds every row by its natural key and writes nothing.
 """
 from __future__ import annotations
