@@ -16,7 +16,7 @@ from flask.cli import with_appcontext
 from .cli_users import OPERATOR, _run  # the operators' actor and the Chinese error exit
 from .extensions import db
 from .models import LegalBasis, RandomCheckTask
-from .services import draw_algorithm, draw_views, legal_changes, random_checks
+from .services import draw_algorithm, draw_verification, draw_views, legal_changes, random_checks
 from .services.spreadsheets import FORMATS
 
 
@@ -87,7 +87,7 @@ def show_command(task_id: int) -> None:
 @with_appcontext
 def verify_command(task_id: int) -> None:
     """Re-run the stored draw; exit 1 unless it is identical."""
-    report = _run(lambda: random_checks.verify_draw(db.session, task_id, OPERATOR))
+    report = _run(lambda: draw_verification.verify_draw(db.session, task_id, OPERATOR))
     for name, ok in report["checks"].items():
         click.echo(f"  {name:<16} {'一致' if ok else '不一致'}")
     click.echo(f"  名录库：{report['directory']['message']}")

@@ -26,7 +26,7 @@ from catalog.extensions import db
 from catalog.models import DrawnTarget, RandomCheckTask, RandomDraw
 from catalog.models.base import utcnow
 from catalog.schemas.random_checks import TaskSchema
-from catalog.services import draw_algorithm, random_checks
+from catalog.services import draw_algorithm, draw_verification, random_checks
 from catalog.services.permissions import Actor
 from tests.draw_fixtures import make_district, task_data
 from tests.support import postgres
@@ -85,12 +85,12 @@ def test_the_same_draw_on_both_databases_and_after_a_restore(session, other_data
     random_checks.commit_task(session, task.id, task.version, SYSTEM, seed=SEED)
     moment = utcnow()  # after the directory's history, so the snapshot can be rebuilt from it
     here = _draw(session, task.id, moment)
-    assert random_checks.verify_draw(session, task.id, SYSTEM)["identical"]
+    assert draw_verification.verify_draw(session, task.id, SYSTEM)["identical"]
     snapshot, result = here.snapshot, here.result
 
     _restore(session.connection(), other_database)
     with Session(other_database) as restored:
-        report = random_checks.verify_draw(restored, task.id, SYSTEM)
+        report = draw_verification.verify_draw(restored, task.id, SYSTEM)
         assert report["identical"] and report["directory"]["state"] == "identical", report
         stored = restored.get(RandomCheckTask, task.id).draw
         assert (stored.snapshot, stored.result) == (snapshot, result)

@@ -429,14 +429,14 @@ def test_stats_command_rejects_an_unknown_region(seeded: Seeded) -> None:
 
 def test_the_2020_joint_draw_reruns_identically_and_its_results_are_public(seeded: Seeded, s: Session) -> None:
     from catalog.models import RandomCheckTask
-    from catalog.services import draw_views, random_checks
+    from catalog.services import draw_verification, draw_views
     from catalog.services.permissions import ANONYMOUS
 
     joint = s.scalars(select(RandomCheckTask).where(RandomCheckTask.code == "YC-2020-SJ-04")).one()
     assert joint.joint and len(joint.cooperating_departments) == 2 and joint.state == "drawn"
     assert (joint.draw.pool_size, joint.draw.sample_size) == (30, 6)
     # every result is published, so the public may read and re-run the draw
-    report = random_checks.verify_draw(s, joint.id, ANONYMOUS)
+    report = draw_verification.verify_draw(s, joint.id, ANONYMOUS)
     assert report["identical"] and all(report["checks"].values())
     view = draw_views.draw_view(joint.draw)
     assert [r["reason_code"] for r in view["replacements"]].count("conflict") == 1

@@ -31,6 +31,7 @@ from ..schemas.random_checks import (
     VerifySchema,
 )
 from ..services import (
+    draw_verification,
     draw_views,
     inspector_conflicts,
     random_check_results,
@@ -138,7 +139,7 @@ def snapshot(task_id: int) -> Response:
 @_errors(403)
 def verify(task_id: int) -> dict[str, Any]:
     """重新抽取并逐字节核对；并将名录库快照与按变更记录重建的名录库核对"""
-    return random_checks.verify_draw(db.session, task_id, current_actor())
+    return draw_verification.verify_draw(db.session, task_id, current_actor())
 
 
 @blp.get("/random-check-tasks/<int:task_id>/export")

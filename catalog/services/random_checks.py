@@ -18,10 +18,8 @@ reading of "抽查结果向社会公开", not a national rule; once disclosed, a
 """
 from __future__ import annotations
 
-import json
 import secrets
 from datetime import date, datetime
-from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -34,17 +32,16 @@ from ..models import (
     RandomCheckItem,
     RandomCheckTask,
     RandomDraw,
-    Region,
 )
 from ..models.base import CHINA_TIME, utcnow
 from ..models.codes import CHECK_CATEGORIES
 from . import draw_algorithm as algorithm
 from .crud import Page
-from .draw_snapshot import departments_of, live_snapshot, snapshot_as_of
+from .draw_snapshot import departments_of, live_snapshot
 from .errors import DomainError, FieldError, conflict, not_found, stale_version, validation_failed
 from .history import record_change
 from .permissions import Actor, allowed, authorize, require_sign_in, use_case
-from .rules import Problems, missing_ids, require_township
+from .random_check_rules import bounds, check_task, percent_text
 
 TASK_ENTITY = "random_check_task"
 LABEL = "抽查任务"
@@ -119,82 +116,6 @@ def get_draw(session: Session, task_id: int, actor: Actor) -> RandomDraw:
 # -- planning ------------------------------------------------------------------------------------
 
 
-def _bounds(items: list[RandomCheckItem]) -> tuple[Fraction | None, Fraction | None]:
-    """The floor (highest item floor) and cap (lowest 一般检查事项 cap) a draw must respect."""
-    floors = [Fraction(i.ratio_min) for i in items if i.ratio_min is not None]
-    caps = [Fraction(i.ratio_max) for i in items if i.ratio_max is not None and i.category == "general"]
-    return (max(floors) if floors else None), (min(caps) if caps else None)
-
-
-def _text(value: Fraction | None) -> str | None:
-    if value is None:
-        return None
-    return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
-
-
-def _check_task(session: Session, task: RandomCheckTask, item_ids: list[int], cooperating: list[int]) -> Problems:
-    problems = Problems()
-    initiating = session.get(Organization, task.initiating_department_id)
-    if initiating is None:
-        problems.add("initiating_department_id", FieldError("unknown_reference", f"机构（编号 {task.initiating_department_id}）不存在。"))
-    for missing in missing_ids(session, Organization, cooperating):
-        problems.add("cooperating_department_ids", FieldError("unknown_reference", f"机构（编号 {missing}）不存在。"))
-    if task.initiating_department_id in cooperating:
-        problems.add("cooperating_department_ids", FieldError("initiator_repeated", "配合部门不能包含发起部门。"))
-    if not item_ids:
-        problems.add("item_ids", FieldError("required", "至少选择一项随机抽查事项。"))
-    for missing in missing_ids(session, RandomCheckItem, item_ids):
-        problems.add("item_ids", FieldError("unknown_reference", f"随机抽查事项（编号 {missing}）不存在。"))
-    if task.window_end < task.window_start:
-        problems.add("window_end", FieldError("window_reversed", "检查结束日期不能早于开始日期。"))
-    _check_scope(session, task.scope or {}, problems)
-    if problems:
-        return problems
-    departments = {task.initiating_department_id, *cooperating}
-    items = list(session.scalars(select(RandomCheckItem).where(RandomCheckItem.id.in_(item_ids))))
-    _check_items(items, departments, problems)
-    _check_ratio(task, items, problems)
-    return problems
-
-
-def _check_scope(session: Session, scope: dict[str, Any], problems: Problems) -> None:
-    if scope.get("region_id") is not None and session.get(Region, scope["region_id"]) is None:
-        problems.add("scope.region_id", FieldError("unknown_reference", f"行政区划（编号 {scope['region_id']}）不存在。"))
-    for township_id in scope.get("township_ids") or []:
-        if session.get(Organization, township_id) is None:
-            problems.add("scope.township_ids", FieldError("unknown_reference", f"镇街（编号 {township_id}）不存在。"))
-        else:
-            require_township(session, township_id, "scope.township_ids", problems)
-
-
-def _check_items(items: list[RandomCheckItem], departments: set[int], problems: Problems) -> None:
-    for item in items:
-        if item.status != "published":
-            problems.add("item_ids", FieldError("item_unpublished", f"随机抽查事项“{item.name}”尚未发布，不能抽查。"))
-        if item.department_id not in departments:
-            problems.add("item_ids", FieldError("item_department", f"随机抽查事项“{item.name}”不属于发起或配合部门。"))
-    # 联合抽查: each department takes part through its own items ("进一次门，查多项事").
-    without = departments - {item.department_id for item in items}
-    if without:
-        problems.add("cooperating_department_ids", FieldError("department_without_item", "每个参与部门至少要有一项本部门的抽查事项。"))
-
-
-def _check_ratio(task: RandomCheckTask, items: list[RandomCheckItem], problems: Problems) -> None:
-    if (task.ratio_percent is None) == (task.sample_count is None):
-        problems.add("ratio_percent", FieldError("ratio_or_count", "抽查比例和抽查数量须填写且只填写其中一项。"))
-        return
-    floor, cap = _bounds(items)
-    if floor is not None and cap is not None and floor > cap:
-        problems.add("item_ids", FieldError("bounds_conflict", f"所选事项的抽查比例下限 {_text(floor)}% 高于一般检查事项上限 {_text(cap)}%。"))
-    if task.ratio_percent is None:
-        return
-    ratio = Fraction(task.ratio_percent)
-    if floor is not None and ratio < floor:
-        problems.add("ratio_percent", FieldError("below_floor", f"抽查比例不得低于所选事项的下限 {_text(floor)}%。"))
-    if cap is not None and ratio > cap:
-        problems.add("ratio_percent", FieldError("above_cap", f"一般检查事项抽查比例不得高于 {_text(cap)}%（重点检查事项不设上限）。"))
-
-
 def _apply(session: Session, task: RandomCheckTask, data: dict[str, Any]) -> None:
     item_ids = data.pop("item_ids", None)
     cooperating = data.pop("cooperating_department_ids", None)
@@ -203,7 +124,7 @@ def _apply(session: Session, task: RandomCheckTask, data: dict[str, Any]) -> Non
     item_ids = item_ids if item_ids is not None else [i.id for i in task.items]
     cooperating = cooperating if cooperating is not None else [d.id for d in task.cooperating_departments]
     with session.no_autoflush:
-        problems = _check_task(session, task, list(dict.fromkeys(item_ids)), list(dict.fromkeys(cooperating)))
+        problems = check_task(session, task, list(dict.fromkeys(item_ids)), list(dict.fromkeys(cooperating)))
     if problems:
         session.rollback()
         raise validation_failed(problems.by_field)
@@ -311,14 +232,14 @@ def commit_task(
 
 
 def draw_parameters(task: RandomCheckTask, draw_date: date) -> dict[str, Any]:
-    floor, cap = _bounds(task.items)
+    floor, cap = bounds(task.items)
     return {
         "code": task.code,
         "draw_date": draw_date.isoformat(),
         "ratio_percent": task.ratio_percent,
         "count": task.sample_count,
-        "ratio_min": _text(floor),
-        "ratio_max": _text(cap),
+        "ratio_min": percent_text(floor),
+        "ratio_max": percent_text(cap),
         "inspectors_per_department": task.inspectors_per_department,
         "departments": departments_of(task),
         "items": [
@@ -376,56 +297,3 @@ def _store(session: Session, task: RandomCheckTask, parameters: dict[str, Any], 
             task_id=task.id, target_id=target["id"], rank=drawn["rank"], target_key=drawn["key"], target_name=target["name"],
         ))
     return draw
-
-
-# -- verification --------------------------------------------------------------------------------
-
-
-@use_case("draws.read")
-def verify_draw(session: Session, task_id: int, actor: Actor) -> dict[str, Any]:
-    """Re-run the stored draw and check every digest; compare the snapshot with the history."""
-    draw = get_draw(session, task_id, actor)
-    task = draw.task
-    checks = {
-        "commitment": algorithm.sha256_hex(task.seed or "") == task.seed_commitment,
-        "snapshot_sha256": algorithm.sha256_hex(draw.snapshot) == draw.snapshot_sha256,
-        "result_sha256": algorithm.sha256_hex(draw.result) == draw.result_sha256,
-    }
-    try:
-        rerun = algorithm.canonical_json(
-            algorithm.run(_loads(draw.parameters), _loads(draw.snapshot), task.seed or "", draw.witness)
-        )
-    except algorithm.DrawRefused as refused:
-        rerun = f"refused: {refused}"
-    checks["rerun_identical"] = rerun == draw.result
-    rebuilt = algorithm.canonical_json(snapshot_as_of(session, task, draw.drawn_at))
-    return {
-        "task_id": task.id,
-        "algorithm": draw.algorithm,
-        "checks": checks,
-        "identical": all(checks.values()),
-        "rerun_sha256": algorithm.sha256_hex(rerun),
-        "directory": _directory_check(_loads(rebuilt), _loads(draw.snapshot), rebuilt == draw.snapshot),
-    }
-
-
-def _directory_check(rebuilt: dict[str, Any], stored: dict[str, Any], identical: bool) -> dict[str, Any]:
-    """The snapshot against the directory rebuilt from the change records as of the draw."""
-    history = {name: {e["key"] for e in rebuilt[name]} for name in ("targets", "inspectors")}
-    kept = {name: {e["key"] for e in stored[name]} for name in ("targets", "inspectors")}
-    if identical:
-        state, message = "identical", "名录库快照与抽取时点的名录库（按变更记录重建）逐字节一致。"
-    elif not history["targets"] and not history["inspectors"]:
-        state, message = "no_history", "抽取时点之前没有名录库的变更记录（数据为事后批量载入），无法按历史核对。"
-    else:
-        state, message = "differs", "名录库快照与按变更记录重建的名录库不一致，见差异。"
-    return {
-        "state": state,
-        "message": message,
-        "missing_from_snapshot": {n: sorted(history[n] - kept[n]) for n in history},
-        "not_in_history": {n: sorted(kept[n] - history[n]) for n in history},
-    }
-
-
-def _loads(text: str) -> Any:
-    return json.loads(text)

@@ -24,7 +24,7 @@ from ..models.legal import CATEGORIES, VALIDITIES
 from ..schemas.errors import schema_errors
 from ..schemas.legal_changes import AbolishSchema, ReviseSchema
 from ..schemas.random_checks import DrawArgsSchema, ResultFieldsSchema, TaskSchema
-from ..services import crud, draw_views, legal_changes, random_check_results, random_checks
+from ..services import crud, draw_verification, draw_views, legal_changes, random_check_results, random_checks
 from ..services.errors import DomainError
 from ..services.registry import LEGAL_BASES
 
@@ -133,7 +133,7 @@ def task(task_id: int) -> str:
     view = verified = None
     if found.draw is not None:
         view = draw_views.draw_view(random_checks.get_draw(db.session, task_id, actor))
-        verified = random_checks.verify_draw(db.session, task_id, actor)
+        verified = draw_verification.verify_draw(db.session, task_id, actor)
     return render_template("console_random_check.html", task=found, view=view, verified=verified, results=CHECK_RESULTS)
 
 

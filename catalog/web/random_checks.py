@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 from ..authentication import current_actor
 from ..extensions import db
 from ..schemas.random_checks import OversightArgsSchema, PublicResultQuerySchema
-from ..services import draw_views, random_check_results, random_checks, supervision_figures
+from ..services import draw_verification, draw_views, random_check_results, random_checks, supervision_figures
 from .query import problems_of, query_args
 
 bp = Blueprint("random_checks_web", __name__, template_folder="templates")
@@ -41,6 +41,6 @@ def task(task_id: int) -> str:
     view = verified = None
     if found.draw is not None and random_checks.disclosed(found):
         view = draw_views.draw_view(random_checks.get_draw(db.session, task_id, actor))
-        verified = random_checks.verify_draw(db.session, task_id, actor)
+        verified = draw_verification.verify_draw(db.session, task_id, actor)
     return render_template("random_check.html", task=found, results=results, view=view, verified=verified)
 
