@@ -23,8 +23,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..models import (
     DrawnTarget,
@@ -268,14 +269,21 @@ def run_draw(
     except algorithm.DrawRefused as refused:
         raise DomainError("draw_refused", str(refused), 422) from None
     before = task_snapshot(task)
-    draw = _store(session, task, parameters, snapshot, result, witness, moment, actor)
-    task.state = "drawn"
-    _record(session, task, "draw", before, actor, note=f"抽取 {draw.sample_size}/{draw.pool_size}，结果 SHA-256 {draw.result_sha256}")
     try:
+        draw = _store(session, task, parameters, snapshot, result, witness, moment, actor)
+        task.state = "drawn"
+        _record(session, task, "draw", before, actor, note=f"抽取 {draw.sample_size}/{draw.pool_size}，结果 SHA-256 {draw.result_sha256}")
         session.commit()
-    except IntegrityError:  # another request drew this task at the same moment
+    except (IntegrityError, StaleDataError):  # another request drew this task at the same moment
         session.rollback()
         raise conflict("该任务已经抽取，不能重抽。") from None
+    except OperationalError as error:
+        # SQLite: a write after another connection's committed write fails at once (its
+        # snapshot is stale); nothing was stored — the other draw, if any, stands.
+        session.rollback()
+        if "locked" not in str(error.orig):
+            raise
+        raise DomainError("busy", "该任务正在被他人抽取或修改，请刷新后查看。", 409) from None
     return draw
 
 
