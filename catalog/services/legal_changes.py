@@ -33,6 +33,7 @@ from . import crud, workflow
 from .errors import conflict, not_found, stale_version
 from .history import record_change
 from .permissions import Actor, authorize, require_sign_in, use_case
+from .random_checks import flush_row
 from .registry import LEGAL_BASES, POWER_ITEMS, SERVICE_ITEMS, SUPERVISION_ITEMS, ListSpec
 from .spreadsheets import Exported, Table as Sheet, exported
 
@@ -158,7 +159,7 @@ def _change(
     basis.validity = "superseded" if new else "abolished"
     basis.abolished_on = data["effective_on"]
     basis.superseded_by_id = new.id if new else None
-    session.flush()
+    flush_row(session)
     crud.record(session, LEGAL_BASES, basis, "update", before, actor, note=f"{CHANGE_KINDS[kind]}（{data['document_number']}）")
     change = LegalBasisChange(
         legal_basis_id=basis.id, kind=kind, document_number=data["document_number"], decided_on=data["decided_on"],

@@ -19,7 +19,7 @@ from .crud import Page
 from .errors import FieldError, conflict, not_found, stale_version, validation_failed
 from .history import record_change
 from .permissions import Actor, allowed, authorize, require_sign_in, use_case
-from .random_checks import china_today, get_task
+from .random_checks import china_today, flush_row, get_task
 from .rules import Problems
 
 RESULT_ENTITY = "drawn_target"
@@ -63,7 +63,7 @@ def _drawn_target(session: Session, task: RandomCheckTask, drawn_id: int) -> Dra
 
 
 def _record(session: Session, row: DrawnTarget, action: str, before: dict[str, Any] | None, actor: Actor) -> None:
-    session.flush()
+    flush_row(session)
     record_change(
         session, entity_type=RESULT_ENTITY, entity_id=row.id, action=action, before=before,
         after=result_snapshot(row), actor=actor, department_id=row.task.initiating_department_id, searchable=False,

@@ -149,9 +149,18 @@ def task_snapshot(task: RandomCheckTask) -> dict[str, Any]:
     }
 
 
+def flush_row(session: Session) -> None:
+    """Flush a versioned row's change: another writer's change since it was read is a 412."""
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        raise stale_version() from None
+
+
 def _record(session: Session, task: RandomCheckTask, action: str, before: dict[str, Any] | None, actor: Actor,
             note: str | None = None) -> None:
-    session.flush()
+    flush_row(session)
     record_change(
         session, entity_type=TASK_ENTITY, entity_id=task.id, action=action, before=before,
         after=task_snapshot(task), actor=actor, department_id=task.initiating_department_id,
@@ -272,6 +281,7 @@ def run_draw(
     try:
         draw = _store(session, task, parameters, snapshot, result, witness, moment, actor)
         task.state = "drawn"
+        session.flush()
         _record(session, task, "draw", before, actor, note=f"抽取 {draw.sample_size}/{draw.pool_size}，结果 SHA-256 {draw.result_sha256}")
         session.commit()
     except (IntegrityError, StaleDataError):  # another request drew this task at the same moment
