@@ -160,7 +160,7 @@ class VerifySchema(BaseSchema):
     identical = fields.Boolean(metadata={"description": "重新抽取的结果与保存的结果逐字节一致，且各摘要相符"})
     checks = fields.Dict(keys=fields.String(), values=fields.Boolean())
     rerun_sha256 = fields.String()
-    directory = fields.Nested(DirectoryCheckSchema)
+    directory = fields.Nested(DirectoryCheckSchema, allow_none=True, metadata={"description": "名录库历史核对（页面浏览时不做）"})
 
 
 class RecordedResultSchema(BaseSchema):

@@ -9,14 +9,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from . import draw_algorithm as algorithm
+from ..models import RandomDraw
 from .draw_snapshot import snapshot_as_of
 from .permissions import Actor, use_case
 from .random_checks import get_draw
 
 
 @use_case("draws.read")
-def verify_draw(session: Session, task_id: int, actor: Actor) -> dict[str, Any]:
-    """Re-run the stored draw and check every digest; compare the snapshot with the history."""
+def verify_draw(session: Session, task_id: int, actor: Actor, directory: bool = True) -> dict[str, Any]:
+    """Re-run the stored draw and check every digest; with ``directory``, also compare the
+    snapshot with the directory rebuilt from the history (it reads every change record of the
+    directory up to the draw: the verify endpoint and command do it, page views do not)."""
     draw = get_draw(session, task_id, actor)
     task = draw.task
     checks = {
@@ -31,22 +34,22 @@ def verify_draw(session: Session, task_id: int, actor: Actor) -> dict[str, Any]:
     except algorithm.DrawRefused as refused:
         rerun = f"refused: {refused}"
     checks["rerun_identical"] = rerun == draw.result
-    rebuilt = algorithm.canonical_json(snapshot_as_of(session, task, draw.drawn_at))
     return {
         "task_id": task.id,
         "algorithm": draw.algorithm,
         "checks": checks,
         "identical": all(checks.values()),
         "rerun_sha256": algorithm.sha256_hex(rerun),
-        "directory": _directory_check(_loads(rebuilt), _loads(draw.snapshot), rebuilt == draw.snapshot),
+        "directory": _directory_check(session, draw) if directory else None,
     }
 
 
-def _directory_check(rebuilt: dict[str, Any], stored: dict[str, Any], identical: bool) -> dict[str, Any]:
+def _directory_check(session: Session, draw: RandomDraw) -> dict[str, Any]:
     """The snapshot against the directory rebuilt from the change records as of the draw."""
-    history = {name: {e["key"] for e in rebuilt[name]} for name in ("targets", "inspectors")}
-    kept = {name: {e["key"] for e in stored[name]} for name in ("targets", "inspectors")}
-    if identical:
+    rebuilt = algorithm.canonical_json(snapshot_as_of(session, draw.task, draw.drawn_at))
+    history = {name: {e["key"] for e in _loads(rebuilt)[name]} for name in ("targets", "inspectors")}
+    kept = {name: {e["key"] for e in _loads(draw.snapshot)[name]} for name in ("targets", "inspectors")}
+    if rebuilt == draw.snapshot:
         state, message = "identical", "名录库快照与抽取时点的名录库（按变更记录重建）逐字节一致。"
     elif not history["targets"] and not history["inspectors"]:
         state, message = "no_history", "抽取时点之前没有名录库的变更记录（数据为事后批量载入），无法按历史核对。"

@@ -133,7 +133,7 @@ def task(task_id: int) -> str:
     view = verified = None
     if found.draw is not None:
         view = draw_views.draw_view(random_checks.get_draw(db.session, task_id, actor))
-        verified = draw_verification.verify_draw(db.session, task_id, actor)
+        verified = draw_verification.verify_draw(db.session, task_id, actor, directory=False)
     return render_template("console_random_check.html", task=found, view=view, verified=verified, results=CHECK_RESULTS)
 
 
