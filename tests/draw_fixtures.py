@@ -66,3 +66,25 @@ def task_data(district: District, **overrides: Any) -> dict[str, Any]:
         "window_end": "2099-12-31",
         **overrides,
     }
+
+
+def drawn_rows(session: Session) -> dict[str, int]:
+    """Ids of a drawn task, a 回避 declaration and an abolition, for tests that walk every route."""
+    from catalog.schemas.legal_changes import AbolishSchema
+    from catalog.schemas.random_checks import TaskSchema
+    from catalog.services import inspector_conflicts, legal_changes, random_checks
+    from catalog.services.permissions import Actor
+
+    system = Actor.system("tests")
+    district = make_district(session)
+    task = random_checks.create_task(session, TaskSchema().load(task_data(district, suffix="walk")), system)
+    random_checks.commit_task(session, task.id, task.version, system)
+    random_checks.run_draw(session, task.id, task.version, "", system)
+    inspector = district.inspectors[district.market.id][0]
+    declared = inspector_conflicts.declare(
+        session, {"inspector_id": inspector.id, "target_id": district.targets[0].id, "reason": "亲属"}, system
+    )
+    basis = factories.make(session, registry.LEGAL_BASES, name="将被废止的办法")
+    abolition = AbolishSchema().load({"document_number": "某文号", "decided_on": "2020-01-01", "effective_on": "2020-01-01"})
+    change = legal_changes.abolish(session, basis.id, abolition, basis.version, system)
+    return {"random-check-tasks": task.id, "inspector-conflicts": declared.id, "legal-basis-changes": change.id}
