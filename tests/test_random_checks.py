@@ -302,3 +302,13 @@ def test_the_cli_verifies_shows_and_reruns_from_published_files(app, editor, dis
     exported = runner.invoke(args=["draws", "export", str(task_id), str(tmp_path / "draw.xlsx")])
     assert exported.exit_code == 0 and (tmp_path / "draw.xlsx").stat().st_size > 0
     assert runner.invoke(args=["draws", "run", str(task_id)]).exit_code != 0  # drawn once only
+
+
+def test_a_plan_is_seen_by_its_departments_only(app, session, district, editor, anonymous_client):
+    created = editor.post("/api/v1/random-check-tasks", json=task_data(district)).json
+    health = token_client(app, session, "editor", district.health.id)
+    outsider = token_client(app, session, "editor", make_district(session).market.id)
+    codes = lambda client: [t["code"] for t in client.get("/api/v1/random-check-tasks").json["items"]]  # noqa: E731
+    assert created["code"] in codes(editor) and created["code"] in codes(health)
+    assert created["code"] not in codes(outsider) and created["code"] not in codes(anonymous_client)
+    assert anonymous_client.get(f"/api/v1/random-check-tasks/{created['id']}").status_code == 404

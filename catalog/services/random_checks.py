@@ -75,7 +75,11 @@ def list_tasks(session: Session, args: dict[str, Any], actor: Actor) -> Page:
     query = select(RandomCheckTask)
     readable = actor.readable_departments()
     if readable is not None:
-        own = RandomCheckTask.initiating_department_id.in_(sorted(readable))
+        departments = sorted(readable)
+        own = or_(
+            RandomCheckTask.initiating_department_id.in_(departments),
+            RandomCheckTask.cooperating_departments.any(Organization.id.in_(departments)),
+        )
         query = query.where(or_(RandomCheckTask.state.in_(PUBLIC_STATES), own))
     for name in ("year", "state"):
         if args.get(name) is not None:
