@@ -1,4 +1,4 @@
-"""抽查任务: plan a batch, commit to a seed, draw it once, read and verify the draw.
+"""抽查任务: plan a batch, commit to a seed, draw it once, read the draw.
 
 The steps (国办发〔2015〕58号 "双随机": targets and inspectors drawn at random; 国发〔2019〕5号:
 部门联合抽查 draws the objects once for several departments):
@@ -9,8 +9,10 @@ The steps (国办发〔2015〕58号 "双随机": targets and inspectors drawn at
 - draw: the witness text entered at the draw, the directory snapshot and the seed go through
   catalog/services/draw_algorithm.py; the result, the snapshot and the parameters are stored as
   the exact text hashed, and the seed is revealed to whoever may read the draw;
-- verify: the draw is run again from what was stored and compared byte for byte; the snapshot
-  is compared with the directory rebuilt from the history as of the draw moment.
+- verify (draw_verification.py): the draw is run again from what was stored and compared byte
+  for byte; the snapshot is compared with the directory rebuilt from the history.
+
+The task's rules (departments, items, scope, ratio bounds) are in random_check_rules.py.
 
 Who is drawn stays with the task's departments until the draw is disclosed (the window ended,
 or every result published): inspections are not announced in advance. That is this project's
