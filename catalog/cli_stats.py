@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from .extensions import db
 from .models import FigureFact, Region
 from .models.figure_facts import rebuild_figure_facts
-from .services import statistics
+from .services import legal_changes, statistics, supervision_figures
+from .services.permissions import Actor
 from .services.figures import RULES
 
 
@@ -62,10 +63,32 @@ def stats_command(
         return
     scope = _scope(region_code, department_id, item_types, as_of)
     figures = statistics.figures(db.session, rule=rule, **scope)
+    oversight = supervision_figures.oversight_figures(
+        db.session, rule=rule, region_id=scope["region_id"], department_id=department_id, as_of=scope["as_of"]
+    )
     if as_json:
-        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(figures + oversight["figures"] + oversight["ratios"], ensure_ascii=False, indent=2))
         return
     click.echo(f"口径：{statistics.scope_text(db.session, figures[0]['scope'])}；舍入：{rule}")
+    _print(figures, rule)
+    click.echo("双随机、一公开与法律依据（口径见各数字的 scope；覆盖率和引用数为当前状态）：")
+    _print(oversight["figures"] + oversight["ratios"], rule)
+    _print_basis_changes()
+
+
+def _print_basis_changes() -> None:
+    """Each revised or abolished basis with the reviews it opened and how many are pending."""
+    operator = Actor.system("cli", "cli")
+    for change in legal_changes.changes(db.session, operator):
+        reviews = legal_changes.change_reviews(db.session, change.id, operator)[1]
+        kind = "修订" if change.kind == "revise" else "废止"
+        click.echo(
+            f"依据{kind}：《{change.legal_basis.name}》{change.document_number}（{change.effective_on}）"
+            f"  影响事项 {len(reviews)}，待处理 {sum(c.pending for c in reviews)}"
+        )
+
+
+def _print(figures: list[dict], rule: str) -> None:
     for figure in figures:
         others = ", ".join(f"{r}: {d}" for r, d in figure["displays"].items() if r != rule)
         click.echo(

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests import factories
+from tests.draw_fixtures import drawn_rows
 
 HUGE_STRING = "清" * 100_000
 BAD_SCALARS: list[Any] = [None, -1, 2**63, 1e308, "abc", HUGE_STRING, [], {}, True]
@@ -69,6 +70,7 @@ def existing_ids(session) -> dict[str, int]:
         "inspectors": factories.make(
             session, reg.INSPECTORS, name="张三", certificate_number="44000000001", department_id=department.id
         ).id,
+        **drawn_rows(session),  # 双随机 tasks, 回避 declarations, legal-basis changes
     }
     return rows
 

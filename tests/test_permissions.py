@@ -28,6 +28,7 @@ from catalog.services import permissions, registry
 from catalog.services.permissions import USE_CASES
 from tests import factories
 from tests.conftest import token_client
+from tests.oversight_routes import oversight_routes_refused
 
 # Service modules whose functions only ever read published rows (the public's view) or compute
 # figures from them; a route may call them without a permission.
@@ -257,6 +258,7 @@ def test_department_a_cannot_touch_department_b(app, session, client, two_depart
             assert _state(session, spec, row) == before, (role, method, url)
             exercised.add((method, _rule_of(app, method, url)))
     exercised |= _console_steps_refused(app, session, role, a, rows["service-items"])
+    exercised |= oversight_routes_refused(app, session, role, a)  # 双随机 and legal-basis changes
     untried = set(_write_rules(app)) - exercised
     assert not untried, f"write routes the test did not try: {sorted(untried)}"
 

@@ -285,7 +285,10 @@ def test_history_is_dated_2020_12_31_and_outbox_written(seeded: Seeded, s: Sessi
     assert len(records) == seeded.first.total_created + seeded.guangan_first.total_created
     searchable = {"service_item", "power_item", "devolved_item", "supervision_item"}
     outbox = s.scalar(select(func.count()).select_from(SearchOutbox))
-    assert outbox == sum(1 for r in records if r.entity_type in searchable)
+    # every change of a searchable row has its outbox row: the seed's creations, and the demo's
+    # revisions approved after a document was abolished (made by the departments' demo users)
+    everyone = list(s.scalars(select(ChangeRecord)))
+    assert outbox == sum(1 for r in everyone if r.entity_type in searchable)
     # the rows themselves were created as of the same moment
     item = s.scalars(select(ServiceItem).where(ServiceItem.item_type == "01")).first()
     assert _as_utc(item.created_at) == SEED_AS_OF
@@ -317,7 +320,7 @@ def test_figures_as_of_2020_12_31_reproduce_the_report(seeded: Seeded, s: Sessio
 
 
 def test_second_run_changes_nothing(seeded: Seeded) -> None:
-    assert seeded.first.total_created == 3322
+    assert seeded.first.total_created == 3352
     assert seeded.second.total_created == 0
     assert sum(seeded.second.existing.values()) == seeded.first.total_created
     assert seeded.guangan_second.total_created == 0
@@ -328,7 +331,7 @@ def test_cli_seed_commands(seeded: Seeded) -> None:
     runner = seeded.app.test_cli_runner()
     result = runner.invoke(args=["seed", "all"])
     assert result.exit_code == 0, result.output
-    assert "云城区 2020: 新建 0 行，已有 3322 行" in result.output
+    assert "云城区 2020: 新建 0 行，已有 3352 行" in result.output
     assert "广安区: 新建 0 行，已有 1172 行" in result.output
     # the command leaves the index in sync: it drained the outbox the service layer filled
     assert "搜索索引已同步" in result.output
@@ -493,3 +496,71 @@ def test_stats_command_rejects_an_unknown_region(seeded: Seeded) -> None:
     result = seeded.app.test_cli_runner().invoke(args=["stats", "--region", "999999"])
     assert result.exit_code != 0
     assert "999999" in result.output
+
+
+# -- 双随机、一公开 and the abolished documents (seed/yuncheng/oversight.py) ------------------------
+
+
+def test_the_2020_joint_draw_reruns_identically_and_its_results_are_public(seeded: Seeded, s: Session) -> None:
+    from catalog.models import RandomCheckTask
+    from catalog.services import draw_verification, draw_views
+    from catalog.services.permissions import ANONYMOUS
+
+    joint = s.scalars(select(RandomCheckTask).where(RandomCheckTask.code == "YC-2020-SJ-04")).one()
+    assert joint.joint and len(joint.cooperating_departments) == 2 and joint.state == "drawn"
+    assert (joint.draw.pool_size, joint.draw.sample_size) == (30, 6)
+    # every result is published, so the public may read and re-run the draw
+    report = draw_verification.verify_draw(s, joint.id, ANONYMOUS)
+    assert report["identical"] and all(report["checks"].values())
+    view = draw_views.draw_view(joint.draw)
+    assert [r["reason_code"] for r in view["replacements"]].count("conflict") == 1
+    assert all(len(team["inspectors"]) == 2 for t in view["targets"] for team in t["teams"])
+    assert [t["on_time"] for t in view["targets"]] == [True, True, True, False, True, True]
+    client = seeded.app.test_client()
+    page = client.get(f"/random-checks/{joint.id}")
+    assert page.status_code == 200 and "逐字节一致" in page.text and view["seed"] in page.text
+    results = client.get("/api/v1/random-check-results?year=2020").json
+    assert results["total"] == 9
+
+
+def test_the_oversight_figures_of_the_demo(seeded: Seeded, s: Session) -> None:
+    from catalog.services import supervision_figures
+
+    region = _region_id(s, "445302")
+    shown = supervision_figures.oversight_figures(s, region_id=region)
+    figures = {f["key"]: f for f in shown["figures"]}
+    assert (figures["joint_share"]["numerator"], figures["joint_share"]["denominator"]) == (1, 2)
+    assert (figures["results_on_time"]["numerator"], figures["results_on_time"]["denominator"]) == (8, 9)
+    assert figures["results_on_time"]["display"] == "88.89%"
+    assert (figures["main_item_coverage"]["numerator"], figures["main_item_coverage"]["denominator"]) == (4, 484)
+    assert figures["citing_invalid_bases"]["numerator"] == 6
+    assert sorted((f["numerator"], f["denominator"]) for f in shown["ratios"]) == [(3, 60), (6, 30), (6, 30), (6, 30)]
+
+
+def test_the_two_abolished_documents_and_their_effect(seeded: Seeded, s: Session) -> None:
+    from catalog.models import LegalBasis, LegalBasisChange
+    from catalog.services import legal_changes
+    from catalog.services.permissions import Actor
+
+    changes = list(s.scalars(select(LegalBasisChange).order_by(LegalBasisChange.effective_on)))
+    assert [(c.kind, c.legal_basis.category, c.legal_basis.issuer) for c in changes] == [
+        ("abolish", "normative_document", "云浮市云城区人民政府办公室")
+    ] * 2
+    assert all(c.legal_basis.validity == "abolished" for c in changes)
+    operator = Actor.system("tests")
+    revised, pending = (legal_changes.change_reviews(s, c.id, operator)[1] for c in changes)
+    assert len(revised) == 6 and not any(c.pending for c in revised)  # revised and approved in 2020
+    assert len(pending) == 6 and all(c.pending for c in pending)  # still awaiting their department
+    assert {c.spec.name for c in pending} == {"power-items", "service-items", "supervision-items"}
+    service = next(c for c in pending if c.spec.name == "service-items")
+    page = seeded.app.test_client().get(f"/items/service/{service.item_id}")
+    assert "本事项引用的设定依据已废止" in page.text
+    assert s.scalar(select(func.count()).select_from(LegalBasis).where(LegalBasis.validity == "abolished")) == 2
+
+
+def test_stats_command_shows_the_draws_and_the_abolished_documents(seeded: Seeded) -> None:
+    result = seeded.app.test_cli_runner().invoke(args=["stats", "--region", "445302"])
+    assert result.exit_code == 0, result.output
+    for text in ("联合抽查占比", "50.00%", "抽查结果按时公示率", "8/9", "监管事项主项覆盖率", "4/484",
+                 "引用已废止或已修订依据的已发布事项数", "云浮市云城区城区临时占道经营管理暂行办法", "待处理 6"):
+        assert text in result.output

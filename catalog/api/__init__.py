@@ -8,6 +8,8 @@ from swagger_ui_bundle import swagger_ui_path
 from ..extensions import csrf
 from ..services.registry import ALL_LISTS
 from .audit import blp as audit_blueprint
+from .legal_changes import blp as legal_changes_blueprint
+from .random_checks import blp as random_checks_blueprint
 from .resources import resource_blueprint
 from .search import blp as search_blueprint
 from .spreadsheets import blp as spreadsheets_blueprint
@@ -18,6 +20,7 @@ def register_api(app: Flask, api: Api) -> None:
     api.init_app(app)
     blueprints = [resource_blueprint(spec) for spec in ALL_LISTS]
     blueprints += [stats_blueprint, search_blueprint, spreadsheets_blueprint, audit_blueprint]
+    blueprints += [random_checks_blueprint, legal_changes_blueprint]
     for blueprint in blueprints:
         # The API reads bearer tokens, never the session cookie, so CSRF cannot reach it.
         csrf.exempt(blueprint)

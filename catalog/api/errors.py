@@ -51,3 +51,15 @@ def http_error(error: HTTPException) -> Response:
         return error_response(validation_failed(fields), data.get("headers"))
     code, message = HTTP_MESSAGES.get(error.code or 500, ("http_error", error.description or ""))
     return error_response(DomainError(code, message, error.code or 500), data.get("headers"))
+
+
+def documented_errors(blp: Any, descriptions: dict[int, str], *codes: int) -> Any:
+    """Document error responses of a route in the one error shape (for its OpenAPI entry)."""
+    from ..schemas.errors import ErrorSchema
+
+    def decorate(function: Any) -> Any:
+        for code in codes:
+            function = blp.alt_response(code, schema=ErrorSchema, description=descriptions[code])(function)
+        return function
+
+    return decorate

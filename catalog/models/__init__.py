@@ -5,8 +5,10 @@ from .base import db
 from .devolution import DevolutionBatch, DevolvedItem
 from .figure_facts import FigureFact
 from .legal import LegalBasis
+from .legal_changes import BasisReview, LegalBasisChange
 from .org import Organization, Region
 from .powers import PowerItem, PowerType
+from .random_checks import DrawnTarget, InspectorConflict, RandomCheckTask, RandomDraw
 from .services import Bundle, BundleMember, FeeItem, Material, ServiceItem
 from .supervision import (
     InspectionImplList,
@@ -19,22 +21,28 @@ from .workflow import Revision
 
 __all__ = [
     "ApiToken",
+    "BasisReview",
     "Bundle",
     "BundleMember",
     "ChangeRecord",
     "DevolutionBatch",
     "DevolvedItem",
+    "DrawnTarget",
     "FeeItem",
     "FigureFact",
     "InspectionImplList",
     "InspectionTarget",
     "Inspector",
+    "InspectorConflict",
     "LegalBasis",
+    "LegalBasisChange",
     "Material",
     "Organization",
     "PowerItem",
     "PowerType",
     "RandomCheckItem",
+    "RandomCheckTask",
+    "RandomDraw",
     "Region",
     "Revision",
     "SearchOutbox",

@@ -106,6 +106,21 @@ TARGET_KINDS: dict[str, str] = {
     "behaviour": "行为",
 }
 
+# 抽查检查结果 (practice: the result categories 国家企业信用信息公示系统 shows for 双随机 抽查;
+# no national code table was found, domain-model §6.4 "检查结果 dict/text [U]").
+CHECK_RESULTS: dict[str, str] = {
+    "no_problem": "未发现问题",
+    "rectified": "发现问题，已责令整改",
+    "case_filed": "发现问题，已立案查处",
+    "unreachable": "通过登记的住所（经营场所）无法联系",
+    "not_operating": "检查对象已注销、歇业或迁出",
+}
+# 抽查任务 stages: planned → committed (the seed's SHA-256 published) → drawn.
+TASK_STATES: dict[str, str] = {"planned": "计划", "committed": "已公布种子承诺", "drawn": "已抽取"}
+
+# 信用风险分类 (practice: 市场监管 信用风险分类管理; the letters are local usage)
+CREDIT_RISKS: dict[str, str] = {"A": "低风险", "B": "一般风险", "C": "较高风险", "D": "高风险"}
+
 ORGANIZATION_KINDS: dict[str, str] = {
     "department": "部门",
     "township": "镇",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import ListRow, Versioned, db
@@ -84,6 +84,11 @@ class RandomCheckItem(ListRow, db.Model):
     frequency: Mapped[str | None] = mapped_column(String(100))
     method: Mapped[str | None] = mapped_column(String(100))
     content: Mapped[str | None] = mapped_column(Text)
+    # 抽查比例 bounds as decimal percents ("5", "12.5"), what a draw of the item must respect:
+    # a floor for every item, a cap only for 一般检查事项 (市场监管总局 2019 通知: 一般检查事项
+    # 抽查比例严格限制, 重点检查事项抽查比例不设上限). None: not set.
+    ratio_min: Mapped[str | None] = mapped_column(String(6))
+    ratio_max: Mapped[str | None] = mapped_column(String(6))
     supervision_item_id: Mapped[int | None] = mapped_column(
         ForeignKey("supervision_items.id"), index=True
     )
@@ -105,7 +110,12 @@ class InspectionTarget(Versioned, db.Model):
     phone: Mapped[str | None] = mapped_column(String(50))
     industry: Mapped[str | None] = mapped_column(String(100))
     abnormal: Mapped[bool] = mapped_column(Boolean, default=False)  # 经营异常名录
+    serious_violation: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # 严重违法失信名单
+    # 信用风险分类 A–D (codes.CREDIT_RISKS); None: not classified (未填报). The field is practice,
+    # not a national element (domain-model §7.2 [U]); policies use it for differentiated ratios.
+    credit_risk: Mapped[str | None] = mapped_column(String(1))
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)  # 所属镇街
 
 
 class Inspector(Versioned, db.Model):
@@ -120,5 +130,8 @@ class Inspector(Versioned, db.Model):
     department_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
     certified_on: Mapped[date | None] = mapped_column(Date)
+    # 执法证有效期至; None: no end date recorded (a card stays valid until it is 注销, which
+    # sets on_duty to false: the 2020 report's "审核注销执法证件32个").
+    certificate_valid_until: Mapped[date | None] = mapped_column(Date)
 
     department: Mapped[Organization] = relationship(lazy="joined")

@@ -29,6 +29,7 @@ MESSAGES: dict[str, str] = {
     "invalid_url": "应为以 http:// 或 https:// 开头的网址。",
     "unknown_field": "未知字段。",
     "too_many": "最多 {max} 项。",
+    "invalid_percent": "应为 0 到 100 之间的百分数，最多两位小数，如 5 或 12.5。",
 }
 
 _PATTERNS = [
@@ -136,3 +137,9 @@ def Code(table: dict[str, str], **kwargs: Any) -> Str:  # noqa: N802
 def Url(**kwargs: Any) -> Str:  # noqa: N802
     pattern = validate.Regexp(r"^https?://\S+$", error=MESSAGES["invalid_url"])
     return Str(max_length=500, validate=[pattern], **kwargs)
+
+
+def Percent(**kwargs: Any) -> Str:  # noqa: N802
+    """A percentage as exact decimal text ("5", "12.5", "100"): figures compare it as a fraction."""
+    pattern = validate.Regexp(r"^(100(\.0{1,2})?|\d{1,2}(\.\d{1,2})?)$", error=MESSAGES["invalid_percent"])
+    return Str(max_length=6, validate=[pattern], **kwargs)

@@ -1,6 +1,6 @@
-from ..models.codes import CHECK_CATEGORIES, EXERCISE_LEVELS, SUPERVISION_TYPES, TARGET_KINDS
+from ..models.codes import CHECK_CATEGORIES, CREDIT_RISKS, EXERCISE_LEVELS, SUPERVISION_TYPES, TARGET_KINDS
 from .base import ListRowSchema, RowSchema
-from .fields import Bool, Code, Day, Id, ListOf, Str, Text
+from .fields import Bool, Code, Day, Id, ListOf, Percent, Str, Text
 
 
 class SupervisionItemSchema(ListRowSchema):
@@ -50,6 +50,10 @@ class RandomCheckItemSchema(ListRowSchema):
     frequency = Str(max_length=100, allow_none=True, load_default=None)
     method = Str(max_length=100, allow_none=True, load_default=None)
     content = Text(allow_none=True, load_default=None)
+    ratio_min = Percent(allow_none=True, load_default=None, metadata={"description": "抽查比例下限（%）"})
+    ratio_max = Percent(
+        allow_none=True, load_default=None, metadata={"description": "抽查比例上限（%），仅一般检查事项；重点检查事项不设上限"}
+    )
     supervision_item_id = Id(allow_none=True, load_default=None)
 
 
@@ -63,8 +67,11 @@ class InspectionTargetSchema(RowSchema):
     contact = Str(max_length=100, allow_none=True, load_default=None)
     phone = Str(max_length=50, allow_none=True, load_default=None)
     industry = Str(max_length=100, allow_none=True, load_default=None)
-    abnormal = Bool(load_default=False)
+    abnormal = Bool(load_default=False, metadata={"description": "列入经营异常名录"})
+    serious_violation = Bool(load_default=False, metadata={"description": "列入严重违法失信名单"})
+    credit_risk = Code(CREDIT_RISKS, allow_none=True, load_default=None, metadata={"description": "信用风险分类（未分类为空）"})
     region_id = Id(required=True)
+    township_id = Id(allow_none=True, load_default=None, metadata={"description": "所属镇街"})
 
 
 class InspectorSchema(RowSchema):
@@ -73,4 +80,5 @@ class InspectorSchema(RowSchema):
     enforcement_field = Str(max_length=100, allow_none=True, load_default=None)
     department_id = Id(required=True)
     on_duty = Bool(load_default=True)
-    certified_on = Day(allow_none=True, load_default=None)
+    certified_on = Day(allow_none=True, load_default=None, metadata={"description": "执法证发证日期"})
+    certificate_valid_until = Day(allow_none=True, load_default=None, metadata={"description": "执法证有效期至（未登记为空）"})

@@ -97,6 +97,11 @@ def _is_a_user(actor: Actor, _department_id: int | None) -> bool:
     return actor.user_id is not None
 
 
+def _staff(actor: Actor, _department_id: int | None) -> bool:
+    """Any signed-in user; what they then see is filtered by their readable departments."""
+    return actor.signed_in
+
+
 RULES: dict[str, Callable[[Actor, int | None], bool]] = {
     "public": _anyone,  # signing in and presenting a token: anyone may try
     "row.edit": _edits,  # create, change, delete a draft; submit it for review
@@ -106,6 +111,17 @@ RULES: dict[str, Callable[[Actor, int | None], bool]] = {
     "accounts.manage": _administers,
     "accounts.own_sessions": _is_a_user,  # a signed-in person ends their own sessions
     "audit.read": _audits,
+    # 双随机、一公开: the initiating department plans, commits and draws a task; editors of any
+    # department of the task record and publish its results; an inspector's department declares
+    # their conflicts (回避); staff of the task's departments read a draw before it is disclosed.
+    "draws.plan": _edits,
+    "draws.results": _edits,
+    "draws.conflicts": _edits,
+    "draws.read": _reads_unpublished,
+    # Revising or abolishing a legal basis is a reference-list change (the 司法局's, as admin);
+    # the impact and pending reviews are read by staff, each seeing their readable departments.
+    "legal.change": _administers,
+    "legal.read_impact": _staff,
 }
 
 USE_CASES: dict[str, str] = {}  # qualified function name → permission

@@ -24,6 +24,7 @@ from ..models.codes import (
     ITEM_TYPES,
     ORGANIZATION_KINDS,
     STATUSES,
+    TARGET_KINDS,
 )
 from ..schemas.devolution import DevolutionBatchSchema, DevolvedItemSchema
 from ..schemas.fields import Bool, Code, Id, Int, Str
@@ -322,6 +323,7 @@ INSPECTION_IMPL_LISTS = ListSpec(
 
 RANDOM_CHECK_ITEMS = ListSpec(
     "random-check-items", "random_check_item", "随机抽查事项", m.RandomCheckItem, RandomCheckItemSchema,
+    check=supervision.check_random_check_item,
     references={"department_id": _ORG, "supervision_item_id": (m.SupervisionItem, "监管事项")},
     filters=_common_filters(m.RandomCheckItem),
     sortable=("id", "name"),
@@ -330,9 +332,14 @@ RANDOM_CHECK_ITEMS = ListSpec(
 
 INSPECTION_TARGETS = ListSpec(
     "inspection-targets", "inspection_target", "检查对象", m.InspectionTarget, InspectionTargetSchema,
-    references={"region_id": (m.Region, "行政区划")},
+    check=supervision.check_inspection_target,
+    references={"region_id": (m.Region, "行政区划"), "township_id": (m.Organization, "镇街")},
     filters=(
         _equals(m.InspectionTarget, "region_id", "region_id", Id, "行政区划编号"),
+        _equals(m.InspectionTarget, "township_id", "township_id", Id, "所属镇街编号"),
+        _equals(m.InspectionTarget, "kind", "kind", lambda: Code(TARGET_KINDS), "对象类别"),
+        _equals(m.InspectionTarget, "industry", "industry", lambda: Str(max_length=100), "行业"),
+        _equals(m.InspectionTarget, "abnormal", "abnormal", Bool, "列入经营异常名录"),
         Filter("q", lambda: Str(max_length=100), lambda v: m.InspectionTarget.name.contains(v, autoescape=True), "名称包含"),
     ),
     sortable=("id", "name"),

@@ -105,6 +105,16 @@ def _new_department(spec: ListSpec, data: dict[str, Any]) -> tuple[int | None, .
 def _save_revision(
     session: Session, spec: ListSpec, row: Any, data: dict[str, Any], actor: Actor, replace: bool
 ) -> Revision:
+    revision = stage_revision(session, spec, row, data, actor, replace)
+    session.commit()
+    return revision
+
+
+def stage_revision(
+    session: Session, spec: ListSpec, row: Any, data: dict[str, Any], actor: Actor, replace: bool = False
+) -> Revision:
+    """Save a change to a live row as its open revision, without committing: for use cases that
+    open revisions as part of a larger change (a legal basis revised). The caller authorizes."""
     revision = open_revision_of(session, spec, row.id)
     if revision is not None and revision.state == "submitted":
         raise conflict("该事项的修订稿已提交审核，审核结束前不能再修改；如需修改请先撤回。")
@@ -121,7 +131,6 @@ def _save_revision(
     revision.data, revision.state, revision.author, revision.reason = merged, "draft", actor.name, None
     session.flush()
     _record_revision(session, revision, "create" if before is None else "update", before, actor)
-    session.commit()
     return revision
 
 

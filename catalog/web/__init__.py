@@ -12,14 +12,18 @@ from marshmallow import ValidationError
 from search.filters import FILTERS
 
 from ..extensions import db, search_engine
+from ..models.base import CHINA_TIME
 from ..models.codes import (
     CASE_TYPES,
     CHANNELS,
+    CHECK_CATEGORIES,
+    CHECK_RESULTS,
     DEVOLUTION_MODES,
     EXERCISE_LEVELS,
     ITEM_TYPES,
     SERVICE_OBJECTS,
     STATUSES,
+    TASK_STATES,
     TIME_UNITS,
 )
 from ..schemas.search import SearchArgsSchema
@@ -28,6 +32,8 @@ from ..services import citizen_search, public_items, statistics
 from ..services.errors import DomainError
 from ..services.public_items import KIND_LABELS
 from .console import bp as console_blueprint
+from .console_oversight import bp as console_oversight_blueprint
+from .random_checks import bp as random_checks_blueprint
 from .query import problems_of, query_args
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
@@ -41,6 +47,9 @@ LABELS = {
     "service_objects": SERVICE_OBJECTS,
     "statuses": STATUSES,
     "filters": {name: definition.label for name, definition in FILTERS.items()},
+    "check_results": CHECK_RESULTS,
+    "check_categories": CHECK_CATEGORIES,
+    "task_states": TASK_STATES,
 }
 
 
@@ -53,6 +62,12 @@ def labels() -> dict[str, Any]:
 def labelled(codes: list[str] | None, table: dict[str, str]) -> str:
     """Codes shown by their labels: ["1", "2"] → 窗口办理、电脑端网上办理 ('' for none)."""
     return "、".join(table.get(code, code) for code in codes or ())
+
+
+@bp.app_template_filter("china_date")
+def china_date(moment: Any) -> str:
+    """A stored UTC moment as the China date people read."""
+    return moment.astimezone(CHINA_TIME).date().isoformat() if moment else "—"
 
 
 @bp.get("/")
@@ -168,6 +183,8 @@ def register_web(app: Flask) -> None:
                 response.headers.setdefault(name, value)
         return response
     app.register_blueprint(console_blueprint)
+    app.register_blueprint(random_checks_blueprint)
+    app.register_blueprint(console_oversight_blueprint)
 
 
 def render_error(error: DomainError) -> tuple[str, int]:

@@ -11,6 +11,8 @@ Data modules (read these to see what is seeded and why):
   devolution.py      第一批下放镇级实施行政职权事项目录, 44 items
   supervision.py     484 监管事项, 506 行政检查, 502 with a published 检查实施清单
   enforcement.py     508 inspectors over the 28 units, inspection targets
+  oversight.py       2020 双随机 draws and their published results; the 2 abolished 规范性文件
+                     and the items they touched (loaded by oversight_loader.py)
 The loader (loader.py) writes them through the service layer.
 """
 from __future__ import annotations

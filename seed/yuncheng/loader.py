@@ -2,7 +2,7 @@
 
 Order: regions → organizations → legal bases → 许可 (with their 权责事项) → other service
 items → 一件事 → devolution → supervision (权责事项, 监管事项, 检查实施清单, 双随机抽查事项) →
-inspection targets → inspectors. Codes are computed from the data order, so every run makes
+inspection targets → inspectors → the 2020 draws and the abolished documents (oversight_loader). Codes are computed from the data order, so every run makes
 the same codes, and a second run finds every row by its natural key and writes nothing.
 """
 from __future__ import annotations
@@ -26,9 +26,11 @@ from . import (
     legal,
     organizations,
     other_services,
+    oversight,
     permits,
     supervision,
 )
+from .oversight_loader import OversightDemo
 
 # The lists as they stood at the start of 2020-12-31, China time.
 SEED_AS_OF = datetime(2020, 12, 31, tzinfo=timezone(timedelta(hours=8)))
@@ -98,6 +100,7 @@ class _Yuncheng:
         self.supervision()
         self.targets()
         self.inspectors()
+        OversightDemo(self.loader, self.org, self.law).load()
 
     # -- reference data -------------------------------------------------------------------
     def regions(self) -> None:
@@ -119,6 +122,11 @@ class _Yuncheng:
     def legal_bases(self) -> None:
         for key, (name, number, issuer, effective) in legal.LEGAL_BASES.items():
             data = {"name": name, "document_number": number, "issuer": issuer, "effective_on": effective}
+            self.law[key] = self.loader.ensure(r.LEGAL_BASES, ("name",), data)
+            self.law_name[key] = name
+        for key, (name, number, effective) in oversight.NORMATIVE_DOCUMENTS.items():
+            data = {"name": name, "document_number": number, "issuer": oversight.ISSUER, "effective_on": effective,
+                    "category": "normative_document"}
             self.law[key] = self.loader.ensure(r.LEGAL_BASES, ("name",), data)
             self.law_name[key] = name
 
@@ -163,7 +171,7 @@ class _Yuncheng:
     def permits(self) -> None:
         licensed: Counter[str] = Counter()  # 许可 items per department, for e_licences.PLAN
         for permit in permits.PERMITS:
-            law_keys = self._laws(permit.dept, permit.laws)
+            law_keys = self._laws(permit.dept, permit.laws) + oversight.cited_by(permit.main)
             power_id = self.power(permit.dept, permit.main, "01", law_keys)
             children = permit.items()
             for position, (name, legal_limit, sub) in enumerate(children, start=1):
@@ -357,7 +365,7 @@ class _Yuncheng:
         self, dept: str, line: str, kind: str, main_number: int, sub_number: int, parent: tuple[int, str] | None
     ) -> int:
         name, flags = supervision.parse(line)
-        law_keys = self._laws(dept, "")
+        law_keys = self._laws(dept, "") + oversight.cited_by(name)
         code = f"{organizations.REGION_CODE}{kind}{main_number:03d}{sub_number:03d}"
         objects = _objects_of(name)
         random_check, key_check = "*" in flags, "!" in flags
@@ -416,6 +424,7 @@ class _Yuncheng:
         self, dept: str, name: str, item_id: int, key_check: bool, objects: str, law_keys: list[str]
     ) -> None:
         category = "key" if key_check else "general"
+        ratio_min, ratio_max = oversight.RATIO_BOUNDS[category]
         data = {
             "name": name,
             "field": enforcement.ENFORCEMENT_FIELDS[dept],
@@ -424,6 +433,8 @@ class _Yuncheng:
             "department_id": self.org[dept],
             "targets": objects,
             "ratio": supervision.RATIO[category],
+            "ratio_min": ratio_min,
+            "ratio_max": ratio_max,
             "frequency": supervision.FREQUENCY[category],
             "method": "现场检查",
             "content": f"{objects}遵守有关法律法规的情况",
@@ -434,9 +445,11 @@ class _Yuncheng:
 
     # -- 名录库 ---------------------------------------------------------------------------
     def targets(self) -> None:
-        for number, (name, kind, category, person, address, industry, abnormal) in enumerate(
-            enforcement.TARGETS, start=1
-        ):
+        rows = list(enforcement.TARGETS) + [(name, "market_entity", category, person, address, industry, False)
+                 for name, category, person, address, industry in oversight.MORE_TARGETS]
+        townships = {short: key for key, _name, short, _kind in organizations.TOWNSHIPS}
+        for number, (name, kind, category, person, address, industry, abnormal) in enumerate(rows, start=1):
+            township = next((key for short, key in townships.items() if address.startswith(short)), None)
             data = {
                 "kind": kind,
                 "name": name,
@@ -446,6 +459,7 @@ class _Yuncheng:
                 "industry": industry,
                 "abnormal": abnormal,
                 "region_id": self.region_id,
+                "township_id": self.org[township] if township else None,
             }
             self.loader.ensure(r.INSPECTION_TARGETS, ("region_id", "name"), data)
 
