@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from flask import current_app
@@ -100,11 +101,45 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            on_version_apply=check_sqlite_foreign_keys,
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        with sqlite_foreign_keys_off(connection):
+            with context.begin_transaction():
+                context.run_migrations()
+
+
+@contextmanager
+def sqlite_foreign_keys_off(connection):
+    """On SQLite, run the migrations with foreign keys off, as Alembic's batch mode requires.
+
+    SQLite changes a table by copying it and dropping the original; with foreign keys on, that
+    drop deletes or refuses the rows that reference it (materials ON DELETE CASCADE,
+    reviewer_departments, the legal-basis link tables). The pragma only takes effect outside a
+    transaction, so it is set on the driver's connection around the migrations; Alembic commits
+    each migration on its own on SQLite, and each is checked before its commit
+    (check_sqlite_foreign_keys, an on_version_apply callback).
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        if connection.in_transaction():  # only reads since the last migration committed
+            connection.rollback()
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def check_sqlite_foreign_keys(ctx, step, heads, run_args):
+    """Refuse (roll back) a migration that would leave a reference to a row that is gone."""
+    if ctx.connection.dialect.name != "sqlite":
+        return
+    broken = ctx.connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"migration {step.up_revision_id} would leave broken references: {broken[:5]}")
 
 
 if context.is_offline_mode():

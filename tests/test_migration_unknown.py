@@ -1,4 +1,4 @@
-"""Migration 0010 tells values filled in by default from stated ones: rows of the 广安区 seed
+"""Migrating a database that holds rows keeps every row, and migration 0010 tells values filled in by default from stated ones: rows of the 广安区 seed
 become 未填报, rows of the 云城区 seed keep what the dataset states, and other rows keep a
 default value only when a later change set it. It runs on SQLite (a table copy with foreign
 keys off, no cascade) and PostgreSQL, and its facts equal a rebuild by the application."""
@@ -48,6 +48,9 @@ def _tables():
             column("id"), column("name"), column("department_id"), column("aliases", JSON()), column("themes", JSON()),
             column("service_objects", JSON()), column("channels", JSON()),
             column("created_at", UtcDateTime()), column("updated_at", UtcDateTime())),
+        "legal_bases": table("legal_bases", *(column(c) for c in ("id", "name", "version")),
+                             column("created_at", UtcDateTime()), column("updated_at", UtcDateTime())),
+        "service_items_legal_bases": table("service_items_legal_bases", column("item_id"), column("legal_basis_id")),
         "materials": table("materials", column("id"), column("service_item_id"), column("position"), column("name"),
                            column("required"), column("exempt")),
         "change_records": table("change_records", *(column(c) for c in ("entity_type", "entity_id", "action", "version",
@@ -79,6 +82,8 @@ def _load(connection) -> None:
         connection.execute(t["change_records"].insert(), records)
     connection.execute(t["materials"].insert(), [
         {"id": 1, "service_item_id": 2, "position": 0, "name": "户口簿", "required": True, "exempt": False}])
+    connection.execute(t["legal_bases"].insert(), [{"id": 1, "name": "中华人民共和国婚姻法", **COMMON}])
+    connection.execute(t["service_items_legal_bases"].insert(), [{"item_id": 2, "legal_basis_id": 1}])
 
 
 def test_migration_0010_turns_defaults_into_unknown_and_keeps_facts(app, tmp_path_factory, worker_id):
@@ -106,6 +111,9 @@ def test_migration_0010_turns_defaults_into_unknown_and_keeps_facts(app, tmp_pat
                 assert items[4].onsite_visits == 0  # set by a later change: stated
                 assert (items[5].is_charged, items[5].onsite_visits) == (True, 2)
                 assert connection.scalar(select(func.count()).select_from(Material)) == 1  # no cascade
+                # legal_bases is copied by a later migration; its citations must survive the copy
+                assert connection.execute(text("SELECT item_id, legal_basis_id FROM service_items_legal_bases")).all() == [
+                    (2, 1)]
                 corrected = connection.execute(
                     select(ChangeRecord.entity_id, ChangeRecord.after).where(ChangeRecord.source == "migration")
                 ).all()

@@ -45,7 +45,6 @@ Revises: 0009
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
@@ -173,31 +172,8 @@ SOURCES: dict[str, dict[str, tuple[str, Any]]] = {
 }
 
 
-@contextmanager
-def _sqlite_foreign_keys_off() -> Iterator[None]:
-    """SQLite changes a column's NULL-ability by copying the table and dropping the old one; with
-    foreign keys on, the drop would cascade (materials ON DELETE CASCADE). The pragma is read
-    only between transactions, so the work before this migration is committed first, and the
-    references are checked before foreign keys are turned back on."""
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        yield
-        return
-    bind.exec_driver_sql("COMMIT")
-    bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
-    bind.exec_driver_sql("BEGIN")
-    yield
-    broken = bind.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-    if broken:
-        raise RuntimeError(f"migration 0010 left broken references: {broken[:5]}")
-    bind.exec_driver_sql("COMMIT")
-    bind.exec_driver_sql("PRAGMA foreign_keys=ON")
-    bind.exec_driver_sql("BEGIN")
-
-
 def upgrade() -> None:
-    with _sqlite_foreign_keys_off():
-        _schema()
+    _schema()  # on SQLite with foreign keys off (migrations/env.py): table copies cascade otherwise
     bind = op.get_bind()
     _correct_service_items(bind)
     _live_unfilled(bind)
@@ -436,11 +412,6 @@ def _fact_masks(bind: sa.Connection, entity_type: str) -> None:
 
 
 def downgrade() -> None:
-    with _sqlite_foreign_keys_off():
-        _downgrade()
-
-
-def _downgrade() -> None:
     with op.batch_alter_table("service_items") as batch_op:
         batch_op.drop_index("ix_service_items_completeness")
         batch_op.drop_index("ix_service_items_figures")

@@ -7,14 +7,14 @@ directory snapshot and result as the canonical JSON that was hashed), drawn_targ
 名录库's 严重违法失信 flag, 信用风险分类 and 所属镇街; 执法证有效期; 抽查比例 bounds of random-check
 items; a legal basis's 效力层级, 版本, 效力状态 and the version that superseded it.
 
-Revision ID: 0013
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0008"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
