@@ -24,6 +24,7 @@ from typing import Any
 import tantivy
 
 from search.analysis import AnalyzedQuery, analyze_query, suggest_prefix
+from search.synonyms import SynonymTable
 from search.documents import FIELDS, FieldType
 from search.errors import InvalidRequest, QueryTooLong
 from search.filters import FILTERS, FilterValue, parse_filters
@@ -34,7 +35,9 @@ MAX_PER_PAGE = 100
 MAX_RESULT_WINDOW = 10_000  # Elasticsearch's default index.max_result_window
 FACET_SIZE = 200  # values per facet: more than any district has departments or townships
 SORTS = ("relevance", "name", "updated")
-HIT_FIELDS = ("id", "name", "department", "kind")
+HIT_FIELDS = ("id", "name", "department", "kind", "lists", "twins")
+SERVICE_KIND = "service"
+MERGED_FIELD = "merged"  # a twin shown as part of another item's hit: never a hit itself
 EXACT_KEY_FIELD = "name_keys"
 
 
@@ -55,6 +58,9 @@ class SearchRequest:
     page: int = 1
     per_page: int = 20
     highlight: bool = True
+    # the synonym table to expand the text with (None: the data files'); the catalog passes
+    # one holding the entries administrators added, so they apply without a deploy
+    synonyms: SynonymTable | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         text = (self.text or "").strip()
@@ -102,6 +108,8 @@ class Hit:
     kind: str
     score: float | None
     highlight: str | None = None
+    lists: tuple[str, ...] = ()  # every list the item is in: its own, then its twins'
+    twins: tuple[str, ...] = ()  # ids of the twins merged into this hit (权责 of a service)
 
 
 FacetCounts = list[tuple[str | bool, int]]
@@ -181,7 +189,7 @@ class FieldMatch:
 
 @dataclass(frozen=True)
 class ReadingQuery:
-    """The clauses of one reading of the query (as typed, or a synonym rewrite)."""
+    """The clauses of one reading of the query (as typed, a rewrite, an intent, its sound)."""
 
     matches: tuple[FieldMatch, ...]
     exact_key: str
@@ -197,24 +205,37 @@ class QueryPlan:
     readings: tuple[ReadingQuery, ...]
     exact_name_boost: float
     tie_breaker: float
+    service_bonus: float = 0.0
+
+
+def _field_matches(
+    variant: Any, settings: RelevanceSettings
+) -> tuple[FieldMatch, ...]:
+    """One FieldMatch per field and token weight: generic and action tokens weigh less."""
+    matches = []
+    for name, spec in FIELDS.items():
+        boost = settings.field_boosts.get(name, 0)
+        tokens = variant.streams.get(spec.stream, ()) if spec.type is FieldType.TOKENS else ()
+        if boost <= 0 or not tokens:
+            continue
+        by_weight: dict[float, list[str]] = {}
+        for token in tokens:
+            weight = settings.token_weight(variant.classes.get(token))
+            by_weight.setdefault(weight, []).append(token)
+        matches += [FieldMatch(name, tuple(group), boost * w) for w, group in by_weight.items()]
+    return tuple(matches)
 
 
 def plan_query(request: SearchRequest, settings: RelevanceSettings | None = None) -> QueryPlan:
     """Analyse the request's text and decide every scoring clause."""
     settings = settings or default_settings()
-    analyzed = analyze_query(request.text) if request.text else None
+    analyzed = analyze_query(request.text, request.synonyms) if request.text else None
     readings: list[ReadingQuery] = []
     if analyzed is not None and not analyzed.is_empty:
-        for index, variant in enumerate(analyzed.variants):
-            matches = tuple(
-                FieldMatch(name, variant.streams[spec.stream], settings.field_boosts[name])
-                for name, spec in FIELDS.items()
-                if spec.type is FieldType.TOKENS
-                and settings.field_boosts.get(name, 0) > 0
-                and variant.streams.get(spec.stream)
-            )
-            weight = 1.0 if index == 0 else settings.synonym_weight
+        for variant in analyzed.variants:
+            matches = _field_matches(variant, settings)
             if matches or variant.key:
+                weight = settings.reading_weight(variant.role)
                 readings.append(ReadingQuery(matches, variant.key, weight))
     return QueryPlan(
         request=request,
@@ -222,6 +243,7 @@ def plan_query(request: SearchRequest, settings: RelevanceSettings | None = None
         readings=tuple(readings),
         exact_name_boost=settings.exact_name_boost,
         tie_breaker=settings.synonym_tie_breaker,
+        service_bonus=settings.service_bonus,
     )
 
 
@@ -245,14 +267,23 @@ def _es_reading(reading: ReadingQuery, exact_boost: float) -> dict[str, Any]:
     return {"bool": {"should": should, "boost": reading.weight}}
 
 
-def es_text_query(plan: QueryPlan) -> dict[str, Any]:
-    """The scoring part of the Elasticsearch query (no filters)."""
-    if not plan.readings:
-        return {"match_all": {}}
+def _es_readings(plan: QueryPlan) -> dict[str, Any]:
     readings = [_es_reading(reading, plan.exact_name_boost) for reading in plan.readings]
     if len(readings) == 1:
         return readings[0]
     return {"dis_max": {"queries": readings, "tie_breaker": plan.tie_breaker}}
+
+
+def es_text_query(plan: QueryPlan) -> dict[str, Any]:
+    """The scoring part of the Elasticsearch query, without merged twins (no filters)."""
+    hidden = [{"term": {MERGED_FIELD: True}}]
+    if not plan.readings:
+        return {"bool": {"must": [{"match_all": {}}], "must_not": hidden}}
+    query: dict[str, Any] = {"must": [_es_readings(plan)], "must_not": hidden}
+    if plan.service_bonus:
+        bonus = {"term": {"kind": SERVICE_KIND}}
+        query["should"] = [{"constant_score": {"filter": bonus, "boost": plan.service_bonus}}]
+    return {"bool": query}
 
 
 def _es_filter(filters: Mapping[str, FilterValue]) -> dict[str, Any]:
@@ -308,12 +339,17 @@ def _tantivy_reading(
 
 def tantivy_text_query(plan: QueryPlan, schema: tantivy.Schema) -> tantivy.Query:
     """The scoring part of the embedded-engine query: the same clauses as on ES."""
+    query, occur = tantivy.Query, tantivy.Occur
+    hidden = (occur.MustNot, query.term_query(schema, MERGED_FIELD, True))
     if not plan.readings:
-        return tantivy.Query.all_query()
+        return query.boolean_query([(occur.Must, query.all_query()), hidden])
     readings = [_tantivy_reading(r, plan.exact_name_boost, schema) for r in plan.readings]
-    if len(readings) == 1:
-        return readings[0]
-    return tantivy.Query.disjunction_max_query(readings, plan.tie_breaker)
+    text = readings[0] if len(readings) == 1 else query.disjunction_max_query(readings, plan.tie_breaker)
+    clauses = [(occur.Must, text), hidden]
+    if plan.service_bonus:
+        bonus = query.term_query(schema, "kind", SERVICE_KIND)
+        clauses.append((occur.Should, query.const_score_query(bonus, plan.service_bonus)))
+    return query.boolean_query(clauses)
 
 
 def tantivy_filtered(

@@ -9,9 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 SYNONYMS_FILE = Path(__file__).with_name("data") / "synonyms.txt"
+# everyday words → the catalog's words (one-way, broader than synonyms.txt): same format
+VOCABULARY_FILE = Path(__file__).with_name("data") / "vocabulary.txt"
+SYNONYM_FILES = (SYNONYMS_FILE, VOCABULARY_FILE)
 MAX_EXPANSIONS = 8  # a query naming many terms must not multiply into a huge query
 _LATIN = re.compile(r"[a-z0-9]+")
 
@@ -25,12 +29,17 @@ class Replacement:
     text: str  # the rewritten query
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SynonymTable:
     """Term → the terms a query containing it is also searched with."""
 
     replacements: dict[str, tuple[str, ...]]
     pinyin_terms: dict[str, str]  # joined full pinyin of a Han term → the term
+
+    @cached_property
+    def known_terms(self) -> frozenset[str]:
+        """Every term of the table, on either side of a rule."""
+        return frozenset(self.replacements) | {t for ts in self.replacements.values() for t in ts}
 
     def expand(self, normalized: str) -> list[Replacement]:
         """Rewrites of a normalised query, longest matched term first, at most MAX_EXPANSIONS."""

@@ -402,6 +402,8 @@ class EmbeddedEngine:
                     kind=stored["kind"][0],
                     score=None if options else float(key),
                     highlight=marked,
+                    lists=tuple(stored.get_all("lists")),
+                    twins=tuple(stored.get_all("twins")),
                 )
             )
         return SearchResult(

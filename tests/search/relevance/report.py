@@ -41,6 +41,7 @@ def citizen_search(engine: SearchEngine) -> Search:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engines", default="embedded,elasticsearch")
+    parser.add_argument("--sets", default=",".join(SETS), help="judged sets to score")
     parser.add_argument("--failures", action="store_true", help="list failing queries too")
     args = parser.parse_args()
     from search.engines.elasticsearch import ElasticsearchEngine
@@ -65,6 +66,8 @@ def main() -> int:
         for name, engine in engines.items():
             assert engine.reindex(documents, len(documents)).ok
             for set_name, path in SETS.items():
+                if set_name not in args.sets.split(","):
+                    continue
                 outcomes = evaluate(citizen_search(engine), load_judged_set(path))
                 if args.failures:
                     print(report(f"\n{set_name}, engine {name}", outcomes))
