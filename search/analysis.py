@@ -383,6 +383,12 @@ def _expansions(text: str, table: SynonymTable, seen: set[str]) -> list[Expansio
     rewrites = table.expand(text)
     if _LETTERS.search(text):
         rewrites += table.expand_pinyin(text, split_syllables)
+        for letters in _LETTERS.findall(text):
+            if split_syllables(letters) is None:  # initials, not pinyin
+                rewrites += [
+                    Replacement(letters, other, text.replace(letters, other))
+                    for other in table.expand_initials(letters)
+                ]
     expansions = []
     for rewrite in rewrites:
         if rewrite.text not in seen:
@@ -440,6 +446,17 @@ def analyze_query(text: str, table: SynonymTable | None = None) -> AnalyzedQuery
     )
 
 
+def initials_of(text: str) -> str | None:
+    """First letters of a Han text's syllables (社会保障卡 → shbzk), or None without a reading."""
+    letters = []
+    for chunk in _HAN_RUN.findall(normalize(text)):
+        syllables = han_syllables(chunk)
+        if not all(syllables):
+            return None
+        letters += [s[0] for s in syllables]
+    return "".join(letters) or None
+
+
 def joined_pinyin(text: str) -> str | None:
     """Full pinyin of a text with every syllable joined, or None if a character has none."""
     parts: list[str] = []
@@ -458,7 +475,7 @@ def synonym_table(extra_lines: Sequence[str] = ()) -> SynonymTable:
     """The table of the data files (synonyms.txt, vocabulary.txt) plus ``extra_lines`` in the
     same format (the entries administrators add in the console)."""
     lines = [line for path in SYNONYM_FILES for line in path.read_text(encoding="utf-8").splitlines()]
-    return build_table([*lines, *extra_lines], normalize, joined_pinyin)
+    return build_table([*lines, *extra_lines], normalize, joined_pinyin, initials_of)
 
 
 @lru_cache(maxsize=1)

@@ -34,7 +34,7 @@ MAX_QUERY_CHARS = 200
 MAX_PER_PAGE = 100
 MAX_RESULT_WINDOW = 10_000  # Elasticsearch's default index.max_result_window
 FACET_SIZE = 200  # values per facet: more than any district has departments or townships
-SORTS = ("relevance", "name", "updated")
+SORTS = ("relevance", "name", "updated", "short")  # short: short (general) names first
 HIT_FIELDS = ("id", "name", "department", "kind", "lists", "twins")
 SERVICE_KIND = "service"
 MERGED_FIELD = "merged"  # a twin shown as part of another item's hit: never a hit itself
@@ -316,6 +316,8 @@ def es_search_body(plan: QueryPlan) -> dict[str, Any]:
         body["sort"] = [{"name_sort": "asc"}]
     elif sort == "updated":
         body["sort"] = [{"updated_at": {"order": "desc", "missing": "_last"}}]
+    elif sort == "short":
+        body["sort"] = [{"suggest_order": "asc"}]
     return body
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -35,6 +35,18 @@ class SynonymTable:
 
     replacements: dict[str, tuple[str, ...]]
     pinyin_terms: dict[str, str]  # joined full pinyin of a Han term → the term
+    # initials of a Han term of three characters or more → the initials of its replacements
+    initials_terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def expand_initials(self, letters: str) -> list[str]:
+        """Initials typed for a term rewritten as its replacements' initials: sbkgs (社保卡
+        挂失) → shbzkgs (社会保障卡挂失), which the index's initials of names hold."""
+        found = []
+        for typed, targets in self.initials_terms.items():
+            at = letters.find(typed)
+            if at >= 0:
+                found += [letters[:at] + target + letters[at + len(typed) :] for target in targets]
+        return found[:MAX_EXPANSIONS]
 
     @cached_property
     def known_terms(self) -> frozenset[str]:
@@ -130,13 +142,20 @@ def _terms(part: str, normalize: Callable[[str], str]) -> list[str]:
 
 
 def build_table(
-    lines: list[str], normalize: Callable[[str], str], to_pinyin: Callable[[str], str | None]
+    lines: list[str], normalize: Callable[[str], str], to_pinyin: Callable[[str], str | None],
+    to_initials: Callable[[str], str | None] = lambda term: None,
 ) -> SynonymTable:
-    """A table from synonym-file lines; ``to_pinyin`` gives a Han term's joined full pinyin."""
+    """A table from synonym-file lines; ``to_pinyin`` gives a Han term's joined full pinyin,
+    ``to_initials`` its initials."""
     replacements = parse_synonyms(lines, normalize)
     pinyin_terms: dict[str, str] = {}
+    initials_terms: dict[str, tuple[str, ...]] = {}
     for term in sorted(replacements, key=len, reverse=True):
         joined = to_pinyin(term)
         if joined and len(joined) >= 4:  # two-letter pinyin would fire on almost anything
             pinyin_terms.setdefault(joined, term)
-    return SynonymTable(replacements, pinyin_terms)
+        typed = to_initials(term) if len(term) >= 3 else None
+        if typed:
+            targets = (to_initials(t) for t in replacements[term])
+            initials_terms.setdefault(typed, tuple(t for t in targets if t and t != typed))
+    return SynonymTable(replacements, pinyin_terms, {k: v for k, v in initials_terms.items() if v})

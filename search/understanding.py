@@ -35,6 +35,7 @@ class Rules:
     ignore: frozenset[str]
     generic: frozenset[str]
     intents: tuple[Intent, ...]
+    departments: dict[str, str]  # query word → part of a department's name
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ def parse_rules(data: dict) -> Rules:
         ignore=frozenset(data["ignore"]["words"]),
         generic=frozenset(data["generic"]["words"]),
         intents=tuple(intents),
+        departments=dict(data.get("departments", {})),
     )
 
 

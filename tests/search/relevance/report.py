@@ -16,6 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from search.citizen import answer
 from search.engines.base import SearchEngine
 from search.query import SearchRequest
 from tests.search.relevance import HERE, load_judged_set
@@ -29,11 +30,12 @@ SETS = {
 
 
 def citizen_search(engine: SearchEngine) -> Search:
-    """A query as a citizen runs it: first page of ten."""
+    """A query as a citizen runs it (search.citizen: relaxed when need be), first page of ten.
+    ``zero_result`` is the answer's: nothing matched even the relaxed query."""
 
     def run(text: str) -> Answer:
-        result = engine.search(SearchRequest(text=text, per_page=10, highlight=False))
-        return Answer(tuple(hit.name for hit in result.hits), result.total == 0)
+        found = answer(engine, SearchRequest(text=text, per_page=10, highlight=False))
+        return Answer(tuple(hit.name for hit in found.result.hits), found.zero_result)
 
     return run
 
