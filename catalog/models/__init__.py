@@ -7,6 +7,7 @@ from .figure_facts import FigureFact
 from .legal import LegalBasis
 from .org import Organization, Region
 from .powers import PowerItem, PowerType
+from .search_insights import SearchQueryLog, SearchSynonym
 from .services import Bundle, BundleMember, FeeItem, Material, ServiceItem
 from .supervision import (
     InspectionImplList,
@@ -38,6 +39,8 @@ __all__ = [
     "Region",
     "Revision",
     "SearchOutbox",
+    "SearchQueryLog",
+    "SearchSynonym",
     "ServiceItem",
     "SupervisionItem",
     "User",

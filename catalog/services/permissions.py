@@ -89,6 +89,10 @@ def _audits(actor: Actor, _department_id: int | None) -> bool:
     return actor.role in {"auditor", "admin", "system"}
 
 
+def _staff(actor: Actor, _department_id: int | None) -> bool:
+    return actor.role in ROLES or actor.role == "system"
+
+
 def _anyone(_actor: Actor, _department_id: int | None) -> bool:
     return True
 
@@ -101,6 +105,8 @@ RULES: dict[str, Callable[[Actor, int | None], bool]] = {
     "reference.edit": _administers,  # regions, organizations, laws, 职权类型, batches, targets
     "accounts.manage": _administers,
     "audit.read": _audits,
+    "search.insights": _staff,  # what citizens searched for and could not find
+    "search.synonyms": _administers,  # query-time synonyms added in the console
 }
 
 USE_CASES: dict[str, str] = {}  # qualified function name → permission
