@@ -65,9 +65,9 @@ def add_synonym() -> Response:
     return redirect(url_for("search_console.synonyms"), 303)
 
 
-@bp.post("/synonyms/<int:rule_id>/delete")
+@bp.post("/synonyms/<int:row_id>/delete")
 @login_required
-def delete_synonym(rule_id: int) -> Response:
-    search_synonyms.delete_rule(db.session, current_actor(), rule_id)
+def delete_synonym(row_id: int) -> Response:
+    search_synonyms.delete_rule(db.session, current_actor(), row_id)
     flash("已删除。", "done")
     return redirect(url_for("search_console.synonyms"), 303)

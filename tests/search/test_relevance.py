@@ -18,7 +18,13 @@ import pytest
 from search.documents import SearchDocument
 from search.engines.elasticsearch import ElasticsearchEngine
 from search.engines.embedded import EmbeddedEngine
-from tests.search.relevance import CATEGORIES, Judgment, load_judged_set
+from tests.search.relevance import (
+    CATEGORIES,
+    GUANGAN_CITIZEN_HOLDOUT,
+    GUANGAN_CITIZEN_TUNE,
+    Judgment,
+    load_judged_set,
+)
 from tests.search.relevance.report import citizen_search
 from tests.search.relevance.scoring import (
     Outcome,
@@ -74,9 +80,36 @@ def _check(engine_name: str, outcomes: list[Outcome]) -> None:
     assert overall.mrr >= MIN_OVERALL_MRR, text
     for category, s in categories.items():
         assert s.hit_at_k >= MIN_CATEGORY_HIT, f"{category}: {s}\n" + text
-    assert categories["exact_name"].hit_at_1 >= MIN_EXACT_NAME_HIT_AT_1, report(
-        engine_name, outcomes
-    )
+    assert categories["exact_name"].hit_at_1 >= MIN_EXACT_NAME_HIT_AT_1, text
+
+
+# Citizen queries in their own words (issue 16), split in two halves before any tuning: the
+# holdout half was never looked at while tuning. Issue 16's bar on both halves: hit@k ≥ 0.9
+# and at most 2% of queries with nothing found, even relaxed. Measured (both engines):
+# tune 1.000 / zero 0.000, holdout 0.956 / zero 0.009 (tests/search/relevance/README.md).
+MIN_CITIZEN_HIT = 0.9
+MAX_CITIZEN_ZERO = 0.02
+CITIZEN_SETS = {"tune": GUANGAN_CITIZEN_TUNE, "holdout": GUANGAN_CITIZEN_HOLDOUT}
+
+
+def _check_citizen(engine_name: str, engine) -> None:
+    for half, path in CITIZEN_SETS.items():
+        outcomes = evaluate(citizen_search(engine), load_judged_set(path))
+        text = report(f"citizen queries, {half} half, engine {engine_name}", outcomes)
+        print("\n" + text)
+        overall = score(outcomes)
+        assert overall.hit_at_k >= MIN_CITIZEN_HIT, text
+        assert overall.zero_rate <= MAX_CITIZEN_ZERO, text
+
+
+def test_citizen_queries_embedded(embedded_engine):
+    _check_citizen("embedded", embedded_engine)
+
+
+@pytest.mark.elasticsearch
+@pytest.mark.filterwarnings("ignore:HTTPResponse.getheaders:DeprecationWarning")
+def test_citizen_queries_elasticsearch(elasticsearch_engine):
+    _check_citizen("elasticsearch", elasticsearch_engine)
 
 
 def test_relevance_embedded(embedded_engine, judged):

@@ -19,14 +19,15 @@ from pathlib import Path
 from search.citizen import answer
 from search.engines.base import SearchEngine
 from search.query import SearchRequest
-from tests.search.relevance import HERE, load_judged_set
+from tests.search.relevance import (
+    GUANGAN_CITIZEN_HOLDOUT,
+    GUANGAN_CITIZEN_TUNE,
+    GUANGAN_JUDGED,
+    load_judged_set,
+)
 from tests.search.relevance.scoring import Answer, Search, evaluate, guangan_documents, report, score
 
-SETS = {
-    "judged": HERE / "guangan_judged.tsv",
-    "tune": HERE / "guangan_citizen_tune.tsv",
-    "holdout": HERE / "guangan_citizen_holdout.tsv",
-}
+SETS = {"judged": GUANGAN_JUDGED, "tune": GUANGAN_CITIZEN_TUNE, "holdout": GUANGAN_CITIZEN_HOLDOUT}
 
 
 def citizen_search(engine: SearchEngine) -> Search:
