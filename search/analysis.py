@@ -398,6 +398,7 @@ def _expansions(text: str, table: SynonymTable, seen: set[str]) -> list[Expansio
     return expansions
 
 
+@lru_cache(maxsize=4096)  # the engine and search.citizen both analyse each query; queries repeat
 def analyze_query(text: str, table: SynonymTable | None = None) -> AnalyzedQuery:
     """Analyse a query as typed: drop question words, expand with synonyms and everyday
     vocabulary, add its intent's readings and the reading of its sound.

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..schemas.search import SearchLogArgsSchema, SearchLogExportSchema
 from ..services import search_log, search_synonyms
 from ..services.errors import DomainError
-from .query import problems_of, query_args
+from .query import flash_problem, problems_of, query_args
 
 bp = Blueprint("search_console", __name__, template_folder="templates", url_prefix="/console/search")
 
@@ -56,10 +56,7 @@ def add_synonym() -> Response:
     try:
         added = search_synonyms.add_rule(db.session, current_actor(), rule, note)
     except DomainError as error:
-        if error.status in (401, 403):
-            raise
-        details = "".join(e.message for errors in error.fields.values() for e in errors)
-        flash(f"{error.message}{details}", "error")
+        flash_problem(error)
     else:
         flash(f"已添加：{added.rule}。下一次搜索即生效，无需重建索引。", "done")
     return redirect(url_for("search_console.synonyms"), 303)
