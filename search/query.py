@@ -23,12 +23,12 @@ from typing import Any
 
 import tantivy
 
-from search.analysis import AnalyzedQuery, analyze_query, suggest_prefix
-from search.synonyms import SynonymTable
+from search.analysis import AnalyzedQuery, QueryVariant, analyze_query, suggest_prefix
 from search.documents import FIELDS, FieldType
 from search.errors import InvalidRequest, QueryTooLong
 from search.filters import FILTERS, FilterValue, parse_filters
 from search.relevance import RelevanceSettings, default_settings
+from search.synonyms import SynonymTable
 
 MAX_QUERY_CHARS = 200
 MAX_PER_PAGE = 100
@@ -208,9 +208,7 @@ class QueryPlan:
     service_bonus: float = 0.0
 
 
-def _field_matches(
-    variant: Any, settings: RelevanceSettings
-) -> tuple[FieldMatch, ...]:
+def _field_matches(variant: QueryVariant, settings: RelevanceSettings) -> tuple[FieldMatch, ...]:
     """One FieldMatch per field and token weight: generic and action tokens weigh less."""
     matches = []
     for name, spec in FIELDS.items():

@@ -37,6 +37,9 @@ class SynonymTable:
     pinyin_terms: dict[str, str]  # joined full pinyin of a Han term → the term
     # initials of a Han term of three characters or more → the initials of its replacements
     initials_terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # joined pinyin of every term, either side of a rule, official words first: what a
+    # homophone slip is corrected to (search.analysis.corrected)
+    term_sounds: dict[str, str] = field(default_factory=dict)
 
     def expand_initials(self, letters: str) -> list[str]:
         """Initials typed for a term rewritten as its replacements' initials: sbkgs (社保卡
@@ -158,4 +161,11 @@ def build_table(
         if typed:
             targets = (to_initials(t) for t in replacements[term])
             initials_terms.setdefault(typed, tuple(t for t in targets if t and t != typed))
-    return SynonymTable(replacements, pinyin_terms, {k: v for k, v in initials_terms.items() if v})
+    targets = dict.fromkeys(t for ts in replacements.values() for t in ts)
+    term_sounds: dict[str, str] = {}
+    for term in [*targets, *replacements]:
+        joined = to_pinyin(term)
+        if joined and len(joined) >= 4 and len(term) >= 2:
+            term_sounds.setdefault(joined, term)
+    initials = {k: v for k, v in initials_terms.items() if v}
+    return SynonymTable(replacements, pinyin_terms, initials, term_sounds)
