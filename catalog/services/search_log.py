@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from search.citizen import CitizenAnswer
@@ -48,7 +48,7 @@ def summary(session: Session, actor: Actor, days: int, limit: int = 200) -> list
     """Queries of the last ``days`` days, the most frequent first."""
     authorize(actor, "search.insights")
     since = datetime.now(timezone.utc) - timedelta(days=days)
-    zero = func.sum((SearchQueryLog.outcome == ZERO).cast(SearchQueryLog.result_count.type))
+    zero = func.sum(case((SearchQueryLog.outcome == ZERO, 1), else_=0))
     query = (
         select(SearchQueryLog.query, func.count(), zero, func.max(SearchQueryLog.created_at))
         .where(SearchQueryLog.created_at >= since)

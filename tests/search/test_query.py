@@ -107,10 +107,13 @@ def test_generic_tokens_and_action_words_weigh_less():
     grams = {m.tokens: m.boost for m in typed.matches if m.field == "name_grams"}
     assert grams[("开",)] == settings.field_boosts["name_grams"] * settings.generic_weight
     assert grams[("开饭", "饭店")] == settings.field_boosts["name_grams"]
-    intent = next(r for r in plan.readings if r.weight == settings.intent_weight)
+    roles = [variant.role for variant in plan.analyzed.variants]
+    intent = plan.readings[roles.index("intent")]
+    assert intent.weight == settings.intent_weight
     assert intent.exact_key == ""  # an intent's reading is no name
     words = {t: m.boost for m in intent.matches if m.field == "name_words" for t in m.tokens}
     assert words["许可"] == settings.field_boosts["name_words"] * settings.action_weight
+    assert words["饭店"] == settings.field_boosts["name_words"]  # the object keeps its weight
 
 
 def test_filters_go_to_post_filter_and_each_facet_drops_its_own():
