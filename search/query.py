@@ -8,7 +8,8 @@ both engines score a query with the same BM25 clauses and the same boosts.
 Query shape, per reading of the query (as typed, then each synonym rewrite)::
 
     bool.should[ match(field, tokens)^field_boost ...,
-                 constant_score(term name_keys = whole query)^exact_name_boost ]^weight
+                 constant_score(name_keys = whole query, kind in exact_name_kinds)^exact_name_boost
+               ]^weight
 
 and the readings combined with ``dis_max`` (best reading + tie_breaker × the others).
 Filters never score: Elasticsearch applies them as ``post_filter`` so that each facet's
@@ -205,7 +206,8 @@ class QueryPlan:
     readings: tuple[ReadingQuery, ...]
     exact_name_boost: float
     tie_breaker: float
-    service_bonus: float = 0.0
+    other_lists_weight: float = 1.0
+    exact_name_kinds: tuple[str, ...] = (SERVICE_KIND,)
 
 
 def _field_matches(variant: QueryVariant, settings: RelevanceSettings) -> tuple[FieldMatch, ...]:
@@ -241,14 +243,15 @@ def plan_query(request: SearchRequest, settings: RelevanceSettings | None = None
         readings=tuple(readings),
         exact_name_boost=settings.exact_name_boost,
         tie_breaker=settings.synonym_tie_breaker,
-        service_bonus=settings.service_bonus,
+        other_lists_weight=settings.other_lists_weight,
+        exact_name_kinds=settings.exact_name_kinds,
     )
 
 
 # -- Elasticsearch ----------------------------------------------------------------------
 
 
-def _es_reading(reading: ReadingQuery, exact_boost: float) -> dict[str, Any]:
+def _es_reading(reading: ReadingQuery, plan: QueryPlan) -> dict[str, Any]:
     should: list[dict[str, Any]] = [
         {"match": {m.field: {"query": " ".join(m.tokens), "boost": m.boost}}}
         for m in reading.matches
@@ -257,8 +260,15 @@ def _es_reading(reading: ReadingQuery, exact_boost: float) -> dict[str, Any]:
         should.append(
             {
                 "constant_score": {
-                    "filter": {"term": {EXACT_KEY_FIELD: reading.exact_key}},
-                    "boost": exact_boost,
+                    "filter": {
+                        "bool": {
+                            "filter": [
+                                {"term": {EXACT_KEY_FIELD: reading.exact_key}},
+                                {"terms": {"kind": list(plan.exact_name_kinds)}},
+                            ]
+                        }
+                    },
+                    "boost": plan.exact_name_boost,
                 }
             }
         )
@@ -266,22 +276,30 @@ def _es_reading(reading: ReadingQuery, exact_boost: float) -> dict[str, Any]:
 
 
 def _es_readings(plan: QueryPlan) -> dict[str, Any]:
-    readings = [_es_reading(reading, plan.exact_name_boost) for reading in plan.readings]
+    readings = [_es_reading(reading, plan) for reading in plan.readings]
     if len(readings) == 1:
         return readings[0]
     return {"dis_max": {"queries": readings, "tie_breaker": plan.tie_breaker}}
 
 
 def es_text_query(plan: QueryPlan) -> dict[str, Any]:
-    """The scoring part of the Elasticsearch query, without merged twins (no filters)."""
+    """The scoring part of the Elasticsearch query, without merged twins (no filters).
+
+    Services first: the text's score is multiplied by ``other_lists_weight`` for items of any
+    other list (two clauses, each document matching exactly one of them).
+    """
     hidden = [{"term": {MERGED_FIELD: True}}]
     if not plan.readings:
         return {"bool": {"must": [{"match_all": {}}], "must_not": hidden}}
-    query: dict[str, Any] = {"must": [_es_readings(plan)], "must_not": hidden}
-    if plan.service_bonus:
-        bonus = {"term": {"kind": SERVICE_KIND}}
-        query["should"] = [{"constant_score": {"filter": bonus, "boost": plan.service_bonus}}]
-    return {"bool": query}
+    text = _es_readings(plan)
+    if plan.other_lists_weight == 1.0:
+        return {"bool": {"must": [text], "must_not": hidden}}
+    service = {"term": {"kind": SERVICE_KIND}}
+    lists = [
+        {"bool": {"must": [text], "filter": [service]}},
+        {"bool": {"must": [text], "must_not": [service], "boost": plan.other_lists_weight}},
+    ]
+    return {"bool": {"should": lists, "minimum_should_match": 1, "must_not": hidden}}
 
 
 def _es_filter(filters: Mapping[str, FilterValue]) -> dict[str, Any]:
@@ -322,17 +340,18 @@ def es_search_body(plan: QueryPlan) -> dict[str, Any]:
 # -- embedded engine (tantivy) ----------------------------------------------------------
 
 
-def _tantivy_reading(
-    reading: ReadingQuery, exact_boost: float, schema: tantivy.Schema
-) -> tantivy.Query:
+def _tantivy_reading(reading: ReadingQuery, plan: QueryPlan, schema: tantivy.Schema) -> tantivy.Query:
     query, occur = tantivy.Query, tantivy.Occur
     clauses = []
     for match in reading.matches:
         terms = [(occur.Should, query.term_query(schema, match.field, t)) for t in match.tokens]
         clauses.append((occur.Should, query.boost_query(query.boolean_query(terms), match.boost)))
     if reading.exact_key:
-        exact = query.term_query(schema, EXACT_KEY_FIELD, reading.exact_key)
-        clauses.append((occur.Should, query.const_score_query(exact, exact_boost)))
+        exact = query.boolean_query([
+            (occur.Must, query.term_query(schema, EXACT_KEY_FIELD, reading.exact_key)),
+            (occur.Must, query.term_set_query(schema, "kind", list(plan.exact_name_kinds))),
+        ])
+        clauses.append((occur.Should, query.const_score_query(exact, plan.exact_name_boost)))
     combined = query.boolean_query(clauses)
     return combined if reading.weight == 1.0 else query.boost_query(combined, reading.weight)
 
@@ -343,13 +362,15 @@ def tantivy_text_query(plan: QueryPlan, schema: tantivy.Schema) -> tantivy.Query
     hidden = (occur.MustNot, query.term_query(schema, MERGED_FIELD, True))
     if not plan.readings:
         return query.boolean_query([(occur.Must, query.all_query()), hidden])
-    readings = [_tantivy_reading(r, plan.exact_name_boost, schema) for r in plan.readings]
+    readings = [_tantivy_reading(r, plan, schema) for r in plan.readings]
     text = readings[0] if len(readings) == 1 else query.disjunction_max_query(readings, plan.tie_breaker)
-    clauses = [(occur.Must, text), hidden]
-    if plan.service_bonus:
-        bonus = query.term_query(schema, "kind", SERVICE_KIND)
-        clauses.append((occur.Should, query.const_score_query(bonus, plan.service_bonus)))
-    return query.boolean_query(clauses)
+    if plan.other_lists_weight == 1.0:
+        return query.boolean_query([(occur.Must, text), hidden])
+    service = query.term_query(schema, "kind", SERVICE_KIND)
+    as_service = query.boolean_query([(occur.Must, text), (occur.Must, query.const_score_query(service, 0.0))])
+    other = query.boolean_query([(occur.Must, text), (occur.MustNot, service)])
+    lists = [(occur.Should, as_service), (occur.Should, query.boost_query(other, plan.other_lists_weight))]
+    return query.boolean_query([*lists, hidden])
 
 
 def tantivy_filtered(

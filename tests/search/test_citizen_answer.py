@@ -33,6 +33,9 @@ CATALOG = [
     doc("service:9", "食品经营许可", twins=["power:10"], twin_kinds=["power"]),
     doc("power:10", "食品经营许可", merged_into="service:9"),
     doc("service:11", "社会保障卡申领", "区人社局"),
+    # a 权责 item with no same-name service: its services carry a suffix
+    doc("power:12", "烟花爆竹经营许可", "区应急管理局"),
+    doc("service:13", "烟花爆竹经营许可（新办）", "区应急管理局"),
 ]
 
 
@@ -71,6 +74,11 @@ def test_services_rank_above_supervision_and_power_items_of_similar_relevance(ca
     assert {hit.kind for hit in found.result.hits[1:3]} == {"supervision", "power"}
 
 
+def test_the_exact_name_of_a_power_item_does_not_push_it_above_its_services(catalog):
+    found = ask(catalog, "烟花爆竹经营许可")
+    assert [hit.id for hit in found.result.hits[:2]] == ["service:13", "power:12"]
+
+
 def test_twins_are_one_hit_naming_both_lists_with_consistent_counts(catalog):
     found = ask(catalog, "食品经营许可", facets=("kind",))
     twin = [hit for hit in found.result.hits if hit.name == "食品经营许可"]
@@ -78,11 +86,12 @@ def test_twins_are_one_hit_naming_both_lists_with_consistent_counts(catalog):
     assert twin[0].id == "service:9" and twin[0].lists == ("service", "power")
     assert twin[0].twins == ("power:10",)
     assert found.result.total == len(found.result.hits)
+    assert "power:10" not in {hit.id for hit in found.result.hits}  # shown once, as service:9
     counts = dict(found.result.facets["kind"])
-    assert counts["power"] == 1  # the twin, counted once, as the hit that shows it
-    assert counts["service"] == sum("service" in hit.lists for hit in found.result.hits)
+    for kind in ("service", "power"):  # each hit counted once under every list it is in
+        assert counts[kind] == sum(kind in hit.lists for hit in found.result.hits), kind
     only_power = catalog.search(SearchRequest(text="食品经营许可", filters={"kind": ["power"]}))
-    assert [hit.id for hit in only_power.hits] == ["service:9"]
+    assert [hit.id for hit in only_power.hits] == ["service:9", "power:12"]  # the twin's hit
 
 
 def test_a_query_that_finds_nothing_is_relaxed(catalog):

@@ -26,9 +26,14 @@ def body_for(**request) -> dict:
     return es_search_body(plan_query(SearchRequest(**request)))
 
 
+def text_of(query: dict) -> dict:
+    """The readings, inside the clauses that rank services first and leave merged twins out."""
+    return query["bool"]["should"][0]["bool"]["must"][0]
+
+
 def reading_clauses(query: dict) -> list[dict]:
     """Clauses of the query as typed (the first reading when synonyms add others)."""
-    query = query["bool"]["must"][0]  # the readings, inside the merged-twin and service clauses
+    query = text_of(query)
     if "dis_max" in query:
         query = query["dis_max"]["queries"][0]
     return query["bool"]["should"]
@@ -37,10 +42,12 @@ def reading_clauses(query: dict) -> list[dict]:
 def test_exact_name_boost_is_a_constant_score_on_the_whole_name_keys():
     body = body_for(text="普通护照签发")
     exact = [c for c in reading_clauses(body["query"]) if "constant_score" in c]
+    key = {"term": {"name_keys": "普通护照签发"}}
+    services = {"terms": {"kind": ["service"]}}  # only service items: relevance.toml [exact_name]
     assert exact == [
         {
             "constant_score": {
-                "filter": {"term": {"name_keys": "普通护照签发"}},
+                "filter": {"bool": {"filter": [key, services]}},
                 "boost": default_settings().exact_name_boost,
             }
         }
@@ -50,7 +57,8 @@ def test_exact_name_boost_is_a_constant_score_on_the_whole_name_keys():
 def test_exact_key_is_the_normalised_query_without_spaces():
     body = body_for(text="食品（含保健食品）经营许可核发")
     exact = [c for c in reading_clauses(body["query"]) if "constant_score" in c][0]
-    assert exact["constant_score"]["filter"]["term"]["name_keys"] == "食品含保健食品经营许可核发"
+    key = exact["constant_score"]["filter"]["bool"]["filter"][0]
+    assert key["term"]["name_keys"] == "食品含保健食品经营许可核发"
 
 
 def test_field_boosts_come_from_the_relevance_file():
@@ -79,25 +87,26 @@ def test_pinyin_query_searches_pinyin_fields():
 def test_synonyms_become_dis_max_readings():
     settings = default_settings()
     body = body_for(text="网吧注销")
-    dis_max = body["query"]["bool"]["must"][0]["dis_max"]
+    dis_max = text_of(body["query"])["dis_max"]
     assert dis_max["tie_breaker"] == settings.synonym_tie_breaker
     typed, rewrite = dis_max["queries"][:2]  # then the intent's readings and the query's sound
     assert typed["bool"]["boost"] == 1.0
     assert rewrite["bool"]["boost"] == settings.synonym_weight
     rewrite_exact = [c for c in rewrite["bool"]["should"] if "constant_score" in c][0]
-    assert (
-        rewrite_exact["constant_score"]["filter"]["term"]["name_keys"]
-        == "互联网上网服务营业场所注销"
-    )
+    key = rewrite_exact["constant_score"]["filter"]["bool"]["filter"][0]
+    assert key["term"]["name_keys"] == "互联网上网服务营业场所注销"
 
 
-def test_services_first_is_a_constant_added_to_service_items():
+def test_services_first_multiplies_other_lists_scores():
     query = body_for(text="社保")["query"]["bool"]
-    bonus = {"term": {"kind": "service"}}
+    text = text_of({"bool": query})
+    service = {"term": {"kind": "service"}}
+    weight = default_settings().other_lists_weight
     assert query["should"] == [
-        {"constant_score": {"filter": bonus, "boost": default_settings().service_bonus}}
+        {"bool": {"must": [text], "filter": [service]}},
+        {"bool": {"must": [text], "must_not": [service], "boost": weight}},
     ]
-    assert default_settings().service_bonus > 0
+    assert query["minimum_should_match"] == 1 and 0 < weight < 1
 
 
 def test_generic_tokens_and_action_words_weigh_less():
@@ -229,7 +238,7 @@ def test_embedded_query_is_built_from_the_same_plan():
     query = tantivy_filtered(tantivy_text_query(plan, schema), plan.request.filters, schema)
     text = repr(query)
     assert "DisjunctionMaxQuery" in text and "tie_breaker: 0.1" in text
-    exact = r'Const\(score=1000, query=TermQuery\(Term\(field=\d+, type=Str, "网吧注销"\)\)\)'
+    exact = r'Const\(score=1000, query=BooleanQuery \{ subqueries: \[\(Must, TermQuery\(Term\(field=\d+, type=Str, "网吧注销"\)\)\)'
     assert re.search(exact, text)
     assert "Const(score=0, query=TermSetQuery" in text  # a filter adds nothing to the score
 
