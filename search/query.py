@@ -206,7 +206,7 @@ class QueryPlan:
     readings: tuple[ReadingQuery, ...]
     exact_name_boost: float
     tie_breaker: float
-    other_lists_weight: float = 1.0
+    service_bonus: float = 0.0
     exact_name_kinds: tuple[str, ...] = (SERVICE_KIND,)
 
 
@@ -243,7 +243,7 @@ def plan_query(request: SearchRequest, settings: RelevanceSettings | None = None
         readings=tuple(readings),
         exact_name_boost=settings.exact_name_boost,
         tie_breaker=settings.synonym_tie_breaker,
-        other_lists_weight=settings.other_lists_weight,
+        service_bonus=settings.service_bonus,
         exact_name_kinds=settings.exact_name_kinds,
     )
 
@@ -285,21 +285,17 @@ def _es_readings(plan: QueryPlan) -> dict[str, Any]:
 def es_text_query(plan: QueryPlan) -> dict[str, Any]:
     """The scoring part of the Elasticsearch query, without merged twins (no filters).
 
-    Services first: the text's score is multiplied by ``other_lists_weight`` for items of any
-    other list (two clauses, each document matching exactly one of them).
+    Services first: a service item gets ``service_bonus`` added (a should-clause that costs
+    one term lookup; a factor on the other lists' scores would score the text twice).
     """
     hidden = [{"term": {MERGED_FIELD: True}}]
     if not plan.readings:
         return {"bool": {"must": [{"match_all": {}}], "must_not": hidden}}
-    text = _es_readings(plan)
-    if plan.other_lists_weight == 1.0:
-        return {"bool": {"must": [text], "must_not": hidden}}
-    service = {"term": {"kind": SERVICE_KIND}}
-    lists = [
-        {"bool": {"must": [text], "filter": [service]}},
-        {"bool": {"must": [text], "must_not": [service], "boost": plan.other_lists_weight}},
-    ]
-    return {"bool": {"should": lists, "minimum_should_match": 1, "must_not": hidden}}
+    query: dict[str, Any] = {"must": [_es_readings(plan)], "must_not": hidden}
+    if plan.service_bonus:
+        bonus = {"term": {"kind": SERVICE_KIND}}
+        query["should"] = [{"constant_score": {"filter": bonus, "boost": plan.service_bonus}}]
+    return {"bool": query}
 
 
 def _es_filter(filters: Mapping[str, FilterValue]) -> dict[str, Any]:
@@ -364,13 +360,11 @@ def tantivy_text_query(plan: QueryPlan, schema: tantivy.Schema) -> tantivy.Query
         return query.boolean_query([(occur.Must, query.all_query()), hidden])
     readings = [_tantivy_reading(r, plan, schema) for r in plan.readings]
     text = readings[0] if len(readings) == 1 else query.disjunction_max_query(readings, plan.tie_breaker)
-    if plan.other_lists_weight == 1.0:
-        return query.boolean_query([(occur.Must, text), hidden])
-    service = query.term_query(schema, "kind", SERVICE_KIND)
-    as_service = query.boolean_query([(occur.Must, text), (occur.Must, query.const_score_query(service, 0.0))])
-    other = query.boolean_query([(occur.Must, text), (occur.MustNot, service)])
-    lists = [(occur.Should, as_service), (occur.Should, query.boost_query(other, plan.other_lists_weight))]
-    return query.boolean_query([*lists, hidden])
+    clauses = [(occur.Must, text), hidden]
+    if plan.service_bonus:
+        bonus = query.term_query(schema, "kind", SERVICE_KIND)
+        clauses.append((occur.Should, query.const_score_query(bonus, plan.service_bonus)))
+    return query.boolean_query(clauses)
 
 
 def tantivy_filtered(

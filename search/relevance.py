@@ -30,7 +30,7 @@ class RelevanceSettings:
     sounds_like_weight: float = 0.5
     generic_weight: float = 0.1
     action_weight: float = 0.35
-    other_lists_weight: float = 1.0
+    service_bonus: float = 0.0
     exact_name_kinds: tuple[str, ...] = ("service",)
 
     def reading_weight(self, role: str) -> float:
@@ -69,7 +69,7 @@ class RelevanceSettings:
             sounds_like_weight=float(data["understanding"]["sounds_like_weight"]),
             generic_weight=float(data["understanding"]["generic_weight"]),
             action_weight=float(data["understanding"]["action_weight"]),
-            other_lists_weight=float(data["lists"]["other_lists_weight"]),
+            service_bonus=float(data["lists"]["service_bonus"]),
             exact_name_kinds=tuple(data["exact_name"]["kinds"]),
         )
 

@@ -28,7 +28,7 @@ def body_for(**request) -> dict:
 
 def text_of(query: dict) -> dict:
     """The readings, inside the clauses that rank services first and leave merged twins out."""
-    return query["bool"]["should"][0]["bool"]["must"][0]
+    return query["bool"]["must"][0]
 
 
 def reading_clauses(query: dict) -> list[dict]:
@@ -97,16 +97,13 @@ def test_synonyms_become_dis_max_readings():
     assert key["term"]["name_keys"] == "互联网上网服务营业场所注销"
 
 
-def test_services_first_multiplies_other_lists_scores():
+def test_services_first_is_a_constant_added_to_service_items():
     query = body_for(text="社保")["query"]["bool"]
-    text = text_of({"bool": query})
-    service = {"term": {"kind": "service"}}
-    weight = default_settings().other_lists_weight
+    bonus = {"term": {"kind": "service"}}
     assert query["should"] == [
-        {"bool": {"must": [text], "filter": [service]}},
-        {"bool": {"must": [text], "must_not": [service], "boost": weight}},
+        {"constant_score": {"filter": bonus, "boost": default_settings().service_bonus}}
     ]
-    assert query["minimum_should_match"] == 1 and 0 < weight < 1
+    assert default_settings().service_bonus > 0
 
 
 def test_generic_tokens_and_action_words_weigh_less():
