@@ -12,6 +12,8 @@ short, general names first; the catalog keeps no usage counts to rank them by).
 from __future__ import annotations
 
 import re
+import time
+import weakref
 from dataclasses import dataclass, field, replace
 
 from search.analysis import (
@@ -73,14 +75,28 @@ def relaxed_text(query: AnalyzedQuery) -> str:
     return " ".join(dict.fromkeys(chars))
 
 
+DEPARTMENTS_TTL = 300.0  # seconds a list of departments is reused: departments change rarely
+_departments_seen: weakref.WeakKeyDictionary[SearchEngine, tuple[float, list[str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def department_names(engine: SearchEngine) -> list[str]:
+    """Every department with a searchable item (one aggregation over the whole index, so it is
+    kept for DEPARTMENTS_TTL seconds per engine rather than run for every empty search)."""
+    now = time.monotonic()
+    seen = _departments_seen.get(engine)
+    if seen is not None and now - seen[0] < DEPARTMENTS_TTL:
+        return seen[1]
+    request = SearchRequest(facets=("department",), per_page=1, highlight=False)
+    names = [str(value) for value, _count in engine.search(request).facets.get("department", [])]
+    _departments_seen[engine] = (now, names)
+    return names
+
+
 def _departments(engine: SearchEngine, query: AnalyzedQuery) -> list[str]:
     """Departments the query's words point to: named in citizen.toml, or part of a name."""
-    names = [
-        str(value)
-        for value, _count in engine.search(
-            SearchRequest(facets=("department",), per_page=1, highlight=False)
-        ).facets.get("department", [])
-    ]
+    names = department_names(engine)
     pointers = {part for word, part in rules().departments.items() if word in query.core}
     words = {w for w in query.streams.get("words", ()) if len(w) >= 2 and _HAN.match(w)}
     return [n for n in names if any(p in n for p in pointers) or any(w in n for w in words)]
