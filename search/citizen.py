@@ -21,8 +21,8 @@ from search.analysis import (
     GENERIC,
     SOUNDS_LIKE,
     AnalyzedQuery,
-    analyze_for_index,
     analyze_query,
+    suggest_keys,
 )
 from search.engines.base import SearchEngine
 from search.query import Hit, SearchRequest, SearchResult
@@ -59,11 +59,19 @@ def _content_tokens(query: AnalyzedQuery) -> set[str]:
 
 
 def matches_content(hits: list[Hit], query: AnalyzedQuery) -> bool:
-    """Whether some hit's name holds a token of the query's object (not only 开 or 证)."""
+    """Whether some hit's name holds a token of the query's object (not only 开 or 证).
+
+    Han tokens are looked for in the normalised name, latin ones (pinyin, initials) in its
+    full pinyin and initials: string tests on cached keys, no analysis of the names.
+    """
     wanted = _content_tokens(query)
+    han = [token for token in wanted if not token.isascii()]
+    latin = [token for token in wanted if token.isascii()]
     for hit in hits:
-        streams = analyze_for_index(hit.name)
-        if any(wanted.intersection(tokens.split()) for tokens in streams.values()):
+        text, *spellings = suggest_keys(hit.name)
+        if any(token in text for token in han):
+            return True
+        if latin and any(token in spelled for spelled in spellings for token in latin):
             return True
     return False
 
