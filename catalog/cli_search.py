@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from search.outbox import Indexer
 
 from .extensions import db, search_engine
-from .services import search_sync
+from .services import search_log, search_sync
 
 
 @click.group("search")
@@ -95,3 +95,16 @@ def worker_command(poll: float) -> None:
     Each poll is its own short transactions: an idle worker holds no snapshot or lock.
     """
     Indexer(search_sync.SqlOutboxStore(db.session), search_engine()).run(poll_seconds=poll)
+
+
+@search_group.command("purge-log")
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="Keep this many days (default: SEARCH_LOG_RETENTION_DAYS).")
+@with_appcontext
+def purge_log_command(days: int | None) -> None:
+    """Delete logged search queries older than the retention period (run it daily)."""
+    from flask import current_app
+
+    kept = days or current_app.config["SEARCH_LOG_RETENTION_DAYS"]
+    deleted = search_log.purge(db.session, kept)
+    click.echo(f"已删除 {deleted} 条早于 {kept} 天的搜索记录。")

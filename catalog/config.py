@@ -59,6 +59,8 @@ def settings_from_environment(instance_path: str) -> dict[str, Any]:
         # The embedded engine drains the outbox in the web process after each write; with
         # Elasticsearch, `flask --app catalog search worker` does it.
         "SEARCH_DRAIN_IN_PROCESS": os.environ.get("SEARCH_DRAIN_IN_PROCESS", "auto"),
+        # Days a query that found nothing stays in the search log (`flask search purge-log`).
+        "SEARCH_LOG_RETENTION_DAYS": int(os.environ.get("SEARCH_LOG_RETENTION_DAYS", "90")),
         "API_TITLE": "清单 Qingdan API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

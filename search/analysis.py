@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
@@ -37,7 +37,9 @@ import opencc
 
 from search.pinyin import han_syllables, split_syllables
 from search.segment import Word, search_words
-from search.synonyms import SYNONYMS_FILE, SynonymTable, build_table
+from search.synonyms import SYNONYM_FILES, Replacement, SynonymTable, build_table
+from search.understanding import rules as understanding_rules
+from search.understanding import understand
 
 STREAMS = ("words", "grams", "pinyin", "initials")
 BODY_STREAMS = ("words", "grams")
@@ -187,17 +189,40 @@ def _analyze(text: str, body: bool) -> dict[str, str]:
 # -- queries -----------------------------------------------------------------------------
 
 
+# What a reading of the query is, which decides its weight (relevance.toml) and whether its
+# tokens are marked in highlighted names and may trigger the exact-name boost.
+TYPED, SYNONYM, INTENT, IMPLIED, SOUNDS_LIKE = "typed", "synonym", "intent", "implied", "sounds_like"
+_MARKED_ROLES = (TYPED, SYNONYM)
+# Token classes weighed below a normal token (factors in relevance.toml [understanding]).
+GENERIC, ACTION = "generic", "action"
+MAX_INTENT_READINGS = 6
+
+
 @dataclass(frozen=True)
 class QueryVariant:
-    """One reading of a query: its normalised text and its token streams."""
+    """One reading of a query: its normalised text, its token streams, and how it was made.
+
+    ``classes`` maps the tokens that weigh less than a normal token to their class
+    (GENERIC: 开, 证; ACTION: the catalog's action words an intent added).
+    """
 
     text: str
     streams: dict[str, tuple[str, ...]]
+    role: str = TYPED
+    classes: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
-        """The text without spaces, compared with a name's keys for the exact-name boost."""
+        """The text without spaces, compared with a name's keys for the exact-name boost;
+        empty for readings the citizen did not type (an intent's reading is no name)."""
+        if self.role not in _MARKED_ROLES:
+            return ""
         return self.text.replace(" ", "")[:MAX_KEY_CHARS]
+
+    @property
+    def marked(self) -> bool:
+        """Whether highlighting marks this reading's tokens in names."""
+        return self.role in _MARKED_ROLES
 
 
 @dataclass(frozen=True)
@@ -211,22 +236,29 @@ class Expansion:
 
 @dataclass(frozen=True)
 class AnalyzedQuery:
-    """A query after analysis: what it says as typed, plus its synonym rewrites."""
+    """A query after analysis: what it says as typed, its synonym rewrites, and the readings
+    query understanding added (an intent's object with the catalog's action words, and the
+    query's sound for slips of the input method)."""
 
     text: str  # as typed
     normalized: str
     is_pinyin: bool  # typed in latin letters only: read as full pinyin or initials
     streams: dict[str, tuple[str, ...]]
     expansions: tuple[Expansion, ...] = field(default=())
+    readings: tuple[QueryVariant, ...] = field(default=())
+    core: str = ""  # the query without question words and particles
+    corrections: tuple[str, ...] = ()  # the query with slips corrected ("did you mean")
+    intent: str = ""  # name of the intent understood, if any
+    classes: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def primary(self) -> QueryVariant:
-        return QueryVariant(self.normalized, self.streams)
+        return QueryVariant(self.core or self.normalized, self.streams, TYPED, self.classes)
 
     @property
     def variants(self) -> tuple[QueryVariant, ...]:
-        """The query as typed, then each expansion."""
-        return (self.primary, *(expansion.variant for expansion in self.expansions))
+        """The query as typed, then each expansion, then the understood readings."""
+        return (self.primary, *(e.variant for e in self.expansions), *self.readings)
 
     @property
     def is_empty(self) -> bool:
@@ -273,28 +305,157 @@ def _query_streams(normalized: str) -> dict[str, tuple[str, ...]]:
     }
 
 
-def analyze_query(text: str) -> AnalyzedQuery:
-    """Analyse a query as typed, and expand it with the synonym file."""
-    normalized = normalize(text)
-    is_pinyin = bool(normalized) and _PINYIN_QUERY.fullmatch(normalized) is not None
-    table = synonyms()
-    rewrites = table.expand(normalized)
-    if _LETTERS.search(normalized):
-        rewrites += table.expand_pinyin(normalized, split_syllables)
-    seen = {normalized}
+def _generic_classes(streams: dict[str, tuple[str, ...]], generic: frozenset[str]) -> dict[str, str]:
+    return {token: GENERIC for tokens in streams.values() for token in tokens if token in generic}
+
+
+def _intent_reading(
+    subject: str, actions: tuple[str, ...], generic: frozenset[str], implied: bool = False
+) -> QueryVariant:
+    """An object with an intent's action words: the object's tokens count fully, the action
+    words' tokens (those not also in the object) at the ACTION class. An object the intent
+    only implies (个体工商户 for 开饭店) counts at the ACTION class too: it may order items,
+    never outweigh what the citizen named."""
+    own = _query_streams(subject)
+    added = _query_streams(" ".join(actions))
+    streams = {name: tuple(_unique([*own[name], *added[name]])) for name in STREAMS}
+    classes = {
+        token: ACTION
+        for name in STREAMS
+        for token in added[name]
+        if token not in own[name]
+    }
+    classes.update(_generic_classes(own, generic))
+    if implied:
+        classes.update({token: ACTION for tokens in own.values() for token in tokens})
+    role = IMPLIED if implied else INTENT
+    return QueryVariant(f"{subject} {' '.join(actions)}", streams, role, classes)
+
+
+def _sounds_like(normalized: str) -> QueryVariant | None:
+    """The query's Han text as pinyin, matched against names' pinyin: 户口签移 sounds like
+    户口迁移, 居住正 like 居住证 (the input method's commonest slip is a homophone)."""
+    parts = []
+    for chunk in _HAN_RUN.findall(normalized):
+        syllables = han_syllables(chunk)
+        if len(chunk) >= 2 and all(syllables):
+            parts.append("".join(syllables))
+    if not parts:
+        return None
+    text = " ".join(parts)
+    streams = {name: () for name in STREAMS}
+    streams["pinyin"] = _query_streams(text)["pinyin"]
+    return QueryVariant(text, streams, SOUNDS_LIKE)
+
+
+def corrected(core: str, table: SynonymTable) -> list[Replacement]:
+    """The query with a misspelt term corrected: a span of Han characters that sounds like a
+    term of the synonym and vocabulary files (same toneless pinyin, on character boundaries)
+    but is written otherwise. 社保咔 → 社保卡, 居住正 → 居住证: input methods pick the wrong
+    homophone, the sound stays right."""
+    found: list[Replacement] = []
+    known = table.known_terms
+    for run in _HAN_RUN.finditer(core):
+        chars = run.group()
+        syllables = han_syllables(chars)
+        if not all(syllables):
+            continue
+        starts = dict.fromkeys(accumulate((len(s) for s in syllables), initial=0))
+        offsets = {offset: index for index, offset in enumerate(starts)}
+        joined = "".join(syllables)
+        for spelled, term in table.pinyin_terms.items():
+            at = joined.find(spelled)
+            end = at + len(spelled)
+            if at < 0 or at not in offsets or end not in offsets:
+                continue
+            first, last = offsets[at], offsets[end]
+            if chars[first:last] in known:  # written as a term: nothing to correct
+                continue
+            text = core[: run.start() + first] + term + core[run.start() + last :]
+            found.append(Replacement(chars[first:last], term, text))
+    return found[:MAX_CORRECTIONS]
+
+
+MAX_CORRECTIONS = 3
+
+
+def _expansions(text: str, table: SynonymTable, seen: set[str]) -> list[Expansion]:
+    rewrites = table.expand(text)
+    if _LETTERS.search(text):
+        rewrites += table.expand_pinyin(text, split_syllables)
+        for letters in _LETTERS.findall(text):
+            if split_syllables(letters) is None:  # initials, not pinyin
+                rewrites += [
+                    Replacement(letters, other, text.replace(letters, other))
+                    for other in table.expand_initials(letters)
+                ]
     expansions = []
     for rewrite in rewrites:
         if rewrite.text not in seen:
             seen.add(rewrite.text)
-            variant = QueryVariant(rewrite.text, _query_streams(rewrite.text))
+            variant = QueryVariant(rewrite.text, _query_streams(rewrite.text), SYNONYM)
             expansions.append(Expansion(rewrite.matched, rewrite.replacement, variant))
+    return expansions
+
+
+@lru_cache(maxsize=4096)  # the engine and search.citizen both analyse each query; queries repeat
+def analyze_query(text: str, table: SynonymTable | None = None) -> AnalyzedQuery:
+    """Analyse a query as typed: drop question words, expand with synonyms and everyday
+    vocabulary, add its intent's readings and the reading of its sound.
+
+    ``table`` replaces the file-based synonym table (the catalog passes one that also holds
+    the entries administrators added).
+    """
+    normalized = normalize(text)
+    is_pinyin = bool(normalized) and _PINYIN_QUERY.fullmatch(normalized) is not None
+    table = table or synonyms()
+    current = understanding_rules()
+    understood = understand(normalized, current)
+    core = understood.core
+    streams = _query_streams(core)
+    corrections = [] if is_pinyin else corrected(core, table)
+    seen = {core}
+    expansions = _expansions(core, table, seen)
+    for correction in corrections:
+        if correction.text not in seen:
+            seen.add(correction.text)
+            variant = QueryVariant(correction.text, _query_streams(correction.text), SYNONYM)
+            expansions.append(Expansion(correction.matched, correction.replacement, variant))
+        expansions += _expansions(correction.text, table, seen)
+    readings: list[QueryVariant] = []
+    if understood.intent is not None:
+        subjects = [understood.object, *(r.text for r in table.expand(understood.object))]
+        actions, generic = understood.intent.actions, current.generic
+        for subject in list(dict.fromkeys(subjects))[: MAX_INTENT_READINGS - 1]:
+            readings.append(_intent_reading(subject, actions, generic))
+        for subject in understood.intent.also:
+            readings.append(_intent_reading(subject, actions, generic, implied=True))
+    sounds = None if is_pinyin else _sounds_like(core)
+    if sounds is not None:
+        readings.append(sounds)
     return AnalyzedQuery(
         text=text,
         normalized=normalized,
         is_pinyin=is_pinyin,
-        streams=_query_streams(normalized),
+        streams=streams,
         expansions=tuple(expansions),
+        readings=tuple(readings),
+        core=core,
+        intent=understood.intent.name if understood.intent else "",
+        corrections=tuple(c.text for c in corrections),
+        classes=_generic_classes(streams, current.generic),
     )
+
+
+def initials_of(text: str) -> str | None:
+    """First letters of a Han text's syllables (社会保障卡 → shbzk), or None without a reading."""
+    letters = []
+    for chunk in _HAN_RUN.findall(normalize(text)):
+        syllables = han_syllables(chunk)
+        if not all(syllables):
+            return None
+        letters += [s[0] for s in syllables]
+    return "".join(letters) or None
 
 
 def joined_pinyin(text: str) -> str | None:
@@ -311,11 +472,17 @@ def joined_pinyin(text: str) -> str | None:
     return "".join(parts) or None
 
 
+def synonym_table(extra_lines: Sequence[str] = ()) -> SynonymTable:
+    """The table of the data files (synonyms.txt, vocabulary.txt) plus ``extra_lines`` in the
+    same format (the entries administrators add in the console)."""
+    lines = [line for path in SYNONYM_FILES for line in path.read_text(encoding="utf-8").splitlines()]
+    return build_table([*lines, *extra_lines], normalize, joined_pinyin, initials_of)
+
+
 @lru_cache(maxsize=1)
 def synonyms() -> SynonymTable:
-    """The synonym table from ``search/data/synonyms.txt`` (read once per process)."""
-    lines = SYNONYMS_FILE.read_text(encoding="utf-8").splitlines()
-    return build_table(lines, normalize, joined_pinyin)
+    """The table of the data files alone (read once per process)."""
+    return synonym_table()
 
 
 # -- suggestions ---------------------------------------------------------------------------

@@ -58,6 +58,11 @@ _T, _K = FieldType.TOKENS, FieldType.KEYWORD
 FIELDS: dict[str, FieldSpec] = {
     "id": FieldSpec(_K),
     "kind": FieldSpec(_K),
+    # the lists the item's hit stands for: its own kind, then its twins' (the kind facet)
+    "lists": FieldSpec(_K),
+    "twins": FieldSpec(FieldType.STORED),
+    # a twin merged into another item's hit (a 权责 item whose service item is published)
+    "merged": FieldSpec(FieldType.BOOL),
     "name": FieldSpec(FieldType.STORED),
     "department": FieldSpec(_K),
     "department_id": FieldSpec(_K),
@@ -116,6 +121,17 @@ class SearchDocument:
     text: str = ""  # conditions, materials... searched, never shown
     version: int = 0  # the row's version: a stale write never replaces a newer one
     updated_at: str = ""  # ISO 8601
+    # Twins: the same item in several lists (a service item and its 权责 item) is one hit.
+    # The hit's document names the twins merged into it and their kinds; each twin's own
+    # document names the hit it is merged into and is never a hit itself.
+    twins: tuple[str, ...] = ()
+    twin_kinds: tuple[str, ...] = ()
+    merged_into: str = ""
+
+    @property
+    def lists(self) -> tuple[str, ...]:
+        """The lists this document's hit stands for, its own first."""
+        return tuple(dict.fromkeys((self.kind, *self.twin_kinds)))
 
     @classmethod
     def from_mapping(cls, row: Mapping[str, Any]) -> SearchDocument:
@@ -156,6 +172,9 @@ class SearchDocument:
             text=_text(row.get("text"), MAX_TEXT_CHARS),
             version=version,
             updated_at=_iso_datetime(doc_id, row.get("updated_at")),
+            twins=_values(row.get("twins"), MAX_LIST_ITEMS),
+            twin_kinds=tuple(k for k in _values(row.get("twin_kinds"), len(KINDS)) if k in KINDS),
+            merged_into=_text(row.get("merged_into"), MAX_SHORT_CHARS),
         )
 
 
@@ -222,6 +241,9 @@ def to_index_body(doc: SearchDocument) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": doc.id,
         "kind": doc.kind,
+        "lists": list(doc.lists),
+        "twins": list(doc.twins),
+        "merged": bool(doc.merged_into),
         "name": doc.name,
         "department": doc.department,
         "department_id": doc.department_id,

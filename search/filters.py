@@ -101,7 +101,7 @@ FILTERS: dict[str, FilterDefinition] = {
     definition.name: definition
     for definition in (
         FilterDefinition("department", "department", ValueType.KEYWORDS, "实施部门"),
-        FilterDefinition("kind", "kind", ValueType.KEYWORDS, "清单"),
+        FilterDefinition("kind", "lists", ValueType.KEYWORDS, "清单"),  # twins count in each list
         FilterDefinition("item_type", "item_type", ValueType.KEYWORDS, "事项类型"),
         FilterDefinition("township", "townships", ValueType.KEYWORDS, "乡镇（街道）"),
         FilterDefinition("service_object", "service_objects", ValueType.KEYWORDS, "服务对象"),

@@ -84,7 +84,7 @@ def highlight(name: str, query: AnalyzedQuery) -> str:
     """The name as HTML, with every part matching the query wrapped in ``<mark>``."""
     text, origin = _normalized_chars(name)
     marked = [False] * len(name)
-    for variant in query.variants:
+    for variant in (v for v in query.variants if v.marked):
         for start, end in _text_spans(text, variant) + _pinyin_spans(text, variant):
             for position in range(start, end):
                 marked[origin[position]] = True

@@ -8,7 +8,8 @@ both engines score a query with the same BM25 clauses and the same boosts.
 Query shape, per reading of the query (as typed, then each synonym rewrite)::
 
     bool.should[ match(field, tokens)^field_boost ...,
-                 constant_score(term name_keys = whole query)^exact_name_boost ]^weight
+                 constant_score(name_keys = whole query, kind in exact_name_kinds)^exact_name_boost
+               ]^weight
 
 and the readings combined with ``dis_max`` (best reading + tie_breaker × the others).
 Filters never score: Elasticsearch applies them as ``post_filter`` so that each facet's
@@ -23,18 +24,21 @@ from typing import Any
 
 import tantivy
 
-from search.analysis import AnalyzedQuery, analyze_query, suggest_prefix
+from search.analysis import AnalyzedQuery, QueryVariant, analyze_query, suggest_prefix
 from search.documents import FIELDS, FieldType
 from search.errors import InvalidRequest, QueryTooLong
 from search.filters import FILTERS, FilterValue, parse_filters
 from search.relevance import RelevanceSettings, default_settings
+from search.synonyms import SynonymTable
 
 MAX_QUERY_CHARS = 200
 MAX_PER_PAGE = 100
 MAX_RESULT_WINDOW = 10_000  # Elasticsearch's default index.max_result_window
 FACET_SIZE = 200  # values per facet: more than any district has departments or townships
-SORTS = ("relevance", "name", "updated")
-HIT_FIELDS = ("id", "name", "department", "kind")
+SORTS = ("relevance", "name", "updated", "short")  # short: short (general) names first
+HIT_FIELDS = ("id", "name", "department", "kind", "lists", "twins")
+SERVICE_KIND = "service"
+MERGED_FIELD = "merged"  # a twin shown as part of another item's hit: never a hit itself
 EXACT_KEY_FIELD = "name_keys"
 
 
@@ -55,6 +59,9 @@ class SearchRequest:
     page: int = 1
     per_page: int = 20
     highlight: bool = True
+    # the synonym table to expand the text with (None: the data files'); the catalog passes
+    # one holding the entries administrators added, so they apply without a deploy
+    synonyms: SynonymTable | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         text = (self.text or "").strip()
@@ -102,6 +109,8 @@ class Hit:
     kind: str
     score: float | None
     highlight: str | None = None
+    lists: tuple[str, ...] = ()  # every list the item is in: its own, then its twins'
+    twins: tuple[str, ...] = ()  # ids of the twins merged into this hit (权责 of a service)
 
 
 FacetCounts = list[tuple[str | bool, int]]
@@ -181,7 +190,7 @@ class FieldMatch:
 
 @dataclass(frozen=True)
 class ReadingQuery:
-    """The clauses of one reading of the query (as typed, or a synonym rewrite)."""
+    """The clauses of one reading of the query (as typed, a rewrite, an intent, its sound)."""
 
     matches: tuple[FieldMatch, ...]
     exact_key: str
@@ -197,24 +206,36 @@ class QueryPlan:
     readings: tuple[ReadingQuery, ...]
     exact_name_boost: float
     tie_breaker: float
+    service_bonus: float = 0.0
+    exact_name_kinds: tuple[str, ...] = (SERVICE_KIND,)
+
+
+def _field_matches(variant: QueryVariant, settings: RelevanceSettings) -> tuple[FieldMatch, ...]:
+    """One FieldMatch per field and token weight: generic and action tokens weigh less."""
+    matches = []
+    for name, spec in FIELDS.items():
+        boost = settings.field_boosts.get(name, 0)
+        tokens = variant.streams.get(spec.stream, ()) if spec.type is FieldType.TOKENS else ()
+        if boost <= 0 or not tokens:
+            continue
+        by_weight: dict[float, list[str]] = {}
+        for token in tokens:
+            weight = settings.token_weight(variant.classes.get(token))
+            by_weight.setdefault(weight, []).append(token)
+        matches += [FieldMatch(name, tuple(group), boost * w) for w, group in by_weight.items()]
+    return tuple(matches)
 
 
 def plan_query(request: SearchRequest, settings: RelevanceSettings | None = None) -> QueryPlan:
     """Analyse the request's text and decide every scoring clause."""
     settings = settings or default_settings()
-    analyzed = analyze_query(request.text) if request.text else None
+    analyzed = analyze_query(request.text, request.synonyms) if request.text else None
     readings: list[ReadingQuery] = []
     if analyzed is not None and not analyzed.is_empty:
-        for index, variant in enumerate(analyzed.variants):
-            matches = tuple(
-                FieldMatch(name, variant.streams[spec.stream], settings.field_boosts[name])
-                for name, spec in FIELDS.items()
-                if spec.type is FieldType.TOKENS
-                and settings.field_boosts.get(name, 0) > 0
-                and variant.streams.get(spec.stream)
-            )
-            weight = 1.0 if index == 0 else settings.synonym_weight
+        for variant in analyzed.variants:
+            matches = _field_matches(variant, settings)
             if matches or variant.key:
+                weight = settings.reading_weight(variant.role)
                 readings.append(ReadingQuery(matches, variant.key, weight))
     return QueryPlan(
         request=request,
@@ -222,13 +243,15 @@ def plan_query(request: SearchRequest, settings: RelevanceSettings | None = None
         readings=tuple(readings),
         exact_name_boost=settings.exact_name_boost,
         tie_breaker=settings.synonym_tie_breaker,
+        service_bonus=settings.service_bonus,
+        exact_name_kinds=settings.exact_name_kinds,
     )
 
 
 # -- Elasticsearch ----------------------------------------------------------------------
 
 
-def _es_reading(reading: ReadingQuery, exact_boost: float) -> dict[str, Any]:
+def _es_reading(reading: ReadingQuery, plan: QueryPlan) -> dict[str, Any]:
     should: list[dict[str, Any]] = [
         {"match": {m.field: {"query": " ".join(m.tokens), "boost": m.boost}}}
         for m in reading.matches
@@ -237,22 +260,42 @@ def _es_reading(reading: ReadingQuery, exact_boost: float) -> dict[str, Any]:
         should.append(
             {
                 "constant_score": {
-                    "filter": {"term": {EXACT_KEY_FIELD: reading.exact_key}},
-                    "boost": exact_boost,
+                    "filter": {
+                        "bool": {
+                            "filter": [
+                                {"term": {EXACT_KEY_FIELD: reading.exact_key}},
+                                {"terms": {"kind": list(plan.exact_name_kinds)}},
+                            ]
+                        }
+                    },
+                    "boost": plan.exact_name_boost,
                 }
             }
         )
     return {"bool": {"should": should, "boost": reading.weight}}
 
 
-def es_text_query(plan: QueryPlan) -> dict[str, Any]:
-    """The scoring part of the Elasticsearch query (no filters)."""
-    if not plan.readings:
-        return {"match_all": {}}
-    readings = [_es_reading(reading, plan.exact_name_boost) for reading in plan.readings]
+def _es_readings(plan: QueryPlan) -> dict[str, Any]:
+    readings = [_es_reading(reading, plan) for reading in plan.readings]
     if len(readings) == 1:
         return readings[0]
     return {"dis_max": {"queries": readings, "tie_breaker": plan.tie_breaker}}
+
+
+def es_text_query(plan: QueryPlan) -> dict[str, Any]:
+    """The scoring part of the Elasticsearch query, without merged twins (no filters).
+
+    Services first: a service item gets ``service_bonus`` added (a should-clause that costs
+    one term lookup; a factor on the other lists' scores would score the text twice).
+    """
+    hidden = [{"term": {MERGED_FIELD: True}}]
+    if not plan.readings:
+        return {"bool": {"must": [{"match_all": {}}], "must_not": hidden}}
+    query: dict[str, Any] = {"must": [_es_readings(plan)], "must_not": hidden}
+    if plan.service_bonus:
+        bonus = {"term": {"kind": SERVICE_KIND}}
+        query["should"] = [{"constant_score": {"filter": bonus, "boost": plan.service_bonus}}]
+    return {"bool": query}
 
 
 def _es_filter(filters: Mapping[str, FilterValue]) -> dict[str, Any]:
@@ -285,35 +328,43 @@ def es_search_body(plan: QueryPlan) -> dict[str, Any]:
         body["sort"] = [{"name_sort": "asc"}]
     elif sort == "updated":
         body["sort"] = [{"updated_at": {"order": "desc", "missing": "_last"}}]
+    elif sort == "short":
+        body["sort"] = [{"suggest_order": "asc"}]
     return body
 
 
 # -- embedded engine (tantivy) ----------------------------------------------------------
 
 
-def _tantivy_reading(
-    reading: ReadingQuery, exact_boost: float, schema: tantivy.Schema
-) -> tantivy.Query:
+def _tantivy_reading(reading: ReadingQuery, plan: QueryPlan, schema: tantivy.Schema) -> tantivy.Query:
     query, occur = tantivy.Query, tantivy.Occur
     clauses = []
     for match in reading.matches:
         terms = [(occur.Should, query.term_query(schema, match.field, t)) for t in match.tokens]
         clauses.append((occur.Should, query.boost_query(query.boolean_query(terms), match.boost)))
     if reading.exact_key:
-        exact = query.term_query(schema, EXACT_KEY_FIELD, reading.exact_key)
-        clauses.append((occur.Should, query.const_score_query(exact, exact_boost)))
+        exact = query.boolean_query([
+            (occur.Must, query.term_query(schema, EXACT_KEY_FIELD, reading.exact_key)),
+            (occur.Must, query.term_set_query(schema, "kind", list(plan.exact_name_kinds))),
+        ])
+        clauses.append((occur.Should, query.const_score_query(exact, plan.exact_name_boost)))
     combined = query.boolean_query(clauses)
     return combined if reading.weight == 1.0 else query.boost_query(combined, reading.weight)
 
 
 def tantivy_text_query(plan: QueryPlan, schema: tantivy.Schema) -> tantivy.Query:
     """The scoring part of the embedded-engine query: the same clauses as on ES."""
+    query, occur = tantivy.Query, tantivy.Occur
+    hidden = (occur.MustNot, query.term_query(schema, MERGED_FIELD, True))
     if not plan.readings:
-        return tantivy.Query.all_query()
-    readings = [_tantivy_reading(r, plan.exact_name_boost, schema) for r in plan.readings]
-    if len(readings) == 1:
-        return readings[0]
-    return tantivy.Query.disjunction_max_query(readings, plan.tie_breaker)
+        return query.boolean_query([(occur.Must, query.all_query()), hidden])
+    readings = [_tantivy_reading(r, plan, schema) for r in plan.readings]
+    text = readings[0] if len(readings) == 1 else query.disjunction_max_query(readings, plan.tie_breaker)
+    clauses = [(occur.Must, text), hidden]
+    if plan.service_bonus:
+        bonus = query.term_query(schema, "kind", SERVICE_KIND)
+        clauses.append((occur.Should, query.const_score_query(bonus, plan.service_bonus)))
+    return query.boolean_query(clauses)
 
 
 def tantivy_filtered(

@@ -25,6 +25,29 @@ class RelevanceSettings:
     exact_name_boost: float
     synonym_weight: float
     synonym_tie_breaker: float
+    intent_weight: float = 0.9
+    implied_weight: float = 0.6
+    sounds_like_weight: float = 0.5
+    generic_weight: float = 0.1
+    action_weight: float = 0.35
+    service_bonus: float = 0.0
+    exact_name_kinds: tuple[str, ...] = ("service",)
+
+    def reading_weight(self, role: str) -> float:
+        """How much a reading of the query counts, by how it was made (search.analysis)."""
+        return {
+            "typed": 1.0,
+            "synonym": self.synonym_weight,
+            "intent": self.intent_weight,
+            "implied": self.implied_weight,
+            "sounds_like": self.sounds_like_weight,
+        }[role]
+
+    def token_weight(self, token_class: str | None) -> float:
+        """How much a token counts, by its class (None: a normal token)."""
+        if token_class is None:
+            return 1.0
+        return {"generic": self.generic_weight, "action": self.action_weight}[token_class]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RelevanceSettings:
@@ -41,6 +64,13 @@ class RelevanceSettings:
             exact_name_boost=float(data["exact_name"]["boost"]),
             synonym_weight=float(data["synonyms"]["weight"]),
             synonym_tie_breaker=float(data["synonyms"]["tie_breaker"]),
+            intent_weight=float(data["understanding"]["intent_weight"]),
+            implied_weight=float(data["understanding"]["implied_weight"]),
+            sounds_like_weight=float(data["understanding"]["sounds_like_weight"]),
+            generic_weight=float(data["understanding"]["generic_weight"]),
+            action_weight=float(data["understanding"]["action_weight"]),
+            service_bonus=float(data["lists"]["service_bonus"]),
+            exact_name_kinds=tuple(data["exact_name"]["kinds"]),
         )
 
 

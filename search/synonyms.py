@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 SYNONYMS_FILE = Path(__file__).with_name("data") / "synonyms.txt"
+# everyday words → the catalog's words (one-way, broader than synonyms.txt): same format
+VOCABULARY_FILE = Path(__file__).with_name("data") / "vocabulary.txt"
+SYNONYM_FILES = (SYNONYMS_FILE, VOCABULARY_FILE)
 MAX_EXPANSIONS = 8  # a query naming many terms must not multiply into a huge query
 _LATIN = re.compile(r"[a-z0-9]+")
 
@@ -25,12 +29,32 @@ class Replacement:
     text: str  # the rewritten query
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SynonymTable:
     """Term → the terms a query containing it is also searched with."""
 
     replacements: dict[str, tuple[str, ...]]
     pinyin_terms: dict[str, str]  # joined full pinyin of a Han term → the term
+    # initials of a Han term of three characters or more → the initials of its replacements
+    initials_terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # joined pinyin of every term, either side of a rule, official words first: what a
+    # homophone slip is corrected to (search.analysis.corrected)
+    term_sounds: dict[str, str] = field(default_factory=dict)
+
+    def expand_initials(self, letters: str) -> list[str]:
+        """Initials typed for a term rewritten as its replacements' initials: sbkgs (社保卡
+        挂失) → shbzkgs (社会保障卡挂失), which the index's initials of names hold."""
+        found = []
+        for typed, targets in self.initials_terms.items():
+            at = letters.find(typed)
+            if at >= 0:
+                found += [letters[:at] + target + letters[at + len(typed) :] for target in targets]
+        return found[:MAX_EXPANSIONS]
+
+    @cached_property
+    def known_terms(self) -> frozenset[str]:
+        """Every term of the table, on either side of a rule."""
+        return frozenset(self.replacements) | {t for ts in self.replacements.values() for t in ts}
 
     def expand(self, normalized: str) -> list[Replacement]:
         """Rewrites of a normalised query, longest matched term first, at most MAX_EXPANSIONS."""
@@ -121,13 +145,27 @@ def _terms(part: str, normalize: Callable[[str], str]) -> list[str]:
 
 
 def build_table(
-    lines: list[str], normalize: Callable[[str], str], to_pinyin: Callable[[str], str | None]
+    lines: list[str], normalize: Callable[[str], str], to_pinyin: Callable[[str], str | None],
+    to_initials: Callable[[str], str | None] = lambda term: None,
 ) -> SynonymTable:
-    """A table from synonym-file lines; ``to_pinyin`` gives a Han term's joined full pinyin."""
+    """A table from synonym-file lines; ``to_pinyin`` gives a Han term's joined full pinyin,
+    ``to_initials`` its initials."""
     replacements = parse_synonyms(lines, normalize)
     pinyin_terms: dict[str, str] = {}
+    initials_terms: dict[str, tuple[str, ...]] = {}
     for term in sorted(replacements, key=len, reverse=True):
         joined = to_pinyin(term)
         if joined and len(joined) >= 4:  # two-letter pinyin would fire on almost anything
             pinyin_terms.setdefault(joined, term)
-    return SynonymTable(replacements, pinyin_terms)
+        typed = to_initials(term) if len(term) >= 3 else None
+        if typed:
+            targets = (to_initials(t) for t in replacements[term])
+            initials_terms.setdefault(typed, tuple(t for t in targets if t and t != typed))
+    targets = dict.fromkeys(t for ts in replacements.values() for t in ts)
+    term_sounds: dict[str, str] = {}
+    for term in [*targets, *replacements]:
+        joined = to_pinyin(term)
+        if joined and len(joined) >= 4 and len(term) >= 2:
+            term_sounds.setdefault(joined, term)
+    initials = {k: v for k, v in initials_terms.items() if v}
+    return SynonymTable(replacements, pinyin_terms, initials, term_sounds)

@@ -283,6 +283,18 @@ def _console_steps_refused(app: Flask, session, role: str, a: Organization, row:
         assert browser.post(url, data=data).status_code in (403, 404), (role, url)
         assert _state(session, registry.SERVICE_ITEMS, row) == before
         tried.add(("POST", _rule_of(app, "POST", url)))
+    # the search synonyms are the administrators' alone
+    from catalog.models import SearchSynonym
+
+    rule = SearchSynonym(rule="甲, 乙", created_by="tests")
+    session.add(rule)
+    session.commit()
+    token = csrf_token(browser, "/console")
+    for url in ("/console/search/synonyms", f"/console/search/synonyms/{rule.id}/delete"):
+        data = {"rule": "越权 => 无犯罪记录证明", "csrf_token": token}
+        assert browser.post(url, data=data).status_code == 403, (role, url)
+        tried.add(("POST", _rule_of(app, "POST", url)))
+    assert [r.rule for r in session.query(SearchSynonym)] == ["甲, 乙"]
     return tried
 
 

@@ -9,6 +9,7 @@ from .legal_changes import BasisReview, LegalBasisChange
 from .org import Organization, Region
 from .powers import PowerItem, PowerType
 from .random_checks import DrawnTarget, InspectorConflict, RandomCheckTask, RandomDraw
+from .search_insights import SearchQueryLog, SearchSynonym
 from .services import Bundle, BundleMember, FeeItem, Material, ServiceItem
 from .supervision import (
     InspectionImplList,
@@ -46,6 +47,8 @@ __all__ = [
     "Region",
     "Revision",
     "SearchOutbox",
+    "SearchQueryLog",
+    "SearchSynonym",
     "ServiceItem",
     "SupervisionItem",
     "User",

@@ -49,6 +49,8 @@ class HitSchema(BaseSchema):
     kind = fields.String()
     score = fields.Float(allow_none=True)
     highlight = fields.String(allow_none=True, metadata={"description": "名称，命中处以 <mark> 标出"})
+    lists = fields.List(fields.String(), metadata={"description": "该事项所在的清单（本身在前），同一事项的权责清单等孪生条目合并为一条结果"})
+    twins = fields.List(fields.String(), metadata={"description": "合并到这条结果中的孪生条目（如 power:12）"})
 
 
 class FacetValueSchema(BaseSchema):
@@ -62,6 +64,10 @@ class SearchResultSchema(BaseSchema):
     per_page = fields.Integer()
     hits = fields.List(fields.Nested(HitSchema))
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValueSchema)))
+    zero_result = fields.Boolean(metadata={"description": "放宽查询后仍无结果（此时见 popular）"})
+    relaxed = fields.Boolean(metadata={"description": "原查询无有效结果，hits 来自放宽后的查询"})
+    did_you_mean = fields.String(allow_none=True, metadata={"description": "您是不是要找"})
+    popular = fields.List(fields.Nested(HitSchema), metadata={"description": "无结果时，查询词指向的部门的事项"})
 
 
 class SuggestionSchema(BaseSchema):
@@ -77,3 +83,11 @@ class HealthSchema(BaseSchema):
     count = fields.Integer(allow_none=True)
     detail = fields.String()
     lag = fields.Dict()
+
+
+class SearchLogArgsSchema(BaseSchema):
+    days = Int(minimum=1, maximum=3660, load_default=30, strict=False, metadata={"description": "最近多少天"})
+
+
+class SearchLogExportSchema(SearchLogArgsSchema):
+    format = Code({"xlsx": "Excel", "csv": "CSV"}, load_default="xlsx")

@@ -12,6 +12,7 @@ from sqlalchemy import Subquery, func, select
 from sqlalchemy.orm import Session
 
 from ..models import ChangeRecord, SearchOutbox
+from . import search_twins
 from .permissions import Actor
 
 
@@ -44,6 +45,9 @@ def record_change(
     session.add(record)
     if searchable:
         session.add(SearchOutbox(entity_type=entity_type, entity_id=entity_id))
+        # a twin's document depends on this row too (search_twins): queue it as well
+        for twin_type, twin_id in search_twins.partners(session, entity_type, entity_id, before, after):
+            session.add(SearchOutbox(entity_type=twin_type, entity_id=twin_id))
     return record
 
 

@@ -89,6 +89,10 @@ def _audits(actor: Actor, _department_id: int | None) -> bool:
     return actor.role in {"auditor", "admin", "system"}
 
 
+def _staff(actor: Actor, _department_id: int | None) -> bool:
+    return actor.role in ROLES or actor.role == "system"
+
+
 def _anyone(_actor: Actor, _department_id: int | None) -> bool:
     return True
 
@@ -122,6 +126,8 @@ RULES: dict[str, Callable[[Actor, int | None], bool]] = {
     # the impact and pending reviews are read by staff, each seeing their readable departments.
     "legal.change": _administers,
     "legal.read_impact": _staff,
+    "search.insights": _staff,  # what citizens searched for and could not find
+    "search.synonyms": _administers,  # query-time synonyms added in the console
 }
 
 USE_CASES: dict[str, str] = {}  # qualified function name → permission

@@ -46,6 +46,7 @@ from ..models.codes import (
 )
 from ..models.base import utcnow
 from ..models.devolution import devolved_item_receivers
+from . import search_twins
 
 SEARCHABLE: dict[str, tuple[str, type]] = {
     "service_item": ("service", ServiceItem),
@@ -121,7 +122,11 @@ def _common(kind: str, row: Row[Any]) -> dict[str, Any]:
     }
 
 
+_twin_power = aliased(PowerItem, name="twin_power")
+
+
 def _service_rows() -> Select:
+    twin_id = search_twins.twin_power_id()
     return _with_department(
         ServiceItem,
         ServiceItem.department_id,
@@ -135,7 +140,12 @@ def _service_rows() -> Select:
         ServiceItem.acceptance_conditions,
         ServiceItem.process,
         _township.name.label("township"),
-    ).outerjoin(_township, _township.id == ServiceItem.township_id)
+        _twin_power.id.label("twin_power_id"),
+        _twin_power.basis_text.label("twin_basis"),
+        _twin_power.responsibilities.label("twin_responsibilities"),
+    ).outerjoin(_township, _township.id == ServiceItem.township_id).outerjoin(
+        _twin_power, _twin_power.id == twin_id
+    )
 
 
 def _service_materials() -> tuple[Select, Any]:
@@ -157,8 +167,17 @@ def _service_document(item: Row[Any], materials: list[str]) -> dict[str, Any]:
         "instant": None if item.case_type is None else item.case_type == CASE_TYPE_INSTANT,
         "onsite_visits": item.onsite_visits,
         "zero_visit": None if item.onsite_visits is None else item.onsite_visits == 0,
-        "text": "\n".join(filter(None, [item.acceptance_conditions, "；".join(materials), item.process])),
+        "text": "\n".join(filter(None, [
+            item.acceptance_conditions, "；".join(materials), item.process,
+            item.twin_basis, item.twin_responsibilities,
+        ])),
+        **_twins("power", item.twin_power_id),
     }
+
+
+def _twins(kind: str, twin_id: int | None) -> dict[str, Any]:
+    """The twin merged into this row's hit (search_twins): its id and list."""
+    return {} if twin_id is None else {"twins": [f"{kind}:{twin_id}"], "twin_kinds": [kind]}
 
 
 def _power_rows() -> Select:
@@ -171,6 +190,7 @@ def _power_rows() -> Select:
         PowerType.name.label("power_type"),
         PowerItem.basis_text,
         PowerItem.responsibilities,
+        search_twins.twin_service_id().label("merged_into_service"),
     ).outerjoin(PowerType, PowerType.code == PowerItem.power_type_code)
 
 
@@ -182,6 +202,7 @@ def _power_document(item: Row[Any], _values: list[str]) -> dict[str, Any]:
         "item_type": item.power_type_code,
         "item_type_label": item.power_type or "",
         "text": "\n".join(filter(None, [item.basis_text, item.responsibilities])),
+        "merged_into": "" if item.merged_into_service is None else f"service:{item.merged_into_service}",
     }
 
 

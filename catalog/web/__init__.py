@@ -34,6 +34,7 @@ from ..services.public_items import KIND_LABELS
 from .console import bp as console_blueprint
 from .console_oversight import bp as console_oversight_blueprint
 from .random_checks import bp as random_checks_blueprint
+from .search_insights import bp as search_console_blueprint
 from .query import problems_of, query_args
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
@@ -55,7 +56,7 @@ LABELS = {
 
 @bp.app_context_processor
 def labels() -> dict[str, Any]:
-    return {"labels": LABELS}
+    return {"labels": LABELS, "kind_labels": KIND_LABELS}
 
 
 @bp.app_template_filter("labelled")
@@ -82,12 +83,15 @@ def search() -> tuple[str, int] | str:
     except ValidationError as error:
         return render_template("search.html", args={}, result=None, problems=problems_of(error)), 400
     try:
-        result = citizen_search.search_items(
-            search_engine(), args["q"], args, args["sort"], args["page"], args["per_page"]
+        found = citizen_search.search_items(
+            db.session, search_engine(), args["q"], args, args["sort"], args["page"], args["per_page"]
         )
     except DomainError as error:
         return render_template("search.html", args=args, result=None, problems={"q": [error.message]}), error.status
-    return render_template("search.html", args=args, result=result, facets=_facets(args, result), problems=None)
+    result = found.result
+    return render_template(
+        "search.html", args=args, result=result, found=found, facets=_facets(args, result), problems=None
+    )
 
 
 def _facets(args: dict[str, Any], result: Any) -> list[dict[str, Any]]:
@@ -185,6 +189,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(console_blueprint)
     app.register_blueprint(random_checks_blueprint)
     app.register_blueprint(console_oversight_blueprint)
+    app.register_blueprint(search_console_blueprint)
 
 
 def render_error(error: DomainError) -> tuple[str, int]:

@@ -18,7 +18,7 @@ from ..services import accounts, audit_trail, workflow
 from ..services.errors import DomainError
 from ..services.permissions import ROLES
 from ..services.registry import ALL_LISTS
-from .query import problems_of, query_args
+from .query import flash_problem, problems_of, query_args
 from .sign_in_limits import remember_device, sign_in_limits, submitted_username
 
 bp = Blueprint("console", __name__, template_folder="templates")
@@ -80,10 +80,7 @@ def take_step(list_name: str, row_id: int, step: str) -> Response:
     try:
         use_case(db.session, spec, row_id, int(version) if version.isdigit() else -1, current_actor(), reason)
     except DomainError as error:
-        if error.status in (401, 403, 404):
-            raise
-        details = "".join(e.message for errors in error.fields.values() for e in errors)
-        flash(f"{error.message}{details}", "error")
+        flash_problem(error)
     else:
         flash(f"已{workflow.STEPS[step].label}：{spec.label} {row_id}。", "done")
     return redirect(url_for("console.console"), 303)

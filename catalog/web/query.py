@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import flash, request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
 from ..schemas.errors import schema_errors
+from ..services.errors import DomainError
 
 
 def query_args(schema: type[Schema]) -> dict[str, Any]:
@@ -23,3 +24,11 @@ def query_args(schema: type[Schema]) -> dict[str, Any]:
 
 def problems_of(error: ValidationError) -> dict[str, list[str]]:
     return {field: [e.message for e in errors] for field, errors in schema_errors(error.messages).items()}
+
+
+def flash_problem(error: DomainError) -> None:
+    """Show a refused form step on the next page; who may not act gets the error page instead."""
+    if error.status in (401, 403, 404):
+        raise error
+    details = "".join(e.message for errors in error.fields.values() for e in errors)
+    flash(f"{error.message}{details}", "error")

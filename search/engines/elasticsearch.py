@@ -266,6 +266,8 @@ class ElasticsearchEngine:
                     kind=source["kind"],
                     score=raw.get("_score"),
                     highlight=marked,
+                    lists=tuple(source.get("lists", ())),
+                    twins=tuple(source.get("twins", ())),
                 )
             )
         aggregations = response.get("aggregations", {})

@@ -425,6 +425,8 @@ class EmbeddedEngine:
             options = {"order_by_field": "name_sort", "order": tantivy.Order.Asc}
         elif sort == "updated":
             options = {"order_by_field": "updated_at", "order": tantivy.Order.Desc}
+        elif sort == "short":
+            options = {"order_by_field": "suggest_order", "order": tantivy.Order.Asc}
         found = searcher.search(
             query, limit=request.per_page, offset=request.offset, count=True, **options
         )
@@ -441,6 +443,8 @@ class EmbeddedEngine:
                     kind=stored["kind"][0],
                     score=None if options else float(key),
                     highlight=marked,
+                    lists=tuple(stored.get_all("lists")),
+                    twins=tuple(stored.get_all("twins")),
                 )
             )
         return SearchResult(

@@ -18,6 +18,9 @@ from pypinyin import Style, lazy_pinyin
 from seed.guangan import load_items
 from tests.search.relevance import (
     CATEGORIES,
+    CITIZEN_CATEGORIES,
+    GUANGAN_CITIZEN_HOLDOUT,
+    GUANGAN_CITIZEN_TUNE,
     GUANGAN_JUDGED,
     load_judged_set,
 )
@@ -154,3 +157,43 @@ def test_synonym_queries_need_the_synonym(judged):
             assert all(j.query not in e for e in j.expected), (
                 f"line {j.line}: {j.query} is literally in an expected name"
             )
+
+
+# -- citizen queries (issue 16): two halves, split before tuning ---------------------------
+
+
+@pytest.fixture(scope="module")
+def citizen_halves():
+    return {"tune": load_judged_set(GUANGAN_CITIZEN_TUNE), "holdout": load_judged_set(GUANGAN_CITIZEN_HOLDOUT)}
+
+
+def test_citizen_sets_are_plain_utf8_tsv():
+    for path in (GUANGAN_CITIZEN_TUNE, GUANGAN_CITIZEN_HOLDOUT):
+        raw = path.read_bytes()
+        assert not raw.startswith(b"\xef\xbb\xbf") and b"\r" not in raw, path
+        assert "split BEFORE any tuning" in raw.decode("utf-8"), path
+
+
+def test_citizen_halves_are_large_disjoint_and_cover_every_kind(citizen_halves, judged):
+    tune, holdout = citizen_halves["tune"], citizen_halves["holdout"]
+    assert len(tune) + len(holdout) >= 200
+    assert abs(len(tune) - len(holdout)) <= len(CITIZEN_CATEGORIES)
+    queries = [j.query for j in tune + holdout]
+    assert len(queries) == len(set(queries)), "a query is in both halves or twice in one"
+    assert not set(queries) & {j.query for j in judged}, "a citizen query repeats the judged set"
+    for half in (tune, holdout):
+        counts = collections.Counter(j.category for j in half)
+        assert set(counts) == set(CITIZEN_CATEGORIES), counts
+        assert min(counts.values()) >= MIN_PER_CATEGORY, counts
+
+
+def test_citizen_expected_names_exist_and_k_is_sane(citizen_halves, names):
+    for half in citizen_halves.values():
+        for j in half:
+            missing = [e for e in j.expected if e not in names]
+            assert not missing, f"line {j.line} {j.query}: not in guangan-items.json: {missing}"
+            assert j.k in (3, 5, 10), f"line {j.line}: k is 3, 5 or 10"
+            if j.category == "pinyin":
+                assert re.fullmatch(r"[a-z]+( [a-z]+)*", j.query), f"line {j.line}: pinyin"
+            else:
+                assert re.search(r"[\u4e00-\u9fff]", j.query), f"line {j.line}: Chinese query"

@@ -26,8 +26,14 @@ def body_for(**request) -> dict:
     return es_search_body(plan_query(SearchRequest(**request)))
 
 
+def text_of(query: dict) -> dict:
+    """The readings, inside the clauses that rank services first and leave merged twins out."""
+    return query["bool"]["must"][0]
+
+
 def reading_clauses(query: dict) -> list[dict]:
     """Clauses of the query as typed (the first reading when synonyms add others)."""
+    query = text_of(query)
     if "dis_max" in query:
         query = query["dis_max"]["queries"][0]
     return query["bool"]["should"]
@@ -36,10 +42,12 @@ def reading_clauses(query: dict) -> list[dict]:
 def test_exact_name_boost_is_a_constant_score_on_the_whole_name_keys():
     body = body_for(text="普通护照签发")
     exact = [c for c in reading_clauses(body["query"]) if "constant_score" in c]
+    key = {"term": {"name_keys": "普通护照签发"}}
+    services = {"terms": {"kind": ["service"]}}  # only service items: relevance.toml [exact_name]
     assert exact == [
         {
             "constant_score": {
-                "filter": {"term": {"name_keys": "普通护照签发"}},
+                "filter": {"bool": {"filter": [key, services]}},
                 "boost": default_settings().exact_name_boost,
             }
         }
@@ -49,7 +57,8 @@ def test_exact_name_boost_is_a_constant_score_on_the_whole_name_keys():
 def test_exact_key_is_the_normalised_query_without_spaces():
     body = body_for(text="食品（含保健食品）经营许可核发")
     exact = [c for c in reading_clauses(body["query"]) if "constant_score" in c][0]
-    assert exact["constant_score"]["filter"]["term"]["name_keys"] == "食品含保健食品经营许可核发"
+    key = exact["constant_score"]["filter"]["bool"]["filter"][0]
+    assert key["term"]["name_keys"] == "食品含保健食品经营许可核发"
 
 
 def test_field_boosts_come_from_the_relevance_file():
@@ -78,16 +87,39 @@ def test_pinyin_query_searches_pinyin_fields():
 def test_synonyms_become_dis_max_readings():
     settings = default_settings()
     body = body_for(text="网吧注销")
-    dis_max = body["query"]["dis_max"]
+    dis_max = text_of(body["query"])["dis_max"]
     assert dis_max["tie_breaker"] == settings.synonym_tie_breaker
-    typed, rewrite = dis_max["queries"]
+    typed, rewrite = dis_max["queries"][:2]  # then the intent's readings and the query's sound
     assert typed["bool"]["boost"] == 1.0
     assert rewrite["bool"]["boost"] == settings.synonym_weight
-    rewrite_exact = [c for c in reading_clauses(rewrite) if "constant_score" in c][0]
-    assert (
-        rewrite_exact["constant_score"]["filter"]["term"]["name_keys"]
-        == "互联网上网服务营业场所注销"
-    )
+    rewrite_exact = [c for c in rewrite["bool"]["should"] if "constant_score" in c][0]
+    key = rewrite_exact["constant_score"]["filter"]["bool"]["filter"][0]
+    assert key["term"]["name_keys"] == "互联网上网服务营业场所注销"
+
+
+def test_services_first_is_a_constant_added_to_service_items():
+    query = body_for(text="社保")["query"]["bool"]
+    bonus = {"term": {"kind": "service"}}
+    assert query["should"] == [
+        {"constant_score": {"filter": bonus, "boost": default_settings().service_bonus}}
+    ]
+    assert default_settings().service_bonus > 0
+
+
+def test_generic_tokens_and_action_words_weigh_less():
+    settings = default_settings()
+    plan = plan_query(SearchRequest(text="开饭店"))
+    typed = plan.readings[0]
+    grams = {m.tokens: m.boost for m in typed.matches if m.field == "name_grams"}
+    assert grams[("开",)] == settings.field_boosts["name_grams"] * settings.generic_weight
+    assert grams[("开饭", "饭店")] == settings.field_boosts["name_grams"]
+    roles = [variant.role for variant in plan.analyzed.variants]
+    intent = plan.readings[roles.index("intent")]
+    assert intent.weight == settings.intent_weight
+    assert intent.exact_key == ""  # an intent's reading is no name
+    words = {t: m.boost for m in intent.matches if m.field == "name_words" for t in m.tokens}
+    assert words["许可"] == settings.field_boosts["name_words"] * settings.action_weight
+    assert words["饭店"] == settings.field_boosts["name_words"]  # the object keeps its weight
 
 
 def test_filters_go_to_post_filter_and_each_facet_drops_its_own():
@@ -103,10 +135,12 @@ def test_filters_go_to_post_filter_and_each_facet_drops_its_own():
     assert aggs["department"]["filter"] == {"bool": {"filter": [instant]}}
     assert aggs["instant"]["filter"] == {"bool": {"filter": [department]}}
     assert aggs["kind"]["filter"] == {"bool": {"filter": [department, instant]}}
+    assert aggs["kind"]["aggs"]["values"]["terms"]["field"] == "lists"  # twins count in each list
     assert aggs["department"]["aggs"]["values"]["terms"]["field"] == "department"
     assert aggs["instant"]["aggs"]["values"] == {"terms": {"field": "instant", "size": 200}}
-    # the scoring query itself carries no filter
+    # the scoring query itself carries no filter (only leaves merged twins out)
     assert "filter" not in body["query"].get("bool", {})
+    assert body["query"]["bool"]["must_not"] == [{"term": {"merged": True}}]
 
 
 def test_no_filter_no_post_filter_and_facets_count_everything():
@@ -122,7 +156,9 @@ def test_paging_and_totals():
 
 def test_browsing_without_text_matches_all_in_name_order():
     body = body_for(filters={"kind": "service"})
-    assert body["query"] == {"match_all": {}}
+    assert body["query"] == {
+        "bool": {"must": [{"match_all": {}}], "must_not": [{"term": {"merged": True}}]}
+    }
     assert body["sort"] == [{"name_sort": "asc"}]
 
 
@@ -199,7 +235,7 @@ def test_embedded_query_is_built_from_the_same_plan():
     query = tantivy_filtered(tantivy_text_query(plan, schema), plan.request.filters, schema)
     text = repr(query)
     assert "DisjunctionMaxQuery" in text and "tie_breaker: 0.1" in text
-    exact = r'Const\(score=1000, query=TermQuery\(Term\(field=\d+, type=Str, "网吧注销"\)\)\)'
+    exact = r'Const\(score=1000, query=BooleanQuery \{ subqueries: \[\(Must, TermQuery\(Term\(field=\d+, type=Str, "网吧注销"\)\)\)'
     assert re.search(exact, text)
     assert "Const(score=0, query=TermSetQuery" in text  # a filter adds nothing to the score
 

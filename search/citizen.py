@@ -1,0 +1,146 @@
+"""A citizen's search that never ends on an empty page, the same way on both engines.
+
+The engine answers the query first. When it finds nothing, or only names that share a
+generic character with the query (开, 办, 证) and nothing of its object, the query is
+relaxed (every meaningful character on its own); the answer says so (``relaxed``) and,
+where the query had a slip that sounds like a known term, what it probably meant
+(``did_you_mean``). When even the relaxed query finds nothing, ``zero_result`` is set and
+the items of the departments the query's words point to are offered instead (``popular``:
+short, general names first; the catalog keeps no usage counts to rank them by).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import weakref
+from dataclasses import dataclass, field, replace
+
+from search.analysis import (
+    ACTION,
+    GENERIC,
+    SOUNDS_LIKE,
+    AnalyzedQuery,
+    analyze_query,
+    suggest_keys,
+)
+from search.engines.base import SearchEngine
+from search.query import Hit, SearchRequest, SearchResult
+from search.understanding import rules
+
+POPULAR_COUNT = 5
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True)
+class CitizenAnswer:
+    """The engine's result, and how it was reached."""
+
+    result: SearchResult
+    zero_result: bool = False  # nothing matched, even relaxed
+    relaxed: bool = False  # the hits are the relaxed query's
+    did_you_mean: str | None = None
+    popular: list[Hit] = field(default_factory=list)
+
+
+def _content_tokens(query: AnalyzedQuery) -> set[str]:
+    """Tokens that identify an item: not generic, not an intent's action words; words and
+    bigrams of two characters or more, pinyin and initials of two letters or more."""
+    tokens: set[str] = set()
+    for variant in query.variants:
+        for stream, values in variant.streams.items():
+            for token in values:
+                if variant.classes.get(token) in (GENERIC, ACTION) or len(token) < 2:
+                    continue
+                if variant.role == SOUNDS_LIKE and stream != "pinyin":
+                    continue
+                tokens.add(token)
+    return tokens
+
+
+def matches_content(hits: list[Hit], query: AnalyzedQuery) -> bool:
+    """Whether some hit's name holds a token of the query's object (not only 开 or 证).
+
+    Han tokens are looked for in the normalised name, latin ones (pinyin, initials) in its
+    full pinyin and initials: string tests on cached keys, no analysis of the names.
+    """
+    wanted = _content_tokens(query)
+    han = [token for token in wanted if not token.isascii()]
+    latin = [token for token in wanted if token.isascii()]
+    for hit in hits:
+        text, *spellings = suggest_keys(hit.name)
+        if any(token in text for token in han):
+            return True
+        if latin and any(token in spelled for spelled in spellings for token in latin):
+            return True
+    return False
+
+
+def relaxed_text(query: AnalyzedQuery) -> str:
+    """Every meaningful Han character of the query on its own (generic ones left out)."""
+    generic = rules().generic
+    chars = [c for c in query.core if _HAN.match(c) and c not in generic]
+    return " ".join(dict.fromkeys(chars))
+
+
+DEPARTMENTS_TTL = 300.0  # seconds a list of departments is reused: departments change rarely
+_departments_seen: weakref.WeakKeyDictionary[SearchEngine, tuple[float, list[str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def department_names(engine: SearchEngine) -> list[str]:
+    """Every department with a searchable item (one aggregation over the whole index, so it is
+    kept for DEPARTMENTS_TTL seconds per engine rather than run for every empty search)."""
+    now = time.monotonic()
+    seen = _departments_seen.get(engine)
+    if seen is not None and now - seen[0] < DEPARTMENTS_TTL:
+        return seen[1]
+    request = SearchRequest(facets=("department",), per_page=1, highlight=False)
+    names = [str(value) for value, _count in engine.search(request).facets.get("department", [])]
+    _departments_seen[engine] = (now, names)
+    return names
+
+
+def _departments(engine: SearchEngine, query: AnalyzedQuery) -> list[str]:
+    """Departments the query's words point to: named in citizen.toml, or part of a name."""
+    names = department_names(engine)
+    pointers = {part for word, part in rules().departments.items() if word in query.core}
+    words = {w for w in query.streams.get("words", ()) if len(w) >= 2 and _HAN.match(w)}
+    return [n for n in names if any(p in n for p in pointers) or any(w in n for w in words)]
+
+
+def popular_items(engine: SearchEngine, query: AnalyzedQuery) -> list[Hit]:
+    """Service items of the departments the query points to, short general names first."""
+    departments = _departments(engine, query)
+    if not departments:
+        return []
+    request = SearchRequest(
+        filters={"department": departments, "kind": ["service"]},
+        sort="short",
+        per_page=POPULAR_COUNT,
+        highlight=False,
+    )
+    return engine.search(request).hits
+
+
+def answer(engine: SearchEngine, request: SearchRequest) -> CitizenAnswer:
+    """Search, then relax, correct and point elsewhere when the search finds nothing useful."""
+    result = engine.search(request)
+    if not request.text:
+        return CitizenAnswer(result)
+    query = analyze_query(request.text, request.synonyms)
+    did_you_mean = query.corrections[0] if query.corrections else None
+    if result.total and (request.page > 1 or matches_content(result.hits, query)):
+        return CitizenAnswer(result, did_you_mean=did_you_mean)
+    loose = relaxed_text(query)
+    if loose and loose != query.core:
+        relaxed = engine.search(replace(request, text=loose))
+        if relaxed.total and (not result.total or matches_content(relaxed.hits, query)):
+            top = relaxed.hits[0].name if relaxed.hits else None
+            return CitizenAnswer(relaxed, relaxed=True, did_you_mean=did_you_mean or top)
+    if result.total:
+        return CitizenAnswer(result, did_you_mean=did_you_mean)
+    return CitizenAnswer(
+        result, zero_result=True, did_you_mean=did_you_mean, popular=popular_items(engine, query)
+    )
