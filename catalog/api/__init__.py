@@ -8,6 +8,7 @@ from swagger_ui_bundle import swagger_ui_path
 from ..extensions import csrf
 from ..services.registry import ALL_LISTS
 from .audit import blp as audit_blueprint
+from .gate import init_gate
 from .resources import resource_blueprint
 from .search import blp as search_blueprint
 from .spreadsheets import blp as spreadsheets_blueprint
@@ -16,6 +17,7 @@ from .stats import blp as stats_blueprint
 
 def register_api(app: Flask, api: Api) -> None:
     api.init_app(app)
+    init_gate(app)
     blueprints = [resource_blueprint(spec) for spec in ALL_LISTS]
     blueprints += [stats_blueprint, search_blueprint, spreadsheets_blueprint, audit_blueprint]
     for blueprint in blueprints:

@@ -17,6 +17,7 @@ from ..schemas.stats import (
     ScopeArgsSchema,
 )
 from ..services import statistics
+from .gate import requires
 
 blp = Blueprint("stats", __name__, url_prefix="/api/v1/stats", description="统计口径与数字")
 
@@ -69,6 +70,7 @@ def devolution(args: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @blp.post("/check")
+@requires("public")  # it changes nothing: anyone may check a published figure
 @blp.arguments(CHECK_ARGS)
 @blp.response(200, CheckResultSchema)
 def check(args: dict[str, Any]) -> dict[str, Any]:

@@ -371,7 +371,7 @@ def sheet_of(spec: ListSpec | str) -> Sheet:
     return SHEETS[name]
 
 
-@use_case("row.edit")
+@use_case(crud.write_permission)
 def dry_run(
     session: Session,
     spec: ListSpec,
@@ -391,7 +391,7 @@ def dry_run(
     )
 
 
-@use_case("row.edit")
+@use_case(crud.write_permission)
 def commit_import(
     session: Session,
     spec: ListSpec,
@@ -741,7 +741,7 @@ def list_table(session: Session, spec: ListSpec, args: Mapping[str, Any], actor:
     return Table(sheet.title, [column.header for column in sheet.columns], rows())
 
 
-@use_case("row.read_unpublished")
+@use_case("row.read")
 def export_list(session: Session, spec: ListSpec, args: Mapping[str, Any], actor: Actor) -> Exported:
     """The filtered list as a file with the Chinese headers, which import reads back as it is.
 
