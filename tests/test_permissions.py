@@ -384,6 +384,49 @@ def test_an_editor_may_create_only_drafts(app, session, two_departments):
     assert draft.status_code == 201 and draft.json["status"] == "draft"
 
 
+def test_a_row_the_editor_cannot_see_is_referred_to_as_if_it_did_not_exist(app, session, two_departments):
+    """Linking a bundle to another department's draft answers exactly as linking to no row; its
+    published rows and one's own drafts may be linked."""
+    a, b = two_departments
+    their_draft = factories.service_item(session, b.id)
+    their_published = factories.service_item(session, b.id, status="published")
+    own_draft = factories.service_item(session, a.id)
+    editor = token_client(app, session, "editor", a.id)
+
+    def link(member_id: int, name: str):
+        return editor.post("/api/v1/bundles", json={"name": name, "lead_department_id": a.id, "member_ids": [member_id]})
+
+    hidden = link(their_draft.id, "开办餐饮店")
+    absent = link(999_999, "开办餐饮店")
+    assert hidden.status_code == absent.status_code == 422
+    assert [e["code"] for e in hidden.json["error"]["fields"]["member_ids"]] == ["unknown_reference"]
+    assert hidden.json["error"]["fields"]["member_ids"][0]["message"] == f"实施清单事项（编号 {their_draft.id}）不存在。"
+    assert absent.json["error"]["fields"]["member_ids"][0]["message"] == "实施清单事项（编号 999999）不存在。"
+    assert link(their_published.id, "开办便利店").status_code == 201
+    assert link(own_draft.id, "开办书店").status_code == 201
+    # An auditor and an admin see every row: for them the draft exists.
+    admin = token_client(app, session, "admin")
+    linked = admin.post("/api/v1/bundles", json={"name": "开办药店", "lead_department_id": b.id, "member_ids": [their_draft.id]})
+    assert linked.status_code == 201
+
+
+def test_a_uniqueness_clash_names_only_rows_the_editor_may_see(app, session, two_departments):
+    a, b = two_departments
+    hidden = factories.make(session, registry.POWER_ITEMS, code="QZ-HIDDEN", name="乙的草稿", power_type_code="01",
+                            department_id=b.id)
+    public = factories.make(session, registry.POWER_ITEMS, code="QZ-PUBLIC", name="乙的已发布事项",
+                            power_type_code="01", department_id=b.id, status="published")
+    editor = token_client(app, session, "editor", a.id)
+    body = {"name": "甲的事项", "power_type_code": "01", "department_id": a.id}
+    clash = editor.post("/api/v1/power-items", json={**body, "code": "QZ-HIDDEN"})
+    assert clash.status_code == 422
+    (problem,) = clash.json["error"]["fields"]["code"]
+    assert problem["code"] == "duplicate" and str(hidden.id) not in problem["message"], problem
+    assert "尚未公开" in problem["message"]
+    named = editor.post("/api/v1/power-items", json={**body, "code": "QZ-PUBLIC"})
+    assert named.json["error"]["fields"]["code"][0]["message"] == f"该值已被权责事项（编号 {public.id}）使用，不能重复。"
+
+
 def test_tokens_that_are_revoked_expired_or_unknown_are_refused(app, session, two_departments):
     from datetime import timedelta
 

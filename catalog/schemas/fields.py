@@ -29,6 +29,7 @@ MESSAGES: dict[str, str] = {
     "invalid_url": "应为以 http:// 或 https:// 开头的网址。",
     "unknown_field": "未知字段。",
     "too_many": "最多 {max} 项。",
+    "invalid_figure": "应为数值：整数最多 12 位、小数最多 12 位，可带 %，如 95.48%、0.0045、443。",
 }
 
 _PATTERNS = [

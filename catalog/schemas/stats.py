@@ -1,9 +1,9 @@
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from ..models.codes import ITEM_TYPES
-from ..services.figures import PARTS, RULES
+from ..services.figures import PARTS, PUBLISHED, RULES
 from .base import BaseSchema
-from .fields import Code, Day, Id, ListOf, Str
+from .fields import MESSAGES, Code, Day, Id, ListOf, Str
 
 
 class ScopeArgsSchema(BaseSchema):
@@ -23,7 +23,10 @@ class RowsArgsSchema(ScopeArgsSchema):
 
 class CheckArgsSchema(ScopeArgsSchema):
     key = Code({key: key for key in PARTS}, required=True)
-    published = Str(max_length=20, min_length=1, required=True, metadata={"description": "公布的数值，如 95.48%"})
+    published = Str(
+        max_length=30, min_length=1, required=True, validate=[validate.Regexp(PUBLISHED, error=MESSAGES["invalid_figure"])],
+        metadata={"description": "公布的数值：整数最多 12 位、小数最多 12 位，可带 %，如 95.48%"},
+    )
 
 
 class FigureSchema(BaseSchema):

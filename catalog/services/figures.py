@@ -7,6 +7,7 @@ published string.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -24,6 +25,9 @@ from .facts import Scope, bundle_facts, inspection_facts, service_facts
 from .time_limits import in_working_days
 
 RULES = ("HALF_UP", "DOWN")
+# What a published figure can be: a count, a decimal or a percentage (95.48%, 0.0045), bounded
+# so that reading it costs nothing ("1e999999999" would make a number of a billion digits).
+PUBLISHED = re.compile(r"^(\d{1,12})(?:\.(\d{1,12}))?([%％]?)\Z", re.ASCII)
 
 
 def round_fraction(value: Fraction, places: int, rule: str) -> Fraction:
@@ -293,15 +297,21 @@ def check_published(figure: Figure, published: str) -> CheckResult:
     supported = [rule for rule, shown in recomputed.items() if shown == text]
     difference = None
     value = figure.value
-    if value is not None and figure.denominator is not None:
-        try:
-            published_value = Fraction(text.rstrip("%"))
-        except ValueError:
-            published_value = None
-        if published_value is not None:
-            exact = value * 100 if figure.percent else value
-            difference = f"{float(published_value - exact):+.6f}"
+    published_value = published_number(text)
+    if value is not None and figure.denominator is not None and published_value is not None:
+        exact = value * 100 if figure.percent else value
+        difference = f"{float(published_value - exact):+.6f}"
     return CheckResult(published, supported, recomputed, difference)
+
+
+def published_number(text: str) -> Fraction | None:
+    """The exact value of a published figure ("95.48%" → 9548/100), None when it is not one."""
+    match = PUBLISHED.match(text.strip())
+    if match is None:
+        return None
+    whole, decimals, _percent = match.groups()
+    decimals = decimals or ""
+    return Fraction(int(whole + decimals), 10 ** len(decimals))
 
 
 def figure_rows(session: Session, key: str, scope: Scope, part: str, limit: int = 1000) -> list[dict[str, Any]]:

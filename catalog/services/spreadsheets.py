@@ -175,9 +175,7 @@ def _xlsx_sheets(data: bytes) -> list[tuple[str, Rows]]:
     import openpyxl
 
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
-                raise file_error("file_too_large", "工作簿解压后过大，无法导入：请拆分后分批导入。")
+        _check_unpacked_size(data)
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except DomainError:
         raise
@@ -189,11 +187,14 @@ def _xlsx_sheets(data: bytes) -> list[tuple[str, Rows]]:
         sheets: list[tuple[str, Rows]] = []
         total = 0
         for worksheet in workbook.worksheets:
+            # A sheet's <dimension> is the file's claim, not its content: read-only openpyxl pads
+            # every row to the claimed width (A1:XFD… is 16,384 cells a row). Without it, a row
+            # is as wide as its own last cell.
+            worksheet.reset_dimensions()
             rows: Rows = []
             for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
                 total += 1
-                _check_size(total, row)
-                rows.append((number, row))
+                rows.append((number, _bounded(total, row)))
             sheets.append((worksheet.title, rows))
         return sheets
     except DomainError:
@@ -204,11 +205,35 @@ def _xlsx_sheets(data: bytes) -> list[tuple[str, Rows]]:
         workbook.close()
 
 
-def _check_size(number: int, row: Sequence[Any]) -> None:
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuse a workbook whose parts unpack to more than MAX_UNPACKED_BYTES (a zip bomb).
+
+    The sizes are those the archive declares; Python's zipfile never unpacks a part beyond its
+    declared size, so a part that lies about it reads as damaged, not as more data."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+            raise file_error(
+                "file_too_large",
+                f"工作簿解压后超过 {MAX_UNPACKED_BYTES // 1024 // 1024} MB，无法导入：请拆分后分批导入。",
+            )
+
+
+def _bounded(number: int, row: Sequence[Any]) -> tuple[Any, ...]:
+    """The row without its trailing empty cells, once the file is known to be within bounds:
+    at most MAX_ROWS data rows, none reaching beyond column MAX_COLUMNS (even with blank
+    cells: a row of 16,384 cells costs as much to read whatever they hold)."""
     if number > MAX_ROWS + HEADER_SEARCH_ROWS:
         raise file_error("too_many_rows", f"文件超过 {MAX_ROWS:,} 行：请拆分后分批导入。")
-    if len(row) > MAX_COLUMNS and any(v not in (None, "") for v in row[MAX_COLUMNS:]):
-        raise file_error("too_many_columns", f"文件超过 {MAX_COLUMNS} 列，不是一张清单表。")
+    width = len(row)
+    while width and row[width - 1] in (None, "") and width <= MAX_COLUMNS:
+        width -= 1
+    if width > MAX_COLUMNS:
+        raise file_error(
+            "too_many_columns",
+            f"第 {number} 行超过 {MAX_COLUMNS} 列（也可能是右侧带格式的空白单元格），不是一张清单表："
+            "请删除多余的列后重新保存再导入。",
+        )
+    return tuple(row[:width])
 
 
 def _decode(data: bytes) -> str:
@@ -241,8 +266,7 @@ def _csv_rows(text: str) -> Rows:
     rows: Rows = []
     try:
         for number, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
-            _check_size(number, row)
-            rows.append((number, tuple(_unprotect(v) for v in row)))
+            rows.append((number, tuple(_unprotect(v) for v in _bounded(number, row))))
     except csv.Error as error:
         raise file_error("unreadable_file", f"CSV 格式有误（第 {len(rows) + 1} 行）：{error}") from None
     return rows
@@ -524,8 +548,11 @@ class _RowImporter:
         ]
 
     def _existing(self, key: tuple[str, ...]) -> dict[tuple[Any, ...], int]:
+        """The key values of the rows the actor may see (a row they may not is never named)."""
         columns = [getattr(self.spec.model, name) for name in key]
-        rows = self.session.execute(select(self.spec.model.id, *columns))
+        visibility = crud.visibility_clause(self.actor, self.spec)
+        query = select(self.spec.model.id, *columns)
+        rows = self.session.execute(query if visibility is None else query.where(visibility))
         return {tuple(values): row_id for row_id, *values in rows if None not in values}
 
     def run(self, number: int, cells: tuple[Any, ...]) -> list[Problem]:
