@@ -610,6 +610,16 @@ def test_api_refuses_workbooks_beyond_the_bounds(client, make, code):
     assert response.json["error"]["code"] == code
 
 
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_file_of_more_cells_than_the_budget_is_refused(client, monkeypatch, fmt):
+    monkeypatch.setattr(spreadsheets, "MAX_CELLS", 100)
+    rows = [["事项名称", "实施主体"], *([f"事项{i}", "区民政局"] for i in range(60))]  # 122 cells
+    data = xlsx(rows) if fmt == "xlsx" else csv_bytes(rows)
+    response = upload(client, data, f"cells.{fmt}")
+    assert response.status_code == 400 and response.json["error"]["code"] == "too_many_cells"
+    assert upload(client, xlsx(rows[:40]), "fits.xlsx").status_code == 200
+
+
 def test_api_upload_without_a_file_or_to_a_list_without_a_sheet(client):
     missing = client.post("/api/v1/service-items/import", data={}, content_type="multipart/form-data")
     assert missing.status_code == 422 and "file" in missing.json["error"]["fields"]

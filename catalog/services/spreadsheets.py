@@ -56,6 +56,7 @@ from .spreadsheet_columns import (
 
 MAX_ROWS = 50_000
 MAX_COLUMNS = 200
+MAX_CELLS = 3_000_000  # 50,000 rows of 60 columns; the widest list (事项实施清单) has 40
 MAX_UNPACKED_BYTES = 300 * 1024 * 1024  # an .xlsx is a zip: refuse one that unpacks to more
 HEADER_SEARCH_ROWS = 10  # a title row or two may stand above the header
 FORMATS = {"xlsx": "Excel 工作簿", "csv": "CSV 文本"}
@@ -185,7 +186,7 @@ def _xlsx_sheets(data: bytes) -> list[tuple[str, Rows]]:
         if not workbook.worksheets:
             raise file_error("empty_file", "工作簿中没有工作表。")
         sheets: list[tuple[str, Rows]] = []
-        total = 0
+        budget = _Budget()
         for worksheet in workbook.worksheets:
             # A sheet's <dimension> is the file's claim, not its content: read-only openpyxl pads
             # every row to the claimed width (A1:XFD… is 16,384 cells a row). Without it, a row
@@ -193,8 +194,7 @@ def _xlsx_sheets(data: bytes) -> list[tuple[str, Rows]]:
             worksheet.reset_dimensions()
             rows: Rows = []
             for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
-                total += 1
-                rows.append((number, _bounded(total, row)))
+                rows.append((number, budget.take(number, row)))
             sheets.append((worksheet.title, rows))
         return sheets
     except DomainError:
@@ -218,22 +218,33 @@ def _check_unpacked_size(data: bytes) -> None:
             )
 
 
-def _bounded(number: int, row: Sequence[Any]) -> tuple[Any, ...]:
-    """The row without its trailing empty cells, once the file is known to be within bounds:
-    at most MAX_ROWS data rows, none reaching beyond column MAX_COLUMNS (even with blank
-    cells: a row of 16,384 cells costs as much to read whatever they hold)."""
-    if number > MAX_ROWS + HEADER_SEARCH_ROWS:
-        raise file_error("too_many_rows", f"文件超过 {MAX_ROWS:,} 行：请拆分后分批导入。")
-    width = len(row)
-    while width and row[width - 1] in (None, "") and width <= MAX_COLUMNS:
-        width -= 1
-    if width > MAX_COLUMNS:
-        raise file_error(
-            "too_many_columns",
-            f"第 {number} 行超过 {MAX_COLUMNS} 列（也可能是右侧带格式的空白单元格），不是一张清单表："
-            "请删除多余的列后重新保存再导入。",
-        )
-    return tuple(row[:width])
+class _Budget:
+    """What one file may hold: MAX_ROWS data rows, none reaching beyond column MAX_COLUMNS (even
+    with blank cells: a row of 16,384 cells costs as much to read whatever they hold), and
+    MAX_CELLS cells in all, so that a file within bounds is within memory too."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.cells = 0
+
+    def take(self, number: int, row: Sequence[Any]) -> tuple[Any, ...]:
+        """The row without its trailing empty cells, or the file refused."""
+        self.rows += 1
+        if self.rows > MAX_ROWS + HEADER_SEARCH_ROWS:
+            raise file_error("too_many_rows", f"文件超过 {MAX_ROWS:,} 行：请拆分后分批导入。")
+        width = len(row)
+        while width and row[width - 1] in (None, "") and width <= MAX_COLUMNS:
+            width -= 1
+        if width > MAX_COLUMNS:
+            raise file_error(
+                "too_many_columns",
+                f"第 {number} 行超过 {MAX_COLUMNS} 列（也可能是右侧带格式的空白单元格），不是一张清单表："
+                "请删除多余的列后重新保存再导入。",
+            )
+        self.cells += width
+        if self.cells > MAX_CELLS:
+            raise file_error("too_many_cells", f"文件超过 {MAX_CELLS:,} 个单元格：请拆分后分批导入。")
+        return tuple(row[:width])
 
 
 def _decode(data: bytes) -> str:
@@ -264,9 +275,10 @@ def _csv_rows(text: str) -> Rows:
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     rows: Rows = []
+    budget = _Budget()
     try:
         for number, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
-            rows.append((number, tuple(_unprotect(v) for v in _bounded(number, row))))
+            rows.append((number, tuple(_unprotect(v) for v in budget.take(number, row))))
     except csv.Error as error:
         raise file_error("unreadable_file", f"CSV 格式有误（第 {len(rows) + 1} 行）：{error}") from None
     return rows
