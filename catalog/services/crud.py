@@ -9,7 +9,8 @@ at once or waits for review.
 
 Reads show the public published rows only; signed-in actors also see the unpublished rows of
 the departments they may read. A row the actor may not see is "not found", not "forbidden", so
-drafts do not leak even their existence.
+drafts do not leak even their existence: as a reference it does not exist either, and a clash
+with its unique code does not name it.
 """
 from __future__ import annotations
 

@@ -27,7 +27,8 @@ from .time_limits import in_working_days
 RULES = ("HALF_UP", "DOWN")
 # What a published figure can be: a count, a decimal or a percentage (95.48%, 0.0045), bounded
 # so that reading it costs nothing ("1e999999999" would make a number of a billion digits).
-PUBLISHED = re.compile(r"^(\d{1,12})(?:\.(\d{1,12}))?([%％]?)\Z", re.ASCII)
+# [0-9], not \d (any script's digits): the pattern is also in the OpenAPI document.
+PUBLISHED = re.compile(r"^([0-9]{1,12})(?:\.([0-9]{1,12}))?([%％]?)$")
 
 
 def round_fraction(value: Fraction, places: int, rule: str) -> Fraction:
@@ -306,7 +307,7 @@ def check_published(figure: Figure, published: str) -> CheckResult:
 
 def published_number(text: str) -> Fraction | None:
     """The exact value of a published figure ("95.48%" → 9548/100), None when it is not one."""
-    match = PUBLISHED.match(text.strip())
+    match = PUBLISHED.fullmatch(text.strip())
     if match is None:
         return None
     whole, decimals, _percent = match.groups()
