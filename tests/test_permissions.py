@@ -466,8 +466,8 @@ class _Walk:
         from catalog.services.spreadsheet_columns import SHEETS
         from tests.test_accounts_and_audit import PASSWORD, csrf_token
 
-        self.app, self.monkeypatch = app, monkeypatch
-        a, b = _departments(session)
+        self.monkeypatch = monkeypatch
+        _, b = _departments(session)
         rows = {**_rows_of(session, b.id), **_reference_rows(session, b)}
         self.api = token_client(app, session, "admin")
         self.requests: list[tuple[Any, str, str, Callable[[], dict[str, Any]]]] = []
@@ -475,7 +475,7 @@ class _Walk:
             spec = next(s for s in registry.ALL_LISTS if s.name == list_name)
             export = self.api.get(f"/api/v1/{list_name}/export?format=csv").data if list_name in SHEETS else b""
             self._api_requests(spec, row, export)
-        self.calls_on_unrelated_routes(rows["service-items"].id)
+        self._other_api_requests()
         accounts.create_user(session, Actor.system("tests"), username="walker", display_name="管理员", password=PASSWORD,
                              role="admin")
         self.browser = app.test_client()
@@ -511,7 +511,7 @@ class _Walk:
         for method, url, kwargs in requests:
             self.requests.append((self.api, method, url, lambda kwargs=kwargs: _fresh(kwargs)))
 
-    def calls_on_unrelated_routes(self, item_id: int) -> None:
+    def _other_api_requests(self) -> None:
         for method, url, kwargs in [
             ("GET", "/api/v1/audit", {}), ("GET", "/api/v1/audit/export?format=csv", {}),
             ("GET", "/api/v1/stats/figures", {}), ("GET", "/api/v1/stats/export?format=csv", {}),
@@ -566,9 +566,16 @@ def test_denying_a_permission_refuses_every_route_that_uses_it(app, session, mon
     themselves, and that the gate checks what the use cases would."""
     from catalog.api import gate as api_gate
 
+    declared_permission = api_gate.required_permission
     if gate == "use cases alone":
         monkeypatch.setattr(api_gate, "required_permission", lambda *args: None)
     walk = _Walk(app, session, monkeypatch)
+    walked = {(method, _rule_of(app, method, url)) for _, method, url, _ in walk.requests}
+    declared = {
+        (method, rule.rule) for rule in app.url_map.iter_rules() for method in rule.methods - {"HEAD", "OPTIONS"}
+        if declared_permission(app, rule.endpoint, method) or rule.rule.startswith("/console")
+    }
+    assert declared <= walked, sorted(declared - walked)
     baseline = walk.run()
     for method, url, status, consulted in baseline:
         assert status not in REFUSED and status < 500, (method, url, status)
