@@ -38,7 +38,14 @@ def rewrite_sheet(data: bytes, change: Callable[[bytes], bytes]) -> bytes:
 def forged_dimension(rows: int, header: tuple[str, str] = ("事项名称", "实施主体")) -> bytes:
     """Short rows under a sheet dimension claiming every column Excel has (A1:XFD…)."""
     plain = workbook([list(header), *([f"事项{i}", "区民政局"] for i in range(rows))])
-    return rewrite_sheet(plain, lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD%d"' % rows, xml))
+    claim = b'<dimension ref="A1:XFD%d"/>' % (rows + 1)
+
+    def forge(xml: bytes) -> bytes:
+        # openpyxl's write-only sheets have no <dimension>: it goes before <sheetViews>
+        forged, found = re.subn(rb"<dimension [^>]*/>", claim, xml)
+        return forged if found else xml.replace(b"<sheetViews>", claim + b"<sheetViews>", 1)
+
+    return rewrite_sheet(plain, forge)
 
 
 def empty_cell_at_xfd(rows: int) -> bytes:
