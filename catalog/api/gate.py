@@ -4,9 +4,10 @@ flask-smorest parses a view's arguments (JSON body, query, upload) before the vi
 view reads If-Match after that; this gate runs before both (``before_request``):
 
 1. the actor, from the bearer token (401 for a bad token);
-2. the permission of the use case the route declares it calls (``requires``): 401 for the anonymous, 403 for an actor who holds it in no department; a write that
-   declares none needs a signed-in actor. Which row, of which department, is still checked by
-   the use case, which knows the row;
+2. the permission of the use case the route declares it calls (``requires``): 401 for the
+   anonymous, 403 for an actor who holds it in no department; a write that declares none needs
+   a signed-in actor. Which row, of which department, is still checked by the use case, which
+   knows the row;
 3. a JSON body: at most MAX_JSON_BYTES, nested at most MAX_JSON_DEPTH deep, at most
    MAX_JSON_MEMBERS in any one object or array — before any schema looks at it, so a body of a
    million unknown keys costs a check, not a million errors.
