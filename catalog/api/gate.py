@@ -25,7 +25,7 @@ from flask import Flask, Response, current_app, request
 
 from ..authentication import current_actor
 from ..services.errors import DomainError
-from ..services.permissions import RULES, authorize_anywhere
+from ..services.permissions import RULES, authorize_anywhere, require_sign_in
 from ..services.registry import ListSpec
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -71,8 +71,8 @@ def _authorize() -> None:
     permission = required_permission(current_app, request.endpoint, request.method)
     if permission is not None:
         authorize_anywhere(current_actor(), permission)
-    elif request.method in WRITES and not current_actor().signed_in:
-        raise DomainError("not_authenticated", "请先登录，或在请求头 Authorization 中提供有效的 API 令牌。", 401)
+    elif request.method in WRITES:
+        require_sign_in(current_actor())
 
 
 def _bound_json() -> None:

@@ -213,6 +213,10 @@ def authorize_anywhere(actor: Actor, permission: str) -> None:
 
 
 def _refuse(actor: Actor) -> NoReturn:
+    require_sign_in(actor)
+    raise DomainError("forbidden", "您没有权限进行此操作（仅限本部门事项或分配给您的审核部门）。", 403)
+
+
+def require_sign_in(actor: Actor) -> None:
     if not actor.signed_in:
         raise DomainError("not_authenticated", "请先登录，或在请求头 Authorization 中提供有效的 API 令牌。", 401)
-    raise DomainError("forbidden", "您没有权限进行此操作（仅限本部门事项或分配给您的审核部门）。", 403)
