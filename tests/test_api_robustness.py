@@ -5,12 +5,14 @@ do not exist, stale and malformed If-Match headers.
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from tests import factories
 from tests.draw_fixtures import drawn_rows
+from tests.support import hostile_files
 
 HUGE_STRING = "清" * 100_000
 BAD_SCALARS: list[Any] = [None, -1, 2**63, 1e308, "abc", HUGE_STRING, [], {}, True]
@@ -150,3 +152,94 @@ def test_openapi_lists_every_resource(client):
     docs = client.get("/api/docs")
     assert docs.status_code == 200 and b"swagger-ui" in docs.data
     assert client.get("/api/swagger-ui/swagger-ui-bundle.js").status_code == 200
+
+
+# -- every input bounded, before any work is done ------------------------------------------------
+
+
+@pytest.fixture
+def schema_loads(monkeypatch) -> list[str]:
+    """The request bodies and queries the arguments parser (webargs) went on to load."""
+    from webargs.core import Parser
+
+    loads: list[str] = []
+    parse = Parser.parse
+
+    def counting(self, schema, req=None, *, location=None, **kwargs):  # type: ignore[no-untyped-def]
+        loads.append(location or "json")
+        return parse(self, schema, req, location=location, **kwargs)
+
+    monkeypatch.setattr(Parser, "parse", counting)
+    return loads
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        (hostile_files.deep_json(100_000), 400, "nesting_too_deep"),  # answered 500 (RecursionError)
+        ('{"name": [[[[[[[["too deep"]]]]]]]]}', 400, "nesting_too_deep"),
+        (hostile_files.many_keys_json(5_000), 400, "too_many_members"),
+        (json.dumps({"member_ids": list(range(1, 2_000))}), 400, "too_many_members"),
+        (hostile_files.many_keys_json(90_000), 413, "payload_too_large"),  # 1.6 MB
+    ],
+)
+def test_json_bodies_beyond_the_bounds_are_refused_before_the_schema(client, schema_loads, body, status, code):
+    response = client.post("/api/v1/bundles", data=body, content_type="application/json")
+    assert response.status_code == status, response.data[:300]
+    error = response.json["error"]
+    assert error["code"] == code and any("\u4e00" <= ch <= "\u9fff" for ch in error["message"])
+    assert len(response.data) < 1_000
+    assert schema_loads == []  # the schema never saw the body
+
+
+def test_a_body_of_many_unknown_fields_lists_fifty_and_counts_the_rest(client):
+    response = client.post("/api/v1/bundles", data=hostile_files.many_keys_json(1_000), content_type="application/json")
+    assert response.status_code == 422
+    error = response.json["error"]
+    assert len(error["fields"]) == 50
+    # 1,000 unknown fields and the 2 required ones missing: 952 more than listed
+    assert error["unlisted"] == 952 and "另有 952 个字段的问题未列出" in error["message"]
+    assert len(response.data) < 10_000
+
+
+@pytest.mark.parametrize("published", ["1e999999999", "1e400", "NaN", "-1", "1/3", "9" * 13 + "%", "95.4" + "8" * 12,
+                                       "95.48%%", "٩٥", " "])
+def test_a_published_figure_is_a_bounded_decimal(session, anonymous_client, published):
+    """Fraction("1e999999999") would make a number of a billion digits: a worker killed."""
+    department = factories.department(session)
+    factories.service_item(session, department.id, status="published")
+    response = anonymous_client.post("/api/v1/stats/check", json={"key": "instant_share", "published": published})
+    assert response.status_code == 422, response.data[:300]
+    assert response.json["error"]["fields"]["published"][0]["code"] in {"invalid_figure", "length_between"}
+
+
+@pytest.mark.parametrize(("published", "difference"), [("100%", "+0.000000"), ("0.5", "-99.500000"),
+                                                       ("99.999999999999%", "-0.000000"), ("100％", "+0.000000")])
+def test_published_figures_within_the_bounds_are_checked(session, anonymous_client, published, difference):
+    department = factories.department(session)
+    factories.service_item(session, department.id, status="published", case_type="1", promised_time_limit=0)
+    response = anonymous_client.post("/api/v1/stats/check", json={"key": "instant_share", "published": published})
+    assert response.status_code == 200, response.data[:300]
+    assert response.json["difference_points"] == difference
+
+
+@pytest.mark.parametrize("path", ["/api/v1/health", "/api/docs", "/api/openapi.json", "/api/v1/no-such-route",
+                                  "/api/v1/service-items/999999"])
+def test_api_responses_forbid_sniffing_and_framing(anonymous_client, path):
+    response = anonymous_client.get(path)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    refused = anonymous_client.post("/api/v1/service-items", json={})
+    assert refused.status_code == 401 and refused.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_health_names_no_path_of_the_server(app, anonymous_client, tmp_path):
+    from catalog.extensions import search_engine
+    from search.engines.embedded import EmbeddedEngine
+
+    with app.app_context():
+        directory = str(search_engine().directory)
+    body = anonymous_client.get("/api/v1/health").get_data(as_text=True)
+    assert directory not in body and str(tmp_path) not in body
+    broken = EmbeddedEngine(tmp_path / "never-created").health()
+    assert not broken.ok and broken.detail and str(tmp_path) not in broken.detail

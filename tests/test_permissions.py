@@ -15,6 +15,7 @@ import inspect
 import io
 import pkgutil
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,12 +24,14 @@ from sqlalchemy import func, select
 
 import catalog.api
 import catalog.web
+from catalog.extensions import limiter
 from catalog.models import ChangeRecord, Organization
-from catalog.services import permissions, registry
-from catalog.services.permissions import USE_CASES
+from catalog.services import accounts, permissions, registry, workflow
+from catalog.services.errors import DomainError
+from catalog.services.permissions import USE_CASES, Actor
 from tests import factories
 from tests.conftest import token_client
-from tests.oversight_routes import oversight_routes_refused
+from tests.oversight_routes import oversight_routes_refused, walked_api_requests, walked_console_posts, walked_rows
 
 # Service modules whose functions only ever read published rows (the public's view) or compute
 # figures from them; a route may call them without a permission.
@@ -88,9 +91,42 @@ def test_the_workflow_routes_call_declared_use_cases():
 
 def test_every_declared_permission_has_a_rule():
     assert USE_CASES, "no use case registered"
-    assert set(USE_CASES.values()) <= set(permissions.RULES)
+    declared = {p(spec) for p in USE_CASES.values() if callable(p) for spec in registry.ALL_LISTS}
+    declared |= {p for p in USE_CASES.values() if isinstance(p, str)}
+    assert declared <= set(permissions.RULES)
+    assert {"row.read", "row.edit", "reference.edit", "row.review", "row.read_unpublished"} <= declared
     with pytest.raises(LookupError):
         permissions.use_case("no.such.permission")
+    with pytest.raises(TypeError):  # a use case that could be enforced for no one
+        permissions.use_case("row.edit")(lambda session, spec: None)
+
+
+def test_a_use_case_that_never_checks_its_department_fails_loudly():
+    """CKAN's auth audit: a department-scoped use case that returns without checking the
+    department of what it touched is a programming error, not a silent grant."""
+    editor = permissions.Actor(name="e", role="editor", department_id=7)
+
+    @permissions.use_case("row.edit")
+    def forgets(session: Any, actor: permissions.Actor) -> str:
+        return "changed"
+
+    @permissions.use_case("row.edit")
+    def checks(session: Any, actor: permissions.Actor, department_id: int) -> str:
+        permissions.authorize(actor, "row.edit", department_id)
+        return "changed"
+
+    with pytest.raises(RuntimeError, match="did not check the department"):
+        forgets(None, editor)
+    assert checks(None, editor, 7) == "changed"
+    with pytest.raises(DomainError) as other:
+        checks(None, editor, 8)
+    assert other.value.status == 403
+    with pytest.raises(DomainError) as anonymous:  # refused by the declaration, before the body
+        checks(None, permissions.ANONYMOUS, 7)
+    assert anonymous.value.status == 401
+    with pytest.raises(DomainError) as reviewer:
+        checks(None, permissions.Actor(name="r", role="reviewer", reviewed_departments=frozenset({7})), 7)
+    assert reviewer.value.status == 403
 
 
 def _write_rules(app: Flask) -> list[tuple[str, str]]:
@@ -102,19 +138,65 @@ def _write_rules(app: Flask) -> list[tuple[str, str]]:
     return sorted(rules)
 
 
-def test_anonymous_writes_are_refused_on_every_api_route(app, anonymous_client):
+# Bodies that would each get another answer if they were read: none is read for the anonymous.
+HOSTILE_BODIES: list[dict[str, Any]] = [
+    {"json": {}},
+    {"data": "{not json", "content_type": "application/json"},
+    {"data": "[" * 50_000 + "]" * 50_000, "content_type": "application/json"},
+    {"json": {f"k{i}": i for i in range(5_000)}},
+    {"data": b"x" * (2 * 1024 * 1024), "content_type": "application/json"},
+]
+
+
+def test_anonymous_writes_are_refused_before_the_body_or_if_match(app, anonymous_client):
+    """401 on every write route of the API, whatever the body and with no If-Match: the gate
+    answers before flask-smorest parses the body (422, 400, 413) or the view asks for If-Match (428)."""
     refused = 0
     for method, rule in _write_rules(app):
         if not rule.startswith("/api/"):
             continue
         url = re.sub(r"<int:\w+>", "1", rule)
-        response = anonymous_client.open(url, method=method, json={}, headers={"If-Match": '"1"'})
-        # 401 once the route's arguments parse; a 422 for the empty body is refused all the same
-        assert response.status_code in (401, 422), (method, url, response.status_code, response.json)
-        if response.status_code == 401:
+        for body in HOSTILE_BODIES:
+            response = anonymous_client.open(url, method=method, **body)
+            assert response.status_code == 401, (method, url, response.status_code, response.data[:200])
             assert response.json["error"]["code"] == "not_authenticated"
         refused += 1
-    assert refused > 60
+    # every write route but POST /api/v1/stats/check, which changes nothing: the lists' 116, and
+    # 双随机 (8), legal-basis changes (2) and the completeness workbook's import (1)
+    assert refused == 127
+
+
+def test_signed_in_actors_are_refused_before_the_body_when_their_role_never_may(app, session, two_departments):
+    a, b = two_departments
+    row = factories.service_item(session, b.id, status="submitted")
+    editor = token_client(app, session, "editor", a.id)
+    reviewer = token_client(app, session, "reviewer", a.id)
+    auditor = token_client(app, session, "auditor")
+    deep = {"data": "[" * 10_000 + "]" * 10_000, "content_type": "application/json"}
+    attempts = [
+        (editor, "POST", "/api/v1/legal-bases", deep),  # reference lists: admins only
+        (editor, "PATCH", "/api/v1/regions/1", deep),
+        (editor, "POST", f"/api/v1/service-items/{row.id}/approve", deep),  # no If-Match either
+        (reviewer, "POST", "/api/v1/service-items", deep),  # reviewers do not write rows
+        (reviewer, "PATCH", f"/api/v1/service-items/{row.id}", deep),
+        (auditor, "DELETE", f"/api/v1/service-items/{row.id}", {}),
+        (editor, "GET", "/api/v1/audit?since=not-a-date", {}),  # the query is not parsed either
+    ]
+    for client, method, url, body in attempts:
+        response = client.open(url, method=method, **body)
+        assert response.status_code == 403, (method, url, response.status_code, response.data[:200])
+        assert response.json["error"]["code"] == "forbidden"
+
+
+def test_every_api_write_route_declares_the_permission_the_gate_checks(app):
+    from catalog.api.gate import required_permission
+
+    undeclared = [
+        (method, rule) for method, rule in _write_rules(app)
+        if rule.startswith("/api/") and required_permission(app, app.url_map.bind("x").match(
+            re.sub(r"<int:\w+>", "1", rule), method=method)[0], method) is None
+    ]
+    assert not undeclared
 
 
 # -- department A against department B -------------------------------------------------------
@@ -334,6 +416,49 @@ def test_an_editor_may_create_only_drafts(app, session, two_departments):
     assert draft.status_code == 201 and draft.json["status"] == "draft"
 
 
+def test_a_row_the_editor_cannot_see_is_referred_to_as_if_it_did_not_exist(app, session, two_departments):
+    """Linking a bundle to another department's draft answers exactly as linking to no row; its
+    published rows and one's own drafts may be linked."""
+    a, b = two_departments
+    their_draft = factories.service_item(session, b.id)
+    their_published = factories.service_item(session, b.id, status="published")
+    own_draft = factories.service_item(session, a.id)
+    editor = token_client(app, session, "editor", a.id)
+
+    def link(member_id: int, name: str):
+        return editor.post("/api/v1/bundles", json={"name": name, "lead_department_id": a.id, "member_ids": [member_id]})
+
+    hidden = link(their_draft.id, "开办餐饮店")
+    absent = link(999_999, "开办餐饮店")
+    assert hidden.status_code == absent.status_code == 422
+    assert [e["code"] for e in hidden.json["error"]["fields"]["member_ids"]] == ["unknown_reference"]
+    assert hidden.json["error"]["fields"]["member_ids"][0]["message"] == f"实施清单事项（编号 {their_draft.id}）不存在。"
+    assert absent.json["error"]["fields"]["member_ids"][0]["message"] == "实施清单事项（编号 999999）不存在。"
+    assert link(their_published.id, "开办便利店").status_code == 201
+    assert link(own_draft.id, "开办书店").status_code == 201
+    # An auditor and an admin see every row: for them the draft exists.
+    admin = token_client(app, session, "admin")
+    linked = admin.post("/api/v1/bundles", json={"name": "开办药店", "lead_department_id": b.id, "member_ids": [their_draft.id]})
+    assert linked.status_code == 201
+
+
+def test_a_uniqueness_clash_names_only_rows_the_editor_may_see(app, session, two_departments):
+    a, b = two_departments
+    hidden = factories.make(session, registry.POWER_ITEMS, code="QZ-HIDDEN", name="乙的草稿", power_type_code="01",
+                            department_id=b.id)
+    public = factories.make(session, registry.POWER_ITEMS, code="QZ-PUBLIC", name="乙的已发布事项",
+                            power_type_code="01", department_id=b.id, status="published")
+    editor = token_client(app, session, "editor", a.id)
+    body = {"name": "甲的事项", "power_type_code": "01", "department_id": a.id}
+    clash = editor.post("/api/v1/power-items", json={**body, "code": "QZ-HIDDEN"})
+    assert clash.status_code == 422
+    (problem,) = clash.json["error"]["fields"]["code"]
+    assert problem["code"] == "duplicate" and str(hidden.id) not in problem["message"], problem
+    assert "尚未公开" in problem["message"]
+    named = editor.post("/api/v1/power-items", json={**body, "code": "QZ-PUBLIC"})
+    assert named.json["error"]["fields"]["code"][0]["message"] == f"该值已被权责事项（编号 {public.id}）使用，不能重复。"
+
+
 def test_tokens_that_are_revoked_expired_or_unknown_are_refused(app, session, two_departments):
     from datetime import timedelta
 
@@ -359,3 +484,164 @@ def test_tokens_that_are_revoked_expired_or_unknown_are_refused(app, session, tw
     for header in (f"Bearer {expired}", "Bearer qd_unknown", "Basic abc"):
         response = app_client.get("/api/v1/service-items", headers={"Authorization": header})
         assert response.status_code == 401, header
+
+
+# -- the declared permission is the enforced one -----------------------------------------------
+
+
+class _Walk:
+    """Every route that can reach a use case — the API's and the console's — called once by an
+    admin, with requests that pass authorization and then change nothing (a stale If-Match, a
+    duplicate code, a dry run), and the permissions each request consulted."""
+
+    def __init__(self, app: Flask, session, monkeypatch: pytest.MonkeyPatch) -> None:
+        from catalog.services.spreadsheet_columns import SHEETS
+        from tests.test_accounts_and_audit import PASSWORD, csrf_token
+
+        self.monkeypatch = monkeypatch
+        _, b = _departments(session)
+        rows = {**_rows_of(session, b.id), **_reference_rows(session, b)}
+        self.api = token_client(app, session, "admin")
+        self.requests: list[tuple[Any, str, str, Callable[[], dict[str, Any]]]] = []
+        for list_name, row in rows.items():
+            spec = next(s for s in registry.ALL_LISTS if s.name == list_name)
+            export = self.api.get(f"/api/v1/{list_name}/export?format=csv").data if list_name in SHEETS else b""
+            self._api_requests(spec, row, export)
+        self._other_api_requests()
+        oversight = walked_rows(session)
+        for method, url, kwargs in walked_api_requests(oversight):
+            self.requests.append((self.api, method, url, lambda kwargs=kwargs: _fresh(kwargs)))
+        for username in ("walker", "leaver"):
+            accounts.create_user(session, Actor.system("tests"), username=username, display_name="管理员",
+                                 password=PASSWORD, role="admin")
+        self.browser, self.leaver = app.test_client(), app.test_client()
+        login = {"username": "walker", "password": PASSWORD}
+        item = rows["service-items"].id
+        console = [
+            ("GET", "/console", dict),
+            ("GET", "/console/audit", dict),
+            ("GET", "/console/audit/export?format=csv", dict),
+            ("POST", f"/console/service-items/{item}/approve",
+             lambda: {"data": {"version": "999", "csrf_token": csrf_token(self.browser, "/console")}}),
+        ]
+        for method, url, form in walked_console_posts(oversight):
+            console.append((method, url, (lambda form=form: {"data": {**form, "csrf_token": csrf_token(self.browser, "/console")}})
+                            if method == "POST" else dict))
+        console.append(("POST", "/login", lambda: {"data": {**login, "csrf_token": csrf_token(self.browser, "/login")}}))
+        self.requests += [(self.browser, method, url, kwargs) for method, url, kwargs in console]
+        # Signing out everywhere ends the leaver's own sessions: another account and browser,
+        # signed in again before each walk (sign_in_leaver).
+        self.requests.append((self.leaver, "POST", "/logout-everywhere",
+                              lambda: {"data": {"csrf_token": csrf_token(self.leaver, "/console")}}))
+        self.browser.post("/login", data={**login, "csrf_token": csrf_token(self.browser, "/login")})
+
+    def sign_in_leaver(self) -> None:
+        from tests.test_accounts_and_audit import sign_in
+
+        limiter.reset()
+        assert sign_in(self.leaver, "leaver").status_code == 302
+
+    def _api_requests(self, spec: registry.ListSpec, row: Any, export: bytes) -> None:
+        base, item = f"/api/v1/{spec.name}", f"/api/v1/{spec.name}/{row.id}"
+        payload, stale = _payload(spec, row), {"If-Match": '"999"'}
+        requests: list[tuple[str, str, dict[str, Any]]] = [
+            ("GET", base, {}), ("GET", item, {}),
+            ("POST", base, {"json": payload}),
+            ("PUT", item, {"json": payload, "headers": stale}),
+            ("PATCH", item, {"json": {}, "headers": stale}),
+            ("DELETE", item, {"headers": stale}),
+        ]
+        if spec.has_workflow:
+            requests += [("POST", f"{item}/{step}", {"json": {"reason": "核对"}, "headers": stale}) for step in workflow.STEPS]
+            requests += [("GET", f"{item}/revision", {}), ("DELETE", f"{item}/revision", {}), ("GET", f"{item}/history", {})]
+        if export:
+            requests += [("GET", f"{base}/export", {}), ("POST", f"{base}/import?dry_run=true", {
+                "data": {"file": lambda: (io.BytesIO(export), "walk.csv")}, "content_type": "multipart/form-data"})]
+        for method, url, kwargs in requests:
+            self.requests.append((self.api, method, url, lambda kwargs=kwargs: _fresh(kwargs)))
+
+    def _other_api_requests(self) -> None:
+        for method, url, kwargs in [
+            ("GET", "/api/v1/audit", {}), ("GET", "/api/v1/audit/export?format=csv", {}),
+            ("GET", "/api/v1/stats/figures", {}), ("GET", "/api/v1/stats/export?format=csv", {}),
+            ("POST", "/api/v1/stats/check", {"json": {"key": "instant_share", "published": "95.48%"}}),
+            ("GET", "/api/v1/search?q=事项", {}), ("GET", "/api/v1/health", {}),
+        ]:
+            self.requests.append((self.api, method, url, lambda kwargs=kwargs: dict(kwargs)))
+
+    def run(self) -> list[tuple[str, str, int, set[str]]]:
+        """Each request's status and the permissions it was checked for: the gate's and each use
+        case's declared permission, both checked through Rule.permits_somewhere."""
+        consulted: set[str] = set()
+        somewhere = permissions.Rule.permits_somewhere
+
+        def recording(rule: permissions.Rule, actor: Actor) -> bool:
+            consulted.update(name for name, known in permissions.RULES.items() if known is rule)
+            return somewhere(rule, actor)
+
+        self.monkeypatch.setattr(permissions.Rule, "permits_somewhere", recording)
+        results = []
+        for client, method, url, kwargs in self.requests:
+            limiter.reset()
+            arguments = kwargs()
+            consulted.clear()
+            response = client.open(url, method=method, **arguments)
+            results.append((method, url, response.status_code, set(consulted)))
+        self.monkeypatch.setattr(permissions.Rule, "permits_somewhere", somewhere)
+        return results
+
+
+def _fresh(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A request's arguments, with a new stream for an upload (a stream is read once)."""
+    data = kwargs.get("data")
+    if isinstance(data, dict):
+        return {**kwargs, "data": {k: v() if callable(v) else v for k, v in data.items()}}
+    return dict(kwargs)
+
+
+def _departments(session) -> tuple[Organization, Organization]:
+    region = factories.region(session)
+    return factories.department(session, region.id), factories.department(session, region.id)
+
+
+REFUSED = (401, 403)
+
+
+@pytest.mark.parametrize("gate", ["with the API gate", "use cases alone"])
+def test_denying_a_permission_refuses_every_route_that_uses_it(app, session, monkeypatch, gate):
+    """CKAN's check_access as a meta-test: each permission in turn is denied to everyone, and
+    every route whose requests consulted it must refuse, and no other. Run once with the API's
+    gate and once without it, which proves that the use cases' declarations are enforced by
+    themselves, and that the gate checks what the use cases would."""
+    from catalog.api import gate as api_gate
+
+    declared_permission = api_gate.required_permission
+    if gate == "use cases alone":
+        monkeypatch.setattr(api_gate, "required_permission", lambda *args: None)
+    walk = _Walk(app, session, monkeypatch)
+    walked = {(method, _rule_of(app, method, url)) for _, method, url, _ in walk.requests}
+    declared = {
+        (method, rule.rule) for rule in app.url_map.iter_rules() for method in rule.methods - {"HEAD", "OPTIONS"}
+        if declared_permission(app, rule.endpoint, method) or rule.rule.startswith("/console")
+    }
+    assert declared <= walked, sorted(declared - walked)
+    walk.sign_in_leaver()
+    baseline = walk.run()
+    for method, url, status, consulted in baseline:
+        assert status not in REFUSED and status < 500, (method, url, status)
+        assert consulted or url.startswith(("/api/v1/search", "/api/v1/health", "/api/v1/stats/figures")), (method, url)
+    users = {name: {(m, u) for m, u, _, consulted in baseline if name in consulted} for name in permissions.RULES}
+    assert all(users[name] for name in permissions.RULES if name != "accounts.manage"), users
+    for name in permissions.RULES:
+        walk.sign_in_leaver()
+        monkeypatch.setitem(permissions.RULES, name, permissions.Rule(frozenset()))
+        denied = walk.run()
+        monkeypatch.undo()
+        if gate == "use cases alone":
+            monkeypatch.setattr(api_gate, "required_permission", lambda *args: None)
+        refused = {(m, u) for m, u, status, _ in denied if status in REFUSED}
+        assert refused == users[name], (name, sorted(refused ^ users[name])[:10])
+        for (method, url, status, _), (_, _, before, _) in zip(denied, baseline, strict=True):
+            assert status < 500, (name, method, url, status)
+            if (method, url) not in users[name]:
+                assert status not in REFUSED, (name, method, url, status, before)

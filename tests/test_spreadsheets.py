@@ -28,6 +28,7 @@ from catalog.services.permissions import Actor
 from catalog.services.spreadsheet_columns import SHEETS
 from seed.guangan import department_codes, load_items
 from tests import factories
+from tests.support import hostile_files
 
 SERVICE = registry.SERVICE_ITEMS
 # An operator importing on the server (editors' imports: tests/test_permissions.py).
@@ -581,6 +582,39 @@ def test_api_bad_files_answer_a_chinese_json_error(client, data, filename, statu
     error = response.json["error"]
     assert error["code"] == code and error["status"] == status
     assert any("\u4e00" <= ch <= "\u9fff" for ch in error["message"])
+
+
+def test_a_forged_sheet_dimension_pads_no_row():
+    """<dimension ref="A1:XFD500"> over rows of two cells: read-only openpyxl would pad every row
+    to 16,384 cells (20,000 such rows took 2.4 GB)."""
+    table = spreadsheets.read_file(hostile_files.forged_dimension(500), "forged.xlsx")
+    assert len(table.rows) == 501 and max(len(cells) for _, cells in table.rows) == 2
+
+
+@pytest.mark.parametrize(
+    ("make", "code"),
+    [
+        (lambda: hostile_files.value_beyond_the_columns(300), "too_many_columns"),
+        (lambda: hostile_files.empty_cell_at_xfd(20_000), "too_many_columns"),  # refused at its first row
+        (lambda: hostile_files.zip_bomb(400), "file_too_large"),
+        (lambda: csv_bytes([["事项名称"], *([f"事项{i}"] for i in range(spreadsheets.MAX_ROWS + 10))]), "too_many_rows"),
+    ],
+)
+def test_api_refuses_workbooks_beyond_the_bounds(client, make, code):
+    data = make()
+    response = upload(client, data, "hostile.xlsx" if data[:2] == b"PK" else "hostile.csv")
+    assert response.status_code == 400, response.data[:300]
+    assert response.json["error"]["code"] == code
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_file_of_more_cells_than_the_budget_is_refused(client, monkeypatch, fmt):
+    monkeypatch.setattr(spreadsheets, "MAX_CELLS", 100)
+    rows = [["事项名称", "实施主体"], *([f"事项{i}", "区民政局"] for i in range(60))]  # 122 cells
+    data = xlsx(rows) if fmt == "xlsx" else csv_bytes(rows)
+    response = upload(client, data, f"cells.{fmt}")
+    assert response.status_code == 400 and response.json["error"]["code"] == "too_many_cells"
+    assert upload(client, xlsx(rows[:40]), "fits.xlsx").status_code == 200
 
 
 def test_api_upload_without_a_file_or_to_a_list_without_a_sheet(client):

@@ -8,6 +8,7 @@ from swagger_ui_bundle import swagger_ui_path
 from ..extensions import csrf
 from ..services.registry import ALL_LISTS
 from .audit import blp as audit_blueprint
+from .gate import init_gate
 from .legal_changes import blp as legal_changes_blueprint
 from .random_checks import blp as random_checks_blueprint
 from .resources import resource_blueprint
@@ -18,6 +19,7 @@ from .stats import blp as stats_blueprint
 
 def register_api(app: Flask, api: Api) -> None:
     api.init_app(app)
+    init_gate(app)
     blueprints = [resource_blueprint(spec) for spec in ALL_LISTS]
     blueprints += [stats_blueprint, search_blueprint, spreadsheets_blueprint, audit_blueprint]
     blueprints += [random_checks_blueprint, legal_changes_blueprint]

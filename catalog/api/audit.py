@@ -13,6 +13,7 @@ from ..schemas.base import PageResultSchema
 from ..schemas.errors import ErrorSchema
 from ..schemas.workflow import AuditExportSchema, AuditQuerySchema, ChangeSchema
 from ..services import audit_trail, crud
+from .gate import requires
 from .spreadsheets import file_response
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="变更记录（审计追踪，仅审计与管理员）")
@@ -26,6 +27,7 @@ AUTH = {401: "未登录或 API 令牌无效", 403: "仅审计与管理员可查�
 
 
 @blp.get("")
+@requires(audit_trail.query_changes)
 @blp.arguments(AuditQuerySchema, location="query")
 @blp.response(200, ChangePageSchema)
 @blp.alt_response(401, schema=ErrorSchema, description=AUTH[401])
@@ -36,6 +38,7 @@ def list_changes(args: dict[str, Any]) -> crud.Page:
 
 
 @blp.get("/export")
+@requires(audit_trail.export_changes)
 @blp.arguments(AuditExportSchema, location="query")
 @blp.response(200, description="xlsx 或 CSV 文件")
 @blp.alt_response(401, schema=ErrorSchema, description=AUTH[401])

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
 from flask import Response, jsonify
@@ -27,13 +28,22 @@ HTTP_MESSAGES: dict[int, tuple[str, str]] = {
 }
 
 
+# A body of a thousand unknown fields gets the first ones listed and the count of the rest,
+# not an answer larger than the question.
+MAX_LISTED_FIELDS = 50
+
+
 def error_response(error: DomainError, headers: dict[str, str] | None = None) -> Response:
     body: dict[str, Any] = {"status": error.status, "code": error.code, "message": error.message}
     if error.fields:
         body["fields"] = {
             name: [{"code": e.code, "message": e.message} for e in errors]
-            for name, errors in error.fields.items()
+            for name, errors in islice(error.fields.items(), MAX_LISTED_FIELDS)
         }
+        unlisted = len(error.fields) - MAX_LISTED_FIELDS
+        if unlisted > 0:
+            body["message"] += f"（另有 {unlisted} 个字段的问题未列出。）"
+            body["unlisted"] = unlisted
     response = jsonify({"error": body})
     response.status_code = error.status
     response.headers.update(headers or {})

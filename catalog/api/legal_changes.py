@@ -21,6 +21,7 @@ from ..schemas.random_checks import ExportArgsSchema
 from ..services import legal_changes
 from .errors import documented_errors
 from .etag import expected_version
+from .gate import requires
 from .resources import IF_MATCH
 from .spreadsheets import file_response
 
@@ -40,6 +41,7 @@ def _errors(*codes: int) -> Any:
 
 
 @blp.get("/legal-bases/<int:basis_id>/impact")
+@requires(legal_changes.impact)
 @blp.response(200, ImpactSchema)
 @_errors(401)
 def impact(basis_id: int) -> dict[str, Any]:
@@ -48,6 +50,7 @@ def impact(basis_id: int) -> dict[str, Any]:
 
 
 @blp.post("/legal-bases/<int:basis_id>/revise")
+@requires(legal_changes.revise)
 @blp.arguments(ReviseSchema)
 @blp.response(201, BasisChangeSchema)
 @blp.doc(**IF_MATCH)
@@ -58,6 +61,7 @@ def revise(data: dict[str, Any], basis_id: int) -> Any:
 
 
 @blp.post("/legal-bases/<int:basis_id>/abolish")
+@requires(legal_changes.abolish)
 @blp.arguments(AbolishSchema)
 @blp.response(201, BasisChangeSchema)
 @blp.doc(**IF_MATCH)
@@ -68,6 +72,7 @@ def abolish(data: dict[str, Any], basis_id: int) -> Any:
 
 
 @blp.get("/legal-basis-changes")
+@requires(legal_changes.changes)
 @blp.response(200, BasisChangeSchema(many=True))
 @_errors(401)
 def changes() -> list[Any]:
@@ -76,6 +81,7 @@ def changes() -> list[Any]:
 
 
 @blp.get("/legal-basis-changes/<int:change_id>")
+@requires(legal_changes.change_reviews)
 @blp.response(200, BasisChangeDetailSchema)
 @_errors(401)
 def change(change_id: int) -> dict[str, Any]:
@@ -85,6 +91,7 @@ def change(change_id: int) -> dict[str, Any]:
 
 
 @blp.get("/legal-basis-changes/<int:change_id>/export")
+@requires(legal_changes.export_change)
 @blp.arguments(ExportArgsSchema, location="query")
 @blp.response(200, description="xlsx 或 CSV：每个引用事项及其复核")
 @_errors(401)
@@ -94,6 +101,7 @@ def export(args: dict[str, Any], change_id: int) -> Response:
 
 
 @blp.get("/basis-reviews")
+@requires(legal_changes.pending_reviews)
 @blp.response(200, CitationSchema(many=True))
 @_errors(401)
 def pending() -> list[Any]:

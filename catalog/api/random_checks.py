@@ -40,6 +40,7 @@ from ..services import (
 )
 from .errors import documented_errors
 from .etag import expected_version, with_etag
+from .gate import requires
 from .resources import ETAG_HEADER, IF_MATCH
 from .spreadsheets import file_response
 
@@ -66,12 +67,14 @@ def _task_response(task: Any, status: int = 200) -> Response:
 
 @blp.route("/random-check-tasks")
 class Tasks(MethodView):
+    @requires(random_checks.list_tasks)
     @blp.arguments(TaskQuerySchema, location="query")
     @blp.response(200, TaskPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """抽查任务（公众可见已公布种子承诺的任务）"""
         return random_checks.list_tasks(db.session, args, current_actor())
 
+    @requires(random_checks.create_task)
     @blp.arguments(TaskSchema)
     @blp.response(201, TaskSchema, headers=ETAG_HEADER)
     @_errors(401, 403)
@@ -82,11 +85,13 @@ class Tasks(MethodView):
 
 @blp.route("/random-check-tasks/<int:task_id>")
 class Task(MethodView):
+    @requires(random_checks.get_task)
     @blp.response(200, TaskSchema, headers=ETAG_HEADER)
     def get(self, task_id: int) -> Response:
         """一个抽查任务"""
         return _task_response(random_checks.get_task(db.session, task_id, current_actor()))
 
+    @requires(random_checks.update_task)
     @blp.arguments(TaskPatchSchema(partial=True))
     @blp.response(200, TaskSchema, headers=ETAG_HEADER)
     @blp.doc(**IF_MATCH)
@@ -98,6 +103,7 @@ class Task(MethodView):
 
 
 @blp.post("/random-check-tasks/<int:task_id>/commit")
+@requires(random_checks.commit_task)
 @blp.response(200, TaskSchema, headers=ETAG_HEADER)
 @blp.doc(**IF_MATCH)
 @_errors(401, 403, 409, 412, 428)
@@ -107,6 +113,7 @@ def commit(task_id: int) -> Response:
 
 
 @blp.post("/random-check-tasks/<int:task_id>/draw")
+@requires(random_checks.run_draw)
 @blp.arguments(DrawArgsSchema)
 @blp.response(201, DrawSchema)
 @blp.doc(**IF_MATCH)
@@ -118,6 +125,7 @@ def draw(data: dict[str, Any], task_id: int) -> dict[str, Any]:
 
 
 @blp.get("/random-check-tasks/<int:task_id>/draw")
+@requires(random_checks.get_draw)
 @blp.response(200, DrawSchema)
 @_errors(403)
 def get_draw(task_id: int) -> dict[str, Any]:
@@ -126,6 +134,7 @@ def get_draw(task_id: int) -> dict[str, Any]:
 
 
 @blp.get("/random-check-tasks/<int:task_id>/snapshot")
+@requires(random_checks.get_draw)
 @blp.response(200, description="名录库快照：抽取时保存的规范 JSON 原文（其 SHA-256 即 snapshot_sha256）")
 @_errors(403)
 def snapshot(task_id: int) -> Response:
@@ -135,6 +144,7 @@ def snapshot(task_id: int) -> Response:
 
 
 @blp.get("/random-check-tasks/<int:task_id>/verify")
+@requires(draw_verification.verify_draw)
 @blp.response(200, VerifySchema)
 @_errors(403)
 def verify(task_id: int) -> dict[str, Any]:
@@ -143,6 +153,7 @@ def verify(task_id: int) -> dict[str, Any]:
 
 
 @blp.get("/random-check-tasks/<int:task_id>/export")
+@requires(draw_views.export_draw)
 @blp.arguments(ExportArgsSchema, location="query")
 @blp.response(200, description="xlsx（抽取结果、回避与替换、抽取信息）或 CSV（抽取结果）")
 @_errors(403)
@@ -152,6 +163,7 @@ def export(args: dict[str, Any], task_id: int) -> Response:
 
 
 @blp.put("/random-check-tasks/<int:task_id>/results/<int:drawn_id>")
+@requires(random_check_results.record_result)
 @blp.arguments(ResultFieldsSchema)
 @blp.response(200, RecordedResultSchema, headers=ETAG_HEADER)
 @blp.doc(**IF_MATCH)
@@ -163,6 +175,7 @@ def record_result(data: dict[str, Any], task_id: int, drawn_id: int) -> Response
 
 
 @blp.post("/random-check-tasks/<int:task_id>/publish")
+@requires(random_check_results.publish_results)
 @blp.arguments(PublishArgsSchema)
 @blp.response(200, RecordedResultSchema(many=True))
 @_errors(401, 403)
@@ -172,6 +185,7 @@ def publish(data: dict[str, Any], task_id: int) -> list[Any]:
 
 
 @blp.get("/random-check-results")
+@requires(random_check_results.published_results)
 @blp.arguments(PublicResultQuerySchema, location="query")
 @blp.response(200, PublicResultPageSchema)
 def results(args: dict[str, Any]) -> Any:
@@ -181,6 +195,7 @@ def results(args: dict[str, Any]) -> Any:
 
 @blp.route("/inspector-conflicts")
 class Conflicts(MethodView):
+    @requires(inspector_conflicts.list_declarations)
     @blp.arguments(ConflictQuerySchema, location="query")
     @blp.response(200, ConflictSchema(many=True))
     @_errors(401)
@@ -188,6 +203,7 @@ class Conflicts(MethodView):
         """回避申报（本部门；审计与管理员可见全部）"""
         return inspector_conflicts.list_declarations(db.session, args, current_actor())
 
+    @requires(inspector_conflicts.declare)
     @blp.arguments(ConflictSchema)
     @blp.response(201, ConflictSchema)
     @_errors(401, 403, 409)
@@ -197,6 +213,7 @@ class Conflicts(MethodView):
 
 
 @blp.delete("/inspector-conflicts/<int:conflict_id>")
+@requires(inspector_conflicts.withdraw)
 @blp.response(204)
 @_errors(401, 403)
 def withdraw_conflict(conflict_id: int) -> None:
@@ -205,6 +222,7 @@ def withdraw_conflict(conflict_id: int) -> None:
 
 
 @blp.get("/stats/oversight")
+@requires(supervision_figures.oversight_figures)
 @blp.arguments(OversightArgsSchema, location="query")
 @blp.response(200, OversightFiguresSchema)
 def oversight(args: dict[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from ..schemas.workflow import ChangeSchema, RevisionSchema, StepSchema
 from ..services import audit_trail, crud, workflow
 from ..services.registry import ListSpec
 from .etag import expected_version, with_etag
+from .gate import requires
 
 ETAG_HEADER = {"ETag": {"description": "行版本，修改时放入 If-Match", "schema": {"type": "string"}}}
 
@@ -97,14 +98,17 @@ def resource_blueprint(spec: ListSpec) -> Blueprint:
         spec.entity_type, __name__, url_prefix=f"/api/v1/{spec.name}", description=spec.label
     )
     patch_schema = type(f"{_class_name(spec)}Patch", (spec.schema,), {})
+
     @blp.route("")
     class Collection(MethodView):
+        @requires(crud.list_rows)
         @blp.arguments(query_schema(spec), location="query")
         @blp.response(200, page_schema(spec))
         def get(self, args: dict[str, Any]) -> crud.Page:
             """按条件分页列出（公众只能看到已发布的记录）"""
             return crud.list_rows(db.session, spec, args, current_actor(), summary=True)
 
+        @requires(crud.create_row, spec)
         @blp.arguments(spec.schema)
         @blp.response(201, spec.schema, headers=ETAG_HEADER)
         @_alt_responses(blp, 401, 403)
@@ -114,11 +118,13 @@ def resource_blueprint(spec: ListSpec) -> Blueprint:
 
     @blp.route("/<int:row_id>")
     class Item(MethodView):
+        @requires(crud.get_row)
         @blp.response(200, spec.schema, headers=ETAG_HEADER)
         def get(self, row_id: int) -> Response:
             """读取一条（响应头 ETag 为版本号）"""
             return _row_response(spec, crud.get_row(db.session, spec, row_id, current_actor()))
 
+        @requires(workflow.edit_row, spec)
         @blp.arguments(spec.schema)
         @blp.response(200, spec.schema, headers=ETAG_HEADER)
         @blp.alt_response(202, schema=RevisionSchema, description=REVISION_RESPONSE)
@@ -130,6 +136,7 @@ def resource_blueprint(spec: ListSpec) -> Blueprint:
             """整条替换（须带 If-Match）"""
             return _update(spec, row_id, data, replace=True)
 
+        @requires(workflow.edit_row, spec)
         @blp.arguments(patch_schema(partial=True))
         @blp.response(200, spec.schema, headers=ETAG_HEADER)
         @blp.alt_response(202, schema=RevisionSchema, description=REVISION_RESPONSE)
@@ -141,6 +148,7 @@ def resource_blueprint(spec: ListSpec) -> Blueprint:
             """修改部分字段（须带 If-Match）"""
             return _update(spec, row_id, data, replace=False)
 
+        @requires(crud.delete_row, spec)
         @blp.response(204)
         @blp.alt_response(409, schema=ErrorSchema, description="已提交或已发布的事项不能删除")
         @blp.alt_response(412, schema=ErrorSchema, description="If-Match 已过期：记录已被他人修改")
@@ -162,12 +170,14 @@ def _workflow_routes(blp: Blueprint, spec: ListSpec) -> None:
 
     @blp.route("/<int:row_id>/revision")
     class OpenRevision(MethodView):
+        @requires(workflow.get_revision)
         @blp.response(200, RevisionSchema)
         @_alt_responses(blp, 401, 403)
         def get(self, row_id: int) -> Revision:
             """已发布记录的待审修订稿"""
             return workflow.get_revision(db.session, spec, row_id, current_actor())
 
+        @requires(workflow.discard_revision, spec)
         @blp.response(204)
         @_alt_responses(blp, 401, 403)
         def delete(self, row_id: int) -> None:
@@ -176,6 +186,7 @@ def _workflow_routes(blp: Blueprint, spec: ListSpec) -> None:
 
     @blp.route("/<int:row_id>/history")
     class History(MethodView):
+        @requires(audit_trail.row_history)
         @blp.response(200, ChangeSchema(many=True))
         @_alt_responses(blp, 401, 403)
         def get(self, row_id: int) -> list[Any]:
@@ -198,4 +209,4 @@ def _step_route(blp: Blueprint, spec: ListSpec, name: str, step: workflow.Step) 
         return _row_response(spec, row)
 
     take_step.__doc__ = f"{step.label}（须带 If-Match）"
-    blp.route(f"/<int:row_id>/{name}", methods=["POST"], endpoint=f"{name}")(take_step)
+    blp.route(f"/<int:row_id>/{name}", methods=["POST"], endpoint=f"{name}")(requires(use_case)(take_step))

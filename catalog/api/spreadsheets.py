@@ -23,6 +23,7 @@ from ..schemas.fields import Bool, Code, Id
 from ..schemas.stats import ScopeArgsSchema
 from ..services import spreadsheets
 from ..services.spreadsheet_columns import SHEETS, Sheet
+from .gate import requires
 
 blp = Blueprint(
     "spreadsheets", __name__, url_prefix="/api/v1", description="表格导入导出（Excel .xlsx、CSV）"
@@ -102,6 +103,7 @@ def _routes(sheet: Sheet) -> None:
     spec = sheet.spec
 
     @blp.post(f"/{spec.name}/import", endpoint=f"{spec.entity_type}_import")
+    @requires(spreadsheets.commit_import, spec)  # or its dry run: the same permission
     @blp.arguments(ImportArgsSchema, location="query")
     @blp.arguments(UploadSchema, location="files")
     @blp.response(200, ImportReportSchema)
@@ -119,6 +121,7 @@ def _routes(sheet: Sheet) -> None:
         return _report_response(report)
 
     @blp.get(f"/{spec.name}/export", endpoint=f"{spec.entity_type}_export")
+    @requires(spreadsheets.export_list)
     @blp.arguments(spreadsheets.export_query_schema(spec), location="query")
     @blp.response(200, description="xlsx 或 CSV 文件，中文表头，可直接再导入")
     @_doc(f"导出{spec.label}（筛选条件与列表接口相同；公众只能导出已发布的记录）")
@@ -131,6 +134,7 @@ for _sheet in SHEETS.values():
 
 
 @blp.get("/stats/export")
+@requires(spreadsheets.export_figures)
 @blp.arguments(FiguresExportArgsSchema, location="query")
 @blp.response(200, description="xlsx（统计数字、各部门两张表）或 CSV 文件")
 def export_figures(args: dict[str, Any]) -> Response:

@@ -27,6 +27,7 @@ from ..schemas.stats import (
     ScopeArgsSchema,
 )
 from ..services import completeness_sheets, statistics
+from .gate import requires
 from .spreadsheets import ProblemSchema, UploadSchema, file_response
 
 blp = Blueprint("stats", __name__, url_prefix="/api/v1/stats", description="统计口径与数字")
@@ -100,6 +101,7 @@ def devolution(args: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @blp.get("/completeness")
+@requires("public")  # counts of published rows, as public as every other figure
 @blp.arguments(COMPLETENESS_ARGS, location="query")
 @blp.response(200, CompletenessSchema)
 def completeness(args: dict[str, Any]) -> dict[str, Any]:
@@ -108,6 +110,7 @@ def completeness(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.get("/completeness/departments")
+@requires("public")
 @blp.arguments(COMPLETENESS_ARGS, location="query")
 @blp.response(200, DepartmentCompletenessSchema(many=True))
 def completeness_departments(args: dict[str, Any]) -> list[dict[str, Any]]:
@@ -116,6 +119,7 @@ def completeness_departments(args: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @blp.get("/completeness/<list_name>/export")
+@requires(completeness_sheets.export_workbook)
 @blp.arguments(SCOPE_ARGS, location="query")
 @blp.response(200, description="xlsx：缺必填要素的记录，每个要素一列（未填报处待填写），可填好后导入")
 def completeness_export(args: dict[str, Any], list_name: str) -> Response:
@@ -126,6 +130,7 @@ def completeness_export(args: dict[str, Any], list_name: str) -> Response:
 
 
 @blp.post("/completeness/<list_name>/import")
+@requires(completeness_sheets.import_workbook)
 @blp.arguments(FILL_ARGS, location="query")
 @blp.arguments(UploadSchema, location="files")
 @blp.response(200, FillReportSchema)
@@ -149,6 +154,7 @@ def completeness_import(args: dict[str, Any], files: dict[str, Any], list_name: 
 
 
 @blp.get("/completeness/<list_name>/rows")
+@requires("public")
 @blp.arguments(COMPLETENESS_ROWS_ARGS, location="query")
 @blp.response(200, CompletenessRowsSchema)
 def completeness_rows(args: dict[str, Any], list_name: str) -> dict[str, Any]:
@@ -158,6 +164,7 @@ def completeness_rows(args: dict[str, Any], list_name: str) -> dict[str, Any]:
 
 
 @blp.post("/check")
+@requires("public")  # it changes nothing: anyone may check a published figure
 @blp.arguments(CHECK_ARGS)
 @blp.response(200, CheckResultSchema)
 def check(args: dict[str, Any]) -> dict[str, Any]:

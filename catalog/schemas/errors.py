@@ -41,8 +41,9 @@ class ErrorBodySchema(Schema):
     message = fields.String(required=True, metadata={"description": "中文说明"})
     field_problems = fields.Dict(
         data_key="fields", keys=fields.String(), values=fields.List(fields.Nested(FieldProblemSchema)),
-        metadata={"description": "各字段的问题"},
+        metadata={"description": "各字段的问题（最多列出 50 个字段）"},
     )
+    unlisted = fields.Integer(metadata={"description": "超出 50 个、未列出的有问题字段数"})
 
 
 class ErrorSchema(Schema):

@@ -30,6 +30,7 @@ MESSAGES: dict[str, str] = {
     "unknown_field": "未知字段。",
     "too_many": "最多 {max} 项。",
     "invalid_percent": "应为 0 到 100 之间的百分数，最多两位小数，如 5 或 12.5。",
+    "invalid_figure": "应为数值：整数最多 12 位、小数最多 12 位，可带 %，如 95.48%、0.0045、443。",
 }
 
 _PATTERNS = [

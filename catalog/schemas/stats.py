@@ -1,12 +1,12 @@
 from typing import Any
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 from ..models.codes import ITEM_TYPES
 from ..services.completeness import LIST_NAMES
-from ..services.figures import PARTS, RULES
+from ..services.figures import PARTS, PUBLISHED, RULES
 from .base import BaseSchema
-from .fields import Code, Day, Id, ListOf, Str
+from .fields import MESSAGES, Code, Day, Id, ListOf, Str
 
 
 class ScopeArgsSchema(BaseSchema):
@@ -63,7 +63,10 @@ class CompletenessRowsArgsSchema(ScopeArgsSchema):
 
 class CheckArgsSchema(ScopeArgsSchema):
     key = Code({key: key for key in PARTS}, required=True)
-    published = Str(max_length=20, min_length=1, required=True, metadata={"description": "公布的数值，如 95.48%"})
+    published = Str(
+        max_length=30, min_length=1, required=True, validate=[validate.Regexp(PUBLISHED, error=MESSAGES["invalid_figure"])],
+        metadata={"description": "公布的数值：整数最多 12 位、小数最多 12 位，可带 %，如 95.48%"},
+    )
 
 
 class FigureSchema(BaseSchema):

@@ -9,7 +9,8 @@ at once or waits for review.
 
 Reads show the public published rows only; signed-in actors also see the unpublished rows of
 the departments they may read. A row the actor may not see is "not found", not "forbidden", so
-drafts do not leak even their existence.
+drafts do not leak even their existence: as a reference it does not exist either, and a clash
+with its unique code does not name it.
 """
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ from ..models.elements import HasElements, RowView, unfilled_mask
 from ..schemas.fields import MAX_ID
 from .errors import FieldError, conflict, not_found, stale_version, validation_failed
 from .history import record_change
-from .permissions import Actor, allowed, authorize, require_sign_in, use_case
-from .registry import ListSpec
+from .permissions import Actor, allowed, authorize, departments_where, use_case
+from .registry import ALL_LISTS, ListSpec
 from .rules import Problems, missing_ids
 
 DRAFT = "draft"
@@ -49,7 +50,7 @@ class Page:
 def visibility_clause(actor: Actor, spec: ListSpec) -> ColumnElement[bool] | None:
     """Which rows the actor may see, as SQL: published ones, and the unpublished rows of the
     departments they may read; None when they see every row of the list."""
-    readable = actor.readable_departments()
+    readable = departments_where(actor, "row.read_unpublished")
     if not spec.has_workflow or readable is None:
         return None
     published = spec.model.status == PUBLISHED
@@ -58,7 +59,7 @@ def visibility_clause(actor: Actor, spec: ListSpec) -> ColumnElement[bool] | Non
     return or_(published, getattr(spec.model, spec.owner).in_(sorted(readable)))
 
 
-@use_case("row.read_unpublished")
+@use_case("row.read")
 def get_row(session: Session, spec: ListSpec, row_id: int, actor: Actor) -> Any:
     """One row the actor may see; any other is "not found", so drafts do not leak."""
     query = select(spec.model).where(spec.model.id == row_id)
@@ -71,13 +72,14 @@ def get_row(session: Session, spec: ListSpec, row_id: int, actor: Actor) -> Any:
     return row
 
 
-def authorize_write(actor: Actor, spec: ListSpec, *departments: int | None) -> None:
+def write_permission(spec: ListSpec) -> str:
     """Rows of a department are written by its editors; reference lists by admins."""
-    if spec.owner is None:
-        authorize(actor, "reference.edit")
-        return
+    return "row.edit" if spec.owner else "reference.edit"
+
+
+def authorize_write(actor: Actor, spec: ListSpec, *departments: int | None) -> None:
     for department_id in dict.fromkeys(departments):
-        authorize(actor, "row.edit", department_id)
+        authorize(actor, write_permission(spec), department_id)
 
 
 # From this offset on, the page's ids are found first (an index-only walk) and only those
@@ -85,7 +87,7 @@ def authorize_write(actor: Actor, spec: ListSpec, *departments: int | None) -> N
 DEFERRED_JOIN_OFFSET = 1000
 
 
-@use_case("row.read_unpublished")
+@use_case("row.read")
 def list_rows(
     session: Session, spec: ListSpec, args: dict[str, Any], actor: Actor, summary: bool = False
 ) -> Page:
@@ -112,7 +114,7 @@ def list_rows(
     return Page(list(session.scalars(query).unique()), total, page, per_page)
 
 
-@use_case("row.edit")
+@use_case(write_permission)
 def create_row(session: Session, spec: ListSpec, data: dict[str, Any], actor: Actor) -> Any:
     """A new row: a draft, unless the actor may publish the department's rows directly."""
     authorize_write(actor, spec, spec.department_of(data))
@@ -120,7 +122,7 @@ def create_row(session: Session, spec: ListSpec, data: dict[str, Any], actor: Ac
     if publishing and not allowed(actor, "row.review", spec.department_of(data)):
         raise validation_failed({"status": [FieldError("draft_only", "新建的事项只能是草稿；须提交审核，审核通过后发布。")]})
     row = spec.model()
-    _apply(session, spec, row, data)
+    _apply(session, spec, row, data, actor)
     session.add(row)
     _flush(session, spec)
     record(session, spec, row, "create", None, actor)
@@ -128,13 +130,14 @@ def create_row(session: Session, spec: ListSpec, data: dict[str, Any], actor: Ac
     return row
 
 
-def apply_update(session: Session, spec: ListSpec, row: Any, data: dict[str, Any]) -> None:
-    """Set the fields of an existing row and check every rule (permission checked by caller)."""
+def apply_update(session: Session, spec: ListSpec, row: Any, data: dict[str, Any], actor: Actor) -> None:
+    """Set the fields of an existing row and check every rule, as the actor sees the rows it
+    refers to (permission checked by the caller)."""
     if spec.has_workflow and data.get("status", row.status) != row.status:
         raise validation_failed(
             {"status": [FieldError("workflow_only", "状态不能直接修改，请使用提交、审核、暂停、恢复或取消操作。")]}
         )
-    _apply(session, spec, row, data)
+    _apply(session, spec, row, data, actor)
     _flush(session, spec)
 
 
@@ -142,11 +145,10 @@ def apply_update(session: Session, spec: ListSpec, row: Any, data: dict[str, Any
 DELETABLE = frozenset({DRAFT, "rejected"})
 
 
-@use_case("row.edit")
+@use_case(write_permission)
 def delete_row(
     session: Session, spec: ListSpec, row_id: int, expected_version: int, actor: Actor
 ) -> None:
-    require_sign_in(actor)
     row = get_row(session, spec, row_id, actor)
     authorize_write(actor, spec, spec.department_of(row))
     if row.version != expected_version:
@@ -170,10 +172,10 @@ def delete_row(
     session.commit()
 
 
-def _apply(session: Session, spec: ListSpec, row: Any, data: dict[str, Any]) -> None:
+def _apply(session: Session, spec: ListSpec, row: Any, data: dict[str, Any], actor: Actor) -> None:
     """Set the fields, then check references, uniqueness and the list's own rules."""
     problems = Problems()
-    _check_references(session, spec, data, problems)
+    _check_references(session, spec, data, actor, problems)
     if problems:
         session.rollback()
         raise validation_failed(problems.by_field)
@@ -186,7 +188,7 @@ def _apply(session: Session, spec: ListSpec, row: Any, data: dict[str, Any]) -> 
     if isinstance(row, HasElements):
         with session.no_autoflush:
             row.unfilled_elements = unfilled_mask(spec.entity_type, RowView(row))
-    _check_unique(session, spec, row, problems)
+    _check_unique(session, spec, row, actor, problems)
     if spec.check:
         with session.no_autoflush:
             problems.merge(spec.check(session, row))
@@ -195,17 +197,31 @@ def _apply(session: Session, spec: ListSpec, row: Any, data: dict[str, Any]) -> 
         raise validation_failed(problems.by_field)
 
 
-def _check_references(session: Session, spec: ListSpec, data: dict[str, Any], problems: Problems) -> None:
+_SPECS_BY_MODEL = {spec.model: spec for spec in ALL_LISTS}
+
+
+def _visible(actor: Actor, model: type) -> tuple[ColumnElement[bool], ...]:
+    """The clause confining ``model``'s rows to those the actor may see (none: all of them)."""
+    spec = _SPECS_BY_MODEL.get(model)
+    visibility = visibility_clause(actor, spec) if spec is not None else None
+    return () if visibility is None else (visibility,)
+
+
+def _check_references(
+    session: Session, spec: ListSpec, data: dict[str, Any], actor: Actor, problems: Problems
+) -> None:
+    """A row the actor may not see is referred to as if it did not exist: linking to another
+    department's draft answers exactly as linking to no row at all."""
     for name, (model, label) in spec.references.items():
         value = data.get(name)
         if value is None:
             continue
         ids = value if isinstance(value, list) else [value]
-        for missing in missing_ids(session, model, ids):
+        for missing in missing_ids(session, model, ids, *_visible(actor, model)):
             problems.add(name, FieldError("unknown_reference", f"{label}（编号 {missing}）不存在。"))
 
 
-def _check_unique(session: Session, spec: ListSpec, row: Any, problems: Problems) -> None:
+def _check_unique(session: Session, spec: ListSpec, row: Any, actor: Actor, problems: Problems) -> None:
     for name in spec.unique:
         value = getattr(row, name)
         if value is None:
@@ -215,8 +231,11 @@ def _check_unique(session: Session, spec: ListSpec, row: Any, problems: Problems
             query = query.where(spec.model.id != row.id)
         with session.no_autoflush:
             clash = session.scalar(query)
-        if clash is not None:
+            named = clash is not None and session.scalar(query.where(*_visible(actor, spec.model))) is not None
+        if named:
             problems.add(name, FieldError("duplicate", f"该值已被{spec.label}（编号 {clash}）使用，不能重复。"))
+        elif clash is not None:  # the value is taken all the same, by a row the actor may not see
+            problems.add(name, FieldError("duplicate", f"该值已被其他部门尚未公开的{spec.label}使用，不能重复。"))
 
 
 def _flush(session: Session, spec: ListSpec) -> None:

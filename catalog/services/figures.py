@@ -14,6 +14,7 @@ Exact values are printed from the fraction in integers, never through a float.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -40,6 +41,10 @@ from .facts import (
 from .time_limits import in_working_days
 
 RULES = ("HALF_UP", "DOWN")
+# What a published figure can be: a count, a decimal or a percentage (95.48%, 0.0045), bounded
+# so that reading it costs nothing ("1e999999999" would make a number of a billion digits).
+# [0-9], not \d (any script's digits): the pattern is also in the OpenAPI document.
+PUBLISHED = re.compile(r"^([0-9]{1,12})(?:\.([0-9]{1,12}))?([%％]?)$")
 
 
 def round_fraction(value: Fraction, places: int, rule: str) -> Fraction:
@@ -507,16 +512,23 @@ def check_published(figure: Figure, published: str) -> CheckResult:
     supported = [rule for rule, shown in recomputed.items() if shown == text]
     difference = None
     value = figure.value
-    if value is not None and figure.denominator is not None:
-        try:
-            published_value = Fraction(text.rstrip("%"))
-        except ValueError:
-            published_value = None
-        if published_value is not None:
-            exact = value * 100 if figure.percent else value
-            difference = decimal_text(published_value - exact, 6)
-            difference = difference if difference.startswith("-") else f"+{difference}"
+    published_value = published_number(text)
+    if value is not None and figure.denominator is not None and published_value is not None:
+        exact = value * 100 if figure.percent else value
+        gap = published_value - exact
+        # the sign of the exact gap: a figure a hair below the data is "-0.000000", not "+"
+        difference = ("-" if gap < 0 else "+") + decimal_text(abs(gap), 6)
     return CheckResult(published, supported, recomputed, difference)
+
+
+def published_number(text: str) -> Fraction | None:
+    """The exact value of a published figure ("95.48%" → 9548/100), None when it is not one."""
+    match = PUBLISHED.fullmatch(text.strip())
+    if match is None:
+        return None
+    whole, decimals, _percent = match.groups()
+    decimals = decimals or ""
+    return Fraction(int(whole + decimals), 10 ** len(decimals))
 
 
 PART_NAMES = ("numerator", "denominator", "excluded", "unknown")

@@ -17,7 +17,7 @@ from ..models import InspectionTarget, Inspector, InspectorConflict
 from .draw_snapshot import CONFLICT_ENTITY
 from .errors import FieldError, conflict, not_found, validation_failed
 from .history import record_change
-from .permissions import Actor, authorize, require_sign_in, use_case
+from .permissions import Actor, authorize, departments_where, use_case
 from .random_checks import china_today
 
 
@@ -31,7 +31,6 @@ def conflict_snapshot(row: InspectorConflict) -> dict[str, Any]:
 @use_case("draws.conflicts")
 def declare(session: Session, data: dict[str, Any], actor: Actor) -> InspectorConflict:
     """The inspector's department (its editors, admins) records the declaration."""
-    require_sign_in(actor)
     inspector = session.get(Inspector, data["inspector_id"])
     if inspector is None:
         raise validation_failed({"inspector_id": [FieldError("unknown_reference", f"执法检查人员（编号 {data['inspector_id']}）不存在。")]})
@@ -58,9 +57,8 @@ def declare(session: Session, data: dict[str, Any], actor: Actor) -> InspectorCo
 
 @use_case("draws.conflicts")
 def withdraw(session: Session, conflict_id: int, actor: Actor) -> None:
-    require_sign_in(actor)
     row = session.get(InspectorConflict, conflict_id) if 0 < conflict_id < 2**31 else None
-    readable = actor.readable_departments()
+    readable = departments_where(actor, "draws.read")
     if row is None or (readable is not None and row.department_id not in readable):
         raise not_found("回避申报", conflict_id)
     authorize(actor, "draws.conflicts", row.department_id)
@@ -77,9 +75,8 @@ def withdraw(session: Session, conflict_id: int, actor: Actor) -> None:
 @use_case("draws.read")
 def list_declarations(session: Session, args: dict[str, Any], actor: Actor) -> list[InspectorConflict]:
     """The declarations of the departments the actor may read (every one for auditors)."""
-    require_sign_in(actor)
     query = select(InspectorConflict).order_by(InspectorConflict.id)
-    readable = actor.readable_departments()
+    readable = departments_where(actor, "draws.read")
     if readable is not None:
         query = query.where(InspectorConflict.department_id.in_(sorted(readable)))
     for name in ("inspector_id", "target_id", "department_id"):

@@ -32,7 +32,7 @@ from ..models.supervision import supervision_item_citations
 from . import crud, workflow
 from .errors import conflict, not_found, stale_version
 from .history import record_change
-from .permissions import Actor, authorize, require_sign_in, use_case
+from .permissions import Actor, authorize, departments_where, use_case
 from .random_checks import flush_row
 from .registry import LEGAL_BASES, POWER_ITEMS, SERVICE_ITEMS, SUPERVISION_ITEMS, ListSpec
 from .spreadsheets import Exported, Table as Sheet, exported
@@ -101,10 +101,10 @@ def _basis(session: Session, basis_id: int) -> LegalBasis:
 def impact(session: Session, basis_id: int, actor: Actor) -> dict[str, Any]:
     """Who rests on a basis: the items citing it (those of the actor's readable departments),
     counted by list and department — before or after a change."""
-    require_sign_in(actor)
     authorize(actor, "legal.read_impact")
     basis = _basis(session, basis_id)
-    items = [c for c in citing_items(session, basis.id, actor.readable_departments()) if c.status != "cancelled"]
+    readable = departments_where(actor, "row.read_unpublished")
+    items = [c for c in citing_items(session, basis.id, readable) if c.status != "cancelled"]
     groups = Counter((c.spec.label, c.department) for c in items)
     return {
         "basis": basis,
@@ -127,7 +127,6 @@ def _load_new_version(session: Session, basis: LegalBasis, data: dict[str, Any],
 
 
 def _take_change(session: Session, basis_id: int, expected_version: int, actor: Actor) -> LegalBasis:
-    require_sign_in(actor)
     authorize(actor, "legal.change")
     basis = _basis(session, basis_id)
     if basis.version != expected_version:
@@ -257,7 +256,6 @@ def _no_longer_citing(session: Session, review: BasisReview) -> Citation:
 
 @use_case("legal.read_impact")
 def changes(session: Session, actor: Actor) -> list[LegalBasisChange]:
-    require_sign_in(actor)
     authorize(actor, "legal.read_impact")
     return list(session.scalars(select(LegalBasisChange).order_by(LegalBasisChange.id.desc()).limit(500)))
 
@@ -266,12 +264,11 @@ def changes(session: Session, actor: Actor) -> list[LegalBasisChange]:
 def change_reviews(session: Session, change_id: int, actor: Actor) -> tuple[LegalBasisChange, list[Citation]]:
     """A change and the reviews it opened (the actor's readable departments), each with whether
     it is still pending."""
-    require_sign_in(actor)
     authorize(actor, "legal.read_impact")
     change = session.get(LegalBasisChange, change_id) if 0 < change_id < 2**31 else None
     if change is None:
         raise not_found("法律依据变更", change_id)
-    readable = actor.readable_departments()
+    readable = departments_where(actor, "row.read_unpublished")
     reviews = [r for r in change.reviews if readable is None or r.department_id in readable]
     return change, _states(session, reviews)
 
@@ -279,10 +276,9 @@ def change_reviews(session: Session, change_id: int, actor: Actor) -> tuple[Lega
 @use_case("legal.read_impact")
 def pending_reviews(session: Session, actor: Actor) -> list[Citation]:
     """Reviews still pending for the actor's readable departments, oldest change first."""
-    require_sign_in(actor)
     authorize(actor, "legal.read_impact")
     query = select(BasisReview).order_by(BasisReview.change_id, BasisReview.id)
-    readable = actor.readable_departments()
+    readable = departments_where(actor, "row.read_unpublished")
     if readable is not None:
         query = query.where(BasisReview.department_id.in_(sorted(readable)))
     return [c for c in _states(session, list(session.scalars(query))) if c.pending]

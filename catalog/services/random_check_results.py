@@ -18,8 +18,8 @@ from ..models.base import utcnow
 from .crud import Page
 from .errors import FieldError, conflict, not_found, stale_version, validation_failed
 from .history import record_change
-from .permissions import Actor, allowed, authorize, require_sign_in, use_case
-from .random_checks import china_today, flush_row, get_task
+from .permissions import Actor, authorize, departments_where, use_case
+from .random_checks import china_today, flush_row, get_task, reads_task
 from .rules import Problems
 
 RESULT_ENTITY = "drawn_target"
@@ -50,9 +50,9 @@ def result_snapshot(row: DrawnTarget) -> dict[str, Any]:
 
 def _authorize_any(actor: Actor, task: RandomCheckTask) -> None:
     """Editors of any department of the task (a joint task's cooperating ones too)."""
-    require_sign_in(actor)
-    if not any(allowed(actor, "draws.results", d) for d in task.department_ids):
-        authorize(actor, "draws.results", task.initiating_department_id)
+    editable = departments_where(actor, "draws.results")
+    if editable is not None and editable.isdisjoint(task.department_ids):
+        authorize(actor, "draws.results", task.initiating_department_id)  # refused, as for the initiator
 
 
 def _drawn_target(session: Session, task: RandomCheckTask, drawn_id: int) -> DrawnTarget:
@@ -91,7 +91,6 @@ def record_result(
     now: datetime | None = None,
 ) -> DrawnTarget:
     """Record (or correct, until published) the result of one drawn target."""
-    require_sign_in(actor)
     task = get_task(session, task_id, actor)
     _authorize_any(actor, task)
     row = _drawn_target(session, task, drawn_id)
@@ -117,7 +116,6 @@ def publish_results(
     session: Session, task_id: int, drawn_ids: list[int], actor: Actor, now: datetime | None = None
 ) -> list[DrawnTarget]:
     """Publish recorded results (all of the given ones, or none when one is not ready)."""
-    require_sign_in(actor)
     task = get_task(session, task_id, actor)
     _authorize_any(actor, task)
     rows = [_drawn_target(session, task, i) for i in dict.fromkeys(drawn_ids)]
@@ -144,7 +142,7 @@ def publish_results(
 def task_results(session: Session, task_id: int, actor: Actor) -> list[DrawnTarget]:
     """Every drawn target of a task with its result, published or not: the departments' view."""
     task = get_task(session, task_id, actor)
-    if not any(allowed(actor, "draws.read", d) for d in task.department_ids):
+    if not reads_task(actor, task):
         authorize(actor, "draws.read", task.initiating_department_id)
     return list(session.scalars(select(DrawnTarget).where(DrawnTarget.task_id == task.id).order_by(DrawnTarget.rank)))
 

@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from ..models import Organization
@@ -46,9 +46,10 @@ def require_township(session: Session, org_id: int, field: str, problems: Proble
         problems.add(field, FieldError("not_a_township", f"“{org.name}”不是镇或街道。"))
 
 
-def missing_ids(session: Session, model: type, ids: Iterable[int]) -> list[int]:
+def missing_ids(session: Session, model: type, ids: Iterable[int], *where: ColumnElement[bool]) -> list[int]:
+    """The ids with no row of ``model`` (among the rows ``where`` admits)."""
     wanted = set(ids)
     if not wanted:
         return []
-    found = set(session.scalars(select(model.id).where(model.id.in_(wanted))))
+    found = set(session.scalars(select(model.id).where(model.id.in_(wanted), *where)))
     return sorted(wanted - found)

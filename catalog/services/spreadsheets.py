@@ -57,6 +57,7 @@ from .spreadsheet_columns import (
 
 MAX_ROWS = 50_000
 MAX_COLUMNS = 200
+MAX_CELLS = 3_000_000  # 50,000 rows of 60 columns; the widest list (事项实施清单) has 40
 MAX_UNPACKED_BYTES = 300 * 1024 * 1024  # an .xlsx is a zip: refuse one that unpacks to more
 HEADER_SEARCH_ROWS = 10  # a title row or two may stand above the header
 FORMATS = {"xlsx": "Excel 工作簿", "csv": "CSV 文本"}
@@ -179,9 +180,7 @@ def _xlsx_sheets(data: bytes) -> list[tuple[str, Rows]]:
     import openpyxl
 
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
-                raise file_error("file_too_large", "工作簿解压后过大，无法导入：请拆分后分批导入。")
+        _check_unpacked_size(data)
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except DomainError:
         raise
@@ -191,13 +190,15 @@ def _xlsx_sheets(data: bytes) -> list[tuple[str, Rows]]:
         if not workbook.worksheets:
             raise file_error("empty_file", "工作簿中没有工作表。")
         sheets: list[tuple[str, Rows]] = []
-        total = 0
+        budget = _Budget()
         for worksheet in workbook.worksheets:
+            # A sheet's <dimension> is the file's claim, not its content: read-only openpyxl pads
+            # every row to the claimed width (A1:XFD… is 16,384 cells a row). Without it, a row
+            # is as wide as its own last cell.
+            worksheet.reset_dimensions()
             rows: Rows = []
             for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
-                total += 1
-                _check_size(total, row)
-                rows.append((number, row))
+                rows.append((number, budget.take(number, row)))
             sheets.append((worksheet.title, rows))
         return sheets
     except DomainError:
@@ -208,11 +209,46 @@ def _xlsx_sheets(data: bytes) -> list[tuple[str, Rows]]:
         workbook.close()
 
 
-def _check_size(number: int, row: Sequence[Any]) -> None:
-    if number > MAX_ROWS + HEADER_SEARCH_ROWS:
-        raise file_error("too_many_rows", f"文件超过 {MAX_ROWS:,} 行：请拆分后分批导入。")
-    if len(row) > MAX_COLUMNS and any(v not in (None, "") for v in row[MAX_COLUMNS:]):
-        raise file_error("too_many_columns", f"文件超过 {MAX_COLUMNS} 列，不是一张清单表。")
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuse a workbook whose parts unpack to more than MAX_UNPACKED_BYTES (a zip bomb).
+
+    The sizes are those the archive declares; Python's zipfile never unpacks a part beyond its
+    declared size, so a part that lies about it reads as damaged, not as more data."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+            raise file_error(
+                "file_too_large",
+                f"工作簿解压后超过 {MAX_UNPACKED_BYTES // 1024 // 1024} MB，无法导入：请拆分后分批导入。",
+            )
+
+
+class _Budget:
+    """What one file may hold: MAX_ROWS data rows, none reaching beyond column MAX_COLUMNS (even
+    with blank cells: a row of 16,384 cells costs as much to read whatever they hold), and
+    MAX_CELLS cells in all, so that a file within bounds is within memory too."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.cells = 0
+
+    def take(self, number: int, row: Sequence[Any]) -> tuple[Any, ...]:
+        """The row without its trailing empty cells, or the file refused."""
+        self.rows += 1
+        if self.rows > MAX_ROWS + HEADER_SEARCH_ROWS:
+            raise file_error("too_many_rows", f"文件超过 {MAX_ROWS:,} 行：请拆分后分批导入。")
+        width = len(row)
+        while width and row[width - 1] in (None, "") and width <= MAX_COLUMNS:
+            width -= 1
+        if width > MAX_COLUMNS:
+            raise file_error(
+                "too_many_columns",
+                f"第 {number} 行超过 {MAX_COLUMNS} 列（也可能是右侧带格式的空白单元格），不是一张清单表："
+                "请删除多余的列后重新保存再导入。",
+            )
+        self.cells += width
+        if self.cells > MAX_CELLS:
+            raise file_error("too_many_cells", f"文件超过 {MAX_CELLS:,} 个单元格：请拆分后分批导入。")
+        return tuple(row[:width])
 
 
 def _decode(data: bytes) -> str:
@@ -243,10 +279,10 @@ def _csv_rows(text: str) -> Rows:
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     rows: Rows = []
+    budget = _Budget()
     try:
         for number, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
-            _check_size(number, row)
-            rows.append((number, tuple(_unprotect(v) for v in row)))
+            rows.append((number, tuple(_unprotect(v) for v in budget.take(number, row))))
     except csv.Error as error:
         raise file_error("unreadable_file", f"CSV 格式有误（第 {len(rows) + 1} 行）：{error}") from None
     return rows
@@ -375,7 +411,7 @@ def sheet_of(spec: ListSpec | str) -> Sheet:
     return SHEETS[name]
 
 
-@use_case("row.edit")
+@use_case(crud.write_permission)
 def dry_run(
     session: Session,
     spec: ListSpec,
@@ -402,7 +438,7 @@ def dry_run(
         )
 
 
-@use_case("row.edit")
+@use_case(crud.write_permission)
 def commit_import(
     session: Session,
     spec: ListSpec,
@@ -541,8 +577,11 @@ class _RowImporter:
         ]
 
     def _existing(self, key: tuple[str, ...]) -> dict[tuple[Any, ...], int]:
+        """The key values of the rows the actor may see (a row they may not is never named)."""
         columns = [getattr(self.spec.model, name) for name in key]
-        rows = self.session.execute(select(self.spec.model.id, *columns))
+        visibility = crud.visibility_clause(self.actor, self.spec)
+        query = select(self.spec.model.id, *columns)
+        rows = self.session.execute(query if visibility is None else query.where(visibility))
         return {tuple(values): row_id for row_id, *values in rows if None not in values}
 
     def run(self, number: int, cells: tuple[Any, ...]) -> list[Problem]:
@@ -760,7 +799,7 @@ def list_table(session: Session, spec: ListSpec, args: Mapping[str, Any], actor:
     return Table(sheet.title, [column.header for column in sheet.columns], rows())
 
 
-@use_case("row.read_unpublished")
+@use_case("row.read")
 def export_list(session: Session, spec: ListSpec, args: Mapping[str, Any], actor: Actor) -> Exported:
     """The filtered list as a file with the Chinese headers, which import reads back as it is.
 

@@ -24,7 +24,7 @@ from ..schemas.errors import schema_errors
 from . import crud
 from .errors import DomainError, FieldError, conflict, stale_version, validation_failed
 from .history import record_change
-from .permissions import Actor, authorize, require_sign_in, use_case
+from .permissions import Actor, authorize, departments_where, use_case
 from .registry import ALL_LISTS, ListSpec
 
 # Rows the public sees, or saw: edits to them wait for review as a revision.
@@ -67,7 +67,7 @@ STEPS: dict[str, Step] = {
 }
 
 
-@use_case("row.edit")
+@use_case(crud.write_permission)
 def edit_row(
     session: Session,
     spec: ListSpec,
@@ -81,7 +81,6 @@ def edit_row(
 
     Returns the row, or the Revision that now holds the change.
     """
-    require_sign_in(actor)
     row = crud.get_row(session, spec, row_id, actor)
     crud.authorize_write(actor, spec, spec.department_of(row), *_new_department(spec, data))
     if row.version != expected_version:
@@ -91,7 +90,7 @@ def edit_row(
     if spec.has_workflow and row.status not in crud.DELETABLE:
         raise conflict(f"{spec.label}当前为“{STATUSES[row.status]}”，不能修改；已提交的请先撤回。")
     before = spec.snapshot(row)
-    crud.apply_update(session, spec, row, data)
+    crud.apply_update(session, spec, row, data, actor)
     crud.record(session, spec, row, "update", before, actor)
     session.commit()
     return row
@@ -120,7 +119,7 @@ def stage_revision(
         raise conflict("该事项的修订稿已提交审核，审核结束前不能再修改；如需修改请先撤回。")
     payload = _as_json(data)
     merged = payload if replace or revision is None else {**revision.data, **payload}
-    _check_revision(session, spec, row, merged)
+    _check_revision(session, spec, row, merged, actor)
     before = _revision_snapshot(revision) if revision is not None else None
     if revision is None:
         revision = Revision(
@@ -146,12 +145,12 @@ def _load_revision(spec: ListSpec, data: dict[str, Any]) -> dict[str, Any]:
         raise validation_failed(schema_errors(error.messages)) from None
 
 
-def _check_revision(session: Session, spec: ListSpec, row: Any, data: dict[str, Any]) -> None:
+def _check_revision(session: Session, spec: ListSpec, row: Any, data: dict[str, Any], actor: Actor) -> None:
     """Run every rule on the row as the revision would make it, then undo: problems are
     reported when the editor saves, not first when the reviewer approves."""
     nested = session.begin_nested()
     try:
-        crud.apply_update(session, spec, row, _load_revision(spec, data))
+        crud.apply_update(session, spec, row, _load_revision(spec, data), actor)
     finally:
         if nested.is_active:
             nested.rollback()
@@ -170,7 +169,6 @@ def open_revision_of(session: Session, spec: ListSpec, row_id: int) -> Revision 
 @use_case("row.read_unpublished")
 def get_revision(session: Session, spec: ListSpec, row_id: int, actor: Actor) -> Revision:
     """The open revision of a row, for its department's editors and reviewers and auditors."""
-    require_sign_in(actor)
     row = crud.get_row(session, spec, row_id, actor)
     authorize(actor, "row.read_unpublished", spec.department_of(row))
     revision = open_revision_of(session, spec, row.id)
@@ -179,10 +177,9 @@ def get_revision(session: Session, spec: ListSpec, row_id: int, actor: Actor) ->
     return revision
 
 
-@use_case("row.edit")
+@use_case(crud.write_permission)
 def discard_revision(session: Session, spec: ListSpec, row_id: int, actor: Actor) -> None:
     """The editor drops an open revision that is not under review; the published row stays."""
-    require_sign_in(actor)
     row = crud.get_row(session, spec, row_id, actor)
     crud.authorize_write(actor, spec, spec.department_of(row))
     revision = get_revision(session, spec, row_id, actor)
@@ -200,7 +197,6 @@ def _take(
     step = STEPS[name]
     if not spec.has_workflow:
         raise DomainError("no_workflow", f"{spec.label}不走审核流程。", 409)
-    require_sign_in(actor)
     row = crud.get_row(session, spec, row_id, actor)
     authorize(actor, step.permission, spec.department_of(row))
     if row.version != expected_version:
@@ -224,7 +220,7 @@ def _take_on_row(
 ) -> None:
     before = spec.snapshot(row)
     row.status = step.row_to
-    crud.apply_update(session, spec, row, {})
+    crud.apply_update(session, spec, row, {}, actor)
     crud.record(session, spec, row, name, before, actor, note=reason)
     if revision is not None and step.row_to == "cancelled":
         _close_revision(session, revision, "withdrawn", actor, name, reason)
@@ -236,7 +232,7 @@ def _take_on_revision(
 ) -> None:
     if step.revision_to == "applied":
         before = spec.snapshot(row)
-        crud.apply_update(session, spec, row, _load_revision(spec, revision.data))
+        crud.apply_update(session, spec, row, _load_revision(spec, revision.data), actor)
         crud.record(session, spec, row, name, before, actor, note=f"修订稿 {revision.id} 生效")
     _close_revision(session, revision, step.revision_to or revision.state, actor, name, reason)
 
@@ -365,9 +361,8 @@ REVIEW_QUEUE = ("submitted",)
 def work_queue(session: Session, actor: Actor) -> list[QueueEntry]:
     """Rows, and live rows' revisions, awaiting the actor and readable by them: an editor's
     drafts, a reviewer's submissions. Oldest change first."""
-    require_sign_in(actor)
     states = EDITOR_QUEUE if actor.role == "editor" else REVIEW_QUEUE
-    readable = actor.readable_departments()
+    readable = departments_where(actor, "row.read_unpublished")
     entries: list[QueueEntry] = []
     for spec in _workflow_lists():
         owner = getattr(spec.model, spec.owner)  # type: ignore[arg-type]

@@ -515,8 +515,10 @@ class EmbeddedEngine:
         try:
             count = self.count()
         except (EngineUnavailable, OSError, ValueError) as exc:
-            return EngineHealth(self.name, False, self.live_index(), None, str(exc))
-        return EngineHealth(self.name, True, self.live_index(), count, str(self.directory))
+            # Health is served to anyone (/api/v1/health): name files relative to the index folder.
+            reason = str(exc).replace(str(self.directory), "<index folder>")
+            return EngineHealth(self.name, False, self.live_index(), None, reason)
+        return EngineHealth(self.name, True, self.live_index(), count, "index readable")
 
     # -- rebuild --------------------------------------------------------------------------
 

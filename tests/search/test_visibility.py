@@ -37,8 +37,10 @@ def test_anonymous_users_never_see_unpublished_rows(anonymous_client, rows_in_ev
         row_id = rows[status].id
         assert anonymous_client.get(f"/api/v1/service-items/{row_id}").status_code == 404, status
         assert anonymous_client.get(f"/items/service/{row_id}").status_code == 404, status
-        assert anonymous_client.get(f"/api/v1/service-items/{row_id}/history").status_code == 404
+        # histories are never the public's: 401 before any row is looked up, for every row alike
+        assert anonymous_client.get(f"/api/v1/service-items/{row_id}/history").status_code == 401
     assert anonymous_client.get(f"/api/v1/service-items/{rows['published'].id}/history").status_code == 401
+    assert anonymous_client.get("/api/v1/service-items/999999/history").status_code == 401
     export = anonymous_client.get(f"/api/v1/service-items/export?format=csv&department_id={department.id}")
     lines = export.data.decode("utf-8-sig").splitlines()
     assert len(lines) == 2 and lines[1].startswith(published)
