@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import Connection, delete, func, select, text, update
+from sqlalchemy import Connection, Integer, delete, func, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -67,7 +67,7 @@ def _restore(source: Connection, target: Engine) -> None:
                 connection.execute(table.insert(), rows)
         if connection.dialect.name == "postgresql":  # the next ids follow the restored ones
             for table in db.metadata.sorted_tables:
-                if "id" in table.c and table.c.id.autoincrement is not False and len(table.primary_key.columns) == 1:
+                if "id" in table.c and isinstance(table.c.id.type, Integer) and len(table.primary_key.columns) == 1:
                     connection.execute(text(
                         f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), COALESCE(MAX(id), 1)) FROM {table.name}"
                     ))

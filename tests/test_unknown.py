@@ -134,11 +134,11 @@ def test_search_documents_and_facets_carry_only_known_facts(session, department,
     engine.index(list(search_sync.published_documents(session)))
     from catalog.services.citizen_search import search_items
 
-    result = search_items(engine, "护照", {})
+    result = search_items(session, engine, "护照", {}).result
     assert result.total == 3
     assert sorted(result.facets["zero_visit"]) == [(False, 1), (True, 1)]  # the unknown one in neither
     assert sum(count for _value, count in result.facets["instant"]) == 2  # 承诺件 twice; unknown left out
-    chosen = search_items(engine, "护照", {"zero_visit": True})
+    chosen = search_items(session, engine, "护照", {"zero_visit": True}).result
     assert [hit.name for hit in chosen.hits] == ["护照补发"]
 
 

@@ -60,10 +60,12 @@ def partners(
     after: Mapping[str, Any] | None,
 ) -> set[tuple[str, int]]:
     """Rows whose search document may change with this change of a service or 权责 row:
-    its twins before and after (name, department, link and status may all have changed)."""
+    its twins before and after (name, department, link and status may all have changed).
+    Only a published row is anyone's twin, so a change between unpublished states (a draft
+    edited, an import of drafts) touches no other document and costs no query."""
     found: set[tuple[str, int]] = set()
     for snapshot in (before, after):
-        if not snapshot or not snapshot.get("name"):
+        if not snapshot or not snapshot.get("name") or snapshot.get("status") != PUBLISHED:
             continue
         if entity_type == "service_item":
             query = select(PowerItem.id).where(
