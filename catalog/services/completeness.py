@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from ..models.elements import ELEMENTS, Element, unfilled_keys
 from .facts import Scope, element_facts
 from .figures import Figure
+from .permissions import use_case
 
 REQUIRED_FILE = Path(__file__).resolve().parent.parent / "data" / "required-elements.toml"
 # URL names of the lists, as everywhere in the API
@@ -128,6 +129,7 @@ def _chosen(lists: Iterable[str] | None) -> list[Requirement]:
     return [wanted[name] for name in lists] if lists else list(wanted.values())
 
 
+@use_case("public")  # counts of published rows, like every other figure
 def completeness_figures(
     session: Session, scope: Scope, rule: str = "HALF_UP", lists: Iterable[str] | None = None
 ) -> list[dict[str, Any]]:
@@ -142,6 +144,7 @@ def completeness_figures(
     return result
 
 
+@use_case("public")
 def completeness_by_department(
     session: Session, scope: Scope, departments: dict[int, str], rule: str = "HALF_UP",
     lists: Iterable[str] | None = None,
@@ -173,6 +176,7 @@ def _least_complete(entry: dict[str, Any]) -> tuple[Fraction, int]:
     return (share, -first["in_scope"])
 
 
+@use_case("public")
 def completeness_rows(
     session: Session, entity_type: str, scope: Scope, element: str | None = None, limit: int = 1000
 ) -> list[dict[str, Any]]:

@@ -133,13 +133,16 @@ def _apply(session: Session, task: RandomCheckTask, data: dict[str, Any]) -> Non
         setattr(task, name, value)
     item_ids = item_ids if item_ids is not None else [i.id for i in task.items]
     cooperating = cooperating if cooperating is not None else [d.id for d in task.cooperating_departments]
+    # a duplicate code must surface at _flush_unique as a validation error, not at a query's autoflush
     with session.no_autoflush:
         problems = check_task(session, task, list(dict.fromkeys(item_ids)), list(dict.fromkeys(cooperating)))
-    if problems:
-        session.rollback()
-        raise validation_failed(problems.by_field)
-    task.items = list(session.scalars(select(RandomCheckItem).where(RandomCheckItem.id.in_(item_ids))))
-    task.cooperating_departments = list(session.scalars(select(Organization).where(Organization.id.in_(cooperating))))
+        if problems:
+            session.rollback()
+            raise validation_failed(problems.by_field)
+        task.items = list(session.scalars(select(RandomCheckItem).where(RandomCheckItem.id.in_(item_ids))))
+        task.cooperating_departments = list(
+            session.scalars(select(Organization).where(Organization.id.in_(cooperating)))
+        )
 
 
 def task_snapshot(task: RandomCheckTask) -> dict[str, Any]:
