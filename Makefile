@@ -5,8 +5,11 @@ BIN := $(VENV)/bin
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Test processes (pytest-xdist). Each starts its own Elasticsearch when its tests need one
+# (about 1 GB each), so the default is the 2 cores CI has, not every core of a large machine.
+TEST_WORKERS ?= 2
 
-.PHONY: run test test-sqlite test-postgresql install install-dev test-deps
+.PHONY: run test install install-dev test-deps
 
 # The stamp is written last, so an interrupted creation is redone from scratch.
 $(VENV)/.created:
@@ -48,5 +51,5 @@ run: install
 # The whole suite on SQLite (with the real Elasticsearch and the embedded engine), then every
 # database-touching test again on PostgreSQL 15.
 test: install-dev
-	$(BIN)/python -m pytest
-	TEST_DATABASE=postgresql $(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
+	TEST_DATABASE=postgresql $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal

@@ -245,7 +245,10 @@ def test_outside_development_the_app_refuses_to_start_without_a_strong_key(monke
         create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'refused.sqlite3'}"})
 
 
-@pytest.mark.parametrize("strong", [os.urandom(32).hex(), "Qx7-" + os.urandom(30).hex()[:40], os.urandom(32)])
+@pytest.mark.parametrize(
+    "strong", [os.urandom(32).hex(), "Qx7-" + os.urandom(30).hex()[:40], os.urandom(32)],
+    ids=["hex", "mixed", "bytes"],  # ids that do not change between runs (and xdist workers)
+)
 def test_a_key_of_32_random_bytes_is_accepted(strong):
     assert secret_key_problem(strong) is None
 
