@@ -3,8 +3,8 @@
 The engine answers the query first. When it finds nothing, or only names that share a
 generic character with the query (开, 办, 证) and nothing of its object, the query is
 relaxed (every meaningful character on its own); the answer says so (``relaxed``) and,
-where the query had a slip that sounds like a known term, what it probably meant
-(``did_you_mean``). When even the relaxed query finds nothing, ``zero_result`` is set and
+where the query had a slip that sounds like a known term or is one character away from a word
+of the catalog's names (search.spelling), what it probably meant (``did_you_mean``). When even the relaxed query finds nothing, ``zero_result`` is set and
 the items of the departments the query's words point to are offered instead (``popular``:
 short, general names first; the catalog keeps no usage counts to rank them by).
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from search.analysis import (
@@ -26,6 +27,7 @@ from search.analysis import (
 )
 from search.engines.base import SearchEngine
 from search.query import Hit, SearchRequest, SearchResult
+from search.spelling import Vocabulary
 from search.understanding import rules
 
 POPULAR_COUNT = 5
@@ -124,15 +126,45 @@ def popular_items(engine: SearchEngine, query: AnalyzedQuery) -> list[Hit]:
     return engine.search(request).hits
 
 
-def answer(engine: SearchEngine, request: SearchRequest) -> CitizenAnswer:
-    """Search, then relax, correct and point elsewhere when the search finds nothing useful."""
+class _Words:
+    """The catalog's vocabulary, asked for once and only when needed."""
+
+    def __init__(self, source: Callable[[], Vocabulary | None] | None) -> None:
+        self._source, self._asked, self._words = source, False, None
+
+    def get(self) -> Vocabulary | None:
+        if not self._asked and self._source is not None:
+            self._asked, self._words = True, self._source()
+        return self._words
+
+
+def _homophone_correction(query: AnalyzedQuery, words: _Words) -> str | None:
+    """The first correction by sound whose replaced span is not itself a word of the catalog's
+    names: 工商 sounds like the known term 工伤, but a citizen who typed 工商户 made no slip."""
+    replaced = {expansion.variant.text: expansion.matched for expansion in query.expansions}
+    for corrected_text in query.corrections:
+        vocabulary = words.get()
+        if vocabulary is None or replaced.get(corrected_text) not in vocabulary:
+            return corrected_text
+    return None
+
+
+def answer(
+    engine: SearchEngine, request: SearchRequest, vocabulary: Callable[[], Vocabulary | None] | None = None
+) -> CitizenAnswer:
+    """Search, then relax, correct and point elsewhere when the search finds nothing useful.
+    ``vocabulary`` gives the catalog's words, asked for only when a slip may need correcting
+    (one that does not sound like the word)."""
     result = engine.search(request)
     if not request.text:
         return CitizenAnswer(result)
     query = analyze_query(request.text, request.synonyms)
-    did_you_mean = query.corrections[0] if query.corrections else None
+    words = _Words(vocabulary)
+    did_you_mean = _homophone_correction(query, words)
     if result.total and (request.page > 1 or matches_content(result.hits, query)):
         return CitizenAnswer(result, did_you_mean=did_you_mean)
+    if did_you_mean is None and words.get() is not None:
+        did_you_mean = words.get().correct(request.text)
     loose = relaxed_text(query)
     if loose and loose != query.core:
         relaxed = engine.search(replace(request, text=loose))

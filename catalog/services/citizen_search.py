@@ -2,7 +2,8 @@
 
 The API and the web pages both call it, so they answer the same query the same way: the
 administrators' synonyms apply, a query that finds nothing is relaxed or answered with the
-items of the departments it points to (search.citizen), and such queries are logged.
+items of the departments it points to (search.citizen), a slip is corrected to a word of the
+catalog's names (catalog_vocabulary), and such queries are logged.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from search.errors import EngineUnavailable, InvalidRequest
 from search.filters import FILTERS
 from search.query import SearchRequest, Suggestion
 
-from . import search_log, search_synonyms
+from . import catalog_vocabulary, search_log, search_synonyms
 from .errors import DomainError
 
 
@@ -42,7 +43,7 @@ def search_items(
             text=text, filters=wanted, facets=facets, sort=sort, page=page, per_page=per_page,
             synonyms=search_synonyms.current_table(session) if text else None,
         )
-        found = answer(engine, request)
+        found = answer(engine, request, vocabulary=lambda: catalog_vocabulary.current(session))
     except InvalidRequest as error:
         raise DomainError("invalid_search", f"搜索条件无效：{error}", 422) from error
     except EngineUnavailable as error:

@@ -1,0 +1,63 @@
+"""The words of the published item names, for "did you mean" (search.spelling).
+
+Building the vocabulary segments every published name (about 0.2 s per thousand names), so it
+never happens while a citizen waits: a process keeps the last one built and, when it is older
+than REFRESH_SECONDS, builds the next in a background thread on a connection of its own.
+Until the first build ends the search answers without this correction (the homophone
+corrections of the synonym files still apply). A session bound to a single connection (a
+command, the tests' SAVEPOINT) cannot lend it to a thread, and builds in place.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.orm import Session
+
+from search.spelling import Vocabulary
+
+from .search_sync import PUBLISHED, SEARCHABLE
+
+REFRESH_SECONDS = 300.0
+
+_lock = threading.Lock()
+_built: dict[str, tuple[float, Vocabulary]] = {}  # database URL → (when built, vocabulary)
+_building: set[str] = set()
+
+
+_NAME_COLUMNS = ("name", "sub_item_name", "main_name", "sub_name")  # 监管事项 have 主项 and 子项 names
+
+
+def _names(connection: Connection | Session) -> Iterator[str]:
+    for _kind, model in SEARCHABLE.values():
+        for column in (getattr(model, n) for n in _NAME_COLUMNS if hasattr(model, n)):
+            query = select(column).where(model.status == PUBLISHED, column.is_not(None)).distinct()
+            yield from connection.scalars(query)
+
+
+def current(session: Session) -> Vocabulary | None:
+    """The vocabulary as of at most REFRESH_SECONDS ago (None while the first is being built)."""
+    bind = session.get_bind()
+    if not isinstance(bind, Engine):
+        return Vocabulary(_names(session))
+    key = bind.url.render_as_string(hide_password=True)
+    with _lock:
+        built = _built.get(key)
+        stale = built is None or time.monotonic() - built[0] > REFRESH_SECONDS
+        if stale and key not in _building:
+            _building.add(key)
+            threading.Thread(target=_build, args=(bind, key), name="qingdan-vocabulary", daemon=True).start()
+    return built[1] if built else None
+
+
+def _build(bind: Engine, key: str) -> None:
+    try:
+        with bind.connect() as connection:
+            vocabulary = Vocabulary(_names(connection))
+        with _lock:
+            _built[key] = (time.monotonic(), vocabulary)
+    finally:
+        with _lock:
+            _building.discard(key)
