@@ -8,6 +8,9 @@ PORT ?= 5000
 # Test processes (pytest-xdist). Each starts its own Elasticsearch when its tests need one
 # (about 1 GB each), so the default is the 2 cores CI has, not every core of a large machine.
 TEST_WORKERS ?= 2
+# Two tests at a time per worker, slow ones first (tests/conftest.py): the minutes-long tests
+# spread over the workers instead of queueing on one.
+PARALLEL := -n $(TEST_WORKERS) --dist load --maxschedchunk 2
 
 .PHONY: run test install install-dev test-deps
 
@@ -51,5 +54,5 @@ run: install
 # The whole suite on SQLite (with the real Elasticsearch and the embedded engine), then every
 # database-touching test again on PostgreSQL 15.
 test: install-dev
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
-	TEST_DATABASE=postgresql $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
+	$(BIN)/python -m pytest $(PARALLEL)
+	TEST_DATABASE=postgresql $(BIN)/python -m pytest $(PARALLEL)

@@ -128,10 +128,12 @@ def client(app: Flask, session: scoped_session) -> FlaskClient:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On the PostgreSQL pass, run only the tests that touch the database.
-
-    The others (analysis, engines without a database) ran on the SQLite pass already.
+    """Tests marked ``slow`` first, so that the pytest-xdist workers finish together rather
+    than one waiting on a minutes-long test it reached last. On the PostgreSQL pass, only the
+    tests that touch the database: the others (analysis, engines without a database) ran on
+    the SQLite pass already.
     """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: order kept otherwise
     if os.environ.get("TEST_DATABASE") != "postgresql":
         return
     database_tests = [item for item in items if "app" in getattr(item, "fixturenames", ())]

@@ -115,6 +115,7 @@ def _assert_clean_error(response, context: str) -> None:
         assert error["code"] and error["message"], context
 
 
+@pytest.mark.slow
 def test_every_route_survives_bad_input(app, client, existing_ids):
     spec = client.get("/api/openapi.json").json
     walked = 0

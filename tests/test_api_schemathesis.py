@@ -37,6 +37,7 @@ def editor_headers(app, session) -> dict[str, str]:
 @pytest.mark.skipif(
     os.environ.get("TEST_DATABASE") == "postgresql", reason="the API's contract does not depend on the database: run once"
 )
+@pytest.mark.slow
 def test_every_operation_answers_within_its_schema(app, session, editor_headers):
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]

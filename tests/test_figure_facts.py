@@ -261,6 +261,7 @@ def departments(session) -> list[int]:
     return [department.id, other.id, elsewhere.id]
 
 
+@pytest.mark.slow
 def test_figures_as_of_equal_those_from_the_history_snapshots(session, departments, monkeypatch):
     rng = random.Random(4)
     records = _history(rng, departments)

@@ -607,6 +607,7 @@ def _departments(session) -> tuple[Organization, Organization]:
 REFUSED = (401, 403)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("gate", ["with the API gate", "use cases alone"])
 def test_denying_a_permission_refuses_every_route_that_uses_it(app, session, monkeypatch, gate):
     """CKAN's check_access as a meta-test: each permission in turn is denied to everyone, and

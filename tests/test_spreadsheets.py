@@ -131,7 +131,9 @@ def bad_rows(size: int) -> tuple[int, int, int]:
     return tuple(size * BAD_AT[kind] // 10_000 for kind in ("instant", "department", "visits"))  # type: ignore[return-value]
 
 
-def test_a_large_import_three_problems_then_the_corrected_file(session, departments):
+# Two tests, not one: each is minutes on a large file, and pytest-xdist runs them side by side.
+@pytest.mark.slow
+def test_a_large_import_with_three_bad_rows_reports_them_and_saves_nothing(session, departments):
     size = LARGE[session.get_bind().dialect.name]
     bad_file = xlsx(large_rows(departments, size, bad=True))
     items_before = count(session, ServiceItem)
@@ -152,6 +154,11 @@ def test_a_large_import_three_problems_then_the_corrected_file(session, departme
     assert count(session, ServiceItem) == items_before
     assert count(session, ChangeRecord, ChangeRecord.source == "import") == 0
 
+
+@pytest.mark.slow
+def test_a_large_corrected_file_imports_whole(session, departments):
+    size = LARGE[session.get_bind().dialect.name]
+    items_before = count(session, ServiceItem)
     outbox_before = count(session, SearchOutbox)
     good_file = xlsx(large_rows(departments, size, bad=False))
     done = commit_import(session, SERVICE, good_file, filename="事项.xlsx")
@@ -486,6 +493,7 @@ def guangan_sheet(items: list[dict[str, Any]]) -> bytes:
     return xlsx(rows)
 
 
+@pytest.mark.slow
 def test_the_guangan_catalog_imports_whole_once_its_departments_exist(session):
     items = load_items()
     data = guangan_sheet(items)

@@ -344,6 +344,7 @@ class Storm:
         return count
 
 
+@pytest.mark.slow
 def test_a_rebuild_under_1000_changes_ends_with_no_drift(live_database, engine, monkeypatch):
     """While the new index is filled, between its catch-up and the switch, and after the switch,
     another connection writes 1,000 changes and an indexer drains them into the live index."""
