@@ -1,8 +1,9 @@
 """The words of the published item names, for "did you mean" (search.spelling).
 
-Building the vocabulary segments every published name (about 0.2 s per thousand names), so it
-never happens while a citizen waits: a process keeps the last one built and, when it is older
-than REFRESH_SECONDS, builds the next in a background thread on a connection of its own.
+Building the vocabulary segments every published name (about 0.2 s of CPU per thousand names),
+so it never happens while a citizen waits: a process keeps the last one built and, at most every
+REFRESH_SECONDS, looks in a background thread on a connection of its own whether the catalog
+changed since (the newest history record), and only then builds the next.
 Until the first build ends the search answers without this correction (the homophone
 corrections of the synonym files still apply). A session bound to a single connection (a
 command, the tests' SAVEPOINT) cannot lend it to a thread, and builds in place.
@@ -13,17 +14,19 @@ import threading
 import time
 from collections.abc import Iterator
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
 from search.spelling import Vocabulary
 
+from ..models import ChangeRecord
 from .search_sync import PUBLISHED, SEARCHABLE
 
 REFRESH_SECONDS = 300.0
 
 _lock = threading.Lock()
-_built: dict[str, tuple[float, Vocabulary]] = {}  # database URL → (when built, vocabulary)
+# database URL → (when last checked, the newest change then, the vocabulary)
+_built: dict[str, tuple[float, int | None, Vocabulary]] = {}
 _building: set[str] = set()
 
 
@@ -48,16 +51,20 @@ def current(session: Session) -> Vocabulary | None:
         stale = built is None or time.monotonic() - built[0] > REFRESH_SECONDS
         if stale and key not in _building:
             _building.add(key)
-            threading.Thread(target=_build, args=(bind, key), name="qingdan-vocabulary", daemon=True).start()
-    return built[1] if built else None
+            threading.Thread(target=_refresh, args=(bind, key, built), name="qingdan-vocabulary", daemon=True).start()
+    return built[2] if built else None
 
 
-def _build(bind: Engine, key: str) -> None:
+def _refresh(bind: Engine, key: str, built: tuple[float, int | None, Vocabulary] | None) -> None:
     try:
         with bind.connect() as connection:
-            vocabulary = Vocabulary(_names(connection))
+            newest = connection.scalar(select(func.max(ChangeRecord.id)))
+            if built is not None and built[1] == newest:
+                vocabulary = built[2]  # nothing changed: no segmenting
+            else:
+                vocabulary = Vocabulary(_names(connection))
         with _lock:
-            _built[key] = (time.monotonic(), vocabulary)
+            _built[key] = (time.monotonic(), newest, vocabulary)
     finally:
         with _lock:
             _building.discard(key)

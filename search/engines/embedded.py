@@ -76,6 +76,7 @@ POINTER = "CURRENT"
 _VERSION_DIR = re.compile(r"idx-\d{20}-[0-9a-f]{6}")
 _STORED = set(HIT_FIELDS) | {"version"}
 _WRITE_BATCH = 500
+_MATCHES = "_matches"  # the aggregation that counts a search's matches (no facet has this name)
 
 
 def _field_options(name: str, kind: FieldType) -> dict[str, Any]:
@@ -427,8 +428,11 @@ class EmbeddedEngine:
             options = {"order_by_field": "updated_at", "order": tantivy.Order.Desc}
         elif sort == "short":
             options = {"order_by_field": "suggest_order", "order": tantivy.Order.Asc}
+        facets, total = self._facets(searcher, request, text_query)
+        # Counting every match stops tantivy from skipping the blocks that cannot reach the
+        # top hits; when the facets' run already counted them, the search need not.
         found = searcher.search(
-            query, limit=request.per_page, offset=request.offset, count=True, **options
+            query, limit=request.per_page, offset=request.offset, count=total is None, **options
         )
         hits = []
         for key, address in found.hits:
@@ -448,17 +452,18 @@ class EmbeddedEngine:
                 )
             )
         return SearchResult(
-            total=found.count or 0,
+            total=(found.count or 0) if total is None else total,
             hits=hits,
-            facets=self._facets(searcher, request, text_query),
+            facets=facets,
             page=request.page,
             per_page=request.per_page,
         )
 
     def _facets(
         self, searcher: tantivy.Searcher, request: SearchRequest, text_query: tantivy.Query
-    ) -> dict[str, list[tuple[str | bool, int]]]:
-        """Each facet counted under every filter but its own (as ES's filtered aggs).
+    ) -> tuple[dict[str, list[tuple[str | bool, int]]], int | None]:
+        """Each facet counted under every filter but its own (as ES's filtered aggs), and the
+        number of matches when a run had every filter (None when none had).
 
         Facets whose own filter is not set share one aggregation run; each facet with a
         filter set needs a run of its own.
@@ -468,14 +473,19 @@ class EmbeddedEngine:
             dropped = (facet,) if facet in request.filters else ()
             runs.setdefault(dropped, []).append(facet)
         facets: dict[str, list[tuple[str | bool, int]]] = {}
+        total = None
         for dropped, names in runs.items():
             filters = {k: v for k, v in request.filters.items() if k not in dropped}
             query = tantivy_filtered(text_query, filters, self._schema)
             aggregations = {name: FILTERS[name].aggregation(FACET_SIZE) for name in names}
+            if not dropped:  # every document has a version: its count is the number of matches
+                aggregations[_MATCHES] = {"value_count": {"field": "version"}}
             result = searcher.aggregate(query, aggregations)
             for name in names:
                 facets[name] = facet_counts(name, result[name]["buckets"])
-        return {facet: facets[facet] for facet in request.facets}
+            if not dropped:
+                total = int(result[_MATCHES]["value"])
+        return {facet: facets[facet] for facet in request.facets}, total
 
     def suggest(self, prefix: str, limit: int = 10) -> list[Suggestion]:
         return suggest_in_tiers(self._suggest_tier, prefix, limit)
