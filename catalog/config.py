@@ -78,8 +78,6 @@ def settings_from_environment(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # The shared store down: count per process rather than fail every sign-in.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-        # A refused sign-in says when to try again (Retry-After, X-RateLimit-*).
-        "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": _rate("LOGIN_RATE_LIMIT", "10 per minute"),  # attempts per address
         # wrong passwords per account from one address (or one known browser)
         "LOGIN_FAILURE_LIMIT": _rate("LOGIN_FAILURE_LIMIT", "5 per 15 minutes"),

@@ -186,7 +186,6 @@ def test_an_unknown_username_gets_exactly_the_answer_of_a_wrong_password(app, se
     limiter.reset()
     unknown = [attempt(browser(app, OWNER), "chan", f"wrong-{n}-password") for n in range(6)]
     assert [r.status_code for r in existing] == [401] * 5 + [429]
-    assert 0 < int(existing[-1].headers["Retry-After"]) <= 15 * 60  # when to try again
     assert [normalised(r, "chen") for r in existing] == [normalised(r, "chan") for r in unknown]
     assert "用户名或密码不正确" in existing[0].get_data(as_text=True)
 
