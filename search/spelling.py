@@ -23,6 +23,7 @@ from search.analysis import normalize
 from search.segment import search_words
 
 SHORTEST_OFFERED = 3
+SHORTEST_SPAN = SHORTEST_OFFERED - 1  # a span missing one character of a shortest word
 LONGEST = 8
 _HAN_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]+")
 
@@ -57,7 +58,7 @@ class Vocabulary:
         """Words one character away from ``span``: first those missing one character (they keep
         every character the user typed), then those with one replaced, the most used first
         (never one with a character fewer: 开饭店 is not a slip of 饭店)."""
-        if len(span) < SHORTEST_OFFERED - 1 or span in self.counts:
+        if len(span) < SHORTEST_SPAN or span in self.counts:
             return []
         replaced = {w for d in _deletions(span) for w in self._by_deletion.get(d, ()) if _one_replaced(w, span)}
         by_use = lambda word: (-self.counts[word], word)  # noqa: E731
@@ -87,7 +88,7 @@ class Vocabulary:
 
     def _corrections(self, run: str) -> Iterator[str]:
         """The run with one span replaced by a nearby word, longest spans first."""
-        for size in range(min(len(run), LONGEST), SHORTEST_OFFERED - 2, -1):
+        for size in range(min(len(run), LONGEST), SHORTEST_SPAN - 1, -1):
             for start in range(len(run) - size + 1):
                 for word in self.nearest(run[start : start + size]):
                     yield run[:start] + word + run[start + size :]

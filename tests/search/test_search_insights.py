@@ -144,3 +144,22 @@ def test_a_service_item_and_its_power_twin_are_one_hit_until_they_differ(app, cl
         (f"service:{service.id}", ("service",)), (f"power:{power.id}", ("power",)),
     }
     assert search_sync.verify(session, app.extensions["qingdan_search_engine"]).total == 0
+
+
+def test_only_a_published_change_queues_the_twin(app, session):
+    """A draft is nobody's twin: creating it queues its own document only (one query fewer per
+    imported draft); once published, its 权责 twin's document changes too and is queued."""
+    from catalog.models import SearchOutbox
+
+    department = factories.department(session, name="区市场监管局")
+    power = factories.make(
+        session, registry.POWER_ITEMS, code="QZ-002", name="食品经营许可", power_type_code="01",
+        department_id=department.id, status="published",
+    )
+    queued = lambda: {(r.entity_type, r.entity_id) for r in session.query(SearchOutbox)}  # noqa: E731
+    session.query(SearchOutbox).delete()
+    draft = factories.service_item(session, department.id, name="食品经营许可")
+    assert queued() == {("service_item", draft.id)}
+    session.query(SearchOutbox).delete()
+    factories.service_item(session, department.id, name="食品经营许可", status="published")
+    assert ("power_item", power.id) in queued()
