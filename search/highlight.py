@@ -33,7 +33,8 @@ def _simplified(char: str) -> str:
     return normalize(char) or char
 
 
-def _normalized_chars(name: str) -> tuple[str, list[int]]:
+@lru_cache(maxsize=4096)  # the names of popular items come back on query after query
+def _normalized_chars(name: str) -> tuple[str, tuple[int, ...]]:
     """The name normalised without dropping anything, and each character's source index."""
     chars: list[str] = []
     origin: list[int] = []
@@ -44,7 +45,7 @@ def _normalized_chars(name: str) -> tuple[str, list[int]]:
     text = "".join(chars)
     # traditional → simplified one character at a time keeps positions aligned
     simplified = "".join(map(_simplified, text))
-    return (simplified if len(simplified) == len(text) else text), origin
+    return (simplified if len(simplified) == len(text) else text), tuple(origin)
 
 
 def _text_spans(text: str, variant: QueryVariant) -> list[tuple[int, int]]:
