@@ -56,7 +56,7 @@ from search.documents import FIELDS, FieldType, SearchDocument, to_index_body
 from search.engines.base import BulkResult, CatchUp, EngineHealth, ItemError, ReindexReport, Removal
 from search.errors import EngineUnavailable, InvalidDocument
 from search.filters import FILTERS
-from search.highlight import highlight
+from search.highlight import Highlighter
 from search.query import (
     FACET_SIZE,
     HIT_FIELDS,
@@ -435,11 +435,11 @@ class EmbeddedEngine:
         found = searcher.search(
             query, limit=request.per_page, offset=request.offset, count=total is None, **options
         )
+        mark = Highlighter(plan.analyzed) if request.highlight and plan.analyzed else None
         hits = []
         for key, address in found.hits:
             stored = searcher.doc(address)
             name = stored["name"][0]
-            marked = highlight(name, plan.analyzed) if request.highlight and plan.analyzed else None
             hits.append(
                 Hit(
                     id=stored["id"][0],
@@ -447,7 +447,7 @@ class EmbeddedEngine:
                     department=(stored.get_first("department") or ""),
                     kind=stored["kind"][0],
                     score=None if options else float(key),
-                    highlight=marked,
+                    highlight=mark(name) if mark else None,
                     lists=tuple(stored.get_all("lists")),
                     twins=tuple(stored.get_all("twins")),
                 )
