@@ -66,7 +66,9 @@ def embedded_engine(tmp_path_factory, documents) -> EmbeddedEngine:
 def elasticsearch_engine(request, documents) -> Iterator[ElasticsearchEngine]:
     url = request.getfixturevalue("elasticsearch_url")
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    engine = ElasticsearchEngine(url, prefix=f"qingdan-relevance-{worker}-{os.getpid()}")
+    # a generous timeout: on a loaded machine the first requests of a fresh index can take
+    # longer than a production client's 10 s, and a timeout here measures the machine
+    engine = ElasticsearchEngine(url, prefix=f"qingdan-relevance-{worker}-{os.getpid()}", timeout=60)
     assert engine.reindex(documents, len(documents)).ok
     yield engine
     engine._client.indices.delete(index=f"{engine.alias}-*", ignore=[404])
