@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from ..models import DevolvedItem, Organization, PowerItem, Region, ServiceItem
 from ..models.codes import DEVOLUTION_MODES, ITEM_TYPES
 from ..models.devolution import devolved_item_receivers
+from ..schemas.fields import MAX_ID
 from .errors import not_found
 from .rules import TOWNSHIP_KINDS
 from .search_sync import PUBLISHED
@@ -119,13 +120,13 @@ def townships(session: Session) -> list[dict[str, Any]]:
     for row in rows:
         if not result or result[-1]["region"].id != row.region_id:
             result.append({"region": regions[row.region_id], "townships": []})
-        result[-1]["townships"].append({"township": row, "items": counts[row.id]})
+        result[-1]["townships"].append({"township": row, "applicable": counts[row.id]})
     return result
 
 
 def township_page(session: Session, township_id: int, page: int = 1) -> TownshipPage:
     """One township's items, grouped by type, a page at a time, with its service centre."""
-    township = session.get(Organization, township_id)
+    township = session.get(Organization, township_id) if 0 < township_id <= MAX_ID else None
     if township is None or township.kind not in TOWNSHIP_KINDS:
         raise not_found("镇街", township_id)
     items = union_all(_devolved([township_id]), _own_services([township_id])).subquery()

@@ -36,6 +36,7 @@ from .figures import register as register_figures
 from .console_oversight import bp as console_oversight_blueprint
 from .random_checks import bp as random_checks_blueprint
 from .search_insights import bp as search_console_blueprint
+from .townships import bp as townships_blueprint
 from .query import problems_of, query_args
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
@@ -169,6 +170,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(random_checks_blueprint)
     app.register_blueprint(console_oversight_blueprint)
     app.register_blueprint(search_console_blueprint)
+    app.register_blueprint(townships_blueprint)
 
 
 def render_error(error: DomainError) -> tuple[str, int]:

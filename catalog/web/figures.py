@@ -20,11 +20,10 @@ from ..models.base import CHINA_TIME
 from ..schemas.fields import Code, Int
 from ..schemas.stats import ScopeArgsSchema
 from ..services import figure_views, public_items, statistics
-from ..services.errors import DomainError
 from ..services.figure_views import PART_LABELS, SHAPES, SORTS, department_sorts
 from ..services.spreadsheets import FORMATS, Exported
 from .charts import bar_chart, line_chart
-from .query import problems_of, query_args
+from .query import problems_of, query_args, strict_args
 
 RULE_NAMES = {"HALF_UP": "四舍五入（HALF_UP）", "DOWN": "截断（DOWN）"}
 
@@ -107,18 +106,9 @@ def dashboard() -> tuple[str, int] | str:
     )
 
 
-def _strict_args(schema: type[ScopeArgsSchema]) -> dict[str, Any]:
-    """The query of a page without a form of its own: a bad one is the error page's 400."""
-    try:
-        return query_args(schema)
-    except ValidationError as error:
-        problems = "；".join(m for messages in problems_of(error).values() for m in messages)
-        raise DomainError("invalid_query", f"查询参数有误：{problems}", 400) from error
-
-
 def figure(key: str) -> str:
     figure_views.check(key)
-    args = _strict_args(ScopeArgsSchema)
+    args = strict_args(ScopeArgsSchema)
     scope = _scope(args)
     computed_at = _computed_at()
     shape = SHAPES[key]
@@ -149,7 +139,7 @@ def figure(key: str) -> str:
 
 
 def figure_rows(key: str) -> str:
-    args = _strict_args(RowsPageArgsSchema)
+    args = strict_args(RowsPageArgsSchema)
     scope = _scope(args)
     found = figure_views.rows_page(
         db.session, key, part=args["part"], sort=args["sort"], page=args["page"], **scope
@@ -159,7 +149,7 @@ def figure_rows(key: str) -> str:
 
 
 def figure_rows_export(key: str) -> Response:
-    args = _strict_args(RowsExportArgsSchema)
+    args = strict_args(RowsExportArgsSchema)
     scope = _scope(args)
     return _download(figure_views.export_rows(db.session, args["format"], key, part=args["part"],
                                               sort=args["sort"], **scope))
