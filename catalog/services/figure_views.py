@@ -20,7 +20,16 @@ from ..models.base import CHINA_TIME
 from ..models.codes import CASE_TYPES, TIME_UNITS
 from .errors import DomainError
 from .facts import Scope
-from .figures import PARTS, Figure, Totals, compute_figures, figures_by_department, exact_text, figures_from, part_facts
+from .figures import (
+    PARTS,
+    Figure,
+    Totals,
+    compute_figures,
+    exact_text,
+    figures_by_department,
+    figures_from,
+    part_facts,
+)
 from .spreadsheets import MAX_ROWS, Exported, Table, exported
 from .statistics import department_names, make_scope
 
@@ -131,7 +140,7 @@ def _rows_query(key: str, part: str, scope: Scope, sort: str) -> tuple[Select, A
     department = Organization.__table__.alias("department")
     name: ColumnElement[Any] = source.name.label("entity_name")
     columns = [facts, name, department.c.name.label("department_name")]
-    if source is SUPERVISION or source.model is SupervisionItem:
+    if source.model is SupervisionItem:  # a 子项 is named with its 主项
         columns.append(SupervisionItem.sub_name.label("sub_name"))
     order = {"name": name, "department": department.c.name}[sort.lstrip("-")]
     order = order.desc() if sort.startswith("-") else order.asc()
@@ -248,6 +257,12 @@ def series(session: Session, key: str, rule: str = "HALF_UP", **scope: Any) -> l
 
 def _one(session: Session, key: str, rule: str, scope: Scope) -> Figure:
     return next(f for f in compute_figures(session, scope, rule, keys=[key]) if f.key == key)
+
+
+def one(session: Session, key: str, rule: str = "HALF_UP", **scope: Any) -> Figure:
+    """One figure for a scope (reading only the facts it needs)."""
+    check(key)
+    return _one(session, key, rule, make_scope(**scope))
 
 
 DEPARTMENT_COLUMNS = ("instant_share", "time_reduction", "average_visits", "zero_visit_rate",

@@ -114,7 +114,9 @@ def figure(key: str) -> str:
     shape = SHAPES[key]
     departments = figure_views.by_department(db.session, key, rule=args["rule"], **scope)
     days = figure_views.series(db.session, key, rule=args["rule"], **scope)
-    overall = days[-1].figure.as_dict()  # the line ends with the figure as of now
+    # the line ends with the live figure: asked for as of a day, the figure is computed again
+    chosen = figure_views.one(db.session, key, args["rule"], **scope) if args.get("as_of") else days[-1].figure
+    overall = chosen.as_dict()
     label = shape.label
     return render_template(
         "figure.html",
