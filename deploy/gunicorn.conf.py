@@ -18,7 +18,6 @@ Access log: off here, since the app writes one JSON line per request with its re
 import functools
 import multiprocessing
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -29,14 +28,15 @@ graceful_timeout = 20
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
-METRICS_DIRECTORY = Path(
-    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="qingdan-metrics-"))
-)
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="qingdan-metrics-")
+METRICS_DIRECTORY = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
 
 
 def on_starting(server):  # type: ignore[no-untyped-def]
-    shutil.rmtree(METRICS_DIRECTORY, ignore_errors=True)
     METRICS_DIRECTORY.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for stale in METRICS_DIRECTORY.glob("*.db"):  # prometheus_client's files only
+        stale.unlink()
 
 
 def child_exit(server, worker):  # type: ignore[no-untyped-def]

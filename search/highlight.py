@@ -33,7 +33,10 @@ def _simplified(char: str) -> str:
     return normalize(char) or char
 
 
-def _normalized_chars(name: str) -> tuple[str, list[int]]:
+# Per name, cached: a page of hits is 20 names, and the names citizens find are the same few
+# thousand (a third of a hit's highlighting time, bench/request_overhead.py).
+@lru_cache(maxsize=8192)
+def _normalized_chars(name: str) -> tuple[str, tuple[int, ...]]:
     """The name normalised without dropping anything, and each character's source index."""
     chars: list[str] = []
     origin: list[int] = []
@@ -44,7 +47,7 @@ def _normalized_chars(name: str) -> tuple[str, list[int]]:
     text = "".join(chars)
     # traditional → simplified one character at a time keeps positions aligned
     simplified = "".join(map(_simplified, text))
-    return (simplified if len(simplified) == len(text) else text), origin
+    return (simplified if len(simplified) == len(text) else text), tuple(origin)
 
 
 def _text_spans(text: str, variant: QueryVariant) -> list[tuple[int, int]]:
