@@ -24,7 +24,8 @@ SMOKE = [sys.executable, str(REPOSITORY / "deploy" / "smoke")]
 
 
 def smoke(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*SMOKE, *arguments], capture_output=True, text=True, timeout=120, check=False)
+    # a generous timeout per request: what is checked is the answer, on a CI machine that is busy
+    return subprocess.run([*SMOKE, "--timeout", "60", *arguments], capture_output=True, text=True, timeout=400, check=False)
 
 
 def metric(text: str, name: str, **labels: str) -> float:
