@@ -31,12 +31,13 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt tests/browser/pack
 	touch $@ $(VENV)/.installed
 
 # Programs the suite starts from Debian's packages when the machine lacks them: Chromium (driven by
-# Playwright, which cannot download browsers here) with CJK fonts so screenshots show Chinese, and
-# Redis (the shared sign-in throttle across workers). axe-core comes from the npm registry.
+# Playwright, which cannot download browsers here) with CJK fonts so screenshots show Chinese,
+# Redis (the shared sign-in throttle across workers) and nginx (TLS and basic auth in front of the
+# test Elasticsearch, tests/support/nginx_tls.py). axe-core comes from the npm registry.
 test-deps:
-	@test -x /usr/bin/chromium && test -x /usr/bin/redis-server && fc-list | grep -q "Noto Sans CJK" || \
+	@test -x /usr/bin/chromium && test -x /usr/bin/redis-server && test -x /usr/sbin/nginx && fc-list | grep -q "Noto Sans CJK" || \
 		{ $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q \
-			chromium fonts-noto-cjk redis-server; }
+			chromium fonts-noto-cjk redis-server nginx; }
 	cd tests/browser && npm ci --no-audit --no-fund --silent
 
 install: $(VENV)/.installed

@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import Flask, request, session
 from flask_login import current_user, login_user, logout_user
 
-from .extensions import csrf, db, limiter, login_manager
+from .extensions import csrf, db, login_manager
 from .models import User, UserSession
 from .services import accounts
 from .services.errors import DomainError
@@ -75,7 +75,6 @@ def init_authentication(app: Flask) -> None:
     # behind HTTPS.
     login_manager.session_protection = None
     csrf.init_app(app)
-    limiter.init_app(app)
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from limits import parse_many
 
@@ -53,7 +54,7 @@ def settings_from_environment(instance_path: str) -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # SQLite: how long a write waits for another's lock before the request answers 503.
         "SQLITE_BUSY_TIMEOUT": float(os.environ.get("SQLITE_BUSY_TIMEOUT", "5")),
-        "ELASTICSEARCH_URL": os.environ.get("ELASTICSEARCH_URL"),
+        **elasticsearch_settings(),
         "ELASTICSEARCH_INDEX_PREFIX": os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "qingdan-items"),
         "SEARCH_INDEX_PATH": os.environ.get("SEARCH_INDEX_PATH", str(instance / "search-index")),
         # The embedded engine drains the outbox in the web process after each write; with
@@ -83,6 +84,13 @@ def settings_from_environment(instance_path: str) -> dict[str, Any]:
         "LOGIN_FAILURE_LIMIT": _rate("LOGIN_FAILURE_LIMIT", "5 per 15 minutes"),
         # wrong passwords per account from all browsers it never signed in from, together
         "LOGIN_ACCOUNT_FAILURE_LIMIT": _rate("LOGIN_ACCOUNT_FAILURE_LIMIT", "50 per hour"),
+        # Operations (catalog/observability.py): readiness is computed at most this often per process.
+        "HEALTH_CACHE_SECONDS": float(os.environ.get("HEALTH_CACHE_SECONDS", "1.5")),
+        # Outbox older than this makes readiness say "degraded" (still 200: see the README).
+        "HEALTH_MAX_OUTBOX_SECONDS": _whole_number("HEALTH_MAX_OUTBOX_SECONDS", 300),
+        # /metrics: with a token, only `Authorization: Bearer <token>`; without, loopback only.
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "false").lower() == "true",
@@ -96,6 +104,61 @@ def settings_from_environment(instance_path: str) -> dict[str, Any]:
             "security": [{}, {"bearerAuth": []}],
         },
     }
+
+
+def elasticsearch_settings() -> dict[str, Any]:
+    """The ELASTICSEARCH_* settings, checked now: a wrong one stops the process at start with
+    what to change, rather than failing every search later."""
+    settings: dict[str, Any] = {
+        "ELASTICSEARCH_URL": os.environ.get("ELASTICSEARCH_URL") or None,
+        "ELASTICSEARCH_CA_CERTS": os.environ.get("ELASTICSEARCH_CA_CERTS") or None,
+        "ELASTICSEARCH_USERNAME": os.environ.get("ELASTICSEARCH_USERNAME") or None,
+        "ELASTICSEARCH_PASSWORD": os.environ.get("ELASTICSEARCH_PASSWORD") or None,
+        "ELASTICSEARCH_API_KEY": os.environ.get("ELASTICSEARCH_API_KEY") or None,
+        "ELASTICSEARCH_TIMEOUT": _seconds("ELASTICSEARCH_TIMEOUT", 10.0),
+        "ELASTICSEARCH_MAX_RETRIES": _whole_number("ELASTICSEARCH_MAX_RETRIES", 2),
+        "ELASTICSEARCH_RETRY_ON_TIMEOUT": _flag("ELASTICSEARCH_RETRY_ON_TIMEOUT", True),
+        "ELASTICSEARCH_SNIFF": _flag("ELASTICSEARCH_SNIFF", False),
+    }
+    if settings["ELASTICSEARCH_URL"]:
+        problem = elasticsearch_problem(settings)
+        if problem:
+            raise SettingError(problem)
+    return settings
+
+
+def elasticsearch_problem(settings: Mapping[str, Any]) -> str | None:
+    """Why these Elasticsearch settings cannot work, or None."""
+    urls = [u.strip() for u in settings["ELASTICSEARCH_URL"].split(",") if u.strip()]
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return f"ELASTICSEARCH_URL 中的“{url}”不是 http:// 或 https:// 地址（多个节点用逗号分隔）。"
+    ca_file = settings["ELASTICSEARCH_CA_CERTS"]
+    if ca_file:
+        if not Path(ca_file).is_file():
+            return f"ELASTICSEARCH_CA_CERTS 指向的 CA 证书文件 {ca_file} 不存在。"
+        try:
+            pem = Path(ca_file).read_bytes()
+        except OSError as error:
+            return f"ELASTICSEARCH_CA_CERTS 指向的文件 {ca_file} 无法读取：{error}。"
+        if b"-----BEGIN CERTIFICATE-----" not in pem:
+            return f"ELASTICSEARCH_CA_CERTS 指向的文件 {ca_file} 不是 PEM 格式的 CA 证书。"
+        if not any(url.startswith("https://") for url in urls):
+            return "设置了 ELASTICSEARCH_CA_CERTS，但 ELASTICSEARCH_URL 没有 https:// 地址：证书不会被使用。"
+    username, password = settings["ELASTICSEARCH_USERNAME"], settings["ELASTICSEARCH_PASSWORD"]
+    if bool(username) != bool(password):
+        return "ELASTICSEARCH_USERNAME 与 ELASTICSEARCH_PASSWORD 须同时设置。"
+    if username and settings["ELASTICSEARCH_API_KEY"]:
+        return "ELASTICSEARCH_API_KEY 与 ELASTICSEARCH_USERNAME/_PASSWORD 只能设置一种。"
+    if username or settings["ELASTICSEARCH_API_KEY"]:
+        in_clear = [u for u in urls if u.startswith("http://") and urlsplit(u).hostname not in _LOOPBACK]
+        if in_clear:
+            return f"凭据不能以明文发送到 {in_clear[0]}：请使用 https:// 地址（并设置 ELASTICSEARCH_CA_CERTS）。"
+    return None
+
+
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def secret_key(config: Mapping[str, Any], instance_path: str) -> str | bytes:
@@ -160,6 +223,28 @@ def _whole_number(name: str, default: int, least: int = 0) -> int:
     if not value.isdigit() or int(value) < least:
         raise SettingError(f"{name} 须为不小于 {least} 的整数，现为“{value}”。")
     return int(value)
+
+
+def _seconds(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise SettingError(f"{name} 须为大于 0 的秒数，现为“{value}”。")
+    return seconds
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value not in ("true", "false", "1", "0", "yes", "no"):
+        raise SettingError(f"{name} 须为 true 或 false，现为“{value}”。")
+    return value in ("true", "1", "yes")
 
 
 def _rate(name: str, default: str) -> str:

@@ -9,6 +9,7 @@ from ..extensions import csrf
 from ..services.registry import ALL_LISTS
 from .audit import blp as audit_blueprint
 from .gate import init_gate
+from .health import blp as health_blueprint
 from .legal_changes import blp as legal_changes_blueprint
 from .random_checks import blp as random_checks_blueprint
 from .resources import resource_blueprint
@@ -22,7 +23,7 @@ def register_api(app: Flask, api: Api) -> None:
     init_gate(app)
     blueprints = [resource_blueprint(spec) for spec in ALL_LISTS]
     blueprints += [stats_blueprint, search_blueprint, spreadsheets_blueprint, audit_blueprint]
-    blueprints += [random_checks_blueprint, legal_changes_blueprint]
+    blueprints += [random_checks_blueprint, legal_changes_blueprint, health_blueprint]
     for blueprint in blueprints:
         # The API reads bearer tokens, never the session cookie, so CSRF cannot reach it.
         csrf.exempt(blueprint)

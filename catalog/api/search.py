@@ -1,4 +1,4 @@
-"""Citizen search: /api/v1/search and /api/v1/suggest, and the index health."""
+"""Citizen search: /api/v1/search and /api/v1/suggest (the index health is in health.py)."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,13 +7,12 @@ from flask_smorest import Blueprint
 
 from ..extensions import db, search_engine
 from ..schemas.search import (
-    HealthSchema,
     SearchArgsSchema,
     SearchResultSchema,
     SuggestArgsSchema,
     SuggestionSchema,
 )
-from ..services import citizen_search, search_sync
+from ..services import citizen_search
 
 blp = Blueprint("search", __name__, url_prefix="/api/v1", description="事项搜索")
 
@@ -52,11 +51,3 @@ def search(args: dict[str, Any]) -> dict[str, Any]:
 def suggest(args: dict[str, Any]) -> list[Any]:
     """输入提示：中文、全拼或首字母前缀"""
     return citizen_search.suggest_names(search_engine(), args["q"], args["limit"])
-
-
-@blp.get("/health")
-@blp.response(200, HealthSchema)
-def health() -> dict[str, Any]:
-    """搜索引擎状态与索引滞后（待同步的变更数、最早一条的等待秒数）"""
-    status = search_engine().health()
-    return {**status.__dict__, "lag": search_sync.outbox_lag(db.session)}

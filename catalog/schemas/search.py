@@ -76,15 +76,6 @@ class SuggestionSchema(BaseSchema):
     kind = fields.String()
 
 
-class HealthSchema(BaseSchema):
-    engine = fields.String()
-    ok = fields.Boolean()
-    index = fields.String(allow_none=True)
-    count = fields.Integer(allow_none=True)
-    detail = fields.String()
-    lag = fields.Dict()
-
-
 class SearchLogArgsSchema(BaseSchema):
     days = Int(minimum=1, maximum=3660, load_default=30, strict=False, metadata={"description": "最近多少天"})
 

@@ -15,11 +15,11 @@ def engine_from_config(config: Mapping[str, Any]) -> SearchEngine:
     wait in the outbox until it is back.
     """
     engine: SearchEngine
-    url = config.get("ELASTICSEARCH_URL")
-    if url:
-        from search.engines.elasticsearch import ElasticsearchEngine
+    if config.get("ELASTICSEARCH_URL"):
+        from search.engines.elasticsearch import ClientSettings, ElasticsearchEngine, connect
 
-        engine = ElasticsearchEngine(url, prefix=config.get("ELASTICSEARCH_INDEX_PREFIX", "qingdan-items"))
+        client = connect(ClientSettings.from_mapping(config))
+        engine = ElasticsearchEngine(client, prefix=config.get("ELASTICSEARCH_INDEX_PREFIX", "qingdan-items"))
     else:
         from search.engines.embedded import EmbeddedEngine
 

@@ -36,6 +36,7 @@ from .figures import register as register_figures
 from .console_oversight import bp as console_oversight_blueprint
 from .random_checks import bp as random_checks_blueprint
 from .search_insights import bp as search_console_blueprint
+from .sign_in_limits import init_sign_in_limits
 from .townships import bp as townships_blueprint
 from .query import problems_of, query_args
 
@@ -167,6 +168,7 @@ def register_web(app: Flask) -> None:
                 response.headers.setdefault(name, value)
         return response
     app.register_blueprint(console_blueprint)
+    init_sign_in_limits(app, console_blueprint.name)
     app.register_blueprint(random_checks_blueprint)
     app.register_blueprint(console_oversight_blueprint)
     app.register_blueprint(search_console_blueprint)

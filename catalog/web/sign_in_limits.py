@@ -23,7 +23,7 @@ import secrets
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import current_app, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_limiter.util import get_remote_address
 from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
@@ -47,6 +47,27 @@ def remember_device(response: Response, username: str) -> None:
         max_age=DEVICE_MAX_AGE, path=url_for("console.login"), httponly=True, samesite="Strict",
         secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
+
+
+def init_sign_in_limits(app: Flask, blueprint: str) -> None:
+    """Flask-Limiter for the sign-in form only: its hooks run for ``blueprint``'s requests.
+
+    Flask-Limiter hooks every request of an app (before: resolve the view's limits; after:
+    deduct the failures; teardown: reset its context), a tenth of a bare request's time
+    (bench/request_overhead.py), though only the sign-in form has limits. Its views' limits are
+    checked by their decorators; the after hook, which counts a 401 as a failure, is still
+    needed, for the sign-in's blueprint alone.
+    """
+    limiter.init_app(app)
+
+    def installed_by_limiter(hook: Callable[..., object]) -> bool:
+        bound_to = getattr(hook, "__self__", None) or next(iter(getattr(hook, "args", ())), None)
+        return bound_to is limiter
+
+    for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
+        app_wide = hooks.get(None, [])
+        hooks.setdefault(blueprint, []).extend(h for h in app_wide if installed_by_limiter(h))
+        app_wide[:] = [h for h in app_wide if not installed_by_limiter(h)]
 
 
 def sign_in_limits(view: F) -> F:

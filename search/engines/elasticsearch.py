@@ -23,14 +23,15 @@ import itertools
 import re
 import secrets
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from elasticsearch import Elasticsearch, helpers
+from elasticsearch import Elasticsearch, Urllib3HttpConnection, helpers
 from elasticsearch.exceptions import ConnectionError as ESConnectionError
-from elasticsearch.exceptions import NotFoundError, TransportError
+from elasticsearch.exceptions import NotFoundError, SSLError, TransportError
 
 from search.documents import FIELDS, FieldType, SearchDocument, to_index_body
 from search.engines.base import BulkResult, CatchUp, EngineHealth, ItemError, ReindexReport, Removal
@@ -47,6 +48,7 @@ from search.query import (
     plan_query,
     suggest_in_tiers,
 )
+from search.tracing import current_request_id
 
 _UNAVAILABLE_STATUS = {429, 502, 503, 504}
 _BULK_CHUNK = 500
@@ -84,18 +86,107 @@ def _matches(actual: Any, expected: Any) -> bool:
     return str(actual).lower() == str(expected).lower()
 
 
+@dataclass(frozen=True)
+class ClientSettings:
+    """How the client reaches a cluster, as plain values (the caller reads its own settings).
+
+    ``hosts`` lists several nodes so a request that fails on one is retried on the next
+    (``max_retries``; a timeout too when ``retry_on_timeout``). Sniffing, which replaces that
+    list with the addresses the nodes publish, is off by default: behind a proxy or a TLS
+    terminator those addresses bypass it.
+    """
+
+    hosts: tuple[str, ...]
+    ca_certs: str | None = None
+    username: str | None = None
+    password: str | None = None
+    api_key: str | None = None  # "id:key", or the base64 of it that Elasticsearch prints
+    timeout: float = 10.0
+    max_retries: int = 2
+    retry_on_timeout: bool = True
+    sniff: bool = False
+
+    @classmethod
+    def from_mapping(cls, settings: Mapping[str, Any]) -> "ClientSettings":
+        """From ELASTICSEARCH_* keys; ``ELASTICSEARCH_URL`` may name several nodes, comma-separated."""
+        return cls(
+            hosts=tuple(u.strip() for u in str(settings["ELASTICSEARCH_URL"]).split(",") if u.strip()),
+            ca_certs=settings.get("ELASTICSEARCH_CA_CERTS") or None,
+            username=settings.get("ELASTICSEARCH_USERNAME") or None,
+            password=settings.get("ELASTICSEARCH_PASSWORD") or None,
+            api_key=settings.get("ELASTICSEARCH_API_KEY") or None,
+            timeout=float(settings.get("ELASTICSEARCH_TIMEOUT", 10.0)),
+            max_retries=int(settings.get("ELASTICSEARCH_MAX_RETRIES", 2)),
+            retry_on_timeout=bool(settings.get("ELASTICSEARCH_RETRY_ON_TIMEOUT", True)),
+            sniff=bool(settings.get("ELASTICSEARCH_SNIFF", False)),
+        )
+
+
+class _TracedConnection(Urllib3HttpConnection):
+    """Sends the current request id as ``X-Opaque-Id`` on every call, bulk helpers included:
+    Elasticsearch shows it in its slow logs, tasks and deprecation logs, next to the app's."""
+
+    def perform_request(self, method, url, params=None, body=None, timeout=None, ignore=(), headers=None):  # type: ignore[no-untyped-def]
+        request_id = current_request_id.get()
+        if request_id:
+            headers = {**(headers or {}), "x-opaque-id": request_id}
+        return super().perform_request(method, url, params, body, timeout, ignore, headers)
+
+
+def connect(settings: ClientSettings) -> Elasticsearch:
+    """A client for the cluster: CA file, basic auth or API key, timeouts and retries."""
+    options: dict[str, Any] = {
+        "connection_class": _TracedConnection,
+        "timeout": settings.timeout,
+        "max_retries": settings.max_retries,
+        "retry_on_timeout": settings.retry_on_timeout,
+    }
+    if settings.ca_certs:
+        options.update(ca_certs=settings.ca_certs, verify_certs=True)
+    if settings.username:
+        options["http_auth"] = (settings.username, settings.password or "")
+    if settings.api_key:
+        key_id, colon, key = settings.api_key.partition(":")
+        options["api_key"] = (key_id, key) if colon else settings.api_key
+    if settings.sniff:
+        options.update(sniff_on_start=True, sniff_on_connection_fail=True, sniffer_timeout=60)
+    return Elasticsearch(list(settings.hosts), **options)
+
+
+def _describe(exc: Exception, what: str) -> str:
+    """What went wrong, in words an operator can act on."""
+    if isinstance(exc, SSLError):
+        return (
+            f"TLS verification of Elasticsearch failed during {what} "
+            f"(check ELASTICSEARCH_CA_CERTS and the node's certificate): {exc}"
+        )
+    if isinstance(exc, ESConnectionError):  # includes timeouts
+        return f"Elasticsearch unreachable during {what}: {exc}"
+    if isinstance(exc, NotFoundError):
+        return f"Elasticsearch has no live index ({what}): {exc}"
+    if isinstance(exc, TransportError) and exc.status_code in (401, 403):
+        return (
+            f"Elasticsearch refused the credentials ({exc.status_code}) during {what} "
+            f"(check ELASTICSEARCH_USERNAME/_PASSWORD or ELASTICSEARCH_API_KEY, and its privileges)"
+        )
+    return f"Elasticsearch busy during {what}: {exc}"
+
+
+def _unavailable(exc: Exception) -> bool:
+    """Whether an error means the cluster cannot serve now (rather than a bug in the request)."""
+    if isinstance(exc, (ESConnectionError, NotFoundError)):
+        return True
+    return isinstance(exc, TransportError) and exc.status_code in _UNAVAILABLE_STATUS | {401, 403}
+
+
 @contextmanager
 def _engine_errors(what: str) -> Iterator[None]:
-    """Turn "cannot reach or overloaded" errors into EngineUnavailable; let bugs through."""
+    """Turn "cannot reach, refused or overloaded" errors into EngineUnavailable; let bugs through."""
     try:
         yield
-    except ESConnectionError as exc:  # includes timeouts
-        raise EngineUnavailable(f"Elasticsearch unreachable during {what}: {exc}") from exc
-    except NotFoundError as exc:
-        raise EngineUnavailable(f"Elasticsearch has no live index ({what}): {exc}") from exc
-    except TransportError as exc:
-        if exc.status_code in _UNAVAILABLE_STATUS:
-            raise EngineUnavailable(f"Elasticsearch busy during {what}: {exc}") from exc
+    except TransportError as exc:  # ConnectionError and NotFoundError are TransportErrors
+        if _unavailable(exc):
+            raise EngineUnavailable(_describe(exc, what)) from exc
         raise
 
 
@@ -112,7 +203,7 @@ class ElasticsearchEngine:
         replicas: int = 0,
         timeout: float = 10.0,
     ) -> None:
-        """``client`` is a client or a URL; ``prefix`` names the alias and its indices."""
+        """``client`` is a client (see :func:`connect`) or a URL; ``prefix`` names the alias and its indices."""
         if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", prefix):
             raise ValueError(f"index prefix must be lower-case letters, digits, - or _: {prefix!r}")
         self._client = (
@@ -324,8 +415,10 @@ class ElasticsearchEngine:
             status = self._client.cluster.health(request_timeout=5)["status"]
             live = self.live_index()
             count = self.count() if live else None
-        except (ESConnectionError, TransportError, EngineUnavailable) as exc:
-            return EngineHealth(self.name, False, None, None, f"unreachable: {exc}")
+        except TransportError as exc:
+            return EngineHealth(self.name, False, None, None, _describe(exc, "health"))
+        except EngineUnavailable as exc:
+            return EngineHealth(self.name, False, None, None, str(exc))
         ok = live is not None and status in ("green", "yellow")
         detail = f"cluster {status}" + ("" if live else f"; no index behind alias {self.alias}")
         return EngineHealth(self.name, ok, live, count, detail)

@@ -1,0 +1,134 @@
+"""What a search request costs beyond the engine: the API search beside a bare JSON endpoint of
+the same app, on the real 广安区 catalog (1,135 items), SQLite and the embedded engine.
+
+Run on demand (not part of the test suite):
+
+    .venv/bin/python bench/request_overhead.py [--requests 400] [--profile 30]
+
+A throwaway SQLite database and index are built with the app's own commands (``db upgrade``,
+``seed guangan``, which drains the outbox). Every request goes through Flask's test client, in
+process, so the figures are the app's Python (hooks, argument parsing, the engine call,
+highlighting, serialisation), not the network or gunicorn. The bare endpoint is a route added
+here that returns a constant JSON object: it runs every ``before_request``/``after_request``
+hook of the app and nothing else, so ``bare p50 / search p50`` is the share of a search's time
+a request with no work would take (the issue's throughput ratio, on one core).
+
+Each request is timed twice: wall time, and the CPU time this process spent on it
+(``time.process_time``, every thread of the process). On a shared machine the wall time grows with
+whatever else runs; the CPU time hardly does, so the ratio is taken from it.
+
+``--profile N`` then runs N facetted searches under cProfile and prints the functions with the
+most cumulative time, to see where a search's time goes.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from flask import Flask  # noqa: E402
+from flask.testing import FlaskClient  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+
+from catalog import create_app  # noqa: E402
+
+QUERIES = ["营业执照", "食品经营许可", "医师执业注册", "建设工程", "出生医学证明", "税务登记", "道路运输", "社会保险"]
+CASES = {
+    "bare JSON endpoint": lambda q: "/bench/bare",
+    "health (live)": lambda q: "/api/v1/health/live",
+    "API search, every facet": lambda q: f"/api/v1/search?q={q}",
+    "API search, facets=none": lambda q: f"/api/v1/search?q={q}&facets=none",
+    "API suggest": lambda q: f"/api/v1/suggest?q={q[:2]}",
+}
+
+
+def build_app(workdir: Path) -> Flask:
+    os.environ.setdefault("SECRET_KEY", os.urandom(32).hex())
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.sqlite3'}",
+            "SEARCH_INDEX_PATH": str(workdir / "search-index"),
+            "ELASTICSEARCH_URL": None,
+        }
+    )
+    app.add_url_rule("/bench/bare", "bench_bare", lambda: {"ok": True})
+    with app.app_context():
+        upgrade()
+    result = app.test_cli_runner().invoke(args=["seed", "guangan"])
+    if result.exit_code != 0:
+        raise SystemExit(f"seed guangan failed:\n{result.output}")
+    return app
+
+
+def timed(client: FlaskClient, path: str, count: int) -> list[tuple[float, float]]:
+    """(wall ms, CPU ms) of each request."""
+    samples = []
+    for _ in range(count):
+        wall, cpu = time.perf_counter(), time.process_time()
+        response = client.get(path)
+        samples.append(((time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000))
+        if response.status_code >= 400:
+            raise SystemExit(f"{path} answered {response.status_code}: {response.get_data(as_text=True)[:300]}")
+    return samples
+
+
+def measure(client: FlaskClient, requests: int) -> dict[str, tuple[float, float, float]]:
+    """Per case: wall p50, wall p95, CPU mean (process_time ticks are too coarse for a median)."""
+    figures = {}
+    for label, path_of in CASES.items():
+        probe = client.get(path_of(QUERIES[0]))
+        if probe.status_code == 404:
+            continue  # an endpoint this version of the app does not have
+        for query in QUERIES:  # warm-up: caches, the index reader, the first vocabulary build
+            client.get(path_of(query))
+        samples: list[tuple[float, float]] = []
+        for query in QUERIES:
+            samples += timed(client, path_of(query), max(1, requests // len(QUERIES)))
+        walls = sorted(wall for wall, _ in samples)
+        cpu = statistics.fmean(cpu for _, cpu in samples)
+        figures[label] = (statistics.median(walls), walls[int(len(walls) * 0.95) - 1], cpu)
+    return figures
+
+
+def profile(client: FlaskClient, count: int) -> str:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for index in range(count):
+        client.get(f"/api/v1/search?q={QUERIES[index % len(QUERIES)]}")
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
+    return out.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=400, help="timed requests per case")
+    parser.add_argument("--profile", type=int, default=0, help="facetted searches to profile")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="qingdan-bench-") as folder:
+        app = build_app(Path(folder))
+        client = app.test_client()
+        figures = measure(client, options.requests)
+        print(f"load average {os.getloadavg()[0]:.2f}; {options.requests} requests per case, in process")
+        bare = figures["bare JSON endpoint"][2]
+        print(f"{'case':<28}{'wall p50':>10}{'wall p95':>10}{'CPU mean':>10}{'bare/case (CPU)':>17}")
+        for label, (p50, p95, cpu) in figures.items():
+            print(f"{label:<28}{p50:>10.2f}{p95:>10.2f}{cpu:>10.2f}{bare / cpu:>17.2f}")
+        if options.profile:
+            print(profile(client, options.profile))
+
+
+if __name__ == "__main__":
+    main()
