@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, render_template, request, url_for
 from marshmallow import ValidationError
 
-from search.filters import FILTERS
+from search.filters import FILTERS, ValueType
 
 from ..extensions import db, search_engine
 from ..models.base import CHINA_TIME
@@ -28,7 +28,7 @@ from ..models.codes import (
 )
 from ..schemas.search import SearchArgsSchema
 from ..schemas.stats import ScopeArgsSchema
-from ..services import citizen_search, public_items, statistics
+from ..services import citizen_pages, public_items, statistics
 from ..services.errors import DomainError
 from ..services.public_items import KIND_LABELS
 from .console import bp as console_blueprint
@@ -54,9 +54,13 @@ LABELS = {
 }
 
 
+# The list a hit comes from, as a short badge (a twin's hit names each of its lists).
+LIST_BADGES = {"service": "办事服务", "power": "权责", "supervision": "监管", "devolved": "下放"}
+
+
 @bp.app_context_processor
 def labels() -> dict[str, Any]:
-    return {"labels": LABELS, "kind_labels": KIND_LABELS}
+    return {"labels": LABELS, "kind_labels": KIND_LABELS, "list_badges": LIST_BADGES}
 
 
 @bp.app_template_filter("labelled")
@@ -71,6 +75,12 @@ def china_date(moment: Any) -> str:
     return moment.astimezone(CHINA_TIME).date().isoformat() if moment else "—"
 
 
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Clients that do not read the pages' icon link ask here: the same icon, not a 404."""
+    return bp.send_static_file("favicon.svg")
+
+
 @bp.get("/")
 def home() -> str:
     return render_template("home.html", counts=public_items.counts(db.session))
@@ -83,22 +93,26 @@ def search() -> tuple[str, int] | str:
     except ValidationError as error:
         return render_template("search.html", args={}, result=None, problems=problems_of(error)), 400
     try:
-        found = citizen_search.search_items(
-            db.session, search_engine(), args["q"], args, args["sort"], args["page"], args["per_page"]
-        )
+        answer = citizen_pages.search_page(db.session, search_engine(), args)
     except DomainError as error:
         return render_template("search.html", args=args, result=None, problems={"q": [error.message]}), error.status
-    result = found.result
+    result = answer.found.result
     return render_template(
-        "search.html", args=args, result=result, found=found, facets=_facets(args, result), problems=None
+        "search.html", args=args, result=result, found=answer.found, facts=answer.facts,
+        regions=answer.regions, facets=_facets(result), chosen=_chosen(), problems=None,
     )
 
 
-def _facets(args: dict[str, Any], result: Any) -> list[dict[str, Any]]:
+SIDEBAR_HIDDEN = {"region"}  # chosen in the search box, beside the words
+
+
+def _facets(result: Any) -> list[dict[str, Any]]:
     """Each facet's values as links that add (or, when chosen, remove) that filter."""
     current = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "page"}
     facets = []
     for name, counts in result.facets.items():
+        if name in SIDEBAR_HIDDEN:
+            continue
         values = []
         for value, count in counts[:15]:
             raw = str(value).lower() if isinstance(value, bool) else str(value)
@@ -115,6 +129,21 @@ def _facets(args: dict[str, Any], result: Any) -> list[dict[str, Any]]:
         if values:
             facets.append({"name": name, "label": FILTERS[name].label, "options": values})
     return facets
+
+
+def _chosen() -> list[dict[str, str]]:
+    """The filters in force, each with a link that drops it (shown above the hits)."""
+    current = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "page"}
+    chosen = []
+    for name, values in current.items():
+        if name not in FILTERS or name in SIDEBAR_HIDDEN:
+            continue
+        for raw in filter(None, values):
+            rest = {**current, name: [v for v in values if v != raw]}
+            definition = FILTERS[name]
+            value = definition.parse(raw) if definition.value_type is ValueType.BOOL else raw
+            chosen.append({"text": f"{definition.label}：{_facet_text(name, value)}", "url": url_for("web.search", **rest)})
+    return chosen
 
 
 FACET_VALUE_LABELS: dict[str, dict[str, str]] = {
