@@ -22,6 +22,7 @@ from ..models.codes import (
     EXERCISE_LEVELS,
     ITEM_TYPES,
     SERVICE_OBJECTS,
+    SERVICE_SCOPES,
     STATUSES,
     TASK_STATES,
     TIME_UNITS,
@@ -46,6 +47,7 @@ LABELS = {
     "channels": CHANNELS,
     "levels": EXERCISE_LEVELS,
     "service_objects": SERVICE_OBJECTS,
+    "service_scopes": SERVICE_SCOPES,
     "statuses": STATUSES,
     "filters": {name: definition.label for name, definition in FILTERS.items()},
     "check_results": CHECK_RESULTS,
@@ -169,8 +171,8 @@ def page_url(page: int) -> str:
 
 @bp.get("/items/<kind>/<int:row_id>")
 def item(kind: str, row_id: int) -> str:
-    row = public_items.published_row(db.session, kind, row_id)
-    return render_template(f"item_{kind}.html", row=row, warnings=public_items.warnings_of(kind, row))
+    guide = public_items.guide(db.session, kind, row_id)
+    return render_template(f"item_{kind}.html", row=guide.row, warnings=guide.warnings, twin=guide.twin)
 
 
 @bp.get("/figures")
