@@ -64,3 +64,13 @@ def test_the_guide_shows_how_where_and_each_material(anonymous_client, two_distr
 def test_the_favicon_is_served(anonymous_client):
     icon = anonymous_client.get("/favicon.ico")
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
+
+
+def test_nothing_found_offers_the_departments_items_as_such(client, anonymous_client, session):
+    police = factories.department(session, name="区公安分局")
+    client.post("/api/v1/service-items", json=factories.service_item_data(
+        police.id, name="开锁业备案", status="published", case_type="1", promised_time_limit=0))
+    page = visible(anonymous_client.get("/search?q=派出所盖章").text)
+    assert "没有找到与“派出所盖章”相关的事项" in page
+    popular = page[page.index("相关部门的常办事项"):]
+    assert "开锁业备案" in popular and "即办件" in popular and "区公安分局" in popular
