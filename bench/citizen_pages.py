@@ -3,12 +3,12 @@ facet, the service hits' facts, the region choice, rendering), the item guide an
 
 Run on demand (not part of the test suite):
 
-    .venv/bin/python bench/citizen_pages.py [--items 100000] [--samples 200] [--engines embedded]
-    ELASTICSEARCH_URL=http://127.0.0.1:9200 .venv/bin/python bench/citizen_pages.py --engines elasticsearch
+    .venv/bin/python bench/citizen_pages.py [--items 100000] [--samples 200]
 
 The catalog is bench/search_api.py's (the 1,135 real 广安区 items, then copies under varied
-names, as published service items); the guides measured get five materials and a fee each, as a
-real guide has. Pages go through Flask's test client, in process: app, database, engine and
+names, as published service items) on the embedded engine, the default (bench/search_api.py
+compares the engines); the guides measured get five materials and a fee each, as a real guide
+has. Pages go through Flask's test client, in process: app, database, engine and
 templates, not the network. Target (issue 18): ≤ 100 ms server time per page.
 """
 
@@ -38,8 +38,6 @@ from catalog import create_app  # noqa: E402
 from catalog import models as m  # noqa: E402
 from catalog.extensions import db  # noqa: E402
 from catalog.services import search_sync  # noqa: E402
-from search.engines.base import SearchEngine  # noqa: E402
-from search.engines.elasticsearch import ElasticsearchEngine  # noqa: E402
 from search.engines.embedded import EmbeddedEngine  # noqa: E402
 from seed.guangan import load_items  # noqa: E402
 
@@ -78,7 +76,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=200)
-    parser.add_argument("--engines", default="embedded")
     args = parser.parse_args()
     items = load_items()
     work = Path(tempfile.mkdtemp(prefix="qingdan-bench-pages-"))
@@ -90,46 +87,30 @@ def main() -> int:
             "SEARCH_DRAIN_IN_PROCESS": False,
         }
     )
-    engines: dict[str, SearchEngine] = {}
-    server = None
-    if "embedded" in args.engines:
-        engines["embedded"] = EmbeddedEngine(work / "index")
-    if "elasticsearch" in args.engines:
-        url = os.environ.get("ELASTICSEARCH_URL")
-        if not url:
-            from tests.support.elasticsearch_server import start_elasticsearch
-
-            server = start_elasticsearch(work / "es")
-            url = server.url
-        engines["elasticsearch"] = ElasticsearchEngine(url, prefix=f"qingdan-bench-{os.getpid()}", timeout=120)
+    engine = EmbeddedEngine(work / "index")
     picker = random.Random(18)
     guide_ids = picker.sample(range(1, args.items + 1), min(args.samples, args.items))
     queries = search_queries(items, args.samples)
     citizen = citizen_queries()
-    results: list[tuple[str, list[float]]] = []
-    try:
-        with app.app_context():
-            upgrade()
-            logging.getLogger("alembic").setLevel(logging.WARNING)
-            started = time.perf_counter()
-            load(items, args.items)
-            furnish_guides(guide_ids)
-            print(f"loaded {args.items:,} items in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        client = app.test_client()
-        for name, engine in engines.items():
-            with app.app_context():
-                report = search_sync.reindex(db.session, engine)
-            assert report.ok, report.problems
-            app.extensions["qingdan_search_engine"] = engine
-            vocabulary_ready(app)
-            results.append((f"{name}: /search, judged and name pieces", timed(client, [f"/search?q={quote(q)}" for q in queries])))
-            results.append((f"{name}: /search, held-out citizen queries", timed(client, [f"/search?q={quote(q)}" for q in citizen])))
-            results.append((f"{name}: /search?instant=true page 3", timed(client, [f"/search?q={quote(q)}&instant=true&page=3" for q in queries[:50]])))
-        results.append(("/items/service/<id> (guide)", timed(client, [f"/items/service/{i}" for i in guide_ids])))
-        results.append(("/ (home)", timed(client, ["/"] * 50)))
-    finally:
-        if server is not None:
-            server.close()
+    with app.app_context():
+        upgrade()
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        started = time.perf_counter()
+        load(items, args.items)
+        furnish_guides(guide_ids)
+        print(f"loaded {args.items:,} items in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        report = search_sync.reindex(db.session, engine)
+    assert report.ok, report.problems
+    app.extensions["qingdan_search_engine"] = engine
+    vocabulary_ready(app)
+    client = app.test_client()
+    results = [
+        ("/search, judged and name pieces", timed(client, [f"/search?q={quote(q)}" for q in queries])),
+        ("/search, held-out citizen queries", timed(client, [f"/search?q={quote(q)}" for q in citizen])),
+        ("/search, 即办件 filter, page 3", timed(client, [f"/search?q={quote(q)}&instant=true&page=3" for q in queries[:50]])),
+        ("/items/service/<id> (guide)", timed(client, [f"/items/service/{i}" for i in guide_ids])),
+        ("/ (home)", timed(client, ["/"] * 50)),
+    ]
     print(f"\ncitizen pages, server time in ms through Flask's test client, {args.items:,} items "
           f"(load average {os.getloadavg()[0]:.2f})")
     print(f"{'page':<40}{'p50':>8}{'p95':>8}{'max':>8}")
