@@ -106,6 +106,7 @@ def main() -> int:
     client = app.test_client()
     results = [
         ("/search, judged and name pieces", timed(client, [f"/search?q={quote(q)}" for q in queries])),
+        ("  the same through /api/v1/search (no page)", timed(client, [f"/api/v1/search?q={quote(q)}" for q in queries])),
         ("/search, held-out citizen queries", timed(client, [f"/search?q={quote(q)}" for q in citizen])),
         ("/search, 即办件 filter, page 3", timed(client, [f"/search?q={quote(q)}&instant=true&page=3" for q in queries[:50]])),
         ("/items/service/<id> (guide)", timed(client, [f"/items/service/{i}" for i in guide_ids])),
