@@ -100,6 +100,12 @@ def test_hits_name_their_lists_and_service_facts(browser: Browser, live_server) 
     expect(hit.locator(".hit-facts")).to_contain_text(re.compile(r"跑动 \d+ 次"))
     assert page.locator(".hits h3", has_text=re.compile("^居民身份证换领$")).count() == 1
     expect(page.get_by_role("link", name=re.compile("^云浮市公安局云城分局"))).to_be_visible()  # filters open on a desktop
+    hit.locator("h3 a").click()
+    page.get_by_role("link", name="同时列入权责清单").click()  # the guide names its twin, both ways
+    expect(page).to_have_url(re.compile(r"/items/power/\d+$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("居民身份证换领")
+    page.get_by_role("link", name=re.compile("办事指南")).click()
+    expect(page).to_have_url(re.compile(r"/items/service/\d+$"))
     page.context.close()
 
 
