@@ -1,16 +1,18 @@
 """What the public may read: published rows only (the review workflow adds roles)."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Organization, Region
+from ..models import Organization, PowerItem, Region, ServiceItem
 from ..schemas.fields import MAX_ID
 from .errors import not_found
 from .rules import Notice
 from .search_sync import KIND_TO_ENTITY, PUBLISHED, SEARCHABLE
+from .search_twins import twin_power_id, twin_service_id
 from .service_items import item_warnings
 
 KIND_LABELS = {"service": "政务服务事项", "power": "权责事项", "devolved": "下放镇街事项", "supervision": "监管事项"}
@@ -23,6 +25,33 @@ def published_row(session: Session, kind: str, row_id: int) -> Any:
     if row is None or row.status != PUBLISHED:
         raise not_found(KIND_LABELS.get(kind, "事项"), row_id)
     return row
+
+
+@dataclass(frozen=True)
+class Guide:
+    """An item's guide (办事指南): the row, what to tell its reader, and its twin in another list."""
+
+    kind: str
+    row: Any
+    warnings: list[Notice] = field(default_factory=list)
+    twin: tuple[str, int] | None = None  # (kind, row id) of the same item in another list
+
+
+def guide(session: Session, kind: str, row_id: int) -> Guide:
+    """The published item's guide, or 404."""
+    row = published_row(session, kind, row_id)
+    return Guide(kind, row, warnings_of(kind, row), twin_of(session, kind, row_id))
+
+
+def twin_of(session: Session, kind: str, row_id: int) -> tuple[str, int] | None:
+    """The published twin of a service or 权责 item (search_twins), as its search hit names it."""
+    if kind == "service":
+        twin_id = session.scalar(select(twin_power_id()).where(ServiceItem.id == row_id))
+        return ("power", twin_id) if twin_id else None
+    if kind == "power":
+        twin_id = session.scalar(select(twin_service_id()).where(PowerItem.id == row_id))
+        return ("service", twin_id) if twin_id else None
+    return None
 
 
 def warnings_of(kind: str, row: Any) -> list[Notice]:

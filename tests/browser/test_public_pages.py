@@ -2,6 +2,8 @@
 page passes axe-core with no serious or critical violation."""
 from __future__ import annotations
 
+import json
+import urllib.request
 from urllib.parse import quote
 
 import pytest
@@ -13,6 +15,8 @@ PUBLIC_PAGES = {
     "home": "/",
     "results": "/search?q=" + quote("食品经营"),
     "no_results": "/search?q=" + quote("不存在的事项名称"),
+    "relaxed_results": "/search?q=" + quote("规村"),
+    "filtered_results": "/search?q=" + quote("身份证") + "&instant=false",
     "figures": "/figures",
     "login": "/login",
 }
@@ -35,6 +39,38 @@ def test_a_citizen_searches_and_reads_a_guide(page: Page, live_server) -> None:
 def test_public_pages_pass_axe(page: Page, live_server, name: str) -> None:
     response = page.goto(live_server.url + PUBLIC_PAGES[name])
     assert response is not None and response.ok
+    assert axe.blocking(page) == []
+
+
+# The guide of each list, found through the API (a service item with a 权责 twin and materials).
+GUIDE_QUERIES = {"service": "居民身份证换领", "power": "", "supervision": "", "devolved": ""}
+
+
+@pytest.fixture(scope="module")
+def guides(live_server) -> dict[str, str]:
+    paths = {}
+    for kind, text in GUIDE_QUERIES.items():
+        url = f"{live_server.url}/api/v1/search?facets=none&per_page=50&kind={kind}&q={quote(text)}"
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            ids = [hit["id"] for hit in json.load(answer)["hits"] if hit["kind"] == kind]
+        paths[kind] = "/items/" + ids[0].replace(":", "/")  # the list's own row, not a twin's hit
+    return paths
+
+
+@pytest.mark.parametrize("kind", list(GUIDE_QUERIES))
+def test_guides_pass_axe(page: Page, live_server, guides: dict[str, str], kind: str) -> None:
+    response = page.goto(live_server.url + guides[kind])
+    assert response is not None and response.ok
+    assert axe.blocking(page) == []
+
+
+def test_the_open_suggestion_list_passes_axe(page: Page, live_server) -> None:
+    page.goto(live_server.url + "/")
+    box = page.get_by_role("combobox", name="搜索事项")
+    box.press_sequentially("sfz", delay=30)
+    expect(page.get_by_role("option").first).to_be_visible()
+    box.press("ArrowDown")
+    expect(page.get_by_role("option").first).to_have_attribute("aria-selected", "true")
     assert axe.blocking(page) == []
 
 

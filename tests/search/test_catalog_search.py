@@ -204,7 +204,7 @@ def test_facets_can_be_chosen_or_left_out(client, session):
     factories.service_item(session, department.id, name="内地居民婚姻登记", status="published")
     drain_later(session, client.application.extensions["qingdan_search_engine"])
     every = client.get("/api/v1/search?q=婚姻登记").json
-    assert set(every["facets"]) == {"department", "kind", "item_type", "township", "service_object", "theme", "instant", "zero_visit"}
+    assert set(every["facets"]) == {"department", "kind", "item_type", "township", "service_object", "theme", "instant", "zero_visit", "region"}
     one = client.get("/api/v1/search?q=婚姻登记&facets=department").json
     assert one["facets"] == {"department": [{"value": "云城区民政局", "count": 1}]}
     none = client.get("/api/v1/search?q=婚姻登记&facets=none").json

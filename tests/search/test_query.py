@@ -222,6 +222,7 @@ def test_every_filter_has_a_facet_and_an_index_field():
         "theme",
         "instant",
         "zero_visit",
+        "region",
     }
     schema = build_schema()
     for definition in FILTERS.values():

@@ -1,0 +1,124 @@
+"""Server time of the citizen's pages at 100,000 items: the search page (engine answer, every
+facet, the service hits' facts, the region choice, rendering), the item guide and the home page.
+
+Run on demand (not part of the test suite):
+
+    .venv/bin/python bench/citizen_pages.py [--items 100000] [--samples 200]
+
+The catalog is bench/search_api.py's (the 1,135 real 广安区 items, then copies under varied
+names, as published service items) on the embedded engine, the default (bench/search_api.py
+compares the engines); the guides measured get five materials and a fee each, as a real guide
+has. Pages go through Flask's test client, in process: app, database, engine and
+templates, not the network. Target (issue 18): ≤ 100 ms server time per page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import insert, update  # noqa: E402
+
+from bench.search_api import citizen_queries, load, p, timed, vocabulary_ready  # noqa: E402
+from bench.search_engines import search_queries  # noqa: E402
+from catalog import create_app  # noqa: E402
+from catalog import models as m  # noqa: E402
+from catalog.extensions import db  # noqa: E402
+from catalog.services import search_sync  # noqa: E402
+from search.engines.embedded import EmbeddedEngine  # noqa: E402
+from seed.guangan import load_items  # noqa: E402
+
+GUIDE_MATERIALS = 5
+
+
+def furnish_guides(ids: list[int]) -> None:
+    """Materials, a fee and the place and hours for the guides the bench opens."""
+    db.session.execute(
+        insert(m.Material.__table__),
+        [
+            {"service_item_id": item_id, "position": n, "name": f"申请材料{n}", "material_type": "原件",
+             "material_form": "纸质", "required": True, "copies": 1, "exempt": False}
+            for item_id in ids for n in range(GUIDE_MATERIALS)
+        ],
+    )
+    db.session.execute(
+        insert(m.FeeItem.__table__),
+        [{"service_item_id": item_id, "position": 0, "name": "工本费", "standard": "10 元", "reducible": False}
+         for item_id in ids],
+    )
+    db.session.execute(
+        update(m.ServiceItem.__table__).where(m.ServiceItem.id.in_(ids)).values(
+            place="政务服务中心一楼", office_hours="周一至周五 9:00—17:00", online_url="https://zwfw.example.cn/",
+            materials_known=True, is_charged=True, charge_basis="收费依据",
+        )
+    )
+    db.session.commit()
+
+
+def row(name: str, timings: list[float]) -> str:
+    return f"{name:<40}{statistics.median(timings):>8.1f}{p(timings, 95):>8.1f}{max(timings):>8.1f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--samples", type=int, default=200)
+    args = parser.parse_args()
+    items = load_items()
+    work = Path(tempfile.mkdtemp(prefix="qingdan-bench-pages-"))
+    app = create_app(
+        {
+            "TESTING": True,  # a throwaway secret key, as the other benches
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'bench.sqlite3'}",
+            "SEARCH_INDEX_PATH": str(work / "index"),
+            "SEARCH_DRAIN_IN_PROCESS": False,
+        }
+    )
+    engine = EmbeddedEngine(work / "index")
+    picker = random.Random(18)
+    guide_ids = picker.sample(range(1, args.items + 1), min(args.samples, args.items))
+    queries = search_queries(items, args.samples)
+    citizen = citizen_queries()
+    with app.app_context():
+        upgrade()
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        started = time.perf_counter()
+        load(items, args.items)
+        furnish_guides(guide_ids)
+        print(f"loaded {args.items:,} items in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        report = search_sync.reindex(db.session, engine)
+    assert report.ok, report.problems
+    app.extensions["qingdan_search_engine"] = engine
+    vocabulary_ready(app)
+    client = app.test_client()
+    results = [
+        ("/search, judged and name pieces", timed(client, [f"/search?q={quote(q)}" for q in queries])),
+        ("  the same through /api/v1/search (no page)", timed(client, [f"/api/v1/search?q={quote(q)}" for q in queries])),
+        ("/search, held-out citizen queries", timed(client, [f"/search?q={quote(q)}" for q in citizen])),
+        ("/search, 即办件 filter, page 3", timed(client, [f"/search?q={quote(q)}&instant=true&page=3" for q in queries[:50]])),
+        ("/items/service/<id> (guide)", timed(client, [f"/items/service/{i}" for i in guide_ids])),
+        ("/ (home)", timed(client, ["/"] * 50)),
+    ]
+    print(f"\ncitizen pages, server time in ms through Flask's test client, {args.items:,} items "
+          f"(load average {os.getloadavg()[0]:.2f})")
+    print(f"{'page':<40}{'p50':>8}{'p95':>8}{'max':>8}")
+    for name, timings in results:
+        print(row(name, timings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
