@@ -136,9 +136,11 @@ def preview(session: Session, spec: ListSpec, row_id: int, actor: Actor, render:
         session.expire(row)
 
 
-def record_lines(session: Session, records: list[Any]) -> dict[int, list[FieldChange]]:
+@use_case("audit.read")
+def record_lines(session: Session, records: list[Any], actor: Actor) -> dict[int, list[FieldChange]]:
     """The changed fields of each audit record, labelled like the review table (a list's row by
     its columns, any other snapshot by its keys)."""
+    authorize(actor, "audit.read")
     specs = {spec.entity_type: spec for spec in ALL_LISTS}
     refs = References(session)
     lines: dict[int, list[FieldChange]] = {}

@@ -100,9 +100,10 @@ def audit() -> tuple[str, int] | str:
         args = query_args(AuditQuerySchema)
     except ValidationError as error:
         return render_template("audit.html", args={}, page=None, problems=problems_of(error)), 400
-    page = audit_trail.query_changes(db.session, args, current_actor())
+    actor = current_actor()
+    page = audit_trail.query_changes(db.session, args, actor)
     return render_template(
-        "audit.html", args=args, page=page, problems=None, lines=review.record_lines(db.session, page.items),
+        "audit.html", args=args, page=page, problems=None, lines=review.record_lines(db.session, page.items, actor),
         last_page=max(1, -(-page.total // page.per_page)),
     )
 
