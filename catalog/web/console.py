@@ -99,19 +99,21 @@ def audit() -> tuple[str, int] | str:
     try:
         args = query_args(AuditQuerySchema)
     except ValidationError as error:
-        return render_template("audit.html", args={}, page=None, problems=problems_of(error)), 400
+        return render_template("audit.html", args={}, page=None, problems=problems_of(error), **_audit_context()), 400
     actor = current_actor()
     page = audit_trail.query_changes(db.session, args, actor)
     return render_template(
         "audit.html", args=args, page=page, problems=None, lines=review.record_lines(db.session, page.items, actor),
-        last_page=max(1, -(-page.total // page.per_page)),
+        last_page=max(1, -(-page.total // page.per_page)), **_audit_context(),
     )
 
 
-@bp.app_context_processor
-def audit_labels() -> dict[str, Any]:
-    return {"actions": audit_trail.ACTION_LABELS, "entities": audit_trail.ENTITY_LABELS,
-            "sources": audit_trail.SOURCE_LABELS, "departments": department_choices, "audit_link": _audit_link}
+def _audit_context() -> dict[str, Any]:
+    return {**AUDIT_LABELS, "orgs": department_choices(), "audit_link": _audit_link}
+
+
+AUDIT_LABELS = {"actions": audit_trail.ACTION_LABELS, "entities": audit_trail.ENTITY_LABELS,
+                "sources": audit_trail.SOURCE_LABELS}
 
 
 @bp.app_template_filter("china_time")

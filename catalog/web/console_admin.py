@@ -20,6 +20,7 @@ from ..schemas.fields import MAX_ID
 from ..services import accounts
 from ..services.errors import DomainError, not_found
 from ..services.permissions import ROLES, authorize_anywhere
+from .console import department_choices
 from .query import problems_of, query_args
 
 bp = Blueprint("console_admin", __name__, template_folder="templates", url_prefix="/console/admin")
@@ -41,7 +42,7 @@ def _form_problems(error: ValidationError | DomainError) -> dict[str, list[str]]
 
 def _users_page(problems: dict[str, list[str]] | None = None, form: dict[str, Any] | None = None) -> str:
     return render_template(
-        "console_admin_users.html", users=accounts.list_users(db.session, current_actor()),
+        "console_admin_users.html", users=accounts.list_users(db.session, current_actor()), orgs=department_choices(),
         roles=ROLES, problems=problems, form=form or {},
     )
 
@@ -87,7 +88,7 @@ def deactivate(username: str) -> Response:
 
 def _tokens_page(problems: dict[str, list[str]] | None = None, created: tuple[Any, str] | None = None) -> str:
     return render_template(
-        "console_admin_tokens.html", tokens=accounts.list_tokens(db.session, current_actor()),
+        "console_admin_tokens.html", tokens=accounts.list_tokens(db.session, current_actor()), orgs=department_choices(),
         roles=ROLES, problems=problems, created=created,
     )
 

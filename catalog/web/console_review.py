@@ -21,7 +21,7 @@ LISTS = {spec.name: spec for spec in ALL_LISTS if spec.has_workflow}
 
 @bp.app_context_processor
 def workflow_labels() -> dict[str, Any]:
-    return {"all_steps": STEPS, "revision_states": REVISION_STATES, "steps_for": _steps_for}
+    return {"workflow_steps": STEPS, "revision_states": REVISION_STATES, "steps_for": _steps_for}
 
 
 def _steps_for(entry: QueueEntry) -> list[str]:
