@@ -90,12 +90,22 @@ def _columns(spec: ListSpec) -> Iterator[tuple[str, tuple[str, ...], Callable[[d
             continue  # 实施主体编码 and 时限单位 repeat fields of a column before them
         covered.update(column.fields)
         yield column.header, column.fields, lambda row, refs, kind=column.kind: _text(kind.export(row, refs))
-    for name, field in spec.schema().fields.items():
+    for name, field in _schema_fields(spec).items():
         if name in covered or name in _BOOKKEEPING or field.dump_only:
             continue
         description = field.metadata.get("description") or ""
         label = description if 0 < len(description) <= _LABEL_MAX else name
         yield label, (name,), lambda row, _refs, name=name: _text(row.get(name))
+
+
+_FIELDS: dict[str, dict[str, Any]] = {}
+
+
+def _schema_fields(spec: ListSpec) -> dict[str, Any]:
+    """The list schema's fields, built once: a schema deep-copies every field when made."""
+    if spec.name not in _FIELDS:
+        _FIELDS[spec.name] = spec.schema().fields
+    return _FIELDS[spec.name]
 
 
 def _text(value: Any) -> str | None:

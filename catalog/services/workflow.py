@@ -14,7 +14,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from ..models import ChangeRecord, Revision
 from ..models.base import utcnow
@@ -382,7 +382,8 @@ def work_queue(session: Session, actor: Actor) -> list[QueueEntry]:
     entries: list[QueueEntry] = []
     for spec in _workflow_lists():
         owner = getattr(spec.model, spec.owner)  # type: ignore[arg-type]
-        query = select(spec.model).where(spec.model.status.in_(states))
+        # the queue reads a row's name, state and version: none of its eagerly loaded elements
+        query = select(spec.model).where(spec.model.status.in_(states)).options(lazyload("*"))
         revisions = select(Revision).where(Revision.entity_type == spec.entity_type, Revision.state.in_(states))
         if readable is not None:
             query = query.where(owner.in_(sorted(readable)))
@@ -390,8 +391,10 @@ def work_queue(session: Session, actor: Actor) -> list[QueueEntry]:
         rows = list(session.scalars(query.order_by(spec.model.updated_at).limit(QUEUE_LIMIT)))
         reasons = rejection_reasons(session, spec, [row.id for row in rows if row.status == "rejected"])
         entries.extend(entry_of(spec, row, None, reasons.get(row.id)) for row in rows)
-        for revision in session.scalars(revisions.order_by(Revision.updated_at).limit(QUEUE_LIMIT)):
-            entries.append(entry_of(spec, session.get(spec.model, revision.entity_id), revision))
+        open_revisions = list(session.scalars(revisions.order_by(Revision.updated_at).limit(QUEUE_LIMIT)))
+        revised = select(spec.model).where(spec.model.id.in_([r.entity_id for r in open_revisions]))
+        live = {row.id: row for row in session.scalars(revised.options(lazyload("*")))}
+        entries.extend(entry_of(spec, live[r.entity_id], r) for r in open_revisions if r.entity_id in live)
     return entries
 
 

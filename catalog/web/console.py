@@ -29,6 +29,7 @@ from .sign_in_limits import remember_device, sign_in_limits, submitted_username
 
 bp = Blueprint("console", __name__, template_folder="templates")
 LISTS = {spec.name: spec for spec in ALL_LISTS if spec.has_workflow}
+QUEUE_PAGE = 50  # rows of the work queue per page: each carries its step forms
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -70,7 +71,13 @@ def logout_everywhere() -> Response:
 def console() -> str:
     actor = current_actor()
     entries = workflow.work_queue(db.session, actor)
-    return render_template("console.html", entries=entries, role=ROLES.get(actor.role, actor.role), actor=actor)
+    last_page = max(1, -(-len(entries) // QUEUE_PAGE))
+    asked = request.args.get("page", "")
+    page = min(max(int(asked), 1), last_page) if asked.isdigit() and len(asked) < 6 else 1
+    return render_template(
+        "console.html", entries=entries[(page - 1) * QUEUE_PAGE:page * QUEUE_PAGE], total=len(entries), page=page,
+        last_page=last_page, role=ROLES.get(actor.role, actor.role), actor=actor,
+    )
 
 
 @bp.post("/console/<list_name>/<int:row_id>/<step>")
