@@ -225,6 +225,8 @@ def test_hostile_input_is_answered_in_chinese_never_500(app, session, department
         assert post(admin, path, data).status_code == 404, path
     assert post(admin, "/console/admin/users/rv3/reviews", {"reviewed_department_ids": ["abc"]}).status_code == 400
     assert post(admin, "/console/admin/users/rv3/reviews", {"reviewed_department_ids": ["2147483000"]}).status_code == 400
+    for query in ("page=abc", "page=0", "page=-1", "page=99999999999999", "page=" + "9" * 500):
+        assert admin.get(f"/console?{query}").status_code == 200, query  # an odd page is the first or the last
     for path in ("/console/review/service-items/99999999999", "/console/review/nothing/1",
                  "/console/review/regions/1", "/console/review/service-items/0/preview"):
         assert admin.get(path).status_code == 404, path
