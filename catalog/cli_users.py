@@ -10,10 +10,7 @@ import sys
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
-
 from .extensions import db
-from .models import ApiToken
 from .services import accounts
 from .services.errors import DomainError
 from .services.permissions import ROLES, Actor
@@ -90,6 +87,16 @@ def sign_out(username: str) -> None:
     click.echo(f"已结束 {username} 的 {count} 个登录会话。")
 
 
+@users_group.command("reviews")
+@click.argument("username")
+@click.argument("department_ids", type=int, nargs=-1)
+@with_appcontext
+def reviews(username: str, department_ids: tuple[int, ...]) -> None:
+    """Set the departments USERNAME reviews (none: no longer reviews any)."""
+    _run(lambda: accounts.set_reviewed_departments(db.session, OPERATOR, username, list(department_ids)))
+    click.echo(f"{username} 审核的部门：{'、'.join(map(str, department_ids)) or '无'}。")
+
+
 @click.group("tokens")
 def tokens_group() -> None:
     """API tokens for other systems."""
@@ -123,7 +130,7 @@ def revoke_token(token_id: int) -> None:
 @with_appcontext
 def list_tokens() -> None:
     """Every token with its scope and state (never the token itself)."""
-    for token in db.session.scalars(select(ApiToken).order_by(ApiToken.id)):
+    for token in accounts.list_tokens(db.session, OPERATOR):
         state = "已撤销" if token.revoked_at else f"至 {token.expires_at:%Y-%m-%d}"
         used = f"最近使用 {token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "未使用"
         click.echo(f"{token.id}\t{token.name}\t{token.role}\t部门 {token.department_id or '-'}\t{state}\t{used}")

@@ -32,6 +32,8 @@ class ChangeRecord(db.Model):
         Index("ix_change_records_entity", "entity_type", "entity_id", "changed_at"),
         Index("ix_change_records_department", "department_id", "changed_at"),
         Index("ix_change_records_actor", "actor", "changed_at"),
+        # the audit page filters by action and pages newest first (migration 0014)
+        Index("ix_change_records_action", "action", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

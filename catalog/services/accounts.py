@@ -102,6 +102,34 @@ def deactivate_user(session: Session, actor: Actor, username: str) -> User:
     return user
 
 
+@use_case("accounts.manage")
+def set_reviewed_departments(session: Session, actor: Actor, username: str, department_ids: list[int]) -> User:
+    """The departments a reviewer approves for, replaced as a whole."""
+    authorize(actor, "accounts.manage")
+    user = _user_named(session, username)
+    problems = _role_problems(session, user.role, user.department_id, department_ids)
+    if problems:
+        raise validation_failed(problems)
+    before = _user_snapshot(user)
+    user.reviewed_departments = [session.get(Organization, i) for i in dict.fromkeys(department_ids)]
+    _record(session, "user", user.id, "update", before, _user_snapshot(user), actor, user.department_id)
+    session.commit()
+    return user
+
+
+@use_case("accounts.manage")
+def list_users(session: Session, actor: Actor) -> list[User]:
+    authorize(actor, "accounts.manage")
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+@use_case("accounts.manage")
+def list_tokens(session: Session, actor: Actor) -> list[ApiToken]:
+    """Every token with its scope and state (the plain token is never stored, so never listed)."""
+    authorize(actor, "accounts.manage")
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
+
+
 @use_case("public")
 def sign_in(
     session: Session, username: str, password: str, address: str | None, lifetime: timedelta
@@ -320,9 +348,12 @@ __all__ = [
     "create_user",
     "deactivate_user",
     "end_sessions",
+    "list_tokens",
+    "list_users",
     "live_session",
     "revoke_token",
     "set_password",
+    "set_reviewed_departments",
     "sign_in",
     "sign_out",
     "sign_out_everywhere",

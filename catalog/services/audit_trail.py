@@ -15,12 +15,34 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ..models import ChangeRecord
+from ..models.base import CHINA_TIME
 from . import crud
 from .permissions import Actor, authorize, use_case
-from .registry import ListSpec
+from .draw_snapshot import CONFLICT_ENTITY
+from .legal_changes import CHANGE_ENTITY, REVIEW_ENTITY
+from .random_check_results import RESULT_ENTITY
+from .random_checks import TASK_ENTITY
+from .registry import ALL_LISTS, ListSpec
+from .workflow import REVISION_ENTITY, STEPS
 from .spreadsheets import Exported, Table, exported
 
-CHANGE_HEADERS = ["编号", "时间（UTC）", "操作", "对象类型", "对象编号", "版本", "操作人", "来源", "会话或令牌", "部门编号", "说明", "修改前", "修改后"]
+CHANGE_HEADERS = ["编号", "时间（北京时间）", "操作", "对象类型", "对象编号", "版本", "操作人", "来源", "会话或令牌", "部门编号", "说明", "修改前", "修改后"]
+
+# What auditors read for the codes the trail stores: the workflow steps by their own labels,
+# the lists by their ListSpec labels, and the rest of what record_change is called with.
+ACTION_LABELS: dict[str, str] = {
+    "create": "新建", "update": "修改", "delete": "删除",
+    **{name: step.label for name, step in STEPS.items()},
+    "password": "设置密码", "deactivate": "停用账号", "sign_out": "结束登录", "revoke": "撤销",
+    "commit": "承诺种子", "draw": "抽取", "publish": "公示结果",
+}
+ENTITY_LABELS: dict[str, str] = {
+    **{spec.entity_type: spec.label for spec in ALL_LISTS},
+    REVISION_ENTITY: "修订稿", "user": "用户", "api_token": "API 令牌",
+    TASK_ENTITY: "抽查任务", RESULT_ENTITY: "抽查结果", CONFLICT_ENTITY: "回避申报",
+    CHANGE_ENTITY: "法律依据变更", REVIEW_ENTITY: "依据复核",
+}
+SOURCE_LABELS = {"api": "开放接口", "web": "网页", "cli": "命令行", "seed": "初始数据", "import": "表格导入"}
 
 
 @use_case("row.read_unpublished")
@@ -51,7 +73,11 @@ def query_changes(session: Session, args: Mapping[str, Any], actor: Actor) -> cr
     query = _filtered(args)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page, per_page = args["page"], args["per_page"]
-    rows = session.scalars(query.order_by(ChangeRecord.id.desc()).limit(per_page).offset((page - 1) * per_page))
+    # The page's ids first, then their rows: skipping to a deep page steps over ids in an index,
+    # not over records with their snapshots.
+    ids = query.with_only_columns(ChangeRecord.id).order_by(ChangeRecord.id.desc())
+    ids = ids.limit(per_page).offset((page - 1) * per_page)
+    rows = session.scalars(select(ChangeRecord).where(ChangeRecord.id.in_(ids)).order_by(ChangeRecord.id.desc()))
     return crud.Page(list(rows), total, page, per_page)
 
 
@@ -64,7 +90,8 @@ def export_changes(session: Session, args: Mapping[str, Any], actor: Actor) -> E
         query = _filtered(args).order_by(ChangeRecord.id).execution_options(yield_per=1000)
         for change in session.scalars(query):
             yield [
-                change.id, change.changed_at.replace(tzinfo=None), change.action, change.entity_type,
+                change.id, change.changed_at.astimezone(CHINA_TIME).replace(tzinfo=None),
+                ACTION_LABELS.get(change.action, change.action), ENTITY_LABELS.get(change.entity_type, change.entity_type),
                 change.entity_id, change.version, change.actor, change.source, change.credential,
                 change.department_id, change.note, _json(change.before), _json(change.after),
             ]

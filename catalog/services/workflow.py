@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, lazyload
 
 from ..models import ChangeRecord, Revision
 from ..models.base import utcnow
@@ -24,7 +24,7 @@ from ..schemas.errors import schema_errors
 from . import crud
 from .errors import DomainError, FieldError, conflict, stale_version, validation_failed
 from .history import record_change
-from .permissions import Actor, authorize, departments_where, use_case
+from .permissions import Actor, allowed, authorize, departments_where, use_case
 from .registry import ALL_LISTS, ListSpec
 
 # Rows the public sees, or saw: edits to them wait for review as a revision.
@@ -138,7 +138,7 @@ def _as_json(data: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(data, default=str, ensure_ascii=False))
 
 
-def _load_revision(spec: ListSpec, data: dict[str, Any]) -> dict[str, Any]:
+def load_revision(spec: ListSpec, data: dict[str, Any]) -> dict[str, Any]:
     try:
         return spec.schema().load(data, partial=True)
     except ValidationError as error:  # the list's schema changed since the revision was saved
@@ -150,7 +150,7 @@ def _check_revision(session: Session, spec: ListSpec, row: Any, data: dict[str, 
     reported when the editor saves, not first when the reviewer approves."""
     nested = session.begin_nested()
     try:
-        crud.apply_update(session, spec, row, _load_revision(spec, data), actor)
+        crud.apply_update(session, spec, row, load_revision(spec, data), actor)
     finally:
         if nested.is_active:
             nested.rollback()
@@ -204,7 +204,7 @@ def _take(
     if step.needs_reason and not (reason and reason.strip()):
         raise validation_failed({"reason": [_reason_required(step)]})
     revision = open_revision_of(session, spec, row.id) if row.status in LIVE else None
-    if revision is not None and revision.state in step.revision_from:
+    if _on_revision(step, revision):
         _take_on_revision(session, spec, step, name, row, revision, actor, reason)
     elif row.status in step.row_from:
         _take_on_row(session, spec, step, name, row, revision, actor, reason)
@@ -212,6 +212,21 @@ def _take(
         raise conflict(_not_now(spec, step, row, revision))
     session.commit()
     return row
+
+
+def _on_revision(step: Step, revision: Revision | None) -> bool:
+    """A live row's open revision takes the step when its state allows; otherwise the row does."""
+    return revision is not None and revision.state in step.revision_from
+
+
+def open_steps(actor: Actor, entry: QueueEntry) -> list[str]:
+    """The steps this actor may take now on a row or its open revision: the buttons a page
+    shows, from the same table and permissions that `_take` enforces."""
+    return [
+        name for name, step in STEPS.items()
+        if allowed(actor, step.permission, entry.department_id)
+        and (_on_revision(step, entry.revision) or entry.status in step.row_from)
+    ]
 
 
 def _take_on_row(
@@ -232,7 +247,7 @@ def _take_on_revision(
 ) -> None:
     if step.revision_to == "applied":
         before = spec.snapshot(row)
-        crud.apply_update(session, spec, row, _load_revision(spec, revision.data), actor)
+        crud.apply_update(session, spec, row, load_revision(spec, revision.data), actor)
         crud.record(session, spec, row, name, before, actor, note=f"修订稿 {revision.id} 生效")
     _close_revision(session, revision, step.revision_to or revision.state, actor, name, reason)
 
@@ -349,6 +364,7 @@ class QueueEntry:
     version: int
     revision: Revision | None
     department_id: int | None
+    reason: str | None = None  # why a reviewer sent it back, for the editor to read
 
 
 QUEUE_LIMIT = 200
@@ -366,21 +382,41 @@ def work_queue(session: Session, actor: Actor) -> list[QueueEntry]:
     entries: list[QueueEntry] = []
     for spec in _workflow_lists():
         owner = getattr(spec.model, spec.owner)  # type: ignore[arg-type]
-        query = select(spec.model).where(spec.model.status.in_(states))
+        # the queue reads a row's name, state and version: none of its eagerly loaded elements
+        query = select(spec.model).where(spec.model.status.in_(states)).options(lazyload("*"))
         revisions = select(Revision).where(Revision.entity_type == spec.entity_type, Revision.state.in_(states))
         if readable is not None:
             query = query.where(owner.in_(sorted(readable)))
             revisions = revisions.where(Revision.department_id.in_(sorted(readable)))
-        for row in session.scalars(query.order_by(spec.model.updated_at).limit(QUEUE_LIMIT)):
-            entries.append(_entry(spec, row, None))
-        for revision in session.scalars(revisions.order_by(Revision.updated_at).limit(QUEUE_LIMIT)):
-            entries.append(_entry(spec, session.get(spec.model, revision.entity_id), revision))
+        rows = list(session.scalars(query.order_by(spec.model.updated_at).limit(QUEUE_LIMIT)))
+        reasons = rejection_reasons(session, spec, [row.id for row in rows if row.status == "rejected"])
+        entries.extend(entry_of(spec, row, None, reasons.get(row.id)) for row in rows)
+        open_revisions = list(session.scalars(revisions.order_by(Revision.updated_at).limit(QUEUE_LIMIT)))
+        revised = select(spec.model).where(spec.model.id.in_([r.entity_id for r in open_revisions]))
+        live = {row.id: row for row in session.scalars(revised.options(lazyload("*")))}
+        entries.extend(entry_of(spec, live[r.entity_id], r) for r in open_revisions if r.entity_id in live)
     return entries
 
 
-def _entry(spec: ListSpec, row: Any, revision: Revision | None) -> QueueEntry:
+def entry_of(spec: ListSpec, row: Any, revision: Revision | None, reason: str | None = None) -> QueueEntry:
     name = getattr(row, "name", None) or getattr(row, "main_name", "")
-    return QueueEntry(spec, row.id, name, row.status, row.version, revision, spec.department_of(row))
+    reason = revision.reason if revision is not None else reason
+    return QueueEntry(spec, row.id, name, row.status, row.version, revision, spec.department_of(row), reason)
+
+
+def rejection_reasons(session: Session, spec: ListSpec, row_ids: list[int]) -> dict[int, str]:
+    """The reason of each row's latest rejection (the trail keeps it as the step's note)."""
+    if not row_ids:
+        return {}
+    latest = (
+        select(ChangeRecord.entity_id, func.max(ChangeRecord.id).label("id"))
+        .where(ChangeRecord.entity_type == spec.entity_type, ChangeRecord.entity_id.in_(row_ids),
+               ChangeRecord.action == "reject")
+        .group_by(ChangeRecord.entity_id)
+        .subquery()
+    )
+    query = select(ChangeRecord.entity_id, ChangeRecord.note).join(latest, ChangeRecord.id == latest.c.id)
+    return {row_id: note for row_id, note in session.execute(query) if note}
 
 
 def _workflow_lists() -> list[ListSpec]:

@@ -35,7 +35,9 @@ from ..services.errors import DomainError
 from ..services.public_items import KIND_LABELS
 from .console import bp as console_blueprint
 from .figures import register as register_figures
+from .console_admin import bp as console_admin_blueprint
 from .console_oversight import bp as console_oversight_blueprint
+from .console_review import bp as console_review_blueprint
 from .random_checks import bp as random_checks_blueprint
 from .search_insights import bp as search_console_blueprint
 from .sign_in_limits import init_sign_in_limits
@@ -211,6 +213,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(console_oversight_blueprint)
     app.register_blueprint(search_console_blueprint)
     app.register_blueprint(townships_blueprint)
+    app.register_blueprint(console_review_blueprint)
+    app.register_blueprint(console_admin_blueprint)
 
 
 def render_error(error: DomainError) -> tuple[str, int]:

@@ -5,16 +5,22 @@ through the same use cases as the API, so permissions and rules are the ones the
 """
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from marshmallow import ValidationError
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..api.spreadsheets import file_response
 from ..authentication import begin_session, current_actor, end_session
 from ..extensions import db
 from ..schemas.workflow import AuditExportSchema, AuditQuerySchema
-from ..services import accounts, audit_trail, workflow
+from ..models import ChangeRecord, Organization
+from ..models.base import CHINA_TIME
+from ..services import accounts, audit_trail, review, workflow
 from ..services.errors import DomainError
 from ..services.permissions import ROLES
 from ..services.registry import ALL_LISTS
@@ -23,6 +29,7 @@ from .sign_in_limits import remember_device, sign_in_limits, submitted_username
 
 bp = Blueprint("console", __name__, template_folder="templates")
 LISTS = {spec.name: spec for spec in ALL_LISTS if spec.has_workflow}
+QUEUE_PAGE = 50  # rows of the work queue per page: each carries its step forms
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -64,8 +71,12 @@ def logout_everywhere() -> Response:
 def console() -> str:
     actor = current_actor()
     entries = workflow.work_queue(db.session, actor)
+    last_page = max(1, -(-len(entries) // QUEUE_PAGE))
+    asked = request.args.get("page", "")
+    page = min(max(int(asked), 1), last_page) if asked.isdigit() and len(asked) < 6 else 1
     return render_template(
-        "console.html", entries=entries, role=ROLES.get(actor.role, actor.role), actor=actor, steps=workflow.STEPS
+        "console.html", entries=entries[(page - 1) * QUEUE_PAGE:page * QUEUE_PAGE], total=len(entries), page=page,
+        last_page=last_page, role=ROLES.get(actor.role, actor.role), actor=actor,
     )
 
 
@@ -83,6 +94,8 @@ def take_step(list_name: str, row_id: int, step: str) -> Response:
         flash_problem(error)
     else:
         flash(f"已{workflow.STEPS[step].label}：{spec.label} {row_id}。", "done")
+    if request.form.get("back") == "review":  # a step taken on the review page stays on it
+        return redirect(url_for("console_review.review_page", list_name=list_name, row_id=row_id), 303)
     return redirect(url_for("console.console"), 303)
 
 
@@ -93,9 +106,53 @@ def audit() -> tuple[str, int] | str:
     try:
         args = query_args(AuditQuerySchema)
     except ValidationError as error:
-        return render_template("audit.html", args={}, page=None, problems=problems_of(error)), 400
-    page = audit_trail.query_changes(db.session, args, current_actor())
-    return render_template("audit.html", args=args, page=page, problems=None)
+        return render_template("audit.html", args={}, page=None, problems=problems_of(error), **_audit_context()), 400
+    actor = current_actor()
+    page = audit_trail.query_changes(db.session, args, actor)
+    return render_template(
+        "audit.html", args=args, page=page, problems=None, lines=review.record_lines(db.session, page.items, actor),
+        last_page=max(1, -(-page.total // page.per_page)), **_audit_context(),
+    )
+
+
+def _audit_context() -> dict[str, Any]:
+    return {**AUDIT_LABELS, "orgs": department_choices(), "audit_link": _audit_link}
+
+
+AUDIT_LABELS = {"actions": audit_trail.ACTION_LABELS, "entities": audit_trail.ENTITY_LABELS,
+                "sources": audit_trail.SOURCE_LABELS}
+
+
+@bp.app_template_filter("china_time")
+def china_time(moment: datetime | None) -> str:
+    """A stored UTC moment as the 北京时间 people read, to the second."""
+    return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
+
+
+def department_choices() -> list[Organization]:
+    """The departments a filter or form offers (read when a page asks, not on every page)."""
+    query = select(Organization).where(Organization.kind == "department").order_by(Organization.id)
+    return list(db.session.scalars(query))
+
+
+_LIST_OF_ENTITY = {spec.entity_type: spec.name for spec in LISTS.values()}
+_PAGES = {"random_check_task": ("console_oversight.task", "task_id"), "legal_basis_change": ("console_oversight.change", "change_id")}
+
+
+def _audit_link(change: ChangeRecord) -> str | None:
+    """Where the changed row is read: its review page (drafts, revisions) or its console page."""
+    if change.entity_type == workflow.REVISION_ENTITY:
+        snapshot = change.after or change.before or {}
+        list_name = _LIST_OF_ENTITY.get(snapshot.get("entity_type", ""))
+        entity_id = snapshot.get("entity_id")
+    else:
+        list_name, entity_id = _LIST_OF_ENTITY.get(change.entity_type), change.entity_id
+    if list_name and isinstance(entity_id, int):
+        return url_for("console_review.review_page", list_name=list_name, row_id=entity_id)
+    if change.entity_type in _PAGES:
+        endpoint, argument = _PAGES[change.entity_type]
+        return url_for(endpoint, **{argument: change.entity_id})
+    return None
 
 
 @bp.get("/console/audit/export")

@@ -5,19 +5,22 @@ from typing import Any
 
 from flask import flash, request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
+from werkzeug.datastructures import MultiDict
 
 from ..schemas.errors import schema_errors
 from ..services.errors import DomainError
 
 
-def query_args(schema: type[Schema]) -> dict[str, Any]:
-    """The query string read with the API's own schema; list fields take repeated keys, and
-    parameters the schema does not know (what browsers and trackers add) are ignored."""
+def query_args(schema: type[Schema], source: MultiDict[str, str] | None = None) -> dict[str, Any]:
+    """The query string (or a posted form) read with the API's own schema; list fields take
+    repeated keys, parameters the schema does not know (what browsers and trackers add) are
+    ignored, and so are empty ones: a form's untouched box or "any" choice means no value."""
+    given = request.args if source is None else source
     loader = schema(unknown=EXCLUDE)
     raw = {
-        name: request.args.getlist(name) if isinstance(field, fields.List) else request.args[name]
+        name: [v for v in given.getlist(name) if v] if isinstance(field, fields.List) else given[name]
         for name, field in loader.fields.items()
-        if name in request.args and not field.dump_only
+        if given.get(name) and not field.dump_only
     }
     return loader.load(raw)
 
