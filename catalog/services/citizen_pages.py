@@ -21,6 +21,7 @@ from ..models import ServiceItem
 from ..models.codes import CASE_TYPE_INSTANT
 from ..schemas.fields import MAX_ID
 from . import citizen_search, public_items
+from .permissions import use_case
 
 ONLINE_CHANNELS = {"2", "3"}  # 电脑端网上办理, 移动端网上申请 (codes.CHANNELS)
 
@@ -44,6 +45,7 @@ class SearchPage:
     regions: list[str] = field(default_factory=list)  # offered only when there are several
 
 
+@use_case("public")  # published rows and figures, as public as the API's
 def search_page(session: Session, engine: SearchEngine, args: Mapping[str, Any]) -> SearchPage:
     """The answer to a citizen's search, with its service hits' facts and the regions."""
     found = citizen_search.search_items(

@@ -32,6 +32,7 @@ from .figures import (
 )
 from .spreadsheets import MAX_ROWS, Exported, Table, exported
 from .statistics import department_names, make_scope
+from .permissions import use_case
 
 UNKNOWN = "未填报"
 NO_APPLICABLE_ROWS = "无适用事项"
@@ -162,6 +163,7 @@ def _row(key: str, row: Any) -> dict[str, Any]:
     return {"id": m["id"], "name": name, "department": m["department_name"] or UNKNOWN, "cells": _cells(key, row)}
 
 
+@use_case("public")  # published rows and figures, as public as the API's
 def rows_page(
     session: Session, key: str, part: str = "numerator", sort: str = "name", page: int = 1,
     per_page: int = PER_PAGE, **scope: Any,
@@ -180,6 +182,7 @@ def rows_page(
     )
 
 
+@use_case("public")  # published rows and figures, as public as the API's
 def export_rows(session: Session, fmt: str, key: str, part: str = "numerator", sort: str = "name",
                 **scope: Any) -> Exported:
     """Every row behind a part of a figure (up to the export cap) as xlsx or CSV."""
@@ -223,6 +226,7 @@ class Value:
         return self.figure.value is None and self.figure.in_scope == 0
 
 
+@use_case("public")  # published rows and figures, as public as the API's
 def by_department(session: Session, key: str, rule: str = "HALF_UP", **scope: Any) -> list[Value]:
     """Each department's value of one figure, highest first; a department with nothing in
     the figure's scope (0/0) last, marked."""
@@ -241,6 +245,7 @@ def _nothing(key: str, scope: Scope, department_id: int, rule: str) -> Figure:
     return next(f for f in figures_from(Totals(), empty, rule) if f.key == key)
 
 
+@use_case("public")  # published rows and figures, as public as the API's
 def series(session: Session, key: str, rule: str = "HALF_UP", **scope: Any) -> list[Value]:
     """One figure as of the last year-ends since the history begins, then now (oldest first)."""
     check(key)
@@ -259,6 +264,7 @@ def _one(session: Session, key: str, rule: str, scope: Scope) -> Figure:
     return next(f for f in compute_figures(session, scope, rule, keys=[key]) if f.key == key)
 
 
+@use_case("public")  # published rows and figures, as public as the API's
 def one(session: Session, key: str, rule: str = "HALF_UP", **scope: Any) -> Figure:
     """One figure for a scope (reading only the facts it needs)."""
     check(key)
@@ -284,6 +290,7 @@ def department_sorts() -> tuple[str, ...]:
     return tuple(s for key in ("department", *DEPARTMENT_COLUMNS) for s in (key, f"-{key}"))
 
 
+@use_case("public")  # published rows and figures, as public as the API's
 def departments_page(
     session: Session, rule: str = "HALF_UP", sort: str = "instant_share", page: int = 1, **scope: Any
 ) -> DepartmentsPage:

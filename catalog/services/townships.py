@@ -23,6 +23,7 @@ from ..schemas.fields import MAX_ID
 from .errors import not_found
 from .rules import TOWNSHIP_KINDS
 from .search_sync import PUBLISHED
+from .permissions import use_case
 
 NOT_APPLIED_FOR = ("02", "03", "06")  # 处罚, 强制, 检查: done to citizens, not asked for
 UNKNOWN = "未填报"
@@ -105,6 +106,7 @@ def _townships_query(region_id: int | None = None) -> Select:
     return query if region_id is None else query.where(Organization.region_id == region_id)
 
 
+@use_case("public")  # published rows and figures, as public as the API's
 def townships(session: Session) -> list[dict[str, Any]]:
     """Every township and street, by region, with how many items a citizen can apply for there."""
     rows = list(session.scalars(_townships_query().order_by(Organization.region_id, Organization.id)))
@@ -124,6 +126,7 @@ def townships(session: Session) -> list[dict[str, Any]]:
     return result
 
 
+@use_case("public")  # published rows and figures, as public as the API's
 def township_page(session: Session, township_id: int, page: int = 1) -> TownshipPage:
     """One township's items, grouped by type, a page at a time, with its service centre."""
     township = session.get(Organization, township_id) if 0 < township_id <= MAX_ID else None
@@ -182,6 +185,7 @@ def centre(session: Session, township_id: int) -> Centre:
                   most_common(ServiceItem.consult_phone))
 
 
+@use_case("public")  # published rows and figures, as public as the API's
 def guide_of(session: Session, item: DevolvedItem) -> ServiceItem | None:
     """The service item whose guide a devolved power's page links to (its receivers' own row
     first, then the department's)."""
