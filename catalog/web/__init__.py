@@ -33,6 +33,8 @@ from ..services.errors import DomainError
 from ..services.public_items import KIND_LABELS
 from .console import bp as console_blueprint
 from .console_oversight import bp as console_oversight_blueprint
+from .console_forms import bp as console_forms_blueprint
+from .console_spreadsheets import bp as console_spreadsheets_blueprint
 from .random_checks import bp as random_checks_blueprint
 from .search_insights import bp as search_console_blueprint
 from .query import problems_of, query_args
@@ -190,6 +192,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(random_checks_blueprint)
     app.register_blueprint(console_oversight_blueprint)
     app.register_blueprint(search_console_blueprint)
+    app.register_blueprint(console_forms_blueprint)
+    app.register_blueprint(console_spreadsheets_blueprint)
 
 
 def render_error(error: DomainError) -> tuple[str, int]:
