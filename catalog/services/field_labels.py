@@ -1,7 +1,7 @@
 """What users call each field of a list: the label a form, a report or a diff shows.
 
-A field is called what the department's spreadsheet calls it (its export header), else what
-the completeness elements call it, else the first words of its schema description. OTHER holds
+A field is called what the department's spreadsheet calls its column, else what the
+completeness elements call it, else the first words of its schema description. OTHER holds
 only the fields none of those name (the nested rows, and lists without a spreadsheet).
 """
 from __future__ import annotations
@@ -58,13 +58,14 @@ _FIRST_WORDS = re.compile(r"^[^；：（(]+")
 
 @cache
 def _element_labels(entity_type: str) -> dict[str, str]:
-    return {name: e.label for e in ELEMENTS.get(entity_type, {}).values() for name in e.fields}
+    return {e.fields[0]: e.label for e in ELEMENTS.get(entity_type, {}).values()}
 
 
 def field_label(spec: ListSpec, name: str) -> str:
     """The Chinese label of one of the list's top-level fields."""
     sheet = SHEETS.get(spec.name)
-    header = sheet.field_header(name) if sheet else None
+    # the column about this field: a 时限 column also fills its unit, which has a column of its own
+    header = next((c.header for c in sheet.columns if c.fields[0] == name), None) if sheet else None
     return header or _element_labels(spec.entity_type).get(name) or schema_label(spec.schema, name)
 
 

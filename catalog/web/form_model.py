@@ -18,6 +18,7 @@ from marshmallow import Schema, fields, validate
 from werkzeug.datastructures import MultiDict
 
 from ..schemas.fields import Bool, Day, Int, ListOf, Str, TEXT_MAX
+from ..services.errors import DomainError
 from ..services.field_labels import schema_label
 
 NUMBER = re.compile(r"-?\d{1,12}")
@@ -44,6 +45,7 @@ class Control:
     options: list[tuple[str, str]] = field(default_factory=list)
     columns: list[Control] = field(default_factory=list)  # a row's controls (kind rows)
     numeric: bool = False  # values are ids or numbers (sent as integers)
+    default: Any = None  # what a new form shows: a flag's schema default (必需 is ticked)
 
 
 def _validator(schema_field: fields.Field, kind: type) -> Any:
@@ -56,6 +58,7 @@ def control_for(name: str, schema_field: fields.Field, label: str, options: list
         _list_control(control, schema_field, options)
     elif isinstance(schema_field, Bool):
         control.kind = "tristate" if schema_field.allow_none else "flag"
+        control.default = schema_field.load_default if isinstance(schema_field.load_default, bool) else None
     elif isinstance(schema_field, Int):
         rng = _validator(schema_field, validate.Range)
         control.minimum, control.maximum, control.numeric = rng.min, rng.max, True
@@ -132,6 +135,10 @@ def _rows(control: Control, form: MultiDict[str, str]) -> list[dict[str, Any]] |
         match = ROW_KEY.match(key)
         if match and match.group(1) == control.name:
             cells.setdefault(int(match.group(2)), {})[match.group(3)] = form[key]
+    if control.max_items is not None and len(cells) > control.max_items:
+        raise DomainError(
+            "too_many_rows", f"“{control.label}”最多 {control.max_items} 行，提交了 {len(cells)} 行：未保存。", 413
+        )
     rows = []
     for index in sorted(cells):
         posted = cells[index]
@@ -162,6 +169,8 @@ def posted_data(controls: list[Control], form: MultiDict[str, str]) -> dict[str,
 
 def shown(control: Control, value: Any) -> Any:
     """A value as its control shows it again (after a failed save: what the user typed)."""
+    if control.kind == "flag":
+        return bool(value)
     if value is None:
         return "" if control.kind not in ("choices", "rows") else []
     if control.kind == "words":
@@ -172,7 +181,7 @@ def shown(control: Control, value: Any) -> Any:
         return {True: "true", False: "false"}.get(value, str(value))
     if control.kind == "choices":
         return [str(v) for v in value] if isinstance(value, list) else []
-    return value if isinstance(value, list | bool) else str(value)
+    return value if isinstance(value, list) else str(value)
 
 
 def rows_state(control: Control, value: Any) -> str:
