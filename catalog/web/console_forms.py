@@ -8,6 +8,8 @@ elements left 未填报 and the list's warnings are shown beside their fields, n
 """
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import cache
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -48,12 +50,9 @@ def _spec(list_name: str) -> ListSpec:
     return spec
 
 
-def _organizations(spec: ListSpec, name: str, actor: Actor) -> list[tuple[str, str]] | None:
+def _organizations(spec: ListSpec, name: str, actor: Actor) -> list[tuple[str, str]]:
     """The choices of a field naming a 机构: the owner field offers the departments the actor
     writes for, other 机构 fields every 机构."""
-    model = spec.references.get(name, (None,))[0]
-    if model is not Organization:
-        return None
     query = select(Organization.id, Organization.name).order_by(Organization.kind, Organization.id)
     if name == spec.owner:
         writable = departments_where(actor, crud.write_permission(spec))
@@ -63,12 +62,27 @@ def _organizations(spec: ListSpec, name: str, actor: Actor) -> list[tuple[str, s
     return [(str(i), label) for i, label in db.session.execute(query)]
 
 
-def controls_of(spec: ListSpec, actor: Actor) -> list[Control]:
+@cache
+def _schema_controls(list_name: str) -> tuple[Control, ...]:
+    """The list's controls, read off its schema once (a schema deep-copies its fields when made)."""
+    spec = FORM_LISTS[list_name]
     schema = spec.schema()
-    return [
-        form_model.control_for(name, schema_field, field_label(spec, name), _organizations(spec, name, actor))
+    return tuple(
+        form_model.control_for(name, schema_field, field_label(spec, name), [] if _names_organization(spec, name) else None)
         for name, schema_field in schema.fields.items()
         if not schema_field.dump_only and name != "status"  # the status moves by workflow steps only
+    )
+
+
+def _names_organization(spec: ListSpec, name: str) -> bool:
+    return spec.references.get(name, (None,))[0] is Organization
+
+
+def controls_of(spec: ListSpec, actor: Actor) -> list[Control]:
+    """The controls of the list's form, with the 机构 this actor may choose."""
+    return [
+        replace(control, options=_organizations(spec, control.name, actor)) if _names_organization(spec, control.name) else control
+        for control in _schema_controls(spec.name)
     ]
 
 

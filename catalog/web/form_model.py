@@ -45,7 +45,7 @@ class Control:
     options: list[tuple[str, str]] = field(default_factory=list)
     columns: list[Control] = field(default_factory=list)  # a row's controls (kind rows)
     numeric: bool = False  # values are ids or numbers (sent as integers)
-    default: Any = None  # what a new form shows: a flag's schema default (必需 is ticked)
+    default: Any = None  # what a new form shows: the schema's default (必需 ticked, 区县级)
 
 
 def _validator(schema_field: fields.Field, kind: type) -> Any:
@@ -54,11 +54,12 @@ def _validator(schema_field: fields.Field, kind: type) -> Any:
 
 def control_for(name: str, schema_field: fields.Field, label: str, options: list[tuple[str, str]] | None = None) -> Control:
     control = Control(name, label, "text", required=schema_field.required, nullable=schema_field.allow_none)
+    if isinstance(schema_field.load_default, bool | str):  # not a factory (a list's [])
+        control.default = schema_field.load_default
     if isinstance(schema_field, ListOf):
         _list_control(control, schema_field, options)
     elif isinstance(schema_field, Bool):
         control.kind = "tristate" if schema_field.allow_none else "flag"
-        control.default = schema_field.load_default if isinstance(schema_field.load_default, bool) else None
     elif isinstance(schema_field, Int):
         rng = _validator(schema_field, validate.Range)
         control.minimum, control.maximum, control.numeric = rng.min, rng.max, True
