@@ -10,44 +10,17 @@ import re
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from catalog.extensions import limiter
 from catalog.models import ChangeRecord, Revision, ServiceItem
-from catalog.services import accounts
-from catalog.services.permissions import Actor
 from tests import factories
 
-PASSWORD = "correct-horse-battery"
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits(app):
-    limiter.reset()
-    yield
-    limiter.reset()
-
-
-@pytest.fixture
-def department(session):
-    return factories.department(session)
-
-
-def make_user(session, username: str, role: str, department_id: int | None = None) -> None:
-    accounts.create_user(
-        session, Actor.system("tests"), username=username, display_name=username, password=PASSWORD,
-        role=role, department_id=department_id,
-    )
-
-
-def csrf_token(client, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+# sign-in helpers and fixtures (a fresh rate limit, a department) shared with the console's tests
+from tests.test_accounts_and_audit import csrf_token, department, fresh_limits, make_user, sign_in  # noqa: F401
 
 
 @pytest.fixture
 def editor(anonymous_client, session, department):
     make_user(session, "bianji", "editor", department.id)
-    token = csrf_token(anonymous_client, "/login")
-    anonymous_client.post("/login", data={"username": "bianji", "password": PASSWORD, "csrf_token": token})
+    sign_in(anonymous_client, "bianji")
     return anonymous_client
 
 
@@ -96,6 +69,22 @@ def test_editing_a_published_row_saves_a_revision(editor, session, department):
     revision = session.query(Revision).filter_by(entity_id=item.id, entity_type="service_item").one()
     assert revision.data["consult_phone"] == "0768-1234567"
     assert 'value="0768-1234567"' in editor.get(url).get_data(as_text=True)  # the form shows the revision
+    preview = editor.get(f"/console/service-items/{item.id}/preview").get_data(as_text=True)
+    assert "修订稿生效后" in preview and "0768-1234567" in preview
+    session.expire_all()
+    assert item.consult_phone is None  # the preview applied the revision and rolled it back
+
+
+def test_adding_a_row_saves_nothing_and_no_materials_is_a_stated_fact(editor, session, department):
+    form = item_form(department.id, promised_time_limit="0", csrf_token=csrf_token(editor, "/console/new/service-items"))
+    added = editor.post("/console/new/service-items", data={**form, "_add": "materials", "_blank_materials": "1"})
+    page = added.get_data(as_text=True)
+    assert added.status_code == 200 and 'name="materials-2-name"' in page and 'value="身份证"' in page
+    assert session.query(ServiceItem).filter_by(name="测试即办事项").count() == 0
+    del form["materials-0-name"]
+    editor.post("/console/new/service-items", data={**form, "materials__state": "none"})
+    stated = session.query(ServiceItem).filter_by(name="测试即办事项").one()
+    assert stated.materials == [] and stated.materials_known
 
 
 def test_another_departments_rows_are_refused_in_chinese(editor, session, department):
