@@ -174,3 +174,15 @@ def test_an_import_is_checked_then_committed_only_when_clean(editor, session, de
     exported = editor.get("/console/service-items/export")
     names = [r[0].value for r in load_workbook(io.BytesIO(exported.data)).active.iter_rows(min_row=2)]
     assert {"表格导入事项甲", "表格导入事项乙"} <= set(names)
+
+
+def test_hostile_uploads_are_refused_in_chinese(editor, session, department):
+    url = "/console/service-items/import"
+    for name, data in (("s.xlsx", b"PK\x03\x04 not a workbook"), ("s.xls", b"\xd0\xcf\x11\xe0"), ("s.csv", b"")):
+        response = editor.post(url, data={"csrf_token": csrf_token(editor, url), "file": (io.BytesIO(data), name)})
+        assert 400 <= response.status_code < 500, name
+        assert re.search(r'class="problems" role="alert">[^<]*[\u4e00-\u9fff]', response.get_data(as_text=True)), name
+    no_token = editor.post(url, data={"file": (io.BytesIO(_sheet([["事项名称"]])), "s.xlsx")})
+    assert no_token.status_code == 400 and "安全令牌" in no_token.get_data(as_text=True)
+    traversal = editor.post(url + "/commit", data={"csrf_token": csrf_token(editor, url), "key": "../../x.xlsx"})
+    assert traversal.status_code == 410 and "请重新上传" in traversal.get_data(as_text=True)

@@ -49,6 +49,7 @@ def test_an_editor_meets_the_instant_rule_at_its_field_corrects_it_saves_and_sub
     expect(desktop.get_by_label("事项名称")).to_have_value(name)  # nothing typed is lost
     expect(desktop.get_by_label("办件类型")).to_have_value("1")
     expect(desktop.get_by_role("alert")).to_contain_text("承诺办结时限")
+    assert axe.blocking(desktop) == []  # the form with its messages, too
 
     promised.fill("0")
     desktop.get_by_role("button", name="保存", exact=True).click()

@@ -8,6 +8,7 @@ import uuid
 from openpyxl import Workbook
 from playwright.sync_api import Browser, expect
 
+from tests.browser import axe
 from tests.browser.conftest import new_page, screenshot
 from tests.browser.console_accounts import departments, editor, sign_in
 
@@ -50,6 +51,7 @@ def test_an_editor_sees_exactly_the_bad_rows_fixes_the_sheet_and_commits(browser
     assert [(row, column) for row, column, _ in found] == [("3", "承诺办结时限"), ("5", "事项类型"), ("6", "承诺办结时限")]
     assert "即办件的承诺办结时限必须为0" in found[0][2] and "取值无效" in found[1][2] and "不能超过法定办结时限" in found[2][2]
     expect(page.get_by_role("button", name="确认导入")).to_have_count(0)
+    assert axe.blocking(page) == []
     screenshot(page, "console_import_report_with_problems")
 
     rows[1][5], rows[3][1], rows[4][5] = "0", "行政许可", "15"
