@@ -115,7 +115,7 @@ def _render(spec: ListSpec, controls: list[Control], values: dict[str, Any], *, 
         "console_form.html", spec=spec, controls=controls, values=values, row=row, revision=revision,
         errors=errors or {}, notes=notes or {}, message=message, extra_rows=extra_rows or {},
         labels_of={c.name: c.label for c in controls}, shown=form_model.shown,
-        preview=row is not None and spec.entity_type in SEARCHABLE,
+        preview=row is not None and spec.entity_type in SEARCHABLE, revision_states=workflow.REVISION_STATES,
     )
     return page, status
 
