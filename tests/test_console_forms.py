@@ -11,6 +11,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from catalog.models import ChangeRecord, Revision, ServiceItem
+from catalog.web.console_forms import FORM_LISTS
 from tests import factories
 
 # sign-in helpers and fixtures (a fresh rate limit, a department) shared with the console's tests
@@ -136,10 +137,11 @@ def test_too_many_form_parts_and_missing_csrf_are_refused(editor, session, depar
 
 
 def test_every_list_form_renders_for_its_editor(editor):
-    for name in ("service-items", "power-items", "devolved-items", "supervision-items", "inspection-lists", "bundles"):
+    for name in FORM_LISTS:
         page = editor.get(f"/console/new/{name}")
         assert page.status_code == 200, name
         assert '<label for="f-name"' in page.get_data(as_text=True) or 'for="f-main_name"' in page.get_data(as_text=True)
+        assert editor.get(f"/console/{name}").status_code == 200, name
 
 
 def _sheet(rows: list[list[object]]) -> bytes:

@@ -56,6 +56,7 @@ def test_an_editor_meets_the_instant_rule_at_its_field_corrects_it_saves_and_sub
     expect(desktop.get_by_role("status").first).to_contain_text("已保存")
     expect(desktop.locator("p.status")).to_contain_text("草稿")
     expect(desktop.locator("#f-is_charged-note-1")).to_contain_text("未填报")  # completeness, beside its field
+    assert axe.blocking(desktop) == []  # the saved draft's form, with its notes and steps
 
     edit_url = desktop.url
     desktop.get_by_role("button", name="提交审核").click()
@@ -117,11 +118,12 @@ def test_console_form_pages_pass_axe(desktop: Page, live_server, staff) -> None:
     assert found == {name: [] for name in CONSOLE_PAGES}
 
 
-def test_the_keyboard_alone_reaches_every_control_of_the_form(desktop: Page, live_server, staff) -> None:
+@pytest.mark.parametrize("path", ["/console/new/service-items", "/console/service-items/import"])
+def test_the_keyboard_alone_reaches_every_control_of_the_form(desktop: Page, live_server, staff, path: str) -> None:
     sign_in(desktop, live_server, staff[0])
-    desktop.goto(live_server.url + "/console/new/service-items")
+    desktop.goto(live_server.url + path)
     controls = desktop.eval_on_selector_all(
-        "form.record input:not([type=hidden]), form.record select, form.record textarea, form.record button",
+        "main form input:not([type=hidden]), main form select, main form textarea, main form button",
         "nodes => nodes.map(n => n.id || n.name + '=' + n.value)",
     )
     reached = set()
@@ -129,4 +131,4 @@ def test_the_keyboard_alone_reaches_every_control_of_the_form(desktop: Page, liv
     for _ in range(len(controls) + 40):
         desktop.keyboard.press("Tab")
         reached.add(desktop.evaluate("() => { const n = document.activeElement; return n.id || n.name + '=' + n.value; }"))
-    assert set(controls) - reached == set()
+    assert controls and set(controls) - reached == set()
