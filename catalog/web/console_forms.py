@@ -68,7 +68,9 @@ def _schema_controls(list_name: str) -> tuple[Control, ...]:
     spec = FORM_LISTS[list_name]
     schema = spec.schema()
     return tuple(
-        form_model.control_for(name, schema_field, field_label(spec, name), [] if _names_organization(spec, name) else None)
+        form_model.control_for(
+            name, schema_field, field_label(spec, name), [] if _names_organization(spec, name) else None
+        )
         for name, schema_field in schema.fields.items()
         if not schema_field.dump_only and name != "status"  # the status moves by workflow steps only
     )
@@ -81,7 +83,9 @@ def _names_organization(spec: ListSpec, name: str) -> bool:
 def controls_of(spec: ListSpec, actor: Actor) -> list[Control]:
     """The controls of the list's form, with the 机构 this actor may choose."""
     return [
-        replace(control, options=_organizations(spec, control.name, actor)) if _names_organization(spec, control.name) else control
+        replace(control, options=_organizations(spec, control.name, actor))
+        if _names_organization(spec, control.name)
+        else control
         for control in _schema_controls(spec.name)
     ]
 
@@ -96,7 +100,9 @@ def completeness_notes(spec: ListSpec, data: dict[str, Any]) -> dict[str, list[s
     for key in unfilled_keys(spec.entity_type, unfilled_mask(spec.entity_type, data)):
         if key in required:
             element = ELEMENTS[spec.entity_type][key]
-            notes.setdefault(element.fields[0], []).append(f"必填要素“{element.label}”未填报，计入{requirement.figure}的缺项。")
+            notes.setdefault(element.fields[0], []).append(
+                f"必填要素“{element.label}”未填报，计入{requirement.figure}的缺项。"
+            )
     return notes
 
 
@@ -137,7 +143,9 @@ def _errors(problems: dict[str, list[Any]]) -> dict[str, list[str]]:
     return {name: [p.message for p in found] for name, found in problems.items()}
 
 
-def _save(spec: ListSpec, controls: list[Control], save: Any, row: Any = None, revision: Any = None) -> Response | tuple[str, int]:
+def _save(
+    spec: ListSpec, controls: list[Control], save: Any, row: Any = None, revision: Any = None
+) -> Response | tuple[str, int]:
     """Read the posted form, and save it with ``save(data)``; or render it again as typed."""
     values = form_model.posted_data(controls, request.form)
     extra = _extra_rows(controls)

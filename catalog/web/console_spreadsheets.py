@@ -52,7 +52,7 @@ def _authorized(list_name: str) -> tuple[ListSpec, Actor]:
 @bp.get("/console/import")
 @login_required
 def index() -> str:
-    return render_template("console_import_lists.html", lists=IMPORT_LISTS.values(), formats=spreadsheets.FORMATS)
+    return render_template("console_import_lists.html", lists=IMPORT_LISTS.values())
 
 
 @bp.get("/console/<list_name>/template")
@@ -98,8 +98,11 @@ def _stashed(actor: Actor, list_name: str, key: str) -> Path:
     """The file the actor checked; a key of another user's, or an expired one, is not found."""
     stem, _, suffix = key.rpartition(".")
     path = _stash_folder() / f"{_owner(actor)}-{list_name}-{stem}.{suffix}"
-    if not stem.replace("-", "").replace("_", "").isalnum() or f".{suffix}" not in SUFFIXES or not path.is_file():
-        raise DomainError("upload_expired", "检查过的文件已过期（保留一小时）或不存在：请重新上传并检查。", 410)
+    well_formed = stem.replace("-", "").replace("_", "").isalnum() and f".{suffix}" in SUFFIXES
+    if not well_formed or not path.is_file():
+        raise DomainError(
+            "upload_expired", "检查过的文件已过期（保留一小时）或不存在：请重新上传并检查。", 410
+        )
     return path
 
 
@@ -110,6 +113,11 @@ def upload_form(list_name: str) -> str:
     return render_template("console_import.html", spec=spec, report=None, key=None, problem=None)
 
 
+def _refused(spec: ListSpec, problem: str, status: int) -> tuple[str, int]:
+    page = render_template("console_import.html", spec=spec, report=None, key=None, problem=problem)
+    return page, status
+
+
 @bp.post("/console/<list_name>/import")
 @login_required
 def check(list_name: str) -> tuple[str, int]:
@@ -118,17 +126,16 @@ def check(list_name: str) -> tuple[str, int]:
     filename = (upload.filename or "") if upload else ""
     suffix = Path(filename).suffix.lower()
     if upload is None or not filename:
-        return render_template("console_import.html", spec=spec, report=None, key=None, problem="请选择要导入的文件。"), 400
+        return _refused(spec, "请选择要导入的文件。", 400)
     if suffix not in SUFFIXES:
-        problem = "只能导入 Excel 工作簿（.xlsx）或 CSV 文件；旧版 .xls 请在 Excel 中另存为 .xlsx。"
-        return render_template("console_import.html", spec=spec, report=None, key=None, problem=problem), 400
+        return _refused(spec, "只能导入 Excel 工作簿（.xlsx）或 CSV 文件；旧版 .xls 请在 Excel 中另存为 .xlsx。", 400)
     data = upload.read()
     try:
         report = spreadsheets.dry_run(db.session, spec, data, actor=actor, filename=filename)
     except DomainError as error:
         if error.status in (401, 403):
             raise
-        return render_template("console_import.html", spec=spec, report=None, key=None, problem=error.message), error.status
+        return _refused(spec, error.message, error.status)
     key = _stash(actor, spec.name, data, suffix) if report.ok else None
     return _report_page(spec, report, key, filename), 200 if report.ok else 422
 

@@ -25,8 +25,8 @@ NUMBER = re.compile(r"-?\d{1,12}")
 SEPARATORS = re.compile(r"[\s,，、;；]+")
 ROW_KEY = re.compile(r"^(\w+)-(\d{1,4})-(\w+)$")
 LONG_TEXT = 500  # longer strings get a text area
-# What a nullable list of rows states when it has none: nothing known, or known to be empty.
-ROWS_UNKNOWN, ROWS_NONE = "", "none"
+# What a nullable list of rows states when it has none: known to be empty (else 未填报).
+ROWS_NONE = "none"
 
 
 @dataclass
@@ -52,7 +52,10 @@ def _validator(schema_field: fields.Field, kind: type) -> Any:
     return next((v for v in schema_field.validators if isinstance(v, kind)), None)
 
 
-def control_for(name: str, schema_field: fields.Field, label: str, options: list[tuple[str, str]] | None = None) -> Control:
+def control_for(
+    name: str, schema_field: fields.Field, label: str, options: list[tuple[str, str]] | None = None
+) -> Control:
+    """The control of one schema field; ``options`` are the choices of a field naming a row."""
     control = Control(name, label, "text", required=schema_field.required, nullable=schema_field.allow_none)
     if isinstance(schema_field.load_default, bool | str):  # not a factory (a list's [])
         control.default = schema_field.load_default
@@ -138,7 +141,9 @@ def _rows(control: Control, form: MultiDict[str, str]) -> list[dict[str, Any]] |
             cells.setdefault(int(match.group(2)), {})[match.group(3)] = form[key]
     if control.max_items is not None and len(cells) > control.max_items:
         raise DomainError(
-            "too_many_rows", f"“{control.label}”最多 {control.max_items} 行，提交了 {len(cells)} 行：未保存。", 413
+            "too_many_rows",
+            f"“{control.label}”最多 {control.max_items} 行，提交了 {len(cells)} 行：未保存。",
+            413,
         )
     rows = []
     for index in sorted(cells):
@@ -183,10 +188,6 @@ def shown(control: Control, value: Any) -> Any:
     if control.kind == "choices":
         return [str(v) for v in value] if isinstance(value, list) else []
     return value if isinstance(value, list) else str(value)
-
-
-def rows_state(control: Control, value: Any) -> str:
-    return ROWS_NONE if value == [] else ROWS_UNKNOWN
 
 
 def as_form_values(controls: list[Control], data: Mapping[str, Any]) -> dict[str, Any]:
