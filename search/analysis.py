@@ -350,9 +350,10 @@ def _sounds_like(normalized: str) -> QueryVariant | None:
 
 def corrected(core: str, table: SynonymTable) -> list[Replacement]:
     """The query with a misspelt term corrected: a span of Han characters that sounds like a
-    term of the synonym and vocabulary files (same toneless pinyin, on character boundaries)
-    but is written otherwise. 社保咔 → 社保卡, 居住正 → 居住证: input methods pick the wrong
-    homophone, the sound stays right."""
+    term of the synonym and vocabulary files (same toneless pinyin, on the query's word
+    boundaries) but is written otherwise. 社保咔 → 社保卡, 居住正 → 居住证: input methods pick
+    the wrong homophone, the sound stays right. A span across words is no slip: 领取失业 holds
+    the sound of 去世 (取失), and reading it so would search for 死亡证明."""
     found: list[Replacement] = []
     known = table.known_terms
     for run in _HAN_RUN.finditer(core):
@@ -362,6 +363,9 @@ def corrected(core: str, table: SynonymTable) -> list[Replacement]:
             continue
         starts = dict.fromkeys(accumulate((len(s) for s in syllables), initial=0))
         offsets = {offset: index for index, offset in enumerate(starts)}
+        words = _han_run(chars).words
+        word_starts = {0, *(w.start for w in words)}
+        word_ends = {len(chars), *(w.end for w in words)}
         joined = "".join(syllables)
         for spelled, term in table.pinyin_terms.items():
             at = joined.find(spelled)
@@ -369,6 +373,8 @@ def corrected(core: str, table: SynonymTable) -> list[Replacement]:
             if at < 0 or at not in offsets or end not in offsets:
                 continue
             first, last = offsets[at], offsets[end]
+            if first not in word_starts or last not in word_ends:
+                continue
             if chars[first:last] in known:  # written as a term: nothing to correct
                 continue
             text = core[: run.start() + first] + term + core[run.start() + last :]

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from search.analysis import AnalyzedQuery, QueryVariant, is_han, normalize
+from search.analysis import AnalyzedQuery, is_han, normalize
 from search.pinyin import han_syllables
 
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
@@ -33,7 +33,8 @@ def _simplified(char: str) -> str:
     return normalize(char) or char
 
 
-def _normalized_chars(name: str) -> tuple[str, list[int]]:
+@lru_cache(maxsize=4096)  # the names of popular items come back on query after query
+def _normalized_chars(name: str) -> tuple[str, tuple[int, ...]]:
     """The name normalised without dropping anything, and each character's source index."""
     chars: list[str] = []
     origin: list[int] = []
@@ -44,50 +45,60 @@ def _normalized_chars(name: str) -> tuple[str, list[int]]:
     text = "".join(chars)
     # traditional → simplified one character at a time keeps positions aligned
     simplified = "".join(map(_simplified, text))
-    return (simplified if len(simplified) == len(text) else text), origin
+    return (simplified if len(simplified) == len(text) else text), tuple(origin)
 
 
-def _text_spans(text: str, variant: QueryVariant) -> list[tuple[int, int]]:
-    spans = []
-    for token in (*variant.streams["words"], *variant.streams["grams"]):
-        start = text.find(token)
-        while start >= 0:
-            spans.append((start, start + len(token)))
-            start = text.find(token, start + 1)
-    return spans
+class Highlighter:
+    """Marks one query's matches in item names: the query's tokens are gathered once, then
+    each hit's name is scanned once (a query has up to a dozen readings sharing most tokens)."""
 
+    def __init__(self, query: AnalyzedQuery) -> None:
+        variants = [v for v in query.variants if v.marked]
+        tokens = {t for v in variants for t in (*v.streams["words"], *v.streams["grams"])}
+        self.tokens = tuple(sorted(tokens))
+        self.full = frozenset(t for v in variants for t in v.streams["pinyin"])
+        self.initials = frozenset(t for v in variants for t in v.streams["initials"] if len(t) >= 2)
 
-def _pinyin_spans(text: str, variant: QueryVariant) -> list[tuple[int, int]]:
-    """Spans of Han characters whose syllables (or initials) spell a pinyin token."""
-    full = set(variant.streams["pinyin"])
-    initials = {token for token in variant.streams["initials"] if len(token) >= 2}
-    if not full and not initials:
-        return []
-    spans = []
-    for run in re.finditer(r"\w+", text):
-        if not is_han(run.group()):
-            continue
-        syllables = han_syllables(run.group())
-        for start in range(len(syllables)):
-            spelled, first_letters = "", ""
-            for end in range(start, len(syllables)):
-                if not syllables[end]:
-                    break
-                spelled += syllables[end]
-                first_letters += syllables[end][0]
-                if spelled in full or first_letters in initials:
-                    spans.append((run.start() + start, run.start() + end + 1))
-    return spans
-
-
-def highlight(name: str, query: AnalyzedQuery) -> str:
-    """The name as HTML, with every part matching the query wrapped in ``<mark>``."""
-    text, origin = _normalized_chars(name)
-    marked = [False] * len(name)
-    for variant in (v for v in query.variants if v.marked):
-        for start, end in _text_spans(text, variant) + _pinyin_spans(text, variant):
+    def __call__(self, name: str) -> str:
+        """The name as HTML, with every part matching the query wrapped in ``<mark>``."""
+        text, origin = _normalized_chars(name)
+        marked = [False] * len(name)
+        for start, end in self._text_spans(text) + self._pinyin_spans(text):
             for position in range(start, end):
                 marked[origin[position]] = True
+        return _marked_html(name, marked)
+
+    def _text_spans(self, text: str) -> list[tuple[int, int]]:
+        spans = []
+        for token in self.tokens:
+            start = text.find(token)
+            while start >= 0:
+                spans.append((start, start + len(token)))
+                start = text.find(token, start + 1)
+        return spans
+
+    def _pinyin_spans(self, text: str) -> list[tuple[int, int]]:
+        """Spans of Han characters whose syllables (or initials) spell a pinyin token."""
+        if not self.full and not self.initials:
+            return []
+        spans = []
+        for run in re.finditer(r"\w+", text):
+            if not is_han(run.group()):
+                continue
+            syllables = han_syllables(run.group())
+            for start in range(len(syllables)):
+                spelled, first_letters = "", ""
+                for end in range(start, len(syllables)):
+                    if not syllables[end]:
+                        break
+                    spelled += syllables[end]
+                    first_letters += syllables[end][0]
+                    if spelled in self.full or first_letters in self.initials:
+                        spans.append((run.start() + start, run.start() + end + 1))
+        return spans
+
+
+def _marked_html(name: str, marked: list[bool]) -> str:
     # escaped a run at a time: escaping replaces characters one for one, so runs and single
     # characters give the same HTML
     parts: list[str] = []
@@ -98,3 +109,8 @@ def highlight(name: str, query: AnalyzedQuery) -> str:
             parts.append(f"{MARK_OPEN}{run}{MARK_CLOSE}" if marked[start] else run)
             start = end
     return "".join(parts)
+
+
+def highlight(name: str, query: AnalyzedQuery) -> str:
+    """The name as HTML, with every part matching the query wrapped in ``<mark>``."""
+    return Highlighter(query)(name)

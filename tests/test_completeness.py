@@ -182,21 +182,24 @@ def test_the_workbook_turns_unstated_into_facts_through_the_workflow(app, sessio
                                department_id=department.id, status="published")
     draft = factories.make(session, factories.registry.SERVICE_ITEMS, name="护照补发", item_type="01",
                            department_id=department.id)
+    passport_law = factories.make(session, factories.registry.LEGAL_BASES, name="中华人民共和国护照法",
+                                  document_number="主席令第五十号")
     exported = editor.get(f"/api/v1/stats/completeness/service-items/export?department_id={department.id}")
     assert exported.status_code == 200
     rows = list(load_workbook(io.BytesIO(exported.data)).worksheets[0].iter_rows(values_only=True))
     headers = list(rows[0])
     assert headers[:6] == ["编号", "版本", "名称", "部门", "状态", "缺少的要素"]
-    assert {"办件类型", "到办事现场次数", "是否收费", "申请材料", "法定办结时限", "办理时间"} <= set(headers)
+    assert {"办件类型", "到办事现场次数", "是否收费", "申请材料", "法定办结时限", "办理时间", "设定依据"} <= set(headers)
     passport = next(r for r in rows if r[2] == "普通护照签发")
     assert passport[headers.index("到办事现场次数")] == "未填报" and "申请材料" in passport[5]
 
     filled = _fill(exported.data, {
         "普通护照签发": {"到办事现场次数": 1, "必须现场办理原因": "须本人到场采集指纹", "是否收费": "是",
                    "收费依据": "价费字〔2017〕1号", "收费项目": "护照工本费", "办件类型": "承诺件",
-                   "法定办结时限": 15, "承诺办结时限": 7, "申请材料": "居民身份证、近期证件照"},
+                   "法定办结时限": 15, "承诺办结时限": 7, "申请材料": "居民身份证、近期证件照",
+                   "设定依据": "《中华人民共和国护照法》"},
         "护照补发": {"到办事现场次数": "0", "是否收费": "否", "申请材料": "无", "法定办结时限": "无期限",
-                 "办件类型": "即办", "承诺办结时限": "即办"},
+                 "办件类型": "即办", "承诺办结时限": "即办", "设定依据": "主席令第五十号"},
     })
     checked = import_workbook(session, "service-items", filled, accounts, dry_run=True)
     assert checked.ok, checked.problems
@@ -213,6 +216,7 @@ def test_the_workbook_turns_unstated_into_facts_through_the_workflow(app, sessio
     changed = session.get(ServiceItem, draft.id)
     assert (changed.onsite_visits, changed.is_charged, changed.materials_known, changed.materials) == (0, False, True, [])
     assert changed.legal_no_limit is True and changed.case_type == "1" and changed.promised_time_limit == 0
+    assert changed.legal_basis_ids == [passport_law.id]  # named by its 文号
     # the published row is unchanged until its revision is approved
     assert session.get(ServiceItem, published.id).onsite_visits is None
     revision = session.scalar(select(Revision).where(Revision.entity_id == published.id))
@@ -225,9 +229,11 @@ def test_the_workbook_turns_unstated_into_facts_through_the_workflow(app, sessio
     body = approved.json
     assert (body["onsite_visits"], body["is_charged"], [m["name"] for m in body["materials"]]) == (
         1, True, ["居民身份证", "近期证件照"])
+    assert body["legal_basis_ids"] == [passport_law.id]  # named by its name, with 《》
     figure = _figure(editor.get(f"/api/v1/stats/completeness?department_id={department.id}").json["lists"])
     missing = {e["key"]: e["missing"] for e in figure["elements"]}
     assert missing["onsite_visits"] == 0 and missing["materials"] == 0 and missing["is_charged"] == 0
+    assert missing["legal_basis"] == 0
 
 
 def test_a_workbook_with_a_problem_changes_nothing(session, department):
@@ -236,14 +242,17 @@ def test_a_workbook_with_a_problem_changes_nothing(session, department):
                           department_id=department.id)
     other = factories.make(session, factories.registry.SERVICE_ITEMS, name="护照换发", item_type="01",
                            department_id=department.id)
-    data = spreadsheets.write_xlsx([spreadsheets.Table("补充", ["编号", "版本", "名称", "到办事现场次数", "是否收费"], [
-        [item.id, item.version, "护照补发", 0, "否"],
-        [other.id, other.version, "护照换发", "两次", "否"],
-        [other.id, 99, "护照换发", 1, "否"],
+    headers = ["编号", "版本", "名称", "到办事现场次数", "是否收费", "设定依据"]
+    data = spreadsheets.write_xlsx([spreadsheets.Table("补充", headers, [
+        [item.id, item.version, "护照补发", 0, "否", None],
+        [other.id, other.version, "护照换发", "两次", "否", None],
+        [other.id, 99, "护照换发", 1, "否", None],
+        [item.id, item.version, "护照补发", None, None, "《没有这部法》"],
     ])])
     report = import_workbook(session, "service-items", data, accounts, dry_run=False)
     assert [(p.row, p.column, p.code) for p in report.problems] == [
-        (3, "到办事现场次数", "invalid_integer"), (4, "编号", "stale_version")]
+        (3, "到办事现场次数", "invalid_integer"), (4, "编号", "stale_version"), (5, "设定依据", "unknown_reference")]
+    assert "《没有这部法》" in report.problems[-1].message
     session.expire_all()
     assert session.get(ServiceItem, item.id).onsite_visits is None  # all or nothing
 

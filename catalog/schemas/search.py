@@ -53,17 +53,17 @@ class HitSchema(BaseSchema):
     twins = fields.List(fields.String(), metadata={"description": "合并到这条结果中的孪生条目（如 power:12）"})
 
 
-class FacetValueSchema(BaseSchema):
-    value = fields.Raw()
-    count = fields.Integer()
-
-
 class SearchResultSchema(BaseSchema):
     total = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()
     hits = fields.List(fields.Nested(HitSchema))
-    facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValueSchema)))
+    # Plain objects, not a nested schema each: a page counts a hundred facet values or more.
+    facets = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.Dict(keys=fields.String())),
+        metadata={"description": "每个分面的取值与计数：[{value, count}]，多的在前"},
+    )
     zero_result = fields.Boolean(metadata={"description": "放宽查询后仍无结果（此时见 popular）"})
     relaxed = fields.Boolean(metadata={"description": "原查询无有效结果，hits 来自放宽后的查询"})
     did_you_mean = fields.String(allow_none=True, metadata={"description": "您是不是要找"})

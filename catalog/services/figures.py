@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
@@ -298,18 +298,33 @@ def _grouped(session: Session, facts: Subquery, by_department: bool, *columns: A
     return session.execute(query).all()
 
 
-def totals(session: Session, scope: Scope, by_department: bool = False) -> dict[Group, Totals]:
-    """The totals behind every figure, for the scope or for each department in it."""
+def totals(
+    session: Session, scope: Scope, by_department: bool = False, keys: Iterable[str] | None = None
+) -> dict[Group, Totals]:
+    """The totals behind every figure (or only behind ``keys``: one kind of facts is one
+    query), for the scope or for each department in it."""
     result: dict[Group, Totals] = defaultdict(Totals)
-    _service_totals(session, scope, by_department, result)
+    chosen = SECTIONS.values() if keys is None else (SECTIONS[PARTS[k].facts] for k in keys)
+    sections = list(dict.fromkeys(chosen))  # once each: two kinds of facts share a query
+    for add in sections:
+        add(session, scope, by_department, result)
+    return result
+
+
+def _inspection_totals(session: Session, scope: Scope, by_department: bool, result: dict[Group, Totals]) -> None:
     inspection = inspection_facts(scope)
     for group, count, with_list in _grouped(
         session, inspection, by_department, func.count(), _count_where("inspection_list_completion", inspection.c)
     ):
         result[group].inspection_items, result[group].inspection_with_list = count, with_list
-    bundles = bundle_facts(scope)
-    for group, count in _grouped(session, bundles, by_department, func.count()):
+
+
+def _bundle_totals(session: Session, scope: Scope, by_department: bool, result: dict[Group, Totals]) -> None:
+    for group, count in _grouped(session, bundle_facts(scope), by_department, func.count()):
         result[group].bundles = count
+
+
+def _supervision_totals(session: Session, scope: Scope, by_department: bool, result: dict[Group, Totals]) -> None:
     supervision = supervision_facts(scope)
     for group, count, main, claimed in _grouped(
         session, supervision, by_department, func.count(), _count_where("supervision_items", supervision.c),
@@ -317,9 +332,14 @@ def totals(session: Session, scope: Scope, by_department: bool = False) -> dict[
     ):
         t = result[group]
         t.supervision_all, t.supervision_main, t.supervision_claimed = count, main, claimed
-    devolved = devolved_facts(scope)
-    for group, count in _grouped(session, devolved, by_department, func.count()):
+
+
+def _devolved_totals(session: Session, scope: Scope, by_department: bool, result: dict[Group, Totals]) -> None:
+    for group, count in _grouped(session, devolved_facts(scope), by_department, func.count()):
         result[group].devolved = count
+
+
+def _inspector_totals(session: Session, scope: Scope, by_department: bool, result: dict[Group, Totals]) -> None:
     inspectors = inspector_facts(scope)
     rows = session.execute(
         select(inspectors.c.department_id, func.count(), _count_where("certified_inspectors", inspectors.c))
@@ -331,7 +351,6 @@ def totals(session: Session, scope: Scope, by_department: bool = False) -> dict[
         t.inspectors_on_duty += on_duty
         if on_duty:
             t.enforcement_units.add(department_id)
-    return result
 
 
 def _service_totals(session: Session, scope: Scope, by_department: bool, result: dict[Group, Totals]) -> None:
@@ -366,6 +385,20 @@ def _service_totals(session: Session, scope: Scope, by_department: bool, result:
         if counts[SERVICE_COUNTS.index("e_license")]:
             t.e_license_departments.add(department_id)
         t.time_limits[limits] = t.time_limits.get(limits, 0) + items  # type: ignore[index]
+
+
+Section = Callable[[Session, Scope, bool, dict[Group, Totals]], None]
+# Which query fills the totals of each kind of facts
+SECTIONS: dict[Callable[[Scope], Subquery], Section] = {
+    service_facts: _service_totals,
+    _e_license_departments: _service_totals,
+    inspection_facts: _inspection_totals,
+    bundle_facts: _bundle_totals,
+    supervision_facts: _supervision_totals,
+    devolved_facts: _devolved_totals,
+    inspector_facts: _inspector_totals,
+    _enforcement_units: _inspector_totals,
+}
 
 
 @lru_cache(maxsize=4096)
@@ -488,9 +521,12 @@ def figures_from(t: Totals, scope: Scope, rule: str) -> list[Figure]:
     ]
 
 
-def compute_figures(session: Session, scope: Scope, rule: str = "HALF_UP") -> list[Figure]:
-    """Every figure for one scope and rounding rule."""
-    return figures_from(totals(session, scope)[None], scope, rule)
+def compute_figures(
+    session: Session, scope: Scope, rule: str = "HALF_UP", keys: Iterable[str] | None = None
+) -> list[Figure]:
+    """Every figure for one scope and rounding rule (only ``keys`` are right when given: the
+    others' totals are not read)."""
+    return figures_from(totals(session, scope, keys=keys)[None], scope, rule)
 
 
 @dataclass(frozen=True)
@@ -538,6 +574,13 @@ def figure_rows(session: Session, key: str, scope: Scope, part: str, limit: int 
     """The rows behind a figure: ``numerator``; ``denominator``; ``excluded`` (in the denominator
     but not the numerator — the rows that pull a rate down); ``unknown`` (in scope but left out
     of the figure because an input is 未填报)."""
+    facts = part_facts(key, scope, part)
+    query = select(facts).order_by(facts.c.department_id, facts.c.id).limit(limit)
+    return [dict(row._mapping) for row in session.execute(query)]
+
+
+def part_facts(key: str, scope: Scope, part: str) -> Subquery:
+    """The facts of one part of a figure (see figure_rows), to count, sort and page."""
     parts = PARTS[key]
     facts = parts.facts(scope)
     c = facts.c
@@ -549,17 +592,17 @@ def figure_rows(session: Session, key: str, scope: Scope, part: str, limit: int 
         "excluded": and_(in_denominator, ~parts.numerator(c)),
         "unknown": unknown,
     }[part]
-    query = select(facts).where(condition).order_by(c.department_id, c.id).limit(limit)
-    return [dict(row._mapping) for row in session.execute(query)]
+    return select(facts).where(condition).subquery(f"{key}_{part}")
 
 
 def figures_by_department(
-    session: Session, scope: Scope, department_ids: list[int], rule: str = "HALF_UP"
+    session: Session, scope: Scope, department_ids: list[int], rule: str = "HALF_UP",
+    keys: Iterable[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Each department's figures under the same scope, lowest 即办件占比 first (one grouped
     query per kind of fact, whatever the number of departments); a department whose 即办件占比
     is all unknown comes last."""
-    grouped = totals(session, scope, by_department=True)
+    grouped = totals(session, scope, by_department=True, keys=keys)
     table = []
     for department_id in department_ids:
         if department_id in grouped:

@@ -406,6 +406,30 @@ class RowRef(Kind):
         return None if row_id is None else refs.first_value(self.model, self.attributes, row_id)
 
 
+class RowRefs(RowRef):
+    """Several rows of another list (设定依据: 法律法规 by name or 文号), separated by 、 ； or line
+    breaks, with or without 《》; each must name exactly one row (an import creates none)."""
+
+    SEPARATORS = re.compile(r"[、;；\n]+")
+
+    def parse(self, value: Any, refs: References, hint: str | None) -> dict[str, Any]:
+        index = refs.index(self.model, self.attributes)
+        ids: list[int] = []
+        for part in (p.strip() for p in self.SEPARATORS.split(cell_text(value) or "")):
+            if not part:
+                continue
+            bare = part.strip("《》")
+            found = index.get(squeeze(part)) or index.get(squeeze(bare)) or index.get(squeeze(f"《{bare}》"))
+            if not found:
+                raise CellError("unknown_reference", f"找不到{self.label}“{part}”：导入不会新建，请先添加，或改正名称。")
+            ids.append(resolve(Candidates(frozenset(found), part, self.label)))
+        return {self.fields[0]: list(dict.fromkeys(ids))}
+
+    def export(self, row: Mapping[str, Any], refs: References) -> Any:
+        ids = row.get(self.fields[0]) or []
+        return "；".join(refs.first_value(self.model, self.attributes, i) or str(i) for i in ids) or None
+
+
 class PowerTypeRef(Kind):
     """职权类型 by code ("01", 1) or name ("行政许可"), from the extensible 职权类型 table."""
 
@@ -641,6 +665,11 @@ SERVICE_ITEMS = Sheet(
         Column("收费依据", Text("charge_basis"), ()),
         Column("收费项目", FeeNames("fees"), ("收费项目名称",)),
         Column("申请材料", MaterialNames("materials"), ("申报材料", "申请材料名称", "材料名称")),
+        Column(
+            "设定依据",
+            RowRefs("legal_basis_ids", m.LegalBasis, ("name", "document_number"), "法律法规（名称或文号）"),
+            ("法律依据", "设定和实施依据"),
+        ),
         Column("受理条件", Text("acceptance_conditions"), ("申请条件", "办理条件")),
         Column("办理流程", Text("process"), ("流程",)),
         # 个人 / 法人 as citizens filter (codes.SERVICE_OBJECT_AUDIENCE): 法人 = the three 法人 of A.4.

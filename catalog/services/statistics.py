@@ -47,7 +47,7 @@ def rows_behind(session: Session, key: str, part: str = "numerator", rule: str =
     return figure_rows(session, key, make_scope(**scope), part)
 
 
-def _department_names(session: Session, scope: Scope) -> dict[int, str]:
+def department_names(session: Session, scope: Scope) -> dict[int, str]:
     query = select(Organization.id, Organization.name).where(Organization.kind == "department")
     if scope.region_id is not None:
         query = query.where(Organization.region_id == scope.region_id)
@@ -58,7 +58,7 @@ def _department_names(session: Session, scope: Scope) -> dict[int, str]:
 
 def by_department(session: Session, rule: str = "HALF_UP", **scope: Any) -> list[dict[str, Any]]:
     made = make_scope(**scope)
-    names = _department_names(session, made)
+    names = department_names(session, made)
     table = figures_by_department(session, made, list(names), rule)
     return [
         {
@@ -101,7 +101,7 @@ def completeness_by_department(session: Session, rule: str = "HALF_UP", lists: l
                                **scope: Any) -> list[dict[str, Any]]:
     made = make_scope(**scope)
     return completeness.completeness_by_department(
-        session, made, _department_names(session, made), rule, _entity_types(lists)
+        session, made, department_names(session, made), rule, _entity_types(lists)
     )
 
 

@@ -1,4 +1,5 @@
-"""Server-rendered pages: the citizen portal (search, item guides) and the figures page.
+"""Server-rendered pages: the citizen portal (search, item guides); the figures pages are in
+figures.py, the townships' pages in townships.py.
 
 Handlers stay thin: parse the query string with a schema, call one service, render.
 """
@@ -27,19 +28,21 @@ from ..models.codes import (
     TIME_UNITS,
 )
 from ..schemas.search import SearchArgsSchema
-from ..schemas.stats import ScopeArgsSchema
-from ..services import citizen_search, public_items, statistics
+from ..services import citizen_search, public_items
 from ..services.errors import DomainError
 from ..services.public_items import KIND_LABELS
 from .console import bp as console_blueprint
+from .figures import register as register_figures
 from .console_oversight import bp as console_oversight_blueprint
 from .console_forms import bp as console_forms_blueprint
 from .console_spreadsheets import bp as console_spreadsheets_blueprint
 from .random_checks import bp as random_checks_blueprint
 from .search_insights import bp as search_console_blueprint
+from .townships import bp as townships_blueprint
 from .query import problems_of, query_args
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
+register_figures(bp)  # the auditors' dashboard keeps the portal's endpoints (web.figures …)
 
 LABELS = {
     "item_types": ITEM_TYPES,
@@ -146,29 +149,6 @@ def item(kind: str, row_id: int) -> str:
     return render_template(f"item_{kind}.html", row=row, warnings=public_items.warnings_of(kind, row))
 
 
-@bp.get("/figures")
-def figures() -> tuple[str, int] | str:
-    try:
-        args = query_args(ScopeArgsSchema)
-    except ValidationError as error:
-        return render_template("figures.html", args={}, figures=[], problems=problems_of(error)), 400
-    regions = public_items.regions(db.session)
-    if args["region_id"] is None and regions:
-        args["region_id"] = regions[0].id  # a figure over two districts means little
-    scope = {k: args.get(k) for k in ("region_id", "as_of")}
-    figures = statistics.figures(db.session, rule=args["rule"], **scope)
-    return render_template(
-        "figures.html",
-        args=args,
-        figures=figures,
-        scope_text=statistics.scope_text(db.session, figures[0]["scope"]),
-        departments=statistics.by_department(db.session, rule=args["rule"], **scope),
-        completeness=statistics.completeness_figures(db.session, rule=args["rule"], **scope),
-        regions=regions,
-        problems=None,
-    )
-
-
 # The pages load only their own files: a stored payload that slipped past escaping still could
 # not run a script, and no other site may frame the console's forms (clickjacking).
 SECURITY_HEADERS = {
@@ -192,6 +172,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(random_checks_blueprint)
     app.register_blueprint(console_oversight_blueprint)
     app.register_blueprint(search_console_blueprint)
+    app.register_blueprint(townships_blueprint)
     app.register_blueprint(console_forms_blueprint)
     app.register_blueprint(console_spreadsheets_blueprint)
 

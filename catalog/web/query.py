@@ -32,3 +32,12 @@ def flash_problem(error: DomainError) -> None:
         raise error
     details = "".join(e.message for errors in error.fields.values() for e in errors)
     flash(f"{error.message}{details}", "error")
+
+
+def strict_args(schema: type[Schema]) -> dict[str, Any]:
+    """The query of a page without a form of its own: a bad one is the error page's 400."""
+    try:
+        return query_args(schema)
+    except ValidationError as error:
+        problems = "；".join(m for messages in problems_of(error).values() for m in messages)
+        raise DomainError("invalid_query", f"查询参数有误：{problems}", 400) from error

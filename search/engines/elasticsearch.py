@@ -35,7 +35,7 @@ from elasticsearch.exceptions import NotFoundError, TransportError
 from search.documents import FIELDS, FieldType, SearchDocument, to_index_body
 from search.engines.base import BulkResult, CatchUp, EngineHealth, ItemError, ReindexReport, Removal
 from search.errors import EngineUnavailable, InvalidDocument, SearchError
-from search.highlight import highlight
+from search.highlight import Highlighter
 from search.query import (
     HIT_FIELDS,
     Hit,
@@ -253,11 +253,11 @@ class ElasticsearchEngine:
         plan = plan_query(request)
         with _engine_errors("search"):
             response = self._client.search(index=self.alias, body=es_search_body(plan))
+        mark = Highlighter(plan.analyzed) if request.highlight and plan.analyzed else None
         hits = []
         for raw in response["hits"]["hits"]:
             source = raw["_source"]
             name = source["name"]
-            marked = highlight(name, plan.analyzed) if request.highlight and plan.analyzed else None
             hits.append(
                 Hit(
                     id=source["id"],
@@ -265,7 +265,7 @@ class ElasticsearchEngine:
                     department=source.get("department", ""),
                     kind=source["kind"],
                     score=raw.get("_score"),
-                    highlight=marked,
+                    highlight=mark(name) if mark else None,
                     lists=tuple(source.get("lists", ())),
                     twins=tuple(source.get("twins", ())),
                 )

@@ -56,7 +56,7 @@ from search.documents import FIELDS, FieldType, SearchDocument, to_index_body
 from search.engines.base import BulkResult, CatchUp, EngineHealth, ItemError, ReindexReport, Removal
 from search.errors import EngineUnavailable, InvalidDocument
 from search.filters import FILTERS
-from search.highlight import highlight
+from search.highlight import Highlighter
 from search.query import (
     FACET_SIZE,
     HIT_FIELDS,
@@ -68,6 +68,7 @@ from search.query import (
     plan_query,
     suggest_in_tiers,
     tantivy_filtered,
+    tantivy_match_query,
     tantivy_text_query,
 )
 
@@ -428,17 +429,17 @@ class EmbeddedEngine:
             options = {"order_by_field": "updated_at", "order": tantivy.Order.Desc}
         elif sort == "short":
             options = {"order_by_field": "suggest_order", "order": tantivy.Order.Asc}
-        facets, total = self._facets(searcher, request, text_query)
+        facets, total = self._facets(searcher, request, tantivy_match_query(plan, self._schema))
         # Counting every match stops tantivy from skipping the blocks that cannot reach the
         # top hits; when the facets' run already counted them, the search need not.
         found = searcher.search(
             query, limit=request.per_page, offset=request.offset, count=total is None, **options
         )
+        mark = Highlighter(plan.analyzed) if request.highlight and plan.analyzed else None
         hits = []
         for key, address in found.hits:
             stored = searcher.doc(address)
             name = stored["name"][0]
-            marked = highlight(name, plan.analyzed) if request.highlight and plan.analyzed else None
             hits.append(
                 Hit(
                     id=stored["id"][0],
@@ -446,7 +447,7 @@ class EmbeddedEngine:
                     department=(stored.get_first("department") or ""),
                     kind=stored["kind"][0],
                     score=None if options else float(key),
-                    highlight=marked,
+                    highlight=mark(name) if mark else None,
                     lists=tuple(stored.get_all("lists")),
                     twins=tuple(stored.get_all("twins")),
                 )
@@ -460,7 +461,7 @@ class EmbeddedEngine:
         )
 
     def _facets(
-        self, searcher: tantivy.Searcher, request: SearchRequest, text_query: tantivy.Query
+        self, searcher: tantivy.Searcher, request: SearchRequest, match_query: tantivy.Query
     ) -> tuple[dict[str, list[tuple[str | bool, int]]], int | None]:
         """Each facet counted under every filter but its own (as ES's filtered aggs), and the
         number of matches when a run had every filter (None when none had).
@@ -476,7 +477,7 @@ class EmbeddedEngine:
         total = None
         for dropped, names in runs.items():
             filters = {k: v for k, v in request.filters.items() if k not in dropped}
-            query = tantivy_filtered(text_query, filters, self._schema)
+            query = tantivy_filtered(match_query, filters, self._schema)
             aggregations = {name: FILTERS[name].aggregation(FACET_SIZE) for name in names}
             if not dropped:  # every document has a version: its count is the number of matches
                 aggregations[_MATCHES] = {"value_count": {"field": "version"}}

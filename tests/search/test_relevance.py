@@ -18,6 +18,7 @@ import pytest
 from search.documents import SearchDocument
 from search.engines.elasticsearch import ElasticsearchEngine
 from search.engines.embedded import EmbeddedEngine
+from search.query import SearchRequest, plan_query, tantivy_filtered, tantivy_text_query
 from tests.search.relevance import (
     CATEGORIES,
     GUANGAN_CITIZEN_HOLDOUT,
@@ -65,7 +66,9 @@ def embedded_engine(tmp_path_factory, documents) -> EmbeddedEngine:
 def elasticsearch_engine(request, documents) -> Iterator[ElasticsearchEngine]:
     url = request.getfixturevalue("elasticsearch_url")
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    engine = ElasticsearchEngine(url, prefix=f"qingdan-relevance-{worker}-{os.getpid()}")
+    # a generous timeout: on a loaded machine the first requests of a fresh index can take
+    # longer than a production client's 10 s, and a timeout here measures the machine
+    engine = ElasticsearchEngine(url, prefix=f"qingdan-relevance-{worker}-{os.getpid()}", timeout=60)
     assert engine.reindex(documents, len(documents)).ok
     yield engine
     engine._client.indices.delete(index=f"{engine.alias}-*", ignore=[404])
@@ -134,3 +137,19 @@ def test_engines_rank_alike(embedded_engine, elasticsearch_engine, judged):
         if e.rank != s.rank
     ]
     assert len(differing) <= len(judged) // 20, differing
+
+
+def test_facet_counts_use_the_scored_query_matches(embedded_engine, judged):
+    """The facets' run counts with a flat, unscored query (cheaper on broad matches): it must
+    match exactly the documents the scored query matches, for every judged and citizen query,
+    under a filter too."""
+    searcher = embedded_engine._searcher()
+    schema = embedded_engine._schema
+    queries = [j.query for j in judged]
+    queries += [j.query for path in CITIZEN_SETS.values() for j in load_judged_set(path)]
+    for filters in ({}, {"kind": ["service"]}):
+        for text in queries:
+            plan = plan_query(SearchRequest(text=text, filters=filters))
+            scored = searcher.search(tantivy_filtered(tantivy_text_query(plan, schema), plan.request.filters, schema), limit=1)
+            answer = embedded_engine.search(SearchRequest(text=text, filters=filters, facets=("kind",)))
+            assert answer.total == scored.count, (text, filters)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import inspect, select
 
 from catalog.models import SearchQueryLog, SearchSynonym
-from catalog.services import registry, search_sync
+from catalog.services import registry, search_sync, search_synonyms
 from tests import factories
 from tests.test_accounts_and_audit import csrf_token, make_user, sign_in
 
@@ -111,6 +111,18 @@ def test_an_administrators_synonym_applies_on_the_next_search_without_reindex(ap
     assert rule.created_by and "清白书" in anonymous_client.get("/console/search/synonyms").get_data(as_text=True)
     anonymous_client.post(f"/console/search/synonyms/{rule.id}/delete", data={"csrf_token": token})
     assert first_name(client, "清白书") != "无犯罪记录证明"
+
+
+def test_a_rule_another_worker_added_applies_once_the_stamp_is_checked(app, client, session, monkeypatch):
+    """Each process checks the rules' stamp at most every CHECK_SECONDS, then rebuilds."""
+    monkeypatch.setattr(search_synonyms, "CHECK_SECONDS", 3600.0)
+    published(session, app, "无犯罪记录证明", "居民身份证办理")
+    assert first_name(client, "清白书") != "无犯罪记录证明"  # the table is built and cached
+    session.add(SearchSynonym(rule="清白书 => 无犯罪记录证明", created_by="另一个进程"))  # not through add_rule
+    session.flush()
+    assert first_name(client, "清白书") != "无犯罪记录证明"  # within CHECK_SECONDS: the stamp is not asked
+    monkeypatch.setattr(search_synonyms, "CHECK_SECONDS", 0.0)
+    assert first_name(client, "清白书") == "无犯罪记录证明"
 
 
 def test_editors_cannot_change_synonyms(anonymous_client, session):

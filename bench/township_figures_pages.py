@@ -1,0 +1,158 @@
+"""Server time of the 按镇街办事 pages and the auditors' dashboard pages at 100,000 items.
+
+Run on demand (not part of the test suite):
+
+    .venv/bin/python bench/township_figures_pages.py [--items 100000] [--database sqlite|postgresql|both] [--requests 20]
+
+The data are bench/figures.py's (bench/list_endpoints.py's 100,000 service items over 60
+departments and 8 townships, half of them township-level; 5,000 行政检查 监管事项; one history
+record per row, so the figure pages' line over as-of dates reads the history), plus 2,000
+devolved powers of mixed 职权类型 (about a third 处罚/检查, which the township pages leave out),
+each received by 1-8 townships, half of them sharing their power with a service item (the guide
+a township page links to).
+
+Measured: whole pages in process through Flask's test client (routing, the services, SQL,
+Jinja rendering; not the network), warm, --requests times each. The issue's target is <= 100 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import bindparam, insert, select, update  # noqa: E402
+from sqlalchemy.engine import Connection  # noqa: E402
+
+from bench.figures import HISTORY_DATE, load_history, load_supervision, percentile  # noqa: E402
+from bench.list_endpoints import Dataset, backend_database, load  # noqa: E402
+from catalog import create_app  # noqa: E402
+from catalog import models as m  # noqa: E402
+from catalog.extensions import db  # noqa: E402
+from catalog.models.devolution import devolved_item_receivers  # noqa: E402
+from catalog.models.figure_facts import rebuild_figure_facts  # noqa: E402
+
+DEVOLVED = 2_000
+POWER_TYPES = ("01", "01", "05", "07", "02", "02", "06", "10")  # a third 处罚/检查
+
+
+def load_devolution(conn: Connection, data: Dataset, count: int = DEVOLVED) -> None:
+    """``count`` devolved powers, half of them the power of an existing service item."""
+    rng = random.Random(18)
+    common = {"version": 1, "created_at": HISTORY_DATE, "updated_at": HISTORY_DATE, "status": "published"}
+    existing = {row.code for row in conn.execute(select(m.PowerType.code))}
+    missing = sorted(set(POWER_TYPES) - existing)
+    if missing:  # the migrations may have seeded the national types already
+        conn.execute(insert(m.PowerType.__table__), [
+            {"code": code, "name": f"职权类型{code}", "national": True, "version": 1,
+             "created_at": HISTORY_DATE, "updated_at": HISTORY_DATE}
+            for code in missing
+        ])
+    conn.execute(insert(m.DevolutionBatch.__table__), [{
+        "id": 1, "title": "第一批下放镇街事项", "region_id": 1, "version": 1,
+        "created_at": HISTORY_DATE, "updated_at": HISTORY_DATE,
+    }])
+    powers, items, receivers, links = [], [], [], []
+    for i in range(1, count + 1):
+        department = rng.choice(data.departments)
+        powers.append({"id": i, "code": f"QZ-{i:06d}", "name": f"下放职权{i}", "power_type_code": rng.choice(POWER_TYPES),
+                       "department_id": department, **common})
+        items.append({"id": i, "batch_id": 1, "name": f"下放事项{i}", "power_item_id": i,
+                      "from_department_id": department, "mode": rng.choice(("transfer", "entrust")),
+                      "devolution_status": "effective", **common})
+        receivers += [{"devolved_item_id": i, "township_id": t}
+                      for t in rng.sample(data.townships, rng.randint(1, len(data.townships)))]
+        if i % 2:
+            links.append({"row": rng.randrange(1, data.items + 1), "power": i})
+    conn.execute(insert(m.PowerItem.__table__), powers)
+    conn.execute(insert(m.DevolvedItem.__table__), items)
+    conn.execute(insert(devolved_item_receivers), receivers)
+    table = m.ServiceItem.__table__
+    conn.execute(update(table).where(table.c.id == bindparam("row")).values(power_item_id=bindparam("power")), links)
+
+
+def pages(data: Dataset) -> list[tuple[str, str]]:
+    town = data.townships[0]
+    return [
+        ("按镇街办事: index", "/townships"),
+        ("按镇街办事: a township, page 1", f"/townships/{town}"),
+        ("按镇街办事: a township, page 30", f"/townships/{town}?page=30"),
+        ("devolved item page (guide, place)", "/items/devolved/1"),
+        ("/figures dashboard", "/figures"),
+        ("/figures, departments by 平均跑动次数, p.2", "/figures?sort=-average_visits&page=2"),
+        ("/figures as of a date", "/figures?as_of=2024-05-31"),
+        ("figure page 即办件占比 (bars + line)", "/figures/instant_share"),
+        ("figure page 实施清单完成率", "/figures/inspection_list_completion"),
+        ("rows behind 即办件占比 (分子), p.1", "/figures/instant_share/rows?part=numerator"),
+        ("rows behind 即办件占比, by 部门, p.500", "/figures/instant_share/rows?part=numerator&sort=department&page=500"),
+        ("rows pulling 即办件占比 down (excluded)", "/figures/instant_share/rows?part=excluded"),
+        ("export: excluded rows as CSV", "/figures/instant_share/rows/export?part=excluded&format=csv"),
+    ]
+
+
+def run(name: str, items: int, requests: int) -> list[tuple[str, str, float, float, float]]:
+    with backend_database(name, pg_database="qingdan_bench_township_figures") as backend:
+        app = create_app({
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": backend.url,
+            "SEARCH_INDEX_PATH": str(Path(tempfile.gettempdir()) / "qingdan-bench-township-figures-index"),
+        })
+        with app.app_context():
+            upgrade()
+            logging.getLogger("alembic").setLevel(logging.WARNING)
+            started = time.perf_counter()
+            with db.engine.begin() as conn:
+                data = load(conn, items)
+                load_supervision(conn, data.departments)
+                load_devolution(conn, data)
+                history = load_history(conn)
+                rebuild_figure_facts(conn)
+            backend.finish(db.engine)
+            print(f"[{backend.label}] loaded {items:,} items, {history:,} history records "
+                  f"in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+        client = app.test_client()
+        results = []
+        for label, url in pages(data):
+            for _ in range(2):
+                client.get(url)
+            times = []
+            for _ in range(requests):
+                started = time.perf_counter()
+                response = client.get(url)
+                times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, response.get_data(as_text=True)[:300]
+            results.append((backend.label, label, statistics.median(times), percentile(times, 95), max(times)))
+            print(f"[{backend.label}] {label}: p95 {percentile(times, 95):.1f} ms", file=sys.stderr, flush=True)
+        with app.app_context():
+            db.engine.dispose()
+        return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="sqlite")
+    parser.add_argument("--requests", type=int, default=20)
+    args = parser.parse_args()
+    names = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
+    rows = [row for name in names for row in run(name, args.items, args.requests)]
+    print(f"\ntownship and figures pages, {args.items:,} service items, {DEVOLVED:,} devolved powers, "
+          f"{args.requests} requests each (load average {os.getloadavg()[0]:.2f}); target <= 100 ms")
+    print(f"{'database':<11} {'page':<42} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    for database, label, p50, p95, worst in rows:
+        print(f"{database:<11} {label:<42} {p50:8.1f} {p95:8.1f} {worst:8.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""The dashboard's pages: departments sorted by exact values with 0/0 last and marked, the rows
+behind a figure named and labelled, exported as they are shown, and charts whose numbers are
+the figures service's."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from tests import factories
+
+
+def _catalog(session):
+    region = factories.region(session)
+    a = factories.department(session, region.id, name="甲局")
+    b = factories.department(session, region.id, name="乙局")
+    factories.department(session, region.id, name="丙局")  # no item: 0/0
+    factories.service_item(session, a.id, name="甲即办事项", status="published", case_type="1", promised_time_limit=0)
+    factories.service_item(session, a.id, name="1号承诺事项", status="published")
+    factories.service_item(session, a.id, name="甲另一即办事项", status="published", case_type="1", promised_time_limit=0)
+    factories.service_item(session, b.id, name="2号承诺事项", status="published")
+    return region
+
+
+def _department_rows(page: str) -> list[str]:
+    body = page.split('id="departments"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'<tr><th scope="row">([^<]+)</th>', body)
+
+
+def test_departments_sort_by_exact_value_and_empty_ones_come_last(client, session):
+    region = _catalog(session)
+    page = client.get(f"/figures?region_id={region.id}").text
+    assert _department_rows(page) == ["乙局", "甲局", "丙局"]  # 0%, 66.67%, then 0/0
+    assert "无适用事项" in page and "2/3" in page
+    assert re.search(r"计算于 <time[^>]*>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d</time>（北京时间）", page)
+    descending = client.get(f"/figures?region_id={region.id}&sort=-instant_share").text
+    assert _department_rows(descending) == ["甲局", "乙局", "丙局"]
+    assert 'aria-sort="descending"' in descending
+    assert client.get(f"/figures?region_id={region.id}&sort=nonsense").status_code == 400
+
+
+def test_rows_behind_a_figure_are_named_labelled_and_exported_as_shown(client, session):
+    region = _catalog(session)
+    page = client.get(f"/figures/instant_share/rows?part=excluded&region_id={region.id}&sort=-name")
+    assert page.status_code == 200
+    names = re.findall(r'<a href="/items/service/\d+">([^<]+)</a>', page.text)
+    assert names == ["2号承诺事项", "1号承诺事项"]  # by name, descending
+    assert "<td>承诺件</td>" in page.text and "<td>20 工作日</td>" in page.text and "共 2 条" in page.text
+    exported = client.get(f"/figures/instant_share/rows/export?part=excluded&region_id={region.id}&format=csv")
+    assert exported.status_code == 200 and exported.mimetype == "text/csv"
+    table = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig"))))
+    assert table[0][:4] == ["名称", "部门", "办件类型", "法定办结时限"]
+    assert sorted(row[:3] for row in table[1:]) == [["1号承诺事项", "甲局", "承诺件"], ["2号承诺事项", "乙局", "承诺件"]]
+    assert client.get(f"/figures/instant_share/rows?part=nothing&region_id={region.id}").status_code == 400
+    assert client.get("/figures/no_such_figure/rows").status_code == 404
+
+
+def test_a_figure_page_draws_the_service_figures(client, session):
+    region = _catalog(session)
+    page = client.get(f"/figures/instant_share?region_id={region.id}").text
+    assert page.count('role="img"') == 2 and "<title id=\"departments-chart-title\">各部门即办件占比</title>" in page
+    bars = re.findall(r'class="chart-value">([^<]+)</text>', page.split("departments-chart-title", 1)[1])
+    assert bars == ["66.67%", "0.00%", "无适用事项"]  # highest first, 0/0 last and marked
+    assert "2/3" in page and "（当前）" in page  # the line ends with the live figure
+    assert client.get("/figures/no_such_figure").status_code == 404
