@@ -131,7 +131,7 @@ class NestedList(fields.Nested):
 def Code(table: dict[str, str], **kwargs: Any) -> Str:  # noqa: N802
     """A value from a code table; the error lists the allowed codes with their labels."""
     choices = "、".join(f"{code}（{label}）" for code, label in table.items())
-    one_of = validate.OneOf(list(table), error=MESSAGES["not_in_choices"].replace("{choices}", choices))
+    one_of = validate.OneOf(list(table), labels=list(table.values()), error=MESSAGES["not_in_choices"].replace("{choices}", choices))
     return Str(max_length=20, validate=[one_of], **kwargs)
 
 

@@ -38,6 +38,8 @@ from .figures import register as register_figures
 from .console_admin import bp as console_admin_blueprint
 from .console_oversight import bp as console_oversight_blueprint
 from .console_review import bp as console_review_blueprint
+from .console_forms import bp as console_forms_blueprint
+from .console_spreadsheets import bp as console_spreadsheets_blueprint
 from .random_checks import bp as random_checks_blueprint
 from .search_insights import bp as search_console_blueprint
 from .sign_in_limits import init_sign_in_limits
@@ -215,6 +217,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(townships_blueprint)
     app.register_blueprint(console_review_blueprint)
     app.register_blueprint(console_admin_blueprint)
+    app.register_blueprint(console_forms_blueprint)
+    app.register_blueprint(console_spreadsheets_blueprint)
 
 
 def render_error(error: DomainError) -> tuple[str, int]:

@@ -1,0 +1,160 @@
+"""Server time of the console's form and import pages at 100,000 service items.
+
+Run on demand (not part of the test suite):
+
+    .venv/bin/python bench/console_pages.py [--items 100000] [--database sqlite|postgresql|both] [--requests 30]
+
+The data are bench/list_endpoints.py's (60 departments of skewed sizes, 8 townships, 0-5
+materials per item, mostly published), loaded with Core inserts as there. An editor of the
+largest department signs in through the login form, then each page is requested in process
+through Flask's test client (app + database + template, not the network), warm, --requests
+times: the generated forms (new, edit of a published item with its materials, a refused save
+that renders the form again with the rule's message, a save that becomes a 修订稿), the
+department's rows (first and a deep page), the draft preview, and the import pages. The
+issue's target is <= 100 ms server time. The department's export (thousands of rows as a
+workbook) is timed once, cold, for information: it is a file, not a page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from flask.testing import FlaskClient  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from bench.list_endpoints import backend_database, load  # noqa: E402
+from catalog import create_app  # noqa: E402
+from catalog import models as m  # noqa: E402
+from catalog.extensions import db  # noqa: E402
+from catalog.services import accounts  # noqa: E402
+from catalog.services.permissions import Actor  # noqa: E402
+
+PASSWORD = "bench-console-password"
+TARGET_MS = 100
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def csrf(client: FlaskClient, path: str) -> str:
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def signed_in_editor(app: Any, department_id: int) -> FlaskClient:
+    with app.app_context():
+        accounts.create_user(
+            db.session, Actor.system("bench"), username="bench-editor", display_name="bench-editor",
+            password=PASSWORD, role="editor", department_id=department_id,
+        )
+    client = app.test_client()
+    client.post("/login", data={"username": "bench-editor", "password": PASSWORD, "csrf_token": csrf(client, "/login")})
+    assert client.get("/console").status_code == 200
+    return client
+
+
+def requests_of(app: Any, client: FlaskClient, department_id: int) -> list[tuple[str, Callable[[], Any], int, int | None]]:
+    """(label, request, expected status, times to run it: None for --requests after a warm-up)."""
+    with app.app_context():
+        published = db.session.scalar(
+            select(m.ServiceItem.id).join(m.Material)
+            .where(m.ServiceItem.department_id == department_id, m.ServiceItem.status == "published")
+            .order_by(m.ServiceItem.id.desc()).limit(1)
+        )
+        draft = db.session.scalar(
+            select(m.ServiceItem.id).where(m.ServiceItem.department_id == department_id, m.ServiceItem.status == "draft").limit(1)
+        )
+        total = db.session.scalar(select(func.count()).select_from(m.ServiceItem).where(m.ServiceItem.department_id == department_id))
+    token = csrf(client, "/console/new/service-items")
+    refused = {
+        "csrf_token": token, "name": "基准即办事项", "item_type": "01", "department_id": str(department_id),
+        "case_type": "1", "legal_time_limit": "20", "promised_time_limit": "3", "materials-0-name": "身份证",
+    }
+    edit_url = f"/console/service-items/{published}/edit"
+    version = re.search(r'name="version" value="(\d+)"', client.get(edit_url).get_data(as_text=True)).group(1)
+    revision = {**refused, "version": version, "case_type": "2", "promised_time_limit": "5", "consult_phone": "0768-1"}
+    deep_page = max(1, total // 20 - 1)
+    return [
+        ("new 服务事项 form", lambda: client.get("/console/new/service-items"), 200, None),
+        ("edit form, published item", lambda: client.get(edit_url), 200, None),
+        ("refused save (rule at its field)", lambda: client.post("/console/new/service-items", data=refused), 422, None),
+        ("save of a published item → 修订稿", lambda: client.post(edit_url, data=revision), 303, None),
+        ("department's rows, page 1", lambda: client.get("/console/service-items"), 200, None),
+        (f"department's rows, page {deep_page}", lambda: client.get(f"/console/service-items?page={deep_page}"), 200, None),
+        ("preview of a draft", lambda: client.get(f"/console/service-items/{draft}/preview"), 200, None),
+        ("new 监管事项 form", lambda: client.get("/console/new/supervision-items"), 200, None),
+        ("import lists", lambda: client.get("/console/import"), 200, None),
+        ("import upload page", lambda: client.get("/console/service-items/import"), 200, None),
+        ("empty template (.xlsx)", lambda: client.get("/console/service-items/template"), 200, None),
+        (f"department's list export ({total:,} rows, file)", lambda: client.get("/console/service-items/export"), 200, 1),
+    ]
+
+
+def run(name: str, items: int, requests: int) -> list[tuple[str, str, float, float, float]]:
+    with backend_database(name, pg_database="qingdan_bench_console") as backend:
+        app = create_app({
+            "TESTING": True, "SQLALCHEMY_DATABASE_URI": backend.url,
+            "SEARCH_INDEX_PATH": str(Path(tempfile.gettempdir()) / "qingdan-bench-console-index"),
+            "RATELIMIT_ENABLED": False,
+        })
+        with app.app_context():
+            upgrade()
+            logging.getLogger("alembic").setLevel(logging.WARNING)
+            with db.engine.begin() as conn:
+                data = load(conn, items)
+            backend.finish(db.engine)
+        department = max(data.items_per_department, key=data.items_per_department.get)
+        client = signed_in_editor(app, department)
+        results = []
+        for label, call, expected, repeats in requests_of(app, client, department):
+            times = []
+            warm_up = 3 if repeats is None else 0
+            for attempt in range(warm_up + (repeats or requests)):
+                started = time.perf_counter()
+                response = call()
+                elapsed = (time.perf_counter() - started) * 1000
+                assert response.status_code == expected, (label, response.status_code, response.get_data(as_text=True)[:300])
+                if attempt >= warm_up:
+                    times.append(elapsed)
+            results.append((backend.label, label, statistics.median(times), percentile(times, 95), max(times)))
+            print(f"[{backend.label}] {label}: p95 {percentile(times, 95):.1f} ms", file=sys.stderr, flush=True)
+        with app.app_context():
+            db.engine.dispose()
+        return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--requests", type=int, default=30)
+    args = parser.parse_args()
+    names = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
+    rows = [row for name in names for row in run(name, args.items, args.requests)]
+    print(f"\nconsole pages, {args.items:,} service items, {args.requests} requests each "
+          f"(load average {os.getloadavg()[0]:.2f}); target <= {TARGET_MS} ms server time")
+    print(f"{'database':<11} {'request':<48} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    for database, label, p50, p95, worst in rows:
+        print(f"{database:<11} {label:<48} {p50:8.1f} {p95:8.1f} {worst:8.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""Staff accounts on the live server for the console's browser tests: created with the CLI an
+operator uses, each with a unique name (the server is shared by every browser test)."""
+from __future__ import annotations
+
+import json
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+PASSWORD = "browser-tests-password"
+
+
+@dataclass(frozen=True)
+class Staff:
+    username: str
+    department_id: int
+    department_name: str
+
+
+def api(live_server: Any, path: str) -> Any:
+    with urllib.request.urlopen(live_server.url + path, timeout=10) as response:
+        return json.load(response)
+
+
+def departments(live_server: Any, count: int) -> list[dict[str, Any]]:
+    """Seeded departments that have published 服务事项, the first ``count`` of them."""
+    found = []
+    for organization in api(live_server, "/api/v1/organizations?kind=department&per_page=100")["items"]:
+        if api(live_server, f"/api/v1/service-items?department_id={organization['id']}&per_page=1")["total"]:
+            found.append(organization)
+        if len(found) == count:
+            return found
+    raise AssertionError("the seed has too few departments with service items")
+
+
+def editor(live_server: Any, department: dict[str, Any]) -> Staff:
+    username = f"editor-{uuid.uuid4().hex[:8]}"
+    live_server.flask(
+        "users", "create", username, "--role", "editor", "--department-id", str(department["id"]),
+        "--password-stdin", stdin=PASSWORD + "\n",
+    )
+    return Staff(username, department["id"], department["name"])
+
+
+def sign_in(page: Page, live_server: Any, staff: Staff) -> None:
+    page.goto(live_server.url + "/login")
+    page.get_by_label("用户名").fill(staff.username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("工作台")
