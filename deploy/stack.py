@@ -1,6 +1,6 @@
 """The production topology on one machine, for topology, load, fault and backup tests.
 
-    deploy/stack up [--items N] [--app-nodes 2]   start (or finish starting) every piece
+    deploy/stack up [--app-nodes 2]               start (or finish starting) every piece
     deploy/stack status                            what runs, cluster health, app health
     deploy/stack down                              stop every piece; data stay
     deploy/stack destroy                           stop and delete the data (cluster, indices, run/)
@@ -365,7 +365,8 @@ def start_node(node: Node, home: Path | None = None, java: Path | None = None) -
 
 
 def cluster_health(url: str | None = None, wait_for: str = "", timeout: str = "1s") -> dict:
-    query = f"?wait_for_status={wait_for}&timeout={timeout}" if wait_for else ""
+    """The cluster's health; with ``wait_for``, once every node has joined and it has that status."""
+    query = f"?wait_for_status={wait_for}&wait_for_nodes={len(NODES)}&timeout={timeout}" if wait_for else ""
     try:
         return http_json(f"{url or NODES[0].url}/_cluster/health{query}", timeout=70)
     except urllib.error.HTTPError as error:  # 408 with the health body when the wait times out
@@ -379,9 +380,10 @@ def elasticsearch_up() -> None:
     wait_until(lambda: cluster_health(wait_for="green", timeout="5s").get("number_of_nodes") == len(NODES)
                and cluster_health().get("status") == "green", "Elasticsearch cluster of three (green)", 300)
     # The app's engine creates its indices with 0 replicas (it has no setting for it yet): this
-    # template gives every one of its indices one replica whenever two nodes or more hold data.
+    # template gives every qingdan-* index (the app's, bench/load_mixed.py's) one replica whenever
+    # two nodes or more hold data.
     http_json(f"{NODES[0].url}/_template/qingdan-replicas", "PUT", {
-        "index_patterns": [f"{INDEX_PREFIX}*"], "order": 10,
+        "index_patterns": ["qingdan-*"], "order": 10,
         "settings": {"index.auto_expand_replicas": "0-1"},
     })
     say("Elasticsearch cluster green with three nodes; indices get one replica per shard")
@@ -501,17 +503,13 @@ def nginx_up(nodes: int) -> None:
 # -- commands ---------------------------------------------------------------------------------
 
 
-def seed(items: int) -> None:
-    """A fresh database gets the 云城区 2020 demo, or ``items`` bench items; then its index."""
+def seed() -> None:
+    """A fresh database gets the 云城区 2020 demo; then its index is built."""
     flask("db", "upgrade", quiet=True)
     marker = RUN / "seeded"
     if not marker.exists():
-        if items:
-            subprocess.run([PYTHON, str(ROOT / "bench" / "load_mixed.py"), "load-stack", "--items", str(items)],
-                           cwd=ROOT, env=process_environment(), check=True)
-        else:
-            flask("seed", "yuncheng")
-        marker.write_text(f"{items or 'yuncheng'}\n")
+        flask("seed", "yuncheng")
+        marker.write_text("yuncheng\n")
     if not any(k.startswith(INDEX_PREFIX) for k in http_json(f"{NODES[0].url}/_alias").keys()) or not marker.with_suffix(".indexed").exists():
         flask("search", "reindex")
         marker.with_suffix(".indexed").touch()
@@ -533,7 +531,7 @@ def up(args: argparse.Namespace) -> None:
     elasticsearch_up()
     redis_up()
     nginx_up(args.app_nodes)  # the app reaches Elasticsearch through it
-    seed(args.items)
+    seed()
     editor_token()
     app_up(args.app_nodes)
     worker_up()
@@ -543,11 +541,13 @@ def up(args: argparse.Namespace) -> None:
 
 
 def check_through_nginx() -> None:
-    """What deploy/smoke checks more fully: health, a search and a page, through TLS."""
+    """Through nginx and TLS: health, a search, the figures, a page and a static file (deploy/smoke
+    checks a deployment more fully)."""
     import requests
 
     cert = str(RUN / "tls" / "qingdan.crt")
-    for path in ("/api/v1/health", "/api/v1/search?q=%E6%8A%A4%E7%85%A7", "/", "/static/web/site.css"):
+    for path in ("/api/v1/health", "/api/v1/search?q=%E6%8A%A4%E7%85%A7", "/api/v1/stats/figures", "/",
+                 "/static/web/site.css"):
         answer = requests.get(public_url() + path, verify=cert, timeout=30, headers={"Accept-Encoding": "gzip"})
         if answer.status_code != 200:
             raise SystemExit(f"[stack] GET {path} through nginx answered {answer.status_code}")
@@ -603,7 +603,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="deploy/stack", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     start = commands.add_parser("up", help="start every piece (idempotent)")
-    start.add_argument("--items", type=int, default=0, help="a fresh database gets N bench items instead of the demo")
     start.add_argument("--app-nodes", type=int, default=2)
     commands.add_parser("down", help="stop every piece; data stay")
     commands.add_parser("destroy", help="stop, then delete the cluster, the indices and run/stack")

@@ -36,6 +36,7 @@ QUERIES = ("护照", "营业执照", "huzhao", "食品经营许可")
 
 pytestmark = [
     pytest.mark.postgres,
+    pytest.mark.slow,
     pytest.mark.skipif(os.environ.get("TEST_DATABASE") != "postgresql",
                        reason="pg_dump/pg_restore: the PostgreSQL pass (TEST_DATABASE=postgresql)"),
 ]
