@@ -29,6 +29,7 @@ import pwd
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -150,6 +151,12 @@ def spawn(command: list[str], log: Path, pid_file: Path, env: dict[str, str] | N
         )
     pid_file.write_text(f"{process.pid}\n")
     return process.pid
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def http_json(url: str, method: str = "GET", body: object | None = None, timeout: float = 10) -> dict:
@@ -364,11 +371,18 @@ def start_node(node: Node, home: Path | None = None, java: Path | None = None) -
     say(f"Elasticsearch {node.name} started (pid {read_pid(node.pid_file)}, {node.url})")
 
 
+def live_node_url() -> str:
+    """The first Elasticsearch node that accepts connections (one may be down: the fault scripts)."""
+    return next((n.url for n in NODES if port_open(n.http_port)), NODES[0].url)
+
+
 def cluster_health(url: str | None = None, wait_for: str = "", timeout: str = "1s") -> dict:
-    """The cluster's health; with ``wait_for``, once every node has joined and it has that status."""
+    """The cluster's health, asked of ``url`` or of the first node that answers; with ``wait_for``,
+    once every node has joined and the cluster has that status."""
     query = f"?wait_for_status={wait_for}&wait_for_nodes={len(NODES)}&timeout={timeout}" if wait_for else ""
+    url = url or live_node_url()
     try:
-        return http_json(f"{url or NODES[0].url}/_cluster/health{query}", timeout=70)
+        return http_json(f"{url}/_cluster/health{query}", timeout=130)
     except urllib.error.HTTPError as error:  # 408 with the health body when the wait times out
         return json.loads(error.read() or b"{}")
 
@@ -510,7 +524,7 @@ def seed() -> None:
     if not marker.exists():
         flask("seed", "yuncheng")
         marker.write_text("yuncheng\n")
-    if not any(k.startswith(INDEX_PREFIX) for k in http_json(f"{NODES[0].url}/_alias").keys()) or not marker.with_suffix(".indexed").exists():
+    if not any(k.startswith(INDEX_PREFIX) for k in http_json(f"{live_node_url()}/_alias").keys()) or not marker.with_suffix(".indexed").exists():
         flask("search", "reindex")
         marker.with_suffix(".indexed").touch()
 

@@ -23,7 +23,7 @@ from deploy.faults.common import drift, log, lost_writes, stack, traffic, verdic
 
 def primary_node() -> stack.Node:
     alias = stack.INDEX_PREFIX
-    shards = stack.http_json(f"{stack.NODES[0].url}/_cat/shards/{alias}?format=json")
+    shards = stack.http_json(f"{stack.live_node_url()}/_cat/shards/{alias}?format=json")
     name = next(s["node"] for s in shards if s["prirep"] == "p")
     return next(node for node in stack.NODES if node.name == name)
 

@@ -21,7 +21,7 @@ from deploy.faults.common import drift, log, lost_writes, outbox_lag, stack, tra
 
 
 def block(on: bool) -> None:
-    stack.http_json(f"{stack.NODES[0].url}/{stack.INDEX_PREFIX}/_settings", "PUT",
+    stack.http_json(f"{stack.live_node_url()}/{stack.INDEX_PREFIX}/_settings", "PUT",
                     {"index.blocks.read_only_allow_delete": True if on else None})
 
 
