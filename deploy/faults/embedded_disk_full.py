@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,7 +41,7 @@ def flask(environ: dict[str, str], *args: str) -> subprocess.CompletedProcess[st
 def fill(disk: Path) -> Path:
     """A file that takes every free byte of ``disk``."""
     filler = disk / "filler"
-    with open(filler, "wb") as out:
+    with open(filler, "wb", buffering=0) as out:  # unbuffered: ENOSPC comes from write(), not close()
         block = b"\0" * (1 << 20)
         try:
             while True:
@@ -112,6 +113,7 @@ def main() -> int:
             log(f"  {failure}")
     finally:
         subprocess.run(["umount", str(disk)], check=False)
+        shutil.rmtree(folder, ignore_errors=True)
     return verdict("embedded_disk_full", [
         (f"searches answered while the disk was full ({searches_during})", searches_during > 0),
         (f"writes accepted while the disk was full ({published_during} published)", published_during > 0),
