@@ -132,6 +132,7 @@ def build(environ: dict[str, str], size: int, items: list[dict]) -> None:
     from catalog import create_app
     from catalog.extensions import db, search_engine
     from catalog.services import search_sync
+    from search.engines.elasticsearch import ElasticsearchEngine
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": environ["DATABASE_URL"],
                       "ELASTICSEARCH_URL": environ.get("ELASTICSEARCH_URL"),
@@ -147,7 +148,10 @@ def build(environ: dict[str, str], size: int, items: list[dict]) -> None:
                 db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
             db.session.commit()
         print(f"loaded {size:,} items in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        report = search_sync.reindex(db.session, search_engine())
+        engine = search_engine()
+        if environ.get("ELASTICSEARCH_URL"):  # bulk writes of a full rebuild outlast the app's 10 s timeout
+            engine = ElasticsearchEngine(environ["ELASTICSEARCH_URL"], prefix=environ["ELASTICSEARCH_INDEX_PREFIX"], timeout=120)
+        report = search_sync.reindex(db.session, engine)
         assert report.ok, report.problems
         print(f"indexed {report.indexed:,} documents at {report.rate:,.0f}/s", file=sys.stderr)
         db.engine.dispose()
