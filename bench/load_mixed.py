@@ -226,6 +226,7 @@ def main() -> int:
     seconds = args.minutes * 60 if args.minutes else args.seconds
     folder = Path(tempfile.mkdtemp(prefix="qingdan-load-"))
     with ExitStack() as stack_:
+        stack_.callback(shutil.rmtree, folder, True)
         environ = stack_.enter_context(backend_settings(args.backend, folder))
         build(environ, args.items, items)
         paths = paths_file(folder, items, args.items)
