@@ -51,8 +51,12 @@ def observed(app, engine: EmbeddedEngine) -> dict[str, object]:  # noqa: ANN001
         response = client.get(path)
         assert response.status_code == 200, (path, response.get_data(as_text=True)[:300])
         body = response.get_json()
-        # search: the same documents found (ties may come back in another order from a new index)
-        answers[path] = (body["total"], sorted(hit["id"] for hit in body["hits"])) if "hits" in body else body
+        if "hits" in body:  # search: the same documents (ties may come back in another order from a new index)
+            body = (body["total"], sorted(hit["id"] for hit in body["hits"]))
+        elif path.endswith("/completeness/departments"):
+            # departments equally complete keep the database's row order, which a restore changes
+            body = sorted(body, key=lambda entry: entry["department_id"])
+        answers[path] = body
     return answers
 
 
