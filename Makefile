@@ -12,7 +12,7 @@ TEST_WORKERS ?= 2
 # spread over the workers instead of queueing on one.
 PARALLEL := -n $(TEST_WORKERS) --dist load --maxschedchunk 2
 
-.PHONY: run test install install-dev test-deps
+.PHONY: run test install install-dev test-deps stack-deps stack-up stack-down
 
 # The stamp is written last, so an interrupted creation is redone from scratch.
 $(VENV)/.created:
@@ -57,3 +57,15 @@ run: install
 test: install-dev
 	$(BIN)/python -m pytest $(PARALLEL)
 	TEST_DATABASE=postgresql $(BIN)/python -m pytest $(PARALLEL)
+
+# The production topology on this machine (docs/operations.md): PostgreSQL 15, three Elasticsearch
+# nodes, Redis, gunicorn nodes, the search worker and nginx, on loopback. Needs root.
+stack-deps:
+	@command -v nginx >/dev/null && command -v wrk >/dev/null && command -v redis-server >/dev/null || \
+		{ $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q nginx wrk redis-server; }
+
+stack-up: install-dev stack-deps
+	PYTHON=$(BIN)/python deploy/stack up
+
+stack-down:
+	PYTHON=$(BIN)/python deploy/stack down

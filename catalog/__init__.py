@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import secret_key, settings_from_environment
-from .database import tune_sqlite
+from .database import close_sessions_quietly, tune_sqlite
 from .extensions import db, migrate, rest_api
 from .observability import init_observability
 
@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_observability(app)  # first: its timing and request id cover every other hook
     db.init_app(app)
+    close_sessions_quietly(app, lambda: db.session)
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY)
     with app.app_context():
         tune_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])

@@ -7,8 +7,6 @@ from datetime import datetime, timedelta, timezone
 import click
 from flask.cli import with_appcontext
 
-from search.outbox import Indexer
-
 from .extensions import db, search_engine
 from .services import search_log, search_sync
 
@@ -94,7 +92,10 @@ def worker_command(poll: float) -> None:
 
     Each poll is its own short transactions: an idle worker holds no snapshot or lock.
     """
-    Indexer(search_sync.SqlOutboxStore(db.session), search_engine()).run(poll_seconds=poll)
+    search_sync.run_indexer(
+        db.session, search_engine(), poll_seconds=poll,
+        on_outage=lambda error: click.echo(f"数据库暂不可用，稍后重试（变更留在待同步队列中）：{error}", err=True),
+    )
 
 
 @search_group.command("purge-log")

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -190,6 +190,26 @@ def _postgresql_unavailable(original: BaseException | None) -> Unavailable | Non
     if isinstance(original, psycopg.OperationalError):
         return "unreachable"  # connection refused or lost, server shutting down
     return None
+
+
+def close_sessions_quietly(app: Any, scoped: Callable[[], Any]) -> None:
+    """End each app context's session even when the server has already dropped its connection.
+
+    Flask-SQLAlchemy's own teardown rolls back on that connection; with PostgreSQL restarting it
+    raises, and the request that had its answer ready became a 500. Registered after
+    Flask-SQLAlchemy, this teardown runs first: the dead connection is let go (the pool discards
+    it; the next checkout's pre-ping opens a fresh one) and the session leaves the registry.
+    """
+
+    @app.teardown_appcontext
+    def _close(_error: BaseException | None) -> None:
+        session = scoped()  # looked up each time: the test suite swaps it
+        try:
+            session.remove()
+        except SQLAlchemyError as error:
+            if unavailable(error) is None:
+                raise
+            session.registry.clear()
 
 
 def rollback_quietly(session: Session) -> None:

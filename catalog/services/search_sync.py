@@ -17,14 +17,14 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, delete, func, select, text, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
 
 from search.documents import SearchDocument
 from search.engines.base import ReindexReport, Removal, SearchEngine
 from search.outbox import LEASE_SECONDS, Decision, DrainReport, Indexer, PendingChange, backoff_seconds
 
-from ..database import read_snapshot, unavailable, write_transaction
+from ..database import read_snapshot, rollback_quietly, unavailable, write_transaction
 from ..models import (
     ChangeRecord,
     DevolvedItem,
@@ -463,6 +463,27 @@ def drain_outbox(
 ) -> DrainReport:
     """Index what the outbox holds (rows due by ``due_by``, default now), until none is due."""
     return Indexer(SqlOutboxStore(session, due_by), engine, batch_size).drain()
+
+
+def run_indexer(
+    session: Session,
+    engine: SearchEngine,
+    poll_seconds: float = 1.0,
+    should_stop: Callable[[], bool] = lambda: False,
+    on_outage: Callable[[SQLAlchemyError], None] = lambda _error: None,
+) -> None:
+    """The search worker's loop. A database restarting or out of reach pauses it (``on_outage``
+    hears of each failed poll) instead of ending it: the outbox keeps every change meanwhile."""
+    indexer = Indexer(SqlOutboxStore(session), engine)
+    while not should_stop():
+        try:
+            indexer.run(poll_seconds, should_stop)
+        except SQLAlchemyError as error:
+            rollback_quietly(session)
+            if unavailable(error) is None:
+                raise
+            on_outage(error)
+            time.sleep(poll_seconds)
 
 
 def outbox_lag(session: Session) -> dict[str, Any]:

@@ -25,18 +25,24 @@ def _as_postgres(*command: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*runner, *command], capture_output=True, text=True, check=False)
 
 
+def _cluster_line() -> str:
+    """pg_lsclusters' line for the suite's cluster (15/main): others may run beside it
+    (deploy/stack's own), and their state or port is not ours."""
+    listing = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=True).stdout
+    return next((line for line in listing.splitlines() if line.split()[:2] == list(CLUSTER)), "")
+
+
 def ensure_cluster_running() -> str:
     """Start the machine's cluster if it is down; return an admin URL for our test role."""
     if shutil.which("pg_ctlcluster") is None:
         raise RuntimeError("pg_ctlcluster 不存在：请安装 Debian 的 postgresql-15 软件包。")
-    status = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=True)
-    if " online " not in f" {status.stdout} ":
+    status = _cluster_line()
+    if " online " not in f" {status} ":
         started = subprocess.run(["pg_ctlcluster", *CLUSTER, "start"], capture_output=True, text=True)
-        again = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=True)
         # another test worker may have started it meanwhile: only a cluster still down is an error
-        if started.returncode != 0 and " online " not in f" {again.stdout} ":
+        if started.returncode != 0 and " online " not in f" {_cluster_line()} ":
             raise RuntimeError(f"PostgreSQL 15 未能启动：{started.stderr.strip()}")
-    port = status.stdout.split()[2] if status.stdout.split() else "5432"
+    port = status.split()[2] if status.split() else "5432"
     for _ in range(50):
         if _as_postgres("pg_isready", "-p", port).returncode == 0:
             break

@@ -39,12 +39,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(environ: dict[str, str], log: Path, workers: int = 2, timeout: float = 120) -> Iterator[RunningServer]:
-    """gunicorn with deploy/gunicorn.conf.py and ``workers`` workers, on 127.0.0.1."""
+def gunicorn(
+    environ: dict[str, str], log: Path, workers: int = 2, timeout: float = 120, app: str = "catalog:create_app()"
+) -> Iterator[RunningServer]:
+    """gunicorn with deploy/gunicorn.conf.py and ``workers`` workers, on 127.0.0.1, serving ``app``
+    (which answers ``/api/v1/health`` once ready)."""
     port = free_port()
     command = [
         sys.executable, "-m", "gunicorn", "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
-        "--bind", f"127.0.0.1:{port}", "catalog:create_app()",
+        "--bind", f"127.0.0.1:{port}", app,
     ]
     env = {**environ, "WEB_CONCURRENCY": str(workers), "PYTHONPATH": str(ROOT)}
     with open(log, "wb") as output:

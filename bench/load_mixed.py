@@ -1,0 +1,283 @@
+"""Mixed citizen traffic while editors write, against gunicorn, beside a bare Flask JSON endpoint
+measured in the same run; or a soak of the same traffic for minutes.
+
+    .venv/bin/python bench/load_mixed.py --backend sqlite  [--items 100000] [--seconds 60]
+    .venv/bin/python bench/load_mixed.py --backend cluster [--items 100000] [--seconds 60]
+    .venv/bin/python bench/load_mixed.py --backend cluster --minutes 10        # the soak
+
+Load generator: wrk (Debian's ``wrk``; ``apt-get install wrk``), loopback only, every run bounded
+by ``--seconds`` / ``--minutes``. Citizens: 70% ``/api/v1/search?q=`` (queries from the judged set
+and pieces of names), 20% the item guide page ``/items/service/<id>``, 5% ``/api/v1/suggest``,
+5% ``/api/v1/stats/figures``; ``--connections`` keep-alive connections (default 16). Meanwhile
+``--editors`` threads publish new items and revise published ones through the API
+(deploy/faults/traffic.py), each write a real commit with its outbox row.
+
+Backends (each a database and an index of the run's own, removed at the end):
+
+- ``sqlite``: a SQLite file and the embedded engine, drained in the web processes (the default
+  one-machine setup);
+- ``cluster``: the PostgreSQL cluster and the three-node Elasticsearch cluster of ``deploy/stack``
+  (start it first: ``deploy/stack up``), a database ``qingdan_load`` and indices ``qingdan-load-*``
+  there, plus one ``flask search worker`` draining the outbox.
+
+The catalog is bench/search_engines.py's (the 1,135 real 广安区 items, then copies under varied
+names, ``--items`` in all), stored as published service items with Core inserts and indexed by
+the catalog's own ``search reindex``. Both gunicorns use deploy/gunicorn.conf.py with
+``--workers`` workers × 2 threads. Printed: requests/s, p50/p95/p99 (wrk's), non-2xx and socket
+errors, the ratio to the bare endpoint, the editors' writes and their latencies, gunicorn's
+resident memory (its workers summed) at start and end, and ``flask search verify`` at the end.
+Exit status 1 on any 5xx/socket error or drift.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+from flask import Flask, jsonify  # noqa: E402
+
+from bench.search_engines import search_queries, suggest_prefixes  # noqa: E402
+
+SLOW = 300  # seconds: a request queued behind wrk's connections on a loaded machine still gets its answer
+LUA = r"""
+-- without LOAD_PATHS (the bare endpoint) every request is the URL's own path
+local file = os.getenv("LOAD_PATHS")
+if file then
+    local paths = {}
+    for line in io.lines(file) do paths[#paths + 1] = line end
+    math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+    request = function()
+        return wrk.format("GET", paths[math.random(#paths)])
+    end
+end
+done = function(summary, latency, requests)
+    io.write(string.format(
+        'RESULT {"requests": %d, "seconds": %.3f, "non2xx": %d, "connect": %d, "read": %d, "write": %d, '
+        .. '"timeout": %d, "p50": %.3f, "p95": %.3f, "p99": %.3f, "max": %.3f}\n',
+        summary.requests, summary.duration / 1e6, summary.errors.status, summary.errors.connect,
+        summary.errors.read, summary.errors.write, summary.errors.timeout,
+        latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+        latency.max / 1000))
+end
+"""
+
+
+def bare() -> Flask:
+    """The bare endpoint: Flask answering a small JSON document, nothing else."""
+    app = Flask("bare")
+
+    @app.get("/api/v1/health")
+    def health():  # noqa: ANN202
+        return jsonify(ok=True, engine="none", count=0)
+
+    return app
+
+
+def flask_command(environ: dict[str, str], *args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "catalog", *args], cwd=ROOT, env=environ,
+                          capture_output=True, text=True, check=False)
+    if done.returncode and args[:2] != ("search", "verify"):
+        sys.exit(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+# -- the catalog ------------------------------------------------------------------------------
+
+
+@contextmanager
+def backend_settings(name: str, folder: Path):
+    """Environment for the app processes of this run; the database and index dropped afterwards."""
+    environ = {**os.environ, "SECRET_KEY": secrets.token_hex(32), "PYTHONPATH": str(ROOT), "TMPDIR": str(folder)}
+    environ.pop("QINGDAN_ENV", None)
+    if name == "sqlite":
+        environ.pop("ELASTICSEARCH_URL", None)
+        yield {**environ, "DATABASE_URL": f"sqlite:///{folder / 'load.sqlite3'}", "SEARCH_INDEX_PATH": str(folder / "index")}
+        return
+    from deploy import stack
+
+    if not stack.pg_online() or not all(stack.pid_alive(stack.read_pid(n.pid_file)) for n in stack.NODES):
+        sys.exit("the cluster backend runs on deploy/stack: start it first (deploy/stack up)")
+    stack.as_postgres("dropdb", "-p", str(stack.PG_PORT), "--if-exists", "--force", "qingdan_load")
+    stack.as_postgres("createdb", "-p", str(stack.PG_PORT), "-O", "qingdan", "qingdan_load")
+    cluster = stack.app_environment()
+    try:
+        yield {**environ, "DATABASE_URL": stack.database_url("qingdan_load"), "ELASTICSEARCH_URL": cluster["ELASTICSEARCH_URL"],
+               "ELASTICSEARCH_INDEX_PREFIX": "qingdan-load", "SEARCH_INDEX_PATH": str(folder / "unused-index")}
+    finally:
+        stack.as_postgres("dropdb", "-p", str(stack.PG_PORT), "--if-exists", "--force", "qingdan_load", check=False)
+        requests.delete(cluster["ELASTICSEARCH_URL"] + "/qingdan-load-*", timeout=60)
+
+
+def build(environ: dict[str, str], size: int, items: list[dict]) -> None:
+    """Migrate, store ``size`` published items, then the catalog's own full reindex."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from bench.search_api import load
+    from catalog import create_app
+    from catalog.extensions import db, search_engine
+    from catalog.services import search_sync
+    from search.engines.elasticsearch import ElasticsearchEngine
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": environ["DATABASE_URL"],
+                      "ELASTICSEARCH_URL": environ.get("ELASTICSEARCH_URL"),
+                      "ELASTICSEARCH_INDEX_PREFIX": environ.get("ELASTICSEARCH_INDEX_PREFIX", "qingdan-items"),
+                      "SEARCH_INDEX_PATH": environ["SEARCH_INDEX_PATH"], "SEARCH_DRAIN_IN_PROCESS": False})
+    with app.app_context():
+        upgrade()
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        started = time.perf_counter()
+        load(items, size)
+        if db.engine.dialect.name == "postgresql":  # explicit ids: move the sequences past them
+            for table in ("regions", "organizations", "service_items"):
+                db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+            db.session.commit()
+        print(f"loaded {size:,} items in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        engine = search_engine()
+        if environ.get("ELASTICSEARCH_URL"):  # bulk writes of a full rebuild outlast the app's 10 s timeout
+            engine = ElasticsearchEngine(environ["ELASTICSEARCH_URL"], prefix=environ["ELASTICSEARCH_INDEX_PREFIX"], timeout=120)
+        report = search_sync.reindex(db.session, engine)
+        assert report.ok, report.problems
+        print(f"indexed {report.indexed:,} documents at {report.rate:,.0f}/s", file=sys.stderr)
+        db.engine.dispose()
+
+
+def paths_file(folder: Path, items: list[dict], size: int) -> Path:
+    """The citizens' mix as 200 request paths, drawn in proportion."""
+    queries = search_queries(items, 140)
+    prefixes = suggest_prefixes(items, 10)
+    ids = [1 + (n * 7919) % size for n in range(40)]
+    paths = [f"/api/v1/search?q={quote(q)}" for q in queries[:140]]
+    paths += [f"/items/service/{i}" for i in ids]
+    paths += [f"/api/v1/suggest?q={quote(p)}" for p in prefixes[:10]]
+    paths += ["/api/v1/stats/figures"] * 10
+    path = folder / "paths.txt"
+    path.write_text("\n".join(paths) + "\n")
+    return path
+
+
+# -- measuring --------------------------------------------------------------------------------
+
+
+def wrk(url: str, seconds: float, connections: int, paths: Path | None) -> dict:
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: apt-get install wrk")
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    script.write_text(LUA)
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{int(seconds)}s", "--timeout", "30s", "-s", str(script)]
+    env = {**os.environ, "LOAD_PATHS": str(paths)} if paths else {k: v for k, v in os.environ.items() if k != "LOAD_PATHS"}
+    done = subprocess.run([*command, url], capture_output=True, text=True, env=env, timeout=seconds + 120, check=False)
+    script.unlink()
+    line = next((l for l in done.stdout.splitlines() if l.startswith("RESULT ")), None)
+    if line is None:
+        sys.exit(f"wrk failed:\n{done.stdout}\n{done.stderr}")
+    return json.loads(line[len("RESULT "):])
+
+
+def rss_mb(master_pid: int) -> float:
+    """Resident memory of a gunicorn master and its workers, summed."""
+    children = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True).stdout.split()
+    total = 0
+    for pid in [str(master_pid), *children]:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000 if ordered else float("nan")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=("sqlite", "cluster"), default="sqlite")
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--minutes", type=float, help="soak: run the mixed traffic this long (no bare run)")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--editors", type=int, default=2)
+    args = parser.parse_args()
+    from deploy.faults.traffic import Traffic
+    from seed.guangan import load_items
+    from tests.support.servers import gunicorn
+
+    items = load_items()
+    seconds = args.minutes * 60 if args.minutes else args.seconds
+    folder = Path(tempfile.mkdtemp(prefix="qingdan-load-"))
+    with ExitStack() as stack_:
+        stack_.callback(shutil.rmtree, folder, True)
+        environ = stack_.enter_context(backend_settings(args.backend, folder))
+        build(environ, args.items, items)
+        paths = paths_file(folder, items, args.items)
+        token = flask_command(environ, "tokens", "create", "load", "--role", "admin").strip().splitlines()[-1]
+        workers = {**environ, "WEB_CONCURRENCY": str(args.workers)}
+        bare_result = None
+        if not args.minutes:
+            with gunicorn(workers, folder / "bare.log", workers=args.workers, app="bench.load_mixed:bare()") as server:
+                wrk(server.url + "/api/v1/health", 5, args.connections, None)  # warm-up
+                bare_result = wrk(server.url + "/api/v1/health", seconds, args.connections, None)
+        server = stack_.enter_context(gunicorn(workers, folder / "app.log", workers=args.workers))
+        if args.backend == "cluster":
+            worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "catalog", "search", "worker"], cwd=ROOT,
+                                      env=environ, stdout=open(folder / "worker.log", "wb"), stderr=subprocess.STDOUT)
+            stack_.callback(worker.wait, 30)
+            stack_.callback(worker.terminate)
+        department = requests.get(server.url + "/api/v1/organizations", params={"kind": "department", "per_page": 1},
+                                  timeout=SLOW).json()["items"][0]["id"]
+        wrk(server.url, 10, args.connections, paths)  # warm-up: caches, the did-you-mean vocabulary
+        rss_start = rss_mb(server.process.pid)
+        with Traffic(server.url, token, department, editors=args.editors, citizens=0, pause=0.2) as editors:
+            mixed = wrk(server.url, seconds, args.connections, paths)
+        rss_end = rss_mb(server.process.pid)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and requests.get(server.url + "/api/v1/health", timeout=SLOW).json()["lag"]["pending"]:
+            time.sleep(2)
+        verified = flask_command(environ, "search", "verify")
+    report(args, seconds, bare_result, mixed, editors, rss_start, rss_end, verified)
+    failed = mixed["non2xx"] + mixed["connect"] + mixed["read"] + mixed["write"] + mixed["timeout"] + len(editors.tally.failures)
+    return 1 if failed or "缺失 0" not in verified or "过期 0" not in verified or "多余 0" not in verified else 0
+
+
+def report(args, seconds, bare_result, mixed, editors, rss_start, rss_end, verified) -> None:  # noqa: ANN001
+    print(f"\nmixed citizen traffic, {args.backend}, {args.items:,} items, {args.connections} connections, "
+          f"{args.workers} workers × 2 threads, {seconds:.0f} s (load average {os.getloadavg()[0]:.2f})")
+    print(f"{'':<34}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    rows = [("mixed (70/20/5/5) + editors", mixed)] + ([("bare Flask JSON endpoint", bare_result)] if bare_result else [])
+    for label, r in rows:
+        errors = r["non2xx"] + r["connect"] + r["read"] + r["write"] + r["timeout"]
+        print(f"{label:<34}{r['requests'] / r['seconds']:>9.1f}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}{errors:>8}")
+    if bare_result:
+        print(f"ratio mixed / bare: {mixed['requests'] / mixed['seconds'] / (bare_result['requests'] / bare_result['seconds']):.2f}")
+    writes = [s for op, values in editors.tally.latencies.items() if op != "read" for s in values]
+    print(f"editors: {len(writes)} writes, {len(editors.tally.published)} items published; write p50 "
+          f"{percentile(writes, 0.5):.0f} ms, p95 {percentile(writes, 0.95):.0f} ms; answers {editors.tally.summary()}; "
+          f"failures {len(editors.tally.failures)}")
+    for failure in editors.tally.failures[:5]:
+        print(f"  {failure}")
+    print(f"gunicorn resident memory (master + workers): {rss_start:.0f} MB at start, {rss_end:.0f} MB at end")
+    print(f"search verify: {' '.join(verified.split())}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
