@@ -170,10 +170,12 @@ def completeness_by_department(
     return sorted(table.values(), key=_least_complete)
 
 
-def _least_complete(entry: dict[str, Any]) -> tuple[Fraction, int]:
+def _least_complete(entry: dict[str, Any]) -> tuple[Fraction, int, int]:
+    """Least complete first, the larger first among equals, then by 编号: the same order from
+    any copy of the data (a restored database returns equal rows in another order)."""
     first = entry["lists"][0]
     share = Fraction(first["numerator"], first["denominator"]) if first["denominator"] else Fraction(1)
-    return (share, -first["in_scope"])
+    return (share, -first["in_scope"], entry["department_id"])
 
 
 @use_case("public")
