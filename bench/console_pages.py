@@ -17,14 +17,10 @@ workbook) is timed once, cold, for information: it is a file, not a page.
 
 from __future__ import annotations
 
-import argparse
 import logging
-import os
 import re
-import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,7 +33,9 @@ from flask.testing import FlaskClient  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
+from bench import page_timing  # noqa: E402
 from bench.list_endpoints import backend_database, load  # noqa: E402
+from bench.page_timing import Row, time_page  # noqa: E402
 from catalog import create_app  # noqa: E402
 from catalog import models as m  # noqa: E402
 from catalog.extensions import db  # noqa: E402
@@ -45,12 +43,6 @@ from catalog.services import accounts  # noqa: E402
 from catalog.services.permissions import Actor  # noqa: E402
 
 PASSWORD = "bench-console-password"
-TARGET_MS = 100
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def csrf(client: FlaskClient, path: str) -> str:
@@ -107,7 +99,7 @@ def requests_of(app: Any, client: FlaskClient, department_id: int) -> list[tuple
     ]
 
 
-def run(name: str, items: int, requests: int) -> list[tuple[str, str, float, float, float]]:
+def run(name: str, items: int, requests: int) -> list[Row]:
     with backend_database(name, pg_database="qingdan_bench_console") as backend:
         app = create_app({
             "TESTING": True, "SQLALCHEMY_DATABASE_URI": backend.url,
@@ -122,38 +114,20 @@ def run(name: str, items: int, requests: int) -> list[tuple[str, str, float, flo
             backend.finish(db.engine)
         department = max(data.items_per_department, key=data.items_per_department.get)
         client = signed_in_editor(app, department)
-        results = []
-        for label, call, expected, repeats in requests_of(app, client, department):
-            times = []
-            warm_up = 3 if repeats is None else 0
-            for attempt in range(warm_up + (repeats or requests)):
-                started = time.perf_counter()
-                response = call()
-                elapsed = (time.perf_counter() - started) * 1000
-                assert response.status_code == expected, (label, response.status_code, response.get_data(as_text=True)[:300])
-                if attempt >= warm_up:
-                    times.append(elapsed)
-            results.append((backend.label, label, statistics.median(times), percentile(times, 95), max(times)))
-            print(f"[{backend.label}] {label}: p95 {percentile(times, 95):.1f} ms", file=sys.stderr, flush=True)
+        results = [
+            time_page(backend.label, label, call, repeats or requests, expected, warm_up=0 if repeats else 3)
+            for label, call, expected, repeats in requests_of(app, client, department)
+        ]
         with app.app_context():
             db.engine.dispose()
         return results
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=100_000)
-    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--requests", type=int, default=30)
-    args = parser.parse_args()
-    names = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
-    rows = [row for name in names for row in run(name, args.items, args.requests)]
-    print(f"\nconsole pages, {args.items:,} service items, {args.requests} requests each "
-          f"(load average {os.getloadavg()[0]:.2f}); target <= {TARGET_MS} ms server time")
-    print(f"{'database':<11} {'request':<48} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
-    for database, label, p50, p95, worst in rows:
-        print(f"{database:<11} {label:<48} {p50:8.1f} {p95:8.1f} {worst:8.1f}")
-    return 0
+    return page_timing.main(
+        __doc__.splitlines()[0], run, default_database="both", default_requests=30,
+        title=lambda args: f"console pages, {args.items:,} service items, {args.requests} requests each",
+    )
 
 
 if __name__ == "__main__":

@@ -16,11 +16,8 @@ Jinja rendering; not the network), warm, --requests times each. The issue's targ
 """
 from __future__ import annotations
 
-import argparse
 import logging
-import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -34,8 +31,10 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import bindparam, insert, select, update  # noqa: E402
 from sqlalchemy.engine import Connection  # noqa: E402
 
-from bench.figures import HISTORY_DATE, load_history, load_supervision, percentile  # noqa: E402
+from bench.figures import HISTORY_DATE, load_history, load_supervision  # noqa: E402
+from bench import page_timing  # noqa: E402
 from bench.list_endpoints import Dataset, backend_database, load  # noqa: E402
+from bench.page_timing import Row, time_page  # noqa: E402
 from catalog import create_app  # noqa: E402
 from catalog import models as m  # noqa: E402
 from catalog.extensions import db  # noqa: E402
@@ -100,7 +99,7 @@ def pages(data: Dataset) -> list[tuple[str, str]]:
     ]
 
 
-def run(name: str, items: int, requests: int) -> list[tuple[str, str, float, float, float]]:
+def run(name: str, items: int, requests: int) -> list[Row]:
     with backend_database(name, pg_database="qingdan_bench_township_figures") as backend:
         app = create_app({
             "TESTING": True,
@@ -121,37 +120,18 @@ def run(name: str, items: int, requests: int) -> list[tuple[str, str, float, flo
             print(f"[{backend.label}] loaded {items:,} items, {history:,} history records "
                   f"in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
         client = app.test_client()
-        results = []
-        for label, url in pages(data):
-            for _ in range(2):
-                client.get(url)
-            times = []
-            for _ in range(requests):
-                started = time.perf_counter()
-                response = client.get(url)
-                times.append((time.perf_counter() - started) * 1000)
-                assert response.status_code == 200, response.get_data(as_text=True)[:300]
-            results.append((backend.label, label, statistics.median(times), percentile(times, 95), max(times)))
-            print(f"[{backend.label}] {label}: p95 {percentile(times, 95):.1f} ms", file=sys.stderr, flush=True)
+        results = [time_page(backend.label, label, lambda url=url: client.get(url), requests) for label, url in pages(data)]
         with app.app_context():
             db.engine.dispose()
         return results
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=100_000)
-    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="sqlite")
-    parser.add_argument("--requests", type=int, default=20)
-    args = parser.parse_args()
-    names = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
-    rows = [row for name in names for row in run(name, args.items, args.requests)]
-    print(f"\ntownship and figures pages, {args.items:,} service items, {DEVOLVED:,} devolved powers, "
-          f"{args.requests} requests each (load average {os.getloadavg()[0]:.2f}); target <= 100 ms")
-    print(f"{'database':<11} {'page':<42} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
-    for database, label, p50, p95, worst in rows:
-        print(f"{database:<11} {label:<42} {p50:8.1f} {p95:8.1f} {worst:8.1f}")
-    return 0
+    return page_timing.main(
+        __doc__.splitlines()[0], run,
+        title=lambda args: f"township and figures pages, {args.items:,} service items, {DEVOLVED:,} devolved "
+        f"powers, {args.requests} requests each",
+    )
 
 
 if __name__ == "__main__":
