@@ -31,6 +31,7 @@ from catalog.services.errors import DomainError
 from catalog.services.permissions import USE_CASES, Actor
 from tests import factories
 from tests.conftest import token_client
+from tests.console_form_routes import tried_against, walked_console_forms
 from tests.console_review_routes import ADMIN_FORMS, walked_console_review
 from tests.oversight_routes import oversight_routes_refused, walked_api_requests, walked_console_posts, walked_rows
 
@@ -366,6 +367,12 @@ def _console_steps_refused(app: Flask, session, role: str, a: Organization, row:
         assert browser.post(url, data=data).status_code in (403, 404), (role, url)
         assert _state(session, registry.SERVICE_ITEMS, row) == before
         tried.add(("POST", _rule_of(app, "POST", url)))
+    for url, form in tried_against(row.id, row.department_id):  # the forms and spreadsheet pages
+        before = _state(session, registry.SERVICE_ITEMS, row)
+        status = browser.post(url, data={**form, "csrf_token": csrf_token(browser, "/console")}).status_code
+        assert status in (400, 403, 404, 410, 422), (role, url, status)  # A's own upload refused, or gone
+        assert _state(session, registry.SERVICE_ITEMS, row) == before, (role, url)
+        tried.add(("POST", _rule_of(app, "POST", url)))
     for url, form in ADMIN_FORMS:  # accounts and tokens are the administrators' alone
         assert browser.post(url, data={**form, "csrf_token": csrf_token(browser, "/console")}).status_code == 403, url
         tried.add(("POST", _rule_of(app, "POST", url)))
@@ -528,7 +535,7 @@ class _Walk:
             ("POST", f"/console/service-items/{item}/approve",
              lambda: {"data": {"version": "999", "csrf_token": csrf_token(self.browser, "/console")}}),
         ]
-        for method, url, form in walked_console_posts(oversight) + walked_console_review(item):
+        for method, url, form in walked_console_posts(oversight) + walked_console_review(item) + walked_console_forms(item):
             console.append((method, url, (lambda form=form: {"data": {**form, "csrf_token": csrf_token(self.browser, "/console")}})
                             if method == "POST" else dict))
         console.append(("POST", "/login", lambda: {"data": {**login, "csrf_token": csrf_token(self.browser, "/login")}}))

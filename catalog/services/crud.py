@@ -82,6 +82,13 @@ def authorize_write(actor: Actor, spec: ListSpec, *departments: int | None) -> N
         authorize(actor, write_permission(spec), department_id)
 
 
+@use_case(write_permission)
+def may_write(actor: Actor, spec: ListSpec, department_id: int | None) -> None:
+    """The pages' gate: refuse before a form or an upload is read when the actor may not write
+    the list's rows of that department (the API's gate is api/gate.py)."""
+    authorize_write(actor, spec, department_id)
+
+
 # From this offset on, the page's ids are found first (an index-only walk) and only those
 # rows are joined and loaded: OFFSET otherwise drags every skipped row through the joins.
 DEFERRED_JOIN_OFFSET = 1000

@@ -166,6 +166,14 @@ def open_revision_of(session: Session, spec: ListSpec, row_id: int) -> Revision 
     )
 
 
+@use_case(crud.write_permission)
+def editable_row(session: Session, spec: ListSpec, row_id: int, actor: Actor) -> tuple[Any, Revision | None]:
+    """A row the actor may change (another department's: refused), and its open revision."""
+    row = crud.get_row(session, spec, row_id, actor)
+    crud.authorize_write(actor, spec, spec.department_of(row))
+    return row, open_revision_of(session, spec, row.id) if spec.has_workflow else None
+
+
 @use_case("row.read_unpublished")
 def get_revision(session: Session, spec: ListSpec, row_id: int, actor: Actor) -> Revision:
     """The open revision of a row, for its department's editors and reviewers and auditors."""

