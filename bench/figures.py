@@ -25,6 +25,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,7 +40,8 @@ from collections import defaultdict  # noqa: E402
 from sqlalchemy import bindparam, insert, select, update  # noqa: E402
 from sqlalchemy.engine import Connection  # noqa: E402
 
-from bench.list_endpoints import backend_database, load  # noqa: E402
+from bench.list_endpoints import Backend, Dataset, backend_database, load  # noqa: E402
+from flask import Flask  # noqa: E402
 from catalog import create_app  # noqa: E402
 from catalog import models as m  # noqa: E402
 from catalog.extensions import db  # noqa: E402
@@ -172,13 +175,18 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def run(name: str, items: int, requests: int) -> list[tuple[str, float, float, float, str]]:
-    with backend_database(name, pg_database="qingdan_bench_figures") as backend:
+@contextmanager
+def loaded_app(
+    name: str, items: int, pg_database: str, more: Callable[[Connection, Dataset], None] | None = None
+) -> Iterator[tuple[Backend, Flask, Dataset]]:
+    """A migrated database of backend ``name`` holding this bench's data (and ``more``), and the
+    app over it; the other figure-page benches build on the same data."""
+    with backend_database(name, pg_database=pg_database) as backend:
         app = create_app(
             {
                 "TESTING": True,
                 "SQLALCHEMY_DATABASE_URI": backend.url,
-                "SEARCH_INDEX_PATH": str(Path(tempfile.gettempdir()) / "qingdan-bench-figures-index"),
+                "SEARCH_INDEX_PATH": str(Path(tempfile.gettempdir()) / f"{pg_database}-index"),
             }
         )
         with app.app_context():
@@ -188,11 +196,20 @@ def run(name: str, items: int, requests: int) -> list[tuple[str, float, float, f
             with db.engine.begin() as conn:
                 data = load(conn, items)
                 load_supervision(conn, data.departments)
+                if more is not None:
+                    more(conn, data)
                 history = load_history(conn)
                 rebuild_figure_facts(conn)
             backend.finish(db.engine)
             print(f"[{backend.label}] loaded {items:,} items, {history:,} history records "
                   f"in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+        yield backend, app, data
+        with app.app_context():
+            db.engine.dispose()
+
+
+def run(name: str, items: int, requests: int) -> list[tuple[str, float, float, float, str]]:
+    with loaded_app(name, items, "qingdan_bench_figures") as (backend, app, _data):
         client = app.test_client()
         results = []
         for label, url in QUERIES:
@@ -211,8 +228,6 @@ def run(name: str, items: int, requests: int) -> list[tuple[str, float, float, f
                 shown = f"{first['label']} {first['numerator']}/{first['denominator']} = {first['display']}"
             results.append((label, statistics.median(times), percentile(times, 95), max(times), shown))
             print(f"[{backend.label}] {label}: p95 {percentile(times, 95):.1f} ms", file=sys.stderr, flush=True)
-        with app.app_context():
-            db.engine.dispose()
         return [(backend.label, *r) for r in results]
 
 

@@ -16,30 +16,23 @@ Jinja rendering; not the network), warm, --requests times each. The issue's targ
 """
 from __future__ import annotations
 
-import logging
 import random
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import bindparam, insert, select, update  # noqa: E402
 from sqlalchemy.engine import Connection  # noqa: E402
 
-from bench.figures import HISTORY_DATE, load_history, load_supervision  # noqa: E402
+from bench.figures import HISTORY_DATE, loaded_app  # noqa: E402
 from bench import page_timing  # noqa: E402
-from bench.list_endpoints import Dataset, backend_database, load  # noqa: E402
+from bench.list_endpoints import Dataset  # noqa: E402
 from bench.page_timing import Row, time_page  # noqa: E402
-from catalog import create_app  # noqa: E402
 from catalog import models as m  # noqa: E402
-from catalog.extensions import db  # noqa: E402
 from catalog.models.devolution import devolved_item_receivers  # noqa: E402
-from catalog.models.figure_facts import rebuild_figure_facts  # noqa: E402
 
 DEVOLVED = 2_000
 POWER_TYPES = ("01", "01", "05", "07", "02", "02", "06", "10")  # a third 处罚/检查
@@ -100,30 +93,9 @@ def pages(data: Dataset) -> list[tuple[str, str]]:
 
 
 def run(name: str, items: int, requests: int) -> list[Row]:
-    with backend_database(name, pg_database="qingdan_bench_township_figures") as backend:
-        app = create_app({
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": backend.url,
-            "SEARCH_INDEX_PATH": str(Path(tempfile.gettempdir()) / "qingdan-bench-township-figures-index"),
-        })
-        with app.app_context():
-            upgrade()
-            logging.getLogger("alembic").setLevel(logging.WARNING)
-            started = time.perf_counter()
-            with db.engine.begin() as conn:
-                data = load(conn, items)
-                load_supervision(conn, data.departments)
-                load_devolution(conn, data)
-                history = load_history(conn)
-                rebuild_figure_facts(conn)
-            backend.finish(db.engine)
-            print(f"[{backend.label}] loaded {items:,} items, {history:,} history records "
-                  f"in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    with loaded_app(name, items, "qingdan_bench_township_figures", more=load_devolution) as (backend, app, data):
         client = app.test_client()
-        results = [time_page(backend.label, label, lambda url=url: client.get(url), requests) for label, url in pages(data)]
-        with app.app_context():
-            db.engine.dispose()
-        return results
+        return [time_page(backend.label, label, lambda url=url: client.get(url), requests) for label, url in pages(data)]
 
 
 def main() -> int:
