@@ -32,7 +32,7 @@ FIGURES = (
     "/api/v1/stats/completeness",
     "/api/v1/stats/completeness/departments",
 )
-QUERIES = ("护照", "营业执照", "huzhao", "食品经营许可")
+QUERIES = ("护照", "huzhao")  # each finds at most a page (100): 75 on the 云城区 demo
 
 pytestmark = [
     pytest.mark.postgres,
@@ -47,11 +47,15 @@ def observed(app, engine: EmbeddedEngine) -> dict[str, object]:  # noqa: ANN001
     app.extensions["qingdan_search_engine"] = engine
     client = app.test_client()
     answers: dict[str, object] = {}
-    for path in FIGURES + tuple(f"/api/v1/search?q={q}&per_page=50" for q in QUERIES):
+    for path in FIGURES + tuple(f"/api/v1/search?q={q}&per_page=100" for q in QUERIES):
         response = client.get(path)
         assert response.status_code == 200, (path, response.get_data(as_text=True)[:300])
         body = response.get_json()
-        if "hits" in body:  # search: the same documents (ties may come back in another order from a new index)
+        if "hits" in body:
+            # search: every document found is on the page, and the same ones are found (a new
+            # index orders hits tied in score its own way, and its BM25 statistics differ in the
+            # last digits: neither is drift)
+            assert body["total"] <= 100, (path, body["total"])
             body = (body["total"], sorted(hit["id"] for hit in body["hits"]))
         answers[path] = body
     return answers

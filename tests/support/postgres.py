@@ -58,7 +58,7 @@ def ensure_cluster_running() -> str:
 def create_database(admin_url: str, name: str) -> str:
     """(Re)create database ``name`` and return its URL."""
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop(conn, name)
         conn.execute(f'CREATE DATABASE "{name}"')
     parts = urlsplit(admin_url)
     return urlunsplit(parts._replace(path=f"/{name}"))
@@ -66,7 +66,25 @@ def create_database(admin_url: str, name: str) -> str:
 
 def drop_database(admin_url: str, name: str) -> None:
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop(conn, name)
+
+
+def _drop(conn: psycopg.Connection, name: str, attempts: int = 20) -> None:
+    """DROP DATABASE, ending the test's own leftover connections (FORCE). An autovacuum worker
+    busy on a freshly seeded database has no role, so FORCE may not end it ("must be a member of
+    the role…"); a plain DROP cancels autovacuum itself, once no session is left."""
+    for attempt in range(attempts):
+        try:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except psycopg.errors.InsufficientPrivilege:
+            try:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                return
+            except psycopg.errors.ObjectInUse:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.5)
 
 
 def throwaway_database(sqlite_dir: Path, label: str) -> Iterator[str]:
