@@ -263,3 +263,23 @@ def test_without_javascript_a_typed_name_or_number_names_the_row(editor, session
     assert item.power_item_id == own.id and [b.id for b in item.legal_bases] == [law.id]
     edit_page = editor.get(saved.headers["Location"]).get_data(as_text=True)
     assert f'value="本局处罚甲（编号 {own.id}）"' in edit_page and 'data-lookup="/console/lookup/service-items/power_item_id"' in edit_page
+
+
+def test_a_departments_rows_page_lists_its_drafts_and_published_rows_only(editor, session, department):
+    other = factories.department(session, department.region_id)
+    draft = factories.service_item(session, department.id)
+    published = factories.service_item(session, department.id, status="published")
+    theirs = factories.service_item(session, other.id, status="published")
+    page = editor.get("/console/service-items").get_data(as_text=True)
+    assert draft.name in page and published.name in page and theirs.name not in page
+
+
+def test_the_department_filter_of_every_kept_list_is_its_owner_column():
+    """crud.list_rows drops the visibility clause when this filter names a department the actor
+    reads: that is sound only if the filter confines the owner column."""
+    from catalog.services.crud import OWNER_FILTER
+    from catalog.services.registry import ALL_LISTS
+
+    for spec in (s for s in ALL_LISTS if s.owner and s.has_workflow):
+        confine = next(f for f in spec.filters if f.name == OWNER_FILTER)
+        assert list(confine.clause(7).left.base_columns)[0] is getattr(spec.model, spec.owner).property.columns[0], spec.name

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import axe
-from tests.browser.conftest import new_page, screenshot
-from tests.browser.console_accounts import Staff, api, departments, editor, sign_in
+from tests.browser.conftest import SIZES, new_page, screenshot
+from tests.browser.console_accounts import PASSWORD, Staff, api, departments, editor, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -174,3 +174,18 @@ def test_an_editor_picks_a_power_and_a_legal_basis_by_keyboard(desktop: Page, li
     expect(desktop.get_by_role("status").first).to_contain_text("已保存")
     expect(desktop.locator("#f-power_item_id")).to_have_value(chosen)
     expect(desktop.locator("#f-legal_basis_ids")).to_have_value(re.compile("法律援助条例"))
+
+
+def test_sign_out_stays_on_one_line_on_a_phone_with_a_long_name(browser: Browser, live_server, staff) -> None:
+    long_named = Staff(f"editor-{uuid.uuid4().hex[:8]}", staff[0].department_id, staff[0].department_name)
+    live_server.flask("users", "create", long_named.username, "--role", "editor", "--name", "云城区市场监督管理局行政审批科科长同志",
+                      "--department-id", str(long_named.department_id), "--password-stdin", stdin=PASSWORD + "\n")
+    phone = new_page(browser, "phone")
+    sign_in(phone, live_server, long_named)
+    sign_out = phone.get_by_role("button", name=re.compile("^退出（云城区"))
+    box = sign_out.bounding_box()
+    assert box is not None and box["height"] < 48, box  # one line of text, not two
+    assert box["x"] + box["width"] <= SIZES["phone"]["width"]
+    assert phone.evaluate("document.documentElement.scrollWidth") <= SIZES["phone"]["width"]
+    screenshot(phone, "console_sign_out_on_a_phone")
+    phone.context.close()
