@@ -51,8 +51,19 @@ class Target:
                                    headers={"Authorization": f"Bearer {token}"}, verify=verify, timeout=30)
         return cls(base, token, departments.json()["items"][0]["id"], verify, flask)
 
-    def traffic(self, editors: int = 2, citizens: int = 2) -> Traffic:
-        return Traffic(self.base, self.token, self.department, verify=self.verify, editors=editors, citizens=citizens)
+    @contextmanager
+    def traffic(self, editors: int = 2, citizens: int = 2, warm_up: float = 180) -> Iterator[Traffic]:
+        """Editors and citizens busy until the block ends, given once each citizen had four searches
+        answered (likely from every worker) and an item was published: a worker's first search
+        builds the pinyin and segmentation tables, seconds on a busy machine, and a fault that
+        struck before would find citizens waiting on a cold worker, not meeting the fault."""
+        with Traffic(self.base, self.token, self.department, verify=self.verify, editors=editors,
+                     citizens=citizens) as load:
+            deadline = time.monotonic() + warm_up
+            while time.monotonic() < deadline and (_answered_searches(load) < 4 * citizens or not load.tally.published):
+                time.sleep(0.5)
+            log(f"traffic under way: {load.tally.summary()}")
+            yield load
 
     def outbox_lag(self) -> dict:
         return requests.get(self.base + "/api/v1/health", verify=self.verify, timeout=30).json()["lag"]
