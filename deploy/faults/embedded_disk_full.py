@@ -8,8 +8,9 @@ so a write to it fails with a real ENOSPC; mounting needs root); the database is
 fresh instance (migrated, 云城区 2020 seeded) is served by gunicorn with deploy/gunicorn.conf.py.
 Once editors and citizens are busy, a filler file takes every free byte of the tmpfs; later it is
 deleted. Passes when searches kept answering, writes were accepted while the disk was full and
-their outbox rows were kept (tried and refused), there was no 5xx besides 503, the outbox drained
-by itself once space was back, no acknowledged write is lost and `search verify` finds no drift.
+their outbox rows were kept (tried and refused), there was no 5xx besides 503 and no traceback in
+the server log, the outbox drained by itself once space was back, no acknowledged write is lost
+and `search verify` finds no drift.
 """
 from __future__ import annotations
 
@@ -77,14 +78,14 @@ def main() -> int:
                     # refused meanwhile wait out their backoff (2 s, 4 s, … 5 min at most)
                     caught_up = target.wait_drained(400)
                     log(f"outbox {'empty' if caught_up else 'still not empty'}: {target.outbox_lag()}")
+                tracebacks = (folder / "gunicorn.log").read_text(errors="replace").count("Traceback")
                 code = conclude("embedded_disk_full", target, load, [
                     (f"searches answered while the disk was full ({full.searches}; {len(full.failures)} failed requests meanwhile)",
                      full.searches > 0 and not full.failures),
                     (f"writes accepted while the disk was full ({full.published} published)", full.published > 0),
                     (f"the outbox held them (pending {held['pending']}, failing {held['failing']})", held["failing"] > 0),
+                    (f"no traceback in the server log ({tracebacks})", tracebacks == 0),
                 ], drain_timeout=60)
-            tracebacks = (folder / "gunicorn.log").read_text(errors="replace").count("Traceback")
-            log(f"tracebacks in the server log: {tracebacks}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return code
