@@ -278,8 +278,11 @@ def postgres_up() -> None:
     password = secret("postgres_password", lambda: secrets.token_hex(16))
     as_postgres(
         "psql", "-q", "-p", str(PG_PORT), "-v", "ON_ERROR_STOP=1", "-c",
+        # the cluster outlives run/ (another checkout, a `down` then a fresh clone): the role
+        # takes this checkout's password every time
         "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'qingdan') THEN "
-        f"CREATE ROLE qingdan LOGIN CREATEDB PASSWORD '{password}'; END IF; END $$;",
+        "CREATE ROLE qingdan; END IF; END $$; "
+        f"ALTER ROLE qingdan LOGIN CREATEDB PASSWORD '{password}';",
     )
     exists = as_postgres("psql", "-tA", "-p", str(PG_PORT), "-c",
                          "SELECT 1 FROM pg_database WHERE datname = 'qingdan'").stdout.strip()

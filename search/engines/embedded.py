@@ -32,6 +32,11 @@ Layout and concurrency
   replaces CURRENT atomically (write a temporary file, fsync, ``os.replace``). The previous
   version is kept for a switch back; older ones are deleted (a reader still holding one keeps
   its open files on POSIX).
+* **A full disk** fails a write: at the commit, or earlier when tantivy's writer thread could
+  not create a segment's files (tantivy reports either as ``ValueError``). The writer is rolled
+  back and :class:`EngineUnavailable` raised, so the outbox keeps the rows and retries them with
+  backoff while readers go on reading the last commit; once space is back the next write
+  takes everything.
 """
 
 from __future__ import annotations
@@ -54,7 +59,7 @@ import tantivy
 
 from search.documents import FIELDS, FieldType, SearchDocument, to_index_body
 from search.engines.base import BulkResult, CatchUp, EngineHealth, ItemError, ReindexReport, Removal
-from search.errors import EngineUnavailable, InvalidDocument
+from search.errors import EngineUnavailable, InvalidDocument, SearchError
 from search.filters import FILTERS
 from search.highlight import Highlighter
 from search.query import (
@@ -316,7 +321,7 @@ class EmbeddedEngine:
                 break
             except ValueError as exc:
                 if "LockBusy" not in str(exc):
-                    raise
+                    raise _unwritable(exc) from exc
                 if time.monotonic() > deadline:
                     waited = f"{self._lock_timeout:.0f} s"
                     raise EngineUnavailable(
@@ -325,8 +330,10 @@ class EmbeddedEngine:
                 time.sleep(0.05)
         try:
             yield writer
-        except BaseException:
+        except BaseException as exc:
             writer.rollback()
+            if isinstance(exc, ValueError) and not isinstance(exc, SearchError):
+                raise _unwritable(exc) from exc
             raise
         finally:
             # consumes the writer: merges finish and the lock file is released now,
@@ -602,6 +609,12 @@ class EmbeddedEngine:
                 shutil.rmtree(path, ignore_errors=True)
                 deleted.append(path.name)
         return deleted
+
+
+def _unwritable(error: ValueError) -> EngineUnavailable:
+    """tantivy raises ValueError for its own failures: its storage refusing a write (a full disk,
+    EFBIG, EIO), or a writer thread killed by one. The index stays as last committed."""
+    return EngineUnavailable(f"cannot write the search index: {error}")
 
 
 def _batches(docs: Iterable[SearchDocument], size: int) -> Iterator[list[SearchDocument]]:
