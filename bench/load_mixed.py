@@ -48,10 +48,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import requests  # noqa: E402
-from flask import Flask, jsonify  # noqa: E402
+import requests
+from flask import Flask, jsonify
 
-from bench.search_engines import search_queries, suggest_prefixes  # noqa: E402
+from bench.search_engines import search_queries, suggest_prefixes
 
 SLOW = 300  # seconds: a request queued behind wrk's connections on a loaded machine still gets its answer
 LUA = r"""
@@ -82,7 +82,7 @@ def bare() -> Flask:
     app = Flask("bare")
 
     @app.get("/api/v1/health")
-    def health():  # noqa: ANN202
+    def health():
         return jsonify(ok=True, engine="none", count=0)
 
     return app
@@ -183,7 +183,7 @@ def wrk(url: str, seconds: float, connections: int, paths: Path | None) -> dict:
     env = {**os.environ, "LOAD_PATHS": str(paths)} if paths else {k: v for k, v in os.environ.items() if k != "LOAD_PATHS"}
     done = subprocess.run([*command, url], capture_output=True, text=True, env=env, timeout=seconds + 120, check=False)
     script.unlink()
-    line = next((l for l in done.stdout.splitlines() if l.startswith("RESULT ")), None)
+    line = next((out for out in done.stdout.splitlines() if out.startswith("RESULT ")), None)
     if line is None:
         sys.exit(f"wrk failed:\n{done.stdout}\n{done.stderr}")
     return json.loads(line[len("RESULT "):])
@@ -191,7 +191,7 @@ def wrk(url: str, seconds: float, connections: int, paths: Path | None) -> dict:
 
 def rss_mb(master_pid: int) -> float:
     """Resident memory of a gunicorn master and its workers, summed."""
-    children = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True).stdout.split()
+    children = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True, check=False).stdout.split()
     total = 0
     for pid in [str(master_pid), *children]:
         try:
@@ -240,7 +240,8 @@ def main() -> int:
         server = stack_.enter_context(gunicorn(workers, folder / "app.log", workers=args.workers))
         if args.backend == "cluster":
             worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "catalog", "search", "worker"], cwd=ROOT,
-                                      env=environ, stdout=open(folder / "worker.log", "wb"), stderr=subprocess.STDOUT)
+                                      env=environ, stdout=stack_.enter_context(open(folder / "worker.log", "wb")),
+                                      stderr=subprocess.STDOUT)
             stack_.callback(worker.wait, 30)
             stack_.callback(worker.terminate)
         department = requests.get(server.url + "/api/v1/organizations", params={"kind": "department", "per_page": 1},
@@ -259,7 +260,7 @@ def main() -> int:
     return 1 if failed or "缺失 0" not in verified or "过期 0" not in verified or "多余 0" not in verified else 0
 
 
-def report(args, seconds, bare_result, mixed, editors, rss_start, rss_end, verified) -> None:  # noqa: ANN001
+def report(args, seconds, bare_result, mixed, editors, rss_start, rss_end, verified) -> None:
     print(f"\nmixed citizen traffic, {args.backend}, {args.items:,} items, {args.connections} connections, "
           f"{args.workers} workers × 2 threads, {seconds:.0f} s (load average {os.getloadavg()[0]:.2f})")
     print(f"{'':<34}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")

@@ -1,7 +1,7 @@
 """Fault: the embedded index's disk fills up (ENOSPC), on the one-machine default (SQLite + the
 embedded engine), then space comes back.
 
-    deploy/faults/embedded_disk_full.py [--seconds 20] [--size-mb 48]      (as root)
+    .venv/bin/python deploy/faults/embedded_disk_full.py [--seconds 20] [--size-mb 48]      (as root)
 
 The index lives on a tmpfs of its own, mounted for the run (size-limited, so a write to it fails
 with a real ENOSPC; mounting needs root); the database is elsewhere. A fresh instance (migrated,
@@ -81,7 +81,7 @@ def main() -> int:
             if done.returncode:
                 sys.exit(f"flask {' '.join(step)} failed:\n{done.stderr}")
         token = flask(environ, "tokens", "create", "disk-full", "--role", "admin").stdout.strip().splitlines()[-1]
-        log(f"seeded; index {subprocess.run(['du', '-sh', str(disk)], capture_output=True, text=True).stdout.split()[0]} "
+        log(f"seeded; index {subprocess.run(['du', '-sh', str(disk)], capture_output=True, text=True, check=True).stdout.split()[0]} "
             f"on a {args.size_mb} MB tmpfs")
         with gunicorn(environ, folder / "gunicorn.log", workers=2) as server:
             department = requests.get(server.url + "/api/v1/organizations", params={"kind": "department", "per_page": 1},

@@ -1,6 +1,6 @@
 """Fault: one Elasticsearch node dies (SIGKILL) while editors write and citizens search.
 
-    deploy/faults/es_node_kill.py [--seconds 20]      (the stack running: deploy/stack up)
+    .venv/bin/python deploy/faults/es_node_kill.py [--seconds 20]      (the stack running: deploy/stack up)
 
 The node killed is the one holding the live index's primary shard, the worst one to lose. Passes
 when searches kept answering (no 5xx, no lost connection) after the kill, writes kept landing
@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from deploy.faults.common import drift, log, lost_writes, stack, traffic, verdict, wait_drained  # noqa: E402
+from deploy.faults.common import drift, log, lost_writes, stack, traffic, verdict, wait_drained
 
 
 def primary_node() -> stack.Node:

@@ -1,7 +1,7 @@
 """Fault: the cluster refuses writes (``index.blocks.read_only_allow_delete``, what Elasticsearch
 sets itself when a disk passes the flood-stage watermark), then allows them again.
 
-    deploy/faults/es_read_only.py [--seconds 15]      (the stack running: deploy/stack up)
+    .venv/bin/python deploy/faults/es_read_only.py [--seconds 15]      (the stack running: deploy/stack up)
 
 Passes when searches kept answering while writes were refused, editors' writes were accepted
 (the database is the source of truth; the outbox holds the changes), the outbox held changes
@@ -17,7 +17,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from deploy.faults.common import drift, log, lost_writes, outbox_lag, stack, traffic, verdict, wait_drained  # noqa: E402
+from deploy.faults.common import (
+    drift,
+    log,
+    lost_writes,
+    outbox_lag,
+    stack,
+    traffic,
+    verdict,
+    wait_drained,
+)
 
 
 def block(on: bool) -> None:

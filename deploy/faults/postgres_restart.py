@@ -1,6 +1,6 @@
 """Fault: PostgreSQL restarts (fast shutdown: every connection is cut) while editors write.
 
-    deploy/faults/postgres_restart.py [--seconds 15]      (the stack running: deploy/stack up)
+    .venv/bin/python deploy/faults/postgres_restart.py [--seconds 15]      (the stack running: deploy/stack up)
 
 Passes when no client got a 5xx other than 503, every 503 carried Retry-After, the app nodes
 kept their pids (the pools recovered by themselves, no restart), writes landed again after the
@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from deploy.faults.common import drift, log, lost_writes, stack, traffic, verdict, wait_drained  # noqa: E402
+from deploy.faults.common import drift, log, lost_writes, stack, traffic, verdict, wait_drained
 
 
 def app_pids() -> list[int | None]:

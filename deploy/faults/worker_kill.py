@@ -1,6 +1,6 @@
 """Fault: the search worker is killed (SIGKILL) in the middle of a batch, then started again.
 
-    deploy/faults/worker_kill.py [--seconds 15]      (the stack running: deploy/stack up)
+    .venv/bin/python deploy/faults/worker_kill.py [--seconds 15]      (the stack running: deploy/stack up)
 
 The worker is stopped first so that changes pile up in the outbox; it is started, and killed as
 soon as it has claimed a batch and before it settles it (outbox rows leased), then started again.
@@ -19,7 +19,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from deploy.faults.common import drift, log, lost_writes, outbox_lag, stack, traffic, verdict, wait_drained  # noqa: E402
+from deploy.faults.common import (
+    drift,
+    log,
+    lost_writes,
+    outbox_lag,
+    stack,
+    traffic,
+    verdict,
+    wait_drained,
+)
 
 PID_FILE = stack.RUN / "pids" / "worker.pid"
 
