@@ -166,7 +166,7 @@ def http_json(url: str, method: str = "GET", body: object | None = None, timeout
         return json.loads(response.read() or b"{}")
 
 
-def wait_until(check, what: str, timeout: float) -> None:  # noqa: ANN001 - a no-argument predicate
+def wait_until(check, what: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -178,7 +178,7 @@ def wait_until(check, what: str, timeout: float) -> None:  # noqa: ANN001 - a no
     raise SystemExit(f"[stack] {what}: not ready within {timeout:.0f} s (logs in {RUN})")
 
 
-def secret(name: str, make) -> str:  # noqa: ANN001 - a no-argument factory
+def secret(name: str, make) -> str:
     """A generated secret kept under run/ (mode 0600), the same on every start."""
     path = RUN / "secrets" / name
     if not path.exists():
@@ -527,7 +527,7 @@ def seed() -> None:
     if not marker.exists():
         flask("seed", "yuncheng")
         marker.write_text("yuncheng\n")
-    if not any(k.startswith(INDEX_PREFIX) for k in http_json(f"{live_node_url()}/_alias").keys()) or not marker.with_suffix(".indexed").exists():
+    if not any(k.startswith(INDEX_PREFIX) for k in http_json(f"{live_node_url()}/_alias")) or not marker.with_suffix(".indexed").exists():
         flask("search", "reindex")
         marker.with_suffix(".indexed").touch()
 

@@ -14,8 +14,10 @@ from catalog.models import ChangeRecord, Revision, ServiceItem
 from catalog.web.console_forms import FORM_LISTS
 from tests import factories
 
-# sign-in helpers and fixtures (a fresh rate limit, a department) shared with the console's tests
-from tests.test_accounts_and_audit import csrf_token, department, fresh_limits, make_user, sign_in  # noqa: F401
+# sign-in helpers shared with the console's tests
+from tests.test_accounts_and_audit import csrf_token, make_user, sign_in
+
+pytestmark = pytest.mark.usefixtures("fresh_limits")
 
 
 @pytest.fixture

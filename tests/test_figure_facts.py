@@ -11,7 +11,17 @@ from fractions import Fraction
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import Boolean, ColumnElement, Integer, String, Subquery, case, column, select, table
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Integer,
+    String,
+    Subquery,
+    case,
+    column,
+    select,
+    table,
+)
 
 from catalog import create_app
 from catalog.extensions import db
@@ -296,7 +306,7 @@ def test_the_facts_kept_by_each_write_equal_a_rebuild_from_the_whole_history(ses
     for record in records:  # one flush per record: the most incremental way
         session.add(record)
         session.flush()
-    columns = [c for c in FigureFact.__table__.columns]
+    columns = list(FigureFact.__table__.columns)
     kept = session.execute(select(*columns).order_by(FigureFact.record_id)).all()
     assert len(kept) == len(records)
     rebuild_figure_facts(session.connection())

@@ -1,4 +1,4 @@
-"""The auditors' figures (domain-model.md §10), exact, with the rounding rule named.
+"""The auditors' figures (docs/figures.md), exact, with the rounding rule named.
 
 Every figure keeps its numerator and denominator as exact numbers and is displayed under a
 named rounding rule: the 2020 report truncates 423/443 to 95.48% but rounds 502/506 half-up

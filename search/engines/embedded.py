@@ -53,7 +53,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import tantivy
 
@@ -83,6 +83,7 @@ _VERSION_DIR = re.compile(r"idx-\d{20}-[0-9a-f]{6}")
 _STORED = set(HIT_FIELDS) | {"version"}
 _WRITE_BATCH = 500
 _MATCHES = "_matches"  # the aggregation that counts a search's matches (no facet has this name)
+_Item = TypeVar("_Item")  # a document or a removal, batched alike
 
 
 def _field_options(name: str, kind: FieldType) -> dict[str, Any]:
@@ -296,7 +297,8 @@ class EmbeddedEngine:
 
     def ensure_index(self) -> None:
         with self._directory_lock():
-            if self.live_index() and (self.directory / self.live_index() / "meta.json").exists():
+            live = self.live_index()
+            if live and (self.directory / live / "meta.json").exists():
                 return
             path = self._new_version()
             with self._writer(self._open(path), heap=15_000_000) as writer:
@@ -378,9 +380,9 @@ class EmbeddedEngine:
                 known.update(self._indexed_versions(searcher, [d.id for d in batch if d.id not in known]))
                 for doc in batch:
                     self._write(writer, doc, known, result)
-            for batch in _batches(removals, _WRITE_BATCH):
-                known.update(self._indexed_versions(searcher, [r.id for r in batch if r.id not in known]))
-                for removal in batch:
+            for removal_batch in _batches(removals, _WRITE_BATCH):
+                known.update(self._indexed_versions(searcher, [r.id for r in removal_batch if r.id not in known]))
+                for removal in removal_batch:
                     self._remove(writer, removal, known, result)
             writer.commit()
         return result
@@ -460,7 +462,7 @@ class EmbeddedEngine:
                 )
             )
         return SearchResult(
-            total=(found.count or 0) if total is None else total,
+            total=(found.count or 0) if total is None else total,  # type: ignore[attr-defined]  # tantivy's stub omits count
             hits=hits,
             facets=facets,
             page=request.page,
@@ -478,7 +480,7 @@ class EmbeddedEngine:
         """
         runs: dict[tuple[str, ...], list[str]] = {}
         for facet in request.facets:
-            dropped = (facet,) if facet in request.filters else ()
+            dropped: tuple[str, ...] = (facet,) if facet in request.filters else ()
             runs.setdefault(dropped, []).append(facet)
         facets: dict[str, list[tuple[str | bool, int]]] = {}
         total = None
@@ -573,6 +575,7 @@ class EmbeddedEngine:
                 if error is not None:
                     report.errors.append(ItemError(doc_id, error))
                     continue
+                assert record is not None  # _analysed gives a record exactly when it gives no error
                 writer.add_json(record)
                 report.indexed += 1
             writer.commit()
@@ -617,8 +620,8 @@ def _unwritable(error: ValueError) -> EngineUnavailable:
     return EngineUnavailable(f"cannot write the search index: {error}")
 
 
-def _batches(docs: Iterable[SearchDocument], size: int) -> Iterator[list[SearchDocument]]:
-    batch: list[SearchDocument] = []
+def _batches(docs: Iterable[_Item], size: int) -> Iterator[list[_Item]]:
+    batch: list[_Item] = []
     for doc in docs:
         batch.append(doc)
         if len(batch) == size:

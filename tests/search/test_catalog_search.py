@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import tantivy
@@ -20,7 +20,7 @@ LATER = timedelta(days=1)  # a drain "later": past every backoff delay
 
 
 def drain_later(session, engine):
-    return search_sync.drain_outbox(session, engine, due_by=datetime.now(timezone.utc) + LATER)
+    return search_sync.drain_outbox(session, engine, due_by=datetime.now(UTC) + LATER)
 
 
 def hit_names(client, query: str, **filters) -> list[str]:
