@@ -23,8 +23,10 @@ Backends (each a database and an index of the run's own, removed at the end):
 The catalog is bench/search_engines.py's (the 1,135 real 广安区 items, then copies under varied
 names, ``--items`` in all), stored as published service items with Core inserts and indexed by
 the catalog's own ``search reindex``. Both gunicorns use deploy/gunicorn.conf.py with
-``--workers`` workers × 2 threads. The run is measured in slices of ``--slice`` seconds (one wrk
-run each, back to back), so a soak shows p95 over time. Printed: the command, commit, cores and
+``--workers`` workers × 2 threads. The app is warmed up first (10 s wrk runs until its
+throughput stops rising: a cold worker's first search costs seconds). The run is measured in
+slices of ``--slice`` seconds (one wrk run each, back to back), so a soak shows p95 over time.
+Printed: the command, commit, cores and
 load average (the machine may be shared: compare runs only at a like load); how long loading and
 indexing took; per slice, requests/s, p50/p95/p99 (wrk's), errors, the outbox and the resident
 memory of every gunicorn process; then the whole run's figures, the ratio to the bare endpoint,
@@ -220,6 +222,21 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000 if ordered else float("nan")
 
 
+def warm_up(url: str, connections: int, paths: Path, most: float = 300) -> None:
+    """10 s runs until every connection had answers and the throughput stopped rising (by 10%),
+    ``most`` seconds at most: a worker's first search builds the pinyin, segmentation and synonym
+    tables, seconds on a busy machine, which the measured run must not count."""
+    started, previous = time.monotonic(), 0.0
+    while True:
+        result = wrk(url, 10, connections, paths)
+        rate = result["requests"] / result["seconds"]
+        print(f"warm-up: {rate:.1f} req/s, slowest {result['max']:.0f} ms", flush=True)
+        steady = result["requests"] >= 2 * connections and rate <= previous * 1.1
+        if steady or time.monotonic() - started > most:
+            return
+        previous = rate
+
+
 def pending(url: str) -> int:
     return requests.get(url + "/api/v1/health", timeout=SLOW).json()["lag"]["pending"]
 
@@ -288,7 +305,7 @@ def main() -> int:
             stack_.callback(worker.terminate)
         department = requests.get(server.url + "/api/v1/organizations", params={"kind": "department", "per_page": 1},
                                   timeout=SLOW).json()["items"][0]["id"]
-        wrk(server.url, 10, args.connections, paths)  # warm-up: caches, the did-you-mean vocabulary
+        warm_up(server.url, args.connections, paths)
         memory_start = resident_mb(server.process.pid)
         with Traffic(server.url, token, department, editors=args.editors, citizens=0, pause=0.2) as editors:
             mixed = slices(server, seconds, args, paths)
