@@ -72,6 +72,10 @@ class ServiceItem(HasElements, CitesLegalBases, ListRow, db.Model):
     office_hours: Mapped[str | None] = mapped_column(Text)  # 办理时间
     consult_phone: Mapped[str | None] = mapped_column(String(50))
     supervision_phone: Mapped[str | None] = mapped_column(String(50))
+    # 结果名称 (the 证照 or 批文 the applicant receives) and a link to its 结果样本: the national
+    # exchange (up_task_general_extend: result_name, result_guid) leaves both optional.
+    result_name: Mapped[str | None] = mapped_column(String(200))
+    result_sample_url: Mapped[str | None] = mapped_column(String(500))
     effective_on: Mapped[date | None] = mapped_column(Date)
     # Derived from the materials when they are set (service_items.set_materials), stored so
     # the figures count them without a subquery per item.
@@ -93,6 +97,9 @@ class ServiceItem(HasElements, CitesLegalBases, ListRow, db.Model):
     )
     legal_bases: Mapped[list[LegalBasis]] = relationship(
         secondary=service_item_citations, lazy="selectin"
+    )
+    faqs: Mapped[list[Faq]] = relationship(
+        cascade="all, delete-orphan", order_by="Faq.position", lazy="selectin"
     )
 
 
@@ -117,6 +124,8 @@ class Material(db.Model):
     e_license_code: Mapped[str | None] = mapped_column(String(100))
     exempt: Mapped[bool] = mapped_column(Boolean, default=False)  # 免提交
     note: Mapped[str | None] = mapped_column(Text)
+    blank_form_url: Mapped[str | None] = mapped_column(String(500))  # 空白表格
+    sample_form_url: Mapped[str | None] = mapped_column(String(500))  # 示例样表
 
     service_item: Mapped[ServiceItem] = relationship(back_populates="materials")
 
@@ -135,6 +144,20 @@ class FeeItem(db.Model):
     standard: Mapped[str | None] = mapped_column(Text)
     basis: Mapped[str | None] = mapped_column(Text)
     reducible: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Faq(db.Model):
+    """常见问题: a question citizens ask about the item, with the department's answer."""
+
+    __tablename__ = "service_item_faqs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_item_id: Mapped[int] = mapped_column(
+        ForeignKey("service_items.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    question: Mapped[str] = mapped_column(String(500))
+    answer: Mapped[str] = mapped_column(Text)
 
 
 class Bundle(ListRow, db.Model):
