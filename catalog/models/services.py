@@ -27,6 +27,11 @@ class ServiceItem(HasElements, CitesLegalBases, ListRow, db.Model):
         Index("ix_service_items_status_name", "status", "name"),
         Index("ix_service_items_status_department_id_updated_at", "status", "department_id", "updated_at"),
         Index("ix_service_items_status_department_id_case_type", "status", "department_id", "case_type"),
+        # migration 0015: a township's page and counts read its published rows from the index alone
+        Index(
+            "ix_service_items_township_page",
+            "township_id", "status", "item_type", "name", "department_id", "power_item_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
