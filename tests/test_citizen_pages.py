@@ -74,3 +74,55 @@ def test_nothing_found_offers_the_departments_items_as_such(client, anonymous_cl
     assert "没有找到与“派出所盖章”相关的事项" in page
     popular = page[page.index("相关部门的常办事项"):]
     assert "开锁业备案" in popular and "即办件" in popular and "区公安分局" in popular
+
+
+def test_the_result_sample_forms_and_questions_reach_the_guide_and_search(client, anonymous_client, session):
+    bureau = factories.department(session, name="区民政局")
+    data = factories.service_item_data(
+        bureau.id, status="published", name="内地居民婚姻登记", result_name="结婚证",
+        result_sample_url="https://zwfw.example.cn/samples/jiehunzheng.pdf",
+        materials=[{"name": "申请结婚登记声明书", "blank_form_url": "https://zwfw.example.cn/forms/shengming.docx",
+                    "sample_form_url": "https://zwfw.example.cn/forms/shengming-sample.pdf"},
+                   {"name": "居民身份证"}],
+        faqs=[{"question": "户口不在本区可以办理吗？", "answer": "可以，本区实行婚姻登记全域通办。"}],
+    )
+    created = client.post("/api/v1/service-items", json=data)
+    assert created.status_code == 201, created.json
+    item = client.get(f"/api/v1/service-items/{created.json['id']}").json
+    assert item["result_name"] == "结婚证" and item["faqs"][0]["question"] == "户口不在本区可以办理吗？"
+    assert item["materials"][0]["sample_form_url"] == "https://zwfw.example.cn/forms/shengming-sample.pdf"
+
+    page = anonymous_client.get(f"/items/service/{item['id']}").text
+    text = visible(page)
+    assert "办理结果（证照名称）结婚证 查看结果样本" in text
+    assert '<a href="https://zwfw.example.cn/forms/shengming.docx"' in page and "空白表格：申请结婚登记声明书" in text
+    assert '<a href="https://zwfw.example.cn/forms/shengming-sample.pdf"' in page
+    assert "<summary>户口不在本区可以办理吗？</summary>" in page and "全域通办" in text
+    identity = page[page.index("<td>居民身份证"):]
+    assert identity[:identity.index("</tr>")].count("未填报") == 5  # type, form, copies, source, 样表: not "none"
+
+    found = visible(anonymous_client.get("/search", query_string={"q": "结婚证"}).text)
+    assert "内地居民婚姻登记" in found  # citizens ask for the certificate, not the procedure
+
+
+def test_a_guide_without_a_result_or_questions_says_unfilled(client, anonymous_client, session):
+    bureau = factories.department(session, name="区司法局")
+    item = client.post("/api/v1/service-items", json=factories.service_item_data(bureau.id, status="published")).json
+    text = visible(anonymous_client.get(f"/items/service/{item['id']}").text)
+    assert "办理结果（证照名称）未填报" in text and "常见问题 未填报" in text and "结果样本" not in text
+
+
+@pytest.mark.parametrize(("change", "field", "message"), [
+    ({"faqs": [{"question": "问", "answer": "答"}] * 51}, "faqs", "最多"),
+    ({"faqs": [{"question": "问" * 501, "answer": "答"}]}, "faqs.0.question", "500"),
+    ({"faqs": [{"question": "问"}]}, "faqs.0.answer", "必填"),
+    ({"result_name": "证" * 201}, "result_name", "200"),
+    ({"result_sample_url": "javascript:alert(1)"}, "result_sample_url", "网址"),
+    ({"materials": [{"name": "表", "blank_form_url": "ftp://x"}]}, "materials.0.blank_form_url", "网址"),
+])
+def test_results_forms_and_questions_are_bounded_with_a_chinese_error(client, session, change, field, message):
+    bureau = factories.department(session, name="区卫健局")
+    refused = client.post("/api/v1/service-items", json=factories.service_item_data(bureau.id, **change))
+    assert refused.status_code == 422
+    error = refused.json["error"]
+    assert field in error["fields"] and message in str(error["fields"][field]), error

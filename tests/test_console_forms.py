@@ -90,6 +90,23 @@ def test_adding_a_row_saves_nothing_and_no_materials_is_a_stated_fact(editor, se
     assert stated.materials == [] and stated.materials_known
 
 
+def test_the_form_takes_the_result_sample_forms_and_questions(editor, session, department):
+    blank = editor.get("/console/new/service-items").get_data(as_text=True)
+    for name in ("result_name", "result_sample_url", "faqs-0-question", "faqs-0-answer", "materials-0-sample_form_url"):
+        assert f'name="{name}"' in blank, name
+    form = item_form(
+        department.id, promised_time_limit="0", result_name="营业执照",
+        **{"materials-0-blank_form_url": "https://zwfw.example.cn/forms/a.docx",
+           "faqs-0-question": "可以委托他人办理吗？", "faqs-0-answer": "可以，需提交授权委托书。"},
+        csrf_token=csrf_token(editor, "/console/new/service-items"),
+    )
+    assert editor.post("/console/new/service-items", data=form).status_code == 303
+    item = session.query(ServiceItem).filter_by(name="测试即办事项").one()
+    assert item.result_name == "营业执照" and item.result_sample_url is None
+    assert item.materials[0].blank_form_url == "https://zwfw.example.cn/forms/a.docx"
+    assert [(q.question, q.answer) for q in item.faqs] == [("可以委托他人办理吗？", "可以，需提交授权委托书。")]
+
+
 def test_another_departments_rows_are_refused_in_chinese(editor, session, department):
     other = factories.department(session, department.region_id)
     published = factories.service_item(session, other.id, status="published")

@@ -365,6 +365,7 @@ def _varied_items(session, departments) -> list[ServiceItem]:
             themes=["婚姻登记"], effective_on="2021-04-01", status="published", online_url="https://example.gov.cn/a",
             body_nature="1", power_source="5", entrusting_department="市民政局", handling_unit="审批科",
             township_id=street.id, exercise_level="5", service_scope="1", place="政务服务中心2楼",
+            result_name="公证书", result_sample_url="https://example.gov.cn/samples/gzs.pdf",
         ),
         make(session, department.id, case_type="1", promised_time_limit=0, item_type="20", status="suspended"),
         make(session, departments[1].id),  # another department: filtered out below

@@ -69,3 +69,19 @@ def test_township_pages_refuse_what_is_not_a_township(client, session):
     assert client.get(f"/townships/{department.id}").status_code == 404
     assert client.get(f"/townships/{2**40}").status_code == 404
     assert client.get("/townships/1?page=abc").status_code == 400
+
+
+def test_the_centre_is_what_most_of_the_townships_newest_items_say(client, session, monkeypatch):
+    department = factories.department(session, name="测试区人社局")
+    town = factories.township(session, department.region_id, short_name="多址镇", kind="township")
+    make = lambda place, **data: factories.service_item(  # noqa: E731
+        session, department.id, township_id=town.id, status="published", place=place, **data)
+    for _ in range(3):
+        make("旧址（已搬迁）")  # the most common overall, but older than the move
+    make("新址（镇府路9号）", office_hours="   ")
+    make("新址（镇府路9号）", consult_phone="0766-1111111")
+    make(None)  # says nothing: neither votes nor hides the others
+    monkeypatch.setattr("catalog.services.townships.CENTRE_SAMPLE", 3)  # the three newest items
+    text = client.get(f"/townships/{town.id}").text
+    assert "新址（镇府路9号）" in text and "旧址" not in text and "0766-1111111" in text
+    assert text.count('class="unknown">未填报') == 1  # hours: only blanks given

@@ -10,7 +10,7 @@ from .org import Organization, Region
 from .powers import PowerItem, PowerType
 from .random_checks import DrawnTarget, InspectorConflict, RandomCheckTask, RandomDraw
 from .search_insights import SearchQueryLog, SearchSynonym
-from .services import Bundle, BundleMember, FeeItem, Material, ServiceItem
+from .services import Bundle, BundleMember, Faq, FeeItem, Material, ServiceItem
 from .supervision import (
     InspectionImplList,
     InspectionTarget,
@@ -29,6 +29,7 @@ __all__ = [
     "DevolutionBatch",
     "DevolvedItem",
     "DrawnTarget",
+    "Faq",
     "FeeItem",
     "FigureFact",
     "InspectionImplList",

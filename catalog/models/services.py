@@ -29,6 +29,11 @@ class ServiceItem(HasElements, CitesLegalBases, ListRow, db.Model):
         Index("ix_service_items_status_department_id_case_type", "status", "department_id", "case_type"),
         # migration 0016: a department's rows newest first (the console's deep pages on PostgreSQL)
         Index("ix_service_items_department_id_id", "department_id", "id"),
+        # migration 0015: a township's page and counts read its published rows from the index alone
+        Index(
+            "ix_service_items_township_page",
+            "township_id", "status", "item_type", "name", "department_id", "power_item_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +79,10 @@ class ServiceItem(HasElements, CitesLegalBases, ListRow, db.Model):
     office_hours: Mapped[str | None] = mapped_column(Text)  # 办理时间
     consult_phone: Mapped[str | None] = mapped_column(String(50))
     supervision_phone: Mapped[str | None] = mapped_column(String(50))
+    # 结果名称 (the 证照 or 批文 the applicant receives) and a link to its 结果样本: the national
+    # exchange (up_task_general_extend: result_name, result_guid) leaves both optional.
+    result_name: Mapped[str | None] = mapped_column(String(200))
+    result_sample_url: Mapped[str | None] = mapped_column(String(500))
     effective_on: Mapped[date | None] = mapped_column(Date)
     # Derived from the materials when they are set (service_items.set_materials), stored so
     # the figures count them without a subquery per item.
@@ -95,6 +104,9 @@ class ServiceItem(HasElements, CitesLegalBases, ListRow, db.Model):
     )
     legal_bases: Mapped[list[LegalBasis]] = relationship(
         secondary=service_item_citations, lazy="selectin"
+    )
+    faqs: Mapped[list[Faq]] = relationship(
+        cascade="all, delete-orphan", order_by="Faq.position", lazy="selectin"
     )
 
 
@@ -119,6 +131,8 @@ class Material(db.Model):
     e_license_code: Mapped[str | None] = mapped_column(String(100))
     exempt: Mapped[bool] = mapped_column(Boolean, default=False)  # 免提交
     note: Mapped[str | None] = mapped_column(Text)
+    blank_form_url: Mapped[str | None] = mapped_column(String(500))  # 空白表格
+    sample_form_url: Mapped[str | None] = mapped_column(String(500))  # 示例样表
 
     service_item: Mapped[ServiceItem] = relationship(back_populates="materials")
 
@@ -137,6 +151,20 @@ class FeeItem(db.Model):
     standard: Mapped[str | None] = mapped_column(Text)
     basis: Mapped[str | None] = mapped_column(Text)
     reducible: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Faq(db.Model):
+    """常见问题: a question citizens ask about the item, with the department's answer."""
+
+    __tablename__ = "service_item_faqs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_item_id: Mapped[int] = mapped_column(
+        ForeignKey("service_items.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    question: Mapped[str] = mapped_column(String(500))
+    answer: Mapped[str] = mapped_column(Text)
 
 
 class Bundle(ListRow, db.Model):

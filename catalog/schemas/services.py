@@ -41,6 +41,8 @@ class MaterialSchema(BaseSchema):
     e_license_code = Str(max_length=100, allow_none=True, load_default=None)
     exempt = Bool(load_default=False, metadata={"description": "免提交"})
     note = Text(allow_none=True, load_default=None)
+    blank_form_url = Url(allow_none=True, load_default=None, metadata={"description": "空白表格（下载地址）"})
+    sample_form_url = Url(allow_none=True, load_default=None, metadata={"description": "示例样表（下载地址）"})
 
 
 class FeeItemSchema(BaseSchema):
@@ -49,6 +51,12 @@ class FeeItemSchema(BaseSchema):
     standard = Text(allow_none=True, load_default=None)
     basis = Text(allow_none=True, load_default=None)
     reducible = Bool(load_default=False)
+
+
+class FaqSchema(BaseSchema):
+    id = fields.Integer(dump_only=True)
+    question = Str(max_length=500, min_length=1, required=True, metadata={"description": "问题"})
+    answer = Text(min_length=1, required=True, metadata={"description": "解答"})
 
 
 class WarningSchema(BaseSchema):
@@ -115,12 +123,18 @@ class ServiceItemSchema(ListRowSchema):
     office_hours = Text(allow_none=True, load_default=None, metadata={"description": "办理时间"})
     consult_phone = Str(max_length=50, allow_none=True, load_default=None)
     supervision_phone = Str(max_length=50, allow_none=True, load_default=None)
+    result_name = Str(
+        max_length=200, allow_none=True, load_default=None,
+        metadata={"description": "结果名称（证照、批文等）；null 为未填报"},
+    )
+    result_sample_url = Url(allow_none=True, load_default=None, metadata={"description": "结果样本（下载地址）"})
     effective_on = Day(allow_none=True, load_default=None)
     materials = ListOf(
         NestedList(MaterialSchema), max_items=100, allow_none=True, load_default=None,
         metadata={"description": "申请材料；[] 为无需提交材料（事实），null 为未填报"},
     )
     fees = ListOf(NestedList(FeeItemSchema), max_items=50)
+    faqs = ListOf(NestedList(FaqSchema), max_items=50, metadata={"description": "常见问题"})
     legal_basis_ids = ListOf(Id(), max_items=100, metadata={"description": "设定依据；空列表为未填报"})
     e_license_linked = fields.Boolean(dump_only=True, metadata={"description": "电子证照事项"})
     license_free = fields.Boolean(dump_only=True, metadata={"description": "免证办事项"})

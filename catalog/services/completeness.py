@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Subquery, func, select
 from sqlalchemy.orm import Session
 
-from ..models.elements import ELEMENTS, Element, unfilled_keys
+from ..models.elements import ELEMENTS, Element
 from .facts import Scope, Shape, element_facts
 from .figures import Figure
 from .permissions import use_case
@@ -185,27 +185,30 @@ def completeness_rows(
     session: Session, entity_type: str, scope: Scope, element: str | None = None, limit: int = 1000
 ) -> list[dict[str, Any]]:
     """The rows behind a completeness figure: those missing ``element``, or any required one."""
-    requirement = requirements()[entity_type]
-    facts = element_facts(entity_type, scope.shape)
-    mask = 1 << ELEMENTS[entity_type][element].bit if element else requirement.mask
+    facts = missing_facts(entity_type, scope.shape, element)
     query = (
         select(facts.c.id, facts.c.name, facts.c.department_id, facts.c.unfilled_elements)
-        .where(_missing(facts, mask))
         .order_by(facts.c.department_id, facts.c.id)
         .limit(limit)
     )
-    required = {e.key for e in requirement.elements}
     return [
-        {
-            "id": row_id,
-            "name": name,
-            "department_id": department_id,
-            "missing": [
-                ELEMENTS[entity_type][key].label for key in unfilled_keys(entity_type, mask_value) if key in required
-            ],
-        }
-        for row_id, name, department_id, mask_value in session.execute(query, scope.parameters)
+        {"id": row_id, "name": name, "department_id": department_id, "missing": missing_labels(entity_type, mask)}
+        for row_id, name, department_id, mask in session.execute(query, scope.parameters)
     ]
+
+
+@lru_cache(maxsize=256)
+def missing_facts(entity_type: str, shape: Shape, element: str | None = None) -> Subquery:
+    """The rows in scope missing ``element``, or any required one (id, name, department_id,
+    unfilled_elements)."""
+    mask = 1 << ELEMENTS[entity_type][element].bit if element else requirements()[entity_type].mask
+    facts = element_facts(entity_type, shape)
+    return select(facts).where(_missing(facts, mask)).subquery(f"{entity_type}_missing")
+
+
+def missing_labels(entity_type: str, mask: int | None) -> list[str]:
+    """The labels of the required elements a row's mask leaves unfilled, in the file's order."""
+    return [e.label for e in requirements()[entity_type].elements if mask is not None and mask >> e.bit & 1]
 
 
 __all__ = [
@@ -214,5 +217,7 @@ __all__ = [
     "completeness_by_department",
     "completeness_figures",
     "completeness_rows",
+    "missing_facts",
+    "missing_labels",
     "requirements",
 ]

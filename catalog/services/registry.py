@@ -200,6 +200,7 @@ def _service_item_list_options() -> list[Any]:
         load_only(*columns),
         raiseload(m.ServiceItem.materials),
         raiseload(m.ServiceItem.fees),
+        raiseload(m.ServiceItem.faqs),
         raiseload(m.ServiceItem.legal_bases),
     ]
 
@@ -220,6 +221,7 @@ SERVICE_ITEMS = ListSpec(
     setters={
         "materials": service_items.set_materials,
         "fees": service_items.set_fees,
+        "faqs": service_items.set_faqs,
         "legal_basis_ids": _relation_setter("legal_bases", m.LegalBasis),
     },
     filters=_common_filters(m.ServiceItem)

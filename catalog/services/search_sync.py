@@ -138,7 +138,7 @@ def _service_rows() -> Select:
         ServiceItem.case_type,
         ServiceItem.onsite_visits,
         ServiceItem.acceptance_conditions,
-        ServiceItem.process,
+        ServiceItem.process, ServiceItem.result_name,
         _township.name.label("township"),
         _twin_power.id.label("twin_power_id"),
         _twin_power.basis_text.label("twin_basis"),
@@ -168,7 +168,7 @@ def _service_document(item: Row[Any], materials: list[str]) -> dict[str, Any]:
         "onsite_visits": item.onsite_visits,
         "zero_visit": None if item.onsite_visits is None else item.onsite_visits == 0,
         "text": "\n".join(filter(None, [
-            item.acceptance_conditions, "；".join(materials), item.process,
+            item.acceptance_conditions, "；".join(materials), item.process, item.result_name,
             item.twin_basis, item.twin_responsibilities,
         ])),
         **_twins("power", item.twin_power_id),

@@ -21,7 +21,7 @@ from fractions import Fraction
 
 from sqlalchemy.orm import Session
 
-from ..models import Bundle, BundleMember, FeeItem, Material, Organization, ServiceItem
+from ..models import Bundle, BundleMember, Faq, FeeItem, Material, Organization, ServiceItem
 from ..models.codes import CASE_TYPE_INSTANT, ENTRUSTED_POWER_SOURCES
 from .codes import catalog_code_problem, catalog_code_warning, implementation_code_problems
 from .errors import FieldError
@@ -161,6 +161,10 @@ def set_materials(session: Session, item: ServiceItem, materials: list[dict] | N
 
 def set_fees(session: Session, item: ServiceItem, fees: list[dict]) -> None:
     item.fees = [FeeItem(position=i, **data) for i, data in enumerate(fees)]
+
+
+def set_faqs(session: Session, item: ServiceItem, faqs: list[dict]) -> None:
+    item.faqs = [Faq(position=i, **data) for i, data in enumerate(faqs)]
 
 
 def set_bundle_members(session: Session, bundle: Bundle, member_ids: list[int]) -> None:

@@ -672,6 +672,8 @@ SERVICE_ITEMS = Sheet(
         ),
         Column("受理条件", Text("acceptance_conditions"), ("申请条件", "办理条件")),
         Column("办理流程", Text("process"), ("流程",)),
+        Column("结果名称", Text("result_name"), ("审批结果名称", "办理结果名称", "结果证照名称", "证照名称", "办理结果")),
+        Column("结果样本", Text("result_sample_url"), ("审批结果样本", "结果样本地址")),
         # 个人 / 法人 as citizens filter (codes.SERVICE_OBJECT_AUDIENCE): 法人 = the three 法人 of A.4.
         Column(
             "服务对象",

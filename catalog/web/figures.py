@@ -17,9 +17,9 @@ from marshmallow import ValidationError
 
 from ..extensions import db
 from ..models.base import CHINA_TIME
-from ..schemas.fields import Code, Int
+from ..schemas.fields import Code, Int, Str
 from ..schemas.stats import ScopeArgsSchema
-from ..services import figure_views, public_items, statistics
+from ..services import completeness_views, figure_views, public_items, statistics
 from ..services.figure_views import PART_LABELS, SHAPES, SORTS, department_sorts
 from ..services.spreadsheets import FORMATS, Exported
 from .charts import bar_chart, line_chart
@@ -41,6 +41,18 @@ class RowsPageArgsSchema(ScopeArgsSchema):
 
 class RowsExportArgsSchema(ScopeArgsSchema):
     part = Code(PART_LABELS, load_default="numerator")
+    sort = Code({s: s for s in SORTS}, load_default="name")
+    format = Code(FORMATS, load_default="xlsx")
+
+
+class CompletenessRowsArgsSchema(ScopeArgsSchema):
+    element = Str(max_length=40, allow_none=True, load_default=None)
+    sort = Code({s: s for s in SORTS}, load_default="name")
+    page = Int(minimum=1, maximum=100_000, load_default=1, strict=False)
+
+
+class CompletenessExportArgsSchema(ScopeArgsSchema):
+    element = Str(max_length=40, allow_none=True, load_default=None)
     sort = Code({s: s for s in SORTS}, load_default="name")
     format = Code(FORMATS, load_default="xlsx")
 
@@ -157,6 +169,21 @@ def figure_rows_export(key: str) -> Response:
                                               sort=args["sort"], **scope))
 
 
+def completeness_rows(list_name: str) -> str:
+    args = strict_args(CompletenessRowsArgsSchema)
+    found = completeness_views.rows_page(db.session, list_name, args["element"], sort=args["sort"],
+                                         page=args["page"], **_scope(args))
+    return render_template("completeness_rows.html", args=args, found=found, formats=FORMATS,
+                           required=completeness_views.requirement(list_name), scope_args=_scope_args(args),
+                           all_label=completeness_views.ALL_ELEMENTS)
+
+
+def completeness_rows_export(list_name: str) -> Response:
+    args = strict_args(CompletenessExportArgsSchema)
+    return _download(completeness_views.export_rows(db.session, args["format"], list_name, args["element"],
+                                                    sort=args["sort"], **_scope(args)))
+
+
 def _download(exported: Exported) -> Response:
     return send_file(io.BytesIO(exported.data), mimetype=exported.mimetype, as_attachment=True,
                      download_name=exported.filename)
@@ -168,4 +195,7 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/figures/<key>", "figure", figure)
     bp.add_url_rule("/figures/<key>/rows", "figure_rows", figure_rows)
     bp.add_url_rule("/figures/<key>/rows/export", "figure_rows_export", figure_rows_export)
+    bp.add_url_rule("/figures/completeness/<list_name>/rows", "completeness_rows", completeness_rows)
+    bp.add_url_rule("/figures/completeness/<list_name>/rows/export", "completeness_rows_export",
+                    completeness_rows_export)
 

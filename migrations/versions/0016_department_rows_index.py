@@ -5,12 +5,12 @@ index alone, backwards; without it, it read and sorted every row of the departme
 department_id index already ends with the rowid, so there it changes little.
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 """
 from alembic import op
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

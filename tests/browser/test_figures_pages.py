@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+import secrets
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser import axe
+from tests.browser.conftest import new_page
+from tests.browser.console_fixtures import _api, _token
 
 # Every table fits the viewport or sits in a scroll container that does, and the page itself
 # does not scroll sideways (the layout viewport stays the screen's width).
@@ -65,6 +69,38 @@ def test_an_auditor_checks_figures_drills_down_and_exports(page: Page, live_serv
     assert shown in {row[0] for row in table[1:]}
 
 
+def test_an_auditor_opens_the_rows_behind_a_completeness_figure(browser, playwright, live_server) -> None:
+    # The demo is complete: publish an item without its 办理地点 (a unique name: the server is shared).
+    tag = secrets.token_hex(3)
+    api = _api(playwright, live_server, _token(live_server, "admin", None, tag))
+    department = api.get("/api/v1/service-items?per_page=1").json()["items"][0]["department_id"]
+    name = f"缺办理地点的事项{tag}"
+    body = {"name": name, "item_type": "01", "department_id": department, "status": "published"}
+    assert api.post("/api/v1/service-items", data=json.dumps(body), headers={"Content-Type": "application/json"}).ok
+
+    page = new_page(browser)
+    page.goto(live_server.url + "/figures")
+    page.get_by_role("link", name=re.compile(r"缺项记录\s*：政务服务事项实施清单")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("实施清单要素完整率：缺少任一必填要素的记录")
+    page.get_by_role("navigation", name="按缺少的要素").get_by_role("link", name="办理地点", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("实施清单要素完整率：缺少“办理地点”的记录")
+    headers = page.locator("#rows thead th").all_inner_texts()
+    assert [h.rstrip(" ↑↓") for h in headers] == ["名称", "部门", "缺少的必填要素"]
+    ours = page.locator("#rows tbody tr", has=page.get_by_role("link", name=name))
+    expect(ours.locator("td").last).to_contain_text("办理地点")  # element labels, not keys
+    expect(ours.locator("td").last).to_contain_text("是否收费")
+    page.locator("#rows thead").get_by_role("link", name="部门").click()
+    expect(page.locator("#rows thead th[aria-sort='ascending']")).to_contain_text("部门")
+    total = int(re.search(r"共 (\d+) 条", page.locator("main").inner_text()).group(1))
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV 文本（csv）").click()
+    table = list(csv.reader(io.StringIO(download.value.path().read_bytes().decode("utf-8-sig"))))
+    assert table[0] == ["名称", "部门", "缺少的必填要素"] and len(table) == 1 + total
+    assert any(row[0] == name and "办理地点" in row[2] for row in table[1:])
+    page.context.close()
+    api.dispose()
+
+
 def test_a_figure_page_has_its_charts_and_their_numbers(page: Page, live_server) -> None:
     page.goto(live_server.url + "/figures/instant_share")
     charts = page.locator("svg[role='img']")
@@ -81,6 +117,7 @@ DASHBOARD_PAGES = {
     "figures": "/figures",
     "figure": "/figures/instant_share",
     "drill_down": "/figures/instant_share/rows?part=excluded",
+    "completeness_rows": "/figures/completeness/service-items/rows?sort=-department",
 }
 
 

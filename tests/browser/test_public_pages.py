@@ -3,6 +3,8 @@ page passes axe-core with no serious or critical violation."""
 from __future__ import annotations
 
 import json
+import re
+import secrets
 import urllib.request
 from urllib.parse import quote
 
@@ -10,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser import axe
+from tests.browser.console_fixtures import _api, _token
 
 PUBLIC_PAGES = {
     "home": "/",
@@ -86,3 +89,34 @@ def test_pages_load_every_asset_from_the_app(page: Page, live_server) -> None:
         page.wait_for_load_state("networkidle")
     assert [url for url in requested if not url.startswith(live_server.url)] == []
     assert failed == []
+
+
+@pytest.fixture(scope="module")
+def full_guide(playwright, live_server) -> str:
+    """A published guide with a result, a sample form and a question (the demo has none)."""
+    tag = secrets.token_hex(3)
+    api = _api(playwright, live_server, _token(live_server, "admin", None, tag))
+    department = api.get("/api/v1/service-items?per_page=1").json()["items"][0]["department_id"]
+    body = {
+        "name": f"测试样表事项{tag}", "item_type": "01", "department_id": department, "status": "published",
+        "result_name": "测试许可证", "result_sample_url": "https://zwfw.example.cn/samples/xkz.pdf",
+        "materials": [{"name": "申请表", "blank_form_url": "https://zwfw.example.cn/forms/sqb.docx",
+                       "sample_form_url": "https://zwfw.example.cn/forms/sqb-sample.pdf"}],
+        "faqs": [{"question": "可以委托他人办理吗？", "answer": "可以，需提交授权委托书。"}],
+    }
+    created = api.post("/api/v1/service-items", data=json.dumps(body), headers={"Content-Type": "application/json"})
+    assert created.ok, created.text()
+    path = f"/items/service/{created.json()['id']}"
+    api.dispose()
+    return path
+
+
+def test_a_guide_with_a_result_sample_forms_and_questions(page: Page, live_server, full_guide: str) -> None:
+    page.goto(live_server.url + full_guide)
+    expect(page.locator(".apply-facts")).to_contain_text("测试许可证")
+    expect(page.get_by_role("link", name=re.compile(r"示例样表\s*：申请表"))).to_have_attribute("href", "https://zwfw.example.cn/forms/sqb-sample.pdf")
+    answer = page.get_by_text("可以，需提交授权委托书。")
+    expect(answer).to_be_hidden()
+    page.get_by_text("可以委托他人办理吗？").click()
+    expect(answer).to_be_visible()
+    assert axe.blocking(page) == []
