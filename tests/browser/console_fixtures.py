@@ -4,6 +4,9 @@ operator would, rows made through the API, and one signed-in browser context per
 Session-scoped, so each person signs in once per worker (the sign-in throttle counts attempts
 per address), and named uniquely, so tests never depend on one another's writes. Import the
 fixtures into a test module: ``from tests.browser.console_fixtures import console, signed_in  # noqa: F401``.
+
+``department_editors`` are two editors, each of a department that has published 服务事项 (for
+the editing and import tests); console_accounts.sign_in signs each in once per worker too.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import APIRequestContext, Browser, BrowserContext, Playwright
 
+from tests.browser import console_accounts
 from tests.browser.conftest import new_page
 from tests.browser.server import LiveServer
 
@@ -114,3 +118,11 @@ def signed_in(console: Console, browser: Browser, live_server: LiveServer):  # t
         return console.contexts[role].new_page()
 
     return page_of
+
+
+@pytest.fixture(scope="session")
+def department_editors(live_server: LiveServer) -> tuple[console_accounts.Staff, console_accounts.Staff]:
+    """Editors of the first two departments with published 服务事项, made once per worker (each
+    account is a `flask users create` process start)."""
+    first, second = console_accounts.departments(live_server, 2)
+    return console_accounts.editor(live_server, first), console_accounts.editor(live_server, second)
