@@ -5,8 +5,14 @@ Session-scoped, so each person signs in once per worker (the sign-in throttle co
 per address), and named uniquely, so tests never depend on one another's writes. Import the
 fixtures into a test module: ``from tests.browser.console_fixtures import console, signed_in  # noqa: F401``.
 
-``department_editors`` are two editors, each of a department that has published 服务事项 (for
-the editing and import tests); console_accounts.sign_in signs each in once per worker too.
+A fixture imported into several modules is a fixture of each module, with a value of its own
+per module: ``console`` only hands on ``console_world``, which tests/browser/conftest.py
+registers once for the directory, so the people and rows are made once per worker (four
+`flask` process starts), not once per module that imports ``console``.
+
+``department_editors`` (registered by conftest.py too: use it without importing it) are two
+editors, each of a department that has published 服务事项, for the editing and import tests;
+console_accounts.sign_in signs each in once per worker.
 """
 from __future__ import annotations
 
@@ -69,7 +75,12 @@ def _step(api: APIRequestContext, row: dict[str, Any], step: str) -> dict[str, A
 
 
 @pytest.fixture(scope="session")
-def console(live_server: LiveServer, playwright: Playwright, browser: Browser) -> Iterator[Console]:
+def console(console_world: Console) -> Console:
+    return console_world
+
+
+@pytest.fixture(scope="session")
+def console_world(live_server: LiveServer, playwright: Playwright, browser: Browser) -> Iterator[Console]:
     tag = secrets.token_hex(3)
     admin_token = _token(live_server, "admin", None, tag)
     admin_api = _api(playwright, live_server, admin_token)

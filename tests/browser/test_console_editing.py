@@ -11,11 +11,10 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser import axe
 from tests.browser.conftest import new_page, screenshot
 from tests.browser.console_accounts import Staff, api, sign_in
-from tests.browser.console_fixtures import department_editors  # noqa: F401 - fixture
 
 
 @pytest.fixture
-def staff(department_editors) -> tuple[Staff, Staff]:  # noqa: F811
+def staff(department_editors) -> tuple[Staff, Staff]:
     return department_editors
 
 

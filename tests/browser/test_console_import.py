@@ -11,7 +11,6 @@ from playwright.sync_api import Browser, expect
 from tests.browser import axe
 from tests.browser.conftest import new_page, screenshot
 from tests.browser.console_accounts import sign_in
-from tests.browser.console_fixtures import department_editors  # noqa: F401 - fixture
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADERS = ["事项名称", "事项类型", "实施主体", "办件类型", "法定办结时限", "承诺办结时限"]
@@ -26,7 +25,7 @@ def _workbook(rows: list[list[str]]) -> bytes:
     return out.getvalue()
 
 
-def test_an_editor_sees_exactly_the_bad_rows_fixes_the_sheet_and_commits(browser: Browser, live_server, department_editors) -> None:  # noqa: F811
+def test_an_editor_sees_exactly_the_bad_rows_fixes_the_sheet_and_commits(browser: Browser, live_server, department_editors) -> None:
     staff = department_editors[0]
     tag = uuid.uuid4().hex[:6]
     rows = [
