@@ -14,7 +14,7 @@ TEST_WORKERS ?= 2
 # Elasticsearch serve the run instead of one per worker (tests/conftest.py).
 PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
 
-.PHONY: run test install install-dev test-deps stack-deps stack-up stack-down
+.PHONY: run test lint install install-dev lock test-deps stack-deps stack-up stack-down
 
 # The stamp is written last, so an interrupted creation is redone from scratch.
 $(VENV)/.created:
@@ -23,14 +23,24 @@ $(VENV)/.created:
 	$(BIN)/pip install --quiet --upgrade pip
 	touch $@
 
-$(VENV)/.installed: requirements.txt | $(VENV)/.created
-	$(BIN)/pip install --quiet -r requirements.txt
+# Installed from the lock files: every package, dependencies included, at the locked version
+# and with its recorded hash (`make lock` writes them from requirements*.txt).
+$(VENV)/.installed: requirements.lock | $(VENV)/.created
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt tests/browser/package-lock.json | $(VENV)/.created
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+$(VENV)/.installed-dev: requirements.lock requirements-dev.lock tests/browser/package-lock.json | $(VENV)/.created
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	$(MAKE) test-deps
 	touch $@ $(VENV)/.installed
+
+# After changing requirements.txt or requirements-dev.txt: lock both again (pip-tools, Python 3.11).
+# The dev lock is constrained by the runtime lock, so tests run on the versions production installs.
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+lock: | $(VENV)/.created
+	$(BIN)/pip install --quiet pip-tools
+	$(PIP_COMPILE) --output-file=requirements.lock requirements.txt
+	$(PIP_COMPILE) --constraint=requirements.lock --output-file=requirements-dev.lock requirements-dev.txt
 
 # Programs the suite starts from Debian's packages when the machine lacks them: Chromium (driven by
 # Playwright, which cannot download browsers here) with CJK fonts so screenshots show Chinese,
@@ -53,6 +63,13 @@ run: install
 	$(BIN)/flask --app catalog seed yuncheng
 	$(BIN)/flask --app catalog search drain --now
 	$(BIN)/gunicorn --config deploy/gunicorn.conf.py --bind $(HOST):$(PORT) 'catalog:create_app()'
+
+# What CI checks before the suite (.ci/run): lint (the rules in pyproject.toml), the format, and
+# types (mypy: strict on search/, catalog/services/ as pyproject.toml says).
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # The whole suite on SQLite (with the real Elasticsearch and the embedded engine), then every
 # database-touching test again on PostgreSQL 15.

@@ -29,17 +29,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import insert, update  # noqa: E402
+from flask_migrate import upgrade
+from sqlalchemy import insert, update
 
-from bench.search_api import citizen_queries, load, p, timed, vocabulary_ready  # noqa: E402
-from bench.search_engines import search_queries  # noqa: E402
-from catalog import create_app  # noqa: E402
-from catalog import models as m  # noqa: E402
-from catalog.extensions import db  # noqa: E402
-from catalog.services import search_sync  # noqa: E402
-from search.engines.embedded import EmbeddedEngine  # noqa: E402
-from seed.guangan import load_items  # noqa: E402
+from bench.search_api import citizen_queries, load, p, timed, vocabulary_ready
+from bench.search_engines import search_queries
+from catalog import create_app
+from catalog import models as m
+from catalog.extensions import db
+from catalog.services import search_sync
+from search.engines.embedded import EmbeddedEngine
+from seed.guangan import load_items
 
 GUIDE_MATERIALS = 5
 

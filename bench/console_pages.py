@@ -29,18 +29,18 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from flask.testing import FlaskClient  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import func, select
 
-from bench import page_timing  # noqa: E402
-from bench.list_endpoints import backend_database, load  # noqa: E402
-from bench.page_timing import Row, time_page  # noqa: E402
-from catalog import create_app  # noqa: E402
-from catalog import models as m  # noqa: E402
-from catalog.extensions import db  # noqa: E402
-from catalog.services import accounts  # noqa: E402
-from catalog.services.permissions import Actor  # noqa: E402
+from bench import page_timing
+from bench.list_endpoints import backend_database, load
+from bench.page_timing import Row, time_page
+from catalog import create_app
+from catalog import models as m
+from catalog.extensions import db
+from catalog.services import accounts
+from catalog.services.permissions import Actor
 
 PASSWORD = "bench-console-password"
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from catalog.services import draw_algorithm as algorithm  # noqa: E402
+from catalog.services import draw_algorithm as algorithm
 
 
 def snapshot(targets: int, departments: int, inspectors: int) -> tuple[dict, list[dict]]:

@@ -34,19 +34,19 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from flask_migrate import upgrade  # noqa: E402
-from collections import defaultdict  # noqa: E402
+from collections import defaultdict
 
-from sqlalchemy import bindparam, insert, select, update  # noqa: E402
-from sqlalchemy.engine import Connection  # noqa: E402
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection
 
-from bench.list_endpoints import Backend, Dataset, backend_database, load  # noqa: E402
-from flask import Flask  # noqa: E402
-from catalog import create_app  # noqa: E402
-from catalog import models as m  # noqa: E402
-from catalog.extensions import db  # noqa: E402
-from catalog.models.elements import unfilled_mask  # noqa: E402
-from catalog.models.figure_facts import rebuild_figure_facts  # noqa: E402
+from bench.list_endpoints import Backend, Dataset, backend_database, load
+from catalog import create_app
+from catalog import models as m
+from catalog.extensions import db
+from catalog.models.elements import unfilled_mask
+from catalog.models.figure_facts import rebuild_figure_facts
 
 HISTORY_DATE = datetime(2024, 5, 1, tzinfo=UTC)
 INSPECTION_ITEMS = 5_000
@@ -128,7 +128,7 @@ def load_history(conn: Connection) -> int:
     item_lists = _lists_of_items(conn)
     for entity_type, model in models.items():
         table = model.__table__
-        columns = [c for c in table.columns]
+        columns = list(table.columns)
         last_id = 0
         while True:
             rows = conn.execute(select(table).where(table.c.id > last_id).order_by(table.c.id).limit(BATCH)).all()
@@ -172,7 +172,7 @@ def _json(value: object) -> object:
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 @contextmanager

@@ -23,10 +23,14 @@ Backends (each a database and an index of the run's own, removed at the end):
 The catalog is bench/search_engines.py's (the 1,135 real 广安区 items, then copies under varied
 names, ``--items`` in all), stored as published service items with Core inserts and indexed by
 the catalog's own ``search reindex``. Both gunicorns use deploy/gunicorn.conf.py with
-``--workers`` workers × 2 threads. Printed: requests/s, p50/p95/p99 (wrk's), non-2xx and socket
-errors, the ratio to the bare endpoint, the editors' writes and their latencies, gunicorn's
-resident memory (its workers summed) at start and end, and ``flask search verify`` at the end.
-Exit status 1 on any 5xx/socket error or drift.
+``--workers`` workers × 2 threads. The run is measured in slices of ``--slice`` seconds (one wrk
+run each, back to back), so a soak shows p95 over time. Printed: the command, commit, cores and
+load average (the machine may be shared: compare runs only at a like load); how long loading and
+indexing took; per slice, requests/s, p50/p95/p99 (wrk's), errors, the outbox and the resident
+memory of every gunicorn process; then the whole run's figures, the ratio to the bare endpoint,
+the editors' writes and their latencies, each worker's memory at start and end (a replaced worker
+shows as a new pid), and ``flask search verify`` at the end. Exit status 1 on any 5xx/socket
+error or drift.
 """
 from __future__ import annotations
 
@@ -189,23 +193,58 @@ def wrk(url: str, seconds: float, connections: int, paths: Path | None) -> dict:
     return json.loads(line[len("RESULT "):])
 
 
-def rss_mb(master_pid: int) -> float:
-    """Resident memory of a gunicorn master and its workers, summed."""
-    children = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True).stdout.split()
-    total = 0
-    for pid in [str(master_pid), *children]:
+def resident_mb(master_pid: int) -> dict[int, float]:
+    """Resident memory (MB) of a gunicorn master and of each of its workers, by pid."""
+    children = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True, check=False).stdout.split()
+    memory = {}
+    for pid in [master_pid, *map(int, children)]:
         try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
+            status = Path(f"/proc/{pid}/status").read_text().splitlines()
         except OSError:
-            pass
-    return total / 1024
+            continue
+        memory[pid] = next((int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:")), 0.0)
+    return memory
+
+
+def memory_line(memory: dict[int, float]) -> str:
+    return " ".join(f"{pid}:{mb:.0f}" for pid, mb in memory.items())
+
+
+def machine() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
 
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000 if ordered else float("nan")
+
+
+def pending(url: str) -> int:
+    return requests.get(url + "/api/v1/health", timeout=SLOW).json()["lag"]["pending"]
+
+
+def slices(server, seconds: float, args: argparse.Namespace, paths: Path) -> dict:  # noqa: ANN001 - a RunningServer
+    """wrk in back-to-back slices of ``args.slice`` seconds, a line each; the whole run's figures
+    (requests and errors summed; percentiles the slices' worst, as a run's own would be no lower
+    than the slice that held its slowest requests)."""
+    print(f"{'slice':>7}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'outbox':>8}  "
+          f"load avg  resident MB by pid (master first)", flush=True)
+    results, done = [], 0.0
+    while done < seconds:
+        length = min(args.slice, seconds - done)
+        result = wrk(server.url, length, args.connections, paths)
+        done += length
+        results.append(result)
+        print(f"{done:>6.0f}s{result['requests'] / result['seconds']:>9.1f}{result['p50']:>9.1f}{result['p95']:>9.1f}"
+              f"{result['p99']:>9.1f}{errors(result):>8}{pending(server.url):>8}  {os.getloadavg()[0]:>8.2f}  "
+              f"{memory_line(resident_mb(server.process.pid))}", flush=True)
+    total = {key: sum(r[key] for r in results) for key in ("requests", "seconds", "non2xx", "connect", "read", "write", "timeout")}
+    return {**total, **{key: max(r[key] for r in results) for key in ("p50", "p95", "p99", "max")}}
+
+
+def errors(result: dict) -> int:
+    return result["non2xx"] + result["connect"] + result["read"] + result["write"] + result["timeout"]
 
 
 def main() -> int:
@@ -217,7 +256,11 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--editors", type=int, default=2)
+    parser.add_argument("--slice", type=float, default=60, help="seconds of one wrk run; the soak prints a line each")
     args = parser.parse_args()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False)
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}: {' '.join(sys.argv)} (commit "
+          f"{commit.stdout.strip() or '?'}; {machine()})", flush=True)
     from deploy.faults.traffic import Traffic
     from seed.guangan import load_items
     from tests.support.servers import gunicorn
@@ -246,27 +289,28 @@ def main() -> int:
         department = requests.get(server.url + "/api/v1/organizations", params={"kind": "department", "per_page": 1},
                                   timeout=SLOW).json()["items"][0]["id"]
         wrk(server.url, 10, args.connections, paths)  # warm-up: caches, the did-you-mean vocabulary
-        rss_start = rss_mb(server.process.pid)
+        memory_start = resident_mb(server.process.pid)
         with Traffic(server.url, token, department, editors=args.editors, citizens=0, pause=0.2) as editors:
-            mixed = wrk(server.url, seconds, args.connections, paths)
-        rss_end = rss_mb(server.process.pid)
+            mixed = slices(server, seconds, args, paths)
+        memory_end = resident_mb(server.process.pid)
         deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and requests.get(server.url + "/api/v1/health", timeout=SLOW).json()["lag"]["pending"]:
+        while time.monotonic() < deadline and pending(server.url):
             time.sleep(2)
         verified = flask_command(environ, "search", "verify")
-    report(args, seconds, bare_result, mixed, editors, rss_start, rss_end, verified)
-    failed = mixed["non2xx"] + mixed["connect"] + mixed["read"] + mixed["write"] + mixed["timeout"] + len(editors.tally.failures)
+    report(args, seconds, bare_result, mixed, editors, memory_start, memory_end, verified)
+    failed = errors(mixed) + len(editors.tally.failures)
     return 1 if failed or "缺失 0" not in verified or "过期 0" not in verified or "多余 0" not in verified else 0
 
 
-def report(args, seconds, bare_result, mixed, editors, rss_start, rss_end, verified) -> None:  # noqa: ANN001
+def report(args, seconds, bare_result, mixed, editors, memory_start, memory_end, verified) -> None:  # noqa: ANN001
     print(f"\nmixed citizen traffic, {args.backend}, {args.items:,} items, {args.connections} connections, "
-          f"{args.workers} workers × 2 threads, {seconds:.0f} s (load average {os.getloadavg()[0]:.2f})")
+          f"{args.workers} workers × 2 threads, {seconds:.0f} s ({machine()} at the end)")
     print(f"{'':<34}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
     rows = [("mixed (70/20/5/5) + editors", mixed)] + ([("bare Flask JSON endpoint", bare_result)] if bare_result else [])
     for label, r in rows:
-        errors = r["non2xx"] + r["connect"] + r["read"] + r["write"] + r["timeout"]
-        print(f"{label:<34}{r['requests'] / r['seconds']:>9.1f}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}{errors:>8}")
+        print(f"{label:<34}{r['requests'] / r['seconds']:>9.1f}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}{errors(r):>8}")
+    if seconds > args.slice:
+        print(f"(mixed: requests summed over the {args.slice:.0f} s slices; p50/p95/p99 those of the worst slice)")
     if bare_result:
         print(f"ratio mixed / bare: {mixed['requests'] / mixed['seconds'] / (bare_result['requests'] / bare_result['seconds']):.2f}")
     writes = [s for op, values in editors.tally.latencies.items() if op != "read" for s in values]
@@ -275,7 +319,10 @@ def report(args, seconds, bare_result, mixed, editors, rss_start, rss_end, verif
           f"failures {len(editors.tally.failures)}")
     for failure in editors.tally.failures[:5]:
         print(f"  {failure}")
-    print(f"gunicorn resident memory (master + workers): {rss_start:.0f} MB at start, {rss_end:.0f} MB at end")
+    print("gunicorn resident memory, MB (pid: start → end; master first):")
+    for pid in dict.fromkeys([*memory_start, *memory_end]):
+        start, end = memory_start.get(pid), memory_end.get(pid)
+        print(f"  {pid}: {'—' if start is None else f'{start:.0f}'} → {'— (gone)' if end is None else f'{end:.0f}'}")
     print(f"search verify: {' '.join(verified.split())}")
 
 

@@ -37,11 +37,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from flask import Flask  # noqa: E402
-from flask.testing import FlaskClient  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
 
-from catalog import create_app  # noqa: E402
+from catalog import create_app
 
 QUERIES = ["营业执照", "食品经营许可", "医师执业注册", "建设工程", "出生医学证明", "税务登记", "道路运输", "社会保险"]
 CASES = {

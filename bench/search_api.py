@@ -39,18 +39,18 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
+from flask_migrate import upgrade
+from sqlalchemy import insert
 
-from bench.search_engines import catalog, search_queries, suggest_prefixes  # noqa: E402
-from catalog import create_app  # noqa: E402
-from catalog import models as m  # noqa: E402
-from catalog.extensions import db  # noqa: E402
-from catalog.services import catalog_vocabulary, search_sync  # noqa: E402
-from search.engines.base import SearchEngine  # noqa: E402
-from search.engines.elasticsearch import ElasticsearchEngine  # noqa: E402
-from search.engines.embedded import EmbeddedEngine  # noqa: E402
-from seed.guangan import load_items  # noqa: E402
+from bench.search_engines import catalog, search_queries, suggest_prefixes
+from catalog import create_app
+from catalog import models as m
+from catalog.extensions import db
+from catalog.services import catalog_vocabulary, search_sync
+from search.engines.base import SearchEngine
+from search.engines.elasticsearch import ElasticsearchEngine
+from search.engines.embedded import EmbeddedEngine
+from seed.guangan import load_items
 
 ITEM_TYPES = {"1": "01", "5": "05", "7": "07", "8": "08", "9": "09", "10": "10", "20": "20"}
 BATCH = 5_000
@@ -106,7 +106,7 @@ def citizen_queries() -> list[str]:
     return queries
 
 
-def timed(client, urls: list[str]) -> list[float]:  # noqa: ANN001
+def timed(client, urls: list[str]) -> list[float]:
     for url in urls[:20]:
         client.get(url)
     timings = []
@@ -118,7 +118,7 @@ def timed(client, urls: list[str]) -> list[float]:  # noqa: ANN001
     return timings
 
 
-def vocabulary_ready(app) -> None:  # noqa: ANN001
+def vocabulary_ready(app) -> None:
     """Wait for the "did you mean" vocabulary a server builds in the background once at start
     (and again only when the catalog changes), so the timings are the steady state's."""
     started = time.perf_counter()
@@ -130,7 +130,7 @@ def vocabulary_ready(app) -> None:  # noqa: ANN001
 
 def p(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def main() -> int:

@@ -34,13 +34,13 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from search.analysis import suggest_keys  # noqa: E402
-from search.documents import KINDS, SearchDocument  # noqa: E402
-from search.engines.base import SearchEngine  # noqa: E402
-from search.engines.elasticsearch import ElasticsearchEngine  # noqa: E402
-from search.engines.embedded import EmbeddedEngine  # noqa: E402
-from search.query import SearchRequest  # noqa: E402
-from seed.guangan import load_items  # noqa: E402
+from search.analysis import suggest_keys
+from search.documents import KINDS, SearchDocument
+from search.engines.base import SearchEngine
+from search.engines.elasticsearch import ElasticsearchEngine
+from search.engines.embedded import EmbeddedEngine
+from search.query import SearchRequest
+from seed.guangan import load_items
 
 TOWNSHIPS = [
     "浓洄街道",
@@ -130,7 +130,7 @@ def suggest_prefixes(items: list[dict], count: int) -> list[str]:
     rng = random.Random(SEED + 2)
     prefixes = []
     while len(prefixes) < count:
-        text, full, initials = (suggest_keys(rng.choice(items)["name"]) + ["", "", ""])[:3]
+        text, full, initials = ([*suggest_keys(rng.choice(items)["name"]), "", "", ""])[:3]
         prefixes.append(
             rng.choice(
                 [

@@ -28,12 +28,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from flask_migrate import upgrade  # noqa: E402
+from flask_migrate import upgrade
 
-from catalog import create_app  # noqa: E402
-from catalog.extensions import db, limiter  # noqa: E402
-from catalog.services import accounts  # noqa: E402
-from catalog.services.permissions import Actor  # noqa: E402
+from catalog import create_app
+from catalog.extensions import db, limiter
+from catalog.services import accounts
+from catalog.services.permissions import Actor
 
 PASSWORD = "correct-horse-battery"
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import random
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -37,7 +37,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.servers import RunningServer, gunicorn  # noqa: E402
+from tests.support.servers import RunningServer, gunicorn
 
 PASSWORD = "soak-correct-horse-battery"
 TERMS = ["护照", "身份证", "营业执照", "食品经营", "婚姻登记", "huzhao", "sfz", "网吧", "建设工程", "道路运输", "医师", "社保"]

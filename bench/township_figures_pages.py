@@ -24,15 +24,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import bindparam, insert, select, update  # noqa: E402
-from sqlalchemy.engine import Connection  # noqa: E402
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection
 
-from bench.figures import HISTORY_DATE, loaded_app  # noqa: E402
-from bench import page_timing  # noqa: E402
-from bench.list_endpoints import Dataset  # noqa: E402
-from bench.page_timing import Row, time_page  # noqa: E402
-from catalog import models as m  # noqa: E402
-from catalog.models.devolution import devolved_item_receivers  # noqa: E402
+from bench import page_timing
+from bench.figures import HISTORY_DATE, loaded_app
+from bench.list_endpoints import Dataset
+from bench.page_timing import Row, time_page
+from catalog import models as m
+from catalog.models.devolution import devolved_item_receivers
 
 DEVOLVED = 2_000
 POWER_TYPES = ("01", "01", "05", "07", "02", "02", "06", "10")  # a third 处罚/检查

@@ -33,7 +33,8 @@ def seed_group() -> None:
 def _run(*loaders: Callable[..., SeedReport]) -> None:
     for loader in loaders:
         # SQLite: the dataset's one transaction takes the write lock as it begins
-        with write_intent(), atomic_session(db.engine) as session:
+        # the engine the app's sessions use (in the suite, a test's own database: tests/conftest.py)
+        with write_intent(), atomic_session(db.session.get_bind()) as session:
             report = loader(session)
         for line in report.lines():
             click.echo(line)

@@ -166,7 +166,7 @@ def http_json(url: str, method: str = "GET", body: object | None = None, timeout
         return json.loads(response.read() or b"{}")
 
 
-def wait_until(check, what: str, timeout: float) -> None:  # noqa: ANN001 - a no-argument predicate
+def wait_until(check, what: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -178,7 +178,7 @@ def wait_until(check, what: str, timeout: float) -> None:  # noqa: ANN001 - a no
     raise SystemExit(f"[stack] {what}: not ready within {timeout:.0f} s (logs in {RUN})")
 
 
-def secret(name: str, make) -> str:  # noqa: ANN001 - a no-argument factory
+def secret(name: str, make) -> str:
     """A generated secret kept under run/ (mode 0600), the same on every start."""
     path = RUN / "secrets" / name
     if not path.exists():
@@ -278,8 +278,11 @@ def postgres_up() -> None:
     password = secret("postgres_password", lambda: secrets.token_hex(16))
     as_postgres(
         "psql", "-q", "-p", str(PG_PORT), "-v", "ON_ERROR_STOP=1", "-c",
+        # the cluster outlives run/ (another checkout, a `down` then a fresh clone): the role
+        # takes this checkout's password every time
         "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'qingdan') THEN "
-        f"CREATE ROLE qingdan LOGIN CREATEDB PASSWORD '{password}'; END IF; END $$;",
+        "CREATE ROLE qingdan; END IF; END $$; "
+        f"ALTER ROLE qingdan LOGIN CREATEDB PASSWORD '{password}';",
     )
     exists = as_postgres("psql", "-tA", "-p", str(PG_PORT), "-c",
                          "SELECT 1 FROM pg_database WHERE datname = 'qingdan'").stdout.strip()
@@ -524,7 +527,7 @@ def seed() -> None:
     if not marker.exists():
         flask("seed", "yuncheng")
         marker.write_text("yuncheng\n")
-    if not any(k.startswith(INDEX_PREFIX) for k in http_json(f"{live_node_url()}/_alias").keys()) or not marker.with_suffix(".indexed").exists():
+    if not any(k.startswith(INDEX_PREFIX) for k in http_json(f"{live_node_url()}/_alias")) or not marker.with_suffix(".indexed").exists():
         flask("search", "reindex")
         marker.with_suffix(".indexed").touch()
 

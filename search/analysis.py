@@ -31,7 +31,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, pairwise
 
 import opencc
 
@@ -97,7 +97,7 @@ def _bigrams(run: str) -> list[str]:
 
 
 def _syllable_pairs(syllables: Sequence[str]) -> list[str]:
-    return [a + b for a, b in zip(syllables, syllables[1:], strict=False) if a and b]
+    return [a + b for a, b in pairwise(syllables) if a and b]
 
 
 def _initials(syllables: Sequence[str]) -> str:
@@ -343,7 +343,7 @@ def _sounds_like(normalized: str) -> QueryVariant | None:
     if not parts:
         return None
     text = " ".join(parts)
-    streams = {name: () for name in STREAMS}
+    streams: dict[str, tuple[str, ...]] = dict.fromkeys(STREAMS, ())
     streams["pinyin"] = _query_streams(text)["pinyin"]
     return QueryVariant(text, streams, SOUNDS_LIKE)
 

@@ -131,7 +131,9 @@ class _Words:
     """The catalog's vocabulary, asked for once and only when needed."""
 
     def __init__(self, source: Callable[[], Vocabulary | None] | None) -> None:
-        self._source, self._asked, self._words = source, False, None
+        self._source = source
+        self._asked = False
+        self._words: Vocabulary | None = None
 
     def get(self) -> Vocabulary | None:
         if not self._asked and self._source is not None:
@@ -164,8 +166,9 @@ def answer(
     did_you_mean = _homophone_correction(query, words)
     if result.total and (request.page > 1 or matches_content(result.hits, query)):
         return CitizenAnswer(result, did_you_mean=did_you_mean)
-    if did_you_mean is None and words.get() is not None:
-        did_you_mean = words.get().correct(request.text)
+    known = words.get() if did_you_mean is None else None
+    if known is not None:
+        did_you_mean = known.correct(request.text)
     loose = relaxed_text(query)
     if loose and loose != query.core:
         relaxed = engine.search(replace(request, text=loose))

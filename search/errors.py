@@ -2,7 +2,7 @@
 
 The one that matters most operationally is :class:`EngineUnavailable`: the outbox
 indexer keeps its row and retries later when it sees it, so an engine outage loses no
-change (DESIGN.md, "The path of a write").
+change (docs/write-path.md).
 """
 
 from __future__ import annotations

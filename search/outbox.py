@@ -54,7 +54,7 @@ Decision = SearchDocument | Removal
 
 def backoff_seconds(attempts: int) -> float:
     """Delay before the next try after ``attempts`` failures: 2 s, 4 s, 8 s … capped at 5 min."""
-    return min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS * 2 ** max(0, attempts - 1))
+    return min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS * 2.0 ** max(0, attempts - 1))
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,10 @@ def syllables() -> frozenset[str]:
 
 @lru_cache(maxsize=65536)
 def _word_syllables(word: str) -> tuple[str, ...]:
-    # '' for a character without a reading, so the result stays one entry per character
-    return tuple(lazy_pinyin(word, style=Style.NORMAL, errors=lambda chars: [""] * len(chars)))
+    # '' for a character without a reading, so the result stays one entry per character.
+    # pypinyin documents a list from `errors` (one entry per character); its stubs say str.
+    blanks = lambda chars: [""] * len(chars)  # noqa: E731
+    return tuple(lazy_pinyin(word, style=Style.NORMAL, errors=blanks))  # type: ignore[arg-type]
 
 
 def han_syllables(run: str) -> list[str]:

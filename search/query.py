@@ -140,7 +140,7 @@ SUGGEST_OVERFETCH = 3  # documents fetched per wanted suggestion: names repeat
 
 
 def suggest_in_tiers(
-    fetch: Callable[[str, bool, int], list[Mapping[str, Any]]], prefix: str, limit: int
+    fetch: Callable[[str, bool, int], Sequence[Mapping[str, Any]]], prefix: str, limit: int
 ) -> list[Suggestion]:
     """Suggestions for a typed prefix, the same way on both engines.
 

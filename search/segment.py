@@ -48,7 +48,7 @@ def load_dictionary(path: Path = DICTIONARY_FILE) -> list[tuple[str, int | None]
 
 
 def _get_tokenizer() -> jieba.Tokenizer:
-    global _tokenizer
+    global _tokenizer  # noqa: PLW0603 (one tokenizer per process, built on first use)
     if _tokenizer is None:
         with _tokenizer_lock:
             if _tokenizer is None:

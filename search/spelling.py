@@ -33,7 +33,7 @@ def _deletions(word: str) -> set[str]:
 
 
 def _one_replaced(word: str, span: str) -> bool:
-    return len(word) == len(span) and sum(a != b for a, b in zip(word, span)) == 1
+    return len(word) == len(span) and sum(a != b for a, b in zip(word, span, strict=True)) == 1
 
 
 class Vocabulary:

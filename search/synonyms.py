@@ -159,8 +159,8 @@ def build_table(
             pinyin_terms.setdefault(joined, term)
         typed = to_initials(term) if len(term) >= 3 else None
         if typed:
-            targets = (to_initials(t) for t in replacements[term])
-            initials_terms.setdefault(typed, tuple(t for t in targets if t and t != typed))
+            typed_targets = (to_initials(t) for t in replacements[term])
+            initials_terms.setdefault(typed, tuple(t for t in typed_targets if t and t != typed))
     targets = dict.fromkeys(t for ts in replacements.values() for t in ts)
     term_sounds: dict[str, str] = {}
     for term in [*targets, *replacements]:

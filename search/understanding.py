@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from search.segment import precise_words
 
@@ -47,7 +48,7 @@ class Understanding:
     object: str = ""
 
 
-def parse_rules(data: dict) -> Rules:
+def parse_rules(data: dict[str, Any]) -> Rules:
     """Rules from the parsed data file; a pattern without an ``object`` group is an error."""
     intents = []
     for entry in data.get("intent", []):

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, select
@@ -90,7 +90,7 @@ class Loader:
     def __init__(self, session: Session | scoped_session, dataset: str, as_of: datetime | None = None) -> None:
         self.session = session
         self._plain_session: Session = session() if isinstance(session, scoped_session) else session
-        self.as_of = as_of.astimezone(timezone.utc) if as_of else None
+        self.as_of = as_of.astimezone(UTC) if as_of else None
         self.report = SeedReport(dataset)
         self._keys: dict[tuple[type, tuple[str, ...]], dict[tuple[Any, ...], int]] = {}
         self._started = 0.0
@@ -129,7 +129,7 @@ class Loader:
             details = "; ".join(
                 f"{name}: {', '.join(e.message for e in errors)}" for name, errors in error.fields.items()
             )
-            raise SeedError(f"{spec.label} {dict(zip(key, value))}: {error.message} {details}") from error
+            raise SeedError(f"{spec.label} {dict(zip(key, value, strict=True))}: {error.message} {details}") from error
         known[value] = row.id
         self.report.created[spec.name] += 1
         return row.id

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask, g, has_app_context
@@ -13,12 +14,19 @@ from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session
 
 from catalog import create_app
-from catalog.extensions import db
+from catalog.extensions import db, limiter
 from catalog.services import accounts
 from catalog.services.permissions import Actor
 from search.engines.embedded import EmbeddedEngine
+from tests import factories
 from tests.support import postgres
-from tests.support.databases import LiveDatabase, Template, live_copy, migrated_template
+from tests.support.databases import (
+    LiveDatabase,
+    Template,
+    live_copy,
+    migrated_template,
+    sessions_on,
+)
 
 
 @pytest.fixture(scope="session")
@@ -45,27 +53,24 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 @pytest.fixture
 def session(app: Flask, tmp_path: Path) -> Iterator[scoped_session]:
-    """A session inside a transaction that is rolled back after the test.
+    """A session inside a transaction that is rolled back after the test: one connection.
 
-    Commits in the code under test release a SAVEPOINT only (Warehouse's pattern). The
-    search index cannot roll back, so each test also gets an empty embedded index.
+    ``db.session`` everywhere (this app context, the requests of the test client, threads) is
+    bound to one connection in a transaction, and joins it with SAVEPOINTs, so that commits in
+    the code under test release a SAVEPOINT only (Warehouse's pattern, SQLAlchemy's "joining a
+    session into an external transaction"). It cannot show what two connections do at once:
+    tests of concurrency take ``live_database``. The search index cannot roll back, so each
+    test also gets an empty embedded index.
     """
     app.extensions["qingdan_search_engine"] = EmbeddedEngine(tmp_path / "search-index")
     app.extensions["qingdan_search_engine"].ensure_index()
     with app.app_context():
-        engines = db._app_engines[app]
-        engine = engines[None]
-        connection = engine.connect()
+        connection = db.engine.connect()
         transaction = connection.begin()
-        original = db.session
-        engines[None] = connection
-        db.session = db._make_scoped_session({"join_transaction_mode": "create_savepoint"})
         try:
-            yield db.session
+            with sessions_on(app, connection, join_transaction_mode="create_savepoint"):
+                yield db.session
         finally:
-            db.session.remove()
-            db.session = original
-            engines[None] = engine
             transaction.rollback()
             connection.close()
 
@@ -73,16 +78,17 @@ def session(app: Flask, tmp_path: Path) -> Iterator[scoped_session]:
 @pytest.fixture(scope="session")
 def database_template(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
     """A migrated, empty database that ``live_database`` copies for each test."""
-    yield from migrated_template(app, tmp_path_factory.mktemp("template"))
+    yield from migrated_template(tmp_path_factory.mktemp("template"))
 
 
 @pytest.fixture
 def live_database(app: Flask, database_template: Template, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[LiveDatabase]:
     """A database of this test's own with real separate connections (tests/support/databases.py).
 
-    The app is bound to it for the test: ``db.session`` in each app context, each thread's
-    session, the drain after a response, all use connections of their own, and commits are
-    real. Use it, not ``session``, for whatever depends on concurrency.
+    The app's sessions work on it for the test (``db.session.configure``): ``db.session`` in
+    each app context, each thread's session, the drain after a response, all use connections of
+    their own, and commits are real; ``LiveDatabase.environ()`` starts processes (gunicorn,
+    ``flask`` commands) on it. Use it, not ``session``, for whatever depends on concurrency.
     """
     label = "".join(c if c.isalnum() else "_" for c in request.node.name)[-40:]
     yield from live_copy(app, database_template, tmp_path, label)
@@ -125,6 +131,20 @@ def token_client(app: Flask, session: scoped_session, role: str, department_id: 
 def client(app: Flask, session: scoped_session) -> FlaskClient:
     """An admin's API client: the tests of rules, lists and search act as one."""
     return token_client(app, session, "admin")
+
+
+@pytest.fixture
+def department(session: scoped_session) -> Any:
+    """A department (区县 organization) of its own for the test."""
+    return factories.department(session)
+
+
+@pytest.fixture
+def fresh_limits(app: Flask) -> Iterator[None]:
+    """Sign-in throttles start from zero (the limiter's memory outlives a test's SAVEPOINT)."""
+    limiter.reset()
+    yield
+    limiter.reset()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

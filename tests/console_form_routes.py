@@ -18,7 +18,7 @@ def walked_console_forms(item_id: int) -> list[tuple[str, str, dict[str, Any]]]:
     pages = ["/console/new", "/console/new/service-items", "/console/service-items",
              f"/console/service-items/{item_id}/edit", f"/console/service-items/{item_id}/preview",
              "/console/import", "/console/service-items/import", "/console/service-items/template",
-             "/console/service-items/export"]
+             "/console/service-items/export", "/console/lookup/service-items/legal_basis_ids?q=法"]
     posts = [*WALKED_POSTS, (f"/console/service-items/{item_id}/edit", {"version": "999999"})]  # stale
     return [("GET", url, {}) for url in pages] + [("POST", url, form) for url, form in posts]
 

@@ -5,6 +5,7 @@ legal-basis changes, completeness and search insights as the permission meta-tes
 from __future__ import annotations
 
 import io
+from datetime import UTC
 from typing import Any
 
 from flask import Flask
@@ -126,7 +127,7 @@ def walked_rows(session: Any) -> dict[str, Any]:
     """Rows for the meta-test's walk (tests/test_permissions.py): a planned, a committed and a
     drawn task whose draw is disclosed (its window has ended: who may read it no longer depends
     on draws.read), a 回避 declaration, an effective legal basis and an abolished one's change."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from catalog.schemas.legal_changes import AbolishSchema
     from catalog.services import legal_changes
@@ -137,8 +138,8 @@ def walked_rows(session: Any) -> dict[str, Any]:
     random_checks.commit_task(session, committed.id, committed.version, SYSTEM)
     past = task_data(district, suffix="W3", year=2020, window_start="2020-01-01", window_end="2020-12-31")
     drawn = random_checks.create_task(session, TaskSchema().load(past), SYSTEM)
-    random_checks.commit_task(session, drawn.id, drawn.version, SYSTEM, now=datetime(2020, 3, 1, tzinfo=timezone.utc))
-    random_checks.run_draw(session, drawn.id, drawn.version, "", SYSTEM, now=datetime(2020, 3, 2, tzinfo=timezone.utc))
+    random_checks.commit_task(session, drawn.id, drawn.version, SYSTEM, now=datetime(2020, 3, 1, tzinfo=UTC))
+    random_checks.run_draw(session, drawn.id, drawn.version, "", SYSTEM, now=datetime(2020, 3, 2, tzinfo=UTC))
     inspector = district.inspectors[district.market.id][0]
     conflict = {"inspector_id": inspector.id, "target_id": district.targets[0].id, "reason": "亲属"}
     inspector_conflicts.declare(session, dict(conflict), SYSTEM)

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from catalog.extensions import limiter
 from catalog.models import ChangeRecord, User
 from catalog.services import accounts
 from catalog.services.errors import DomainError
@@ -19,17 +18,7 @@ from tests.conftest import token_client
 PASSWORD = "correct-horse-battery"
 OPERATOR = Actor.system("tests")
 
-
-@pytest.fixture(autouse=True)
-def fresh_limits(app):
-    limiter.reset()
-    yield
-    limiter.reset()
-
-
-@pytest.fixture
-def department(session):
-    return factories.department(session)
+pytestmark = pytest.mark.usefixtures("fresh_limits")
 
 
 def make_user(session, username: str, role: str, department_id: int | None = None, reviews: list[int] | None = None) -> User:

@@ -1,6 +1,8 @@
 """ETag/If-Match between two editors, list filters, sorting and pagination with totals."""
 from __future__ import annotations
 
+from datetime import UTC
+
 from tests import factories
 
 
@@ -79,19 +81,19 @@ def test_history_keeps_before_and_after_of_every_change(client, session):
 
 
 def test_rows_as_of_a_past_moment_ignore_later_changes(client, session):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from catalog.services.history import rows_as_of
 
     department = factories.department(session)
     item = factories.service_item(session, department.id, name="原名称")
-    past = datetime.now(timezone.utc)  # the trail is append-only: the edit is simply later
+    past = datetime.now(UTC)  # the trail is append-only: the edit is simply later
     url = f"/api/v1/service-items/{item.id}"
     assert client.patch(url, json={"name": "后来改的名称"}, headers={"If-Match": '"1"'}).status_code == 200
 
     then = {row["id"]: row for row in rows_as_of(session, "service_item", past)}
     assert then[item.id]["name"] == "原名称"
-    now = {row["id"]: row for row in rows_as_of(session, "service_item", datetime.now(timezone.utc))}
+    now = {row["id"]: row for row in rows_as_of(session, "service_item", datetime.now(UTC))}
     assert now[item.id]["name"] == "后来改的名称"
 
 
@@ -128,7 +130,7 @@ def test_deep_pages_find_the_ids_first_and_return_the_same_rows(client, session)
 
 
 def test_rows_as_of_leave_out_rows_deleted_by_then(client, session):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from catalog.services.history import rows_as_of
 
@@ -136,7 +138,7 @@ def test_rows_as_of_leave_out_rows_deleted_by_then(client, session):
     kept = factories.service_item(session, department.id, name="保留的事项")
     gone = factories.service_item(session, department.id, name="删除的事项")
     assert client.delete(f"/api/v1/service-items/{gone.id}", headers={"If-Match": '"1"'}).status_code == 204
-    rows = rows_as_of(session, "service_item", datetime.now(timezone.utc) + timedelta(seconds=1))
+    rows = rows_as_of(session, "service_item", datetime.now(UTC) + timedelta(seconds=1))
     assert [row["name"] for row in rows if row["department_id"] == department.id] == ["保留的事项"]
     assert all(row is not None for row in rows)
     assert kept.id in {row["id"] for row in rows}

@@ -95,8 +95,8 @@ def _bad_bodies(schema: dict) -> list[Any]:
     bodies: list[Any] = [[], "text", 42, {"unknown_field": 1}]
     for name in writable:
         bodies.extend({name: value} for value in BAD_SCALARS)
-    bodies.append({name: HUGE_STRING for name in writable})
-    bodies.append({name: -(2**40) for name in writable})
+    bodies.append(dict.fromkeys(writable, HUGE_STRING))
+    bodies.append(dict.fromkeys(writable, -2 ** 40))
     return bodies
 
 

@@ -7,8 +7,8 @@ the restored index is a new embedded one, built from the restored database alone
 from __future__ import annotations
 
 import os
-import sys
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from catalog.services import search_sync
 from search.engines.embedded import EmbeddedEngine
 from seed.yuncheng.loader import seed_yuncheng
 from tests.support import postgres
-from tests.support.databases import bound_to
+from tests.support.databases import sessions_on
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = (
@@ -42,7 +42,7 @@ pytestmark = [
 ]
 
 
-def observed(app, engine: EmbeddedEngine) -> dict[str, object]:  # noqa: ANN001
+def observed(app, engine: EmbeddedEngine) -> dict[str, object]:
     """Every figure the auditors read, and what citizens find, as the API answers them."""
     app.extensions["qingdan_search_engine"] = engine
     client = app.test_client()
@@ -62,7 +62,7 @@ def observed(app, engine: EmbeddedEngine) -> dict[str, object]:  # noqa: ANN001
 
 
 def run(command: list[str], environ: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(command, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(command, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, f"{command} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
     return done
 
@@ -90,13 +90,13 @@ def test_restored_dump_gives_the_same_figures_and_search_with_no_drift(app, live
                        {**environ, "DATABASE_URL": restored_url, "SEARCH_INDEX_PATH": str(restored_index)})
         assert "缺失 0\n过期 0\n多余 0" in restored.stdout, restored.stdout
         # a second restore into the same, no longer empty, database is refused, not merged
-        again = subprocess.run([str(ROOT / "deploy" / "restore"), str(dump)], cwd=ROOT, capture_output=True,
+        again = subprocess.run([str(ROOT / "deploy" / "restore"), str(dump)], cwd=ROOT, capture_output=True, check=False,
                                text=True, env={**environ, "DATABASE_URL": restored_url, "SEARCH_INDEX_PATH": str(restored_index)})
         assert again.returncode == 2 and "restore into a new one" in again.stderr
 
         engine = create_engine(restored_url)
         try:
-            with app.app_context(), bound_to(app, engine):
+            with app.app_context(), sessions_on(app, engine):
                 index = EmbeddedEngine(restored_index)
                 assert search_sync.verify(db.session, index).total == 0
                 after = observed(app, index)

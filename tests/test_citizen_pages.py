@@ -39,7 +39,7 @@ def test_a_hit_names_its_list_and_the_facts_a_citizen_acts_on(anonymous_client, 
 
 
 def test_several_districts_offer_a_region_choice_that_narrows(anonymous_client, two_districts):
-    east, _west, _timed, _instant = two_districts
+    _east, _west, _timed, _instant = two_districts
     page = anonymous_client.get("/search?q=户籍证明").text
     assert '<select id="region" name="region">' in page
     region_name = re.search(r"<option>([^<]+)</option>", page).group(1)

@@ -26,11 +26,6 @@ from tests.conftest import token_client
 REQUIRED = completeness.requirements()["service_item"]
 
 
-@pytest.fixture
-def department(session):
-    return factories.department(session)
-
-
 def _complete_item(session, department_id: int, **overrides):
     law = factories.make(session, factories.registry.LEGAL_BASES, name=f"法律{random.random()}")
     data = {

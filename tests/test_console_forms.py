@@ -14,8 +14,10 @@ from catalog.models import ChangeRecord, Revision, ServiceItem
 from catalog.web.console_forms import FORM_LISTS
 from tests import factories
 
-# sign-in helpers and fixtures (a fresh rate limit, a department) shared with the console's tests
-from tests.test_accounts_and_audit import csrf_token, department, fresh_limits, make_user, sign_in  # noqa: F401
+# sign-in helpers shared with the console's tests
+from tests.test_accounts_and_audit import csrf_token, make_user, sign_in
+
+pytestmark = pytest.mark.usefixtures("fresh_limits")
 
 
 @pytest.fixture
@@ -111,7 +113,7 @@ def test_another_departments_rows_are_refused_in_chinese(editor, session, depart
         ({"case_type": "<script>"}, 422, "取值无效"),
         ({"is_charged": "maybe"}, 422, "应为 true 或 false"),
         ({"effective_on": "2021-13-45"}, 422, "应为日期"),
-        ({"legal_basis_ids": "1，abc"}, 422, "应为整数"),
+        ({"legal_basis_ids": "1，abc"}, 422, "没有编号、编码或名称为“1，abc”的法律依据"),
         ({"aliases": "\n".join(f"别名{n}" for n in range(30))}, 422, "最多 20 项"),
         ({f"fees-{n}-name": f"收费{n}" for n in range(60)}, 413, "最多 50 行"),
         ({"process": "流" * 2_000_000}, 413, ""),
@@ -188,3 +190,98 @@ def test_hostile_uploads_are_refused_in_chinese(editor, session, department):
     assert no_token.status_code == 400 and "安全令牌" in no_token.get_data(as_text=True)
     traversal = editor.post(url + "/commit", data={"csrf_token": csrf_token(editor, url), "key": "../../x.xlsx"})
     assert traversal.status_code == 410 and "请重新上传" in traversal.get_data(as_text=True)
+
+
+def _power(session, department_id: int, name: str, **extra: str):
+    from catalog.services import registry
+
+    return factories.make(session, registry.POWER_ITEMS, code=f"QZ-{name}", name=name, power_type_code="01",
+                          department_id=department_id, **extra)
+
+
+def test_a_picker_offers_only_what_the_editor_may_reference(editor, session, department):
+    from catalog.services import registry
+
+    other = factories.department(session, department.region_id)
+    own = _power(session, department.id, "本局许可甲")
+    _power(session, other.id, "他局许可乙", status="published")
+    _power(session, other.id, "他局许可丙")
+    law = factories.make(session, registry.LEGAL_BASES, name="中华人民共和国行政许可法")
+    found = editor.get("/console/lookup/service-items/power_item_id?q=" + "许可")
+    assert found.status_code == 200
+    assert found.get_json() == [{"id": own.id, "text": f"本局许可甲（编号 {own.id}）", "code": "QZ-本局许可甲"}]
+    assert editor.get(f"/console/lookup/service-items/power_item_id?q={own.id}").get_json()[0]["id"] == own.id
+    laws = editor.get("/console/lookup/service-items/legal_basis_ids?q=行政许可").get_json()
+    assert [c["id"] for c in laws] == [law.id]
+    batches = editor.get("/console/lookup/devolved-items/batch_id?q=%").get_json()
+    assert batches == []  # a LIKE wildcard is a character to find, not "anything"
+
+
+@pytest.mark.parametrize(
+    "url, status, message",
+    [
+        ("/console/lookup/service-items/power_item_id?q=" + "长" * 51, 400, "最多 50 个字"),
+        ("/console/lookup/service-items/department_id?q=1", 404, "不能从列表中选择"),
+        ("/console/lookup/service-items/nothing?q=1", 404, "不能从列表中选择"),
+        ("/console/lookup/nothing/power_item_id?q=1", 404, "没有这个清单"),
+        ("/console/lookup/regions/parent_id?q=1", 404, "没有这个清单"),
+    ],
+)
+def test_hostile_lookups_are_refused_in_chinese(editor, url, status, message):
+    response = editor.get(url)
+    assert response.status_code == status
+    assert message in response.get_json()["error"]["message"]
+
+
+def test_a_reviewer_may_not_look_up_and_the_anonymous_must_sign_in(anonymous_client, session, department):
+    assert anonymous_client.get("/console/lookup/service-items/power_item_id?q=a").status_code == 302
+    make_user(session, "shenhe", "reviewer", None, [department.id])
+    sign_in(anonymous_client, "shenhe")
+    refused = anonymous_client.get("/console/lookup/service-items/power_item_id?q=a")
+    assert refused.status_code == 403 and re.search(r"[\u4e00-\u9fff]", refused.get_json()["error"]["message"])
+
+
+def test_without_javascript_a_typed_name_or_number_names_the_row(editor, session, department):
+    from catalog.services import registry
+
+    other = factories.department(session, department.region_id)
+    own = _power(session, department.id, "本局处罚甲")
+    _power(session, other.id, "他局处罚乙", status="published")
+    law = factories.make(session, registry.LEGAL_BASES, name="中华人民共和国行政处罚法")
+    token = csrf_token(editor, "/console/new/service-items")
+    wrong = item_form(department.id, promised_time_limit="0", csrf_token=token, power_item_id="他局处罚乙",
+                      legal_basis_ids="没有这部法\n中华人民共和国行政处罚法")
+    refused = editor.post("/console/new/service-items", data=wrong)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "没有编号、编码或名称为“他局处罚乙”的权责事项" in page[page.index('id="f-power_item_id"'):][:1500]
+    assert "没有编号、编码或名称为“没有这部法”的法律依据" in page
+    assert 'value="他局处罚乙"' in page and "中华人民共和国行政处罚法</textarea>" in page  # kept as typed
+    assert session.query(ServiceItem).filter_by(name="测试即办事项").count() == 0
+    saved = editor.post("/console/new/service-items", data={
+        **wrong, "power_item_id": "本局处罚甲", "legal_basis_ids": f"{law.id}\n中华人民共和国行政处罚法（编号 {law.id}）"})
+    assert saved.status_code == 303
+    item = session.query(ServiceItem).filter_by(name="测试即办事项").one()
+    assert item.power_item_id == own.id and [b.id for b in item.legal_bases] == [law.id]
+    edit_page = editor.get(saved.headers["Location"]).get_data(as_text=True)
+    assert f'value="本局处罚甲（编号 {own.id}）"' in edit_page and 'data-lookup="/console/lookup/service-items/power_item_id"' in edit_page
+
+
+def test_a_departments_rows_page_lists_its_drafts_and_published_rows_only(editor, session, department):
+    other = factories.department(session, department.region_id)
+    draft = factories.service_item(session, department.id)
+    published = factories.service_item(session, department.id, status="published")
+    theirs = factories.service_item(session, other.id, status="published")
+    page = editor.get("/console/service-items").get_data(as_text=True)
+    assert draft.name in page and published.name in page and theirs.name not in page
+
+
+def test_the_department_filter_of_every_kept_list_is_its_owner_column():
+    """crud.list_rows drops the visibility clause when this filter names a department the actor
+    reads: that is sound only if the filter confines the owner column."""
+    from catalog.services.crud import OWNER_FILTER
+    from catalog.services.registry import ALL_LISTS
+
+    for spec in (s for s in ALL_LISTS if s.owner and s.has_workflow):
+        confine = next(f for f in spec.filters if f.name == OWNER_FILTER)
+        assert list(confine.clause(7).left.base_columns)[0] is getattr(spec.model, spec.owner).property.columns[0], spec.name

@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import psycopg
@@ -30,7 +31,7 @@ from catalog.services import accounts, search_sync
 from catalog.services.permissions import Actor
 from search.engines.embedded import EmbeddedEngine
 from tests import factories
-from tests.support.databases import LiveDatabase, bound_to
+from tests.support.databases import LiveDatabase, sessions_on
 from tests.support.servers import RunningServer, gunicorn
 
 OPERATOR = Actor.system("tests", "cli")
@@ -133,7 +134,7 @@ def test_concurrent_writers_wait_and_etag_races_answer_412(live_database, site, 
         etag = site.api().get(url).headers["ETag"]
         for n in range(3):
             client = site.api()
-            codes = race(8, lambda: client.patch(url, json={"name": f"同一版本{n}"}, headers={"If-Match": etag}))
+            codes = race(8, partial(client.patch, url, json={"name": f"同一版本{n}"}, headers={"If-Match": etag}))
             assert codes == [200] + [412] * 7, server.log_tail()
             etag = site.api().get(url).headers["ETag"]
 
@@ -230,7 +231,7 @@ def test_a_long_dry_run_import_holds_no_lock_writes_and_sign_ins_wait_for(live_d
 def test_an_unreachable_database_answers_503_with_retry_after(app, url):
     broken = create_engine(url, connect_args={"connect_timeout": 2} if url.startswith("postgresql") else {})
     try:
-        with bound_to(app, broken):
+        with sessions_on(app, broken):
             client = app.test_client()
             api = client.get("/api/v1/service-items")
             page = client.get("/items/service/1")

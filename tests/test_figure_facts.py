@@ -11,7 +11,17 @@ from fractions import Fraction
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import Boolean, ColumnElement, Integer, String, Subquery, case, column, select, table
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Integer,
+    String,
+    Subquery,
+    case,
+    column,
+    select,
+    table,
+)
 
 from catalog import create_app
 from catalog.extensions import db
@@ -20,7 +30,7 @@ from catalog.models.audit import Snapshot
 from catalog.models.base import UtcDateTime
 from catalog.models.figure_facts import rebuild_figure_facts
 from catalog.services import facts, figures
-from catalog.services.facts import INSPECTION_TYPE, SERVICE_COLUMNS, Scope
+from catalog.services.facts import INSPECTION_TYPE, SERVICE_COLUMNS, Scope, Shape
 from catalog.services.history import snapshots_as_of
 from tests import factories
 from tests.support import postgres
@@ -50,8 +60,8 @@ def _no_limit(snapshots: Subquery, prefix: str) -> ColumnElement:
     return case((stated.is_(None), empty), else_=stated).label(f"{prefix}_no_limit")
 
 
-def _service_from_snapshots(scope: Scope) -> Subquery:
-    snapshots = snapshots_as_of("service_item", scope.as_of)
+def _service_from_snapshots(shape: Shape) -> Subquery:
+    snapshots = snapshots_as_of("service_item", facts.AS_OF)
     rows = select(
         snapshots.c.id,
         *(_from_snapshot(snapshots, n, SERVICE_TYPES.get(n, String)) for n in SERVICE_COLUMNS if n not in DERIVED),
@@ -59,12 +69,12 @@ def _service_from_snapshots(scope: Scope) -> Subquery:
         _no_limit(snapshots, "promised"),
         snapshots.c.after["materials"].as_string().is_not(None).label("materials_known"),
     ).subquery()
-    query = select(rows).where(rows.c.status == "published", rows.c.item_type.in_(scope.item_types))
-    return facts.in_scope(query, rows.c.department_id, scope).subquery("service_facts")
+    query = select(rows).where(rows.c.status == "published", rows.c.item_type.in_(facts.ITEM_TYPES))
+    return facts.in_scope(query, rows.c.department_id, shape).subquery("service_facts")
 
 
-def _inspection_from_snapshots(scope: Scope) -> Subquery:
-    item_snapshots = snapshots_as_of("supervision_item", scope.as_of)
+def _inspection_from_snapshots(shape: Shape) -> Subquery:
+    item_snapshots = snapshots_as_of("supervision_item", facts.AS_OF)
     items = select(
         item_snapshots.c.id,
         _from_snapshot(item_snapshots, "code", String, "name"),
@@ -73,7 +83,7 @@ def _inspection_from_snapshots(scope: Scope) -> Subquery:
         _from_snapshot(item_snapshots, "supervision_type", String),
         _from_snapshot(item_snapshots, "claimed", Boolean),
     ).subquery()
-    list_snapshots = snapshots_as_of("inspection_impl_list", scope.as_of)
+    list_snapshots = snapshots_as_of("inspection_impl_list", facts.AS_OF)
     lists = select(
         _from_snapshot(list_snapshots, "supervision_item_id", Integer),
         _from_snapshot(list_snapshots, "status", String),
@@ -89,11 +99,11 @@ def _inspection_from_snapshots(scope: Scope) -> Subquery:
         .select_from(items.outerjoin(with_list, with_list.c.item_id == items.c.id))
         .where(items.c.status == "published", items.c.supervision_type == INSPECTION_TYPE, items.c.claimed.is_(True))
     )
-    return facts.in_scope(query, items.c.department_id, scope).subquery("inspection_facts")
+    return facts.in_scope(query, items.c.department_id, shape).subquery("inspection_facts")
 
 
-def _bundle_from_snapshots(scope: Scope) -> Subquery:
-    snapshots = snapshots_as_of("bundle", scope.as_of)
+def _bundle_from_snapshots(shape: Shape) -> Subquery:
+    snapshots = snapshots_as_of("bundle", facts.AS_OF)
     rows = select(
         snapshots.c.id,
         _from_snapshot(snapshots, "name", String),
@@ -101,35 +111,35 @@ def _bundle_from_snapshots(scope: Scope) -> Subquery:
         _from_snapshot(snapshots, "status", String),
     ).subquery()
     query = select(rows).where(rows.c.status == "published")
-    return facts.in_scope(query, rows.c.department_id, scope).subquery("bundle_facts")
+    return facts.in_scope(query, rows.c.department_id, shape).subquery("bundle_facts")
 
 
-def _published(entity_type: str, scope: Scope, *columns: tuple[str, type, str]) -> Subquery:
-    snapshots = snapshots_as_of(entity_type, scope.as_of)
+def _published(entity_type: str, shape: Shape, *columns: tuple[str, type, str]) -> Subquery:
+    snapshots = snapshots_as_of(entity_type, facts.AS_OF)
     rows = select(snapshots.c.id, *(_from_snapshot(snapshots, key, kind, name) for key, kind, name in columns)).subquery()
     query = select(rows)
     if "status" in rows.c:
         query = query.where(rows.c.status == "published")
-    return facts.in_scope(query, rows.c.department_id, scope).subquery(f"{entity_type}_facts")
+    return facts.in_scope(query, rows.c.department_id, shape).subquery(f"{entity_type}_facts")
 
 
-def _supervision_from_snapshots(scope: Scope) -> Subquery:
+def _supervision_from_snapshots(shape: Shape) -> Subquery:
     return _published(
-        "supervision_item", scope, ("code", String, "name"), ("department_id", Integer, "department_id"),
+        "supervision_item", shape, ("code", String, "name"), ("department_id", Integer, "department_id"),
         ("status", String, "status"), ("claimed", Boolean, "claimed"), ("parent_id", Integer, "parent_id"),
     )
 
 
-def _devolved_from_snapshots(scope: Scope) -> Subquery:
+def _devolved_from_snapshots(shape: Shape) -> Subquery:
     return _published(
-        "devolved_item", scope, ("name", String, "name"), ("from_department_id", Integer, "department_id"),
+        "devolved_item", shape, ("name", String, "name"), ("from_department_id", Integer, "department_id"),
         ("status", String, "status"),
     )
 
 
-def _inspectors_from_snapshots(scope: Scope) -> Subquery:
+def _inspectors_from_snapshots(shape: Shape) -> Subquery:
     return _published(
-        "inspector", scope, ("certificate_number", String, "name"), ("department_id", Integer, "department_id"),
+        "inspector", shape, ("certificate_number", String, "name"), ("department_id", Integer, "department_id"),
         ("on_duty", Boolean, "on_duty"),
     )
 
@@ -169,7 +179,17 @@ def _from_snapshots(session, scope: Scope, department_ids: list[int], monkeypatc
         # the per-department facts (行政执法主体, 电子证照 departments) read the patched names
         parts = {k: replace(p, facts=REFERENCE.get(p.facts, p.facts)) for k, p in figures.PARTS.items()}
         patch.setattr(figures, "PARTS", parts)
-        return _everything(session, scope, department_ids)
+        _forget_statements()
+        try:
+            return _everything(session, scope, department_ids)
+        finally:
+            _forget_statements()
+
+
+def _forget_statements() -> None:
+    """Statements are built once per scope shape: rebuild them from the (un)patched facts."""
+    for built in (figures._statement, figures.part_facts, figures._enforcement_units, figures._e_license_departments):
+        built.cache_clear()
 
 
 # -- histories ------------------------------------------------------------------------------
@@ -286,7 +306,7 @@ def test_the_facts_kept_by_each_write_equal_a_rebuild_from_the_whole_history(ses
     for record in records:  # one flush per record: the most incremental way
         session.add(record)
         session.flush()
-    columns = [c for c in FigureFact.__table__.columns]
+    columns = list(FigureFact.__table__.columns)
     kept = session.execute(select(*columns).order_by(FigureFact.record_id)).all()
     assert len(kept) == len(records)
     rebuild_figure_facts(session.connection())

@@ -1,7 +1,7 @@
 """The figures' arithmetic and rounding rules, on small data made through the use cases."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from fractions import Fraction
 
 import pytest
@@ -74,7 +74,7 @@ def test_figures_as_of_a_past_moment_ignore_later_edits(client, session):
         factories.service_item(session, department.id, status="published", case_type="1", promised_time_limit=0)
         for _ in range(2)
     ]
-    moment = datetime.now(timezone.utc)  # the trail is append-only: the edit is simply later
+    moment = datetime.now(UTC)  # the trail is append-only: the edit is simply later
     factories.approved_edit(
         client, f"/api/v1/service-items/{items[0].id}",
         {"case_type": "2", "promised_time_limit": 3, "legal_time_limit": 20},

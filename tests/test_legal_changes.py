@@ -84,7 +84,7 @@ def test_abolishing_opens_a_review_for_each_citing_item_and_shows_what_is_pendin
 
 
 def test_revising_opens_revisions_that_move_the_citation_to_the_new_version(client, session, cited):
-    _region, _a, _b, basis, other, items = cited
+    _region, _a, _b, basis, _other, items = cited
     version = client.get(f"/api/v1/legal-bases/{basis.id}").headers["ETag"]
     response = client.post(f"/api/v1/legal-bases/{basis.id}/revise", headers={"If-Match": version}, json={
         "document_number": "云城府办〔2020〕30号", "decided_on": "2020-10-01", "effective_on": "2020-11-01",

@@ -58,7 +58,7 @@ def test_entrusted_devolution_needs_the_entrusting_department(client, session):
 
 
 def test_devolution_receivers_are_townships(client, session):
-    department, street, batch = _devolution_setup(session)
+    department, _street, batch = _devolution_setup(session)
     data = {"batch_id": batch.id, "name": "事项", "from_department_id": department.id, "mode": "transfer"}
     assert_rule(client.post("/api/v1/devolved-items", json=data), "receiver_ids", "receivers_required")
     wrong = client.post("/api/v1/devolved-items", json={**data, "receiver_ids": [department.id]})

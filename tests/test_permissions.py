@@ -33,7 +33,12 @@ from tests import factories
 from tests.conftest import token_client
 from tests.console_form_routes import tried_against, walked_console_forms
 from tests.console_review_routes import ADMIN_FORMS, walked_console_review
-from tests.oversight_routes import oversight_routes_refused, walked_api_requests, walked_console_posts, walked_rows
+from tests.oversight_routes import (
+    oversight_routes_refused,
+    walked_api_requests,
+    walked_console_posts,
+    walked_rows,
+)
 
 # Service modules whose functions only ever read published rows (the public's view) or compute
 # figures from them; a route may call them without a permission.

@@ -202,8 +202,9 @@ def test_another_department_cannot_plan_draw_or_record(app, session, district, e
 
 
 def test_the_draw_exports_as_a_workbook(editor, district):
-    from openpyxl import load_workbook
     import io
+
+    from openpyxl import load_workbook
 
     task_id, _committed, draw = _drawn(editor, district)
     response = editor.get(f"/api/v1/random-check-tasks/{task_id}/export?format=xlsx")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from fractions import Fraction
 
 import pytest
@@ -109,11 +109,11 @@ def _region_id(session: Session, code: str) -> int:
     return session.scalar(select(Region.id).where(Region.code == code))
 
 
-def _in_region(model_department_column, region_id: int):  # noqa: ANN001, ANN202
+def _in_region(model_department_column, region_id: int):
     return model_department_column.in_(select(Organization.id).where(Organization.region_id == region_id))
 
 
-def _permits(session: Session, region_id: int):  # noqa: ANN202
+def _permits(session: Session, region_id: int):
     return select(ServiceItem).where(
         ServiceItem.item_type == "01",
         ServiceItem.status == "published",
@@ -306,7 +306,7 @@ def test_history_is_dated_2020_12_31_and_outbox_written(seeded: Seeded, s: Sessi
 
 def _as_utc(moment: datetime) -> datetime:
     """SQLite gives back naive UTC, PostgreSQL an aware datetime."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def test_figures_as_of_2020_12_31_reproduce_the_report(seeded: Seeded, s: Session) -> None:
@@ -379,7 +379,7 @@ def test_guangan_imports_every_item(seeded: Seeded, s: Session) -> None:
 # -- the loader on the shared test session (a scoped session inside a SAVEPOINT) ------------
 
 
-def test_loader_dates_only_what_it_creates_and_skips_what_exists(session) -> None:  # noqa: ANN001
+def test_loader_dates_only_what_it_creates_and_skips_what_exists(session) -> None:
     from catalog.services import crud
     from catalog.services.permissions import Actor
     from seed import Loader
@@ -397,7 +397,7 @@ def test_loader_dates_only_what_it_creates_and_skips_what_exists(session) -> Non
         for r in session.scalars(select(ChangeRecord).where(ChangeRecord.entity_type == "region"))
     }
     assert history[first] == SEED_AS_OF
-    assert history[later.id] > datetime(2025, 1, 1, tzinfo=timezone.utc)  # the listener is gone
+    assert history[later.id] > datetime(2025, 1, 1, tzinfo=UTC)  # the listener is gone
 
 
 # -- the auditors' command -----------------------------------------------------------------

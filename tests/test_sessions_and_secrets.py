@@ -14,12 +14,12 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import timedelta
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -32,15 +32,9 @@ from catalog.config import InsecureSecretKey, development_secret_key, secret_key
 from catalog.extensions import limiter
 from catalog.models import UserSession
 from catalog.services import accounts
-from tests.test_accounts_and_audit import (  # noqa: F401 (department, fresh_limits: fixtures)
-    OPERATOR,
-    PASSWORD,
-    csrf_token,
-    department,
-    fresh_limits,
-    make_user,
-    sign_in,
-)
+from tests.test_accounts_and_audit import OPERATOR, PASSWORD, csrf_token, make_user, sign_in
+
+pytestmark = pytest.mark.usefixtures("fresh_limits")
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 STRANGER = {"REMOTE_ADDR": "198.51.100.66"}
@@ -272,7 +266,7 @@ GUNICORN = [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.
 
 def test_gunicorn_without_a_key_exits_with_a_clear_message(tmp_path):
     environment = server_environment(tmp_path)
-    result = subprocess.run(GUNICORN, cwd=REPOSITORY, env=environment, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(GUNICORN, cwd=REPOSITORY, env=environment, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr and "QINGDAN_ENV=development" in result.stderr
 

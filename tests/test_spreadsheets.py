@@ -675,7 +675,7 @@ def test_cli_import_prints_problems_and_exits_1_then_commits(app, session, depar
     assert count(session, ServiceItem) == 0
 
     good = tmp_path / "good.csv"
-    good.write_bytes(csv_bytes([[c for c in row] for row in read_xlsx(small_sheet(departments))]))
+    good.write_bytes(csv_bytes([list(row) for row in read_xlsx(small_sheet(departments))]))
     result = runner.invoke(args=["import", "service-items", str(good), "--commit", "--actor", "张三"])
     assert result.exit_code == 0, result.output
     assert "已导入 3 行" in result.output

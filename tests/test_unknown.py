@@ -9,17 +9,18 @@ import pytest
 
 from catalog.services import search_sync
 from catalog.services.facts import Scope
-from catalog.services.figures import check_published, compute_figures, decimal_text, exact_text, figure_rows
+from catalog.services.figures import (
+    check_published,
+    compute_figures,
+    decimal_text,
+    exact_text,
+    figure_rows,
+)
 from search.engines.embedded import EmbeddedEngine
 from tests import factories
 
 UNSTATED = {"onsite_visits": None, "is_charged": None, "case_type": None, "legal_time_limit": None,
             "promised_time_limit": None, "service_objects": None}
-
-
-@pytest.fixture
-def department(session):
-    return factories.department(session)
 
 
 def _unstated(session, department_id: int, **overrides):

@@ -10,11 +10,6 @@ from tests.conftest import token_client
 
 
 @pytest.fixture
-def department(session):
-    return factories.department(session)
-
-
-@pytest.fixture
 def editor(app, session, department):
     return token_client(app, session, "editor", department.id)
 

@@ -5,7 +5,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Integer, MetaData, String, TypeDecorator
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import Connection, DateTime, Engine, Integer, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 # Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
@@ -22,7 +23,24 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+class Session(FlaskSession):
+    """Flask-SQLAlchemy's session, except that a bind the session was made with is used.
+
+    Flask-SQLAlchemy 3 always picks the app's engine. With this class (its documented
+    ``session_options={"class_": …}``), ``db.session.configure(bind=…)`` points every session
+    made afterwards at a connection or engine: the test suite runs a test inside one connection's
+    transaction, or on a database of the test's own (tests/conftest.py).
+    """
+
+    def get_bind(
+        self, mapper: Any = None, clause: Any = None, bind: Engine | Connection | None = None, **kwargs: Any
+    ) -> Engine | Connection:
+        if bind is None and self.bind is not None:
+            return self.bind
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 
 
 # The lists' dates are China's: a day ends at 24:00 Beijing time.

@@ -1,4 +1,4 @@
-"""Code tables from GB/T 39046-2020 附录A and from practice (domain-model.md §2).
+"""Code tables from GB/T 39046-2020 附录A and from practice.
 
 Codes are stored as the national strings; labels are what people read. The 职权类型 list is
 extensible and therefore a table (see powers.PowerType), seeded by migration 0002.
@@ -73,7 +73,7 @@ POWER_SOURCES: dict[str, str] = {
 }
 ENTRUSTED_POWER_SOURCES = frozenset({"5", "6"})
 
-# 时限单位 and the conversion to 工作日 used by the 时限压减率 (domain-model.md §10.2).
+# 时限单位 and the conversion to 工作日 used by the 时限压减率 (docs/figures.md).
 TIME_UNITS: dict[str, str] = {"W": "工作日", "N": "自然日", "M": "月", "Y": "年"}
 
 # 通办范围
@@ -86,7 +86,7 @@ SERVICE_SCOPES: dict[str, str] = {
     "6": "全村（社区）",
 }
 
-# 下放方式 (domain-model.md §5.2)
+# 下放方式
 DEVOLUTION_MODES: dict[str, str] = {
     "transfer": "下放",
     "entrust": "委托",
@@ -107,7 +107,7 @@ TARGET_KINDS: dict[str, str] = {
 }
 
 # 抽查检查结果 (practice: the result categories 国家企业信用信息公示系统 shows for 双随机 抽查;
-# no national code table was found, domain-model §6.4 "检查结果 dict/text [U]").
+# no national code table was found).
 CHECK_RESULTS: dict[str, str] = {
     "no_problem": "未发现问题",
     "rectified": "发现问题，已责令整改",

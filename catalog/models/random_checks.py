@@ -52,7 +52,7 @@ class RandomCheckTask(Versioned, db.Model):
     window_start: Mapped[date] = mapped_column(Date)  # 检查时间
     window_end: Mapped[date] = mapped_column(Date)
     # Results are published within this many days of the check. 20 is 福建 2019's rule ("检查
-    # 结束之日起20日内" — local practice; no national number was found, domain-model §7.1).
+    # 结束之日起20日内" — local practice; no national number was found).
     publish_within_days: Mapped[int] = mapped_column(Integer, default=20)
     state: Mapped[str] = mapped_column(String(12), default="planned", index=True)  # codes.TASK_STATES
     seed_commitment: Mapped[str | None] = mapped_column(String(64))  # SHA-256 of the seed, public

@@ -27,6 +27,8 @@ class ServiceItem(HasElements, CitesLegalBases, ListRow, db.Model):
         Index("ix_service_items_status_name", "status", "name"),
         Index("ix_service_items_status_department_id_updated_at", "status", "department_id", "updated_at"),
         Index("ix_service_items_status_department_id_case_type", "status", "department_id", "case_type"),
+        # migration 0016: a department's rows newest first (the console's deep pages on PostgreSQL)
+        Index("ix_service_items_department_id_id", "department_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -112,7 +112,7 @@ class InspectionTarget(Versioned, db.Model):
     abnormal: Mapped[bool] = mapped_column(Boolean, default=False)  # 经营异常名录
     serious_violation: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # 严重违法失信名单
     # 信用风险分类 A–D (codes.CREDIT_RISKS); None: not classified (未填报). The field is practice,
-    # not a national element (domain-model §7.2 [U]); policies use it for differentiated ratios.
+    # not a national element; policies use it for differentiated ratios.
     credit_risk: Mapped[str | None] = mapped_column(String(1))
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     township_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)  # 所属镇街

@@ -6,7 +6,7 @@ from ..models.codes import ITEM_TYPES
 from ..services.completeness import LIST_NAMES
 from ..services.figures import PARTS, PUBLISHED, RULES
 from .base import BaseSchema
-from .fields import MESSAGES, Code, Day, Id, ListOf, Str
+from .fields import MESSAGES, Code, Day, Id, ListOf, Str, Verbatim
 
 
 class ScopeArgsSchema(BaseSchema):
@@ -89,35 +89,39 @@ class FigureSchema(BaseSchema):
 
 
 class FiguresSchema(BaseSchema):
-    figures = fields.List(fields.Nested(FigureSchema))
+    figures = Verbatim(FigureSchema, many=True)
 
 
 class DepartmentFiguresSchema(BaseSchema):
     department_id = fields.Integer()
     department = fields.String()
-    figures = fields.List(fields.Nested(FigureSchema))
+    figures = Verbatim(FigureSchema, many=True)
+
+
+class MissingElementSchema(BaseSchema):
+    key = fields.String(metadata={"description": "要素"})
+    label = fields.String(metadata={"description": "要素名称"})
+    missing = fields.Integer(metadata={"description": "缺该要素的记录数"})
 
 
 class CompletenessFigureSchema(FigureSchema):
     list = fields.String(metadata={"description": "清单（实体类型）"})
     list_name = fields.String(metadata={"description": "清单在接口地址中的名称，如 service-items"})
     list_label = fields.String()
-    # Plain objects, not a nested schema: a table of 60 departments holds over 1,600 of them,
-    # and a schema per object was a third of the answer's time.
     elements = fields.List(
-        fields.Dict(keys=fields.String()),
-        metadata={"description": "各必填要素：key（要素）、label（名称）、missing（缺该要素的记录数）"},
+        fields.Nested(MissingElementSchema),
+        metadata={"description": "各必填要素及缺该要素的记录数"},
     )
 
 
 class CompletenessSchema(BaseSchema):
-    lists = fields.List(fields.Nested(CompletenessFigureSchema))
+    lists = Verbatim(CompletenessFigureSchema, many=True)
 
 
 class DepartmentCompletenessSchema(BaseSchema):
     department_id = fields.Integer()
     department = fields.String()
-    lists = fields.List(fields.Nested(CompletenessFigureSchema))
+    lists = Verbatim(CompletenessFigureSchema, many=True)
 
 
 class CompletenessRowSchema(BaseSchema):

@@ -18,15 +18,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, func, select
+from sqlalchemy import ColumnElement, Select, Subquery, func, select
 from sqlalchemy.orm import Session
 
 from ..models.elements import ELEMENTS, Element, unfilled_keys
-from .facts import Scope, element_facts
+from .facts import Scope, Shape, element_facts
 from .figures import Figure
 from .permissions import use_case
 
@@ -136,12 +136,17 @@ def completeness_figures(
     """One completeness figure per list, with the rows missing each required element."""
     result = []
     for requirement in _chosen(lists):
-        facts = element_facts(requirement.entity_type, scope)
-        masks = session.execute(
-            select(facts.c.unfilled_elements, func.count()).group_by(facts.c.unfilled_elements)
-        ).all()
+        masks = session.execute(_masks(requirement.entity_type, scope.shape, False), scope.parameters).all()
         result.append(_figure(requirement, scope, rule, _counts(requirement, masks)))
     return result
+
+
+@lru_cache(maxsize=256)
+def _masks(entity_type: str, shape: Shape, by_department: bool) -> Select:
+    """The number of rows of each distinct mask of unfilled elements [per department]."""
+    facts = element_facts(entity_type, shape)
+    groups = (facts.c.department_id, facts.c.unfilled_elements) if by_department else (facts.c.unfilled_elements,)
+    return select(*groups, func.count()).group_by(*groups)
 
 
 @use_case("public")
@@ -152,12 +157,9 @@ def completeness_by_department(
     """Each department's completeness figures (one grouped query per list), least complete first."""
     table: dict[int, dict[str, Any]] = {}
     for requirement in _chosen(lists):
-        facts = element_facts(requirement.entity_type, scope)
-        query = select(facts.c.department_id, facts.c.unfilled_elements, func.count()).group_by(
-            facts.c.department_id, facts.c.unfilled_elements
-        )
         by_department: dict[int, list[tuple[int | None, int]]] = defaultdict(list)
-        for department_id, mask, count in session.execute(query):
+        query = _masks(requirement.entity_type, scope.shape, True)
+        for department_id, mask, count in session.execute(query, scope.parameters):
             by_department[department_id].append((mask, count))
         for department_id, masks in by_department.items():
             if department_id not in departments:
@@ -184,7 +186,7 @@ def completeness_rows(
 ) -> list[dict[str, Any]]:
     """The rows behind a completeness figure: those missing ``element``, or any required one."""
     requirement = requirements()[entity_type]
-    facts = element_facts(entity_type, scope)
+    facts = element_facts(entity_type, scope.shape)
     mask = 1 << ELEMENTS[entity_type][element].bit if element else requirement.mask
     query = (
         select(facts.c.id, facts.c.name, facts.c.department_id, facts.c.unfilled_elements)
@@ -202,7 +204,7 @@ def completeness_rows(
                 ELEMENTS[entity_type][key].label for key in unfilled_keys(entity_type, mask_value) if key in required
             ],
         }
-        for row_id, name, department_id, mask_value in session.execute(query)
+        for row_id, name, department_id, mask_value in session.execute(query, scope.parameters)
     ]
 
 

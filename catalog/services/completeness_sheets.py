@@ -31,7 +31,7 @@ from ..schemas.fields import code_of
 from . import crud, workflow
 from .completeness import LIST_NAMES, requirements
 from .errors import DomainError
-from .facts import Scope, in_scope
+from .facts import ITEM_TYPES, Scope, in_scope
 from .permissions import Actor, use_case
 from .registry import ALL_LISTS, ListSpec
 from .spreadsheet_columns import SHEETS, Candidates, CellError, Column, References, cell_text, header_key, resolve
@@ -66,9 +66,9 @@ def _rows(session: Session, spec: ListSpec, scope: Scope, actor: Actor) -> Itera
     if visibility is not None:
         query = query.where(visibility)
     if spec.entity_type == "service_item":
-        query = query.where(model.item_type.in_(scope.item_types))
-    query = in_scope(query, department, scope).order_by(department, model.id)
-    yield from session.scalars(query.execution_options(yield_per=500))
+        query = query.where(model.item_type.in_(ITEM_TYPES))
+    query = in_scope(query, department, scope.shape).order_by(department, model.id)
+    yield from session.scalars(query.execution_options(yield_per=500), scope.parameters)
 
 
 @use_case("row.read")  # the public's rows are the published ones (crud.visibility_clause)

@@ -36,7 +36,7 @@ from fractions import Fraction
 from typing import Any
 
 ALGORITHM = "qingdan-draw-v1"
-MIN_INSPECTORS = 2  # "执法人员不得少于两人" (行政处罚法 §42; 法律服务 抽查 example, domain-model §7.1)
+MIN_INSPECTORS = 2  # "执法人员不得少于两人" (行政处罚法 §42; 法律服务 抽查 example)
 
 REASONS = {
     "conflict": "申报与该检查对象存在利害关系，依法回避",

@@ -4,13 +4,20 @@ Live facts read the list tables. Facts as of a moment read the figures' history
 (catalog.models.figure_facts): the version of each row valid at that moment, which is the
 ``after`` snapshot of its latest ChangeRecord at or before the moment, with the same column
 names, so every figure is computed by the same SQL either way.
+
+A scope's values are bind parameters (``Scope.parameters``); a statement depends only on the
+scope's ``Shape`` (which filters it has). Each statement is therefore built once per shape and
+reused: building it (column proxies of nested subqueries) cost more than running it on the
+small district catalogs.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, null, or_, select
+from sqlalchemy import ColumnElement, Select, Subquery, and_, bindparam, null, or_, select
 
 from ..models import (
     Bundle,
@@ -24,6 +31,7 @@ from ..models import (
     ServiceItem,
     SupervisionItem,
 )
+from ..models.base import UtcDateTime
 
 INSPECTION_TYPE = "06"
 CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -48,6 +56,21 @@ SERVICE_COLUMNS = (
 
 
 @dataclass(frozen=True)
+class Shape:
+    """Which filters a scope has, not their values: what a statement over a scope depends on."""
+
+    region: bool = False
+    department: bool = False
+    as_of: bool = False
+
+
+REGION = bindparam("scope_region_id")
+DEPARTMENT = bindparam("scope_department_id")
+ITEM_TYPES = bindparam("scope_item_types", expanding=True)
+AS_OF = bindparam("scope_as_of", type_=UtcDateTime())  # compared in UTC on SQLite too
+
+
+@dataclass(frozen=True)
 class Scope:
     """Which rows a figure counts: published rows of these item types, in a region or department."""
 
@@ -61,6 +84,20 @@ class Scope:
         """"As of 2020-12-31" means the lists as they stood at the end of that day, China time."""
         return datetime.combine(day, time.max, tzinfo=CHINA_TIME)
 
+    @property
+    def shape(self) -> Shape:
+        return Shape(self.region_id is not None, self.department_id is not None, self.as_of is not None)
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The values of the statements' bind parameters (REGION, DEPARTMENT, …) for this scope."""
+        return {
+            REGION.key: self.region_id,
+            DEPARTMENT.key: self.department_id,
+            ITEM_TYPES.key: list(self.item_types),
+            AS_OF.key: self.as_of,
+        }
+
     def describe(self) -> dict[str, object]:
         """The scope as data (the API's ``scope``); statistics.scope_text says it in words."""
         return {
@@ -72,8 +109,8 @@ class Scope:
         }
 
 
-def _versions_at(entity_type: str, moment: datetime) -> ColumnElement[bool]:
-    """The facts of one list valid at ``moment``: the version each row had then."""
+def _versions_at(entity_type: str, moment: Any = AS_OF) -> ColumnElement[bool]:
+    """The facts of one list valid at ``moment`` (the scope's as-of): the version each row had then."""
     return and_(
         FigureFact.entity_type == entity_type,
         FigureFact.valid_from <= moment,
@@ -81,28 +118,30 @@ def _versions_at(entity_type: str, moment: datetime) -> ColumnElement[bool]:
     )
 
 
-def service_facts(scope: Scope) -> Subquery:
+@cache
+def service_facts(shape: Shape) -> Subquery:
     """One row per service item in scope, with the columns the figures read."""
-    if scope.as_of is None:
+    if not shape.as_of:
         query: Select = select(
             ServiceItem.id, *(getattr(ServiceItem, name).label(name) for name in SERVICE_COLUMNS)
         )
     else:
         query = select(
             FigureFact.entity_id.label("id"), *(getattr(FigureFact, name) for name in SERVICE_COLUMNS)
-        ).where(_versions_at("service_item", scope.as_of))
+        ).where(_versions_at("service_item"))
     rows = query.subquery()
     return in_scope(
-        select(rows).where(rows.c.status == "published", rows.c.item_type.in_(scope.item_types)),
+        select(rows).where(rows.c.status == "published", rows.c.item_type.in_(ITEM_TYPES)),
         rows.c.department_id,
-        scope,
+        shape,
     ).subquery("service_facts")
 
 
-def inspection_facts(scope: Scope) -> Subquery:
+@cache
+def inspection_facts(shape: Shape) -> Subquery:
     """One row per 行政检查 监管事项 (claimed, published) with whether it has a published
     检查实施清单 — the two counts of the 实施清单完成率."""
-    if scope.as_of is None:
+    if not shape.as_of:
         items = select(
             SupervisionItem.id,
             SupervisionItem.code.label("name"),
@@ -124,12 +163,12 @@ def inspection_facts(scope: Scope) -> Subquery:
                 FigureFact.supervision_type,
                 FigureFact.claimed,
             )
-            .where(_versions_at("supervision_item", scope.as_of))
+            .where(_versions_at("supervision_item"))
             .subquery()
         )
         lists = (
             select(FigureFact.supervision_item_id, FigureFact.status)
-            .where(_versions_at("inspection_impl_list", scope.as_of))
+            .where(_versions_at("inspection_impl_list"))
             .subquery()
         )
     # A join to the set of items that have a published list, computed once, rather than a
@@ -154,25 +193,27 @@ def inspection_facts(scope: Scope) -> Subquery:
             items.c.claimed.is_(True),
         )
     )
-    return in_scope(query, items.c.department_id, scope).subquery("inspection_facts")
+    return in_scope(query, items.c.department_id, shape).subquery("inspection_facts")
 
 
-def bundle_facts(scope: Scope) -> Subquery:
+@cache
+def bundle_facts(shape: Shape) -> Subquery:
     """One row per published 一件事 led by a department in scope."""
-    if scope.as_of is None:
+    if not shape.as_of:
         rows = select(Bundle.id, Bundle.name, Bundle.lead_department_id.label("department_id"), Bundle.status)
     else:
         rows = select(
             FigureFact.entity_id.label("id"), FigureFact.name, FigureFact.department_id, FigureFact.status
-        ).where(_versions_at("bundle", scope.as_of))
+        ).where(_versions_at("bundle"))
     subquery = rows.subquery()
     query = select(subquery).where(subquery.c.status == "published")
-    return in_scope(query, subquery.c.department_id, scope).subquery("bundle_facts")
+    return in_scope(query, subquery.c.department_id, shape).subquery("bundle_facts")
 
 
-def supervision_facts(scope: Scope) -> Subquery:
+@cache
+def supervision_facts(shape: Shape) -> Subquery:
     """One row per published 监管事项 (主项 and 子项): whether it is claimed, and its 主项."""
-    if scope.as_of is None:
+    if not shape.as_of:
         rows: Select = select(
             SupervisionItem.id, SupervisionItem.code.label("name"), SupervisionItem.department_id,
             SupervisionItem.status, SupervisionItem.claimed, SupervisionItem.parent_id,
@@ -181,15 +222,16 @@ def supervision_facts(scope: Scope) -> Subquery:
         rows = select(
             FigureFact.entity_id.label("id"), FigureFact.name, FigureFact.department_id, FigureFact.status,
             FigureFact.claimed, FigureFact.parent_id,
-        ).where(_versions_at("supervision_item", scope.as_of))
+        ).where(_versions_at("supervision_item"))
     subquery = rows.subquery()
     query = select(subquery).where(subquery.c.status == "published")
-    return in_scope(query, subquery.c.department_id, scope).subquery("supervision_facts")
+    return in_scope(query, subquery.c.department_id, shape).subquery("supervision_facts")
 
 
-def devolved_facts(scope: Scope) -> Subquery:
+@cache
+def devolved_facts(shape: Shape) -> Subquery:
     """One row per published 下放镇街事项, under its 原实施部门."""
-    if scope.as_of is None:
+    if not shape.as_of:
         rows: Select = select(
             DevolvedItem.id, DevolvedItem.name, DevolvedItem.from_department_id.label("department_id"),
             DevolvedItem.status,
@@ -197,24 +239,25 @@ def devolved_facts(scope: Scope) -> Subquery:
     else:
         rows = select(
             FigureFact.entity_id.label("id"), FigureFact.name, FigureFact.department_id, FigureFact.status
-        ).where(_versions_at("devolved_item", scope.as_of))
+        ).where(_versions_at("devolved_item"))
     subquery = rows.subquery()
     query = select(subquery).where(subquery.c.status == "published")
-    return in_scope(query, subquery.c.department_id, scope).subquery("devolved_facts")
+    return in_scope(query, subquery.c.department_id, shape).subquery("devolved_facts")
 
 
-def inspector_facts(scope: Scope) -> Subquery:
+@cache
+def inspector_facts(shape: Shape) -> Subquery:
     """One row per 执法检查人员 in the 名录库 (on duty or not), by 执法证号."""
-    if scope.as_of is None:
+    if not shape.as_of:
         rows: Select = select(
             Inspector.id, Inspector.certificate_number.label("name"), Inspector.department_id, Inspector.on_duty
         )
     else:
         rows = select(
             FigureFact.entity_id.label("id"), FigureFact.name, FigureFact.department_id, FigureFact.on_duty
-        ).where(_versions_at("inspector", scope.as_of), FigureFact.status.is_not(None))
+        ).where(_versions_at("inspector"), FigureFact.status.is_not(None))
     subquery = rows.subquery()
-    return in_scope(select(subquery), subquery.c.department_id, scope).subquery("inspector_facts")
+    return in_scope(select(subquery), subquery.c.department_id, shape).subquery("inspector_facts")
 
 
 # The live rows behind the completeness figures of each list: (model, department column, name
@@ -228,10 +271,11 @@ COMPLETENESS_SOURCES = {
 }
 
 
-def element_facts(entity_type: str, scope: Scope) -> Subquery:
+@cache
+def element_facts(entity_type: str, shape: Shape) -> Subquery:
     """One row per published row of a list in scope, with its unfilled elements. The item types
     of the scope apply to the 实施清单 only."""
-    if scope.as_of is None:
+    if not shape.as_of:
         model, department, name = COMPLETENESS_SOURCES[entity_type]
         item_type = model.item_type if entity_type == "service_item" else null()
         rows: Select = select(
@@ -242,12 +286,12 @@ def element_facts(entity_type: str, scope: Scope) -> Subquery:
         rows = select(
             FigureFact.entity_id.label("id"), FigureFact.name, FigureFact.department_id, FigureFact.status,
             FigureFact.item_type, FigureFact.unfilled_elements,
-        ).where(_versions_at(entity_type, scope.as_of))
+        ).where(_versions_at(entity_type))
     subquery = rows.subquery()
     query = select(subquery).where(subquery.c.status == "published")
     if entity_type == "service_item":
-        query = query.where(subquery.c.item_type.in_(scope.item_types))
-    return in_scope(query, subquery.c.department_id, scope).subquery(f"{entity_type}_elements")
+        query = query.where(subquery.c.item_type.in_(ITEM_TYPES))
+    return in_scope(query, subquery.c.department_id, shape).subquery(f"{entity_type}_elements")
 
 
 def devolved_receivers_as_of(moment: datetime) -> Select:
@@ -260,11 +304,12 @@ def devolved_receivers_as_of(moment: datetime) -> Select:
     )
 
 
-def in_scope(query: Select, department_column: ColumnElement, scope: Scope) -> Select:
-    if scope.department_id is not None:
-        query = query.where(department_column == scope.department_id)
-    if scope.region_id is not None:
-        in_region = select(Organization.id).where(Organization.region_id == scope.region_id)
+def in_scope(query: Select, department_column: ColumnElement, shape: Shape) -> Select:
+    """``query`` limited to the scope's department and region (bound at execution)."""
+    if shape.department:
+        query = query.where(department_column == DEPARTMENT)
+    if shape.region:
+        in_region = select(Organization.id).where(Organization.region_id == REGION)
         query = query.where(department_column.in_(in_region))
     return query
 

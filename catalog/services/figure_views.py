@@ -8,6 +8,7 @@ strings under the named rule; nothing here rounds.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
@@ -19,7 +20,7 @@ from ..models import Bundle, DevolvedItem, FigureFact, Inspector, Organization, 
 from ..models.base import CHINA_TIME
 from ..models.codes import CASE_TYPES, TIME_UNITS
 from .errors import DomainError
-from .facts import Scope
+from .facts import Scope, Shape
 from .figures import (
     PARTS,
     Figure,
@@ -135,8 +136,10 @@ def check(key: str, part: str = "numerator", sort: str = "name") -> None:
         raise DomainError("unknown_sort", f"不能按 {sort} 排序。可选：{'、'.join(SORTS)}。", 400)
 
 
-def _rows_query(key: str, part: str, scope: Scope, sort: str) -> tuple[Select, Any]:
-    facts = part_facts(key, scope, part)
+@lru_cache(maxsize=512)
+def _rows_query(key: str, part: str, shape: Shape, sort: str) -> tuple[Select, Select]:
+    """The rows behind a part of a figure, sorted, and their count."""
+    facts = part_facts(key, shape, part)
     source = SOURCES[key]
     department = Organization.__table__.alias("department")
     name: ColumnElement[Any] = source.name.label("entity_name")
@@ -152,7 +155,7 @@ def _rows_query(key: str, part: str, scope: Scope, sort: str) -> tuple[Select, A
         .outerjoin(department, department.c.id == facts.c.department_id)
         .order_by(order, facts.c.id)
     )
-    return query, facts
+    return query, select(func.count()).select_from(facts)
 
 
 def _row(key: str, row: Any) -> dict[str, Any]:
@@ -171,11 +174,11 @@ def rows_page(
     """One page of the rows behind a part of a figure, named and labelled."""
     check(key, part, sort)
     made = make_scope(**scope)
-    query, facts = _rows_query(key, part, made, sort)
-    total = session.scalar(select(func.count()).select_from(facts)) or 0
+    query, count = _rows_query(key, part, made.shape, sort)
+    total = session.scalar(count, made.parameters) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
-    rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    rows = session.execute(query.limit(per_page).offset((page - 1) * per_page), made.parameters).all()
     return RowsPage(
         key, LABELS[key], part, PART_LABELS[part], ["名称", "部门", *SOURCES[key].headers],
         [_row(key, row) for row in rows], total, page, pages, SOURCES[key].kind,
@@ -187,10 +190,11 @@ def export_rows(session: Session, fmt: str, key: str, part: str = "numerator", s
                 **scope: Any) -> Exported:
     """Every row behind a part of a figure (up to the export cap) as xlsx or CSV."""
     check(key, part, sort)
-    query, _facts = _rows_query(key, part, make_scope(**scope), sort)
+    made = make_scope(**scope)
+    query, _count = _rows_query(key, part, made.shape, sort)
     rows = (
         [named["name"], named["department"], *named["cells"]]
-        for named in (_row(key, row) for row in session.execute(query.limit(MAX_ROWS)))
+        for named in (_row(key, row) for row in session.execute(query.limit(MAX_ROWS), made.parameters))
     )
     title = f"{LABELS[key]}-{PART_LABELS[part]}"
     table = Table(title[:31], ["名称", "部门", *SOURCES[key].headers], rows)

@@ -1,4 +1,4 @@
-"""The auditors' figures (domain-model.md §10), exact, with the rounding rule named.
+"""The auditors' figures (docs/figures.md), exact, with the rounding rule named.
 
 Every figure keeps its numerator and denominator as exact numbers and is displayed under a
 named rounding rule: the 2020 report truncates 423/443 to 95.48% but rounds 502/506 half-up
@@ -19,10 +19,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache, cached_property, lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, and_, false, func, null, or_, select, true
+from sqlalchemy import ColumnElement, Select, Subquery, and_, false, func, null, or_, select, true
 from sqlalchemy.orm import Session
 
 from ..models import DevolvedItem, Organization
@@ -30,6 +30,7 @@ from ..models.codes import CASE_TYPE_INSTANT
 from ..models.devolution import devolved_item_receivers
 from .facts import (
     Scope,
+    Shape,
     bundle_facts,
     devolved_facts,
     devolved_receivers_as_of,
@@ -49,11 +50,16 @@ PUBLISHED = re.compile(r"^([0-9]{1,12})(?:\.([0-9]{1,12}))?([%％]?)$")
 
 def round_fraction(value: Fraction, places: int, rule: str) -> Fraction:
     """``value`` rounded to ``places`` decimals: HALF_UP (away from zero at .5) or DOWN (truncate)."""
-    # In integers: |value| × 10^places = scaled / denominator, and floor(x + 1/2) for HALF_UP
-    # (a per-department table rounds a thousand values; Fraction arithmetic was most of it)
-    scaled, denominator = abs(value.numerator) * 10**places, value.denominator
-    whole = (2 * scaled + denominator) // (2 * denominator) if rule == "HALF_UP" else scaled // denominator
+    whole = _rounded_digits(value, places, rule)
     return Fraction(whole if value >= 0 else -whole, 10**places)
+
+
+def _rounded_digits(value: Fraction, places: int, rule: str) -> int:
+    """|value| × 10^places rounded to an integer under ``rule``."""
+    # In integers: |value| × 10^places = scaled / denominator, and floor(x + 1/2) for HALF_UP
+    # (a per-department table rounds thousands of values; Fraction arithmetic was most of it)
+    scaled, denominator = abs(value.numerator) * 10**places, value.denominator
+    return (2 * scaled + denominator) // (2 * denominator) if rule == "HALF_UP" else scaled // denominator
 
 
 ALL_UNKNOWN = "全部未填报"
@@ -62,10 +68,9 @@ NO_ROWS = "—"
 
 def decimal_text(value: Fraction, places: int, rule: str = "DOWN") -> str:
     """``value`` with ``places`` decimals under ``rule``, written from integers (no float)."""
-    rounded = round_fraction(value, places, rule)
-    scaled = abs(rounded.numerator * 10**places // rounded.denominator)
-    sign = "-" if rounded < 0 else ""
-    whole, fraction = divmod(scaled, 10**places)
+    digits = _rounded_digits(value, places, rule)
+    sign = "-" if value < 0 and digits else ""
+    whole, fraction = divmod(digits, 10**places)
     return f"{sign}{whole}.{fraction:0{places}d}" if places else f"{sign}{whole}"
 
 
@@ -98,7 +103,7 @@ class Figure:
     in_scope: int = 0  # rows in the figure's scope
     unknown: int = 0  # of those, left out because an input is 未填报
 
-    @property
+    @cached_property
     def value(self) -> Fraction | None:
         if self.denominator is None:
             return None if self._all_unknown else self.numerator
@@ -161,7 +166,7 @@ class Parts:
     """Which facts a figure reads, and which of them are its numerator, denominator and
     unknown rows."""
 
-    facts: Callable[[Scope], Subquery]
+    facts: Callable[[Shape], Subquery]
     numerator: Predicate
     denominator: Predicate | None = None  # None: every row of the facts whose inputs are known
     unknown: Predicate | None = None  # None: no input of the figure can be unknown
@@ -198,9 +203,10 @@ def _everything(c: Any) -> ColumnElement[bool]:
     return true()
 
 
-def _enforcement_units(scope: Scope) -> Subquery:
+@cache
+def _enforcement_units(shape: Shape) -> Subquery:
     """One row per department with an on-duty inspector (a 行政执法主体), with their number."""
-    inspectors = inspector_facts(scope)
+    inspectors = inspector_facts(shape)
     c = inspectors.c
     return (
         select(c.department_id.label("id"), c.department_id, func.count().label("inspectors"))
@@ -210,9 +216,10 @@ def _enforcement_units(scope: Scope) -> Subquery:
     )
 
 
-def _e_license_departments(scope: Scope) -> Subquery:
+@cache
+def _e_license_departments(shape: Shape) -> Subquery:
     """One row per department with an item linked to an 电子证照, with how many."""
-    c = service_facts(scope).c
+    c = service_facts(shape).c
     return (
         select(c.department_id.label("id"), c.department_id, func.count().label("items"))
         .where(c.e_license_linked.is_(True))
@@ -289,13 +296,27 @@ SERVICE_COUNTS = ("instant", "case_unknown", "visits", "visits_unknown", "zero_v
                   "license_free", "materials_unknown")
 
 
-def _grouped(session: Session, facts: Subquery, by_department: bool, *columns: Any) -> list[Any]:
+def _grouped(facts: Subquery, by_department: bool, *columns: Any) -> Select:
     """SELECT [department_id,] columns FROM facts [GROUP BY department_id]."""
     key = facts.c.department_id if by_department else null()
     query = select(key, *columns).select_from(facts)
-    if by_department:
-        query = query.group_by(facts.c.department_id)
-    return session.execute(query).all()
+    return query.group_by(facts.c.department_id) if by_department else query
+
+
+Rows = Iterable[Any]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One query over one kind of facts, and how its rows fill the totals."""
+
+    statement: Callable[[Shape, bool], Select]  # (shape, by department) → the query
+    add: Callable[[Rows, bool, dict[Group, Totals]], None]
+
+
+@lru_cache(maxsize=256)
+def _statement(section: Section, shape: Shape, by_department: bool) -> Select:
+    return section.statement(shape, by_department)
 
 
 def totals(
@@ -306,45 +327,56 @@ def totals(
     result: dict[Group, Totals] = defaultdict(Totals)
     chosen = SECTIONS.values() if keys is None else (SECTIONS[PARTS[k].facts] for k in keys)
     sections = list(dict.fromkeys(chosen))  # once each: two kinds of facts share a query
-    for add in sections:
-        add(session, scope, by_department, result)
+    for section in sections:
+        rows = session.execute(_statement(section, scope.shape, by_department), scope.parameters)
+        section.add(rows, by_department, result)
     return result
 
 
-def _inspection_totals(session: Session, scope: Scope, by_department: bool, result: dict[Group, Totals]) -> None:
-    inspection = inspection_facts(scope)
-    for group, count, with_list in _grouped(
-        session, inspection, by_department, func.count(), _count_where("inspection_list_completion", inspection.c)
-    ):
+def _inspection_statement(shape: Shape, by_department: bool) -> Select:
+    inspection = inspection_facts(shape)
+    return _grouped(inspection, by_department, func.count(), _count_where("inspection_list_completion", inspection.c))
+
+
+def _add_inspection(rows: Rows, _by_department: bool, result: dict[Group, Totals]) -> None:
+    for group, count, with_list in rows:
         result[group].inspection_items, result[group].inspection_with_list = count, with_list
 
 
-def _bundle_totals(session: Session, scope: Scope, by_department: bool, result: dict[Group, Totals]) -> None:
-    for group, count in _grouped(session, bundle_facts(scope), by_department, func.count()):
-        result[group].bundles = count
+def _count_statement(facts: Callable[[Shape], Subquery]) -> Callable[[Shape, bool], Select]:
+    """The query of a kind of facts that the figures only count (一件事, 下放事项)."""
+    return lambda shape, by_department: _grouped(facts(shape), by_department, func.count())
 
 
-def _supervision_totals(session: Session, scope: Scope, by_department: bool, result: dict[Group, Totals]) -> None:
-    supervision = supervision_facts(scope)
-    for group, count, main, claimed in _grouped(
-        session, supervision, by_department, func.count(), _count_where("supervision_items", supervision.c),
+def _add_count(name: str) -> Callable[[Rows, bool, dict[Group, Totals]], None]:
+    def add(rows: Rows, _by_department: bool, result: dict[Group, Totals]) -> None:
+        for group, count in rows:
+            setattr(result[group], name, count)
+
+    return add
+
+
+def _supervision_statement(shape: Shape, by_department: bool) -> Select:
+    supervision = supervision_facts(shape)
+    return _grouped(
+        supervision, by_department, func.count(), _count_where("supervision_items", supervision.c),
         _count_where("supervision_claim_rate", supervision.c),
-    ):
+    )
+
+
+def _add_supervision(rows: Rows, _by_department: bool, result: dict[Group, Totals]) -> None:
+    for group, count, main, claimed in rows:
         t = result[group]
         t.supervision_all, t.supervision_main, t.supervision_claimed = count, main, claimed
 
 
-def _devolved_totals(session: Session, scope: Scope, by_department: bool, result: dict[Group, Totals]) -> None:
-    for group, count in _grouped(session, devolved_facts(scope), by_department, func.count()):
-        result[group].devolved = count
+def _inspector_statement(shape: Shape, _by_department: bool) -> Select:
+    # per department either way: the 行政执法主体 are the departments with an on-duty inspector
+    c = inspector_facts(shape).c
+    return select(c.department_id, func.count(), _count_where("certified_inspectors", c)).group_by(c.department_id)
 
 
-def _inspector_totals(session: Session, scope: Scope, by_department: bool, result: dict[Group, Totals]) -> None:
-    inspectors = inspector_facts(scope)
-    rows = session.execute(
-        select(inspectors.c.department_id, func.count(), _count_where("certified_inspectors", inspectors.c))
-        .group_by(inspectors.c.department_id)
-    )
+def _add_inspectors(rows: Rows, by_department: bool, result: dict[Group, Totals]) -> None:
     for department_id, count, on_duty in rows:
         t = result[department_id if by_department else None]
         t.inspectors += count
@@ -353,29 +385,29 @@ def _inspector_totals(session: Session, scope: Scope, by_department: bool, resul
             t.enforcement_units.add(department_id)
 
 
-def _service_totals(session: Session, scope: Scope, by_department: bool, result: dict[Group, Totals]) -> None:
-    service = service_facts(scope)
-    c = service.c
+def _service_statement(shape: Shape, _by_department: bool) -> Select:
+    c = service_facts(shape).c
     # One scan. Grouped in the order of the covering indexes (item type, department, then the
     # (法定, 承诺) pair), SQLite aggregates as it reads instead of sorting every row first; the
     # groups (item types × departments × pairs, a few thousand at most) are summed here.
     pair = (c.legal_time_limit, c.legal_time_unit, c.legal_no_limit, c.promised_time_limit,
             c.promised_time_unit, c.promised_no_limit)
-    rows = session.execute(
-        select(
-            c.department_id,
-            *pair,
-            func.count(),
-            _count_where("instant_share", c),
-            _count_unknown("instant_share", c),
-            func.coalesce(func.sum(c.onsite_visits), 0),
-            _count_unknown("average_visits", c),
-            _count_where("zero_visit_rate", c),
-            _count_where("e_license_items", c),
-            _count_where("license_free_items", c),
-            _count_unknown("e_license_items", c),
-        ).group_by(c.item_type, c.department_id, *pair)
-    )
+    return select(
+        c.department_id,
+        *pair,
+        func.count(),
+        _count_where("instant_share", c),
+        _count_unknown("instant_share", c),
+        func.coalesce(func.sum(c.onsite_visits), 0),
+        _count_unknown("average_visits", c),
+        _count_where("zero_visit_rate", c),
+        _count_where("e_license_items", c),
+        _count_where("license_free_items", c),
+        _count_unknown("e_license_items", c),
+    ).group_by(c.item_type, c.department_id, *pair)
+
+
+def _add_service(rows: Rows, by_department: bool, result: dict[Group, Totals]) -> None:
     for department_id, *limits_and_counts in rows:
         limits, (items, *counts) = tuple(limits_and_counts[:6]), limits_and_counts[6:]
         t = result[department_id if by_department else None]
@@ -387,17 +419,18 @@ def _service_totals(session: Session, scope: Scope, by_department: bool, result:
         t.time_limits[limits] = t.time_limits.get(limits, 0) + items  # type: ignore[index]
 
 
-Section = Callable[[Session, Scope, bool, dict[Group, Totals]], None]
+_SERVICE = Section(_service_statement, _add_service)
+_INSPECTORS = Section(_inspector_statement, _add_inspectors)
 # Which query fills the totals of each kind of facts
-SECTIONS: dict[Callable[[Scope], Subquery], Section] = {
-    service_facts: _service_totals,
-    _e_license_departments: _service_totals,
-    inspection_facts: _inspection_totals,
-    bundle_facts: _bundle_totals,
-    supervision_facts: _supervision_totals,
-    devolved_facts: _devolved_totals,
-    inspector_facts: _inspector_totals,
-    _enforcement_units: _inspector_totals,
+SECTIONS: dict[Callable[[Shape], Subquery], Section] = {
+    service_facts: _SERVICE,
+    _e_license_departments: _SERVICE,
+    inspection_facts: Section(_inspection_statement, _add_inspection),
+    bundle_facts: Section(_count_statement(bundle_facts), _add_count("bundles")),
+    supervision_facts: Section(_supervision_statement, _add_supervision),
+    devolved_facts: Section(_count_statement(devolved_facts), _add_count("devolved")),
+    inspector_facts: _INSPECTORS,
+    _enforcement_units: _INSPECTORS,
 }
 
 
@@ -574,15 +607,16 @@ def figure_rows(session: Session, key: str, scope: Scope, part: str, limit: int 
     """The rows behind a figure: ``numerator``; ``denominator``; ``excluded`` (in the denominator
     but not the numerator — the rows that pull a rate down); ``unknown`` (in scope but left out
     of the figure because an input is 未填报)."""
-    facts = part_facts(key, scope, part)
+    facts = part_facts(key, scope.shape, part)
     query = select(facts).order_by(facts.c.department_id, facts.c.id).limit(limit)
-    return [dict(row._mapping) for row in session.execute(query)]
+    return [dict(row._mapping) for row in session.execute(query, scope.parameters)]
 
 
-def part_facts(key: str, scope: Scope, part: str) -> Subquery:
+@lru_cache(maxsize=512)
+def part_facts(key: str, shape: Shape, part: str) -> Subquery:
     """The facts of one part of a figure (see figure_rows), to count, sort and page."""
     parts = PARTS[key]
-    facts = parts.facts(scope)
+    facts = parts.facts(shape)
     c = facts.c
     unknown = parts.unknown(c) if parts.unknown else false()
     in_denominator = parts.denominator(c) if parts.denominator else ~unknown

@@ -1,7 +1,7 @@
 """The history of list rows: one ChangeRecord per change, written in the change's transaction.
 
 Searchable rows also get a SearchOutbox row in the same transaction, so the search index
-learns of every committed change and of no uncommitted one (DESIGN.md, "The path of a write").
+learns of every committed change and of no uncommitted one (docs/write-path.md).
 """
 from __future__ import annotations
 

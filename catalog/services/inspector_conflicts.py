@@ -1,6 +1,6 @@
 """回避申报: an inspector's declared conflict of interest with a target of the 名录库.
 
-"检查人员与抽查对象有利害关系的，应当依法回避" (法律服务 抽查 example, domain-model §7.1). A declared
+"检查人员与抽查对象有利害关系的，应当依法回避" (法律服务 抽查 example). A declared
 conflict keeps the inspector out of every draw for that target (draw_algorithm.ineligibility);
 declaring and withdrawing are in the audit trail, so a draw's snapshot can be rebuilt as of
 its moment. Declarations are personal: only staff read them.

@@ -1,4 +1,4 @@
-"""Rules of the 政务服务事项实施清单 (domain-model.md §11), enforced once, here.
+"""Rules of the 政务服务事项实施清单 (docs/architecture.md, "Where a rule lives"), enforced once, here.
 
 Also the two flags derived from the materials: 电子证照事项 (a material linked to an electronic
 certificate) and 免证办 (such a material marked 免提交, so the office fetches the certificate

@@ -2,8 +2,8 @@
 becomes a schema field (and a field a cell again, on export).
 
 A list's ``Sheet`` names its columns in export order. Each ``Column`` has the header written on
-export, the other headers seen in departments' sheets (domain-model.md §3.3, §4.2, §5.2, §6.2
-and §8), and a ``Kind`` that reads a cell:
+export, the other headers seen in departments' sheets and on the provinces' portals, and a
+``Kind`` that reads a cell:
 
 - ``Choice``/``Choices``: a code table value, given as the code ("01", or 1 when Excel dropped
   the zero) or as its label ("行政许可"), plus the variants seen in practice;
@@ -703,7 +703,7 @@ POWER_ITEMS = Sheet(
     "权责清单",
     (
         Column("职权编码", Text("code"), ("事项编码", "权力编码", "权责事项编码", "编码")),
-        # domain-model.md §4.2: the headers of a real 权责清单 importer.
+        # the headers of a real 权责清单 importer.
         Column("事项名称", Text("name"), ("职权名称", "权力名称", "主项名称", "权责事项名称")),
         Column("子项名称", Text("sub_item_name"), ("子项",)),
         Column("职权类型", PowerTypeRef("power_type_code"), ("权力类型", "事项类型", "职权类别", "权力类别")),

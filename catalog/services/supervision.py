@@ -1,4 +1,4 @@
-"""Rules for 监管事项 and 检查实施清单 (互联网+监管 data rules, domain-model.md §6)."""
+"""Rules for 监管事项 and 检查实施清单 (互联网+监管 data rules)."""
 from __future__ import annotations
 
 import re

@@ -1,12 +1,12 @@
 """Figures of 双随机、一公开 and of the legal bases, in the shape of every other figure
 (catalog/services/figures.py: exact numerator and denominator, a named rounding rule).
 
-- 抽查比例 per task and item = 抽取对象数 / 名录库相关对象数 (domain-model §10.5);
+- 抽查比例 per task and item = 抽取对象数 / 名录库相关对象数 (docs/figures.md);
 - 联合抽查占比 = drawn tasks with cooperating departments / drawn tasks (国发〔2019〕5号 asks
   for 部门联合抽查; the share as a figure is this project's);
 - 抽查结果按时公示率 = results published by their deadline / results due (published, or past
   their deadline);
-- 监管行为涉及的监管事项主项覆盖率 = 主项 with a 监管行为 / 主项 (§10.5, practice); the only
+- 监管行为涉及的监管事项主项覆盖率 = 主项 with a 监管行为 / 主项 (practice); the only
   监管行为 Qingdan records are checks of drawn targets, so the numerator counts those;
 - 引用失效依据的已发布事项数: published items citing an abolished or superseded basis (goal 0).
 

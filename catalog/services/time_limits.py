@@ -1,6 +1,6 @@
 """Time limits (办结时限) in 工作日, the unit in which 法定 and 承诺 are compared and summed.
 
-Conversions follow practice (domain-model.md §10.2): 1 月 = 22 工作日, 1 年 = 250 工作日,
+Conversions follow practice (docs/figures.md): 1 月 = 22 工作日, 1 年 = 250 工作日,
 and a 自然日 is 5/7 of a 工作日. Exact fractions keep the auditors' figures exact.
 """
 from __future__ import annotations

@@ -12,24 +12,25 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from ..api.errors import error_response
 from ..authentication import current_actor
 from ..extensions import db
 from ..models import Organization, Revision
 from ..models.elements import ELEMENTS, unfilled_keys, unfilled_mask
 from ..schemas.base import PageSchema
 from ..schemas.errors import schema_errors
-from ..services import crud, review, workflow
+from ..services import crud, references, review, workflow
 from ..services.completeness import requirements
 from ..services.errors import DomainError
 from ..services.field_labels import field_label
-from ..services.public_items import warnings_of
 from ..services.permissions import Actor, departments_where
+from ..services.public_items import warnings_of
 from ..services.registry import ALL_LISTS, ListSpec
 from ..services.search_sync import SEARCHABLE
 from . import form_model
@@ -68,12 +69,19 @@ def _schema_controls(list_name: str) -> tuple[Control, ...]:
     spec = FORM_LISTS[list_name]
     schema = spec.schema()
     return tuple(
-        form_model.control_for(
+        _picker(spec, form_model.control_for(
             name, schema_field, field_label(spec, name), [] if _names_organization(spec, name) else None
-        )
+        ))
         for name, schema_field in schema.fields.items()
         if not schema_field.dump_only and name != "status"  # the status moves by workflow steps only
     )
+
+
+def _picker(spec: ListSpec, control: Control) -> Control:
+    """A field naming a row of a long list (法律依据, 权责事项 …) is typed, with a search to pick from."""
+    if references.picked(spec, control.name) is None:
+        return control
+    return replace(control, kind="references" if control.kind == "ids" else "reference")
 
 
 def _names_organization(spec: ListSpec, name: str) -> bool:
@@ -144,7 +152,7 @@ def _errors(problems: dict[str, list[Any]]) -> dict[str, list[str]]:
 
 
 def _save(
-    spec: ListSpec, controls: list[Control], save: Any, row: Any = None, revision: Any = None
+    spec: ListSpec, controls: list[Control], actor: Actor, save: Any, row: Any = None, revision: Any = None
 ) -> Response | tuple[str, int]:
     """Read the posted form, and save it with ``save(data)``; or render it again as typed."""
     values = form_model.posted_data(controls, request.form)
@@ -152,7 +160,10 @@ def _save(
     if request.form.get("_add"):  # 添加一行: nothing saved yet
         return _render(spec, controls, values, row=row, revision=revision, extra_rows=extra)
     try:
-        data = spec.schema().load(values)
+        resolved, unknown = references.resolve_references(db.session, spec, values, actor)
+        if unknown:
+            raise DomainError("validation_failed", "有引用的记录找不到。", 422, unknown)
+        data = spec.schema().load(resolved)
         saved = save(data)
     except ValidationError as invalid:
         errors = _errors(schema_errors(invalid.messages))
@@ -187,7 +198,7 @@ def new(list_name: str) -> Response | tuple[str, int]:
     controls = controls_of(spec, actor)
     if request.method == "GET":
         return _render(spec, controls, {spec.owner: actor.department_id}, extra_rows=_extra_rows(controls))
-    return _save(spec, controls, lambda data: crud.create_row(db.session, spec, data, actor))
+    return _save(spec, controls, actor, lambda data: crud.create_row(db.session, spec, data, actor))
 
 
 def _editable(spec: ListSpec, row_id: int, actor: Actor) -> tuple[Any, Any]:
@@ -205,7 +216,7 @@ def edit(list_name: str, row_id: int) -> Response | tuple[str, int]:
     if request.method == "POST":
         version = request.form.get("version", "")
         expected = int(version) if version.isdigit() and len(version) < 10 else -1
-        return _save(spec, controls, lambda data: workflow.edit_row(
+        return _save(spec, controls, actor, lambda data: workflow.edit_row(
             db.session, spec, row_id, data, expected, actor, replace=True), row, revision)
     current = spec.snapshot(row)
     if revision is not None:
@@ -213,8 +224,8 @@ def edit(list_name: str, row_id: int) -> Response | tuple[str, int]:
     notes = completeness_notes(spec, current)
     for name, found in _row_notes(spec, row).items():
         notes.setdefault(name, []).extend(found)
-    return _render(spec, controls, form_model.as_form_values(controls, current), row=row, revision=revision,
-                   notes=notes, extra_rows=_extra_rows(controls))
+    values = references.chosen_texts(db.session, spec, form_model.as_form_values(controls, current), actor)
+    return _render(spec, controls, values, row=row, revision=revision, notes=notes, extra_rows=_extra_rows(controls))
 
 
 @bp.get("/console/<list_name>/<int:row_id>/preview")
@@ -243,3 +254,21 @@ def rows(list_name: str) -> str:
     args["department_id"] = actor.department_id
     page = crud.list_rows(db.session, spec, args, actor, summary=True)
     return render_template("console_form_rows.html", spec=spec, page=page, actor=actor)
+
+
+@bp.get("/console/lookup/<list_name>/<field>")
+@login_required
+def lookup(list_name: str, field: str) -> Response:
+    """The rows a form's reference field may name, for its search-as-you-type list (JSON)."""
+    try:
+        spec, actor = _spec(list_name), current_actor()
+        crud.may_write(actor, spec, actor.department_id)  # before the query is read
+        if references.picked(spec, field) is None:
+            raise DomainError("not_found", "这一项不能从列表中选择。", 404)
+        typed = request.args.get("q", "")
+        if len(typed) > references.QUERY_MAX:
+            raise DomainError("too_long", f"查找的文字最多 {references.QUERY_MAX} 个字。", 400)
+        found = references.reference_choices(db.session, spec, field, typed, actor)
+    except DomainError as refused:
+        return error_response(refused)
+    return jsonify([{"id": c.id, "text": c.text, "code": c.code} for c in found])

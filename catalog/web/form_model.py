@@ -35,7 +35,9 @@ class Control:
 
     name: str
     label: str
-    kind: str  # text, textarea, number, date, select, tristate, flag, choices, words, ids, rows
+    # text, textarea, number, date, select, tristate, flag, choices, words, ids, rows; reference
+    # and references: a row named by 编号 or name, picked from a search (console_forms)
+    kind: str
     required: bool = False
     nullable: bool = False
     max_length: int | None = None
@@ -115,7 +117,7 @@ def _scalar(control: Control, raw: str | None) -> Any:
         return raw is not None
     if not text:
         return None
-    if control.numeric:
+    if control.numeric:  # a reference's name stays text: references.resolve_references reads it
         return int(text) if NUMBER.fullmatch(text) else text
     if control.kind == "tristate":
         return {"true": True, "false": False}.get(text, text)
@@ -125,11 +127,19 @@ def _scalar(control: Control, raw: str | None) -> Any:
 def _listed(control: Control, form: MultiDict[str, str]) -> list[Any]:
     if control.kind == "choices":
         values = form.getlist(control.name)
+    elif control.kind == "references":  # one row a line: a name may hold spaces and 、
+        values = [part for line in form.get(control.name, "").splitlines() for part in _line_refs(line)]
     else:
         values = [line.strip() for line in form.get(control.name, "").splitlines() if line.strip()]
         if control.kind == "ids":
             values = [part for part in SEPARATORS.split(" ".join(values)) if part]
     return [int(v) if control.numeric and NUMBER.fullmatch(v) else v for v in values]
+
+
+def _line_refs(line: str) -> list[str]:
+    """A line of 编号 ("3，5 7") is split; any other line is one name."""
+    parts = [part for part in SEPARATORS.split(line) if part]
+    return parts if all(NUMBER.fullmatch(p) for p in parts) else [line.strip()]
 
 
 def _rows(control: Control, form: MultiDict[str, str]) -> list[dict[str, Any]] | None:
@@ -163,7 +173,7 @@ def posted_data(controls: list[Control], form: MultiDict[str, str]) -> dict[str,
     for control in controls:
         if control.kind == "rows":
             value: Any = _rows(control, form)
-        elif control.kind in ("choices", "words", "ids"):
+        elif control.kind in ("choices", "words", "ids", "references"):
             value = _listed(control, form)
         else:
             value = _scalar(control, form.get(control.name))
@@ -179,7 +189,7 @@ def shown(control: Control, value: Any) -> Any:
         return bool(value)
     if value is None:
         return "" if control.kind not in ("choices", "rows") else []
-    if control.kind == "words":
+    if control.kind in ("words", "references"):
         return "\n".join(str(v) for v in value) if isinstance(value, list) else str(value)
     if control.kind == "ids":
         return "，".join(str(v) for v in value) if isinstance(value, list) else str(value)

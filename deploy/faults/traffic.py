@@ -40,12 +40,12 @@ class Tally:
             self.latencies.setdefault(operation, []).append(seconds)
             if code == 503 and not answer.headers.get("Retry-After"):
                 self.missing_retry_after += 1
-            if code >= 500 and code != 503 or code == 0:
+            if (code >= 500 and code != 503) or code == 0:
                 sent = time.strftime("%H:%M:%S", time.localtime(time.time() - seconds))
                 self.failures.append(f"{operation} sent {sent}, {seconds:.1f} s → {code} "
                                      f"{error or (answer.text[:200] if answer is not None else '')}")
 
-    def count(self, predicate) -> int:  # noqa: ANN001 - a predicate on (operation, code)
+    def count(self, predicate) -> int:
         with self.lock:
             return sum(n for key, n in self.codes.items() if predicate(*key))
 
@@ -69,7 +69,7 @@ class Traffic:
         self._threads = [threading.Thread(target=self._editor, args=(n,), daemon=True) for n in range(editors)]
         self._threads += [threading.Thread(target=self._citizen, args=(n,), daemon=True) for n in range(citizens)]
 
-    def __enter__(self) -> "Traffic":
+    def __enter__(self) -> Traffic:
         for thread in self._threads:
             thread.start()
         return self
@@ -84,7 +84,7 @@ class Traffic:
 
     # -- one request, retried after a 503 as its Retry-After says ---------------------------------
 
-    def _call(self, http: requests.Session, operation: str, method: str, path: str, **kwargs) -> requests.Response | None:  # noqa: ANN003
+    def _call(self, http: requests.Session, operation: str, method: str, path: str, **kwargs) -> requests.Response | None:
         for _attempt in range(30):
             started = time.monotonic()
             try:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from deploy.faults.common import drift, log, lost_writes, outbox_lag, stack, traffic, verdict, wait_drained  # noqa: E402
+from deploy.faults.common import conclude, log, stack, stack_target  # noqa: E402
 
 PID_FILE = stack.RUN / "pids" / "worker.pid"
 
@@ -35,10 +35,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15)
     args = parser.parse_args()
+    target = stack_target()
     stack.stop_pid(PID_FILE, "search worker")
-    with traffic(editors=3, citizens=1) as load:
+    with target.traffic(editors=3, citizens=1) as load:
         time.sleep(args.seconds)
-        piled = outbox_lag()["pending"]
+        piled = target.outbox_lag()["pending"]
         log(f"{piled} changes waiting in the outbox; starting the worker")
         stack.worker_up()
         killed_mid_batch = False
@@ -53,18 +54,10 @@ def main() -> int:
             time.sleep(0.02)
         time.sleep(args.seconds)
         stack.worker_up()
-    drained = wait_drained(240)
-    matches, verified = drift()
-    lost = lost_writes(load.base, load.token, load.tally.published, load.verify)
-    log(f"answers: {load.tally.summary()}; verify: {verified}")
-    return verdict("worker_kill", [
+    return conclude("worker_kill", target, load, [
         (f"changes piled up while the worker was stopped ({piled})", piled > 0),
         ("the worker was killed holding a claimed, unsettled batch", killed_mid_batch),
-        ("after a restart the outbox drained by itself (lease expiry, no repair)", drained),
-        ("no 5xx other than 503, no request without answer", not load.tally.failures),
-        (f"no acknowledged write lost ({len(load.tally.published)} published, {len(lost)} lost)", not lost),
-        (f"search verify: no drift ({verified})", matches),
-    ])
+    ], drain_timeout=240)
 
 
 if __name__ == "__main__":

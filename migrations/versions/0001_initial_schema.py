@@ -1,13 +1,12 @@
 """Initial schema: the four lists, history and search outbox
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-25 11:41:17.178291
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001'

@@ -3,7 +3,7 @@
 Revision ID: 0002
 Revises: 0001
 """
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -32,7 +32,7 @@ def upgrade() -> None:
         sa.column("created_at", sa.DateTime(timezone=True)),
         sa.column("updated_at", sa.DateTime(timezone=True)),
     )
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows = [(code, name, True) for code, name in NATIONAL.items()]
     rows += [(code, name, False) for code, name in LOCAL.items()]
     op.bulk_insert(

@@ -45,7 +45,7 @@ Revises: 0009
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -280,7 +280,7 @@ def _correct_service_items(bind: sa.Connection) -> None:
         .values(materials_known=True)
     )
     rows = {row.id: row for row in bind.execute(sa.select(service_items))}
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     records: list[dict[str, Any]] = []
     outbox: list[dict[str, Any]] = []
     seen: set[int] = set()

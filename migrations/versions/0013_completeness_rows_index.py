@@ -6,7 +6,6 @@ Revises: 0012
 """
 from alembic import op
 
-
 revision = "0013"
 down_revision = "0012"
 branch_labels = None

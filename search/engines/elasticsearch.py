@@ -24,7 +24,7 @@ import re
 import secrets
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -107,7 +107,7 @@ class ClientSettings:
     sniff: bool = False
 
     @classmethod
-    def from_mapping(cls, settings: Mapping[str, Any]) -> "ClientSettings":
+    def from_mapping(cls, settings: Mapping[str, Any]) -> ClientSettings:
         """From ELASTICSEARCH_* keys; ``ELASTICSEARCH_URL`` may name several nodes, comma-separated."""
         return cls(
             hosts=tuple(u.strip() for u in str(settings["ELASTICSEARCH_URL"]).split(",") if u.strip()),
@@ -451,10 +451,8 @@ class ElasticsearchEngine:
 
     def _drop_quietly(self, index: str) -> None:
         """Drop a half-built index; if the cluster is gone too, the original error matters."""
-        try:
+        with suppress(ESConnectionError, TransportError):
             self._client.indices.delete(index=index, ignore=[404])
-        except (ESConnectionError, TransportError):
-            pass
 
     def _fill(self, index: str, docs: Iterable[SearchDocument], report: ReindexReport) -> None:
         # parallel_bulk: requests run in threads while this thread analyses the next chunk

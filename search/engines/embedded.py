@@ -32,6 +32,11 @@ Layout and concurrency
   replaces CURRENT atomically (write a temporary file, fsync, ``os.replace``). The previous
   version is kept for a switch back; older ones are deleted (a reader still holding one keeps
   its open files on POSIX).
+* **A full disk** fails a write: at the commit, or earlier when tantivy's writer thread could
+  not create a segment's files (tantivy reports either as ``ValueError``). The writer is rolled
+  back and :class:`EngineUnavailable` raised, so the outbox keeps the rows and retries them with
+  backoff while readers go on reading the last commit; once space is back the next write
+  takes everything.
 """
 
 from __future__ import annotations
@@ -48,13 +53,13 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import tantivy
 
 from search.documents import FIELDS, FieldType, SearchDocument, to_index_body
 from search.engines.base import BulkResult, CatchUp, EngineHealth, ItemError, ReindexReport, Removal
-from search.errors import EngineUnavailable, InvalidDocument
+from search.errors import EngineUnavailable, InvalidDocument, SearchError
 from search.filters import FILTERS
 from search.highlight import Highlighter
 from search.query import (
@@ -78,6 +83,7 @@ _VERSION_DIR = re.compile(r"idx-\d{20}-[0-9a-f]{6}")
 _STORED = set(HIT_FIELDS) | {"version"}
 _WRITE_BATCH = 500
 _MATCHES = "_matches"  # the aggregation that counts a search's matches (no facet has this name)
+_Item = TypeVar("_Item")  # a document or a removal, batched alike
 
 
 def _field_options(name: str, kind: FieldType) -> dict[str, Any]:
@@ -291,7 +297,8 @@ class EmbeddedEngine:
 
     def ensure_index(self) -> None:
         with self._directory_lock():
-            if self.live_index() and (self.directory / self.live_index() / "meta.json").exists():
+            live = self.live_index()
+            if live and (self.directory / live / "meta.json").exists():
                 return
             path = self._new_version()
             with self._writer(self._open(path), heap=15_000_000) as writer:
@@ -316,7 +323,7 @@ class EmbeddedEngine:
                 break
             except ValueError as exc:
                 if "LockBusy" not in str(exc):
-                    raise
+                    raise _unwritable(exc) from exc
                 if time.monotonic() > deadline:
                     waited = f"{self._lock_timeout:.0f} s"
                     raise EngineUnavailable(
@@ -325,8 +332,10 @@ class EmbeddedEngine:
                 time.sleep(0.05)
         try:
             yield writer
-        except BaseException:
+        except BaseException as exc:
             writer.rollback()
+            if isinstance(exc, ValueError) and not isinstance(exc, SearchError):
+                raise _unwritable(exc) from exc
             raise
         finally:
             # consumes the writer: merges finish and the lock file is released now,
@@ -371,9 +380,9 @@ class EmbeddedEngine:
                 known.update(self._indexed_versions(searcher, [d.id for d in batch if d.id not in known]))
                 for doc in batch:
                     self._write(writer, doc, known, result)
-            for batch in _batches(removals, _WRITE_BATCH):
-                known.update(self._indexed_versions(searcher, [r.id for r in batch if r.id not in known]))
-                for removal in batch:
+            for removal_batch in _batches(removals, _WRITE_BATCH):
+                known.update(self._indexed_versions(searcher, [r.id for r in removal_batch if r.id not in known]))
+                for removal in removal_batch:
                     self._remove(writer, removal, known, result)
             writer.commit()
         return result
@@ -453,7 +462,7 @@ class EmbeddedEngine:
                 )
             )
         return SearchResult(
-            total=(found.count or 0) if total is None else total,
+            total=(found.count or 0) if total is None else total,  # type: ignore[attr-defined]  # tantivy's stub omits count
             hits=hits,
             facets=facets,
             page=request.page,
@@ -471,7 +480,7 @@ class EmbeddedEngine:
         """
         runs: dict[tuple[str, ...], list[str]] = {}
         for facet in request.facets:
-            dropped = (facet,) if facet in request.filters else ()
+            dropped: tuple[str, ...] = (facet,) if facet in request.filters else ()
             runs.setdefault(dropped, []).append(facet)
         facets: dict[str, list[tuple[str | bool, int]]] = {}
         total = None
@@ -566,6 +575,7 @@ class EmbeddedEngine:
                 if error is not None:
                     report.errors.append(ItemError(doc_id, error))
                     continue
+                assert record is not None  # _analysed gives a record exactly when it gives no error
                 writer.add_json(record)
                 report.indexed += 1
             writer.commit()
@@ -604,8 +614,14 @@ class EmbeddedEngine:
         return deleted
 
 
-def _batches(docs: Iterable[SearchDocument], size: int) -> Iterator[list[SearchDocument]]:
-    batch: list[SearchDocument] = []
+def _unwritable(error: ValueError) -> EngineUnavailable:
+    """tantivy raises ValueError for its own failures: its storage refusing a write (a full disk,
+    EFBIG, EIO), or a writer thread killed by one. The index stays as last committed."""
+    return EngineUnavailable(f"cannot write the search index: {error}")
+
+
+def _batches(docs: Iterable[_Item], size: int) -> Iterator[list[_Item]]:
+    batch: list[_Item] = []
     for doc in docs:
         batch.append(doc)
         if len(batch) == size:

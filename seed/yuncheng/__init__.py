@@ -1,5 +1,5 @@
 """云浮市云城区 (445302) as of 2020-12-31: a deterministic demo dataset that reproduces the
-figures of the district's 2020 rule-of-law report (/work/shared/data/yuncheng-2020-rule-of-law-report.txt).
+figures of the district's published 2020 rule-of-law report (docs/figures.md).
 
 Data modules (read these to see what is seeded and why):
   organizations.py   region chain, 36 bodies + 4 streets + 4 towns, USCCs, the 28 enforcement units

@@ -2,7 +2,7 @@
 
 Columns: name, lead department, lifecycle (经营主体 / 个人), stage, members (item names in
 permits.py / other_services.py), 承诺时限 of the bundle (工作日), 到现场次数.
-Stages follow 国办发〔2025〕24号's two life cycles (domain-model.md §3.4).
+Stages follow 国办发〔2025〕24号's two life cycles.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """云城区第一批下放镇级实施行政职权事项目录: 44 powers handed to the 4 streets and 4 towns.
 
-Modes (domain-model.md §5): 36 下放 ("transfer": the township exercises the power in its own
+Modes: 36 下放 ("transfer": the township exercises the power in its own
 name) and 8 委托 ("entrust": the district department stays the legal body and is recorded as
 the entrusting department; the entrustment runs to ENTRUSTED_UNTIL). 处罚 powers carry the
 related 检查/强制措施 with them and keep 跨区域/有较大影响 cases at the district, as

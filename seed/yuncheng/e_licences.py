@@ -1,7 +1,7 @@
 """电子证照 and 免证办 (report: "涉及公安、民政、发改、自然资源等24个部门的第一批97个电子证明
 事项", "'免证办'事项74项").
 
-No national definition or counting rule exists (domain-model.md §3.3), so these are the
+No national definition or counting rule exists, so these are the
 operational definitions the seed is built on — the same ones as ServiceItem.e_license_linked
 and ServiceItem.license_free in catalog/models/services.py:
 

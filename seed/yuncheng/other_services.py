@@ -25,7 +25,7 @@ class Other(NamedTuple):
     objects: str = "1"
 
 
-O = Other
+O = Other  # noqa: E741 (one letter keeps each row of the table below on one line)
 OTHER_SERVICES: list[Other] = [
     # 公共服务 (20)
     O("hrss", "社会保障卡申领", "20", None, 0, laws="social_insurance"),

@@ -94,7 +94,7 @@ class OversightDemo:
 
     def _results(self, task: RandomCheckTask, draw: Any, results: list[tuple[Any, ...]], actor: Actor) -> None:
         rows = random_check_results.task_results(self.session, task.id, actor)
-        for row, (result, handling, check_days, publish_days) in zip(rows, results):
+        for row, (result, handling, check_days, publish_days) in zip(rows, results, strict=True):
             checked_on = draw.draw_date + timedelta(days=check_days)
             evening = datetime.combine(checked_on, time(17, 0), tzinfo=CST)
             random_check_results.record_result(

@@ -72,12 +72,12 @@ class LiveServer:
         self.flask("search", "drain", "--now")
 
     def start(self) -> None:
-        log = open(self.workdir / "gunicorn.log", "wb")
-        self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--config", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{self.port}",
-             "catalog:create_app()"],
-            cwd=REPOSITORY, env=self.environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        with open(self.workdir / "gunicorn.log", "wb") as log:  # the server keeps its own copy
+            self.process = subprocess.Popen(
+                [str(BIN / "gunicorn"), "--config", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{self.port}",
+                 "catalog:create_app()"],
+                cwd=REPOSITORY, env=self.environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

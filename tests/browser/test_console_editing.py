@@ -3,14 +3,15 @@ save and submit; never reach another department's rows; the console's form and i
 pass axe-core, and every form control is reached with the keyboard alone."""
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import axe
-from tests.browser.conftest import new_page, screenshot
-from tests.browser.console_accounts import Staff, api, sign_in
+from tests.browser.conftest import SIZES, new_page, screenshot
+from tests.browser.console_accounts import PASSWORD, Staff, api, sign_in
 
 
 @pytest.fixture
@@ -131,3 +132,59 @@ def test_the_keyboard_alone_reaches_every_control_of_the_form(desktop: Page, liv
         desktop.keyboard.press("Tab")
         reached.add(desktop.evaluate("() => { const n = document.activeElement; return n.id || n.name + '=' + n.value; }"))
     assert controls and set(controls) - reached == set()
+
+
+def test_an_editor_picks_a_power_and_a_legal_basis_by_keyboard(desktop: Page, live_server, staff) -> None:
+    ours, theirs = staff
+    power = api(live_server, f"/api/v1/power-items?department_id={ours.department_id}&per_page=1")["items"][0]
+    foreign = api(live_server, f"/api/v1/power-items?department_id={theirs.department_id}&per_page=1")["items"]
+    sign_in(desktop, live_server, ours)
+    name = f"浏览器选择依据{uuid.uuid4().hex[:6]}"
+    _new_item(desktop, live_server, name)
+    desktop.get_by_label("办件类型").select_option("1")
+    desktop.get_by_label("法定办结时限", exact=True).fill("20")
+    desktop.get_by_label("承诺办结时限", exact=True).fill("0")
+
+    picker = desktop.locator("#f-power_item_id")
+    expect(picker).to_have_attribute("role", "combobox")
+    picker.focus()
+    picker.press_sequentially(power["name"][:4], delay=30)
+    options = desktop.get_by_role("listbox", name=re.compile("可选的记录")).get_by_role("option")
+    expect(options.first).to_be_visible()
+    offered = options.all_inner_texts()
+    assert all(f"（编号 {row['id']}）" not in " ".join(offered) for row in foreign)  # B's powers are not offered
+    picker.press("ArrowDown")
+    expect(picker).to_have_attribute("aria-activedescendant", str(options.first.get_attribute("id")))
+    chosen = options.first.locator("span").first.inner_text()
+    picker.press("Enter")
+    expect(picker).to_have_value(chosen)
+    expect(picker).to_have_attribute("aria-expanded", "false")
+
+    finder = desktop.get_by_role("combobox", name=re.compile("查找并添加"))
+    finder.press_sequentially("法律援助", delay=30)
+    expect(desktop.get_by_role("listbox", name=re.compile("可选的记录")).last.get_by_role("option").first).to_contain_text("法律援助条例")
+    assert axe.blocking(desktop) == []  # the form with a picker's list open
+    finder.press("ArrowDown")
+    finder.press("Enter")
+    expect(desktop.locator("#f-legal_basis_ids")).to_have_value(re.compile(r"^法律援助条例（编号 \d+）$"))
+    expect(finder).to_have_value("")
+
+    desktop.get_by_role("button", name="保存", exact=True).click()
+    expect(desktop.get_by_role("status").first).to_contain_text("已保存")
+    expect(desktop.locator("#f-power_item_id")).to_have_value(chosen)
+    expect(desktop.locator("#f-legal_basis_ids")).to_have_value(re.compile("法律援助条例"))
+
+
+def test_sign_out_stays_on_one_line_on_a_phone_with_a_long_name(browser: Browser, live_server, staff) -> None:
+    long_named = Staff(f"editor-{uuid.uuid4().hex[:8]}", staff[0].department_id, staff[0].department_name)
+    live_server.flask("users", "create", long_named.username, "--role", "editor", "--name", "云城区市场监督管理局行政审批科科长同志",
+                      "--department-id", str(long_named.department_id), "--password-stdin", stdin=PASSWORD + "\n")
+    phone = new_page(browser, "phone")
+    sign_in(phone, live_server, long_named)
+    sign_out = phone.get_by_role("button", name=re.compile("^退出（云城区"))
+    box = sign_out.bounding_box()
+    assert box is not None and box["height"] < 48, box  # one line of text, not two
+    assert box["x"] + box["width"] <= SIZES["phone"]["width"]
+    assert phone.evaluate("document.documentElement.scrollWidth") <= SIZES["phone"]["width"]
+    screenshot(phone, "console_sign_out_on_a_phone")
+    phone.context.close()

@@ -17,9 +17,11 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
+from search.engines.base import SearchEngine
 from search.engines.elasticsearch import ElasticsearchEngine
 from search.engines.embedded import EmbeddedEngine
 from tests.support.elasticsearch_server import (
@@ -73,6 +75,22 @@ def elasticsearch_url(elasticsearch_server) -> str:
         _check_answers(external)
         return external
     return elasticsearch_server.url
+
+
+@pytest.fixture(params=["embedded", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
+def bare_engine(request, tmp_path) -> Iterator[SearchEngine]:
+    """A fresh, empty engine with its live index created, on each engine in turn, without the app."""
+    if request.param == "embedded":
+        engine: SearchEngine = EmbeddedEngine(tmp_path / "search-index")
+        engine.ensure_index()
+        yield engine
+        return
+    url = request.getfixturevalue("elasticsearch_url")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    es = ElasticsearchEngine(url, prefix=f"qingdan-test-{worker}-{uuid.uuid4().hex[:10]}")
+    es.ensure_index()
+    yield es
+    es._client.indices.delete(index=f"{es.alias}-*", ignore=[404])
 
 
 @pytest.fixture(params=["embedded", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])

@@ -2,8 +2,10 @@
 the outbox that loses nothing when the engine is down, verify/repair and reindex."""
 from __future__ import annotations
 
+import os
 import uuid
-from datetime import datetime, timedelta, timezone
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import tantivy
@@ -12,12 +14,13 @@ from catalog.services import search_sync
 from search.engines.elasticsearch import ElasticsearchEngine
 from search.engines.embedded import EmbeddedEngine
 from tests import factories
+from tests.support.disks import fill, small_disk
 
 LATER = timedelta(days=1)  # a drain "later": past every backoff delay
 
 
 def drain_later(session, engine):
-    return search_sync.drain_outbox(session, engine, due_by=datetime.now(timezone.utc) + LATER)
+    return search_sync.drain_outbox(session, engine, due_by=datetime.now(UTC) + LATER)
 
 
 def hit_names(client, query: str, **filters) -> list[str]:
@@ -118,13 +121,23 @@ def test_elasticsearch_down_loses_nothing(client, session, app, elasticsearch_se
         app.extensions["qingdan_search_engine"] = saved
 
 
+@contextmanager
+def _draining_after_writes(app, engine):
+    """``engine`` serves the app, and every write drains the outbox into it after its response."""
+    app.extensions["qingdan_search_engine"], saved = engine, app.extensions.get("qingdan_search_engine")
+    app.config["SEARCH_DRAIN_IN_PROCESS"] = True
+    try:
+        yield engine
+    finally:
+        app.config["SEARCH_DRAIN_IN_PROCESS"] = "auto"
+        app.extensions["qingdan_search_engine"] = saved
+
+
 def test_embedded_index_unwritable_loses_nothing(client, session, app, tmp_path):
     engine = EmbeddedEngine(tmp_path / "index", lock_timeout=0.3)
     engine.ensure_index()
-    app.extensions["qingdan_search_engine"], saved = engine, app.extensions.get("qingdan_search_engine")
-    app.config["SEARCH_DRAIN_IN_PROCESS"] = True
     department = factories.department(session)
-    try:
+    with _draining_after_writes(app, engine):
         # Another writer holds tantivy's writer lock: this process cannot write the index.
         live = next(p for p in (tmp_path / "index").iterdir() if p.is_dir())
         blocker = tantivy.Index.open(str(live)).writer()
@@ -134,9 +147,26 @@ def test_embedded_index_unwritable_loses_nothing(client, session, app, tmp_path)
         assert failing["pending"] >= 4 and failing["failing"] >= 1
         blocker.wait_merging_threads()  # the other writer goes away
         _assert_nothing_lost(client, session, engine, department, kept, changed, removed)
-    finally:
-        app.config["SEARCH_DRAIN_IN_PROCESS"] = "auto"
-        app.extensions["qingdan_search_engine"] = saved
+
+
+def test_embedded_index_disk_full_loses_nothing(client, session, app, tmp_path):
+    """The index's disk full (a real ENOSPC on a 2 MB tmpfs): every write is answered and kept in
+    the outbox, searches answer from the last commit, and once space is back the index catches up."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root (the suite and CI run as root here)")
+    department = factories.department(session)
+    published = factories.service_item(session, department.id, name="营业执照核发", status="published")
+    with small_disk(tmp_path / "disk", megabytes=2) as disk, _draining_after_writes(app, EmbeddedEngine(disk / "index")) as engine:
+        engine.ensure_index()
+        assert drain_later(session, engine).indexed >= 1
+        filler = fill(disk)
+        kept, changed, removed = _write_while_engine_down(client, session, department)
+        _edit_while_engine_down(client, changed, removed)
+        failing = search_sync.outbox_lag(session)
+        assert failing["pending"] >= 4 and failing["failing"] >= 1  # tried, refused, kept
+        assert hit_names(client, "营业执照核发")[0] == published.name
+        filler.unlink()
+        _assert_nothing_lost(client, session, engine, department, kept, changed, removed)
 
 
 def test_verify_finds_drift_and_repair_fixes_it(client, session, engine):

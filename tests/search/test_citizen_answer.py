@@ -11,7 +11,6 @@ from search.documents import SearchDocument
 from search.engines.base import SearchEngine
 from search.query import SearchRequest
 from search.spelling import Vocabulary
-from tests.search.test_engine_contract import engine  # noqa: F401  (the two-engine fixture)
 
 
 def doc(row_id: str, name: str, department: str = "区市监局", **fields) -> SearchDocument:
@@ -41,7 +40,13 @@ CATALOG = [
 
 
 @pytest.fixture
-def catalog(engine) -> SearchEngine:  # noqa: F811
+def engine(bare_engine: SearchEngine) -> SearchEngine:
+    """The engines alone, without the app (tests/search/conftest.py)."""
+    return bare_engine
+
+
+@pytest.fixture
+def catalog(engine) -> SearchEngine:
     assert engine.index(CATALOG).ok
     return engine
 

@@ -123,7 +123,7 @@ def test_the_request_id_reaches_elasticsearch(proxy: TlsProxy, app: Flask, anony
     request_id = f"rid-{uuid.uuid4().hex}"
     response = anonymous_client.get("/api/v1/search?q=护照", headers={"X-Request-Id": request_id})
     assert response.status_code == 200 and response.headers["X-Request-Id"] == request_id
-    assert any(f"_search" in line and line.endswith(f"opaque={request_id}") for line in proxy.log_lines())
+    assert any("_search" in line and line.endswith(f"opaque={request_id}") for line in proxy.log_lines())
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,7 @@ import os
 import uuid
 
 import pytest
+from elasticsearch import ConnectionError as ESConnectionError
 from elasticsearch import Elasticsearch
 
 pytestmark = [
@@ -114,7 +115,7 @@ def test_restart_keeps_data(es, index_name, elasticsearch_server):
     try:
         elasticsearch_server.stop()
         assert not elasticsearch_server.is_running()
-        with pytest.raises(Exception):
+        with pytest.raises(ESConnectionError):
             Elasticsearch([url], timeout=2, max_retries=0).info()
     finally:
         elasticsearch_server.start()

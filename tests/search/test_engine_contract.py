@@ -4,7 +4,6 @@ test gets its own index prefix there)."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
@@ -126,20 +125,10 @@ CATALOG = [
 ]
 
 
-@pytest.fixture(params=["embedded", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
-def engine(request, tmp_path) -> Iterator[SearchEngine]:
-    """A fresh, empty engine with its live index created."""
-    if request.param == "embedded":
-        engine: SearchEngine = EmbeddedEngine(tmp_path / "search-index")
-        engine.ensure_index()
-        yield engine
-        return
-    url = request.getfixturevalue("elasticsearch_url")
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    es = ElasticsearchEngine(url, prefix=f"qingdan-test-{worker}-{uuid.uuid4().hex[:10]}")
-    es.ensure_index()
-    yield es
-    es._client.indices.delete(index=f"{es.alias}-*", ignore=[404])
+@pytest.fixture
+def engine(bare_engine: SearchEngine) -> SearchEngine:
+    """The engines alone, without the app (tests/search/conftest.py)."""
+    return bare_engine
 
 
 @pytest.fixture

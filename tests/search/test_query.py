@@ -56,7 +56,7 @@ def test_exact_name_boost_is_a_constant_score_on_the_whole_name_keys():
 
 def test_exact_key_is_the_normalised_query_without_spaces():
     body = body_for(text="食品（含保健食品）经营许可核发")
-    exact = [c for c in reading_clauses(body["query"]) if "constant_score" in c][0]
+    exact = next(c for c in reading_clauses(body["query"]) if "constant_score" in c)
     key = exact["constant_score"]["filter"]["bool"]["filter"][0]
     assert key["term"]["name_keys"] == "食品含保健食品经营许可核发"
 
@@ -92,7 +92,7 @@ def test_synonyms_become_dis_max_readings():
     typed, rewrite = dis_max["queries"][:2]  # then the intent's readings and the query's sound
     assert typed["bool"]["boost"] == 1.0
     assert rewrite["bool"]["boost"] == settings.synonym_weight
-    rewrite_exact = [c for c in rewrite["bool"]["should"] if "constant_score" in c][0]
+    rewrite_exact = next(c for c in rewrite["bool"]["should"] if "constant_score" in c)
     key = rewrite_exact["constant_score"]["filter"]["bool"]["filter"][0]
     assert key["term"]["name_keys"] == "互联网上网服务营业场所注销"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import inspect, select
 
@@ -18,7 +18,7 @@ LATER = timedelta(days=1)
 
 def drain(session, app) -> None:
     engine = app.extensions["qingdan_search_engine"]
-    search_sync.drain_outbox(session, engine, due_by=datetime.now(timezone.utc) + LATER)
+    search_sync.drain_outbox(session, engine, due_by=datetime.now(UTC) + LATER)
 
 
 def first_name(client, query: str) -> str | None:
@@ -81,7 +81,7 @@ def test_staff_read_and_export_the_log_citizens_cannot(app, anonymous_client, cl
 
 
 def test_purge_keeps_only_the_retention_period(app, session):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for days, query in ((200, "很久以前"), (40, "上个月"), (1, "昨天")):
         session.add(SearchQueryLog(query=query, outcome="zero", result_count=0, created_at=now - timedelta(days=days)))
     session.commit()

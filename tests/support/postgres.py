@@ -38,7 +38,7 @@ def ensure_cluster_running() -> str:
         raise RuntimeError("pg_ctlcluster 不存在：请安装 Debian 的 postgresql-15 软件包。")
     status = _cluster_line()
     if " online " not in f" {status} ":
-        started = subprocess.run(["pg_ctlcluster", *CLUSTER, "start"], capture_output=True, text=True)
+        started = subprocess.run(["pg_ctlcluster", *CLUSTER, "start"], capture_output=True, text=True, check=False)
         # another test worker may have started it meanwhile: only a cluster still down is an error
         if started.returncode != 0 and " online " not in f" {_cluster_line()} ":
             raise RuntimeError(f"PostgreSQL 15 未能启动：{started.stderr.strip()}")

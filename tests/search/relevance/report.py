@@ -25,7 +25,14 @@ from tests.search.relevance import (
     GUANGAN_JUDGED,
     load_judged_set,
 )
-from tests.search.relevance.scoring import Answer, Search, evaluate, guangan_documents, report, score
+from tests.search.relevance.scoring import (
+    Answer,
+    Search,
+    evaluate,
+    guangan_documents,
+    report,
+    score,
+)
 
 SETS = {"judged": GUANGAN_JUDGED, "tune": GUANGAN_CITIZEN_TUNE, "holdout": GUANGAN_CITIZEN_HOLDOUT}
 
