@@ -5,12 +5,14 @@ BIN := $(VENV)/bin
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
-# Test processes (pytest-xdist). Each starts its own Elasticsearch when its tests need one
-# (about 1 GB each), so the default is the 2 cores CI has, not every core of a large machine.
+# Test processes (pytest-xdist). The one that runs the Elasticsearch tests starts a server
+# (about 1 GB); the default is the 2 cores CI has, not every core of a large machine.
 TEST_WORKERS ?= 2
-# Two tests at a time per worker, slow ones first (tests/conftest.py): the minutes-long tests
-# spread over the workers instead of queueing on one.
-PARALLEL := -n $(TEST_WORKERS) --dist load --maxschedchunk 2
+# Tests are handed out a few at a time, slow ones first (tests/conftest.py): the minutes-long
+# tests spread over the workers instead of queueing on one. The browser tests and those of the
+# real Elasticsearch are two groups, each kept on one worker, so that one live server and one
+# Elasticsearch serve the run instead of one per worker (tests/conftest.py).
+PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
 
 .PHONY: run test lint install install-dev lock test-deps stack-deps stack-up stack-down
 

@@ -161,3 +161,31 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if others:
         config.hook.pytest_deselected(items=others)
         items[:] = database_tests
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """Under ``--dist loadgroup`` (make test): the browser tests go to one worker, and the tests
+    of the real Elasticsearch to one worker. A worker that reaches such a test starts a server
+    for the rest of its session (gunicorn on the seeded demo, with Chromium and the console's
+    accounts; or a JVM with a 512 MB heap): one of each then serves the whole run. Every other
+    test is handed out one at a time to whichever worker is free, as ``--dist load`` does.
+
+    The groups are told by node id, since the scheduler sees nothing else: a test of
+    Elasticsearch says so in its module's or its own name, or in the ``engine`` parameter's id.
+    (pytest-xdist's own ``xdist_group`` mark cannot do it: it renames ``item._nodeid``, which
+    pytest 9 no longer reads.)
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class ServerGroups(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith("tests/browser/"):
+                return "browser"
+            if "elasticsearch" in nodeid.lower():
+                return "elasticsearch"
+            return super()._split_scope(nodeid)
+
+    return ServerGroups(config, log)

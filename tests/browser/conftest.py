@@ -81,3 +81,8 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{re.sub(r'[^0-9A-Za-z_.-]+', '_', name)}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# The console tests' shared setup, registered here once for the directory (see console_fixtures.py):
+# imported at the end, since console_fixtures.py imports new_page from this module.
+from tests.browser.console_fixtures import console_world, department_editors  # noqa: E402, F401

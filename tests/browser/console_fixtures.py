@@ -4,6 +4,15 @@ operator would, rows made through the API, and one signed-in browser context per
 Session-scoped, so each person signs in once per worker (the sign-in throttle counts attempts
 per address), and named uniquely, so tests never depend on one another's writes. Import the
 fixtures into a test module: ``from tests.browser.console_fixtures import console, signed_in  # noqa: F401``.
+
+A fixture imported into several modules is a fixture of each module, with a value of its own
+per module: ``console`` only hands on ``console_world``, which tests/browser/conftest.py
+registers once for the directory, so the people and rows are made once per worker (four
+`flask` process starts), not once per module that imports ``console``.
+
+``department_editors`` (registered by conftest.py too: use it without importing it) are two
+editors, each of a department that has published 服务事项, for the editing and import tests;
+console_accounts.sign_in signs each in once per worker.
 """
 from __future__ import annotations
 
@@ -16,6 +25,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import APIRequestContext, Browser, BrowserContext, Playwright
 
+from tests.browser import console_accounts
 from tests.browser.conftest import new_page
 from tests.browser.server import LiveServer
 
@@ -65,7 +75,12 @@ def _step(api: APIRequestContext, row: dict[str, Any], step: str) -> dict[str, A
 
 
 @pytest.fixture(scope="session")
-def console(live_server: LiveServer, playwright: Playwright, browser: Browser) -> Iterator[Console]:
+def console(console_world: Console) -> Console:
+    return console_world
+
+
+@pytest.fixture(scope="session")
+def console_world(live_server: LiveServer, playwright: Playwright, browser: Browser) -> Iterator[Console]:
     tag = secrets.token_hex(3)
     admin_token = _token(live_server, "admin", None, tag)
     admin_api = _api(playwright, live_server, admin_token)
@@ -114,3 +129,11 @@ def signed_in(console: Console, browser: Browser, live_server: LiveServer):  # t
         return console.contexts[role].new_page()
 
     return page_of
+
+
+@pytest.fixture(scope="session")
+def department_editors(live_server: LiveServer) -> tuple[console_accounts.Staff, console_accounts.Staff]:
+    """Editors of the first two departments with published 服务事项, made once per worker (each
+    account is a `flask users create` process start)."""
+    first, second = console_accounts.departments(live_server, 2)
+    return console_accounts.editor(live_server, first), console_accounts.editor(live_server, second)

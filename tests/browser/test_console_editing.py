@@ -11,13 +11,12 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import axe
 from tests.browser.conftest import SIZES, new_page, screenshot
-from tests.browser.console_accounts import PASSWORD, Staff, api, departments, editor, sign_in
+from tests.browser.console_accounts import PASSWORD, Staff, api, sign_in
 
 
-@pytest.fixture(scope="module")
-def staff(live_server) -> tuple[Staff, Staff]:
-    first, second = departments(live_server, 2)
-    return editor(live_server, first), editor(live_server, second)
+@pytest.fixture
+def staff(department_editors) -> tuple[Staff, Staff]:
+    return department_editors
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.browser import axe
 from tests.browser.conftest import new_page, screenshot
-from tests.browser.console_accounts import departments, editor, sign_in
+from tests.browser.console_accounts import sign_in
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADERS = ["事项名称", "事项类型", "实施主体", "办件类型", "法定办结时限", "承诺办结时限"]
@@ -25,8 +25,8 @@ def _workbook(rows: list[list[str]]) -> bytes:
     return out.getvalue()
 
 
-def test_an_editor_sees_exactly_the_bad_rows_fixes_the_sheet_and_commits(browser: Browser, live_server) -> None:
-    staff = editor(live_server, departments(live_server, 1)[0])
+def test_an_editor_sees_exactly_the_bad_rows_fixes_the_sheet_and_commits(browser: Browser, live_server, department_editors) -> None:
+    staff = department_editors[0]
     tag = uuid.uuid4().hex[:6]
     rows = [
         [f"导入事项{tag}-1", "行政许可", staff.department_name, "承诺件", "20", "5"],

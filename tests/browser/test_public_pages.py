@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser import axe
+from tests.browser.conftest import SIZES
 from tests.browser.console_fixtures import _api, _token
 
 PUBLIC_PAGES = {
@@ -38,7 +39,16 @@ def test_a_citizen_searches_and_reads_a_guide(page: Page, live_server) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
 
 
-@pytest.mark.parametrize("name", list(PUBLIC_PAGES))
+# axe walks a page at each size where its layout changes at phone width: the results pages
+# (site.css stacks .results-layout and folds the filters into a <details> at 48rem and below).
+# Home and login only reflow (no media query applies to them), so a phone walk would check the
+# same elements with the same styles again: they are walked at the desktop size only. /figures
+# is walked at both sizes, and checked to fit the screen, by test_figures_pages.py.
+PHONE_LAYOUTS = ("results", "no_results", "relaxed_results", "filtered_results")
+AXE_WALKS = [(name, size) for name in PHONE_LAYOUTS for size in SIZES] + [("home", "desktop"), ("login", "desktop")]
+
+
+@pytest.mark.parametrize(("name", "size"), AXE_WALKS)
 def test_public_pages_pass_axe(page: Page, live_server, name: str) -> None:
     response = page.goto(live_server.url + PUBLIC_PAGES[name])
     assert response is not None and response.ok
@@ -67,6 +77,7 @@ def test_guides_pass_axe(page: Page, live_server, guides: dict[str, str], kind: 
     assert axe.blocking(page) == []
 
 
+@pytest.mark.parametrize("size", ["desktop"])  # the home page: one layout (above)
 def test_the_open_suggestion_list_passes_axe(page: Page, live_server) -> None:
     page.goto(live_server.url + "/")
     box = page.get_by_role("combobox", name="搜索事项")
@@ -77,8 +88,10 @@ def test_the_open_suggestion_list_passes_axe(page: Page, live_server) -> None:
     assert axe.blocking(page) == []
 
 
+@pytest.mark.parametrize("size", ["desktop"])
 def test_pages_load_every_asset_from_the_app(page: Page, live_server) -> None:
-    """No request leaves the app (no CDN) and none fails."""
+    """No request leaves the app (no CDN) and none fails. One size: no asset depends on the
+    viewport (no srcset, no url() in a media query of site.css)."""
     requested: list[str] = []
     failed: list[str] = []
     page.on("request", lambda request: requested.append(request.url))

@@ -127,7 +127,7 @@ def test_relevance_elasticsearch(elasticsearch_engine, judged):
 
 @pytest.mark.elasticsearch
 @pytest.mark.filterwarnings("ignore:HTTPResponse.getheaders:DeprecationWarning")
-def test_engines_rank_alike(embedded_engine, elasticsearch_engine, judged):
+def test_embedded_and_elasticsearch_rank_alike(embedded_engine, elasticsearch_engine, judged):
     """One analysis, one BM25: the first result is the same on both engines."""
     embedded = evaluate(citizen_search(embedded_engine), judged)
     elastic = evaluate(citizen_search(elasticsearch_engine), judged)
