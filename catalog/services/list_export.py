@@ -2,21 +2,24 @@
 list's sheet (.xlsx or CSV) with the departments' Chinese headers, which import reads back as
 it is (spreadsheet_columns.py gives the columns both ways).
 
-The rows stream: read in batches of EXPORT_BATCH (``yield_per``, the collections a cell shows
-loaded per batch) by a session of their own on the caller's connection, each row let go once
-its cells are written, and each cell taken from the row's own attributes as its snapshot shows
-them (models.elements.RowView), not from a schema dump of the whole row. The file is written
+The rows stream: the list's columns read in batches of EXPORT_BATCH (``yield_per``, a
+server-side cursor on PostgreSQL) without the ORM, the lists a cell shows (申请材料, 设定依据 …)
+read once per batch, and each cell taken from the row's values as its snapshot shows them
+(models.elements.RowView), not from a schema dump of the whole row. The file is written
 into a spooled temporary file (tabular_files.py) that the response streams, so a department's
 whole list costs about the same memory as ten rows.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 from marshmallow import Schema
-from sqlalchemy import select
+from sqlalchemy import Connection, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from ..models.elements import RowView
@@ -46,22 +49,54 @@ def export_query_schema(spec: ListSpec) -> type[Schema]:
 def list_table(session: Session, spec: ListSpec, args: Mapping[str, Any], actor: Actor) -> Table:
     """The rows the actor may see that match ``args``, as the list's sheet; read as it is written."""
     sheet = sheet_of(spec)
+    table = spec.model.__table__
     query = (
-        select(spec.model)
+        select(table)
         .where(*crud.matching(spec, args, actor))
         .order_by(*spec.order_by(args.get("sort")))
         .execution_options(yield_per=EXPORT_BATCH)
     )
+    collections = {name: _collection(spec, name) for c in sheet.columns for name in c.fields if name not in table.c}
 
     def rows() -> Iterator[list[Any]]:
-        with Session(bind=session.connection()) as reader:
-            refs = References(reader)
-            for row in reader.scalars(query):
-                view = RowView(row)
+        refs = References(session)
+        connection = session.connection()
+        for batch in connection.execute(query).partitions():
+            ids = [row.id for row in batch]
+            lists = {name: load(connection, ids) for name, load in collections.items()}
+            for row in batch:
+                values = {**row._mapping, **{name: found.get(row.id, []) for name, found in lists.items()}}
+                view = RowView(SimpleNamespace(**values))
                 yield [column.kind.export(view, refs) for column in sheet.columns]
-                reader.expunge(row)  # written: neither it nor its materials and fees stay in memory
 
     return Table(sheet.title, [column.header for column in sheet.columns], rows())
+
+
+Collection = Callable[[Connection, list[int]], dict[int, list[Any]]]
+
+
+def _collection(spec: ListSpec, name: str) -> Collection:
+    """How a field that is no column of the row is read for a batch of rows, by row id: a list
+    of rows (``materials``: their columns, as the snapshot's dicts have them) or, for a field
+    naming rows of another list (``legal_basis_ids``), their ids, as the row's property gives."""
+    relationships = sa_inspect(spec.model).relationships
+    if name in relationships:
+        relation = relationships[name]
+        parent = relation.synchronize_pairs[0][1]
+        query = select(parent.label("_parent"), relation.target).order_by(parent, *relation.order_by or ())
+    else:
+        target = spec.references[name][0]
+        relation = next(r for r in relationships if r.secondary is not None and r.mapper.class_ is target)
+        parent, child = relation.synchronize_pairs[0][1], relation.secondary_synchronize_pairs[0][1]
+        query = select(parent.label("_parent"), child).order_by(parent, child)
+
+    def load(connection: Connection, ids: list[int]) -> dict[int, list[Any]]:
+        found: dict[int, list[Any]] = defaultdict(list)
+        for row in connection.execute(query.where(parent.in_(ids))):
+            found[row[0]].append(row._mapping if name in relationships else row[1])
+        return found
+
+    return load
 
 
 @use_case("row.read")

@@ -251,9 +251,9 @@ class Words(Kind):
         return "、".join(row.get(self.fields[0]) or []) or None
 
 
-def _names(items: Iterable[Any]) -> str:
-    """The names of materials or fees: dicts in a snapshot, the rows themselves on a row."""
-    return "、".join(item["name"] if isinstance(item, Mapping) else item.name for item in items)
+def _names(items: Iterable[Mapping[str, Any]]) -> str:
+    """The names of materials or fees."""
+    return "、".join(item["name"] for item in items)
 
 
 class FeeNames(Words):
