@@ -56,9 +56,10 @@ def main() -> int:
     results = [row for name in names for row in run(name, args.items)]
     print(f"\ndepartment's list export, {args.items:,} service items "
           f"(load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after)")
-    print(f"{'database':<11} {'format':<7} {'rows':>7} {'seconds':>8} {'peak +MB':>9} {'file MB':>8}")
+    line = "{:<11} {:<7} {:>7} {:>8} {:>9} {:>8}"
+    print(line.format("database", "format", "rows", "seconds", "peak +MB", "file MB"))
     for database, fmt, rows, seconds, growth, size in results:
-        print(f"{database:<11} {fmt:<7} {rows:>7,} {seconds:8.1f} {growth:9.0f} {size / 1e6:8.1f}")
+        print(line.format(database, fmt, f"{rows:,}", f"{seconds:.1f}", f"{growth:.0f}", f"{size / 1e6:.1f}"))
     return 0
 
 
