@@ -21,7 +21,8 @@ import logging
 import re
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +30,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from bench import page_timing
-from bench.list_endpoints import backend_database, load
+from bench.list_endpoints import Backend, backend_database, load
 from bench.page_timing import Row, time_page
 from catalog import create_app
 from catalog import models as m
@@ -99,11 +101,15 @@ def requests_of(app: Any, client: FlaskClient, department_id: int) -> list[tuple
     ]
 
 
-def run(name: str, items: int, requests: int) -> list[Row]:
-    with backend_database(name, pg_database="qingdan_bench_console") as backend:
+@contextmanager
+def largest_department_editor(name: str, items: int, pg_database: str) -> Iterator[tuple[Backend, Flask, FlaskClient, int, int]]:
+    """A migrated database of backend ``name`` holding ``items`` service items, the app over it,
+    and a client signed in as an editor of the largest department: (backend, app, client,
+    department id, the department's items)."""
+    with backend_database(name, pg_database=pg_database) as backend:
         app = create_app({
             "TESTING": True, "SQLALCHEMY_DATABASE_URI": backend.url,
-            "SEARCH_INDEX_PATH": str(Path(tempfile.gettempdir()) / "qingdan-bench-console-index"),
+            "SEARCH_INDEX_PATH": str(Path(tempfile.gettempdir()) / f"{pg_database}-index"),
             "RATELIMIT_ENABLED": False,
         })
         with app.app_context():
@@ -113,14 +119,17 @@ def run(name: str, items: int, requests: int) -> list[Row]:
                 data = load(conn, items)
             backend.finish(db.engine)
         department = max(data.items_per_department, key=data.items_per_department.get)
-        client = signed_in_editor(app, department)
-        results = [
+        yield backend, app, signed_in_editor(app, department), department, data.items_per_department[department]
+        with app.app_context():
+            db.engine.dispose()
+
+
+def run(name: str, items: int, requests: int) -> list[Row]:
+    with largest_department_editor(name, items, "qingdan_bench_console") as (backend, app, client, department, _rows):
+        return [
             time_page(backend.label, label, call, repeats or requests, expected, warm_up=0 if repeats else 3)
             for label, call, expected, repeats in requests_of(app, client, department)
         ]
-        with app.app_context():
-            db.engine.dispose()
-        return results
 
 
 def main() -> int:

@@ -33,6 +33,19 @@ def time_page(
     return database, label, statistics.median(times), percentile(times, 95), max(times)
 
 
+def arguments(
+    description: str, default_database: str = "sqlite", default_requests: int | None = 20
+) -> tuple[argparse.Namespace, tuple[str, ...]]:
+    """--items, --database (and --requests unless ``default_requests`` is None); the databases named."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default=default_database)
+    if default_requests is not None:
+        parser.add_argument("--requests", type=int, default=default_requests)
+    args = parser.parse_args()
+    return args, ("sqlite", "postgresql") if args.database == "both" else (args.database,)
+
+
 def main(
     description: str,
     run: Callable[[str, int, int], list[Row]],
@@ -41,12 +54,7 @@ def main(
     default_requests: int = 20,
 ) -> int:
     """Parse --items/--database/--requests, run each database, print one table."""
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--items", type=int, default=100_000)
-    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default=default_database)
-    parser.add_argument("--requests", type=int, default=default_requests)
-    args = parser.parse_args()
-    names = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
+    args, names = arguments(description, default_database, default_requests)
     rows = [row for name in names for row in run(name, args.items, args.requests)]
     print(f"\n{title(args)} (load average {os.getloadavg()[0]:.2f}); target <= 100 ms server time")
     width = max(len(row[1]) for row in rows) + 2

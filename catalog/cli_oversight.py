@@ -17,7 +17,7 @@ from .cli_users import OPERATOR, _run  # the operators' actor and the Chinese er
 from .extensions import db
 from .models import LegalBasis, RandomCheckTask
 from .services import draw_algorithm, draw_verification, draw_views, legal_changes, random_checks
-from .services.spreadsheets import FORMATS
+from .services.tabular_files import FORMATS
 
 
 def _version(model: type, row_id: int) -> int:
@@ -28,8 +28,7 @@ def _version(model: type, row_id: int) -> int:
 
 
 def _write(exported: Any, path: Path) -> None:
-    path.write_bytes(exported.data)
-    click.echo(f"已写入 {path}（{len(exported.data)} 字节）。")
+    click.echo(f"已写入 {path}（{exported.save(path)} 字节）。")
 
 
 @click.group("draws")

@@ -21,11 +21,12 @@ from sqlalchemy import select
 from .cli_search import sync_index
 from .extensions import db
 from .models import Region
-from .services import spreadsheets
+from .services import figures_export, list_export, row_import
 from .services.errors import DomainError
 from .services.figures import RULES
 from .services.permissions import Actor
 from .services.spreadsheet_columns import SHEETS
+from .services.tabular_files import FORMATS, Problem, read_file
 
 LARGE_FILE_ROWS = 500  # a progress bar from this many rows on
 FIGURES = "figures"
@@ -59,14 +60,13 @@ def import_command(
     """Check (default) or import an .xlsx or CSV file of LIST."""
     spec = SHEETS[list_name].spec
     try:
-        table = spreadsheets.read_file(path)
+        table = read_file(path)
         rows = max(len(max((r for _, r in table.sheets), key=len)) - 1, 0)
         options = {"region_id": _region_id(region_code), "allow_unknown_columns": allow_unknown_columns}
         # An operator on the server: the rows keep the sheet's 状态 (publishing an existing list).
         options["actor"] = Actor.system(actor, "import")
-        use_case = spreadsheets.commit_import if commit else spreadsheets.dry_run
         with click.progressbar(length=rows, label="检查并导入" if commit else "检查", file=_bar_file(rows)) as bar:
-            report = use_case(db.session, spec, table, progress=bar.update, **options)
+            report = row_import.import_file(db.session, spec, table, dry_run=not commit, progress=bar.update, **options)
     except DomainError as error:
         raise click.ClickException(f"{error.message}（{error.code}）") from None
     _print_problems(report.problems)
@@ -96,7 +96,7 @@ def _bar_file(rows: int) -> object | None:
     return io.StringIO()
 
 
-def _print_problems(problems: list[spreadsheets.Problem]) -> None:
+def _print_problems(problems: list[Problem]) -> None:
     if not problems:
         return
     table = [("行", "列", "代码", "说明")] + [(str(p.row), p.column, p.code, p.message) for p in problems]
@@ -117,7 +117,7 @@ def _pad(text: str, width: int) -> str:
 @click.command("export")
 @click.argument("list_name", metavar="LIST", type=click.Choice([*sorted(SHEETS), FIGURES]))
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, writable=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(sorted(spreadsheets.FORMATS)), help="Default: from FILE's suffix, else xlsx.")
+@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), help="Default: from FILE's suffix, else xlsx.")
 @click.option("--filter", "filters", multiple=True, metavar="NAME=VALUE", help="A filter of GET /api/v1/<list>, e.g. department_id=3.")
 @click.option("--sort", help="A sort of GET /api/v1/<list>, e.g. -updated_at.")
 @click.option("--region", "region_code", help="figures: 行政区划代码 (default: every region).")
@@ -139,20 +139,19 @@ def export_command(
     try:
         if list_name == FIGURES:
             day = as_of.date() if isinstance(as_of, date) else None
-            exported = spreadsheets.export_figures(db.session, fmt, rule=rule, region_id=_region_id(region_code), as_of=day)
+            exported = figures_export.export_figures(db.session, fmt, rule=rule, region_id=_region_id(region_code), as_of=day)
         else:
             spec = SHEETS[list_name].spec
             query = dict(_pair(f) for f in filters)
             query.update({"format": fmt, **({"sort": sort} if sort else {})})
             try:
-                args = spreadsheets.export_query_schema(spec)().load(query)
+                args = list_export.export_query_schema(spec)().load(query)
             except ValidationError as error:
                 raise click.BadParameter(_messages(error.messages), param_hint="--filter") from None
-            exported = spreadsheets.export_list(db.session, spec, args, Actor.system("cli", "cli"))
+            exported = list_export.export_list(db.session, spec, args, Actor.system("cli", "cli"))
     except DomainError as error:
         raise click.ClickException(f"{error.message}（{error.code}）") from None
-    path.write_bytes(exported.data)
-    click.echo(f"已写入 {path}（{len(exported.data):,} 字节）")
+    click.echo(f"已写入 {path}（{exported.save(path):,} 字节）")
 
 
 def _pair(text: str) -> tuple[str, str]:

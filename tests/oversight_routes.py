@@ -192,7 +192,7 @@ def walked_api_requests(rows: dict[str, Any]) -> list[tuple[str, str, dict[str, 
 
 
 def _empty_fill_workbook() -> bytes:
-    from catalog.services.spreadsheets import Table, write_xlsx
+    from catalog.services.tabular_files import Table, write_xlsx
 
     return write_xlsx([Table("补充", ["编号", "版本", "必须现场办理原因"], [])])
 

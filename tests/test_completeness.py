@@ -14,12 +14,14 @@ from sqlalchemy import select
 
 from catalog.models import ChangeRecord, Organization, Revision, ServiceItem
 from catalog.models.elements import ELEMENTS, unfilled_mask
-from catalog.services import completeness, spreadsheets
+from catalog.services import completeness
 from catalog.services.codes import catalog_code_problem, implementation_code_problems
 from catalog.services.completeness_sheets import import_workbook
 from catalog.services.facts import Scope
 from catalog.services.history import rows_as_of
 from catalog.services.permissions import Actor
+from catalog.services.row_import import import_file
+from catalog.services.tabular_files import Table, write_xlsx
 from tests import factories
 from tests.conftest import token_client
 
@@ -238,7 +240,7 @@ def test_a_workbook_with_a_problem_changes_nothing(session, department):
     other = factories.make(session, factories.registry.SERVICE_ITEMS, name="护照换发", item_type="01",
                            department_id=department.id)
     headers = ["编号", "版本", "名称", "到办事现场次数", "是否收费", "设定依据"]
-    data = spreadsheets.write_xlsx([spreadsheets.Table("补充", headers, [
+    data = write_xlsx([Table("补充", headers, [
         [item.id, item.version, "护照补发", 0, "否", None],
         [other.id, other.version, "护照换发", "两次", "否", None],
         [other.id, 99, "护照换发", 1, "否", None],
@@ -279,11 +281,11 @@ def test_a_ten_character_catalog_code_is_accepted_with_a_warning(client, anonymo
 
 
 def test_an_import_reports_warnings_beside_its_problems(session, department):
-    data = spreadsheets.write_xlsx([spreadsheets.Table("实施清单", ["事项名称", "事项类型", "实施主体", "基本编码", "实施编码"], [
+    data = write_xlsx([Table("实施清单", ["事项名称", "事项类型", "实施主体", "基本编码", "实施编码"], [
         ["测试许可", "行政许可", department.name, "0104002000", f"{department.uscc}4" + "0104002000"],
     ])])
-    report = spreadsheets.dry_run(session, factories.registry.SERVICE_ITEMS, data, filename="a.xlsx",
-                                  actor=Actor.system("tests", "import"))
+    report = import_file(session, factories.registry.SERVICE_ITEMS, data, filename="a.xlsx",
+                         actor=Actor.system("tests", "import"))
     assert report.ok, report.problems
     assert [(w.row, w.column, w.code) for w in report.warnings] == [
         (2, "基本编码", "catalog_code_legacy"), (2, "实施编码", "implementation_code_legacy")]

@@ -261,7 +261,7 @@ FILLED = {"service-items": ("必须现场办理原因", "越权"), "power-items"
 
 
 def _filled_workbook(list_name: str, row: Any) -> bytes:
-    from catalog.services.spreadsheets import Table, write_xlsx
+    from catalog.services.tabular_files import Table, write_xlsx
 
     header, value = FILLED[list_name]
     return write_xlsx([Table("补充", ["编号", "版本", header], [[row.id, row.version, value]])])

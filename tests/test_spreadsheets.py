@@ -1,4 +1,5 @@
-"""Excel and CSV import and export of the lists (catalog/services/spreadsheets.py).
+"""Excel and CSV import and export of the lists (catalog/services/row_import.py, list_export.py,
+tabular_files.py, figures_export.py).
 
 - 10,000 service items with exactly three bad rows: the dry run names those three (row as
   Excel shows it, column, code); a commit creates nothing; the corrected file imports whole,
@@ -23,8 +24,10 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from catalog.models import ChangeRecord, Organization, SearchOutbox, ServiceItem
-from catalog.services import registry, spreadsheets
+from catalog.services import list_export, registry, tabular_files
+from catalog.services.figures_export import FIGURE_HEADERS
 from catalog.services.permissions import Actor
+from catalog.services.row_import import ImportReport, import_file
 from catalog.services.spreadsheet_columns import SHEETS
 from seed.guangan import department_codes, load_items
 from tests import factories
@@ -35,12 +38,12 @@ SERVICE = registry.SERVICE_ITEMS
 OPERATOR = Actor.system("tests", "import")
 
 
-def dry_run(*args: Any, **kwargs: Any) -> spreadsheets.ImportReport:
-    return spreadsheets.dry_run(*args, actor=OPERATOR, **kwargs)
+def dry_run(*args: Any, **kwargs: Any) -> ImportReport:
+    return import_file(*args, actor=OPERATOR, **kwargs)
 
 
-def commit_import(*args: Any, **kwargs: Any) -> spreadsheets.ImportReport:
-    return spreadsheets.commit_import(*args, actor=OPERATOR, **kwargs)
+def commit_import(*args: Any, **kwargs: Any) -> ImportReport:
+    return import_file(*args, actor=OPERATOR, dry_run=False, **kwargs)
 # 10,000 rows on SQLite. The PostgreSQL pass reruns the same path for its dialect at 2,000 rows:
 # there every row's statements are network round trips, and the scale is held by the SQLite
 # pass and bench/import_memory.py, so 10,000 more would only add minutes to every CI run.
@@ -79,7 +82,7 @@ def count(session, model, *where) -> int:
     return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
-def problems(report: spreadsheets.ImportReport) -> list[tuple[int, str, str]]:
+def problems(report: ImportReport) -> list[tuple[int, str, str]]:
     return [(p.row, p.column, p.code) for p in report.problems]
 
 
@@ -373,14 +376,15 @@ def _varied_items(session, departments) -> list[ServiceItem]:
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
-def test_export_then_import_gives_the_same_rows(session, client, departments, fmt):
+def test_export_then_import_gives_the_same_rows(session, client, departments, fmt, monkeypatch):
+    monkeypatch.setattr(list_export, "EXPORT_BATCH", 2)  # the rows cross a batch: each row is let go once written
     items = _varied_items(session, departments)
     exported_items = [i for i in items if i.department_id == departments[0].id]
     before = sorted((_comparable(SERVICE, i) for i in exported_items), key=lambda d: d["name"])
 
     response = client.get(f"/api/v1/service-items/export?format={fmt}&department_id={departments[0].id}")
     assert response.status_code == 200
-    assert response.mimetype == spreadsheets.MIMETYPES[fmt].split(";")[0]
+    assert response.mimetype == tabular_files.MIMETYPES[fmt].split(";")[0]
     assert "attachment" in response.headers["Content-Disposition"]
     data = response.data
     if fmt == "csv":
@@ -472,7 +476,7 @@ def test_power_devolved_and_supervision_sheets_import(session, departments):
 
     # Each list exported and read back: every row is found again, as a duplicate of itself.
     for spec, created in ((registry.POWER_ITEMS, 2), (registry.DEVOLVED_ITEMS, 1), (registry.SUPERVISION_ITEMS, 2)):
-        exported = spreadsheets.export_list(session, spec, {"format": "xlsx"}, OPERATOR).data
+        exported = list_export.export_list(session, spec, {"format": "xlsx"}, OPERATOR).file.read()
         again = dry_run(session, spec, exported, filename="x.xlsx")
         assert again.rows == created
         assert {p.code for p in again.problems} == {"duplicate"} and len(again.problems) == created, again.problems
@@ -607,7 +611,7 @@ def test_api_bad_files_answer_a_chinese_json_error(client, data, filename, statu
 def test_a_forged_sheet_dimension_pads_no_row():
     """<dimension ref="A1:XFD500"> over rows of two cells: read-only openpyxl would pad every row
     to 16,384 cells (20,000 such rows took 2.4 GB)."""
-    table = spreadsheets.read_file(hostile_files.forged_dimension(500), "forged.xlsx")
+    table = tabular_files.read_file(hostile_files.forged_dimension(500), "forged.xlsx")
     assert len(table.rows) == 501 and max(len(cells) for _, cells in table.rows) == 2
 
 
@@ -617,7 +621,7 @@ def test_a_forged_sheet_dimension_pads_no_row():
         (lambda: hostile_files.value_beyond_the_columns(300), "too_many_columns"),
         (lambda: hostile_files.empty_cell_at_xfd(20_000), "too_many_columns"),  # refused at its first row
         (lambda: hostile_files.zip_bomb(400), "file_too_large"),
-        (lambda: csv_bytes([["事项名称"], *([f"事项{i}"] for i in range(spreadsheets.MAX_ROWS + 10))]), "too_many_rows"),
+        (lambda: csv_bytes([["事项名称"], *([f"事项{i}"] for i in range(tabular_files.MAX_ROWS + 10))]), "too_many_rows"),
     ],
 )
 def test_api_refuses_workbooks_beyond_the_bounds(client, make, code):
@@ -629,7 +633,7 @@ def test_api_refuses_workbooks_beyond_the_bounds(client, make, code):
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_a_file_of_more_cells_than_the_budget_is_refused(client, monkeypatch, fmt):
-    monkeypatch.setattr(spreadsheets, "MAX_CELLS", 100)
+    monkeypatch.setattr(tabular_files, "MAX_CELLS", 100)
     rows = [["事项名称", "实施主体"], *([f"事项{i}", "区民政局"] for i in range(60))]  # 122 cells
     data = xlsx(rows) if fmt == "xlsx" else csv_bytes(rows)
     response = upload(client, data, f"cells.{fmt}")
@@ -651,7 +655,7 @@ def test_api_figures_export(session, client, departments):
     as_csv = client.get(f"/api/v1/stats/export?format=csv&region_id={departments[0].region_id}&rule=DOWN")
     assert as_csv.status_code == 200
     rows = list(csv.reader(io.StringIO(as_csv.data.decode("utf-8-sig"))))
-    assert rows[0] == spreadsheets.FIGURE_HEADERS
+    assert rows[0] == FIGURE_HEADERS
     instant = [r for r in rows if r[1] == "即办件占比"]
     assert [r[0] for r in instant][:1] == ["全部"] and (instant[0][2], instant[0][3]) == ("1", "2")
     assert {r[0] for r in instant[1:]} == {d.name for d in departments[:2]}  # those with items
@@ -701,4 +705,4 @@ def test_cli_export_list_and_figures(app, session, departments, tmp_path: Path):
     figures = tmp_path / "figures.xlsx"
     result = runner.invoke(args=["export", "figures", str(figures), "--rule", "DOWN"])
     assert result.exit_code == 0, result.output
-    assert read_xlsx(figures.read_bytes())[0] == spreadsheets.FIGURE_HEADERS
+    assert read_xlsx(figures.read_bytes())[0] == FIGURE_HEADERS

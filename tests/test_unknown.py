@@ -247,14 +247,14 @@ def test_the_figures_export_names_the_rows_left_out(client, session, department)
     import csv
     import io
 
-    from catalog.services import spreadsheets
+    from catalog.services.figures_export import FIGURE_HEADERS
 
     factories.service_item(session, department.id, status="published", onsite_visits=0)
     _unstated(session, department.id)
     exported = client.get(f"/api/v1/stats/export?format=csv&department_id={department.id}")
     rows = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig"))))
     headers = rows[0]
-    assert headers == spreadsheets.FIGURE_HEADERS
+    assert headers == FIGURE_HEADERS
     zero = next(r for r in rows if r[0] == "全部" and r[1] == "零跑动率")
     assert (zero[2], zero[3], zero[headers.index("范围内记录数")], zero[headers.index("未填报、未计入")]) == (
         "1", "1", "2", "1")

@@ -19,7 +19,6 @@ from ..extensions import db
 from ..models import Revision
 from ..schemas.base import PageResultSchema, PageSchema
 from ..schemas.errors import ErrorSchema
-from ..schemas.fields import Code
 from ..schemas.workflow import ChangeSchema, RevisionSchema, StepSchema
 from ..services import audit_trail, crud, workflow
 from ..services.registry import ListSpec
@@ -30,29 +29,15 @@ ETAG_HEADER = {"ETag": {"description": "行版本，修改时放入 If-Match", "
 
 
 def query_schema(spec: ListSpec) -> type[Schema]:
-    attrs: dict[str, Any] = {f.name: _described(f.field(), f.description) for f in spec.filters}
-    attrs["sort"] = Code({choice: choice for choice in spec.sort_choices()}, load_default=None)
-    return type(f"{_class_name(spec)}Query", (PageSchema,), attrs)
-
-
-def _described(field: fields.Field, description: str) -> fields.Field:
-    field.metadata = {**field.metadata, "description": description}
-    field.load_default = None
-    if isinstance(field, fields.Integer):
-        field.strict = False  # query strings carry numbers as text
-    return field
+    return type(f"{spec.class_name}Query", (PageSchema,), spec.query_fields())
 
 
 def page_schema(spec: ListSpec) -> type[Schema]:
     return type(
-        f"{_class_name(spec)}Page",
+        f"{spec.class_name}Page",
         (PageResultSchema,),
         {"items": fields.List(fields.Nested(spec.list_schema or spec.schema))},
     )
-
-
-def _class_name(spec: ListSpec) -> str:
-    return "".join(part.title() for part in spec.entity_type.split("_"))
 
 
 def _row_response(spec: ListSpec, row: Any, status: int = 200) -> Response:
@@ -97,7 +82,7 @@ def resource_blueprint(spec: ListSpec) -> Blueprint:
     blp = Blueprint(
         spec.entity_type, __name__, url_prefix=f"/api/v1/{spec.name}", description=spec.label
     )
-    patch_schema = type(f"{_class_name(spec)}Patch", (spec.schema,), {})
+    patch_schema = type(f"{spec.class_name}Patch", (spec.schema,), {})
 
     @blp.route("")
     class Collection(MethodView):

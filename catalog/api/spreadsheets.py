@@ -1,13 +1,13 @@
 """Spreadsheet import and export: /api/v1/<list>/import, /api/v1/<list>/export, /api/v1/stats/export.
 
-Thin handlers: the query and the upload are parsed by schemas, one use case of
-catalog/services/spreadsheets.py acts, the report or the file is sent. A file that cannot be
+Thin handlers: the query and the upload are parsed by schemas, one use case acts
+(catalog/services/row_import.py, list_export.py, figures_export.py), the report or the file is
+sent; a file streams from the spooled temporary file it was written into. A file that cannot be
 read (not .xlsx or CSV, empty, damaged, unknown encoding) is a DomainError and answers in the
 API's one error shape; an upload over MAX_CONTENT_LENGTH answers 413 in the same shape.
 """
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from flask import Response, jsonify, send_file
@@ -21,8 +21,9 @@ from ..schemas.base import BaseSchema
 from ..schemas.errors import ErrorSchema
 from ..schemas.fields import Bool, Code, Id
 from ..schemas.stats import ScopeArgsSchema
-from ..services import spreadsheets
+from ..services import figures_export, list_export, row_import
 from ..services.spreadsheet_columns import SHEETS, Sheet
+from ..services.tabular_files import FORMATS, Exported
 from .gate import requires
 
 blp = Blueprint(
@@ -63,11 +64,11 @@ class ImportReportSchema(BaseSchema):
 FiguresExportArgsSchema = type(
     "FiguresExportArgsSchema",
     (ScopeArgsSchema,),
-    {"format": Code(spreadsheets.FORMATS, load_default="xlsx", metadata={"description": "文件格式"})},
+    {"format": Code(FORMATS, load_default="xlsx", metadata={"description": "文件格式"})},
 )
 
 
-def _report_response(report: spreadsheets.ImportReport) -> Response:
+def _report_response(report: row_import.ImportReport) -> Response:
     body = report.as_dict()
     status = 200
     if not report.dry_run and not report.ok:
@@ -85,10 +86,13 @@ def _report_response(report: spreadsheets.ImportReport) -> Response:
     return response
 
 
-def file_response(exported: spreadsheets.Exported) -> Response:
-    return send_file(
-        io.BytesIO(exported.data), mimetype=exported.mimetype, as_attachment=True, download_name=exported.filename
-    )
+def file_response(exported: Exported) -> Response:
+    """The file streamed from where it was written (memory, or disk once large); closed when sent."""
+    size = exported.file.seek(0, 2)
+    exported.file.seek(0)
+    response = send_file(exported.file, mimetype=exported.mimetype, as_attachment=True, download_name=exported.filename)
+    response.content_length = size
+    return response
 
 
 def _doc(text: str) -> Any:
@@ -103,7 +107,7 @@ def _routes(sheet: Sheet) -> None:
     spec = sheet.spec
 
     @blp.post(f"/{spec.name}/import", endpoint=f"{spec.entity_type}_import")
-    @requires(spreadsheets.commit_import, spec)  # or its dry run: the same permission
+    @requires(row_import.import_file, spec)
     @blp.arguments(ImportArgsSchema, location="query")
     @blp.arguments(UploadSchema, location="files")
     @blp.response(200, ImportReportSchema)
@@ -113,20 +117,19 @@ def _routes(sheet: Sheet) -> None:
     @_doc(f"从 Excel 或 CSV 导入{spec.label}（默认只检查；dry_run=false 时全部无误才保存）")
     def import_rows(args: dict[str, Any], files: dict[str, Any]) -> Response:
         upload = files["file"]
-        use_case = spreadsheets.dry_run if args["dry_run"] else spreadsheets.commit_import
-        report = use_case(
-            db.session, spec, upload.stream, actor=current_actor(), filename=upload.filename,
+        report = row_import.import_file(
+            db.session, spec, upload.stream, actor=current_actor(), dry_run=args["dry_run"], filename=upload.filename,
             region_id=args["region_id"], allow_unknown_columns=args["allow_unknown_columns"],
         )
         return _report_response(report)
 
     @blp.get(f"/{spec.name}/export", endpoint=f"{spec.entity_type}_export")
-    @requires(spreadsheets.export_list)
-    @blp.arguments(spreadsheets.export_query_schema(spec), location="query")
+    @requires(list_export.export_list)
+    @blp.arguments(list_export.export_query_schema(spec), location="query")
     @blp.response(200, description="xlsx 或 CSV 文件，中文表头，可直接再导入")
     @_doc(f"导出{spec.label}（筛选条件与列表接口相同；公众只能导出已发布的记录）")
     def export_rows(args: dict[str, Any]) -> Response:
-        return file_response(spreadsheets.export_list(db.session, spec, args, current_actor()))
+        return file_response(list_export.export_list(db.session, spec, args, current_actor()))
 
 
 for _sheet in SHEETS.values():
@@ -134,10 +137,10 @@ for _sheet in SHEETS.values():
 
 
 @blp.get("/stats/export")
-@requires(spreadsheets.export_figures)
+@requires(figures_export.export_figures)
 @blp.arguments(FiguresExportArgsSchema, location="query")
 @blp.response(200, description="xlsx（统计数字、各部门两张表）或 CSV 文件")
 def export_figures(args: dict[str, Any]) -> Response:
     """导出统计数字（全部及各部门：分子、分母、精确值、两种舍入的显示值）"""
     fmt = args.pop("format")
-    return file_response(spreadsheets.export_figures(db.session, fmt, **args))
+    return file_response(figures_export.export_figures(db.session, fmt, **args))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import fields
 
 from ..models.codes import CHECK_RESULTS, CREDIT_RISKS, TARGET_KINDS, TASK_STATES
-from ..services.spreadsheets import FORMATS
+from ..services.tabular_files import FORMATS
 from .base import BaseSchema, PageResultSchema, PageSchema
 from .fields import Code, Day, Id, Int, ListOf, Percent, Str, Text
 from .stats import FigureSchema

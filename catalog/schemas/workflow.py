@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from ..services.spreadsheets import FORMATS
+from ..services.tabular_files import FORMATS
 from .base import BaseSchema, PageSchema
 from .fields import Code, Id, Moment, Str, Text
 

@@ -24,7 +24,7 @@ from .random_check_results import RESULT_ENTITY
 from .random_checks import TASK_ENTITY
 from .registry import ALL_LISTS, ListSpec
 from .workflow import REVISION_ENTITY, STEPS
-from .spreadsheets import Exported, Table, exported
+from .tabular_files import Exported, Table, exported
 
 CHANGE_HEADERS = ["编号", "时间（北京时间）", "操作", "对象类型", "对象编号", "版本", "操作人", "来源", "会话或令牌", "部门编号", "说明", "修改前", "修改后"]
 

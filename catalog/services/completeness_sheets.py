@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
@@ -34,8 +34,11 @@ from .errors import DomainError
 from .facts import ITEM_TYPES, Scope, in_scope
 from .permissions import Actor, use_case
 from .registry import ALL_LISTS, ListSpec
-from .spreadsheet_columns import SHEETS, Candidates, CellError, Column, References, cell_text, header_key, resolve
-from .spreadsheets import Exported, Problem, SheetFile, Table, exported, read_file
+from .row_import import AllOrNothing
+from .sheet_cells import Candidates, CellError, cell_text, header_key, resolve
+from .sheet_references import References
+from .spreadsheet_columns import SHEETS, Column
+from .tabular_files import Exported, FileReport, Problem, SheetFile, Table, exported, read_file
 from .time_limits import WORKING_DAYS
 
 UNKNOWN = "未填报"
@@ -99,27 +102,14 @@ def _missing_keys(spec: ListSpec, row: Any) -> list[str]:
 
 
 @dataclass
-class FillReport:
-    """What an import of a filled-in workbook did, or would do."""
+class FillReport(FileReport):
+    """What an import of a filled-in workbook did, or would do (``rows``: rows with a filled cell)."""
 
-    list: str
-    dry_run: bool
-    rows: int = 0  # rows with at least one filled cell
     changed: int = 0  # drafts changed at once
     revisions: int = 0  # published rows whose change now waits for review
-    problems: list[Problem] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "list": self.list, "dry_run": self.dry_run, "rows": self.rows, "changed": self.changed,
-            "revisions": self.revisions, "problems": [p.as_dict() for p in self.problems],
-            "seconds": round(self.seconds, 3),
-        }
+        return {**super().as_dict(), "changed": self.changed, "revisions": self.revisions}
 
 
 @use_case("row.edit")
@@ -133,24 +123,13 @@ def import_workbook(
     crud.authorize_write(actor, spec, actor.department_id)  # each row is then edited with its own check
     report = FillReport(list_name, dry_run)
     number, header, rows = _header(read_file(file, filename), spec)
-    connection = session.connection()
-    everything = connection.begin_nested()
-    rows_session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    try:
+    writing = AllOrNothing(session)
+    with writing as rows_session:
         refs = References(rows_session)
         for row_number, cells in rows:
             _fill(rows_session, spec, header, refs, actor, row_number, cells, report)
-        rows_session.close()
         if report.ok and not dry_run:
-            everything.commit()
-            session.commit()
-        else:
-            everything.rollback()
-    except BaseException:
-        rows_session.close()
-        if everything.is_active:
-            everything.rollback()
-        raise
+            writing.keep()
     report.seconds = time.perf_counter() - started
     return report
 

@@ -18,7 +18,7 @@ from .errors import DomainError
 from .facts import Shape
 from .figure_views import PER_PAGE, SORTS, UNKNOWN, RowsPage
 from .permissions import use_case
-from .spreadsheets import MAX_ROWS, Exported, Table, exported
+from .tabular_files import MAX_ROWS, Exported, Table, exported
 from .statistics import make_scope
 
 ALL_ELEMENTS = "缺少任一必填要素"

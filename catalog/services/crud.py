@@ -15,6 +15,7 @@ with its unique code does not name it.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,16 @@ def visibility_clause(actor: Actor, spec: ListSpec, department_id: int | None = 
     if not readable or spec.owner is None:
         return published
     return or_(published, getattr(spec.model, spec.owner).in_(sorted(readable)))
+
+
+def matching(spec: ListSpec, args: Mapping[str, Any], actor: Actor) -> list[ColumnElement[bool]]:
+    """The rows of a list query, as SQL: the spec's filters given in ``args``, among the rows
+    the actor may see (the API's pages and the exports select alike)."""
+    clauses = [f.clause(args[f.name]) for f in spec.filters if args.get(f.name) is not None]
+    visibility = visibility_clause(actor, spec, args.get(OWNER_FILTER) if spec.owner else None)
+    if visibility is not None:
+        clauses.append(visibility)
+    return clauses
 
 
 @use_case("row.read")
@@ -106,10 +117,7 @@ def list_rows(
     ``summary`` loads only what the list view shows (spec.list_options), for the API's
     collections; exports and other callers get whole rows.
     """
-    clauses = [f.clause(args[f.name]) for f in spec.filters if args.get(f.name) is not None]
-    visibility = visibility_clause(actor, spec, args.get(OWNER_FILTER) if spec.owner else None)
-    if visibility is not None:
-        clauses.append(visibility)
+    clauses = matching(spec, args, actor)
     total = session.scalar(select(func.count()).select_from(spec.model).where(*clauses)) or 0
     page, per_page = args["page"], args["per_page"]
     offset = (page - 1) * per_page

@@ -14,7 +14,7 @@ from .draw_algorithm import REASONS
 from .permissions import Actor, use_case
 from .random_check_results import publication_deadline, published_on_time
 from .random_checks import get_draw
-from .spreadsheets import Exported, Table, exported
+from .tabular_files import Exported, Table, exported
 
 
 def draw_view(draw: RandomDraw) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from .figures import (
     figures_from,
     part_facts,
 )
-from .spreadsheets import MAX_ROWS, Exported, Table, exported
+from .tabular_files import MAX_ROWS, Exported, Table, exported
 from .statistics import department_names, make_scope
 from .permissions import use_case
 

@@ -35,7 +35,7 @@ from .history import record_change
 from .permissions import Actor, authorize, departments_where, use_case
 from .random_checks import flush_row
 from .registry import LEGAL_BASES, POWER_ITEMS, SERVICE_ITEMS, SUPERVISION_ITEMS, ListSpec
-from .spreadsheets import Exported, Table as Sheet, exported
+from .tabular_files import Exported, Table as Sheet, exported
 
 CITING: tuple[tuple[ListSpec, Table], ...] = (
     (POWER_ITEMS, power_item_citations),

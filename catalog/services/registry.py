@@ -118,6 +118,25 @@ class ListSpec:
     def sort_choices(self) -> list[str]:
         return [name for field_name in self.sortable for name in (field_name, f"-{field_name}")]
 
+    @property
+    def class_name(self) -> str:
+        """The stem of the schema classes made for this list ("ServiceItem")."""
+        return "".join(part.title() for part in self.entity_type.split("_"))
+
+    def query_fields(self) -> dict[str, ma_fields.Field]:
+        """The query parameters that select and order the list's rows: each filter (optional,
+        numbers read from text) and ``sort``; the API's pages and the exports' files add theirs."""
+        attrs: dict[str, ma_fields.Field] = {}
+        for list_filter in self.filters:
+            query_field = list_filter.field()
+            query_field.metadata = {**query_field.metadata, "description": list_filter.description}
+            query_field.load_default = None
+            if isinstance(query_field, ma_fields.Integer):
+                query_field.strict = False  # query strings carry numbers as text
+            attrs[list_filter.name] = query_field
+        attrs["sort"] = Code({choice: choice for choice in self.sort_choices()}, load_default=None)
+        return attrs
+
 
 def _relation_setter(attribute: str, model: type) -> Setter:
     def setter(session: Session, row: Any, ids: list[int]) -> None:

@@ -18,7 +18,8 @@ from . import crud, workflow
 from .errors import not_found
 from .permissions import Actor, authorize, use_case
 from .registry import ALL_LISTS, ListSpec
-from .spreadsheet_columns import SHEETS, References
+from .sheet_references import References
+from .spreadsheet_columns import SHEETS
 
 # Written by the service, not by the editor: never part of what a reviewer decides on.
 _BOOKKEEPING = frozenset({"id", "version", "status", "created_at", "updated_at", "warnings", "unfilled_elements"})

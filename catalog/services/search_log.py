@@ -19,7 +19,7 @@ from search.citizen import CitizenAnswer
 
 from ..models import SearchQueryLog
 from .permissions import Actor, authorize, use_case
-from .spreadsheets import Exported, Table, exported
+from .tabular_files import Exported, Table, exported
 
 ZERO, RELAXED = "zero", "relaxed"
 OUTCOME_LABELS = {ZERO: "无结果", RELAXED: "放宽后有结果"}

@@ -1,10 +1,11 @@
 """Excel in the console: download the department's list or an empty template, upload a sheet,
 read the dry run's report as a table, and commit it only when it is clean.
 
-The pages call the spreadsheet use cases the API calls (catalog/services/spreadsheets.py), so
-an import from the browser checks, refuses and saves exactly as one through the API. A checked
-file waits on the server (instance/uploads, readable only by the user who sent it, for an hour)
-so that committing it needs no second upload and commits the very bytes that were checked.
+The pages call the spreadsheet use cases the API calls (catalog/services/row_import.py and
+list_export.py), so an import from the browser checks, refuses and saves exactly as one through
+the API. A checked file waits on the server (instance/uploads, readable only by the user who
+sent it, for an hour) so that committing it needs no second upload and commits the very bytes
+that were checked.
 """
 from __future__ import annotations
 
@@ -20,11 +21,12 @@ from werkzeug.wrappers import Response
 from ..api.spreadsheets import file_response
 from ..authentication import current_actor
 from ..extensions import db
-from ..services import crud, spreadsheets
+from ..services import crud, list_export, row_import
 from ..services.errors import DomainError
 from ..services.permissions import Actor
 from ..services.registry import ListSpec
 from ..services.spreadsheet_columns import SHEETS
+from ..services.tabular_files import FORMATS, Table, exported
 from .console_forms import FORM_LISTS
 
 bp = Blueprint("console_spreadsheets", __name__, template_folder="templates")
@@ -60,8 +62,8 @@ def index() -> str:
 def template(list_name: str) -> Response:
     """The list's columns with no rows: what import reads."""
     sheet = SHEETS[_spec(list_name).name]
-    table = spreadsheets.Table(sheet.title, [column.header for column in sheet.columns], [])
-    return file_response(spreadsheets.exported(f"{sheet.title}-模板", "xlsx", [table]))
+    table = Table(sheet.title, [column.header for column in sheet.columns], [])
+    return file_response(exported(f"{sheet.title}-模板", "xlsx", [table]))
 
 
 @bp.get("/console/<list_name>/export")
@@ -70,8 +72,8 @@ def export(list_name: str) -> Response:
     """The department's current list (every row its people may see), ready to edit and import."""
     spec, actor = _spec(list_name), current_actor()
     fmt = request.args.get("format", "xlsx")
-    args = {"department_id": actor.department_id, "format": fmt if fmt in spreadsheets.FORMATS else "xlsx"}
-    return file_response(spreadsheets.export_list(db.session, spec, args, actor))
+    args = {"department_id": actor.department_id, "format": fmt if fmt in FORMATS else "xlsx"}
+    return file_response(list_export.export_list(db.session, spec, args, actor))
 
 
 def _stash_folder() -> Path:
@@ -131,7 +133,7 @@ def check(list_name: str) -> tuple[str, int]:
         return _refused(spec, "只能导入 Excel 工作簿（.xlsx）或 CSV 文件；旧版 .xls 请在 Excel 中另存为 .xlsx。", 400)
     data = upload.read()
     try:
-        report = spreadsheets.dry_run(db.session, spec, data, actor=actor, filename=filename)
+        report = row_import.import_file(db.session, spec, data, actor=actor, filename=filename)
     except DomainError as error:
         if error.status in (401, 403):
             raise
@@ -145,13 +147,13 @@ def check(list_name: str) -> tuple[str, int]:
 def commit(list_name: str) -> tuple[str, int]:
     spec, actor = _authorized(list_name)
     path = _stashed(actor, spec.name, request.form.get("key", ""))
-    report = spreadsheets.commit_import(db.session, spec, path.read_bytes(), actor=actor, filename=path.name)
+    report = row_import.import_file(db.session, spec, path.read_bytes(), actor=actor, dry_run=False, filename=path.name)
     if report.ok:
         path.unlink(missing_ok=True)
     return _report_page(spec, report, None, request.form.get("filename", "")), 200 if report.ok else 422
 
 
-def _report_page(spec: ListSpec, report: spreadsheets.ImportReport, key: str | None, filename: str) -> str:
+def _report_page(spec: ListSpec, report: row_import.ImportReport, key: str | None, filename: str) -> str:
     return render_template(
         "console_import.html", spec=spec, report=report, key=key, problem=None, filename=filename[:200],
         shown=report.problems[:SHOWN_PROBLEMS], hidden=max(0, len(report.problems) - SHOWN_PROBLEMS),

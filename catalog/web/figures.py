@@ -6,22 +6,22 @@ endpoint). Handlers parse the query with a schema, call the figures services, re
 """
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from typing import Any
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, render_template, request, send_file
+from flask import Blueprint, Response, render_template, request
 from marshmallow import ValidationError
 
+from ..api.spreadsheets import file_response
 from ..extensions import db
 from ..models.base import CHINA_TIME
 from ..schemas.fields import Code, Int, Str
 from ..schemas.stats import ScopeArgsSchema
 from ..services import completeness_views, figure_views, public_items, statistics
 from ..services.figure_views import PART_LABELS, SHAPES, SORTS, department_sorts
-from ..services.spreadsheets import FORMATS, Exported
+from ..services.tabular_files import FORMATS
 from .charts import bar_chart, line_chart
 from .query import problems_of, query_args, strict_args
 
@@ -165,8 +165,8 @@ def figure_rows(key: str) -> str:
 def figure_rows_export(key: str) -> Response:
     args = strict_args(RowsExportArgsSchema)
     scope = _scope(args)
-    return _download(figure_views.export_rows(db.session, args["format"], key, part=args["part"],
-                                              sort=args["sort"], **scope))
+    return file_response(figure_views.export_rows(db.session, args["format"], key, part=args["part"],
+                                                  sort=args["sort"], **scope))
 
 
 def completeness_rows(list_name: str) -> str:
@@ -180,13 +180,8 @@ def completeness_rows(list_name: str) -> str:
 
 def completeness_rows_export(list_name: str) -> Response:
     args = strict_args(CompletenessExportArgsSchema)
-    return _download(completeness_views.export_rows(db.session, args["format"], list_name, args["element"],
-                                                    sort=args["sort"], **_scope(args)))
-
-
-def _download(exported: Exported) -> Response:
-    return send_file(io.BytesIO(exported.data), mimetype=exported.mimetype, as_attachment=True,
-                     download_name=exported.filename)
+    return file_response(completeness_views.export_rows(db.session, args["format"], list_name, args["element"],
+                                                        sort=args["sort"], **_scope(args)))
 
 
 def register(bp: Blueprint) -> None:
