@@ -20,6 +20,8 @@ applies there.
 """
 from __future__ import annotations
 
+import contextlib
+
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
@@ -214,7 +216,5 @@ def close_sessions_quietly(app: Any, scoped: Callable[[], Any]) -> None:
 
 def rollback_quietly(session: Session) -> None:
     """Roll back after a database error; a server that is gone makes that fail too."""
-    try:
+    with contextlib.suppress(SQLAlchemyError):
         session.rollback()
-    except SQLAlchemyError:
-        pass

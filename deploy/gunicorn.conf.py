@@ -26,7 +26,7 @@ threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = 30
 # Behind nginx, which keeps idle connections to the app for 60 s (deploy/nginx/qingdan.conf):
 # gunicorn must not close one first, or a request nginx sends on it as it closes fails (502).
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 75))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
 graceful_timeout = 20
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

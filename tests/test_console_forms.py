@@ -301,4 +301,4 @@ def test_the_department_filter_of_every_kept_list_is_its_owner_column():
 
     for spec in (s for s in ALL_LISTS if s.owner and s.has_workflow):
         confine = next(f for f in spec.filters if f.name == OWNER_FILTER)
-        assert list(confine.clause(7).left.base_columns)[0] is getattr(spec.model, spec.owner).property.columns[0], spec.name
+        assert next(iter(confine.clause(7).left.base_columns)) is getattr(spec.model, spec.owner).property.columns[0], spec.name

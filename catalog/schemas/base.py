@@ -1,6 +1,8 @@
 """The base schema: Chinese schema-level messages, and the fields every list row shows."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 from marshmallow import RAISE, Schema, fields
 
 from ..models.codes import STATUSES
@@ -12,7 +14,7 @@ class BaseSchema(Schema):
         unknown = RAISE
         ordered = True
 
-    error_messages = {"unknown": MESSAGES["unknown_field"], "type": MESSAGES["invalid_object"]}
+    error_messages: ClassVar[dict[str, str]] = {"unknown": MESSAGES["unknown_field"], "type": MESSAGES["invalid_object"]}
 
 
 class RowSchema(BaseSchema):

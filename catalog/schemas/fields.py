@@ -6,7 +6,7 @@ has a maximum length and every number a range, so no input can reach the databas
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import fields, validate
 
@@ -53,7 +53,7 @@ TEXT_MAX = 20_000
 
 
 class Str(fields.String):
-    default_error_messages = {**_COMMON, "invalid": MESSAGES["invalid_string"]}
+    default_error_messages: ClassVar[dict[str, str]] = {**_COMMON, "invalid": MESSAGES["invalid_string"]}
 
     def __init__(self, max_length: int = 200, min_length: int = 0, **kwargs: Any) -> None:
         validators = [
@@ -75,7 +75,7 @@ def Text(**kwargs: Any) -> Str:  # noqa: N802 - a field factory reads like a fie
 
 
 class Int(fields.Integer):
-    default_error_messages = {
+    default_error_messages: ClassVar[dict[str, str]] = {
         **_COMMON,
         "invalid": MESSAGES["invalid_integer"],
         "too_large": MESSAGES["invalid_integer"],
@@ -92,11 +92,11 @@ def Id(**kwargs: Any) -> Int:  # noqa: N802
 
 
 class Bool(fields.Boolean):
-    default_error_messages = {**_COMMON, "invalid": MESSAGES["invalid_boolean"]}
+    default_error_messages: ClassVar[dict[str, str]] = {**_COMMON, "invalid": MESSAGES["invalid_boolean"]}
 
 
 class Day(fields.Date):
-    default_error_messages = {
+    default_error_messages: ClassVar[dict[str, str]] = {
         **_COMMON,
         "invalid": MESSAGES["invalid_date"],
         "format": MESSAGES["invalid_date"],
@@ -106,14 +106,14 @@ class Day(fields.Date):
 class Moment(fields.AwareDateTime):
     """A moment; without a time zone it is read as Beijing time."""
 
-    default_error_messages = {**_COMMON, "invalid": MESSAGES["invalid_moment"]}
+    default_error_messages: ClassVar[dict[str, str]] = {**_COMMON, "invalid": MESSAGES["invalid_moment"]}
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(default_timezone=CHINA_TIME, **kwargs)
 
 
 class ListOf(fields.List):
-    default_error_messages = {**_COMMON, "invalid": MESSAGES["invalid_list"]}
+    default_error_messages: ClassVar[dict[str, str]] = {**_COMMON, "invalid": MESSAGES["invalid_list"]}
 
     def __init__(self, inner: fields.Field, max_items: int = 200, **kwargs: Any) -> None:
         kwargs.setdefault("load_default", list)
@@ -133,7 +133,7 @@ class Verbatim(fields.Nested):
 
 
 class NestedList(fields.Nested):
-    default_error_messages = {
+    default_error_messages: ClassVar[dict[str, str]] = {
         **_COMMON,
         "type": MESSAGES["invalid_object"],
     }

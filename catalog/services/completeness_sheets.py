@@ -122,7 +122,7 @@ def import_workbook(
     spec = _spec(list_name)
     crud.authorize_write(actor, spec, actor.department_id)  # each row is then edited with its own check
     report = FillReport(list_name, dry_run)
-    number, header, rows = _header(read_file(file, filename), spec)
+    _number, header, rows = _header(read_file(file, filename), spec)
     writing = AllOrNothing(session)
     with writing as rows_session:
         refs = References(rows_session)

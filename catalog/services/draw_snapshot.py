@@ -80,7 +80,7 @@ def build_snapshot(
 ) -> dict[str, Any]:
     chosen = [_pick(t, TARGET_FIELDS) for t in targets if in_scope(t, scope)]
     keys = [target_key(t) for t in chosen]
-    for target, key in zip(chosen, keys):
+    for target, key in zip(chosen, keys, strict=True):
         target["key"] = key if keys.count(key) == 1 else f"{key}#{target['id']}"
     by_department = {d["id"]: d["key"] for d in departments}
     team = []

@@ -317,7 +317,7 @@ class MaterialNames(Words):
     """申请材料 by name, 、-separated; "无" (无需提交材料) is a fact, an empty cell 未填报. The other
     columns of a material (类型, 份数, 电子证照) are kept in the API and the console."""
 
-    NONE = {squeeze(w) for w in ("无", "无需提交材料", "无需材料", "不需要材料")}
+    NONE: ClassVar[set[str]] = {squeeze(w) for w in ("无", "无需提交材料", "无需材料", "不需要材料")}
 
     def parse(self, value: Any, refs: References, hint: str | None) -> dict[str, Any]:
         if squeeze(cell_text(value) or "") in self.NONE:

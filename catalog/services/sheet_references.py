@@ -82,7 +82,7 @@ class References:
     def power_types(self) -> dict[str, str]:
         if self._power_types is None:
             rows = self.session.execute(select(m.PowerType.code, m.PowerType.name).order_by(m.PowerType.code))
-            self._power_types = {code: name for code, name in rows}
+            self._power_types = dict(rows.tuples().all())
         return self._power_types
 
     def index(self, model: type, attributes: tuple[str, ...]) -> dict[str, set[int]]:
