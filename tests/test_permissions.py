@@ -41,7 +41,7 @@ PUBLIC_READ_MODULES = {
     "catalog.services.citizen_search",
     "catalog.services.public_items",
     "catalog.services.statistics",
-    "catalog.services.search_sync",
+    "catalog.services.search_documents",
 }
 # POST routes anyone may call: they change nothing, or only the caller's own sign-in.
 PUBLIC_POSTS = {"/api/v1/stats/check", "/login", "/logout", "/logout-everywhere"}

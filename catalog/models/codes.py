@@ -128,7 +128,9 @@ ORGANIZATION_KINDS: dict[str, str] = {
     "government": "人民政府",
 }
 
-# Workflow statuses of every list row (the review workflow is its own issue).
+# Workflow statuses of every list row (the review workflow is its own issue). Only published
+# rows are public and searchable.
+PUBLISHED = "published"
 STATUSES: dict[str, str] = {
     "draft": "草稿",
     "submitted": "待审核",
