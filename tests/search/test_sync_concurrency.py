@@ -335,9 +335,9 @@ class Storm:
                     row_id = next(self.cycle)
                     version = self.versions[row_id]
                     if version % 2:  # published at odd versions, suspended at even ones
-                        row = workflow.suspend(session, SERVICE, row_id, version, SYSTEM, "核查")
+                        row = workflow.take_step(session, SERVICE, "suspend", row_id, version, SYSTEM, "核查")
                     else:
-                        row = workflow.resume(session, SERVICE, row_id, version, SYSTEM)
+                        row = workflow.take_step(session, SERVICE, "resume", row_id, version, SYSTEM)
                     self.versions[row_id] = row.version
                     self.made += 1
             time.sleep(0.02)
