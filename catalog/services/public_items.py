@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Organization, PowerItem, Region, ServiceItem
@@ -58,14 +58,6 @@ def twin_of(session: Session, kind: str, row_id: int) -> tuple[str, int] | None:
 def warnings_of(kind: str, row: Any) -> list[Notice]:
     """What the item guide tells its reader besides the row (a 10-character 基本编码 …)."""
     return item_warnings(row) if kind == "service" else []
-
-
-def counts(session: Session) -> dict[str, int]:
-    """Published rows per list."""
-    return {
-        kind: session.scalar(select(func.count()).select_from(spec.model).where(spec.model.status == PUBLISHED)) or 0
-        for kind, spec in SEARCH_KINDS.items()
-    }
 
 
 def regions(session: Session) -> list[Region]:

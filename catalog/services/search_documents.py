@@ -330,8 +330,12 @@ def published_versions(session: Session) -> dict[str, int]:
     return versions
 
 
+def published_counts(session: Session) -> dict[str, int]:
+    """Published rows per searchable list, by kind."""
+    published = {entity_type: select(func.count()).where(spec.model.status == PUBLISHED)
+                 for entity_type, spec in SEARCHABLE.items()}
+    return {kind_of(entity_type): session.scalar(query) or 0 for entity_type, query in published.items()}
+
+
 def published_count(session: Session) -> int:
-    return sum(
-        session.scalar(select(func.count()).select_from(model).where(model.status == PUBLISHED)) or 0
-        for model in (spec.model for spec in SEARCHABLE.values())
-    )
+    return sum(published_counts(session).values())
