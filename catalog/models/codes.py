@@ -128,9 +128,7 @@ ORGANIZATION_KINDS: dict[str, str] = {
     "government": "人民政府",
 }
 
-# Workflow statuses of every list row (the review workflow is its own issue). Only published
-# rows are public and searchable.
-PUBLISHED = "published"
+# Workflow statuses of every list row (the review workflow is its own issue).
 STATUSES: dict[str, str] = {
     "draft": "草稿",
     "submitted": "待审核",
@@ -139,3 +137,4 @@ STATUSES: dict[str, str] = {
     "suspended": "暂停",
     "cancelled": "取消",
 }
+PUBLISHED = "published"  # the only status the public sees and search holds
