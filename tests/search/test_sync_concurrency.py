@@ -124,7 +124,7 @@ def step(live: LiveDatabase, name: str, row_id: int) -> int:
     with writer(live) as session:
         row = session.get(SERVICE.model, row_id)
         reason = "核查" if workflow.STEPS[name].needs_reason else None
-        taken = getattr(workflow, name)(session, SERVICE, row_id, row.version, SYSTEM, reason)
+        taken = workflow.take_step(session, SERVICE, name, row_id, row.version, SYSTEM, reason)
         return taken.version
 
 
@@ -214,10 +214,10 @@ def random_step(live: LiveDatabase, row_id: int, chance: random.Random) -> None:
         if name == "edit":  # a revision, approved: the published row changes in place
             workflow.edit_row(session, SERVICE, row_id, {"name": f"{row.name}·改"}, row.version, SYSTEM)
             for revision_step in ("submit", "approve"):
-                getattr(workflow, revision_step)(session, SERVICE, row_id, row.version, SYSTEM)
+                workflow.take_step(session, SERVICE, revision_step, row_id, row.version, SYSTEM)
             return
         reason = "核查" if workflow.STEPS[name].needs_reason else None
-        getattr(workflow, name)(session, SERVICE, row_id, row.version, SYSTEM, reason)
+        workflow.take_step(session, SERVICE, name, row_id, row.version, SYSTEM, reason)
 
 
 def test_racing_indexers_over_workflow_steps_leave_no_drift(live_database, engine):
