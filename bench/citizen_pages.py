@@ -37,7 +37,7 @@ from bench.search_engines import search_queries
 from catalog import create_app
 from catalog import models as m
 from catalog.extensions import db
-from catalog.services import search_sync
+from catalog.services import search_reindex
 from search.engines.embedded import EmbeddedEngine
 from seed.guangan import load_items
 
@@ -99,7 +99,7 @@ def main() -> int:
         load(items, args.items)
         furnish_guides(guide_ids)
         print(f"loaded {args.items:,} items in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        report = search_sync.reindex(db.session, engine)
+        report = search_reindex.reindex(db.session, engine)
     assert report.ok, report.problems
     app.extensions["qingdan_search_engine"] = engine
     vocabulary_ready(app)

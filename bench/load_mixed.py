@@ -137,7 +137,7 @@ def build(environ: dict[str, str], size: int, items: list[dict]) -> None:
     from bench.search_api import load
     from catalog import create_app
     from catalog.extensions import db, search_engine
-    from catalog.services import search_sync
+    from catalog.services import search_reindex
     from search.engines.elasticsearch import ElasticsearchEngine
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": environ["DATABASE_URL"],
@@ -157,7 +157,7 @@ def build(environ: dict[str, str], size: int, items: list[dict]) -> None:
         engine = search_engine()
         if environ.get("ELASTICSEARCH_URL"):  # bulk writes of a full rebuild outlast the app's 10 s timeout
             engine = ElasticsearchEngine(environ["ELASTICSEARCH_URL"], prefix=environ["ELASTICSEARCH_INDEX_PREFIX"], timeout=120)
-        report = search_sync.reindex(db.session, engine)
+        report = search_reindex.reindex(db.session, engine)
         assert report.ok, report.problems
         print(f"indexed {report.indexed:,} documents at {report.rate:,.0f}/s", file=sys.stderr)
         db.engine.dispose()

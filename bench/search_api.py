@@ -9,7 +9,7 @@ Run on demand (not part of the test suite):
 
 The catalog is bench/search_engines.py's: the 1,135 real 广安区 items, then copies under varied
 names, stored as published service items (SQLite, Core inserts: the write path is not measured).
-Each engine is filled by the catalog's own full reindex (``search_sync.reindex``: documents read
+Each engine is filled by the catalog's own full reindex (``search_reindex.reindex``: documents read
 from the database, analysed, written, verified, switched), and its rate is reported. Then the
 same queries go through Flask's test client, in process (app + engine, not the network):
 
@@ -46,7 +46,7 @@ from bench.search_engines import catalog, search_queries, suggest_prefixes
 from catalog import create_app
 from catalog import models as m
 from catalog.extensions import db
-from catalog.services import catalog_vocabulary, search_sync
+from catalog.services import catalog_vocabulary, search_reindex
 from search.engines.base import SearchEngine
 from search.engines.elasticsearch import ElasticsearchEngine
 from search.engines.embedded import EmbeddedEngine
@@ -181,7 +181,7 @@ def main() -> int:
         like = timed(client, [f"/api/v1/service-items?q={quote(q)}&per_page=20" for q in queries])
         for name, engine in engines.items():
             with app.app_context():
-                report = search_sync.reindex(db.session, engine)
+                report = search_reindex.reindex(db.session, engine)
             assert report.ok, report.problems
             app.extensions["qingdan_search_engine"] = engine
             vocabulary_ready(app)

@@ -68,7 +68,7 @@ def _drain_after_writes(app: Flask) -> None:
 
     from .database import WRITE_METHODS, rollback_quietly, unavailable
     from .extensions import search_engine
-    from .services.search_sync import drain_outbox
+    from .services.search_outbox import drain_outbox
 
     def enabled() -> bool:
         setting = app.config["SEARCH_DRAIN_IN_PROCESS"]

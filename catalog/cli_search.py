@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from .extensions import db, search_engine
-from .services import search_log, search_sync
+from .services import search_log, search_outbox, search_reindex
 
 
 @click.group("search")
@@ -22,9 +22,9 @@ def sync_index() -> None:
     An engine that cannot be reached keeps the changes in the outbox; the message says who
     takes them later. The command's own writes are committed either way.
     """
-    report = search_sync.drain_outbox(db.session, search_engine())
+    report = search_outbox.drain_outbox(db.session, search_engine())
     if report.engine_down:
-        pending = search_sync.outbox_lag(db.session)["pending"]
+        pending = search_outbox.outbox_lag(db.session)["pending"]
         click.echo(
             f"搜索引擎暂不可用：{pending} 条变更留在待同步队列中，引擎恢复后由 search worker"
             "（或 flask --app catalog search drain）写入索引。",
@@ -41,7 +41,7 @@ def reindex_command() -> None:
 
     Changes made while it runs are written to the new index before and after the switch.
     """
-    report = search_sync.reindex(db.session, search_engine())
+    report = search_reindex.reindex(db.session, search_engine())
     click.echo(
         f"新索引 {report.new_index}：写入 {report.indexed} 条，核对数量 {report.count}/{report.expected_count}，"
         f"{report.rate:,.0f} 条/秒，{'已切换' if report.switched else '未切换'}。"
@@ -60,12 +60,12 @@ def reindex_command() -> None:
 def verify_command(repair: bool) -> None:
     """List documents missing from, stale in, or extra to the index; exit 1 on drift."""
     engine = search_engine()
-    drift = search_sync.verify(db.session, engine)
+    drift = search_reindex.verify(db.session, engine)
     for label, ids in (("缺失", drift.missing), ("过期", drift.stale), ("多余", drift.extra)):
         click.echo(f"{label} {len(ids)}" + (f"：{' '.join(ids[:20])}{' …' if len(ids) > 20 else ''}" if ids else ""))
     if drift.total and repair:
-        search_sync.repair(db.session, engine, drift)
-        drift = search_sync.verify(db.session, engine)
+        search_reindex.repair(db.session, engine, drift)
+        drift = search_reindex.verify(db.session, engine)
         click.echo(f"修复后差异 {drift.total} 条。")
     if drift.total:
         sys.exit(1)
@@ -77,7 +77,7 @@ def verify_command(repair: bool) -> None:
 def drain_command(ignore_backoff: bool) -> None:
     """Index every change waiting in the outbox, then stop."""
     due_by = datetime.now(timezone.utc) + timedelta(days=365) if ignore_backoff else None
-    report = search_sync.drain_outbox(db.session, search_engine(), due_by=due_by)
+    report = search_outbox.drain_outbox(db.session, search_engine(), due_by=due_by)
     click.echo(f"写入 {report.indexed}，删除 {report.deleted}，已是更新版本 {report.stale}，失败 {report.failed}。")
     if report.engine_down:
         click.echo("搜索引擎不可用，变更保留在待同步队列中。", err=True)
@@ -92,7 +92,7 @@ def worker_command(poll: float) -> None:
 
     Each poll is its own short transactions: an idle worker holds no snapshot or lock.
     """
-    search_sync.run_indexer(
+    search_outbox.run_indexer(
         db.session, search_engine(), poll_seconds=poll,
         on_outage=lambda error: click.echo(f"数据库暂不可用，稍后重试（变更留在待同步队列中）：{error}", err=True),
     )

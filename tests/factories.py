@@ -6,9 +6,9 @@ import itertools
 from typing import Any
 
 from sqlalchemy.orm import Session
+from stdnum.cn.uscc import calc_check_digit
 
 from catalog.services import crud, registry
-from catalog.services.codes import uscc_check_character
 from catalog.services.permissions import Actor
 
 _sequence = itertools.count(1)
@@ -18,7 +18,7 @@ SEED = Actor.system("tests", "seed")
 def uscc(serial: int, prefix: str = "11445302") -> str:
     """A valid 统一社会信用代码 for a government body of 云城区 (445302)."""
     first17 = f"{prefix}{serial:09d}"
-    return first17 + uscc_check_character(first17)
+    return first17 + calc_check_digit(first17)
 
 
 def make(session: Session, spec: registry.ListSpec, **data: Any) -> Any:

@@ -125,9 +125,9 @@ def test_stored_markup_is_escaped_on_every_page(anonymous_client, session, depar
     )
     factories.service_item(session, department.id, name=f"待审{XSS}", status="submitted")
     from catalog.extensions import search_engine
-    from catalog.services import search_sync
+    from catalog.services import search_outbox
 
-    search_sync.drain_outbox(session, search_engine())
+    search_outbox.drain_outbox(session, search_engine())
     sign_in(anonymous_client, "wu")
     pages = ["/", f"/items/service/{item.id}", "/search?q=营业执照", "/search?q=" + XSS, "/console", "/figures"]
     for path in pages:

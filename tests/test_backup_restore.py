@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from catalog.database import write_transaction
 from catalog.extensions import db
-from catalog.services import search_sync
+from catalog.services import search_reindex
 from search.engines.embedded import EmbeddedEngine
 from seed.yuncheng.loader import seed_yuncheng
 from tests.support import postgres
@@ -73,7 +73,7 @@ def test_restored_dump_gives_the_same_figures_and_search_with_no_drift(app, live
     with app.app_context():
         with write_transaction(db.session):
             seed_yuncheng(db.session)
-        assert search_sync.reindex(db.session, original_index).ok
+        assert search_reindex.reindex(db.session, original_index).ok
     before = observed(app, original_index)
     assert before["/api/v1/stats/figures"]["figures"], "the seeded database has figures"
 
@@ -98,7 +98,7 @@ def test_restored_dump_gives_the_same_figures_and_search_with_no_drift(app, live
         try:
             with app.app_context(), sessions_on(app, engine):
                 index = EmbeddedEngine(restored_index)
-                assert search_sync.verify(db.session, index).total == 0
+                assert search_reindex.verify(db.session, index).total == 0
                 after = observed(app, index)
         finally:
             engine.dispose()

@@ -66,7 +66,7 @@ def test_the_reviewer_reads_a_labelled_before_after_table_and_the_editor_the_rea
     item = factories.service_item(session, a.id, name="修订事项", consult_phone="0766-1111111", status="published")
     editor = Actor(name="ed2", role="editor", department_id=a.id, source="web")
     workflow.edit_row(session, SERVICE_ITEMS, item.id, {"consult_phone": "0766-2222222"}, item.version, editor)
-    workflow.submit(session, SERVICE_ITEMS, item.id, item.version, editor)
+    workflow.take_step(session, SERVICE_ITEMS, "submit", item.id, item.version, editor)
     reviewer = signed_in(app, "rv2")
     page = reviewer.get(f"/console/review/service-items/{item.id}").get_data(as_text=True)
     changed = re.findall(r'<tr class="changed">\s*<th scope="row">([^< ]+)', page)
@@ -88,7 +88,7 @@ def test_a_rejected_draft_shows_its_reason_to_the_editor(app, session, departmen
     a, _ = departments
     make_user(session, "ed3", "editor", a.id)
     item = factories.service_item(session, a.id, name="被退回的草稿", status="submitted")
-    workflow.reject(session, SERVICE_ITEMS, item.id, item.version, Actor.system(), "缺少收费依据")
+    workflow.take_step(session, SERVICE_ITEMS, "reject", item.id, item.version, Actor.system(), "缺少收费依据")
     page = signed_in(app, "ed3").get(f"/console/review/service-items/{item.id}").get_data(as_text=True)
     assert "退回理由" in page and "缺少收费依据" in page
 

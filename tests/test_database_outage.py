@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from catalog.extensions import db
-from catalog.services import search_sync
+from catalog.services import search_outbox
 from search.engines.embedded import EmbeddedEngine
 from tests import factories
 
@@ -47,7 +47,7 @@ def test_the_search_worker_waits_out_a_database_outage(app, live_database, datab
 
     def worker() -> None:
         with app.app_context():
-            search_sync.run_indexer(db.session, engine, poll_seconds=0.1, should_stop=stop.is_set,
+            search_outbox.run_indexer(db.session, engine, poll_seconds=0.1, should_stop=stop.is_set,
                                     on_outage=outages.append)
 
     thread = threading.Thread(target=worker, daemon=True)
@@ -68,10 +68,10 @@ def test_the_search_worker_waits_out_a_database_outage(app, live_database, datab
         factories.service_item(db.session, factories.department(db.session).id)
         db.session.commit()
         deadline = time.monotonic() + 30
-        while search_sync.outbox_lag(db.session)["pending"] and time.monotonic() < deadline:
+        while search_outbox.outbox_lag(db.session)["pending"] and time.monotonic() < deadline:
             db.session.rollback()
             time.sleep(0.1)
-        assert search_sync.outbox_lag(db.session)["pending"] == 0
+        assert search_outbox.outbox_lag(db.session)["pending"] == 0
     stop.set()
     thread.join(10)
     assert not thread.is_alive()

@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from catalog.database import unavailable, write_intent
-from catalog.services import accounts, search_sync
+from catalog.services import accounts, search_documents, search_outbox, search_reindex
 from catalog.services.permissions import Actor
 from search.engines.embedded import EmbeddedEngine
 from tests import factories
@@ -105,10 +105,10 @@ def assert_index_in_sync(live: LiveDatabase) -> None:
     engine = EmbeddedEngine(live.folder / "search-index")
     deadline = time.monotonic() + 60
     with live.session() as session:
-        while search_sync.outbox_lag(session)["pending"] and time.monotonic() < deadline:
+        while search_outbox.outbox_lag(session)["pending"] and time.monotonic() < deadline:
             session.commit()
             time.sleep(0.2)
-        drift = search_sync.verify(session, engine)
+        drift = search_reindex.verify(session, engine)
     assert (drift.missing, drift.stale, drift.extra) == ([], [], [])
 
 
@@ -220,7 +220,7 @@ def test_a_long_dry_run_import_holds_no_lock_writes_and_sign_ins_wait_for(live_d
     assert writes == [200, 200, 200] and signed_in == [302, 302, 302]
     assert written_at < finished_at, "the writes should have run while the dry run was still checking"
     with live.session() as session:
-        assert search_sync.published_count(session) == 0  # the dry run kept nothing
+        assert search_documents.published_count(session) == 0  # the dry run kept nothing
 
 
 @pytest.mark.parametrize(

@@ -46,7 +46,7 @@ PUBLIC_READ_MODULES = {
     "catalog.services.citizen_search",
     "catalog.services.public_items",
     "catalog.services.statistics",
-    "catalog.services.search_sync",
+    "catalog.services.search_documents",
 }
 # POST routes anyone may call: they change nothing, or only the caller's own sign-in.
 PUBLIC_POSTS = {"/api/v1/stats/check", "/login", "/logout", "/logout-everywhere"}
@@ -89,17 +89,30 @@ def test_every_service_function_a_route_calls_declares_its_permission():
     assert not undeclared, f"use cases without a declared permission: {undeclared}"
 
 
-def test_the_workflow_routes_call_declared_use_cases():
-    from catalog.services import workflow
+def test_each_workflow_step_needs_its_own_permission(app):
+    """One use case takes every step; the permission it enforces, and the one the API's gate
+    checks before the body, is the step's: row.edit to submit or withdraw, row.review for the rest."""
+    from catalog.api.gate import required_permission
 
-    for name, use_case in workflow.USE_CASES_BY_STEP.items():
-        assert use_case.permission == workflow.STEPS[name].permission
+    assert {name: step.permission for name, step in workflow.STEPS.items()} == {
+        "submit": "row.edit", "withdraw": "row.edit", "approve": "row.review", "reject": "row.review",
+        "suspend": "row.review", "resume": "row.review", "cancel": "row.review",
+    }
+    for name, step in workflow.STEPS.items():
+        assert workflow.take_step.permission(name) == step.permission
+        endpoint, _ = app.url_map.bind("x").match(f"/api/v1/service-items/1/{name}", method="POST")
+        assert required_permission(app, endpoint, "POST") == step.permission
+    editor = permissions.Actor(name="e", role="editor", department_id=7)
+    with pytest.raises(DomainError) as refused:  # refused by the declaration, before any row is read
+        workflow.take_step(None, registry.SERVICE_ITEMS, "approve", 1, 1, editor)
+    assert refused.value.status == 403
 
 
 def test_every_declared_permission_has_a_rule():
     assert USE_CASES, "no use case registered"
-    declared = {p(spec) for p in USE_CASES.values() if callable(p) for spec in registry.ALL_LISTS}
-    declared |= {p for p in USE_CASES.values() if isinstance(p, str)}
+    arguments: dict[str, Any] = {"spec": registry.ALL_LISTS, "name": workflow.STEPS}
+    declared = {p(value) for p, by in USE_CASES.values() if callable(p) for value in arguments[by]}
+    declared |= {p for p, _by in USE_CASES.values() if isinstance(p, str)}
     assert declared <= set(permissions.RULES)
     assert {"row.read", "row.edit", "reference.edit", "row.review", "row.read_unpublished"} <= declared
     with pytest.raises(LookupError):

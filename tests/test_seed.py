@@ -37,7 +37,7 @@ from catalog.models import (
     ServiceItem,
     SupervisionItem,
 )
-from catalog.services import registry, search_sync
+from catalog.services import registry, search_documents
 from catalog.services.codes import catalog_code_problem, uscc_problem
 from seed import SeedReport, atomic_session
 from seed.guangan import load_items, seed_guangan
@@ -460,9 +460,9 @@ def test_guangan_shows_what_its_source_does_not_give_as_unstated(seeded: Seeded,
     zero = figures["zero_visit_rate"]
     assert (zero["numerator"], zero["denominator"], zero["display"]) == (0, 0, "全部未填报")
     assert zero["unknown"] == zero["in_scope"] == 884
-    document = search_sync.document(s, "service_item", passport.id)
+    document = search_documents.document(s, "service_item", passport.id)
     assert document.zero_visit is None and document.instant is None
-    documents = [d for d in search_sync.published_documents(s) if d.region == "广安区"]
+    documents = [d for d in search_documents.published_documents(s) if d.region == "广安区"]
     assert len(documents) == 1135 and not any(d.zero_visit is not None or d.instant is not None for d in documents)
 
     lists = client.get(f"/api/v1/stats/completeness?region_id={region}").json["lists"]

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from catalog.services import search_sync
+from catalog.services import search_documents
 from catalog.services.facts import Scope
 from catalog.services.figures import (
     check_published,
@@ -132,14 +132,14 @@ def test_search_documents_and_facets_carry_only_known_facts(session, department,
     zero = factories.service_item(session, department.id, name="护照补发", status="published", onsite_visits=0)
     one = factories.service_item(session, department.id, name="护照换发", status="published", onsite_visits=1,
                                  onsite_reason="须本人采集指纹")
-    document = search_sync.document(session, "service_item", unknown.id)
+    document = search_documents.document(session, "service_item", unknown.id)
     assert document.zero_visit is None and document.instant is None and document.onsite_visits is None
-    assert search_sync.document(session, "service_item", zero.id).zero_visit is True
-    assert search_sync.document(session, "service_item", one.id).zero_visit is False
+    assert search_documents.document(session, "service_item", zero.id).zero_visit is True
+    assert search_documents.document(session, "service_item", one.id).zero_visit is False
 
     engine = EmbeddedEngine(tmp_path / "index")
     engine.ensure_index()
-    engine.index(list(search_sync.published_documents(session)))
+    engine.index(list(search_documents.published_documents(session)))
     from catalog.services.citizen_search import search_items
 
     result = search_items(session, engine, "护照", {}).result

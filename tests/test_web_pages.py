@@ -29,6 +29,7 @@ def published(client, session):
 def test_home_and_search_pages(client, published):
     home = client.get("/")
     assert home.status_code == 200 and "查找政务服务和权责事项" in home.text
+    assert 'kind=service">1</a>' in home.text and 'kind=power">0</a>' in home.text  # published only
     page = client.get("/search?q=食品经营")
     assert page.status_code == 200
     assert "食品经营许可（新办）" in page.text.replace("<mark>", "").replace("</mark>", "")

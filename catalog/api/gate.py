@@ -26,7 +26,6 @@ from flask import Flask, Response, current_app, request
 from ..authentication import current_actor
 from ..services.errors import DomainError
 from ..services.permissions import RULES, authorize_anywhere, require_sign_in
-from ..services.registry import ListSpec
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # The largest valid body (a service item with 100 materials of long texts) is far below this;
@@ -42,12 +41,13 @@ SECURITY_HEADERS = {
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def requires(use_case: Callable[..., Any] | str, spec: ListSpec | None = None) -> Callable[[F], F]:
-    """Declare the use case a route calls (for the lists, with its spec), or for a route that
-    calls none the permission it needs, so that the gate checks that permission first."""
+def requires(use_case: Callable[..., Any] | str, argument: Any = None) -> Callable[[F], F]:
+    """Declare the use case a route calls (with the argument that chooses its permission: the
+    list's spec, a workflow step's name), or for a route that calls none the permission it
+    needs, so that the gate checks that permission first."""
     permission = getattr(use_case, "permission", use_case)
-    if callable(permission):  # chosen by the list: row.edit, or reference.edit
-        permission = permission(spec)
+    if callable(permission):  # chosen by the list (row.edit, or reference.edit) or the step
+        permission = permission(argument)
     if permission not in RULES:
         raise LookupError(f"no rule for permission {permission!r}")
 

@@ -22,6 +22,7 @@ from ..schemas.errors import ErrorSchema
 from ..schemas.workflow import ChangeSchema, RevisionSchema, StepSchema
 from ..services import audit_trail, crud, workflow
 from ..services.registry import ListSpec
+from .errors import documented_errors
 from .etag import expected_version, with_etag
 from .gate import requires
 
@@ -56,7 +57,12 @@ def _update(spec: ListSpec, row_id: int, data: dict[str, Any], replace: bool) ->
 
 
 REVISION_RESPONSE = "已发布的记录不直接修改：修改保存为修订稿（返回修订稿），审核通过后生效"
-AUTH_RESPONSES = {401: "未登录或 API 令牌无效", 403: "无权操作（仅限本部门或分配的审核部门）"}
+ERRORS = {
+    401: "未登录或 API 令牌无效",
+    403: "无权操作（仅限本部门或分配的审核部门）",
+    412: "If-Match 已过期：记录已被他人修改",
+    428: "缺少 If-Match",
+}
 
 
 IF_MATCH = {
@@ -69,13 +75,28 @@ IF_MATCH = {
 }
 
 
-def _alt_responses(blp: Blueprint, *codes: int) -> Any:
+def _if_match(blp: Blueprint) -> Any:
+    """A write that needs If-Match, documented: the header; 401, 403, 428 and 412."""
+
     def decorate(function: Any) -> Any:
-        for code in codes:
-            function = blp.alt_response(code, schema=ErrorSchema, description=AUTH_RESPONSES[code])(function)
-        return function
+        return blp.doc(**IF_MATCH)(documented_errors(blp, ERRORS, 401, 403, 428, 412)(function))
 
     return decorate
+
+
+def _edit(blp: Blueprint, spec: ListSpec, schema: Any, replace: bool, summary: str) -> Any:
+    """PUT (``replace``: the whole row) or PATCH (the fields given) of one row."""
+
+    @requires(workflow.edit_row, spec)
+    @blp.arguments(schema)
+    @blp.response(200, spec.schema, headers=ETAG_HEADER)
+    @blp.alt_response(202, schema=RevisionSchema, description=REVISION_RESPONSE)
+    @_if_match(blp)
+    def edit(self: MethodView, data: dict[str, Any], row_id: int) -> Response:
+        return _update(spec, row_id, data, replace)
+
+    edit.__doc__ = summary
+    return edit
 
 
 def resource_blueprint(spec: ListSpec) -> Blueprint:
@@ -96,7 +117,7 @@ def resource_blueprint(spec: ListSpec) -> Blueprint:
         @requires(crud.create_row, spec)
         @blp.arguments(spec.schema)
         @blp.response(201, spec.schema, headers=ETAG_HEADER)
-        @_alt_responses(blp, 401, 403)
+        @documented_errors(blp, ERRORS, 401, 403)
         def post(self, data: dict[str, Any]) -> Response:
             """新建（部门编辑新建的事项为草稿）"""
             return _row_response(spec, crud.create_row(db.session, spec, data, current_actor()), 201)
@@ -109,37 +130,13 @@ def resource_blueprint(spec: ListSpec) -> Blueprint:
             """读取一条（响应头 ETag 为版本号）"""
             return _row_response(spec, crud.get_row(db.session, spec, row_id, current_actor()))
 
-        @requires(workflow.edit_row, spec)
-        @blp.arguments(spec.schema)
-        @blp.response(200, spec.schema, headers=ETAG_HEADER)
-        @blp.alt_response(202, schema=RevisionSchema, description=REVISION_RESPONSE)
-        @blp.alt_response(412, schema=ErrorSchema, description="If-Match 已过期：记录已被他人修改")
-        @blp.alt_response(428, schema=ErrorSchema, description="缺少 If-Match")
-        @blp.doc(**IF_MATCH)
-        @_alt_responses(blp, 401, 403)
-        def put(self, data: dict[str, Any], row_id: int) -> Response:
-            """整条替换（须带 If-Match）"""
-            return _update(spec, row_id, data, replace=True)
-
-        @requires(workflow.edit_row, spec)
-        @blp.arguments(patch_schema(partial=True))
-        @blp.response(200, spec.schema, headers=ETAG_HEADER)
-        @blp.alt_response(202, schema=RevisionSchema, description=REVISION_RESPONSE)
-        @blp.alt_response(412, schema=ErrorSchema, description="If-Match 已过期：记录已被他人修改")
-        @blp.alt_response(428, schema=ErrorSchema, description="缺少 If-Match")
-        @blp.doc(**IF_MATCH)
-        @_alt_responses(blp, 401, 403)
-        def patch(self, data: dict[str, Any], row_id: int) -> Response:
-            """修改部分字段（须带 If-Match）"""
-            return _update(spec, row_id, data, replace=False)
+        put = _edit(blp, spec, spec.schema, True, "整条替换（须带 If-Match）")
+        patch = _edit(blp, spec, patch_schema(partial=True), False, "修改部分字段（须带 If-Match）")
 
         @requires(crud.delete_row, spec)
         @blp.response(204)
         @blp.alt_response(409, schema=ErrorSchema, description="已提交或已发布的事项不能删除")
-        @blp.alt_response(412, schema=ErrorSchema, description="If-Match 已过期：记录已被他人修改")
-        @blp.alt_response(428, schema=ErrorSchema, description="缺少 If-Match")
-        @blp.doc(**IF_MATCH)
-        @_alt_responses(blp, 401, 403)
+        @_if_match(blp)
         def delete(self, row_id: int) -> None:
             """删除草稿（须带 If-Match）"""
             crud.delete_row(db.session, spec, row_id, expected_version(), current_actor())
@@ -157,14 +154,14 @@ def _workflow_routes(blp: Blueprint, spec: ListSpec) -> None:
     class OpenRevision(MethodView):
         @requires(workflow.get_revision)
         @blp.response(200, RevisionSchema)
-        @_alt_responses(blp, 401, 403)
+        @documented_errors(blp, ERRORS, 401, 403)
         def get(self, row_id: int) -> Revision:
             """已发布记录的待审修订稿"""
             return workflow.get_revision(db.session, spec, row_id, current_actor())
 
         @requires(workflow.discard_revision, spec)
         @blp.response(204)
-        @_alt_responses(blp, 401, 403)
+        @documented_errors(blp, ERRORS, 401, 403)
         def delete(self, row_id: int) -> None:
             """撤销未提交的修订稿（已发布的记录不变）"""
             workflow.discard_revision(db.session, spec, row_id, current_actor())
@@ -173,25 +170,20 @@ def _workflow_routes(blp: Blueprint, spec: ListSpec) -> None:
     class History(MethodView):
         @requires(audit_trail.row_history)
         @blp.response(200, ChangeSchema(many=True))
-        @_alt_responses(blp, 401, 403)
+        @documented_errors(blp, ERRORS, 401, 403)
         def get(self, row_id: int) -> list[Any]:
             """该记录的全部变更（谁、何时、经由哪个会话或令牌、修改前后）"""
             return audit_trail.row_history(db.session, spec, row_id, current_actor())
 
 
 def _step_route(blp: Blueprint, spec: ListSpec, name: str, step: workflow.Step) -> None:
-    use_case = workflow.USE_CASES_BY_STEP[name]
-
     @blp.arguments(StepSchema)
     @blp.response(200, spec.schema, headers=ETAG_HEADER)
     @blp.alt_response(409, schema=ErrorSchema, description="当前状态不能进行此操作")
-    @blp.alt_response(412, schema=ErrorSchema, description="If-Match 已过期：记录已被他人修改")
-    @blp.alt_response(428, schema=ErrorSchema, description="缺少 If-Match")
-    @blp.doc(**IF_MATCH)
-    @_alt_responses(blp, 401, 403)
+    @_if_match(blp)
     def take_step(data: dict[str, Any], row_id: int) -> Response:
-        row = use_case(db.session, spec, row_id, expected_version(), current_actor(), data["reason"])
+        row = workflow.take_step(db.session, spec, name, row_id, expected_version(), current_actor(), data["reason"])
         return _row_response(spec, row)
 
     take_step.__doc__ = f"{step.label}（须带 If-Match）"
-    blp.route(f"/<int:row_id>/{name}", methods=["POST"], endpoint=f"{name}")(requires(use_case)(take_step))
+    blp.route(f"/<int:row_id>/{name}", methods=["POST"], endpoint=f"{name}")(requires(workflow.take_step, name)(take_step))

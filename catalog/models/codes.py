@@ -137,3 +137,4 @@ STATUSES: dict[str, str] = {
     "suspended": "暂停",
     "cancelled": "取消",
 }
+PUBLISHED = "published"  # the only status the public sees and search holds

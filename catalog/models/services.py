@@ -2,16 +2,34 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import ListRow, db
+from .codes import CASE_TYPE_INSTANT
 from .elements import HasElements
 from .legal import CitesLegalBases, LegalBasis, citation_table
 from .org import Organization
 
 service_item_citations = citation_table("service_items")
+
+
+# 即办件 and 零跑动, each stated once. Given a row (an item, a result row) they answer in Python;
+# given a table's columns (ServiceItem, or a subquery's ``.c`` such as the figure facts) they
+# are the SQL clause. Unknown stays unknown both ways: None in Python, and in SQL
+# ``case_type = '1'`` is NULL where case_type is NULL, so neither the clause nor its negation
+# picks up an item whose 办件类型 is 未填报.
+def is_instant(item: Any) -> Any:
+    """即办件: decided on the spot (办件类型 1); None while the 办件类型 is 未填报."""
+    return None if item.case_type is None else item.case_type == CASE_TYPE_INSTANT
+
+
+def is_zero_visit(item: Any) -> Any:
+    """零跑动: no visit to the office (到办事现场次数 0); None while the number is 未填报."""
+    return None if item.onsite_visits is None else item.onsite_visits == 0
 
 
 class ServiceItem(HasElements, CitesLegalBases, ListRow, db.Model):
@@ -90,6 +108,9 @@ class ServiceItem(HasElements, CitesLegalBases, ListRow, db.Model):
     license_free: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # 免证办
     # An empty materials list is a fact (无需提交材料) only when the source stated it.
     materials_known: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    instant = hybrid_property(is_instant)
+    zero_visit = hybrid_property(is_zero_visit)
 
     department: Mapped[Organization] = relationship(foreign_keys=[department_id], lazy="joined")
     township: Mapped[Organization | None] = relationship(foreign_keys=[township_id])

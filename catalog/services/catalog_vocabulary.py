@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from search.spelling import Vocabulary
 
 from ..models import ChangeRecord
-from .search_sync import PUBLISHED, SEARCHABLE
+from ..models.codes import PUBLISHED
+from .registry import SEARCHABLE
 
 REFRESH_SECONDS = 300.0
 
@@ -34,7 +35,7 @@ _NAME_COLUMNS = ("name", "sub_item_name", "main_name", "sub_name")  # 监管事�
 
 
 def _names(connection: Connection | Session) -> Iterator[str]:
-    for _kind, model in SEARCHABLE.values():
+    for model in (spec.model for spec in SEARCHABLE.values()):
         for column in (getattr(model, n) for n in _NAME_COLUMNS if hasattr(model, n)):
             query = select(column).where(model.status == PUBLISHED, column.is_not(None)).distinct()
             yield from connection.scalars(query)

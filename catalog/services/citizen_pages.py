@@ -18,7 +18,7 @@ from search.engines.base import SearchEngine
 from search.query import Hit
 
 from ..models import ServiceItem
-from ..models.codes import CASE_TYPE_INSTANT
+from ..models.services import is_instant, is_zero_visit
 from ..schemas.fields import MAX_ID
 from . import citizen_search, public_items
 from .permissions import use_case
@@ -30,11 +30,12 @@ ONLINE_CHANNELS = {"2", "3"}  # 电脑端网上办理, 移动端网上申请 (co
 class ServiceFacts:
     """What a service hit tells before it is opened; None is 未填报, never 0."""
 
-    instant: bool
+    instant: bool | None
     promised_time_limit: int | None
     promised_time_unit: str | None
     promised_no_limit: bool
     onsite_visits: int | None
+    zero_visit: bool | None
     online: bool
 
 
@@ -77,10 +78,11 @@ def service_facts(session: Session, hits: Iterable[Hit]) -> dict[str, ServiceFac
 
 def _facts(row: Any) -> ServiceFacts:
     return ServiceFacts(
-        instant=row.case_type == CASE_TYPE_INSTANT,
+        instant=is_instant(row),
         promised_time_limit=row.promised_time_limit,
         promised_time_unit=row.promised_time_unit,
         promised_no_limit=bool(row.promised_no_limit),
         onsite_visits=row.onsite_visits,
+        zero_visit=is_zero_visit(row),
         online=bool(row.online_url or row.mobile_url or ONLINE_CHANNELS & set(row.channels or ())),
     )

@@ -3,19 +3,16 @@ from __future__ import annotations
 
 import re
 
+from stdnum.cn import uscc
+
 from .errors import FieldError
 
-USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+# GB 32100-2015 lets the first two characters (登记管理部门码, 机构类别码) be letters (Y: 其他
+# registration authorities); python-stdnum's uscc.validate takes only digits there, so the
+# format is checked here and the check character is python-stdnum's.
 USCC_PATTERN = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 CATALOG_CODE_PATTERN = re.compile(r"^[0-9A-Z]{10}([0-9A-Z]{2})?$")
 SUPERVISION_CODE_PATTERN = re.compile(r"^\d{14}$")
-
-
-def uscc_check_character(first17: str) -> str:
-    """The 18th character of a USCC, computed from the first 17 (GB 32100-2015 §4)."""
-    total = sum(USCC_CHARSET.index(ch) * w for ch, w in zip(first17, USCC_WEIGHTS, strict=True))
-    return USCC_CHARSET[(31 - total % 31) % 31]
 
 
 def uscc_problem(value: str) -> FieldError | None:
@@ -25,7 +22,7 @@ def uscc_problem(value: str) -> FieldError | None:
             "uscc_format",
             "统一社会信用代码应为18位，由数字和大写字母组成（不含 I、O、S、V、Z），第3至8位为行政区划代码。",
         )
-    expected = uscc_check_character(value[:17])
+    expected = uscc.calc_check_digit(value[:17])
     if value[17] != expected:
         return FieldError(
             "uscc_check_digit", f"统一社会信用代码校验位错误：第18位应为 {expected}，而不是 {value[17]}。"

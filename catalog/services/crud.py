@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..models.codes import PUBLISHED
 from ..models.elements import HasElements, RowView, unfilled_mask
 from ..schemas.fields import MAX_ID
 from .errors import FieldError, conflict, not_found, stale_version, validation_failed
@@ -33,7 +34,6 @@ from .registry import ALL_LISTS, ListSpec
 from .rules import Problems, missing_ids
 
 DRAFT = "draft"
-PUBLISHED = "published"
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,7 @@ def delete_row(
         after=None,
         actor=actor,
         department_id=spec.department_of(before),
-        searchable=spec.searchable,
+        searchable=spec.searchable is not None,
     )
     session.commit()
 
@@ -282,6 +282,6 @@ def record(
         after=spec.snapshot(row),
         actor=actor,
         department_id=spec.department_of(row),
-        searchable=spec.searchable,
+        searchable=spec.searchable is not None,
         note=note,
     )

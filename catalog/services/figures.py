@@ -26,8 +26,8 @@ from sqlalchemy import ColumnElement, Select, Subquery, and_, false, func, null,
 from sqlalchemy.orm import Session
 
 from ..models import DevolvedItem, Organization
-from ..models.codes import CASE_TYPE_INSTANT
 from ..models.devolution import devolved_item_receivers
+from ..models.services import is_instant, is_zero_visit
 from .facts import (
     Scope,
     Shape,
@@ -230,13 +230,13 @@ def _e_license_departments(shape: Shape) -> Subquery:
 
 PARTS: dict[str, Parts] = {
     "instant_share": Parts(
-        service_facts, lambda c: c.case_type == CASE_TYPE_INSTANT, lambda c: c.case_type.is_not(None),
+        service_facts, is_instant, lambda c: c.case_type.is_not(None),
         lambda c: c.case_type.is_(None),
     ),
     "time_reduction": Parts(service_facts, _both_numeric, _both_numeric, _limits_unknown),
     "time_reduction_mean": Parts(service_facts, _both_numeric, _both_numeric, _limits_unknown),
     "average_visits": Parts(service_facts, lambda c: c.onsite_visits > 0, _visits_known, lambda c: ~_visits_known(c)),
-    "zero_visit_rate": Parts(service_facts, lambda c: c.onsite_visits == 0, _visits_known, lambda c: ~_visits_known(c)),
+    "zero_visit_rate": Parts(service_facts, is_zero_visit, _visits_known, lambda c: ~_visits_known(c)),
     "e_license_items": Parts(service_facts, lambda c: c.e_license_linked.is_(True), unknown=_materials_unknown),
     "license_free_items": Parts(service_facts, lambda c: c.license_free.is_(True), unknown=_materials_unknown),
     "e_license_departments": Parts(_e_license_departments, _everything),

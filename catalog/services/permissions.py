@@ -151,10 +151,11 @@ RULES: dict[str, Rule] = {
     "search.synonyms": Rule(ADMINS),  # query-time synonyms added in the console
 }
 
-# A permission, or a function of the use case's ``spec`` argument that names it (lists of a
-# department are written with row.edit, reference lists with reference.edit).
+# A permission, or a function of one argument of the use case that names it: of its ``spec``
+# (lists of a department are written with row.edit, reference lists with reference.edit), or
+# of the workflow step it takes.
 Permission = str | Callable[[Any], str]
-USE_CASES: dict[str, Permission] = {}  # qualified function name → permission
+USE_CASES: dict[str, tuple[Permission, str]] = {}  # qualified function name → (permission, its argument)
 F = TypeVar("F", bound=Callable[..., Any])
 
 # The use cases running in this thread or task, innermost last, each with whether it has checked
@@ -162,8 +163,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 _RUNNING: ContextVar[tuple[list[bool], ...]] = ContextVar("qingdan_use_cases", default=())
 
 
-def use_case(permission: Permission) -> Callable[[F], F]:
-    """Declare the permission of a use case, and enforce it on every call.
+def use_case(permission: Permission, by: str = "spec") -> Callable[[F], F]:
+    """Declare the permission of a use case, and enforce it on every call (a function of the
+    argument named ``by`` names it on each call).
 
     Before the function runs, its ``actor`` must hold the permission somewhere (401 for the
     anonymous, 403 for the rest); a use case without an ``actor`` parameter acts for the
@@ -180,12 +182,12 @@ def use_case(permission: Permission) -> Callable[[F], F]:
         if "actor" not in parameters and permission != "public":
             raise TypeError(f"{name} declares {permission!r} but takes no actor")
         actor_at = parameters.index("actor") if "actor" in parameters else None
-        spec_at = None if isinstance(permission, str) else parameters.index("spec")
+        by_at = None if isinstance(permission, str) else parameters.index(by)
 
         @functools.wraps(function)
         def enforced(*args: Any, **kwargs: Any) -> Any:
             actor = ANONYMOUS if actor_at is None else _argument(args, kwargs, actor_at, "actor")
-            needed = permission if isinstance(permission, str) else permission(_argument(args, kwargs, spec_at, "spec"))
+            needed = permission if isinstance(permission, str) else permission(_argument(args, kwargs, by_at, by))
             authorize_anywhere(actor, needed)
             frame = [False]
             running = _RUNNING.set((*_RUNNING.get(), frame))
@@ -197,7 +199,7 @@ def use_case(permission: Permission) -> Callable[[F], F]:
                 raise RuntimeError(f"use case {name} did not check the department of {needed!r}")
             return result
 
-        USE_CASES[name] = permission
+        USE_CASES[name] = (permission, by)
         enforced.permission = permission  # type: ignore[attr-defined]
         return enforced  # type: ignore[return-value]
 

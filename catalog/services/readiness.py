@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session
 from search.engines.base import EngineHealth, SearchEngine
 
 from ..database import rollback_quietly
-from . import search_sync
+from . import search_outbox
 
 
 @dataclass(frozen=True)
 class Readiness:
     database_problem: str | None  # None: the database answered
     search: EngineHealth
-    lag: dict[str, Any] | None  # search_sync.outbox_lag, None when the database did not answer
+    lag: dict[str, Any] | None  # search_outbox.outbox_lag, None when the database did not answer
     lag_limit_seconds: float
     checked_at: float  # time.monotonic()
 
@@ -43,7 +43,7 @@ class Readiness:
 def check(session: Session, engine: SearchEngine, lag_limit_seconds: float) -> Readiness:
     """One check: the outbox query doubles as the database's."""
     try:
-        lag, problem = search_sync.outbox_lag(session), None
+        lag, problem = search_outbox.outbox_lag(session), None
     except SQLAlchemyError as error:
         rollback_quietly(session)
         lag, problem = None, f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"

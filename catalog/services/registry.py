@@ -19,7 +19,6 @@ from .. import models as m
 from ..models.base import ListRow
 from ..models.elements import HasElements
 from ..models.codes import (
-    CASE_TYPE_INSTANT,
     DEVOLUTION_MODES,
     ITEM_TYPES,
     ORGANIZATION_KINDS,
@@ -62,6 +61,15 @@ class Filter:
 
 
 @dataclass(frozen=True)
+class Searchable:
+    """A list citizens search: the kind its documents and hits carry ("service:12") and what
+    citizens call the list."""
+
+    kind: str
+    label: str
+
+
+@dataclass(frozen=True)
 class ListSpec:
     name: str  # URL segment
     entity_type: str  # name in the history and the search outbox
@@ -74,7 +82,7 @@ class ListSpec:
     setters: dict[str, Setter] = field(default_factory=dict)
     filters: tuple[Filter, ...] = ()
     sortable: tuple[str, ...] = ("id",)
-    searchable: bool = False
+    searchable: Searchable | None = None
     # The collection's row schema and loader options, when a list row shows less than GET /<id>.
     list_schema: type[Schema] | None = None
     list_options: Callable[[], list[Any]] | None = None
@@ -208,7 +216,7 @@ POWER_ITEMS = ListSpec(
     filters=_common_filters(m.PowerItem)
     + (_equals(m.PowerItem, "power_type_code", "power_type", lambda: Str(max_length=4), "职权类型代码"),),
     sortable=("id", "code", "name", "updated_at"),
-    searchable=True,
+    searchable=Searchable("power", "权责事项"),
     owner="department_id",
 )
 
@@ -247,19 +255,12 @@ SERVICE_ITEMS = ListSpec(
     + (
         _equals(m.ServiceItem, "item_type", "item_type", lambda: Code(ITEM_TYPES), "事项类型"),
         _equals(m.ServiceItem, "township_id", "township_id", Id, "实施镇街编号"),
-        Filter(
-            "instant",
-            Bool,
-            lambda v: (m.ServiceItem.case_type == CASE_TYPE_INSTANT)
-            if v
-            else (m.ServiceItem.case_type != CASE_TYPE_INSTANT),
-            "即办件",
-        ),
+        Filter("instant", Bool, lambda v: m.ServiceItem.instant if v else ~m.ServiceItem.instant, "即办件"),
         _visits_filter("onsite_visits", lambda v: m.ServiceItem.onsite_visits == v, "到办事现场次数等于"),
         _visits_filter("max_onsite_visits", lambda v: m.ServiceItem.onsite_visits <= v, "到办事现场次数不超过"),
     ),
     sortable=("id", "name", "updated_at", "onsite_visits", "promised_time_limit", "catalog_code"),
-    searchable=True,
+    searchable=Searchable("service", "政务服务事项"),
     list_schema=ServiceItemListSchema,
     list_options=_service_item_list_options,
     owner="department_id",
@@ -306,7 +307,7 @@ DEVOLVED_ITEMS = ListSpec(
         ),
     ),
     sortable=("id", "name", "effective_on"),
-    searchable=True,
+    searchable=Searchable("devolved", "下放镇街事项"),
     owner="from_department_id",
 )
 
@@ -327,7 +328,7 @@ SUPERVISION_ITEMS = ListSpec(
         _equals(m.SupervisionItem, "key_check", "key_check", Bool, "重点检查事项"),
     ),
     sortable=("id", "code", "main_name"),
-    searchable=True,
+    searchable=Searchable("supervision", "监管事项"),
     owner="department_id",
 )
 
@@ -394,3 +395,15 @@ ALL_LISTS: tuple[ListSpec, ...] = (
     INSPECTION_TARGETS,
     INSPECTORS,
 )
+
+# The lists citizens search, by entity type (the history's and the search outbox's name) and by
+# kind (the documents' and hits' name). Service items come first: the index is filled in this
+# order, and hits of equal score keep the order they were written in.
+SEARCHABLE: dict[str, ListSpec] = {
+    spec.entity_type: spec
+    for spec in sorted(ALL_LISTS, key=lambda spec: spec is not SERVICE_ITEMS)
+    if spec.searchable is not None
+}
+SEARCH_KINDS: dict[str, ListSpec] = {
+    spec.searchable.kind: spec for spec in SEARCHABLE.values() if spec.searchable is not None
+}

@@ -20,8 +20,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import PowerItem, ServiceItem
-
-PUBLISHED = "published"
+from ..models.codes import PUBLISHED
 
 
 def _pairs(service: type[ServiceItem], power: type[PowerItem]) -> ColumnElement[bool]:

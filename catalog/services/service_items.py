@@ -5,7 +5,7 @@ certificate) and 免证办 (such a material marked 免提交, so the office fetc
 from the 电子证照库 and the applicant brings nothing).
 
 
-- 即办件 ⇔ 承诺时限 = 0 (instant_processing — 即办件, 办件类型 code 1);
+- 即办件 (ServiceItem.instant: 办件类型 code 1) ⇔ 承诺时限 = 0;
 - 承诺时限 ≤ 法定时限 after conversion to 工作日;
 - 到办事现场次数 > 0 ⇒ 必须现场办理原因;
 - 委托 ⇒ 委托部门; 收费 ⇒ 收费依据 and at least one 收费项目;
@@ -22,18 +22,13 @@ from fractions import Fraction
 from sqlalchemy.orm import Session
 
 from ..models import Bundle, BundleMember, Faq, FeeItem, Material, Organization, ServiceItem
-from ..models.codes import CASE_TYPE_INSTANT, ENTRUSTED_POWER_SOURCES
+from ..models.codes import ENTRUSTED_POWER_SOURCES
 from .codes import catalog_code_problem, catalog_code_warning, implementation_code_problems
 from .errors import FieldError
 from .rules import Notice, Problems, require_township
 from .time_limits import in_working_days
 
 TIME_LIMIT_LABELS = {"legal": "法定办结时限", "promised": "承诺办结时限"}
-
-
-def is_instant(item: ServiceItem) -> bool:
-    """即办件: the item is decided on the spot (办件类型 = 1)."""
-    return item.case_type == CASE_TYPE_INSTANT
 
 
 def check_service_item(session: Session, item: ServiceItem) -> Problems:
@@ -68,17 +63,17 @@ def _check_time_limits(item: ServiceItem, problems: Problems) -> None:
                 FieldError("no_limit_with_value", f"{label}已标为“无期限”，不能同时填写天数。"),
             )
     promised = _working_days(item, "promised")
-    if is_instant(item) and promised is not None and promised != 0:
+    if item.instant and promised is not None and promised != 0:
         problems.add(
             "promised_time_limit",
             FieldError("instant_requires_zero_promise", "即办件的承诺办结时限必须为0。"),
         )
-    if is_instant(item) and item.promised_no_limit:
+    if item.instant and item.promised_no_limit:
         problems.add(
             "promised_no_limit",
             FieldError("instant_requires_zero_promise", "即办件的承诺办结时限必须为0，不能为“无期限”。"),
         )
-    if promised == 0 and item.case_type is not None and not is_instant(item):
+    if promised == 0 and item.instant is False:
         problems.add(
             "case_type",
             FieldError("zero_promise_requires_instant", "承诺办结时限为0的事项应标为即办件（办件类型 1）。"),
@@ -122,7 +117,7 @@ def item_warnings(item: ServiceItem) -> list[Notice]:
         notices.append(
             Notice("case_type", "case_type_unknown", "承诺办结时限为0，但办件类型未填报（按规则应为即办件）。")
         )
-    if is_instant(item) and item.promised_time_limit is None and not item.promised_no_limit:
+    if item.instant and item.promised_time_limit is None and not item.promised_no_limit:
         notices.append(
             Notice("promised_time_limit", "promise_unknown", "即办件的承诺办结时限未填报（按规则应为0）。")
         )

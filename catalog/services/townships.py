@@ -17,12 +17,11 @@ from sqlalchemy import Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from ..models import DevolvedItem, Organization, PowerItem, Region, ServiceItem
-from ..models.codes import DEVOLUTION_MODES, ITEM_TYPES
+from ..models.codes import DEVOLUTION_MODES, ITEM_TYPES, PUBLISHED
 from ..models.devolution import devolved_item_receivers
 from ..schemas.fields import MAX_ID
 from .errors import not_found
 from .rules import TOWNSHIP_KINDS
-from .search_sync import PUBLISHED
 from .permissions import use_case
 
 NOT_APPLIED_FOR = ("02", "03", "06")  # 处罚, 强制, 检查: done to citizens, not asked for

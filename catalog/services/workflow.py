@@ -197,11 +197,19 @@ def discard_revision(session: Session, spec: ListSpec, row_id: int, actor: Actor
     session.commit()
 
 
-def _take(
+def step_permission(name: str) -> str:
+    """The permission a workflow step needs (STEPS): row.edit to submit or withdraw, row.review
+    for the rest."""
+    return STEPS[name].permission
+
+
+@use_case(step_permission, by="name")
+def take_step(
     session: Session, spec: ListSpec, name: str, row_id: int, expected_version: int, actor: Actor,
     reason: str | None = None,
 ) -> Any:
-    """Take one step on the row, or on its open revision when the row is live."""
+    """Take the step ``name`` (a key of STEPS) on the row, or on its open revision when the row
+    is live. Returns the row."""
     step = STEPS[name]
     if not spec.has_workflow:
         raise DomainError("no_workflow", f"{spec.label}不走审核流程。", 409)
@@ -229,7 +237,7 @@ def _on_revision(step: Step, revision: Revision | None) -> bool:
 
 def open_steps(actor: Actor, entry: QueueEntry) -> list[str]:
     """The steps this actor may take now on a row or its open revision: the buttons a page
-    shows, from the same table and permissions that `_take` enforces."""
+    shows, from the same table and permissions that `take_step` enforces."""
     return [
         name for name, step in STEPS.items()
         if allowed(actor, step.permission, entry.department_id)
@@ -297,68 +305,6 @@ def _not_now(spec: ListSpec, step: Step, row: Any, revision: Revision | None) ->
     where = f"修订稿当前为“{REVISION_STATES[revision.state]}”" if revision is not None else ""
     state = STATUSES.get(row.status, row.status)
     return f"{spec.label}当前为“{state}”{('，' + where) if where else ''}，不能{step.label}。"
-
-
-@use_case("row.edit")
-def submit(
-    session: Session, spec: ListSpec, row_id: int, expected_version: int, actor: Actor, reason: str | None = None
-) -> Any:
-    """草稿或被退回的事项（或修订稿）提交审核."""
-    return _take(session, spec, "submit", row_id, expected_version, actor, reason)
-
-
-@use_case("row.edit")
-def withdraw(
-    session: Session, spec: ListSpec, row_id: int, expected_version: int, actor: Actor, reason: str | None = None
-) -> Any:
-    """撤回已提交、尚未审核的事项（或修订稿），回到草稿."""
-    return _take(session, spec, "withdraw", row_id, expected_version, actor, reason)
-
-
-@use_case("row.review")
-def approve(
-    session: Session, spec: ListSpec, row_id: int, expected_version: int, actor: Actor, reason: str | None = None
-) -> Any:
-    """审核通过：事项发布，或修订稿生效."""
-    return _take(session, spec, "approve", row_id, expected_version, actor, reason)
-
-
-@use_case("row.review")
-def reject(
-    session: Session, spec: ListSpec, row_id: int, expected_version: int, actor: Actor, reason: str | None = None
-) -> Any:
-    """退回，须写明理由."""
-    return _take(session, spec, "reject", row_id, expected_version, actor, reason)
-
-
-@use_case("row.review")
-def suspend(
-    session: Session, spec: ListSpec, row_id: int, expected_version: int, actor: Actor, reason: str | None = None
-) -> Any:
-    """暂停已发布的事项（不再公开、不可检索），须写明理由."""
-    return _take(session, spec, "suspend", row_id, expected_version, actor, reason)
-
-
-@use_case("row.review")
-def resume(
-    session: Session, spec: ListSpec, row_id: int, expected_version: int, actor: Actor, reason: str | None = None
-) -> Any:
-    """恢复暂停的事项."""
-    return _take(session, spec, "resume", row_id, expected_version, actor, reason)
-
-
-@use_case("row.review")
-def cancel(
-    session: Session, spec: ListSpec, row_id: int, expected_version: int, actor: Actor, reason: str | None = None
-) -> Any:
-    """取消已发布或暂停的事项（保留记录，不再公开），须写明理由."""
-    return _take(session, spec, "cancel", row_id, expected_version, actor, reason)
-
-
-USE_CASES_BY_STEP = {
-    "submit": submit, "withdraw": withdraw, "approve": approve, "reject": reject,
-    "suspend": suspend, "resume": resume, "cancel": cancel,
-}
 
 
 @dataclass(frozen=True)

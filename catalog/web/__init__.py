@@ -30,7 +30,7 @@ from ..models.codes import (
     TIME_UNITS,
 )
 from ..schemas.search import SearchArgsSchema
-from ..services import citizen_pages, public_items
+from ..services import citizen_pages, public_items, search_documents
 from ..services.errors import DomainError
 from ..services.public_items import KIND_LABELS
 from .console import bp as console_blueprint
@@ -94,7 +94,7 @@ def favicon() -> Response:
 
 @bp.get("/")
 def home() -> str:
-    return render_template("home.html", counts=public_items.counts(db.session))
+    return render_template("home.html", counts=search_documents.published_counts(db.session))
 
 
 @bp.get("/search")

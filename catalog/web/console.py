@@ -83,13 +83,15 @@ def console() -> str:
 @bp.post("/console/<list_name>/<int:row_id>/<step>")
 @login_required
 def take_step(list_name: str, row_id: int, step: str) -> Response:
-    spec, use_case = LISTS.get(list_name), workflow.USE_CASES_BY_STEP.get(step)
-    if spec is None or use_case is None:
+    spec = LISTS.get(list_name)
+    if spec is None or step not in workflow.STEPS:
         raise DomainError("not_found", "没有这个清单或操作。", 404)
     version = request.form.get("version", "")
     reason = request.form.get("reason", "").strip()[:2000] or None
     try:
-        use_case(db.session, spec, row_id, int(version) if version.isdigit() else -1, current_actor(), reason)
+        workflow.take_step(
+            db.session, spec, step, row_id, int(version) if version.isdigit() else -1, current_actor(), reason
+        )
     except DomainError as error:
         flash_problem(error)
     else:

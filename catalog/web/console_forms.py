@@ -32,7 +32,6 @@ from ..services.field_labels import field_label
 from ..services.permissions import Actor, departments_where
 from ..services.public_items import warnings_of
 from ..services.registry import ALL_LISTS, ListSpec
-from ..services.search_sync import SEARCHABLE
 from . import form_model
 from .form_model import Control
 from .query import query_args
@@ -129,7 +128,7 @@ def _render(spec: ListSpec, controls: list[Control], values: dict[str, Any], *, 
         "console_form.html", spec=spec, controls=controls, values=values, row=row, revision=revision,
         errors=errors or {}, notes=notes or {}, message=message, extra_rows=extra_rows or {},
         labels_of={c.name: c.label for c in controls}, shown=form_model.shown,
-        preview=row is not None and spec.entity_type in SEARCHABLE, revision_states=workflow.REVISION_STATES,
+        preview=row is not None and spec.searchable is not None, revision_states=workflow.REVISION_STATES,
     )
     return page, status
 
@@ -234,10 +233,10 @@ def preview(list_name: str, row_id: int) -> str:
     """The draft, or the row as its open revision would make it, as citizens would read it.
     The revision is applied inside a transaction that is rolled back once the page is made."""
     spec, actor = _spec(list_name), current_actor()
-    if spec.entity_type not in SEARCHABLE:
+    if spec.searchable is None:
         abort(404)
     _, revision = _editable(spec, row_id, actor)
-    kind = SEARCHABLE[spec.entity_type][0]
+    kind = spec.searchable.kind
     return review.preview(db.session, spec, row_id, actor, lambda row: render_template(
         "console_preview.html", item_template=f"item_{kind}.html", row=row, revision=revision, spec=spec,
         warnings=warnings_of(kind, row),

@@ -12,7 +12,6 @@ from ..extensions import db
 from ..services import public_items, review
 from ..services.errors import DomainError
 from ..services.registry import ALL_LISTS, ListSpec
-from ..services.search_sync import SEARCHABLE
 from ..services.workflow import REVISION_STATES, STEPS, QueueEntry, open_steps
 
 bp = Blueprint("console_review", __name__, template_folder="templates", url_prefix="/console/review")
@@ -41,7 +40,7 @@ def review_page(list_name: str, row_id: int) -> str:
     spec = _spec(list_name)
     found = review.review_of(db.session, spec, row_id, current_actor())
     return render_template(
-        "console_review.html", review=found, entry=found.entry, preview_kind=spec.entity_type in SEARCHABLE,
+        "console_review.html", review=found, entry=found.entry, preview_kind=spec.searchable is not None,
         problems=None,
     )
 
@@ -51,9 +50,9 @@ def review_page(list_name: str, row_id: int) -> str:
 def preview(list_name: str, row_id: int) -> str:
     """The public guide of a draft, or of a published row with its revision applied."""
     spec = _spec(list_name)
-    if spec.entity_type not in SEARCHABLE:
+    if spec.searchable is None:
         raise DomainError("not_found", f"{spec.label}没有公众页面。", 404)
-    kind = SEARCHABLE[spec.entity_type][0]
+    kind = spec.searchable.kind
 
     def render(row: Any) -> str:
         return render_template(f"item_{kind}.html", row=row, warnings=public_items.warnings_of(kind, row))

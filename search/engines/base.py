@@ -126,7 +126,7 @@ class SearchEngine(Protocol):
         one is built are not in it: ``catch_up``, called once the new index passed its
         checks, returns the changes made meanwhile, and they are written to the new index
         (versioned) just before the switch. Changes made after that call are the caller's
-        to replay into the live index after the switch (catalog.services.search_sync).
+        to replay into the live index after the switch (catalog.services.search_reindex).
         """
 
     def fetch_versions(self) -> dict[str, int]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 
-from catalog.services.codes import uscc_check_character
+from stdnum.cn.uscc import calc_check_digit
 
 from .organizations import ENFORCEMENT_UNITS, REGION_CODE
 
@@ -61,7 +61,7 @@ def inspector_rows() -> list[dict]:
 def entity_uscc(number: int, category: str) -> str:
     """A valid USCC of a 云城区 market entity: 91 企业, 92 个体工商户."""
     first17 = f"{category}{REGION_CODE}MA5{number * 7919 % 1_000_000:06d}"
-    return first17 + uscc_check_character(first17)
+    return first17 + calc_check_digit(first17)
 
 
 # name, kind, category ("91"/"92"/None), legal representative, address, industry, 经营异常.

@@ -12,7 +12,7 @@ Columns of DEPARTMENTS: key, full name, short name, flags.
 """
 from __future__ import annotations
 
-from catalog.services.codes import uscc_check_character
+from stdnum.cn.uscc import calc_check_digit
 
 REGION_CODE = "445302"
 # (code, name, parent code): 广东省 → 云浮市 → 云城区.
@@ -26,7 +26,7 @@ REGIONS = [
 def uscc_for(number: int, category: str = "11") -> str:
     """A valid USCC of a 云城区 public body; ``number`` makes the subject code unique."""
     first17 = f"{category}{REGION_CODE}{71_000_000 + number * 4397:09d}"
-    return first17 + uscc_check_character(first17)
+    return first17 + calc_check_digit(first17)
 
 
 E = "enforcement"

@@ -125,5 +125,5 @@ class OversightDemo:
         if name in (getattr(row, "basis_text", None) or ""):
             changes["basis_text"] = row.basis_text.replace(f"；{name}", "").replace(name, "") or None
         workflow.edit_row(self.session, spec, row.id, changes, row.version, editor)
-        workflow.submit(self.session, spec, row.id, row.version, editor)
-        workflow.approve(self.session, spec, row.id, row.version, JUSTICE)
+        workflow.take_step(self.session, spec, "submit", row.id, row.version, editor)
+        workflow.take_step(self.session, spec, "approve", row.id, row.version, JUSTICE)

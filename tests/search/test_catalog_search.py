@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import tantivy
 
-from catalog.services import search_sync
+from catalog.services import search_documents, search_outbox, search_reindex
+from search.documents import SearchDocument
 from search.engines.elasticsearch import ElasticsearchEngine
 from search.engines.embedded import EmbeddedEngine
 from tests import factories
@@ -20,7 +21,7 @@ LATER = timedelta(days=1)  # a drain "later": past every backoff delay
 
 
 def drain_later(session, engine):
-    return search_sync.drain_outbox(session, engine, due_by=datetime.now(UTC) + LATER)
+    return search_outbox.drain_outbox(session, engine, due_by=datetime.now(UTC) + LATER)
 
 
 def hit_names(client, query: str, **filters) -> list[str]:
@@ -49,7 +50,7 @@ def test_only_published_items_are_found_and_they_leave_when_unpublished(client, 
         response = client.post(f"{url}/{step}", json={"reason": reason}, headers={"If-Match": f'"{version}"'})
         assert response.status_code == 200, response.json
         assert hit_names(client, "护照") == found
-    assert search_sync.verify(session, engine).total == 0
+    assert search_reindex.verify(session, engine).total == 0
 
 
 def test_filters_reach_the_engine(client, session, engine):
@@ -76,12 +77,12 @@ def _write_while_engine_down(client, session, department):
 
 
 def _assert_nothing_lost(client, session, engine, department, kept, changed, removed):
-    pending = search_sync.outbox_lag(session)["pending"]
+    pending = search_outbox.outbox_lag(session)["pending"]
     assert pending > 0
     report = drain_later(session, engine)
     assert not report.engine_down and report.failed == 0
-    assert search_sync.outbox_lag(session)["pending"] == 0
-    assert search_sync.verify(session, engine).total == 0
+    assert search_outbox.outbox_lag(session)["pending"] == 0
+    assert search_reindex.verify(session, engine).total == 0
     assert hit_names(client, "食品经营许可")[0] == "食品经营许可"
     assert hit_names(client, "新的事项名称")[0] == "新的事项名称"
     assert "旧的事项名称" not in hit_names(client, "旧的事项名称")
@@ -111,7 +112,7 @@ def test_elasticsearch_down_loses_nothing(client, session, app, elasticsearch_se
         kept, changed, removed = _write_while_engine_down(client, session, department)
         _edit_while_engine_down(client, changed, removed)
         assert client.get("/api/v1/search?q=食品").status_code == 503
-        assert search_sync.drain_outbox(session, engine).engine_down or search_sync.outbox_lag(session)["pending"]
+        assert search_outbox.drain_outbox(session, engine).engine_down or search_outbox.outbox_lag(session)["pending"]
         elasticsearch_server.start()
         _assert_nothing_lost(client, session, engine, department, kept, changed, removed)
     finally:
@@ -143,7 +144,7 @@ def test_embedded_index_unwritable_loses_nothing(client, session, app, tmp_path)
         blocker = tantivy.Index.open(str(live)).writer()
         kept, changed, removed = _write_while_engine_down(client, session, department)
         _edit_while_engine_down(client, changed, removed)
-        failing = search_sync.outbox_lag(session)
+        failing = search_outbox.outbox_lag(session)
         assert failing["pending"] >= 4 and failing["failing"] >= 1
         blocker.wait_merging_threads()  # the other writer goes away
         _assert_nothing_lost(client, session, engine, department, kept, changed, removed)
@@ -162,7 +163,7 @@ def test_embedded_index_disk_full_loses_nothing(client, session, app, tmp_path):
         filler = fill(disk)
         kept, changed, removed = _write_while_engine_down(client, session, department)
         _edit_while_engine_down(client, changed, removed)
-        failing = search_sync.outbox_lag(session)
+        failing = search_outbox.outbox_lag(session)
         assert failing["pending"] >= 4 and failing["failing"] >= 1  # tried, refused, kept
         assert hit_names(client, "营业执照核发")[0] == published.name
         filler.unlink()
@@ -175,7 +176,7 @@ def test_verify_finds_drift_and_repair_fixes_it(client, session, engine):
     department = factories.department(session)
     items = [factories.service_item(session, department.id, name=f"建筑施工许可{i}", status="published") for i in range(2)]
     drain_later(session, engine)
-    assert search_sync.verify(session, engine).total == 0
+    assert search_reindex.verify(session, engine).total == 0
     # Drift as a direct SQL fix or a lost outbox row would leave it: a row the index never
     # saw, a change it never saw, and a document of a row that does not exist.
     unseen = factories.service_item(session, department.id, name="建筑施工许可新增", status="published")
@@ -183,14 +184,14 @@ def test_verify_finds_drift_and_repair_fixes_it(client, session, engine):
     items[1].name = "改名但未同步"
     items[1].version += 1
     session.commit()
-    engine.index([search_sync.SearchDocument.from_mapping({"id": "service:999999", "kind": "service", "name": "多余"})])
+    engine.index([SearchDocument.from_mapping({"id": "service:999999", "kind": "service", "name": "多余"})])
 
-    drift = search_sync.verify(session, engine)
+    drift = search_reindex.verify(session, engine)
     assert drift.missing == [f"service:{unseen.id}"]
     assert drift.stale == [f"service:{items[1].id}"]
     assert drift.extra == ["service:999999"]
-    search_sync.repair(session, engine, drift)
-    assert search_sync.verify(session, engine).total == 0
+    search_reindex.repair(session, engine, drift)
+    assert search_reindex.verify(session, engine).total == 0
     assert hit_names(client, "改名但未同步")[0] == "改名但未同步"
 
 
@@ -198,10 +199,10 @@ def test_reindex_switches_only_to_a_complete_index(client, session, engine):
     department = factories.department(session)
     for i in range(5):
         factories.service_item(session, department.id, name=f"道路运输经营许可{i}", status="published")
-    report = search_sync.reindex(session, engine)
-    assert report.ok and report.count == report.expected_count == search_sync.published_count(session)
+    report = search_reindex.reindex(session, engine)
+    assert report.ok and report.count == report.expected_count == search_documents.published_count(session)
     assert len(hit_names(client, "道路运输")) == 5
-    assert search_sync.verify(session, engine).total == 0
+    assert search_reindex.verify(session, engine).total == 0
 
 
 @pytest.mark.elasticsearch

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from catalog import cli_seed
 from catalog.database import write_intent
-from catalog.services import search_sync
+from catalog.services import search_documents, search_outbox, search_reindex
 from search.engines.elasticsearch import ElasticsearchEngine
 from search.query import SearchRequest
 from seed import SeedReport
@@ -29,7 +29,7 @@ def import_file(path: Path, rows: list[tuple[str, str]]) -> Path:
 
 def drift_of(live: LiveDatabase, engine) -> tuple[list[str], list[str], list[str]]:
     with live.session() as session:
-        drift = search_sync.verify(session, engine)
+        drift = search_reindex.verify(session, engine)
     return drift.missing, drift.stale, drift.extra
 
 
@@ -72,7 +72,7 @@ def test_seed_commands_return_with_their_rows_searchable(live_database, engine):
 
 def _published_ids(live: LiveDatabase) -> list[int]:
     with live.session() as session:
-        return [int(key.split(":")[1]) for key in search_sync.published_versions(session)]
+        return [int(key.split(":")[1]) for key in search_documents.published_versions(session)]
 
 
 def test_an_engine_that_is_down_leaves_the_changes_to_the_indexer_and_says_so(live_database, tmp_path):
@@ -87,4 +87,4 @@ def test_an_engine_that_is_down_leaves_the_changes_to_the_indexer_and_says_so(li
     assert imported.exit_code == 0, imported.output  # the rows are saved either way
     assert "搜索引擎暂不可用" in imported.output and "search worker" in imported.output
     with live.session() as session:
-        assert search_sync.outbox_lag(session)["pending"] == 1  # the item waits in the outbox
+        assert search_outbox.outbox_lag(session)["pending"] == 1  # the item waits in the outbox

@@ -14,7 +14,7 @@ from catalog.models.codes import (
     SERVICE_OBJECT_AUDIENCE,
     SUPERVISION_TYPES,
 )
-from catalog.services import search_sync
+from catalog.services import registry, search_documents
 from search.documents import SearchDocument
 from tests import factories
 
@@ -127,14 +127,14 @@ def test_documents_equal_those_built_from_orm_rows(session):
     assert len(reference) == 6
 
     # small batches: a row's materials and receivers must not leak into a neighbour's batch
-    bulk = list(search_sync.published_documents(session, batch_size=1))
+    bulk = list(search_documents.published_documents(session, batch_size=1))
     assert {doc.id: doc for doc in bulk} == reference
     assert len(bulk) == len(reference)
-    assert list(search_sync.published_documents(session)) == bulk
+    assert list(search_documents.published_documents(session)) == bulk
 
     for doc in bulk:
         kind, row_id = doc.id.split(":")
-        assert search_sync.document(session, search_sync.KIND_TO_ENTITY[kind], int(row_id)) == doc
+        assert search_documents.document(session, registry.SEARCH_KINDS[kind].entity_type, int(row_id)) == doc
     draft = session.scalar(select(ServiceItem.id).where(ServiceItem.status == "draft"))
-    assert search_sync.document(session, "service_item", draft) is None
-    assert search_sync.document(session, "service_item", 10**9) is None
+    assert search_documents.document(session, "service_item", draft) is None
+    assert search_documents.document(session, "service_item", 10**9) is None

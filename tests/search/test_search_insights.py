@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import inspect, select
 
 from catalog.models import SearchQueryLog, SearchSynonym
-from catalog.services import registry, search_sync, search_synonyms
+from catalog.services import registry, search_outbox, search_reindex, search_synonyms
 from tests import factories
 from tests.test_accounts_and_audit import csrf_token, make_user, sign_in
 
@@ -18,7 +18,7 @@ LATER = timedelta(days=1)
 
 def drain(session, app) -> None:
     engine = app.extensions["qingdan_search_engine"]
-    search_sync.drain_outbox(session, engine, due_by=datetime.now(UTC) + LATER)
+    search_outbox.drain_outbox(session, engine, due_by=datetime.now(UTC) + LATER)
 
 
 def first_name(client, query: str) -> str | None:
@@ -155,7 +155,7 @@ def test_a_service_item_and_its_power_twin_are_one_hit_until_they_differ(app, cl
     assert {(h["id"], tuple(h["lists"])) for h in hits} == {
         (f"service:{service.id}", ("service",)), (f"power:{power.id}", ("power",)),
     }
-    assert search_sync.verify(session, app.extensions["qingdan_search_engine"]).total == 0
+    assert search_reindex.verify(session, app.extensions["qingdan_search_engine"]).total == 0
 
 
 def test_only_a_published_change_queues_the_twin(app, session):

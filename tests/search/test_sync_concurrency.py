@@ -4,7 +4,7 @@ once (issue 13, items 1–5), on SQLite and PostgreSQL and on both engines.
 Every test works on a database of its own with real separate connections (``live_database``):
 each indexer, writer and rebuild here has its own connection and its own handle on the index,
 as separate gunicorn workers and ``flask search worker`` processes do. Each ends with
-``search_sync.verify`` reporting no drift, without repair.
+``search_reindex.verify`` reporting no drift, without repair.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from catalog.database import write_intent
 from catalog.models import SearchOutbox
-from catalog.services import registry, search_sync, workflow
+from catalog.services import registry, search_outbox, search_reindex, workflow
 from search.documents import SearchDocument
 from search.engines.base import BulkResult, Removal, SearchEngine
 from search.engines.elasticsearch import ElasticsearchEngine
@@ -77,7 +77,7 @@ class Paused:
 def drainer(live: LiveDatabase, engine: SearchEngine, batch_size: int = 500) -> tuple[Indexer, Any]:
     """An indexer on a connection of its own, and that connection's session."""
     session = live.session()
-    return Indexer(search_sync.SqlOutboxStore(session), engine, batch_size), session
+    return Indexer(search_outbox.SqlOutboxStore(session), engine, batch_size), session
 
 
 def in_thread(work: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
@@ -124,14 +124,14 @@ def step(live: LiveDatabase, name: str, row_id: int) -> int:
     with writer(live) as session:
         row = session.get(SERVICE.model, row_id)
         reason = "核查" if workflow.STEPS[name].needs_reason else None
-        taken = getattr(workflow, name)(session, SERVICE, row_id, row.version, SYSTEM, reason)
+        taken = workflow.take_step(session, SERVICE, name, row_id, row.version, SYSTEM, reason)
         return taken.version
 
 
 def assert_in_sync(live: LiveDatabase, engine: SearchEngine) -> None:
     with live.session() as session:
-        search_sync.drain_outbox(session, engine)
-        drift = search_sync.verify(session, engine)
+        search_outbox.drain_outbox(session, engine)
+        drift = search_reindex.verify(session, engine)
         assert (drift.missing, drift.stale, drift.extra) == ([], [], [])
         assert session.scalar(select(func.count()).select_from(SearchOutbox)) == 0
 
@@ -214,10 +214,10 @@ def random_step(live: LiveDatabase, row_id: int, chance: random.Random) -> None:
         if name == "edit":  # a revision, approved: the published row changes in place
             workflow.edit_row(session, SERVICE, row_id, {"name": f"{row.name}·改"}, row.version, SYSTEM)
             for revision_step in ("submit", "approve"):
-                getattr(workflow, revision_step)(session, SERVICE, row_id, row.version, SYSTEM)
+                workflow.take_step(session, SERVICE, revision_step, row_id, row.version, SYSTEM)
             return
         reason = "核查" if workflow.STEPS[name].needs_reason else None
-        getattr(workflow, name)(session, SERVICE, row_id, row.version, SYSTEM, reason)
+        workflow.take_step(session, SERVICE, name, row_id, row.version, SYSTEM, reason)
 
 
 def test_racing_indexers_over_workflow_steps_leave_no_drift(live_database, engine):
@@ -259,7 +259,7 @@ def test_the_worker_takes_commits_made_elsewhere_after_an_empty_poll(live_databa
     stop, idle = threading.Event(), threading.Event()
     empty_polls: list[int] = []
     worker_session = live.session()
-    store = search_sync.SqlOutboxStore(worker_session)
+    store = search_outbox.SqlOutboxStore(worker_session)
     claim = store.claim
 
     def counted_claim(limit: int) -> Any:
@@ -305,7 +305,7 @@ def test_drain_continues_until_nothing_is_due(live_database, engine):
         step(live, "resume", row_id)
     with live.session() as session:
         assert session.scalar(select(func.count()).select_from(SearchOutbox)) == 90
-        report = search_sync.drain_outbox(session, engine, batch_size=50)
+        report = search_outbox.drain_outbox(session, engine, batch_size=50)
         # two batches: 30 creations and 10 rows' steps, then the other 20 rows' steps
         assert (report.claimed, report.indexed) == (50, 50)
         assert session.scalar(select(func.count()).select_from(SearchOutbox)) == 0
@@ -335,9 +335,9 @@ class Storm:
                     row_id = next(self.cycle)
                     version = self.versions[row_id]
                     if version % 2:  # published at odd versions, suspended at even ones
-                        row = workflow.suspend(session, SERVICE, row_id, version, SYSTEM, "核查")
+                        row = workflow.take_step(session, SERVICE, "suspend", row_id, version, SYSTEM, "核查")
                     else:
-                        row = workflow.resume(session, SERVICE, row_id, version, SYSTEM)
+                        row = workflow.take_step(session, SERVICE, "resume", row_id, version, SYSTEM)
                     self.versions[row_id] = row.version
                     self.made += 1
             time.sleep(0.02)
@@ -381,7 +381,7 @@ def test_a_rebuild_under_1000_changes_ends_with_no_drift(live_database, engine, 
 
     monkeypatch.setattr(engine, "reindex", storming_reindex)
     with live.session() as session:
-        report = search_sync.reindex(session, engine)
+        report = search_reindex.reindex(session, engine)
     assert report.ok, report.problems
     finished(*after_switch[0])
     stop.set()

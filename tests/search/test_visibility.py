@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.services import search_sync
+from catalog.services import search_outbox
 from tests import factories
 from tests.search.test_catalog_search import hit_names
 
@@ -20,7 +20,7 @@ def rows_in_every_state(session, engine):
         )
         for status in ("published", *HIDDEN)
     }
-    search_sync.drain_outbox(session, engine)
+    search_outbox.drain_outbox(session, engine)
     return department, rows
 
 
