@@ -49,20 +49,43 @@ def furnish_guides(ids: list[int]) -> None:
     db.session.execute(
         insert(m.Material.__table__),
         [
-            {"service_item_id": item_id, "position": n, "name": f"申请材料{n}", "material_type": "原件",
-             "material_form": "纸质", "required": True, "copies": 1, "exempt": False}
-            for item_id in ids for n in range(GUIDE_MATERIALS)
+            {
+                "service_item_id": item_id,
+                "position": n,
+                "name": f"申请材料{n}",
+                "material_type": "原件",
+                "material_form": "纸质",
+                "required": True,
+                "copies": 1,
+                "exempt": False,
+            }
+            for item_id in ids
+            for n in range(GUIDE_MATERIALS)
         ],
     )
     db.session.execute(
         insert(m.FeeItem.__table__),
-        [{"service_item_id": item_id, "position": 0, "name": "工本费", "standard": "10 元", "reducible": False}
-         for item_id in ids],
+        [
+            {
+                "service_item_id": item_id,
+                "position": 0,
+                "name": "工本费",
+                "standard": "10 元",
+                "reducible": False,
+            }
+            for item_id in ids
+        ],
     )
     db.session.execute(
-        update(m.ServiceItem.__table__).where(m.ServiceItem.id.in_(ids)).values(
-            place="政务服务中心一楼", office_hours="周一至周五 9:00—17:00", online_url="https://zwfw.example.cn/",
-            materials_known=True, is_charged=True, charge_basis="收费依据",
+        update(m.ServiceItem.__table__)
+        .where(m.ServiceItem.id.in_(ids))
+        .values(
+            place="政务服务中心一楼",
+            office_hours="周一至周五 9:00—17:00",
+            online_url="https://zwfw.example.cn/",
+            materials_known=True,
+            is_charged=True,
+            charge_basis="收费依据",
         )
     )
     db.session.commit()
@@ -98,22 +121,38 @@ def main() -> int:
         started = time.perf_counter()
         load(items, args.items)
         furnish_guides(guide_ids)
-        print(f"loaded {args.items:,} items in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        print(
+            f"loaded {args.items:,} items in {time.perf_counter() - started:.0f} s", file=sys.stderr
+        )
         report = search_reindex.reindex(db.session, engine)
     assert report.ok, report.problems
     app.extensions["qingdan_search_engine"] = engine
     vocabulary_ready(app)
     client = app.test_client()
     results = [
-        ("/search, judged and name pieces", timed(client, [f"/search?q={quote(q)}" for q in queries])),
-        ("  the same through /api/v1/search (no page)", timed(client, [f"/api/v1/search?q={quote(q)}" for q in queries])),
-        ("/search, held-out citizen queries", timed(client, [f"/search?q={quote(q)}" for q in citizen])),
-        ("/search, 即办件 filter, page 3", timed(client, [f"/search?q={quote(q)}&instant=true&page=3" for q in queries[:50]])),
+        (
+            "/search, judged and name pieces",
+            timed(client, [f"/search?q={quote(q)}" for q in queries]),
+        ),
+        (
+            "  the same through /api/v1/search (no page)",
+            timed(client, [f"/api/v1/search?q={quote(q)}" for q in queries]),
+        ),
+        (
+            "/search, held-out citizen queries",
+            timed(client, [f"/search?q={quote(q)}" for q in citizen]),
+        ),
+        (
+            "/search, 即办件 filter, page 3",
+            timed(client, [f"/search?q={quote(q)}&instant=true&page=3" for q in queries[:50]]),
+        ),
         ("/items/service/<id> (guide)", timed(client, [f"/items/service/{i}" for i in guide_ids])),
         ("/ (home)", timed(client, ["/"] * 50)),
     ]
-    print(f"\ncitizen pages, server time in ms through Flask's test client, {args.items:,} items "
-          f"(load average {os.getloadavg()[0]:.2f})")
+    print(
+        f"\ncitizen pages, server time in ms through Flask's test client, {args.items:,} items "
+        f"(load average {os.getloadavg()[0]:.2f})"
+    )
     print(f"{'page':<40}{'p50':>8}{'p95':>8}{'max':>8}")
     for name, timings in results:
         print(row(name, timings))

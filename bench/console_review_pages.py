@@ -15,6 +15,7 @@ who uses it: warm-up, then --requests timed fetches; p50/p95/max in ms. The targ
 issue is 100 ms. The audit pages include the last page of the whole trail (an OFFSET of
 --changes rows) and filtered pages, which count their rows with the indexes of change_records.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,9 +53,19 @@ ACTIONS = ("create", "update", "update", "submit", "approve", "reject", "update"
 
 
 def _snapshot(item_id: int, department_id: int, n: int) -> dict[str, object]:
-    return {"id": item_id, "name": f"基准事项{item_id}", "department_id": department_id, "version": n,
-            "case_type": "1", "promised_time_limit": 0, "legal_time_limit": 20, "onsite_visits": 0,
-            "consult_phone": f"0766-{n:07d}", "status": "published", "service_objects": ["1"]}
+    return {
+        "id": item_id,
+        "name": f"基准事项{item_id}",
+        "department_id": department_id,
+        "version": n,
+        "case_type": "1",
+        "promised_time_limit": 0,
+        "legal_time_limit": 20,
+        "onsite_visits": 0,
+        "consult_phone": f"0766-{n:07d}",
+        "status": "published",
+        "service_objects": ["1"],
+    }
 
 
 def add_console_rows(app: Flask, changes: int) -> dict[str, int]:
@@ -64,28 +75,55 @@ def add_console_rows(app: Flask, changes: int) -> dict[str, int]:
         items = list(db.session.execute(select(m.ServiceItem.id, m.ServiceItem.department_id)))
         departments = sorted({d for _, d in items})
         submitted = [i for i, _ in rng.sample(items, SUBMITTED)]
-        db.session.execute(update(m.ServiceItem).where(m.ServiceItem.id.in_(submitted)).values(status="submitted"))
+        db.session.execute(
+            update(m.ServiceItem).where(m.ServiceItem.id.in_(submitted)).values(status="submitted")
+        )
         published = [(i, d) for i, d in items if i not in set(submitted)]
         revised = rng.sample(published, REVISIONS)
-        db.session.execute(update(m.ServiceItem).where(m.ServiceItem.id.in_([i for i, _ in revised])).values(status="published"))
-        db.session.execute(insert(m.Revision.__table__), [
-            {"entity_type": "service_item", "entity_id": i, "department_id": d, "base_version": 1, "state": "submitted",
-             "data": {"consult_phone": "0766-0000000"}, "author": "bench", "version": 1,
-             "created_at": _utc(1), "updated_at": _utc(1)}
-            for i, d in revised
-        ])
+        db.session.execute(
+            update(m.ServiceItem)
+            .where(m.ServiceItem.id.in_([i for i, _ in revised]))
+            .values(status="published")
+        )
+        db.session.execute(
+            insert(m.Revision.__table__),
+            [
+                {
+                    "entity_type": "service_item",
+                    "entity_id": i,
+                    "department_id": d,
+                    "base_version": 1,
+                    "state": "submitted",
+                    "data": {"consult_phone": "0766-0000000"},
+                    "author": "bench",
+                    "version": 1,
+                    "created_at": _utc(1),
+                    "updated_at": _utc(1),
+                }
+                for i, d in revised
+            ],
+        )
         batch = []
         for n in range(changes):
             item_id, department_id = items[rng.randrange(len(items))]
             action = ACTIONS[n % len(ACTIONS)]
             before = None if action == "create" else _snapshot(item_id, department_id, n)
-            batch.append({
-                "entity_type": "service_item", "entity_id": item_id, "action": action, "version": n % 9 + 1,
-                "actor": f"editor{department_id}", "source": "api", "credential": f"token:{department_id}",
-                "department_id": department_id, "note": "理由" if action == "reject" else None,
-                "changed_at": _utc((changes - n) / 100), "before": before,
-                "after": _snapshot(item_id, department_id, n + 1),
-            })
+            batch.append(
+                {
+                    "entity_type": "service_item",
+                    "entity_id": item_id,
+                    "action": action,
+                    "version": n % 9 + 1,
+                    "actor": f"editor{department_id}",
+                    "source": "api",
+                    "credential": f"token:{department_id}",
+                    "department_id": department_id,
+                    "note": "理由" if action == "reject" else None,
+                    "changed_at": _utc((changes - n) / 100),
+                    "before": before,
+                    "after": _snapshot(item_id, department_id, n + 1),
+                }
+            )
             if len(batch) == 5_000:
                 db.session.execute(insert(m.ChangeRecord.__table__), batch)
                 batch.clear()
@@ -94,20 +132,40 @@ def add_console_rows(app: Flask, changes: int) -> dict[str, int]:
         db.session.commit()
         operator = Actor.system("bench")
         for username, role, department, reviews in (
-            ("ed", "editor", departments[0], None), ("rv", "reviewer", None, departments),
-            ("au", "auditor", None, None), ("ad", "admin", None, None),
+            ("ed", "editor", departments[0], None),
+            ("rv", "reviewer", None, departments),
+            ("au", "auditor", None, None),
+            ("ad", "admin", None, None),
         ):
-            accounts.create_user(db.session, operator, username=username, display_name=username, password=PASSWORD,
-                                 role=role, department_id=department, reviewed_department_ids=reviews)
+            accounts.create_user(
+                db.session,
+                operator,
+                username=username,
+                display_name=username,
+                password=PASSWORD,
+                role=role,
+                department_id=department,
+                reviewed_department_ids=reviews,
+            )
         for n in range(20):
-            accounts.create_token(db.session, operator, name=f"bench{n}", role="admin", department_id=None)
-        return {"department": departments[len(departments) // 2], "revised": revised[0][0], "draft": submitted[0]}
+            accounts.create_token(
+                db.session, operator, name=f"bench{n}", role="admin", department_id=None
+            )
+        return {
+            "department": departments[len(departments) // 2],
+            "revised": revised[0][0],
+            "draft": submitted[0],
+        }
 
 
 def signed_in(app: Flask, username: str) -> FlaskClient:
     client = app.test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
-    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    token = re.search(
+        r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)
+    ).group(1)
+    response = client.post(
+        "/login", data={"username": username, "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302, response.status_code
     return client
 
@@ -127,7 +185,11 @@ def pages(ids: dict[str, int], changes: int) -> list[tuple[str, str, str]]:
         ("变更记录 按部门", "au", f"/console/audit?department_id={ids['department']}"),
         ("变更记录 按操作人", "au", f"/console/audit?actor=editor{ids['department']}"),
         ("变更记录 按时间段", "au", "/console/audit?since=2024-05-01T00:00&until=2024-05-08T00:00"),
-        ("变更记录 按对象", "au", f"/console/audit?entity_type=service_item&entity_id={ids['revised']}"),
+        (
+            "变更记录 按对象",
+            "au",
+            f"/console/audit?entity_type=service_item&entity_id={ids['revised']}",
+        ),
         ("用户", "ad", "/console/admin/users"),
         ("API 令牌", "ad", "/console/admin/tokens"),
     ]
@@ -147,8 +209,15 @@ def measure(client: FlaskClient, path: str, requests: int) -> list[float]:
 
 def run(name: str, args: argparse.Namespace) -> None:
     with backend_database(name, "qingdan_bench_console_review") as backend:
-        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": backend.url,
-                          "SEARCH_INDEX_PATH": str(Path(tempfile.gettempdir()) / "qingdan-bench-console-review-index")})
+        app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": backend.url,
+                "SEARCH_INDEX_PATH": str(
+                    Path(tempfile.gettempdir()) / "qingdan-bench-console-review-index"
+                ),
+            }
+        )
         with app.app_context():
             upgrade()
             logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -158,13 +227,17 @@ def run(name: str, args: argparse.Namespace) -> None:
         with app.app_context():
             backend.finish(db.engine)
         clients = {username: signed_in(app, username) for username in ("ed", "rv", "au", "ad")}
-        print(f"\n{backend.label}: {args.items:,} items, {args.changes:,} audit records, load average {os.getloadavg()[0]:.1f}")
+        print(
+            f"\n{backend.label}: {args.items:,} items, {args.changes:,} audit records, load average {os.getloadavg()[0]:.1f}"
+        )
         print(f"{'page':<34}{'p50':>8}{'p95':>8}{'max':>8}  (ms)")
         for label, username, path in pages(ids, args.changes):
             timings = sorted(measure(clients[username], path, args.requests))
             p95 = timings[min(len(timings) - 1, int(len(timings) * 0.95))]
             flag = " *" if p95 > TARGET_MS else ""
-            print(f"{label:<30}{statistics.median(timings):>8.1f}{p95:>8.1f}{timings[-1]:>8.1f}{flag}")
+            print(
+                f"{label:<30}{statistics.median(timings):>8.1f}{p95:>8.1f}{timings[-1]:>8.1f}{flag}"
+            )
         print(f"load average after: {os.getloadavg()[0]:.1f}; * p95 over {TARGET_MS} ms")
         with app.app_context():
             db.engine.dispose()

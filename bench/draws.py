@@ -10,6 +10,7 @@ script prints the median and worst time of one draw, and of serializing and hash
 snapshot and the result (what the service stores). The database side (reading the directory,
 writing the draw) is not measured here.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,12 +31,21 @@ def snapshot(targets: int, departments: int, inspectors: int) -> tuple[dict, lis
     for d in range(departments):
         fields.append({"key": f"D{d}", "name": f"部门{d}", "fields": [f"领域{d}"]})
         for n in range(inspectors):
-            people.append({
-                "key": f"4453020{d}{n:04d}", "name": f"人员{d}-{n}", "department": f"D{d}",
-                "enforcement_field": f"领域{d}" if n % 17 else "其他", "on_duty": n % 23 != 0,
-                "certified_on": "2018-01-01", "certificate_valid_until": None,
-            })
-    conflicts = [{"inspector": p["key"], "target": keys[i * 97 % targets]["key"]} for i, p in enumerate(people[::5])]
+            people.append(
+                {
+                    "key": f"4453020{d}{n:04d}",
+                    "name": f"人员{d}-{n}",
+                    "department": f"D{d}",
+                    "enforcement_field": f"领域{d}" if n % 17 else "其他",
+                    "on_duty": n % 23 != 0,
+                    "certified_on": "2018-01-01",
+                    "certificate_valid_until": None,
+                }
+            )
+    conflicts = [
+        {"inspector": p["key"], "target": keys[i * 97 % targets]["key"]}
+        for i, p in enumerate(people[::5])
+    ]
     return {"targets": keys, "inspectors": people, "conflicts": conflicts}, fields
 
 
@@ -48,8 +58,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     data, departments = snapshot(args.targets, args.departments, args.inspectors)
-    parameters = {"code": "BENCH", "draw_date": "2020-11-02", "ratio_percent": args.ratio, "count": None,
-                  "ratio_min": None, "ratio_max": None, "inspectors_per_department": 2, "departments": departments}
+    parameters = {
+        "code": "BENCH",
+        "draw_date": "2020-11-02",
+        "ratio_percent": args.ratio,
+        "count": None,
+        "ratio_min": None,
+        "ratio_max": None,
+        "inspectors_per_department": 2,
+        "departments": departments,
+    }
     draws, stores = [], []
     for run in range(args.runs):
         started = time.perf_counter()
@@ -59,10 +77,16 @@ def main() -> None:
         algorithm.sha256_hex(algorithm.canonical_json(result))
         draws.append(drawn - started)
         stores.append(time.perf_counter() - drawn)
-    print(f"load average {os.getloadavg()[0]:.2f}; {args.targets} targets, {len(result['targets'])} drawn, "
-          f"{args.departments} departments × {args.inspectors} inspectors, {args.runs} runs")
-    print(f"draw:                      median {statistics.median(draws) * 1000:.0f} ms, worst {max(draws) * 1000:.0f} ms")
-    print(f"serialize + hash to store: median {statistics.median(stores) * 1000:.0f} ms, worst {max(stores) * 1000:.0f} ms")
+    print(
+        f"load average {os.getloadavg()[0]:.2f}; {args.targets} targets, {len(result['targets'])} drawn, "
+        f"{args.departments} departments × {args.inspectors} inspectors, {args.runs} runs"
+    )
+    print(
+        f"draw:                      median {statistics.median(draws) * 1000:.0f} ms, worst {max(draws) * 1000:.0f} ms"
+    )
+    print(
+        f"serialize + hash to store: median {statistics.median(stores) * 1000:.0f} ms, worst {max(stores) * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

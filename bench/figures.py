@@ -57,19 +57,39 @@ QUERIES = [
     ("figures, live", "/api/v1/stats/figures?region_id=1"),
     ("figures, as of a date (history)", "/api/v1/stats/figures?region_id=1&as_of=2024-05-31"),
     ("figures, one department", "/api/v1/stats/figures?department_id=3"),
-    ("figures, all item types", "/api/v1/stats/figures?region_id=1&item_types=01&item_types=20&item_types=07&item_types=10"),
-    ("rows behind 即办件占比 (excluded)", "/api/v1/stats/figures/instant_share/rows?part=excluded&region_id=1"),
+    (
+        "figures, all item types",
+        "/api/v1/stats/figures?region_id=1&item_types=01&item_types=20&item_types=07&item_types=10",
+    ),
+    (
+        "rows behind 即办件占比 (excluded)",
+        "/api/v1/stats/figures/instant_share/rows?part=excluded&region_id=1",
+    ),
     ("per-department table (60)", "/api/v1/stats/departments?region_id=1"),
     ("completeness, live", "/api/v1/stats/completeness?region_id=1"),
-    ("completeness, as of a date (history)", "/api/v1/stats/completeness?region_id=1&as_of=2024-05-31"),
-    ("completeness, all item types", "/api/v1/stats/completeness?region_id=1&item_types=01&item_types=20&item_types=07&item_types=10"),
+    (
+        "completeness, as of a date (history)",
+        "/api/v1/stats/completeness?region_id=1&as_of=2024-05-31",
+    ),
+    (
+        "completeness, all item types",
+        "/api/v1/stats/completeness?region_id=1&item_types=01&item_types=20&item_types=07&item_types=10",
+    ),
     ("completeness per department (60)", "/api/v1/stats/completeness/departments?region_id=1"),
-    ("rows missing 申请材料", "/api/v1/stats/completeness/service-items/rows?region_id=1&element=materials"),
+    (
+        "rows missing 申请材料",
+        "/api/v1/stats/completeness/service-items/rows?region_id=1&element=materials",
+    ),
 ]
 
 
 def load_supervision(conn: Connection, departments: list[int]) -> None:
-    common = {"version": 1, "created_at": HISTORY_DATE, "updated_at": HISTORY_DATE, "status": "published"}
+    common = {
+        "version": 1,
+        "created_at": HISTORY_DATE,
+        "updated_at": HISTORY_DATE,
+        "status": "published",
+    }
     items = [
         {
             "id": i,
@@ -104,8 +124,11 @@ def load_supervision(conn: Connection, departments: list[int]) -> None:
 
 def _lists_of_items(conn: Connection) -> dict[str, dict[int, list]]:
     """Each item's materials (names), fees and legal bases, as its snapshot lists them."""
-    lists: dict[str, dict[int, list]] = {"materials": defaultdict(list), "fees": defaultdict(list),
-                                         "legal_basis_ids": defaultdict(list)}
+    lists: dict[str, dict[int, list]] = {
+        "materials": defaultdict(list),
+        "fees": defaultdict(list),
+        "legal_basis_ids": defaultdict(list),
+    }
     for item_id, name in conn.execute(select(m.Material.service_item_id, m.Material.name)):
         lists["materials"][item_id].append({"name": name})
     for item_id, name in conn.execute(select(m.FeeItem.service_item_id, m.FeeItem.name)):
@@ -131,7 +154,9 @@ def load_history(conn: Connection) -> int:
         columns = list(table.columns)
         last_id = 0
         while True:
-            rows = conn.execute(select(table).where(table.c.id > last_id).order_by(table.c.id).limit(BATCH)).all()
+            rows = conn.execute(
+                select(table).where(table.c.id > last_id).order_by(table.c.id).limit(BATCH)
+            ).all()
             if not rows:
                 break
             records, masks = [], []
@@ -158,7 +183,9 @@ def load_history(conn: Connection) -> int:
                 )
             conn.execute(insert(m.ChangeRecord.__table__), records)
             conn.execute(
-                update(table).where(table.c.id == bindparam("row")).values(unfilled_elements=bindparam("mask")),
+                update(table)
+                .where(table.c.id == bindparam("row"))
+                .values(unfilled_elements=bindparam("mask")),
                 masks,
             )
             written += len(records)
@@ -177,7 +204,10 @@ def percentile(values: list[float], p: float) -> float:
 
 @contextmanager
 def loaded_app(
-    name: str, items: int, pg_database: str, more: Callable[[Connection, Dataset], None] | None = None
+    name: str,
+    items: int,
+    pg_database: str,
+    more: Callable[[Connection, Dataset], None] | None = None,
 ) -> Iterator[tuple[Backend, Flask, Dataset]]:
     """A migrated database of backend ``name`` holding this bench's data (and ``more``), and the
     app over it; the other figure-page benches build on the same data."""
@@ -201,8 +231,12 @@ def loaded_app(
                 history = load_history(conn)
                 rebuild_figure_facts(conn)
             backend.finish(db.engine)
-            print(f"[{backend.label}] loaded {items:,} items, {history:,} history records "
-                  f"in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+            print(
+                f"[{backend.label}] loaded {items:,} items, {history:,} history records "
+                f"in {time.perf_counter() - started:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
         yield backend, app, data
         with app.app_context():
             db.engine.dispose()
@@ -223,11 +257,21 @@ def run(name: str, items: int, requests: int) -> list[tuple[str, float, float, f
                 assert response.status_code == 200, response.get_data(as_text=True)[:300]
             body = response.get_json()
             shown = ""
-            first = body.get("figures", body.get("lists", [None]))[0] if isinstance(body, dict) else None
+            first = (
+                body.get("figures", body.get("lists", [None]))[0]
+                if isinstance(body, dict)
+                else None
+            )
             if first:
                 shown = f"{first['label']} {first['numerator']}/{first['denominator']} = {first['display']}"
-            results.append((label, statistics.median(times), percentile(times, 95), max(times), shown))
-            print(f"[{backend.label}] {label}: p95 {percentile(times, 95):.1f} ms", file=sys.stderr, flush=True)
+            results.append(
+                (label, statistics.median(times), percentile(times, 95), max(times), shown)
+            )
+            print(
+                f"[{backend.label}] {label}: p95 {percentile(times, 95):.1f} ms",
+                file=sys.stderr,
+                flush=True,
+            )
         return [(backend.label, *r) for r in results]
 
 
@@ -239,9 +283,13 @@ def main() -> int:
     args = parser.parse_args()
     names = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
     rows = [row for name in names for row in run(name, args.items, args.requests)]
-    print(f"\nfigures endpoints, {args.items:,} service items, {args.requests} requests each "
-          f"(load average {os.getloadavg()[0]:.2f}); target p95 <= 100 ms")
-    print(f"{'database':<11} {'request':<36} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  first figure")
+    print(
+        f"\nfigures endpoints, {args.items:,} service items, {args.requests} requests each "
+        f"(load average {os.getloadavg()[0]:.2f}); target p95 <= 100 ms"
+    )
+    print(
+        f"{'database':<11} {'request':<36} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  first figure"
+    )
     for database, label, p50, p95, worst, shown in rows:
         print(f"{database:<11} {label:<36} {p50:8.1f} {p95:8.1f} {worst:8.1f}  {shown}")
     return 0

@@ -32,6 +32,7 @@ killed or restarted (gunicorn's "WORKER TIMEOUT" and "Booting worker" lines beyo
 --workers); and the health probe's slowest answer and failures. Exit status 1 when any answer
 was a 500, any status unexpected, or any worker was killed. Target: 0 × 500, 0 killed workers.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -103,15 +104,32 @@ def prepare(folder: Path) -> dict[str, Any]:
         a, b = factories.department(session, region.id), factories.department(session, region.id)
         draft = factories.service_item(session, b.id)
         published = factories.service_item(session, b.id, status="published")
-        power = factories.make(session, registry.POWER_ITEMS, code="QZ-B-DRAFT", name="乙的草稿", power_type_code="01",
-                               department_id=b.id)
+        power = factories.make(
+            session,
+            registry.POWER_ITEMS,
+            code="QZ-B-DRAFT",
+            name="乙的草稿",
+            power_type_code="01",
+            department_id=b.id,
+        )
         operator = Actor.system("bench")
         tokens = {
-            role: accounts.create_token(session, operator, name=f"bench-{role}", role=role,
-                                        department_id=None if role == "admin" else a.id)[1]
+            role: accounts.create_token(
+                session,
+                operator,
+                name=f"bench-{role}",
+                role=role,
+                department_id=None if role == "admin" else a.id,
+            )[1]
             for role in ("admin", "editor", "reviewer")
         }
-        ids = {"a": a.id, "b": b.id, "draft": draft.id, "published": published.id, "power": power.id}
+        ids = {
+            "a": a.id,
+            "b": b.id,
+            "draft": draft.id,
+            "published": published.id,
+            "power": power.id,
+        }
         db.engine.dispose()
     return {"tokens": tokens, **ids}
 
@@ -134,15 +152,26 @@ def start_gunicorn(folder: Path, workers: int, port: int) -> tuple[subprocess.Po
     log = folder / "gunicorn.log"
     env = {**os.environ, **_environment(folder), "WEB_CONCURRENCY": str(workers)}
     command = [
-        str(Path(sys.executable).parent / "gunicorn"), "--config", str(ROOT / "deploy/gunicorn.conf.py"),
-        "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null", "catalog:create_app()",
+        str(Path(sys.executable).parent / "gunicorn"),
+        "--config",
+        str(ROOT / "deploy/gunicorn.conf.py"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--access-logfile",
+        "/dev/null",
+        "catalog:create_app()",
     ]
     with log.open("wb") as output:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=5).ok and _booted(log) >= workers:
+            if (
+                requests.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=5).ok
+                and _booted(log) >= workers
+            ):
                 return server, log
         except requests.RequestException:
             pass
@@ -161,8 +190,14 @@ def _booted(log: Path) -> int:
 
 
 def attacks(base: str, ids: dict[str, Any]) -> list[Attack]:
-    return [*_anonymous_writes(base), *_roles_that_never_may(ids), *_hidden_rows(ids), *_published_figures(),
-            *_hostile_workbooks(), *_hostile_json()]
+    return [
+        *_anonymous_writes(base),
+        *_roles_that_never_may(ids),
+        *_hidden_rows(ids),
+        *_published_figures(),
+        *_hostile_workbooks(),
+        *_hostile_json(),
+    ]
 
 
 def _anonymous_writes(base: str) -> list[Attack]:
@@ -192,8 +227,17 @@ def _roles_that_never_may(ids: dict[str, Any]) -> list[Attack]:
 
 
 def _hidden_rows(ids: dict[str, Any]) -> list[Attack]:
-    bundle = {"name": f"开办餐饮店{secrets.token_hex(4)}", "lead_department_id": ids["a"], "member_ids": [ids["draft"]]}
-    power = {"code": "QZ-B-DRAFT", "name": "甲的事项", "power_type_code": "01", "department_id": ids["a"]}
+    bundle = {
+        "name": f"开办餐饮店{secrets.token_hex(4)}",
+        "lead_department_id": ids["a"],
+        "member_ids": [ids["draft"]],
+    }
+    power = {
+        "code": "QZ-B-DRAFT",
+        "name": "甲的事项",
+        "power_type_code": "01",
+        "department_id": ids["a"],
+    }
     return [
         Attack("8", "POST", "/api/v1/bundles", frozenset({422}), "editor", json_body=bundle),
         Attack("8", "POST", "/api/v1/power-items", frozenset({422}), "editor", json_body=power),
@@ -203,9 +247,16 @@ def _hidden_rows(ids: dict[str, Any]) -> list[Attack]:
 def _published_figures() -> list[Attack]:
     values = ["1e999999999", "1e400", "1e999999999%", "NaN", "Infinity", "1/3", "9" * 13, "0x10"]
     return [
-        Attack("9", "POST", "/api/v1/stats/check", frozenset({422}), None,
-               json_body={"key": "instant_share", "published": value})
-        for value in values for _ in range(3)
+        Attack(
+            "9",
+            "POST",
+            "/api/v1/stats/check",
+            frozenset({422}),
+            None,
+            json_body={"key": "instant_share", "published": value},
+        )
+        for value in values
+        for _ in range(3)
     ]
 
 
@@ -218,10 +269,22 @@ def _hostile_workbooks() -> list[Attack]:
         "bomb.xlsx": hostile_files.zip_bomb(400),
         "rows.csv": rows,
     }
-    expected = {"forged.xlsx": frozenset({200}), "xfd.xlsx": frozenset({400}), "wide.xlsx": frozenset({400}),
-                "bomb.xlsx": frozenset({400}), "rows.csv": frozenset({400})}
+    expected = {
+        "forged.xlsx": frozenset({200}),
+        "xfd.xlsx": frozenset({400}),
+        "wide.xlsx": frozenset({400}),
+        "bomb.xlsx": frozenset({400}),
+        "rows.csv": frozenset({400}),
+    }
     return [
-        Attack("10", "POST", "/api/v1/service-items/import?dry_run=true", expected[name], "editor", files={"file": (name, data)})
+        Attack(
+            "10",
+            "POST",
+            "/api/v1/service-items/import?dry_run=true",
+            expected[name],
+            "editor",
+            files={"file": (name, data)},
+        )
         for name, data in files.items()
     ]
 
@@ -232,7 +295,9 @@ def _hostile_json() -> list[Attack]:
         Attack("11", "POST", path, frozenset({413}), "admin", raw=TEN_MB_OF_KEYS),
         Attack("11", "POST", path, frozenset({400}), "admin", raw=ONE_MB_OF_KEYS),
         Attack("11", "POST", path, frozenset({400}), "admin", raw=DEEP),
-        Attack("11", "POST", path, frozenset({422}), "admin", raw=hostile_files.many_keys_json(1_000)),
+        Attack(
+            "11", "POST", path, frozenset({422}), "admin", raw=hostile_files.many_keys_json(1_000)
+        ),
     ]
 
 
@@ -260,13 +325,21 @@ def warm_up(base: str, tokens: dict[str, str]) -> None:
     """Use each token once, one after the other: a token's first use records when it was used (a
     write), and concurrent writers on SQLite are issue 13 item 12's subject, not this run's."""
     for plain in tokens.values():
-        requests.get(f"{base}/api/v1/service-items", headers={"Authorization": f"Bearer {plain}"}, timeout=60)
+        requests.get(
+            f"{base}/api/v1/service-items", headers={"Authorization": f"Bearer {plain}"}, timeout=60
+        )
 
 
 class HealthProbe(threading.Thread):
     def __init__(self, base: str) -> None:
         super().__init__(daemon=True)
-        self.base, self.stop, self.slowest, self.failures, self.reads = base, threading.Event(), 0.0, 0, 0
+        self.base, self.stop, self.slowest, self.failures, self.reads = (
+            base,
+            threading.Event(),
+            0.0,
+            0,
+            0,
+        )
 
     def run(self) -> None:
         while not self.stop.is_set():
@@ -281,7 +354,9 @@ class HealthProbe(threading.Thread):
             self.stop.wait(0.5)
 
 
-def report(results: list[tuple[Attack, int | str, int, float]], log: Path, workers: int, probe: HealthProbe) -> int:
+def report(
+    results: list[tuple[Attack, int | str, int, float]], log: Path, workers: int, probe: HealthProbe
+) -> int:
     by_status = Counter(status for _, status, _, _ in results)
     by_item = Counter((attack.item, status) for attack, status, _, _ in results)
     unexpected = [(a, s, size, t) for a, s, size, t in results if s not in a.expected]
@@ -296,9 +371,13 @@ def report(results: list[tuple[Attack, int | str, int, float]], log: Path, worke
     print(f"slowest answer: {slowest[3]:.2f} s ({slowest[0].label()} → {slowest[1]})")
     largest = max(results, key=lambda r: r[2])
     print(f"largest answer: {largest[2]:,} bytes ({largest[0].label()} → {largest[1]})")
-    print(f"500s: {by_status.get(500, 0)}; unexpected statuses: {len(unexpected)}; "
-          f"workers killed: {killed}; workers restarted: {restarted}")
-    print(f"health probe: {probe.reads} reads, {probe.failures} failed, slowest {probe.slowest:.2f} s")
+    print(
+        f"500s: {by_status.get(500, 0)}; unexpected statuses: {len(unexpected)}; "
+        f"workers killed: {killed}; workers restarted: {restarted}"
+    )
+    print(
+        f"health probe: {probe.reads} reads, {probe.failures} failed, slowest {probe.slowest:.2f} s"
+    )
     for attack, status, _, _ in unexpected[:20]:
         print(f"  unexpected {status} (expected {sorted(attack.expected)}): {attack.label()}")
     errors = Counter(re.findall(r"^(?:\w+\.)*\w+(?:Error|Exception): .{0,160}", text, flags=re.M))
@@ -308,11 +387,17 @@ def report(results: list[tuple[Attack, int | str, int, float]], log: Path, worke
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--cold-tokens", action="store_true", help="no warm-up: tokens' first uses race in the storm")
+    parser.add_argument(
+        "--cold-tokens",
+        action="store_true",
+        help="no warm-up: tokens' first uses race in the storm",
+    )
     options = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory() as name:
@@ -326,8 +411,10 @@ def main() -> None:
             if not options.cold_tokens:
                 warm_up(base, ids["tokens"])
             planned = attacks(base, ids) * options.rounds
-            print(f"gunicorn: {options.workers} workers on {base}; {len(planned)} hostile requests, "
-                  f"{options.concurrency} at a time")
+            print(
+                f"gunicorn: {options.workers} workers on {base}; {len(planned)} hostile requests, "
+                f"{options.concurrency} at a time"
+            )
             probe.start()
             started = time.monotonic()
             with ThreadPoolExecutor(options.concurrency) as pool:

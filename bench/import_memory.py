@@ -22,6 +22,7 @@ that memory the process freed earlier does not hide what the step needs. The tar
 13): a 50,000-row import grows memory by less than 200 MB, and no hostile workbook costs more
 than a few MB or a second. Linux only (/proc, glibc).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,8 +54,19 @@ from tests import factories
 from tests.support.hostile_files import empty_cell_at_xfd, forged_dimension, workbook, zip_bomb
 
 HEADERS = [
-    "序号", "事项名称", "事项类型", "实施主体", "办件类型", "法定办结时限", "承诺办结时限", "到办事现场次数",
-    "是否收费", "服务对象", "状态", "受理条件", "办理流程",
+    "序号",
+    "事项名称",
+    "事项类型",
+    "实施主体",
+    "办件类型",
+    "法定办结时限",
+    "承诺办结时限",
+    "到办事现场次数",
+    "是否收费",
+    "服务对象",
+    "状态",
+    "受理条件",
+    "办理流程",
 ]
 OPERATOR = Actor.system("bench", "import")
 _LIBC = ctypes.CDLL("libc.so.6")
@@ -71,7 +83,9 @@ def peak_growth(step: Callable[[], Any]) -> tuple[Any, float, float]:
     """``step``'s result (or the DomainError it raised), its seconds, and the growth in MB of
     the process's peak resident memory over its resident memory before it."""
     gc.collect()
-    _LIBC.malloc_trim(0)  # memory freed before the step goes back to the system: the step's own counts
+    _LIBC.malloc_trim(
+        0
+    )  # memory freed before the step goes back to the system: the step's own counts
     Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) restarts from now
     before = _status_kb("VmRSS")
     started = time.perf_counter()
@@ -95,15 +109,30 @@ def service_rows(count: int, departments: list[str]) -> list[list[Any]]:
     process = "申请、受理、审查、决定、送达；网上申请的，由窗口工作人员在线预审后通知申请人。" * 2
     rows: list[list[Any]] = [HEADERS]
     for i in range(count):
-        rows.append([
-            i + 1, f"内存测试事项{i:06d}", "01", departments[i % len(departments)], "承诺件", 20, 5, 0,
-            "否", "个人、法人", "草稿", f"{condition}（第{i}项）", process,
-        ])
+        rows.append(
+            [
+                i + 1,
+                f"内存测试事项{i:06d}",
+                "01",
+                departments[i % len(departments)],
+                "承诺件",
+                20,
+                5,
+                0,
+                "否",
+                "个人、法人",
+                "草稿",
+                f"{condition}（第{i}项）",
+                process,
+            ]
+        )
     return rows
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--commit", action="store_true", help="commit instead of the dry run")
     parser.add_argument("--hostile-only", action="store_true", help="skip the large import")
@@ -117,7 +146,10 @@ def main() -> None:
         ("zip bomb: a part of 400 MB", zip_bomb),
     ]:
         data = make()
-        table = measured(f"{label} ({len(data) // 1024} KB)", lambda data=data: tabular_files.read_file(data, "x.xlsx"))
+        table = measured(
+            f"{label} ({len(data) // 1024} KB)",
+            lambda data=data: tabular_files.read_file(data, "x.xlsx"),
+        )
         if isinstance(table, tabular_files.SheetFile):
             widest = max(len(cells) for _, rows in table.sheets for _, cells in rows)
             print(f"{'':<58} {len(table.rows):,} rows, widest {widest} cells")
@@ -125,23 +157,40 @@ def main() -> None:
         return
 
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3",
-                          "SEARCH_INDEX_PATH": f"{folder}/search-index", "SEARCH_DRAIN_IN_PROCESS": False})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3",
+                "SEARCH_INDEX_PATH": f"{folder}/search-index",
+                "SEARCH_DRAIN_IN_PROCESS": False,
+            }
+        )
         with app.app_context():
             upgrade()
             region = factories.region(db.session)
-            names = [factories.department(db.session, region.id, name=n).name for n in ("区民政局", "区教育局", "区卫生健康局")]
+            names = [
+                factories.department(db.session, region.id, name=n).name
+                for n in ("区民政局", "区教育局", "区卫生健康局")
+            ]
             data = workbook(service_rows(options.rows, names))
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 unpacked = sum(info.file_size for info in archive.infolist())
-            print(f"{options.rows:,}-row workbook: {len(data) / 1e6:.1f} MB, unpacked {unpacked / 1e6:.1f} MB")
+            print(
+                f"{options.rows:,}-row workbook: {len(data) / 1e6:.1f} MB, unpacked {unpacked / 1e6:.1f} MB"
+            )
             report = measured(
                 f"{'commit' if options.commit else 'dry run'} of {options.rows:,} rows",
                 lambda: row_import.import_file(
-                    db.session, registry.SERVICE_ITEMS, data, actor=OPERATOR, dry_run=not options.commit, filename="bench.xlsx"
+                    db.session,
+                    registry.SERVICE_ITEMS,
+                    data,
+                    actor=OPERATOR,
+                    dry_run=not options.commit,
+                    filename="bench.xlsx",
                 ),
             )
-            print(f"{'':<58} {report.rows:,} rows, {report.valid:,} valid, {len(report.problems)} problems")
+            print(
+                f"{'':<58} {report.rows:,} rows, {report.valid:,} valid, {len(report.problems)} problems"
+            )
             db.engine.dispose()
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 

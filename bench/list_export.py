@@ -11,6 +11,7 @@ response), the body read chunk by chunk as a client reads it, never held whole. 
 growth of the process's peak resident memory over its resident memory before the request
 (bench/import_memory.py's peak_growth). Linux only (/proc, glibc).
 """
+
 from __future__ import annotations
 
 import os
@@ -28,7 +29,9 @@ from bench.import_memory import peak_growth
 from bench.page_timing import arguments
 
 FORMATS = ("xlsx", "csv")
-Result = tuple[str, str, int, float, float, int]  # database, format, rows, seconds, MB of peak growth, bytes
+Result = tuple[
+    str, str, int, float, float, int
+]  # database, format, rows, seconds, MB of peak growth, bytes
 
 
 def download(client: FlaskClient, url: str) -> int:
@@ -42,10 +45,22 @@ def download(client: FlaskClient, url: str) -> int:
 
 def run(name: str, items: int) -> list[Result]:
     results = []
-    with largest_department_editor(name, items, "qingdan_bench_export") as (backend, _app, client, _department, rows):
+    with largest_department_editor(name, items, "qingdan_bench_export") as (
+        backend,
+        _app,
+        client,
+        _department,
+        rows,
+    ):
         for fmt in FORMATS:
-            size, seconds, growth = peak_growth(lambda fmt=fmt: download(client, f"/console/service-items/export?format={fmt}"))
-            print(f"[{backend.label}] {fmt}: {seconds:.1f} s, +{growth:.0f} MB", file=sys.stderr, flush=True)
+            size, seconds, growth = peak_growth(
+                lambda fmt=fmt: download(client, f"/console/service-items/export?format={fmt}")
+            )
+            print(
+                f"[{backend.label}] {fmt}: {seconds:.1f} s, +{growth:.0f} MB",
+                file=sys.stderr,
+                flush=True,
+            )
             results.append((backend.label, fmt, rows, seconds, growth, size))
     return results
 
@@ -54,12 +69,18 @@ def main() -> int:
     args, names = arguments(__doc__.splitlines()[0], default_database="both", default_requests=None)
     load_before = os.getloadavg()[0]
     results = [row for name in names for row in run(name, args.items)]
-    print(f"\ndepartment's list export, {args.items:,} service items "
-          f"(load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after)")
+    print(
+        f"\ndepartment's list export, {args.items:,} service items "
+        f"(load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after)"
+    )
     line = "{:<11} {:<7} {:>7} {:>8} {:>9} {:>8}"
     print(line.format("database", "format", "rows", "seconds", "peak +MB", "file MB"))
     for database, fmt, rows, seconds, growth, size in results:
-        print(line.format(database, fmt, f"{rows:,}", f"{seconds:.1f}", f"{growth:.0f}", f"{size / 1e6:.1f}"))
+        print(
+            line.format(
+                database, fmt, f"{rows:,}", f"{seconds:.1f}", f"{growth:.0f}", f"{size / 1e6:.1f}"
+            )
+        )
     return 0
 
 

@@ -34,6 +34,7 @@ the editors' writes and their latencies, each worker's memory at start and end (
 shows as a new pid), and ``flask search verify`` at the end. Exit status 1 on any 5xx/socket
 error or drift.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,10 +55,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import requests  # noqa: E402
-from flask import Flask, jsonify  # noqa: E402
+import requests
+from flask import Flask, jsonify
 
-from bench.search_engines import search_queries, suggest_prefixes  # noqa: E402
+from bench.search_engines import search_queries, suggest_prefixes
 
 SLOW = 300  # seconds: a request queued behind wrk's connections on a loaded machine still gets its answer
 LUA = r"""
@@ -88,15 +89,21 @@ def bare() -> Flask:
     app = Flask("bare")
 
     @app.get("/api/v1/health")
-    def health():  # noqa: ANN202
+    def health():
         return jsonify(ok=True, engine="none", count=0)
 
     return app
 
 
 def flask_command(environ: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "flask", "--app", "catalog", *args], cwd=ROOT, env=environ,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "catalog", *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode and args[:2] != ("search", "verify"):
         sys.exit(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout
@@ -108,24 +115,48 @@ def flask_command(environ: dict[str, str], *args: str) -> str:
 @contextmanager
 def backend_settings(name: str, folder: Path):
     """Environment for the app processes of this run; the database and index dropped afterwards."""
-    environ = {**os.environ, "SECRET_KEY": secrets.token_hex(32), "PYTHONPATH": str(ROOT), "TMPDIR": str(folder)}
+    environ = {
+        **os.environ,
+        "SECRET_KEY": secrets.token_hex(32),
+        "PYTHONPATH": str(ROOT),
+        "TMPDIR": str(folder),
+    }
     environ.pop("QINGDAN_ENV", None)
     if name == "sqlite":
         environ.pop("ELASTICSEARCH_URL", None)
-        yield {**environ, "DATABASE_URL": f"sqlite:///{folder / 'load.sqlite3'}", "SEARCH_INDEX_PATH": str(folder / "index")}
+        yield {
+            **environ,
+            "DATABASE_URL": f"sqlite:///{folder / 'load.sqlite3'}",
+            "SEARCH_INDEX_PATH": str(folder / "index"),
+        }
         return
     from deploy import stack
 
-    if not stack.pg_online() or not all(stack.pid_alive(stack.read_pid(n.pid_file)) for n in stack.NODES):
+    if not stack.pg_online() or not all(
+        stack.pid_alive(stack.read_pid(n.pid_file)) for n in stack.NODES
+    ):
         sys.exit("the cluster backend runs on deploy/stack: start it first (deploy/stack up)")
     stack.as_postgres("dropdb", "-p", str(stack.PG_PORT), "--if-exists", "--force", "qingdan_load")
     stack.as_postgres("createdb", "-p", str(stack.PG_PORT), "-O", "qingdan", "qingdan_load")
     cluster = stack.app_environment()
     try:
-        yield {**environ, "DATABASE_URL": stack.database_url("qingdan_load"), "ELASTICSEARCH_URL": cluster["ELASTICSEARCH_URL"],
-               "ELASTICSEARCH_INDEX_PREFIX": "qingdan-load", "SEARCH_INDEX_PATH": str(folder / "unused-index")}
+        yield {
+            **environ,
+            "DATABASE_URL": stack.database_url("qingdan_load"),
+            "ELASTICSEARCH_URL": cluster["ELASTICSEARCH_URL"],
+            "ELASTICSEARCH_INDEX_PREFIX": "qingdan-load",
+            "SEARCH_INDEX_PATH": str(folder / "unused-index"),
+        }
     finally:
-        stack.as_postgres("dropdb", "-p", str(stack.PG_PORT), "--if-exists", "--force", "qingdan_load", check=False)
+        stack.as_postgres(
+            "dropdb",
+            "-p",
+            str(stack.PG_PORT),
+            "--if-exists",
+            "--force",
+            "qingdan_load",
+            check=False,
+        )
         requests.delete(cluster["ELASTICSEARCH_URL"] + "/qingdan-load-*", timeout=60)
 
 
@@ -140,10 +171,18 @@ def build(environ: dict[str, str], size: int, items: list[dict]) -> None:
     from catalog.services import search_reindex
     from search.engines.elasticsearch import ElasticsearchEngine
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": environ["DATABASE_URL"],
-                      "ELASTICSEARCH_URL": environ.get("ELASTICSEARCH_URL"),
-                      "ELASTICSEARCH_INDEX_PREFIX": environ.get("ELASTICSEARCH_INDEX_PREFIX", "qingdan-items"),
-                      "SEARCH_INDEX_PATH": environ["SEARCH_INDEX_PATH"], "SEARCH_DRAIN_IN_PROCESS": False})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": environ["DATABASE_URL"],
+            "ELASTICSEARCH_URL": environ.get("ELASTICSEARCH_URL"),
+            "ELASTICSEARCH_INDEX_PREFIX": environ.get(
+                "ELASTICSEARCH_INDEX_PREFIX", "qingdan-items"
+            ),
+            "SEARCH_INDEX_PATH": environ["SEARCH_INDEX_PATH"],
+            "SEARCH_DRAIN_IN_PROCESS": False,
+        }
+    )
     with app.app_context():
         upgrade()
         logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -151,12 +190,22 @@ def build(environ: dict[str, str], size: int, items: list[dict]) -> None:
         load(items, size)
         if db.engine.dialect.name == "postgresql":  # explicit ids: move the sequences past them
             for table in ("regions", "organizations", "service_items"):
-                db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+                db.session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                    )
+                )
             db.session.commit()
         print(f"loaded {size:,} items in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         engine = search_engine()
-        if environ.get("ELASTICSEARCH_URL"):  # bulk writes of a full rebuild outlast the app's 10 s timeout
-            engine = ElasticsearchEngine(environ["ELASTICSEARCH_URL"], prefix=environ["ELASTICSEARCH_INDEX_PREFIX"], timeout=120)
+        if environ.get(
+            "ELASTICSEARCH_URL"
+        ):  # bulk writes of a full rebuild outlast the app's 10 s timeout
+            engine = ElasticsearchEngine(
+                environ["ELASTICSEARCH_URL"],
+                prefix=environ["ELASTICSEARCH_INDEX_PREFIX"],
+                timeout=120,
+            )
         report = search_reindex.reindex(db.session, engine)
         assert report.ok, report.problems
         print(f"indexed {report.indexed:,} documents at {report.rate:,.0f}/s", file=sys.stderr)
@@ -185,26 +234,48 @@ def wrk(url: str, seconds: float, connections: int, paths: Path | None) -> dict:
         sys.exit("wrk is missing: apt-get install wrk")
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     script.write_text(LUA)
-    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{int(seconds)}s", "--timeout", "30s", "-s", str(script)]
-    env = {**os.environ, "LOAD_PATHS": str(paths)} if paths else {k: v for k, v in os.environ.items() if k != "LOAD_PATHS"}
-    done = subprocess.run([*command, url], capture_output=True, text=True, env=env, timeout=seconds + 120, check=False)
+    command = [
+        "wrk",
+        "-t",
+        "2",
+        "-c",
+        str(connections),
+        "-d",
+        f"{int(seconds)}s",
+        "--timeout",
+        "30s",
+        "-s",
+        str(script),
+    ]
+    env = (
+        {**os.environ, "LOAD_PATHS": str(paths)}
+        if paths
+        else {k: v for k, v in os.environ.items() if k != "LOAD_PATHS"}
+    )
+    done = subprocess.run(
+        [*command, url], capture_output=True, text=True, env=env, timeout=seconds + 120, check=False
+    )
     script.unlink()
-    line = next((l for l in done.stdout.splitlines() if l.startswith("RESULT ")), None)
+    line = next((out for out in done.stdout.splitlines() if out.startswith("RESULT ")), None)
     if line is None:
         sys.exit(f"wrk failed:\n{done.stdout}\n{done.stderr}")
-    return json.loads(line[len("RESULT "):])
+    return json.loads(line[len("RESULT ") :])
 
 
 def resident_mb(master_pid: int) -> dict[int, float]:
     """Resident memory (MB) of a gunicorn master and of each of its workers, by pid."""
-    children = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True, check=False).stdout.split()
+    children = subprocess.run(
+        ["pgrep", "-P", str(master_pid)], capture_output=True, text=True, check=False
+    ).stdout.split()
     memory = {}
     for pid in [master_pid, *map(int, children)]:
         try:
             status = Path(f"/proc/{pid}/status").read_text().splitlines()
         except OSError:
             continue
-        memory[pid] = next((int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:")), 0.0)
+        memory[pid] = next(
+            (int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:")), 0.0
+        )
     return memory
 
 
@@ -219,7 +290,11 @@ def machine() -> str:
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000 if ordered else float("nan")
+    return (
+        ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
+        if ordered
+        else float("nan")
+    )
 
 
 def warm_up(url: str, connections: int, paths: Path, most: float = 300) -> None:
@@ -241,27 +316,38 @@ def pending(url: str) -> int:
     return requests.get(url + "/api/v1/health", timeout=SLOW).json()["lag"]["pending"]
 
 
-def slices(server, seconds: float, args: argparse.Namespace, paths: Path) -> dict:  # noqa: ANN001 - a RunningServer
+def slices(server, seconds: float, args: argparse.Namespace, paths: Path) -> dict:
     """wrk in back-to-back slices of ``args.slice`` seconds, a line each; the whole run's figures
     (requests and errors summed; percentiles the slices' worst, as a run's own would be no lower
     than the slice that held its slowest requests)."""
-    print(f"{'slice':>7}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'outbox':>8}  "
-          f"load avg  resident MB by pid (master first)", flush=True)
+    print(
+        f"{'slice':>7}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'outbox':>8}  "
+        f"load avg  resident MB by pid (master first)",
+        flush=True,
+    )
     results, done = [], 0.0
     while done < seconds:
         length = min(args.slice, seconds - done)
         result = wrk(server.url, length, args.connections, paths)
         done += length
         results.append(result)
-        print(f"{done:>6.0f}s{result['requests'] / result['seconds']:>9.1f}{result['p50']:>9.1f}{result['p95']:>9.1f}"
-              f"{result['p99']:>9.1f}{errors(result):>8}{pending(server.url):>8}  {os.getloadavg()[0]:>8.2f}  "
-              f"{memory_line(resident_mb(server.process.pid))}", flush=True)
-    total = {key: sum(r[key] for r in results) for key in ("requests", "seconds", "non2xx", "connect", "read", "write", "timeout")}
+        print(
+            f"{done:>6.0f}s{result['requests'] / result['seconds']:>9.1f}{result['p50']:>9.1f}{result['p95']:>9.1f}"
+            f"{result['p99']:>9.1f}{errors(result):>8}{pending(server.url):>8}  {os.getloadavg()[0]:>8.2f}  "
+            f"{memory_line(resident_mb(server.process.pid))}",
+            flush=True,
+        )
+    total = {
+        key: sum(r[key] for r in results)
+        for key in ("requests", "seconds", "non2xx", "connect", "read", "write", "timeout")
+    }
     return {**total, **{key: max(r[key] for r in results) for key in ("p50", "p95", "p99", "max")}}
 
 
 def errors(result: dict) -> int:
-    return result["non2xx"] + result["connect"] + result["read"] + result["write"] + result["timeout"]
+    return (
+        result["non2xx"] + result["connect"] + result["read"] + result["write"] + result["timeout"]
+    )
 
 
 def main() -> int:
@@ -269,15 +355,31 @@ def main() -> int:
     parser.add_argument("--backend", choices=("sqlite", "cluster"), default="sqlite")
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--minutes", type=float, help="soak: run the mixed traffic this long (no bare run)")
+    parser.add_argument(
+        "--minutes", type=float, help="soak: run the mixed traffic this long (no bare run)"
+    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--editors", type=int, default=2)
-    parser.add_argument("--slice", type=float, default=60, help="seconds of one wrk run; the soak prints a line each")
+    parser.add_argument(
+        "--slice",
+        type=float,
+        default=60,
+        help="seconds of one wrk run; the soak prints a line each",
+    )
     args = parser.parse_args()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False)
-    print(f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}: {' '.join(sys.argv)} (commit "
-          f"{commit.stdout.strip() or '?'}; {machine()})", flush=True)
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    print(
+        f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}: {' '.join(sys.argv)} (commit "
+        f"{commit.stdout.strip() or '?'}; {machine()})",
+        flush=True,
+    )
     from deploy.faults.traffic import Traffic
     from seed.guangan import load_items
     from tests.support.servers import gunicorn
@@ -290,24 +392,41 @@ def main() -> int:
         environ = stack_.enter_context(backend_settings(args.backend, folder))
         build(environ, args.items, items)
         paths = paths_file(folder, items, args.items)
-        token = flask_command(environ, "tokens", "create", "load", "--role", "admin").strip().splitlines()[-1]
+        token = (
+            flask_command(environ, "tokens", "create", "load", "--role", "admin")
+            .strip()
+            .splitlines()[-1]
+        )
         workers = {**environ, "WEB_CONCURRENCY": str(args.workers)}
         bare_result = None
         if not args.minutes:
-            with gunicorn(workers, folder / "bare.log", workers=args.workers, app="bench.load_mixed:bare()") as server:
+            with gunicorn(
+                workers, folder / "bare.log", workers=args.workers, app="bench.load_mixed:bare()"
+            ) as server:
                 wrk(server.url + "/api/v1/health", 5, args.connections, None)  # warm-up
                 bare_result = wrk(server.url + "/api/v1/health", seconds, args.connections, None)
         server = stack_.enter_context(gunicorn(workers, folder / "app.log", workers=args.workers))
         if args.backend == "cluster":
-            worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "catalog", "search", "worker"], cwd=ROOT,
-                                      env=environ, stdout=open(folder / "worker.log", "wb"), stderr=subprocess.STDOUT)
+            worker_log = stack_.enter_context((folder / "worker.log").open("wb"))
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "catalog", "search", "worker"],
+                cwd=ROOT,
+                env=environ,
+                stdout=worker_log,
+                stderr=subprocess.STDOUT,
+            )
             stack_.callback(worker.wait, 30)
             stack_.callback(worker.terminate)
-        department = requests.get(server.url + "/api/v1/organizations", params={"kind": "department", "per_page": 1},
-                                  timeout=SLOW).json()["items"][0]["id"]
+        department = requests.get(
+            server.url + "/api/v1/organizations",
+            params={"kind": "department", "per_page": 1},
+            timeout=SLOW,
+        ).json()["items"][0]["id"]
         warm_up(server.url, args.connections, paths)
         memory_start = resident_mb(server.process.pid)
-        with Traffic(server.url, token, department, editors=args.editors, citizens=0, pause=0.2) as editors:
+        with Traffic(
+            server.url, token, department, editors=args.editors, citizens=0, pause=0.2
+        ) as editors:
             mixed = slices(server, seconds, args, paths)
         memory_end = resident_mb(server.process.pid)
         deadline = time.monotonic() + 300
@@ -316,30 +435,51 @@ def main() -> int:
         verified = flask_command(environ, "search", "verify")
     report(args, seconds, bare_result, mixed, editors, memory_start, memory_end, verified)
     failed = errors(mixed) + len(editors.tally.failures)
-    return 1 if failed or "缺失 0" not in verified or "过期 0" not in verified or "多余 0" not in verified else 0
+    return (
+        1
+        if failed
+        or "缺失 0" not in verified
+        or "过期 0" not in verified
+        or "多余 0" not in verified
+        else 0
+    )
 
 
-def report(args, seconds, bare_result, mixed, editors, memory_start, memory_end, verified) -> None:  # noqa: ANN001
-    print(f"\nmixed citizen traffic, {args.backend}, {args.items:,} items, {args.connections} connections, "
-          f"{args.workers} workers × 2 threads, {seconds:.0f} s ({machine()} at the end)")
+def report(args, seconds, bare_result, mixed, editors, memory_start, memory_end, verified) -> None:
+    print(
+        f"\nmixed citizen traffic, {args.backend}, {args.items:,} items, {args.connections} connections, "
+        f"{args.workers} workers × 2 threads, {seconds:.0f} s ({machine()} at the end)"
+    )
     print(f"{'':<34}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
-    rows = [("mixed (70/20/5/5) + editors", mixed)] + ([("bare Flask JSON endpoint", bare_result)] if bare_result else [])
+    rows = [("mixed (70/20/5/5) + editors", mixed)] + (
+        [("bare Flask JSON endpoint", bare_result)] if bare_result else []
+    )
     for label, r in rows:
-        print(f"{label:<34}{r['requests'] / r['seconds']:>9.1f}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}{errors(r):>8}")
+        print(
+            f"{label:<34}{r['requests'] / r['seconds']:>9.1f}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}{errors(r):>8}"
+        )
     if seconds > args.slice:
-        print(f"(mixed: requests summed over the {args.slice:.0f} s slices; p50/p95/p99 those of the worst slice)")
+        print(
+            f"(mixed: requests summed over the {args.slice:.0f} s slices; p50/p95/p99 those of the worst slice)"
+        )
     if bare_result:
-        print(f"ratio mixed / bare: {mixed['requests'] / mixed['seconds'] / (bare_result['requests'] / bare_result['seconds']):.2f}")
+        print(
+            f"ratio mixed / bare: {mixed['requests'] / mixed['seconds'] / (bare_result['requests'] / bare_result['seconds']):.2f}"
+        )
     writes = [s for op, values in editors.tally.latencies.items() if op != "read" for s in values]
-    print(f"editors: {len(writes)} writes, {len(editors.tally.published)} items published; write p50 "
-          f"{percentile(writes, 0.5):.0f} ms, p95 {percentile(writes, 0.95):.0f} ms; answers {editors.tally.summary()}; "
-          f"failures {len(editors.tally.failures)}")
+    print(
+        f"editors: {len(writes)} writes, {len(editors.tally.published)} items published; write p50 "
+        f"{percentile(writes, 0.5):.0f} ms, p95 {percentile(writes, 0.95):.0f} ms; answers {editors.tally.summary()}; "
+        f"failures {len(editors.tally.failures)}"
+    )
     for failure in editors.tally.failures[:5]:
         print(f"  {failure}")
     print("gunicorn resident memory, MB (pid: start → end; master first):")
     for pid in dict.fromkeys([*memory_start, *memory_end]):
         start, end = memory_start.get(pid), memory_end.get(pid)
-        print(f"  {pid}: {'—' if start is None else f'{start:.0f}'} → {'— (gone)' if end is None else f'{end:.0f}'}")
+        print(
+            f"  {pid}: {'—' if start is None else f'{start:.0f}'} → {'— (gone)' if end is None else f'{end:.0f}'}"
+        )
     print(f"search verify: {' '.join(verified.split())}")
 
 

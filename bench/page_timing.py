@@ -1,4 +1,5 @@
 """Whole pages timed through Flask's test client, and the table the page benches print."""
+
 from __future__ import annotations
 
 import argparse
@@ -18,7 +19,12 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def time_page(
-    database: str, label: str, call: Callable[[], Any], count: int, expected: int = 200, warm_up: int = 2
+    database: str,
+    label: str,
+    call: Callable[[], Any],
+    count: int,
+    expected: int = 200,
+    warm_up: int = 2,
 ) -> Row:
     """``count`` timed calls after ``warm_up`` untimed ones; every answer must have ``expected``."""
     times = []
@@ -26,7 +32,11 @@ def time_page(
         started = time.perf_counter()
         response = call()
         elapsed = (time.perf_counter() - started) * 1000
-        assert response.status_code == expected, (label, response.status_code, response.get_data(as_text=True)[:300])
+        assert response.status_code == expected, (
+            label,
+            response.status_code,
+            response.get_data(as_text=True)[:300],
+        )
         if attempt >= warm_up:
             times.append(elapsed)
     print(f"[{database}] {label}: p95 {percentile(times, 95):.1f} ms", file=sys.stderr, flush=True)
@@ -39,7 +49,9 @@ def arguments(
     """--items, --database (and --requests unless ``default_requests`` is None); the databases named."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--items", type=int, default=100_000)
-    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default=default_database)
+    parser.add_argument(
+        "--database", choices=("sqlite", "postgresql", "both"), default=default_database
+    )
     if default_requests is not None:
         parser.add_argument("--requests", type=int, default=default_requests)
     args = parser.parse_args()

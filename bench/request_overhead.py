@@ -20,6 +20,7 @@ whatever else runs; the CPU time hardly does, so the ratio is taken from it.
 ``--profile N`` then runs N facetted searches under cProfile and prints the functions with the
 most cumulative time, to see where a search's time goes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,7 +44,16 @@ from flask_migrate import upgrade
 
 from catalog import create_app
 
-QUERIES = ["营业执照", "食品经营许可", "医师执业注册", "建设工程", "出生医学证明", "税务登记", "道路运输", "社会保险"]
+QUERIES = [
+    "营业执照",
+    "食品经营许可",
+    "医师执业注册",
+    "建设工程",
+    "出生医学证明",
+    "税务登记",
+    "道路运输",
+    "社会保险",
+]
 CASES = {
     "bare JSON endpoint": lambda q: "/bench/bare",
     "health (live)": lambda q: "/api/v1/health/live",
@@ -79,7 +89,9 @@ def timed(client: FlaskClient, path: str, count: int) -> list[tuple[float, float
         response = client.get(path)
         samples.append(((time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000))
         if response.status_code >= 400:
-            raise SystemExit(f"{path} answered {response.status_code}: {response.get_data(as_text=True)[:300]}")
+            raise SystemExit(
+                f"{path} answered {response.status_code}: {response.get_data(as_text=True)[:300]}"
+            )
     return samples
 
 
@@ -121,9 +133,13 @@ def main() -> None:
         app = build_app(Path(folder))
         client = app.test_client()
         figures = measure(client, options.requests)
-        print(f"load average {os.getloadavg()[0]:.2f}; {options.requests} requests per case, in process")
+        print(
+            f"load average {os.getloadavg()[0]:.2f}; {options.requests} requests per case, in process"
+        )
         bare = figures["bare JSON endpoint"][2]
-        print(f"{'case':<28}{'wall p50':>10}{'wall p95':>10}{'CPU mean':>10}{'bare/case (CPU)':>17}")
+        print(
+            f"{'case':<28}{'wall p50':>10}{'wall p95':>10}{'CPU mean':>10}{'bare/case (CPU)':>17}"
+        )
         for label, (p50, p95, cpu) in figures.items():
             print(f"{label:<28}{p50:>10.2f}{p95:>10.2f}{cpu:>10.2f}{bare / cpu:>17.2f}")
         if options.profile:

@@ -59,12 +59,17 @@ BATCH = 5_000
 def load(items: list[dict], size: int) -> None:
     """Departments and ``size`` published service items named as the bench catalog names them."""
     stamp = {"version": 1, "status": "published"}
-    db.session.execute(insert(m.Region.__table__), [{"id": 1, "code": "511602", "name": "广安区", "version": 1}])
+    db.session.execute(
+        insert(m.Region.__table__), [{"id": 1, "code": "511602", "name": "广安区", "version": 1}]
+    )
     departments = sorted({item["department"] for item in items})
     ids = {name: i for i, name in enumerate(departments, start=1)}
     db.session.execute(
         insert(m.Organization.__table__),
-        [{"id": i, "region_id": 1, "kind": "department", "name": n, "version": 1} for n, i in ids.items()],
+        [
+            {"id": i, "region_id": 1, "kind": "department", "name": n, "version": 1}
+            for n, i in ids.items()
+        ],
     )
     rows = []
     for number, doc in enumerate(catalog(items, size), start=1):
@@ -114,7 +119,11 @@ def timed(client, urls: list[str]) -> list[float]:
         started = time.perf_counter()
         response = client.get(url)
         timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code, response.get_data(as_text=True)[:200])
+        assert response.status_code == 200, (
+            url,
+            response.status_code,
+            response.get_data(as_text=True)[:200],
+        )
     return timings
 
 
@@ -125,7 +134,10 @@ def vocabulary_ready(app) -> None:
     with app.app_context():
         while catalog_vocabulary.current(db.session) is None:
             time.sleep(0.1)
-    print(f"did-you-mean vocabulary built in {time.perf_counter() - started:.1f} s (background)", file=sys.stderr)
+    print(
+        f"did-you-mean vocabulary built in {time.perf_counter() - started:.1f} s (background)",
+        file=sys.stderr,
+    )
 
 
 def p(values: list[float], q: float) -> float:
@@ -139,7 +151,9 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--engines", default="embedded,elasticsearch")
     parser.add_argument(
-        "--queries", choices=("mix", "citizen"), default="mix",
+        "--queries",
+        choices=("mix", "citizen"),
+        default="mix",
         help="mix: judged queries and pieces of names (default); citizen: the 228 held-out citizen "
         "queries of issue 16 (colloquial, intents, typos: the costliest to understand)",
     )
@@ -166,8 +180,12 @@ def main() -> int:
 
             server = start_elasticsearch(work / "es")
             url = server.url
-        engines["elasticsearch"] = ElasticsearchEngine(url, prefix=f"qingdan-bench-{os.getpid()}", timeout=120)
-    queries = citizen_queries() if args.queries == "citizen" else search_queries(items, args.samples)
+        engines["elasticsearch"] = ElasticsearchEngine(
+            url, prefix=f"qingdan-bench-{os.getpid()}", timeout=120
+        )
+    queries = (
+        citizen_queries() if args.queries == "citizen" else search_queries(items, args.samples)
+    )
     prefixes = suggest_prefixes(items, args.samples)
     rows = []
     try:
@@ -176,7 +194,10 @@ def main() -> int:
             logging.getLogger("alembic").setLevel(logging.WARNING)
             started = time.perf_counter()
             load(items, args.items)
-            print(f"loaded {args.items:,} items in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+            print(
+                f"loaded {args.items:,} items in {time.perf_counter() - started:.0f} s",
+                file=sys.stderr,
+            )
         client = app.test_client()
         like = timed(client, [f"/api/v1/service-items?q={quote(q)}&per_page=20" for q in queries])
         for name, engine in engines.items():
@@ -190,16 +211,25 @@ def main() -> int:
             suggest = timed(client, [f"/api/v1/suggest?q={quote(s)}" for s in prefixes])
             rows.append((name, search, suggest, report.rate, report.seconds))
             rows.append((f"{name}, no facets", bare, suggest, report.rate, report.seconds))
-            print(f"{name}: reindex {report.rate:,.0f}/s, search p95 {p(search, 95):.1f} ms", file=sys.stderr)
+            print(
+                f"{name}: reindex {report.rate:,.0f}/s, search p95 {p(search, 95):.1f} ms",
+                file=sys.stderr,
+            )
     finally:
         if server is not None:
             server.close()
-    print(f"\ncitizen search through the API, {args.items:,} items, {len(queries)} {args.queries} queries "
-          f"(load average {os.getloadavg()[0]:.2f})")
-    print(f"{'':<26}{'search p50':>11}{'p95':>8}{'suggest p50':>13}{'p95':>8}{'reindex/s':>11}{'LIKE p95 ÷ p95':>16}")
+    print(
+        f"\ncitizen search through the API, {args.items:,} items, {len(queries)} {args.queries} queries "
+        f"(load average {os.getloadavg()[0]:.2f})"
+    )
+    print(
+        f"{'':<26}{'search p50':>11}{'p95':>8}{'suggest p50':>13}{'p95':>8}{'reindex/s':>11}{'LIKE p95 ÷ p95':>16}"
+    )
     for name, search, suggest, rate, _seconds in rows:
-        print(f"{name:<26}{statistics.median(search):>11.1f}{p(search, 95):>8.1f}"
-              f"{statistics.median(suggest):>13.1f}{p(suggest, 95):>8.1f}{rate:>11,.0f}{p(like, 95) / p(search, 95):>15.1f}×")
+        print(
+            f"{name:<26}{statistics.median(search):>11.1f}{p(search, 95):>8.1f}"
+            f"{statistics.median(suggest):>13.1f}{p(suggest, 95):>8.1f}{rate:>11,.0f}{p(like, 95) / p(search, 95):>15.1f}×"
+        )
     print(f"{'SQL LIKE':<26}{statistics.median(like):>11.1f}{p(like, 95):>8.1f}")
     return 0
 

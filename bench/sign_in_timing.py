@@ -13,6 +13,7 @@ Measured: POST /login through Flask's test client, in process, on a throwaway SQ
 touches all three alike. Each attempt comes from its own address and the throttles are
 reset, so no attempt is refused before its password is checked.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,20 +40,34 @@ PASSWORD = "correct-horse-battery"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--attempts", type=int, default=40)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="qingdan-bench-sign-in-"))
-    app = create_app({
-        "TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'bench.sqlite3'}",
-        "SEARCH_INDEX_PATH": str(work / "index"),
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'bench.sqlite3'}",
+            "SEARCH_INDEX_PATH": str(work / "index"),
+        }
+    )
     with app.app_context():
         upgrade()
-        accounts.create_user(db.session, Actor.system("bench"), username="zhang", display_name="张",
-                             password=PASSWORD, role="admin")
-    kinds = {"unknown username": ("zhanq", "wrong-password!"), "wrong password": ("zhang", "wrong-password!"),
-             "right password": ("zhang", PASSWORD)}
+        accounts.create_user(
+            db.session,
+            Actor.system("bench"),
+            username="zhang",
+            display_name="张",
+            password=PASSWORD,
+            role="admin",
+        )
+    kinds = {
+        "unknown username": ("zhanq", "wrong-password!"),
+        "wrong password": ("zhang", "wrong-password!"),
+        "right password": ("zhang", PASSWORD),
+    }
     timings: dict[str, list[float]] = {kind: [] for kind in kinds}
     for n in range(args.attempts):
         for kind, (username, password) in kinds.items():
@@ -62,9 +77,13 @@ def main() -> None:
             page = client.get("/login").get_data(as_text=True)
             token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
             started = time.perf_counter()
-            response = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+            response = client.post(
+                "/login", data={"username": username, "password": password, "csrf_token": token}
+            )
             timings[kind].append((time.perf_counter() - started) * 1000)
-            assert response.status_code == (302 if kind == "right password" else 401), response.status_code
+            assert response.status_code == (302 if kind == "right password" else 401), (
+                response.status_code
+            )
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'answer':<18}{'p50 ms':>9}{'p90 ms':>9}{'min ms':>9}")
     for kind, values in timings.items():

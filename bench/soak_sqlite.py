@@ -16,6 +16,7 @@ stop, then ``flask search verify`` (no repair) and its exit status. Exit status 
 request answered 500 or verify found drift. Every request is bounded by a timeout; nothing
 listens beyond loopback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,14 +41,34 @@ sys.path.insert(0, str(ROOT))
 from tests.support.servers import RunningServer, gunicorn
 
 PASSWORD = "soak-correct-horse-battery"
-TERMS = ["护照", "身份证", "营业执照", "食品经营", "婚姻登记", "huzhao", "sfz", "网吧", "建设工程", "道路运输", "医师", "社保"]
+TERMS = [
+    "护照",
+    "身份证",
+    "营业执照",
+    "食品经营",
+    "婚姻登记",
+    "huzhao",
+    "sfz",
+    "网吧",
+    "建设工程",
+    "道路运输",
+    "医师",
+    "社保",
+]
 TIMEOUT = 60  # seconds per request: a stuck request counts as a failure, never hangs the run
 
 
-def flask(environ: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def flask(
+    environ: dict[str, str], *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "catalog", *args],
-        cwd=ROOT, env=environ, input=stdin, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        env=environ,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -68,8 +89,21 @@ def prepare(folder: Path) -> tuple[dict[str, str], str]:
             sys.exit(f"flask {' '.join(step)} failed:\n{done.stdout}\n{done.stderr}")
         last = (done.stdout.strip().splitlines() or ["done"])[-1]
         print(f"flask {' '.join(step)}: {time.monotonic() - started:.0f} s; {last}")
-    token = flask(environ, "tokens", "create", "soak", "--role", "admin").stdout.strip().splitlines()[-1]
-    flask(environ, "users", "create", "soak", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+    token = (
+        flask(environ, "tokens", "create", "soak", "--role", "admin")
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    flask(
+        environ,
+        "users",
+        "create",
+        "soak",
+        "--role",
+        "admin",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
     return environ, token
 
 
@@ -83,28 +117,43 @@ class Tally:
         self.seconds: list[float] = []
         self.failures: list[str] = []
 
-    def record(self, operation: str, answer: requests.Response | None, seconds: float, error: str = "") -> None:
+    def record(
+        self, operation: str, answer: requests.Response | None, seconds: float, error: str = ""
+    ) -> None:
         code = answer.status_code if answer is not None else 0  # 0: no answer within the timeout
         with self.lock:
             self.codes[code] += 1
             self.by_operation[operation][code] += 1
             self.seconds.append(seconds)
             if code == 0 or code >= 500:
-                self.failures.append(f"{operation} {code} {error or (answer.text[:300] if answer is not None else '')}")
+                self.failures.append(
+                    f"{operation} {code} {error or (answer.text[:300] if answer is not None else '')}"
+                )
 
 
 class Client:
-    def __init__(self, server: RunningServer, token: str, tally: Tally, pool: Pool, seed: int) -> None:
+    def __init__(
+        self, server: RunningServer, token: str, tally: Tally, pool: Pool, seed: int
+    ) -> None:
         self.url, self.tally, self.pool = server.url, tally, pool
         self.api = requests.Session()
         self.api.headers["Authorization"] = f"Bearer {token}"
         self.browser = requests.Session()
         self.chance = random.Random(seed)
 
-    def call(self, operation: str, method: str, path: str, session: requests.Session | None = None, **kwargs: Any) -> requests.Response | None:
+    def call(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        session: requests.Session | None = None,
+        **kwargs: Any,
+    ) -> requests.Response | None:
         started = time.monotonic()
         try:
-            answer = (session or self.api).request(method, self.url + path, timeout=TIMEOUT, **kwargs)
+            answer = (session or self.api).request(
+                method, self.url + path, timeout=TIMEOUT, **kwargs
+            )
         except requests.RequestException as error:
             self.tally.record(operation, None, time.monotonic() - started, str(error))
             return None
@@ -141,8 +190,14 @@ def write_once(client: Client) -> None:
     roll = chance.random()
     if roll < 0.25 or not pool.drafts:
         data = {
-            "name": f"压力测试事项{chance.randrange(10**6)}", "item_type": "01", "department_id": chance.choice(pool.departments),
-            "case_type": "2", "legal_time_limit": 20, "promised_time_limit": 5, "onsite_visits": 0, "service_objects": ["1"],
+            "name": f"压力测试事项{chance.randrange(10**6)}",
+            "item_type": "01",
+            "department_id": chance.choice(pool.departments),
+            "case_type": "2",
+            "legal_time_limit": 20,
+            "promised_time_limit": 5,
+            "onsite_visits": 0,
+            "service_objects": ["1"],
         }
         created = client.call("create draft", "POST", "/api/v1/service-items", json=data)
         if created is not None and created.status_code == 201:
@@ -152,7 +207,13 @@ def write_once(client: Client) -> None:
         row = pool.pick("drafts", chance)
         path = f"/api/v1/service-items/{row}"
         if (etag := etag_of(client, path)) is not None:
-            client.call("edit draft", "PATCH", path, json={"promised_time_limit": chance.randint(1, 10)}, headers={"If-Match": etag})
+            client.call(
+                "edit draft",
+                "PATCH",
+                path,
+                json={"promised_time_limit": chance.randint(1, 10)},
+                headers={"If-Match": etag},
+            )
         return
     if roll < 0.65:
         publish(client, f"/api/v1/service-items/{pool.pick('drafts', chance)}")
@@ -161,12 +222,26 @@ def write_once(client: Client) -> None:
     path = f"/api/v1/service-items/{row}"
     if roll < 0.9:
         etag = etag_of(client, path)
-        name = chance.choice(["suspend", "resume", "resume", "cancel"] if roll > 0.88 else ["suspend", "resume"])
+        name = chance.choice(
+            ["suspend", "resume", "resume", "cancel"] if roll > 0.88 else ["suspend", "resume"]
+        )
         if etag is not None:
-            client.call(name, "POST", f"{path}/{name}", json={"reason": "压力测试"}, headers={"If-Match": etag})
+            client.call(
+                name,
+                "POST",
+                f"{path}/{name}",
+                json={"reason": "压力测试"},
+                headers={"If-Match": etag},
+            )
         return
     if (etag := etag_of(client, path)) is not None:  # a revision of a published row, approved
-        client.call("revise", "PATCH", path, json={"acceptance_conditions": f"压力测试修订{chance.randrange(10**6)}"}, headers={"If-Match": etag})
+        client.call(
+            "revise",
+            "PATCH",
+            path,
+            json={"acceptance_conditions": f"压力测试修订{chance.randrange(10**6)}"},
+            headers={"If-Match": etag},
+        )
         for name in ("submit", "approve"):
             client.call(name, "POST", f"{path}/{name}", json={}, headers={"If-Match": etag})
 
@@ -177,7 +252,9 @@ def publish(client: Client, path: str) -> None:
         if etag is None:
             return
         answer = client.call(name, "POST", f"{path}/{name}", json={}, headers={"If-Match": etag})
-        etag = answer.headers.get("ETag") if answer is not None and answer.status_code == 200 else None
+        etag = (
+            answer.headers.get("ETag") if answer is not None and answer.status_code == 200 else None
+        )
     if etag is not None:
         client.pool.add("published", int(path.rsplit("/", 1)[1]))
 
@@ -210,9 +287,16 @@ def sign_in(client: Client) -> None:
 
 def dry_run(client: Client, department: str) -> None:
     header = "事项名称,事项类型,实施主体,办件类型,法定办结时限,法定办结时限单位,承诺办结时限,到办事现场次数,是否收费,服务对象"
-    lines = [header] + [f"试导入{n:04d},01,{department},承诺件,20,工作日,5,0,否,个人" for n in range(300)]
+    lines = [header] + [
+        f"试导入{n:04d},01,{department},承诺件,20,工作日,5,0,否,个人" for n in range(300)
+    ]
     upload = ("\n".join(lines) + "\n").encode("utf-8-sig")
-    client.call("import dry run", "POST", "/api/v1/service-items/import", files={"file": ("事项.csv", upload, "text/csv")})
+    client.call(
+        "import dry run",
+        "POST",
+        "/api/v1/service-items/import",
+        files={"file": ("事项.csv", upload, "text/csv")},
+    )
 
 
 def run_client(client: Client, writer: bool, deadline: float, department: str, first: bool) -> None:
@@ -230,11 +314,15 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--folder", type=Path, help="instance folder (default: a temporary one, removed)")
+    parser.add_argument(
+        "--folder", type=Path, help="instance folder (default: a temporary one, removed)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="qingdan-soak-") as temporary:
         folder = args.folder or Path(temporary)
@@ -244,15 +332,28 @@ def main() -> int:
         with gunicorn(environ, folder / "gunicorn.log", workers=args.workers) as server:
             admin = requests.Session()
             admin.headers["Authorization"] = f"Bearer {token}"
-            departments = admin.get(server.url + "/api/v1/organizations", params={"kind": "department", "per_page": 100}).json()["items"]
-            published = admin.get(server.url + "/api/v1/service-items", params={"status": "published", "per_page": 100}).json()["items"]
+            departments = admin.get(
+                server.url + "/api/v1/organizations", params={"kind": "department", "per_page": 100}
+            ).json()["items"]
+            published = admin.get(
+                server.url + "/api/v1/service-items",
+                params={"status": "published", "per_page": 100},
+            ).json()["items"]
             pool = Pool([d["id"] for d in departments], [p["id"] for p in published])
             deadline = time.monotonic() + args.minutes * 60
-            print(f"{args.clients} clients for {args.minutes:g} min against {server.url} ({args.workers} workers × 2 threads)")
+            print(
+                f"{args.clients} clients for {args.minutes:g} min against {server.url} ({args.workers} workers × 2 threads)"
+            )
             threads = [
                 threading.Thread(
                     target=run_client,
-                    args=(Client(server, token, tally, pool, seed), seed % 2 == 0, deadline, departments[0]["name"], seed < 2),
+                    args=(
+                        Client(server, token, tally, pool, seed),
+                        seed % 2 == 0,
+                        deadline,
+                        departments[0]["name"],
+                        seed < 2,
+                    ),
                 )
                 for seed in range(args.clients)
             ]
@@ -261,24 +362,36 @@ def main() -> int:
             for thread in threads:
                 thread.join()
             settle_deadline = time.monotonic() + 120
-            while (lag := admin.get(server.url + "/api/v1/health", timeout=TIMEOUT).json()["lag"])["pending"] and time.monotonic() < settle_deadline:
+            while (lag := admin.get(server.url + "/api/v1/health", timeout=TIMEOUT).json()["lag"])[
+                "pending"
+            ] and time.monotonic() < settle_deadline:
                 time.sleep(0.5)
             tracebacks = server.log.read_text(errors="replace").count("Traceback")
         report(tally, lag, tracebacks)
         verify = flask(environ, "search", "verify")
         print(f"\nflask --app catalog search verify (no --repair): exit status {verify.returncode}")
         print(verify.stdout.strip())
-        print(f"load average at the end: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
+        print(
+            f"load average at the end: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}"
+        )
         return 1 if tally.codes[500] or verify.returncode else 0
 
 
 def report(tally: Tally, lag: dict[str, Any], tracebacks: int) -> None:
     total = sum(tally.codes.values())
-    print(f"\n{total} requests; by status: " + ", ".join(f"{code or 'no answer'} × {n}" for code, n in sorted(tally.codes.items())))
+    print(
+        f"\n{total} requests; by status: "
+        + ", ".join(f"{code or 'no answer'} × {n}" for code, n in sorted(tally.codes.items()))
+    )
     for operation, codes in sorted(tally.by_operation.items()):
-        print(f"  {operation:<16} " + ", ".join(f"{code or 'no answer'} × {n}" for code, n in sorted(codes.items())))
-    print(f"latency p50 {percentile(tally.seconds, 0.5) * 1000:.0f} ms, p95 {percentile(tally.seconds, 0.95) * 1000:.0f} ms, "
-          f"p99 {percentile(tally.seconds, 0.99) * 1000:.0f} ms, max {max(tally.seconds, default=0) * 1000:.0f} ms")
+        print(
+            f"  {operation:<16} "
+            + ", ".join(f"{code or 'no answer'} × {n}" for code, n in sorted(codes.items()))
+        )
+    print(
+        f"latency p50 {percentile(tally.seconds, 0.5) * 1000:.0f} ms, p95 {percentile(tally.seconds, 0.95) * 1000:.0f} ms, "
+        f"p99 {percentile(tally.seconds, 0.99) * 1000:.0f} ms, max {max(tally.seconds, default=0) * 1000:.0f} ms"
+    )
     print(f"outbox after the clients stopped: {lag}; tracebacks in the gunicorn log: {tracebacks}")
     for failure in tally.failures[:20]:
         print(f"  ! {failure}")

@@ -14,6 +14,7 @@ a township page links to).
 Measured: whole pages in process through Flask's test client (routing, the services, SQL,
 Jinja rendering; not the network), warm, --requests times each. The issue's target is <= 100 ms.
 """
+
 from __future__ import annotations
 
 import random
@@ -41,36 +42,83 @@ POWER_TYPES = ("01", "01", "05", "07", "02", "02", "06", "10")  # a third 处罚
 def load_devolution(conn: Connection, data: Dataset, count: int = DEVOLVED) -> None:
     """``count`` devolved powers, half of them the power of an existing service item."""
     rng = random.Random(18)
-    common = {"version": 1, "created_at": HISTORY_DATE, "updated_at": HISTORY_DATE, "status": "published"}
+    common = {
+        "version": 1,
+        "created_at": HISTORY_DATE,
+        "updated_at": HISTORY_DATE,
+        "status": "published",
+    }
     existing = {row.code for row in conn.execute(select(m.PowerType.code))}
     missing = sorted(set(POWER_TYPES) - existing)
     if missing:  # the migrations may have seeded the national types already
-        conn.execute(insert(m.PowerType.__table__), [
-            {"code": code, "name": f"职权类型{code}", "national": True, "version": 1,
-             "created_at": HISTORY_DATE, "updated_at": HISTORY_DATE}
-            for code in missing
-        ])
-    conn.execute(insert(m.DevolutionBatch.__table__), [{
-        "id": 1, "title": "第一批下放镇街事项", "region_id": 1, "version": 1,
-        "created_at": HISTORY_DATE, "updated_at": HISTORY_DATE,
-    }])
+        conn.execute(
+            insert(m.PowerType.__table__),
+            [
+                {
+                    "code": code,
+                    "name": f"职权类型{code}",
+                    "national": True,
+                    "version": 1,
+                    "created_at": HISTORY_DATE,
+                    "updated_at": HISTORY_DATE,
+                }
+                for code in missing
+            ],
+        )
+    conn.execute(
+        insert(m.DevolutionBatch.__table__),
+        [
+            {
+                "id": 1,
+                "title": "第一批下放镇街事项",
+                "region_id": 1,
+                "version": 1,
+                "created_at": HISTORY_DATE,
+                "updated_at": HISTORY_DATE,
+            }
+        ],
+    )
     powers, items, receivers, links = [], [], [], []
     for i in range(1, count + 1):
         department = rng.choice(data.departments)
-        powers.append({"id": i, "code": f"QZ-{i:06d}", "name": f"下放职权{i}", "power_type_code": rng.choice(POWER_TYPES),
-                       "department_id": department, **common})
-        items.append({"id": i, "batch_id": 1, "name": f"下放事项{i}", "power_item_id": i,
-                      "from_department_id": department, "mode": rng.choice(("transfer", "entrust")),
-                      "devolution_status": "effective", **common})
-        receivers += [{"devolved_item_id": i, "township_id": t}
-                      for t in rng.sample(data.townships, rng.randint(1, len(data.townships)))]
+        powers.append(
+            {
+                "id": i,
+                "code": f"QZ-{i:06d}",
+                "name": f"下放职权{i}",
+                "power_type_code": rng.choice(POWER_TYPES),
+                "department_id": department,
+                **common,
+            }
+        )
+        items.append(
+            {
+                "id": i,
+                "batch_id": 1,
+                "name": f"下放事项{i}",
+                "power_item_id": i,
+                "from_department_id": department,
+                "mode": rng.choice(("transfer", "entrust")),
+                "devolution_status": "effective",
+                **common,
+            }
+        )
+        receivers += [
+            {"devolved_item_id": i, "township_id": t}
+            for t in rng.sample(data.townships, rng.randint(1, len(data.townships)))
+        ]
         if i % 2:
             links.append({"row": rng.randrange(1, data.items + 1), "power": i})
     conn.execute(insert(m.PowerItem.__table__), powers)
     conn.execute(insert(m.DevolvedItem.__table__), items)
     conn.execute(insert(devolved_item_receivers), receivers)
     table = m.ServiceItem.__table__
-    conn.execute(update(table).where(table.c.id == bindparam("row")).values(power_item_id=bindparam("power")), links)
+    conn.execute(
+        update(table)
+        .where(table.c.id == bindparam("row"))
+        .values(power_item_id=bindparam("power")),
+        links,
+    )
 
 
 def pages(data: Dataset) -> list[tuple[str, str]]:
@@ -86,23 +134,39 @@ def pages(data: Dataset) -> list[tuple[str, str]]:
         ("figure page 即办件占比 (bars + line)", "/figures/instant_share"),
         ("figure page 实施清单完成率", "/figures/inspection_list_completion"),
         ("rows behind 即办件占比 (分子), p.1", "/figures/instant_share/rows?part=numerator"),
-        ("rows behind 即办件占比, by 部门, p.500", "/figures/instant_share/rows?part=numerator&sort=department&page=500"),
+        (
+            "rows behind 即办件占比, by 部门, p.500",
+            "/figures/instant_share/rows?part=numerator&sort=department&page=500",
+        ),
         ("rows pulling 即办件占比 down (excluded)", "/figures/instant_share/rows?part=excluded"),
-        ("export: excluded rows as CSV", "/figures/instant_share/rows/export?part=excluded&format=csv"),
+        (
+            "export: excluded rows as CSV",
+            "/figures/instant_share/rows/export?part=excluded&format=csv",
+        ),
     ]
 
 
 def run(name: str, items: int, requests: int) -> list[Row]:
-    with loaded_app(name, items, "qingdan_bench_township_figures", more=load_devolution) as (backend, app, data):
+    with loaded_app(name, items, "qingdan_bench_township_figures", more=load_devolution) as (
+        backend,
+        app,
+        data,
+    ):
         client = app.test_client()
-        return [time_page(backend.label, label, lambda url=url: client.get(url), requests) for label, url in pages(data)]
+        return [
+            time_page(backend.label, label, lambda url=url: client.get(url), requests)
+            for label, url in pages(data)
+        ]
 
 
 def main() -> int:
     return page_timing.main(
-        __doc__.splitlines()[0], run,
-        title=lambda args: f"township and figures pages, {args.items:,} service items, {DEVOLVED:,} devolved "
-        f"powers, {args.requests} requests each",
+        __doc__.splitlines()[0],
+        run,
+        title=lambda args: (
+            f"township and figures pages, {args.items:,} service items, {DEVOLVED:,} devolved "
+            f"powers, {args.requests} requests each"
+        ),
     )
 
 

@@ -1,4 +1,5 @@
 """Qingdan (清单): a district government's official lists, with Chinese full-text search."""
+
 from __future__ import annotations
 
 import gc
@@ -23,7 +24,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings_from_environment(app.instance_path))
     if config:
         app.config.from_mapping(config)
-    app.secret_key = secret_key(app.config, app.instance_path)  # refuses to start without a good one
+    app.secret_key = secret_key(
+        app.config, app.instance_path
+    )  # refuses to start without a good one
     if proxies := app.config["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.json.ensure_ascii = False

@@ -8,6 +8,7 @@ token (Flask-WTF).
 A page session is a row on the server (UserSession) plus a secret in the signed cookie; the
 cookie alone, even one signed with the right key, opens nothing once that row has ended.
 """
+
 from __future__ import annotations
 
 from flask import Flask, request, session
@@ -46,7 +47,9 @@ def _api_actor() -> Actor:
 def _page_actor() -> Actor:
     if not current_user.is_authenticated:
         return ANONYMOUS
-    return accounts.actor_for_user(current_user, f"session:{request.environ['qingdan.session_id']}", "web")
+    return accounts.actor_for_user(
+        current_user, f"session:{request.environ['qingdan.session_id']}", "web"
+    )
 
 
 def begin_session(opened: UserSession, secret: str) -> None:

@@ -1,4 +1,5 @@
 """Flask commands: seed, search, stats, spreadsheets, users and tokens, draws and legal bases."""
+
 from __future__ import annotations
 
 from flask import Flask

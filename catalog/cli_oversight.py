@@ -3,6 +3,7 @@ server's command line (run by operators: the system actor, recorded as "cli" in 
 
 ``draws rerun`` needs no database: it re-runs a draw from the published files, as anyone can.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,7 +42,9 @@ def draws_group() -> None:
 @with_appcontext
 def list_command(year: int | None) -> None:
     """Tasks: id, code, state, drawn/pool, name."""
-    page = random_checks.list_tasks(db.session, {"year": year, "page": 1, "per_page": 1000}, OPERATOR)
+    page = random_checks.list_tasks(
+        db.session, {"year": year, "page": 1, "per_page": 1000}, OPERATOR
+    )
     for task in page.items:
         drawn = f"{task.draw.sample_size}/{task.draw.pool_size}" if task.draw else "—"
         click.echo(f"{task.id:>5}  {task.code:<16} {task.state:<10} {drawn:>7}  {task.name}")
@@ -52,7 +55,11 @@ def list_command(year: int | None) -> None:
 @with_appcontext
 def commit_command(task_id: int) -> None:
     """Make the seed and publish its SHA-256."""
-    task = _run(lambda: random_checks.commit_task(db.session, task_id, _version(RandomCheckTask, task_id), OPERATOR))
+    task = _run(
+        lambda: random_checks.commit_task(
+            db.session, task_id, _version(RandomCheckTask, task_id), OPERATOR
+        )
+    )
     click.echo(f"种子承诺（SHA-256）：{task.seed_commitment}")
 
 
@@ -62,8 +69,14 @@ def commit_command(task_id: int) -> None:
 @with_appcontext
 def run_command(task_id: int, witness: str) -> None:
     """Draw a committed task (once)."""
-    drawn = _run(lambda: random_checks.run_draw(db.session, task_id, _version(RandomCheckTask, task_id), witness, OPERATOR))
-    click.echo(f"抽取 {drawn.sample_size}/{drawn.pool_size}；种子 {drawn.task.seed}；结果 SHA-256 {drawn.result_sha256}")
+    drawn = _run(
+        lambda: random_checks.run_draw(
+            db.session, task_id, _version(RandomCheckTask, task_id), witness, OPERATOR
+        )
+    )
+    click.echo(
+        f"抽取 {drawn.sample_size}/{drawn.pool_size}；种子 {drawn.task.seed}；结果 SHA-256 {drawn.result_sha256}"
+    )
 
 
 @draws_group.command("show")
@@ -72,13 +85,20 @@ def run_command(task_id: int, witness: str) -> None:
 def show_command(task_id: int) -> None:
     """The drawn targets, their teams and results, and the replacements."""
     view = draw_views.draw_view(_run(lambda: random_checks.get_draw(db.session, task_id, OPERATOR)))
-    click.echo(f"{view['code']} {view['name']}：{view['draw_date']} 从 {view['pool_size']} 户抽取 {view['sample_size']} 户")
+    click.echo(
+        f"{view['code']} {view['name']}：{view['draw_date']} 从 {view['pool_size']} 户抽取 {view['sample_size']} 户"
+    )
     for target in view["targets"]:
-        teams = "；".join(f"{t['department']}：{'、'.join(p['name'] for p in t['inspectors'])}" for t in target["teams"])
+        teams = "；".join(
+            f"{t['department']}：{'、'.join(p['name'] for p in t['inspectors'])}"
+            for t in target["teams"]
+        )
         result = target["result_label"] or "未录入"
         click.echo(f"  {target['rank']:>3}. {target['name']}  [{teams}]  {result}")
     for r in view["replacements"]:
-        click.echo(f"  回避/替换：{r['target']} {r['department']} {r['inspector']['name']}（{r['reason']}）→ {r['replaced_by']['name']}")
+        click.echo(
+            f"  回避/替换：{r['target']} {r['department']} {r['inspector']['name']}（{r['reason']}）→ {r['replaced_by']['name']}"
+        )
 
 
 @draws_group.command("verify")
@@ -98,7 +118,9 @@ def verify_command(task_id: int) -> None:
 @draws_group.command("export")
 @click.argument("task_id", type=int)
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="xlsx", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(sorted(FORMATS)), default="xlsx", show_default=True
+)
 @with_appcontext
 def export_command(task_id: int, path: Path, fmt: str) -> None:
     """The draw as .xlsx (drawn targets, replacements, draw facts) or CSV."""
@@ -106,17 +128,32 @@ def export_command(task_id: int, path: Path, fmt: str) -> None:
 
 
 @draws_group.command("rerun")
-@click.option("--parameters", "parameters_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="The draw's parameters (JSON, as GET …/draw gives them).")
-@click.option("--snapshot", "snapshot_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="The published directory snapshot (GET …/snapshot).")
+@click.option(
+    "--parameters",
+    "parameters_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The draw's parameters (JSON, as GET …/draw gives them).",
+)
+@click.option(
+    "--snapshot",
+    "snapshot_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The published directory snapshot (GET …/snapshot).",
+)
 @click.option("--seed", required=True, help="The revealed seed (64 hex digits).")
 @click.option("--witness", default="")
 def rerun_command(parameters_path: Path, snapshot_path: Path, seed: str, witness: str) -> None:
     """Re-run a draw from the published files alone (no database): prints the drawn keys."""
     snapshot_text = snapshot_path.read_text(encoding="utf-8")
     try:
-        result = draw_algorithm.run(json.loads(parameters_path.read_text(encoding="utf-8")), json.loads(snapshot_text), seed, witness)
+        result = draw_algorithm.run(
+            json.loads(parameters_path.read_text(encoding="utf-8")),
+            json.loads(snapshot_text),
+            seed,
+            witness,
+        )
     except (draw_algorithm.DrawRefused, KeyError, ValueError) as error:
         raise click.ClickException(f"无法重新抽取：{error}") from None
     click.echo(f"快照 SHA-256 {draw_algorithm.sha256_hex(snapshot_text)}")
@@ -136,30 +173,47 @@ def legal_group() -> None:
 def impact_command(basis_id: int) -> None:
     """The items citing a basis, by list and department."""
     found = _run(lambda: legal_changes.impact(db.session, basis_id, OPERATOR))
-    click.echo(f"《{found['basis'].name}》（{found['basis'].validity}）被 {len(found['items'])} 个事项引用：")
+    click.echo(
+        f"《{found['basis'].name}》（{found['basis'].validity}）被 {len(found['items'])} 个事项引用："
+    )
     for group in found["groups"]:
         click.echo(f"  {group['list']:<8} {group['department']:<24} {group['items']:>4}")
 
 
 def _change_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    for option in reversed([
-        click.option("--document-number", required=True, help="文号 of the decision (or of the new version)."),
-        click.option("--decided-on", type=click.DateTime(["%Y-%m-%d"]), required=True),
-        click.option("--effective-on", type=click.DateTime(["%Y-%m-%d"]), required=True),
-        click.option("--reason"),
-    ]):
+    for option in reversed(
+        [
+            click.option(
+                "--document-number",
+                required=True,
+                help="文号 of the decision (or of the new version).",
+            ),
+            click.option("--decided-on", type=click.DateTime(["%Y-%m-%d"]), required=True),
+            click.option("--effective-on", type=click.DateTime(["%Y-%m-%d"]), required=True),
+            click.option("--reason"),
+        ]
+    ):
         function = option(function)
     return function
 
 
-def _change_data(document_number: str, decided_on: Any, effective_on: Any, reason: str | None, **more: Any) -> dict[str, Any]:
-    return {"document_number": document_number, "decided_on": decided_on.date(), "effective_on": effective_on.date(),
-            "reason": reason, **more}
+def _change_data(
+    document_number: str, decided_on: Any, effective_on: Any, reason: str | None, **more: Any
+) -> dict[str, Any]:
+    return {
+        "document_number": document_number,
+        "decided_on": decided_on.date(),
+        "effective_on": effective_on.date(),
+        "reason": reason,
+        **more,
+    }
 
 
 def _report(change: Any) -> None:
     pending = legal_changes.change_reviews(db.session, change.id, OPERATOR)[1]
-    click.echo(f"已{'修订' if change.kind == 'revise' else '废止'}（{change.document_number}）：开出复核 {len(pending)} 项。")
+    click.echo(
+        f"已{'修订' if change.kind == 'revise' else '废止'}（{change.document_number}）：开出复核 {len(pending)} 项。"
+    )
 
 
 @legal_group.command("abolish")
@@ -169,7 +223,13 @@ def _report(change: Any) -> None:
 def abolish_command(basis_id: int, **options: Any) -> None:
     """Abolish a basis; each citing item's department gets a review."""
     data = _change_data(**options)
-    _report(_run(lambda: legal_changes.abolish(db.session, basis_id, data, _version(LegalBasis, basis_id), OPERATOR)))
+    _report(
+        _run(
+            lambda: legal_changes.abolish(
+                db.session, basis_id, data, _version(LegalBasis, basis_id), OPERATOR
+            )
+        )
+    )
 
 
 @legal_group.command("revise")
@@ -180,7 +240,13 @@ def abolish_command(basis_id: int, **options: Any) -> None:
 def revise_command(basis_id: int, version_label: str | None, **options: Any) -> None:
     """A new version supersedes the basis; published citing items get a revision."""
     data = _change_data(**options, version_label=version_label)
-    _report(_run(lambda: legal_changes.revise(db.session, basis_id, data, _version(LegalBasis, basis_id), OPERATOR)))
+    _report(
+        _run(
+            lambda: legal_changes.revise(
+                db.session, basis_id, data, _version(LegalBasis, basis_id), OPERATOR
+            )
+        )
+    )
 
 
 @legal_group.command("pending")
@@ -189,16 +255,19 @@ def pending_command() -> None:
     """Reviews still pending: items still citing a revised or abolished basis."""
     pending = legal_changes.pending_reviews(db.session, OPERATOR)
     for citation in pending:
-        click.echo(f"  {citation.spec.label:<8} {citation.item_id:>6} {citation.name}（{citation.department}）")
+        click.echo(
+            f"  {citation.spec.label:<8} {citation.item_id:>6} {citation.name}（{citation.department}）"
+        )
     click.echo(f"待处理 {len(pending)} 项。")
 
 
 @legal_group.command("export")
 @click.argument("change_id", type=int)
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="xlsx", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(sorted(FORMATS)), default="xlsx", show_default=True
+)
 @with_appcontext
 def export_change_command(change_id: int, path: Path, fmt: str) -> None:
     """A change's citing items and their reviews as .xlsx or CSV."""
     _write(_run(lambda: legal_changes.export_change(db.session, change_id, fmt, OPERATOR)), path)
-

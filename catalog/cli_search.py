@@ -1,8 +1,9 @@
 """`flask --app catalog search …`: reindex, verify, drain and the indexer worker."""
+
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import click
 from flask.cli import with_appcontext
@@ -47,7 +48,9 @@ def reindex_command() -> None:
         f"{report.rate:,.0f} 条/秒，{'已切换' if report.switched else '未切换'}。"
     )
     if report.switched:
-        click.echo(f"重建期间的变更：切换前补写 {report.caught_up} 条，切换后重放 {report.replayed} 条。")
+        click.echo(
+            f"重建期间的变更：切换前补写 {report.caught_up} 条，切换后重放 {report.replayed} 条。"
+        )
     for problem in report.problems:
         click.echo(f"  问题：{problem}", err=True)
     if not report.ok:
@@ -55,14 +58,19 @@ def reindex_command() -> None:
 
 
 @search_group.command("verify")
-@click.option("--repair", is_flag=True, help="Index what is missing or stale and remove what is extra.")
+@click.option(
+    "--repair", is_flag=True, help="Index what is missing or stale and remove what is extra."
+)
 @with_appcontext
 def verify_command(repair: bool) -> None:
     """List documents missing from, stale in, or extra to the index; exit 1 on drift."""
     engine = search_engine()
     drift = search_reindex.verify(db.session, engine)
     for label, ids in (("缺失", drift.missing), ("过期", drift.stale), ("多余", drift.extra)):
-        click.echo(f"{label} {len(ids)}" + (f"：{' '.join(ids[:20])}{' …' if len(ids) > 20 else ''}" if ids else ""))
+        click.echo(
+            f"{label} {len(ids)}"
+            + (f"：{' '.join(ids[:20])}{' …' if len(ids) > 20 else ''}" if ids else "")
+        )
     if drift.total and repair:
         search_reindex.repair(db.session, engine, drift)
         drift = search_reindex.verify(db.session, engine)
@@ -72,13 +80,17 @@ def verify_command(repair: bool) -> None:
 
 
 @search_group.command("drain")
-@click.option("--now", "ignore_backoff", is_flag=True, help="Also take changes still waiting after a failure.")
+@click.option(
+    "--now", "ignore_backoff", is_flag=True, help="Also take changes still waiting after a failure."
+)
 @with_appcontext
 def drain_command(ignore_backoff: bool) -> None:
     """Index every change waiting in the outbox, then stop."""
-    due_by = datetime.now(timezone.utc) + timedelta(days=365) if ignore_backoff else None
+    due_by = datetime.now(UTC) + timedelta(days=365) if ignore_backoff else None
     report = search_outbox.drain_outbox(db.session, search_engine(), due_by=due_by)
-    click.echo(f"写入 {report.indexed}，删除 {report.deleted}，已是更新版本 {report.stale}，失败 {report.failed}。")
+    click.echo(
+        f"写入 {report.indexed}，删除 {report.deleted}，已是更新版本 {report.stale}，失败 {report.failed}。"
+    )
     if report.engine_down:
         click.echo("搜索引擎不可用，变更保留在待同步队列中。", err=True)
         sys.exit(1)
@@ -93,14 +105,22 @@ def worker_command(poll: float) -> None:
     Each poll is its own short transactions: an idle worker holds no snapshot or lock.
     """
     search_outbox.run_indexer(
-        db.session, search_engine(), poll_seconds=poll,
-        on_outage=lambda error: click.echo(f"数据库暂不可用，稍后重试（变更留在待同步队列中）：{error}", err=True),
+        db.session,
+        search_engine(),
+        poll_seconds=poll,
+        on_outage=lambda error: click.echo(
+            f"数据库暂不可用，稍后重试（变更留在待同步队列中）：{error}", err=True
+        ),
     )
 
 
 @search_group.command("purge-log")
-@click.option("--days", type=click.IntRange(min=1), default=None,
-              help="Keep this many days (default: SEARCH_LOG_RETENTION_DAYS).")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Keep this many days (default: SEARCH_LOG_RETENTION_DAYS).",
+)
 @with_appcontext
 def purge_log_command(days: int | None) -> None:
     """Delete logged search queries older than the retention period (run it daily)."""

@@ -9,6 +9,7 @@ search outbox). Running a command again creates only what is missing, so a secon
 changes nothing. When a command returns, the search index holds the new rows (the outbox is
 drained; an engine that is down leaves them to the indexer, and the command says so).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -7,6 +7,7 @@
 - ``export``: the list (with ``--filter name=value``, the filters of GET /api/v1/<list>) or the
   auditors' figures (``export figures``) as .xlsx or CSV, with the Chinese headers.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -48,25 +49,54 @@ def _region_id(code: str | None) -> int | None:
 
 @click.command("import")
 @click.argument("list_name", metavar="LIST", type=click.Choice(sorted(SHEETS)))
-@click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--commit", is_flag=True, help="Save the rows (all of them, or none when any row has a problem).")
-@click.option("--region", "region_code", help="行政区划代码: look departments up by name only in this region.")
-@click.option("--allow-unknown-columns", is_flag=True, help="Ignore columns the list does not have (they are listed).")
-@click.option("--actor", default="cli", show_default=True, help="Name recorded in the history of the created rows.")
+@click.argument(
+    "path", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--commit",
+    is_flag=True,
+    help="Save the rows (all of them, or none when any row has a problem).",
+)
+@click.option(
+    "--region", "region_code", help="行政区划代码: look departments up by name only in this region."
+)
+@click.option(
+    "--allow-unknown-columns",
+    is_flag=True,
+    help="Ignore columns the list does not have (they are listed).",
+)
+@click.option(
+    "--actor",
+    default="cli",
+    show_default=True,
+    help="Name recorded in the history of the created rows.",
+)
 @with_appcontext
 def import_command(
-    list_name: str, path: Path, commit: bool, region_code: str | None, allow_unknown_columns: bool, actor: str
+    list_name: str,
+    path: Path,
+    commit: bool,
+    region_code: str | None,
+    allow_unknown_columns: bool,
+    actor: str,
 ) -> None:
     """Check (default) or import an .xlsx or CSV file of LIST."""
     spec = SHEETS[list_name].spec
     try:
         table = read_file(path)
         rows = max(len(max((r for _, r in table.sheets), key=len)) - 1, 0)
-        options = {"region_id": _region_id(region_code), "allow_unknown_columns": allow_unknown_columns}
+        options = {
+            "region_id": _region_id(region_code),
+            "allow_unknown_columns": allow_unknown_columns,
+        }
         # An operator on the server: the rows keep the sheet's 状态 (publishing an existing list).
         options["actor"] = Actor.system(actor, "import")
-        with click.progressbar(length=rows, label="检查并导入" if commit else "检查", file=_bar_file(rows)) as bar:
-            report = row_import.import_file(db.session, spec, table, dry_run=not commit, progress=bar.update, **options)
+        with click.progressbar(
+            length=rows, label="检查并导入" if commit else "检查", file=_bar_file(rows)
+        ) as bar:
+            report = row_import.import_file(
+                db.session, spec, table, dry_run=not commit, progress=bar.update, **options
+            )
     except DomainError as error:
         raise click.ClickException(f"{error.message}（{error.code}）") from None
     _print_problems(report.problems)
@@ -99,7 +129,9 @@ def _bar_file(rows: int) -> object | None:
 def _print_problems(problems: list[Problem]) -> None:
     if not problems:
         return
-    table = [("行", "列", "代码", "说明")] + [(str(p.row), p.column, p.code, p.message) for p in problems]
+    table = [("行", "列", "代码", "说明")] + [
+        (str(p.row), p.column, p.code, p.message) for p in problems
+    ]
     widths = [max(_width(row[i]) for row in table) for i in range(3)]
     for row in table:
         cells = [_pad(row[i], widths[i]) for i in range(3)]
@@ -116,13 +148,37 @@ def _pad(text: str, width: int) -> str:
 
 @click.command("export")
 @click.argument("list_name", metavar="LIST", type=click.Choice([*sorted(SHEETS), FIGURES]))
-@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, writable=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), help="Default: from FILE's suffix, else xlsx.")
-@click.option("--filter", "filters", multiple=True, metavar="NAME=VALUE", help="A filter of GET /api/v1/<list>, e.g. department_id=3.")
+@click.argument(
+    "path", metavar="FILE", type=click.Path(dir_okay=False, writable=True, path_type=Path)
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(FORMATS)),
+    help="Default: from FILE's suffix, else xlsx.",
+)
+@click.option(
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A filter of GET /api/v1/<list>, e.g. department_id=3.",
+)
 @click.option("--sort", help="A sort of GET /api/v1/<list>, e.g. -updated_at.")
 @click.option("--region", "region_code", help="figures: 行政区划代码 (default: every region).")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="figures: as of the end of this day.")
-@click.option("--rule", type=click.Choice(RULES), default="HALF_UP", show_default=True, help="figures: rounding rule.")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="figures: as of the end of this day.",
+)
+@click.option(
+    "--rule",
+    type=click.Choice(RULES),
+    default="HALF_UP",
+    show_default=True,
+    help="figures: rounding rule.",
+)
 @with_appcontext
 def export_command(
     list_name: str,
@@ -135,11 +191,15 @@ def export_command(
     rule: str,
 ) -> None:
     """Write LIST (or the figures) to FILE as .xlsx or CSV with the Chinese headers."""
-    fmt = fmt or (path.suffix.lower().lstrip(".") if path.suffix.lower() in (".xlsx", ".csv") else "xlsx")
+    fmt = fmt or (
+        path.suffix.lower().lstrip(".") if path.suffix.lower() in (".xlsx", ".csv") else "xlsx"
+    )
     try:
         if list_name == FIGURES:
             day = as_of.date() if isinstance(as_of, date) else None
-            exported = figures_export.export_figures(db.session, fmt, rule=rule, region_id=_region_id(region_code), as_of=day)
+            exported = figures_export.export_figures(
+                db.session, fmt, rule=rule, region_id=_region_id(region_code), as_of=day
+            )
         else:
             spec = SHEETS[list_name].spec
             query = dict(_pair(f) for f in filters)
@@ -157,7 +217,9 @@ def export_command(
 def _pair(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep:
-        raise click.BadParameter(f"“{text}”应写作 名称=值，如 department_id=3。", param_hint="--filter")
+        raise click.BadParameter(
+            f"“{text}”应写作 名称=值，如 department_id=3。", param_hint="--filter"
+        )
     return name.strip(), value.strip()
 
 

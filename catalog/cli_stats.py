@@ -1,4 +1,5 @@
 """`flask --app catalog stats`: the auditors' figures in the terminal."""
+
 from __future__ import annotations
 
 import json
@@ -13,31 +14,62 @@ from .extensions import db
 from .models import FigureFact, Region
 from .models.figure_facts import rebuild_figure_facts
 from .services import legal_changes, statistics, supervision_figures
-from .services.permissions import Actor
 from .services.figures import RULES
+from .services.permissions import Actor
 
 
 def _scope_options(function: Any) -> Any:
-    for option in reversed([
-        click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table."),
-        click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="As of the end of this day (China time)."),
-        click.option("--rule", type=click.Choice(RULES), default="HALF_UP", show_default=True, help="Rounding rule of the display."),
-        click.option("--region", "region_code", help="行政区划代码, e.g. 445302 (default: every region)."),
-        click.option("--department-id", type=int, help="Only this department."),
-        click.option("--item-type", "item_types", multiple=True, default=("01",), show_default=True, help="事项类型 in scope (实施清单)."),
-    ]):
+    for option in reversed(
+        [
+            click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table."),
+            click.option(
+                "--as-of",
+                "as_of",
+                type=click.DateTime(["%Y-%m-%d"]),
+                help="As of the end of this day (China time).",
+            ),
+            click.option(
+                "--rule",
+                type=click.Choice(RULES),
+                default="HALF_UP",
+                show_default=True,
+                help="Rounding rule of the display.",
+            ),
+            click.option(
+                "--region", "region_code", help="行政区划代码, e.g. 445302 (default: every region)."
+            ),
+            click.option("--department-id", type=int, help="Only this department."),
+            click.option(
+                "--item-type",
+                "item_types",
+                multiple=True,
+                default=("01",),
+                show_default=True,
+                help="事项类型 in scope (实施清单).",
+            ),
+        ]
+    ):
         function = option(function)
     return function
 
 
-def _scope(region_code: str | None, department_id: int | None, item_types: tuple[str, ...], as_of: object) -> dict[str, Any]:
+def _scope(
+    region_code: str | None, department_id: int | None, item_types: tuple[str, ...], as_of: object
+) -> dict[str, Any]:
     region_id = None
     if region_code:
         region_id = db.session.scalar(select(Region.id).where(Region.code == region_code))
         if region_id is None:
-            raise click.BadParameter(f"没有行政区划代码为 {region_code} 的地区。", param_hint="--region")
+            raise click.BadParameter(
+                f"没有行政区划代码为 {region_code} 的地区。", param_hint="--region"
+            )
     day = as_of.date() if isinstance(as_of, date) else None
-    return {"region_id": region_id, "department_id": department_id, "item_types": item_types, "as_of": day}
+    return {
+        "region_id": region_id,
+        "department_id": department_id,
+        "item_types": item_types,
+        "as_of": day,
+    }
 
 
 def _fraction(figure: dict[str, Any]) -> str:
@@ -55,8 +87,13 @@ def _unknown(figure: dict[str, Any]) -> str:
 @click.pass_context
 @with_appcontext
 def stats_command(
-    context: click.Context, as_json: bool, as_of: object, rule: str, region_code: str | None,
-    department_id: int | None, item_types: tuple[str, ...],
+    context: click.Context,
+    as_json: bool,
+    as_of: object,
+    rule: str,
+    region_code: str | None,
+    department_id: int | None,
+    item_types: tuple[str, ...],
 ) -> None:
     """Print every figure with its numerator, denominator, exact value and display."""
     if context.invoked_subcommand is not None:
@@ -64,10 +101,18 @@ def stats_command(
     scope = _scope(region_code, department_id, item_types, as_of)
     figures = statistics.figures(db.session, rule=rule, **scope)
     oversight = supervision_figures.oversight_figures(
-        db.session, rule=rule, region_id=scope["region_id"], department_id=department_id, as_of=scope["as_of"]
+        db.session,
+        rule=rule,
+        region_id=scope["region_id"],
+        department_id=department_id,
+        as_of=scope["as_of"],
     )
     if as_json:
-        click.echo(json.dumps(figures + oversight["figures"] + oversight["ratios"], ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                figures + oversight["figures"] + oversight["ratios"], ensure_ascii=False, indent=2
+            )
+        )
         return
     click.echo(f"口径：{statistics.scope_text(db.session, figures[0]['scope'])}；舍入：{rule}")
     _print(figures, rule)
@@ -101,7 +146,11 @@ def _print(figures: list[dict], rule: str) -> None:
 @_scope_options
 @with_appcontext
 def completeness_command(
-    as_json: bool, as_of: object, rule: str, region_code: str | None, department_id: int | None,
+    as_json: bool,
+    as_of: object,
+    rule: str,
+    region_code: str | None,
+    department_id: int | None,
     item_types: tuple[str, ...],
 ) -> None:
     """Print each list's completeness (实施清单要素完整率 …) and the rows missing each element."""
@@ -112,7 +161,9 @@ def completeness_command(
         return
     click.echo(f"口径：{statistics.scope_text(db.session, lists[0]['scope'])}；舍入：{rule}")
     for figure in lists:
-        click.echo(f"{figure['label']}（{figure['list_label']}） {figure['display']}   {_fraction(figure)}  {_unknown(figure)}".rstrip())
+        click.echo(
+            f"{figure['label']}（{figure['list_label']}） {figure['display']}   {_fraction(figure)}  {_unknown(figure)}".rstrip()
+        )
         for element in figure["elements"]:
             if element["missing"]:
                 click.echo(f"    缺{element['label']}：{element['missing']}")

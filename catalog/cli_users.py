@@ -4,12 +4,14 @@ The first admin is created here; after that admins may create accounts too. Pass
 from a hidden prompt (or from standard input with --password-stdin, for provisioning scripts),
 never from the command line, where they would stay in the shell history.
 """
+
 from __future__ import annotations
 
 import sys
 
 import click
 from flask.cli import with_appcontext
+
 from .extensions import db
 from .services import accounts
 from .services.errors import DomainError
@@ -22,7 +24,9 @@ def _run(action):  # type: ignore[no-untyped-def]
     try:
         return action()
     except DomainError as error:
-        details = "；".join(f"{name}：{e.message}" for name, errors in error.fields.items() for e in errors)
+        details = "；".join(
+            f"{name}：{e.message}" for name, errors in error.fields.items() for e in errors
+        )
         raise click.ClickException(f"{error.message}{' ' + details if details else ''}") from None
 
 
@@ -42,19 +46,37 @@ def users_group() -> None:
 @click.option("--role", type=click.Choice(sorted(ROLES)), required=True)
 @click.option("--name", "display_name", help="Display name (default: the username).")
 @click.option("--department-id", type=int, help="The editor's department.")
-@click.option("--reviews", "reviewed", type=int, multiple=True, help="A department the reviewer approves for (repeat).")
+@click.option(
+    "--reviews",
+    "reviewed",
+    type=int,
+    multiple=True,
+    help="A department the reviewer approves for (repeat).",
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
 def create_user(
-    username: str, role: str, display_name: str | None, department_id: int | None, reviewed: tuple[int, ...],
+    username: str,
+    role: str,
+    display_name: str | None,
+    department_id: int | None,
+    reviewed: tuple[int, ...],
     password_stdin: bool,
 ) -> None:
     """Create USERNAME with a role (the first admin: --role admin)."""
     password = _password(password_stdin)
-    user = _run(lambda: accounts.create_user(
-        db.session, OPERATOR, username=username, display_name=display_name or username, password=password,
-        role=role, department_id=department_id, reviewed_department_ids=list(reviewed),
-    ))
+    user = _run(
+        lambda: accounts.create_user(
+            db.session,
+            OPERATOR,
+            username=username,
+            display_name=display_name or username,
+            password=password,
+            role=role,
+            department_id=department_id,
+            reviewed_department_ids=list(reviewed),
+        )
+    )
     click.echo(f"已创建用户 {user.username}（{ROLES[user.role]}，编号 {user.id}）。")
 
 
@@ -93,7 +115,11 @@ def sign_out(username: str) -> None:
 @with_appcontext
 def reviews(username: str, department_ids: tuple[int, ...]) -> None:
     """Set the departments USERNAME reviews (none: no longer reviews any)."""
-    _run(lambda: accounts.set_reviewed_departments(db.session, OPERATOR, username, list(department_ids)))
+    _run(
+        lambda: accounts.set_reviewed_departments(
+            db.session, OPERATOR, username, list(department_ids)
+        )
+    )
     click.echo(f"{username} 审核的部门：{'、'.join(map(str, department_ids)) or '无'}。")
 
 
@@ -110,10 +136,14 @@ def tokens_group() -> None:
 @with_appcontext
 def create_token(name: str, role: str, department_id: int | None, days: int) -> None:
     """Create a token; it is printed once and never stored."""
-    token, plain = _run(lambda: accounts.create_token(
-        db.session, OPERATOR, name=name, role=role, department_id=department_id, days=days
-    ))
-    click.echo(f"令牌编号 {token.id}，有效期至 {token.expires_at:%Y-%m-%d}。请妥善保存（只显示这一次）：")
+    token, plain = _run(
+        lambda: accounts.create_token(
+            db.session, OPERATOR, name=name, role=role, department_id=department_id, days=days
+        )
+    )
+    click.echo(
+        f"令牌编号 {token.id}，有效期至 {token.expires_at:%Y-%m-%d}。请妥善保存（只显示这一次）："
+    )
     click.echo(plain)
 
 
@@ -133,4 +163,6 @@ def list_tokens() -> None:
     for token in accounts.list_tokens(db.session, OPERATOR):
         state = "已撤销" if token.revoked_at else f"至 {token.expires_at:%Y-%m-%d}"
         used = f"最近使用 {token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "未使用"
-        click.echo(f"{token.id}\t{token.name}\t{token.role}\t部门 {token.department_id or '-'}\t{state}\t{used}")
+        click.echo(
+            f"{token.id}\t{token.name}\t{token.role}\t部门 {token.department_id or '-'}\t{state}\t{used}"
+        )

@@ -3,6 +3,7 @@
 With nothing set, Qingdan runs on one machine with no services: a SQLite file and the
 embedded search index, both under the instance folder.
 """
+
 from __future__ import annotations
 
 import os
@@ -98,7 +99,11 @@ def settings_from_environment(instance_path: str) -> dict[str, Any]:
         "API_SPEC_OPTIONS": {
             "components": {
                 "securitySchemes": {
-                    "bearerAuth": {"type": "http", "scheme": "bearer", "description": "API 令牌（qd_…）"}
+                    "bearerAuth": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "API 令牌（qd_…）",
+                    }
                 }
             },
             "security": [{}, {"bearerAuth": []}],
@@ -152,7 +157,9 @@ def elasticsearch_problem(settings: Mapping[str, Any]) -> str | None:
     if username and settings["ELASTICSEARCH_API_KEY"]:
         return "ELASTICSEARCH_API_KEY 与 ELASTICSEARCH_USERNAME/_PASSWORD 只能设置一种。"
     if username or settings["ELASTICSEARCH_API_KEY"]:
-        in_clear = [u for u in urls if u.startswith("http://") and urlsplit(u).hostname not in _LOOPBACK]
+        in_clear = [
+            u for u in urls if u.startswith("http://") and urlsplit(u).hostname not in _LOOPBACK
+        ]
         if in_clear:
             return f"凭据不能以明文发送到 {in_clear[0]}：请使用 https:// 地址（并设置 ELASTICSEARCH_CA_CERTS）。"
     return None
@@ -252,5 +259,7 @@ def _rate(name: str, default: str) -> str:
     try:
         parse_many(value)
     except ValueError:
-        raise SettingError(f"{name} 须写成“次数 per 时间”，如“10 per minute”，现为“{value}”。") from None
+        raise SettingError(
+            f"{name} 须写成“次数 per 时间”，如“10 per minute”，现为“{value}”。"
+        ) from None
     return value

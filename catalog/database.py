@@ -18,10 +18,10 @@ readers never wait. Writes in several gunicorn workers stay correct and never fa
 PostgreSQL locks rows, not the whole database: only the 503 for a busy or unreachable server
 applies there.
 """
+
 from __future__ import annotations
 
 import contextlib
-
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
@@ -184,8 +184,11 @@ def _postgresql_unavailable(original: BaseException | None) -> Unavailable | Non
     except ImportError:  # pragma: no cover - psycopg is a runtime dependency
         return None
     busy = (
-        errors.LockNotAvailable, errors.QueryCanceled, errors.DeadlockDetected,
-        errors.SerializationFailure, errors.TransactionRollback,
+        errors.LockNotAvailable,
+        errors.QueryCanceled,
+        errors.DeadlockDetected,
+        errors.SerializationFailure,
+        errors.TransactionRollback,
     )
     if isinstance(original, busy):
         return "busy"  # lock or statement timeout, deadlock, serialization failure

@@ -1,4 +1,5 @@
 """One error handler for the whole app: JSON under /api, a Chinese page elsewhere."""
+
 from __future__ import annotations
 
 from flask import Flask, request
@@ -16,8 +17,14 @@ from .services.errors import DomainError
 # an unreachable one takes a restart.
 RETRY_AFTER = {"busy": 2, "unreachable": 10}
 UNAVAILABLE_MESSAGES = {
-    "busy": ("database_busy", "系统繁忙（数据库正被其他操作占用），请稍后重试；重试修改前可先刷新，查看是否已经保存。"),
-    "unreachable": ("database_unavailable", "数据库暂时无法连接，请稍后重试；重试修改前可先刷新，查看是否已经保存。"),
+    "busy": (
+        "database_busy",
+        "系统繁忙（数据库正被其他操作占用），请稍后重试；重试修改前可先刷新，查看是否已经保存。",
+    ),
+    "unreachable": (
+        "database_unavailable",
+        "数据库暂时无法连接，请稍后重试；重试修改前可先刷新，查看是否已经保存。",
+    ),
 }
 
 
@@ -36,7 +43,9 @@ def register_error_handlers(app: Flask) -> None:
         from .api.errors import HTTP_MESSAGES
         from .web import render_error
 
-        code, message = HTTP_MESSAGES.get(error.code or 500, ("http_error", error.description or ""))
+        code, message = HTTP_MESSAGES.get(
+            error.code or 500, ("http_error", error.description or "")
+        )
         return render_error(DomainError(code, message, error.code or 500))
 
     def on_csrf_error(_error: CSRFError):  # type: ignore[no-untyped-def]
@@ -51,7 +60,9 @@ def register_error_handlers(app: Flask) -> None:
         rollback_quietly(db.session)
         _forget_user_if_unreadable()
         code, message = UNAVAILABLE_MESSAGES[reason]
-        return on_domain_error(DomainError(code, message, 503), {"Retry-After": str(RETRY_AFTER[reason])})
+        return on_domain_error(
+            DomainError(code, message, 503), {"Retry-After": str(RETRY_AFTER[reason])}
+        )
 
     app.register_error_handler(CSRFError, on_csrf_error)
     app.register_error_handler(DomainError, on_domain_error)

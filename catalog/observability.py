@@ -10,6 +10,7 @@ answers it, sums them. The outbox lag and the index size are read at scrape time
 process's cached readiness check (catalog/services/readiness.py), so a scrape costs no more
 than a health request.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -26,7 +27,13 @@ from datetime import UTC, datetime
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.logging import default_handler
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -40,11 +47,15 @@ _PLAUSIBLE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 REQUEST_SECONDS = Histogram(
-    "qingdan_http_request_duration_seconds", "Time to answer a request, by route (endpoint name) and method",
-    ["endpoint", "method"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    "qingdan_http_request_duration_seconds",
+    "Time to answer a request, by route (endpoint name) and method",
+    ["endpoint", "method"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 RESPONSES = Counter(
-    "qingdan_http_responses_total", "Responses by route, method and status (5xx: errors)", ["endpoint", "method", "status"]
+    "qingdan_http_responses_total",
+    "Responses by route, method and status (5xx: errors)",
+    ["endpoint", "method", "status"],
 )
 request_log = logging.getLogger("catalog.request")
 
@@ -63,7 +74,9 @@ def readiness() -> Readiness:
     """This process's readiness, checked at most every HEALTH_CACHE_SECONDS."""
     cache = current_app.extensions.get("qingdan_readiness")
     if cache is None:
-        cache = current_app.extensions["qingdan_readiness"] = ReadinessCache(current_app.config["HEALTH_CACHE_SECONDS"])
+        cache = current_app.extensions["qingdan_readiness"] = ReadinessCache(
+            current_app.config["HEALTH_CACHE_SECONDS"]
+        )
     limit = current_app.config["HEALTH_MAX_OUTBOX_SECONDS"]
     return cache.get(lambda: check(db.session, search_engine(), limit))
 
@@ -81,16 +94,25 @@ def _start_request() -> None:
 
 def _finish_request(response: Response) -> Response:
     seconds = time.perf_counter() - g.get("request_started", time.perf_counter())
-    endpoint = request.url_rule.endpoint if request.url_rule else "unmatched"  # raw paths would grow without end
+    endpoint = (
+        request.url_rule.endpoint if request.url_rule else "unmatched"
+    )  # raw paths would grow without end
     method = request.method if request.method in _METHODS else "other"
     REQUEST_SECONDS.labels(endpoint, method).observe(seconds)
     RESPONSES.labels(endpoint, method, str(response.status_code)).inc()
     response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
     request_log.info(
-        "request", extra={"fields": {
-            "method": request.method, "path": request.path, "endpoint": endpoint,
-            "status": response.status_code, "duration_ms": round(seconds * 1000, 2), "remote_addr": request.remote_addr,
-        }},
+        "request",
+        extra={
+            "fields": {
+                "method": request.method,
+                "path": request.path,
+                "endpoint": endpoint,
+                "status": response.status_code,
+                "duration_ms": round(seconds * 1000, 2),
+                "remote_addr": request.remote_addr,
+            }
+        },
     )
     return response
 
@@ -122,9 +144,15 @@ def _log_as_json(app: Flask) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     app.logger.removeHandler(default_handler)
-    for name, level in (("catalog", logging.INFO), ("search", logging.INFO), ("elasticsearch", logging.WARNING)):
+    for name, level in (
+        ("catalog", logging.INFO),
+        ("search", logging.INFO),
+        ("elasticsearch", logging.WARNING),
+    ):
         logger = logging.getLogger(name)
-        if not any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):  # create_app runs again in tests
+        if not any(
+            isinstance(h.formatter, JsonFormatter) for h in logger.handlers
+        ):  # create_app runs again in tests
             logger.addHandler(handler)
         logger.setLevel(level)
 
@@ -132,7 +160,11 @@ def _log_as_json(app: Flask) -> None:
 def metrics() -> Response:
     """Prometheus text format: every worker's counters and histograms, and the health gauges."""
     if not _may_read_metrics():
-        return Response("403 Forbidden: /metrics answers loopback, or METRICS_TOKEN\n", 403, mimetype="text/plain")
+        return Response(
+            "403 Forbidden: /metrics answers loopback, or METRICS_TOKEN\n",
+            403,
+            mimetype="text/plain",
+        )
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         MultiProcessCollector(registry)
@@ -166,15 +198,35 @@ class _HealthCollector:
 
     def collect(self) -> Iterator[Metric]:
         state = readiness()
-        yield _gauge("qingdan_ready", "1 when the database and the search engine answer", int(state.ready))
-        yield _gauge("qingdan_database_up", "1 when the database answered", int(state.database_problem is None))
-        yield _gauge("qingdan_search_engine_up", "1 when the search engine answered", int(state.search.ok))
+        yield _gauge(
+            "qingdan_ready", "1 when the database and the search engine answer", int(state.ready)
+        )
+        yield _gauge(
+            "qingdan_database_up",
+            "1 when the database answered",
+            int(state.database_problem is None),
+        )
+        yield _gauge(
+            "qingdan_search_engine_up", "1 when the search engine answered", int(state.search.ok)
+        )
         if state.search.count is not None:
-            yield _gauge("qingdan_index_documents", "Documents in the live search index", state.search.count)
+            yield _gauge(
+                "qingdan_index_documents", "Documents in the live search index", state.search.count
+            )
         if state.lag is not None:
-            yield _gauge("qingdan_outbox_pending", "Changes waiting to be indexed", state.lag["pending"])
-            yield _gauge("qingdan_outbox_oldest_seconds", "Age of the oldest change waiting", state.lag["oldest_seconds"])
-            yield _gauge("qingdan_outbox_failing", "Waiting changes that failed at least once", state.lag["failing"])
+            yield _gauge(
+                "qingdan_outbox_pending", "Changes waiting to be indexed", state.lag["pending"]
+            )
+            yield _gauge(
+                "qingdan_outbox_oldest_seconds",
+                "Age of the oldest change waiting",
+                state.lag["oldest_seconds"],
+            )
+            yield _gauge(
+                "qingdan_outbox_failing",
+                "Waiting changes that failed at least once",
+                state.lag["failing"],
+            )
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:

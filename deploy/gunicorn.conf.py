@@ -15,6 +15,7 @@ had to replace.
 Access log: off here, since the app writes one JSON line per request with its request id
 (catalog/observability.py).
 """
+
 import functools
 import multiprocessing
 import os
@@ -54,4 +55,7 @@ def _worker_restarts():  # type: ignore[no-untyped-def]
     """Made in the master on the first exit: imported after the metrics folder was set and emptied."""
     from prometheus_client import Counter
 
-    return Counter("qingdan_worker_restarts_total", "Workers that exited and were replaced (crash, timeout, max_requests, reload)")
+    return Counter(
+        "qingdan_worker_restarts_total",
+        "Workers that exited and were replaced (crash, timeout, max_requests, reload)",
+    )

@@ -20,6 +20,7 @@ carries an old log4j and exists here to test the topology, never as a deployment
 State, logs and generated secrets live under ``run/stack/`` (git-ignored). Each process is
 started in a session of its own and stopped by its pid file, never by name.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -146,8 +147,13 @@ def spawn(command: list[str], log: Path, pid_file: Path, env: dict[str, str] | N
     pid_file.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as output:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=output,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            command,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     pid_file.write_text(f"{process.pid}\n")
     return process.pid
@@ -159,9 +165,13 @@ def port_open(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def http_json(url: str, method: str = "GET", body: object | None = None, timeout: float = 10) -> dict:
+def http_json(
+    url: str, method: str = "GET", body: object | None = None, timeout: float = 10
+) -> dict:
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read() or b"{}")
 
@@ -218,14 +228,20 @@ def process_environment() -> dict[str, str]:
 
 def flask(*args: str, check: bool = True, quiet: bool = False) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
-        [PYTHON, "-m", "flask", "--app", "catalog", *args], cwd=ROOT, env=process_environment(),
-        capture_output=True, text=True, check=False,
+        [PYTHON, "-m", "flask", "--app", "catalog", *args],
+        cwd=ROOT,
+        env=process_environment(),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if not quiet:
         for line in (done.stdout + done.stderr).strip().splitlines()[-5:]:
             say(f"  flask {args[0]}: {line}")
     if check and done.returncode:
-        raise SystemExit(f"[stack] flask {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+        raise SystemExit(
+            f"[stack] flask {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+        )
     return done
 
 
@@ -241,13 +257,20 @@ def as_postgres(*command: str, check: bool = True) -> subprocess.CompletedProces
 
 
 def pg_cluster_exists() -> bool:
-    listing = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=True).stdout
+    listing = subprocess.run(
+        ["pg_lsclusters", "-h"], capture_output=True, text=True, check=True
+    ).stdout
     return any(line.split()[:2] == [PG_VERSION, PG_CLUSTER] for line in listing.splitlines())
 
 
 def pg_online() -> bool:
-    listing = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=True).stdout
-    return any(line.split()[:2] == [PG_VERSION, PG_CLUSTER] and "online" in line for line in listing.splitlines())
+    listing = subprocess.run(
+        ["pg_lsclusters", "-h"], capture_output=True, text=True, check=True
+    ).stdout
+    return any(
+        line.split()[:2] == [PG_VERSION, PG_CLUSTER] and "online" in line
+        for line in listing.splitlines()
+    )
 
 
 def wal_archive() -> Path:
@@ -258,8 +281,20 @@ def postgres_up() -> None:
     if not pg_cluster_exists():
         say(f"creating PostgreSQL {PG_VERSION} cluster {PG_CLUSTER} on port {PG_PORT}")
         archive = wal_archive()
-        subprocess.run(["pg_createcluster", PG_VERSION, PG_CLUSTER, "--port", str(PG_PORT), "--",
-                        "--auth-host=scram-sha-256", "--auth-local=peer"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                "pg_createcluster",
+                PG_VERSION,
+                PG_CLUSTER,
+                "--port",
+                str(PG_PORT),
+                "--",
+                "--auth-host=scram-sha-256",
+                "--auth-local=peer",
+            ],
+            check=True,
+            capture_output=True,
+        )
         Path(f"/etc/postgresql/{PG_VERSION}/{PG_CLUSTER}/conf.d/qingdan-stack.conf").write_text(
             "# written by deploy/stack.py\n"
             "listen_addresses = '127.0.0.1'\n"
@@ -273,19 +308,34 @@ def postgres_up() -> None:
         os.chown(archive, entry.pw_uid, entry.pw_gid)
     if not pg_online():
         subprocess.run(["pg_ctlcluster", PG_VERSION, PG_CLUSTER, "start"], check=True)
-    wait_until(lambda: as_postgres("pg_isready", "-q", "-p", str(PG_PORT), check=False).returncode == 0,
-               "PostgreSQL", 60)
+    wait_until(
+        lambda: as_postgres("pg_isready", "-q", "-p", str(PG_PORT), check=False).returncode == 0,
+        "PostgreSQL",
+        60,
+    )
     password = secret("postgres_password", lambda: secrets.token_hex(16))
     as_postgres(
-        "psql", "-q", "-p", str(PG_PORT), "-v", "ON_ERROR_STOP=1", "-c",
+        "psql",
+        "-q",
+        "-p",
+        str(PG_PORT),
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-c",
         # the cluster outlives run/ (another checkout, a `down` then a fresh clone): the role
         # takes this checkout's password every time
         "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'qingdan') THEN "
         "CREATE ROLE qingdan; END IF; END $$; "
         f"ALTER ROLE qingdan LOGIN CREATEDB PASSWORD '{password}';",
     )
-    exists = as_postgres("psql", "-tA", "-p", str(PG_PORT), "-c",
-                         "SELECT 1 FROM pg_database WHERE datname = 'qingdan'").stdout.strip()
+    exists = as_postgres(
+        "psql",
+        "-tA",
+        "-p",
+        str(PG_PORT),
+        "-c",
+        "SELECT 1 FROM pg_database WHERE datname = 'qingdan'",
+    ).stdout.strip()
     if not exists:
         as_postgres("createdb", "-p", str(PG_PORT), "-O", "qingdan", "qingdan")
     say(f"PostgreSQL {PG_VERSION}/{PG_CLUSTER} online on 127.0.0.1:{PG_PORT}")
@@ -311,7 +361,9 @@ def elasticsearch_distribution() -> tuple[Path, Path]:
     for java in es._java_home_candidates(home, None):
         if es._java_works(java, ES_USER):
             return home, java
-    raise SystemExit("[stack] no Java runtime works for Elasticsearch (bundled jre-15, JAVA_HOME, java)")
+    raise SystemExit(
+        "[stack] no Java runtime works for Elasticsearch (bundled jre-15, JAVA_HOME, java)"
+    )
 
 
 def write_node_config(node: Node, home: Path) -> None:
@@ -319,8 +371,15 @@ def write_node_config(node: Node, home: Path) -> None:
 
     # the suite's writer makes jvm.options (heap, absolute dump paths); the yml is the cluster's
     server = es.RunningElasticsearch(
-        home=home, runtime_dir=node.folder, owns_runtime_dir=False, http_port=node.http_port,
-        transport_port=node.transport_port, java_home=home, user=ES_USER, heap=ES_HEAP, java_opts="",
+        home=home,
+        runtime_dir=node.folder,
+        owns_runtime_dir=False,
+        http_port=node.http_port,
+        transport_port=node.transport_port,
+        java_home=home,
+        user=ES_USER,
+        heap=ES_HEAP,
+        java_opts="",
     )
     for sub in ("data", "logs", "tmp", "run"):
         (node.folder / sub).mkdir(parents=True, exist_ok=True)
@@ -356,16 +415,35 @@ def start_node(node: Node, home: Path | None = None, java: Path | None = None) -
         write_node_config(node, home)
     node.pid_file.unlink(missing_ok=True)
     variables = {
-        "ES_PATH_CONF": str(node.folder / "config"), "ES_TMPDIR": str(node.folder / "tmp"),
-        "JAVA_HOME": str(java), "ES_JAVA_OPTS": f"-Xms{ES_HEAP} -Xmx{ES_HEAP}",
+        "ES_PATH_CONF": str(node.folder / "config"),
+        "ES_TMPDIR": str(node.folder / "tmp"),
+        "JAVA_HOME": str(java),
+        "ES_JAVA_OPTS": f"-Xms{ES_HEAP} -Xmx{ES_HEAP}",
     }
-    command = [*es._run_as_prefix(ES_USER), "env", *[f"{k}={v}" for k, v in variables.items()],
-               str(home / "bin" / "elasticsearch"), "-d", "-p", str(node.pid_file)]
+    command = [
+        *es._run_as_prefix(ES_USER),
+        "env",
+        *[f"{k}={v}" for k, v in variables.items()],
+        str(home / "bin" / "elasticsearch"),
+        "-d",
+        "-p",
+        str(node.pid_file),
+    ]
     with open(node.folder / "stdout.log", "ab") as output:
         # -d: the launcher returns once the JVM is up and has written its pid file
-        subprocess.run(command, cwd=node.folder, stdin=subprocess.DEVNULL, stdout=output,
-                       stderr=subprocess.STDOUT, check=False, start_new_session=True, timeout=180)
-    deadline = time.monotonic() + 60  # the JVM writes its pid file a moment after the launcher returns
+        subprocess.run(
+            command,
+            cwd=node.folder,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            check=False,
+            start_new_session=True,
+            timeout=180,
+        )
+    deadline = (
+        time.monotonic() + 60
+    )  # the JVM writes its pid file a moment after the launcher returns
     while not pid_alive(read_pid(node.pid_file)) and time.monotonic() < deadline:
         time.sleep(0.2)
     if not pid_alive(read_pid(node.pid_file)):
@@ -382,7 +460,11 @@ def live_node_url() -> str:
 def cluster_health(url: str | None = None, wait_for: str = "", timeout: str = "1s") -> dict:
     """The cluster's health, asked of ``url`` or of the first node that answers; with ``wait_for``,
     once every node has joined and the cluster has that status."""
-    query = f"?wait_for_status={wait_for}&wait_for_nodes={len(NODES)}&timeout={timeout}" if wait_for else ""
+    query = (
+        f"?wait_for_status={wait_for}&wait_for_nodes={len(NODES)}&timeout={timeout}"
+        if wait_for
+        else ""
+    )
     url = url or live_node_url()
     try:
         return http_json(f"{url}/_cluster/health{query}", timeout=130)
@@ -394,15 +476,26 @@ def elasticsearch_up() -> None:
     home, java = elasticsearch_distribution()
     for node in NODES:
         start_node(node, home, java)
-    wait_until(lambda: cluster_health(wait_for="green", timeout="5s").get("number_of_nodes") == len(NODES)
-               and cluster_health().get("status") == "green", "Elasticsearch cluster of three (green)", 300)
+    wait_until(
+        lambda: (
+            cluster_health(wait_for="green", timeout="5s").get("number_of_nodes") == len(NODES)
+            and cluster_health().get("status") == "green"
+        ),
+        "Elasticsearch cluster of three (green)",
+        300,
+    )
     # The app's engine creates its indices with 0 replicas (it has no setting for it yet): this
     # template gives every qingdan-* index (the app's, bench/load_mixed.py's) one replica whenever
     # two nodes or more hold data.
-    http_json(f"{NODES[0].url}/_template/qingdan-replicas", "PUT", {
-        "index_patterns": ["qingdan-*"], "order": 10,
-        "settings": {"index.auto_expand_replicas": "0-1"},
-    })
+    http_json(
+        f"{NODES[0].url}/_template/qingdan-replicas",
+        "PUT",
+        {
+            "index_patterns": ["qingdan-*"],
+            "order": 10,
+            "settings": {"index.auto_expand_replicas": "0-1"},
+        },
+    )
     say("Elasticsearch cluster green with three nodes; indices get one replica per shard")
 
 
@@ -419,8 +512,23 @@ def redis_up() -> None:
     if pid_alive(read_pid(pid_file)):
         return
     (RUN / "redis").mkdir(parents=True, exist_ok=True)
-    spawn(["redis-server", "--bind", "127.0.0.1", "--port", str(REDIS_PORT), "--save", "",
-           "--appendonly", "no", "--dir", str(RUN / "redis")], RUN / "logs" / "redis.log", pid_file)
+    spawn(
+        [
+            "redis-server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(REDIS_PORT),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(RUN / "redis"),
+        ],
+        RUN / "logs" / "redis.log",
+        pid_file,
+    )
     say(f"Redis (sign-in throttle shared by every worker) on 127.0.0.1:{REDIS_PORT}")
 
 
@@ -430,21 +538,41 @@ def app_up(nodes: int) -> None:
         pid_file = RUN / "pids" / f"app{node}.pid"
         if pid_alive(read_pid(pid_file)):
             continue
-        spawn([PYTHON, "-m", "gunicorn", "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
-               "--bind", f"127.0.0.1:{app_port(node)}", "catalog:create_app()"],
-              RUN / "logs" / f"app{node}.log", pid_file, env)
+        spawn(
+            [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "--config",
+                str(ROOT / "deploy" / "gunicorn.conf.py"),
+                "--bind",
+                f"127.0.0.1:{app_port(node)}",
+                "catalog:create_app()",
+            ],
+            RUN / "logs" / f"app{node}.log",
+            pid_file,
+            env,
+        )
         say(f"app node {node}: gunicorn on 127.0.0.1:{app_port(node)}")
     for node in range(1, nodes + 1):
         url = f"http://127.0.0.1:{app_port(node)}/api/v1/health"
-        wait_until(lambda url=url: urllib.request.urlopen(url, timeout=5).status == 200, f"app node {node}", 120)
+        wait_until(
+            lambda url=url: urllib.request.urlopen(url, timeout=5).status == 200,
+            f"app node {node}",
+            120,
+        )
     (RUN / "app-nodes").write_text(f"{nodes}\n")
 
 
 def worker_up() -> None:
     pid_file = RUN / "pids" / "worker.pid"
     if not pid_alive(read_pid(pid_file)):
-        spawn([PYTHON, "-m", "flask", "--app", "catalog", "search", "worker"],
-              RUN / "logs" / "worker.log", pid_file, process_environment())
+        spawn(
+            [PYTHON, "-m", "flask", "--app", "catalog", "search", "worker"],
+            RUN / "logs" / "worker.log",
+            pid_file,
+            process_environment(),
+        )
         say("search worker started (drains the outbox into Elasticsearch)")
 
 
@@ -454,10 +582,26 @@ def certificate() -> tuple[Path, Path]:
     if not cert.exists():
         folder.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
-             "-subj", "/CN=qingdan.local", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-             "-keyout", str(key), "-out", str(cert)],
-            check=True, capture_output=True,
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "30",
+                "-subj",
+                "/CN=qingdan.local",
+                "-addext",
+                "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                "-keyout",
+                str(key),
+                "-out",
+                str(cert),
+            ],
+            check=True,
+            capture_output=True,
         )
         key.chmod(0o600)
     return cert, key
@@ -472,24 +616,41 @@ def render(template: Path, values: dict[str, str]) -> str:
 
 def nginx_up(nodes: int) -> None:
     if shutil.which("nginx") is None:
-        raise SystemExit("[stack] nginx is missing: apt-get install nginx (see the Makefile's stack-deps)")
+        raise SystemExit(
+            "[stack] nginx is missing: apt-get install nginx (see the Makefile's stack-deps)"
+        )
     folder = RUN / "nginx"
     for sub in ("logs", "tmp"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     entry = pwd.getpwnam("nobody")
     os.chown(folder / "tmp", entry.pw_uid, entry.pw_gid)
     cert, key = certificate()
-    site = render(ROOT / "deploy" / "nginx" / "qingdan.conf", {
-        "APP_SERVERS": "".join(f"    server 127.0.0.1:{app_port(n)} max_fails=1 fail_timeout=5s;\n" for n in range(1, nodes + 1)),
-        "LISTEN_HTTPS": f"127.0.0.1:{HTTPS_PORT}", "LISTEN_HTTP": f"127.0.0.1:{HTTP_PORT}",
-        "HTTPS_PORT": str(HTTPS_PORT), "SERVER_NAME": "localhost",
-        "TLS_CERTIFICATE": str(cert), "TLS_CERTIFICATE_KEY": str(key),
-        "STATIC_ROOT": str(ROOT / "catalog" / "web" / "static"),
-    })
-    balancer = render(ROOT / "deploy" / "nginx" / "elasticsearch-balancer.conf", {
-        "ES_SERVERS": "".join(f"    server 127.0.0.1:{node.http_port} max_fails=1 fail_timeout=5s;\n" for node in NODES),
-        "LISTEN_ES": f"127.0.0.1:{ES_LB_PORT}",
-    })
+    site = render(
+        ROOT / "deploy" / "nginx" / "qingdan.conf",
+        {
+            "APP_SERVERS": "".join(
+                f"    server 127.0.0.1:{app_port(n)} max_fails=1 fail_timeout=5s;\n"
+                for n in range(1, nodes + 1)
+            ),
+            "LISTEN_HTTPS": f"127.0.0.1:{HTTPS_PORT}",
+            "LISTEN_HTTP": f"127.0.0.1:{HTTP_PORT}",
+            "HTTPS_PORT": str(HTTPS_PORT),
+            "SERVER_NAME": "localhost",
+            "TLS_CERTIFICATE": str(cert),
+            "TLS_CERTIFICATE_KEY": str(key),
+            "STATIC_ROOT": str(ROOT / "catalog" / "web" / "static"),
+        },
+    )
+    balancer = render(
+        ROOT / "deploy" / "nginx" / "elasticsearch-balancer.conf",
+        {
+            "ES_SERVERS": "".join(
+                f"    server 127.0.0.1:{node.http_port} max_fails=1 fail_timeout=5s;\n"
+                for node in NODES
+            ),
+            "LISTEN_ES": f"127.0.0.1:{ES_LB_PORT}",
+        },
+    )
     (folder / "qingdan.conf").write_text(site)
     (folder / "elasticsearch-balancer.conf").write_text(balancer)
     (folder / "nginx.conf").write_text(
@@ -502,8 +663,10 @@ def nginx_up(nodes: int) -> None:
         "    include /etc/nginx/mime.types;\n"
         "    default_type application/octet-stream;\n"
         f"    access_log {folder / 'logs' / 'access.log'};\n"
-        + "".join(f"    {kind}_temp_path {folder / 'tmp' / kind};\n"
-                  for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        + "".join(
+            f"    {kind}_temp_path {folder / 'tmp' / kind};\n"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
         + f"    include {folder / 'qingdan.conf'};\n"
         f"    include {folder / 'elasticsearch-balancer.conf'};\n"
         "}\n"
@@ -527,7 +690,10 @@ def seed() -> None:
     if not marker.exists():
         flask("seed", "yuncheng")
         marker.write_text("yuncheng\n")
-    if not any(k.startswith(INDEX_PREFIX) for k in http_json(f"{live_node_url()}/_alias")) or not marker.with_suffix(".indexed").exists():
+    if (
+        not any(k.startswith(INDEX_PREFIX) for k in http_json(f"{live_node_url()}/_alias"))
+        or not marker.with_suffix(".indexed").exists()
+    ):
         flask("search", "reindex")
         marker.with_suffix(".indexed").touch()
 
@@ -536,7 +702,9 @@ def editor_token() -> str:
     """An admin API token for the load and fault scripts (made once, kept under run/)."""
     path = RUN / "secrets" / "api_token"
     if not path.exists():
-        done = flask("tokens", "create", "stack-traffic", "--role", "admin", "--days", "30", quiet=True)
+        done = flask(
+            "tokens", "create", "stack-traffic", "--role", "admin", "--days", "30", quiet=True
+        )
         path.write_text(done.stdout.strip().splitlines()[-1] + "\n")
         path.chmod(0o600)
     return path.read_text().strip()
@@ -563,9 +731,16 @@ def check_through_nginx() -> None:
     import requests
 
     cert = str(RUN / "tls" / "qingdan.crt")
-    for path in ("/api/v1/health", "/api/v1/search?q=%E6%8A%A4%E7%85%A7", "/api/v1/stats/figures", "/",
-                 "/static/web/site.css"):
-        answer = requests.get(public_url() + path, verify=cert, timeout=30, headers={"Accept-Encoding": "gzip"})
+    for path in (
+        "/api/v1/health",
+        "/api/v1/search?q=%E6%8A%A4%E7%85%A7",
+        "/api/v1/stats/figures",
+        "/",
+        "/static/web/site.css",
+    ):
+        answer = requests.get(
+            public_url() + path, verify=cert, timeout=30, headers={"Accept-Encoding": "gzip"}
+        )
         if answer.status_code != 200:
             raise SystemExit(f"[stack] GET {path} through nginx answered {answer.status_code}")
         say(f"  GET {path}: 200, {answer.headers.get('Content-Encoding', 'identity')}")
@@ -596,20 +771,29 @@ def status(_args: argparse.Namespace) -> int:
     rows = [("PostgreSQL", pg_cluster_exists() and pg_online())]
     rows += [(f"Elasticsearch {n.name}", pid_alive(read_pid(n.pid_file))) for n in NODES]
     rows += [("Redis", pid_alive(read_pid(RUN / "pids" / "redis.pid")))]
-    rows += [(f"gunicorn {p.stem}", pid_alive(read_pid(p))) for p in sorted((RUN / "pids").glob("app*.pid"))]
-    rows += [("search worker", pid_alive(read_pid(RUN / "pids" / "worker.pid"))),
-             ("nginx", pid_alive(read_pid(RUN / "nginx" / "nginx.pid")))]
+    rows += [
+        (f"gunicorn {p.stem}", pid_alive(read_pid(p)))
+        for p in sorted((RUN / "pids").glob("app*.pid"))
+    ]
+    rows += [
+        ("search worker", pid_alive(read_pid(RUN / "pids" / "worker.pid"))),
+        ("nginx", pid_alive(read_pid(RUN / "nginx" / "nginx.pid"))),
+    ]
     for label, running in rows:
         print(f"{label:<22}{'running' if running else 'stopped'}")
     live = [n for n in NODES if pid_alive(read_pid(n.pid_file))]
     if live:
         health = cluster_health(live[0].url)
-        print(f"{'cluster':<22}{health.get('status')}, {health.get('number_of_nodes')} nodes, "
-              f"{health.get('unassigned_shards')} unassigned shards")
+        print(
+            f"{'cluster':<22}{health.get('status')}, {health.get('number_of_nodes')} nodes, "
+            f"{health.get('unassigned_shards')} unassigned shards"
+        )
     try:
         import requests
 
-        body = requests.get(public_url() + "/api/v1/health", verify=str(RUN / "tls" / "qingdan.crt"), timeout=10).json()
+        body = requests.get(
+            public_url() + "/api/v1/health", verify=str(RUN / "tls" / "qingdan.crt"), timeout=10
+        ).json()
         print(f"{'app health':<22}{json.dumps(body, ensure_ascii=False)}")
     except Exception as error:  # noqa: BLE001 - status reports whatever it finds
         print(f"{'app health':<22}unreachable: {error}")
@@ -629,14 +813,20 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
-        parser.error("run as root: it creates a PostgreSQL cluster and runs Elasticsearch as nobody")
+        parser.error(
+            "run as root: it creates a PostgreSQL cluster and runs Elasticsearch as nobody"
+        )
     if args.command == "env":
         for name, value in app_environment().items():
             print(f"{name}={value}")
         return 0
     if args.command == "flask":
-        return subprocess.run([PYTHON, "-m", "flask", "--app", "catalog", *args.args], cwd=ROOT,
-                              env=process_environment(), check=False).returncode
+        return subprocess.run(
+            [PYTHON, "-m", "flask", "--app", "catalog", *args.args],
+            cwd=ROOT,
+            env=process_environment(),
+            check=False,
+        ).returncode
     return {"up": up, "down": down, "destroy": destroy, "status": status}[args.command](args) or 0
 
 

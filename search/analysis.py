@@ -191,7 +191,13 @@ def _analyze(text: str, body: bool) -> dict[str, str]:
 
 # What a reading of the query is, which decides its weight (relevance.toml) and whether its
 # tokens are marked in highlighted names and may trigger the exact-name boost.
-TYPED, SYNONYM, INTENT, IMPLIED, SOUNDS_LIKE = "typed", "synonym", "intent", "implied", "sounds_like"
+TYPED, SYNONYM, INTENT, IMPLIED, SOUNDS_LIKE = (
+    "typed",
+    "synonym",
+    "intent",
+    "implied",
+    "sounds_like",
+)
 _MARKED_ROLES = (TYPED, SYNONYM)
 # Token classes weighed below a normal token (factors in relevance.toml [understanding]).
 GENERIC, ACTION = "generic", "action"
@@ -305,7 +311,9 @@ def _query_streams(normalized: str) -> dict[str, tuple[str, ...]]:
     }
 
 
-def _generic_classes(streams: dict[str, tuple[str, ...]], generic: frozenset[str]) -> dict[str, str]:
+def _generic_classes(
+    streams: dict[str, tuple[str, ...]], generic: frozenset[str]
+) -> dict[str, str]:
     return {token: GENERIC for tokens in streams.values() for token in tokens if token in generic}
 
 
@@ -319,12 +327,7 @@ def _intent_reading(
     own = _query_streams(subject)
     added = _query_streams(" ".join(actions))
     streams = {name: tuple(_unique([*own[name], *added[name]])) for name in STREAMS}
-    classes = {
-        token: ACTION
-        for name in STREAMS
-        for token in added[name]
-        if token not in own[name]
-    }
+    classes = {token: ACTION for name in STREAMS for token in added[name] if token not in own[name]}
     classes.update(_generic_classes(own, generic))
     if implied:
         classes.update({token: ACTION for tokens in own.values() for token in tokens})
@@ -481,7 +484,9 @@ def joined_pinyin(text: str) -> str | None:
 def synonym_table(extra_lines: Sequence[str] = ()) -> SynonymTable:
     """The table of the data files (synonyms.txt, vocabulary.txt) plus ``extra_lines`` in the
     same format (the entries administrators add in the console)."""
-    lines = [line for path in SYNONYM_FILES for line in path.read_text(encoding="utf-8").splitlines()]
+    lines = [
+        line for path in SYNONYM_FILES for line in path.read_text(encoding="utf-8").splitlines()
+    ]
     return build_table([*lines, *extra_lines], normalize, joined_pinyin, initials_of)
 
 

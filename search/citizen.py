@@ -74,7 +74,9 @@ def matches_content(hits: list[Hit], query: AnalyzedQuery) -> bool:
     for hit in hits:
         if han and any(token in normalize(hit.name) for token in han):
             return True
-        if latin and any(token in spelled for spelled in suggest_keys(hit.name)[1:] for token in latin):
+        if latin and any(
+            token in spelled for spelled in suggest_keys(hit.name)[1:] for token in latin
+        ):
             return True
     return False
 
@@ -153,7 +155,9 @@ def _homophone_correction(query: AnalyzedQuery, words: _Words) -> str | None:
 
 
 def answer(
-    engine: SearchEngine, request: SearchRequest, vocabulary: Callable[[], Vocabulary | None] | None = None
+    engine: SearchEngine,
+    request: SearchRequest,
+    vocabulary: Callable[[], Vocabulary | None] | None = None,
 ) -> CitizenAnswer:
     """Search, then relax, correct and point elsewhere when the search finds nothing useful.
     ``vocabulary`` gives the catalog's words, asked for only when a slip may need correcting

@@ -108,7 +108,9 @@ FILTERS: dict[str, FilterDefinition] = {
         FilterDefinition("theme", "themes", ValueType.KEYWORDS, "主题"),
         FilterDefinition("instant", "instant", ValueType.BOOL, "即办件"),
         FilterDefinition("zero_visit", "zero_visit", ValueType.BOOL, "零跑动"),
-        FilterDefinition("region", "region", ValueType.KEYWORDS, "地区"),  # the department's district
+        FilterDefinition(
+            "region", "region", ValueType.KEYWORDS, "地区"
+        ),  # the department's district
     )
 }
 

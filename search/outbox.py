@@ -34,6 +34,7 @@ No transaction stays open between these steps or between polls: an idle worker h
 snapshot (SQLite) and no locks (PostgreSQL). A failed write keeps its rows with a growing
 delay (exponential backoff), so an engine outage loses nothing.
 """
+
 from __future__ import annotations
 
 import time
@@ -129,7 +130,9 @@ class Indexer:
         failed = {e.id: e.reason for result in (indexed, deleted) for e in result.errors}
         settled = {doc_id: d for doc_id, d in decisions.items() if doc_id not in failed}
         report.requeued = len(
-            self.store.settle(settled, [i for c in changes if c.doc_id not in failed for i in c.outbox_ids])
+            self.store.settle(
+                settled, [i for c in changes if c.doc_id not in failed for i in c.outbox_ids]
+            )
         )
         for change in changes:
             if change.doc_id in failed:
@@ -152,7 +155,9 @@ class Indexer:
                 break
         return total
 
-    def run(self, poll_seconds: float = 1.0, should_stop: Callable[[], bool] = lambda: False) -> None:
+    def run(
+        self, poll_seconds: float = 1.0, should_stop: Callable[[], bool] = lambda: False
+    ) -> None:
         """The worker loop: drain until nothing is due (or the engine is down), then wait."""
         while not should_stop():
             self.drain()

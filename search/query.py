@@ -336,17 +336,21 @@ def es_search_body(plan: QueryPlan) -> dict[str, Any]:
 # -- embedded engine (tantivy) ----------------------------------------------------------
 
 
-def _tantivy_reading(reading: ReadingQuery, plan: QueryPlan, schema: tantivy.Schema) -> tantivy.Query:
+def _tantivy_reading(
+    reading: ReadingQuery, plan: QueryPlan, schema: tantivy.Schema
+) -> tantivy.Query:
     query, occur = tantivy.Query, tantivy.Occur
     clauses = []
     for match in reading.matches:
         terms = [(occur.Should, query.term_query(schema, match.field, t)) for t in match.tokens]
         clauses.append((occur.Should, query.boost_query(query.boolean_query(terms), match.boost)))
     if reading.exact_key:
-        exact = query.boolean_query([
-            (occur.Must, query.term_query(schema, EXACT_KEY_FIELD, reading.exact_key)),
-            (occur.Must, query.term_set_query(schema, "kind", list(plan.exact_name_kinds))),
-        ])
+        exact = query.boolean_query(
+            [
+                (occur.Must, query.term_query(schema, EXACT_KEY_FIELD, reading.exact_key)),
+                (occur.Must, query.term_set_query(schema, "kind", list(plan.exact_name_kinds))),
+            ]
+        )
         clauses.append((occur.Should, query.const_score_query(exact, plan.exact_name_boost)))
     combined = query.boolean_query(clauses)
     return combined if reading.weight == 1.0 else query.boost_query(combined, reading.weight)
@@ -359,7 +363,11 @@ def tantivy_text_query(plan: QueryPlan, schema: tantivy.Schema) -> tantivy.Query
     if not plan.readings:
         return query.boolean_query([(occur.Must, query.all_query()), hidden])
     readings = [_tantivy_reading(r, plan, schema) for r in plan.readings]
-    text = readings[0] if len(readings) == 1 else query.disjunction_max_query(readings, plan.tie_breaker)
+    text = (
+        readings[0]
+        if len(readings) == 1
+        else query.disjunction_max_query(readings, plan.tie_breaker)
+    )
     clauses = [(occur.Must, text), hidden]
     if plan.service_bonus:
         bonus = query.term_query(schema, "kind", SERVICE_KIND)
@@ -381,12 +389,27 @@ def tantivy_match_query(plan: QueryPlan, schema: tantivy.Schema) -> tantivy.Quer
     tokens: dict[tuple[str, str], None] = {}
     clauses = []
     for reading in plan.readings:
-        tokens.update(((match.field, token), None) for match in reading.matches for token in match.tokens)
+        tokens.update(
+            ((match.field, token), None) for match in reading.matches for token in match.tokens
+        )
         if reading.exact_key:
-            clauses.append((occur.Should, query.boolean_query([
-                (occur.Must, query.term_query(schema, EXACT_KEY_FIELD, reading.exact_key)),
-                (occur.Must, query.term_set_query(schema, "kind", list(plan.exact_name_kinds))),
-            ])))
+            clauses.append(
+                (
+                    occur.Should,
+                    query.boolean_query(
+                        [
+                            (
+                                occur.Must,
+                                query.term_query(schema, EXACT_KEY_FIELD, reading.exact_key),
+                            ),
+                            (
+                                occur.Must,
+                                query.term_set_query(schema, "kind", list(plan.exact_name_kinds)),
+                            ),
+                        ]
+                    ),
+                )
+            )
     clauses += [(occur.Should, query.term_query(schema, name, token)) for name, token in tokens]
     hidden = (occur.MustNot, query.term_query(schema, MERGED_FIELD, True))
     return query.boolean_query([(occur.Must, query.boolean_query(clauses)), hidden])

@@ -60,7 +60,12 @@ class Vocabulary:
         (never one with a character fewer: 开饭店 is not a slip of 饭店)."""
         if len(span) < SHORTEST_SPAN or span in self.counts:
             return []
-        replaced = {w for d in _deletions(span) for w in self._by_deletion.get(d, ()) if _one_replaced(w, span)}
+        replaced = {
+            w
+            for d in _deletions(span)
+            for w in self._by_deletion.get(d, ())
+            if _one_replaced(w, span)
+        }
         by_use = lambda word: (-self.counts[word], word)  # noqa: E731
         return sorted(self._by_deletion.get(span, ()), key=by_use) + sorted(replaced, key=by_use)
 
@@ -69,7 +74,8 @@ class Vocabulary:
         reached = [True] + [False] * len(run)
         for end in range(1, len(run) + 1):
             reached[end] = any(
-                reached[start] and run[start:end] in self.counts for start in range(max(0, end - LONGEST), end - 1)
+                reached[start] and run[start:end] in self.counts
+                for start in range(max(0, end - LONGEST), end - 1)
             )
         return reached[-1]
 

@@ -145,7 +145,9 @@ def _terms(part: str, normalize: Callable[[str], str]) -> list[str]:
 
 
 def build_table(
-    lines: list[str], normalize: Callable[[str], str], to_pinyin: Callable[[str], str | None],
+    lines: list[str],
+    normalize: Callable[[str], str],
+    to_pinyin: Callable[[str], str | None],
     to_initials: Callable[[str], str | None] = lambda term: None,
 ) -> SynonymTable:
     """A table from synonym-file lines; ``to_pinyin`` gives a Han term's joined full pinyin,

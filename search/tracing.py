@@ -3,6 +3,7 @@
 A context variable, so each thread or task serving a request sees its own; the web layer sets
 it, and ``search`` stays free of Flask.
 """
+
 from __future__ import annotations
 
 from contextvars import ContextVar

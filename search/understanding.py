@@ -55,7 +55,9 @@ def parse_rules(data: dict[str, Any]) -> Rules:
         patterns = tuple(re.compile(p) for p in entry["patterns"])
         for pattern in patterns:
             if "object" not in pattern.groupindex:
-                raise ValueError(f"citizen.toml intent {entry['name']}: a pattern lacks (?P<object>…)")
+                raise ValueError(
+                    f"citizen.toml intent {entry['name']}: a pattern lacks (?P<object>…)"
+                )
         intents.append(
             Intent(entry["name"], patterns, tuple(entry["actions"]), tuple(entry.get("also", ())))
         )

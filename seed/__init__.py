@@ -9,6 +9,7 @@ Every row goes through ``crud.create_row`` (schema load, rules, history, search 
 Loading is idempotent: rows are looked up by their natural key first and only the missing
 ones are created (see ``seed.loading.Loader``).
 """
+
 from __future__ import annotations
 
 from .loading import SEED_ACTOR, Loader, SeedReport, atomic_session

@@ -20,6 +20,7 @@ Loaded as its own region (四川省 510000 → 广安市 511600 → 广安区 51
 - Idempotent by natural key: departments by (region, name), items by (department, item_code).
   History is dated at load time (the catalog has no as-of date).
 """
+
 from __future__ import annotations
 
 import json
@@ -35,7 +36,11 @@ from .loading import Loader, SeedReport
 
 DATASET = "广安区"
 REGION_CODE = "511602"
-REGIONS = [("510000", "四川省", None), ("511600", "广安市", "510000"), ("511602", "广安区", "511600")]
+REGIONS = [
+    ("510000", "四川省", None),
+    ("511600", "广安市", "510000"),
+    ("511602", "广安区", "511600"),
+]
 TASK_TYPES = {"1": "01", "5": "05", "7": "07", "8": "08", "9": "09", "10": "10", "20": "20"}
 UNCLASSIFIED = "未分类"
 
@@ -69,7 +74,11 @@ def seed_guangan(session: Session | scoped_session, path: Path = ITEMS_FILE) -> 
     with Loader(session, DATASET) as loader:
         region_ids: dict[str, int] = {}
         for code, name, parent in REGIONS:
-            data = {"code": code, "name": name, "parent_id": region_ids.get(parent) if parent else None}
+            data = {
+                "code": code,
+                "name": name,
+                "parent_id": region_ids.get(parent) if parent else None,
+            }
             region_ids[code] = loader.ensure(r.REGIONS, ("code",), data)
         region_id = region_ids[REGION_CODE]
 

@@ -13,6 +13,7 @@
 - ``atomic_session``: the CLI runs a whole dataset in one database transaction. Each
   ``create_row`` commit then only releases a SAVEPOINT, and a failure leaves nothing behind.
 """
+
 from __future__ import annotations
 
 import time
@@ -53,7 +54,9 @@ class SeedReport:
     def lines(self) -> list[str]:
         names = list(dict.fromkeys([*self.created, *self.existing]))
         width = max((len(n) for n in names), default=10)
-        rows = [f"  {n:<{width}}  新建 {self.created[n]:>5}  已有 {self.existing[n]:>5}" for n in names]
+        rows = [
+            f"  {n:<{width}}  新建 {self.created[n]:>5}  已有 {self.existing[n]:>5}" for n in names
+        ]
         total = f"{self.dataset}: 新建 {self.total_created} 行，已有 {sum(self.existing.values())} 行，用时 {self.seconds:.1f} 秒"
         return [total, *rows]
 
@@ -63,7 +66,9 @@ def atomic_session(engine: Engine) -> Iterator[Session]:
     """A session whose commits are SAVEPOINTs inside one transaction, committed at the end."""
     connection = engine.connect()
     transaction = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
     try:
         yield session
         session.close()
@@ -87,7 +92,9 @@ class Loader:
     rows are dated at that moment.
     """
 
-    def __init__(self, session: Session | scoped_session, dataset: str, as_of: datetime | None = None) -> None:
+    def __init__(
+        self, session: Session | scoped_session, dataset: str, as_of: datetime | None = None
+    ) -> None:
         self.session = session
         self._plain_session: Session = session() if isinstance(session, scoped_session) else session
         self.as_of = as_of.astimezone(UTC) if as_of else None
@@ -127,9 +134,12 @@ class Loader:
             row = crud.create_row(self.session, spec, spec.schema().load(data), SEED_ACTOR)
         except DomainError as error:
             details = "; ".join(
-                f"{name}: {', '.join(e.message for e in errors)}" for name, errors in error.fields.items()
+                f"{name}: {', '.join(e.message for e in errors)}"
+                for name, errors in error.fields.items()
             )
-            raise SeedError(f"{spec.label} {dict(zip(key, value, strict=True))}: {error.message} {details}") from error
+            raise SeedError(
+                f"{spec.label} {dict(zip(key, value, strict=True))}: {error.message} {details}"
+            ) from error
         known[value] = row.id
         self.report.created[spec.name] += 1
         return row.id

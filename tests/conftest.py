@@ -1,5 +1,6 @@
 """Fixtures: one migrated database per test run (SQLite, or PostgreSQL with
 TEST_DATABASE=postgresql), and a SAVEPOINT per test so each test starts clean."""
+
 from __future__ import annotations
 
 import os
@@ -82,7 +83,9 @@ def database_template(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 @pytest.fixture
-def live_database(app: Flask, database_template: Template, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[LiveDatabase]:
+def live_database(
+    app: Flask, database_template: Template, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[LiveDatabase]:
     """A database of this test's own with real separate connections (tests/support/databases.py).
 
     The app's sessions work on it for the test (``db.session.configure``): ``db.session`` in
@@ -116,7 +119,9 @@ def anonymous_client(app: Flask, session: scoped_session) -> FlaskClient:
     return app.test_client()
 
 
-def token_client(app: Flask, session: scoped_session, role: str, department_id: int | None = None) -> FlaskClient:
+def token_client(
+    app: Flask, session: scoped_session, role: str, department_id: int | None = None
+) -> FlaskClient:
     """A client whose API calls carry a fresh token of this role and department."""
     _, plain = accounts.create_token(
         session, Actor.system("tests"), name=f"tests-{role}", role=role, department_id=department_id
@@ -153,7 +158,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     tests that touch the database: the others (analysis, engines without a database) ran on
     the SQLite pass already.
     """
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: order kept otherwise
+    items.sort(
+        key=lambda item: item.get_closest_marker("slow") is None
+    )  # stable: order kept otherwise
     if os.environ.get("TEST_DATABASE") != "postgresql":
         return
     database_tests = [item for item in items if "app" in getattr(item, "fixturenames", ())]

@@ -1,6 +1,7 @@
 """The console's form and spreadsheet pages, for the permission meta-tests in
 tests/test_permissions.py: what an admin's walk requests (each passes authorization and changes
 nothing), and what another department's user tries against department B."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,11 +16,22 @@ WALKED_POSTS: list[tuple[str, dict[str, Any]]] = [
 
 def walked_console_forms(item_id: int) -> list[tuple[str, str, dict[str, Any]]]:
     """(method, url, form) for an admin's walk of the forms and the spreadsheet pages."""
-    pages = ["/console/new", "/console/new/service-items", "/console/service-items",
-             f"/console/service-items/{item_id}/edit", f"/console/service-items/{item_id}/preview",
-             "/console/import", "/console/service-items/import", "/console/service-items/template",
-             "/console/service-items/export", "/console/lookup/service-items/legal_basis_ids?q=法"]
-    posts = [*WALKED_POSTS, (f"/console/service-items/{item_id}/edit", {"version": "999999"})]  # stale
+    pages = [
+        "/console/new",
+        "/console/new/service-items",
+        "/console/service-items",
+        f"/console/service-items/{item_id}/edit",
+        f"/console/service-items/{item_id}/preview",
+        "/console/import",
+        "/console/service-items/import",
+        "/console/service-items/template",
+        "/console/service-items/export",
+        "/console/lookup/service-items/legal_basis_ids?q=法",
+    ]
+    posts = [
+        *WALKED_POSTS,
+        (f"/console/service-items/{item_id}/edit", {"version": "999999"}),
+    ]  # stale
     return [("GET", url, {}) for url in pages] + [("POST", url, form) for url, form in posts]
 
 

@@ -1,5 +1,6 @@
 """A small district for the draw tests: two departments with random-check items, inspectors and
 a 名录库 of market entities, made through the use cases (history and all)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -22,30 +23,56 @@ class District:
     inspectors: dict[int, list[Any]] = field(default_factory=dict)
 
 
-def make_district(session: Session, targets: int = 20, inspectors: int = 4, cap: str | None = "50") -> District:
+def make_district(
+    session: Session, targets: int = 20, inspectors: int = 4, cap: str | None = "50"
+) -> District:
     region = factories.region(session)
     market = factories.department(session, region.id, name="测试区市场监督管理局")
     health = factories.department(session, region.id, name="测试区卫生健康局")
     market_item = factories.make(
-        session, registry.RANDOM_CHECK_ITEMS, name="对餐饮服务提供者的监督检查", field="市场监管", category="general",
-        department_id=market.id, ratio_min="5", ratio_max=cap, status="published",
+        session,
+        registry.RANDOM_CHECK_ITEMS,
+        name="对餐饮服务提供者的监督检查",
+        field="市场监管",
+        category="general",
+        department_id=market.id,
+        ratio_min="5",
+        ratio_max=cap,
+        status="published",
     )
     health_item = factories.make(
-        session, registry.RANDOM_CHECK_ITEMS, name="公共场所卫生监督检查", field="卫生健康", category="key",
-        department_id=health.id, ratio_min="5", status="published",
+        session,
+        registry.RANDOM_CHECK_ITEMS,
+        name="公共场所卫生监督检查",
+        field="卫生健康",
+        category="key",
+        department_id=health.id,
+        ratio_min="5",
+        status="published",
     )
     district = District(region, market, health, market_item, health_item)
     for n in range(targets):
-        district.targets.append(factories.make(
-            session, registry.INSPECTION_TARGETS, name=f"测试餐馆{n}", uscc=factories.uscc(n + 1, "92445302"),
-            kind="market_entity", industry="餐饮服务", region_id=region.id,
-        ))
+        district.targets.append(
+            factories.make(
+                session,
+                registry.INSPECTION_TARGETS,
+                name=f"测试餐馆{n}",
+                uscc=factories.uscc(n + 1, "92445302"),
+                kind="market_entity",
+                industry="餐饮服务",
+                region_id=region.id,
+            )
+        )
     for department, field_name in ((market, "市场监管"), (health, "卫生健康")):
         district.inspectors[department.id] = [
             factories.make(
-                session, registry.INSPECTORS, name=f"{field_name}执法员{n}",
-                certificate_number=f"T{department.id:04d}{n:04d}", enforcement_field=field_name,
-                department_id=department.id, certified_on="2018-01-01",
+                session,
+                registry.INSPECTORS,
+                name=f"{field_name}执法员{n}",
+                certificate_number=f"T{department.id:04d}{n:04d}",
+                enforcement_field=field_name,
+                department_id=department.id,
+                certified_on="2018-01-01",
             )
             for n in range(inspectors)
         ]
@@ -77,14 +104,24 @@ def drawn_rows(session: Session) -> dict[str, int]:
 
     system = Actor.system("tests")
     district = make_district(session)
-    task = random_checks.create_task(session, TaskSchema().load(task_data(district, suffix="walk")), system)
+    task = random_checks.create_task(
+        session, TaskSchema().load(task_data(district, suffix="walk")), system
+    )
     random_checks.commit_task(session, task.id, task.version, system)
     random_checks.run_draw(session, task.id, task.version, "", system)
     inspector = district.inspectors[district.market.id][0]
     declared = inspector_conflicts.declare(
-        session, {"inspector_id": inspector.id, "target_id": district.targets[0].id, "reason": "亲属"}, system
+        session,
+        {"inspector_id": inspector.id, "target_id": district.targets[0].id, "reason": "亲属"},
+        system,
     )
     basis = factories.make(session, registry.LEGAL_BASES, name="将被废止的办法")
-    abolition = AbolishSchema().load({"document_number": "某文号", "decided_on": "2020-01-01", "effective_on": "2020-01-01"})
+    abolition = AbolishSchema().load(
+        {"document_number": "某文号", "decided_on": "2020-01-01", "effective_on": "2020-01-01"}
+    )
     change = legal_changes.abolish(session, basis.id, abolition, basis.version, system)
-    return {"random-check-tasks": task.id, "inspector-conflicts": declared.id, "legal-basis-changes": change.id}
+    return {
+        "random-check-tasks": task.id,
+        "inspector-conflicts": declared.id,
+        "legal-basis-changes": change.id,
+    }

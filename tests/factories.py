@@ -1,5 +1,6 @@
 """Test data made through the use cases, so history and outbox rows exist as in production
 (CKAN's factories go through its action layer for the same reason)."""
+
 from __future__ import annotations
 
 import itertools
@@ -28,13 +29,23 @@ def make(session: Session, spec: registry.ListSpec, **data: Any) -> Any:
 
 def region(session: Session, **overrides: Any) -> Any:
     n = next(_sequence)
-    return make(session, registry.REGIONS, **{"code": f"{445300 + n % 99:06d}", "name": f"测试区{n}", **overrides})
+    return make(
+        session,
+        registry.REGIONS,
+        **{"code": f"{445300 + n % 99:06d}", "name": f"测试区{n}", **overrides},
+    )
 
 
 def department(session: Session, region_id: int | None = None, **overrides: Any) -> Any:
     n = next(_sequence)
     region_id = region_id or region(session).id
-    data = {"region_id": region_id, "kind": "department", "name": f"测试局{n}", "uscc": uscc(n), **overrides}
+    data = {
+        "region_id": region_id,
+        "kind": "department",
+        "name": f"测试局{n}",
+        "uscc": uscc(n),
+        **overrides,
+    }
     return make(session, registry.ORGANIZATIONS, **data)
 
 

@@ -1,5 +1,6 @@
 """Sign-in (sessions, CSRF, rate limit), the console forms, escaping of stored text,
 and the audit trail (who, through which session or token, append-only, query and export)."""
+
 from __future__ import annotations
 
 import re
@@ -21,10 +22,22 @@ OPERATOR = Actor.system("tests")
 pytestmark = pytest.mark.usefixtures("fresh_limits")
 
 
-def make_user(session, username: str, role: str, department_id: int | None = None, reviews: list[int] | None = None) -> User:
+def make_user(
+    session,
+    username: str,
+    role: str,
+    department_id: int | None = None,
+    reviews: list[int] | None = None,
+) -> User:
     return accounts.create_user(
-        session, OPERATOR, username=username, display_name=f"{username}同志", password=PASSWORD, role=role,
-        department_id=department_id, reviewed_department_ids=reviews,
+        session,
+        OPERATOR,
+        username=username,
+        display_name=f"{username}同志",
+        password=PASSWORD,
+        role=role,
+        department_id=department_id,
+        reviewed_department_ids=reviews,
     )
 
 
@@ -34,18 +47,30 @@ def csrf_token(client, path: str = "/login") -> str:
 
 
 def sign_in(client, username: str, password: str = PASSWORD):
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_token(client)})
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_token(client)},
+    )
 
 
 def test_passwords_are_hashed_with_a_kdf_and_checked(session, department):
     user = make_user(session, "zhang", "editor", department.id)
     assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
     with pytest.raises(DomainError) as short:
-        accounts.create_user(session, OPERATOR, username="li", display_name="李", password="short", role="editor",
-                             department_id=department.id)
+        accounts.create_user(
+            session,
+            OPERATOR,
+            username="li",
+            display_name="李",
+            password="short",
+            role="editor",
+            department_id=department.id,
+        )
     assert short.value.fields["password"][0].code == "too_short"
     with pytest.raises(DomainError) as anonymous:
-        accounts.create_user(session, Actor(), username="wang", display_name="王", password=PASSWORD, role="admin")
+        accounts.create_user(
+            session, Actor(), username="wang", display_name="王", password=PASSWORD, role="admin"
+        )
     assert anonymous.value.status == 401
 
 
@@ -65,7 +90,9 @@ def test_sign_in_needs_the_csrf_token_and_the_right_password(anonymous_client, s
 def test_sign_in_attempts_are_rate_limited_per_address(app, anonymous_client):
     token = csrf_token(anonymous_client)
     statuses = [
-        anonymous_client.post("/login", data={"username": f"u{n}", "password": "x" * 12, "csrf_token": token}).status_code
+        anonymous_client.post(
+            "/login", data={"username": f"u{n}", "password": "x" * 12, "csrf_token": token}
+        ).status_code
         for n in range(11)
     ]
     assert statuses[:10] == [401] * 10 and statuses[10] == 429
@@ -84,23 +111,35 @@ def test_a_reviewer_approves_in_the_console_with_csrf_and_the_trail_names_the_se
     assert refused.status_code == 400  # no CSRF token
     session.expire_all()
     assert item.status == "submitted"
-    done = anonymous_client.post(action, data={"version": "1", "csrf_token": csrf_token(anonymous_client, "/console")})
+    done = anonymous_client.post(
+        action, data={"version": "1", "csrf_token": csrf_token(anonymous_client, "/console")}
+    )
     assert done.status_code == 303
     session.expire_all()
     assert item.status == "published"
     record = session.query(ChangeRecord).filter_by(entity_id=item.id, action="approve").one()
-    assert record.actor == "qian" and record.source == "web" and re.fullmatch(r"session:[0-9a-f]{16}", record.credential)
+    assert (
+        record.actor == "qian"
+        and record.source == "web"
+        and re.fullmatch(r"session:[0-9a-f]{16}", record.credential)
+    )
 
 
-def test_the_console_refuses_other_departments_and_signed_out_users(anonymous_client, session, department):
+def test_the_console_refuses_other_departments_and_signed_out_users(
+    anonymous_client, session, department
+):
     other = factories.department(session, department.region_id)
     make_user(session, "sun", "reviewer", reviews=[department.id])
     theirs = factories.service_item(session, other.id, status="submitted")
     action = f"/console/service-items/{theirs.id}/approve"
-    signed_out = anonymous_client.post(action, data={"version": "1", "csrf_token": csrf_token(anonymous_client)})
+    signed_out = anonymous_client.post(
+        action, data={"version": "1", "csrf_token": csrf_token(anonymous_client)}
+    )
     assert signed_out.status_code == 302 and "/login" in signed_out.headers["Location"]
     sign_in(anonymous_client, "sun")
-    refused = anonymous_client.post(action, data={"version": "1", "csrf_token": csrf_token(anonymous_client, "/console")})
+    refused = anonymous_client.post(
+        action, data={"version": "1", "csrf_token": csrf_token(anonymous_client, "/console")}
+    )
     assert refused.status_code == 404
     session.expire_all()
     assert theirs.status == "submitted"
@@ -120,7 +159,11 @@ XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 def test_stored_markup_is_escaped_on_every_page(anonymous_client, session, department):
     make_user(session, "wu", "reviewer", reviews=[department.id])
     item = factories.service_item(
-        session, department.id, name=f"营业执照{XSS}", status="published", acceptance_conditions=f"条件{XSS}",
+        session,
+        department.id,
+        name=f"营业执照{XSS}",
+        status="published",
+        acceptance_conditions=f"条件{XSS}",
         place=f"大厅{XSS}",
     )
     factories.service_item(session, department.id, name=f"待审{XSS}", status="submitted")
@@ -129,19 +172,34 @@ def test_stored_markup_is_escaped_on_every_page(anonymous_client, session, depar
 
     search_outbox.drain_outbox(session, search_engine())
     sign_in(anonymous_client, "wu")
-    pages = ["/", f"/items/service/{item.id}", "/search?q=营业执照", "/search?q=" + XSS, "/console", "/figures"]
+    pages = [
+        "/",
+        f"/items/service/{item.id}",
+        "/search?q=营业执照",
+        "/search?q=" + XSS,
+        "/console",
+        "/figures",
+    ]
     for path in pages:
         body = anonymous_client.get(path).get_data(as_text=True)
         assert "<script>alert" not in body and "<img src=x" not in body, path
-    assert "&lt;script&gt;" in anonymous_client.get(f"/items/service/{item.id}").get_data(as_text=True)
+    assert "&lt;script&gt;" in anonymous_client.get(f"/items/service/{item.id}").get_data(
+        as_text=True
+    )
     highlight = anonymous_client.get("/api/v1/search?q=营业执照").json["hits"][0]["highlight"]
     assert "<mark>" in highlight and "<script>" not in highlight and "&lt;script&gt;" in highlight
 
 
 def test_auditors_query_and_export_the_trail_others_cannot(app, session, department):
     editor = token_client(app, session, "editor", department.id)
-    created = editor.post("/api/v1/service-items", json=factories.service_item_data(department.id)).json
-    editor.patch(f"/api/v1/service-items/{created['id']}", json={"name": "改过的名称"}, headers={"If-Match": '"1"'})
+    created = editor.post(
+        "/api/v1/service-items", json=factories.service_item_data(department.id)
+    ).json
+    editor.patch(
+        f"/api/v1/service-items/{created['id']}",
+        json={"name": "改过的名称"},
+        headers={"If-Match": '"1"'},
+    )
     auditor = token_client(app, session, "auditor")
     trail = auditor.get(f"/api/v1/audit?entity_type=service_item&entity_id={created['id']}").json
     assert [c["action"] for c in trail["items"]] == ["update", "create"]  # newest first
@@ -152,7 +210,9 @@ def test_auditors_query_and_export_the_trail_others_cannot(app, session, departm
     assert by_department["total"] >= 1
     since = auditor.get("/api/v1/audit?since=2999-01-01T00:00:00").json
     assert since["total"] == 0
-    export = auditor.get(f"/api/v1/audit/export?format=csv&entity_id={created['id']}&entity_type=service_item")
+    export = auditor.get(
+        f"/api/v1/audit/export?format=csv&entity_id={created['id']}&entity_type=service_item"
+    )
     lines = export.data.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("编号,时间") and len(lines) == 3
     assert editor.get("/api/v1/audit").status_code == 403
@@ -162,25 +222,39 @@ def test_auditors_query_and_export_the_trail_others_cannot(app, session, departm
 
 def test_the_trail_is_append_only_in_the_database(session, department):
     factories.service_item(session, department.id)
-    for statement in ("UPDATE change_records SET actor = 'someone else'", "DELETE FROM change_records"):
+    for statement in (
+        "UPDATE change_records SET actor = 'someone else'",
+        "DELETE FROM change_records",
+    ):
         with pytest.raises(DBAPIError) as refused, session.begin_nested():
             session.execute(text(statement))
         assert "只能追加" in str(refused.value)
 
 
-def test_every_page_form_refuses_a_post_without_the_csrf_token(app, anonymous_client, session, department):
+def test_every_page_form_refuses_a_post_without_the_csrf_token(
+    app, anonymous_client, session, department
+):
     make_user(session, "zheng", "admin")
     sign_in(anonymous_client, "zheng")
     item = factories.service_item(session, department.id, status="submitted")
     posts = [
-        rule.rule for rule in app.url_map.iter_rules()
+        rule.rule
+        for rule in app.url_map.iter_rules()
         if "POST" in (rule.methods or set()) and not rule.rule.startswith("/api/")
     ]
     assert {"/login", "/logout", "/console/<list_name>/<int:row_id>/<step>"} <= set(posts)
     for rule in posts:
-        url = rule.replace("<list_name>", "service-items").replace("<int:row_id>", str(item.id)).replace("<step>", "approve")
-        url = re.sub(r"<\w+>", "abolish", re.sub(r"<int:\w+>", "1", url))  # any other form's ids and names
-        response = anonymous_client.post(url, data={"version": "1", "username": "zheng", "password": PASSWORD})
+        url = (
+            rule.replace("<list_name>", "service-items")
+            .replace("<int:row_id>", str(item.id))
+            .replace("<step>", "approve")
+        )
+        url = re.sub(
+            r"<\w+>", "abolish", re.sub(r"<int:\w+>", "1", url)
+        )  # any other form's ids and names
+        response = anonymous_client.post(
+            url, data={"version": "1", "username": "zheng", "password": PASSWORD}
+        )
         assert response.status_code == 400 and "安全令牌" in response.get_data(as_text=True), url
     session.expire_all()
     assert item.status == "submitted"
@@ -205,25 +279,46 @@ def test_editors_cannot_open_the_trail_in_the_console(anonymous_client, session,
 
 def test_account_changes_are_in_the_trail_without_secrets(anonymous_client, session, department):
     user = make_user(session, "he", "editor", department.id)
-    token, plain = accounts.create_token(session, OPERATOR, name="同步", role="editor", department_id=department.id)
+    token, plain = accounts.create_token(
+        session, OPERATOR, name="同步", role="editor", department_id=department.id
+    )
     accounts.revoke_token(session, OPERATOR, token.id)
     for n in range(5):
         sign_in(anonymous_client, "he", f"wrong-{n}-password")  # wrong passwords change no account
     sign_in(anonymous_client, "he")
     accounts.set_password(session, OPERATOR, "he", "another-long-password")
     accounts.end_sessions(session, OPERATOR, "he")
-    trail = session.query(ChangeRecord).filter(ChangeRecord.entity_type.in_(["user", "api_token"])).order_by(ChangeRecord.id).all()
+    trail = (
+        session.query(ChangeRecord)
+        .filter(ChangeRecord.entity_type.in_(["user", "api_token"]))
+        .order_by(ChangeRecord.id)
+        .all()
+    )
     assert [(r.entity_type, r.action) for r in trail] == [
-        ("user", "create"), ("api_token", "create"), ("api_token", "revoke"), ("user", "password"), ("user", "sign_out")
+        ("user", "create"),
+        ("api_token", "create"),
+        ("api_token", "revoke"),
+        ("user", "password"),
+        ("user", "sign_out"),
     ]
-    assert trail[0].actor == "tests" and trail[4].note == "结束登录会话 0 个"  # the new password had ended it
+    assert (
+        trail[0].actor == "tests" and trail[4].note == "结束登录会话 0 个"
+    )  # the new password had ended it
     text_of_trail = repr([(r.before, r.after) for r in trail])
-    assert user.password_hash not in text_of_trail and plain not in text_of_trail and token.token_digest not in text_of_trail
+    assert (
+        user.password_hash not in text_of_trail
+        and plain not in text_of_trail
+        and token.token_digest not in text_of_trail
+    )
 
 
 def test_pages_forbid_framing_and_foreign_scripts(anonymous_client):
     for path in ("/", "/login", "/search?q=护照"):
         headers = anonymous_client.get(path).headers
-        assert "script-src" not in headers["Content-Security-Policy"]  # default-src 'self' covers scripts
+        assert (
+            "script-src" not in headers["Content-Security-Policy"]
+        )  # default-src 'self' covers scripts
         assert "default-src 'self'" in headers["Content-Security-Policy"]
-        assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
+        assert (
+            headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
+        )

@@ -1,4 +1,5 @@
 """ETag/If-Match between two editors, list filters, sorting and pagination with totals."""
+
 from __future__ import annotations
 
 from datetime import UTC
@@ -38,11 +39,17 @@ def test_list_filters_sort_and_paginate_with_totals(client, session):
     other = factories.department(session, region_id=department.region_id)
     street = factories.township(session, department.region_id)
     for i in range(7):
-        factories.service_item(session, department.id, name=f"即办事项{i}", case_type="1", promised_time_limit=0)
-    factories.service_item(session, department.id, onsite_visits=1, onsite_reason="须现场核验", township_id=street.id)
+        factories.service_item(
+            session, department.id, name=f"即办事项{i}", case_type="1", promised_time_limit=0
+        )
+    factories.service_item(
+        session, department.id, onsite_visits=1, onsite_reason="须现场核验", township_id=street.id
+    )
     factories.service_item(session, other.id, item_type="20")
 
-    page = client.get(f"/api/v1/service-items?department_id={department.id}&instant=true&per_page=3&page=2&sort=-name").json
+    page = client.get(
+        f"/api/v1/service-items?department_id={department.id}&instant=true&per_page=3&page=2&sort=-name"
+    ).json
     assert page["total"] == 7 and page["pages"] == 3 and page["page"] == 2
     assert [i["name"] for i in page["items"]] == ["即办事项3", "即办事项2", "即办事项1"]
 
@@ -67,7 +74,9 @@ def test_history_keeps_before_and_after_of_every_change(client, session):
     from catalog.services.history import history_of
 
     department = factories.department(session)
-    created = client.post("/api/v1/service-items", json=factories.service_item_data(department.id, name="旧名称")).json
+    created = client.post(
+        "/api/v1/service-items", json=factories.service_item_data(department.id, name="旧名称")
+    ).json
     url = f"/api/v1/service-items/{created['id']}"
     client.patch(url, json={"name": "新名称"}, headers={"If-Match": '"1"'})
     client.delete(url, headers={"If-Match": '"2"'})
@@ -89,7 +98,10 @@ def test_rows_as_of_a_past_moment_ignore_later_changes(client, session):
     item = factories.service_item(session, department.id, name="原名称")
     past = datetime.now(UTC)  # the trail is append-only: the edit is simply later
     url = f"/api/v1/service-items/{item.id}"
-    assert client.patch(url, json={"name": "后来改的名称"}, headers={"If-Match": '"1"'}).status_code == 200
+    assert (
+        client.patch(url, json={"name": "后来改的名称"}, headers={"If-Match": '"1"'}).status_code
+        == 200
+    )
 
     then = {row["id"]: row for row in rows_as_of(session, "service_item", past)}
     assert then[item.id]["name"] == "原名称"
@@ -103,7 +115,10 @@ def test_writes_leave_an_outbox_row_for_searchable_lists_only(client, session):
     department = factories.department(session)
     before = session.query(SearchOutbox).count()
     item = factories.service_item(session, department.id)
-    assert session.query(SearchOutbox).filter_by(entity_type="service_item", entity_id=item.id).count() == 1
+    assert (
+        session.query(SearchOutbox).filter_by(entity_type="service_item", entity_id=item.id).count()
+        == 1
+    )
     assert session.query(SearchOutbox).count() == before + 1  # the department made none
 
 
@@ -115,9 +130,20 @@ def test_deep_pages_find_the_ids_first_and_return_the_same_rows(client, session)
 
     department = factories.department(session)
     rows = [
-        {"name": f"事项{i:05d}", "item_type": "01", "department_id": department.id, "case_type": "2",
-         "status": "published", "version": 1, "exercise_level": "4", "onsite_visits": 0,
-         "aliases": [], "service_objects": [], "themes": [], "channels": []}
+        {
+            "name": f"事项{i:05d}",
+            "item_type": "01",
+            "department_id": department.id,
+            "case_type": "2",
+            "status": "published",
+            "version": 1,
+            "exercise_level": "4",
+            "onsite_visits": 0,
+            "aliases": [],
+            "service_objects": [],
+            "themes": [],
+            "channels": [],
+        }
         for i in range(DEFERRED_JOIN_OFFSET + 50)
     ]
     session.execute(insert(ServiceItem.__table__), rows)
@@ -137,7 +163,10 @@ def test_rows_as_of_leave_out_rows_deleted_by_then(client, session):
     department = factories.department(session)
     kept = factories.service_item(session, department.id, name="保留的事项")
     gone = factories.service_item(session, department.id, name="删除的事项")
-    assert client.delete(f"/api/v1/service-items/{gone.id}", headers={"If-Match": '"1"'}).status_code == 204
+    assert (
+        client.delete(f"/api/v1/service-items/{gone.id}", headers={"If-Match": '"1"'}).status_code
+        == 204
+    )
     rows = rows_as_of(session, "service_item", datetime.now(UTC) + timedelta(seconds=1))
     assert [row["name"] for row in rows if row["department_id"] == department.id] == ["保留的事项"]
     assert all(row is not None for row in rows)

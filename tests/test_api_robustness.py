@@ -3,6 +3,7 @@
 Malformed JSON, wrong types, 100 KB strings, unknown fields, negative and huge numbers, ids that
 do not exist, stale and malformed If-Match headers.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,9 +44,15 @@ def existing_ids(session) -> dict[str, int]:
     street = factories.township(session, department.region_id)
     item = factories.service_item(session, department.id)
     reg = factories.registry
-    batch = factories.make(session, reg.DEVOLUTION_BATCHES, title="批次", region_id=department.region_id)
+    batch = factories.make(
+        session, reg.DEVOLUTION_BATCHES, title="批次", region_id=department.region_id
+    )
     supervision = factories.make(
-        session, reg.SUPERVISION_ITEMS, code="44530200600009", main_name="检查", supervision_type="06",
+        session,
+        reg.SUPERVISION_ITEMS,
+        code="44530200600009",
+        main_name="检查",
+        supervision_type="06",
         department_id=department.id,
     )
     rows = {
@@ -55,22 +62,50 @@ def existing_ids(session) -> dict[str, int]:
         "legal-bases": factories.make(session, reg.LEGAL_BASES, name="中华人民共和国行政许可法").id,
         "power-types": 1,
         "power-items": factories.make(
-            session, reg.POWER_ITEMS, code="P-1", name="处罚", power_type_code="02", department_id=department.id
+            session,
+            reg.POWER_ITEMS,
+            code="P-1",
+            name="处罚",
+            power_type_code="02",
+            department_id=department.id,
         ).id,
-        "bundles": factories.make(session, reg.BUNDLES, name="开办餐饮店", lead_department_id=department.id, member_ids=[item.id]).id,
+        "bundles": factories.make(
+            session,
+            reg.BUNDLES,
+            name="开办餐饮店",
+            lead_department_id=department.id,
+            member_ids=[item.id],
+        ).id,
         "devolution-batches": batch.id,
         "devolved-items": factories.make(
-            session, reg.DEVOLVED_ITEMS, batch_id=batch.id, name="下放", from_department_id=department.id,
-            mode="transfer", receiver_ids=[street.id],
+            session,
+            reg.DEVOLVED_ITEMS,
+            batch_id=batch.id,
+            name="下放",
+            from_department_id=department.id,
+            mode="transfer",
+            receiver_ids=[street.id],
         ).id,
         "supervision-items": supervision.id,
         "inspection-lists": factories.make(
-            session, reg.INSPECTION_IMPL_LISTS, supervision_item_id=supervision.id, name="清单", department_id=department.id
+            session,
+            reg.INSPECTION_IMPL_LISTS,
+            supervision_item_id=supervision.id,
+            name="清单",
+            department_id=department.id,
         ).id,
-        "random-check-items": factories.make(session, reg.RANDOM_CHECK_ITEMS, name="抽查", department_id=department.id).id,
-        "inspection-targets": factories.make(session, reg.INSPECTION_TARGETS, name="某公司", region_id=department.region_id).id,
+        "random-check-items": factories.make(
+            session, reg.RANDOM_CHECK_ITEMS, name="抽查", department_id=department.id
+        ).id,
+        "inspection-targets": factories.make(
+            session, reg.INSPECTION_TARGETS, name="某公司", region_id=department.region_id
+        ).id,
         "inspectors": factories.make(
-            session, reg.INSPECTORS, name="张三", certificate_number="44000000001", department_id=department.id
+            session,
+            reg.INSPECTORS,
+            name="张三",
+            certificate_number="44000000001",
+            department_id=department.id,
         ).id,
         **drawn_rows(session),  # 双随机 tasks, 回避 declarations, legal-basis changes
     }
@@ -79,9 +114,14 @@ def existing_ids(session) -> dict[str, int]:
 
 def _urls(path: str, existing_ids: dict[str, int]) -> list[str]:
     if "{key}" in path:
-        return [path.replace("{key}", key) for key in ("instant_share", "no_such_figure", "清" * 3000)]
+        return [
+            path.replace("{key}", key) for key in ("instant_share", "no_such_figure", "清" * 3000)
+        ]
     if "{list_name}" in path:
-        return [path.replace("{list_name}", name) for name in ("service-items", "no-such-list", "清" * 3000)]
+        return [
+            path.replace("{list_name}", name)
+            for name in ("service-items", "no-such-list", "清" * 3000)
+        ]
     if "{" not in path:
         return [path]
     resource = path.split("/")[3]
@@ -96,7 +136,7 @@ def _bad_bodies(schema: dict) -> list[Any]:
     for name in writable:
         bodies.extend({name: value} for value in BAD_SCALARS)
     bodies.append(dict.fromkeys(writable, HUGE_STRING))
-    bodies.append(dict.fromkeys(writable, -2 ** 40))
+    bodies.append(dict.fromkeys(writable, -(2**40)))
     return bodies
 
 
@@ -104,7 +144,9 @@ def _bad_queries(operation: dict) -> list[dict[str, Any]]:
     names = [p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"]
     queries: list[dict[str, Any]] = [{"nonsense": "1"}]
     for name in names:
-        queries.extend({name: value} for value in ("-1", str(2**63), "abc", HUGE_STRING[:5000], "1e999", ""))
+        queries.extend(
+            {name: value} for value in ("-1", str(2**63), "abc", HUGE_STRING[:5000], "1e999", "")
+        )
     return queries
 
 
@@ -124,7 +166,12 @@ def test_every_route_survives_bad_input(app, client, existing_ids):
         urls = _urls(path, existing_ids)
         if method in {"post", "put", "patch"}:
             # The body is parsed before anything else, so one URL walks every bad body.
-            raw = call(urls[0], data="{not json", content_type="application/json", headers={"If-Match": '"1"'})
+            raw = call(
+                urls[0],
+                data="{not json",
+                content_type="application/json",
+                headers={"If-Match": '"1"'},
+            )
             _assert_clean_error(raw, f"{method} {urls[0]} malformed JSON")
             for body in _bad_bodies(_body_schema(spec, operation)):
                 response = call(urls[0], json=body, headers={"If-Match": '"1"'})
@@ -133,13 +180,22 @@ def test_every_route_survives_bad_input(app, client, existing_ids):
         if method == "get":
             for url in urls:
                 for query in _bad_queries(operation):
-                    _assert_clean_error(call(url, query_string=query), f"get {url} {str(query)[:80]}")
+                    _assert_clean_error(
+                        call(url, query_string=query), f"get {url} {str(query)[:80]}"
+                    )
                     walked += 1
         if method in {"put", "patch", "delete"}:
             for url in urls:
-                for headers in ({}, {"If-Match": "garbage"}, {"If-Match": '"999999"'}, {"If-Match": "W/\"1\""}):
+                for headers in (
+                    {},
+                    {"If-Match": "garbage"},
+                    {"If-Match": '"999999"'},
+                    {"If-Match": 'W/"1"'},
+                ):
                     kwargs = {"json": {}} if method == "patch" else {}
-                    _assert_clean_error(call(url, headers=headers, **kwargs), f"{method} {url} {headers}")
+                    _assert_clean_error(
+                        call(url, headers=headers, **kwargs), f"{method} {url} {headers}"
+                    )
                     walked += 1
     assert walked > 1000
 
@@ -147,7 +203,14 @@ def test_every_route_survives_bad_input(app, client, existing_ids):
 def test_openapi_lists_every_resource(client):
     spec = client.get("/api/openapi.json").json
     assert spec["openapi"].startswith("3.")
-    for resource in ("service-items", "power-items", "devolved-items", "supervision-items", "inspection-lists", "bundles"):
+    for resource in (
+        "service-items",
+        "power-items",
+        "devolved-items",
+        "supervision-items",
+        "inspection-lists",
+        "bundles",
+    ):
         assert f"/api/v1/{resource}" in spec["paths"]
         assert f"/api/v1/{resource}/{{row_id}}" in spec["paths"]
     docs = client.get("/api/docs")
@@ -177,14 +240,20 @@ def schema_loads(monkeypatch) -> list[str]:
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
-        (hostile_files.deep_json(100_000), 400, "nesting_too_deep"),  # answered 500 (RecursionError)
+        (
+            hostile_files.deep_json(100_000),
+            400,
+            "nesting_too_deep",
+        ),  # answered 500 (RecursionError)
         ('{"name": [[[[[[[["too deep"]]]]]]]]}', 400, "nesting_too_deep"),
         (hostile_files.many_keys_json(5_000), 400, "too_many_members"),
         (json.dumps({"member_ids": list(range(1, 2_000))}), 400, "too_many_members"),
         (hostile_files.many_keys_json(90_000), 413, "payload_too_large"),  # 1.6 MB
     ],
 )
-def test_json_bodies_beyond_the_bounds_are_refused_before_the_schema(client, schema_loads, body, status, code):
+def test_json_bodies_beyond_the_bounds_are_refused_before_the_schema(
+    client, schema_loads, body, status, code
+):
     response = client.post("/api/v1/bundles", data=body, content_type="application/json")
     assert response.status_code == status, response.data[:300]
     error = response.json["error"]
@@ -194,7 +263,9 @@ def test_json_bodies_beyond_the_bounds_are_refused_before_the_schema(client, sch
 
 
 def test_a_body_of_many_unknown_fields_lists_fifty_and_counts_the_rest(client):
-    response = client.post("/api/v1/bundles", data=hostile_files.many_keys_json(1_000), content_type="application/json")
+    response = client.post(
+        "/api/v1/bundles", data=hostile_files.many_keys_json(1_000), content_type="application/json"
+    )
     assert response.status_code == 422
     error = response.json["error"]
     assert len(error["fields"]) == 50
@@ -203,29 +274,68 @@ def test_a_body_of_many_unknown_fields_lists_fifty_and_counts_the_rest(client):
     assert len(response.data) < 10_000
 
 
-@pytest.mark.parametrize("published", ["1e999999999", "1e400", "NaN", "-1", "1/3", "9" * 13 + "%", "95.4" + "8" * 12,
-                                       "95.48%%", "٩٥", " "])
+@pytest.mark.parametrize(
+    "published",
+    [
+        "1e999999999",
+        "1e400",
+        "NaN",
+        "-1",
+        "1/3",
+        "9" * 13 + "%",
+        "95.4" + "8" * 12,
+        "95.48%%",
+        "٩٥",
+        " ",
+    ],
+)
 def test_a_published_figure_is_a_bounded_decimal(session, anonymous_client, published):
     """Fraction("1e999999999") would make a number of a billion digits: a worker killed."""
     department = factories.department(session)
     factories.service_item(session, department.id, status="published")
-    response = anonymous_client.post("/api/v1/stats/check", json={"key": "instant_share", "published": published})
+    response = anonymous_client.post(
+        "/api/v1/stats/check", json={"key": "instant_share", "published": published}
+    )
     assert response.status_code == 422, response.data[:300]
-    assert response.json["error"]["fields"]["published"][0]["code"] in {"invalid_figure", "length_between"}
+    assert response.json["error"]["fields"]["published"][0]["code"] in {
+        "invalid_figure",
+        "length_between",
+    }
 
 
-@pytest.mark.parametrize(("published", "difference"), [("100%", "+0.000000"), ("0.5", "-99.500000"),
-                                                       ("99.999999999999%", "-0.000000"), ("100％", "+0.000000")])
-def test_published_figures_within_the_bounds_are_checked(session, anonymous_client, published, difference):
+@pytest.mark.parametrize(
+    ("published", "difference"),
+    [
+        ("100%", "+0.000000"),
+        ("0.5", "-99.500000"),
+        ("99.999999999999%", "-0.000000"),
+        ("100％", "+0.000000"),
+    ],
+)
+def test_published_figures_within_the_bounds_are_checked(
+    session, anonymous_client, published, difference
+):
     department = factories.department(session)
-    factories.service_item(session, department.id, status="published", case_type="1", promised_time_limit=0)
-    response = anonymous_client.post("/api/v1/stats/check", json={"key": "instant_share", "published": published})
+    factories.service_item(
+        session, department.id, status="published", case_type="1", promised_time_limit=0
+    )
+    response = anonymous_client.post(
+        "/api/v1/stats/check", json={"key": "instant_share", "published": published}
+    )
     assert response.status_code == 200, response.data[:300]
     assert response.json["difference_points"] == difference
 
 
-@pytest.mark.parametrize("path", ["/api/v1/health", "/api/docs", "/api/openapi.json", "/api/v1/no-such-route",
-                                  "/api/v1/service-items/999999"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/health",
+        "/api/docs",
+        "/api/openapi.json",
+        "/api/v1/no-such-route",
+        "/api/v1/service-items/999999",
+    ],
+)
 def test_api_responses_forbid_sniffing_and_framing(anonymous_client, path):
     response = anonymous_client.get(path)
     assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -4,6 +4,7 @@ Every operation of the OpenAPI document gets generated requests (valid and inval
 number each (SCHEMATHESIS_EXAMPLES, 8 by default); every response must be no 5xx, a documented
 status code, the documented content type, and a body the document's schema accepts.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,7 +23,12 @@ from tests import factories
 from tests.conftest import token_client
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "8"))
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 @pytest.fixture
@@ -35,7 +41,8 @@ def editor_headers(app, session) -> dict[str, str]:
 
 
 @pytest.mark.skipif(
-    os.environ.get("TEST_DATABASE") == "postgresql", reason="the API's contract does not depend on the database: run once"
+    os.environ.get("TEST_DATABASE") == "postgresql",
+    reason="the API's contract does not depend on the database: run once",
 )
 @pytest.mark.slow
 def test_every_operation_answers_within_its_schema(app, session, editor_headers):
@@ -47,7 +54,11 @@ def test_every_operation_answers_within_its_schema(app, session, editor_headers)
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, phases=[Phase.generate],
+            max_examples=EXAMPLES,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            phases=[Phase.generate],
             suppress_health_check=list(HealthCheck),
         )
         def run(case: schemathesis.Case) -> None:

@@ -4,6 +4,7 @@ fresh database with its index rebuilt, gives the same figures and the same searc
 The scripts run as an operator runs them (separate processes, pg_dump/pg_restore, flask commands);
 the restored index is a new embedded one, built from the restored database alone.
 """
+
 from __future__ import annotations
 
 import os
@@ -37,8 +38,10 @@ QUERIES = ("护照", "huzhao")  # each finds at most a page (100): 75 on the 云
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.slow,
-    pytest.mark.skipif(os.environ.get("TEST_DATABASE") != "postgresql",
-                       reason="pg_dump/pg_restore: the PostgreSQL pass (TEST_DATABASE=postgresql)"),
+    pytest.mark.skipif(
+        os.environ.get("TEST_DATABASE") != "postgresql",
+        reason="pg_dump/pg_restore: the PostgreSQL pass (TEST_DATABASE=postgresql)",
+    ),
 ]
 
 
@@ -62,12 +65,18 @@ def observed(app, engine: EmbeddedEngine) -> dict[str, object]:
 
 
 def run(command: list[str], environ: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(command, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=600, check=False)
-    assert done.returncode == 0, f"{command} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+    done = subprocess.run(
+        command, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, (
+        f"{command} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+    )
     return done
 
 
-def test_restored_dump_gives_the_same_figures_and_search_with_no_drift(app, live_database, database_template, tmp_path):
+def test_restored_dump_gives_the_same_figures_and_search_with_no_drift(
+    app, live_database, database_template, tmp_path
+):
     original_index = EmbeddedEngine(tmp_path / "original-index")
     saved_engine = app.extensions.get("qingdan_search_engine")
     with app.app_context():
@@ -86,12 +95,20 @@ def test_restored_dump_gives_the_same_figures_and_search_with_no_drift(app, live
     restored_url = postgres.create_database(database_template.admin_url, name)
     restored_index = tmp_path / "restored-index"
     try:
-        restored = run([str(ROOT / "deploy" / "restore"), str(dump)],
-                       {**environ, "DATABASE_URL": restored_url, "SEARCH_INDEX_PATH": str(restored_index)})
+        restored = run(
+            [str(ROOT / "deploy" / "restore"), str(dump)],
+            {**environ, "DATABASE_URL": restored_url, "SEARCH_INDEX_PATH": str(restored_index)},
+        )
         assert "缺失 0\n过期 0\n多余 0" in restored.stdout, restored.stdout
         # a second restore into the same, no longer empty, database is refused, not merged
-        again = subprocess.run([str(ROOT / "deploy" / "restore"), str(dump)], cwd=ROOT, capture_output=True, check=False,
-                               text=True, env={**environ, "DATABASE_URL": restored_url, "SEARCH_INDEX_PATH": str(restored_index)})
+        again = subprocess.run(
+            [str(ROOT / "deploy" / "restore"), str(dump)],
+            cwd=ROOT,
+            capture_output=True,
+            check=False,
+            text=True,
+            env={**environ, "DATABASE_URL": restored_url, "SEARCH_INDEX_PATH": str(restored_index)},
+        )
         assert again.returncode == 2 and "restore into a new one" in again.stderr
 
         engine = create_engine(restored_url)

@@ -27,7 +27,9 @@ def test_session_commits_stay_inside_the_tests_transaction(app, session):
     assert session.scalar(select(func.count()).select_from(Organization)) == before + 1
     with app.test_request_context():  # another app context: its session joins the same connection
         assert db.session.scalar(select(func.count()).select_from(Organization)) == before + 1
-    assert organizations(db.engine) == before, "a separate connection must not see the test's writes"
+    assert organizations(db.engine) == before, (
+        "a separate connection must not see the test's writes"
+    )
 
 
 def test_live_database_commits_are_seen_by_other_connections(app, live_database):
@@ -36,7 +38,12 @@ def test_live_database_commits_are_seen_by_other_connections(app, live_database)
         writer.commit()
     assert organizations(live_database.engine) >= 1
     with app.app_context():  # the app's sessions are on the test's database, not on the shared one
-        assert db.session.scalar(select(func.count()).select_from(Organization)) == organizations(live_database.engine)
+        assert db.session.scalar(select(func.count()).select_from(Organization)) == organizations(
+            live_database.engine
+        )
         assert db.session.get_bind() is live_database.engine
     with live_database.session() as first, live_database.session() as second:
-        assert first.connection().connection.dbapi_connection is not second.connection().connection.dbapi_connection
+        assert (
+            first.connection().connection.dbapi_connection
+            is not second.connection().connection.dbapi_connection
+        )

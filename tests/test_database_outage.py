@@ -1,6 +1,7 @@
 """PostgreSQL going away under a running app (what deploy/faults/postgres_restart.py does to the
 stack), on real connections the server ends: no request becomes a 500 because its finished
 session cannot roll back, and the search worker waits the outage out instead of exiting."""
+
 from __future__ import annotations
 
 import os
@@ -19,18 +20,24 @@ from tests import factories
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(os.environ.get("TEST_DATABASE") != "postgresql",
-                       reason="ends PostgreSQL connections: the PostgreSQL pass (TEST_DATABASE=postgresql)"),
+    pytest.mark.skipif(
+        os.environ.get("TEST_DATABASE") != "postgresql",
+        reason="ends PostgreSQL connections: the PostgreSQL pass (TEST_DATABASE=postgresql)",
+    ),
 ]
 
 
 def end_connections(admin_url: str, database: str) -> None:
     with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-                      (database,))
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (database,),
+        )
 
 
-def test_a_session_whose_connection_the_server_ended_closes_quietly(app, live_database, database_template):
+def test_a_session_whose_connection_the_server_ended_closes_quietly(
+    app, live_database, database_template
+):
     with app.app_context():
         db.session.execute(text("SELECT 1")).scalar_one()
         end_connections(database_template.admin_url, make_url(live_database.url).database)
@@ -39,7 +46,9 @@ def test_a_session_whose_connection_the_server_ended_closes_quietly(app, live_da
     assert answer.status_code == 200  # the pool let the dead connection go and opened a new one
 
 
-def test_the_search_worker_waits_out_a_database_outage(app, live_database, database_template, tmp_path):
+def test_the_search_worker_waits_out_a_database_outage(
+    app, live_database, database_template, tmp_path
+):
     name = make_url(live_database.url).database
     engine = EmbeddedEngine(tmp_path / "index")
     engine.ensure_index()
@@ -47,8 +56,13 @@ def test_the_search_worker_waits_out_a_database_outage(app, live_database, datab
 
     def worker() -> None:
         with app.app_context():
-            search_outbox.run_indexer(db.session, engine, poll_seconds=0.1, should_stop=stop.is_set,
-                                    on_outage=outages.append)
+            search_outbox.run_indexer(
+                db.session,
+                engine,
+                poll_seconds=0.1,
+                should_stop=stop.is_set,
+                on_outage=outages.append,
+            )
 
     thread = threading.Thread(target=worker, daemon=True)
     thread.start()

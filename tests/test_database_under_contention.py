@@ -7,6 +7,7 @@ They run on PostgreSQL too (the PostgreSQL pass), where the same requests must g
 answers; the lock-holding ones need SQLite's single write lock and skip there. A database that
 cannot be reached at all answers 503 too.
 """
+
 from __future__ import annotations
 
 import re
@@ -53,7 +54,12 @@ class Site:
                 session, OPERATOR, name="contention", role="admin", department_id=None
             )
             accounts.create_user(
-                session, OPERATOR, username="reviewer", display_name="审核员", password=PASSWORD, role="admin"
+                session,
+                OPERATOR,
+                username="reviewer",
+                display_name="审核员",
+                password=PASSWORD,
+                role="admin",
             )
 
     def api(self) -> requests.Session:
@@ -70,7 +76,12 @@ class Site:
                 json=factories.service_item_data(self.department.id, name=f"并发测试事项{n}"),
             )
             assert created.status_code == 201, created.text
-            made.append((f"{server.url}/api/v1/service-items/{created.json()['id']}", created.headers["ETag"]))
+            made.append(
+                (
+                    f"{server.url}/api/v1/service-items/{created.json()['id']}",
+                    created.headers["ETag"],
+                )
+            )
         return made
 
 
@@ -121,7 +132,9 @@ def test_concurrent_writers_wait_and_etag_races_answer_412(live_database, site, 
             url, etag = draft
             client, codes = site.api(), []
             for n in range(6):
-                answer = client.patch(url, json={"name": f"并发修改{n}"}, headers={"If-Match": etag})
+                answer = client.patch(
+                    url, json={"name": f"并发修改{n}"}, headers={"If-Match": etag}
+                )
                 codes.append(answer.status_code)
                 etag = answer.headers.get("ETag", etag)
             return codes
@@ -134,7 +147,12 @@ def test_concurrent_writers_wait_and_etag_races_answer_412(live_database, site, 
         etag = site.api().get(url).headers["ETag"]
         for n in range(3):
             client = site.api()
-            codes = race(8, partial(client.patch, url, json={"name": f"同一版本{n}"}, headers={"If-Match": etag}))
+            codes = race(
+                8,
+                partial(
+                    client.patch, url, json={"name": f"同一版本{n}"}, headers={"If-Match": etag}
+                ),
+            )
             assert codes == [200] + [412] * 7, server.log_tail()
             etag = site.api().get(url).headers["ETag"]
 
@@ -155,7 +173,9 @@ def hold_write_lock(live: LiveDatabase) -> sqlite3.Connection:
     return holder
 
 
-def test_a_request_that_cannot_get_the_lock_answers_503_with_retry_after(live_database, site, tmp_path):
+def test_a_request_that_cannot_get_the_lock_answers_503_with_retry_after(
+    live_database, site, tmp_path
+):
     live = live_database
     sqlite_only(live)
     with gunicorn(live.environ(SQLITE_BUSY_TIMEOUT="0.5"), tmp_path / "gunicorn.log") as server:
@@ -169,7 +189,10 @@ def test_a_request_that_cannot_get_the_lock_answers_503_with_retry_after(live_da
         finally:
             holder.rollback()
         assert api.status_code == 503 and api.headers["Retry-After"] == "2"
-        assert api.json()["error"]["code"] == "database_busy" and "稍后重试" in api.json()["error"]["message"]
+        assert (
+            api.json()["error"]["code"] == "database_busy"
+            and "稍后重试" in api.json()["error"]["message"]
+        )
         assert page.status_code == 503 and page.headers["Retry-After"] == "2"
         assert "text/html" in page.headers["Content-Type"] and "系统繁忙" in page.text
         assert read.status_code == 200  # readers never wait for a writer (WAL)
@@ -178,12 +201,18 @@ def test_a_request_that_cannot_get_the_lock_answers_503_with_retry_after(live_da
 
 
 def dry_run_file(department: str, rows: int) -> bytes:
-    lines = ["事项名称,事项类型,实施主体,办件类型,法定办结时限,法定办结时限单位,承诺办结时限,到办事现场次数,是否收费,服务对象"]
-    lines += [f"试导入事项{n:05d},01,{department},承诺件,20,工作日,5,0,否,个人" for n in range(rows)]
+    lines = [
+        "事项名称,事项类型,实施主体,办件类型,法定办结时限,法定办结时限单位,承诺办结时限,到办事现场次数,是否收费,服务对象"
+    ]
+    lines += [
+        f"试导入事项{n:05d},01,{department},承诺件,20,工作日,5,0,否,个人" for n in range(rows)
+    ]
     return ("\n".join(lines) + "\n").encode("utf-8-sig")
 
 
-def test_a_long_dry_run_import_holds_no_lock_writes_and_sign_ins_wait_for(live_database, site, tmp_path):
+def test_a_long_dry_run_import_holds_no_lock_writes_and_sign_ins_wait_for(
+    live_database, site, tmp_path
+):
     """With a 1-second busy timeout, writes and sign-ins made while a dry run of 600 rows is
     checking succeed: before the dry run wrote on a copy, every one of them waited and failed."""
     live = live_database
@@ -210,7 +239,9 @@ def test_a_long_dry_run_import_holds_no_lock_writes_and_sign_ins_wait_for(live_d
             time.sleep(0.05)  # until the dry run has its copy and creates its rows there
         writes, signed_in = [], []
         for url, etag in drafts:
-            answer = site.api().patch(url, json={"name": "导入期间的修改"}, headers={"If-Match": etag})
+            answer = site.api().patch(
+                url, json={"name": "导入期间的修改"}, headers={"If-Match": etag}
+            )
             writes.append(answer.status_code)
             signed_in.append(sign_in_form(server)().status_code)
         written_at = time.monotonic()
@@ -218,18 +249,25 @@ def test_a_long_dry_run_import_holds_no_lock_writes_and_sign_ins_wait_for(live_d
         status, report, finished_at = outcome["dry_run"]
     assert status == 200 and report["dry_run"] and report["valid"] == 600, report
     assert writes == [200, 200, 200] and signed_in == [302, 302, 302]
-    assert written_at < finished_at, "the writes should have run while the dry run was still checking"
+    assert written_at < finished_at, (
+        "the writes should have run while the dry run was still checking"
+    )
     with live.session() as session:
         assert search_documents.published_count(session) == 0  # the dry run kept nothing
 
 
 @pytest.mark.parametrize(
     "url",
-    ["sqlite:////nonexistent-folder/qingdan.sqlite3", "postgresql+psycopg://qingdan@127.0.0.1:9/qingdan"],
+    [
+        "sqlite:////nonexistent-folder/qingdan.sqlite3",
+        "postgresql+psycopg://qingdan@127.0.0.1:9/qingdan",
+    ],
     ids=["sqlite-file-missing", "postgresql-refused"],
 )
 def test_an_unreachable_database_answers_503_with_retry_after(app, url):
-    broken = create_engine(url, connect_args={"connect_timeout": 2} if url.startswith("postgresql") else {})
+    broken = create_engine(
+        url, connect_args={"connect_timeout": 2} if url.startswith("postgresql") else {}
+    )
     try:
         with sessions_on(app, broken):
             client = app.test_client()
@@ -238,7 +276,10 @@ def test_an_unreachable_database_answers_503_with_retry_after(app, url):
     finally:
         broken.dispose()
     assert api.status_code == 503 and api.headers["Retry-After"] == "10"
-    assert api.json["error"]["code"] == "database_unavailable" and "数据库暂时无法连接" in api.json["error"]["message"]
+    assert (
+        api.json["error"]["code"] == "database_unavailable"
+        and "数据库暂时无法连接" in api.json["error"]["message"]
+    )
     assert page.status_code == 503 and page.headers["Retry-After"] == "10"
     assert "数据库暂时无法连接" in page.get_data(as_text=True)
 

@@ -1,6 +1,7 @@
 """The draw algorithm alone (catalog/services/draw_algorithm.py): deterministic, sensitive to the
 seed, uniform over the eligible targets, and never breaking 回避, the 2-inspector minimum or the
 ratio bounds. Pure Python, no database."""
+
 from __future__ import annotations
 
 import math
@@ -17,8 +18,16 @@ DEPARTMENT = {"key": "11445302MA0000001X", "name": "区市场监管局", "fields
 
 
 def _inspector(key: str, department: str = DEPARTMENT["key"], **overrides: object) -> dict:
-    return {"key": key, "name": f"执法员{key}", "department": department, "enforcement_field": "市场监管",
-            "on_duty": True, "certified_on": "2018-03-01", "certificate_valid_until": None, **overrides}
+    return {
+        "key": key,
+        "name": f"执法员{key}",
+        "department": department,
+        "enforcement_field": "市场监管",
+        "on_duty": True,
+        "certified_on": "2018-03-01",
+        "certificate_valid_until": None,
+        **overrides,
+    }
 
 
 def _snapshot(targets: int, inspectors: int = 6) -> dict:
@@ -30,8 +39,17 @@ def _snapshot(targets: int, inspectors: int = 6) -> dict:
 
 
 def _parameters(**overrides: object) -> dict:
-    return {"code": "YC-2020-04", "draw_date": "2020-11-02", "ratio_percent": None, "count": 6, "ratio_min": None,
-            "ratio_max": None, "inspectors_per_department": 2, "departments": [DEPARTMENT], **overrides}
+    return {
+        "code": "YC-2020-04",
+        "draw_date": "2020-11-02",
+        "ratio_percent": None,
+        "count": 6,
+        "ratio_min": None,
+        "ratio_max": None,
+        "inspectors_per_department": 2,
+        "departments": [DEPARTMENT],
+        **overrides,
+    }
 
 
 def _seed(label: str) -> str:
@@ -50,8 +68,14 @@ def test_the_same_inputs_give_the_same_draw_and_another_seed_another():
     assert [t["key"] for t in other_seed["targets"]] != keys
     assert [t["key"] for t in other_witness["targets"]] != keys
     # the order of the snapshot's lists does not matter: only keys and hashes do
-    shuffled = {**snapshot, "targets": snapshot["targets"][::-1], "inspectors": snapshot["inspectors"][::-1]}
-    assert canonical_json(algorithm.run(parameters, shuffled, _seed("a"), "见证 3-5-2")) == canonical_json(first)
+    shuffled = {
+        **snapshot,
+        "targets": snapshot["targets"][::-1],
+        "inspectors": snapshot["inspectors"][::-1],
+    }
+    assert canonical_json(
+        algorithm.run(parameters, shuffled, _seed("a"), "见证 3-5-2")
+    ) == canonical_json(first)
 
 
 def test_targets_are_ranked_by_the_published_hash():
@@ -109,9 +133,12 @@ def test_each_eligible_target_is_drawn_with_equal_frequency_over_10000_draws():
     ordered = sorted(counts)
     biased = dict.fromkeys(ordered, 0)
     for n in range(draws):
-        for key in (ordered[-sample:] if n % 10 == 0 else ordered[n % 15: n % 15 + sample]):
+        for key in ordered[-sample:] if n % 10 == 0 else ordered[n % 15 : n % 15 + sample]:
             biased[key] += 1
-    assert _chi_square_sf_even(_uniformity_statistic(list(biased.values()), draws, sample), pool - 1) < SIGNIFICANCE
+    assert (
+        _chi_square_sf_even(_uniformity_statistic(list(biased.values()), draws, sample), pool - 1)
+        < SIGNIFICANCE
+    )
 
 
 def test_the_closed_form_matches_known_critical_values():
@@ -129,14 +156,21 @@ DATES = ["2016-05-01", "2019-12-31", "2020-11-02", "2020-11-03", "2021-01-01"]
 @st.composite
 def draws(draw: st.DrawFn) -> tuple[dict, dict]:
     departments = [
-        {"key": f"D{n}", "name": f"部门{n}", "fields": draw(st.lists(st.sampled_from(FIELDS), max_size=2, unique=True))}
+        {
+            "key": f"D{n}",
+            "name": f"部门{n}",
+            "fields": draw(st.lists(st.sampled_from(FIELDS), max_size=2, unique=True)),
+        }
         for n in range(draw(st.integers(1, 3)))
     ]
     targets = [{"key": f"T{n}", "name": f"对象{n}"} for n in range(draw(st.integers(1, 30)))]
     inspectors = [
         {
-            "key": f"I{n}", "name": f"人员{n}", "department": draw(st.sampled_from(departments))["key"],
-            "enforcement_field": draw(st.sampled_from([*FIELDS, None])), "on_duty": draw(st.booleans()),
+            "key": f"I{n}",
+            "name": f"人员{n}",
+            "department": draw(st.sampled_from(departments))["key"],
+            "enforcement_field": draw(st.sampled_from([*FIELDS, None])),
+            "on_duty": draw(st.booleans()),
             "certified_on": draw(st.sampled_from([*DATES, None])),
             "certificate_valid_until": draw(st.sampled_from([*DATES, None])),
         }
@@ -144,17 +178,25 @@ def draws(draw: st.DrawFn) -> tuple[dict, dict]:
     ]
     conflicts = [
         {"inspector": i["key"], "target": t["key"]}
-        for i in inspectors for t in targets if draw(st.integers(0, 9)) == 0
+        for i in inspectors
+        for t in targets
+        if draw(st.integers(0, 9)) == 0
     ]
     general = draw(st.booleans())
     low = draw(st.sampled_from([None, "3", "5", "20"]))
     high = draw(st.sampled_from([None, "10", "15", "50"])) if general else None
     by_count = draw(st.booleans())
     parameters = {
-        "code": "T-1", "draw_date": "2020-11-02", "ratio_min": low, "ratio_max": high,
-        "ratio_percent": None if by_count else draw(st.sampled_from(["1", "5", "12.5", "20", "100"])),
+        "code": "T-1",
+        "draw_date": "2020-11-02",
+        "ratio_min": low,
+        "ratio_max": high,
+        "ratio_percent": None
+        if by_count
+        else draw(st.sampled_from(["1", "5", "12.5", "20", "100"])),
         "count": draw(st.integers(1, 12)) if by_count else None,
-        "inspectors_per_department": draw(st.integers(2, 3)), "departments": departments,
+        "inspectors_per_department": draw(st.integers(2, 3)),
+        "departments": departments,
     }
     return parameters, {"targets": targets, "inspectors": inspectors, "conflicts": conflicts}
 
@@ -166,7 +208,8 @@ def _eligible(inspector: dict, target: str, department: dict, conflicts: set) ->
         (inspector["key"], target) not in conflicts
         and (not department["fields"] or inspector["enforcement_field"] in department["fields"])
         and inspector["on_duty"]
-        and certified is not None and certified <= "2020-11-02"
+        and certified is not None
+        and certified <= "2020-11-02"
         and (until is None or until >= "2020-11-02")
     )
 
@@ -196,10 +239,14 @@ def test_no_draw_breaks_avoidance_the_two_inspector_minimum_or_the_ratio_bounds(
         assert len(members) == len(set(members)) == size >= algorithm.MIN_INSPECTORS
         for key in members:
             assert inspectors[key]["department"] == team["department"]
-            assert _eligible(inspectors[key], team["target"], departments[team["department"]], conflicts)
+            assert _eligible(
+                inspectors[key], team["target"], departments[team["department"]], conflicts
+            )
     for replaced in result["replacements"]:
         inspector = inspectors[replaced["inspector"]]
-        assert not _eligible(inspector, replaced["target"], departments[replaced["department"]], conflicts)
+        assert not _eligible(
+            inspector, replaced["target"], departments[replaced["department"]], conflicts
+        )
         assert replaced["reason"] in algorithm.REASONS
 
 
@@ -210,12 +257,22 @@ def _assert_refusal_is_justified(parameters: dict, snapshot: dict, conflicts: se
     except DrawRefused:
         return
     key = algorithm.draw_key(parameters["code"], _seed("property"), "")
-    drawn = [k for _s, k in algorithm.ranked(key, "target", {t["key"]: t["key"] for t in snapshot["targets"]})[:size]]
+    drawn = [
+        k
+        for _s, k in algorithm.ranked(
+            key, "target", {t["key"]: t["key"] for t in snapshot["targets"]}
+        )[:size]
+    ]
     short = [
         (target, department["key"])
-        for target in drawn for department in parameters["departments"]
-        if sum(_eligible(i, target, department, conflicts) for i in snapshot["inspectors"]
-               if i["department"] == department["key"]) < parameters["inspectors_per_department"]
+        for target in drawn
+        for department in parameters["departments"]
+        if sum(
+            _eligible(i, target, department, conflicts)
+            for i in snapshot["inspectors"]
+            if i["department"] == department["key"]
+        )
+        < parameters["inspectors_per_department"]
     ]
     assert short, "the draw was refused although every bound and team could be met"
 
@@ -225,7 +282,9 @@ def test_a_conflicted_inspector_is_replaced_and_the_replacement_recorded():
     parameters = _parameters(count=1)
     first = algorithm.run(parameters, snapshot, _seed("c"), "")
     target, chosen = first["targets"][0]["key"], first["teams"][0]["inspectors"][0]
-    snapshot["conflicts"] = [{"inspector": chosen, "target": target, "reason": "近亲属任该单位负责人"}]
+    snapshot["conflicts"] = [
+        {"inspector": chosen, "target": target, "reason": "近亲属任该单位负责人"}
+    ]
     second = algorithm.run(parameters, snapshot, _seed("c"), "")
     assert second["targets"] == first["targets"]  # targets do not depend on inspectors
     assert chosen not in second["teams"][0]["inspectors"]
@@ -234,12 +293,15 @@ def test_a_conflicted_inspector_is_replaced_and_the_replacement_recorded():
     assert second["replacements"][0]["replaced_by"] in second["teams"][0]["inspectors"]
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"count": None, "ratio_percent": "5", "ratio_max": "10"}, "高于一般检查事项的上限"),
-    ({"count": 1, "ratio_min": "20"}, "低于抽查事项规定的下限"),
-    ({"count": 50}, "超过符合范围的检查对象数"),
-    ({"inspectors_per_department": 1}, "至少抽取 2 名"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"count": None, "ratio_percent": "5", "ratio_max": "10"}, "高于一般检查事项的上限"),
+        ({"count": 1, "ratio_min": "20"}, "低于抽查事项规定的下限"),
+        ({"count": 50}, "超过符合范围的检查对象数"),
+        ({"inspectors_per_department": 1}, "至少抽取 2 名"),
+    ],
+)
 def test_refusals_say_why_in_chinese(overrides, message):
     with pytest.raises(DrawRefused, match=message):
         algorithm.run(_parameters(**overrides), _snapshot(8), _seed("r"), "")
@@ -250,7 +312,9 @@ def test_the_published_specification_reruns_the_draw():
     import re
     from pathlib import Path
 
-    document = (Path(__file__).resolve().parent.parent / "docs" / "random-draws.md").read_text(encoding="utf-8")
+    document = (Path(__file__).resolve().parent.parent / "docs" / "random-draws.md").read_text(
+        encoding="utf-8"
+    )
     code = re.search(r"```python\n(.*?)```", document, re.S).group(1)
     namespace: dict = {}
     exec(compile(code, "docs/random-draws.md", "exec"), namespace)
@@ -258,8 +322,11 @@ def test_the_published_specification_reruns_the_draw():
     snapshot["inspectors"][0]["on_duty"] = False
     snapshot["inspectors"][1]["certified_on"] = "2021-01-01"
     snapshot["inspectors"][2]["enforcement_field"] = "消防"
-    snapshot["conflicts"] = [{"inspector": i["key"], "target": t["key"]}
-                             for i in snapshot["inspectors"][3:5] for t in snapshot["targets"][:20]]
+    snapshot["conflicts"] = [
+        {"inspector": i["key"], "target": t["key"]}
+        for i in snapshot["inspectors"][3:5]
+        for t in snapshot["targets"][:20]
+    ]
     for parameters in (_parameters(count=7), _parameters(count=None, ratio_percent="12.5")):
         expected = algorithm.run(parameters, snapshot, _seed("docs"), "掷骰 2-2-5")
         keys, teams = namespace["rerun"](parameters, snapshot, _seed("docs"), "掷骰 2-2-5")

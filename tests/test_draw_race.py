@@ -1,5 +1,6 @@
 """Two people draw the same task at the same moment, on separate connections: one draw is
 stored, the other is told the task was drawn (409), never a second draw."""
+
 from __future__ import annotations
 
 import threading
@@ -29,7 +30,13 @@ SYSTEM = Actor.system("tests")
 def committed_database(app, tmp_path: Path, worker_id: str) -> Iterator[Engine]:
     """A database of this run's kind whose rows are committed, so other connections see them."""
     for url in postgres.throwaway_database(tmp_path, f"race_{worker_id}"):
-        other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SEARCH_INDEX_PATH": str(tmp_path / "index")})
+        other = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": url,
+                "SEARCH_INDEX_PATH": str(tmp_path / "index"),
+            }
+        )
         with other.app_context():
             upgrade()
             engine = db.engine
@@ -51,7 +58,9 @@ def test_two_simultaneous_draws_store_one(committed_database):
             random_checks.get_task(session, task_id, SYSTEM)  # both have read the committed task
             barrier.wait()
             try:
-                outcomes.append(random_checks.run_draw(session, task_id, version, witness, SYSTEM).result_sha256)
+                outcomes.append(
+                    random_checks.run_draw(session, task_id, version, witness, SYSTEM).result_sha256
+                )
             except DomainError as error:
                 outcomes.append(error.status)
 

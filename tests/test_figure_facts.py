@@ -2,6 +2,7 @@
 figures computed from the history's snapshots (history.snapshots_as_of), the way they were
 computed before that table, on histories with later edits, deletes, back-dated records and
 records sharing a moment."""
+
 from __future__ import annotations
 
 import random
@@ -41,14 +42,28 @@ MOMENTS = [START + timedelta(days=day) for day in range(0, 40, 4)]
 # -- the reference: facts from the history's JSON snapshots --------------------------------
 
 
-def _from_snapshot(snapshots: Subquery, key: str, kind: type, name: str | None = None) -> ColumnElement:
+def _from_snapshot(
+    snapshots: Subquery, key: str, kind: type, name: str | None = None
+) -> ColumnElement:
     value = snapshots.c.after[key]
-    typed = value.as_integer() if kind is Integer else value.as_boolean() if kind is Boolean else value.as_string()
+    typed = (
+        value.as_integer()
+        if kind is Integer
+        else value.as_boolean()
+        if kind is Boolean
+        else value.as_string()
+    )
     return typed.label(name or key)
 
 
-SERVICE_TYPES = {"department_id": Integer, "legal_time_limit": Integer, "promised_time_limit": Integer,
-                 "onsite_visits": Integer, "e_license_linked": Boolean, "license_free": Boolean}
+SERVICE_TYPES = {
+    "department_id": Integer,
+    "legal_time_limit": Integer,
+    "promised_time_limit": Integer,
+    "onsite_visits": Integer,
+    "e_license_linked": Boolean,
+    "license_free": Boolean,
+}
 # read in the reference as the figures define them: 无期限 as stated, or (before migration 0010)
 # an empty limit; materials known unless null
 DERIVED = {"legal_no_limit", "promised_no_limit", "materials_known", "unfilled_elements"}
@@ -64,7 +79,11 @@ def _service_from_snapshots(shape: Shape) -> Subquery:
     snapshots = snapshots_as_of("service_item", facts.AS_OF)
     rows = select(
         snapshots.c.id,
-        *(_from_snapshot(snapshots, n, SERVICE_TYPES.get(n, String)) for n in SERVICE_COLUMNS if n not in DERIVED),
+        *(
+            _from_snapshot(snapshots, n, SERVICE_TYPES.get(n, String))
+            for n in SERVICE_COLUMNS
+            if n not in DERIVED
+        ),
         _no_limit(snapshots, "legal"),
         _no_limit(snapshots, "promised"),
         snapshots.c.after["materials"].as_string().is_not(None).label("materials_known"),
@@ -95,9 +114,18 @@ def _inspection_from_snapshots(shape: Shape) -> Subquery:
         .subquery()
     )
     query = (
-        select(items.c.id, items.c.name, items.c.department_id, with_list.c.item_id.is_not(None).label("has_list"))
+        select(
+            items.c.id,
+            items.c.name,
+            items.c.department_id,
+            with_list.c.item_id.is_not(None).label("has_list"),
+        )
         .select_from(items.outerjoin(with_list, with_list.c.item_id == items.c.id))
-        .where(items.c.status == "published", items.c.supervision_type == INSPECTION_TYPE, items.c.claimed.is_(True))
+        .where(
+            items.c.status == "published",
+            items.c.supervision_type == INSPECTION_TYPE,
+            items.c.claimed.is_(True),
+        )
     )
     return facts.in_scope(query, items.c.department_id, shape).subquery("inspection_facts")
 
@@ -116,7 +144,9 @@ def _bundle_from_snapshots(shape: Shape) -> Subquery:
 
 def _published(entity_type: str, shape: Shape, *columns: tuple[str, type, str]) -> Subquery:
     snapshots = snapshots_as_of(entity_type, facts.AS_OF)
-    rows = select(snapshots.c.id, *(_from_snapshot(snapshots, key, kind, name) for key, kind, name in columns)).subquery()
+    rows = select(
+        snapshots.c.id, *(_from_snapshot(snapshots, key, kind, name) for key, kind, name in columns)
+    ).subquery()
     query = select(rows)
     if "status" in rows.c:
         query = query.where(rows.c.status == "published")
@@ -125,21 +155,32 @@ def _published(entity_type: str, shape: Shape, *columns: tuple[str, type, str]) 
 
 def _supervision_from_snapshots(shape: Shape) -> Subquery:
     return _published(
-        "supervision_item", shape, ("code", String, "name"), ("department_id", Integer, "department_id"),
-        ("status", String, "status"), ("claimed", Boolean, "claimed"), ("parent_id", Integer, "parent_id"),
+        "supervision_item",
+        shape,
+        ("code", String, "name"),
+        ("department_id", Integer, "department_id"),
+        ("status", String, "status"),
+        ("claimed", Boolean, "claimed"),
+        ("parent_id", Integer, "parent_id"),
     )
 
 
 def _devolved_from_snapshots(shape: Shape) -> Subquery:
     return _published(
-        "devolved_item", shape, ("name", String, "name"), ("from_department_id", Integer, "department_id"),
+        "devolved_item",
+        shape,
+        ("name", String, "name"),
+        ("from_department_id", Integer, "department_id"),
         ("status", String, "status"),
     )
 
 
 def _inspectors_from_snapshots(shape: Shape) -> Subquery:
     return _published(
-        "inspector", shape, ("certificate_number", String, "name"), ("department_id", Integer, "department_id"),
+        "inspector",
+        shape,
+        ("certificate_number", String, "name"),
+        ("department_id", Integer, "department_id"),
         ("on_duty", Boolean, "on_duty"),
     )
 
@@ -157,18 +198,26 @@ REFERENCE = {
 def _everything(session, scope: Scope, department_ids: list[int]) -> dict:
     """Every figure output for one scope: figures under both rules, the department table, the rows."""
     result = {
-        rule: [f.as_dict() for f in figures.compute_figures(session, scope, rule)] for rule in figures.RULES
+        rule: [f.as_dict() for f in figures.compute_figures(session, scope, rule)]
+        for rule in figures.RULES
     }
     result["departments"] = [
         (row["department_id"], [f.as_dict() for f in row["figures"].values()])
         for row in figures.figures_by_department(session, scope, department_ids)
     ]
     for key in figures.PARTS:
-        every_part = key in ("instant_share", "time_reduction", "zero_visit_rate", "e_license_items")
+        every_part = key in (
+            "instant_share",
+            "time_reduction",
+            "zero_visit_rate",
+            "e_license_items",
+        )
         for part in figures.PART_NAMES if every_part else ("numerator", "unknown"):
             rows = figures.figure_rows(session, key, scope, part)
             # computed in Python from the snapshot: the completeness test below checks it
-            result[key, part] = [{k: v for k, v in row.items() if k != "unfilled_elements"} for row in rows]
+            result[key, part] = [
+                {k: v for k, v in row.items() if k != "unfilled_elements"} for row in rows
+            ]
     return result
 
 
@@ -177,7 +226,9 @@ def _from_snapshots(session, scope: Scope, department_ids: list[int], monkeypatc
         for function, reference in REFERENCE.items():
             patch.setattr(figures, function.__name__, reference)
         # the per-department facts (行政执法主体, 电子证照 departments) read the patched names
-        parts = {k: replace(p, facts=REFERENCE.get(p.facts, p.facts)) for k, p in figures.PARTS.items()}
+        parts = {
+            k: replace(p, facts=REFERENCE.get(p.facts, p.facts)) for k, p in figures.PARTS.items()
+        }
         patch.setattr(figures, "PARTS", parts)
         _forget_statements()
         try:
@@ -188,7 +239,12 @@ def _from_snapshots(session, scope: Scope, department_ids: list[int], monkeypatc
 
 def _forget_statements() -> None:
     """Statements are built once per scope shape: rebuild them from the (un)patched facts."""
-    for built in (figures._statement, figures.part_facts, figures._enforcement_units, figures._e_license_departments):
+    for built in (
+        figures._statement,
+        figures.part_facts,
+        figures._enforcement_units,
+        figures._e_license_departments,
+    ):
         built.cache_clear()
 
 
@@ -228,39 +284,85 @@ def _snapshot(entity_type: str, entity_id: int, rng: random.Random, departments:
         return _service_snapshot(rng, departments)
     status = rng.choice(["published", "published", "draft"])
     if entity_type == "supervision_item":
-        return {"code": f"445302006{entity_id:05d}", "department_id": rng.choice(departments), "status": status,
-                "supervision_type": rng.choice(["06", "06", "02"]), "claimed": rng.random() < 0.8,
-                "parent_id": rng.choice([None, None, 1]), "objects": rng.choice([None, "企业"])}
+        return {
+            "code": f"445302006{entity_id:05d}",
+            "department_id": rng.choice(departments),
+            "status": status,
+            "supervision_type": rng.choice(["06", "06", "02"]),
+            "claimed": rng.random() < 0.8,
+            "parent_id": rng.choice([None, None, 1]),
+            "objects": rng.choice([None, "企业"]),
+        }
     if entity_type == "inspection_impl_list":
-        return {"supervision_item_id": rng.randrange(1, 8), "status": status, "department_id": rng.choice(departments),
-                "name": f"检查实施清单{entity_id}", "check_method": rng.choice([None, "现场检查"])}
+        return {
+            "supervision_item_id": rng.randrange(1, 8),
+            "status": status,
+            "department_id": rng.choice(departments),
+            "name": f"检查实施清单{entity_id}",
+            "check_method": rng.choice([None, "现场检查"]),
+        }
     if entity_type == "devolved_item":
-        return {"name": f"下放事项{entity_id}", "from_department_id": rng.choice(departments), "status": status,
-                "receiver_ids": rng.choice([[], [1, 2]]), "mode": rng.choice(["transfer", "entrust"])}
+        return {
+            "name": f"下放事项{entity_id}",
+            "from_department_id": rng.choice(departments),
+            "status": status,
+            "receiver_ids": rng.choice([[], [1, 2]]),
+            "mode": rng.choice(["transfer", "entrust"]),
+        }
     if entity_type == "inspector":
-        return {"certificate_number": f"44{entity_id:06d}", "department_id": rng.choice(departments),
-                "on_duty": rng.random() < 0.8}
-    return {"name": f"一件事{entity_id}", "lead_department_id": rng.choice(departments), "status": status}
+        return {
+            "certificate_number": f"44{entity_id:06d}",
+            "department_id": rng.choice(departments),
+            "on_duty": rng.random() < 0.8,
+        }
+    return {
+        "name": f"一件事{entity_id}",
+        "lead_department_id": rng.choice(departments),
+        "status": status,
+    }
 
 
 def _history(rng: random.Random, departments: list[int]) -> list[ChangeRecord]:
     """A few changes per row at a few moments (so some share one), in shuffled order, so
     that records are often written after later-dated ones (as a back-dated seed writes them)."""
-    counts = {"service_item": 30, "supervision_item": 8, "inspection_impl_list": 8, "bundle": 5,
-              "devolved_item": 6, "inspector": 6}
+    counts = {
+        "service_item": 30,
+        "supervision_item": 8,
+        "inspection_impl_list": 8,
+        "bundle": 5,
+        "devolved_item": 6,
+        "inspector": 6,
+    }
     records = []
     for entity_type, count in counts.items():
         for entity_id in range(1, count + 1):
-            moments = sorted(rng.choice(MOMENTS) + timedelta(hours=rng.choice([0, 0, 5])) for _ in range(rng.randint(1, 5)))
+            moments = sorted(
+                rng.choice(MOMENTS) + timedelta(hours=rng.choice([0, 0, 5]))
+                for _ in range(rng.randint(1, 5))
+            )
             for number, moment in enumerate(moments):
-                action = "create" if number == 0 else rng.choice(["update", "update", "update", "delete"])
+                action = (
+                    "create"
+                    if number == 0
+                    else rng.choice(["update", "update", "update", "delete"])
+                )
                 # a delete leaves the row out whatever its record holds (some keep the last state)
                 after = _snapshot(entity_type, entity_id, rng, departments)
                 if action == "delete" and rng.random() < 0.5:
                     after = None
-                records.append(ChangeRecord(entity_type=entity_type, entity_id=entity_id, action=action,
-                                            version=number + 1, actor="tests", source="seed", changed_at=moment,
-                                            before=None, after=after))
+                records.append(
+                    ChangeRecord(
+                        entity_type=entity_type,
+                        entity_id=entity_id,
+                        action=action,
+                        version=number + 1,
+                        actor="tests",
+                        source="seed",
+                        changed_at=moment,
+                        before=None,
+                        after=after,
+                    )
+                )
     rng.shuffle(records)
     return records
 
@@ -290,7 +392,12 @@ def test_figures_as_of_equal_those_from_the_history_snapshots(session, departmen
         session.add_all(records[start : start + 37])
         session.flush()
     region = session.scalar(select(Organization.region_id).where(Organization.id == departments[0]))
-    scopes = [Scope(), Scope(item_types=("01", "20")), Scope(department_id=departments[1]), Scope(region_id=region)]
+    scopes = [
+        Scope(),
+        Scope(item_types=("01", "20")),
+        Scope(department_id=departments[1]),
+        Scope(region_id=region),
+    ]
     seen = set()
     for moment in _moments():
         for scope in scopes:
@@ -323,26 +430,56 @@ def test_the_facts_kept_by_each_write_equal_a_rebuild_from_the_whole_history(ses
 @pytest.mark.parametrize("rule", figures.RULES)
 def test_rounding_in_integers_equals_rounding_the_fraction(rule):
     rng = random.Random(11)
-    values = [Fraction(rng.randrange(-10**6, 10**6), rng.randrange(1, 10**4)) for _ in range(3000)]
-    values += [Fraction(n, 8) for n in range(-20, 21)] + [Fraction(1, 2), Fraction(-1, 2), Fraction(0)]
+    values = [
+        Fraction(rng.randrange(-(10**6), 10**6), rng.randrange(1, 10**4)) for _ in range(3000)
+    ]
+    values += [Fraction(n, 8) for n in range(-20, 21)] + [
+        Fraction(1, 2),
+        Fraction(-1, 2),
+        Fraction(0),
+    ]
     for value in values:
         for places in (0, 2, 4, 12):
             scaled = abs(value) * 10**places
             whole = int(scaled + Fraction(1, 2)) if rule == "HALF_UP" else int(scaled)
-            assert figures.round_fraction(value, places, rule) == Fraction(whole if value >= 0 else -whole, 10**places)
+            assert figures.round_fraction(value, places, rule) == Fraction(
+                whole if value >= 0 else -whole, 10**places
+            )
 
 
-def test_migration_fills_the_facts_of_the_history_written_before_it(app, tmp_path_factory, worker_id):
+def test_migration_fills_the_facts_of_the_history_written_before_it(
+    app, tmp_path_factory, worker_id
+):
     """(``app`` is requested so the PostgreSQL pass, which keeps database tests only, runs it.)"""
     records = [
-        {c: getattr(r, c) for c in ("entity_type", "entity_id", "action", "version", "actor", "source", "changed_at", "after")}
+        {
+            c: getattr(r, c)
+            for c in (
+                "entity_type",
+                "entity_id",
+                "action",
+                "version",
+                "actor",
+                "source",
+                "changed_at",
+                "after",
+            )
+        }
         for r in _history(random.Random(3), [1, 2, 3])
     ]
     types = {"after": Snapshot, "changed_at": UtcDateTime()}
     history = table("change_records", *(column(name, types.get(name)) for name in records[0]))
-    for url in postgres.throwaway_database(tmp_path_factory.mktemp("migration"), f"facts_{worker_id}"):
-        old = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SEARCH_DRAIN_IN_PROCESS": False,
-                          "SEARCH_INDEX_PATH": str(tmp_path_factory.mktemp("index"))})
+    for url in postgres.throwaway_database(
+        tmp_path_factory.mktemp("migration"), f"facts_{worker_id}"
+    ):
+        old = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": url,
+                "SEARCH_DRAIN_IN_PROCESS": False,
+                "SEARCH_INDEX_PATH": str(tmp_path_factory.mktemp("index")),
+            }
+        )
         with old.app_context():
             upgrade(revision="0005")
             with db.engine.begin() as connection:
@@ -352,13 +489,18 @@ def test_migration_fills_the_facts_of_the_history_written_before_it(app, tmp_pat
             with db.engine.begin() as connection:
                 migrated = connection.execute(select(*columns).order_by(FigureFact.record_id)).all()
                 rebuild_figure_facts(connection)
-                assert connection.execute(select(*columns).order_by(FigureFact.record_id)).all() == migrated
+                assert (
+                    connection.execute(select(*columns).order_by(FigureFact.record_id)).all()
+                    == migrated
+                )
             assert len(migrated) == len(records)
             downgrade(revision="0005")
             db.engine.dispose()
 
 
-def test_the_rebuild_command_refills_facts_emptied_behind_the_application(app, session, departments):
+def test_the_rebuild_command_refills_facts_emptied_behind_the_application(
+    app, session, departments
+):
     factories.service_item(session, departments[0], status="published")
     columns = list(FigureFact.__table__.columns)
     kept = session.execute(select(*columns).order_by(FigureFact.record_id)).all()

@@ -1,6 +1,7 @@
 """The figures endpoints send the services' objects as they are (schemas/fields.py: Verbatim):
 each object must be exactly what its documented schema would dump, no key more or less, or the
 OpenAPI document would describe an answer the API does not give."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -17,12 +18,21 @@ from tests import factories
 @pytest.fixture
 def department(session):
     department = factories.department(session)
-    factories.service_item(session, department.id, status="published", case_type="1", promised_time_limit=0)
     factories.service_item(
-        session, department.id, status="published", legal_time_limit=20, promised_time_limit=5,
-        onsite_visits=1, onsite_reason="须现场核验原件",
+        session, department.id, status="published", case_type="1", promised_time_limit=0
     )
-    factories.service_item(session, department.id, status="published", case_type=None, onsite_visits=None)
+    factories.service_item(
+        session,
+        department.id,
+        status="published",
+        legal_time_limit=20,
+        promised_time_limit=5,
+        onsite_visits=1,
+        onsite_reason="须现场核验原件",
+    )
+    factories.service_item(
+        session, department.id, status="published", case_type=None, onsite_visits=None
+    )
     return department
 
 
@@ -37,8 +47,12 @@ SCOPES = ["", f"&as_of={TODAY}", "&item_types=01&item_types=20", "&rule=DOWN"]
 
 @pytest.mark.parametrize("extra", SCOPES)
 def test_figures_are_what_their_schema_documents(anonymous_client, department, extra):
-    figures = anonymous_client.get(f"/api/v1/stats/figures?department_id={department.id}{extra}").get_json()
-    table = anonymous_client.get(f"/api/v1/stats/departments?department_id={department.id}{extra}").get_json()
+    figures = anonymous_client.get(
+        f"/api/v1/stats/figures?department_id={department.id}{extra}"
+    ).get_json()
+    table = anonymous_client.get(
+        f"/api/v1/stats/departments?department_id={department.id}{extra}"
+    ).get_json()
     sent = [*figures["figures"], *(figure for row in table for figure in row["figures"])]
     assert len(sent) > len(figures["figures"])  # the department's row is there too
     for figure in sent:
@@ -47,7 +61,9 @@ def test_figures_are_what_their_schema_documents(anonymous_client, department, e
 
 @pytest.mark.parametrize("extra", SCOPES)
 def test_completeness_figures_are_what_their_schema_documents(anonymous_client, department, extra):
-    lists = anonymous_client.get(f"/api/v1/stats/completeness?department_id={department.id}{extra}").get_json()
+    lists = anonymous_client.get(
+        f"/api/v1/stats/completeness?department_id={department.id}{extra}"
+    ).get_json()
     table = anonymous_client.get(
         f"/api/v1/stats/completeness/departments?department_id={department.id}{extra}"
     ).get_json()

@@ -1,6 +1,7 @@
 """A legal basis revised or abolished: exactly the items citing it are listed and get their
 department's review; pending ends when the item stops citing it; the public guide says so; the
 figure counts published items citing abolished or superseded bases."""
+
 from __future__ import annotations
 
 import io
@@ -19,27 +20,57 @@ def cited(session):
     """A basis cited by items of three lists and two departments, another basis cited by one."""
     region = factories.region(session)
     a, b = factories.department(session, region.id), factories.department(session, region.id)
-    basis = factories.make(session, registry.LEGAL_BASES, name="云城区测试管理办法", document_number="云城府办〔2016〕8号",
-                           category="normative_document")
+    basis = factories.make(
+        session,
+        registry.LEGAL_BASES,
+        name="云城区测试管理办法",
+        document_number="云城府办〔2016〕8号",
+        category="normative_document",
+    )
     other = factories.make(session, registry.LEGAL_BASES, name="另一部条例")
     published = {"status": "published", "legal_basis_ids": [basis.id]}
     items = {
         "service": factories.service_item(session, a.id, **published),
-        "service_draft": factories.service_item(session, a.id, legal_basis_ids=[basis.id, other.id]),
-        "power": factories.make(session, registry.POWER_ITEMS, code="QZ-LC-1", name="测试权责事项", power_type_code="06",
-                                department_id=b.id, **published),
-        "supervision": factories.make(session, registry.SUPERVISION_ITEMS, code="44530206999000", main_name="测试监管事项",
-                                      supervision_type="06", department_id=b.id, **published),
-        "unrelated": factories.service_item(session, a.id, status="published", legal_basis_ids=[other.id]),
+        "service_draft": factories.service_item(
+            session, a.id, legal_basis_ids=[basis.id, other.id]
+        ),
+        "power": factories.make(
+            session,
+            registry.POWER_ITEMS,
+            code="QZ-LC-1",
+            name="测试权责事项",
+            power_type_code="06",
+            department_id=b.id,
+            **published,
+        ),
+        "supervision": factories.make(
+            session,
+            registry.SUPERVISION_ITEMS,
+            code="44530206999000",
+            main_name="测试监管事项",
+            supervision_type="06",
+            department_id=b.id,
+            **published,
+        ),
+        "unrelated": factories.service_item(
+            session, a.id, status="published", legal_basis_ids=[other.id]
+        ),
     }
     return region, a, b, basis, other, items
 
 
 def _abolish(client, basis_id: int, **overrides):
     version = client.get(f"/api/v1/legal-bases/{basis_id}").headers["ETag"]
-    body = {"document_number": "云城府办〔2020〕21号", "decided_on": "2020-09-01", "effective_on": "2020-09-01",
-            "reason": "清理中发现与上位法不一致", **overrides}
-    return client.post(f"/api/v1/legal-bases/{basis_id}/abolish", json=body, headers={"If-Match": version})
+    body = {
+        "document_number": "云城府办〔2020〕21号",
+        "decided_on": "2020-09-01",
+        "effective_on": "2020-09-01",
+        "reason": "清理中发现与上位法不一致",
+        **overrides,
+    }
+    return client.post(
+        f"/api/v1/legal-bases/{basis_id}/abolish", json=body, headers={"If-Match": version}
+    )
 
 
 def test_the_impact_lists_exactly_the_citing_items_by_list_and_department(client, cited):
@@ -47,21 +78,30 @@ def test_the_impact_lists_exactly_the_citing_items_by_list_and_department(client
     impact = client.get(f"/api/v1/legal-bases/{basis.id}/impact").json
     listed = {(i["list"], i["item_id"]) for i in impact["items"]}
     assert listed == {
-        ("service-items", items["service"].id), ("service-items", items["service_draft"].id),
-        ("power-items", items["power"].id), ("supervision-items", items["supervision"].id),
+        ("service-items", items["service"].id),
+        ("service-items", items["service_draft"].id),
+        ("power-items", items["power"].id),
+        ("supervision-items", items["supervision"].id),
     }
     assert {(g["list"], g["department"], g["items"]) for g in impact["groups"]} == {
-        ("实施清单事项", a.name, 2), ("权责事项", b.name, 1), ("监管事项", b.name, 1),
+        ("实施清单事项", a.name, 2),
+        ("权责事项", b.name, 1),
+        ("监管事项", b.name, 1),
     }
 
 
-def test_abolishing_opens_a_review_for_each_citing_item_and_shows_what_is_pending(app, session, client, cited):
+def test_abolishing_opens_a_review_for_each_citing_item_and_shows_what_is_pending(
+    app, session, client, cited
+):
     _region, a, b, basis, other, items = cited
     response = _abolish(client, basis.id)
     assert response.status_code == 201, response.json
     change = client.get(f"/api/v1/legal-basis-changes/{response.json['id']}").json
     reviewed = {(r["list"], r["item_id"]) for r in change["reviews"]}
-    assert reviewed == {(i["list"], i["item_id"]) for i in client.get(f"/api/v1/legal-bases/{basis.id}/impact").json["items"]}
+    assert reviewed == {
+        (i["list"], i["item_id"])
+        for i in client.get(f"/api/v1/legal-bases/{basis.id}/impact").json["items"]
+    }
     assert change["pending"] == 4 and all(r["opened"] == "review" for r in change["reviews"])
     assert {r["department_id"] for r in change["reviews"]} == {a.id, b.id}
     assert "废止" in change["reviews"][0]["note"]
@@ -69,14 +109,20 @@ def test_abolishing_opens_a_review_for_each_citing_item_and_shows_what_is_pendin
     assert (basis_now["validity"], basis_now["abolished_on"]) == ("abolished", "2020-09-01")
     # each department sees its own pending reviews
     a_editor = token_client(app, session, "editor", a.id)
-    assert {r["item_id"] for r in a_editor.get("/api/v1/basis-reviews").json} == {items["service"].id, items["service_draft"].id}
+    assert {r["item_id"] for r in a_editor.get("/api/v1/basis-reviews").json} == {
+        items["service"].id,
+        items["service_draft"].id,
+    }
     # the department replaces the citation through the workflow; the review is then done
     url = f"/api/v1/service-items/{items['service'].id}"
     factories.approved_edit(client, url, {"legal_basis_ids": [other.id]})
     reviews = client.get(f"/api/v1/legal-basis-changes/{response.json['id']}").json["reviews"]
     pending = {(r["list"], r["item_id"]) for r in reviews if r["pending"]}
-    assert pending == {("service-items", items["service_draft"].id), ("power-items", items["power"].id),
-                       ("supervision-items", items["supervision"].id)}
+    assert pending == {
+        ("service-items", items["service_draft"].id),
+        ("power-items", items["power"].id),
+        ("supervision-items", items["supervision"].id),
+    }
     # a second abolition of the same basis is refused
     assert _abolish(client, basis.id).status_code == 409
     trail = set(session.scalars(select(ChangeRecord.entity_type).distinct()))
@@ -86,22 +132,36 @@ def test_abolishing_opens_a_review_for_each_citing_item_and_shows_what_is_pendin
 def test_revising_opens_revisions_that_move_the_citation_to_the_new_version(client, session, cited):
     _region, _a, _b, basis, _other, items = cited
     version = client.get(f"/api/v1/legal-bases/{basis.id}").headers["ETag"]
-    response = client.post(f"/api/v1/legal-bases/{basis.id}/revise", headers={"If-Match": version}, json={
-        "document_number": "云城府办〔2020〕30号", "decided_on": "2020-10-01", "effective_on": "2020-11-01",
-        "version_label": "2020年修订",
-    })
+    response = client.post(
+        f"/api/v1/legal-bases/{basis.id}/revise",
+        headers={"If-Match": version},
+        json={
+            "document_number": "云城府办〔2020〕30号",
+            "decided_on": "2020-10-01",
+            "effective_on": "2020-11-01",
+            "version_label": "2020年修订",
+        },
+    )
     assert response.status_code == 201, response.json
     new_id = response.json["new_basis_id"]
-    reviews = {(r.entity_type, r.entity_id): r.opened
-               for r in session.scalars(select(BasisReview).where(BasisReview.change_id == response.json["id"]))}
+    reviews = {
+        (r.entity_type, r.entity_id): r.opened
+        for r in session.scalars(
+            select(BasisReview).where(BasisReview.change_id == response.json["id"])
+        )
+    }
     assert reviews == {  # published: a revision the department submits; a draft is edited directly
-        ("service_item", items["service"].id): "revision", ("service_item", items["service_draft"].id): "review",
-        ("power_item", items["power"].id): "revision", ("supervision_item", items["supervision"].id): "revision",
+        ("service_item", items["service"].id): "revision",
+        ("service_item", items["service_draft"].id): "review",
+        ("power_item", items["power"].id): "revision",
+        ("supervision_item", items["supervision"].id): "revision",
     }
     revision = client.get(f"/api/v1/service-items/{items['service'].id}/revision").json
     assert revision["data"]["legal_basis_ids"] == [new_id]
     # the published item keeps citing the old version until the revision is approved
-    assert client.get(f"/api/v1/service-items/{items['service'].id}").json["legal_basis_ids"] == [basis.id]
+    assert client.get(f"/api/v1/service-items/{items['service'].id}").json["legal_basis_ids"] == [
+        basis.id
+    ]
     url = f"/api/v1/service-items/{items['service'].id}"
     version = client.get(url).headers["ETag"]
     for step in ("submit", "approve"):
@@ -111,8 +171,12 @@ def test_revising_opens_revisions_that_move_the_citation_to_the_new_version(clie
     assert client.get(url).json["legal_basis_ids"] == [new_id]
     detail = client.get(f"/api/v1/legal-basis-changes/{response.json['id']}").json
     states = {(r["list"], r["item_id"]): r["pending"] for r in detail["reviews"]}
-    assert states == {("service-items", items["service"].id): False, ("service-items", items["service_draft"].id): True,
-                      ("power-items", items["power"].id): True, ("supervision-items", items["supervision"].id): True}
+    assert states == {
+        ("service-items", items["service"].id): False,
+        ("service-items", items["service_draft"].id): True,
+        ("power-items", items["power"].id): True,
+        ("supervision-items", items["supervision"].id): True,
+    }
     assert client.get(f"/api/v1/legal-bases/{basis.id}").json["superseded_by_id"] == new_id
 
 
@@ -121,7 +185,11 @@ def test_the_public_guide_says_the_basis_is_abolished(client, anonymous_client, 
     before = anonymous_client.get(f"/items/service/{items['service'].id}")
     assert "已废止" not in before.text
     _abolish(client, basis.id)
-    for kind, row in (("service", items["service"]), ("power", items["power"]), ("supervision", items["supervision"])):
+    for kind, row in (
+        ("service", items["service"]),
+        ("power", items["power"]),
+        ("supervision", items["supervision"]),
+    ):
         page = anonymous_client.get(f"/items/{kind}/{row.id}")
         assert page.status_code == 200
         assert "本事项引用的设定依据已废止" in page.text and "云城区测试管理办法" in page.text
@@ -152,7 +220,9 @@ def test_only_admins_change_bases_and_the_impact_exports(app, session, client, c
     assert {r[8] for r in rows[1:]} == {"待处理"}
 
 
-def test_an_admin_abolishes_from_the_console_and_departments_see_their_pending_reviews(app, session, cited):
+def test_an_admin_abolishes_from_the_console_and_departments_see_their_pending_reviews(
+    app, session, cited
+):
     from tests.test_accounts_and_audit import csrf_token, make_user, sign_in
 
     _region, a, _b, basis, _other, items = cited
@@ -161,10 +231,16 @@ def test_an_admin_abolishes_from_the_console_and_departments_see_their_pending_r
     sign_in(admin, "legal-admin")
     page = admin.get(f"/console/legal/{basis.id}")
     assert page.status_code == 200 and "引用该依据的事项（4）" in page.text
-    posted = admin.post(f"/console/legal/{basis.id}/abolish", data={
-        "version": str(basis.version), "document_number": "云城府办〔2020〕21号", "decided_on": "2020-09-01",
-        "effective_on": "2020-09-01", "csrf_token": csrf_token(admin, "/console/legal"),
-    })
+    posted = admin.post(
+        f"/console/legal/{basis.id}/abolish",
+        data={
+            "version": str(basis.version),
+            "document_number": "云城府办〔2020〕21号",
+            "decided_on": "2020-09-01",
+            "effective_on": "2020-09-01",
+            "csrf_token": csrf_token(admin, "/console/legal"),
+        },
+    )
     assert posted.status_code == 303
     make_user(session, "a-editor", "editor", a.id)
     editor = app.test_client()
@@ -179,11 +255,33 @@ def test_the_cli_lists_the_impact_abolishes_and_shows_what_is_pending(app, cited
     runner = app.test_cli_runner()
     impact = runner.invoke(args=["legal", "impact", str(basis.id)])
     assert impact.exit_code == 0 and "被 4 个事项引用" in impact.output
-    abolished = runner.invoke(args=["legal", "abolish", str(basis.id), "--document-number", "云城府办〔2020〕21号",
-                                    "--decided-on", "2020-09-01", "--effective-on", "2020-09-01"])
+    abolished = runner.invoke(
+        args=[
+            "legal",
+            "abolish",
+            str(basis.id),
+            "--document-number",
+            "云城府办〔2020〕21号",
+            "--decided-on",
+            "2020-09-01",
+            "--effective-on",
+            "2020-09-01",
+        ]
+    )
     assert abolished.exit_code == 0 and "开出复核 4 项" in abolished.output, abolished.output
     pending = runner.invoke(args=["legal", "pending"])
     assert "待处理 4 项" in pending.output and items["supervision"].main_name in pending.output
-    again = runner.invoke(args=["legal", "abolish", str(basis.id), "--document-number", "x",
-                                "--decided-on", "2020-09-01", "--effective-on", "2020-09-01"])
+    again = runner.invoke(
+        args=[
+            "legal",
+            "abolish",
+            str(basis.id),
+            "--document-number",
+            "x",
+            "--decided-on",
+            "2020-09-01",
+            "--effective-on",
+            "2020-09-01",
+        ]
+    )
     assert again.exit_code != 0 and "已废止" in again.output

@@ -2,6 +2,7 @@
 become 未填报, rows of the 云城区 seed keep what the dataset states, and other rows keep a
 default value only when a later change set it. It runs on SQLite (a table copy with foreign
 keys off, no cascade) and PostgreSQL, and its facts equal a rebuild by the application."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -20,77 +21,229 @@ from tests.support import postgres
 THEN = datetime(2024, 1, 2, tzinfo=UTC)
 COMMON = {"version": 1, "created_at": THEN, "updated_at": THEN}
 ITEM = {
-    "aliases": [], "themes": [], "exercise_level": "4", "item_type": "01", "status": "published",
-    "legal_time_unit": "W", "promised_time_unit": "W", "case_type": "2", "onsite_visits": 0, "is_charged": False,
-    "service_objects": [], "channels": [], "legal_time_limit": None, "promised_time_limit": None,
-    "e_license_linked": False, "license_free": False, **COMMON,
+    "aliases": [],
+    "themes": [],
+    "exercise_level": "4",
+    "item_type": "01",
+    "status": "published",
+    "legal_time_unit": "W",
+    "promised_time_unit": "W",
+    "case_type": "2",
+    "onsite_visits": 0,
+    "is_charged": False,
+    "service_objects": [],
+    "channels": [],
+    "legal_time_limit": None,
+    "promised_time_limit": None,
+    "e_license_linked": False,
+    "license_free": False,
+    **COMMON,
 }
 ITEMS = {  # id → (department, values, source of the create, a later change (before, after) or None)
     1: (1, {"name": "普通护照签发"}, "seed", None),  # 广安区 seed: nothing stated
-    2: (2, {"name": "婚姻登记", "case_type": "1", "promised_time_limit": 0, "service_objects": ["1"],
-            "channels": ["1"]}, "seed", None),  # 云城区 seed: 无法定时限, 0 visits, 不收费 stated
+    2: (
+        2,
+        {
+            "name": "婚姻登记",
+            "case_type": "1",
+            "promised_time_limit": 0,
+            "service_objects": ["1"],
+            "channels": ["1"],
+        },
+        "seed",
+        None,
+    ),  # 云城区 seed: 无法定时限, 0 visits, 不收费 stated
     3: (2, {"name": "API 事项", "legal_time_limit": 20, "promised_time_limit": 5}, "api", None),
-    4: (2, {"name": "改为零跑动", "legal_time_limit": 20, "promised_time_limit": 5}, "api",
-        ({"onsite_visits": 1, "onsite_reason": "核验"}, {"onsite_visits": 0, "onsite_reason": None})),
-    5: (2, {"name": "有收费", "is_charged": True, "onsite_visits": 2, "onsite_reason": "核验",
-            "legal_time_limit": 20, "promised_time_limit": 5}, "import", None),
+    4: (
+        2,
+        {"name": "改为零跑动", "legal_time_limit": 20, "promised_time_limit": 5},
+        "api",
+        (
+            {"onsite_visits": 1, "onsite_reason": "核验"},
+            {"onsite_visits": 0, "onsite_reason": None},
+        ),
+    ),
+    5: (
+        2,
+        {
+            "name": "有收费",
+            "is_charged": True,
+            "onsite_visits": 2,
+            "onsite_reason": "核验",
+            "legal_time_limit": 20,
+            "promised_time_limit": 5,
+        },
+        "import",
+        None,
+    ),
 }
 
 
 def _tables():
     return {
-        "regions": table("regions", *(column(c) for c in ("id", "code", "name", "version")),
-                         column("created_at", UtcDateTime()), column("updated_at", UtcDateTime())),
-        "organizations": table("organizations", *(column(c) for c in ("id", "region_id", "kind", "name", "version")),
-                               column("created_at", UtcDateTime()), column("updated_at", UtcDateTime())),
-        "service_items": table("service_items", *(column(c) for c in ITEM if c not in (
-            "aliases", "themes", "service_objects", "channels", "created_at", "updated_at")),
-            column("id"), column("name"), column("department_id"), column("aliases", JSON()), column("themes", JSON()),
-            column("service_objects", JSON()), column("channels", JSON()),
-            column("created_at", UtcDateTime()), column("updated_at", UtcDateTime())),
-        "legal_bases": table("legal_bases", *(column(c) for c in ("id", "name", "version")),
-                             column("created_at", UtcDateTime()), column("updated_at", UtcDateTime())),
-        "service_items_legal_bases": table("service_items_legal_bases", column("item_id"), column("legal_basis_id")),
-        "materials": table("materials", column("id"), column("service_item_id"), column("position"), column("name"),
-                           column("required"), column("exempt")),
-        "change_records": table("change_records", *(column(c) for c in ("entity_type", "entity_id", "action", "version",
-                                                                          "actor", "source", "department_id")),
-                                column("changed_at", UtcDateTime()), column("before", Snapshot), column("after", Snapshot)),
+        "regions": table(
+            "regions",
+            *(column(c) for c in ("id", "code", "name", "version")),
+            column("created_at", UtcDateTime()),
+            column("updated_at", UtcDateTime()),
+        ),
+        "organizations": table(
+            "organizations",
+            *(column(c) for c in ("id", "region_id", "kind", "name", "version")),
+            column("created_at", UtcDateTime()),
+            column("updated_at", UtcDateTime()),
+        ),
+        "service_items": table(
+            "service_items",
+            *(
+                column(c)
+                for c in ITEM
+                if c
+                not in (
+                    "aliases",
+                    "themes",
+                    "service_objects",
+                    "channels",
+                    "created_at",
+                    "updated_at",
+                )
+            ),
+            column("id"),
+            column("name"),
+            column("department_id"),
+            column("aliases", JSON()),
+            column("themes", JSON()),
+            column("service_objects", JSON()),
+            column("channels", JSON()),
+            column("created_at", UtcDateTime()),
+            column("updated_at", UtcDateTime()),
+        ),
+        "legal_bases": table(
+            "legal_bases",
+            *(column(c) for c in ("id", "name", "version")),
+            column("created_at", UtcDateTime()),
+            column("updated_at", UtcDateTime()),
+        ),
+        "service_items_legal_bases": table(
+            "service_items_legal_bases", column("item_id"), column("legal_basis_id")
+        ),
+        "materials": table(
+            "materials",
+            column("id"),
+            column("service_item_id"),
+            column("position"),
+            column("name"),
+            column("required"),
+            column("exempt"),
+        ),
+        "change_records": table(
+            "change_records",
+            *(
+                column(c)
+                for c in (
+                    "entity_type",
+                    "entity_id",
+                    "action",
+                    "version",
+                    "actor",
+                    "source",
+                    "department_id",
+                )
+            ),
+            column("changed_at", UtcDateTime()),
+            column("before", Snapshot),
+            column("after", Snapshot),
+        ),
     }
 
 
 def _load(connection) -> None:
     t = _tables()
-    connection.execute(t["regions"].insert(), [
-        {"id": 1, "code": "511602", "name": "广安区", **COMMON}, {"id": 2, "code": "445302", "name": "云城区", **COMMON}])
-    connection.execute(t["organizations"].insert(), [
-        {"id": 1, "region_id": 1, "kind": "department", "name": "区公安分局", **COMMON},
-        {"id": 2, "region_id": 2, "kind": "department", "name": "区民政局", **COMMON}])
+    connection.execute(
+        t["regions"].insert(),
+        [
+            {"id": 1, "code": "511602", "name": "广安区", **COMMON},
+            {"id": 2, "code": "445302", "name": "云城区", **COMMON},
+        ],
+    )
+    connection.execute(
+        t["organizations"].insert(),
+        [
+            {"id": 1, "region_id": 1, "kind": "department", "name": "区公安分局", **COMMON},
+            {"id": 2, "region_id": 2, "kind": "department", "name": "区民政局", **COMMON},
+        ],
+    )
     for item_id, (department, values, source, later) in ITEMS.items():
         row = {**ITEM, **values, "id": item_id, "department_id": department}
         if later:
             row.update(later[1])
         connection.execute(t["service_items"].insert(), [row])
         snapshot = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
-        created = {**snapshot, **(later[0] if later else {}), "materials": [] if item_id != 2 else [{"name": "户口簿"}]}
-        records = [{"entity_type": "service_item", "entity_id": item_id, "action": "create", "version": 1,
-                    "actor": source, "source": source, "department_id": department, "changed_at": THEN,
-                    "before": None, "after": created}]
+        created = {
+            **snapshot,
+            **(later[0] if later else {}),
+            "materials": [] if item_id != 2 else [{"name": "户口簿"}],
+        }
+        records = [
+            {
+                "entity_type": "service_item",
+                "entity_id": item_id,
+                "action": "create",
+                "version": 1,
+                "actor": source,
+                "source": source,
+                "department_id": department,
+                "changed_at": THEN,
+                "before": None,
+                "after": created,
+            }
+        ]
         if later:
-            records.append({**records[0], "action": "update", "version": 2, "source": "api", "before": created,
-                            "after": {**snapshot, "materials": []}})
+            records.append(
+                {
+                    **records[0],
+                    "action": "update",
+                    "version": 2,
+                    "source": "api",
+                    "before": created,
+                    "after": {**snapshot, "materials": []},
+                }
+            )
         connection.execute(t["change_records"].insert(), records)
-    connection.execute(t["materials"].insert(), [
-        {"id": 1, "service_item_id": 2, "position": 0, "name": "户口簿", "required": True, "exempt": False}])
-    connection.execute(t["legal_bases"].insert(), [{"id": 1, "name": "中华人民共和国婚姻法", **COMMON}])
-    connection.execute(t["service_items_legal_bases"].insert(), [{"item_id": 2, "legal_basis_id": 1}])
+    connection.execute(
+        t["materials"].insert(),
+        [
+            {
+                "id": 1,
+                "service_item_id": 2,
+                "position": 0,
+                "name": "户口簿",
+                "required": True,
+                "exempt": False,
+            }
+        ],
+    )
+    connection.execute(
+        t["legal_bases"].insert(), [{"id": 1, "name": "中华人民共和国婚姻法", **COMMON}]
+    )
+    connection.execute(
+        t["service_items_legal_bases"].insert(), [{"item_id": 2, "legal_basis_id": 1}]
+    )
 
 
-def test_migration_0010_turns_defaults_into_unknown_and_keeps_facts(app, tmp_path_factory, worker_id):
+def test_migration_0010_turns_defaults_into_unknown_and_keeps_facts(
+    app, tmp_path_factory, worker_id
+):
     """(``app`` is requested so the PostgreSQL pass, which keeps database tests only, runs it.)"""
     for url in postgres.throwaway_database(tmp_path_factory.mktemp("m10"), f"m10_{worker_id}"):
-        old = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SEARCH_DRAIN_IN_PROCESS": False,
-                          "SEARCH_INDEX_PATH": str(tmp_path_factory.mktemp("index"))})
+        old = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": url,
+                "SEARCH_DRAIN_IN_PROCESS": False,
+                "SEARCH_INDEX_PATH": str(tmp_path_factory.mktemp("index")),
+            }
+        )
         with old.app_context():
             upgrade(revision="0008")
             with db.engine.begin() as connection:
@@ -99,37 +252,74 @@ def test_migration_0010_turns_defaults_into_unknown_and_keeps_facts(app, tmp_pat
             with db.engine.begin() as connection:
                 items = {row.id: row for row in connection.execute(select(ServiceItem.__table__))}
                 guangan = items[1]
-                assert (guangan.case_type, guangan.onsite_visits, guangan.is_charged, guangan.legal_time_unit) == (
-                    None, None, None, None)
-                assert not guangan.legal_no_limit and not guangan.materials_known and guangan.service_objects is None
+                assert (
+                    guangan.case_type,
+                    guangan.onsite_visits,
+                    guangan.is_charged,
+                    guangan.legal_time_unit,
+                ) == (None, None, None, None)
+                assert (
+                    not guangan.legal_no_limit
+                    and not guangan.materials_known
+                    and guangan.service_objects is None
+                )
                 yuncheng = items[2]
-                assert (yuncheng.case_type, yuncheng.onsite_visits, yuncheng.is_charged) == ("1", 0, False)
-                assert yuncheng.legal_no_limit and yuncheng.legal_time_unit is None and yuncheng.materials_known
+                assert (yuncheng.case_type, yuncheng.onsite_visits, yuncheng.is_charged) == (
+                    "1",
+                    0,
+                    False,
+                )
+                assert (
+                    yuncheng.legal_no_limit
+                    and yuncheng.legal_time_unit is None
+                    and yuncheng.materials_known
+                )
                 api = items[3]
-                assert (api.onsite_visits, api.is_charged, api.materials_known, api.legal_time_limit) == (
-                    None, None, False, 20)
+                assert (
+                    api.onsite_visits,
+                    api.is_charged,
+                    api.materials_known,
+                    api.legal_time_limit,
+                ) == (None, None, False, 20)
                 assert items[4].onsite_visits == 0  # set by a later change: stated
                 assert (items[5].is_charged, items[5].onsite_visits) == (True, 2)
-                assert connection.scalar(select(func.count()).select_from(Material)) == 1  # no cascade
+                assert (
+                    connection.scalar(select(func.count()).select_from(Material)) == 1
+                )  # no cascade
                 # legal_bases is copied by a later migration; its citations must survive the copy
-                assert connection.execute(text("SELECT item_id, legal_basis_id FROM service_items_legal_bases")).all() == [
-                    (2, 1)]
+                assert connection.execute(
+                    text("SELECT item_id, legal_basis_id FROM service_items_legal_bases")
+                ).all() == [(2, 1)]
                 corrected = connection.execute(
-                    select(ChangeRecord.entity_id, ChangeRecord.after).where(ChangeRecord.source == "migration")
+                    select(ChangeRecord.entity_id, ChangeRecord.after).where(
+                        ChangeRecord.source == "migration"
+                    )
                 ).all()
                 assert sorted(entity for entity, _after in corrected) == [1, 2, 3, 4, 5]
                 first = dict(corrected)[1]
-                assert first["onsite_visits"] is None and first["materials"] is None and first["version"] == 2
+                assert (
+                    first["onsite_visits"] is None
+                    and first["materials"] is None
+                    and first["version"] == 2
+                )
                 assert connection.scalar(select(func.count()).select_from(SearchOutbox)) == 5
                 assert items[1].version == 2 and items[1].unfilled_elements is not None
-                facts = connection.execute(select(*FigureFact.__table__.columns).order_by(FigureFact.record_id)).all()
+                facts = connection.execute(
+                    select(*FigureFact.__table__.columns).order_by(FigureFact.record_id)
+                ).all()
                 rebuild_figure_facts(connection)
-                assert connection.execute(
-                    select(*FigureFact.__table__.columns).order_by(FigureFact.record_id)).all() == facts
+                assert (
+                    connection.execute(
+                        select(*FigureFact.__table__.columns).order_by(FigureFact.record_id)
+                    ).all()
+                    == facts
+                )
                 if connection.dialect.name == "sqlite":
                     assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
             downgrade(revision="0008")
             with db.engine.begin() as connection:
-                restored = connection.execute(text("SELECT onsite_visits, case_type FROM service_items WHERE id = 1")).one()
+                restored = connection.execute(
+                    text("SELECT onsite_visits, case_type FROM service_items WHERE id = 1")
+                ).one()
                 assert tuple(restored) == (0, "2")
             db.engine.dispose()

@@ -1,4 +1,5 @@
 """The migrations build the whole schema: no model change is missing a migration."""
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata

@@ -7,6 +7,7 @@
   approve anything of department B, through any write route or console form: the row is
   unchanged afterwards.
 """
+
 from __future__ import annotations
 
 import ast
@@ -65,7 +66,11 @@ def _service_calls(module: Any) -> set[tuple[str, str]]:
     """(service module, function) for every ``service.function(...)`` call in a route module."""
     calls = set()
     for node in ast.walk(ast.parse(inspect.getsource(module))):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+        ):
             target = getattr(module, node.func.value.id, None)
             if inspect.ismodule(target) and target.__name__.startswith("catalog.services."):
                 calls.add((target.__name__, node.func.attr))
@@ -95,15 +100,22 @@ def test_each_workflow_step_needs_its_own_permission(app):
     from catalog.api.gate import required_permission
 
     assert {name: step.permission for name, step in workflow.STEPS.items()} == {
-        "submit": "row.edit", "withdraw": "row.edit", "approve": "row.review", "reject": "row.review",
-        "suspend": "row.review", "resume": "row.review", "cancel": "row.review",
+        "submit": "row.edit",
+        "withdraw": "row.edit",
+        "approve": "row.review",
+        "reject": "row.review",
+        "suspend": "row.review",
+        "resume": "row.review",
+        "cancel": "row.review",
     }
     for name, step in workflow.STEPS.items():
         assert workflow.take_step.permission(name) == step.permission
         endpoint, _ = app.url_map.bind("x").match(f"/api/v1/service-items/1/{name}", method="POST")
         assert required_permission(app, endpoint, "POST") == step.permission
     editor = permissions.Actor(name="e", role="editor", department_id=7)
-    with pytest.raises(DomainError) as refused:  # refused by the declaration, before any row is read
+    with pytest.raises(
+        DomainError
+    ) as refused:  # refused by the declaration, before any row is read
         workflow.take_step(None, registry.SERVICE_ITEMS, "approve", 1, 1, editor)
     assert refused.value.status == 403
 
@@ -114,7 +126,13 @@ def test_every_declared_permission_has_a_rule():
     declared = {p(value) for p, by in USE_CASES.values() if callable(p) for value in arguments[by]}
     declared |= {p for p, _by in USE_CASES.values() if isinstance(p, str)}
     assert declared <= set(permissions.RULES)
-    assert {"row.read", "row.edit", "reference.edit", "row.review", "row.read_unpublished"} <= declared
+    assert {
+        "row.read",
+        "row.edit",
+        "reference.edit",
+        "row.review",
+        "row.read_unpublished",
+    } <= declared
     with pytest.raises(LookupError):
         permissions.use_case("no.such.permission")
     with pytest.raises(TypeError):  # a use case that could be enforced for no one
@@ -145,7 +163,11 @@ def test_a_use_case_that_never_checks_its_department_fails_loudly():
         checks(None, permissions.ANONYMOUS, 7)
     assert anonymous.value.status == 401
     with pytest.raises(DomainError) as reviewer:
-        checks(None, permissions.Actor(name="r", role="reviewer", reviewed_departments=frozenset({7})), 7)
+        checks(
+            None,
+            permissions.Actor(name="r", role="reviewer", reviewed_departments=frozenset({7})),
+            7,
+        )
     assert reviewer.value.status == 403
 
 
@@ -178,7 +200,12 @@ def test_anonymous_writes_are_refused_before_the_body_or_if_match(app, anonymous
         url = re.sub(r"<int:\w+>", "1", rule)
         for body in HOSTILE_BODIES:
             response = anonymous_client.open(url, method=method, **body)
-            assert response.status_code == 401, (method, url, response.status_code, response.data[:200])
+            assert response.status_code == 401, (
+                method,
+                url,
+                response.status_code,
+                response.data[:200],
+            )
             assert response.json["error"]["code"] == "not_authenticated"
         refused += 1
     # every write route but POST /api/v1/stats/check, which changes nothing: the lists' 116, and
@@ -186,7 +213,9 @@ def test_anonymous_writes_are_refused_before_the_body_or_if_match(app, anonymous
     assert refused == 127
 
 
-def test_signed_in_actors_are_refused_before_the_body_when_their_role_never_may(app, session, two_departments):
+def test_signed_in_actors_are_refused_before_the_body_when_their_role_never_may(
+    app, session, two_departments
+):
     a, b = two_departments
     row = factories.service_item(session, b.id, status="submitted")
     editor = token_client(app, session, "editor", a.id)
@@ -212,9 +241,15 @@ def test_every_api_write_route_declares_the_permission_the_gate_checks(app):
     from catalog.api.gate import required_permission
 
     undeclared = [
-        (method, rule) for method, rule in _write_rules(app)
-        if rule.startswith("/api/") and required_permission(app, app.url_map.bind("x").match(
-            re.sub(r"<int:\w+>", "1", rule), method=method)[0], method) is None
+        (method, rule)
+        for method, rule in _write_rules(app)
+        if rule.startswith("/api/")
+        and required_permission(
+            app,
+            app.url_map.bind("x").match(re.sub(r"<int:\w+>", "1", rule), method=method)[0],
+            method,
+        )
+        is None
     ]
     assert not undeclared
 
@@ -233,28 +268,71 @@ def _rows_of(session, department_id: int) -> dict[str, Any]:
     region_id = session.get(Organization, department_id).region_id
     street = factories.township(session, region_id)
     service = factories.service_item(session, department_id, status="published")
-    supervision = factories.make(session, registry.SUPERVISION_ITEMS, main_name="B 的监管事项", supervision_type="06",
-                                 code=f"445302006{department_id:05d}",
-                                 department_id=department_id, status="published")
-    batch = factories.make(session, registry.DEVOLUTION_BATCHES, title="下放批次", region_id=region_id)
+    supervision = factories.make(
+        session,
+        registry.SUPERVISION_ITEMS,
+        main_name="B 的监管事项",
+        supervision_type="06",
+        code=f"445302006{department_id:05d}",
+        department_id=department_id,
+        status="published",
+    )
+    batch = factories.make(
+        session, registry.DEVOLUTION_BATCHES, title="下放批次", region_id=region_id
+    )
     published = {"status": "published"}
     return {
-        "power-items": factories.make(session, registry.POWER_ITEMS, code=f"QZ-B{department_id}", name="B 的权责事项",
-                                      power_type_code="01", department_id=department_id, **published),
+        "power-items": factories.make(
+            session,
+            registry.POWER_ITEMS,
+            code=f"QZ-B{department_id}",
+            name="B 的权责事项",
+            power_type_code="01",
+            department_id=department_id,
+            **published,
+        ),
         "service-items": service,
         "supervision-items": supervision,
-        "bundles": factories.make(session, registry.BUNDLES, name=f"B 的一件事{department_id}",
-                                  lead_department_id=department_id, member_ids=[service.id], **published),
-        "devolved-items": factories.make(session, registry.DEVOLVED_ITEMS, name="B 的下放事项", batch_id=batch.id,
-                                         from_department_id=department_id, mode="transfer",
-                                         receiver_ids=[street.id], **published),
-        "inspection-lists": factories.make(session, registry.INSPECTION_IMPL_LISTS, name="B 的检查实施清单",
-                                           supervision_item_id=supervision.id, department_id=department_id,
-                                           **published),
-        "random-check-items": factories.make(session, registry.RANDOM_CHECK_ITEMS, name="B 的抽查事项",
-                                             department_id=department_id, **published),
-        "inspectors": factories.make(session, registry.INSPECTORS, name="B 的执法人员", department_id=department_id,
-                                     certificate_number=f"44{department_id:010d}"),
+        "bundles": factories.make(
+            session,
+            registry.BUNDLES,
+            name=f"B 的一件事{department_id}",
+            lead_department_id=department_id,
+            member_ids=[service.id],
+            **published,
+        ),
+        "devolved-items": factories.make(
+            session,
+            registry.DEVOLVED_ITEMS,
+            name="B 的下放事项",
+            batch_id=batch.id,
+            from_department_id=department_id,
+            mode="transfer",
+            receiver_ids=[street.id],
+            **published,
+        ),
+        "inspection-lists": factories.make(
+            session,
+            registry.INSPECTION_IMPL_LISTS,
+            name="B 的检查实施清单",
+            supervision_item_id=supervision.id,
+            department_id=department_id,
+            **published,
+        ),
+        "random-check-items": factories.make(
+            session,
+            registry.RANDOM_CHECK_ITEMS,
+            name="B 的抽查事项",
+            department_id=department_id,
+            **published,
+        ),
+        "inspectors": factories.make(
+            session,
+            registry.INSPECTORS,
+            name="B 的执法人员",
+            department_id=department_id,
+            certificate_number=f"44{department_id:010d}",
+        ),
     }
 
 
@@ -264,13 +342,19 @@ def _payload(spec: registry.ListSpec, row: Any) -> dict[str, Any]:
     schema = spec.schema()
     dumped = schema.dump(row)
     return {
-        k: v for k, v in dumped.items() if k in schema.fields and not schema.fields[k].dump_only and v is not None
+        k: v
+        for k, v in dumped.items()
+        if k in schema.fields and not schema.fields[k].dump_only and v is not None
     }
 
 
 # A cell a department fills in the completeness workbook, per list (header, value).
-FILLED = {"service-items": ("必须现场办理原因", "越权"), "power-items": ("实施依据", "越权"),
-          "devolved-items": ("生效日期", "2021-01-01"), "supervision-items": ("监管对象", "越权")}
+FILLED = {
+    "service-items": ("必须现场办理原因", "越权"),
+    "power-items": ("实施依据", "越权"),
+    "devolved-items": ("生效日期", "2021-01-01"),
+    "supervision-items": ("监管对象", "越权"),
+}
 
 
 def _filled_workbook(list_name: str, row: Any) -> bytes:
@@ -280,7 +364,9 @@ def _filled_workbook(list_name: str, row: Any) -> bytes:
     return write_xlsx([Table("补充", ["编号", "版本", header], [[row.id, row.version, value]])])
 
 
-def _requests(spec: registry.ListSpec, row: Any, export: bytes) -> list[tuple[str, str, dict[str, Any]]]:
+def _requests(
+    spec: registry.ListSpec, row: Any, export: bytes
+) -> list[tuple[str, str, dict[str, Any]]]:
     base = f"/api/v1/{spec.name}"
     payload = _payload(spec, row)
     item = f"{base}/{row.id}"
@@ -291,15 +377,34 @@ def _requests(spec: registry.ListSpec, row: Any, export: bytes) -> list[tuple[st
         ("DELETE", item, {}),
     ]
     if spec.has_workflow:
-        requests += [("POST", f"{item}/{step}", {"json": {"reason": "越权尝试"}}) for step in ("submit", "withdraw", "approve", "reject", "suspend", "resume", "cancel")]
+        requests += [
+            ("POST", f"{item}/{step}", {"json": {"reason": "越权尝试"}})
+            for step in ("submit", "withdraw", "approve", "reject", "suspend", "resume", "cancel")
+        ]
         requests.append(("DELETE", f"{item}/revision", {}))
     if export:
-        requests.append(("POST", f"{base}/import?dry_run=false",
-                         {"data": {"file": (io.BytesIO(export), "b.xlsx")}, "content_type": "multipart/form-data"}))
+        requests.append(
+            (
+                "POST",
+                f"{base}/import?dry_run=false",
+                {
+                    "data": {"file": (io.BytesIO(export), "b.xlsx")},
+                    "content_type": "multipart/form-data",
+                },
+            )
+        )
     if spec.name in FILLED:
         filled = _filled_workbook(spec.name, row)
-        requests.append(("POST", f"/api/v1/stats/completeness/{spec.name}/import?dry_run=false",
-                         {"data": {"file": (io.BytesIO(filled), "b.xlsx")}, "content_type": "multipart/form-data"}))
+        requests.append(
+            (
+                "POST",
+                f"/api/v1/stats/completeness/{spec.name}/import?dry_run=false",
+                {
+                    "data": {"file": (io.BytesIO(filled), "b.xlsx")},
+                    "content_type": "multipart/form-data",
+                },
+            )
+        )
     return requests
 
 
@@ -312,10 +417,12 @@ def _reference_rows(session, department: Organization) -> dict[str, Any]:
         "organizations": department,
         "legal-bases": factories.make(session, registry.LEGAL_BASES, name="某某条例"),
         "power-types": session.scalar(select(PowerType).where(PowerType.code == "01")),
-        "devolution-batches": factories.make(session, registry.DEVOLUTION_BATCHES, title="批次",
-                                             region_id=department.region_id),
-        "inspection-targets": factories.make(session, registry.INSPECTION_TARGETS, name="某公司",
-                                             region_id=department.region_id),
+        "devolution-batches": factories.make(
+            session, registry.DEVOLUTION_BATCHES, title="批次", region_id=department.region_id
+        ),
+        "inspection-targets": factories.make(
+            session, registry.INSPECTION_TARGETS, name="某公司", region_id=department.region_id
+        ),
     }
 
 
@@ -334,7 +441,9 @@ def _state(session, spec: registry.ListSpec, row: Any) -> tuple[Any, ...]:
 
 
 def _rule_of(app: Flask, method: str, url: str) -> str:
-    rule, _ = app.url_map.bind("localhost").match(url.split("?")[0], method=method, return_rule=True)
+    rule, _ = app.url_map.bind("localhost").match(
+        url.split("?")[0], method=method, return_rule=True
+    )
     return rule.rule
 
 
@@ -349,12 +458,26 @@ def test_department_a_cannot_touch_department_b(app, session, client, two_depart
     exercised: set[tuple[str, str]] = set()
     for list_name, row in rows.items():
         spec = next(s for s in registry.ALL_LISTS if s.name == list_name)
-        export = client.get(f"/api/v1/{list_name}/export?department_id={b.id}").data if list_name in SHEETS else b""
+        export = (
+            client.get(f"/api/v1/{list_name}/export?department_id={b.id}").data
+            if list_name in SHEETS
+            else b""
+        )
         for method, url, kwargs in _requests(spec, row, export):
             before = _state(session, spec, row)
-            response = actor_client.open(url, method=method, headers={"If-Match": f'"{row.version}"'}, **kwargs)
-            assert response.status_code in (403, 404, 422), (role, method, url, response.status_code, response.json)
-            if response.status_code == 422:  # only the import's report: every row refused, none created
+            response = actor_client.open(
+                url, method=method, headers={"If-Match": f'"{row.version}"'}, **kwargs
+            )
+            assert response.status_code in (403, 404, 422), (
+                role,
+                method,
+                url,
+                response.status_code,
+                response.json,
+            )
+            if (
+                response.status_code == 422
+            ):  # only the import's report: every row refused, none created
                 assert response.json["error"]["code"] == "import_refused"
                 assert any(p["code"] == "forbidden" for p in response.json["problems"])
             assert _state(session, spec, row) == before, (role, method, url)
@@ -365,15 +488,23 @@ def test_department_a_cannot_touch_department_b(app, session, client, two_depart
     assert not untried, f"write routes the test did not try: {sorted(untried)}"
 
 
-def _console_steps_refused(app: Flask, session, role: str, a: Organization, row: Any) -> set[tuple[str, str]]:
+def _console_steps_refused(
+    app: Flask, session, role: str, a: Organization, row: Any
+) -> set[tuple[str, str]]:
     """The console's forms, signed in as A's user, against B's row."""
     from catalog.services import accounts
     from catalog.services.permissions import Actor
     from tests.test_accounts_and_audit import PASSWORD, csrf_token, sign_in
 
     accounts.create_user(
-        session, Actor.system("tests"), username=f"a-{role}", display_name="甲", password=PASSWORD, role=role,
-        department_id=a.id if role == "editor" else None, reviewed_department_ids=[a.id] if role == "reviewer" else [],
+        session,
+        Actor.system("tests"),
+        username=f"a-{role}",
+        display_name="甲",
+        password=PASSWORD,
+        role=role,
+        department_id=a.id if role == "editor" else None,
+        reviewed_department_ids=[a.id] if role == "reviewer" else [],
     )
     browser = app.test_client()
     assert sign_in(browser, f"a-{role}").status_code == 302
@@ -381,18 +512,33 @@ def _console_steps_refused(app: Flask, session, role: str, a: Organization, row:
     for step in ("submit", "withdraw", "approve", "reject", "suspend", "resume", "cancel"):
         url = f"/console/service-items/{row.id}/{step}"
         before = _state(session, registry.SERVICE_ITEMS, row)
-        data = {"version": str(row.version), "reason": "越权", "csrf_token": csrf_token(browser, "/console")}
+        data = {
+            "version": str(row.version),
+            "reason": "越权",
+            "csrf_token": csrf_token(browser, "/console"),
+        }
         assert browser.post(url, data=data).status_code in (403, 404), (role, url)
         assert _state(session, registry.SERVICE_ITEMS, row) == before
         tried.add(("POST", _rule_of(app, "POST", url)))
     for url, form in tried_against(row.id, row.department_id):  # the forms and spreadsheet pages
         before = _state(session, registry.SERVICE_ITEMS, row)
-        status = browser.post(url, data={**form, "csrf_token": csrf_token(browser, "/console")}).status_code
-        assert status in (400, 403, 404, 410, 422), (role, url, status)  # A's own upload refused, or gone
+        status = browser.post(
+            url, data={**form, "csrf_token": csrf_token(browser, "/console")}
+        ).status_code
+        assert status in (400, 403, 404, 410, 422), (
+            role,
+            url,
+            status,
+        )  # A's own upload refused, or gone
         assert _state(session, registry.SERVICE_ITEMS, row) == before, (role, url)
         tried.add(("POST", _rule_of(app, "POST", url)))
     for url, form in ADMIN_FORMS:  # accounts and tokens are the administrators' alone
-        assert browser.post(url, data={**form, "csrf_token": csrf_token(browser, "/console")}).status_code == 403, url
+        assert (
+            browser.post(
+                url, data={**form, "csrf_token": csrf_token(browser, "/console")}
+            ).status_code
+            == 403
+        ), url
         tried.add(("POST", _rule_of(app, "POST", url)))
     # the search synonyms are the administrators' alone
     from catalog.models import SearchSynonym
@@ -414,8 +560,15 @@ def test_a_reviewer_approves_only_assigned_departments(app, session, two_departm
     own = factories.service_item(session, a.id, status="submitted")
     other = factories.service_item(session, b.id, status="submitted")
     reviewer = token_client(app, session, "reviewer", a.id)
-    assert reviewer.post(f"/api/v1/service-items/{own.id}/approve", json={}, headers={"If-Match": '"1"'}).status_code == 200
-    refused = reviewer.post(f"/api/v1/service-items/{other.id}/approve", json={}, headers={"If-Match": '"1"'})
+    assert (
+        reviewer.post(
+            f"/api/v1/service-items/{own.id}/approve", json={}, headers={"If-Match": '"1"'}
+        ).status_code
+        == 200
+    )
+    refused = reviewer.post(
+        f"/api/v1/service-items/{other.id}/approve", json={}, headers={"If-Match": '"1"'}
+    )
     assert refused.status_code == 404  # B's unpublished rows do not even exist for A's reviewer
     session.expire_all()
     assert other.status == "submitted"
@@ -425,7 +578,9 @@ def test_an_editor_cannot_approve_even_their_own_department(app, session, two_de
     a, _ = two_departments
     own = factories.service_item(session, a.id, status="submitted")
     editor = token_client(app, session, "editor", a.id)
-    response = editor.post(f"/api/v1/service-items/{own.id}/approve", json={}, headers={"If-Match": '"1"'})
+    response = editor.post(
+        f"/api/v1/service-items/{own.id}/approve", json={}, headers={"If-Match": '"1"'}
+    )
     assert response.status_code == 403 and response.json["error"]["code"] == "forbidden"
 
 
@@ -439,13 +594,20 @@ def test_an_editor_cannot_write_reference_lists(app, session, two_departments):
 def test_an_editor_may_create_only_drafts(app, session, two_departments):
     a, _ = two_departments
     editor = token_client(app, session, "editor", a.id)
-    published = editor.post("/api/v1/service-items", json=factories.service_item_data(a.id, status="published"))
-    assert published.status_code == 422 and published.json["error"]["fields"]["status"][0]["code"] == "draft_only"
+    published = editor.post(
+        "/api/v1/service-items", json=factories.service_item_data(a.id, status="published")
+    )
+    assert (
+        published.status_code == 422
+        and published.json["error"]["fields"]["status"][0]["code"] == "draft_only"
+    )
     draft = editor.post("/api/v1/service-items", json=factories.service_item_data(a.id))
     assert draft.status_code == 201 and draft.json["status"] == "draft"
 
 
-def test_a_row_the_editor_cannot_see_is_referred_to_as_if_it_did_not_exist(app, session, two_departments):
+def test_a_row_the_editor_cannot_see_is_referred_to_as_if_it_did_not_exist(
+    app, session, two_departments
+):
     """Linking a bundle to another department's draft answers exactly as linking to no row; its
     published rows and one's own drafts may be linked."""
     a, b = two_departments
@@ -455,28 +617,55 @@ def test_a_row_the_editor_cannot_see_is_referred_to_as_if_it_did_not_exist(app, 
     editor = token_client(app, session, "editor", a.id)
 
     def link(member_id: int, name: str):
-        return editor.post("/api/v1/bundles", json={"name": name, "lead_department_id": a.id, "member_ids": [member_id]})
+        return editor.post(
+            "/api/v1/bundles",
+            json={"name": name, "lead_department_id": a.id, "member_ids": [member_id]},
+        )
 
     hidden = link(their_draft.id, "开办餐饮店")
     absent = link(999_999, "开办餐饮店")
     assert hidden.status_code == absent.status_code == 422
-    assert [e["code"] for e in hidden.json["error"]["fields"]["member_ids"]] == ["unknown_reference"]
-    assert hidden.json["error"]["fields"]["member_ids"][0]["message"] == f"实施清单事项（编号 {their_draft.id}）不存在。"
-    assert absent.json["error"]["fields"]["member_ids"][0]["message"] == "实施清单事项（编号 999999）不存在。"
+    assert [e["code"] for e in hidden.json["error"]["fields"]["member_ids"]] == [
+        "unknown_reference"
+    ]
+    assert (
+        hidden.json["error"]["fields"]["member_ids"][0]["message"]
+        == f"实施清单事项（编号 {their_draft.id}）不存在。"
+    )
+    assert (
+        absent.json["error"]["fields"]["member_ids"][0]["message"]
+        == "实施清单事项（编号 999999）不存在。"
+    )
     assert link(their_published.id, "开办便利店").status_code == 201
     assert link(own_draft.id, "开办书店").status_code == 201
     # An auditor and an admin see every row: for them the draft exists.
     admin = token_client(app, session, "admin")
-    linked = admin.post("/api/v1/bundles", json={"name": "开办药店", "lead_department_id": b.id, "member_ids": [their_draft.id]})
+    linked = admin.post(
+        "/api/v1/bundles",
+        json={"name": "开办药店", "lead_department_id": b.id, "member_ids": [their_draft.id]},
+    )
     assert linked.status_code == 201
 
 
 def test_a_uniqueness_clash_names_only_rows_the_editor_may_see(app, session, two_departments):
     a, b = two_departments
-    hidden = factories.make(session, registry.POWER_ITEMS, code="QZ-HIDDEN", name="乙的草稿", power_type_code="01",
-                            department_id=b.id)
-    public = factories.make(session, registry.POWER_ITEMS, code="QZ-PUBLIC", name="乙的已发布事项",
-                            power_type_code="01", department_id=b.id, status="published")
+    hidden = factories.make(
+        session,
+        registry.POWER_ITEMS,
+        code="QZ-HIDDEN",
+        name="乙的草稿",
+        power_type_code="01",
+        department_id=b.id,
+    )
+    public = factories.make(
+        session,
+        registry.POWER_ITEMS,
+        code="QZ-PUBLIC",
+        name="乙的已发布事项",
+        power_type_code="01",
+        department_id=b.id,
+        status="published",
+    )
     editor = token_client(app, session, "editor", a.id)
     body = {"name": "甲的事项", "power_type_code": "01", "department_id": a.id}
     clash = editor.post("/api/v1/power-items", json={**body, "code": "QZ-HIDDEN"})
@@ -485,7 +674,10 @@ def test_a_uniqueness_clash_names_only_rows_the_editor_may_see(app, session, two
     assert problem["code"] == "duplicate" and str(hidden.id) not in problem["message"], problem
     assert "尚未公开" in problem["message"]
     named = editor.post("/api/v1/power-items", json={**body, "code": "QZ-PUBLIC"})
-    assert named.json["error"]["fields"]["code"][0]["message"] == f"该值已被权责事项（编号 {public.id}）使用，不能重复。"
+    assert (
+        named.json["error"]["fields"]["code"][0]["message"]
+        == f"该值已被权责事项（编号 {public.id}）使用，不能重复。"
+    )
 
 
 def test_tokens_that_are_revoked_expired_or_unknown_are_refused(app, session, two_departments):
@@ -497,17 +689,27 @@ def test_tokens_that_are_revoked_expired_or_unknown_are_refused(app, session, tw
 
     a, _ = two_departments
     operator = Actor.system("tests")
-    token, plain = accounts.create_token(session, operator, name="系统甲", role="editor", department_id=a.id)
+    token, plain = accounts.create_token(
+        session, operator, name="系统甲", role="editor", department_id=a.id
+    )
     app_client = app.test_client()
     body = factories.service_item_data(a.id)
-    ok = app_client.post("/api/v1/service-items", json=body, headers={"Authorization": f"Bearer {plain}"})
+    ok = app_client.post(
+        "/api/v1/service-items", json=body, headers={"Authorization": f"Bearer {plain}"}
+    )
     assert ok.status_code == 201
     stored = session.get(ApiToken, token.id)
-    assert stored.token_digest != plain and stored.last_used_at is not None  # only a digest is stored
+    assert (
+        stored.token_digest != plain and stored.last_used_at is not None
+    )  # only a digest is stored
     accounts.revoke_token(session, operator, token.id)
-    revoked = app_client.post("/api/v1/service-items", json=body, headers={"Authorization": f"Bearer {plain}"})
+    revoked = app_client.post(
+        "/api/v1/service-items", json=body, headers={"Authorization": f"Bearer {plain}"}
+    )
     assert revoked.status_code == 401 and revoked.json["error"]["code"] == "invalid_token"
-    expired_token, expired = accounts.create_token(session, operator, name="过期", role="editor", department_id=a.id)
+    expired_token, expired = accounts.create_token(
+        session, operator, name="过期", role="editor", department_id=a.id
+    )
     expired_token.expires_at = expired_token.created_at - timedelta(seconds=1)
     session.commit()
     for header in (f"Bearer {expired}", "Bearer qd_unknown", "Basic abc"):
@@ -534,15 +736,25 @@ class _Walk:
         self.requests: list[tuple[Any, str, str, Callable[[], dict[str, Any]]]] = []
         for list_name, row in rows.items():
             spec = next(s for s in registry.ALL_LISTS if s.name == list_name)
-            export = self.api.get(f"/api/v1/{list_name}/export?format=csv").data if list_name in SHEETS else b""
+            export = (
+                self.api.get(f"/api/v1/{list_name}/export?format=csv").data
+                if list_name in SHEETS
+                else b""
+            )
             self._api_requests(spec, row, export)
         self._other_api_requests()
         oversight = walked_rows(session)
         for method, url, kwargs in walked_api_requests(oversight):
             self.requests.append((self.api, method, url, lambda kwargs=kwargs: _fresh(kwargs)))
         for username in ("walker", "leaver"):
-            accounts.create_user(session, Actor.system("tests"), username=username, display_name="管理员",
-                                 password=PASSWORD, role="admin")
+            accounts.create_user(
+                session,
+                Actor.system("tests"),
+                username=username,
+                display_name="管理员",
+                password=PASSWORD,
+                role="admin",
+            )
         self.browser, self.leaver = app.test_client(), app.test_client()
         login = {"username": "walker", "password": PASSWORD}
         item = rows["service-items"].id
@@ -550,19 +762,53 @@ class _Walk:
             ("GET", "/console", dict),
             ("GET", "/console/audit", dict),
             ("GET", "/console/audit/export?format=csv", dict),
-            ("POST", f"/console/service-items/{item}/approve",
-             lambda: {"data": {"version": "999", "csrf_token": csrf_token(self.browser, "/console")}}),
+            (
+                "POST",
+                f"/console/service-items/{item}/approve",
+                lambda: {
+                    "data": {"version": "999", "csrf_token": csrf_token(self.browser, "/console")}
+                },
+            ),
         ]
-        for method, url, form in walked_console_posts(oversight) + walked_console_review(item) + walked_console_forms(item):
-            console.append((method, url, (lambda form=form: {"data": {**form, "csrf_token": csrf_token(self.browser, "/console")}})
-                            if method == "POST" else dict))
-        console.append(("POST", "/login", lambda: {"data": {**login, "csrf_token": csrf_token(self.browser, "/login")}}))
+        for method, url, form in (
+            walked_console_posts(oversight)
+            + walked_console_review(item)
+            + walked_console_forms(item)
+        ):
+            console.append(
+                (
+                    method,
+                    url,
+                    (
+                        lambda form=form: {
+                            "data": {**form, "csrf_token": csrf_token(self.browser, "/console")}
+                        }
+                    )
+                    if method == "POST"
+                    else dict,
+                )
+            )
+        console.append(
+            (
+                "POST",
+                "/login",
+                lambda: {"data": {**login, "csrf_token": csrf_token(self.browser, "/login")}},
+            )
+        )
         self.requests += [(self.browser, method, url, kwargs) for method, url, kwargs in console]
         # Signing out everywhere ends the leaver's own sessions: another account and browser,
         # signed in again before each walk (sign_in_leaver).
-        self.requests.append((self.leaver, "POST", "/logout-everywhere",
-                              lambda: {"data": {"csrf_token": csrf_token(self.leaver, "/console")}}))
-        self.browser.post("/login", data={**login, "csrf_token": csrf_token(self.browser, "/login")})
+        self.requests.append(
+            (
+                self.leaver,
+                "POST",
+                "/logout-everywhere",
+                lambda: {"data": {"csrf_token": csrf_token(self.leaver, "/console")}},
+            )
+        )
+        self.browser.post(
+            "/login", data={**login, "csrf_token": csrf_token(self.browser, "/login")}
+        )
 
     def sign_in_leaver(self) -> None:
         from tests.test_accounts_and_audit import sign_in
@@ -574,27 +820,51 @@ class _Walk:
         base, item = f"/api/v1/{spec.name}", f"/api/v1/{spec.name}/{row.id}"
         payload, stale = _payload(spec, row), {"If-Match": '"999"'}
         requests: list[tuple[str, str, dict[str, Any]]] = [
-            ("GET", base, {}), ("GET", item, {}),
+            ("GET", base, {}),
+            ("GET", item, {}),
             ("POST", base, {"json": payload}),
             ("PUT", item, {"json": payload, "headers": stale}),
             ("PATCH", item, {"json": {}, "headers": stale}),
             ("DELETE", item, {"headers": stale}),
         ]
         if spec.has_workflow:
-            requests += [("POST", f"{item}/{step}", {"json": {"reason": "核对"}, "headers": stale}) for step in workflow.STEPS]
-            requests += [("GET", f"{item}/revision", {}), ("DELETE", f"{item}/revision", {}), ("GET", f"{item}/history", {})]
+            requests += [
+                ("POST", f"{item}/{step}", {"json": {"reason": "核对"}, "headers": stale})
+                for step in workflow.STEPS
+            ]
+            requests += [
+                ("GET", f"{item}/revision", {}),
+                ("DELETE", f"{item}/revision", {}),
+                ("GET", f"{item}/history", {}),
+            ]
         if export:
-            requests += [("GET", f"{base}/export", {}), ("POST", f"{base}/import?dry_run=true", {
-                "data": {"file": lambda: (io.BytesIO(export), "walk.csv")}, "content_type": "multipart/form-data"})]
+            requests += [
+                ("GET", f"{base}/export", {}),
+                (
+                    "POST",
+                    f"{base}/import?dry_run=true",
+                    {
+                        "data": {"file": lambda: (io.BytesIO(export), "walk.csv")},
+                        "content_type": "multipart/form-data",
+                    },
+                ),
+            ]
         for method, url, kwargs in requests:
             self.requests.append((self.api, method, url, lambda kwargs=kwargs: _fresh(kwargs)))
 
     def _other_api_requests(self) -> None:
         for method, url, kwargs in [
-            ("GET", "/api/v1/audit", {}), ("GET", "/api/v1/audit/export?format=csv", {}),
-            ("GET", "/api/v1/stats/figures", {}), ("GET", "/api/v1/stats/export?format=csv", {}),
-            ("POST", "/api/v1/stats/check", {"json": {"key": "instant_share", "published": "95.48%"}}),
-            ("GET", "/api/v1/search?q=事项", {}), ("GET", "/api/v1/health", {}),
+            ("GET", "/api/v1/audit", {}),
+            ("GET", "/api/v1/audit/export?format=csv", {}),
+            ("GET", "/api/v1/stats/figures", {}),
+            ("GET", "/api/v1/stats/export?format=csv", {}),
+            (
+                "POST",
+                "/api/v1/stats/check",
+                {"json": {"key": "instant_share", "published": "95.48%"}},
+            ),
+            ("GET", "/api/v1/search?q=事项", {}),
+            ("GET", "/api/v1/health", {}),
         ]:
             self.requests.append((self.api, method, url, lambda kwargs=kwargs: dict(kwargs)))
 
@@ -651,7 +921,9 @@ def test_denying_a_permission_refuses_every_route_that_uses_it(app, session, mon
     walk = _Walk(app, session, monkeypatch)
     walked = {(method, _rule_of(app, method, url)) for _, method, url, _ in walk.requests}
     declared = {
-        (method, rule.rule) for rule in app.url_map.iter_rules() for method in rule.methods - {"HEAD", "OPTIONS"}
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
         if declared_permission(app, rule.endpoint, method) or rule.rule.startswith("/console")
     }
     assert declared <= walked, sorted(declared - walked)
@@ -659,8 +931,13 @@ def test_denying_a_permission_refuses_every_route_that_uses_it(app, session, mon
     baseline = walk.run()
     for method, url, status, consulted in baseline:
         assert status not in REFUSED and status < 500, (method, url, status)
-        assert consulted or url.startswith(("/api/v1/search", "/api/v1/health", "/api/v1/stats/figures")), (method, url)
-    users = {name: {(m, u) for m, u, _, consulted in baseline if name in consulted} for name in permissions.RULES}
+        assert consulted or url.startswith(
+            ("/api/v1/search", "/api/v1/health", "/api/v1/stats/figures")
+        ), (method, url)
+    users = {
+        name: {(m, u) for m, u, _, consulted in baseline if name in consulted}
+        for name in permissions.RULES
+    }
     assert all(users[name] for name in permissions.RULES if name != "accounts.manage"), users
     # "public" is held by everyone by definition (signing in, presenting a token, reading a
     # session cookie): denying it would deny authentication itself, not a use case

@@ -5,6 +5,7 @@ Seeding 云城区 takes about 11 s on SQLite, so the datasets are seeded once pe
 database of their own (SQLite file, or a PostgreSQL database with TEST_DATABASE=postgresql);
 the shared test database the other tests roll back stays empty of seed rows.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -66,7 +67,9 @@ def _table_counts(session: Session) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def seeded(app: Flask, tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Seeded]:
+def seeded(
+    app: Flask, tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Iterator[Seeded]:
     """Both datasets seeded, then seeded again, into a fresh database of this module's own.
 
     (``app`` is requested so the PostgreSQL pass, which keeps database tests only, runs these.)
@@ -95,7 +98,9 @@ def seeded(app: Flask, tmp_path_factory: pytest.TempPathFactory, worker_id: str)
                 guangan_second = seed_guangan(session)
             with Session(engine) as session:
                 after = _table_counts(session)
-            yield Seeded(seed_app, engine, first, second, guangan_first, guangan_second, before, after)
+            yield Seeded(
+                seed_app, engine, first, second, guangan_first, guangan_second, before, after
+            )
             engine.dispose()
 
 
@@ -110,7 +115,9 @@ def _region_id(session: Session, code: str) -> int:
 
 
 def _in_region(model_department_column, region_id: int):
-    return model_department_column.in_(select(Organization.id).where(Organization.region_id == region_id))
+    return model_department_column.in_(
+        select(Organization.id).where(Organization.region_id == region_id)
+    )
 
 
 def _permits(session: Session, region_id: int):
@@ -150,7 +157,9 @@ def test_visits_sum_to_two_with_reasons(s: Session) -> None:
 
 def test_codes_are_unique_and_consistent(s: Session) -> None:
     region = _region_id(s, "445302")
-    items = list(s.scalars(select(ServiceItem).where(_in_region(ServiceItem.department_id, region))))
+    items = list(
+        s.scalars(select(ServiceItem).where(_in_region(ServiceItem.department_id, region)))
+    )
     codes = [item.implementation_code for item in items]
     assert len(set(codes)) == len(codes) == 500
     for item in items:
@@ -168,11 +177,19 @@ def test_codes_are_unique_and_consistent(s: Session) -> None:
 def test_organizations_have_valid_usccs(s: Session) -> None:
     region = _region_id(s, "445302")
     orgs = list(s.scalars(select(Organization).where(Organization.region_id == region)))
-    assert all(o.uscc and uscc_problem(o.uscc) is None and o.uscc.startswith("11445302") for o in orgs)
+    assert all(
+        o.uscc and uscc_problem(o.uscc) is None and o.uscc.startswith("11445302") for o in orgs
+    )
     townships = {o.short_name: o.kind for o in orgs if o.kind in ("street", "township")}
     assert townships == {
-        "云城街道": "street", "高峰街道": "street", "河口街道": "street", "安塘街道": "street",
-        "腰古镇": "township", "思劳镇": "township", "前锋镇": "township", "南盛镇": "township",
+        "云城街道": "street",
+        "高峰街道": "street",
+        "河口街道": "street",
+        "安塘街道": "street",
+        "腰古镇": "township",
+        "思劳镇": "township",
+        "前锋镇": "township",
+        "南盛镇": "township",
     }
     city = s.get(Region, s.get(Region, region).parent_id)
     assert (city.code, s.get(Region, city.parent_id).code) == ("445300", "440000")
@@ -183,8 +200,11 @@ def test_electronic_certificates_and_license_free_items(s: Session) -> None:
     linked = (
         select(ServiceItem.id, ServiceItem.department_id)
         .join(Material, Material.service_item_id == ServiceItem.id)
-        .where(Material.e_license_name.is_not(None), ServiceItem.status == "published",
-               _in_region(ServiceItem.department_id, region))
+        .where(
+            Material.e_license_name.is_not(None),
+            ServiceItem.status == "published",
+            _in_region(ServiceItem.department_id, region),
+        )
         .distinct()
         .subquery()
     )
@@ -200,9 +220,18 @@ def test_electronic_certificates_and_license_free_items(s: Session) -> None:
     )
     assert free == 74
     # 免提交 without a certificate exists but is not 免证办.
-    assert s.scalar(select(func.count()).where(Material.exempt.is_(True), Material.e_license_name.is_(None))) > 0
+    assert (
+        s.scalar(
+            select(func.count()).where(Material.exempt.is_(True), Material.e_license_name.is_(None))
+        )
+        > 0
+    )
     # only 许可 items carry certificates, so the count is the same over 许可 and over every type
-    assert set(s.scalars(select(ServiceItem.item_type).distinct().where(ServiceItem.id.in_(select(linked.c.id))))) == {"01"}
+    assert set(
+        s.scalars(
+            select(ServiceItem.item_type).distinct().where(ServiceItem.id.in_(select(linked.c.id)))
+        )
+    ) == {"01"}
 
 
 def test_bundles(s: Session) -> None:
@@ -213,7 +242,11 @@ def test_bundles(s: Session) -> None:
 
 
 def test_devolution_batch(s: Session) -> None:
-    batch = s.scalars(select(DevolutionBatch).where(DevolutionBatch.title == "云城区第一批下放镇级实施行政职权事项目录")).one()
+    batch = s.scalars(
+        select(DevolutionBatch).where(
+            DevolutionBatch.title == "云城区第一批下放镇级实施行政职权事项目录"
+        )
+    ).one()
     items = list(s.scalars(select(DevolvedItem).where(DevolvedItem.batch_id == batch.id)))
     assert len(items) == 44
     modes = {mode: sum(i.mode == mode for i in items) for mode in {i.mode for i in items}}
@@ -227,21 +260,39 @@ def test_devolution_batch(s: Session) -> None:
 def test_supervision_items_inspections_and_lists(s: Session) -> None:
     region = _region_id(s, "445302")
     in_region = _in_region(SupervisionItem.department_id, region)
-    main_items = s.scalar(select(func.count()).where(SupervisionItem.parent_id.is_(None), in_region))
+    main_items = s.scalar(
+        select(func.count()).where(SupervisionItem.parent_id.is_(None), in_region)
+    )
     assert main_items == 484
-    inspection = (SupervisionItem.supervision_type == "06", SupervisionItem.status == "published",
-                  SupervisionItem.claimed.is_(True), in_region)
+    inspection = (
+        SupervisionItem.supervision_type == "06",
+        SupervisionItem.status == "published",
+        SupervisionItem.claimed.is_(True),
+        in_region,
+    )
     assert s.scalar(select(func.count()).where(*inspection)) == 506
     children = SupervisionItem.__table__.alias("child")
     has_child = select(children.c.id).where(children.c.parent_id == SupervisionItem.id).exists()
-    assert s.scalar(select(func.count()).where(*inspection, ~has_child)) == 506  # counted as leaves too
+    assert (
+        s.scalar(select(func.count()).where(*inspection, ~has_child)) == 506
+    )  # counted as leaves too
     with_list = (
         select(InspectionImplList.id)
-        .where(InspectionImplList.supervision_item_id == SupervisionItem.id, InspectionImplList.status == "published")
+        .where(
+            InspectionImplList.supervision_item_id == SupervisionItem.id,
+            InspectionImplList.status == "published",
+        )
         .exists()
     )
     assert s.scalar(select(func.count()).where(*inspection, with_list)) == 502
-    assert s.scalar(select(func.count()).select_from(InspectionImplList).where(InspectionImplList.status == "published")) == 502
+    assert (
+        s.scalar(
+            select(func.count())
+            .select_from(InspectionImplList)
+            .where(InspectionImplList.status == "published")
+        )
+        == 502
+    )
 
 
 def test_inspectors_across_28_enforcement_units(s: Session) -> None:
@@ -275,7 +326,10 @@ def _loadable(spec: registry.ListSpec, row: object) -> dict:
         if name not in schema.load_fields:
             continue
         if isinstance(value, list):
-            value = [{k: v for k, v in x.items() if k != "id"} if isinstance(x, dict) else x for x in value]
+            value = [
+                {k: v for k, v in x.items() if k != "id"} if isinstance(x, dict) else x
+                for x in value
+            ]
         loadable[name] = value
     return loadable
 
@@ -290,7 +344,9 @@ def test_history_is_dated_2020_12_31_and_outbox_written(seeded: Seeded, s: Sessi
     # every change of a searchable row has its outbox row: the seed's creations, and the demo's
     # revisions approved after a document was abolished (made by the departments' demo users)
     everyone = list(s.scalars(select(ChangeRecord)))
-    queued = Counter(tuple(row) for row in s.execute(select(SearchOutbox.entity_type, SearchOutbox.entity_id)))
+    queued = Counter(
+        tuple(row) for row in s.execute(select(SearchOutbox.entity_type, SearchOutbox.entity_id))
+    )
     own = Counter((r.entity_type, r.entity_id) for r in everyone if r.entity_type in searchable)
     assert not own - queued, "every searchable change is queued"
     # and, once more, the 权责 twin of each service item changed (its document is merged into
@@ -314,11 +370,19 @@ def test_figures_as_of_2020_12_31_reproduce_the_report(seeded: Seeded, s: Sessio
 
     region = _region_id(s, "445302")
     for as_of in (None, date(2020, 12, 31)):
-        down = {f["key"]: f for f in statistics.figures(s, rule="DOWN", region_id=region, as_of=as_of)}
-        half_up = {f["key"]: f for f in statistics.figures(s, rule="HALF_UP", region_id=region, as_of=as_of)}
+        down = {
+            f["key"]: f for f in statistics.figures(s, rule="DOWN", region_id=region, as_of=as_of)
+        }
+        half_up = {
+            f["key"]: f
+            for f in statistics.figures(s, rule="HALF_UP", region_id=region, as_of=as_of)
+        }
         assert down["instant_share"]["display"] == "95.48%"
         assert down["time_reduction"]["display"] == half_up["time_reduction"]["display"] == "94.70%"
-        assert (half_up["time_reduction"]["numerator"], half_up["time_reduction"]["denominator"]) == (7576, 8000)
+        assert (
+            half_up["time_reduction"]["numerator"],
+            half_up["time_reduction"]["denominator"],
+        ) == (7576, 8000)
         assert half_up["average_visits"]["display"] == "0.0045"
         assert half_up["e_license_items"]["display"] == "97"
         assert half_up["license_free_items"]["display"] == "74"
@@ -355,7 +419,9 @@ def test_cli_seed_commands(seeded: Seeded) -> None:
 def test_guangan_imports_every_item(seeded: Seeded, s: Session) -> None:
     source = load_items()
     region = _region_id(s, "511602")
-    items = list(s.scalars(select(ServiceItem).where(_in_region(ServiceItem.department_id, region))))
+    items = list(
+        s.scalars(select(ServiceItem).where(_in_region(ServiceItem.department_id, region)))
+    )
     assert len(source) == len(items) == 1135
     assert s.scalar(select(func.count()).where(Organization.region_id == region)) == 34
     assert sorted(i.name for i in items) == sorted(x["name"].strip() for x in source)
@@ -364,8 +430,13 @@ def test_guangan_imports_every_item(seeded: Seeded, s: Session) -> None:
     assert by_type == {"01": 536, "20": 348, "10": 182, "07": 50, "05": 9, "09": 8, "08": 2}
     assert all(i.status == "published" for i in items)
     # the file states none of these: 未填报, never a default that reads as a fact
-    assert all(i.case_type is None and i.onsite_visits is None and i.is_charged is None for i in items)
-    assert all(i.legal_time_limit is None and not i.legal_no_limit and i.legal_time_unit is None for i in items)
+    assert all(
+        i.case_type is None and i.onsite_visits is None and i.is_charged is None for i in items
+    )
+    assert all(
+        i.legal_time_limit is None and not i.legal_no_limit and i.legal_time_unit is None
+        for i in items
+    )
     assert all(not i.materials_known and i.service_objects is None for i in items)
     assert all(i.implementation_code is None for i in items)
     departments = list(s.scalars(select(Organization).where(Organization.region_id == region)))
@@ -386,12 +457,16 @@ def test_loader_dates_only_what_it_creates_and_skips_what_exists(session) -> Non
 
     with Loader(session, "test", as_of=SEED_AS_OF) as loader:
         first = loader.ensure(registry.REGIONS, ("code",), {"code": "445399", "name": "测试区"})
-        again = loader.ensure(registry.REGIONS, ("code",), {"code": "445399", "name": "改名也不覆盖"})
+        again = loader.ensure(
+            registry.REGIONS, ("code",), {"code": "445399", "name": "改名也不覆盖"}
+        )
     assert first == again
     assert (loader.report.created["regions"], loader.report.existing["regions"]) == (1, 1)
     region = session.get(Region, first)
     assert region.name == "测试区" and _as_utc(region.created_at) == SEED_AS_OF
-    later = crud.create_row(session, registry.REGIONS, {"code": "445398", "name": "之后"}, Actor.system())
+    later = crud.create_row(
+        session, registry.REGIONS, {"code": "445398", "name": "之后"}, Actor.system()
+    )
     history = {
         r.entity_id: _as_utc(r.changed_at)
         for r in session.scalars(select(ChangeRecord).where(ChangeRecord.entity_type == "region"))
@@ -403,8 +478,16 @@ def test_loader_dates_only_what_it_creates_and_skips_what_exists(session) -> Non
 # -- the auditors' command -----------------------------------------------------------------
 
 
-COUNTS = {"监管事项数": "484", "下放镇街事项数": "44", "行政执法主体数": "28", "持证执法人员数": "508",
-          "电子证照事项数": "97", "电子证照事项涉及部门数": "24", "免证办事项数": "74", "一件事数": "33"}
+COUNTS = {
+    "监管事项数": "484",
+    "下放镇街事项数": "44",
+    "行政执法主体数": "28",
+    "持证执法人员数": "508",
+    "电子证照事项数": "97",
+    "电子证照事项涉及部门数": "24",
+    "免证办事项数": "74",
+    "一件事数": "33",
+}
 
 
 @pytest.mark.parametrize(
@@ -414,7 +497,9 @@ COUNTS = {"监管事项数": "484", "下放镇街事项数": "44", "行政执法
         ("HALF_UP", ["95.49%", "94.70%", "0.0045", "99.21%", "423/443", "502/506"]),
     ],
 )
-def test_stats_command_prints_the_report_figures(seeded: Seeded, rule: str, shown: list[str]) -> None:
+def test_stats_command_prints_the_report_figures(
+    seeded: Seeded, rule: str, shown: list[str]
+) -> None:
     runner = seeded.app.test_cli_runner()
     result = runner.invoke(args=["stats", "--region", "445302", "--rule", rule])
     assert result.exit_code == 0, result.output
@@ -432,18 +517,30 @@ def test_stats_prints_the_report_counts_unchanged_as_of_2020_12_31(seeded: Seede
         lines = {line.split()[0]: line for line in result.output.splitlines()[1:]}
         for label, count in COUNTS.items():
             assert lines[label].split()[1] == count, (as_of, lines[label])
-        assert result.output.splitlines()[0].startswith("口径：行政区划：云城区（445302）；部门：全部；")
+        assert result.output.splitlines()[0].startswith(
+            "口径：行政区划：云城区（445302）；部门：全部；"
+        )
     live = json.loads(runner.invoke(args=["stats", "--json", "--region", "445302"]).output)
-    then = json.loads(runner.invoke(args=["stats", "--json", "--region", "445302", "--as-of", "2020-12-31"]).output)
+    then = json.loads(
+        runner.invoke(
+            args=["stats", "--json", "--region", "445302", "--as-of", "2020-12-31"]
+        ).output
+    )
     assert [(f["key"], f["numerator"], f["denominator"], f["unknown"]) for f in live] == [
-        (f["key"], f["numerator"], f["denominator"], f["unknown"]) for f in then]
+        (f["key"], f["numerator"], f["denominator"], f["unknown"]) for f in then
+    ]
     assert all(f["unknown"] == 0 for f in live)  # the dataset states every input of the report
 
 
-def test_guangan_shows_what_its_source_does_not_give_as_unstated(seeded: Seeded, s: Session) -> None:
+def test_guangan_shows_what_its_source_does_not_give_as_unstated(
+    seeded: Seeded, s: Session
+) -> None:
     region = _region_id(s, "511602")
-    passport = s.scalars(select(ServiceItem).where(ServiceItem.name == "普通护照签发",
-                                                   _in_region(ServiceItem.department_id, region))).one()
+    passport = s.scalars(
+        select(ServiceItem).where(
+            ServiceItem.name == "普通护照签发", _in_region(ServiceItem.department_id, region)
+        )
+    ).one()
     client = seeded.app.test_client()
     page = client.get(f"/items/service/{passport.id}").get_data(as_text=True)
     for row in ("到办事现场次数", "法定办结时限", "承诺办结时限"):
@@ -452,35 +549,63 @@ def test_guangan_shows_what_its_source_does_not_give_as_unstated(seeded: Seeded,
         assert "未填报" in page.split(f'id="{section}"', 1)[1].split("</section>", 1)[0]
     assert "零跑动" not in page and "无需提交材料" not in page and "不收费" not in page
     body = client.get(f"/api/v1/service-items/{passport.id}").json
-    assert [body[k] for k in ("onsite_visits", "legal_time_limit", "promised_time_limit", "materials", "is_charged")] == [
-        None] * 5
+    assert [
+        body[k]
+        for k in (
+            "onsite_visits",
+            "legal_time_limit",
+            "promised_time_limit",
+            "materials",
+            "is_charged",
+        )
+    ] == [None] * 5
 
-    figures = {f["key"]: f for f in client.get(
-        f"/api/v1/stats/figures?region_id={region}&item_types=01&item_types=20").json["figures"]}
+    figures = {
+        f["key"]: f
+        for f in client.get(
+            f"/api/v1/stats/figures?region_id={region}&item_types=01&item_types=20"
+        ).json["figures"]
+    }
     zero = figures["zero_visit_rate"]
     assert (zero["numerator"], zero["denominator"], zero["display"]) == (0, 0, "全部未填报")
     assert zero["unknown"] == zero["in_scope"] == 884
     document = search_documents.document(s, "service_item", passport.id)
     assert document.zero_visit is None and document.instant is None
     documents = [d for d in search_documents.published_documents(s) if d.region == "广安区"]
-    assert len(documents) == 1135 and not any(d.zero_visit is not None or d.instant is not None for d in documents)
+    assert len(documents) == 1135 and not any(
+        d.zero_visit is not None or d.instant is not None for d in documents
+    )
 
     lists = client.get(f"/api/v1/stats/completeness?region_id={region}").json["lists"]
     service = next(f for f in lists if f["list"] == "service_item")
     assert (service["numerator"], service["denominator"]) == (0, 536)
     missing = {e["key"]: e["missing"] for e in service["elements"]}
-    assert missing["onsite_visits"] == missing["materials"] == missing["is_charged"] == missing["legal_time_limit"] == 536
-    rows = client.get(f"/api/v1/stats/completeness/service-items/rows?region_id={region}&element=materials").json["rows"]
+    assert (
+        missing["onsite_visits"]
+        == missing["materials"]
+        == missing["is_charged"]
+        == missing["legal_time_limit"]
+        == 536
+    )
+    rows = client.get(
+        f"/api/v1/stats/completeness/service-items/rows?region_id={region}&element=materials"
+    ).json["rows"]
     assert passport.id in {row["id"] for row in rows}
 
 
 def test_yuncheng_completeness_names_what_its_data_leaves_out(seeded: Seeded, s: Session) -> None:
     region = _region_id(s, "445302")
-    result = seeded.app.test_cli_runner().invoke(args=["stats", "completeness", "--region", "445302"])
+    result = seeded.app.test_cli_runner().invoke(
+        args=["stats", "completeness", "--region", "445302"]
+    )
     assert result.exit_code == 0, result.output
     assert "实施清单要素完整率" in result.output and "检查实施清单完备度" in result.output
-    lists = {f["list"]: f for f in seeded.app.test_client().get(
-        f"/api/v1/stats/completeness?region_id={region}&as_of=2020-12-31").json["lists"]}
+    lists = {
+        f["list"]: f
+        for f in seeded.app.test_client()
+        .get(f"/api/v1/stats/completeness?region_id={region}&as_of=2020-12-31")
+        .json["lists"]
+    }
     assert lists["inspection_impl_list"]["denominator"] == 502
     assert lists["service_item"]["denominator"] == 443 and lists["service_item"]["unknown"] == 0
     missing = {e["key"]: e["missing"] for e in lists["service_item"]["elements"]}
@@ -492,13 +617,18 @@ def test_stats_as_of_the_day_before_the_seed_is_empty(seeded: Seeded) -> None:
     "as of 2020-12-30", on SQLite (which keeps no time zone) as on PostgreSQL."""
     runner = seeded.app.test_cli_runner()
     before = runner.invoke(args=["stats", "--json", "--region", "445302", "--as-of", "2020-12-30"])
-    on_the_day = runner.invoke(args=["stats", "--json", "--region", "445302", "--as-of", "2020-12-31"])
+    on_the_day = runner.invoke(
+        args=["stats", "--json", "--region", "445302", "--as-of", "2020-12-31"]
+    )
     import json
 
     before_figures = {f["key"]: f for f in json.loads(before.output)}
     day_figures = {f["key"]: f for f in json.loads(on_the_day.output)}
     assert before_figures["instant_share"]["denominator"] == 0
-    assert (day_figures["instant_share"]["numerator"], day_figures["instant_share"]["denominator"]) == (423, 443)
+    assert (
+        day_figures["instant_share"]["numerator"],
+        day_figures["instant_share"]["denominator"],
+    ) == (423, 443)
     assert day_figures["instant_share"]["as_of"].startswith("2020-12-31T23:59:59")
 
 
@@ -511,7 +641,9 @@ def test_stats_command_rejects_an_unknown_region(seeded: Seeded) -> None:
 # -- 双随机、一公开 and the abolished documents (seed/yuncheng/oversight.py) ------------------------
 
 
-def test_the_2020_joint_draw_reruns_identically_and_its_results_are_public(seeded: Seeded, s: Session) -> None:
+def test_the_2020_joint_draw_reruns_identically_and_its_results_are_public(
+    seeded: Seeded, s: Session
+) -> None:
     from catalog.models import RandomCheckTask
     from catalog.services import draw_verification, draw_views
     from catalog.services.permissions import ANONYMOUS
@@ -540,11 +672,22 @@ def test_the_oversight_figures_of_the_demo(seeded: Seeded, s: Session) -> None:
     shown = supervision_figures.oversight_figures(s, region_id=region)
     figures = {f["key"]: f for f in shown["figures"]}
     assert (figures["joint_share"]["numerator"], figures["joint_share"]["denominator"]) == (1, 2)
-    assert (figures["results_on_time"]["numerator"], figures["results_on_time"]["denominator"]) == (8, 9)
+    assert (figures["results_on_time"]["numerator"], figures["results_on_time"]["denominator"]) == (
+        8,
+        9,
+    )
     assert figures["results_on_time"]["display"] == "88.89%"
-    assert (figures["main_item_coverage"]["numerator"], figures["main_item_coverage"]["denominator"]) == (4, 484)
+    assert (
+        figures["main_item_coverage"]["numerator"],
+        figures["main_item_coverage"]["denominator"],
+    ) == (4, 484)
     assert figures["citing_invalid_bases"]["numerator"] == 6
-    assert sorted((f["numerator"], f["denominator"]) for f in shown["ratios"]) == [(3, 60), (6, 30), (6, 30), (6, 30)]
+    assert sorted((f["numerator"], f["denominator"]) for f in shown["ratios"]) == [
+        (3, 60),
+        (6, 30),
+        (6, 30),
+        (6, 30),
+    ]
 
 
 def test_the_two_abolished_documents_and_their_effect(seeded: Seeded, s: Session) -> None:
@@ -565,12 +708,26 @@ def test_the_two_abolished_documents_and_their_effect(seeded: Seeded, s: Session
     service = next(c for c in pending if c.spec.name == "service-items")
     page = seeded.app.test_client().get(f"/items/service/{service.item_id}")
     assert "本事项引用的设定依据已废止" in page.text
-    assert s.scalar(select(func.count()).select_from(LegalBasis).where(LegalBasis.validity == "abolished")) == 2
+    assert (
+        s.scalar(
+            select(func.count()).select_from(LegalBasis).where(LegalBasis.validity == "abolished")
+        )
+        == 2
+    )
 
 
 def test_stats_command_shows_the_draws_and_the_abolished_documents(seeded: Seeded) -> None:
     result = seeded.app.test_cli_runner().invoke(args=["stats", "--region", "445302"])
     assert result.exit_code == 0, result.output
-    for text in ("联合抽查占比", "50.00%", "抽查结果按时公示率", "8/9", "监管事项主项覆盖率", "4/484",
-                 "引用已废止或已修订依据的已发布事项数", "云浮市云城区城区临时占道经营管理暂行办法", "待处理 6"):
+    for text in (
+        "联合抽查占比",
+        "50.00%",
+        "抽查结果按时公示率",
+        "8/9",
+        "监管事项主项覆盖率",
+        "4/484",
+        "引用已废止或已修订依据的已发布事项数",
+        "云浮市云城区城区临时占道经营管理暂行办法",
+        "待处理 6",
+    ):
         assert text in result.output

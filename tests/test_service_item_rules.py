@@ -1,4 +1,5 @@
 """Every rule of the 实施清单 (catalog/services/service_items.py), failing and passing, through the API."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,7 +8,9 @@ from tests import factories
 
 
 def post_item(client, department, **overrides):
-    return client.post("/api/v1/service-items", json=factories.service_item_data(department.id, **overrides))
+    return client.post(
+        "/api/v1/service-items", json=factories.service_item_data(department.id, **overrides)
+    )
 
 
 def assert_rule(response, field: str, code: str) -> None:
@@ -74,7 +77,11 @@ CASES = [
         {"is_charged": True, "charge_basis": "粤价〔2017〕1号"},
         "fees",
         "fee_items_required",
-        {"is_charged": True, "charge_basis": "粤价〔2017〕1号", "fees": [{"name": "证书费", "standard": "10元/本"}]},
+        {
+            "is_charged": True,
+            "charge_basis": "粤价〔2017〕1号",
+            "fees": [{"name": "证书费", "standard": "10元/本"}],
+        },
     ),
     (
         "基本编码 type segment matches 事项类型",
@@ -107,13 +114,18 @@ def implementation_code(department, level="4", catalog="000104002000"):
     ],
     ids=["wrong body", "wrong level", "wrong catalog code", "too short"],
 )
-def test_implementation_code_is_uscc_level_and_catalog_code(client, department, code_of, expected_error):
+def test_implementation_code_is_uscc_level_and_catalog_code(
+    client, department, code_of, expected_error
+):
     response = post_item(
         client, department, catalog_code="000104002000", implementation_code=code_of(department)
     )
     assert_rule(response, "implementation_code", expected_error)
     good = post_item(
-        client, department, catalog_code="000104002000", implementation_code=implementation_code(department)
+        client,
+        department,
+        catalog_code="000104002000",
+        implementation_code=implementation_code(department),
     )
     assert good.status_code == 201, good.json
     assert good.json["implementation_code"] == implementation_code(department)
@@ -124,7 +136,12 @@ def test_material_codes_start_with_the_implementation_code(client, department):
     base = {"catalog_code": "000104002000", "implementation_code": code}
     bad = post_item(client, department, **base, materials=[{"name": "申请书", "code": "X001"}])
     assert_rule(bad, "materials.0.code", "material_code_prefix")
-    good = post_item(client, department, **base, materials=[{"name": "申请书", "code": code + "001", "exempt": True}])
+    good = post_item(
+        client,
+        department,
+        **base,
+        materials=[{"name": "申请书", "code": code + "001", "exempt": True}],
+    )
     assert good.status_code == 201
     assert good.json["materials"][0]["exempt"] is True
 

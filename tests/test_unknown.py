@@ -1,6 +1,7 @@
 """Unknown is not zero: an element the source did not give is 未填报 everywhere — stored as NULL,
 answered as null, shown as 未填报, left out of the search facets and of the figures (which say
 how many rows they left out), and never filled in by a rule."""
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -19,15 +20,28 @@ from catalog.services.figures import (
 from search.engines.embedded import EmbeddedEngine
 from tests import factories
 
-UNSTATED = {"onsite_visits": None, "is_charged": None, "case_type": None, "legal_time_limit": None,
-            "promised_time_limit": None, "service_objects": None}
+UNSTATED = {
+    "onsite_visits": None,
+    "is_charged": None,
+    "case_type": None,
+    "legal_time_limit": None,
+    "promised_time_limit": None,
+    "service_objects": None,
+}
 
 
 def _unstated(session, department_id: int, **overrides):
     """An item whose source gave nothing but its name and type (as the 广安区 catalog does)."""
     return factories.make(
-        session, factories.registry.SERVICE_ITEMS,
-        **{"name": "普通护照签发", "item_type": "01", "department_id": department_id, "status": "published", **overrides},
+        session,
+        factories.registry.SERVICE_ITEMS,
+        **{
+            "name": "普通护照签发",
+            "item_type": "01",
+            "department_id": department_id,
+            "status": "published",
+            **overrides,
+        },
     )
 
 
@@ -39,37 +53,72 @@ def by_key(figures):
 
 
 def test_an_item_created_without_elements_answers_null_not_zero(client, department):
-    created = client.post("/api/v1/service-items", json={"name": "普通护照签发", "item_type": "01",
-                                                          "department_id": department.id})
+    created = client.post(
+        "/api/v1/service-items",
+        json={"name": "普通护照签发", "item_type": "01", "department_id": department.id},
+    )
     assert created.status_code == 201, created.json
     body = created.json
-    for name in ("case_type", "legal_time_limit", "legal_time_unit", "promised_time_limit", "onsite_visits",
-                 "is_charged", "materials", "service_objects", "channels", "place", "office_hours"):
+    for name in (
+        "case_type",
+        "legal_time_limit",
+        "legal_time_unit",
+        "promised_time_limit",
+        "onsite_visits",
+        "is_charged",
+        "materials",
+        "service_objects",
+        "channels",
+        "place",
+        "office_hours",
+    ):
         assert body[name] is None, name
     assert body["legal_no_limit"] is False and body["promised_no_limit"] is False
 
 
 def test_explicit_zero_no_and_none_are_facts(client, department):
-    created = client.post("/api/v1/service-items", json=factories.service_item_data(
-        department.id, onsite_visits=0, is_charged=False, materials=[], legal_time_limit=None, legal_no_limit=True,
-        promised_time_limit=None, promised_no_limit=True,
-    )).json
+    created = client.post(
+        "/api/v1/service-items",
+        json=factories.service_item_data(
+            department.id,
+            onsite_visits=0,
+            is_charged=False,
+            materials=[],
+            legal_time_limit=None,
+            legal_no_limit=True,
+            promised_time_limit=None,
+            promised_no_limit=True,
+        ),
+    ).json
     assert (created["onsite_visits"], created["is_charged"], created["materials"]) == (0, False, [])
     assert created["legal_no_limit"] is True and created["legal_time_limit"] is None
 
 
 def guide_cell(page: str, label: str) -> str:
     """What a guide says for ``label``: a table row (<th scope="row">) or a key fact (<dt>)."""
-    for opening, closing in ((f'<th scope="row">{label}</th>', "</tr>"), (f"<dt>{label}</dt>", "</dd>")):
+    for opening, closing in (
+        (f'<th scope="row">{label}</th>', "</tr>"),
+        (f"<dt>{label}</dt>", "</dd>"),
+    ):
         if opening in page:
             return page.split(opening, 1)[1].split(closing, 1)[0]
     raise AssertionError(f"the guide does not show {label}")
 
 
-def test_the_guide_shows_unstated_elements_as_unstated(client, anonymous_client, session, department):
+def test_the_guide_shows_unstated_elements_as_unstated(
+    client, anonymous_client, session, department
+):
     item = _unstated(session, department.id)
     page = anonymous_client.get(f"/items/service/{item.id}").get_data(as_text=True)
-    for row in ("办件类型", "法定办结时限", "承诺办结时限", "到办事现场次数", "服务对象", "办理地点", "办理时间"):
+    for row in (
+        "办件类型",
+        "法定办结时限",
+        "承诺办结时限",
+        "到办事现场次数",
+        "服务对象",
+        "办理地点",
+        "办理时间",
+    ):
         assert "未填报" in guide_cell(page, row), row
     materials = page.split('id="materials"', 1)[1].split("</section>", 1)[0]
     fees = page.split('id="fees"', 1)[1].split("</section>", 1)[0]
@@ -77,8 +126,15 @@ def test_the_guide_shows_unstated_elements_as_unstated(client, anonymous_client,
     assert "未填报" in fees and "不收费" not in fees
     assert "零跑动" not in page and "无期限" not in page
 
-    stated = factories.service_item(session, department.id, status="published", materials=[], is_charged=False,
-                                    legal_time_limit=None, legal_no_limit=True)
+    stated = factories.service_item(
+        session,
+        department.id,
+        status="published",
+        materials=[],
+        is_charged=False,
+        legal_time_limit=None,
+        legal_no_limit=True,
+    )
     page = anonymous_client.get(f"/items/service/{stated.id}").get_data(as_text=True)
     assert "无需提交材料" in page and "不收费" in page and "零跑动" in page and "无期限" in page
 
@@ -97,30 +153,47 @@ def test_the_guide_shows_unstated_elements_as_unstated(client, anonymous_client,
     ],
 )
 def test_a_rule_is_not_broken_by_an_unknown_side(client, department, data):
-    response = client.post("/api/v1/service-items", json={
-        "name": "事项", "item_type": "01", "department_id": department.id, **data})
+    response = client.post(
+        "/api/v1/service-items",
+        json={"name": "事项", "item_type": "01", "department_id": department.id, **data},
+    )
     assert response.status_code == 201, response.json
 
 
 def test_a_rule_that_cannot_be_judged_is_a_warning_and_nothing_is_filled_in(client, department):
-    body = client.post("/api/v1/service-items", json={
-        "name": "事项", "item_type": "01", "department_id": department.id, "promised_time_limit": 0,
-    }).json
+    body = client.post(
+        "/api/v1/service-items",
+        json={
+            "name": "事项",
+            "item_type": "01",
+            "department_id": department.id,
+            "promised_time_limit": 0,
+        },
+    ).json
     assert body["case_type"] is None  # not made a 即办件 to pass the rule
     assert [w["code"] for w in body["warnings"]] == ["case_type_unknown"]
     assert "办件类型未填报" in body["warnings"][0]["message"]
 
 
 def test_no_limit_and_a_number_contradict(client, department):
-    response = client.post("/api/v1/service-items", json=factories.service_item_data(
-        department.id, legal_time_limit=20, legal_no_limit=True))
+    response = client.post(
+        "/api/v1/service-items",
+        json=factories.service_item_data(department.id, legal_time_limit=20, legal_no_limit=True),
+    )
     assert response.status_code == 422
     assert response.json["error"]["fields"]["legal_time_limit"][0]["code"] == "no_limit_with_value"
 
 
 def test_a_number_without_a_unit_is_in_working_days(client, department):
-    body = client.post("/api/v1/service-items", json={"name": "事项", "item_type": "01",
-                                                       "department_id": department.id, "legal_time_limit": 20}).json
+    body = client.post(
+        "/api/v1/service-items",
+        json={
+            "name": "事项",
+            "item_type": "01",
+            "department_id": department.id,
+            "legal_time_limit": 20,
+        },
+    ).json
     assert (body["legal_time_limit"], body["legal_time_unit"]) == (20, "W")
 
 
@@ -129,11 +202,21 @@ def test_a_number_without_a_unit_is_in_working_days(client, department):
 
 def test_search_documents_and_facets_carry_only_known_facts(session, department, tmp_path):
     unknown = _unstated(session, department.id)
-    zero = factories.service_item(session, department.id, name="护照补发", status="published", onsite_visits=0)
-    one = factories.service_item(session, department.id, name="护照换发", status="published", onsite_visits=1,
-                                 onsite_reason="须本人采集指纹")
+    zero = factories.service_item(
+        session, department.id, name="护照补发", status="published", onsite_visits=0
+    )
+    one = factories.service_item(
+        session,
+        department.id,
+        name="护照换发",
+        status="published",
+        onsite_visits=1,
+        onsite_reason="须本人采集指纹",
+    )
     document = search_documents.document(session, "service_item", unknown.id)
-    assert document.zero_visit is None and document.instant is None and document.onsite_visits is None
+    assert (
+        document.zero_visit is None and document.instant is None and document.onsite_visits is None
+    )
     assert search_documents.document(session, "service_item", zero.id).zero_visit is True
     assert search_documents.document(session, "service_item", one.id).zero_visit is False
 
@@ -144,8 +227,13 @@ def test_search_documents_and_facets_carry_only_known_facts(session, department,
 
     result = search_items(session, engine, "护照", {}).result
     assert result.total == 3
-    assert sorted(result.facets["zero_visit"]) == [(False, 1), (True, 1)]  # the unknown one in neither
-    assert sum(count for _value, count in result.facets["instant"]) == 2  # 承诺件 twice; unknown left out
+    assert sorted(result.facets["zero_visit"]) == [
+        (False, 1),
+        (True, 1),
+    ]  # the unknown one in neither
+    assert (
+        sum(count for _value, count in result.facets["instant"]) == 2
+    )  # 承诺件 twice; unknown left out
     chosen = search_items(session, engine, "护照", {"zero_visit": True}).result
     assert [hit.name for hit in chosen.hits] == ["护照补发"]
 
@@ -155,10 +243,23 @@ def test_search_documents_and_facets_carry_only_known_facts(session, department,
 
 def test_rates_count_known_inputs_and_name_the_rows_they_left_out(session, department):
     scope = Scope(department_id=department.id)
-    factories.service_item(session, department.id, status="published", case_type="1", promised_time_limit=0,
-                           onsite_visits=0, materials=[])
-    factories.service_item(session, department.id, status="published", onsite_visits=1, onsite_reason="核验原件",
-                           materials=[{"name": "申请表"}])
+    factories.service_item(
+        session,
+        department.id,
+        status="published",
+        case_type="1",
+        promised_time_limit=0,
+        onsite_visits=0,
+        materials=[],
+    )
+    factories.service_item(
+        session,
+        department.id,
+        status="published",
+        onsite_visits=1,
+        onsite_reason="核验原件",
+        materials=[{"name": "申请表"}],
+    )
     unknown = _unstated(session, department.id)
     figures = by_key(compute_figures(session, scope))
     zero = figures["zero_visit_rate"]
@@ -169,20 +270,38 @@ def test_rates_count_known_inputs_and_name_the_rows_they_left_out(session, depar
     assert (figures["time_reduction"].unknown, figures["e_license_items"].unknown) == (1, 1)
     rows = figure_rows(session, "zero_visit_rate", scope, "unknown")
     assert [row["id"] for row in rows] == [unknown.id]
-    assert unknown.id not in {row["id"] for row in figure_rows(session, "zero_visit_rate", scope, "denominator")}
-    assert len(figure_rows(session, "zero_visit_rate", scope, "excluded")) == 1  # the visit, not the unknown
+    assert unknown.id not in {
+        row["id"] for row in figure_rows(session, "zero_visit_rate", scope, "denominator")
+    }
+    assert (
+        len(figure_rows(session, "zero_visit_rate", scope, "excluded")) == 1
+    )  # the visit, not the unknown
 
 
 def test_a_figure_whose_scope_is_all_unknown_says_so(client, session, department):
     for _ in range(2):
         _unstated(session, department.id)
-    figures = {f["key"]: f for f in client.get(f"/api/v1/stats/figures?department_id={department.id}").json["figures"]}
-    for key in ("zero_visit_rate", "instant_share", "average_visits", "time_reduction", "e_license_items"):
+    figures = {
+        f["key"]: f
+        for f in client.get(f"/api/v1/stats/figures?department_id={department.id}").json["figures"]
+    }
+    for key in (
+        "zero_visit_rate",
+        "instant_share",
+        "average_visits",
+        "time_reduction",
+        "e_license_items",
+    ):
         assert figures[key]["display"] == "全部未填报", key
-        assert figures[key]["value"] is None and figures[key]["unknown"] == figures[key]["in_scope"] == 2
+        assert (
+            figures[key]["value"] is None
+            and figures[key]["unknown"] == figures[key]["in_scope"] == 2
+        )
     empty = client.get("/api/v1/stats/figures?department_id=999999").json["figures"]
     assert {f["display"] for f in empty if f["denominator"] is not None} == {"—"}
-    rows = client.get(f"/api/v1/stats/figures/zero_visit_rate/rows?part=unknown&department_id={department.id}").json
+    rows = client.get(
+        f"/api/v1/stats/figures/zero_visit_rate/rows?part=unknown&department_id={department.id}"
+    ).json
     assert len(rows["rows"]) == 2
 
 
@@ -198,7 +317,9 @@ def test_exact_values_are_written_from_the_fraction():
 
 def test_the_published_check_differs_in_exact_decimals(session, department):
     for _ in range(2):
-        factories.service_item(session, department.id, status="published", case_type="1", promised_time_limit=0)
+        factories.service_item(
+            session, department.id, status="published", case_type="1", promised_time_limit=0
+        )
     factories.service_item(session, department.id, status="published")
     instant = by_key(compute_figures(session, Scope(department_id=department.id)))["instant_share"]
     assert check_published(instant, "66.67%").difference_points == "+0.003333"
@@ -206,9 +327,16 @@ def test_the_published_check_differs_in_exact_decimals(session, department):
 
 
 def test_the_mean_reduction_numerator_is_printed_exactly(client, session, department):
-    factories.service_item(session, department.id, status="published", legal_time_limit=20, promised_time_limit=5)
-    factories.service_item(session, department.id, status="published", legal_time_limit=3, promised_time_limit=2)
-    figure = {f["key"]: f for f in client.get(f"/api/v1/stats/figures?department_id={department.id}").json["figures"]}
+    factories.service_item(
+        session, department.id, status="published", legal_time_limit=20, promised_time_limit=5
+    )
+    factories.service_item(
+        session, department.id, status="published", legal_time_limit=3, promised_time_limit=2
+    )
+    figure = {
+        f["key"]: f
+        for f in client.get(f"/api/v1/stats/figures?department_id={department.id}").json["figures"]
+    }
     mean = figure["time_reduction_mean"]
     assert (mean["numerator"], mean["numerator_text"], mean["denominator"]) == ("13/12", "13/12", 2)
     assert mean["value"] == "13/24 = 0.541666666666"
@@ -217,13 +345,28 @@ def test_the_mean_reduction_numerator_is_printed_exactly(client, session, depart
 # -- the report's counts and the devolution endpoint ----------------------------------------------
 
 
-def test_devolution_honours_as_of_and_department_and_refuses_item_types(client, session, department):
+def test_devolution_honours_as_of_and_department_and_refuses_item_types(
+    client, session, department
+):
     street = factories.township(session, department.region_id, name="河口街道")
     other = factories.department(session, region_id=department.region_id)
-    batch = factories.make(session, factories.registry.DEVOLUTION_BATCHES, title="第一批", region_id=department.region_id)
+    batch = factories.make(
+        session,
+        factories.registry.DEVOLUTION_BATCHES,
+        title="第一批",
+        region_id=department.region_id,
+    )
     for source in (department, other):
-        factories.make(session, factories.registry.DEVOLVED_ITEMS, batch_id=batch.id, name=f"下放{source.id}",
-                       from_department_id=source.id, mode="transfer", receiver_ids=[street.id], status="published")
+        factories.make(
+            session,
+            factories.registry.DEVOLVED_ITEMS,
+            batch_id=batch.id,
+            name=f"下放{source.id}",
+            from_department_id=source.id,
+            mode="transfer",
+            receiver_ids=[street.id],
+            status="published",
+        )
     live = client.get(f"/api/v1/stats/devolution?region_id={department.region_id}").json
     assert live == [{"township_id": street.id, "township": "河口街道", "items": 2}]
     mine = client.get(f"/api/v1/stats/devolution?department_id={department.id}").json
@@ -235,8 +378,12 @@ def test_devolution_honours_as_of_and_department_and_refuses_item_types(client, 
 
 
 def test_the_cli_states_its_scope_in_words(app, session, department):
-    factories.service_item(session, department.id, status="published", case_type="1", promised_time_limit=0)
-    output = app.test_cli_runner().invoke(args=["stats", "--department-id", str(department.id)]).output
+    factories.service_item(
+        session, department.id, status="published", case_type="1", promised_time_limit=0
+    )
+    output = (
+        app.test_cli_runner().invoke(args=["stats", "--department-id", str(department.id)]).output
+    )
     first = output.splitlines()[0]
     assert first.startswith("口径：行政区划：全部；部门：") and department.name in first
     assert "{" not in first and "region_id" not in first
@@ -256,5 +403,9 @@ def test_the_figures_export_names_the_rows_left_out(client, session, department)
     headers = rows[0]
     assert headers == FIGURE_HEADERS
     zero = next(r for r in rows if r[0] == "全部" and r[1] == "零跑动率")
-    assert (zero[2], zero[3], zero[headers.index("范围内记录数")], zero[headers.index("未填报、未计入")]) == (
-        "1", "1", "2", "1")
+    assert (
+        zero[2],
+        zero[3],
+        zero[headers.index("范围内记录数")],
+        zero[headers.index("未填报、未计入")],
+    ) == ("1", "1", "2", "1")

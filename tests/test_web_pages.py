@@ -1,5 +1,6 @@
 """The citizen pages: search with facets, the item guide, figures; drafts stay private and
 stored text is escaped."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,17 +13,22 @@ XSS = '<script>alert("x")</script>'
 @pytest.fixture
 def published(client, session):
     department = factories.department(session, name="云城区市场监督管理局")
-    item = client.post("/api/v1/service-items", json=factories.service_item_data(
-        department.id,
-        name="食品经营许可（新办）",
-        status="published",
-        acceptance_conditions=f"申请人应具备条件 {XSS}",
-        materials=[{"name": "营业执照", "e_license_name": "营业执照", "exempt": True}],
-        case_type="1",
-        promised_time_limit=0,
-    )).json
-    draft = client.post("/api/v1/service-items", json=factories.service_item_data(
-        department.id, name="食品经营许可（草稿）")).json
+    item = client.post(
+        "/api/v1/service-items",
+        json=factories.service_item_data(
+            department.id,
+            name="食品经营许可（新办）",
+            status="published",
+            acceptance_conditions=f"申请人应具备条件 {XSS}",
+            materials=[{"name": "营业执照", "e_license_name": "营业执照", "exempt": True}],
+            case_type="1",
+            promised_time_limit=0,
+        ),
+    ).json
+    draft = client.post(
+        "/api/v1/service-items",
+        json=factories.service_item_data(department.id, name="食品经营许可（草稿）"),
+    ).json
     return item, draft
 
 

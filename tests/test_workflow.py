@@ -1,5 +1,6 @@
 """The review workflow through the API: draft → submitted → published or rejected; suspended and
 cancelled; and revisions that keep the published row public until they are approved."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,7 +27,9 @@ def step(client, url: str, name: str, version: str, reason: str | None = None):
 def test_a_draft_is_submitted_rejected_with_a_reason_resubmitted_and_published(
     editor, reviewer, anonymous_client, department, session
 ):
-    created = editor.post("/api/v1/service-items", json=factories.service_item_data(department.id, name="初稿事项"))
+    created = editor.post(
+        "/api/v1/service-items", json=factories.service_item_data(department.id, name="初稿事项")
+    )
     assert created.status_code == 201 and created.json["status"] == "draft"
     url = f"/api/v1/service-items/{created.json['id']}"
     assert anonymous_client.get(url).status_code == 404
@@ -37,19 +40,31 @@ def test_a_draft_is_submitted_rejected_with_a_reason_resubmitted_and_published(
     assert edit.status_code == 409  # under review: withdraw first
 
     no_reason = step(reviewer, url, "reject", submitted.headers["ETag"])
-    assert no_reason.status_code == 422 and no_reason.json["error"]["fields"]["reason"][0]["code"] == "required"
+    assert (
+        no_reason.status_code == 422
+        and no_reason.json["error"]["fields"]["reason"][0]["code"] == "required"
+    )
     rejected = step(reviewer, url, "reject", submitted.headers["ETag"], "办理时限写错")
     assert rejected.json["status"] == "rejected"
-    fixed = editor.patch(url, json={"promised_time_limit": 3}, headers={"If-Match": rejected.headers["ETag"]})
+    fixed = editor.patch(
+        url, json={"promised_time_limit": 3}, headers={"If-Match": rejected.headers["ETag"]}
+    )
     assert fixed.status_code == 200
     again = step(editor, url, "submit", fixed.headers["ETag"])
     published = step(reviewer, url, "approve", again.headers["ETag"])
     assert published.status_code == 200 and published.json["status"] == "published"
     assert anonymous_client.get(url).json["promised_time_limit"] == 3
 
-    actions = [r.action for r in session.query(ChangeRecord).filter_by(entity_type="service_item", entity_id=created.json["id"]).order_by(ChangeRecord.id)]
+    actions = [
+        r.action
+        for r in session.query(ChangeRecord)
+        .filter_by(entity_type="service_item", entity_id=created.json["id"])
+        .order_by(ChangeRecord.id)
+    ]
     assert actions == ["create", "submit", "reject", "update", "submit", "approve"]
-    rejection = session.query(ChangeRecord).filter_by(entity_id=created.json["id"], action="reject").one()
+    rejection = (
+        session.query(ChangeRecord).filter_by(entity_id=created.json["id"], action="reject").one()
+    )
     assert rejection.note == "办理时限写错" and rejection.actor.startswith("token:")
     assert rejection.credential.startswith("token:") and rejection.department_id == department.id
 
@@ -63,7 +78,10 @@ def test_editing_a_published_row_keeps_it_public_until_the_revision_is_approved(
     assert saved.status_code == 202
     assert saved.json["state"] == "draft" and saved.json["data"] == {"name": "修订后的名称"}
     more = editor.patch(url, json={"promised_time_limit": 2}, headers={"If-Match": '"1"'})
-    assert more.json["data"] == {"name": "修订后的名称", "promised_time_limit": 2}  # one open revision, merged
+    assert more.json["data"] == {
+        "name": "修订后的名称",
+        "promised_time_limit": 2,
+    }  # one open revision, merged
     assert anonymous_client.get(url).json["name"] == "原来的名称"
     assert anonymous_client.get(f"{url}/revision").status_code == 401
     assert editor.get(f"{url}/revision").json["id"] == saved.json["id"]
@@ -80,10 +98,15 @@ def test_editing_a_published_row_keeps_it_public_until_the_revision_is_approved(
 
 def test_a_revision_that_breaks_a_rule_is_refused_when_saved(editor, department, session):
     item = factories.service_item(session, department.id, status="published")
-    response = editor.patch(f"/api/v1/service-items/{item.id}", json={"case_type": "1"}, headers={"If-Match": '"1"'})
+    response = editor.patch(
+        f"/api/v1/service-items/{item.id}", json={"case_type": "1"}, headers={"If-Match": '"1"'}
+    )
     assert response.status_code == 422  # 即办件 needs 承诺时限 0: reported now, not at approval
     session.expire_all()
-    assert item.case_type == "2" and editor.get(f"/api/v1/service-items/{item.id}/revision").status_code == 404
+    assert (
+        item.case_type == "2"
+        and editor.get(f"/api/v1/service-items/{item.id}/revision").status_code == 404
+    )
 
 
 def test_a_rejected_revision_is_edited_again_or_discarded(editor, reviewer, department, session):
@@ -92,7 +115,9 @@ def test_a_rejected_revision_is_edited_again_or_discarded(editor, reviewer, depa
     editor.patch(url, json={"name": "第一稿"}, headers={"If-Match": '"1"'})
     step(editor, url, "submit", '"1"')
     rejected = step(reviewer, url, "reject", '"1"', "名称不规范")
-    assert rejected.status_code == 200 and rejected.json["status"] == "published"  # the row itself stays
+    assert (
+        rejected.status_code == 200 and rejected.json["status"] == "published"
+    )  # the row itself stays
     assert editor.get(f"{url}/revision").json["state"] == "rejected"
     assert editor.get(f"{url}/revision").json["reason"] == "名称不规范"
     redone = editor.patch(url, json={"name": "第二稿"}, headers={"If-Match": '"1"'})
@@ -102,7 +127,9 @@ def test_a_rejected_revision_is_edited_again_or_discarded(editor, reviewer, depa
     assert editor.get(url).json["name"] == item.name
 
 
-def test_published_rows_are_suspended_resumed_cancelled_never_deleted(editor, reviewer, department, session):
+def test_published_rows_are_suspended_resumed_cancelled_never_deleted(
+    editor, reviewer, department, session
+):
     item = factories.service_item(session, department.id, status="published")
     url = f"/api/v1/service-items/{item.id}"
     assert editor.delete(url, headers={"If-Match": '"1"'}).status_code == 409
@@ -114,13 +141,22 @@ def test_published_rows_are_suspended_resumed_cancelled_never_deleted(editor, re
     assert resumed.json["status"] == "published"
     cancelled = step(reviewer, url, "cancel", resumed.headers["ETag"], "事项取消")
     assert cancelled.json["status"] == "cancelled"
-    assert editor.patch(url, json={"name": "x"}, headers={"If-Match": cancelled.headers["ETag"]}).status_code == 409
+    assert (
+        editor.patch(
+            url, json={"name": "x"}, headers={"If-Match": cancelled.headers["ETag"]}
+        ).status_code
+        == 409
+    )
 
 
 def test_status_changes_only_through_the_steps(editor, department, session):
-    created = editor.post("/api/v1/service-items", json=factories.service_item_data(department.id)).json
+    created = editor.post(
+        "/api/v1/service-items", json=factories.service_item_data(department.id)
+    ).json
     response = editor.patch(
-        f"/api/v1/service-items/{created['id']}", json={"status": "published"}, headers={"If-Match": '"1"'}
+        f"/api/v1/service-items/{created['id']}",
+        json={"status": "published"},
+        headers={"If-Match": '"1"'},
     )
     assert response.status_code == 422
     assert response.json["error"]["fields"]["status"][0]["code"] == "workflow_only"
@@ -133,4 +169,7 @@ def test_a_stale_version_is_refused_on_every_step(editor, department, session):
 
 
 def test_reference_lists_have_no_workflow_routes(client):
-    assert client.post("/api/v1/regions/1/submit", json={}, headers={"If-Match": '"1"'}).status_code == 404
+    assert (
+        client.post("/api/v1/regions/1/submit", json={}, headers={"If-Match": '"1"'}).status_code
+        == 404
+    )

@@ -1,4 +1,5 @@
 """REST API v1 (flask-smorest) and its OpenAPI document at /api/openapi.json."""
+
 from __future__ import annotations
 
 from flask import Flask, send_from_directory

@@ -1,4 +1,5 @@
 """The audit trail for auditors: GET /api/v1/audit and /api/v1/audit/export."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,7 +17,12 @@ from ..services import audit_trail, crud
 from .gate import requires
 from .spreadsheets import file_response
 
-blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="变更记录（审计追踪，仅审计与管理员）")
+blp = Blueprint(
+    "audit",
+    __name__,
+    url_prefix="/api/v1/audit",
+    description="变更记录（审计追踪，仅审计与管理员）",
+)
 
 
 class ChangePageSchema(PageResultSchema):

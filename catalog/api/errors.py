@@ -1,8 +1,9 @@
 """One JSON shape for every API error: a stable code, a Chinese message, and the fields.
 
-    {"error": {"status": 422, "code": "validation_failed", "message": "…",
-               "fields": {"promised_time_limit": [{"code": "…", "message": "…"}]}}}
+{"error": {"status": 422, "code": "validation_failed", "message": "…",
+           "fields": {"promised_time_limit": [{"code": "…", "message": "…"}]}}}
 """
+
 from __future__ import annotations
 
 from itertools import islice
@@ -69,7 +70,9 @@ def documented_errors(blp: Any, descriptions: dict[int, str], *codes: int) -> An
 
     def decorate(function: Any) -> Any:
         for code in codes:
-            function = blp.alt_response(code, schema=ErrorSchema, description=descriptions[code])(function)
+            function = blp.alt_response(code, schema=ErrorSchema, description=descriptions[code])(
+                function
+            )
         return function
 
     return decorate

@@ -11,6 +11,7 @@ they do not fit a versioned row:
 - the workflow steps are POSTs: ``etag`` asks no If-Match of a POST (no 428) and
   ``check_etag`` warns that it cannot check one.
 """
+
 from __future__ import annotations
 
 import re

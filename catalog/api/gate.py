@@ -15,6 +15,7 @@ view reads If-Match after that; this gate runs before both (``before_request``):
 Every /api response, the documentation page included, tells browsers not to sniff its type and
 not to show it in a frame.
 """
+
 from __future__ import annotations
 
 import json
@@ -80,7 +81,9 @@ def _bound_json() -> None:
         return
     request.max_content_length = MAX_JSON_BYTES  # reading more raises 413
     if (request.content_length or 0) > MAX_JSON_BYTES:
-        raise DomainError("payload_too_large", f"JSON 请求内容不能超过 {MAX_JSON_BYTES // 1024} KB。", 413)
+        raise DomainError(
+            "payload_too_large", f"JSON 请求内容不能超过 {MAX_JSON_BYTES // 1024} KB。", 413
+        )
     try:
         body = json.loads(request.get_data(cache=True))
     except RecursionError:
@@ -96,14 +99,22 @@ def check_json_shape(body: Any) -> None:
     pending: list[tuple[Any, int]] = [(body, 1)]
     while pending:
         value, depth = pending.pop()
-        members = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        members = (
+            value.values()
+            if isinstance(value, dict)
+            else value
+            if isinstance(value, list)
+            else None
+        )
         if members is None:
             continue
         if depth > MAX_JSON_DEPTH:
             raise _too_deep()
         if len(members) > MAX_JSON_MEMBERS:
             raise DomainError(
-                "too_many_members", f"JSON 中每个对象或列表最多 {MAX_JSON_MEMBERS} 项，请检查请求内容。", 400
+                "too_many_members",
+                f"JSON 中每个对象或列表最多 {MAX_JSON_MEMBERS} 项，请检查请求内容。",
+                400,
             )
         pending.extend((member, depth + 1) for member in members)
 

@@ -1,5 +1,6 @@
 """Health: liveness (no I/O), readiness (database, search engine, outbox lag; cached per
 process), and the index health the operators' notes name."""
+
 from __future__ import annotations
 
 import time

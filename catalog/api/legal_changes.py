@@ -1,5 +1,6 @@
 """Legal bases revised or abolished, and what rests on them: /api/v1/legal-bases/<id>/impact,
 …/revise, …/abolish, /api/v1/legal-basis-changes and /api/v1/basis-reviews."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -25,7 +26,12 @@ from .gate import requires
 from .resources import IF_MATCH
 from .spreadsheets import file_response
 
-blp = Blueprint("legal_changes", __name__, url_prefix="/api/v1", description="法律依据的修订、废止及其影响的事项")
+blp = Blueprint(
+    "legal_changes",
+    __name__,
+    url_prefix="/api/v1",
+    description="法律依据的修订、废止及其影响的事项",
+)
 
 ERRORS = {
     401: "未登录或 API 令牌无效",
@@ -97,7 +103,9 @@ def change(change_id: int) -> dict[str, Any]:
 @_errors(401)
 def export(args: dict[str, Any], change_id: int) -> Response:
     """导出一次修订或废止影响的事项"""
-    return file_response(legal_changes.export_change(db.session, change_id, args["format"], current_actor()))
+    return file_response(
+        legal_changes.export_change(db.session, change_id, args["format"], current_actor())
+    )
 
 
 @blp.get("/basis-reviews")

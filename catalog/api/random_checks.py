@@ -1,6 +1,7 @@
 """双随机、一公开: /api/v1/random-check-tasks (plan, commit, draw, verify, results, export),
 /api/v1/random-check-results (published results), /api/v1/inspector-conflicts (回避申报) and
 /api/v1/stats/oversight (the figures)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -44,7 +45,12 @@ from .gate import requires
 from .resources import ETAG_HEADER, IF_MATCH
 from .spreadsheets import file_response
 
-blp = Blueprint("random_checks", __name__, url_prefix="/api/v1", description="双随机、一公开：抽查任务、抽取、结果公示")
+blp = Blueprint(
+    "random_checks",
+    __name__,
+    url_prefix="/api/v1",
+    description="双随机、一公开：抽查任务、抽取、结果公示",
+)
 
 ERRORS = {
     401: "未登录或 API 令牌无效",
@@ -98,7 +104,9 @@ class Task(MethodView):
     @_errors(401, 403, 409, 412, 428)
     def patch(self, data: dict[str, Any], task_id: int) -> Response:
         """修改计划中的任务（公布种子承诺前）"""
-        task = random_checks.update_task(db.session, task_id, data, expected_version(), current_actor())
+        task = random_checks.update_task(
+            db.session, task_id, data, expected_version(), current_actor()
+        )
         return _task_response(task)
 
 
@@ -109,7 +117,9 @@ class Task(MethodView):
 @_errors(401, 403, 409, 412, 428)
 def commit(task_id: int) -> Response:
     """生成种子并公布其 SHA-256（种子承诺）；此后任务不能再修改"""
-    return _task_response(random_checks.commit_task(db.session, task_id, expected_version(), current_actor()))
+    return _task_response(
+        random_checks.commit_task(db.session, task_id, expected_version(), current_actor())
+    )
 
 
 @blp.post("/random-check-tasks/<int:task_id>/draw")
@@ -120,7 +130,9 @@ def commit(task_id: int) -> Response:
 @_errors(401, 403, 409, 412, 428)
 def draw(data: dict[str, Any], task_id: int) -> dict[str, Any]:
     """抽取（一次）：按种子、见证随机数和名录库快照抽取检查对象和执法人员，公开种子"""
-    result = random_checks.run_draw(db.session, task_id, expected_version(), data["witness"], current_actor())
+    result = random_checks.run_draw(
+        db.session, task_id, expected_version(), data["witness"], current_actor()
+    )
     return draw_views.draw_view(result)
 
 
@@ -135,7 +147,9 @@ def get_draw(task_id: int) -> dict[str, Any]:
 
 @blp.get("/random-check-tasks/<int:task_id>/snapshot")
 @requires(random_checks.get_draw)
-@blp.response(200, description="名录库快照：抽取时保存的规范 JSON 原文（其 SHA-256 即 snapshot_sha256）")
+@blp.response(
+    200, description="名录库快照：抽取时保存的规范 JSON 原文（其 SHA-256 即 snapshot_sha256）"
+)
 @_errors(403)
 def snapshot(task_id: int) -> Response:
     """名录库快照原文，供任何人按公开算法重新抽取"""
@@ -159,7 +173,9 @@ def verify(task_id: int) -> dict[str, Any]:
 @_errors(403)
 def export(args: dict[str, Any], task_id: int) -> Response:
     """导出抽取结果"""
-    return file_response(draw_views.export_draw(db.session, task_id, args["format"], current_actor()))
+    return file_response(
+        draw_views.export_draw(db.session, task_id, args["format"], current_actor())
+    )
 
 
 @blp.put("/random-check-tasks/<int:task_id>/results/<int:drawn_id>")
@@ -170,7 +186,9 @@ def export(args: dict[str, Any], task_id: int) -> Response:
 @_errors(401, 403, 409, 412, 428)
 def record_result(data: dict[str, Any], task_id: int, drawn_id: int) -> Response:
     """录入（公示前可更正）一个抽取对象的检查结果和处理情况"""
-    row = random_check_results.record_result(db.session, task_id, drawn_id, data, expected_version(), current_actor())
+    row = random_check_results.record_result(
+        db.session, task_id, drawn_id, data, expected_version(), current_actor()
+    )
     return with_etag(jsonify(RecordedResultSchema().dump(row)), row)
 
 
@@ -181,7 +199,9 @@ def record_result(data: dict[str, Any], task_id: int, drawn_id: int) -> Response
 @_errors(401, 403)
 def publish(data: dict[str, Any], task_id: int) -> list[Any]:
     """公示已录入的检查结果（全部可公示才公示）"""
-    return random_check_results.publish_results(db.session, task_id, data["drawn_target_ids"], current_actor())
+    return random_check_results.publish_results(
+        db.session, task_id, data["drawn_target_ids"], current_actor()
+    )
 
 
 @blp.get("/random-check-results")
@@ -228,4 +248,3 @@ def withdraw_conflict(conflict_id: int) -> None:
 def oversight(args: dict[str, Any]) -> dict[str, Any]:
     """双随机、一公开与法律依据的数字：联合抽查占比、按时公示率、主项覆盖率、引用失效依据的事项数、各任务抽查比例"""
     return supervision_figures.oversight_figures(db.session, **args)
-

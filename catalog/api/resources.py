@@ -5,6 +5,7 @@ audit_trail.py) acts with the request's Actor, the schema serializes. Collection
 spec's filters, sorting and pagination with totals. Lists with a workflow also get the steps
 (POST /<id>/submit …), the open revision of a published row and the row's history.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -48,7 +49,9 @@ def _row_response(spec: ListSpec, row: Any, status: int = 200) -> Response:
 
 
 def _update(spec: ListSpec, row_id: int, data: dict[str, Any], replace: bool) -> Response:
-    result = workflow.edit_row(db.session, spec, row_id, data, expected_version(), current_actor(), replace)
+    result = workflow.edit_row(
+        db.session, spec, row_id, data, expected_version(), current_actor(), replace
+    )
     if isinstance(result, Revision):  # a published row: the change waits for review
         response = jsonify(RevisionSchema().dump(result))
         response.status_code = 202
@@ -68,8 +71,11 @@ ERRORS = {
 IF_MATCH = {
     "parameters": [
         {
-            "in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
-            "description": "读取时响应头 ETag 的值（行版本），如 \"3\"",
+            "in": "header",
+            "name": "If-Match",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": '读取时响应头 ETag 的值（行版本），如 "3"',
         }
     ]
 }
@@ -120,7 +126,9 @@ def resource_blueprint(spec: ListSpec) -> Blueprint:
         @documented_errors(blp, ERRORS, 401, 403)
         def post(self, data: dict[str, Any]) -> Response:
             """新建（部门编辑新建的事项为草稿）"""
-            return _row_response(spec, crud.create_row(db.session, spec, data, current_actor()), 201)
+            return _row_response(
+                spec, crud.create_row(db.session, spec, data, current_actor()), 201
+            )
 
     @blp.route("/<int:row_id>")
     class Item(MethodView):
@@ -182,8 +190,12 @@ def _step_route(blp: Blueprint, spec: ListSpec, name: str, step: workflow.Step) 
     @blp.alt_response(409, schema=ErrorSchema, description="当前状态不能进行此操作")
     @_if_match(blp)
     def take_step(data: dict[str, Any], row_id: int) -> Response:
-        row = workflow.take_step(db.session, spec, name, row_id, expected_version(), current_actor(), data["reason"])
+        row = workflow.take_step(
+            db.session, spec, name, row_id, expected_version(), current_actor(), data["reason"]
+        )
         return _row_response(spec, row)
 
     take_step.__doc__ = f"{step.label}（须带 If-Match）"
-    blp.route(f"/<int:row_id>/{name}", methods=["POST"], endpoint=f"{name}")(requires(workflow.take_step, name)(take_step))
+    blp.route(f"/<int:row_id>/{name}", methods=["POST"], endpoint=f"{name}")(
+        requires(workflow.take_step, name)(take_step)
+    )

@@ -1,4 +1,5 @@
 """Citizen search: /api/v1/search and /api/v1/suggest (the index health is in health.py)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -29,7 +30,14 @@ def search(args: dict[str, Any]) -> dict[str, Any]:
     """搜索已发布的事项：全文、筛选、分面计数、高亮；无结果时放宽查询、提示“您是不是要找”、推荐相关部门的事项"""
     facets = tuple(name for name in args["facets"] if name != "none")
     found = citizen_search.search_items(
-        db.session, search_engine(), args["q"], args, args["sort"], args["page"], args["per_page"], facets
+        db.session,
+        search_engine(),
+        args["q"],
+        args,
+        args["sort"],
+        args["page"],
+        args["per_page"],
+        facets,
     )
     result = found.result
     return {
@@ -37,7 +45,10 @@ def search(args: dict[str, Any]) -> dict[str, Any]:
         "page": result.page,
         "per_page": result.per_page,
         "hits": result.hits,
-        "facets": {name: [{"value": v, "count": n} for v, n in counts] for name, counts in result.facets.items()},
+        "facets": {
+            name: [{"value": v, "count": n} for v, n in counts]
+            for name, counts in result.facets.items()
+        },
         "zero_result": found.zero_result,
         "relaxed": found.relaxed,
         "did_you_mean": found.did_you_mean,

@@ -6,6 +6,7 @@ sent; a file streams from the spooled temporary file it was written into. A file
 read (not .xlsx or CSV, empty, damaged, unknown encoding) is a DomainError and answers in the
 API's one error shape; an upload over MAX_CONTENT_LENGTH answers 413 in the same shape.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -32,13 +33,24 @@ blp = Blueprint(
 
 
 class UploadSchema(BaseSchema):
-    file = Upload(required=True, metadata={"description": "Excel 工作簿（.xlsx）或 CSV（UTF-8 或 GBK）"})
+    file = Upload(
+        required=True, metadata={"description": "Excel 工作簿（.xlsx）或 CSV（UTF-8 或 GBK）"}
+    )
 
 
 class ImportArgsSchema(BaseSchema):
-    dry_run = Bool(load_default=True, metadata={"description": "true：只检查，不保存（默认）；false：全部无误时才保存"})
-    region_id = Id(load_default=None, strict=False, metadata={"description": "按名称查找机构时只在该行政区划内查找"})
-    allow_unknown_columns = Bool(load_default=False, metadata={"description": "忽略无法识别的列（在结果中列出）"})
+    dry_run = Bool(
+        load_default=True,
+        metadata={"description": "true：只检查，不保存（默认）；false：全部无误时才保存"},
+    )
+    region_id = Id(
+        load_default=None,
+        strict=False,
+        metadata={"description": "按名称查找机构时只在该行政区划内查找"},
+    )
+    allow_unknown_columns = Bool(
+        load_default=False, metadata={"description": "忽略无法识别的列（在结果中列出）"}
+    )
 
 
 class ProblemSchema(BaseSchema):
@@ -55,9 +67,14 @@ class ImportReportSchema(BaseSchema):
     valid = fields.Integer(metadata={"description": "通过全部检查的行数"})
     created = fields.Integer(metadata={"description": "已保存的行数"})
     problems = fields.List(fields.Nested(ProblemSchema))
-    warnings = fields.List(fields.Nested(ProblemSchema), metadata={"description": "提示：不阻止导入，如基本编码为旧版10位"})
+    warnings = fields.List(
+        fields.Nested(ProblemSchema),
+        metadata={"description": "提示：不阻止导入，如基本编码为旧版10位"},
+    )
     ignored_columns = fields.List(fields.String())
-    worksheet = fields.String(allow_none=True, metadata={"description": "读取的工作表（工作簿有多张表时）"})
+    worksheet = fields.String(
+        allow_none=True, metadata={"description": "读取的工作表（工作簿有多张表时）"}
+    )
     seconds = fields.Float()
 
 
@@ -90,7 +107,12 @@ def file_response(exported: Exported) -> Response:
     """The file streamed from where it was written (memory, or disk once large); closed when sent."""
     size = exported.file.seek(0, 2)
     exported.file.seek(0)
-    response = send_file(exported.file, mimetype=exported.mimetype, as_attachment=True, download_name=exported.filename)
+    response = send_file(
+        exported.file,
+        mimetype=exported.mimetype,
+        as_attachment=True,
+        download_name=exported.filename,
+    )
     response.content_length = size
     return response
 
@@ -111,15 +133,27 @@ def _routes(sheet: Sheet) -> None:
     @blp.arguments(ImportArgsSchema, location="query")
     @blp.arguments(UploadSchema, location="files")
     @blp.response(200, ImportReportSchema)
-    @blp.alt_response(422, schema=ErrorSchema, description="未导入：文件中有问题（problems 逐行列出），或文件无法读取")
+    @blp.alt_response(
+        422,
+        schema=ErrorSchema,
+        description="未导入：文件中有问题（problems 逐行列出），或文件无法读取",
+    )
     @blp.alt_response(401, schema=ErrorSchema, description="未登录或 API 令牌无效")
-    @blp.alt_response(403, schema=ErrorSchema, description="无权导入（部门编辑只能导入本部门的事项）")
+    @blp.alt_response(
+        403, schema=ErrorSchema, description="无权导入（部门编辑只能导入本部门的事项）"
+    )
     @_doc(f"从 Excel 或 CSV 导入{spec.label}（默认只检查；dry_run=false 时全部无误才保存）")
     def import_rows(args: dict[str, Any], files: dict[str, Any]) -> Response:
         upload = files["file"]
         report = row_import.import_file(
-            db.session, spec, upload.stream, actor=current_actor(), dry_run=args["dry_run"], filename=upload.filename,
-            region_id=args["region_id"], allow_unknown_columns=args["allow_unknown_columns"],
+            db.session,
+            spec,
+            upload.stream,
+            actor=current_actor(),
+            dry_run=args["dry_run"],
+            filename=upload.filename,
+            region_id=args["region_id"],
+            allow_unknown_columns=args["allow_unknown_columns"],
         )
         return _report_response(report)
 

@@ -1,4 +1,5 @@
 """The auditors' figures: /api/v1/stats/…"""
+
 from __future__ import annotations
 
 from typing import Any
@@ -46,7 +47,10 @@ class RowsSchema(BaseSchema):
 
 
 class FillArgsSchema(BaseSchema):
-    dry_run = Bool(load_default=True, metadata={"description": "true：只检查，不保存（默认）；false：全部无误时才保存"})
+    dry_run = Bool(
+        load_default=True,
+        metadata={"description": "true：只检查，不保存（默认）；false：全部无误时才保存"},
+    )
 
 
 class FillReportSchema(BaseSchema):
@@ -121,12 +125,16 @@ def completeness_departments(args: dict[str, Any]) -> list[dict[str, Any]]:
 @blp.get("/completeness/<list_name>/export")
 @requires(completeness_sheets.export_workbook)
 @blp.arguments(SCOPE_ARGS, location="query")
-@blp.response(200, description="xlsx：缺必填要素的记录，每个要素一列（未填报处待填写），可填好后导入")
+@blp.response(
+    200, description="xlsx：缺必填要素的记录，每个要素一列（未填报处待填写），可填好后导入"
+)
 def completeness_export(args: dict[str, Any], list_name: str) -> Response:
     """导出待补充要素的表格（公众只能看到已发布的记录；部门编辑还能看到本部门的草稿）"""
     args.pop("rule")
     scope = statistics.make_scope(**args)
-    return file_response(completeness_sheets.export_workbook(db.session, list_name, scope, current_actor()))
+    return file_response(
+        completeness_sheets.export_workbook(db.session, list_name, scope, current_actor())
+    )
 
 
 @blp.post("/completeness/<list_name>/import")
@@ -134,21 +142,35 @@ def completeness_export(args: dict[str, Any], list_name: str) -> Response:
 @blp.arguments(FILL_ARGS, location="query")
 @blp.arguments(UploadSchema, location="files")
 @blp.response(200, FillReportSchema)
-@blp.alt_response(422, schema=ErrorSchema, description="未保存：表格中有问题（problems 逐行列出），或文件无法读取")
+@blp.alt_response(
+    422, schema=ErrorSchema, description="未保存：表格中有问题（problems 逐行列出），或文件无法读取"
+)
 @blp.alt_response(401, schema=ErrorSchema, description="未登录或 API 令牌无效")
 @blp.alt_response(403, schema=ErrorSchema, description="无权修改（部门编辑只能修改本部门的事项）")
 def completeness_import(args: dict[str, Any], files: dict[str, Any], list_name: str) -> Response:
     """导入填好的补充要素表格：草稿直接修改，已发布的记录保存为修订稿待审核；有任何问题则一行都不保存"""
     upload = files["file"]
     report = completeness_sheets.import_workbook(
-        db.session, list_name, upload.stream, current_actor(), dry_run=args["dry_run"], filename=upload.filename
+        db.session,
+        list_name,
+        upload.stream,
+        current_actor(),
+        dry_run=args["dry_run"],
+        filename=upload.filename,
     )
     body = report.as_dict()
-    response = jsonify(body if report.ok or report.dry_run else {
-        "error": {"status": 422, "code": "import_refused",
-                  "message": f"表格中有 {len(report.problems)} 处问题，未保存任何一行；请按 problems 逐条修改后重新导入。"},
-        **body,
-    })
+    response = jsonify(
+        body
+        if report.ok or report.dry_run
+        else {
+            "error": {
+                "status": 422,
+                "code": "import_refused",
+                "message": f"表格中有 {len(report.problems)} 处问题，未保存任何一行；请按 problems 逐条修改后重新导入。",
+            },
+            **body,
+        }
+    )
     response.status_code = 200 if report.ok or report.dry_run else 422
     return response
 

@@ -1,4 +1,5 @@
 """SQLAlchemy models, one module per list."""
+
 from .accounts import ApiToken, User, UserSession, reviewer_departments
 from .audit import ChangeRecord, SearchOutbox
 from .base import db

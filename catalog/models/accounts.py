@@ -1,4 +1,5 @@
 """People and systems that sign in: users with a role, and API tokens for other systems."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -3,6 +3,7 @@
 A ChangeRecord keeps the row as it was before and after each change. The latest record at or
 before a date gives the row as of that date, which is how figures are recomputed for the past.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -43,7 +44,9 @@ class ChangeRecord(db.Model):
     action: Mapped[str] = mapped_column(String(10))
     version: Mapped[int | None] = mapped_column(Integer)
     actor: Mapped[str] = mapped_column(String(200), default="system")
-    source: Mapped[str] = mapped_column(String(40), default="api")  # api / web / cli / seed / import
+    source: Mapped[str] = mapped_column(
+        String(40), default="api"
+    )  # api / web / cli / seed / import
     # "session:<id>" or "token:<id>": the sign-in the change came through.
     credential: Mapped[str | None] = mapped_column(String(60))
     department_id: Mapped[int | None] = mapped_column(Integer)

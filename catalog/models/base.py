@@ -1,7 +1,8 @@
 """The SQLAlchemy declarative base, shared column types and mixins."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
@@ -33,7 +34,11 @@ class Session(FlaskSession):
     """
 
     def get_bind(
-        self, mapper: Any = None, clause: Any = None, bind: Engine | Connection | None = None, **kwargs: Any
+        self,
+        mapper: Any = None,
+        clause: Any = None,
+        bind: Engine | Connection | None = None,
+        **kwargs: Any,
     ) -> Engine | Connection:
         if bind is None and self.bind is not None:
             return self.bind
@@ -48,7 +53,7 @@ CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -66,13 +71,13 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("a naive datetime is ambiguous; give it a time zone")
-        moment = value.astimezone(timezone.utc)
+        moment = value.astimezone(UTC)
         return moment.replace(tzinfo=None) if dialect.name == "sqlite" else moment
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Timestamped:
@@ -92,8 +97,6 @@ class Versioned(Timestamped):
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version}
-
-
 
 
 class ListRow(Versioned):

@@ -3,6 +3,7 @@
 Codes are stored as the national strings; labels are what people read. The 职权类型 list is
 extensible and therefore a table (see powers.PowerType), seeded by migration 0002.
 """
+
 from __future__ import annotations
 
 # A.1 事项类型代码 (n2)
@@ -47,7 +48,7 @@ SERVICE_OBJECTS: dict[str, str] = {
     "6": "其他组织",
 }
 # Citizens filter by 个人 / 法人; every code above falls in one of the two.
-SERVICE_OBJECT_AUDIENCE: dict[str, str] = {"1": "个人", **{c: "法人" for c in "23456"}}
+SERVICE_OBJECT_AUDIENCE: dict[str, str] = {"1": "个人", **dict.fromkeys("23456", "法人")}
 
 # A.5 办理形式代码
 CHANNELS: dict[str, str] = {
@@ -94,10 +95,19 @@ DEVOLUTION_MODES: dict[str, str] = {
     "empower": "赋权",
     "revoke": "收回",
 }
-DEVOLUTION_STATUSES: dict[str, str] = {"planned": "拟下放", "effective": "已生效", "revoked": "已收回"}
+DEVOLUTION_STATUSES: dict[str, str] = {
+    "planned": "拟下放",
+    "effective": "已生效",
+    "revoked": "已收回",
+}
 
 # 监管类型
-SUPERVISION_TYPES: dict[str, str] = {"06": "行政检查", "02": "行政处罚", "03": "行政强制", "10": "其他"}
+SUPERVISION_TYPES: dict[str, str] = {
+    "06": "行政检查",
+    "02": "行政处罚",
+    "03": "行政强制",
+    "10": "其他",
+}
 CHECK_CATEGORIES: dict[str, str] = {"general": "一般检查事项", "key": "重点检查事项"}
 TARGET_KINDS: dict[str, str] = {
     "market_entity": "市场主体",

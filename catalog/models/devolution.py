@@ -1,4 +1,5 @@
 """下放镇（街）实施的行政职权事项目录: powers handed from district departments to townships."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -13,7 +14,9 @@ from .org import Organization
 devolved_item_receivers = Table(
     "devolved_item_receivers",
     db.metadata,
-    Column("devolved_item_id", ForeignKey("devolved_items.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "devolved_item_id", ForeignKey("devolved_items.id", ondelete="CASCADE"), primary_key=True
+    ),
     Column("township_id", ForeignKey("organizations.id"), primary_key=True, index=True),
 )
 
@@ -28,7 +31,9 @@ class DevolutionBatch(Versioned, db.Model):
     document_number: Mapped[str | None] = mapped_column(String(100), unique=True)  # 文号
     issuer: Mapped[str | None] = mapped_column(String(200))
     batch_number: Mapped[str | None] = mapped_column(String(50))
-    list_kind: Mapped[str | None] = mapped_column(String(20))  # 通用目录 / 指导目录 / 具体清单 / 收回
+    list_kind: Mapped[str | None] = mapped_column(
+        String(20)
+    )  # 通用目录 / 指导目录 / 具体清单 / 收回
     published_on: Mapped[date | None] = mapped_column(Date)
     effective_on: Mapped[date | None] = mapped_column(Date)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)

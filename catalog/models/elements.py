@@ -12,6 +12,7 @@ Snapshots written before migration 0010 have no ``legal_no_limit``/``promised_no
 they are read as the lists then stated them (an empty time limit meant 无期限, an empty
 materials list 无需提交材料), so figures as of an earlier date show what was published then.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -64,10 +65,14 @@ def _onsite_reason(row: Snapshot) -> bool:
 def _charges(row: Snapshot) -> bool:
     """收费依据 and 收费项目: nothing to give for a known free item; both for a charged one."""
     charged = row.get("is_charged")
-    return charged is False or (charged is True and _given(row.get("charge_basis")) and _given(row.get("fees")))
+    return charged is False or (
+        charged is True and _given(row.get("charge_basis")) and _given(row.get("fees"))
+    )
 
 
-def _when(condition: Callable[[Snapshot], bool], then: Callable[[Snapshot], bool]) -> Callable[[Snapshot], bool]:
+def _when(
+    condition: Callable[[Snapshot], bool], then: Callable[[Snapshot], bool]
+) -> Callable[[Snapshot], bool]:
     """An element required only of some rows (委托期限 of an entrusted power)."""
     return lambda row: not condition(row) or then(row)
 
@@ -80,8 +85,13 @@ def _random_check(row: Snapshot) -> bool:
     return bool(row.get("random_check"))
 
 
-def _elements(*rows: tuple[str, str, Callable[[Snapshot], bool], tuple[str, ...]]) -> dict[str, Element]:
-    return {key: Element(key, label, bit, filled, fields) for bit, (key, label, filled, fields) in enumerate(rows)}
+def _elements(
+    *rows: tuple[str, str, Callable[[Snapshot], bool], tuple[str, ...]],
+) -> dict[str, Element]:
+    return {
+        key: Element(key, label, bit, filled, fields)
+        for bit, (key, label, filled, fields) in enumerate(rows)
+    }
 
 
 def _field(key: str, label: str) -> tuple[str, str, Callable[[Snapshot], bool], tuple[str, ...]]:
@@ -92,8 +102,18 @@ def _field(key: str, label: str) -> tuple[str, str, Callable[[Snapshot], bool], 
 ELEMENTS: dict[str, dict[str, Element]] = {
     "service_item": _elements(
         _field("case_type", "办件类型"),
-        ("legal_time_limit", "法定办结时限", _time_limit("legal"), ("legal_time_limit", "legal_time_unit")),
-        ("promised_time_limit", "承诺办结时限", _time_limit("promised"), ("promised_time_limit", "promised_time_unit")),
+        (
+            "legal_time_limit",
+            "法定办结时限",
+            _time_limit("legal"),
+            ("legal_time_limit", "legal_time_unit"),
+        ),
+        (
+            "promised_time_limit",
+            "承诺办结时限",
+            _time_limit("promised"),
+            ("promised_time_limit", "promised_time_unit"),
+        ),
         _field("onsite_visits", "到办事现场次数"),
         ("onsite_reason", "必须现场办理原因", _onsite_reason, ("onsite_reason",)),
         _field("is_charged", "是否收费"),
@@ -127,8 +147,18 @@ ELEMENTS: dict[str, dict[str, Element]] = {
         ("receivers", "承接镇街", _has("receiver_ids"), ("receiver_ids",)),
         _field("effective_on", "生效日期"),
         ("power_item", "对应权责事项", _has("power_item_id"), ("power_item_id",)),
-        ("entrusting_department", "委托部门", _when(_entrusted, _has("entrusting_department_id")), ("entrusting_department_id",)),
-        ("entrusted_until", "委托期限", _when(_entrusted, _has("entrusted_until")), ("entrusted_until",)),
+        (
+            "entrusting_department",
+            "委托部门",
+            _when(_entrusted, _has("entrusting_department_id")),
+            ("entrusting_department_id",),
+        ),
+        (
+            "entrusted_until",
+            "委托期限",
+            _when(_entrusted, _has("entrusted_until")),
+            ("entrusted_until",),
+        ),
         _field("scope_limit", "范围限制"),
     ),
     "supervision_item": _elements(

@@ -17,6 +17,7 @@ computed in Python from it, so completeness as of a date is the same indexed sca
 权责清单, 下放镇街事项 and 执法检查人员 have facts too: the report's counts are figures as of a
 date like the rates.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -117,7 +118,10 @@ def _no_limit(prefix: str) -> ColumnElement[Any]:
     """无期限 as stated; in snapshots from before migration 0010 (no such key) an empty time
     limit meant 无期限."""
     stated = ChangeRecord.after[f"{prefix}_no_limit"].as_boolean()
-    return case((stated.is_(None), ChangeRecord.after[f"{prefix}_time_limit"].as_integer().is_(None)), else_=stated)
+    return case(
+        (stated.is_(None), ChangeRecord.after[f"{prefix}_time_limit"].as_integer().is_(None)),
+        else_=stated,
+    )
 
 
 # Fact columns derived from more than one snapshot key.
@@ -163,15 +167,25 @@ class FigureFact(db.Model):
         # completeness as of a moment (migration 0010)
         Index(
             "ix_figure_facts_completeness",
-            "entity_type", "status", "item_type", "department_id", "unfilled_elements", "valid_from", "valid_to",
+            "entity_type",
+            "status",
+            "item_type",
+            "department_id",
+            "unfilled_elements",
+            "valid_from",
+            "valid_to",
         ),
     )
 
-    record_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # its ChangeRecord
+    record_id: Mapped[int] = mapped_column(
+        primary_key=True, autoincrement=False
+    )  # its ChangeRecord
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int] = mapped_column(Integer)
     valid_from: Mapped[datetime] = mapped_column(UtcDateTime)
-    valid_to: Mapped[datetime | None] = mapped_column(UtcDateTime)  # None: still the current version
+    valid_to: Mapped[datetime | None] = mapped_column(
+        UtcDateTime
+    )  # None: still the current version
     # The row as the change left it. A delete leaves no status, and every figure counts
     # published rows only, so a deleted row is counted nowhere from then on.
     status: Mapped[str | None] = mapped_column(String(16))
@@ -261,7 +275,9 @@ def _facts_from_history(entity_type: str, where: ColumnElement[bool] | None = No
     columns.update(DERIVED.get(entity_type, {}))
     in_force = columns.get("status", literal("published"))
     columns["status"] = case((record.action == "delete", null()), else_=in_force)
-    query = select(*(value.label(name) for name, value in columns.items())).where(record.entity_type == entity_type)
+    query = select(*(value.label(name) for name, value in columns.items())).where(
+        record.entity_type == entity_type
+    )
     return query if where is None else query.where(where)
 
 
@@ -291,8 +307,13 @@ def _set_unfilled(connection: Connection, entity_type: str, ids: list[int] | Non
     """The unfilled elements of facts whose snapshot does not carry them (written before
     migration 0010), computed from the snapshot; a deleted row's fact has none."""
     query, of_rows = _without_masks(entity_type)
-    rows = connection.execute(query if ids is None else of_rows, {"type": entity_type, "ids": ids or []}).all()
-    batch = [{"record": record_id, "mask": unfilled_mask(entity_type, after or {})} for record_id, after in rows]
+    rows = connection.execute(
+        query if ids is None else of_rows, {"type": entity_type, "ids": ids or []}
+    ).all()
+    batch = [
+        {"record": record_id, "mask": unfilled_mask(entity_type, after or {})}
+        for record_id, after in rows
+    ]
     for start in range(0, len(batch), MASK_BATCH):
         connection.execute(_SET_MASK, batch[start : start + MASK_BATCH])
 
@@ -319,7 +340,9 @@ def _refresh(entity_type: str) -> tuple[Delete, Insert]:
     building and keying them cost ten times what running them costs."""
     ids = bindparam("ids", expanding=True)
     return (
-        delete(FigureFact).where(FigureFact.entity_type == entity_type, FigureFact.entity_id.in_(ids)),
+        delete(FigureFact).where(
+            FigureFact.entity_type == entity_type, FigureFact.entity_id.in_(ids)
+        ),
         _insert_facts(entity_type, ChangeRecord.entity_id.in_(ids)),
     )
 

@@ -1,4 +1,5 @@
 """Legal basis documents (法律法规规章) and the items that cite them."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -10,7 +11,11 @@ from .base import Versioned, db
 
 # 效力状态. A basis is changed only by its revision (修订: a new version supersedes it) or its
 # abolition (废止): catalog/services/legal_changes.py, which also opens the citing items' reviews.
-VALIDITIES = {"effective": "现行有效", "superseded": "已修订（被新版本取代）", "abolished": "已废止"}
+VALIDITIES = {
+    "effective": "现行有效",
+    "superseded": "已修订（被新版本取代）",
+    "abolished": "已废止",
+}
 # 效力层级 (立法法): which kind of document the basis is; None when not recorded.
 CATEGORIES = {
     "law": "法律",
@@ -35,7 +40,9 @@ class LegalBasis(Versioned, db.Model):
     articles: Mapped[str | None] = mapped_column(Text)  # 条款号 and 条款内容 as published
     category: Mapped[str | None] = mapped_column(String(30))  # CATEGORIES
     version_label: Mapped[str | None] = mapped_column(String(100))  # 版本, e.g. "2021年修订"
-    validity: Mapped[str] = mapped_column(String(12), default="effective", server_default="effective", index=True)
+    validity: Mapped[str] = mapped_column(
+        String(12), default="effective", server_default="effective", index=True
+    )
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("legal_bases.id"))
 
     @property

@@ -6,6 +6,7 @@ is that task. Whether it is still pending is not stored: it is pending while the
 cancelled, still cites the changed basis (catalog/services/legal_changes.py), so approving the
 item's revision or cancelling the item closes it, through the workflow and its audit trail.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -30,14 +31,18 @@ class LegalBasisChange(db.Model):
     document_number: Mapped[str] = mapped_column(String(100))  # 文号 of the decision
     decided_on: Mapped[date] = mapped_column(Date)  # 决定（公布）日期
     effective_on: Mapped[date] = mapped_column(Date)  # the old text ceases to apply
-    new_basis_id: Mapped[int | None] = mapped_column(ForeignKey("legal_bases.id"))  # 修订: the new version
+    new_basis_id: Mapped[int | None] = mapped_column(
+        ForeignKey("legal_bases.id")
+    )  # 修订: the new version
     reason: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     legal_basis: Mapped[LegalBasis] = relationship(foreign_keys=[legal_basis_id], lazy="joined")
     new_basis: Mapped[LegalBasis | None] = relationship(foreign_keys=[new_basis_id], lazy="joined")
-    reviews: Mapped[list[BasisReview]] = relationship(back_populates="change", order_by="BasisReview.id")
+    reviews: Mapped[list[BasisReview]] = relationship(
+        back_populates="change", order_by="BasisReview.id"
+    )
 
 
 class BasisReview(db.Model):
@@ -48,7 +53,9 @@ class BasisReview(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     change_id: Mapped[int] = mapped_column(ForeignKey("legal_basis_changes.id"), index=True)
-    entity_type: Mapped[str] = mapped_column(String(40))  # power_item / service_item / supervision_item
+    entity_type: Mapped[str] = mapped_column(
+        String(40)
+    )  # power_item / service_item / supervision_item
     entity_id: Mapped[int] = mapped_column(Integer)
     department_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # The revision opened for the department (修订: the citation moved to the new version), if any.

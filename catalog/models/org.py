@@ -1,4 +1,5 @@
 """行政区划 and the organizations in it: departments, towns and streets."""
+
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, String

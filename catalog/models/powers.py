@@ -1,4 +1,5 @@
 """权责清单: a department's powers (职权) and responsibilities."""
+
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, String, Text

@@ -6,12 +6,23 @@ drawn once: the directory snapshot, the draw parameters and the result are store
 canonical JSON text that was hashed, so the draw can be re-run and checked byte for byte
 (catalog/services/draw_algorithm.py).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Timestamped, UtcDateTime, Versioned, db
@@ -28,7 +39,9 @@ task_items = Table(
     "random_check_task_items",
     db.metadata,
     Column("task_id", ForeignKey("random_check_tasks.id", ondelete="CASCADE"), primary_key=True),
-    Column("random_check_item_id", ForeignKey("random_check_items.id"), primary_key=True, index=True),
+    Column(
+        "random_check_item_id", ForeignKey("random_check_items.id"), primary_key=True, index=True
+    ),
 )
 
 
@@ -38,11 +51,15 @@ class RandomCheckTask(Versioned, db.Model):
     __tablename__ = "random_check_tasks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)  # public task number, part of the draw key
+    code: Mapped[str] = mapped_column(
+        String(40), unique=True
+    )  # public task number, part of the draw key
     name: Mapped[str] = mapped_column(String(300))
     year: Mapped[int] = mapped_column(Integer, index=True)
     batch: Mapped[str | None] = mapped_column(String(50))  # 批次
-    initiating_department_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)  # 发起部门
+    initiating_department_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id"), index=True
+    )  # 发起部门
     # Filters on the 检查对象名录库: region_id, township_ids, kinds, industries, abnormal,
     # serious_violation ("only" / "exclude"), credit_risks (schemas/random_checks.ScopeSchema).
     scope: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -54,7 +71,9 @@ class RandomCheckTask(Versioned, db.Model):
     # Results are published within this many days of the check. 20 is 福建 2019's rule ("检查
     # 结束之日起20日内" — local practice; no national number was found).
     publish_within_days: Mapped[int] = mapped_column(Integer, default=20)
-    state: Mapped[str] = mapped_column(String(12), default="planned", index=True)  # codes.TASK_STATES
+    state: Mapped[str] = mapped_column(
+        String(12), default="planned", index=True
+    )  # codes.TASK_STATES
     seed_commitment: Mapped[str | None] = mapped_column(String(64))  # SHA-256 of the seed, public
     committed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     seed: Mapped[str | None] = mapped_column(String(64))  # kept secret until the draw reveals it
@@ -63,8 +82,12 @@ class RandomCheckTask(Versioned, db.Model):
     cooperating_departments: Mapped[list[Organization]] = relationship(
         secondary=task_departments, lazy="selectin", order_by=Organization.id
     )
-    items: Mapped[list[RandomCheckItem]] = relationship(secondary=task_items, lazy="selectin", order_by=RandomCheckItem.id)
-    draw: Mapped[RandomDraw | None] = relationship(back_populates="task", lazy="select", uselist=False)
+    items: Mapped[list[RandomCheckItem]] = relationship(
+        secondary=task_items, lazy="selectin", order_by=RandomCheckItem.id
+    )
+    draw: Mapped[RandomDraw | None] = relationship(
+        back_populates="task", lazy="select", uselist=False
+    )
     drawn_targets: Mapped[list[DrawnTarget]] = relationship(
         back_populates="task", lazy="select", order_by="DrawnTarget.rank", viewonly=True
     )
@@ -96,7 +119,9 @@ class RandomDraw(db.Model):
     task_id: Mapped[int] = mapped_column(ForeignKey("random_check_tasks.id"), unique=True)
     algorithm: Mapped[str] = mapped_column(String(30))
     drawn_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    draw_date: Mapped[date] = mapped_column(Date)  # China date of drawn_at: 执法证 validity is judged on it
+    draw_date: Mapped[date] = mapped_column(
+        Date
+    )  # China date of drawn_at: 执法证 validity is judged on it
     witness: Mapped[str] = mapped_column(Text, default="")  # 现场见证随机数, entered at the draw
     actor: Mapped[str] = mapped_column(String(200))
     parameters: Mapped[str] = mapped_column(Text)  # canonical JSON
@@ -140,7 +165,9 @@ class InspectorConflict(Timestamped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     inspector_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"), index=True)
     target_id: Mapped[int] = mapped_column(ForeignKey("inspection_targets.id"), index=True)
-    department_id: Mapped[int] = mapped_column(Integer, index=True)  # the inspector's, for permissions
+    department_id: Mapped[int] = mapped_column(
+        Integer, index=True
+    )  # the inspector's, for permissions
     reason: Mapped[str] = mapped_column(Text)
     declared_on: Mapped[date] = mapped_column(Date)
 

@@ -1,4 +1,5 @@
 """What citizens searched for and could not find, and the synonyms administrators add."""
+
 from __future__ import annotations
 
 from datetime import datetime

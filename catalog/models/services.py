@@ -1,4 +1,5 @@
 """政务服务事项实施清单: what a department actually delivers, and 一件事 bundles."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -43,14 +44,29 @@ class ServiceItem(HasElements, CitesLegalBases, ListRow, db.Model):
         # migration 0008: the public reads published rows only, so its lists lead with status
         Index("ix_service_items_status_updated_at", "status", "updated_at"),
         Index("ix_service_items_status_name", "status", "name"),
-        Index("ix_service_items_status_department_id_updated_at", "status", "department_id", "updated_at"),
-        Index("ix_service_items_status_department_id_case_type", "status", "department_id", "case_type"),
+        Index(
+            "ix_service_items_status_department_id_updated_at",
+            "status",
+            "department_id",
+            "updated_at",
+        ),
+        Index(
+            "ix_service_items_status_department_id_case_type",
+            "status",
+            "department_id",
+            "case_type",
+        ),
         # migration 0016: a department's rows newest first (the console's deep pages on PostgreSQL)
         Index("ix_service_items_department_id_id", "department_id", "id"),
         # migration 0015: a township's page and counts read its published rows from the index alone
         Index(
             "ix_service_items_township_page",
-            "township_id", "status", "item_type", "name", "department_id", "power_item_id",
+            "township_id",
+            "status",
+            "item_type",
+            "name",
+            "department_id",
+            "power_item_id",
         ),
     )
 
@@ -104,8 +120,12 @@ class ServiceItem(HasElements, CitesLegalBases, ListRow, db.Model):
     effective_on: Mapped[date | None] = mapped_column(Date)
     # Derived from the materials when they are set (service_items.set_materials), stored so
     # the figures count them without a subquery per item.
-    e_license_linked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # 电子证照事项
-    license_free: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # 免证办
+    e_license_linked: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )  # 电子证照事项
+    license_free: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )  # 免证办
     # An empty materials list is a fact (无需提交材料) only when the source stated it.
     materials_known: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 

@@ -1,4 +1,5 @@
 """互联网+监管: 监管事项 and 检查实施清单; 双随机一公开 items and directories."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -48,9 +49,7 @@ class InspectionImplList(HasElements, ListRow, db.Model):
     __tablename__ = "inspection_impl_lists"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    supervision_item_id: Mapped[int] = mapped_column(
-        ForeignKey("supervision_items.id"), index=True
-    )
+    supervision_item_id: Mapped[int] = mapped_column(ForeignKey("supervision_items.id"), index=True)
     code: Mapped[str | None] = mapped_column(String(40), unique=True)  # USCC + level + …
     name: Mapped[str] = mapped_column(String(300))
     department_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -110,12 +109,16 @@ class InspectionTarget(Versioned, db.Model):
     phone: Mapped[str | None] = mapped_column(String(50))
     industry: Mapped[str | None] = mapped_column(String(100))
     abnormal: Mapped[bool] = mapped_column(Boolean, default=False)  # 经营异常名录
-    serious_violation: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # 严重违法失信名单
+    serious_violation: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )  # 严重违法失信名单
     # 信用风险分类 A–D (codes.CREDIT_RISKS); None: not classified (未填报). The field is practice,
     # not a national element; policies use it for differentiated ratios.
     credit_risk: Mapped[str | None] = mapped_column(String(1))
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
-    township_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)  # 所属镇街
+    township_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id"), index=True
+    )  # 所属镇街
 
 
 class Inspector(Versioned, db.Model):

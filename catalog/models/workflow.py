@@ -3,6 +3,7 @@
 Editing a published row never touches it: the change is kept here, and the published row
 stays public until a reviewer approves the revision, which then applies it.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

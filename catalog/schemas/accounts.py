@@ -1,4 +1,5 @@
 """The administrators' forms: accounts and API tokens, with the bounds the CLI's arguments have."""
+
 from __future__ import annotations
 
 from marshmallow import validate
@@ -7,7 +8,9 @@ from ..services.permissions import ROLES
 from .base import BaseSchema
 from .fields import Code, Id, Int, ListOf, Str
 
-USERNAME = validate.Regexp(r"^[A-Za-z0-9_.-]+$", error="用户名只能含英文字母、数字、下划线、点和连字符。")
+USERNAME = validate.Regexp(
+    r"^[A-Za-z0-9_.-]+$", error="用户名只能含英文字母、数字、下划线、点和连字符。"
+)
 
 
 class UserFormSchema(BaseSchema):

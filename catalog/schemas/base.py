@@ -1,4 +1,5 @@
 """The base schema: Chinese schema-level messages, and the fields every list row shows."""
+
 from __future__ import annotations
 
 from typing import ClassVar
@@ -14,7 +15,10 @@ class BaseSchema(Schema):
         unknown = RAISE
         ordered = True
 
-    error_messages: ClassVar[dict[str, str]] = {"unknown": MESSAGES["unknown_field"], "type": MESSAGES["invalid_object"]}
+    error_messages: ClassVar[dict[str, str]] = {
+        "unknown": MESSAGES["unknown_field"],
+        "type": MESSAGES["invalid_object"],
+    }
 
 
 class RowSchema(BaseSchema):
@@ -29,7 +33,9 @@ class RowSchema(BaseSchema):
 class ListRowSchema(RowSchema):
     # Set when a row is created (草稿 unless the actor may publish); changed afterwards only
     # through the workflow's submit / approve / reject / suspend / resume / cancel.
-    status = Code(STATUSES, metadata={"description": "工作流状态：新建时默认草稿，之后只能通过审核流程变更"})
+    status = Code(
+        STATUSES, metadata={"description": "工作流状态：新建时默认草稿，之后只能通过审核流程变更"}
+    )
 
 
 class PageSchema(BaseSchema):

@@ -1,4 +1,5 @@
 """Marshmallow's nested error messages as field → [FieldError] with stable codes."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -37,10 +38,14 @@ class FieldProblemSchema(Schema):
 
 class ErrorBodySchema(Schema):
     status = fields.Integer(required=True)
-    code = fields.String(required=True, metadata={"description": "稳定的错误代码，如 validation_failed"})
+    code = fields.String(
+        required=True, metadata={"description": "稳定的错误代码，如 validation_failed"}
+    )
     message = fields.String(required=True, metadata={"description": "中文说明"})
     field_problems = fields.Dict(
-        data_key="fields", keys=fields.String(), values=fields.List(fields.Nested(FieldProblemSchema)),
+        data_key="fields",
+        keys=fields.String(),
+        values=fields.List(fields.Nested(FieldProblemSchema)),
         metadata={"description": "各字段的问题（最多列出 50 个字段）"},
     )
     unlisted = fields.Integer(metadata={"description": "超出 50 个、未列出的有问题字段数"})

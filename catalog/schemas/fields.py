@@ -3,6 +3,7 @@
 Each message belongs to a stable error code (MESSAGES); the API reports both. Every string
 has a maximum length and every number a range, so no input can reach the database too large.
 """
+
 from __future__ import annotations
 
 import re
@@ -53,7 +54,10 @@ TEXT_MAX = 20_000
 
 
 class Str(fields.String):
-    default_error_messages: ClassVar[dict[str, str]] = {**_COMMON, "invalid": MESSAGES["invalid_string"]}
+    default_error_messages: ClassVar[dict[str, str]] = {
+        **_COMMON,
+        "invalid": MESSAGES["invalid_string"],
+    }
 
     def __init__(self, max_length: int = 200, min_length: int = 0, **kwargs: Any) -> None:
         validators = [
@@ -70,7 +74,7 @@ class Str(fields.String):
         return result.strip() if isinstance(result, str) else result
 
 
-def Text(**kwargs: Any) -> Str:  # noqa: N802 - a field factory reads like a field class
+def Text(**kwargs: Any) -> Str:
     return Str(max_length=TEXT_MAX, **kwargs)
 
 
@@ -87,12 +91,15 @@ class Int(fields.Integer):
         super().__init__(validate=[rng], **kwargs)
 
 
-def Id(**kwargs: Any) -> Int:  # noqa: N802
+def Id(**kwargs: Any) -> Int:
     return Int(minimum=1, maximum=MAX_ID, **kwargs)
 
 
 class Bool(fields.Boolean):
-    default_error_messages: ClassVar[dict[str, str]] = {**_COMMON, "invalid": MESSAGES["invalid_boolean"]}
+    default_error_messages: ClassVar[dict[str, str]] = {
+        **_COMMON,
+        "invalid": MESSAGES["invalid_boolean"],
+    }
 
 
 class Day(fields.Date):
@@ -106,14 +113,20 @@ class Day(fields.Date):
 class Moment(fields.AwareDateTime):
     """A moment; without a time zone it is read as Beijing time."""
 
-    default_error_messages: ClassVar[dict[str, str]] = {**_COMMON, "invalid": MESSAGES["invalid_moment"]}
+    default_error_messages: ClassVar[dict[str, str]] = {
+        **_COMMON,
+        "invalid": MESSAGES["invalid_moment"],
+    }
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(default_timezone=CHINA_TIME, **kwargs)
 
 
 class ListOf(fields.List):
-    default_error_messages: ClassVar[dict[str, str]] = {**_COMMON, "invalid": MESSAGES["invalid_list"]}
+    default_error_messages: ClassVar[dict[str, str]] = {
+        **_COMMON,
+        "invalid": MESSAGES["invalid_list"],
+    }
 
     def __init__(self, inner: fields.Field, max_items: int = 200, **kwargs: Any) -> None:
         kwargs.setdefault("load_default", list)
@@ -139,19 +152,25 @@ class NestedList(fields.Nested):
     }
 
 
-def Code(table: dict[str, str], **kwargs: Any) -> Str:  # noqa: N802
+def Code(table: dict[str, str], **kwargs: Any) -> Str:
     """A value from a code table; the error lists the allowed codes with their labels."""
     choices = "、".join(f"{code}（{label}）" for code, label in table.items())
-    one_of = validate.OneOf(list(table), labels=list(table.values()), error=MESSAGES["not_in_choices"].replace("{choices}", choices))
+    one_of = validate.OneOf(
+        list(table),
+        labels=list(table.values()),
+        error=MESSAGES["not_in_choices"].replace("{choices}", choices),
+    )
     return Str(max_length=20, validate=[one_of], **kwargs)
 
 
-def Url(**kwargs: Any) -> Str:  # noqa: N802
+def Url(**kwargs: Any) -> Str:
     pattern = validate.Regexp(r"^https?://\S+$", error=MESSAGES["invalid_url"])
     return Str(max_length=500, validate=[pattern], **kwargs)
 
 
-def Percent(**kwargs: Any) -> Str:  # noqa: N802
+def Percent(**kwargs: Any) -> Str:
     """A percentage as exact decimal text ("5", "12.5", "100"): figures compare it as a fraction."""
-    pattern = validate.Regexp(r"^(100(\.0{1,2})?|\d{1,2}(\.\d{1,2})?)$", error=MESSAGES["invalid_percent"])
+    pattern = validate.Regexp(
+        r"^(100(\.0{1,2})?|\d{1,2}(\.\d{1,2})?)$", error=MESSAGES["invalid_percent"]
+    )
     return Str(max_length=6, validate=[pattern], **kwargs)

@@ -10,10 +10,26 @@ class LegalBasisSchema(RowSchema):
     document_number = Str(max_length=100, allow_none=True, load_default=None)
     issuer = Str(max_length=200, allow_none=True, load_default=None)
     effective_on = Day(allow_none=True, load_default=None)
-    abolished_on = Day(allow_none=True, load_default=None, metadata={"description": "失效日期（废止或被修订）"})
+    abolished_on = Day(
+        allow_none=True, load_default=None, metadata={"description": "失效日期（废止或被修订）"}
+    )
     articles = Text(allow_none=True, load_default=None)
-    category = Code(CATEGORIES, allow_none=True, load_default=None, metadata={"description": "效力层级"})
-    version_label = Str(max_length=100, allow_none=True, load_default=None, metadata={"description": "版本，如 2021年修订"})
+    category = Code(
+        CATEGORIES, allow_none=True, load_default=None, metadata={"description": "效力层级"}
+    )
+    version_label = Str(
+        max_length=100,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "版本，如 2021年修订"},
+    )
     # Changed only by POST /legal-bases/<id>/revise and /abolish, which open the citing items' reviews.
-    validity = fields.String(dump_only=True, metadata={"description": "效力状态：effective 现行有效 / superseded 已修订 / abolished 已废止"})
-    superseded_by_id = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "取代本版本的新版本"})
+    validity = fields.String(
+        dump_only=True,
+        metadata={
+            "description": "效力状态：effective 现行有效 / superseded 已修订 / abolished 已废止"
+        },
+    )
+    superseded_by_id = fields.Integer(
+        dump_only=True, allow_none=True, metadata={"description": "取代本版本的新版本"}
+    )

@@ -1,4 +1,5 @@
 """Revising and abolishing a legal basis; its impact and the reviews it opened."""
+
 from __future__ import annotations
 
 from marshmallow import fields
@@ -11,17 +12,35 @@ from .legal import LegalBasisSchema
 
 
 class AbolishSchema(BaseSchema):
-    document_number = Str(max_length=100, min_length=1, required=True, metadata={"description": "废止决定的文号"})
+    document_number = Str(
+        max_length=100, min_length=1, required=True, metadata={"description": "废止决定的文号"}
+    )
     decided_on = Day(required=True, metadata={"description": "决定（公布）日期"})
     effective_on = Day(required=True, metadata={"description": "废止生效日期"})
-    reason = Text(allow_none=True, load_default=None, metadata={"description": "理由（如清理中发现与上位法不一致）"})
+    reason = Text(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "理由（如清理中发现与上位法不一致）"},
+    )
 
 
 class ReviseSchema(AbolishSchema):
-    document_number = Str(max_length=100, min_length=1, required=True, metadata={"description": "修订后版本的文号"})
+    document_number = Str(
+        max_length=100, min_length=1, required=True, metadata={"description": "修订后版本的文号"}
+    )
     effective_on = Day(required=True, metadata={"description": "新版本施行日期"})
-    name = Str(max_length=300, allow_none=True, load_default=None, metadata={"description": "新版本名称（默认不变）"})
-    version_label = Str(max_length=100, allow_none=True, load_default=None, metadata={"description": "版本，如 2021年修订"})
+    name = Str(
+        max_length=300,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "新版本名称（默认不变）"},
+    )
+    version_label = Str(
+        max_length=100,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "版本，如 2021年修订"},
+    )
     issuer = Str(max_length=200, allow_none=True, load_default=None)
     category = Code(CATEGORIES, allow_none=True, load_default=None)
     articles = Text(allow_none=True, load_default=None)
@@ -37,7 +56,10 @@ class CitationSchema(BaseSchema):
     status = fields.String(metadata={"description": "事项的工作流状态"})
     cites = fields.Boolean(metadata={"description": "仍引用该依据"})
     pending = fields.Boolean(metadata={"description": "复核未完成：事项未取消且仍引用该依据"})
-    opened = fields.Function(lambda c: c.review.opened if c.review else None, metadata={"description": "revision 已生成修订稿 / review 复核任务"})
+    opened = fields.Function(
+        lambda c: c.review.opened if c.review else None,
+        metadata={"description": "revision 已生成修订稿 / review 复核任务"},
+    )
     revision_id = fields.Function(lambda c: c.revision.id if c.revision else None)
     revision_state = fields.Function(lambda c: c.revision.state if c.revision else None)
     note = fields.Function(lambda c: c.review.note if c.review else None)
@@ -51,7 +73,9 @@ class ImpactGroupSchema(BaseSchema):
 
 class ImpactSchema(BaseSchema):
     basis = fields.Nested(LegalBasisSchema)
-    groups = fields.List(fields.Nested(ImpactGroupSchema), metadata={"description": "按清单和部门计数"})
+    groups = fields.List(
+        fields.Nested(ImpactGroupSchema), metadata={"description": "按清单和部门计数"}
+    )
     items = fields.List(fields.Nested(CitationSchema))
 
 

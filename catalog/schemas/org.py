@@ -15,6 +15,9 @@ class OrganizationSchema(RowSchema):
     name = Str(max_length=200, min_length=1, required=True)
     short_name = Str(max_length=100, allow_none=True, load_default=None)
     uscc = Str(
-        max_length=18, allow_none=True, load_default=None, metadata={"description": "统一社会信用代码"}
+        max_length=18,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "统一社会信用代码"},
     )
     parent_id = Id(allow_none=True, load_default=None)

@@ -1,4 +1,5 @@
 """抽查任务, draws, results, 回避 declarations and the oversight figures."""
+
 from __future__ import annotations
 
 from marshmallow import fields
@@ -18,39 +19,85 @@ class ScopeSchema(BaseSchema):
     region_id = Id(allow_none=True, load_default=None, metadata={"description": "行政区划"})
     township_ids = ListOf(Id(), max_items=50, metadata={"description": "所属镇街"})
     kinds = ListOf(Code(TARGET_KINDS), max_items=4, metadata={"description": "对象类别"})
-    industries = ListOf(Str(max_length=100, min_length=1), max_items=50, metadata={"description": "行业"})
+    industries = ListOf(
+        Str(max_length=100, min_length=1), max_items=50, metadata={"description": "行业"}
+    )
     credit_risks = ListOf(Code(CREDIT_RISKS), max_items=4, metadata={"description": "信用风险分类"})
-    abnormal = Code(FLAG_FILTER, allow_none=True, load_default=None, metadata={"description": "经营异常名录"})
-    serious_violation = Code(FLAG_FILTER, allow_none=True, load_default=None, metadata={"description": "严重违法失信名单"})
+    abnormal = Code(
+        FLAG_FILTER, allow_none=True, load_default=None, metadata={"description": "经营异常名录"}
+    )
+    serious_violation = Code(
+        FLAG_FILTER,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "严重违法失信名单"},
+    )
 
 
 class TaskSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
     version = fields.Integer(dump_only=True)
-    code = Str(max_length=40, min_length=1, required=True, metadata={"description": "任务编号（公开，参与抽取密钥）"})
+    code = Str(
+        max_length=40,
+        min_length=1,
+        required=True,
+        metadata={"description": "任务编号（公开，参与抽取密钥）"},
+    )
     name = Str(max_length=300, min_length=1, required=True)
     year = Int(minimum=2000, maximum=2100, required=True, metadata={"description": "年度"})
     batch = Str(max_length=50, allow_none=True, load_default=None, metadata={"description": "批次"})
     initiating_department_id = Id(required=True, metadata={"description": "发起部门"})
-    cooperating_department_ids = ListOf(Id(), max_items=20, metadata={"description": "配合部门（联合抽查）"})
+    cooperating_department_ids = ListOf(
+        Id(), max_items=20, metadata={"description": "配合部门（联合抽查）"}
+    )
     item_ids = ListOf(Id(), max_items=50, metadata={"description": "随机抽查事项（至少一项）"})
     scope = fields.Nested(ScopeSchema, load_default=dict, metadata={"description": "检查对象范围"})
-    ratio_percent = Percent(allow_none=True, load_default=None, metadata={"description": "抽查比例（%），与抽查数量二选一"})
-    sample_count = Int(minimum=1, maximum=100_000, allow_none=True, load_default=None, metadata={"description": "抽查数量"})
-    inspectors_per_department = Int(minimum=2, maximum=10, load_default=2, metadata={"description": "每部门每对象执法人员数（至少2）"})
+    ratio_percent = Percent(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "抽查比例（%），与抽查数量二选一"},
+    )
+    sample_count = Int(
+        minimum=1,
+        maximum=100_000,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "抽查数量"},
+    )
+    inspectors_per_department = Int(
+        minimum=2,
+        maximum=10,
+        load_default=2,
+        metadata={"description": "每部门每对象执法人员数（至少2）"},
+    )
     window_start = Day(required=True, metadata={"description": "检查开始日期"})
     window_end = Day(required=True, metadata={"description": "检查结束日期"})
-    publish_within_days = Int(minimum=1, maximum=365, load_default=20, metadata={"description": "检查后几日内公示结果"})
-    state = fields.String(dump_only=True, metadata={"description": "planned 计划 / committed 已公布种子承诺 / drawn 已抽取"})
+    publish_within_days = Int(
+        minimum=1, maximum=365, load_default=20, metadata={"description": "检查后几日内公示结果"}
+    )
+    state = fields.String(
+        dump_only=True,
+        metadata={"description": "planned 计划 / committed 已公布种子承诺 / drawn 已抽取"},
+    )
     state_label = fields.Function(lambda t: TASK_STATES.get(t.state, t.state), dump_only=True)
     joint = fields.Boolean(dump_only=True, metadata={"description": "部门联合抽查"})
-    seed_commitment = fields.String(dump_only=True, allow_none=True, metadata={"description": "种子的 SHA-256（抽取前公布）"})
+    seed_commitment = fields.String(
+        dump_only=True, allow_none=True, metadata={"description": "种子的 SHA-256（抽取前公布）"}
+    )
     committed_at = fields.DateTime(dump_only=True, allow_none=True)
-    drawn_at = fields.Function(lambda t: t.draw.drawn_at.isoformat() if t.draw else None, dump_only=True)
-    pool_size = fields.Function(lambda t: t.draw.pool_size if t.draw else None, dump_only=True,
-                                metadata={"description": "名录库相关对象数"})
-    sample_size = fields.Function(lambda t: t.draw.sample_size if t.draw else None, dump_only=True,
-                                  metadata={"description": "抽取对象数"})
+    drawn_at = fields.Function(
+        lambda t: t.draw.drawn_at.isoformat() if t.draw else None, dump_only=True
+    )
+    pool_size = fields.Function(
+        lambda t: t.draw.pool_size if t.draw else None,
+        dump_only=True,
+        metadata={"description": "名录库相关对象数"},
+    )
+    sample_size = fields.Function(
+        lambda t: t.draw.sample_size if t.draw else None,
+        dump_only=True,
+        metadata={"description": "抽取对象数"},
+    )
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
 
@@ -77,7 +124,11 @@ class ExportArgsSchema(BaseSchema):
 
 
 class DrawArgsSchema(BaseSchema):
-    witness = Str(max_length=200, load_default="", metadata={"description": "现场见证随机数（如监督员掷骰结果），抽取时录入"})
+    witness = Str(
+        max_length=200,
+        load_default="",
+        metadata={"description": "现场见证随机数（如监督员掷骰结果），抽取时录入"},
+    )
 
 
 class PersonSchema(BaseSchema):
@@ -157,10 +208,16 @@ class DirectoryCheckSchema(BaseSchema):
 class VerifySchema(BaseSchema):
     task_id = fields.Integer()
     algorithm = fields.String()
-    identical = fields.Boolean(metadata={"description": "重新抽取的结果与保存的结果逐字节一致，且各摘要相符"})
+    identical = fields.Boolean(
+        metadata={"description": "重新抽取的结果与保存的结果逐字节一致，且各摘要相符"}
+    )
     checks = fields.Dict(keys=fields.String(), values=fields.Boolean())
     rerun_sha256 = fields.String()
-    directory = fields.Nested(DirectoryCheckSchema, allow_none=True, metadata={"description": "名录库历史核对（页面浏览时不做）"})
+    directory = fields.Nested(
+        DirectoryCheckSchema,
+        allow_none=True,
+        metadata={"description": "名录库历史核对（页面浏览时不做）"},
+    )
 
 
 class RecordedResultSchema(BaseSchema):
@@ -176,7 +233,9 @@ class RecordedResultSchema(BaseSchema):
 
 
 class PublishArgsSchema(BaseSchema):
-    drawn_target_ids = ListOf(Id(), max_items=1000, metadata={"description": "要公示的抽取对象编号"})
+    drawn_target_ids = ListOf(
+        Id(), max_items=1000, metadata={"description": "要公示的抽取对象编号"}
+    )
 
 
 class PublicResultSchema(BaseSchema):
@@ -212,8 +271,12 @@ class ConflictSchema(BaseSchema):
     inspector_id = Id(required=True)
     target_id = Id(required=True)
     department_id = fields.Integer(dump_only=True)
-    reason = Str(max_length=500, min_length=1, required=True, metadata={"description": "利害关系说明"})
-    declared_on = Day(allow_none=True, load_default=None, metadata={"description": "申报日期（默认今天）"})
+    reason = Str(
+        max_length=500, min_length=1, required=True, metadata={"description": "利害关系说明"}
+    )
+    declared_on = Day(
+        allow_none=True, load_default=None, metadata={"description": "申报日期（默认今天）"}
+    )
 
 
 class ConflictQuerySchema(BaseSchema):
@@ -232,5 +295,6 @@ class OversightArgsSchema(BaseSchema):
 
 class OversightFiguresSchema(BaseSchema):
     figures = fields.List(fields.Nested(FigureSchema))
-    ratios = fields.List(fields.Nested(FigureSchema), metadata={"description": "各任务各事项的抽查比例"})
-
+    ratios = fields.List(
+        fields.Nested(FigureSchema), metadata={"description": "各任务各事项的抽查比例"}
+    )

@@ -1,4 +1,5 @@
 """Schemas of citizen search: the query (one field per search filter) and the answers."""
+
 from __future__ import annotations
 
 from marshmallow import fields
@@ -22,7 +23,11 @@ SearchArgsSchema = type(
     "SearchArgsSchema",
     (BaseSchema,),
     {
-        "q": Str(max_length=MAX_QUERY_CHARS, load_default="", metadata={"description": "搜索词：中文、拼音或首字母"}),
+        "q": Str(
+            max_length=MAX_QUERY_CHARS,
+            load_default="",
+            metadata={"description": "搜索词：中文、拼音或首字母"},
+        ),
         "page": Int(minimum=1, maximum=500, load_default=1, strict=False),
         "per_page": Int(minimum=1, maximum=100, load_default=20, strict=False),
         "sort": Code({s: s for s in SORTS}, load_default="relevance"),
@@ -48,9 +53,18 @@ class HitSchema(BaseSchema):
     department = fields.String()
     kind = fields.String()
     score = fields.Float(allow_none=True)
-    highlight = fields.String(allow_none=True, metadata={"description": "名称，命中处以 <mark> 标出"})
-    lists = fields.List(fields.String(), metadata={"description": "该事项所在的清单（本身在前），同一事项的权责清单等孪生条目合并为一条结果"})
-    twins = fields.List(fields.String(), metadata={"description": "合并到这条结果中的孪生条目（如 power:12）"})
+    highlight = fields.String(
+        allow_none=True, metadata={"description": "名称，命中处以 <mark> 标出"}
+    )
+    lists = fields.List(
+        fields.String(),
+        metadata={
+            "description": "该事项所在的清单（本身在前），同一事项的权责清单等孪生条目合并为一条结果"
+        },
+    )
+    twins = fields.List(
+        fields.String(), metadata={"description": "合并到这条结果中的孪生条目（如 power:12）"}
+    )
 
 
 class SearchResultSchema(BaseSchema):
@@ -67,7 +81,9 @@ class SearchResultSchema(BaseSchema):
     zero_result = fields.Boolean(metadata={"description": "放宽查询后仍无结果（此时见 popular）"})
     relaxed = fields.Boolean(metadata={"description": "原查询无有效结果，hits 来自放宽后的查询"})
     did_you_mean = fields.String(allow_none=True, metadata={"description": "您是不是要找"})
-    popular = fields.List(fields.Nested(HitSchema), metadata={"description": "无结果时，查询词指向的部门的事项"})
+    popular = fields.List(
+        fields.Nested(HitSchema), metadata={"description": "无结果时，查询词指向的部门的事项"}
+    )
 
 
 class SuggestionSchema(BaseSchema):
@@ -77,7 +93,13 @@ class SuggestionSchema(BaseSchema):
 
 
 class SearchLogArgsSchema(BaseSchema):
-    days = Int(minimum=1, maximum=3660, load_default=30, strict=False, metadata={"description": "最近多少天"})
+    days = Int(
+        minimum=1,
+        maximum=3660,
+        load_default=30,
+        strict=False,
+        metadata={"description": "最近多少天"},
+    )
 
 
 class SearchLogExportSchema(SearchLogArgsSchema):

@@ -36,13 +36,20 @@ class MaterialSchema(BaseSchema):
     copies = Int(maximum=99, allow_none=True, load_default=None)
     source_channel = Str(max_length=200, allow_none=True, load_default=None)
     e_license_name = Str(
-        max_length=200, allow_none=True, load_default=None, metadata={"description": "已关联电子证照"}
+        max_length=200,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "已关联电子证照"},
     )
     e_license_code = Str(max_length=100, allow_none=True, load_default=None)
     exempt = Bool(load_default=False, metadata={"description": "免提交"})
     note = Text(allow_none=True, load_default=None)
-    blank_form_url = Url(allow_none=True, load_default=None, metadata={"description": "空白表格（下载地址）"})
-    sample_form_url = Url(allow_none=True, load_default=None, metadata={"description": "示例样表（下载地址）"})
+    blank_form_url = Url(
+        allow_none=True, load_default=None, metadata={"description": "空白表格（下载地址）"}
+    )
+    sample_form_url = Url(
+        allow_none=True, load_default=None, metadata={"description": "示例样表（下载地址）"}
+    )
 
 
 class FeeItemSchema(BaseSchema):
@@ -71,7 +78,8 @@ class Warnings(fields.List):
 
     def __init__(self, compute: Callable[[Any], list[Notice]]) -> None:
         super().__init__(
-            fields.Nested(WarningSchema), dump_only=True,
+            fields.Nested(WarningSchema),
+            dump_only=True,
             metadata={"description": "提示：不阻止保存，页面上以中文显示"},
         )
         self.compute = compute
@@ -83,7 +91,9 @@ class Warnings(fields.List):
 class ServiceItemSchema(ListRowSchema):
     name = Str(max_length=300, min_length=1, required=True, metadata={"description": "事项名称"})
     aliases = ListOf(Str(max_length=100), max_items=20, metadata={"description": "日常用语"})
-    catalog_code = Str(max_length=12, allow_none=True, load_default=None, metadata={"description": "基本编码"})
+    catalog_code = Str(
+        max_length=12, allow_none=True, load_default=None, metadata={"description": "基本编码"}
+    )
     implementation_code = Str(
         max_length=31, allow_none=True, load_default=None, metadata={"description": "实施编码"}
     )
@@ -100,22 +110,64 @@ class ServiceItemSchema(ListRowSchema):
     handling_unit = Str(max_length=200, allow_none=True, load_default=None)
     joint_departments = Str(max_length=500, allow_none=True, load_default=None)
     power_item_id = Id(allow_none=True, load_default=None)
-    legal_time_limit = Int(maximum=TIME_LIMIT_MAX, allow_none=True, load_default=None, metadata={"description": UNKNOWN_NOTE})
-    legal_time_unit = Code(TIME_UNITS, allow_none=True, load_default=None, metadata={"description": UNIT_NOTE})
-    legal_no_limit = Bool(load_default=False, metadata={"description": "法定办结时限为“无期限”（事实，不同于未填报）"})
-    promised_time_limit = Int(maximum=TIME_LIMIT_MAX, allow_none=True, load_default=None, metadata={"description": UNKNOWN_NOTE})
-    promised_time_unit = Code(TIME_UNITS, allow_none=True, load_default=None, metadata={"description": UNIT_NOTE})
+    legal_time_limit = Int(
+        maximum=TIME_LIMIT_MAX,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": UNKNOWN_NOTE},
+    )
+    legal_time_unit = Code(
+        TIME_UNITS, allow_none=True, load_default=None, metadata={"description": UNIT_NOTE}
+    )
+    legal_no_limit = Bool(
+        load_default=False, metadata={"description": "法定办结时限为“无期限”（事实，不同于未填报）"}
+    )
+    promised_time_limit = Int(
+        maximum=TIME_LIMIT_MAX,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": UNKNOWN_NOTE},
+    )
+    promised_time_unit = Code(
+        TIME_UNITS, allow_none=True, load_default=None, metadata={"description": UNIT_NOTE}
+    )
     promised_no_limit = Bool(load_default=False, metadata={"description": "承诺办结时限为“无期限”"})
-    case_type = Code(CASE_TYPES, allow_none=True, load_default=None, metadata={"description": "办件类型：1 即办件；null 为未填报"})
-    onsite_visits = Int(maximum=20, allow_none=True, load_default=None, metadata={"description": "到办事现场次数；0 为零跑动，null 为未填报"})
+    case_type = Code(
+        CASE_TYPES,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "办件类型：1 即办件；null 为未填报"},
+    )
+    onsite_visits = Int(
+        maximum=20,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "到办事现场次数；0 为零跑动，null 为未填报"},
+    )
     onsite_reason = Text(allow_none=True, load_default=None)
-    is_charged = Bool(allow_none=True, load_default=None, metadata={"description": "是否收费；false 为不收费，null 为未填报"})
+    is_charged = Bool(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "是否收费；false 为不收费，null 为未填报"},
+    )
     charge_basis = Text(allow_none=True, load_default=None)
     acceptance_conditions = Text(allow_none=True, load_default=None)
     process = Text(allow_none=True, load_default=None)
-    service_objects = ListOf(Code(SERVICE_OBJECTS), max_items=6, allow_none=True, load_default=None, metadata={"description": "服务对象；null 或空列表为未填报"})
+    service_objects = ListOf(
+        Code(SERVICE_OBJECTS),
+        max_items=6,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "服务对象；null 或空列表为未填报"},
+    )
     themes = ListOf(Str(max_length=50), max_items=30)
-    channels = ListOf(Code(CHANNELS), max_items=5, allow_none=True, load_default=None, metadata={"description": "办理形式；null 或空列表为未填报"})
+    channels = ListOf(
+        Code(CHANNELS),
+        max_items=5,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "办理形式；null 或空列表为未填报"},
+    )
     service_scope = Code(SERVICE_SCOPES, allow_none=True, load_default=None)
     online_url = Url(allow_none=True, load_default=None)
     mobile_url = Url(allow_none=True, load_default=None)
@@ -124,29 +176,43 @@ class ServiceItemSchema(ListRowSchema):
     consult_phone = Str(max_length=50, allow_none=True, load_default=None)
     supervision_phone = Str(max_length=50, allow_none=True, load_default=None)
     result_name = Str(
-        max_length=200, allow_none=True, load_default=None,
+        max_length=200,
+        allow_none=True,
+        load_default=None,
         metadata={"description": "结果名称（证照、批文等）；null 为未填报"},
     )
-    result_sample_url = Url(allow_none=True, load_default=None, metadata={"description": "结果样本（下载地址）"})
+    result_sample_url = Url(
+        allow_none=True, load_default=None, metadata={"description": "结果样本（下载地址）"}
+    )
     effective_on = Day(allow_none=True, load_default=None)
     materials = ListOf(
-        NestedList(MaterialSchema), max_items=100, allow_none=True, load_default=None,
+        NestedList(MaterialSchema),
+        max_items=100,
+        allow_none=True,
+        load_default=None,
         metadata={"description": "申请材料；[] 为无需提交材料（事实），null 为未填报"},
     )
     fees = ListOf(NestedList(FeeItemSchema), max_items=50)
     faqs = ListOf(NestedList(FaqSchema), max_items=50, metadata={"description": "常见问题"})
-    legal_basis_ids = ListOf(Id(), max_items=100, metadata={"description": "设定依据；空列表为未填报"})
+    legal_basis_ids = ListOf(
+        Id(), max_items=100, metadata={"description": "设定依据；空列表为未填报"}
+    )
     e_license_linked = fields.Boolean(dump_only=True, metadata={"description": "电子证照事项"})
     license_free = fields.Boolean(dump_only=True, metadata={"description": "免证办事项"})
     warnings = Warnings(item_warnings)
 
     @post_load
-    def _stated(self, data: dict[str, Any], partial: bool | None = None, **_kwargs: Any) -> dict[str, Any]:
+    def _stated(
+        self, data: dict[str, Any], partial: bool | None = None, **_kwargs: Any
+    ) -> dict[str, Any]:
         """A number without a unit is in 工作日 (行政许可法 第八十二条); a 服务对象 or 办理形式
         list left empty says nothing, so it is 未填报."""
         if not partial:
             for prefix in ("legal", "promised"):
-                if data.get(f"{prefix}_time_limit") is not None and data.get(f"{prefix}_time_unit") is None:
+                if (
+                    data.get(f"{prefix}_time_limit") is not None
+                    and data.get(f"{prefix}_time_unit") is None
+                ):
                     data[f"{prefix}_time_unit"] = WORKING_DAYS
         for name in ("service_objects", "channels"):
             if name in data and not data[name]:
@@ -162,11 +228,32 @@ class ServiceItemSchema(ListRowSchema):
 
 # What a list row shows; the whole item (materials, fees, legal bases, texts) is GET /<id>.
 SERVICE_ITEM_LIST_FIELDS = (
-    "id", "version", "created_at", "updated_at", "status", "name", "catalog_code",
-    "implementation_code", "item_type", "exercise_level", "department_id", "department_name",
-    "township_id", "case_type", "legal_time_limit", "legal_time_unit", "promised_time_limit",
-    "promised_time_unit", "legal_no_limit", "promised_no_limit", "onsite_visits", "is_charged",
-    "service_scope", "effective_on", "e_license_linked", "license_free",
+    "id",
+    "version",
+    "created_at",
+    "updated_at",
+    "status",
+    "name",
+    "catalog_code",
+    "implementation_code",
+    "item_type",
+    "exercise_level",
+    "department_id",
+    "department_name",
+    "township_id",
+    "case_type",
+    "legal_time_limit",
+    "legal_time_unit",
+    "promised_time_limit",
+    "promised_time_unit",
+    "legal_no_limit",
+    "promised_no_limit",
+    "onsite_visits",
+    "is_charged",
+    "service_scope",
+    "effective_on",
+    "e_license_linked",
+    "license_free",
 )
 
 
@@ -183,4 +270,6 @@ class BundleSchema(ListRowSchema):
     promised_time_limit = Int(maximum=TIME_LIMIT_MAX, allow_none=True, load_default=None)
     onsite_visits = Int(maximum=20, allow_none=True, load_default=None)
     description = Text(allow_none=True, load_default=None)
-    member_ids = ListOf(Id(), max_items=100, metadata={"description": "成员事项（实施清单事项编号）"})
+    member_ids = ListOf(
+        Id(), max_items=100, metadata={"description": "成员事项（实施清单事项编号）"}
+    )

@@ -12,7 +12,12 @@ from .fields import MESSAGES, Code, Day, Id, ListOf, Str, Verbatim
 class ScopeArgsSchema(BaseSchema):
     region_id = Id(load_default=None, strict=False, metadata={"description": "行政区划编号"})
     department_id = Id(load_default=None, strict=False, metadata={"description": "部门编号"})
-    item_types = ListOf(Code(ITEM_TYPES), max_items=13, load_default=["01"], metadata={"description": "事项类型（默认 01 行政许可）"})
+    item_types = ListOf(
+        Code(ITEM_TYPES),
+        max_items=13,
+        load_default=["01"],
+        metadata={"description": "事项类型（默认 01 行政许可）"},
+    )
     as_of = Day(load_default=None, metadata={"description": "截至日期（按北京时间当日结束）"})
     rule = Code({r: r for r in RULES}, load_default="HALF_UP", metadata={"description": "舍入规则"})
 
@@ -54,17 +59,24 @@ LISTS = {name: name for name in LIST_NAMES}
 
 
 class CompletenessArgsSchema(ScopeArgsSchema):
-    lists = ListOf(Code(LISTS), max_items=5, load_default=None, metadata={"description": "清单（默认全部）"})
+    lists = ListOf(
+        Code(LISTS), max_items=5, load_default=None, metadata={"description": "清单（默认全部）"}
+    )
 
 
 class CompletenessRowsArgsSchema(ScopeArgsSchema):
-    element = Str(max_length=40, load_default=None, metadata={"description": "要素（默认：缺任一必填要素）"})
+    element = Str(
+        max_length=40, load_default=None, metadata={"description": "要素（默认：缺任一必填要素）"}
+    )
 
 
 class CheckArgsSchema(ScopeArgsSchema):
     key = Code({key: key for key in PARTS}, required=True)
     published = Str(
-        max_length=30, min_length=1, required=True, validate=[validate.Regexp(PUBLISHED, error=MESSAGES["invalid_figure"])],
+        max_length=30,
+        min_length=1,
+        required=True,
+        validate=[validate.Regexp(PUBLISHED, error=MESSAGES["invalid_figure"])],
         metadata={"description": "公布的数值：整数最多 12 位、小数最多 12 位，可带 %，如 95.48%"},
     )
 
@@ -76,10 +88,15 @@ class FigureSchema(BaseSchema):
     numerator = fields.Raw(metadata={"description": "分子：整数，或分数字符串如 2147/5"})
     denominator = fields.Raw(allow_none=True, metadata={"description": "分母；计数类为 null"})
     numerator_text = fields.String(metadata={"description": "分子的精确写法：整数、有限小数或分数"})
-    value = fields.String(allow_none=True, metadata={"description": "精确值：分数与12位小数（截断），如 423/443 = 0.954853273137"})
+    value = fields.String(
+        allow_none=True,
+        metadata={"description": "精确值：分数与12位小数（截断），如 423/443 = 0.954853273137"},
+    )
     in_scope = fields.Integer(metadata={"description": "口径范围内的记录数"})
     unknown = fields.Integer(
-        metadata={"description": "范围内因所需要素未填报而未计入的记录数（可用 part=unknown 查看）；全部未填报时 display 为“全部未填报”"}
+        metadata={
+            "description": "范围内因所需要素未填报而未计入的记录数（可用 part=unknown 查看）；全部未填报时 display 为“全部未填报”"
+        }
     )
     display = fields.String()
     displays = fields.Dict(keys=fields.String(), values=fields.String())

@@ -1,10 +1,18 @@
-from ..models.codes import CHECK_CATEGORIES, CREDIT_RISKS, EXERCISE_LEVELS, SUPERVISION_TYPES, TARGET_KINDS
+from ..models.codes import (
+    CHECK_CATEGORIES,
+    CREDIT_RISKS,
+    EXERCISE_LEVELS,
+    SUPERVISION_TYPES,
+    TARGET_KINDS,
+)
 from .base import ListRowSchema, RowSchema
 from .fields import Bool, Code, Day, Id, ListOf, Percent, Str, Text
 
 
 class SupervisionItemSchema(ListRowSchema):
-    code = Str(max_length=14, required=True, metadata={"description": "监管事项目录编码（14位数字）"})
+    code = Str(
+        max_length=14, required=True, metadata={"description": "监管事项目录编码（14位数字）"}
+    )
     main_name = Str(max_length=300, min_length=1, required=True)
     sub_name = Str(max_length=300, allow_none=True, load_default=None)
     parent_id = Id(allow_none=True, load_default=None)
@@ -50,9 +58,13 @@ class RandomCheckItemSchema(ListRowSchema):
     frequency = Str(max_length=100, allow_none=True, load_default=None)
     method = Str(max_length=100, allow_none=True, load_default=None)
     content = Text(allow_none=True, load_default=None)
-    ratio_min = Percent(allow_none=True, load_default=None, metadata={"description": "抽查比例下限（%）"})
+    ratio_min = Percent(
+        allow_none=True, load_default=None, metadata={"description": "抽查比例下限（%）"}
+    )
     ratio_max = Percent(
-        allow_none=True, load_default=None, metadata={"description": "抽查比例上限（%），仅一般检查事项；重点检查事项不设上限"}
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "抽查比例上限（%），仅一般检查事项；重点检查事项不设上限"},
     )
     supervision_item_id = Id(allow_none=True, load_default=None)
 
@@ -69,16 +81,27 @@ class InspectionTargetSchema(RowSchema):
     industry = Str(max_length=100, allow_none=True, load_default=None)
     abnormal = Bool(load_default=False, metadata={"description": "列入经营异常名录"})
     serious_violation = Bool(load_default=False, metadata={"description": "列入严重违法失信名单"})
-    credit_risk = Code(CREDIT_RISKS, allow_none=True, load_default=None, metadata={"description": "信用风险分类（未分类为空）"})
+    credit_risk = Code(
+        CREDIT_RISKS,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "信用风险分类（未分类为空）"},
+    )
     region_id = Id(required=True)
     township_id = Id(allow_none=True, load_default=None, metadata={"description": "所属镇街"})
 
 
 class InspectorSchema(RowSchema):
     name = Str(max_length=100, min_length=1, required=True)
-    certificate_number = Str(max_length=50, min_length=1, required=True, metadata={"description": "执法证号"})
+    certificate_number = Str(
+        max_length=50, min_length=1, required=True, metadata={"description": "执法证号"}
+    )
     enforcement_field = Str(max_length=100, allow_none=True, load_default=None)
     department_id = Id(required=True)
     on_duty = Bool(load_default=True)
-    certified_on = Day(allow_none=True, load_default=None, metadata={"description": "执法证发证日期"})
-    certificate_valid_until = Day(allow_none=True, load_default=None, metadata={"description": "执法证有效期至（未登记为空）"})
+    certified_on = Day(
+        allow_none=True, load_default=None, metadata={"description": "执法证发证日期"}
+    )
+    certificate_valid_until = Day(
+        allow_none=True, load_default=None, metadata={"description": "执法证有效期至（未登记为空）"}
+    )

@@ -1,4 +1,5 @@
 """Workflow steps, revisions and the history of a row."""
+
 from __future__ import annotations
 
 from marshmallow import fields
@@ -9,14 +10,20 @@ from .fields import Code, Id, Moment, Str, Text
 
 
 class StepSchema(BaseSchema):
-    reason = Text(load_default=None, allow_none=True, metadata={"description": "理由（退回、暂停、取消时必填）"})
+    reason = Text(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "理由（退回、暂停、取消时必填）"},
+    )
 
 
 class RevisionSchema(BaseSchema):
     id = fields.Integer()
     entity_type = fields.String()
     entity_id = fields.Integer()
-    state = fields.String(metadata={"description": "draft 修订稿 / submitted 待审核 / rejected 被退回"})
+    state = fields.String(
+        metadata={"description": "draft 修订稿 / submitted 待审核 / rejected 被退回"}
+    )
     data = fields.Dict(metadata={"description": "待生效的字段修改"})
     base_version = fields.Integer(metadata={"description": "起草时已发布版本的版本号"})
     author = fields.String()
@@ -45,13 +52,23 @@ class ChangeSchema(BaseSchema):
 
 
 class AuditQuerySchema(PageSchema):
-    entity_type = Str(max_length=40, load_default=None, metadata={"description": "对象类型，如 service_item"})
+    entity_type = Str(
+        max_length=40, load_default=None, metadata={"description": "对象类型，如 service_item"}
+    )
     entity_id = Id(load_default=None, strict=False)
     actor = Str(max_length=200, load_default=None, metadata={"description": "操作人"})
     department_id = Id(load_default=None, strict=False)
-    action = Str(max_length=10, load_default=None, metadata={"description": "create、update、submit、approve…"})
-    source = Str(max_length=40, load_default=None, metadata={"description": "api、web、cli、seed、import"})
-    since = Moment(load_default=None, metadata={"description": "自（含），ISO 8601；不带时区时按北京时间"})
+    action = Str(
+        max_length=10,
+        load_default=None,
+        metadata={"description": "create、update、submit、approve…"},
+    )
+    source = Str(
+        max_length=40, load_default=None, metadata={"description": "api、web、cli、seed、import"}
+    )
+    since = Moment(
+        load_default=None, metadata={"description": "自（含），ISO 8601；不带时区时按北京时间"}
+    )
     until = Moment(load_default=None, metadata={"description": "至（不含）"})
 
     class Meta:

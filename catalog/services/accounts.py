@@ -6,6 +6,7 @@ deactivation or "sign out everywhere" ends. Guessing is slowed by the sign-in th
 web layer (catalog/web/sign_in_limits.py), never by locking the account: a lock that anyone can
 trip by typing wrong passwords locks the owner out too.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -64,13 +65,18 @@ def create_user(
     if problems:
         raise validation_failed(problems)
     user = User(
-        username=username, display_name=display_name, password_hash=generate_password_hash(password),
-        role=role, department_id=department_id,
+        username=username,
+        display_name=display_name,
+        password_hash=generate_password_hash(password),
+        role=role,
+        department_id=department_id,
         reviewed_departments=[session.get(Organization, i) for i in reviewed_department_ids or []],
     )
     session.add(user)
     session.flush()
-    _record(session, "user", user.id, "create", None, _user_snapshot(user), actor, user.department_id)
+    _record(
+        session, "user", user.id, "create", None, _user_snapshot(user), actor, user.department_id
+    )
     session.commit()
     return user
 
@@ -85,7 +91,16 @@ def set_password(session: Session, actor: Actor, username: str, password: str) -
     before = _user_snapshot(user)
     user.password_hash = generate_password_hash(password)
     _end_sessions(session, user, "password")  # whoever knew the old password is signed out too
-    _record(session, "user", user.id, "password", before, _user_snapshot(user), actor, user.department_id)
+    _record(
+        session,
+        "user",
+        user.id,
+        "password",
+        before,
+        _user_snapshot(user),
+        actor,
+        user.department_id,
+    )
     session.commit()
     return user
 
@@ -97,13 +112,24 @@ def deactivate_user(session: Session, actor: Actor, username: str) -> User:
     before = _user_snapshot(user)
     user.active = False
     _end_sessions(session, user, "deactivated")
-    _record(session, "user", user.id, "deactivate", before, _user_snapshot(user), actor, user.department_id)
+    _record(
+        session,
+        "user",
+        user.id,
+        "deactivate",
+        before,
+        _user_snapshot(user),
+        actor,
+        user.department_id,
+    )
     session.commit()
     return user
 
 
 @use_case("accounts.manage")
-def set_reviewed_departments(session: Session, actor: Actor, username: str, department_ids: list[int]) -> User:
+def set_reviewed_departments(
+    session: Session, actor: Actor, username: str, department_ids: list[int]
+) -> User:
     """The departments a reviewer approves for, replaced as a whole."""
     authorize(actor, "accounts.manage")
     user = _user_named(session, username)
@@ -111,8 +137,12 @@ def set_reviewed_departments(session: Session, actor: Actor, username: str, depa
     if problems:
         raise validation_failed(problems)
     before = _user_snapshot(user)
-    user.reviewed_departments = [session.get(Organization, i) for i in dict.fromkeys(department_ids)]
-    _record(session, "user", user.id, "update", before, _user_snapshot(user), actor, user.department_id)
+    user.reviewed_departments = [
+        session.get(Organization, i) for i in dict.fromkeys(department_ids)
+    ]
+    _record(
+        session, "user", user.id, "update", before, _user_snapshot(user), actor, user.department_id
+    )
     session.commit()
     return user
 
@@ -146,9 +176,13 @@ def sign_in(
     now = utcnow()
     secret = secrets.token_urlsafe(SESSION_SECRET_BYTES)
     opened = UserSession(
-        id=secrets.token_hex(8), user=user, secret_digest=_digest(secret),
+        id=secrets.token_hex(8),
+        user=user,
+        secret_digest=_digest(secret),
         # bounded: behind a too high PROXY_COUNT, the "address" is whatever the client wrote
-        address=address[:45] if address else None, created_at=now, expires_at=now + lifetime,
+        address=address[:45] if address else None,
+        created_at=now,
+        expires_at=now + lifetime,
     )
     session.add(opened)
     user.last_login_at = now
@@ -163,8 +197,10 @@ def live_session(session: Session, user_id: str, secret: str | None) -> UserSess
         return None
     found = session.scalar(
         select(UserSession).where(
-            UserSession.secret_digest == _digest(secret), UserSession.user_id == int(user_id),
-            UserSession.ended_at.is_(None), UserSession.expires_at > utcnow(),
+            UserSession.secret_digest == _digest(secret),
+            UserSession.user_id == int(user_id),
+            UserSession.ended_at.is_(None),
+            UserSession.expires_at > utcnow(),
         )
     )
     return found if found is not None and found.user.active else None
@@ -216,12 +252,19 @@ def create_token(
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     token = ApiToken(
-        name=name, token_digest=_digest(plain), role=role, department_id=department_id,
-        created_by=actor.name, created_at=now, expires_at=now + timedelta(days=days),
+        name=name,
+        token_digest=_digest(plain),
+        role=role,
+        department_id=department_id,
+        created_by=actor.name,
+        created_at=now,
+        expires_at=now + timedelta(days=days),
     )
     session.add(token)
     session.flush()
-    _record(session, "api_token", token.id, "create", None, _token_snapshot(token), actor, department_id)
+    _record(
+        session, "api_token", token.id, "create", None, _token_snapshot(token), actor, department_id
+    )
     session.commit()
     return token, plain
 
@@ -235,7 +278,16 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         before = _token_snapshot(token)
         token.revoked_at = utcnow()
-        _record(session, "api_token", token.id, "revoke", before, _token_snapshot(token), actor, token.department_id)
+        _record(
+            session,
+            "api_token",
+            token.id,
+            "revoke",
+            before,
+            _token_snapshot(token),
+            actor,
+            token.department_id,
+        )
         session.commit()
     return token
 
@@ -252,18 +304,29 @@ def actor_for_token(session: Session, plain: str, source: str = "api") -> Actor:
         # wait for SQLite's write lock (catalog.database)
         with write_transaction(session):
             token.last_used_at = now  # so an admin sees which tokens are still in use
-    reviewed = frozenset({token.department_id}) if token.role == "reviewer" and token.department_id else frozenset()
+    reviewed = (
+        frozenset({token.department_id})
+        if token.role == "reviewer" and token.department_id
+        else frozenset()
+    )
     return Actor(
-        name=f"token:{token.name}", role=token.role, department_id=token.department_id,
-        reviewed_departments=reviewed, credential=f"token:{token.id}", source=source,
+        name=f"token:{token.name}",
+        role=token.role,
+        department_id=token.department_id,
+        reviewed_departments=reviewed,
+        credential=f"token:{token.id}",
+        source=source,
     )
 
 
 def _user_snapshot(user: User) -> dict[str, object]:
     """What the trail keeps of an account: never the password hash."""
     return {
-        "username": user.username, "display_name": user.display_name, "role": user.role,
-        "department_id": user.department_id, "active": user.active,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "department_id": user.department_id,
+        "active": user.active,
         "reviewed_department_ids": sorted(d.id for d in user.reviewed_departments),
     }
 
@@ -271,19 +334,36 @@ def _user_snapshot(user: User) -> dict[str, object]:
 def _token_snapshot(token: ApiToken) -> dict[str, object]:
     """What the trail keeps of a token: never its digest."""
     return {
-        "name": token.name, "role": token.role, "department_id": token.department_id,
+        "name": token.name,
+        "role": token.role,
+        "department_id": token.department_id,
         "expires_at": token.expires_at.isoformat(),
         "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
     }
 
 
 def _record(
-    session: Session, entity_type: str, entity_id: int, action: str, before: dict[str, object] | None,
-    after: dict[str, object], actor: Actor, department_id: int | None, note: str | None = None,
+    session: Session,
+    entity_type: str,
+    entity_id: int,
+    action: str,
+    before: dict[str, object] | None,
+    after: dict[str, object],
+    actor: Actor,
+    department_id: int | None,
+    note: str | None = None,
 ) -> None:
     record_change(
-        session, entity_type=entity_type, entity_id=entity_id, action=action, before=before, after=after,
-        actor=actor, department_id=department_id, searchable=False, note=note,
+        session,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        action=action,
+        before=before,
+        after=after,
+        actor=actor,
+        department_id=department_id,
+        searchable=False,
+        note=note,
     )
 
 
@@ -299,8 +379,17 @@ def _end_sessions(session: Session, user: User, reason: str) -> int:
 def _end_sessions_recorded(session: Session, actor: Actor, user: User, reason: str) -> int:
     count = _end_sessions(session, user, reason)
     snapshot = _user_snapshot(user)
-    _record(session, "user", user.id, "sign_out", snapshot, snapshot, actor, user.department_id,
-            note=f"结束登录会话 {count} 个")
+    _record(
+        session,
+        "user",
+        user.id,
+        "sign_out",
+        snapshot,
+        snapshot,
+        actor,
+        user.department_id,
+        note=f"结束登录会话 {count} 个",
+    )
     session.commit()
     return count
 
@@ -324,10 +413,15 @@ def _role_problems(
         problems["role"] = [FieldError("invalid_choice", f"角色须为：{'、'.join(ROLES)}。")]
     if role == "editor" and department_id is None:
         problems["department_id"] = [FieldError("required", "部门编辑须指定所属部门。")]
-    for name, ids in (("department_id", [department_id] if department_id else []), ("reviewed_department_ids", reviewed)):
+    for name, ids in (
+        ("department_id", [department_id] if department_id else []),
+        ("reviewed_department_ids", reviewed),
+    ):
         for ident in ids:
             if session.get(Organization, ident) is None:
-                problems.setdefault(name, []).append(FieldError("unknown_reference", f"机构（编号 {ident}）不存在。"))
+                problems.setdefault(name, []).append(
+                    FieldError("unknown_reference", f"机构（编号 {ident}）不存在。")
+                )
     return problems
 
 

@@ -8,6 +8,7 @@ Until the first build ends the search answers without this correction (the homop
 corrections of the synonym files still apply). A session bound to a single connection (a
 command, the tests' SAVEPOINT) cannot lend it to a thread, and builds in place.
 """
+
 from __future__ import annotations
 
 import threading
@@ -31,7 +32,12 @@ _built: dict[str, tuple[float, int | None, Vocabulary]] = {}
 _building: set[str] = set()
 
 
-_NAME_COLUMNS = ("name", "sub_item_name", "main_name", "sub_name")  # 监管事项 have 主项 and 子项 names
+_NAME_COLUMNS = (
+    "name",
+    "sub_item_name",
+    "main_name",
+    "sub_name",
+)  # 监管事项 have 主项 and 子项 names
 
 
 def _names(connection: Connection | Session) -> Iterator[str]:
@@ -52,7 +58,9 @@ def current(session: Session) -> Vocabulary | None:
         stale = built is None or time.monotonic() - built[0] > REFRESH_SECONDS
         if stale and key not in _building:
             _building.add(key)
-            threading.Thread(target=_refresh, args=(bind, key, built), name="qingdan-vocabulary", daemon=True).start()
+            threading.Thread(
+                target=_refresh, args=(bind, key, built), name="qingdan-vocabulary", daemon=True
+            ).start()
     return built[2] if built else None
 
 

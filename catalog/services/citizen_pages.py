@@ -4,6 +4,7 @@ districts a search can be narrowed to.
 The facts a citizen acts on (即办件 or 承诺时限, 跑动次数, 在线可办) are read for the page's
 service hits in one query by primary key, so a page costs the same at 100,000 items as at 1,000.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -68,9 +69,15 @@ def service_facts(session: Session, hits: Iterable[Hit]) -> dict[str, ServiceFac
         return {}
     rows = session.execute(
         select(
-            ServiceItem.id, ServiceItem.case_type, ServiceItem.promised_time_limit,
-            ServiceItem.promised_time_unit, ServiceItem.promised_no_limit, ServiceItem.onsite_visits,
-            ServiceItem.online_url, ServiceItem.mobile_url, ServiceItem.channels,
+            ServiceItem.id,
+            ServiceItem.case_type,
+            ServiceItem.promised_time_limit,
+            ServiceItem.promised_time_unit,
+            ServiceItem.promised_no_limit,
+            ServiceItem.onsite_visits,
+            ServiceItem.online_url,
+            ServiceItem.mobile_url,
+            ServiceItem.channels,
         ).where(ServiceItem.id.in_(ids))
     )
     return {ids[row.id]: _facts(row) for row in rows}

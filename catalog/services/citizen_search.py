@@ -5,6 +5,7 @@ administrators' synonyms apply, a query that finds nothing is relaxed or answere
 items of the departments it points to (search.citizen), a slip is corrected to a word of the
 catalog's names (catalog_vocabulary), and such queries are logged.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -37,10 +38,19 @@ def search_items(
     facets: tuple[str, ...] = tuple(FILTERS),
 ) -> CitizenAnswer:
     """Published items matching ``text`` and ``filters``, with the counts of ``facets``."""
-    wanted = {name: value for name, value in filters.items() if name in FILTERS and value not in (None, [], "")}
+    wanted = {
+        name: value
+        for name, value in filters.items()
+        if name in FILTERS and value not in (None, [], "")
+    }
     try:
         request = SearchRequest(
-            text=text, filters=wanted, facets=facets, sort=sort, page=page, per_page=per_page,
+            text=text,
+            filters=wanted,
+            facets=facets,
+            sort=sort,
+            page=page,
+            per_page=per_page,
             synonyms=search_synonyms.current_table(session) if text else None,
         )
         found = answer(engine, request, vocabulary=lambda: catalog_vocabulary.current(session))

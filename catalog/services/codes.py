@@ -1,4 +1,5 @@
 """Code formats and their checks: 统一社会信用代码 (GB 32100-2015), 实施编码, 基本编码, 监管事项编码."""
+
 from __future__ import annotations
 
 import re
@@ -25,13 +26,16 @@ def uscc_problem(value: str) -> FieldError | None:
     expected = uscc.calc_check_digit(value[:17])
     if value[17] != expected:
         return FieldError(
-            "uscc_check_digit", f"统一社会信用代码校验位错误：第18位应为 {expected}，而不是 {value[17]}。"
+            "uscc_check_digit",
+            f"统一社会信用代码校验位错误：第18位应为 {expected}，而不是 {value[17]}。",
         )
     return None
 
 
 CATALOG_CODE_LENGTH = 12
-LEGACY_CATALOG_CODE_LENGTH = 10  # GB/T 39046 "an..10": 事项类型 2 + 主项 5 + 子项 3, no source prefix
+LEGACY_CATALOG_CODE_LENGTH = (
+    10  # GB/T 39046 "an..10": 事项类型 2 + 主项 5 + 子项 3, no source prefix
+)
 USCC_AND_LEVEL = 19  # 实施编码: 统一社会信用代码 18 + 行使层级 1, then the 基本编码
 
 
@@ -66,7 +70,10 @@ def implementation_code_problems(
     """实施编码 = 实施主体 USCC (18) + 行使层级 (1) + 基本编码 (12). On a 10-character 基本编码
     (accepted, as catalog_code_problem accepts it) the code ends with those 10 characters,
     with or without the 2-character prefix the 12-character form adds (29 or 31 characters)."""
-    if len(code) not in (USCC_AND_LEVEL + CATALOG_CODE_LENGTH, USCC_AND_LEVEL + LEGACY_CATALOG_CODE_LENGTH):
+    if len(code) not in (
+        USCC_AND_LEVEL + CATALOG_CODE_LENGTH,
+        USCC_AND_LEVEL + LEGACY_CATALOG_CODE_LENGTH,
+    ):
         return [
             FieldError(
                 "implementation_code_length",
@@ -75,18 +82,29 @@ def implementation_code_problems(
         ]
     problems = []
     if body_uscc is None:
-        problems.append(FieldError("implementation_code_body", "实施主体未登记统一社会信用代码，无法核对实施编码。"))
+        problems.append(
+            FieldError(
+                "implementation_code_body", "实施主体未登记统一社会信用代码，无法核对实施编码。"
+            )
+        )
     elif code[:18] != body_uscc:
         problems.append(
-            FieldError("implementation_code_body", f"实施编码前18位应为实施主体的统一社会信用代码 {body_uscc}。")
+            FieldError(
+                "implementation_code_body",
+                f"实施编码前18位应为实施主体的统一社会信用代码 {body_uscc}。",
+            )
         )
     if code[18] != exercise_level:
         problems.append(
-            FieldError("implementation_code_level", f"实施编码第19位应为行使层级代码 {exercise_level}。")
+            FieldError(
+                "implementation_code_level", f"实施编码第19位应为行使层级代码 {exercise_level}。"
+            )
         )
     tail = code[USCC_AND_LEVEL:]
     if catalog_code is None:
-        problems.append(FieldError("implementation_code_catalog", "填写实施编码时须同时填写基本编码。"))
+        problems.append(
+            FieldError("implementation_code_catalog", "填写实施编码时须同时填写基本编码。")
+        )
     elif len(catalog_code) == LEGACY_CATALOG_CODE_LENGTH:
         if catalog_code not in (tail, tail[2:]):
             problems.append(
@@ -97,7 +115,9 @@ def implementation_code_problems(
             )
     elif tail != catalog_code:
         problems.append(
-            FieldError("implementation_code_catalog", f"实施编码后12位应为基本编码 {catalog_code}。")
+            FieldError(
+                "implementation_code_catalog", f"实施编码后12位应为基本编码 {catalog_code}。"
+            )
         )
     return problems
 

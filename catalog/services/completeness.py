@@ -11,6 +11,7 @@ The rows behind a figure come with the names of the elements they miss; the depa
 workbook lists them with a column per missing element, to be filled and imported back as
 changes through the workflow (a draft at once, a published row as a revision for review).
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -65,7 +66,9 @@ def requirements(path: Path = REQUIRED_FILE) -> dict[str, Requirement]:
     for entity_type, entry in data.items():
         defined = ELEMENTS.get(entity_type)
         if defined is None:
-            raise ValueError(f"{path.name}: no list named {entity_type!r}; lists: {', '.join(ELEMENTS)}")
+            raise ValueError(
+                f"{path.name}: no list named {entity_type!r}; lists: {', '.join(ELEMENTS)}"
+            )
         unknown = [key for key in entry["required"] if key not in defined]
         if unknown:
             raise ValueError(f"{path.name}: [{entity_type}] has no element {', '.join(unknown)}")
@@ -97,7 +100,9 @@ def _counts(requirement: Requirement, masks: Iterable[tuple[int | None, int]]) -
     return [rows, not_assessed, complete, *missing]
 
 
-def _figure(requirement: Requirement, scope: Scope, rule: str, counts: Iterable[int]) -> dict[str, Any]:
+def _figure(
+    requirement: Requirement, scope: Scope, rule: str, counts: Iterable[int]
+) -> dict[str, Any]:
     rows, not_assessed, complete, *missing = counts
     figure = Figure(
         f"{requirement.entity_type}_completeness",
@@ -136,22 +141,31 @@ def completeness_figures(
     """One completeness figure per list, with the rows missing each required element."""
     result = []
     for requirement in _chosen(lists):
-        masks = session.execute(_masks(requirement.entity_type, scope.shape, False), scope.parameters).all()
+        masks = session.execute(
+            _masks(requirement.entity_type, scope.shape, False), scope.parameters
+        ).all()
         result.append(_figure(requirement, scope, rule, _counts(requirement, masks)))
     return result
 
 
 @lru_cache(maxsize=256)
-def _masks(entity_type: str, shape: Shape, by_department: bool) -> Select:
+def _masks(entity_type: str, shape: Shape, by_department: bool) -> Select[Any]:
     """The number of rows of each distinct mask of unfilled elements [per department]."""
     facts = element_facts(entity_type, shape)
-    groups = (facts.c.department_id, facts.c.unfilled_elements) if by_department else (facts.c.unfilled_elements,)
+    groups = (
+        (facts.c.department_id, facts.c.unfilled_elements)
+        if by_department
+        else (facts.c.unfilled_elements,)
+    )
     return select(*groups, func.count()).group_by(*groups)
 
 
 @use_case("public")
 def completeness_by_department(
-    session: Session, scope: Scope, departments: dict[int, str], rule: str = "HALF_UP",
+    session: Session,
+    scope: Scope,
+    departments: dict[int, str],
+    rule: str = "HALF_UP",
     lists: Iterable[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Each department's completeness figures (one grouped query per list), least complete first."""
@@ -165,10 +179,17 @@ def completeness_by_department(
             if department_id not in departments:
                 continue
             entry = table.setdefault(
-                department_id, {"department_id": department_id, "department": departments[department_id], "lists": []}
+                department_id,
+                {
+                    "department_id": department_id,
+                    "department": departments[department_id],
+                    "lists": [],
+                },
             )
             counts = _counts(requirement, masks)
-            entry["lists"].append(_figure(requirement, replace(scope, department_id=department_id), rule, counts))
+            entry["lists"].append(
+                _figure(requirement, replace(scope, department_id=department_id), rule, counts)
+            )
     return sorted(table.values(), key=_least_complete)
 
 
@@ -176,7 +197,9 @@ def _least_complete(entry: dict[str, Any]) -> tuple[Fraction, int, int]:
     """Least complete first, the larger first among equals, then by 编号: the same order from
     any copy of the data (a restored database returns equal rows in another order)."""
     first = entry["lists"][0]
-    share = Fraction(first["numerator"], first["denominator"]) if first["denominator"] else Fraction(1)
+    share = (
+        Fraction(first["numerator"], first["denominator"]) if first["denominator"] else Fraction(1)
+    )
     return (share, -first["in_scope"], entry["department_id"])
 
 
@@ -192,7 +215,12 @@ def completeness_rows(
         .limit(limit)
     )
     return [
-        {"id": row_id, "name": name, "department_id": department_id, "missing": missing_labels(entity_type, mask)}
+        {
+            "id": row_id,
+            "name": name,
+            "department_id": department_id,
+            "missing": missing_labels(entity_type, mask),
+        }
         for row_id, name, department_id, mask in session.execute(query, scope.parameters)
     ]
 
@@ -208,7 +236,11 @@ def missing_facts(entity_type: str, shape: Shape, element: str | None = None) ->
 
 def missing_labels(entity_type: str, mask: int | None) -> list[str]:
     """The labels of the required elements a row's mask leaves unfilled, in the file's order."""
-    return [e.label for e in requirements()[entity_type].elements if mask is not None and mask >> e.bit & 1]
+    return [
+        e.label
+        for e in requirements()[entity_type].elements
+        if mask is not None and mask >> e.bit & 1
+    ]
 
 
 __all__ = [

@@ -12,6 +12,7 @@ row is changed through the workflow (workflow.edit_row): a draft at once, a publ
 a revision that its reviewer approves like any other. All rows or none: a problem in any row
 keeps every change out, and every problem is reported by row and column.
 """
+
 from __future__ import annotations
 
 import time
@@ -50,7 +51,9 @@ HEADER_SEARCH_ROWS = 10
 def _spec(list_name: str) -> ListSpec:
     if list_name not in LIST_NAMES or list_name not in SHEETS:
         names = "、".join(name for name in LIST_NAMES if name in SHEETS)
-        raise DomainError("no_spreadsheet", f"清单 {list_name} 没有补充要素的表格。可用：{names}。", 404)
+        raise DomainError(
+            "no_spreadsheet", f"清单 {list_name} 没有补充要素的表格。可用：{names}。", 404
+        )
     return next(spec for spec in ALL_LISTS if spec.name == list_name)
 
 
@@ -90,10 +93,19 @@ def export_workbook(session: Session, list_name: str, scope: Scope, actor: Actor
             department = refs.organizations().describe(spec.department_of(row))[0]
             name = getattr(row, "name", None) or getattr(row, "code", "")
             values = [column.kind.export(dumped, refs) for column in columns]
-            yield [row.id, row.version, name, department, row.status, "、".join(missing),
-                   *(UNKNOWN if value is None else value for value in values)]
+            yield [
+                row.id,
+                row.version,
+                name,
+                department,
+                row.status,
+                "、".join(missing),
+                *(UNKNOWN if value is None else value for value in values),
+            ]
 
-    table = Table(f"{requirement.label}待补充要素", [*LEADING, *(c.header for c in columns)], rows())
+    table = Table(
+        f"{requirement.label}待补充要素", [*LEADING, *(c.header for c in columns)], rows()
+    )
     return exported(f"{requirement.label}待补充要素-{date.today():%Y%m%d}", "xlsx", [table])
 
 
@@ -114,13 +126,20 @@ class FillReport(FileReport):
 
 @use_case("row.edit")
 def import_workbook(
-    session: Session, list_name: str, file: bytes | str | Path | IO[bytes] | SheetFile, actor: Actor,
-    *, dry_run: bool = True, filename: str | None = None,
+    session: Session,
+    list_name: str,
+    file: bytes | str | Path | IO[bytes] | SheetFile,
+    actor: Actor,
+    *,
+    dry_run: bool = True,
+    filename: str | None = None,
 ) -> FillReport:
     """Turn the filled cells into changes through the workflow; all rows or none."""
     started = time.perf_counter()
     spec = _spec(list_name)
-    crud.authorize_write(actor, spec, actor.department_id)  # each row is then edited with its own check
+    crud.authorize_write(
+        actor, spec, actor.department_id
+    )  # each row is then edited with its own check
     report = FillReport(list_name, dry_run)
     _number, header, rows = _header(read_file(file, filename), spec)
     writing = AllOrNothing(session)
@@ -134,7 +153,9 @@ def import_workbook(
     return report
 
 
-def _header(table: SheetFile, spec: ListSpec) -> tuple[int, dict[int, Column | str], list[tuple[int, Any]]]:
+def _header(
+    table: SheetFile, spec: ListSpec
+) -> tuple[int, dict[int, Column | str], list[tuple[int, Any]]]:
     """The header row (the one naming 编号 and 版本) and the column each cell belongs to."""
     by_header = {header_key(c.header): c for c in element_columns(spec)}
     for _title, rows in table.sheets:
@@ -151,13 +172,20 @@ def _header(table: SheetFile, spec: ListSpec) -> tuple[int, dict[int, Column | s
                 return number, header, data
     raise DomainError(
         "header_not_found",
-        f"找不到表头：补充要素的表格须有“{ID}”“{VERSION}”两列（请使用导出的表格填写）。", 422,
+        f"找不到表头：补充要素的表格须有“{ID}”“{VERSION}”两列（请使用导出的表格填写）。",
+        422,
     )
 
 
 def _fill(
-    session: Session, spec: ListSpec, header: dict[int, Column | str], refs: References, actor: Actor,
-    number: int, cells: Any, report: FillReport,
+    session: Session,
+    spec: ListSpec,
+    header: dict[int, Column | str],
+    refs: References,
+    actor: Actor,
+    number: int,
+    cells: Any,
+    report: FillReport,
 ) -> None:
     keys: dict[str, int] = {}
     data: dict[str, Any] = {}
@@ -181,14 +209,18 @@ def _fill(
         return
     report.rows += 1
     if not keys.get(ID) or not keys.get(VERSION):
-        report.problems.append(Problem(number, ID, "missing_id", "缺少编号或版本：请使用导出的表格，不要改动这两列。"))
+        report.problems.append(
+            Problem(number, ID, "missing_id", "缺少编号或版本：请使用导出的表格，不要改动这两列。")
+        )
         return
     try:
         loaded = spec.schema().load(data, partial=True)
     except ValidationError as error:
         for name, messages in error.messages.items():
             for message in messages if isinstance(messages, list) else [str(messages)]:
-                report.problems.append(Problem(number, origin.get(name, name), code_of(str(message)), str(message)))
+                report.problems.append(
+                    Problem(number, origin.get(name, name), code_of(str(message)), str(message))
+                )
         return
     for prefix in ("legal", "promised"):  # a number of days without a unit: 工作日, as on import
         if loaded.get(f"{prefix}_time_limit") is not None and f"{prefix}_time_unit" not in loaded:
@@ -200,7 +232,9 @@ def _fill(
             report.problems.append(Problem(number, ID, error.code, error.message))
         for name, errors in error.fields.items():
             for item in errors:
-                report.problems.append(Problem(number, origin.get(name.split(".")[0], name), item.code, item.message))
+                report.problems.append(
+                    Problem(number, origin.get(name.split(".")[0], name), item.code, item.message)
+                )
         return
     if isinstance(result, Revision):
         report.revisions += 1

@@ -4,6 +4,7 @@ rows behind the other figures (figure_views.RowsPage).
 
 The rows are completeness.missing_facts: live or as of a date, in the figure's scope.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -18,13 +19,17 @@ from .errors import DomainError
 from .facts import Shape
 from .figure_views import PER_PAGE, SORTS, UNKNOWN, RowsPage
 from .permissions import use_case
-from .tabular_files import MAX_ROWS, Exported, Table, exported
 from .statistics import make_scope
+from .tabular_files import MAX_ROWS, Exported, Table, exported
 
 ALL_ELEMENTS = "缺少任一必填要素"
 # The portal's item page of each list (/items/<kind>/<id>); 检查实施清单 have none.
-ITEM_PAGES = {"service_item": "service", "power_item": "power", "devolved_item": "devolved",
-              "supervision_item": "supervision"}
+ITEM_PAGES = {
+    "service_item": "service",
+    "power_item": "power",
+    "devolved_item": "devolved",
+    "supervision_item": "supervision",
+}
 HEADERS = ["名称", "部门", "缺少的必填要素"]
 
 
@@ -33,11 +38,17 @@ def requirement(list_name: str, element: str | None = None) -> completeness.Requ
     require is a field error naming the choices."""
     entity_type = completeness.LIST_NAMES.get(list_name)
     if entity_type is None:
-        raise DomainError("unknown_list", f"没有名为 {list_name} 的清单。可选：{'、'.join(completeness.LIST_NAMES)}。", 404)
+        raise DomainError(
+            "unknown_list",
+            f"没有名为 {list_name} 的清单。可选：{'、'.join(completeness.LIST_NAMES)}。",
+            404,
+        )
     required = completeness.requirements()[entity_type]
     keys = [e.key for e in required.elements]
     if element is not None and element not in keys:
-        raise DomainError("unknown_element", f"该清单没有必填要素 {element}。可选：{'、'.join(keys)}。", 400)
+        raise DomainError(
+            "unknown_element", f"该清单没有必填要素 {element}。可选：{'、'.join(keys)}。", 400
+        )
     return required
 
 
@@ -49,7 +60,12 @@ def _query(list_name: str, element: str | None, shape: Shape, sort: str) -> tupl
     department = Organization.__table__.alias("department")
     order = {"name": facts.c.name, "department": department.c.name}[sort.lstrip("-")]
     query = (
-        select(facts.c.id, facts.c.name, department.c.name.label("department"), facts.c.unfilled_elements)
+        select(
+            facts.c.id,
+            facts.c.name,
+            department.c.name.label("department"),
+            facts.c.unfilled_elements,
+        )
         .outerjoin(department, department.c.id == facts.c.department_id)
         .order_by(order.desc() if sort.startswith("-") else order.asc(), facts.c.id)
     )
@@ -58,7 +74,12 @@ def _query(list_name: str, element: str | None, shape: Shape, sort: str) -> tupl
 
 def _row(entity_type: str, row: Any) -> dict[str, Any]:
     missing = "、".join(completeness.missing_labels(entity_type, row.unfilled_elements))
-    return {"id": row.id, "name": row.name or UNKNOWN, "department": row.department or UNKNOWN, "cells": [missing]}
+    return {
+        "id": row.id,
+        "name": row.name or UNKNOWN,
+        "department": row.department or UNKNOWN,
+        "cells": [missing],
+    }
 
 
 def _label(required: completeness.Requirement, element: str | None) -> str:
@@ -67,8 +88,13 @@ def _label(required: completeness.Requirement, element: str | None) -> str:
 
 @use_case("public")  # counts of published rows, like every other figure
 def rows_page(
-    session: Session, list_name: str, element: str | None = None, sort: str = "name", page: int = 1,
-    per_page: int = PER_PAGE, **scope: Any,
+    session: Session,
+    list_name: str,
+    element: str | None = None,
+    sort: str = "name",
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    **scope: Any,
 ) -> RowsPage:
     """One page of the rows behind a completeness figure (missing ``element``, or any)."""
     made = make_scope(**scope)
@@ -77,21 +103,43 @@ def rows_page(
     total = session.scalar(select(func.count()).select_from(facts), made.parameters) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
-    rows = session.execute(query.limit(per_page).offset((page - 1) * per_page), made.parameters).all()
+    rows = session.execute(
+        query.limit(per_page).offset((page - 1) * per_page), made.parameters
+    ).all()
     return RowsPage(
-        list_name, required.figure, element or "", _label(required, element), HEADERS,
-        [_row(required.entity_type, row) for row in rows], total, page, pages, ITEM_PAGES.get(required.entity_type),
+        list_name,
+        required.figure,
+        element or "",
+        _label(required, element),
+        HEADERS,
+        [_row(required.entity_type, row) for row in rows],
+        total,
+        page,
+        pages,
+        ITEM_PAGES.get(required.entity_type),
     )
 
 
 @use_case("public")  # counts of published rows, like every other figure
-def export_rows(session: Session, fmt: str, list_name: str, element: str | None = None, sort: str = "name",
-                **scope: Any) -> Exported:
+def export_rows(
+    session: Session,
+    fmt: str,
+    list_name: str,
+    element: str | None = None,
+    sort: str = "name",
+    **scope: Any,
+) -> Exported:
     """Every row behind a completeness figure (up to the export cap) as xlsx or CSV."""
     made = make_scope(**scope)
     query, _facts = _query(list_name, element, made.shape, sort)
     required = completeness.requirements()[completeness.LIST_NAMES[list_name]]
-    named = (_row(required.entity_type, row) for row in session.execute(query.limit(MAX_ROWS), made.parameters))
-    table = Table(f"{required.figure}-{_label(required, element)}"[:31], HEADERS,
-                  ([row["name"], row["department"], *row["cells"]] for row in named))
+    named = (
+        _row(required.entity_type, row)
+        for row in session.execute(query.limit(MAX_ROWS), made.parameters)
+    )
+    table = Table(
+        f"{required.figure}-{_label(required, element)}"[:31],
+        HEADERS,
+        ([row["name"], row["department"], *row["cells"]] for row in named),
+    )
     return exported(f"{required.figure}-{element or 'all'}-{date.today():%Y%m%d}", fmt, [table])

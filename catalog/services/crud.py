@@ -12,6 +12,7 @@ the departments they may read. A row the actor may not see is "not found", not "
 drafts do not leak even their existence: as a reference it does not exist either, and a clash
 with its unique code does not name it.
 """
+
 from __future__ import annotations
 
 import math
@@ -48,7 +49,9 @@ class Page:
         return math.ceil(self.total / self.per_page) if self.total else 0
 
 
-def visibility_clause(actor: Actor, spec: ListSpec, department_id: int | None = None) -> ColumnElement[bool] | None:
+def visibility_clause(
+    actor: Actor, spec: ListSpec, department_id: int | None = None
+) -> ColumnElement[bool] | None:
     """Which rows the actor may see, as SQL: published ones, and the unpublished rows of the
     departments they may read; None when they see every row of the list, or when the query is
     already confined to ``department_id``, a department they read (the OR would add nothing
@@ -123,7 +126,14 @@ def list_rows(
     offset = (page - 1) * per_page
     order = spec.order_by(args.get("sort"))
     if offset >= DEFERRED_JOIN_OFFSET:
-        ids = select(spec.model.id).where(*clauses).order_by(*order).limit(per_page).offset(offset).subquery()
+        ids = (
+            select(spec.model.id)
+            .where(*clauses)
+            .order_by(*order)
+            .limit(per_page)
+            .offset(offset)
+            .subquery()
+        )
         query = select(spec.model).join(ids, spec.model.id == ids.c.id).order_by(*order)
     else:
         query = select(spec.model).where(*clauses).order_by(*order).limit(per_page).offset(offset)
@@ -138,7 +148,13 @@ def create_row(session: Session, spec: ListSpec, data: dict[str, Any], actor: Ac
     authorize_write(actor, spec, spec.department_of(data))
     publishing = spec.has_workflow and data.get("status", DRAFT) != DRAFT
     if publishing and not allowed(actor, "row.review", spec.department_of(data)):
-        raise validation_failed({"status": [FieldError("draft_only", "新建的事项只能是草稿；须提交审核，审核通过后发布。")]})
+        raise validation_failed(
+            {
+                "status": [
+                    FieldError("draft_only", "新建的事项只能是草稿；须提交审核，审核通过后发布。")
+                ]
+            }
+        )
     row = spec.model()
     _apply(session, spec, row, data, actor)
     session.add(row)
@@ -148,12 +164,21 @@ def create_row(session: Session, spec: ListSpec, data: dict[str, Any], actor: Ac
     return row
 
 
-def apply_update(session: Session, spec: ListSpec, row: Any, data: dict[str, Any], actor: Actor) -> None:
+def apply_update(
+    session: Session, spec: ListSpec, row: Any, data: dict[str, Any], actor: Actor
+) -> None:
     """Set the fields of an existing row and check every rule, as the actor sees the rows it
     refers to (permission checked by the caller)."""
     if spec.has_workflow and data.get("status", row.status) != row.status:
         raise validation_failed(
-            {"status": [FieldError("workflow_only", "状态不能直接修改，请使用提交、审核、暂停、恢复或取消操作。")]}
+            {
+                "status": [
+                    FieldError(
+                        "workflow_only",
+                        "状态不能直接修改，请使用提交、审核、暂停、恢复或取消操作。",
+                    )
+                ]
+            }
         )
     _apply(session, spec, row, data, actor)
     _flush(session, spec)
@@ -236,10 +261,14 @@ def _check_references(
             continue
         ids = value if isinstance(value, list) else [value]
         for missing in missing_ids(session, model, ids, *_visible(actor, model)):
-            problems.add(name, FieldError("unknown_reference", f"{label}（编号 {missing}）不存在。"))
+            problems.add(
+                name, FieldError("unknown_reference", f"{label}（编号 {missing}）不存在。")
+            )
 
 
-def _check_unique(session: Session, spec: ListSpec, row: Any, actor: Actor, problems: Problems) -> None:
+def _check_unique(
+    session: Session, spec: ListSpec, row: Any, actor: Actor, problems: Problems
+) -> None:
     for name in spec.unique:
         value = getattr(row, name)
         if value is None:
@@ -249,11 +278,20 @@ def _check_unique(session: Session, spec: ListSpec, row: Any, actor: Actor, prob
             query = query.where(spec.model.id != row.id)
         with session.no_autoflush:
             clash = session.scalar(query)
-            named = clash is not None and session.scalar(query.where(*_visible(actor, spec.model))) is not None
+            named = (
+                clash is not None
+                and session.scalar(query.where(*_visible(actor, spec.model))) is not None
+            )
         if named:
-            problems.add(name, FieldError("duplicate", f"该值已被{spec.label}（编号 {clash}）使用，不能重复。"))
+            problems.add(
+                name,
+                FieldError("duplicate", f"该值已被{spec.label}（编号 {clash}）使用，不能重复。"),
+            )
         elif clash is not None:  # the value is taken all the same, by a row the actor may not see
-            problems.add(name, FieldError("duplicate", f"该值已被其他部门尚未公开的{spec.label}使用，不能重复。"))
+            problems.add(
+                name,
+                FieldError("duplicate", f"该值已被其他部门尚未公开的{spec.label}使用，不能重复。"),
+            )
 
 
 def _flush(session: Session, spec: ListSpec) -> None:
@@ -270,7 +308,13 @@ def _flush(session: Session, spec: ListSpec) -> None:
 
 
 def record(
-    session: Session, spec: ListSpec, row: Any, action: str, before: Any, actor: Actor, note: str | None = None
+    session: Session,
+    spec: ListSpec,
+    row: Any,
+    action: str,
+    before: Any,
+    actor: Actor,
+    note: str | None = None,
 ) -> None:
     """The history record (and search outbox row) of a change to ``row``."""
     record_change(

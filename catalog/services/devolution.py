@@ -1,4 +1,5 @@
 """Rules for the 下放镇街事项目录: 委托 needs its entrusting department; receivers are townships."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
@@ -16,7 +17,9 @@ def check_devolved_item(session: Session, item: DevolvedItem) -> Problems:
             FieldError("entrusting_department_required", "调整方式为委托时，须填写委托部门。"),
         )
     if not item.receivers:
-        problems.add("receiver_ids", FieldError("receivers_required", "须至少指定一个承接的镇或街道。"))
+        problems.add(
+            "receiver_ids", FieldError("receivers_required", "须至少指定一个承接的镇或街道。")
+        )
     for township in item.receivers:
         require_township(session, township.id, "receiver_ids", problems)
     if item.entrusted_until and item.effective_on and item.entrusted_until < item.effective_on:

@@ -26,6 +26,7 @@ decided from the snapshot alone: on duty, a 执法证 issued on or before the dr
 expired, an 执法领域 among the department's required fields, and no declared conflict with the
 target.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -68,7 +69,9 @@ def draw_key(task_code: str, seed: str, witness: str) -> str:
 def ranked(key: str, label: str, candidates: dict[str, str]) -> list[tuple[str, str]]:
     """(score, candidate) in draw order: ascending SHA-256(K + "|" + label + "|" + hashed text),
     where ``candidates`` maps each candidate to the text hashed for it."""
-    return sorted((sha256_hex(f"{key}|{label}|{text}"), candidate) for candidate, text in candidates.items())
+    return sorted(
+        (sha256_hex(f"{key}|{label}|{text}"), candidate) for candidate, text in candidates.items()
+    )
 
 
 def sample_size(pool: int, parameters: dict[str, Any]) -> int:
@@ -93,8 +96,13 @@ def sample_size(pool: int, parameters: dict[str, Any]) -> int:
     return size
 
 
-def ineligibility(inspector: dict[str, Any], target_key: str, fields: list[str], draw_date: str,
-                  conflicts: set[tuple[str, str]]) -> str | None:
+def ineligibility(
+    inspector: dict[str, Any],
+    target_key: str,
+    fields: list[str],
+    draw_date: str,
+    conflicts: set[tuple[str, str]],
+) -> str | None:
     """Why this inspector may not inspect this target on ``draw_date`` (ISO date), or None."""
     if (inspector["key"], target_key) in conflicts:
         return "conflict"
@@ -119,23 +127,37 @@ class _Team:
     replacements: list[dict[str, Any]]
 
 
-def _team(key: str, target_key: str, department: dict[str, Any], inspectors: list[dict[str, Any]],
-          size: int, draw_date: str, conflicts: set[tuple[str, str]]) -> _Team:
+def _team(
+    key: str,
+    target_key: str,
+    department: dict[str, Any],
+    inspectors: list[dict[str, Any]],
+    size: int,
+    draw_date: str,
+    conflicts: set[tuple[str, str]],
+) -> _Team:
     by_key = {i["key"]: i for i in inspectors if i["department"] == department["key"]}
     members: list[str] = []
     skipped: list[tuple[str, str]] = []
     replacements: list[dict[str, Any]] = []
     for _score, inspector_key in ranked(key, "inspector", {k: f"{target_key}|{k}" for k in by_key}):
         inspector = by_key[inspector_key]
-        reason = ineligibility(inspector, target_key, department.get("fields") or [], draw_date, conflicts)
+        reason = ineligibility(
+            inspector, target_key, department.get("fields") or [], draw_date, conflicts
+        )
         if reason is not None:
             skipped.append((inspector["key"], reason))
             continue
         for skipped_key, skipped_reason in skipped:
-            replacements.append({
-                "target": target_key, "department": department["key"], "inspector": skipped_key,
-                "reason": skipped_reason, "replaced_by": inspector["key"],
-            })
+            replacements.append(
+                {
+                    "target": target_key,
+                    "department": department["key"],
+                    "inspector": skipped_key,
+                    "reason": skipped_reason,
+                    "replaced_by": inspector["key"],
+                }
+            )
         skipped = []
         members.append(inspector["key"])
         if len(members) == size:
@@ -146,7 +168,9 @@ def _team(key: str, target_key: str, department: dict[str, Any], inspectors: lis
     )
 
 
-def run(parameters: dict[str, Any], snapshot: dict[str, Any], seed: str, witness: str) -> dict[str, Any]:
+def run(
+    parameters: dict[str, Any], snapshot: dict[str, Any], seed: str, witness: str
+) -> dict[str, Any]:
     """The draw: targets in draw order, one team per drawn target and department, replacements.
 
     ``parameters``: code, draw_date (ISO), ratio_percent | count, ratio_min, ratio_max,
@@ -166,14 +190,27 @@ def run(parameters: dict[str, Any], snapshot: dict[str, Any], seed: str, witness
     teams, replacements = [], []
     for _score, target_key in drawn:
         for department in parameters["departments"]:
-            team = _team(key, target_key, department, snapshot["inspectors"], size, parameters["draw_date"], conflicts)
-            teams.append({"target": target_key, "department": department["key"], "inspectors": team.members})
+            team = _team(
+                key,
+                target_key,
+                department,
+                snapshot["inspectors"],
+                size,
+                parameters["draw_date"],
+                conflicts,
+            )
+            teams.append(
+                {"target": target_key, "department": department["key"], "inspectors": team.members}
+            )
             replacements.extend(team.replacements)
     return {
         "algorithm": ALGORITHM,
         "draw_key": key,
         "pool": len(targets),
-        "targets": [{"rank": rank, "key": target_key, "score": score} for rank, (score, target_key) in enumerate(drawn, 1)],
+        "targets": [
+            {"rank": rank, "key": target_key, "score": score}
+            for rank, (score, target_key) in enumerate(drawn, 1)
+        ],
         "teams": teams,
         "replacements": replacements,
     }

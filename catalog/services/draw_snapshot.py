@@ -5,6 +5,7 @@ The same builder takes the live tables (at the draw) and the history as of the d
 verification), so "the snapshot kept with the draw is the directory as it then stood" is
 checked by building it again from the audit trail and comparing the bytes.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -18,10 +19,25 @@ from ..models import InspectionTarget, Inspector, InspectorConflict, RandomCheck
 from .history import rows_as_of
 
 TARGET_FIELDS = (
-    "id", "kind", "name", "uscc", "industry", "region_id", "township_id", "abnormal", "serious_violation", "credit_risk",
+    "id",
+    "kind",
+    "name",
+    "uscc",
+    "industry",
+    "region_id",
+    "township_id",
+    "abnormal",
+    "serious_violation",
+    "credit_risk",
 )
 INSPECTOR_FIELDS = (
-    "id", "name", "certificate_number", "department_id", "enforcement_field", "on_duty", "certified_on",
+    "id",
+    "name",
+    "certificate_number",
+    "department_id",
+    "enforcement_field",
+    "on_duty",
+    "certified_on",
     "certificate_valid_until",
 )
 CONFLICT_FIELDS = ("inspector_id", "target_id", "reason")
@@ -58,8 +74,21 @@ def departments_of(task: RandomCheckTask) -> list[dict[str, Any]]:
     department whose items record no field requires none: unknown is not a restriction)."""
     entries = []
     for department in [task.initiating_department, *task.cooperating_departments]:
-        fields = sorted({item.field for item in task.items if item.department_id == department.id and item.field})
-        entries.append({"key": department_key(department), "id": department.id, "name": department.name, "fields": fields})
+        fields = sorted(
+            {
+                item.field
+                for item in task.items
+                if item.department_id == department.id and item.field
+            }
+        )
+        entries.append(
+            {
+                "key": department_key(department),
+                "id": department.id,
+                "name": department.name,
+                "fields": fields,
+            }
+        )
     return entries
 
 
@@ -87,11 +116,21 @@ def build_snapshot(
     for row in inspectors:
         if row.get("department_id") in by_department:
             entry = _pick(row, INSPECTOR_FIELDS)
-            team.append({**entry, "key": entry["certificate_number"], "department": by_department[entry["department_id"]]})
+            team.append(
+                {
+                    **entry,
+                    "key": entry["certificate_number"],
+                    "department": by_department[entry["department_id"]],
+                }
+            )
     target_keys = {t["id"]: t["key"] for t in chosen}
     inspector_keys = {i["id"]: i["key"] for i in team}
     declared = [
-        {"inspector": inspector_keys[c["inspector_id"]], "target": target_keys[c["target_id"]], "reason": c.get("reason")}
+        {
+            "inspector": inspector_keys[c["inspector_id"]],
+            "target": target_keys[c["target_id"]],
+            "reason": c.get("reason"),
+        }
         for c in conflicts
         if c.get("inspector_id") in inspector_keys and c.get("target_id") in target_keys
     ]

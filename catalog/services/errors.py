@@ -3,6 +3,7 @@
 The API turns them into one JSON shape (catalog/api/errors.py); the web pages show the
 messages as they are.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -26,7 +27,9 @@ class DomainError(Exception):
 
 
 def validation_failed(fields: dict[str, list[FieldError]]) -> DomainError:
-    return DomainError("validation_failed", "提交的数据未通过校验，请按各字段的提示修改。", 422, fields)
+    return DomainError(
+        "validation_failed", "提交的数据未通过校验，请按各字段的提示修改。", 422, fields
+    )
 
 
 def not_found(label: str, ident: object) -> DomainError:
@@ -40,9 +43,7 @@ def precondition_required() -> DomainError:
 
 
 def stale_version() -> DomainError:
-    return DomainError(
-        "stale_version", "该记录已被他人修改，请重新读取最新版本后再提交。", 412
-    )
+    return DomainError("stale_version", "该记录已被他人修改，请重新读取最新版本后再提交。", 412)
 
 
 def conflict(message: str) -> DomainError:

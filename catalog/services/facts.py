@@ -10,6 +10,7 @@ scope's ``Shape`` (which filters it has). Each statement is therefore built once
 reused: building it (column proxies of nested subqueries) cost more than running it on the
 small district catalogs.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -81,12 +82,14 @@ class Scope:
 
     @staticmethod
     def end_of_day(day: date) -> datetime:
-        """"As of 2020-12-31" means the lists as they stood at the end of that day, China time."""
+        """ "As of 2020-12-31" means the lists as they stood at the end of that day, China time."""
         return datetime.combine(day, time.max, tzinfo=CHINA_TIME)
 
     @property
     def shape(self) -> Shape:
-        return Shape(self.region_id is not None, self.department_id is not None, self.as_of is not None)
+        return Shape(
+            self.region_id is not None, self.department_id is not None, self.as_of is not None
+        )
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -127,7 +130,8 @@ def service_facts(shape: Shape) -> Subquery:
         )
     else:
         query = select(
-            FigureFact.entity_id.label("id"), *(getattr(FigureFact, name) for name in SERVICE_COLUMNS)
+            FigureFact.entity_id.label("id"),
+            *(getattr(FigureFact, name) for name in SERVICE_COLUMNS),
         ).where(_versions_at("service_item"))
     rows = query.subquery()
     return in_scope(
@@ -150,9 +154,7 @@ def inspection_facts(shape: Shape) -> Subquery:
             SupervisionItem.supervision_type,
             SupervisionItem.claimed,
         ).subquery()
-        lists = select(
-            InspectionImplList.supervision_item_id, InspectionImplList.status
-        ).subquery()
+        lists = select(InspectionImplList.supervision_item_id, InspectionImplList.status).subquery()
     else:
         items = (
             select(
@@ -200,10 +202,15 @@ def inspection_facts(shape: Shape) -> Subquery:
 def bundle_facts(shape: Shape) -> Subquery:
     """One row per published 一件事 led by a department in scope."""
     if not shape.as_of:
-        rows = select(Bundle.id, Bundle.name, Bundle.lead_department_id.label("department_id"), Bundle.status)
+        rows = select(
+            Bundle.id, Bundle.name, Bundle.lead_department_id.label("department_id"), Bundle.status
+        )
     else:
         rows = select(
-            FigureFact.entity_id.label("id"), FigureFact.name, FigureFact.department_id, FigureFact.status
+            FigureFact.entity_id.label("id"),
+            FigureFact.name,
+            FigureFact.department_id,
+            FigureFact.status,
         ).where(_versions_at("bundle"))
     subquery = rows.subquery()
     query = select(subquery).where(subquery.c.status == "published")
@@ -215,13 +222,21 @@ def supervision_facts(shape: Shape) -> Subquery:
     """One row per published 监管事项 (主项 and 子项): whether it is claimed, and its 主项."""
     if not shape.as_of:
         rows: Select = select(
-            SupervisionItem.id, SupervisionItem.code.label("name"), SupervisionItem.department_id,
-            SupervisionItem.status, SupervisionItem.claimed, SupervisionItem.parent_id,
+            SupervisionItem.id,
+            SupervisionItem.code.label("name"),
+            SupervisionItem.department_id,
+            SupervisionItem.status,
+            SupervisionItem.claimed,
+            SupervisionItem.parent_id,
         )
     else:
         rows = select(
-            FigureFact.entity_id.label("id"), FigureFact.name, FigureFact.department_id, FigureFact.status,
-            FigureFact.claimed, FigureFact.parent_id,
+            FigureFact.entity_id.label("id"),
+            FigureFact.name,
+            FigureFact.department_id,
+            FigureFact.status,
+            FigureFact.claimed,
+            FigureFact.parent_id,
         ).where(_versions_at("supervision_item"))
     subquery = rows.subquery()
     query = select(subquery).where(subquery.c.status == "published")
@@ -233,12 +248,17 @@ def devolved_facts(shape: Shape) -> Subquery:
     """One row per published 下放镇街事项, under its 原实施部门."""
     if not shape.as_of:
         rows: Select = select(
-            DevolvedItem.id, DevolvedItem.name, DevolvedItem.from_department_id.label("department_id"),
+            DevolvedItem.id,
+            DevolvedItem.name,
+            DevolvedItem.from_department_id.label("department_id"),
             DevolvedItem.status,
         )
     else:
         rows = select(
-            FigureFact.entity_id.label("id"), FigureFact.name, FigureFact.department_id, FigureFact.status
+            FigureFact.entity_id.label("id"),
+            FigureFact.name,
+            FigureFact.department_id,
+            FigureFact.status,
         ).where(_versions_at("devolved_item"))
     subquery = rows.subquery()
     query = select(subquery).where(subquery.c.status == "published")
@@ -250,11 +270,17 @@ def inspector_facts(shape: Shape) -> Subquery:
     """One row per 执法检查人员 in the 名录库 (on duty or not), by 执法证号."""
     if not shape.as_of:
         rows: Select = select(
-            Inspector.id, Inspector.certificate_number.label("name"), Inspector.department_id, Inspector.on_duty
+            Inspector.id,
+            Inspector.certificate_number.label("name"),
+            Inspector.department_id,
+            Inspector.on_duty,
         )
     else:
         rows = select(
-            FigureFact.entity_id.label("id"), FigureFact.name, FigureFact.department_id, FigureFact.on_duty
+            FigureFact.entity_id.label("id"),
+            FigureFact.name,
+            FigureFact.department_id,
+            FigureFact.on_duty,
         ).where(_versions_at("inspector"), FigureFact.status.is_not(None))
     subquery = rows.subquery()
     return in_scope(select(subquery), subquery.c.department_id, shape).subquery("inspector_facts")
@@ -267,7 +293,11 @@ COMPLETENESS_SOURCES = {
     "power_item": (PowerItem, PowerItem.department_id, PowerItem.name),
     "devolved_item": (DevolvedItem, DevolvedItem.from_department_id, DevolvedItem.name),
     "supervision_item": (SupervisionItem, SupervisionItem.department_id, SupervisionItem.code),
-    "inspection_impl_list": (InspectionImplList, InspectionImplList.department_id, InspectionImplList.name),
+    "inspection_impl_list": (
+        InspectionImplList,
+        InspectionImplList.department_id,
+        InspectionImplList.name,
+    ),
 }
 
 
@@ -279,13 +309,21 @@ def element_facts(entity_type: str, shape: Shape) -> Subquery:
         model, department, name = COMPLETENESS_SOURCES[entity_type]
         item_type = model.item_type if entity_type == "service_item" else null()
         rows: Select = select(
-            model.id, name.label("name"), department.label("department_id"), model.status,
-            item_type.label("item_type"), model.unfilled_elements,
+            model.id,
+            name.label("name"),
+            department.label("department_id"),
+            model.status,
+            item_type.label("item_type"),
+            model.unfilled_elements,
         )
     else:
         rows = select(
-            FigureFact.entity_id.label("id"), FigureFact.name, FigureFact.department_id, FigureFact.status,
-            FigureFact.item_type, FigureFact.unfilled_elements,
+            FigureFact.entity_id.label("id"),
+            FigureFact.name,
+            FigureFact.department_id,
+            FigureFact.status,
+            FigureFact.item_type,
+            FigureFact.unfilled_elements,
         ).where(_versions_at(entity_type))
     subquery = rows.subquery()
     query = select(subquery).where(subquery.c.status == "published")
@@ -312,5 +350,3 @@ def in_scope(query: Select, department_column: ColumnElement, shape: Shape) -> S
         in_region = select(Organization.id).where(Organization.region_id == REGION)
         query = query.where(department_column.in_(in_region))
     return query
-
-

@@ -4,6 +4,7 @@ A field is called what the department's spreadsheet calls its column, else what 
 completeness elements call it, else the first words of its schema description. OTHER holds
 only the fields none of those name (the nested rows, and lists without a spreadsheet).
 """
+
 from __future__ import annotations
 
 import re
@@ -71,7 +72,9 @@ def field_label(spec: ListSpec, name: str) -> str:
 
 def schema_label(schema: type[Schema], name: str) -> str:
     """The label of a field from its schema's description, or OTHER (nested rows' fields)."""
-    described = schema._declared_fields.get(name)  # noqa: SLF001 - the class's fields, no instance made
+    described = schema._declared_fields.get(name)
     text = described.metadata.get("description", "") if described else ""
     words = _FIRST_WORDS.match(text)
-    return (words.group(0) if words and len(words.group(0)) <= 20 else None) or OTHER.get(name, name)
+    return (words.group(0) if words and len(words.group(0)) <= 20 else None) or OTHER.get(
+        name, name
+    )

@@ -5,18 +5,27 @@ figure, and one figure over as-of dates.
 The values are the figures service's (statistics, figures): exact fractions and their display
 strings under the named rule; nothing here rounds.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from datetime import date, datetime
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
-from ..models import Bundle, DevolvedItem, FigureFact, Inspector, Organization, ServiceItem, SupervisionItem
+from ..models import (
+    Bundle,
+    DevolvedItem,
+    FigureFact,
+    Inspector,
+    Organization,
+    ServiceItem,
+    SupervisionItem,
+)
 from ..models.base import CHINA_TIME
 from ..models.codes import CASE_TYPES, TIME_UNITS
 from .errors import DomainError
@@ -31,9 +40,9 @@ from .figures import (
     figures_from,
     part_facts,
 )
-from .tabular_files import MAX_ROWS, Exported, Table, exported
-from .statistics import department_names, make_scope
 from .permissions import use_case
+from .statistics import department_names, make_scope
+from .tabular_files import MAX_ROWS, Exported, Table, exported
 
 UNKNOWN = "未填报"
 NO_APPLICABLE_ROWS = "无适用事项"
@@ -57,20 +66,38 @@ class Source:
     headers: tuple[str, ...]  # the columns after 名称 and 部门
 
 
-SERVICE = Source(ServiceItem, ServiceItem.name, "service",
-                 ("办件类型", "法定办结时限", "承诺办结时限", "到办事现场次数", "关联电子证照", "免证办"))
+SERVICE = Source(
+    ServiceItem,
+    ServiceItem.name,
+    "service",
+    ("办件类型", "法定办结时限", "承诺办结时限", "到办事现场次数", "关联电子证照", "免证办"),
+)
 SUPERVISION = Source(SupervisionItem, SupervisionItem.main_name, "supervision", ())
 SOURCES: dict[str, Source] = {
-    **{key: SERVICE for key in ("instant_share", "time_reduction", "time_reduction_mean", "average_visits",
-                                "zero_visit_rate", "e_license_items", "license_free_items")},
-    "inspection_list_completion": Source(SupervisionItem, SupervisionItem.main_name, "supervision", ("检查实施清单",)),
+    **dict.fromkeys(
+        (
+            "instant_share",
+            "time_reduction",
+            "time_reduction_mean",
+            "average_visits",
+            "zero_visit_rate",
+            "e_license_items",
+            "license_free_items",
+        ),
+        SERVICE,
+    ),
+    "inspection_list_completion": Source(
+        SupervisionItem, SupervisionItem.main_name, "supervision", ("检查实施清单",)
+    ),
     "supervision_items": SUPERVISION,
     "supervision_claim_rate": SUPERVISION,
     "bundles": Source(Bundle, Bundle.name, None, ()),
     "devolved_items": Source(DevolvedItem, DevolvedItem.name, "devolved", ()),
     "certified_inspectors": Source(Inspector, Inspector.name, None, ("在岗",)),
     "enforcement_units": Source(Organization, Organization.name, None, ("在岗持证执法人员数",)),
-    "e_license_departments": Source(Organization, Organization.name, None, ("关联电子证照的事项数",)),
+    "e_license_departments": Source(
+        Organization, Organization.name, None, ("关联电子证照的事项数",)
+    ),
 }
 SORTS = ("name", "-name", "department", "-department")
 # Each figure's label, percent and places, from the figures service itself (no data needed)
@@ -131,7 +158,9 @@ def check(key: str, part: str = "numerator", sort: str = "name") -> None:
     if key not in PARTS:
         raise DomainError("unknown_figure", f"没有名为 {key} 的统计数字。", 404)
     if part not in PART_LABELS:
-        raise DomainError("unknown_part", f"没有 {part} 这一部分。可选：{'、'.join(PART_LABELS)}。", 404)
+        raise DomainError(
+            "unknown_part", f"没有 {part} 这一部分。可选：{'、'.join(PART_LABELS)}。", 404
+        )
     if sort not in SORTS:
         raise DomainError("unknown_sort", f"不能按 {sort} 排序。可选：{'、'.join(SORTS)}。", 400)
 
@@ -163,13 +192,23 @@ def _row(key: str, row: Any) -> dict[str, Any]:
     name = m["entity_name"] or m.get("name") or UNKNOWN
     if m.get("sub_name"):
         name = f"{name}（{m['sub_name']}）"
-    return {"id": m["id"], "name": name, "department": m["department_name"] or UNKNOWN, "cells": _cells(key, row)}
+    return {
+        "id": m["id"],
+        "name": name,
+        "department": m["department_name"] or UNKNOWN,
+        "cells": _cells(key, row),
+    }
 
 
 @use_case("public")  # published rows and figures, as public as the API's
 def rows_page(
-    session: Session, key: str, part: str = "numerator", sort: str = "name", page: int = 1,
-    per_page: int = PER_PAGE, **scope: Any,
+    session: Session,
+    key: str,
+    part: str = "numerator",
+    sort: str = "name",
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    **scope: Any,
 ) -> RowsPage:
     """One page of the rows behind a part of a figure, named and labelled."""
     check(key, part, sort)
@@ -178,23 +217,36 @@ def rows_page(
     total = session.scalar(count, made.parameters) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
-    rows = session.execute(query.limit(per_page).offset((page - 1) * per_page), made.parameters).all()
+    rows = session.execute(
+        query.limit(per_page).offset((page - 1) * per_page), made.parameters
+    ).all()
     return RowsPage(
-        key, LABELS[key], part, PART_LABELS[part], ["名称", "部门", *SOURCES[key].headers],
-        [_row(key, row) for row in rows], total, page, pages, SOURCES[key].kind,
+        key,
+        LABELS[key],
+        part,
+        PART_LABELS[part],
+        ["名称", "部门", *SOURCES[key].headers],
+        [_row(key, row) for row in rows],
+        total,
+        page,
+        pages,
+        SOURCES[key].kind,
     )
 
 
 @use_case("public")  # published rows and figures, as public as the API's
-def export_rows(session: Session, fmt: str, key: str, part: str = "numerator", sort: str = "name",
-                **scope: Any) -> Exported:
+def export_rows(
+    session: Session, fmt: str, key: str, part: str = "numerator", sort: str = "name", **scope: Any
+) -> Exported:
     """Every row behind a part of a figure (up to the export cap) as xlsx or CSV."""
     check(key, part, sort)
     made = make_scope(**scope)
     query, _count = _rows_query(key, part, made.shape, sort)
     rows = (
         [named["name"], named["department"], *named["cells"]]
-        for named in (_row(key, row) for row in session.execute(query.limit(MAX_ROWS), made.parameters))
+        for named in (
+            _row(key, row) for row in session.execute(query.limit(MAX_ROWS), made.parameters)
+        )
     )
     title = f"{LABELS[key]}-{PART_LABELS[part]}"
     table = Table(title[:31], ["名称", "部门", *SOURCES[key].headers], rows)
@@ -237,9 +289,13 @@ def by_department(session: Session, key: str, rule: str = "HALF_UP", **scope: An
     check(key)
     made = make_scope(**scope)
     names = department_names(session, made)
-    found = {row["department_id"]: row["figures"][key]
-             for row in figures_by_department(session, made, list(names), rule, keys=[key])}
-    values = [Value(name, found.get(i) or _nothing(key, made, i, rule)) for i, name in names.items()]
+    found = {
+        row["department_id"]: row["figures"][key]
+        for row in figures_by_department(session, made, list(names), rule, keys=[key])
+    }
+    values = [
+        Value(name, found.get(i) or _nothing(key, made, i, rule)) for i, name in names.items()
+    ]
     return sorted(values, key=lambda v: (v.value is None, v.empty, -(v.value or 0), v.label))
 
 
@@ -256,12 +312,18 @@ def series(session: Session, key: str, rule: str = "HALF_UP", **scope: Any) -> l
     scope.pop("as_of", None)
     first = session.scalar(select(func.min(FigureFact.valid_from)))
     today = datetime.now(CHINA_TIME).date()
-    start = max(first.astimezone(CHINA_TIME).year if first else today.year, today.year - SERIES_YEARS)
+    start = max(
+        first.astimezone(CHINA_TIME).year if first else today.year, today.year - SERIES_YEARS
+    )
     days = [date(year, 12, 31) for year in range(start, today.year)]
     values = [
-        Value(day.isoformat(), _one(session, key, rule, make_scope(as_of=day, **scope))) for day in days
+        Value(day.isoformat(), _one(session, key, rule, make_scope(as_of=day, **scope)))
+        for day in days
     ]
-    return [*values, Value(f"{today.isoformat()}（当前）", _one(session, key, rule, make_scope(**scope)))]
+    return [
+        *values,
+        Value(f"{today.isoformat()}（当前）", _one(session, key, rule, make_scope(**scope))),
+    ]
 
 
 def _one(session: Session, key: str, rule: str, scope: Scope) -> Figure:
@@ -275,8 +337,13 @@ def one(session: Session, key: str, rule: str = "HALF_UP", **scope: Any) -> Figu
     return _one(session, key, rule, make_scope(**scope))
 
 
-DEPARTMENT_COLUMNS = ("instant_share", "time_reduction", "average_visits", "zero_visit_rate",
-                      "inspection_list_completion")
+DEPARTMENT_COLUMNS = (
+    "instant_share",
+    "time_reduction",
+    "average_visits",
+    "zero_visit_rate",
+    "inspection_list_completion",
+)
 DEPARTMENTS_PER_PAGE = 20
 
 
@@ -296,18 +363,32 @@ def department_sorts() -> tuple[str, ...]:
 
 @use_case("public")  # published rows and figures, as public as the API's
 def departments_page(
-    session: Session, rule: str = "HALF_UP", sort: str = "instant_share", page: int = 1, **scope: Any
+    session: Session,
+    rule: str = "HALF_UP",
+    sort: str = "instant_share",
+    page: int = 1,
+    **scope: Any,
 ) -> DepartmentsPage:
     """The per-department table sorted by a column (a figure's exact value, or the name), a
     department with nothing in a figure's scope (0/0) last whichever the direction."""
     if sort not in department_sorts():
-        raise DomainError("unknown_sort", f"不能按 {sort} 排序。可选：{'、'.join(department_sorts())}。", 400)
+        raise DomainError(
+            "unknown_sort", f"不能按 {sort} 排序。可选：{'、'.join(department_sorts())}。", 400
+        )
     made = make_scope(**scope)
     names = department_names(session, made)
-    found = {row["department_id"]: row["figures"]
-             for row in figures_by_department(session, made, list(names), rule, keys=DEPARTMENT_COLUMNS)}
+    found = {
+        row["department_id"]: row["figures"]
+        for row in figures_by_department(session, made, list(names), rule, keys=DEPARTMENT_COLUMNS)
+    }
     rows = [
-        (name, [Value(name, found[i][k] if i in found else _nothing(k, made, i, rule)) for k in DEPARTMENT_COLUMNS])
+        (
+            name,
+            [
+                Value(name, found[i][k] if i in found else _nothing(k, made, i, rule))
+                for k in DEPARTMENT_COLUMNS
+            ],
+        )
         for i, name in names.items()
     ]
     key, descending = sort.lstrip("-"), sort.startswith("-")
@@ -315,13 +396,22 @@ def departments_page(
         rows.sort(key=lambda r: r[0], reverse=descending)
     else:
         at = DEPARTMENT_COLUMNS.index(key)
-        known = sorted((r for r in rows if r[1][at].value is not None), key=lambda r: (r[1][at].value, r[0]),
-                       reverse=descending)
-        rows = known + sorted((r for r in rows if r[1][at].value is None), key=lambda r: (r[1][at].empty, r[0]))
+        known = sorted(
+            (r for r in rows if r[1][at].value is not None),
+            key=lambda r: (r[1][at].value, r[0]),
+            reverse=descending,
+        )
+        rows = known + sorted(
+            (r for r in rows if r[1][at].value is None), key=lambda r: (r[1][at].empty, r[0])
+        )
     pages = max(1, -(-len(rows) // DEPARTMENTS_PER_PAGE))
     page = min(max(page, 1), pages)
     start = (page - 1) * DEPARTMENTS_PER_PAGE
     return DepartmentsPage(
-        [(k, LABELS[k]) for k in DEPARTMENT_COLUMNS], rows[start:start + DEPARTMENTS_PER_PAGE], sort, len(rows),
-        page, pages,
+        [(k, LABELS[k]) for k in DEPARTMENT_COLUMNS],
+        rows[start : start + DEPARTMENTS_PER_PAGE],
+        sort,
+        len(rows),
+        page,
+        pages,
     )

@@ -12,6 +12,7 @@ the numerator: what pulls a rate down) and ``unknown`` (in scope, but left out o
 denominator because an input is 未填报). A rate whose whole scope is unknown says so.
 Exact values are printed from the fraction in integers, never through a float.
 """
+
 from __future__ import annotations
 
 import re
@@ -59,7 +60,11 @@ def _rounded_digits(value: Fraction, places: int, rule: str) -> int:
     # In integers: |value| × 10^places = scaled / denominator, and floor(x + 1/2) for HALF_UP
     # (a per-department table rounds thousands of values; Fraction arithmetic was most of it)
     scaled, denominator = abs(value.numerator) * 10**places, value.denominator
-    return (2 * scaled + denominator) // (2 * denominator) if rule == "HALF_UP" else scaled // denominator
+    return (
+        (2 * scaled + denominator) // (2 * denominator)
+        if rule == "HALF_UP"
+        else scaled // denominator
+    )
 
 
 ALL_UNKNOWN = "全部未填报"
@@ -230,15 +235,25 @@ def _e_license_departments(shape: Shape) -> Subquery:
 
 PARTS: dict[str, Parts] = {
     "instant_share": Parts(
-        service_facts, is_instant, lambda c: c.case_type.is_not(None),
+        service_facts,
+        is_instant,
+        lambda c: c.case_type.is_not(None),
         lambda c: c.case_type.is_(None),
     ),
     "time_reduction": Parts(service_facts, _both_numeric, _both_numeric, _limits_unknown),
     "time_reduction_mean": Parts(service_facts, _both_numeric, _both_numeric, _limits_unknown),
-    "average_visits": Parts(service_facts, lambda c: c.onsite_visits > 0, _visits_known, lambda c: ~_visits_known(c)),
-    "zero_visit_rate": Parts(service_facts, is_zero_visit, _visits_known, lambda c: ~_visits_known(c)),
-    "e_license_items": Parts(service_facts, lambda c: c.e_license_linked.is_(True), unknown=_materials_unknown),
-    "license_free_items": Parts(service_facts, lambda c: c.license_free.is_(True), unknown=_materials_unknown),
+    "average_visits": Parts(
+        service_facts, lambda c: c.onsite_visits > 0, _visits_known, lambda c: ~_visits_known(c)
+    ),
+    "zero_visit_rate": Parts(
+        service_facts, is_zero_visit, _visits_known, lambda c: ~_visits_known(c)
+    ),
+    "e_license_items": Parts(
+        service_facts, lambda c: c.e_license_linked.is_(True), unknown=_materials_unknown
+    ),
+    "license_free_items": Parts(
+        service_facts, lambda c: c.license_free.is_(True), unknown=_materials_unknown
+    ),
     "e_license_departments": Parts(_e_license_departments, _everything),
     "bundles": Parts(bundle_facts, _everything),
     "inspection_list_completion": Parts(inspection_facts, lambda c: c.has_list.is_(True)),
@@ -292,8 +307,16 @@ class Totals:
 
 Group = int | None  # a department id, or None for the whole scope
 
-SERVICE_COUNTS = ("instant", "case_unknown", "visits", "visits_unknown", "zero_visits", "e_license",
-                  "license_free", "materials_unknown")
+SERVICE_COUNTS = (
+    "instant",
+    "case_unknown",
+    "visits",
+    "visits_unknown",
+    "zero_visits",
+    "e_license",
+    "license_free",
+    "materials_unknown",
+)
 
 
 def _grouped(facts: Subquery, by_department: bool, *columns: Any) -> Select:
@@ -335,7 +358,12 @@ def totals(
 
 def _inspection_statement(shape: Shape, by_department: bool) -> Select:
     inspection = inspection_facts(shape)
-    return _grouped(inspection, by_department, func.count(), _count_where("inspection_list_completion", inspection.c))
+    return _grouped(
+        inspection,
+        by_department,
+        func.count(),
+        _count_where("inspection_list_completion", inspection.c),
+    )
 
 
 def _add_inspection(rows: Rows, _by_department: bool, result: dict[Group, Totals]) -> None:
@@ -359,7 +387,10 @@ def _add_count(name: str) -> Callable[[Rows, bool, dict[Group, Totals]], None]:
 def _supervision_statement(shape: Shape, by_department: bool) -> Select:
     supervision = supervision_facts(shape)
     return _grouped(
-        supervision, by_department, func.count(), _count_where("supervision_items", supervision.c),
+        supervision,
+        by_department,
+        func.count(),
+        _count_where("supervision_items", supervision.c),
         _count_where("supervision_claim_rate", supervision.c),
     )
 
@@ -373,7 +404,9 @@ def _add_supervision(rows: Rows, _by_department: bool, result: dict[Group, Total
 def _inspector_statement(shape: Shape, _by_department: bool) -> Select:
     # per department either way: the 行政执法主体 are the departments with an on-duty inspector
     c = inspector_facts(shape).c
-    return select(c.department_id, func.count(), _count_where("certified_inspectors", c)).group_by(c.department_id)
+    return select(c.department_id, func.count(), _count_where("certified_inspectors", c)).group_by(
+        c.department_id
+    )
 
 
 def _add_inspectors(rows: Rows, by_department: bool, result: dict[Group, Totals]) -> None:
@@ -390,8 +423,14 @@ def _service_statement(shape: Shape, _by_department: bool) -> Select:
     # One scan. Grouped in the order of the covering indexes (item type, department, then the
     # (法定, 承诺) pair), SQLite aggregates as it reads instead of sorting every row first; the
     # groups (item types × departments × pairs, a few thousand at most) are summed here.
-    pair = (c.legal_time_limit, c.legal_time_unit, c.legal_no_limit, c.promised_time_limit,
-            c.promised_time_unit, c.promised_no_limit)
+    pair = (
+        c.legal_time_limit,
+        c.legal_time_unit,
+        c.legal_no_limit,
+        c.promised_time_limit,
+        c.promised_time_unit,
+        c.promised_no_limit,
+    )
     return select(
         c.department_id,
         *pair,
@@ -435,7 +474,9 @@ SECTIONS: dict[Callable[[Shape], Subquery], Section] = {
 
 
 @lru_cache(maxsize=4096)
-def _reduction_ratio(legal: int, legal_unit: str, promised: int, promised_unit: str) -> Fraction | None:
+def _reduction_ratio(
+    legal: int, legal_unit: str, promised: int, promised_unit: str
+) -> Fraction | None:
     """(法定 − 承诺) / 法定 in 工作日, or None when the 法定 limit is 0 days."""
     legal_days = _days(legal, legal_unit)
     if not legal_days:
@@ -471,8 +512,18 @@ def time_limit_sums(t: Totals) -> TimeLimitSums:
     promised_items: Counter[tuple[int, str | None]] = Counter()
     ratio_sum = Fraction(0)
     rated = with_days = unknown = 0
-    for (legal, legal_unit, legal_none, promised, promised_unit, promised_none), count in t.time_limits.items():
-        states = (_limit_state(legal, legal_unit, legal_none), _limit_state(promised, promised_unit, promised_none))
+    for (
+        legal,
+        legal_unit,
+        legal_none,
+        promised,
+        promised_unit,
+        promised_none,
+    ), count in t.time_limits.items():
+        states = (
+            _limit_state(legal, legal_unit, legal_none),
+            _limit_state(promised, promised_unit, promised_none),
+        )
         if "unknown" in states:
             unknown += count
         if states != ("days", "days"):
@@ -494,19 +545,47 @@ def figures_from(t: Totals, scope: Scope, rule: str) -> list[Figure]:
     limits = time_limit_sums(t)
 
     def figure(
-        key: str, label: str, formula: str, num: Any, den: Any, in_scope: int, unknown: int = 0,
-        percent: bool = True, places: int = 2,
+        key: str,
+        label: str,
+        formula: str,
+        num: Any,
+        den: Any,
+        in_scope: int,
+        unknown: int = 0,
+        percent: bool = True,
+        places: int = 2,
     ) -> Figure:
         denominator = None if den is None else Fraction(den)
-        return Figure(key, label, formula, Fraction(num), denominator, percent, places, rule, scope, in_scope, unknown)
+        return Figure(
+            key,
+            label,
+            formula,
+            Fraction(num),
+            denominator,
+            percent,
+            places,
+            rule,
+            scope,
+            in_scope,
+            unknown,
+        )
 
-    def count(key: str, label: str, formula: str, num: int, in_scope: int, unknown: int = 0) -> Figure:
+    def count(
+        key: str, label: str, formula: str, num: int, in_scope: int, unknown: int = 0
+    ) -> Figure:
         return figure(key, label, formula, num, None, in_scope, unknown, percent=False, places=0)
 
     known_visits = t.items - t.visits_unknown
     return [
-        figure("instant_share", "即办件占比", "即办件数 / 办件类型已填报的事项数", t.instant, t.items - t.case_unknown,
-               t.items, t.case_unknown),
+        figure(
+            "instant_share",
+            "即办件占比",
+            "即办件数 / 办件类型已填报的事项数",
+            t.instant,
+            t.items - t.case_unknown,
+            t.items,
+            t.case_unknown,
+        ),
         figure(
             "time_reduction",
             "时限压减率（汇总）",
@@ -525,15 +604,49 @@ def figures_from(t: Totals, scope: Scope, rule: str) -> list[Figure]:
             t.items,
             limits.unknown,
         ),
-        figure("average_visits", "平均跑动次数", "Σ到办事现场次数 / 到办事现场次数已填报的事项数", t.visits, known_visits,
-               t.items, t.visits_unknown, percent=False, places=4),
-        figure("zero_visit_rate", "零跑动率", "到办事现场次数为0的事项数 / 到办事现场次数已填报的事项数", t.zero_visits,
-               known_visits, t.items, t.visits_unknown),
-        count("e_license_items", "电子证照事项数", "关联电子证照的事项数", t.e_license, t.items, t.materials_unknown),
-        count("e_license_departments", "电子证照事项涉及部门数", "有关联电子证照事项的部门数",
-              len(t.e_license_departments), len(t.e_license_departments)),
-        count("license_free_items", "免证办事项数", "关联电子证照且免提交的事项数", t.license_free, t.items,
-              t.materials_unknown),
+        figure(
+            "average_visits",
+            "平均跑动次数",
+            "Σ到办事现场次数 / 到办事现场次数已填报的事项数",
+            t.visits,
+            known_visits,
+            t.items,
+            t.visits_unknown,
+            percent=False,
+            places=4,
+        ),
+        figure(
+            "zero_visit_rate",
+            "零跑动率",
+            "到办事现场次数为0的事项数 / 到办事现场次数已填报的事项数",
+            t.zero_visits,
+            known_visits,
+            t.items,
+            t.visits_unknown,
+        ),
+        count(
+            "e_license_items",
+            "电子证照事项数",
+            "关联电子证照的事项数",
+            t.e_license,
+            t.items,
+            t.materials_unknown,
+        ),
+        count(
+            "e_license_departments",
+            "电子证照事项涉及部门数",
+            "有关联电子证照事项的部门数",
+            len(t.e_license_departments),
+            len(t.e_license_departments),
+        ),
+        count(
+            "license_free_items",
+            "免证办事项数",
+            "关联电子证照且免提交的事项数",
+            t.license_free,
+            t.items,
+            t.materials_unknown,
+        ),
         count("bundles", "一件事数", "已发布的一件事数", t.bundles, t.bundles),
         figure(
             "inspection_list_completion",
@@ -543,14 +656,42 @@ def figures_from(t: Totals, scope: Scope, rule: str) -> list[Figure]:
             t.inspection_items,
             t.inspection_items,
         ),
-        count("supervision_items", "监管事项数", "已发布的监管事项主项数（子项不另计）", t.supervision_main, t.supervision_all),
-        figure("supervision_claim_rate", "监管事项认领率", "已认领的监管事项数 / 已发布的监管事项数（含子项）",
-               t.supervision_claimed, t.supervision_all, t.supervision_all),
-        count("devolved_items", "下放镇街事项数", "已发布的下放镇（街）实施事项数", t.devolved, t.devolved),
-        count("enforcement_units", "行政执法主体数", "有在岗持证执法人员的部门数", len(t.enforcement_units),
-              len(t.enforcement_units)),
-        count("certified_inspectors", "持证执法人员数", "执法检查人员名录库中在岗的持证人员数", t.inspectors_on_duty,
-              t.inspectors),
+        count(
+            "supervision_items",
+            "监管事项数",
+            "已发布的监管事项主项数（子项不另计）",
+            t.supervision_main,
+            t.supervision_all,
+        ),
+        figure(
+            "supervision_claim_rate",
+            "监管事项认领率",
+            "已认领的监管事项数 / 已发布的监管事项数（含子项）",
+            t.supervision_claimed,
+            t.supervision_all,
+            t.supervision_all,
+        ),
+        count(
+            "devolved_items",
+            "下放镇街事项数",
+            "已发布的下放镇（街）实施事项数",
+            t.devolved,
+            t.devolved,
+        ),
+        count(
+            "enforcement_units",
+            "行政执法主体数",
+            "有在岗持证执法人员的部门数",
+            len(t.enforcement_units),
+            len(t.enforcement_units),
+        ),
+        count(
+            "certified_inspectors",
+            "持证执法人员数",
+            "执法检查人员名录库中在岗的持证人员数",
+            t.inspectors_on_duty,
+            t.inspectors,
+        ),
     ]
 
 
@@ -603,7 +744,9 @@ def published_number(text: str) -> Fraction | None:
 PART_NAMES = ("numerator", "denominator", "excluded", "unknown")
 
 
-def figure_rows(session: Session, key: str, scope: Scope, part: str, limit: int = 1000) -> list[dict[str, Any]]:
+def figure_rows(
+    session: Session, key: str, scope: Scope, part: str, limit: int = 1000
+) -> list[dict[str, Any]]:
     """The rows behind a figure: ``numerator``; ``denominator``; ``excluded`` (in the denominator
     but not the numerator — the rows that pull a rate down); ``unknown`` (in scope but left out
     of the figure because an input is 未填报)."""
@@ -630,7 +773,10 @@ def part_facts(key: str, shape: Shape, part: str) -> Subquery:
 
 
 def figures_by_department(
-    session: Session, scope: Scope, department_ids: list[int], rule: str = "HALF_UP",
+    session: Session,
+    scope: Scope,
+    department_ids: list[int],
+    rule: str = "HALF_UP",
     keys: Iterable[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Each department's figures under the same scope, lowest 即办件占比 first (one grouped
@@ -641,7 +787,9 @@ def figures_by_department(
     for department_id in department_ids:
         if department_id in grouped:
             department_scope = replace(scope, department_id=department_id)
-            figures = {f.key: f for f in figures_from(grouped[department_id], department_scope, rule)}
+            figures = {
+                f.key: f for f in figures_from(grouped[department_id], department_scope, rule)
+            }
             table.append({"department_id": department_id, "figures": figures})
     return sorted(table, key=_instant_share_order)
 
@@ -662,11 +810,16 @@ def devolved_by_township(session: Session, scope: Scope) -> list[dict[str, Any]]
             .join(receivers, receivers.c.devolved_item_id == DevolvedItem.id)
             .where(DevolvedItem.status == "published")
         )
-        pairs = [(department_id, township_id) for _id, department_id, township_id in session.execute(query)]
+        pairs = [
+            (department_id, township_id)
+            for _id, department_id, township_id in session.execute(query)
+        ]
     else:
         pairs = [
             (department_id, township_id)
-            for _id, department_id, township_ids in session.execute(devolved_receivers_as_of(scope.as_of))
+            for _id, department_id, township_ids in session.execute(
+                devolved_receivers_as_of(scope.as_of)
+            )
             for township_id in township_ids or ()
         ]
     if scope.department_id is not None:

@@ -1,6 +1,7 @@
 """The auditors' figures as a file: statistics.figures and statistics.by_department as tables of
 one row per figure (numerator, denominator, exact value, both roundings, formula, scope), an
 .xlsx of two sheets or one CSV."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -15,8 +16,20 @@ from .permissions import use_case
 from .tabular_files import Exported, Table, exported
 
 FIGURE_HEADERS = [
-    "范围", "指标", "分子", "分母", "精确值", "显示值", "四舍五入（HALF_UP）", "截断（DOWN）", "舍入规则",
-    "范围内记录数", "未填报、未计入", "公式", "口径", "截至",
+    "范围",
+    "指标",
+    "分子",
+    "分母",
+    "精确值",
+    "显示值",
+    "四舍五入（HALF_UP）",
+    "截断（DOWN）",
+    "舍入规则",
+    "范围内记录数",
+    "未填报、未计入",
+    "公式",
+    "口径",
+    "截至",
 ]
 
 
@@ -57,7 +70,9 @@ def _figure_row(scope_name: str, figure: Mapping[str, Any]) -> list[Any]:
 
 
 @use_case("public")  # figures count published rows only
-def export_figures(session: Session, fmt: str = "xlsx", rule: str = "HALF_UP", **scope: Any) -> Exported:
+def export_figures(
+    session: Session, fmt: str = "xlsx", rule: str = "HALF_UP", **scope: Any
+) -> Exported:
     tables = figures_tables(session, rule=rule, **scope)
     if fmt == "csv":  # one table: the 全部 rows, then each department's
         tables = [Table("统计数字", FIGURE_HEADERS, [*tables[0].rows, *tables[1].rows])]

@@ -3,6 +3,7 @@
 Searchable rows also get a SearchOutbox row in the same transaction, so the search index
 learns of every committed change and of no uncommitted one (docs/write-path.md).
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -46,7 +47,9 @@ def record_change(
     if searchable:
         session.add(SearchOutbox(entity_type=entity_type, entity_id=entity_id))
         # a twin's document depends on this row too (search_twins): queue it as well
-        for twin_type, twin_id in search_twins.partners(session, entity_type, entity_id, before, after):
+        for twin_type, twin_id in search_twins.partners(
+            session, entity_type, entity_id, before, after
+        ):
             session.add(SearchOutbox(entity_type=twin_type, entity_id=twin_id))
     return record
 

@@ -5,6 +5,7 @@ conflict keeps the inspector out of every draw for that target (draw_algorithm.i
 declaring and withdrawing are in the audit trail, so a draw's snapshot can be rebuilt as of
 its moment. Declarations are personal: only staff read them.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,8 +24,12 @@ from .random_checks import china_today
 
 def conflict_snapshot(row: InspectorConflict) -> dict[str, Any]:
     return {
-        "id": row.id, "inspector_id": row.inspector_id, "target_id": row.target_id,
-        "department_id": row.department_id, "reason": row.reason, "declared_on": row.declared_on.isoformat(),
+        "id": row.id,
+        "inspector_id": row.inspector_id,
+        "target_id": row.target_id,
+        "department_id": row.department_id,
+        "reason": row.reason,
+        "declared_on": row.declared_on.isoformat(),
     }
 
 
@@ -33,13 +38,30 @@ def declare(session: Session, data: dict[str, Any], actor: Actor) -> InspectorCo
     """The inspector's department (its editors, admins) records the declaration."""
     inspector = session.get(Inspector, data["inspector_id"])
     if inspector is None:
-        raise validation_failed({"inspector_id": [FieldError("unknown_reference", f"执法检查人员（编号 {data['inspector_id']}）不存在。")]})
+        raise validation_failed(
+            {
+                "inspector_id": [
+                    FieldError(
+                        "unknown_reference", f"执法检查人员（编号 {data['inspector_id']}）不存在。"
+                    )
+                ]
+            }
+        )
     authorize(actor, "draws.conflicts", inspector.department_id)
     if session.get(InspectionTarget, data["target_id"]) is None:
-        raise validation_failed({"target_id": [FieldError("unknown_reference", f"检查对象（编号 {data['target_id']}）不存在。")]})
+        raise validation_failed(
+            {
+                "target_id": [
+                    FieldError("unknown_reference", f"检查对象（编号 {data['target_id']}）不存在。")
+                ]
+            }
+        )
     row = InspectorConflict(
-        inspector_id=inspector.id, target_id=data["target_id"], department_id=inspector.department_id,
-        reason=data["reason"], declared_on=data.get("declared_on") or china_today(),
+        inspector_id=inspector.id,
+        target_id=data["target_id"],
+        department_id=inspector.department_id,
+        reason=data["reason"],
+        declared_on=data.get("declared_on") or china_today(),
     )
     session.add(row)
     try:
@@ -48,8 +70,15 @@ def declare(session: Session, data: dict[str, Any], actor: Actor) -> InspectorCo
         session.rollback()
         raise conflict("该执法人员对该检查对象的回避申报已存在。") from None
     record_change(
-        session, entity_type=CONFLICT_ENTITY, entity_id=row.id, action="create", before=None,
-        after=conflict_snapshot(row), actor=actor, department_id=row.department_id, searchable=False,
+        session,
+        entity_type=CONFLICT_ENTITY,
+        entity_id=row.id,
+        action="create",
+        before=None,
+        after=conflict_snapshot(row),
+        actor=actor,
+        department_id=row.department_id,
+        searchable=False,
     )
     session.commit()
     return row
@@ -66,14 +95,23 @@ def withdraw(session: Session, conflict_id: int, actor: Actor) -> None:
     session.delete(row)
     session.flush()
     record_change(
-        session, entity_type=CONFLICT_ENTITY, entity_id=conflict_id, action="delete", before=before, after=None,
-        actor=actor, department_id=before["department_id"], searchable=False,
+        session,
+        entity_type=CONFLICT_ENTITY,
+        entity_id=conflict_id,
+        action="delete",
+        before=before,
+        after=None,
+        actor=actor,
+        department_id=before["department_id"],
+        searchable=False,
     )
     session.commit()
 
 
 @use_case("draws.read")
-def list_declarations(session: Session, args: dict[str, Any], actor: Actor) -> list[InspectorConflict]:
+def list_declarations(
+    session: Session, args: dict[str, Any], actor: Actor
+) -> list[InspectorConflict]:
     """The declarations of the departments the actor may read (every one for auditors)."""
     query = select(InspectorConflict).order_by(InspectorConflict.id)
     readable = departments_where(actor, "draws.read")

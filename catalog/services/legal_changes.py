@@ -14,6 +14,7 @@ basis here, in one transaction:
 A review stays pending while its item, not cancelled, still cites the changed basis, so the
 ordinary workflow (a revision approved, an item cancelled) is what closes it.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -35,7 +36,8 @@ from .history import record_change
 from .permissions import Actor, authorize, departments_where, use_case
 from .random_checks import flush_row
 from .registry import LEGAL_BASES, POWER_ITEMS, SERVICE_ITEMS, SUPERVISION_ITEMS, ListSpec
-from .tabular_files import Exported, Table as Sheet, exported
+from .tabular_files import Exported, exported
+from .tabular_files import Table as Sheet
 
 CITING: tuple[tuple[ListSpec, Table], ...] = (
     (POWER_ITEMS, power_item_citations),
@@ -70,7 +72,9 @@ def _name_column(spec: ListSpec) -> Any:
     return getattr(spec.model, "name", None) or spec.model.main_name
 
 
-def _citing(session: Session, spec: ListSpec, table: Table, basis_id: int, ids: list[int] | None = None) -> list[Citation]:
+def _citing(
+    session: Session, spec: ListSpec, table: Table, basis_id: int, ids: list[int] | None = None
+) -> list[Citation]:
     model = spec.model
     query = (
         select(model.id, _name_column(spec), model.department_id, Organization.name, model.status)
@@ -84,7 +88,9 @@ def _citing(session: Session, spec: ListSpec, table: Table, basis_id: int, ids: 
     return [Citation(spec, *row) for row in session.execute(query)]
 
 
-def citing_items(session: Session, basis_id: int, readable: frozenset[int] | None = None) -> list[Citation]:
+def citing_items(
+    session: Session, basis_id: int, readable: frozenset[int] | None = None
+) -> list[Citation]:
     """Every item citing the basis, list by list, department by department."""
     found = [c for spec, table in CITING for c in _citing(session, spec, table, basis_id)]
     return [c for c in found if readable is None or c.department_id in readable]
@@ -109,16 +115,24 @@ def impact(session: Session, basis_id: int, actor: Actor) -> dict[str, Any]:
     return {
         "basis": basis,
         "items": items,
-        "groups": [{"list": k[0], "department": k[1], "items": n} for k, n in sorted(groups.items())],
+        "groups": [
+            {"list": k[0], "department": k[1], "items": n} for k, n in sorted(groups.items())
+        ],
     }
 
 
-def _load_new_version(session: Session, basis: LegalBasis, data: dict[str, Any], actor: Actor) -> LegalBasis:
+def _load_new_version(
+    session: Session, basis: LegalBasis, data: dict[str, Any], actor: Actor
+) -> LegalBasis:
     new = LegalBasis(
-        name=data.get("name") or basis.name, document_number=data["document_number"],
-        issuer=data.get("issuer") or basis.issuer, effective_on=data["effective_on"],
-        articles=data.get("articles"), category=data.get("category") or basis.category,
-        version_label=data.get("version_label"), validity="effective",
+        name=data.get("name") or basis.name,
+        document_number=data["document_number"],
+        issuer=data.get("issuer") or basis.issuer,
+        effective_on=data["effective_on"],
+        articles=data.get("articles"),
+        category=data.get("category") or basis.category,
+        version_label=data.get("version_label"),
+        validity="effective",
     )
     session.add(new)
     session.flush()
@@ -126,18 +140,24 @@ def _load_new_version(session: Session, basis: LegalBasis, data: dict[str, Any],
     return new
 
 
-def _take_change(session: Session, basis_id: int, expected_version: int, actor: Actor) -> LegalBasis:
+def _take_change(
+    session: Session, basis_id: int, expected_version: int, actor: Actor
+) -> LegalBasis:
     authorize(actor, "legal.change")
     basis = _basis(session, basis_id)
     if basis.version != expected_version:
         raise stale_version()
     if basis.validity != "effective":
-        raise conflict(f"《{basis.name}》已{'修订' if basis.validity == 'superseded' else '废止'}，不能再次修订或废止。")
+        raise conflict(
+            f"《{basis.name}》已{'修订' if basis.validity == 'superseded' else '废止'}，不能再次修订或废止。"
+        )
     return basis
 
 
 @use_case("legal.change")
-def revise(session: Session, basis_id: int, data: dict[str, Any], expected_version: int, actor: Actor) -> LegalBasisChange:
+def revise(
+    session: Session, basis_id: int, data: dict[str, Any], expected_version: int, actor: Actor
+) -> LegalBasisChange:
     """A new version supersedes the basis; each citing item gets a revision or a review."""
     basis = _take_change(session, basis_id, expected_version, actor)
     new = _load_new_version(session, basis, data, actor)
@@ -145,30 +165,59 @@ def revise(session: Session, basis_id: int, data: dict[str, Any], expected_versi
 
 
 @use_case("legal.change")
-def abolish(session: Session, basis_id: int, data: dict[str, Any], expected_version: int, actor: Actor) -> LegalBasisChange:
+def abolish(
+    session: Session, basis_id: int, data: dict[str, Any], expected_version: int, actor: Actor
+) -> LegalBasisChange:
     """The basis is abolished; each citing item's department gets a review."""
     basis = _take_change(session, basis_id, expected_version, actor)
     return _change(session, basis, "abolish", data, actor, None)
 
 
 def _change(
-    session: Session, basis: LegalBasis, kind: str, data: dict[str, Any], actor: Actor, new: LegalBasis | None
+    session: Session,
+    basis: LegalBasis,
+    kind: str,
+    data: dict[str, Any],
+    actor: Actor,
+    new: LegalBasis | None,
 ) -> LegalBasisChange:
     before = LEGAL_BASES.snapshot(basis)
     basis.validity = "superseded" if new else "abolished"
     basis.abolished_on = data["effective_on"]
     basis.superseded_by_id = new.id if new else None
     flush_row(session)
-    crud.record(session, LEGAL_BASES, basis, "update", before, actor, note=f"{CHANGE_KINDS[kind]}（{data['document_number']}）")
+    crud.record(
+        session,
+        LEGAL_BASES,
+        basis,
+        "update",
+        before,
+        actor,
+        note=f"{CHANGE_KINDS[kind]}（{data['document_number']}）",
+    )
     change = LegalBasisChange(
-        legal_basis_id=basis.id, kind=kind, document_number=data["document_number"], decided_on=data["decided_on"],
-        effective_on=data["effective_on"], new_basis_id=new.id if new else None, reason=data.get("reason"), actor=actor.name,
+        legal_basis_id=basis.id,
+        kind=kind,
+        document_number=data["document_number"],
+        decided_on=data["decided_on"],
+        effective_on=data["effective_on"],
+        new_basis_id=new.id if new else None,
+        reason=data.get("reason"),
+        actor=actor.name,
     )
     session.add(change)
     session.flush()
     record_change(
-        session, entity_type=CHANGE_ENTITY, entity_id=change.id, action="create", before=None,
-        after=_change_snapshot(change), actor=actor, department_id=None, searchable=False, note=change.reason,
+        session,
+        entity_type=CHANGE_ENTITY,
+        entity_id=change.id,
+        action="create",
+        before=None,
+        after=_change_snapshot(change),
+        actor=actor,
+        department_id=None,
+        searchable=False,
+        note=change.reason,
     )
     for citation in citing_items(session, basis.id):
         if citation.status != "cancelled":
@@ -179,21 +228,37 @@ def _change(
 
 def _change_snapshot(change: LegalBasisChange) -> dict[str, Any]:
     return {
-        "id": change.id, "legal_basis_id": change.legal_basis_id, "kind": change.kind,
-        "document_number": change.document_number, "decided_on": change.decided_on.isoformat(),
-        "effective_on": change.effective_on.isoformat(), "new_basis_id": change.new_basis_id, "reason": change.reason,
+        "id": change.id,
+        "legal_basis_id": change.legal_basis_id,
+        "kind": change.kind,
+        "document_number": change.document_number,
+        "decided_on": change.decided_on.isoformat(),
+        "effective_on": change.effective_on.isoformat(),
+        "new_basis_id": change.new_basis_id,
+        "reason": change.reason,
     }
 
 
 def _open_review(
-    session: Session, change: LegalBasisChange, basis: LegalBasis, new: LegalBasis | None, citation: Citation, actor: Actor
+    session: Session,
+    change: LegalBasisChange,
+    basis: LegalBasis,
+    new: LegalBasis | None,
+    citation: Citation,
+    actor: Actor,
 ) -> None:
     spec = citation.spec
     row = session.get(spec.model, citation.item_id)
     revision = None
-    if new is not None and row.status in workflow.LIVE and workflow.open_revision_of(session, spec, row.id) is None:
+    if (
+        new is not None
+        and row.status in workflow.LIVE
+        and workflow.open_revision_of(session, spec, row.id) is None
+    ):
         cited = [new.id if i == basis.id else i for i in row.legal_basis_ids]
-        revision = workflow.stage_revision(session, spec, row, {"legal_basis_ids": list(dict.fromkeys(cited))}, actor)
+        revision = workflow.stage_revision(
+            session, spec, row, {"legal_basis_ids": list(dict.fromkeys(cited))}, actor
+        )
         note = f"设定依据《{basis.name}》已修订为{_version(new)}：已生成修订稿（改引新版本），请核对条款后提交审核。"
     elif new is not None:
         note = f"设定依据《{basis.name}》已修订为{_version(new)}：请在草稿或现有修订稿中改引新版本并核对条款。"
@@ -203,16 +268,34 @@ def _open_review(
             "无其他依据的，申请取消该事项。"
         )
     review = BasisReview(
-        change_id=change.id, entity_type=spec.entity_type, entity_id=row.id, department_id=citation.department_id,
-        revision_id=revision.id if revision else None, opened="revision" if revision else "review", note=note,
+        change_id=change.id,
+        entity_type=spec.entity_type,
+        entity_id=row.id,
+        department_id=citation.department_id,
+        revision_id=revision.id if revision else None,
+        opened="revision" if revision else "review",
+        note=note,
     )
     session.add(review)
     session.flush()
     record_change(
-        session, entity_type=REVIEW_ENTITY, entity_id=review.id, action="create", before=None,
-        after={"id": review.id, "change_id": change.id, "entity_type": review.entity_type, "entity_id": review.entity_id,
-               "revision_id": review.revision_id, "opened": review.opened, "note": note},
-        actor=actor, department_id=review.department_id, searchable=False,
+        session,
+        entity_type=REVIEW_ENTITY,
+        entity_id=review.id,
+        action="create",
+        before=None,
+        after={
+            "id": review.id,
+            "change_id": change.id,
+            "entity_type": review.entity_type,
+            "entity_id": review.entity_id,
+            "revision_id": review.revision_id,
+            "opened": review.opened,
+            "note": note,
+        },
+        actor=actor,
+        department_id=review.department_id,
+        searchable=False,
     )
 
 
@@ -237,7 +320,9 @@ def _states(session: Session, reviews: list[BasisReview]) -> list[Citation]:
                 still_citing[(spec.entity_type, citation.item_id, basis_id)] = citation
     states = []
     for review in reviews:
-        citation = still_citing.get((review.entity_type, review.entity_id, review.change.legal_basis_id))
+        citation = still_citing.get(
+            (review.entity_type, review.entity_id, review.change.legal_basis_id)
+        )
         if citation is None:
             citation = _no_longer_citing(session, review)
         revision = session.get(Revision, review.revision_id) if review.revision_id else None
@@ -249,19 +334,27 @@ def _no_longer_citing(session: Session, review: BasisReview) -> Citation:
     spec = SPECS[review.entity_type]
     row = session.get(spec.model, review.entity_id)
     if row is None:
-        return Citation(spec, review.entity_id, "", review.department_id, "", "deleted", cites=False)
+        return Citation(
+            spec, review.entity_id, "", review.department_id, "", "deleted", cites=False
+        )
     name = getattr(row, "name", None) or getattr(row, "main_name", "")
-    return Citation(spec, row.id, name, row.department_id, row.department.name, row.status, cites=False)
+    return Citation(
+        spec, row.id, name, row.department_id, row.department.name, row.status, cites=False
+    )
 
 
 @use_case("legal.read_impact")
 def changes(session: Session, actor: Actor) -> list[LegalBasisChange]:
     authorize(actor, "legal.read_impact")
-    return list(session.scalars(select(LegalBasisChange).order_by(LegalBasisChange.id.desc()).limit(500)))
+    return list(
+        session.scalars(select(LegalBasisChange).order_by(LegalBasisChange.id.desc()).limit(500))
+    )
 
 
 @use_case("legal.read_impact")
-def change_reviews(session: Session, change_id: int, actor: Actor) -> tuple[LegalBasisChange, list[Citation]]:
+def change_reviews(
+    session: Session, change_id: int, actor: Actor
+) -> tuple[LegalBasisChange, list[Citation]]:
     """A change and the reviews it opened (the actor's readable departments), each with whether
     it is still pending."""
     authorize(actor, "legal.read_impact")
@@ -284,7 +377,18 @@ def pending_reviews(session: Session, actor: Actor) -> list[Citation]:
     return [c for c in _states(session, list(session.scalars(query))) if c.pending]
 
 
-IMPACT_HEADERS = ["清单", "事项编号", "事项名称", "部门", "事项状态", "复核方式", "修订稿", "修订稿状态", "是否待处理", "复核要求"]
+IMPACT_HEADERS = [
+    "清单",
+    "事项编号",
+    "事项名称",
+    "部门",
+    "事项状态",
+    "复核方式",
+    "修订稿",
+    "修订稿状态",
+    "是否待处理",
+    "复核要求",
+]
 
 
 @use_case("legal.read_impact")
@@ -292,10 +396,21 @@ def export_change(session: Session, change_id: int, fmt: str, actor: Actor) -> E
     """A change's impact as a workbook: one row per citing item and its review."""
     change, states = change_reviews(session, change_id, actor)
     rows = [
-        [c.spec.label, c.item_id, c.name, c.department, c.status, "修订稿" if c.review and c.review.opened == "revision" else "复核",
-         c.revision.id if c.revision else "", workflow.REVISION_STATES.get(c.revision.state, "") if c.revision else "",
-         "待处理" if c.pending else "已处理", c.review.note if c.review else ""]
+        [
+            c.spec.label,
+            c.item_id,
+            c.name,
+            c.department,
+            c.status,
+            "修订稿" if c.review and c.review.opened == "revision" else "复核",
+            c.revision.id if c.revision else "",
+            workflow.REVISION_STATES.get(c.revision.state, "") if c.revision else "",
+            "待处理" if c.pending else "已处理",
+            c.review.note if c.review else "",
+        ]
         for c in states
     ]
     title = f"{CHANGE_KINDS[change.kind]}影响-{change.legal_basis.name}"[:60]
-    return exported(f"{title}-{date.today():%Y%m%d}", fmt, [Sheet("影响事项", IMPACT_HEADERS, rows)])
+    return exported(
+        f"{title}-{date.today():%Y%m%d}", fmt, [Sheet("影响事项", IMPACT_HEADERS, rows)]
+    )

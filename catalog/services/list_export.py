@@ -9,6 +9,7 @@ read once per batch, and each cell taken from the row's values as its snapshot s
 into a spooled temporary file (tabular_files.py) that the response streams, so a department's
 whole list costs about the same memory as ten rows.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -41,7 +42,10 @@ def export_query_schema(spec: ListSpec) -> type[Schema]:
     """The query of ``GET /api/v1/<list>/export``: the list's filters and sort (as on
     ``GET /api/v1/<list>``, without pages) and the file format."""
     if spec.name not in _EXPORT_QUERIES:
-        attrs = {**spec.query_fields(), "format": Code(FORMATS, load_default="xlsx", metadata={"description": "文件格式"})}
+        attrs = {
+            **spec.query_fields(),
+            "format": Code(FORMATS, load_default="xlsx", metadata={"description": "文件格式"}),
+        }
         _EXPORT_QUERIES[spec.name] = type(f"{spec.class_name}ExportQuery", (BaseSchema,), attrs)
     return _EXPORT_QUERIES[spec.name]
 
@@ -56,7 +60,12 @@ def list_table(session: Session, spec: ListSpec, args: Mapping[str, Any], actor:
         .order_by(*spec.order_by(args.get("sort")))
         .execution_options(yield_per=EXPORT_BATCH)
     )
-    collections = {name: _collection(spec, name) for c in sheet.columns for name in c.fields if name not in table.c}
+    collections = {
+        name: _collection(spec, name)
+        for c in sheet.columns
+        for name in c.fields
+        if name not in table.c
+    }
 
     def rows() -> Iterator[list[Any]]:
         refs = References(session)
@@ -65,7 +74,10 @@ def list_table(session: Session, spec: ListSpec, args: Mapping[str, Any], actor:
             ids = [row.id for row in batch]
             lists = {name: load(connection, ids) for name, load in collections.items()}
             for row in batch:
-                values = {**row._mapping, **{name: found.get(row.id, []) for name, found in lists.items()}}
+                values = {
+                    **row._mapping,
+                    **{name: found.get(row.id, []) for name, found in lists.items()},
+                }
                 view = RowView(SimpleNamespace(**values))
                 yield [column.kind.export(view, refs) for column in sheet.columns]
 
@@ -83,10 +95,14 @@ def _collection(spec: ListSpec, name: str) -> Collection:
     if name in relationships:
         relation = relationships[name]
         parent = relation.synchronize_pairs[0][1]
-        query = select(parent.label("_parent"), relation.target).order_by(parent, *relation.order_by or ())
+        query = select(parent.label("_parent"), relation.target).order_by(
+            parent, *relation.order_by or ()
+        )
     else:
         target = spec.references[name][0]
-        relation = next(r for r in relationships if r.secondary is not None and r.mapper.class_ is target)
+        relation = next(
+            r for r in relationships if r.secondary is not None and r.mapper.class_ is target
+        )
         parent, child = relation.synchronize_pairs[0][1], relation.secondary_synchronize_pairs[0][1]
         query = select(parent.label("_parent"), child).order_by(parent, child)
 
@@ -100,7 +116,9 @@ def _collection(spec: ListSpec, name: str) -> Collection:
 
 
 @use_case("row.read")
-def export_list(session: Session, spec: ListSpec, args: Mapping[str, Any], actor: Actor) -> Exported:
+def export_list(
+    session: Session, spec: ListSpec, args: Mapping[str, Any], actor: Actor
+) -> Exported:
     """The filtered list as a file with the Chinese headers, which import reads back as it is.
 
     The rows are those the actor may see: the public gets published rows only."""

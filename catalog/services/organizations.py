@@ -1,4 +1,5 @@
 """Rules for regions and organizations."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
@@ -23,5 +24,10 @@ def check_organization(session: Session, org: Organization) -> Problems:
 def check_region(session: Session, region: Region) -> Problems:
     problems = Problems()
     if not region.code.isdigit() or len(region.code) not in (6, 9, 12):
-        problems.add("code", FieldError("region_code_format", "行政区划代码应为6位（或9位、12位统计用区划代码）数字。"))
+        problems.add(
+            "code",
+            FieldError(
+                "region_code_format", "行政区划代码应为6位（或9位、12位统计用区划代码）数字。"
+            ),
+        )
     return problems

@@ -12,6 +12,7 @@ Roles: the public (anonymous), a department's editor, a reviewer for assigned de
 auditor who reads everything, an admin, and ``system`` for the seed and command-line tools run
 by operators on the server.
 """
+
 from __future__ import annotations
 
 import functools
@@ -133,7 +134,9 @@ RULES: dict[str, Rule] = {
     "row.read_unpublished": Rule(STAFF, Actor.readable_departments),
     "reference.edit": Rule(ADMINS),  # regions, organizations, laws, 职权类型 …
     "accounts.manage": Rule(ADMINS),
-    "accounts.own_sessions": Rule(frozenset(ROLES), _own_account),  # a signed-in person ends their own sessions
+    "accounts.own_sessions": Rule(
+        frozenset(ROLES), _own_account
+    ),  # a signed-in person ends their own sessions
     "audit.read": Rule(frozenset({"auditor", "admin", "system"})),
     # 双随机、一公开: the initiating department plans, commits and draws a task; editors of any
     # department of the task record and publish its results; an inspector's department declares
@@ -155,7 +158,9 @@ RULES: dict[str, Rule] = {
 # (lists of a department are written with row.edit, reference lists with reference.edit), or
 # of the workflow step it takes.
 Permission = str | Callable[[Any], str]
-USE_CASES: dict[str, tuple[Permission, str]] = {}  # qualified function name → (permission, its argument)
+USE_CASES: dict[
+    str, tuple[Permission, str]
+] = {}  # qualified function name → (permission, its argument)
 F = TypeVar("F", bound=Callable[..., Any])
 
 # The use cases running in this thread or task, innermost last, each with whether it has checked
@@ -187,7 +192,11 @@ def use_case(permission: Permission, by: str = "spec") -> Callable[[F], F]:
         @functools.wraps(function)
         def enforced(*args: Any, **kwargs: Any) -> Any:
             actor = ANONYMOUS if actor_at is None else _argument(args, kwargs, actor_at, "actor")
-            needed = permission if isinstance(permission, str) else permission(_argument(args, kwargs, by_at, by))
+            needed = (
+                permission
+                if isinstance(permission, str)
+                else permission(_argument(args, kwargs, by_at, by))
+            )
             authorize_anywhere(actor, needed)
             frame = [False]
             running = _RUNNING.set((*_RUNNING.get(), frame))
@@ -243,9 +252,13 @@ def authorize_anywhere(actor: Actor, permission: str) -> None:
 
 def _refuse(actor: Actor) -> NoReturn:
     require_sign_in(actor)
-    raise DomainError("forbidden", "您没有权限进行此操作（仅限本部门事项或分配给您的审核部门）。", 403)
+    raise DomainError(
+        "forbidden", "您没有权限进行此操作（仅限本部门事项或分配给您的审核部门）。", 403
+    )
 
 
 def require_sign_in(actor: Actor) -> None:
     if not actor.signed_in:
-        raise DomainError("not_authenticated", "请先登录，或在请求头 Authorization 中提供有效的 API 令牌。", 401)
+        raise DomainError(
+            "not_authenticated", "请先登录，或在请求头 Authorization 中提供有效的 API 令牌。", 401
+        )

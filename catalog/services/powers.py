@@ -1,4 +1,5 @@
 """Rules for the 权责清单."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -15,7 +16,9 @@ def check_power_item(session: Session, item: PowerItem) -> Problems:
     if known is None:
         problems.add(
             "power_type_code",
-            FieldError("unknown_power_type", f"职权类型 {item.power_type_code} 不在职权类型代码表中。"),
+            FieldError(
+                "unknown_power_type", f"职权类型 {item.power_type_code} 不在职权类型代码表中。"
+            ),
         )
     return problems
 

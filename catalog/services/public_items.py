@@ -1,4 +1,5 @@
 """What the public may read: published rows only (the review workflow adds roles)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,12 +12,16 @@ from ..models import Organization, PowerItem, Region, ServiceItem
 from ..models.codes import PUBLISHED
 from ..schemas.fields import MAX_ID
 from .errors import not_found
-from .rules import Notice
 from .registry import SEARCH_KINDS
+from .rules import Notice
 from .search_twins import twin_power_id, twin_service_id
 from .service_items import item_warnings
 
-KIND_LABELS = {kind: spec.searchable.label for kind, spec in SEARCH_KINDS.items() if spec.searchable is not None}
+KIND_LABELS = {
+    kind: spec.searchable.label
+    for kind, spec in SEARCH_KINDS.items()
+    if spec.searchable is not None
+}
 
 
 def published_row(session: Session, kind: str, row_id: int) -> Any:
@@ -63,4 +68,6 @@ def warnings_of(kind: str, row: Any) -> list[Notice]:
 def regions(session: Session) -> list[Region]:
     """Regions that have organizations (the districts whose figures mean something)."""
     with_orgs = select(Organization.region_id).distinct()
-    return list(session.scalars(select(Region).where(Region.id.in_(with_orgs)).order_by(Region.code)))
+    return list(
+        session.scalars(select(Region).where(Region.id.in_(with_orgs)).order_by(Region.code))
+    )

@@ -5,6 +5,7 @@ A result is published within the task's ``publish_within_days`` of the check (�
 is the default; see models/random_checks.py). Published results are never edited: a mistake is
 for a new check, not for a silent change of what the public read.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -41,9 +42,15 @@ def published_on_time(row: DrawnTarget) -> bool | None:
 
 def result_snapshot(row: DrawnTarget) -> dict[str, Any]:
     return {
-        "id": row.id, "task_id": row.task_id, "target_id": row.target_id, "rank": row.rank,
-        "target_name": row.target_name, "checked_on": row.checked_on.isoformat() if row.checked_on else None,
-        "result": row.result, "handling": row.handling, "version": row.version,
+        "id": row.id,
+        "task_id": row.task_id,
+        "target_id": row.target_id,
+        "rank": row.rank,
+        "target_name": row.target_name,
+        "checked_on": row.checked_on.isoformat() if row.checked_on else None,
+        "result": row.result,
+        "handling": row.handling,
+        "version": row.version,
         "published_at": row.published_at.isoformat() if row.published_at else None,
     }
 
@@ -52,7 +59,9 @@ def _authorize_any(actor: Actor, task: RandomCheckTask) -> None:
     """Editors of any department of the task (a joint task's cooperating ones too)."""
     editable = departments_where(actor, "draws.results")
     if editable is not None and editable.isdisjoint(task.department_ids):
-        authorize(actor, "draws.results", task.initiating_department_id)  # refused, as for the initiator
+        authorize(
+            actor, "draws.results", task.initiating_department_id
+        )  # refused, as for the initiator
 
 
 def _drawn_target(session: Session, task: RandomCheckTask, drawn_id: int) -> DrawnTarget:
@@ -62,32 +71,54 @@ def _drawn_target(session: Session, task: RandomCheckTask, drawn_id: int) -> Dra
     return row
 
 
-def _record(session: Session, row: DrawnTarget, action: str, before: dict[str, Any] | None, actor: Actor) -> None:
+def _record(
+    session: Session, row: DrawnTarget, action: str, before: dict[str, Any] | None, actor: Actor
+) -> None:
     flush_row(session)
     record_change(
-        session, entity_type=RESULT_ENTITY, entity_id=row.id, action=action, before=before,
-        after=result_snapshot(row), actor=actor, department_id=row.task.initiating_department_id, searchable=False,
+        session,
+        entity_type=RESULT_ENTITY,
+        entity_id=row.id,
+        action=action,
+        before=before,
+        after=result_snapshot(row),
+        actor=actor,
+        department_id=row.task.initiating_department_id,
+        searchable=False,
     )
 
 
 def _check(row: DrawnTarget, draw_date: date, today: date) -> Problems:
     problems = Problems()
     if row.checked_on is not None and not (draw_date <= row.checked_on <= row.task.window_end):
-        problems.add("checked_on", FieldError(
-            "outside_window", f"检查日期应在抽取日 {draw_date} 与检查结束日 {row.task.window_end} 之间。"
-        ))
+        problems.add(
+            "checked_on",
+            FieldError(
+                "outside_window",
+                f"检查日期应在抽取日 {draw_date} 与检查结束日 {row.task.window_end} 之间。",
+            ),
+        )
     if row.checked_on is not None and row.checked_on > today:
         problems.add("checked_on", FieldError("in_the_future", "检查日期不能晚于今天。"))
     if row.result in FOUND_PROBLEMS and not (row.handling or "").strip():
         problems.add("handling", FieldError("handling_required", "发现问题的，须填写处理情况。"))
-    if row.result is not None and row.checked_on is None and row.result not in ("unreachable", "not_operating"):
+    if (
+        row.result is not None
+        and row.checked_on is None
+        and row.result not in ("unreachable", "not_operating")
+    ):
         problems.add("checked_on", FieldError("required", "已检查的，须填写检查日期。"))
     return problems
 
 
 @use_case("draws.results")
 def record_result(
-    session: Session, task_id: int, drawn_id: int, data: dict[str, Any], expected_version: int, actor: Actor,
+    session: Session,
+    task_id: int,
+    drawn_id: int,
+    data: dict[str, Any],
+    expected_version: int,
+    actor: Actor,
     now: datetime | None = None,
 ) -> DrawnTarget:
     """Record (or correct, until published) the result of one drawn target."""
@@ -124,9 +155,15 @@ def publish_results(
         problems.add("drawn_target_ids", FieldError("required", "请选择要公示的检查结果。"))
     for row in rows:
         if row.result is None:
-            problems.add("drawn_target_ids", FieldError("no_result", f"“{row.target_name}”尚未录入检查结果，不能公示。"))
+            problems.add(
+                "drawn_target_ids",
+                FieldError("no_result", f"“{row.target_name}”尚未录入检查结果，不能公示。"),
+            )
         elif row.published_at is not None:
-            problems.add("drawn_target_ids", FieldError("already_published", f"“{row.target_name}”的检查结果已经公示。"))
+            problems.add(
+                "drawn_target_ids",
+                FieldError("already_published", f"“{row.target_name}”的检查结果已经公示。"),
+            )
     if problems:
         raise validation_failed(problems.by_field)
     moment = now or utcnow()
@@ -144,7 +181,11 @@ def task_results(session: Session, task_id: int, actor: Actor) -> list[DrawnTarg
     task = get_task(session, task_id, actor)
     if not reads_task(actor, task):
         authorize(actor, "draws.read", task.initiating_department_id)
-    return list(session.scalars(select(DrawnTarget).where(DrawnTarget.task_id == task.id).order_by(DrawnTarget.rank)))
+    return list(
+        session.scalars(
+            select(DrawnTarget).where(DrawnTarget.task_id == task.id).order_by(DrawnTarget.rank)
+        )
+    )
 
 
 @use_case("public")
@@ -164,4 +205,3 @@ def published_results(session: Session, args: dict[str, Any]) -> Page:
     order = (DrawnTarget.published_at.desc(), DrawnTarget.id.desc())
     rows = session.scalars(query.order_by(*order).limit(per_page).offset((page - 1) * per_page))
     return Page(list(rows), total, page, per_page)
-

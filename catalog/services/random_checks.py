@@ -18,6 +18,7 @@ Who is drawn stays with the task's departments until the draw is disclosed (the 
 or every result published): inspections are not announced in advance. That is this project's
 reading of "抽查结果向社会公开", not a national rule; once disclosed, anyone may re-run it.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -94,7 +95,9 @@ def list_tasks(session: Session, args: dict[str, Any], actor: Actor) -> Page:
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page, per_page = args["page"], args["per_page"]
     rows = session.scalars(
-        query.order_by(RandomCheckTask.year.desc(), RandomCheckTask.id.desc()).limit(per_page).offset((page - 1) * per_page)
+        query.order_by(RandomCheckTask.year.desc(), RandomCheckTask.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     )
     return Page(list(rows), total, page, per_page)
 
@@ -132,14 +135,20 @@ def _apply(session: Session, task: RandomCheckTask, data: dict[str, Any]) -> Non
     for name, value in data.items():
         setattr(task, name, value)
     item_ids = item_ids if item_ids is not None else [i.id for i in task.items]
-    cooperating = cooperating if cooperating is not None else [d.id for d in task.cooperating_departments]
+    cooperating = (
+        cooperating if cooperating is not None else [d.id for d in task.cooperating_departments]
+    )
     # a duplicate code must surface at _flush_unique as a validation error, not at a query's autoflush
     with session.no_autoflush:
-        problems = check_task(session, task, list(dict.fromkeys(item_ids)), list(dict.fromkeys(cooperating)))
+        problems = check_task(
+            session, task, list(dict.fromkeys(item_ids)), list(dict.fromkeys(cooperating))
+        )
         if problems:
             session.rollback()
             raise validation_failed(problems.by_field)
-        task.items = list(session.scalars(select(RandomCheckItem).where(RandomCheckItem.id.in_(item_ids))))
+        task.items = list(
+            session.scalars(select(RandomCheckItem).where(RandomCheckItem.id.in_(item_ids)))
+        )
         task.cooperating_departments = list(
             session.scalars(select(Organization).where(Organization.id.in_(cooperating)))
         )
@@ -148,15 +157,24 @@ def _apply(session: Session, task: RandomCheckTask, data: dict[str, Any]) -> Non
 def task_snapshot(task: RandomCheckTask) -> dict[str, Any]:
     """The task as the audit trail keeps it; the seed only once revealed by the draw."""
     return {
-        "id": task.id, "code": task.code, "name": task.name, "year": task.year, "batch": task.batch,
-        "state": task.state, "version": task.version,
+        "id": task.id,
+        "code": task.code,
+        "name": task.name,
+        "year": task.year,
+        "batch": task.batch,
+        "state": task.state,
+        "version": task.version,
         "initiating_department_id": task.initiating_department_id,
         "cooperating_department_ids": [d.id for d in task.cooperating_departments],
-        "item_ids": [i.id for i in task.items], "scope": task.scope,
-        "ratio_percent": task.ratio_percent, "sample_count": task.sample_count,
+        "item_ids": [i.id for i in task.items],
+        "scope": task.scope,
+        "ratio_percent": task.ratio_percent,
+        "sample_count": task.sample_count,
         "inspectors_per_department": task.inspectors_per_department,
-        "window_start": task.window_start.isoformat(), "window_end": task.window_end.isoformat(),
-        "publish_within_days": task.publish_within_days, "seed_commitment": task.seed_commitment,
+        "window_start": task.window_start.isoformat(),
+        "window_end": task.window_end.isoformat(),
+        "publish_within_days": task.publish_within_days,
+        "seed_commitment": task.seed_commitment,
         "seed": task.seed if task.state == "drawn" else None,
     }
 
@@ -170,13 +188,26 @@ def flush_row(session: Session) -> None:
         raise stale_version() from None
 
 
-def _record(session: Session, task: RandomCheckTask, action: str, before: dict[str, Any] | None, actor: Actor,
-            note: str | None = None) -> None:
+def _record(
+    session: Session,
+    task: RandomCheckTask,
+    action: str,
+    before: dict[str, Any] | None,
+    actor: Actor,
+    note: str | None = None,
+) -> None:
     flush_row(session)
     record_change(
-        session, entity_type=TASK_ENTITY, entity_id=task.id, action=action, before=before,
-        after=task_snapshot(task), actor=actor, department_id=task.initiating_department_id,
-        searchable=False, note=note,
+        session,
+        entity_type=TASK_ENTITY,
+        entity_id=task.id,
+        action=action,
+        before=before,
+        after=task_snapshot(task),
+        actor=actor,
+        department_id=task.initiating_department_id,
+        searchable=False,
+        note=note,
     )
 
 
@@ -185,7 +216,9 @@ def _flush_unique(session: Session) -> None:
         session.flush()
     except IntegrityError:
         session.rollback()
-        raise validation_failed({"code": [FieldError("duplicate", "该任务编号已被使用，不能重复。")]}) from None
+        raise validation_failed(
+            {"code": [FieldError("duplicate", "该任务编号已被使用，不能重复。")]}
+        ) from None
 
 
 @use_case("draws.plan")
@@ -201,7 +234,9 @@ def create_task(session: Session, data: dict[str, Any], actor: Actor) -> RandomC
     return task
 
 
-def _own_task(session: Session, task_id: int, expected_version: int, actor: Actor) -> RandomCheckTask:
+def _own_task(
+    session: Session, task_id: int, expected_version: int, actor: Actor
+) -> RandomCheckTask:
     task = get_task(session, task_id, actor)
     authorize(actor, "draws.plan", task.initiating_department_id)
     if task.version != expected_version:
@@ -210,7 +245,9 @@ def _own_task(session: Session, task_id: int, expected_version: int, actor: Acto
 
 
 @use_case("draws.plan")
-def update_task(session: Session, task_id: int, data: dict[str, Any], expected_version: int, actor: Actor) -> RandomCheckTask:
+def update_task(
+    session: Session, task_id: int, data: dict[str, Any], expected_version: int, actor: Actor
+) -> RandomCheckTask:
     task = _own_task(session, task_id, expected_version, actor)
     if task.state != "planned":
         raise conflict("种子承诺已公布的任务不能再修改（抽查范围和比例须在抽取前固定）。")
@@ -226,7 +263,11 @@ def update_task(session: Session, task_id: int, data: dict[str, Any], expected_v
 
 @use_case("draws.plan")
 def commit_task(
-    session: Session, task_id: int, expected_version: int, actor: Actor, now: datetime | None = None,
+    session: Session,
+    task_id: int,
+    expected_version: int,
+    actor: Actor,
+    now: datetime | None = None,
     seed: str | None = None,
 ) -> RandomCheckTask:
     """Make the secret seed and publish its SHA-256: from now on the task cannot change.
@@ -264,7 +305,12 @@ def draw_parameters(task: RandomCheckTask, draw_date: date) -> dict[str, Any]:
         "inspectors_per_department": task.inspectors_per_department,
         "departments": departments_of(task),
         "items": [
-            {"id": i.id, "name": i.name, "category": CHECK_CATEGORIES.get(i.category, i.category), "field": i.field}
+            {
+                "id": i.id,
+                "name": i.name,
+                "category": CHECK_CATEGORIES.get(i.category, i.category),
+                "field": i.field,
+            }
             for i in task.items
         ],
     }
@@ -272,12 +318,21 @@ def draw_parameters(task: RandomCheckTask, draw_date: date) -> dict[str, Any]:
 
 @use_case("draws.plan")
 def run_draw(
-    session: Session, task_id: int, expected_version: int, witness: str, actor: Actor, now: datetime | None = None
+    session: Session,
+    task_id: int,
+    expected_version: int,
+    witness: str,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> RandomDraw:
     """Draw a committed task once, within its window, and reveal the seed with the result."""
     task = _own_task(session, task_id, expected_version, actor)
     if task.state != "committed":
-        raise conflict("只有已公布种子承诺、尚未抽取的任务才能抽取。" if task.state == "planned" else "该任务已经抽取，不能重抽。")
+        raise conflict(
+            "只有已公布种子承诺、尚未抽取的任务才能抽取。"
+            if task.state == "planned"
+            else "该任务已经抽取，不能重抽。"
+        )
     moment = now or utcnow()
     today = china_today(moment)
     if today > task.window_end:
@@ -293,7 +348,14 @@ def run_draw(
         draw = _store(session, task, parameters, snapshot, result, witness, moment, actor)
         task.state = "drawn"
         session.flush()
-        _record(session, task, "draw", before, actor, note=f"抽取 {draw.sample_size}/{draw.pool_size}，结果 SHA-256 {draw.result_sha256}")
+        _record(
+            session,
+            task,
+            "draw",
+            before,
+            actor,
+            note=f"抽取 {draw.sample_size}/{draw.pool_size}，结果 SHA-256 {draw.result_sha256}",
+        )
         session.commit()
     except (IntegrityError, StaleDataError):  # another request drew this task at the same moment
         session.rollback()
@@ -308,21 +370,46 @@ def run_draw(
     return draw
 
 
-def _store(session: Session, task: RandomCheckTask, parameters: dict[str, Any], snapshot: dict[str, Any],
-           result: dict[str, Any], witness: str, moment: datetime, actor: Actor) -> RandomDraw:
-    snapshot_text, result_text = algorithm.canonical_json(snapshot), algorithm.canonical_json(result)
+def _store(
+    session: Session,
+    task: RandomCheckTask,
+    parameters: dict[str, Any],
+    snapshot: dict[str, Any],
+    result: dict[str, Any],
+    witness: str,
+    moment: datetime,
+    actor: Actor,
+) -> RandomDraw:
+    snapshot_text, result_text = (
+        algorithm.canonical_json(snapshot),
+        algorithm.canonical_json(result),
+    )
     draw = RandomDraw(
-        task_id=task.id, algorithm=algorithm.ALGORITHM, drawn_at=moment, draw_date=china_today(moment),
-        witness=witness, actor=actor.name, parameters=algorithm.canonical_json(parameters),
-        snapshot=snapshot_text, snapshot_sha256=algorithm.sha256_hex(snapshot_text),
-        result=result_text, result_sha256=algorithm.sha256_hex(result_text),
-        pool_size=result["pool"], sample_size=len(result["targets"]),
+        task_id=task.id,
+        algorithm=algorithm.ALGORITHM,
+        drawn_at=moment,
+        draw_date=china_today(moment),
+        witness=witness,
+        actor=actor.name,
+        parameters=algorithm.canonical_json(parameters),
+        snapshot=snapshot_text,
+        snapshot_sha256=algorithm.sha256_hex(snapshot_text),
+        result=result_text,
+        result_sha256=algorithm.sha256_hex(result_text),
+        pool_size=result["pool"],
+        sample_size=len(result["targets"]),
     )
     session.add(draw)
     by_key = {t["key"]: t for t in snapshot["targets"]}
     for drawn in result["targets"]:
         target = by_key[drawn["key"]]
-        session.add(DrawnTarget(
-            task_id=task.id, target_id=target["id"], rank=drawn["rank"], target_key=drawn["key"], target_name=target["name"],
-        ))
+        session.add(
+            DrawnTarget(
+                task_id=task.id,
+                target_id=target["id"],
+                rank=drawn["rank"],
+                target_key=drawn["key"],
+                target_name=target["name"],
+            )
+        )
     return draw

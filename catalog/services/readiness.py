@@ -3,6 +3,7 @@
 Checked at most once per HEALTH_CACHE_SECONDS per process (a load balancer, Prometheus and
 people all asking cost one check), so a health request stays cheaper than a search.
 """
+
 from __future__ import annotations
 
 import threading
@@ -37,7 +38,11 @@ class Readiness:
     def status(self) -> str:
         if not self.ready:
             return "unready"
-        return "degraded" if self.lag and self.lag["oldest_seconds"] > self.lag_limit_seconds else "ready"
+        return (
+            "degraded"
+            if self.lag and self.lag["oldest_seconds"] > self.lag_limit_seconds
+            else "ready"
+        )
 
 
 def check(session: Session, engine: SearchEngine, lag_limit_seconds: float) -> Readiness:

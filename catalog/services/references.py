@@ -6,6 +6,7 @@ visibility: another department's drafts do not exist for them) and, for the list
 departments, rows of the departments the actor writes for. The save itself still checks every
 编号 as the API does (crud._check_references); this only finds them.
 """
+
 from __future__ import annotations
 
 import re
@@ -62,20 +63,29 @@ def _scope(model: type, actor: Actor, writable: frozenset[int] | None) -> list[C
     return clauses
 
 
-def _rows(session: Session, model: type, clauses: list[ColumnElement[bool]], limit: int) -> list[Choice]:
+def _rows(
+    session: Session, model: type, clauses: list[ColumnElement[bool]], limit: int
+) -> list[Choice]:
     name_column, code_column = (getattr(model, c) for c in NAMED[model])
-    query = select(model.id, name_column, code_column).where(*clauses).order_by(model.id).limit(limit)
+    query = (
+        select(model.id, name_column, code_column).where(*clauses).order_by(model.id).limit(limit)
+    )
     return [Choice(*found) for found in session.execute(query)]
 
 
 @use_case(write_permission)
-def reference_choices(session: Session, spec: ListSpec, name: str, typed: str, actor: Actor) -> list[Choice]:
+def reference_choices(
+    session: Session, spec: ListSpec, name: str, typed: str, actor: Actor
+) -> list[Choice]:
     """Up to CHOICES_MAX rows the field may name whose 编号 is ``typed``, or whose name contains
     it or code starts with it."""
     model = picked(spec, name)[0]  # type: ignore[index]
     name_column, code_column = (getattr(model, c) for c in NAMED[model])
     text = typed.strip()[:QUERY_MAX]
-    matches = [name_column.contains(text, autoescape=True), code_column.startswith(text, autoescape=True)]
+    matches = [
+        name_column.contains(text, autoescape=True),
+        code_column.startswith(text, autoescape=True),
+    ]
     if text.isdigit() and len(text) <= 12:
         matches.append(model.id == int(text))
     writable = departments_where(actor, write_permission(spec))
@@ -92,7 +102,10 @@ def resolve_references(
     writable = departments_where(actor, write_permission(spec))
     for name in [n for n in data if picked(spec, n)]:
         value = data[name]
-        found = [_resolved(session, spec, name, v, actor, writable) for v in (value if isinstance(value, list) else [value])]
+        found = [
+            _resolved(session, spec, name, v, actor, writable)
+            for v in (value if isinstance(value, list) else [value])
+        ]
         errors = [f for f in found if isinstance(f, FieldError)]
         if errors:
             problems[name] = errors
@@ -102,7 +115,12 @@ def resolve_references(
 
 
 def _resolved(
-    session: Session, spec: ListSpec, name: str, value: Any, actor: Actor, writable: frozenset[int] | None
+    session: Session,
+    spec: ListSpec,
+    name: str,
+    value: Any,
+    actor: Actor,
+    writable: frozenset[int] | None,
 ) -> Any:
     if not isinstance(value, str):
         return value
@@ -110,18 +128,29 @@ def _resolved(
     if chosen:
         return int(chosen.group(1))
     model, label = picked(spec, name)  # type: ignore[misc]
-    text = value.strip()[:QUERY_MAX * 6]
+    text = value.strip()[: QUERY_MAX * 6]
     name_column, code_column = (getattr(model, c) for c in NAMED[model])
-    rows = _rows(session, model, [*_scope(model, actor, writable), or_(name_column == text, code_column == text)], 2)
+    rows = _rows(
+        session,
+        model,
+        [*_scope(model, actor, writable), or_(name_column == text, code_column == text)],
+        2,
+    )
     if len(rows) == 1:
         return rows[0].id
     if rows:
-        return FieldError("ambiguous_reference", f"名称为“{text}”的{label}不止一个：请从列表中选择，或填编号。")
-    return FieldError("unknown_reference", f"没有编号、编码或名称为“{text}”的{label}：请从列表中选择，或填编号。")
+        return FieldError(
+            "ambiguous_reference", f"名称为“{text}”的{label}不止一个：请从列表中选择，或填编号。"
+        )
+    return FieldError(
+        "unknown_reference", f"没有编号、编码或名称为“{text}”的{label}：请从列表中选择，或填编号。"
+    )
 
 
 @use_case("row.read")
-def chosen_texts(session: Session, spec: ListSpec, values: dict[str, Any], actor: Actor) -> dict[str, Any]:
+def chosen_texts(
+    session: Session, spec: ListSpec, values: dict[str, Any], actor: Actor
+) -> dict[str, Any]:
     """The form's values with each picked 编号 shown as "名称（编号 N）"; a 编号 of a row the
     actor may not see stays a bare number, so a form typed again leaks no name."""
     shown = dict(values)
@@ -131,6 +160,11 @@ def chosen_texts(session: Session, spec: ListSpec, values: dict[str, Any], actor
         if reference is None or not ids:
             continue
         model = reference[0]
-        texts = {c.id: c.text for c in _rows(session, model, [model.id.in_(ids), *_visible(actor, model)], len(ids))}
-        shown[name] = [texts.get(v, v) for v in value] if isinstance(value, list) else texts.get(value, value)
+        texts = {
+            c.id: c.text
+            for c in _rows(session, model, [model.id.in_(ids), *_visible(actor, model)], len(ids))
+        }
+        shown[name] = (
+            [texts.get(v, v) for v in value] if isinstance(value, list) else texts.get(value, value)
+        )
     return shown

@@ -3,6 +3,7 @@
 A ListSpec drives the generic use cases (crud.py), the REST routes (api/resources.py) and the
 history. One Filter definition gives both the API query parameter and the SQL clause.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -17,7 +18,6 @@ from sqlalchemy.orm import Session, load_only, raiseload
 
 from .. import models as m
 from ..models.base import ListRow
-from ..models.elements import HasElements
 from ..models.codes import (
     DEVOLUTION_MODES,
     ITEM_TYPES,
@@ -25,6 +25,7 @@ from ..models.codes import (
     STATUSES,
     TARGET_KINDS,
 )
+from ..models.elements import HasElements
 from ..schemas.devolution import DevolutionBatchSchema, DevolvedItemSchema
 from ..schemas.fields import Bool, Code, Id, Int, Str
 from ..schemas.legal import LegalBasisSchema
@@ -153,7 +154,9 @@ def _relation_setter(attribute: str, model: type) -> Setter:
     return setter
 
 
-def _equals(model: type, column: str, name: str, make_field: Callable[[], ma_fields.Field], description: str) -> Filter:
+def _equals(
+    model: type, column: str, name: str, make_field: Callable[[], ma_fields.Field], description: str
+) -> Filter:
     return Filter(name, make_field, lambda value: getattr(model, column) == value, description)
 
 
@@ -161,12 +164,17 @@ def _common_filters(model: type, department_column: str = "department_id") -> tu
     return (
         _equals(model, department_column, "department_id", Id, "部门编号"),
         _equals(model, "status", "status", lambda: Code(STATUSES), "工作流状态"),
-        Filter("q", lambda: Str(max_length=100), lambda v: _name_column(model).contains(v, autoescape=True), "名称包含"),
+        Filter(
+            "q",
+            lambda: Str(max_length=100),
+            lambda v: _name_column(model).contains(v, autoescape=True),
+            "名称包含",
+        ),
     )
 
 
 def _name_column(model: type) -> Any:
-    return getattr(model, "name", None) or getattr(model, "main_name")
+    return getattr(model, "name", None) or model.main_name
 
 
 _LEGAL = (m.LegalBasis, "法律依据")
@@ -174,7 +182,11 @@ _ORG = (m.Organization, "机构")
 _REFERENCES_WITH_BASES = {"department_id": _ORG, "legal_basis_ids": _LEGAL}
 
 REGIONS = ListSpec(
-    "regions", "region", "行政区划", m.Region, RegionSchema,
+    "regions",
+    "region",
+    "行政区划",
+    m.Region,
+    RegionSchema,
     check=organizations.check_region,
     references={"parent_id": (m.Region, "上级行政区划")},
     unique=("code",),
@@ -182,39 +194,71 @@ REGIONS = ListSpec(
 )
 
 ORGANIZATIONS = ListSpec(
-    "organizations", "organization", "机构", m.Organization, OrganizationSchema,
+    "organizations",
+    "organization",
+    "机构",
+    m.Organization,
+    OrganizationSchema,
     check=organizations.check_organization,
     references={"region_id": (m.Region, "行政区划"), "parent_id": _ORG},
     unique=("uscc",),
     filters=(
         _equals(m.Organization, "region_id", "region_id", Id, "行政区划编号"),
         _equals(m.Organization, "kind", "kind", lambda: Code(ORGANIZATION_KINDS), "机构类别"),
-        Filter("q", lambda: Str(max_length=100), lambda v: m.Organization.name.contains(v, autoescape=True), "名称包含"),
+        Filter(
+            "q",
+            lambda: Str(max_length=100),
+            lambda v: m.Organization.name.contains(v, autoescape=True),
+            "名称包含",
+        ),
     ),
     sortable=("id", "name", "kind"),
 )
 
 LEGAL_BASES = ListSpec(
-    "legal-bases", "legal_basis", "法律依据", m.LegalBasis, LegalBasisSchema,
-    filters=(Filter("q", lambda: Str(max_length=100), lambda v: m.LegalBasis.name.contains(v, autoescape=True), "名称包含"),),
+    "legal-bases",
+    "legal_basis",
+    "法律依据",
+    m.LegalBasis,
+    LegalBasisSchema,
+    filters=(
+        Filter(
+            "q",
+            lambda: Str(max_length=100),
+            lambda v: m.LegalBasis.name.contains(v, autoescape=True),
+            "名称包含",
+        ),
+    ),
     sortable=("id", "name", "effective_on"),
 )
 
 POWER_TYPES = ListSpec(
-    "power-types", "power_type", "职权类型", m.PowerType, PowerTypeSchema,
+    "power-types",
+    "power_type",
+    "职权类型",
+    m.PowerType,
+    PowerTypeSchema,
     check=powers.check_power_type,
     unique=("code", "name"),
     sortable=("id", "code"),
 )
 
 POWER_ITEMS = ListSpec(
-    "power-items", "power_item", "权责事项", m.PowerItem, PowerItemSchema,
+    "power-items",
+    "power_item",
+    "权责事项",
+    m.PowerItem,
+    PowerItemSchema,
     check=powers.check_power_item,
     references=_REFERENCES_WITH_BASES,
     unique=("code",),
     setters={"legal_basis_ids": _relation_setter("legal_bases", m.LegalBasis)},
-    filters=_common_filters(m.PowerItem)
-    + (_equals(m.PowerItem, "power_type_code", "power_type", lambda: Str(max_length=4), "职权类型代码"),),
+    filters=(
+        *_common_filters(m.PowerItem),
+        _equals(
+            m.PowerItem, "power_type_code", "power_type", lambda: Str(max_length=4), "职权类型代码"
+        ),
+    ),
     sortable=("id", "code", "name", "updated_at"),
     searchable=Searchable("power", "权责事项"),
     owner="department_id",
@@ -222,7 +266,11 @@ POWER_ITEMS = ListSpec(
 
 
 def _service_item_list_options() -> list[Any]:
-    columns = [getattr(m.ServiceItem, name) for name in SERVICE_ITEM_LIST_FIELDS if name not in ("id", "department_name")]
+    columns = [
+        getattr(m.ServiceItem, name)
+        for name in SERVICE_ITEM_LIST_FIELDS
+        if name not in ("id", "department_name")
+    ]
     return [
         load_only(*columns),
         raiseload(m.ServiceItem.materials),
@@ -232,12 +280,18 @@ def _service_item_list_options() -> list[Any]:
     ]
 
 
-def _visits_filter(name: str, clause: Callable[[int], ColumnElement[bool]], description: str) -> Filter:
+def _visits_filter(
+    name: str, clause: Callable[[int], ColumnElement[bool]], description: str
+) -> Filter:
     return Filter(name, lambda: Int(maximum=20, strict=False), clause, description)
 
 
 SERVICE_ITEMS = ListSpec(
-    "service-items", "service_item", "实施清单事项", m.ServiceItem, ServiceItemSchema,
+    "service-items",
+    "service_item",
+    "实施清单事项",
+    m.ServiceItem,
+    ServiceItemSchema,
     check=service_items.check_service_item,
     references={
         **_REFERENCES_WITH_BASES,
@@ -251,13 +305,22 @@ SERVICE_ITEMS = ListSpec(
         "faqs": service_items.set_faqs,
         "legal_basis_ids": _relation_setter("legal_bases", m.LegalBasis),
     },
-    filters=_common_filters(m.ServiceItem)
-    + (
+    filters=(
+        *_common_filters(m.ServiceItem),
         _equals(m.ServiceItem, "item_type", "item_type", lambda: Code(ITEM_TYPES), "事项类型"),
         _equals(m.ServiceItem, "township_id", "township_id", Id, "实施镇街编号"),
-        Filter("instant", Bool, lambda v: m.ServiceItem.instant if v else ~m.ServiceItem.instant, "即办件"),
-        _visits_filter("onsite_visits", lambda v: m.ServiceItem.onsite_visits == v, "到办事现场次数等于"),
-        _visits_filter("max_onsite_visits", lambda v: m.ServiceItem.onsite_visits <= v, "到办事现场次数不超过"),
+        Filter(
+            "instant",
+            Bool,
+            lambda v: m.ServiceItem.instant if v else ~m.ServiceItem.instant,
+            "即办件",
+        ),
+        _visits_filter(
+            "onsite_visits", lambda v: m.ServiceItem.onsite_visits == v, "到办事现场次数等于"
+        ),
+        _visits_filter(
+            "max_onsite_visits", lambda v: m.ServiceItem.onsite_visits <= v, "到办事现场次数不超过"
+        ),
     ),
     sortable=("id", "name", "updated_at", "onsite_visits", "promised_time_limit", "catalog_code"),
     searchable=Searchable("service", "政务服务事项"),
@@ -268,7 +331,11 @@ SERVICE_ITEMS = ListSpec(
 )
 
 BUNDLES = ListSpec(
-    "bundles", "bundle", "一件事", m.Bundle, BundleSchema,
+    "bundles",
+    "bundle",
+    "一件事",
+    m.Bundle,
+    BundleSchema,
     references={"lead_department_id": _ORG, "member_ids": (m.ServiceItem, "实施清单事项")},
     unique=("name",),
     setters={"member_ids": service_items.set_bundle_members},
@@ -278,14 +345,22 @@ BUNDLES = ListSpec(
 )
 
 DEVOLUTION_BATCHES = ListSpec(
-    "devolution-batches", "devolution_batch", "下放批次", m.DevolutionBatch, DevolutionBatchSchema,
+    "devolution-batches",
+    "devolution_batch",
+    "下放批次",
+    m.DevolutionBatch,
+    DevolutionBatchSchema,
     references={"region_id": (m.Region, "行政区划")},
     unique=("document_number",),
     sortable=("id", "effective_on"),
 )
 
 DEVOLVED_ITEMS = ListSpec(
-    "devolved-items", "devolved_item", "下放事项", m.DevolvedItem, DevolvedItemSchema,
+    "devolved-items",
+    "devolved_item",
+    "下放事项",
+    m.DevolvedItem,
+    DevolvedItemSchema,
     check=devolution.check_devolved_item,
     references={
         "batch_id": (m.DevolutionBatch, "下放批次"),
@@ -295,8 +370,8 @@ DEVOLVED_ITEMS = ListSpec(
         "receiver_ids": (m.Organization, "镇街"),
     },
     setters={"receiver_ids": _relation_setter("receivers", m.Organization)},
-    filters=_common_filters(m.DevolvedItem, "from_department_id")
-    + (
+    filters=(
+        *_common_filters(m.DevolvedItem, "from_department_id"),
         _equals(m.DevolvedItem, "batch_id", "batch_id", Id, "批次编号"),
         _equals(m.DevolvedItem, "mode", "mode", lambda: Code(DEVOLUTION_MODES), "调整方式"),
         Filter(
@@ -312,7 +387,11 @@ DEVOLVED_ITEMS = ListSpec(
 )
 
 SUPERVISION_ITEMS = ListSpec(
-    "supervision-items", "supervision_item", "监管事项", m.SupervisionItem, SupervisionItemSchema,
+    "supervision-items",
+    "supervision_item",
+    "监管事项",
+    m.SupervisionItem,
+    SupervisionItemSchema,
     check=supervision.check_supervision_item,
     references={
         **_REFERENCES_WITH_BASES,
@@ -321,9 +400,15 @@ SUPERVISION_ITEMS = ListSpec(
     },
     unique=("code",),
     setters={"legal_basis_ids": _relation_setter("legal_bases", m.LegalBasis)},
-    filters=_common_filters(m.SupervisionItem)
-    + (
-        _equals(m.SupervisionItem, "supervision_type", "supervision_type", lambda: Str(max_length=2), "监管类型"),
+    filters=(
+        *_common_filters(m.SupervisionItem),
+        _equals(
+            m.SupervisionItem,
+            "supervision_type",
+            "supervision_type",
+            lambda: Str(max_length=2),
+            "监管类型",
+        ),
         _equals(m.SupervisionItem, "random_check", "random_check", Bool, "双随机抽查事项"),
         _equals(m.SupervisionItem, "key_check", "key_check", Bool, "重点检查事项"),
     ),
@@ -333,18 +418,30 @@ SUPERVISION_ITEMS = ListSpec(
 )
 
 INSPECTION_IMPL_LISTS = ListSpec(
-    "inspection-lists", "inspection_impl_list", "检查实施清单", m.InspectionImplList, InspectionImplListSchema,
+    "inspection-lists",
+    "inspection_impl_list",
+    "检查实施清单",
+    m.InspectionImplList,
+    InspectionImplListSchema,
     check=supervision.check_inspection_impl_list,
     references={"department_id": _ORG, "supervision_item_id": (m.SupervisionItem, "监管事项")},
     unique=("code",),
-    filters=_common_filters(m.InspectionImplList)
-    + (_equals(m.InspectionImplList, "supervision_item_id", "supervision_item_id", Id, "监管事项编号"),),
+    filters=(
+        *_common_filters(m.InspectionImplList),
+        _equals(
+            m.InspectionImplList, "supervision_item_id", "supervision_item_id", Id, "监管事项编号"
+        ),
+    ),
     sortable=("id", "name"),
     owner="department_id",
 )
 
 RANDOM_CHECK_ITEMS = ListSpec(
-    "random-check-items", "random_check_item", "随机抽查事项", m.RandomCheckItem, RandomCheckItemSchema,
+    "random-check-items",
+    "random_check_item",
+    "随机抽查事项",
+    m.RandomCheckItem,
+    RandomCheckItemSchema,
     check=supervision.check_random_check_item,
     references={"department_id": _ORG, "supervision_item_id": (m.SupervisionItem, "监管事项")},
     filters=_common_filters(m.RandomCheckItem),
@@ -353,7 +450,11 @@ RANDOM_CHECK_ITEMS = ListSpec(
 )
 
 INSPECTION_TARGETS = ListSpec(
-    "inspection-targets", "inspection_target", "检查对象", m.InspectionTarget, InspectionTargetSchema,
+    "inspection-targets",
+    "inspection_target",
+    "检查对象",
+    m.InspectionTarget,
+    InspectionTargetSchema,
     check=supervision.check_inspection_target,
     references={"region_id": (m.Region, "行政区划"), "township_id": (m.Organization, "镇街")},
     filters=(
@@ -362,13 +463,22 @@ INSPECTION_TARGETS = ListSpec(
         _equals(m.InspectionTarget, "kind", "kind", lambda: Code(TARGET_KINDS), "对象类别"),
         _equals(m.InspectionTarget, "industry", "industry", lambda: Str(max_length=100), "行业"),
         _equals(m.InspectionTarget, "abnormal", "abnormal", Bool, "列入经营异常名录"),
-        Filter("q", lambda: Str(max_length=100), lambda v: m.InspectionTarget.name.contains(v, autoescape=True), "名称包含"),
+        Filter(
+            "q",
+            lambda: Str(max_length=100),
+            lambda v: m.InspectionTarget.name.contains(v, autoescape=True),
+            "名称包含",
+        ),
     ),
     sortable=("id", "name"),
 )
 
 INSPECTORS = ListSpec(
-    "inspectors", "inspector", "执法检查人员", m.Inspector, InspectorSchema,
+    "inspectors",
+    "inspector",
+    "执法检查人员",
+    m.Inspector,
+    InspectorSchema,
     references={"department_id": _ORG},
     unique=("certificate_number",),
     filters=(

@@ -6,6 +6,7 @@ the headers departments already use, and the same cell text an export writes: co
 labels, 机构 by name, 即办 and 无期限 for time limits); fields no sheet names fall back to the
 schema's own description. One definition, shared with import and export.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -22,7 +23,9 @@ from .sheet_references import References
 from .spreadsheet_columns import SHEETS
 
 # Written by the service, not by the editor: never part of what a reviewer decides on.
-_BOOKKEEPING = frozenset({"id", "version", "status", "created_at", "updated_at", "warnings", "unfilled_elements"})
+_BOOKKEEPING = frozenset(
+    {"id", "version", "status", "created_at", "updated_at", "warnings", "unfilled_elements"}
+)
 _LABEL_MAX = 16  # a schema description longer than this is an explanation, not a label
 
 
@@ -55,7 +58,9 @@ def review_of(session: Session, spec: ListSpec, row_id: int, actor: Actor) -> Re
         raise not_found(spec.label, row_id)
     row = crud.get_row(session, spec, row_id, actor)
     authorize(actor, "row.read_unpublished", spec.department_of(row))
-    revision = workflow.open_revision_of(session, spec, row.id) if row.status in workflow.LIVE else None
+    revision = (
+        workflow.open_revision_of(session, spec, row.id) if row.status in workflow.LIVE else None
+    )
     reason = None
     if revision is None and row.status == "rejected":
         reason = workflow.rejection_reasons(session, spec, [row.id]).get(row.id)
@@ -69,28 +74,44 @@ def review_of(session: Session, spec: ListSpec, row_id: int, actor: Actor) -> Re
 
 
 def compare(
-    session: Session, spec: ListSpec, before: dict[str, Any] | None, after: dict[str, Any], edited: set[str],
+    session: Session,
+    spec: ListSpec,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    edited: set[str],
     refs: References | None = None,
 ) -> list[FieldChange]:
     """Each field as a line; a line is changed when an edited field's value differs."""
     refs = refs or References(session)
     lines = []
     for label, fields, show in _columns(spec):
-        changed = before is None and any(after.get(f) not in (None, [], "") for f in fields) or any(
-            f in edited and _comparable(before.get(f) if before else None) != _comparable(after.get(f)) for f in fields
+        changed = (
+            before is None and any(after.get(f) not in (None, [], "") for f in fields)
+        ) or any(
+            f in edited
+            and _comparable(before.get(f) if before else None) != _comparable(after.get(f))
+            for f in fields
         )
-        lines.append(FieldChange(label, show(before, refs) if before else None, show(after, refs), changed))
+        lines.append(
+            FieldChange(label, show(before, refs) if before else None, show(after, refs), changed)
+        )
     return lines
 
 
-def _columns(spec: ListSpec) -> Iterator[tuple[str, tuple[str, ...], Callable[[dict[str, Any], References], str | None]]]:
+def _columns(
+    spec: ListSpec,
+) -> Iterator[tuple[str, tuple[str, ...], Callable[[dict[str, Any], References], str | None]]]:
     sheet = SHEETS.get(spec.name)
     covered: set[str] = set()
     for column in sheet.columns if sheet else ():
         if set(column.fields) <= covered:
             continue  # 实施主体编码 and 时限单位 repeat fields of a column before them
         covered.update(column.fields)
-        yield column.header, column.fields, lambda row, refs, kind=column.kind: _text(kind.export(row, refs))
+        yield (
+            column.header,
+            column.fields,
+            lambda row, refs, kind=column.kind: _text(kind.export(row, refs)),
+        )
     for name, field in _schema_fields(spec).items():
         if name in covered or name in _BOOKKEEPING or field.dump_only:
             continue
@@ -129,12 +150,16 @@ def _comparable(value: Any) -> Any:
 
 
 @use_case("row.read_unpublished")
-def preview(session: Session, spec: ListSpec, row_id: int, actor: Actor, render: Callable[[Any], str]) -> str:
+def preview(
+    session: Session, spec: ListSpec, row_id: int, actor: Actor, render: Callable[[Any], str]
+) -> str:
     """The row as citizens will read it once approved: its open revision applied through the
     list's own rules inside a savepoint, rendered, and rolled back."""
     row = crud.get_row(session, spec, row_id, actor)
     authorize(actor, "row.read_unpublished", spec.department_of(row))
-    revision = workflow.open_revision_of(session, spec, row.id) if row.status in workflow.LIVE else None
+    revision = (
+        workflow.open_revision_of(session, spec, row.id) if row.status in workflow.LIVE else None
+    )
     if revision is None:
         return render(row)
     nested = session.begin_nested()
@@ -148,7 +173,9 @@ def preview(session: Session, spec: ListSpec, row_id: int, actor: Actor, render:
 
 
 @use_case("audit.read")
-def record_lines(session: Session, records: list[Any], actor: Actor) -> dict[int, list[FieldChange]]:
+def record_lines(
+    session: Session, records: list[Any], actor: Actor
+) -> dict[int, list[FieldChange]]:
     """The changed fields of each audit record, labelled like the review table (a list's row by
     its columns, any other snapshot by its keys)."""
     authorize(actor, "audit.read")
@@ -159,12 +186,17 @@ def record_lines(session: Session, records: list[Any], actor: Actor) -> dict[int
         before, after = record.before or {}, record.after or {}
         spec = specs.get(record.entity_type)
         if spec is not None:
-            edited = {k for k in {*before, *after} if _comparable(before.get(k)) != _comparable(after.get(k))}
+            edited = {
+                k
+                for k in {*before, *after}
+                if _comparable(before.get(k)) != _comparable(after.get(k))
+            }
             found = compare(session, spec, before or None, after, edited, refs)
             lines[record.id] = [line for line in found if line.changed]
         else:
             lines[record.id] = [
                 FieldChange(key, _text(before.get(key)), _text(after.get(key)), True)
-                for key in sorted({*before, *after}) if _comparable(before.get(key)) != _comparable(after.get(key))
+                for key in sorted({*before, *after})
+                if _comparable(before.get(key)) != _comparable(after.get(key))
             ]
     return lines

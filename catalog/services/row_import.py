@@ -16,6 +16,7 @@ when no row had a problem.
 A dry run creates the rows it checks, so later rows see earlier ones exactly as a commit
 would (a duplicate 实施编码 within the file, a 子项 naming its 主项).
 """
+
 from __future__ import annotations
 
 import time
@@ -91,11 +92,20 @@ def import_file(
     # A dry run writes on a scratch connection (on SQLite a private copy of the database), so
     # checking a long file never holds the write lock other writers wait for; a commit writes on
     # the session's connection, whose transaction takes SQLite's write lock as it begins.
-    place: AbstractContextManager[Connection | None] = scratch_connection(session) if dry_run else write_intent()
+    place: AbstractContextManager[Connection | None] = (
+        scratch_connection(session) if dry_run else write_intent()
+    )
     with place as connection:
         return _import(
-            session, sheet_of(spec), table, commit=not dry_run, actor=actor, connection=connection,
-            region_id=region_id, allow_unknown_columns=allow_unknown_columns, progress=progress,
+            session,
+            sheet_of(spec),
+            table,
+            commit=not dry_run,
+            actor=actor,
+            connection=connection,
+            region_id=region_id,
+            allow_unknown_columns=allow_unknown_columns,
+            progress=progress,
         )
 
 
@@ -115,7 +125,9 @@ def _import(
     report = ImportReport(sheet.spec.name, dry_run=not commit)
     header = find_header(sheet, table)
     sheet_rows = table.sheets[header.sheet][1]
-    rows = [(n, cells) for n, cells in sheet_rows if n > header.row and any(cell_text(c) for c in cells)]
+    rows = [
+        (n, cells) for n, cells in sheet_rows if n > header.row and any(cell_text(c) for c in cells)
+    ]
     if len(table.sheets) > 1:
         report.worksheet = table.sheets[header.sheet][0]
     report.rows = len(rows)
@@ -127,7 +139,9 @@ def _import(
 
     writing = AllOrNothing(session, connection)
     with writing as rows_session:
-        importer = _RowImporter(sheet, header, rows_session, References(rows_session, region_id), actor)
+        importer = _RowImporter(
+            sheet, header, rows_session, References(rows_session, region_id), actor
+        )
         pending = 0
         for position, (number, cells) in enumerate(rows, start=1):
             problems = importer.run(number, cells)
@@ -162,7 +176,9 @@ class AllOrNothing:
 
     def __enter__(self) -> Session:
         self.everything = self.connection.begin_nested()
-        self.rows = Session(bind=self.connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        self.rows = Session(
+            bind=self.connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
         return self.rows
 
     def __exit__(self, kind: type[BaseException] | None, *_error: object) -> None:
@@ -174,7 +190,9 @@ class AllOrNothing:
             self.everything.rollback()
 
 
-def _report_unknown_columns(sheet: Sheet, header: Header, rows: Rows, allow: bool, report: ImportReport) -> None:
+def _report_unknown_columns(
+    sheet: Sheet, header: Header, rows: Rows, allow: bool, report: ImportReport
+) -> None:
     """A column the list does not have is never dropped silently: it is a problem, or — when the
     caller chose to ignore unknown columns — listed in the report's ``ignored_columns``."""
     from openpyxl.utils import get_column_letter
@@ -189,14 +207,19 @@ def _report_unknown_columns(sheet: Sheet, header: Header, rows: Rows, allow: boo
             if i not in used and i not in named and cell_text(v)
         }
     )
-    columns = [*header.unknown, *((i, f"第 {get_column_letter(i + 1)} 列（无表头）") for i in unnamed)]
+    columns = [
+        *header.unknown,
+        *((i, f"第 {get_column_letter(i + 1)} 列（无表头）") for i in unnamed),
+    ]
     for index, text in sorted(columns):
         if allow:
             report.ignored_columns.append(text)
         else:
             report.problems.append(
                 Problem(
-                    header.row, text, "unknown_column",
+                    header.row,
+                    text,
+                    "unknown_column",
                     f"无法识别的列“{text}”（第 {get_column_letter(index + 1)} 列）：{sheet.title}没有这一列。"
                     "请删除该列或改用标准表头；确需保留时，导入时选择忽略未知列。",
                 )
@@ -206,7 +229,9 @@ def _report_unknown_columns(sheet: Sheet, header: Header, rows: Rows, allow: boo
 class _RowImporter:
     """One row at a time: read the cells, load the schema, check duplicates, create the row."""
 
-    def __init__(self, sheet: Sheet, header: Header, session: Session, refs: References, actor: Actor) -> None:
+    def __init__(
+        self, sheet: Sheet, header: Header, session: Session, refs: References, actor: Actor
+    ) -> None:
         self.sheet = sheet
         self.schema = sheet.spec.schema()
         self.spec = sheet.spec
@@ -217,13 +242,17 @@ class _RowImporter:
         self.created = 0
         self.warnings: list[Problem] = []
         self.keys = (*sheet.keys, *((name,) for name in self.spec.unique))
-        self.seen: dict[tuple[str, ...], dict[tuple[Any, ...], int]] = {key: {} for key in self.keys}
+        self.seen: dict[tuple[str, ...], dict[tuple[Any, ...], int]] = {
+            key: {} for key in self.keys
+        }
         self.existing = {key: self._existing(key) for key in sheet.keys}
         # Rows a created row refers to (its 实施主体 …), held so the next row's snapshot finds
         # them in the session instead of asking the database again.
         self.kept: dict[tuple[type, Any], Any] = {}
         self.many_to_one = [
-            rel.key for rel in sa_inspect(self.spec.model).relationships if rel.direction.name == "MANYTOONE"
+            rel.key
+            for rel in sa_inspect(self.spec.model).relationships
+            if rel.direction.name == "MANYTOONE"
         ]
 
     def _existing(self, key: tuple[str, ...]) -> dict[tuple[Any, ...], int]:
@@ -242,12 +271,18 @@ class _RowImporter:
         except ValidationError as error:
             for name, message in _flatten(error.messages):
                 if name.split(".")[0] not in failed:
-                    problems.append(Problem(number, self._column(name, origin), code_of(message), message))
+                    problems.append(
+                        Problem(number, self._column(name, origin), code_of(message), message)
+                    )
             return problems
         duplicated = self._duplicates(number, loaded, origin, problems)
         if failed:
-            return problems  # a cell could not be read: the rules would judge a row it does not hold
-        if self.spec.has_workflow and not allowed(self.actor, "row.review", self.spec.department_of(loaded)):
+            return (
+                problems  # a cell could not be read: the rules would judge a row it does not hold
+            )
+        if self.spec.has_workflow and not allowed(
+            self.actor, "row.review", self.spec.department_of(loaded)
+        ):
             loaded.pop("status", None)  # an editor's rows start as drafts, whatever the sheet says
         try:
             row = crud.create_row(self.session, self.spec, loaded, self.actor)
@@ -258,11 +293,15 @@ class _RowImporter:
                 for item in errors:
                     if item.code == "duplicate" and name in duplicated:
                         continue  # already reported as a duplicate of an earlier row of the file
-                    problems.append(Problem(number, self._column(name, origin), item.code, item.message))
+                    problems.append(
+                        Problem(number, self._column(name, origin), item.code, item.message)
+                    )
             return problems
         self.created += 1
         for notice in self.spec.warnings(row) if self.spec.warnings else ():
-            self.warnings.append(Problem(number, self._column(notice.field, origin), notice.code, notice.message))
+            self.warnings.append(
+                Problem(number, self._column(notice.field, origin), notice.code, notice.message)
+            )
         self.refs.remember(row)
         for key in self.many_to_one:
             target = row.__dict__.get(key)
@@ -290,7 +329,9 @@ class _RowImporter:
                 if name in failed:
                     continue
                 if name in data:
-                    item = self._agree(number, name, data[name], item, origin[name], mapped.header, problems)
+                    item = self._agree(
+                        number, name, data[name], item, origin[name], mapped.header, problems
+                    )
                     if item is None:
                         failed.add(name)
                         continue
@@ -309,7 +350,13 @@ class _RowImporter:
 
     @staticmethod
     def _agree(
-        number: int, name: str, first: Any, second: Any, first_header: str, header: str, problems: list[Problem]
+        number: int,
+        name: str,
+        first: Any,
+        second: Any,
+        first_header: str,
+        header: str,
+        problems: list[Problem],
     ) -> Any:
         """Two columns gave one field (实施主体 and 实施主体编码; 时限 "20个工作日" and 时限单位)."""
         if isinstance(first, Candidates) and isinstance(second, Candidates):
@@ -325,7 +372,11 @@ class _RowImporter:
         return None
 
     def _duplicates(
-        self, number: int, loaded: Mapping[str, Any], origin: dict[str, str], problems: list[Problem]
+        self,
+        number: int,
+        loaded: Mapping[str, Any],
+        origin: dict[str, str],
+        problems: list[Problem],
     ) -> set[str]:
         duplicated: set[str] = set()
         for key in self.keys:
@@ -333,17 +384,26 @@ class _RowImporter:
             if any(v is None or v == "" for v in values):
                 continue
             column = self._column(key[-1], origin)
-            shown = "、".join(str(v) for v, name in zip(values, key, strict=True) if not name.endswith("_id"))
+            shown = "、".join(
+                str(v) for v, name in zip(values, key, strict=True) if not name.endswith("_id")
+            )
             first = self.seen[key].setdefault(values, number)
             if first != number:
                 duplicated.update(key)
                 problems.append(
-                    Problem(number, column, "duplicate_in_file", f"与第 {first} 行重复（{shown}），同一{self.spec.label}只能出现一次。")
+                    Problem(
+                        number,
+                        column,
+                        "duplicate_in_file",
+                        f"与第 {first} 行重复（{shown}），同一{self.spec.label}只能出现一次。",
+                    )
                 )
             elif key in self.existing and values in self.existing[key]:
                 problems.append(
                     Problem(
-                        number, column, "duplicate",
+                        number,
+                        column,
+                        "duplicate",
                         f"已有相同的{self.spec.label}（编号 {self.existing[key][values]}，{shown}），不能重复导入。",
                     )
                 )

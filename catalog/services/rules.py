@@ -1,4 +1,5 @@
 """Shared pieces of the cross-field rules: the problem collector and reference checks."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -46,7 +47,9 @@ def require_township(session: Session, org_id: int, field: str, problems: Proble
         problems.add(field, FieldError("not_a_township", f"“{org.name}”不是镇或街道。"))
 
 
-def missing_ids(session: Session, model: type, ids: Iterable[int], *where: ColumnElement[bool]) -> list[int]:
+def missing_ids(
+    session: Session, model: type, ids: Iterable[int], *where: ColumnElement[bool]
+) -> list[int]:
     """The ids with no row of ``model`` (among the rows ``where`` admits)."""
     wanted = set(ids)
     if not wanted:

@@ -5,6 +5,7 @@ is built from the database at the moment it is indexed (never from the change th
 and every write and removal carries the row's version, so that retries, out-of-order drains
 and replays all converge on the current row (search.outbox says how).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -19,8 +20,23 @@ from search.documents import SearchDocument
 from search.engines.base import Removal
 from search.outbox import Decision
 
-from ..models import DevolvedItem, Material, Organization, PowerItem, PowerType, Region, ServiceItem, SupervisionItem
-from ..models.codes import DEVOLUTION_MODES, ITEM_TYPES, PUBLISHED, SERVICE_OBJECT_AUDIENCE, SUPERVISION_TYPES
+from ..models import (
+    DevolvedItem,
+    Material,
+    Organization,
+    PowerItem,
+    PowerType,
+    Region,
+    ServiceItem,
+    SupervisionItem,
+)
+from ..models.codes import (
+    DEVOLUTION_MODES,
+    ITEM_TYPES,
+    PUBLISHED,
+    SERVICE_OBJECT_AUDIENCE,
+    SUPERVISION_TYPES,
+)
 from ..models.devolution import devolved_item_receivers
 from ..models.services import is_instant, is_zero_visit
 from . import search_twins
@@ -102,25 +118,27 @@ _twin_power = aliased(PowerItem, name="twin_power")
 
 def _service_rows() -> Select:
     twin_id = search_twins.twin_power_id()
-    return _with_department(
-        ServiceItem,
-        ServiceItem.department_id,
-        ServiceItem.name,
-        ServiceItem.aliases,
-        ServiceItem.item_type,
-        ServiceItem.service_objects,
-        ServiceItem.themes,
-        ServiceItem.case_type,
-        ServiceItem.onsite_visits,
-        ServiceItem.acceptance_conditions,
-        ServiceItem.process,
-        ServiceItem.result_name,
-        _township.name.label("township"),
-        _twin_power.id.label("twin_power_id"),
-        _twin_power.basis_text.label("twin_basis"),
-        _twin_power.responsibilities.label("twin_responsibilities"),
-    ).outerjoin(_township, _township.id == ServiceItem.township_id).outerjoin(
-        _twin_power, _twin_power.id == twin_id
+    return (
+        _with_department(
+            ServiceItem,
+            ServiceItem.department_id,
+            ServiceItem.name,
+            ServiceItem.aliases,
+            ServiceItem.item_type,
+            ServiceItem.service_objects,
+            ServiceItem.themes,
+            ServiceItem.case_type,
+            ServiceItem.onsite_visits,
+            ServiceItem.acceptance_conditions,
+            ServiceItem.process,
+            ServiceItem.result_name,
+            _township.name.label("township"),
+            _twin_power.id.label("twin_power_id"),
+            _twin_power.basis_text.label("twin_basis"),
+            _twin_power.responsibilities.label("twin_responsibilities"),
+        )
+        .outerjoin(_township, _township.id == ServiceItem.township_id)
+        .outerjoin(_twin_power, _twin_power.id == twin_id)
     )
 
 
@@ -137,16 +155,31 @@ def _service_document(item: Row[Any], materials: list[str]) -> dict[str, Any]:
         "item_type": item.item_type,
         "item_type_label": ITEM_TYPES.get(item.item_type, ""),
         "townships": [item.township] if item.township is not None else [],
-        "service_objects": sorted({SERVICE_OBJECT_AUDIENCE[c] for c in item.service_objects or () if c in SERVICE_OBJECT_AUDIENCE}),
+        "service_objects": sorted(
+            {
+                SERVICE_OBJECT_AUDIENCE[c]
+                for c in item.service_objects or ()
+                if c in SERVICE_OBJECT_AUDIENCE
+            }
+        ),
         "themes": item.themes,
         # 未填报 stays out of the 即办件 and 零跑动 facets: no value, not "否"
         "instant": is_instant(item),
         "onsite_visits": item.onsite_visits,
         "zero_visit": is_zero_visit(item),
-        "text": "\n".join(filter(None, [
-            item.acceptance_conditions, "；".join(materials), item.process, item.result_name,
-            item.twin_basis, item.twin_responsibilities,
-        ])),
+        "text": "\n".join(
+            filter(
+                None,
+                [
+                    item.acceptance_conditions,
+                    "；".join(materials),
+                    item.process,
+                    item.result_name,
+                    item.twin_basis,
+                    item.twin_responsibilities,
+                ],
+            )
+        ),
         **_twins("power", item.twin_power_id),
     }
 
@@ -178,7 +211,9 @@ def _power_document(item: Row[Any], _values: list[str]) -> dict[str, Any]:
         "item_type": item.power_type_code,
         "item_type_label": item.power_type or "",
         "text": "\n".join(filter(None, [item.basis_text, item.responsibilities])),
-        "merged_into": "" if item.merged_into_service is None else f"service:{item.merged_into_service}",
+        "merged_into": ""
+        if item.merged_into_service is None
+        else f"service:{item.merged_into_service}",
     }
 
 
@@ -246,14 +281,18 @@ _SOURCES = {
 }
 
 
-def _rows(session: Session, entity_type: str, where: ColumnElement[bool], limit: int | None = None) -> list[Row[Any]]:
+def _rows(
+    session: Session, entity_type: str, where: ColumnElement[bool], limit: int | None = None
+) -> list[Row[Any]]:
     """Rows matching ``where`` with the columns their documents need, and their status, by id."""
     model = SEARCHABLE[entity_type].model
     query = _SOURCES[entity_type].rows().add_columns(model.status).where(where).order_by(model.id)
     return list(session.execute(query if limit is None else query.limit(limit)))
 
 
-def _documents(session: Session, entity_type: str, rows: Sequence[Row[Any]], consecutive: bool) -> list[SearchDocument]:
+def _documents(
+    session: Session, entity_type: str, rows: Sequence[Row[Any]], consecutive: bool
+) -> list[SearchDocument]:
     """The documents of ``rows``, each row's list (materials, townships) read for all at once."""
     source = _SOURCES[entity_type]
     values: dict[int, list[str]] = defaultdict(list)
@@ -281,7 +320,9 @@ def decide(session: Session, doc_ids: Iterable[str]) -> dict[str, Decision]:
             chunk = ids[start : start + _IN_LIST]
             rows = _rows(session, entity_type, model.id.in_(chunk))
             published = [row for row in rows if row.status == PUBLISHED]
-            decisions.update((doc.id, doc) for doc in _documents(session, entity_type, published, False))
+            decisions.update(
+                (doc.id, doc) for doc in _documents(session, entity_type, published, False)
+            )
             decisions.update(
                 (f"{kind}:{row.id}", Removal(f"{kind}:{row.id}", row.version))
                 for row in rows
@@ -303,7 +344,9 @@ def published_documents(session: Session, batch_size: int = 1000) -> Iterator[Se
     for entity_type, spec in SEARCHABLE.items():
         model, last_id = spec.model, 0
         while True:
-            rows = _rows(session, entity_type, (model.status == PUBLISHED) & (model.id > last_id), batch_size)
+            rows = _rows(
+                session, entity_type, (model.status == PUBLISHED) & (model.id > last_id), batch_size
+            )
             if not rows:
                 break
             yield from _documents(session, entity_type, rows, True)
@@ -317,8 +360,12 @@ def current_versions(session: Session, doc_ids: Iterable[str]) -> dict[str, int 
         kind, model = kind_of(entity_type), SEARCHABLE[entity_type].model
         versions.update((f"{kind}:{i}", None) for i in ids)
         for start in range(0, len(ids), _IN_LIST):
-            query = select(model.id, model.version).where(model.id.in_(ids[start : start + _IN_LIST]))
-            versions.update((f"{kind}:{row_id}", version) for row_id, version in session.execute(query))
+            query = select(model.id, model.version).where(
+                model.id.in_(ids[start : start + _IN_LIST])
+            )
+            versions.update(
+                (f"{kind}:{row_id}", version) for row_id, version in session.execute(query)
+            )
     return versions
 
 
@@ -326,16 +373,22 @@ def published_versions(session: Session) -> dict[str, int]:
     versions: dict[str, int] = {}
     for entity_type, spec in SEARCHABLE.items():
         kind, model = kind_of(entity_type), spec.model
-        for row_id, version in session.execute(select(model.id, model.version).where(model.status == PUBLISHED)):
+        for row_id, version in session.execute(
+            select(model.id, model.version).where(model.status == PUBLISHED)
+        ):
             versions[f"{kind}:{row_id}"] = version
     return versions
 
 
 def published_counts(session: Session) -> dict[str, int]:
     """Published rows per searchable list, by kind."""
-    published = {entity_type: select(func.count()).where(spec.model.status == PUBLISHED)
-                 for entity_type, spec in SEARCHABLE.items()}
-    return {kind_of(entity_type): session.scalar(query) or 0 for entity_type, query in published.items()}
+    published = {
+        entity_type: select(func.count()).where(spec.model.status == PUBLISHED)
+        for entity_type, spec in SEARCHABLE.items()
+    }
+    return {
+        kind_of(entity_type): session.scalar(query) or 0 for entity_type, query in published.items()
+    }
 
 
 def published_count(session: Session) -> int:

@@ -1,6 +1,8 @@
 """Which search engine the catalog uses: Elasticsearch when configured, else the embedded one."""
+
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,13 +21,13 @@ def engine_from_config(config: Mapping[str, Any]) -> SearchEngine:
         from search.engines.elasticsearch import ClientSettings, ElasticsearchEngine, connect
 
         client = connect(ClientSettings.from_mapping(config))
-        engine = ElasticsearchEngine(client, prefix=config.get("ELASTICSEARCH_INDEX_PREFIX", "qingdan-items"))
+        engine = ElasticsearchEngine(
+            client, prefix=config.get("ELASTICSEARCH_INDEX_PREFIX", "qingdan-items")
+        )
     else:
         from search.engines.embedded import EmbeddedEngine
 
         engine = EmbeddedEngine(config["SEARCH_INDEX_PATH"])
-    try:
+    with contextlib.suppress(EngineUnavailable):
         engine.ensure_index()
-    except EngineUnavailable:
-        pass
     return engine

@@ -5,11 +5,12 @@ add items, aliases or synonyms for it. Privacy: the query text, the moment and t
 count only (no address, no user, no session); entries older than SEARCH_LOG_RETENTION_DAYS
 are deleted by ``flask search purge-log`` (run it daily).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, delete, func, select
@@ -47,7 +48,7 @@ class LoggedQuery:
 def summary(session: Session, actor: Actor, days: int, limit: int = 200) -> list[LoggedQuery]:
     """Queries of the last ``days`` days, the most frequent first."""
     authorize(actor, "search.insights")
-    since = datetime.now(timezone.utc) - timedelta(days=days)
+    since = datetime.now(UTC) - timedelta(days=days)
     zero = func.sum(case((SearchQueryLog.outcome == ZERO, 1), else_=0))
     query = (
         select(SearchQueryLog.query, func.count(), zero, func.max(SearchQueryLog.created_at))
@@ -63,7 +64,7 @@ def summary(session: Session, actor: Actor, days: int, limit: int = 200) -> list
 def export_log(session: Session, actor: Actor, args: Mapping[str, Any]) -> Exported:
     """Every logged query of the last ``days`` days, oldest first, as xlsx or CSV."""
     authorize(actor, "search.insights")
-    since = datetime.now(timezone.utc) - timedelta(days=args["days"])
+    since = datetime.now(UTC) - timedelta(days=args["days"])
 
     def rows() -> Iterator[list[Any]]:
         query = (
@@ -82,7 +83,9 @@ def export_log(session: Session, actor: Actor, args: Mapping[str, Any]) -> Expor
 
 def purge(session: Session, retention_days: int) -> int:
     """Delete entries older than the retention period; return how many went."""
-    cutoff = datetime.now(timezone.utc) - timedelta(days=retention_days)
-    deleted = session.execute(delete(SearchQueryLog).where(SearchQueryLog.created_at < cutoff)).rowcount
+    cutoff = datetime.now(UTC) - timedelta(days=retention_days)
+    deleted = session.execute(
+        delete(SearchQueryLog).where(SearchQueryLog.created_at < cutoff)
+    ).rowcount
     session.commit()
     return int(deleted or 0)

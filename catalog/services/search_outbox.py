@@ -6,12 +6,13 @@ The indexer claims due rows (leased, so that other drains pass them by), asks se
 what the index must hold for each now, writes it, then settles: the rows are deleted, and a
 document whose row moved meanwhile is queued again. A failed write backs off (retry_later).
 """
+
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, delete, func, select, update
@@ -19,7 +20,14 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from search.engines.base import SearchEngine
-from search.outbox import LEASE_SECONDS, Decision, DrainReport, Indexer, PendingChange, backoff_seconds
+from search.outbox import (
+    LEASE_SECONDS,
+    Decision,
+    DrainReport,
+    Indexer,
+    PendingChange,
+    backoff_seconds,
+)
 
 from ..database import rollback_quietly, unavailable, write_transaction
 from ..models import SearchOutbox
@@ -55,7 +63,9 @@ class SqlOutboxStore:
             if rows:
                 lease = now + timedelta(seconds=LEASE_SECONDS)
                 session.execute(
-                    update(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])).values(next_attempt_at=lease)
+                    update(SearchOutbox)
+                    .where(SearchOutbox.id.in_([r.id for r in rows]))
+                    .values(next_attempt_at=lease)
                 )
             return self._grouped(rows)
         return []  # the database stayed busy: nothing claimed, the next poll tries again
@@ -71,7 +81,9 @@ class SqlOutboxStore:
         """A read first: when other drains leased everything, no write lock is taken at all."""
         self.session.commit()
         try:
-            due = select(SearchOutbox.id).where(SearchOutbox.next_attempt_at <= (self.due_by or utcnow()))
+            due = select(SearchOutbox.id).where(
+                SearchOutbox.next_attempt_at <= (self.due_by or utcnow())
+            )
             return self.session.scalar(due.limit(1)) is not None
         finally:
             self.session.commit()
@@ -155,6 +167,6 @@ def run_indexer(
 def outbox_lag(session: Session) -> dict[str, Any]:
     """How far the index is behind: pending changes and the age of the oldest."""
     count, oldest = session.execute(select(func.count(), func.min(SearchOutbox.created_at))).one()
-    age = (datetime.now(timezone.utc) - oldest).total_seconds() if oldest else 0.0
+    age = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
     failing = session.scalar(select(func.count()).where(SearchOutbox.attempts > 0)) or 0
     return {"pending": count, "oldest_seconds": round(age, 3), "failing": failing}

@@ -4,6 +4,7 @@
 the drifted documents up to date; ``reindex`` builds a new index from one snapshot and switches
 to it, losing no change made while it runs.
 """
+
 from __future__ import annotations
 
 import time
@@ -19,7 +20,13 @@ from search.engines.base import ReindexReport, Removal, SearchEngine
 from ..database import read_snapshot, unavailable, write_transaction
 from ..models import ChangeRecord
 from .registry import SEARCHABLE
-from .search_documents import decide, doc_id, published_count, published_documents, published_versions
+from .search_documents import (
+    decide,
+    doc_id,
+    published_count,
+    published_documents,
+    published_versions,
+)
 from .search_outbox import drain_outbox, outbox_rows
 
 MARK_TIMEOUT_SECONDS = 600.0  # how long a rebuild waits for writes in progress to end
@@ -120,7 +127,9 @@ def reindex(session: Session, engine: SearchEngine) -> ReindexReport:
     mark = history_mark(session)
     with read_snapshot(session) as reader:
         report = engine.reindex(
-            published_documents(reader), published_count(reader), catch_up=lambda: _catch_up(session, mark)
+            published_documents(reader),
+            published_count(reader),
+            catch_up=lambda: _catch_up(session, mark),
         )
     if report.switched:
         with write_transaction(session):

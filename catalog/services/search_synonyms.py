@@ -7,6 +7,7 @@ they differ. The stamp is checked at most every :data:`CHECK_SECONDS` per proces
 was a tenth of a search's time): a rule added in one gunicorn worker applies at once in that
 worker and within that many seconds in every other.
 """
+
 from __future__ import annotations
 
 import threading
@@ -27,7 +28,8 @@ MAX_RULE_CHARS = 500
 CHECK_SECONDS = 2.0
 
 _lock = threading.Lock()
-_built: tuple[tuple[object, ...], SynonymTable, float] | None = None  # stamp, table, checked at
+# this process's table: {"built": (stamp, table, checked at)}; a dict, not a global rebound
+_memo: dict[str, tuple[tuple[object, ...], SynonymTable, float]] = {}
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,7 @@ def _stamp(session: Session) -> tuple[object, ...]:
 
 def current_table(session: Session) -> SynonymTable:
     """The data files' synonyms plus the administrators' rules, rebuilt when they change."""
-    global _built
-    built = _built
+    built = _memo.get("built")
     now = time.monotonic()
     if built is not None and now - built[2] < CHECK_SECONDS:
         return built[1]
@@ -60,15 +61,14 @@ def current_table(session: Session) -> SynonymTable:
         rules = list(session.scalars(select(SearchSynonym.rule).order_by(SearchSynonym.id)))
         table = synonym_table(rules)
     with _lock:
-        _built = (stamp, table, now)
+        _memo["built"] = (stamp, table, now)
     return table
 
 
 def _forget() -> None:
     """This process's own change applies on its next search, not after CHECK_SECONDS."""
-    global _built
     with _lock:
-        _built = None
+        _memo.pop("built", None)
 
 
 @use_case("search.synonyms")
@@ -85,7 +85,9 @@ def add_rule(session: Session, actor: Actor, rule: str, note: str | None = None)
     text = " ".join((rule or "").split())
     problem = _problem(text)
     if problem:
-        raise DomainError("validation_failed", "同义词规则无效。", 422, {"rule": [FieldError("invalid", problem)]})
+        raise DomainError(
+            "validation_failed", "同义词规则无效。", 422, {"rule": [FieldError("invalid", problem)]}
+        )
     row = SearchSynonym(rule=text, note=(note or "").strip()[:200] or None, created_by=actor.name)
     session.add(row)
     session.commit()

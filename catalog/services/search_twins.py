@@ -11,6 +11,7 @@ the twin's legal basis and responsibilities as searchable text; the twin's own d
 marked merged and never shown as a hit (search.query filters it out). Because each document
 depends on its twin, a change to one queues the other too (:func:`partners`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -70,15 +71,19 @@ def partners(
             query = select(PowerItem.id).where(
                 PowerItem.name == snapshot["name"],
                 PowerItem.sub_item_name.is_(None),
-                or_(PowerItem.id == snapshot.get("power_item_id"),
-                    PowerItem.department_id == snapshot.get("department_id")),
+                or_(
+                    PowerItem.id == snapshot.get("power_item_id"),
+                    PowerItem.department_id == snapshot.get("department_id"),
+                ),
             )
             found |= {("power_item", row_id) for row_id in session.scalars(query)}
         elif entity_type == "power_item" and not snapshot.get("sub_item_name"):
             query = select(ServiceItem.id).where(
                 ServiceItem.name == snapshot["name"],
-                or_(ServiceItem.power_item_id == entity_id,
-                    ServiceItem.department_id == snapshot.get("department_id")),
+                or_(
+                    ServiceItem.power_item_id == entity_id,
+                    ServiceItem.department_id == snapshot.get("department_id"),
+                ),
             )
             found |= {("service_item", row_id) for row_id in session.scalars(query)}
     return found

@@ -15,6 +15,7 @@ Each rule judges known values only: an element left unfilled (None, shown as 未
 breaks a rule nor is filled in to pass one. Where a rule cannot be
 judged because one side is unknown, ``item_warnings`` says so; warnings never block a write.
 """
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -38,18 +39,27 @@ def check_service_item(session: Session, item: ServiceItem) -> Problems:
     if (item.onsite_visits or 0) > 0 and not (item.onsite_reason or "").strip():
         problems.add(
             "onsite_reason",
-            FieldError("onsite_reason_required", "到办事现场次数大于0时，须填写必须现场办理的原因。"),
+            FieldError(
+                "onsite_reason_required", "到办事现场次数大于0时，须填写必须现场办理的原因。"
+            ),
         )
-    if item.power_source in ENTRUSTED_POWER_SOURCES and not (item.entrusting_department or "").strip():
+    if (
+        item.power_source in ENTRUSTED_POWER_SOURCES
+        and not (item.entrusting_department or "").strip()
+    ):
         problems.add(
             "entrusting_department",
             FieldError("entrusting_department_required", "权力来源为委托时，须填写委托部门。"),
         )
     if item.is_charged is True:
         if not (item.charge_basis or "").strip():
-            problems.add("charge_basis", FieldError("charge_basis_required", "收费事项须填写收费依据。"))
+            problems.add(
+                "charge_basis", FieldError("charge_basis_required", "收费事项须填写收费依据。")
+            )
         if not item.fees:
-            problems.add("fees", FieldError("fee_items_required", "收费事项须至少列出一个收费项目。"))
+            problems.add(
+                "fees", FieldError("fee_items_required", "收费事项须至少列出一个收费项目。")
+            )
     if item.township_id is not None:
         require_township(session, item.township_id, "township_id", problems)
     return problems
@@ -57,7 +67,10 @@ def check_service_item(session: Session, item: ServiceItem) -> Problems:
 
 def _check_time_limits(item: ServiceItem, problems: Problems) -> None:
     for prefix, label in TIME_LIMIT_LABELS.items():
-        if getattr(item, f"{prefix}_no_limit") and getattr(item, f"{prefix}_time_limit") is not None:
+        if (
+            getattr(item, f"{prefix}_no_limit")
+            and getattr(item, f"{prefix}_time_limit") is not None
+        ):
             problems.add(
                 f"{prefix}_time_limit",
                 FieldError("no_limit_with_value", f"{label}已标为“无期限”，不能同时填写天数。"),
@@ -71,12 +84,16 @@ def _check_time_limits(item: ServiceItem, problems: Problems) -> None:
     if item.instant and item.promised_no_limit:
         problems.add(
             "promised_no_limit",
-            FieldError("instant_requires_zero_promise", "即办件的承诺办结时限必须为0，不能为“无期限”。"),
+            FieldError(
+                "instant_requires_zero_promise", "即办件的承诺办结时限必须为0，不能为“无期限”。"
+            ),
         )
     if promised == 0 and item.instant is False:
         problems.add(
             "case_type",
-            FieldError("zero_promise_requires_instant", "承诺办结时限为0的事项应标为即办件（办件类型 1）。"),
+            FieldError(
+                "zero_promise_requires_instant", "承诺办结时限为0的事项应标为即办件（办件类型 1）。"
+            ),
         )
     legal = _working_days(item, "legal")
     if promised is not None and legal is not None and promised > legal:
@@ -106,20 +123,36 @@ def item_warnings(item: ServiceItem) -> list[Notice]:
         notices.append(Notice("catalog_code", legacy.code, legacy.message))
         if item.implementation_code:
             notices.append(
-                Notice("implementation_code", "implementation_code_legacy", "实施编码基于旧版10位基本编码，已接受；请随基本编码核对补全。")
+                Notice(
+                    "implementation_code",
+                    "implementation_code_legacy",
+                    "实施编码基于旧版10位基本编码，已接受；请随基本编码核对补全。",
+                )
             )
     for prefix, label in TIME_LIMIT_LABELS.items():
         if getattr(item, f"{prefix}_time_limit") and getattr(item, f"{prefix}_time_unit") is None:
             notices.append(
-                Notice(f"{prefix}_time_unit", "time_unit_unknown", f"{label}未写单位，统计时按未填报处理。")
+                Notice(
+                    f"{prefix}_time_unit",
+                    "time_unit_unknown",
+                    f"{label}未写单位，统计时按未填报处理。",
+                )
             )
     if item.case_type is None and item.promised_time_limit == 0:
         notices.append(
-            Notice("case_type", "case_type_unknown", "承诺办结时限为0，但办件类型未填报（按规则应为即办件）。")
+            Notice(
+                "case_type",
+                "case_type_unknown",
+                "承诺办结时限为0，但办件类型未填报（按规则应为即办件）。",
+            )
         )
     if item.instant and item.promised_time_limit is None and not item.promised_no_limit:
         notices.append(
-            Notice("promised_time_limit", "promise_unknown", "即办件的承诺办结时限未填报（按规则应为0）。")
+            Notice(
+                "promised_time_limit",
+                "promise_unknown",
+                "即办件的承诺办结时限未填报（按规则应为0）。",
+            )
         )
     return notices
 

@@ -12,6 +12,7 @@ Each column of a list's sheet (spreadsheet_columns.py) has a ``Kind`` that reads
 On export a Kind reads a row as its snapshot shows it: a dumped snapshot (the review's diff) or
 the row itself through models.elements.RowView (the list export, which dumps nothing).
 """
+
 from __future__ import annotations
 
 import re
@@ -129,7 +130,9 @@ class Integer(Kind):
 class Choice(Kind):
     """One value of a code table, as its code or its label (or a variant seen in practice)."""
 
-    def __init__(self, field: str, table: Mapping[str, str], aliases: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, field: str, table: Mapping[str, str], aliases: Mapping[str, str] | None = None
+    ) -> None:
         self.fields = (field,)
         self.table = table
         self.index: dict[str, str] = {}
@@ -189,7 +192,9 @@ class Choices(Choice):
         return {self.fields[0]: list(dict.fromkeys(codes))}
 
     def export(self, row: Mapping[str, Any], refs: References) -> Any:
-        return "、".join(self.table.get(code, code) for code in row.get(self.fields[0]) or []) or None
+        return (
+            "、".join(self.table.get(code, code) for code in row.get(self.fields[0]) or []) or None
+        )
 
 
 class Flag(Kind):
@@ -221,16 +226,22 @@ class Day(Kind):
 
     def parse(self, value: Any, refs: References, hint: str | None) -> dict[str, Any]:
         if isinstance(value, datetime | date):
-            return {self.fields[0]: (value.date() if isinstance(value, datetime) else value).isoformat()}
+            return {
+                self.fields[0]: (value.date() if isinstance(value, datetime) else value).isoformat()
+            }
         text = cell_text(value) or ""
         match = self._PATTERN.fullmatch(squeeze(text.split()[0]) if text.split() else "")
         try:
             if not match:
                 raise ValueError
-            y, mo, d = (int(g) for g in (match.groups()[:3] if match.group(1) else match.groups()[3:]))
+            y, mo, d = (
+                int(g) for g in (match.groups()[:3] if match.group(1) else match.groups()[3:])
+            )
             return {self.fields[0]: date(y, mo, d).isoformat()}
         except ValueError:
-            raise CellError("invalid_date", f"“{text}”应为日期，如 2021-04-01 或 2021年4月1日。") from None
+            raise CellError(
+                "invalid_date", f"“{text}”应为日期，如 2021-04-01 或 2021年4月1日。"
+            ) from None
 
     def export(self, row: Mapping[str, Any], refs: References) -> Any:
         value = row.get(self.fields[0])  # a date on the row, its ISO text in a snapshot
@@ -269,11 +280,23 @@ class FeeNames(Words):
 
 # 时限单位 as departments write them; a bare 日/天 takes the unit column (default 工作日:
 # 行政许可法 §82 counts its 期限 in 工作日).
-_UNIT_WORDS = {"工作日": "W", "个工作日": "W", "自然日": "N", "个自然日": "N", "月": "M", "个月": "M", "年": "Y"}
+_UNIT_WORDS = {
+    "工作日": "W",
+    "个工作日": "W",
+    "自然日": "N",
+    "个自然日": "N",
+    "月": "M",
+    "个月": "M",
+    "年": "Y",
+}
 _TIME_LIMIT = re.compile(r"(\d+)(?:\.0+)?\(?(个?工作日|个?自然日|日|天|个?月|年)?\)?")
 _INSTANT = {squeeze(w) for w in ("即办", "即时办结", "当场办结", "当场", "当即办结", "即来即办")}
 _NO_LIMIT = {squeeze(w) for w in ("无", "无期限", "不限", "无时限", "-", "—", "/", "无限期")}
-TIME_UNIT_ALIASES = {"1": "W", "w": "W", "n": "N"}  # "1"/"W" 工作日 and "N" 自然日 in vendors' tables
+TIME_UNIT_ALIASES = {
+    "1": "W",
+    "w": "W",
+    "n": "N",
+}  # "1"/"W" 工作日 and "N" 自然日 in vendors' tables
 NO_LIMIT_TEXT = "无期限"
 NO_MATERIALS_TEXT = "无需提交材料"
 
@@ -317,7 +340,9 @@ class MaterialNames(Words):
     """申请材料 by name, 、-separated; "无" (无需提交材料) is a fact, an empty cell 未填报. The other
     columns of a material (类型, 份数, 电子证照) are kept in the API and the console."""
 
-    NONE: ClassVar[set[str]] = {squeeze(w) for w in ("无", "无需提交材料", "无需材料", "不需要材料")}
+    NONE: ClassVar[set[str]] = {
+        squeeze(w) for w in ("无", "无需提交材料", "无需材料", "不需要材料")
+    }
 
     def parse(self, value: Any, refs: References, hint: str | None) -> dict[str, Any]:
         if squeeze(cell_text(value) or "") in self.NONE:
@@ -335,7 +360,9 @@ class MaterialNames(Words):
 class OrganizationRef(Kind):
     """A 机构 by name, 简称 or 统一社会信用代码 (``by_code``: only the code)."""
 
-    def __init__(self, field: str, kinds: tuple[str, ...] | None = None, by_code: bool = False) -> None:
+    def __init__(
+        self, field: str, kinds: tuple[str, ...] | None = None, by_code: bool = False
+    ) -> None:
         self.fields = (field,)
         self.kinds = kinds
         self.by_code = by_code
@@ -402,21 +429,37 @@ class RowRefs(RowRef):
             if not part:
                 continue
             bare = part.strip("《》")
-            found = index.get(squeeze(part)) or index.get(squeeze(bare)) or index.get(squeeze(f"《{bare}》"))
+            found = (
+                index.get(squeeze(part))
+                or index.get(squeeze(bare))
+                or index.get(squeeze(f"《{bare}》"))
+            )
             if not found:
-                raise CellError("unknown_reference", f"找不到{self.label}“{part}”：导入不会新建，请先添加，或改正名称。")
+                raise CellError(
+                    "unknown_reference",
+                    f"找不到{self.label}“{part}”：导入不会新建，请先添加，或改正名称。",
+                )
             ids.append(resolve(Candidates(frozenset(found), part, self.label)))
         return {self.fields[0]: list(dict.fromkeys(ids))}
 
     def export(self, row: Mapping[str, Any], refs: References) -> Any:
         ids = row.get(self.fields[0]) or []
-        return "；".join(refs.first_value(self.model, self.attributes, i) or str(i) for i in ids) or None
+        return (
+            "；".join(refs.first_value(self.model, self.attributes, i) or str(i) for i in ids)
+            or None
+        )
 
 
 class PowerTypeRef(Kind):
     """职权类型 by code ("01", 1) or name ("行政许可"), from the extensible 职权类型 table."""
 
-    ALIASES: ClassVar[dict[str, str]] = {"其他类别": "10", "其他行政权力": "10", "其他": "10", "其他权力": "10", "公共服务": "20"}
+    ALIASES: ClassVar[dict[str, str]] = {
+        "其他类别": "10",
+        "其他行政权力": "10",
+        "其他": "10",
+        "其他权力": "10",
+        "公共服务": "20",
+    }
 
     def __init__(self, field: str) -> None:
         self.fields = (field,)

@@ -6,6 +6,7 @@ units ("承诺办结时限（工作日）"), marks ("*事项名称") and a title
 the first of the first rows that names at least two of the list's columns; a column named twice
 and a required column missing are problems of the header row, reported before any data row.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -98,7 +99,9 @@ def _map_header(sheet: Sheet, sheet_index: int, row: int, texts: list[str | None
             first = taken[id(column)]
             header.problems.append(
                 Problem(
-                    row, text, "duplicate_column",
+                    row,
+                    text,
+                    "duplicate_column",
                     f"第 {get_column_letter(index + 1)} 列“{text}”与第 {get_column_letter(first.index + 1)} 列"
                     f"“{first.header}”是同一列（{column.header}），请只保留一列。",
                 )
@@ -108,12 +111,20 @@ def _map_header(sheet: Sheet, sheet_index: int, row: int, texts: list[str | None
         taken[id(column)] = MappedColumn(index, column, text, hint)
         header.columns.append(taken[id(column)])
     for field_name, schema_field in sheet.spec.schema().fields.items():
-        if schema_field.required and not schema_field.dump_only and header.header_of(field_name) is None:
+        if (
+            schema_field.required
+            and not schema_field.dump_only
+            and header.header_of(field_name) is None
+        ):
             options = [c for c in sheet.columns if field_name in c.fields]
-            names = "、".join(dict.fromkeys(n for c in options for n in (c.header, *c.synonyms[:2])))
+            names = "、".join(
+                dict.fromkeys(n for c in options for n in (c.header, *c.synonyms[:2]))
+            )
             header.problems.append(
                 Problem(
-                    row, options[0].header if options else field_name, "missing_column",
+                    row,
+                    options[0].header if options else field_name,
+                    "missing_column",
                     f"缺少必填列“{options[0].header if options else field_name}”（表头可写作：{names}）。",
                 )
             )

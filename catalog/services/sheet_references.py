@@ -1,6 +1,7 @@
 """What a spreadsheet cell may name — 机构, 职权类型 and rows of other lists — each read from
 the database once per import or export, and matched as departments write them (names folded
 by ``squeeze``, 统一社会信用代码 in either case)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -24,8 +25,12 @@ class Organizations:
         self.by_uscc: dict[str, int] = {}
         self.rows: dict[int, tuple[str, str | None, str, int]] = {}
         query = select(
-            m.Organization.id, m.Organization.name, m.Organization.short_name,
-            m.Organization.uscc, m.Organization.kind, m.Organization.region_id,
+            m.Organization.id,
+            m.Organization.name,
+            m.Organization.short_name,
+            m.Organization.uscc,
+            m.Organization.kind,
+            m.Organization.region_id,
         )
         for org_id, name, short_name, uscc, kind, region in session.execute(query):
             self.rows[org_id] = (name, uscc, kind, region)
@@ -40,14 +45,18 @@ class Organizations:
         name, uscc, _kind, _region = self.rows.get(org_id, (str(org_id), None, "", 0))
         return name, uscc
 
-    def candidates(self, text: str, kinds: tuple[str, ...] | None, by_code: bool = False) -> Candidates:
+    def candidates(
+        self, text: str, kinds: tuple[str, ...] | None, by_code: bool = False
+    ) -> Candidates:
         code = squeeze(text).upper()
         if USCC_PATTERN.match(code):
             found = {self.by_uscc[code]} if code in self.by_uscc else set()
         elif by_code:
             raise CellError("uscc_format", f"“{text}”不是统一社会信用代码（18位）。")
         else:
-            found = self.by_name.get(squeeze(text)) or self.by_short_name.get(squeeze(text)) or set()
+            found = (
+                self.by_name.get(squeeze(text)) or self.by_short_name.get(squeeze(text)) or set()
+            )
         if kinds:
             found = {i for i in found if self.rows[i][2] in kinds}
         if not found:
@@ -81,7 +90,9 @@ class References:
 
     def power_types(self) -> dict[str, str]:
         if self._power_types is None:
-            rows = self.session.execute(select(m.PowerType.code, m.PowerType.name).order_by(m.PowerType.code))
+            rows = self.session.execute(
+                select(m.PowerType.code, m.PowerType.name).order_by(m.PowerType.code)
+            )
             self._power_types = dict(rows.tuples().all())
         return self._power_types
 
@@ -104,10 +115,17 @@ class References:
         """A row this import created can be named by the rows after it (a 子项 its 主项)."""
         for (model, attributes), index in self._indexes.items():
             if isinstance(row, model):
-                self._add(index, self._values[(model, attributes)], row.id, [getattr(row, a) for a in attributes])
+                self._add(
+                    index,
+                    self._values[(model, attributes)],
+                    row.id,
+                    [getattr(row, a) for a in attributes],
+                )
 
     @staticmethod
-    def _add(index: dict[str, set[int]], values: dict[int, str], row_id: int, row_values: list[Any]) -> None:
+    def _add(
+        index: dict[str, set[int]], values: dict[int, str], row_id: int, row_values: list[Any]
+    ) -> None:
         for value in row_values:
             if value:
                 index[squeeze(str(value))].add(row_id)

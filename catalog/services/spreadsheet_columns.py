@@ -7,6 +7,7 @@ export, the other headers seen in departments' sheets and on the provinces' port
 Headers are compared without spaces, line breaks, "*" or "(必填)" marks, and with full-width
 forms folded (NFKC), so "法定办结\\n时限（工作日）" is read as 法定办结时限 in 工作日.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -77,58 +78,140 @@ class Sheet:
 
 # Aliases shared by the lists (codes.py holds the national labels; these are the other spellings).
 ITEM_TYPE_ALIASES = {
-    "其他行政权力": "10", "其他类别": "10", "其他": "10", "公共服务": "20",
-    "内部审批": "11", "行政权力": "00",
+    "其他行政权力": "10",
+    "其他类别": "10",
+    "其他": "10",
+    "公共服务": "20",
+    "内部审批": "11",
+    "行政权力": "00",
 }
 LEVEL_ALIASES = {
-    "国家": "1", "省": "2", "省级": "2", "市": "3", "市级": "3", "县": "4", "区": "4", "区级": "4",
-    "县(区)级": "4", "县区级": "4", "镇": "5", "乡": "5", "镇级": "5", "乡级": "5", "乡镇级": "5",
-    "街道级": "5", "镇街": "5", "村": "6", "社区": "6", "村级": "6", "社区级": "6",
+    "国家": "1",
+    "省": "2",
+    "省级": "2",
+    "市": "3",
+    "市级": "3",
+    "县": "4",
+    "区": "4",
+    "区级": "4",
+    "县(区)级": "4",
+    "县区级": "4",
+    "镇": "5",
+    "乡": "5",
+    "镇级": "5",
+    "乡级": "5",
+    "乡镇级": "5",
+    "街道级": "5",
+    "镇街": "5",
+    "村": "6",
+    "社区": "6",
+    "村级": "6",
+    "社区级": "6",
 }
 STATUS_ALIASES = {
     # 事项状态 of the national exchange (1 在用 / 2 暂停 / 3 取消) and the vendors' workflow words.
-    "在用": "published", "发布": "published", "已发布": "published", "1": "published",
-    "暂停": "suspended", "2": "suspended", "取消": "cancelled", "已取消": "cancelled", "3": "cancelled",
-    "待提交审核": "draft", "待审核": "submitted",
+    "在用": "published",
+    "发布": "published",
+    "已发布": "published",
+    "1": "published",
+    "暂停": "suspended",
+    "2": "suspended",
+    "取消": "cancelled",
+    "已取消": "cancelled",
+    "3": "cancelled",
+    "待提交审核": "draft",
+    "待审核": "submitted",
 }
 TOWNSHIPS = ("township", "street")
 
-STATUS = Column("状态", Choice("status", STATUSES, STATUS_ALIASES), ("事项状态", "清单状态", "工作流状态"))
+STATUS = Column(
+    "状态", Choice("status", STATUSES, STATUS_ALIASES), ("事项状态", "清单状态", "工作流状态")
+)
 
 SERVICE_ITEMS = Sheet(
     registry.SERVICE_ITEMS,
     "政务服务事项实施清单",
     (
-        Column("事项名称", Text("name"), ("实施清单事项名称", "事项名", "服务事项名称", "业务办理项名称")),
-        Column("事项类型", Choice("item_type", ITEM_TYPES, ITEM_TYPE_ALIASES), ("事项类别", "事项类型代码", "权力类型")),
+        Column(
+            "事项名称",
+            Text("name"),
+            ("实施清单事项名称", "事项名", "服务事项名称", "业务办理项名称"),
+        ),
+        Column(
+            "事项类型",
+            Choice("item_type", ITEM_TYPES, ITEM_TYPE_ALIASES),
+            ("事项类别", "事项类型代码", "权力类型"),
+        ),
         # 实施主体 by name, 简称 or USCC; with a 实施主体编码 column as well, the two must agree.
-        Column("实施主体", OrganizationRef("department_id"), ("实施部门", "实施机关", "实施主体名称", "实施机构", "部门", "部门名称")),
+        Column(
+            "实施主体",
+            OrganizationRef("department_id"),
+            ("实施部门", "实施机关", "实施主体名称", "实施机构", "部门", "部门名称"),
+        ),
         Column(
             "实施主体编码",
             OrganizationRef("department_id", by_code=True),
-            ("实施主体统一社会信用代码", "实施主体代码", "统一社会信用代码", "部门统一社会信用代码"),
+            (
+                "实施主体统一社会信用代码",
+                "实施主体代码",
+                "统一社会信用代码",
+                "部门统一社会信用代码",
+            ),
         ),
         Column("基本编码", Text("catalog_code", digits=12), ("事项基本编码", "目录编码")),
         Column("实施编码", Text("implementation_code"), ("事项实施编码", "实施清单编码")),
-        Column("地方编码", Text("local_code"), ("事项编码", "地方事项编码", "事项代码", "地方实施编码")),
+        Column(
+            "地方编码", Text("local_code"), ("事项编码", "地方事项编码", "事项代码", "地方实施编码")
+        ),
         Column("业务办理项编码", Text("handle_item_code"), ("办理项编码",)),
         Column("行使层级", Choice("exercise_level", EXERCISE_LEVELS, LEVEL_ALIASES), ("层级",)),
-        Column("实施镇街", OrganizationRef("township_id", TOWNSHIPS), ("乡镇街道", "承接镇街", "镇街")),
+        Column(
+            "实施镇街", OrganizationRef("township_id", TOWNSHIPS), ("乡镇街道", "承接镇街", "镇街")
+        ),
         Column("实施主体性质", Choice("body_nature", BODY_NATURES), ("主体性质",)),
         Column("权力来源", Choice("power_source", POWER_SOURCES), ()),
         Column("委托部门", Text("entrusting_department"), ()),
         Column("承办机构", Text("handling_unit"), ("承办科室", "承办处室", "内设机构")),
         Column("联办机构", Text("joint_departments"), ("共同实施部门", "联办部门")),
-        Column("权责事项编码", RowRef("power_item_id", m.PowerItem, ("code",), "权责事项"), ("职权编码", "对应权责事项编码")),
-        Column("法定办结时限", TimeLimit("legal_time_limit", "legal_time_unit"), ("法定时限", "法定期限", "法定办结期限")),
-        Column("法定办结时限单位", Choice("legal_time_unit", TIME_UNITS, TIME_UNIT_ALIASES), ("法定时限单位", "法定期限单位")),
-        Column("承诺办结时限", TimeLimit("promised_time_limit", "promised_time_unit"), ("承诺时限", "承诺期限", "承诺办结期限")),
-        Column("承诺办结时限单位", Choice("promised_time_unit", TIME_UNITS, TIME_UNIT_ALIASES), ("承诺时限单位", "承诺期限单位")),
-        Column("办件类型", Choice("case_type", CASE_TYPES, {"即办": "1", "承诺": "2"}), ("办件类别",)),
+        Column(
+            "权责事项编码",
+            RowRef("power_item_id", m.PowerItem, ("code",), "权责事项"),
+            ("职权编码", "对应权责事项编码"),
+        ),
+        Column(
+            "法定办结时限",
+            TimeLimit("legal_time_limit", "legal_time_unit"),
+            ("法定时限", "法定期限", "法定办结期限"),
+        ),
+        Column(
+            "法定办结时限单位",
+            Choice("legal_time_unit", TIME_UNITS, TIME_UNIT_ALIASES),
+            ("法定时限单位", "法定期限单位"),
+        ),
+        Column(
+            "承诺办结时限",
+            TimeLimit("promised_time_limit", "promised_time_unit"),
+            ("承诺时限", "承诺期限", "承诺办结期限"),
+        ),
+        Column(
+            "承诺办结时限单位",
+            Choice("promised_time_unit", TIME_UNITS, TIME_UNIT_ALIASES),
+            ("承诺时限单位", "承诺期限单位"),
+        ),
+        Column(
+            "办件类型", Choice("case_type", CASE_TYPES, {"即办": "1", "承诺": "2"}), ("办件类别",)
+        ),
         Column(
             "到办事现场次数",
             Integer("onsite_visits"),
-            ("到现场次数", "到办事现场次数(次)", "跑动次数", "到现场大厅次数", "现场次数", "最多跑动次数"),
+            (
+                "到现场次数",
+                "到办事现场次数(次)",
+                "跑动次数",
+                "到现场大厅次数",
+                "现场次数",
+                "最多跑动次数",
+            ),
         ),
         Column(
             "必须现场办理原因",
@@ -141,23 +224,41 @@ SERVICE_ITEMS = Sheet(
         Column("申请材料", MaterialNames("materials"), ("申报材料", "申请材料名称", "材料名称")),
         Column(
             "设定依据",
-            RowRefs("legal_basis_ids", m.LegalBasis, ("name", "document_number"), "法律法规（名称或文号）"),
+            RowRefs(
+                "legal_basis_ids",
+                m.LegalBasis,
+                ("name", "document_number"),
+                "法律法规（名称或文号）",
+            ),
             ("法律依据", "设定和实施依据"),
         ),
         Column("受理条件", Text("acceptance_conditions"), ("申请条件", "办理条件")),
         Column("办理流程", Text("process"), ("流程",)),
-        Column("结果名称", Text("result_name"), ("审批结果名称", "办理结果名称", "结果证照名称", "证照名称", "办理结果")),
+        Column(
+            "结果名称",
+            Text("result_name"),
+            ("审批结果名称", "办理结果名称", "结果证照名称", "证照名称", "办理结果"),
+        ),
         Column("结果样本", Text("result_sample_url"), ("审批结果样本", "结果样本地址")),
         # 个人 / 法人 as citizens filter (codes.SERVICE_OBJECT_AUDIENCE): 法人 = the three 法人 of A.4.
         Column(
             "服务对象",
-            Choices("service_objects", SERVICE_OBJECTS, {"企业": "2"}, {"个人": ("1",), "法人": ("2", "3", "4")}),
+            Choices(
+                "service_objects",
+                SERVICE_OBJECTS,
+                {"企业": "2"},
+                {"个人": ("1",), "法人": ("2", "3", "4")},
+            ),
             ("面向对象", "办理对象"),
         ),
         Column("服务主题", Words("themes"), ("主题分类", "事项主题分类")),
         Column(
             "办理形式",
-            Choices("channels", CHANNELS, {"窗口": "1", "网上办理": "2", "网办": "2", "移动端": "3", "快递": "4"}),
+            Choices(
+                "channels",
+                CHANNELS,
+                {"窗口": "1", "网上办理": "2", "网办": "2", "移动端": "3", "快递": "4"},
+            ),
             ("办理方式",),
         ),
         Column("通办范围", Choice("service_scope", SERVICE_SCOPES), ()),
@@ -182,9 +283,21 @@ POWER_ITEMS = Sheet(
         # the headers of a real 权责清单 importer.
         Column("事项名称", Text("name"), ("职权名称", "权力名称", "主项名称", "权责事项名称")),
         Column("子项名称", Text("sub_item_name"), ("子项",)),
-        Column("职权类型", PowerTypeRef("power_type_code"), ("权力类型", "事项类型", "职权类别", "权力类别")),
-        Column("实施主体", OrganizationRef("department_id"), ("行使主体", "责任主体", "实施部门", "实施机关", "部门")),
-        Column("实施主体编码", OrganizationRef("department_id", by_code=True), ("统一社会信用代码", "实施主体统一社会信用代码")),
+        Column(
+            "职权类型",
+            PowerTypeRef("power_type_code"),
+            ("权力类型", "事项类型", "职权类别", "权力类别"),
+        ),
+        Column(
+            "实施主体",
+            OrganizationRef("department_id"),
+            ("行使主体", "责任主体", "实施部门", "实施机关", "部门"),
+        ),
+        Column(
+            "实施主体编码",
+            OrganizationRef("department_id", by_code=True),
+            ("统一社会信用代码", "实施主体统一社会信用代码"),
+        ),
         Column("承办机构", Text("handling_unit"), ("承办科室", "承办处室", "内设机构")),
         Column("实施层级及权限", Text("level_and_scope"), ("实施层级", "行使层级")),
         Column("实施依据", Text("basis_text"), ("设定依据", "设定和实施依据", "法律依据", "依据")),
@@ -205,17 +318,40 @@ DEVOLVED_ITEMS = Sheet(
         Column("事项名称", Text("name"), ("职权名称", "权力事项名称", "下放事项名称", "职权事项")),
         Column(
             "下放批次",
-            RowRef("batch_id", m.DevolutionBatch, ("document_number", "title"), "下放批次（文号或文件名称）"),
+            RowRef(
+                "batch_id",
+                m.DevolutionBatch,
+                ("document_number", "title"),
+                "下放批次（文号或文件名称）",
+            ),
             ("文号", "批次", "下放文件", "文件名称", "依据文件"),
         ),
-        Column("原实施部门", OrganizationRef("from_department_id"), ("实施部门", "下放部门", "原实施单位", "实施单位", "部门")),
-        Column("调整方式", Choice("mode", DEVOLUTION_MODES, {"赋予": "empower", "委托实施": "entrust"}), ("下放方式", "方式")),
+        Column(
+            "原实施部门",
+            OrganizationRef("from_department_id"),
+            ("实施部门", "下放部门", "原实施单位", "实施单位", "部门"),
+        ),
+        Column(
+            "调整方式",
+            Choice("mode", DEVOLUTION_MODES, {"赋予": "empower", "委托实施": "entrust"}),
+            ("下放方式", "方式"),
+        ),
         Column("委托部门", OrganizationRef("entrusting_department_id"), ("委托单位", "委托机关")),
-        Column("承接镇街", OrganizationRefs("receiver_ids", TOWNSHIPS), ("承接主体", "承接单位", "承接镇(街道)")),
-        Column("权责事项编码", RowRef("power_item_id", m.PowerItem, ("code",), "权责事项"), ("职权编码",)),
+        Column(
+            "承接镇街",
+            OrganizationRefs("receiver_ids", TOWNSHIPS),
+            ("承接主体", "承接单位", "承接镇(街道)"),
+        ),
+        Column(
+            "权责事项编码",
+            RowRef("power_item_id", m.PowerItem, ("code",), "权责事项"),
+            ("职权编码",),
+        ),
         Column(
             "下放状态",
-            Choice("devolution_status", DEVOLUTION_STATUSES, {"生效": "effective", "收回": "revoked"}),
+            Choice(
+                "devolution_status", DEVOLUTION_STATUSES, {"生效": "effective", "收回": "revoked"}
+            ),
             ("调整状态",),
         ),
         Column("生效日期", Day("effective_on"), ("实施时间", "起始时间", "生效时间")),
@@ -240,24 +376,47 @@ SUPERVISION_ITEMS = Sheet(
             RowRef("parent_id", m.SupervisionItem, ("code",), "监管事项主项"),
             ("所属主项编码", "上级事项编码"),
         ),
-        Column("监管类型", Choice("supervision_type", SUPERVISION_TYPES, {"其他行政权力": "10", "检查": "06"}), ("事项类型", "监管事项类型")),
-        Column("监管部门", OrganizationRef("department_id"), ("实施机构", "实施主体", "实施部门", "部门")),
-        Column("监管部门编码", OrganizationRef("department_id", by_code=True), ("实施机构编码", "统一社会信用代码")),
+        Column(
+            "监管类型",
+            Choice("supervision_type", SUPERVISION_TYPES, {"其他行政权力": "10", "检查": "06"}),
+            ("事项类型", "监管事项类型"),
+        ),
+        Column(
+            "监管部门",
+            OrganizationRef("department_id"),
+            ("实施机构", "实施主体", "实施部门", "部门"),
+        ),
+        Column(
+            "监管部门编码",
+            OrganizationRef("department_id", by_code=True),
+            ("实施机构编码", "统一社会信用代码"),
+        ),
         Column("监管对象", Text("objects"), ("检查对象",)),
         Column("设定依据", Text("basis_text"), ("监管依据", "依据")),
         Column("监管层级", Choices("levels", EXERCISE_LEVELS, LEVEL_ALIASES), ("行使层级",)),
         Column("是否双随机抽查事项", Flag("random_check"), ("双随机抽查事项", "是否双随机")),
         Column("是否重点检查事项", Flag("key_check"), ("重点检查事项",)),
-        Column("是否适合联合抽查", Flag("joint_check_suitable"), ("适合部门联合抽查", "是否联合抽查")),
-        Column("是否已认领", Flag("claimed", true=("已认领",), false=("未认领",)), ("认领状态", "是否认领")),
+        Column(
+            "是否适合联合抽查", Flag("joint_check_suitable"), ("适合部门联合抽查", "是否联合抽查")
+        ),
+        Column(
+            "是否已认领",
+            Flag("claimed", true=("已认领",), false=("未认领",)),
+            ("认领状态", "是否认领"),
+        ),
         Column("监管措施", Text("measures"), ()),
-        Column("权责事项编码", RowRef("power_item_id", m.PowerItem, ("code",), "权责事项"), ("对应权责清单事项编码", "职权编码")),
+        Column(
+            "权责事项编码",
+            RowRef("power_item_id", m.PowerItem, ("code",), "权责事项"),
+            ("对应权责清单事项编码", "职权编码"),
+        ),
         STATUS,
     ),
 )
 
 SHEETS: dict[str, Sheet] = {
-    sheet.spec.name: sheet for sheet in (SERVICE_ITEMS, POWER_ITEMS, DEVOLVED_ITEMS, SUPERVISION_ITEMS)
+    sheet.spec.name: sheet
+    for sheet in (SERVICE_ITEMS, POWER_ITEMS, DEVOLVED_ITEMS, SUPERVISION_ITEMS)
 }
 
 

@@ -1,4 +1,5 @@
 """Use cases of the auditors' figures: what the API and the CLI call."""
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -41,9 +42,13 @@ def figures(session: Session, rule: str = "HALF_UP", **scope: Any) -> list[dict[
     return [figure.as_dict() for figure in compute_figures(session, make_scope(**scope), rule)]
 
 
-def rows_behind(session: Session, key: str, part: str = "numerator", rule: str = "HALF_UP", **scope: Any) -> list[dict[str, Any]]:
+def rows_behind(
+    session: Session, key: str, part: str = "numerator", rule: str = "HALF_UP", **scope: Any
+) -> list[dict[str, Any]]:
     if key not in PARTS:
-        raise DomainError("unknown_figure", f"没有名为 {key} 的统计数字。可选：{'、'.join(PARTS)}。", 404)
+        raise DomainError(
+            "unknown_figure", f"没有名为 {key} 的统计数字。可选：{'、'.join(PARTS)}。", 404
+        )
     return figure_rows(session, key, make_scope(**scope), part)
 
 
@@ -70,46 +75,72 @@ def by_department(session: Session, rule: str = "HALF_UP", **scope: Any) -> list
     ]
 
 
-def devolution(session: Session, region_id: int | None = None, department_id: int | None = None,
-               as_of: date | None = None) -> list[dict[str, Any]]:
+def devolution(
+    session: Session,
+    region_id: int | None = None,
+    department_id: int | None = None,
+    as_of: date | None = None,
+) -> list[dict[str, Any]]:
     """Devolved items per receiving township, live or as of a day, of a region or department."""
-    return devolved_by_township(session, make_scope(region_id=region_id, department_id=department_id, as_of=as_of))
+    return devolved_by_township(
+        session, make_scope(region_id=region_id, department_id=department_id, as_of=as_of)
+    )
 
 
 def scope_text(session: Session, scope: dict[str, Any]) -> str:
     """A figure's scope in words: 行政区划 云城区（445302）；部门：全部；事项类型：01 行政许可 …"""
     region = session.get(Region, scope["region_id"]) if scope.get("region_id") else None
-    department = session.get(Organization, scope["department_id"]) if scope.get("department_id") else None
-    types = "、".join(f"{code} {ITEM_TYPES.get(code, '')}".strip() for code in scope.get("item_types") or [])
+    department = (
+        session.get(Organization, scope["department_id"]) if scope.get("department_id") else None
+    )
+    types = "、".join(
+        f"{code} {ITEM_TYPES.get(code, '')}".strip() for code in scope.get("item_types") or []
+    )
     as_of = scope.get("as_of")
     moment = f"截至 {as_of[:10]} 24:00（北京时间）" if as_of else "当前"
-    return "；".join([
-        f"行政区划：{f'{region.name}（{region.code}）' if region else '全部'}",
-        f"部门：{department.name if department else '全部'}",
-        f"事项类型（实施清单各项）：{types or '全部'}",
-        "状态：已发布",
-        moment,
-    ])
+    return "；".join(
+        [
+            f"行政区划：{f'{region.name}（{region.code}）' if region else '全部'}",
+            f"部门：{department.name if department else '全部'}",
+            f"事项类型（实施清单各项）：{types or '全部'}",
+            "状态：已发布",
+            moment,
+        ]
+    )
 
 
-def completeness_figures(session: Session, rule: str = "HALF_UP", lists: list[str] | None = None,
-                         **scope: Any) -> list[dict[str, Any]]:
-    return completeness.completeness_figures(session, make_scope(**scope), rule, _entity_types(lists))
+def completeness_figures(
+    session: Session, rule: str = "HALF_UP", lists: list[str] | None = None, **scope: Any
+) -> list[dict[str, Any]]:
+    return completeness.completeness_figures(
+        session, make_scope(**scope), rule, _entity_types(lists)
+    )
 
 
-def completeness_by_department(session: Session, rule: str = "HALF_UP", lists: list[str] | None = None,
-                               **scope: Any) -> list[dict[str, Any]]:
+def completeness_by_department(
+    session: Session, rule: str = "HALF_UP", lists: list[str] | None = None, **scope: Any
+) -> list[dict[str, Any]]:
     made = make_scope(**scope)
     return completeness.completeness_by_department(
         session, made, department_names(session, made), rule, _entity_types(lists)
     )
 
 
-def completeness_rows(session: Session, list_name: str, element: str | None = None, **scope: Any) -> list[dict[str, Any]]:
+def completeness_rows(
+    session: Session, list_name: str, element: str | None = None, **scope: Any
+) -> list[dict[str, Any]]:
     entity_type = _entity_types([list_name])[0]
-    if element is not None and element not in {e.key for e in completeness.requirements()[entity_type].elements}:
+    if element is not None and element not in {
+        e.key for e in completeness.requirements()[entity_type].elements
+    }:
         keys = "、".join(e.key for e in completeness.requirements()[entity_type].elements)
-        raise validation_failed({"element": [FieldError("not_in_choices", f"该清单没有必填要素 {element}。可选：{keys}。")]})
+        raise validation_failed(
+            {
+                "element": [
+                    FieldError("not_in_choices", f"该清单没有必填要素 {element}。可选：{keys}。")
+                ]
+            }
+        )
     return completeness.completeness_rows(session, entity_type, make_scope(**scope), element)
 
 
@@ -118,13 +149,21 @@ def _entity_types(lists: list[str] | None) -> list[str] | None:
         return None
     unknown = [name for name in lists if name not in completeness.LIST_NAMES]
     if unknown:
-        raise DomainError("unknown_list", f"没有名为 {'、'.join(unknown)} 的清单。可选：{'、'.join(completeness.LIST_NAMES)}。", 404)
+        raise DomainError(
+            "unknown_list",
+            f"没有名为 {'、'.join(unknown)} 的清单。可选：{'、'.join(completeness.LIST_NAMES)}。",
+            404,
+        )
     return [completeness.LIST_NAMES[name] for name in lists]
 
 
-def check(session: Session, key: str, published: str, rule: str = "HALF_UP", **scope: Any) -> dict[str, Any]:
+def check(
+    session: Session, key: str, published: str, rule: str = "HALF_UP", **scope: Any
+) -> dict[str, Any]:
     figure = next(f for f in compute_figures(session, make_scope(**scope), rule) if f.key == key)
     if figure.denominator is None and not published.strip().isdigit():
-        raise validation_failed({"published": [FieldError("not_a_count", "该数字是计数，应填写整数。")]})
+        raise validation_failed(
+            {"published": [FieldError("not_a_count", "该数字是计数，应填写整数。")]}
+        )
     result = check_published(figure, published)
     return {**asdict(result), "supported": result.supported, "figure": figure.as_dict()}

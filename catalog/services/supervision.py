@@ -1,4 +1,5 @@
 """Rules for 监管事项 and 检查实施清单 (互联网+监管 data rules)."""
+
 from __future__ import annotations
 
 import re
@@ -28,7 +29,9 @@ def check_supervision_item(session: Session, item: SupervisionItem) -> Problems:
 def check_inspection_impl_list(session: Session, row: InspectionImplList) -> Problems:
     """The 检查实施清单编码 starts with a USCC and a 行使层级 digit in 1..5."""
     problems = Problems()
-    if row.code and (not USCC_PATTERN.match(row.code[:18]) or not _LEVEL_DIGIT.match(row.code[18:19])):
+    if row.code and (
+        not USCC_PATTERN.match(row.code[:18]) or not _LEVEL_DIGIT.match(row.code[18:19])
+    ):
         problems.add(
             "code",
             FieldError(
@@ -50,8 +53,15 @@ def check_random_check_item(session: Session, item: RandomCheckItem) -> Problems
     floor never exceeds the cap."""
     problems = Problems()
     if item.category == "key" and item.ratio_max is not None:
-        problems.add("ratio_max", FieldError("key_item_uncapped", "重点检查事项抽查比例不设上限，请清空上限。"))
-    if item.ratio_min is not None and item.ratio_max is not None and Fraction(item.ratio_min) > Fraction(item.ratio_max):
+        problems.add(
+            "ratio_max",
+            FieldError("key_item_uncapped", "重点检查事项抽查比例不设上限，请清空上限。"),
+        )
+    if (
+        item.ratio_min is not None
+        and item.ratio_max is not None
+        and Fraction(item.ratio_min) > Fraction(item.ratio_max)
+    ):
         problems.add("ratio_min", FieldError("floor_above_cap", "抽查比例下限不能高于上限。"))
     return problems
 

@@ -12,6 +12,7 @@ formula is stored as a string (.xlsx) or quoted (CSV), and reading removes that 
 The lists' sheets (row_import.py, list_export.py), the audit trail, the figures and the other
 exports all read and write through here.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -106,7 +107,9 @@ class SheetFile:
         return [row for _, rows in self.sheets for row in rows]
 
 
-def read_file(source: bytes | str | Path | IO[bytes] | SheetFile, filename: str | None = None) -> SheetFile:
+def read_file(
+    source: bytes | str | Path | IO[bytes] | SheetFile, filename: str | None = None
+) -> SheetFile:
     """Read an .xlsx or a CSV (UTF-8 with or without BOM, GB18030/GBK, UTF-16 with BOM).
 
     Raises a DomainError with a Chinese message for a file that is empty, not a spreadsheet,
@@ -134,9 +137,15 @@ def read_file(source: bytes | str | Path | IO[bytes] | SheetFile, filename: str 
             "这是旧版 Excel（.xls）文件，不能直接导入：请在 Excel 中“另存为” .xlsx 或 CSV（UTF-8）后再上传。",
         )
     if suffix in (".xlsx", ".xlsm"):
-        raise file_error("unreadable_file", "文件扩展名为 .xlsx，但内容不是有效的 Excel 工作簿（可能已损坏或未传完整）。")
+        raise file_error(
+            "unreadable_file",
+            "文件扩展名为 .xlsx，但内容不是有效的 Excel 工作簿（可能已损坏或未传完整）。",
+        )
     if suffix not in ("", ".csv", ".txt", ".tsv"):
-        raise file_error("unsupported_format", f"不支持 {suffix} 文件：只能导入 Excel 工作簿（.xlsx）或 CSV 文件。")
+        raise file_error(
+            "unsupported_format",
+            f"不支持 {suffix} 文件：只能导入 Excel 工作簿（.xlsx）或 CSV 文件。",
+        )
     return SheetFile(name, "csv", [(name, _csv_rows(_decode(data)))])
 
 
@@ -150,7 +159,9 @@ def _xlsx_sheets(data: bytes) -> list[tuple[str, Rows]]:
     except DomainError:
         raise
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a damaged or foreign zip
-        raise file_error("unreadable_file", "无法读取该 Excel 文件：文件已损坏，或不是 .xlsx 工作簿。") from None
+        raise file_error(
+            "unreadable_file", "无法读取该 Excel 文件：文件已损坏，或不是 .xlsx 工作簿。"
+        ) from None
     try:
         if not workbook.worksheets:
             raise file_error("empty_file", "工作簿中没有工作表。")
@@ -169,7 +180,9 @@ def _xlsx_sheets(data: bytes) -> list[tuple[str, Rows]]:
     except DomainError:
         raise
     except Exception:  # noqa: BLE001 - as above, for a sheet damaged inside a valid zip
-        raise file_error("unreadable_file", "无法读取该 Excel 文件的工作表内容：文件可能已损坏。") from None
+        raise file_error(
+            "unreadable_file", "无法读取该 Excel 文件的工作表内容：文件可能已损坏。"
+        ) from None
     finally:
         workbook.close()
 
@@ -212,7 +225,9 @@ class _Budget:
             )
         self.cells += width
         if self.cells > MAX_CELLS:
-            raise file_error("too_many_cells", f"文件超过 {MAX_CELLS:,} 个单元格：请拆分后分批导入。")
+            raise file_error(
+                "too_many_cells", f"文件超过 {MAX_CELLS:,} 个单元格：请拆分后分批导入。"
+            )
         return tuple(row[:width])
 
 
@@ -233,7 +248,9 @@ def _decode(data: bytes) -> str:
                 break
             return text
     if b"\x00" in data[:4096] and data[:2] not in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        raise file_error("unreadable_file", "文件含有二进制内容，不是 CSV 文本，也不是 .xlsx 工作簿。")
+        raise file_error(
+            "unreadable_file", "文件含有二进制内容，不是 CSV 文本，也不是 .xlsx 工作簿。"
+        )
     raise file_error(
         "unknown_encoding",
         "无法识别 CSV 文件的文字编码：请保存为 UTF-8（可带 BOM）或 GBK/GB18030 编码的 CSV，或直接上传 .xlsx。",
@@ -246,10 +263,14 @@ def _csv_rows(text: str) -> Rows:
     rows: Rows = []
     budget = _Budget()
     try:
-        for number, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
+        for number, row in enumerate(
+            csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1
+        ):
             rows.append((number, tuple(_unprotect(v) for v in budget.take(number, row))))
     except csv.Error as error:
-        raise file_error("unreadable_file", f"CSV 格式有误（第 {len(rows) + 1} 行）：{error}") from None
+        raise file_error(
+            "unreadable_file", f"CSV 格式有误（第 {len(rows) + 1} 行）：{error}"
+        ) from None
     return rows
 
 
@@ -312,7 +333,12 @@ def _write_xlsx(tables: list[Table], file: IO[bytes]) -> None:
     # Text stays text: "=…" is not a formula, "000104002000" keeps its zeros, a URL is no link.
     workbook = xlsxwriter.Workbook(
         file,
-        {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
     )
     bold = workbook.add_format({"bold": True})
     formats = {
@@ -330,7 +356,12 @@ def _write_xlsx(tables: list[Table], file: IO[bytes]) -> None:
                 if isinstance(value, str):
                     sheet.write_string(number, index, value)
                 elif isinstance(value, date):
-                    sheet.write_datetime(number, index, value, formats[datetime if isinstance(value, datetime) else date])
+                    sheet.write_datetime(
+                        number,
+                        index,
+                        value,
+                        formats[datetime if isinstance(value, datetime) else date],
+                    )
                 elif value is not None:
                     sheet.write(number, index, value)
     workbook.close()
@@ -349,5 +380,7 @@ def _csv_cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, str) and value[:1] in _FORMULA_START:
-        return "'" + value  # Excel would run it as a formula (CSV injection); import removes the quote
+        return (
+            "'" + value
+        )  # Excel would run it as a formula (CSV injection); import removes the quote
     return value

@@ -3,6 +3,7 @@
 Conversions follow practice (docs/figures.md): 1 月 = 22 工作日, 1 年 = 250 工作日,
 and a 自然日 is 5/7 of a 工作日. Exact fractions keep the auditors' figures exact.
 """
+
 from __future__ import annotations
 
 from fractions import Fraction

@@ -7,6 +7,7 @@ service item of the same power, the township's own first. The 便民服务中心
 and phone are those the township's own service items give; a township without them shows
 未填报 (unknown is not "none").
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -21,8 +22,8 @@ from ..models.codes import DEVOLUTION_MODES, ITEM_TYPES, PUBLISHED
 from ..models.devolution import devolved_item_receivers
 from ..schemas.fields import MAX_ID
 from .errors import not_found
-from .rules import TOWNSHIP_KINDS
 from .permissions import use_case
+from .rules import TOWNSHIP_KINDS
 
 NOT_APPLIED_FOR = ("02", "03", "06")  # 处罚, 强制, 检查: done to citizens, not asked for
 UNKNOWN = "未填报"
@@ -79,25 +80,40 @@ def _devolved(township_ids: Any) -> Select:
     receivers = devolved_item_receivers
     return (
         select(
-            literal("devolved").label("kind"), DevolvedItem.id, DevolvedItem.name,
-            PowerItem.power_type_code.label("item_type"), DevolvedItem.from_department_id.label("department_id"),
-            DevolvedItem.mode, DevolvedItem.power_item_id, receivers.c.township_id,
+            literal("devolved").label("kind"),
+            DevolvedItem.id,
+            DevolvedItem.name,
+            PowerItem.power_type_code.label("item_type"),
+            DevolvedItem.from_department_id.label("department_id"),
+            DevolvedItem.mode,
+            DevolvedItem.power_item_id,
+            receivers.c.township_id,
         )
         .join(receivers, receivers.c.devolved_item_id == DevolvedItem.id)
         .outerjoin(PowerItem, PowerItem.id == DevolvedItem.power_item_id)
         .where(
-            receivers.c.township_id.in_(township_ids), DevolvedItem.status == PUBLISHED,
-            DevolvedItem.devolution_status != "revoked", _applicable(PowerItem.power_type_code),
+            receivers.c.township_id.in_(township_ids),
+            DevolvedItem.status == PUBLISHED,
+            DevolvedItem.devolution_status != "revoked",
+            _applicable(PowerItem.power_type_code),
         )
     )
 
 
 def _own_services(township_ids: Any) -> Select:
     return select(
-        literal("service").label("kind"), ServiceItem.id, ServiceItem.name, ServiceItem.item_type,
-        ServiceItem.department_id, literal(None).label("mode"), ServiceItem.power_item_id, ServiceItem.township_id,
+        literal("service").label("kind"),
+        ServiceItem.id,
+        ServiceItem.name,
+        ServiceItem.item_type,
+        ServiceItem.department_id,
+        literal(None).label("mode"),
+        ServiceItem.power_item_id,
+        ServiceItem.township_id,
     ).where(
-        ServiceItem.township_id.in_(township_ids), ServiceItem.status == PUBLISHED, _applicable(ServiceItem.item_type)
+        ServiceItem.township_id.in_(township_ids),
+        ServiceItem.status == PUBLISHED,
+        _applicable(ServiceItem.item_type),
     )
 
 
@@ -109,15 +125,24 @@ def _townships_query(region_id: int | None = None) -> Select:
 @use_case("public")  # published rows and figures, as public as the API's
 def townships(session: Session) -> list[dict[str, Any]]:
     """Every township and street, by region, with how many items a citizen can apply for there."""
-    rows = list(session.scalars(_townships_query().order_by(Organization.region_id, Organization.id)))
+    rows = list(
+        session.scalars(_townships_query().order_by(Organization.region_id, Organization.id))
+    )
     ids = [row.id for row in rows]
     counts: Counter[int] = Counter()
     for query in (_devolved(ids), _own_services(ids)):
         found = query.subquery()
-        counts.update(dict(session.execute(
-            select(found.c.township_id, func.count()).group_by(found.c.township_id)
-        ).all()))
-    regions = {r.id: r for r in session.scalars(select(Region).where(Region.id.in_({r.region_id for r in rows})))}
+        counts.update(
+            dict(
+                session.execute(
+                    select(found.c.township_id, func.count()).group_by(found.c.township_id)
+                ).all()
+            )
+        )
+    regions = {
+        r.id: r
+        for r in session.scalars(select(Region).where(Region.id.in_({r.region_id for r in rows})))
+    }
     result: list[dict[str, Any]] = []
     for row in rows:
         if not result or result[-1]["region"].id != row.region_id:
@@ -140,14 +165,26 @@ def township_page(session: Session, township_id: int, page: int = 1) -> Township
     rows = session.execute(
         select(items, department.name.label("department"))
         .join(department, department.id == items.c.department_id)
-        .order_by(items.c.item_type.is_(None), items.c.item_type, items.c.name, items.c.kind, items.c.id)
-        .limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+        .order_by(
+            items.c.item_type.is_(None), items.c.item_type, items.c.name, items.c.kind, items.c.id
+        )
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
     ).all()
-    guides = _guides(session, township_id, {r.power_item_id for r in rows if r.kind == "devolved" and r.power_item_id})
+    guides = _guides(
+        session,
+        township_id,
+        {r.power_item_id for r in rows if r.kind == "devolved" and r.power_item_id},
+    )
     groups: list[Group] = []
     for r in rows:
         entry = Entry(
-            r.kind, r.id, r.name, r.item_type, r.department, DEVOLUTION_MODES.get(r.mode or ""),
+            r.kind,
+            r.id,
+            r.name,
+            r.item_type,
+            r.department,
+            DEVOLUTION_MODES.get(r.mode or ""),
             r.id if r.kind == "service" else guides.get(r.power_item_id),
         )
         if not groups or groups[-1].label != entry.type_label:
@@ -164,7 +201,11 @@ def _guides(session: Session, township_id: int, power_ids: set[int]) -> dict[int
     query = (
         select(ServiceItem.power_item_id, ServiceItem.id)
         .where(ServiceItem.power_item_id.in_(power_ids), ServiceItem.status == PUBLISHED)
-        .order_by(ServiceItem.power_item_id, (ServiceItem.township_id == township_id).desc(), ServiceItem.id)
+        .order_by(
+            ServiceItem.power_item_id,
+            (ServiceItem.township_id == township_id).desc(),
+            ServiceItem.id,
+        )
     )
     chosen: dict[int, int] = {}
     for power_id, item_id in session.execute(query):
@@ -182,7 +223,11 @@ def centre(session: Session, township_id: int) -> Centre:
         .order_by(ServiceItem.id.desc())
         .limit(CENTRE_SAMPLE)
     ).all()
-    return Centre(*(_most_common(column) for column in zip(*rows, strict=True))) if rows else Centre(None, None, None)
+    return (
+        Centre(*(_most_common(column) for column in zip(*rows, strict=True)))
+        if rows
+        else Centre(None, None, None)
+    )
 
 
 def _most_common(values: tuple[str | None, ...]) -> str | None:
@@ -201,7 +246,11 @@ def guide_of(session: Session, item: DevolvedItem) -> ServiceItem | None:
     return session.scalars(
         select(ServiceItem)
         .where(ServiceItem.power_item_id == item.power_item_id, ServiceItem.status == PUBLISHED)
-        .order_by(and_(ServiceItem.township_id.is_not(None), ServiceItem.township_id.in_(receivers)).desc(),
-                  ServiceItem.id)
+        .order_by(
+            and_(
+                ServiceItem.township_id.is_not(None), ServiceItem.township_id.in_(receivers)
+            ).desc(),
+            ServiceItem.id,
+        )
         .limit(1)
     ).first()

@@ -6,6 +6,7 @@ stays public (and searchable) until a reviewer approves the revision, which then
 through the same rules as any write. Each step records a ChangeRecord with the row before and
 after, so figures as of a date see exactly what was public then.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,16 +55,39 @@ class Step:
 
 
 STEPS: dict[str, Step] = {
-    "submit": Step("提交审核", "row.edit", frozenset({"draft", "rejected"}), "submitted",
-                   frozenset({"draft", "rejected"}), "submitted"),
-    "withdraw": Step("撤回", "row.edit", frozenset({"submitted"}), "draft", frozenset({"submitted"}), "draft"),
-    "approve": Step("审核通过", "row.review", frozenset({"submitted"}), "published",
-                    frozenset({"submitted"}), "applied"),
-    "reject": Step("退回", "row.review", frozenset({"submitted"}), "rejected",
-                   frozenset({"submitted"}), "rejected", needs_reason=True),
+    "submit": Step(
+        "提交审核",
+        "row.edit",
+        frozenset({"draft", "rejected"}),
+        "submitted",
+        frozenset({"draft", "rejected"}),
+        "submitted",
+    ),
+    "withdraw": Step(
+        "撤回", "row.edit", frozenset({"submitted"}), "draft", frozenset({"submitted"}), "draft"
+    ),
+    "approve": Step(
+        "审核通过",
+        "row.review",
+        frozenset({"submitted"}),
+        "published",
+        frozenset({"submitted"}),
+        "applied",
+    ),
+    "reject": Step(
+        "退回",
+        "row.review",
+        frozenset({"submitted"}),
+        "rejected",
+        frozenset({"submitted"}),
+        "rejected",
+        needs_reason=True,
+    ),
     "suspend": Step("暂停", "row.review", frozenset({"published"}), "suspended", needs_reason=True),
     "resume": Step("恢复", "row.review", frozenset({"suspended"}), "published"),
-    "cancel": Step("取消", "row.review", frozenset({"published", "suspended"}), "cancelled", needs_reason=True),
+    "cancel": Step(
+        "取消", "row.review", frozenset({"published", "suspended"}), "cancelled", needs_reason=True
+    ),
 }
 
 
@@ -110,7 +134,12 @@ def _save_revision(
 
 
 def stage_revision(
-    session: Session, spec: ListSpec, row: Any, data: dict[str, Any], actor: Actor, replace: bool = False
+    session: Session,
+    spec: ListSpec,
+    row: Any,
+    data: dict[str, Any],
+    actor: Actor,
+    replace: bool = False,
 ) -> Revision:
     """Save a change to a live row as its open revision, without committing: for use cases that
     open revisions as part of a larger change (a legal basis revised). The caller authorizes."""
@@ -123,11 +152,20 @@ def stage_revision(
     before = _revision_snapshot(revision) if revision is not None else None
     if revision is None:
         revision = Revision(
-            entity_type=spec.entity_type, entity_id=row.id, department_id=spec.department_of(row),
-            base_version=row.version, data=merged, author=actor.name,
+            entity_type=spec.entity_type,
+            entity_id=row.id,
+            department_id=spec.department_of(row),
+            base_version=row.version,
+            data=merged,
+            author=actor.name,
         )
         session.add(revision)
-    revision.data, revision.state, revision.author, revision.reason = merged, "draft", actor.name, None
+    revision.data, revision.state, revision.author, revision.reason = (
+        merged,
+        "draft",
+        actor.name,
+        None,
+    )
     session.flush()
     _record_revision(session, revision, "create" if before is None else "update", before, actor)
     return revision
@@ -145,7 +183,9 @@ def load_revision(spec: ListSpec, data: dict[str, Any]) -> dict[str, Any]:
         raise validation_failed(schema_errors(error.messages)) from None
 
 
-def _check_revision(session: Session, spec: ListSpec, row: Any, data: dict[str, Any], actor: Actor) -> None:
+def _check_revision(
+    session: Session, spec: ListSpec, row: Any, data: dict[str, Any], actor: Actor
+) -> None:
     """Run every rule on the row as the revision would make it, then undo: problems are
     reported when the editor saves, not first when the reviewer approves."""
     nested = session.begin_nested()
@@ -167,7 +207,9 @@ def open_revision_of(session: Session, spec: ListSpec, row_id: int) -> Revision 
 
 
 @use_case(crud.write_permission)
-def editable_row(session: Session, spec: ListSpec, row_id: int, actor: Actor) -> tuple[Any, Revision | None]:
+def editable_row(
+    session: Session, spec: ListSpec, row_id: int, actor: Actor
+) -> tuple[Any, Revision | None]:
     """A row the actor may change (another department's: refused), and its open revision."""
     row = crud.get_row(session, spec, row_id, actor)
     crud.authorize_write(actor, spec, spec.department_of(row))
@@ -205,7 +247,12 @@ def step_permission(name: str) -> str:
 
 @use_case(step_permission, by="name")
 def take_step(
-    session: Session, spec: ListSpec, name: str, row_id: int, expected_version: int, actor: Actor,
+    session: Session,
+    spec: ListSpec,
+    name: str,
+    row_id: int,
+    expected_version: int,
+    actor: Actor,
     reason: str | None = None,
 ) -> Any:
     """Take the step ``name`` (a key of STEPS) on the row, or on its open revision when the row
@@ -239,15 +286,22 @@ def open_steps(actor: Actor, entry: QueueEntry) -> list[str]:
     """The steps this actor may take now on a row or its open revision: the buttons a page
     shows, from the same table and permissions that `take_step` enforces."""
     return [
-        name for name, step in STEPS.items()
+        name
+        for name, step in STEPS.items()
         if allowed(actor, step.permission, entry.department_id)
         and (_on_revision(step, entry.revision) or entry.status in step.row_from)
     ]
 
 
 def _take_on_row(
-    session: Session, spec: ListSpec, step: Step, name: str, row: Any, revision: Revision | None,
-    actor: Actor, reason: str | None,
+    session: Session,
+    spec: ListSpec,
+    step: Step,
+    name: str,
+    row: Any,
+    revision: Revision | None,
+    actor: Actor,
+    reason: str | None,
 ) -> None:
     before = spec.snapshot(row)
     row.status = step.row_to
@@ -258,8 +312,14 @@ def _take_on_row(
 
 
 def _take_on_revision(
-    session: Session, spec: ListSpec, step: Step, name: str, row: Any, revision: Revision,
-    actor: Actor, reason: str | None,
+    session: Session,
+    spec: ListSpec,
+    step: Step,
+    name: str,
+    row: Any,
+    revision: Revision,
+    actor: Actor,
+    reason: str | None,
 ) -> None:
     if step.revision_to == "applied":
         before = spec.snapshot(row)
@@ -281,9 +341,15 @@ def _close_revision(
 
 def _revision_snapshot(revision: Revision) -> dict[str, Any]:
     return {
-        "id": revision.id, "entity_type": revision.entity_type, "entity_id": revision.entity_id,
-        "state": revision.state, "data": revision.data, "version": revision.version,
-        "author": revision.author, "reviewer": revision.reviewer, "reason": revision.reason,
+        "id": revision.id,
+        "entity_type": revision.entity_type,
+        "entity_id": revision.entity_id,
+        "state": revision.state,
+        "data": revision.data,
+        "version": revision.version,
+        "author": revision.author,
+        "reviewer": revision.reviewer,
+        "reason": revision.reason,
     }
 
 
@@ -291,9 +357,16 @@ def _record_revision(
     session: Session, revision: Revision, action: str, before: dict[str, Any] | None, actor: Actor
 ) -> ChangeRecord:
     return record_change(
-        session, entity_type=REVISION_ENTITY, entity_id=revision.id, action=action, before=before,
-        after=_revision_snapshot(revision), actor=actor, department_id=revision.department_id,
-        searchable=False, note=revision.reason,
+        session,
+        entity_type=REVISION_ENTITY,
+        entity_id=revision.id,
+        action=action,
+        before=before,
+        after=_revision_snapshot(revision),
+        actor=actor,
+        department_id=revision.department_id,
+        searchable=False,
+        note=revision.reason,
     )
 
 
@@ -338,24 +411,36 @@ def work_queue(session: Session, actor: Actor) -> list[QueueEntry]:
         owner = getattr(spec.model, spec.owner)  # type: ignore[arg-type]
         # the queue reads a row's name, state and version: none of its eagerly loaded elements
         query = select(spec.model).where(spec.model.status.in_(states)).options(lazyload("*"))
-        revisions = select(Revision).where(Revision.entity_type == spec.entity_type, Revision.state.in_(states))
+        revisions = select(Revision).where(
+            Revision.entity_type == spec.entity_type, Revision.state.in_(states)
+        )
         if readable is not None:
             query = query.where(owner.in_(sorted(readable)))
             revisions = revisions.where(Revision.department_id.in_(sorted(readable)))
         rows = list(session.scalars(query.order_by(spec.model.updated_at).limit(QUEUE_LIMIT)))
-        reasons = rejection_reasons(session, spec, [row.id for row in rows if row.status == "rejected"])
+        reasons = rejection_reasons(
+            session, spec, [row.id for row in rows if row.status == "rejected"]
+        )
         entries.extend(entry_of(spec, row, None, reasons.get(row.id)) for row in rows)
-        open_revisions = list(session.scalars(revisions.order_by(Revision.updated_at).limit(QUEUE_LIMIT)))
+        open_revisions = list(
+            session.scalars(revisions.order_by(Revision.updated_at).limit(QUEUE_LIMIT))
+        )
         revised = select(spec.model).where(spec.model.id.in_([r.entity_id for r in open_revisions]))
         live = {row.id: row for row in session.scalars(revised.options(lazyload("*")))}
-        entries.extend(entry_of(spec, live[r.entity_id], r) for r in open_revisions if r.entity_id in live)
+        entries.extend(
+            entry_of(spec, live[r.entity_id], r) for r in open_revisions if r.entity_id in live
+        )
     return entries
 
 
-def entry_of(spec: ListSpec, row: Any, revision: Revision | None, reason: str | None = None) -> QueueEntry:
+def entry_of(
+    spec: ListSpec, row: Any, revision: Revision | None, reason: str | None = None
+) -> QueueEntry:
     name = getattr(row, "name", None) or getattr(row, "main_name", "")
     reason = revision.reason if revision is not None else reason
-    return QueueEntry(spec, row.id, name, row.status, row.version, revision, spec.department_of(row), reason)
+    return QueueEntry(
+        spec, row.id, name, row.status, row.version, revision, spec.department_of(row), reason
+    )
 
 
 def rejection_reasons(session: Session, spec: ListSpec, row_ids: list[int]) -> dict[int, str]:
@@ -364,12 +449,17 @@ def rejection_reasons(session: Session, spec: ListSpec, row_ids: list[int]) -> d
         return {}
     latest = (
         select(ChangeRecord.entity_id, func.max(ChangeRecord.id).label("id"))
-        .where(ChangeRecord.entity_type == spec.entity_type, ChangeRecord.entity_id.in_(row_ids),
-               ChangeRecord.action == "reject")
+        .where(
+            ChangeRecord.entity_type == spec.entity_type,
+            ChangeRecord.entity_id.in_(row_ids),
+            ChangeRecord.action == "reject",
+        )
         .group_by(ChangeRecord.entity_id)
         .subquery()
     )
-    query = select(ChangeRecord.entity_id, ChangeRecord.note).join(latest, ChangeRecord.id == latest.c.id)
+    query = select(ChangeRecord.entity_id, ChangeRecord.note).join(
+        latest, ChangeRecord.id == latest.c.id
+    )
     return {row_id: note for row_id, note in session.execute(query) if note}
 
 

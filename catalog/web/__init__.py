@@ -3,6 +3,7 @@ figures.py, the townships' pages in townships.py.
 
 Handlers stay thin: parse the query string with a schema, call one service, render.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -34,19 +35,25 @@ from ..services import citizen_pages, public_items, search_documents
 from ..services.errors import DomainError
 from ..services.public_items import KIND_LABELS
 from .console import bp as console_blueprint
-from .figures import register as register_figures
 from .console_admin import bp as console_admin_blueprint
+from .console_forms import bp as console_forms_blueprint
 from .console_oversight import bp as console_oversight_blueprint
 from .console_review import bp as console_review_blueprint
-from .console_forms import bp as console_forms_blueprint
 from .console_spreadsheets import bp as console_spreadsheets_blueprint
+from .figures import register as register_figures
+from .query import problems_of, query_args
 from .random_checks import bp as random_checks_blueprint
 from .search_insights import bp as search_console_blueprint
 from .sign_in_limits import init_sign_in_limits
 from .townships import bp as townships_blueprint
-from .query import problems_of, query_args
 
-bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
+bp = Blueprint(
+    "web",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/web",
+)
 register_figures(bp)  # the auditors' dashboard keeps the portal's endpoints (web.figures …)
 
 LABELS = {
@@ -102,15 +109,26 @@ def search() -> tuple[str, int] | str:
     try:
         args = query_args(SearchArgsSchema)
     except ValidationError as error:
-        return render_template("search.html", args={}, result=None, problems=problems_of(error)), 400
+        return render_template(
+            "search.html", args={}, result=None, problems=problems_of(error)
+        ), 400
     try:
         answer = citizen_pages.search_page(db.session, search_engine(), args)
     except DomainError as error:
-        return render_template("search.html", args=args, result=None, problems={"q": [error.message]}), error.status
+        return render_template(
+            "search.html", args=args, result=None, problems={"q": [error.message]}
+        ), error.status
     result = answer.found.result
     return render_template(
-        "search.html", args=args, result=result, found=answer.found, facts=answer.facts,
-        regions=answer.regions, facets=_facets(result), chosen=_chosen(), problems=None,
+        "search.html",
+        args=args,
+        result=result,
+        found=answer.found,
+        facts=answer.facts,
+        regions=answer.regions,
+        facets=_facets(result),
+        chosen=_chosen(),
+        problems=None,
     )
 
 
@@ -131,12 +149,14 @@ def _facets(result: Any) -> list[dict[str, Any]]:
             link = {k: v for k, v in current.items() if k != name}
             if not chosen:
                 link[name] = [raw]
-            values.append({
-                "text": _facet_text(name, value),
-                "count": count,
-                "chosen": chosen,
-                "url": _search_url(link),
-            })
+            values.append(
+                {
+                    "text": _facet_text(name, value),
+                    "count": count,
+                    "chosen": chosen,
+                    "url": _search_url(link),
+                }
+            )
         if values:
             facets.append({"name": name, "label": FILTERS[name].label, "options": values})
     return facets
@@ -159,7 +179,12 @@ def _chosen() -> list[dict[str, str]]:
             rest = {**current, name: [v for v in values if v != raw]}
             definition = FILTERS[name]
             value = definition.parse(raw) if definition.value_type is ValueType.BOOL else raw
-            chosen.append({"text": f"{definition.label}：{_facet_text(name, value)}", "url": _search_url(rest)})
+            chosen.append(
+                {
+                    "text": f"{definition.label}：{_facet_text(name, value)}",
+                    "url": _search_url(rest),
+                }
+            )
     return chosen
 
 
@@ -187,7 +212,9 @@ def page_url(page: int) -> str:
 @bp.get("/items/<kind>/<int:row_id>")
 def item(kind: str, row_id: int) -> str:
     guide = public_items.guide(db.session, kind, row_id)
-    return render_template(f"item_{kind}.html", row=guide.row, warnings=guide.warnings, twin=guide.twin)
+    return render_template(
+        f"item_{kind}.html", row=guide.row, warnings=guide.warnings, twin=guide.twin
+    )
 
 
 # The pages load only their own files: a stored payload that slipped past escaping still could
@@ -209,6 +236,7 @@ def register_web(app: Flask) -> None:
             for name, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(name, value)
         return response
+
     app.register_blueprint(console_blueprint)
     init_sign_in_limits(app, console_blueprint.name)
     app.register_blueprint(random_checks_blueprint)

@@ -3,6 +3,7 @@
 Lengths are screen coordinates, so floats are fine here; every number a reader sees is the
 figure's own display string, computed exactly by catalog/services/figures.py.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -56,7 +57,12 @@ def bar_chart(
     """Horizontal bars, one per (label, value, display text), in the given order."""
     top = _scale([value for _label, value, _text in rows], percent)
     bars = [
-        Bar(label, text, index * ROW + 4, float(value / top) * BAR_AREA if value is not None else 0.0)
+        Bar(
+            label,
+            text,
+            index * ROW + 4,
+            float(value / top) * BAR_AREA if value is not None else 0.0,
+        )
         for index, (label, value, text) in enumerate(rows)
     ]
     return BarChart(title, description, bars)
@@ -96,7 +102,9 @@ def line_chart(
     step = (WIDTH - 2 * MARGIN) / max(1, len(rows) - 1)
     points = [
         Point(
-            label, text, MARGIN + index * step,
+            label,
+            text,
+            MARGIN + index * step,
             None if value is None else MARGIN + PLOT_HEIGHT - float(value / top) * PLOT_HEIGHT,
         )
         for index, (label, value, text) in enumerate(rows)

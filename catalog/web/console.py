@@ -3,6 +3,7 @@
 Every form posts a CSRF token (Flask-WTF checks it before any handler runs); every step goes
 through the same use cases as the API, so permissions and rules are the ones the API has.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -17,9 +18,9 @@ from werkzeug.wrappers import Response
 from ..api.spreadsheets import file_response
 from ..authentication import begin_session, current_actor, end_session
 from ..extensions import db
-from ..schemas.workflow import AuditExportSchema, AuditQuerySchema
 from ..models import ChangeRecord, Organization
 from ..models.base import CHINA_TIME
+from ..schemas.workflow import AuditExportSchema, AuditQuerySchema
 from ..services import accounts, audit_trail, review, workflow
 from ..services.errors import DomainError
 from ..services.permissions import ROLES
@@ -40,7 +41,10 @@ def login() -> Response | tuple[str, int] | str:
     username = submitted_username()
     try:
         opened, secret = accounts.sign_in(
-            db.session, username, request.form.get("password", ""), request.remote_addr,
+            db.session,
+            username,
+            request.form.get("password", ""),
+            request.remote_addr,
             current_app.config["SESSION_LIFETIME"],
         )
     except DomainError as error:
@@ -75,8 +79,13 @@ def console() -> str:
     asked = request.args.get("page", "")
     page = min(max(int(asked), 1), last_page) if asked.isdigit() and len(asked) < 6 else 1
     return render_template(
-        "console.html", entries=entries[(page - 1) * QUEUE_PAGE:page * QUEUE_PAGE], total=len(entries), page=page,
-        last_page=last_page, role=ROLES.get(actor.role, actor.role), actor=actor,
+        "console.html",
+        entries=entries[(page - 1) * QUEUE_PAGE : page * QUEUE_PAGE],
+        total=len(entries),
+        page=page,
+        last_page=last_page,
+        role=ROLES.get(actor.role, actor.role),
+        actor=actor,
     )
 
 
@@ -90,14 +99,22 @@ def take_step(list_name: str, row_id: int, step: str) -> Response:
     reason = request.form.get("reason", "").strip()[:2000] or None
     try:
         workflow.take_step(
-            db.session, spec, step, row_id, int(version) if version.isdigit() else -1, current_actor(), reason
+            db.session,
+            spec,
+            step,
+            row_id,
+            int(version) if version.isdigit() else -1,
+            current_actor(),
+            reason,
         )
     except DomainError as error:
         flash_problem(error)
     else:
         flash(f"已{workflow.STEPS[step].label}：{spec.label} {row_id}。", "done")
     if request.form.get("back") == "review":  # a step taken on the review page stays on it
-        return redirect(url_for("console_review.review_page", list_name=list_name, row_id=row_id), 303)
+        return redirect(
+            url_for("console_review.review_page", list_name=list_name, row_id=row_id), 303
+        )
     return redirect(url_for("console.console"), 303)
 
 
@@ -108,12 +125,19 @@ def audit() -> tuple[str, int] | str:
     try:
         args = query_args(AuditQuerySchema)
     except ValidationError as error:
-        return render_template("audit.html", args={}, page=None, problems=problems_of(error), **_audit_context()), 400
+        return render_template(
+            "audit.html", args={}, page=None, problems=problems_of(error), **_audit_context()
+        ), 400
     actor = current_actor()
     page = audit_trail.query_changes(db.session, args, actor)
     return render_template(
-        "audit.html", args=args, page=page, problems=None, lines=review.record_lines(db.session, page.items, actor),
-        last_page=max(1, -(-page.total // page.per_page)), **_audit_context(),
+        "audit.html",
+        args=args,
+        page=page,
+        problems=None,
+        lines=review.record_lines(db.session, page.items, actor),
+        last_page=max(1, -(-page.total // page.per_page)),
+        **_audit_context(),
     )
 
 
@@ -121,8 +145,11 @@ def _audit_context() -> dict[str, Any]:
     return {**AUDIT_LABELS, "orgs": department_choices(), "audit_link": _audit_link}
 
 
-AUDIT_LABELS = {"actions": audit_trail.ACTION_LABELS, "entities": audit_trail.ENTITY_LABELS,
-                "sources": audit_trail.SOURCE_LABELS}
+AUDIT_LABELS = {
+    "actions": audit_trail.ACTION_LABELS,
+    "entities": audit_trail.ENTITY_LABELS,
+    "sources": audit_trail.SOURCE_LABELS,
+}
 
 
 @bp.app_template_filter("china_time")
@@ -138,7 +165,10 @@ def department_choices() -> list[Organization]:
 
 
 _LIST_OF_ENTITY = {spec.entity_type: spec.name for spec in LISTS.values()}
-_PAGES = {"random_check_task": ("console_oversight.task", "task_id"), "legal_basis_change": ("console_oversight.change", "change_id")}
+_PAGES = {
+    "random_check_task": ("console_oversight.task", "task_id"),
+    "legal_basis_change": ("console_oversight.change", "change_id"),
+}
 
 
 def _audit_link(change: ChangeRecord) -> str | None:
@@ -163,5 +193,7 @@ def audit_export() -> Response:
     try:
         args = query_args(AuditExportSchema)
     except ValidationError as error:
-        raise DomainError("validation_failed", "；".join(m for ms in problems_of(error).values() for m in ms), 400) from None
+        raise DomainError(
+            "validation_failed", "；".join(m for ms in problems_of(error).values() for m in ms), 400
+        ) from None
     return file_response(audit_trail.export_changes(db.session, args, current_actor()))

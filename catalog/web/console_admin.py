@@ -4,6 +4,7 @@ Each form calls the same use cases as `flask users …` and `flask tokens …` (
 so the audit trail records a page's action exactly as it records the command's, with the
 admin's session as its credential.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -40,10 +41,16 @@ def _form_problems(error: ValidationError | DomainError) -> dict[str, list[str]]
     return fields or {"": [error.message]}
 
 
-def _users_page(problems: dict[str, list[str]] | None = None, form: dict[str, Any] | None = None) -> str:
+def _users_page(
+    problems: dict[str, list[str]] | None = None, form: dict[str, Any] | None = None
+) -> str:
     return render_template(
-        "console_admin_users.html", users=accounts.list_users(db.session, current_actor()), orgs=department_choices(),
-        roles=ROLES, problems=problems, form=form or {},
+        "console_admin_users.html",
+        users=accounts.list_users(db.session, current_actor()),
+        orgs=department_choices(),
+        roles=ROLES,
+        problems=problems,
+        form=form or {},
     )
 
 
@@ -57,7 +64,9 @@ def create_user() -> Response | tuple[str, int]:
     try:
         data = query_args(UserFormSchema, request.form)
         user = accounts.create_user(
-            db.session, current_actor(), **{**data, "display_name": data["display_name"] or data["username"]}
+            db.session,
+            current_actor(),
+            **{**data, "display_name": data["display_name"] or data["username"]},
         )
     except (ValidationError, DomainError) as error:
         form = {k: v for k, v in request.form.items() if k != "password"}  # never echoed back
@@ -70,7 +79,9 @@ def create_user() -> Response | tuple[str, int]:
 def set_reviews(username: str) -> Response | tuple[str, int]:
     try:
         data = query_args(ReviewsFormSchema, request.form)
-        accounts.set_reviewed_departments(db.session, current_actor(), username[:64], data["reviewed_department_ids"])
+        accounts.set_reviewed_departments(
+            db.session, current_actor(), username[:64], data["reviewed_department_ids"]
+        )
     except (ValidationError, DomainError) as error:
         if isinstance(error, DomainError) and error.status == 404:
             raise
@@ -86,10 +97,16 @@ def deactivate(username: str) -> Response:
     return redirect(url_for("console_admin.users"), 303)
 
 
-def _tokens_page(problems: dict[str, list[str]] | None = None, created: tuple[Any, str] | None = None) -> str:
+def _tokens_page(
+    problems: dict[str, list[str]] | None = None, created: tuple[Any, str] | None = None
+) -> str:
     return render_template(
-        "console_admin_tokens.html", tokens=accounts.list_tokens(db.session, current_actor()), orgs=department_choices(),
-        roles=ROLES, problems=problems, created=created,
+        "console_admin_tokens.html",
+        tokens=accounts.list_tokens(db.session, current_actor()),
+        orgs=department_choices(),
+        roles=ROLES,
+        problems=problems,
+        created=created,
     )
 
 

@@ -6,6 +6,7 @@ the same use cases as the API (crud.create_row, workflow.edit_row): permissions,
 renders the form again with what was typed and each message at its field; the completeness
 elements left 未填报 and the list's warnings are shown beside their fields, never blocking.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -68,11 +69,18 @@ def _schema_controls(list_name: str) -> tuple[Control, ...]:
     spec = FORM_LISTS[list_name]
     schema = spec.schema()
     return tuple(
-        _picker(spec, form_model.control_for(
-            name, schema_field, field_label(spec, name), [] if _names_organization(spec, name) else None
-        ))
+        _picker(
+            spec,
+            form_model.control_for(
+                name,
+                schema_field,
+                field_label(spec, name),
+                [] if _names_organization(spec, name) else None,
+            ),
+        )
         for name, schema_field in schema.fields.items()
-        if not schema_field.dump_only and name != "status"  # the status moves by workflow steps only
+        if not schema_field.dump_only
+        and name != "status"  # the status moves by workflow steps only
     )
 
 
@@ -120,15 +128,34 @@ def _row_notes(spec: ListSpec, row: Any) -> dict[str, list[str]]:
     return notes
 
 
-def _render(spec: ListSpec, controls: list[Control], values: dict[str, Any], *, row: Any = None,
-            revision: Any = None, errors: dict[str, list[str]] | None = None,
-            notes: dict[str, list[str]] | None = None, message: str | None = None,
-            extra_rows: dict[str, int] | None = None, status: int = 200) -> tuple[str, int]:
+def _render(
+    spec: ListSpec,
+    controls: list[Control],
+    values: dict[str, Any],
+    *,
+    row: Any = None,
+    revision: Any = None,
+    errors: dict[str, list[str]] | None = None,
+    notes: dict[str, list[str]] | None = None,
+    message: str | None = None,
+    extra_rows: dict[str, int] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
     page = render_template(
-        "console_form.html", spec=spec, controls=controls, values=values, row=row, revision=revision,
-        errors=errors or {}, notes=notes or {}, message=message, extra_rows=extra_rows or {},
-        labels_of={c.name: c.label for c in controls}, shown=form_model.shown,
-        preview=row is not None and spec.searchable is not None, revision_states=workflow.REVISION_STATES,
+        "console_form.html",
+        spec=spec,
+        controls=controls,
+        values=values,
+        row=row,
+        revision=revision,
+        errors=errors or {},
+        notes=notes or {},
+        message=message,
+        extra_rows=extra_rows or {},
+        labels_of={c.name: c.label for c in controls},
+        shown=form_model.shown,
+        preview=row is not None and spec.searchable is not None,
+        revision_states=workflow.REVISION_STATES,
     )
     return page, status
 
@@ -151,7 +178,12 @@ def _errors(problems: dict[str, list[Any]]) -> dict[str, list[str]]:
 
 
 def _save(
-    spec: ListSpec, controls: list[Control], actor: Actor, save: Any, row: Any = None, revision: Any = None
+    spec: ListSpec,
+    controls: list[Control],
+    actor: Actor,
+    save: Any,
+    row: Any = None,
+    revision: Any = None,
 ) -> Response | tuple[str, int]:
     """Read the posted form, and save it with ``save(data)``; or render it again as typed."""
     values = form_model.posted_data(controls, request.form)
@@ -166,19 +198,39 @@ def _save(
         saved = save(data)
     except ValidationError as invalid:
         errors = _errors(schema_errors(invalid.messages))
-        return _render(spec, controls, values, row=row, revision=revision, errors=errors,
-                       notes=completeness_notes(spec, values), extra_rows=extra, status=422,
-                       message="未保存：请按各项下的说明修改后重新保存。")
+        return _render(
+            spec,
+            controls,
+            values,
+            row=row,
+            revision=revision,
+            errors=errors,
+            notes=completeness_notes(spec, values),
+            extra_rows=extra,
+            status=422,
+            message="未保存：请按各项下的说明修改后重新保存。",
+        )
     except DomainError as refused:
         if refused.status in (401, 403, 404):
             raise
         db.session.rollback()
-        return _render(spec, controls, values, row=row, revision=revision, errors=_errors(refused.fields),
-                       notes=completeness_notes(spec, values), extra_rows=extra, status=refused.status,
-                       message=f"未保存：{refused.message}")
+        return _render(
+            spec,
+            controls,
+            values,
+            row=row,
+            revision=revision,
+            errors=_errors(refused.fields),
+            notes=completeness_notes(spec, values),
+            extra_rows=extra,
+            status=refused.status,
+            message=f"未保存：{refused.message}",
+        )
     if isinstance(saved, Revision):
         flash("已保存为修订稿：已发布的内容不变，提交审核并通过后生效。", "done")
-        return redirect(url_for("console_forms.edit", list_name=spec.name, row_id=saved.entity_id), 303)
+        return redirect(
+            url_for("console_forms.edit", list_name=spec.name, row_id=saved.entity_id), 303
+        )
     flash(f"已保存：{spec.label}（编号 {saved.id}）。", "done")
     return redirect(url_for("console_forms.edit", list_name=spec.name, row_id=saved.id), 303)
 
@@ -196,7 +248,9 @@ def new(list_name: str) -> Response | tuple[str, int]:
     crud.may_write(actor, spec, actor.department_id)  # before the body is read
     controls = controls_of(spec, actor)
     if request.method == "GET":
-        return _render(spec, controls, {spec.owner: actor.department_id}, extra_rows=_extra_rows(controls))
+        return _render(
+            spec, controls, {spec.owner: actor.department_id}, extra_rows=_extra_rows(controls)
+        )
     return _save(spec, controls, actor, lambda data: crud.create_row(db.session, spec, data, actor))
 
 
@@ -215,16 +269,34 @@ def edit(list_name: str, row_id: int) -> Response | tuple[str, int]:
     if request.method == "POST":
         version = request.form.get("version", "")
         expected = int(version) if version.isdigit() and len(version) < 10 else -1
-        return _save(spec, controls, actor, lambda data: workflow.edit_row(
-            db.session, spec, row_id, data, expected, actor, replace=True), row, revision)
+        return _save(
+            spec,
+            controls,
+            actor,
+            lambda data: workflow.edit_row(
+                db.session, spec, row_id, data, expected, actor, replace=True
+            ),
+            row,
+            revision,
+        )
     current = spec.snapshot(row)
     if revision is not None:
         current.update(revision.data)
     notes = completeness_notes(spec, current)
     for name, found in _row_notes(spec, row).items():
         notes.setdefault(name, []).extend(found)
-    values = references.chosen_texts(db.session, spec, form_model.as_form_values(controls, current), actor)
-    return _render(spec, controls, values, row=row, revision=revision, notes=notes, extra_rows=_extra_rows(controls))
+    values = references.chosen_texts(
+        db.session, spec, form_model.as_form_values(controls, current), actor
+    )
+    return _render(
+        spec,
+        controls,
+        values,
+        row=row,
+        revision=revision,
+        notes=notes,
+        extra_rows=_extra_rows(controls),
+    )
 
 
 @bp.get("/console/<list_name>/<int:row_id>/preview")
@@ -237,10 +309,20 @@ def preview(list_name: str, row_id: int) -> str:
         abort(404)
     _, revision = _editable(spec, row_id, actor)
     kind = spec.searchable.kind
-    return review.preview(db.session, spec, row_id, actor, lambda row: render_template(
-        "console_preview.html", item_template=f"item_{kind}.html", row=row, revision=revision, spec=spec,
-        warnings=warnings_of(kind, row),
-    ))
+    return review.preview(
+        db.session,
+        spec,
+        row_id,
+        actor,
+        lambda row: render_template(
+            "console_preview.html",
+            item_template=f"item_{kind}.html",
+            row=row,
+            revision=revision,
+            spec=spec,
+            warnings=warnings_of(kind, row),
+        ),
+    )
 
 
 @bp.get("/console/<list_name>")

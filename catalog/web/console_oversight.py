@@ -4,6 +4,7 @@ reviews pending for their departments.
 
 Forms post CSRF tokens; every action goes through the same use cases as the API.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -24,17 +25,32 @@ from ..models.legal import CATEGORIES, VALIDITIES
 from ..schemas.errors import schema_errors
 from ..schemas.legal_changes import AbolishSchema, ReviseSchema
 from ..schemas.random_checks import DrawArgsSchema, ResultFieldsSchema, TaskSchema
-from ..services import crud, draw_verification, draw_views, legal_changes, random_check_results, random_checks
+from ..services import (
+    crud,
+    draw_verification,
+    draw_views,
+    legal_changes,
+    random_check_results,
+    random_checks,
+)
 from ..services.errors import DomainError
 from ..services.registry import LEGAL_BASES
 
 bp = Blueprint("console_oversight", __name__, template_folder="templates")
 
-INTEGER_FIELDS = ("year", "initiating_department_id", "sample_count", "inspectors_per_department", "publish_within_days")
+INTEGER_FIELDS = (
+    "year",
+    "initiating_department_id",
+    "sample_count",
+    "inspectors_per_department",
+    "publish_within_days",
+)
 
 
 def _flash_problem(error: DomainError) -> None:
-    details = "；".join(f"{name}：{e.message}" for name, errors in error.fields.items() for e in errors)
+    details = "；".join(
+        f"{name}：{e.message}" for name, errors in error.fields.items() for e in errors
+    )
     flash(f"{error.message}{' ' + details if details else ''}", "error")
 
 
@@ -42,7 +58,11 @@ def _loaded(schema: Schema, data: dict[str, Any]) -> dict[str, Any] | None:
     try:
         return schema.load(data)
     except ValidationError as invalid:
-        details = "；".join(f"{name}：{e.message}" for name, errors in schema_errors(invalid.messages).items() for e in errors)
+        details = "；".join(
+            f"{name}：{e.message}"
+            for name, errors in schema_errors(invalid.messages).items()
+            for e in errors
+        )
         flash(f"提交的数据未通过校验：{details}", "error")
         return None
 
@@ -72,19 +92,34 @@ def _number(value: str) -> int | str | None:
 
 def _task_form() -> dict[str, Any]:
     form = request.form
-    data: dict[str, Any] = {name: (form.get(name) or "").strip() or None for name in (
-        "code", "name", "batch", "ratio_percent", "window_start", "window_end",
-    )}
+    data: dict[str, Any] = {
+        name: (form.get(name) or "").strip() or None
+        for name in (
+            "code",
+            "name",
+            "batch",
+            "ratio_percent",
+            "window_start",
+            "window_end",
+        )
+    }
     for name in INTEGER_FIELDS:
         if form.get(name, "").strip():
             data[name] = _number(form[name])
     data["item_ids"] = [_number(v) for v in form.getlist("item_ids")]
-    data["cooperating_department_ids"] = [_number(v) for v in form.getlist("cooperating_department_ids")]
-    industries = [p.strip() for p in form.get("industries", "").replace("，", "、").replace(",", "、").split("、")]
+    data["cooperating_department_ids"] = [
+        _number(v) for v in form.getlist("cooperating_department_ids")
+    ]
+    industries = [
+        p.strip()
+        for p in form.get("industries", "").replace("，", "、").replace(",", "、").split("、")
+    ]
     scope = {
         "region_id": _number(form.get("region_id", "")),
-        "kinds": form.getlist("kinds"), "industries": [i for i in industries if i],
-        "abnormal": form.get("abnormal") or None, "serious_violation": form.get("serious_violation") or None,
+        "kinds": form.getlist("kinds"),
+        "industries": [i for i in industries if i],
+        "abnormal": form.get("abnormal") or None,
+        "serious_violation": form.get("serious_violation") or None,
         "credit_risks": form.getlist("credit_risks"),
     }
     data["scope"] = {k: v for k, v in scope.items() if v not in (None, [])}
@@ -99,11 +134,26 @@ def _task_form() -> dict[str, Any]:
 def tasks() -> str:
     actor = current_actor()
     page = random_checks.list_tasks(db.session, {"page": 1, "per_page": 100}, actor)
-    items = list(db.session.scalars(select(RandomCheckItem).where(RandomCheckItem.status == "published").order_by(RandomCheckItem.department_id, RandomCheckItem.id)))
-    departments = list(db.session.scalars(select(Organization).where(Organization.kind == "department").order_by(Organization.id)))
+    items = list(
+        db.session.scalars(
+            select(RandomCheckItem)
+            .where(RandomCheckItem.status == "published")
+            .order_by(RandomCheckItem.department_id, RandomCheckItem.id)
+        )
+    )
+    departments = list(
+        db.session.scalars(
+            select(Organization).where(Organization.kind == "department").order_by(Organization.id)
+        )
+    )
     return render_template(
-        "console_random_checks.html", page=page, items=items, departments=departments, actor=actor,
-        kinds=TARGET_KINDS, credit_risks=CREDIT_RISKS,
+        "console_random_checks.html",
+        page=page,
+        items=items,
+        departments=departments,
+        actor=actor,
+        kinds=TARGET_KINDS,
+        credit_risks=CREDIT_RISKS,
     )
 
 
@@ -134,14 +184,20 @@ def task(task_id: int) -> str:
     if found.draw is not None:
         view = draw_views.draw_view(random_checks.get_draw(db.session, task_id, actor))
         verified = draw_verification.verify_draw(db.session, task_id, actor, directory=False)
-    return render_template("console_random_check.html", task=found, view=view, verified=verified, results=CHECK_RESULTS)
+    return render_template(
+        "console_random_check.html", task=found, view=view, verified=verified, results=CHECK_RESULTS
+    )
 
 
 @bp.post("/console/random-checks/<int:task_id>/commit")
 @login_required
 def commit(task_id: int) -> Response:
     back = url_for("console_oversight.task", task_id=task_id)
-    return _act(lambda: random_checks.commit_task(db.session, task_id, _version(), current_actor()), "已公布种子承诺。", back)
+    return _act(
+        lambda: random_checks.commit_task(db.session, task_id, _version(), current_actor()),
+        "已公布种子承诺。",
+        back,
+    )
 
 
 @bp.post("/console/random-checks/<int:task_id>/draw")
@@ -151,8 +207,13 @@ def draw(task_id: int) -> Response:
     data = _loaded(DrawArgsSchema(), {"witness": request.form.get("witness", "")})
     if data is None:
         return redirect(back, 303)
-    return _act(lambda: random_checks.run_draw(db.session, task_id, _version(), data["witness"], current_actor()),
-                "已抽取，种子已公开。", back)
+    return _act(
+        lambda: random_checks.run_draw(
+            db.session, task_id, _version(), data["witness"], current_actor()
+        ),
+        "已抽取，种子已公开。",
+        back,
+    )
 
 
 @bp.post("/console/random-checks/<int:task_id>/results/<int:drawn_id>")
@@ -163,8 +224,13 @@ def record_result(task_id: int, drawn_id: int) -> Response:
     data = _loaded(ResultFieldsSchema(), form)
     if data is None:
         return redirect(back, 303)
-    return _act(lambda: random_check_results.record_result(db.session, task_id, drawn_id, data, _version(), current_actor()),
-                "已录入检查结果。", back)
+    return _act(
+        lambda: random_check_results.record_result(
+            db.session, task_id, drawn_id, data, _version(), current_actor()
+        ),
+        "已录入检查结果。",
+        back,
+    )
 
 
 @bp.post("/console/random-checks/<int:task_id>/publish")
@@ -172,7 +238,11 @@ def record_result(task_id: int, drawn_id: int) -> Response:
 def publish(task_id: int) -> Response:
     back = url_for("console_oversight.task", task_id=task_id)
     ids = [int(v) for v in request.form.getlist("drawn_target_ids") if v.isdigit() and len(v) < 10]
-    return _act(lambda: random_check_results.publish_results(db.session, task_id, ids, current_actor()), "已公示检查结果。", back)
+    return _act(
+        lambda: random_check_results.publish_results(db.session, task_id, ids, current_actor()),
+        "已公示检查结果。",
+        back,
+    )
 
 
 @bp.get("/console/random-checks/<int:task_id>/export")
@@ -192,8 +262,12 @@ def legal() -> str:
     query = {"page": 1, "per_page": 1000, "q": (request.args.get("q") or "").strip()[:100] or None}
     bases = crud.list_rows(db.session, LEGAL_BASES, query, actor)
     return render_template(
-        "console_legal.html", bases=bases, changes=legal_changes.changes(db.session, actor),
-        pending=legal_changes.pending_reviews(db.session, actor), validities=VALIDITIES, q=query["q"],
+        "console_legal.html",
+        bases=bases,
+        changes=legal_changes.changes(db.session, actor),
+        pending=legal_changes.pending_reviews(db.session, actor),
+        validities=VALIDITIES,
+        q=query["q"],
     )
 
 
@@ -201,24 +275,36 @@ def legal() -> str:
 @login_required
 def basis(basis_id: int) -> str:
     found = legal_changes.impact(db.session, basis_id, current_actor())
-    return render_template("console_legal_basis.html", impact=found, validities=VALIDITIES, categories=CATEGORIES)
+    return render_template(
+        "console_legal_basis.html", impact=found, validities=VALIDITIES, categories=CATEGORIES
+    )
 
 
 @bp.post("/console/legal/<int:basis_id>/<kind>")
 @login_required
 def change_basis(basis_id: int, kind: str) -> Response:
-    use_cases = {"abolish": (legal_changes.abolish, AbolishSchema), "revise": (legal_changes.revise, ReviseSchema)}
+    use_cases = {
+        "abolish": (legal_changes.abolish, AbolishSchema),
+        "revise": (legal_changes.revise, ReviseSchema),
+    }
     if kind not in use_cases:
         raise DomainError("not_found", "没有这个操作。", 404)
     use_case, schema = use_cases[kind]
     back = url_for("console_oversight.basis", basis_id=basis_id)
-    form = {name: (value.strip() or None) for name, value in request.form.items() if name in schema().fields}
+    form = {
+        name: (value.strip() or None)
+        for name, value in request.form.items()
+        if name in schema().fields
+    }
     data = _loaded(schema(), form)
     if data is None:
         return redirect(back, 303)
     label = "废止" if kind == "abolish" else "修订"
-    return _act(lambda: use_case(db.session, basis_id, data, _version(), current_actor()),
-                f"已{label}，并向引用该依据的事项所属部门开出复核。", back)
+    return _act(
+        lambda: use_case(db.session, basis_id, data, _version(), current_actor()),
+        f"已{label}，并向引用该依据的事项所属部门开出复核。",
+        back,
+    )
 
 
 @bp.get("/console/legal-changes/<int:change_id>")

@@ -1,5 +1,6 @@
 """The reviewer's page of one row: what changed, field by field, the guide citizens will read,
 and only the steps this user may take now (workflow.open_steps)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,7 +15,9 @@ from ..services.errors import DomainError
 from ..services.registry import ALL_LISTS, ListSpec
 from ..services.workflow import REVISION_STATES, STEPS, QueueEntry, open_steps
 
-bp = Blueprint("console_review", __name__, template_folder="templates", url_prefix="/console/review")
+bp = Blueprint(
+    "console_review", __name__, template_folder="templates", url_prefix="/console/review"
+)
 LISTS = {spec.name: spec for spec in ALL_LISTS if spec.has_workflow}
 
 
@@ -40,7 +43,10 @@ def review_page(list_name: str, row_id: int) -> str:
     spec = _spec(list_name)
     found = review.review_of(db.session, spec, row_id, current_actor())
     return render_template(
-        "console_review.html", review=found, entry=found.entry, preview_kind=spec.searchable is not None,
+        "console_review.html",
+        review=found,
+        entry=found.entry,
+        preview_kind=spec.searchable is not None,
         problems=None,
     )
 
@@ -55,6 +61,8 @@ def preview(list_name: str, row_id: int) -> str:
     kind = spec.searchable.kind
 
     def render(row: Any) -> str:
-        return render_template(f"item_{kind}.html", row=row, warnings=public_items.warnings_of(kind, row))
+        return render_template(
+            f"item_{kind}.html", row=row, warnings=public_items.warnings_of(kind, row)
+        )
 
     return review.preview(db.session, spec, row_id, current_actor(), render)

@@ -7,6 +7,7 @@ the API. A checked file waits on the server (instance/uploads, readable only by 
 sent it, for an hour) so that committing it needs no second upload and commits the very bytes
 that were checked.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,7 +32,9 @@ from .console_forms import FORM_LISTS
 
 bp = Blueprint("console_spreadsheets", __name__, template_folder="templates")
 
-IMPORT_LISTS: dict[str, ListSpec] = {name: FORM_LISTS[name] for name in SHEETS if name in FORM_LISTS}
+IMPORT_LISTS: dict[str, ListSpec] = {
+    name: FORM_LISTS[name] for name in SHEETS if name in FORM_LISTS
+}
 SUFFIXES = (".xlsx", ".csv")
 STASH_SECONDS = 3600
 SHOWN_PROBLEMS = 500  # the rest are counted; the file's owner fixes the first ones first
@@ -130,7 +133,11 @@ def check(list_name: str) -> tuple[str, int]:
     if upload is None or not filename:
         return _refused(spec, "请选择要导入的文件。", 400)
     if suffix not in SUFFIXES:
-        return _refused(spec, "只能导入 Excel 工作簿（.xlsx）或 CSV 文件；旧版 .xls 请在 Excel 中另存为 .xlsx。", 400)
+        return _refused(
+            spec,
+            "只能导入 Excel 工作簿（.xlsx）或 CSV 文件；旧版 .xls 请在 Excel 中另存为 .xlsx。",
+            400,
+        )
     data = upload.read()
     try:
         report = row_import.import_file(db.session, spec, data, actor=actor, filename=filename)
@@ -147,14 +154,26 @@ def check(list_name: str) -> tuple[str, int]:
 def commit(list_name: str) -> tuple[str, int]:
     spec, actor = _authorized(list_name)
     path = _stashed(actor, spec.name, request.form.get("key", ""))
-    report = row_import.import_file(db.session, spec, path.read_bytes(), actor=actor, dry_run=False, filename=path.name)
+    report = row_import.import_file(
+        db.session, spec, path.read_bytes(), actor=actor, dry_run=False, filename=path.name
+    )
     if report.ok:
         path.unlink(missing_ok=True)
-    return _report_page(spec, report, None, request.form.get("filename", "")), 200 if report.ok else 422
+    return _report_page(
+        spec, report, None, request.form.get("filename", "")
+    ), 200 if report.ok else 422
 
 
-def _report_page(spec: ListSpec, report: row_import.ImportReport, key: str | None, filename: str) -> str:
+def _report_page(
+    spec: ListSpec, report: row_import.ImportReport, key: str | None, filename: str
+) -> str:
     return render_template(
-        "console_import.html", spec=spec, report=report, key=key, problem=None, filename=filename[:200],
-        shown=report.problems[:SHOWN_PROBLEMS], hidden=max(0, len(report.problems) - SHOWN_PROBLEMS),
+        "console_import.html",
+        spec=spec,
+        report=report,
+        key=key,
+        problem=None,
+        filename=filename[:200],
+        shown=report.problems[:SHOWN_PROBLEMS],
+        hidden=max(0, len(report.problems) - SHOWN_PROBLEMS),
     )

@@ -4,11 +4,11 @@ a part of a figure as a table; each table can be exported as xlsx or CSV.
 The routes are registered on the portal's blueprint (``web.figures`` stays the dashboard's
 endpoint). Handlers parse the query with a schema, call the figures services, render.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request
@@ -95,8 +95,14 @@ def dashboard() -> tuple[str, int] | str:
     try:
         args = query_args(DashboardArgsSchema)
     except ValidationError as error:
-        return render_template("figures.html", args={}, figures=[], rule_names=RULE_NAMES,
-                               regions=public_items.regions(db.session), problems=problems_of(error)), 400
+        return render_template(
+            "figures.html",
+            args={},
+            figures=[],
+            rule_names=RULE_NAMES,
+            regions=public_items.regions(db.session),
+            problems=problems_of(error),
+        ), 400
     scope = _scope(args)
     computed_at = _computed_at()
     figures = statistics.figures(db.session, rule=args["rule"], **scope)
@@ -127,7 +133,11 @@ def figure(key: str) -> str:
     departments = figure_views.by_department(db.session, key, rule=args["rule"], **scope)
     days = figure_views.series(db.session, key, rule=args["rule"], **scope)
     # the line ends with the live figure: asked for as of a day, the figure is computed again
-    chosen = figure_views.one(db.session, key, args["rule"], **scope) if args.get("as_of") else days[-1].figure
+    chosen = (
+        figure_views.one(db.session, key, args["rule"], **scope)
+        if args.get("as_of")
+        else days[-1].figure
+    )
     overall = chosen.as_dict()
     label = shape.label
     return render_template(
@@ -140,12 +150,16 @@ def figure(key: str) -> str:
         departments=departments,
         days=days,
         department_chart=bar_chart(
-            f"各部门{label}", f"{label}，按部门，从高到低；无适用事项的部门列在最后。数值见下表。",
-            [(v.label, v.value, v.text) for v in departments], shape.percent,
+            f"各部门{label}",
+            f"{label}，按部门，从高到低；无适用事项的部门列在最后。数值见下表。",
+            [(v.label, v.value, v.text) for v in departments],
+            shape.percent,
         ),
         series_chart=line_chart(
-            f"{label}的变化", f"{label}在各截至日期的数值，从早到晚。数值见下表。",
-            [(v.label, v.value, v.text) for v in days], shape.percent,
+            f"{label}的变化",
+            f"{label}在各截至日期的数值，从早到晚。数值见下表。",
+            [(v.label, v.value, v.text) for v in days],
+            shape.percent,
         ),
         scope_text=statistics.scope_text(db.session, overall["scope"]),
         scope_args=_scope_args(args),
@@ -158,30 +172,54 @@ def figure_rows(key: str) -> str:
     found = figure_views.rows_page(
         db.session, key, part=args["part"], sort=args["sort"], page=args["page"], **scope
     )
-    return render_template("figure_rows.html", args=args, found=found, parts=PART_LABELS,
-                           formats=FORMATS, scope_args=_scope_args(args))
+    return render_template(
+        "figure_rows.html",
+        args=args,
+        found=found,
+        parts=PART_LABELS,
+        formats=FORMATS,
+        scope_args=_scope_args(args),
+    )
 
 
 def figure_rows_export(key: str) -> Response:
     args = strict_args(RowsExportArgsSchema)
     scope = _scope(args)
-    return file_response(figure_views.export_rows(db.session, args["format"], key, part=args["part"],
-                                                  sort=args["sort"], **scope))
+    return file_response(
+        figure_views.export_rows(
+            db.session, args["format"], key, part=args["part"], sort=args["sort"], **scope
+        )
+    )
 
 
 def completeness_rows(list_name: str) -> str:
     args = strict_args(CompletenessRowsArgsSchema)
-    found = completeness_views.rows_page(db.session, list_name, args["element"], sort=args["sort"],
-                                         page=args["page"], **_scope(args))
-    return render_template("completeness_rows.html", args=args, found=found, formats=FORMATS,
-                           required=completeness_views.requirement(list_name), scope_args=_scope_args(args),
-                           all_label=completeness_views.ALL_ELEMENTS)
+    found = completeness_views.rows_page(
+        db.session, list_name, args["element"], sort=args["sort"], page=args["page"], **_scope(args)
+    )
+    return render_template(
+        "completeness_rows.html",
+        args=args,
+        found=found,
+        formats=FORMATS,
+        required=completeness_views.requirement(list_name),
+        scope_args=_scope_args(args),
+        all_label=completeness_views.ALL_ELEMENTS,
+    )
 
 
 def completeness_rows_export(list_name: str) -> Response:
     args = strict_args(CompletenessExportArgsSchema)
-    return file_response(completeness_views.export_rows(db.session, args["format"], list_name, args["element"],
-                                                        sort=args["sort"], **_scope(args)))
+    return file_response(
+        completeness_views.export_rows(
+            db.session,
+            args["format"],
+            list_name,
+            args["element"],
+            sort=args["sort"],
+            **_scope(args),
+        )
+    )
 
 
 def register(bp: Blueprint) -> None:
@@ -190,7 +228,11 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/figures/<key>", "figure", figure)
     bp.add_url_rule("/figures/<key>/rows", "figure_rows", figure_rows)
     bp.add_url_rule("/figures/<key>/rows/export", "figure_rows_export", figure_rows_export)
-    bp.add_url_rule("/figures/completeness/<list_name>/rows", "completeness_rows", completeness_rows)
-    bp.add_url_rule("/figures/completeness/<list_name>/rows/export", "completeness_rows_export",
-                    completeness_rows_export)
-
+    bp.add_url_rule(
+        "/figures/completeness/<list_name>/rows", "completeness_rows", completeness_rows
+    )
+    bp.add_url_rule(
+        "/figures/completeness/<list_name>/rows/export",
+        "completeness_rows_export",
+        completeness_rows_export,
+    )

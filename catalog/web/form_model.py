@@ -7,6 +7,7 @@ schema's own, and the labels are field_labels'. The posted form becomes the JSON
 API would have received, so the schema and the rules judge it exactly as they judge the API.
 An empty input is "not given" (None), never 0 or false.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,7 +18,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 from werkzeug.datastructures import MultiDict
 
-from ..schemas.fields import Bool, Day, Int, ListOf, Str, TEXT_MAX
+from ..schemas.fields import TEXT_MAX, Bool, Day, Int, ListOf, Str
 from ..services.errors import DomainError
 from ..services.field_labels import schema_label
 
@@ -58,7 +59,9 @@ def control_for(
     name: str, schema_field: fields.Field, label: str, options: list[tuple[str, str]] | None = None
 ) -> Control:
     """The control of one schema field; ``options`` are the choices of a field naming a row."""
-    control = Control(name, label, "text", required=schema_field.required, nullable=schema_field.allow_none)
+    control = Control(
+        name, label, "text", required=schema_field.required, nullable=schema_field.allow_none
+    )
     if isinstance(schema_field.load_default, bool | str):  # not a factory (a list's [])
         control.default = schema_field.load_default
     if isinstance(schema_field, ListOf):
@@ -77,13 +80,18 @@ def control_for(
         length = _validator(schema_field, validate.Length)
         control.max_length = length.max if length else TEXT_MAX
         if one_of is not None:
-            control.kind, control.options = "select", list(zip(one_of.choices, one_of.labels, strict=True))
+            control.kind, control.options = (
+                "select",
+                list(zip(one_of.choices, one_of.labels, strict=True)),
+            )
         elif control.max_length > LONG_TEXT:
             control.kind = "textarea"
     return control
 
 
-def _list_control(control: Control, schema_field: ListOf, options: list[tuple[str, str]] | None) -> None:
+def _list_control(
+    control: Control, schema_field: ListOf, options: list[tuple[str, str]] | None
+) -> None:
     length = _validator(schema_field, validate.Length)
     control.max_items = length.max if length else None
     inner = schema_field.inner
@@ -97,7 +105,10 @@ def _list_control(control: Control, schema_field: ListOf, options: list[tuple[st
         ]
     elif isinstance(inner, Str) and _validator(inner, validate.OneOf) is not None:
         one_of = _validator(inner, validate.OneOf)
-        control.kind, control.options = "choices", list(zip(one_of.choices, one_of.labels, strict=True))
+        control.kind, control.options = (
+            "choices",
+            list(zip(one_of.choices, one_of.labels, strict=True)),
+        )
     elif isinstance(inner, Int):
         control.numeric = True
         control.kind = "choices" if options is not None else "ids"
@@ -128,7 +139,9 @@ def _listed(control: Control, form: MultiDict[str, str]) -> list[Any]:
     if control.kind == "choices":
         values = form.getlist(control.name)
     elif control.kind == "references":  # one row a line: a name may hold spaces and 、
-        values = [part for line in form.get(control.name, "").splitlines() for part in _line_refs(line)]
+        values = [
+            part for line in form.get(control.name, "").splitlines() for part in _line_refs(line)
+        ]
     else:
         values = [line.strip() for line in form.get(control.name, "").splitlines() if line.strip()]
         if control.kind == "ids":

@@ -1,4 +1,5 @@
 """The query string of a page, read with the API's own schemas."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,7 +19,9 @@ def query_args(schema: type[Schema], source: MultiDict[str, str] | None = None) 
     given = request.args if source is None else source
     loader = schema(unknown=EXCLUDE)
     raw = {
-        name: [v for v in given.getlist(name) if v] if isinstance(field, fields.List) else given[name]
+        name: [v for v in given.getlist(name) if v]
+        if isinstance(field, fields.List)
+        else given[name]
         for name, field in loader.fields.items()
         if given.get(name) and not field.dump_only
     }
@@ -26,7 +29,10 @@ def query_args(schema: type[Schema], source: MultiDict[str, str] | None = None) 
 
 
 def problems_of(error: ValidationError) -> dict[str, list[str]]:
-    return {field: [e.message for e in errors] for field, errors in schema_errors(error.messages).items()}
+    return {
+        field: [e.message for e in errors]
+        for field, errors in schema_errors(error.messages).items()
+    }
 
 
 def flash_problem(error: DomainError) -> None:

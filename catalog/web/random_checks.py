@@ -1,5 +1,6 @@
 """Public pages of 双随机、一公开: tasks with their seed commitments, published results, the
 figures; a task's page with its published results and, once disclosed, the whole draw."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template
@@ -8,7 +9,13 @@ from marshmallow import ValidationError
 from ..authentication import current_actor
 from ..extensions import db
 from ..schemas.random_checks import OversightArgsSchema, PublicResultQuerySchema
-from ..services import draw_verification, draw_views, random_check_results, random_checks, supervision_figures
+from ..services import (
+    draw_verification,
+    draw_views,
+    random_check_results,
+    random_checks,
+    supervision_figures,
+)
 from .query import problems_of, query_args
 
 bp = Blueprint("random_checks_web", __name__, template_folder="templates")
@@ -25,22 +32,38 @@ def index() -> tuple[str, int] | str:
     try:
         args = query_args(_PageArgs)
     except ValidationError as error:
-        return render_template("random_checks.html", args={}, problems=problems_of(error), tasks=None), 400
+        return render_template(
+            "random_checks.html", args={}, problems=problems_of(error), tasks=None
+        ), 400
     actor = current_actor()
-    tasks = random_checks.list_tasks(db.session, {"year": args["year"], "page": 1, "per_page": 100}, actor)
+    tasks = random_checks.list_tasks(
+        db.session, {"year": args["year"], "page": 1, "per_page": 100}, actor
+    )
     results = random_check_results.published_results(db.session, args)
-    figures = supervision_figures.oversight_figures(db.session, rule=args["rule"], year=args["year"])
-    return render_template("random_checks.html", args=args, tasks=tasks, results=results, figures=figures, problems=None)
+    figures = supervision_figures.oversight_figures(
+        db.session, rule=args["rule"], year=args["year"]
+    )
+    return render_template(
+        "random_checks.html",
+        args=args,
+        tasks=tasks,
+        results=results,
+        figures=figures,
+        problems=None,
+    )
 
 
 @bp.get("/random-checks/<int:task_id>")
 def task(task_id: int) -> str:
     actor = current_actor()
     found = random_checks.get_task(db.session, task_id, actor)
-    results = random_check_results.published_results(db.session, {"task_id": task_id, "page": 1, "per_page": 100})
+    results = random_check_results.published_results(
+        db.session, {"task_id": task_id, "page": 1, "per_page": 100}
+    )
     view = verified = None
     if found.draw is not None and random_checks.disclosed(found):
         view = draw_views.draw_view(random_checks.get_draw(db.session, task_id, actor))
         verified = draw_verification.verify_draw(db.session, task_id, actor, directory=False)
-    return render_template("random_check.html", task=found, results=results, view=view, verified=verified)
-
+    return render_template(
+        "random_check.html", task=found, results=results, view=view, verified=verified
+    )

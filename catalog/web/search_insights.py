@@ -2,6 +2,7 @@
 
 Handlers stay thin: read the query string or form, call one service, render.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -17,7 +18,9 @@ from ..services import search_log, search_synonyms
 from ..services.errors import DomainError
 from .query import flash_problem, problems_of, query_args
 
-bp = Blueprint("search_console", __name__, template_folder="templates", url_prefix="/console/search")
+bp = Blueprint(
+    "search_console", __name__, template_folder="templates", url_prefix="/console/search"
+)
 
 
 @bp.get("/log")
@@ -26,10 +29,14 @@ def log() -> tuple[str, int] | str:
     try:
         args = query_args(SearchLogArgsSchema)
     except ValidationError as error:
-        return render_template("search_log.html", args={}, entries=None, problems=problems_of(error)), 400
+        return render_template(
+            "search_log.html", args={}, entries=None, problems=problems_of(error)
+        ), 400
     entries = search_log.summary(db.session, current_actor(), args["days"])
     retention = current_app.config["SEARCH_LOG_RETENTION_DAYS"]
-    return render_template("search_log.html", args=args, entries=entries, retention=retention, problems=None)
+    return render_template(
+        "search_log.html", args=args, entries=entries, retention=retention, problems=None
+    )
 
 
 @bp.get("/log/export")
@@ -38,7 +45,9 @@ def log_export() -> Response:
     try:
         args = query_args(SearchLogExportSchema)
     except ValidationError as error:
-        raise DomainError("validation_failed", "；".join(m for ms in problems_of(error).values() for m in ms), 400) from None
+        raise DomainError(
+            "validation_failed", "；".join(m for ms in problems_of(error).values() for m in ms), 400
+        ) from None
     return file_response(search_log.export_log(db.session, current_actor(), args))
 
 

@@ -16,6 +16,7 @@ The counts are keyed by the username as typed, whether or not the account exists
 answer tells nothing about which accounts exist. They live in Flask-Limiter's store
 (RATELIMIT_STORAGE_URI): shared by every worker with redis://…, per process with memory://.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,8 +44,12 @@ def submitted_username() -> str:
 def remember_device(response: Response, username: str) -> None:
     """Mark this browser as known to the account it just signed in to."""
     response.set_cookie(
-        DEVICE_COOKIE, _serializer().dumps({"u": username, "d": secrets.token_hex(8)}),
-        max_age=DEVICE_MAX_AGE, path=url_for("console.login"), httponly=True, samesite="Strict",
+        DEVICE_COOKIE,
+        _serializer().dumps({"u": username, "d": secrets.token_hex(8)}),
+        max_age=DEVICE_MAX_AGE,
+        path=url_for("console.login"),
+        httponly=True,
+        samesite="Strict",
         secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
 
@@ -72,6 +77,7 @@ def init_sign_in_limits(app: Flask, blueprint: str) -> None:
 
 def sign_in_limits(view: F) -> F:
     """The sign-in form's throttles (POST only), counting wrong passwords (401) as failures."""
+
     def setting(name: str) -> Callable[[], str]:
         return lambda: current_app.config[name]
 
@@ -80,13 +86,27 @@ def sign_in_limits(view: F) -> F:
 
     throttles = [
         limiter.limit(setting("LOGIN_RATE_LIMIT"), methods=["POST"]),
-        limiter.limit(setting("LOGIN_FAILURE_LIMIT"),
-                      key_func=lambda: f"address:{_account()}:{get_remote_address()}",
-                      methods=["POST"], exempt_when=_known_device, deduct_when=failed),
-        limiter.limit(setting("LOGIN_ACCOUNT_FAILURE_LIMIT"), key_func=lambda: f"account:{_account()}",
-                      methods=["POST"], exempt_when=_known_device, deduct_when=failed),
-        limiter.limit(setting("LOGIN_FAILURE_LIMIT"), key_func=lambda: f"device:{_account()}:{_device()}",
-                      methods=["POST"], exempt_when=lambda: not _known_device(), deduct_when=failed),
+        limiter.limit(
+            setting("LOGIN_FAILURE_LIMIT"),
+            key_func=lambda: f"address:{_account()}:{get_remote_address()}",
+            methods=["POST"],
+            exempt_when=_known_device,
+            deduct_when=failed,
+        ),
+        limiter.limit(
+            setting("LOGIN_ACCOUNT_FAILURE_LIMIT"),
+            key_func=lambda: f"account:{_account()}",
+            methods=["POST"],
+            exempt_when=_known_device,
+            deduct_when=failed,
+        ),
+        limiter.limit(
+            setting("LOGIN_FAILURE_LIMIT"),
+            key_func=lambda: f"device:{_account()}:{_device()}",
+            methods=["POST"],
+            exempt_when=lambda: not _known_device(),
+            deduct_when=failed,
+        ),
     ]
     for throttle in throttles:
         view = throttle(view)

@@ -1,4 +1,5 @@
 """按镇街办事: the index of townships and streets, and what a citizen can apply for at each."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -6,6 +6,7 @@ write lost, no 5xx besides 503, `search verify` without drift, then the verdict 
 
 A script adds only its fault and the checks specific to it.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -47,26 +48,43 @@ class Target:
 
     @classmethod
     def at(cls, base: str, token: str, flask: FlaskCommand, verify: str | bool = True) -> Target:
-        departments = requests.get(base + "/api/v1/organizations", params={"kind": "department", "per_page": 1},
-                                   headers={"Authorization": f"Bearer {token}"}, verify=verify, timeout=30)
+        departments = requests.get(
+            base + "/api/v1/organizations",
+            params={"kind": "department", "per_page": 1},
+            headers={"Authorization": f"Bearer {token}"},
+            verify=verify,
+            timeout=30,
+        )
         return cls(base, token, departments.json()["items"][0]["id"], verify, flask)
 
     @contextmanager
-    def traffic(self, editors: int = 2, citizens: int = 2, warm_up: float = 180) -> Iterator[Traffic]:
+    def traffic(
+        self, editors: int = 2, citizens: int = 2, warm_up: float = 180
+    ) -> Iterator[Traffic]:
         """Editors and citizens busy until the block ends, given once each citizen had four searches
         answered (likely from every worker) and an item was published: a worker's first search
         builds the pinyin and segmentation tables, seconds on a busy machine, and a fault that
         struck before would find citizens waiting on a cold worker, not meeting the fault."""
-        with Traffic(self.base, self.token, self.department, verify=self.verify, editors=editors,
-                     citizens=citizens) as load:
+        with Traffic(
+            self.base,
+            self.token,
+            self.department,
+            verify=self.verify,
+            editors=editors,
+            citizens=citizens,
+        ) as load:
             deadline = time.monotonic() + warm_up
-            while time.monotonic() < deadline and (_answered_searches(load) < 4 * citizens or not load.tally.published):
+            while time.monotonic() < deadline and (
+                _answered_searches(load) < 4 * citizens or not load.tally.published
+            ):
                 time.sleep(0.5)
             log(f"traffic under way: {load.tally.summary()}")
             yield load
 
     def outbox_lag(self) -> dict:
-        return requests.get(self.base + "/api/v1/health", verify=self.verify, timeout=30).json()["lag"]
+        return requests.get(self.base + "/api/v1/health", verify=self.verify, timeout=30).json()[
+            "lag"
+        ]
 
     def wait_drained(self, timeout: float) -> bool:
         """Until the outbox is empty: the indexers' own retries, no manual step."""
@@ -90,8 +108,12 @@ def stack_target() -> Target:
     """The stack of deploy/stack, through nginx (TLS)."""
     if not stack.pid_alive(stack.read_pid(stack.RUN / "nginx" / "nginx.pid")):
         sys.exit("the stack is not running: deploy/stack up")
-    return Target.at(stack.public_url(), stack.editor_token(),
-                     lambda *args: stack.flask(*args, check=False, quiet=True), CERTIFICATE)
+    return Target.at(
+        stack.public_url(),
+        stack.editor_token(),
+        lambda *args: stack.flask(*args, check=False, quiet=True),
+        CERTIFICATE,
+    )
 
 
 @dataclass
@@ -107,7 +129,11 @@ class Phase:
 def phase(load: Traffic) -> Iterator[Phase]:
     """Counts what ``load`` got while the block ran (filled in when it ends)."""
     tally = load.tally
-    searches, published, failures = _answered_searches(load), len(tally.published), len(tally.failures)
+    searches, published, failures = (
+        _answered_searches(load),
+        len(tally.published),
+        len(tally.failures),
+    )
     measured = Phase()
     yield measured
     measured.searches = _answered_searches(load) - searches
@@ -119,7 +145,9 @@ def _answered_searches(load: Traffic) -> int:
     return load.tally.count(lambda operation, code: operation == "search" and code == 200)
 
 
-def conclude(name: str, target: Target, load: Traffic, checks: list[Check], drain_timeout: float = 180) -> int:
+def conclude(
+    name: str, target: Target, load: Traffic, checks: list[Check], drain_timeout: float = 180
+) -> int:
     """The end every fault shares, after ``checks`` of its own; prints the verdict."""
     drained = target.wait_drained(drain_timeout)
     matches, verified = target.drift()
@@ -127,14 +155,26 @@ def conclude(name: str, target: Target, load: Traffic, checks: list[Check], drai
     log(f"answers: {load.tally.summary()}; verify: {verified}")
     for failure in load.tally.failures[:5]:
         log(f"  {failure}")
-    return verdict(name, [
-        *checks,
-        (f"no 5xx other than 503, no request without answer ({len(load.tally.failures)} failures)", not load.tally.failures),
-        (f"every 503 carried Retry-After ({load.tally.missing_retry_after} without)", load.tally.missing_retry_after == 0),
-        ("the outbox drained by itself", drained),
-        (f"no acknowledged write lost ({len(load.tally.published)} published, {len(lost)} lost)", not lost),
-        (f"search verify: no drift ({verified})", matches),
-    ])
+    return verdict(
+        name,
+        [
+            *checks,
+            (
+                f"no 5xx other than 503, no request without answer ({len(load.tally.failures)} failures)",
+                not load.tally.failures,
+            ),
+            (
+                f"every 503 carried Retry-After ({load.tally.missing_retry_after} without)",
+                load.tally.missing_retry_after == 0,
+            ),
+            ("the outbox drained by itself", drained),
+            (
+                f"no acknowledged write lost ({len(load.tally.published)} published, {len(lost)} lost)",
+                not lost,
+            ),
+            (f"search verify: no drift ({verified})", matches),
+        ],
+    )
 
 
 def verdict(name: str, checks: list[Check]) -> int:

@@ -12,6 +12,7 @@ their outbox rows were kept (tried and refused), there was no 5xx besides 503 an
 the server log, the outbox drained by itself once space was back, no acknowledged write is lost
 and `search verify` finds no drift.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,14 +35,25 @@ from tests.support.servers import gunicorn  # noqa: E402
 
 
 def flask(environ: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "catalog", *args], cwd=ROOT, env=environ,
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "catalog", *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def instance(folder: Path, index: Path) -> dict[str, str]:
     """The environment of a fresh instance, migrated and seeded."""
-    environ = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'qingdan.sqlite3'}",
-               "SEARCH_INDEX_PATH": str(index), "SECRET_KEY": secrets.token_hex(32), "PYTHONPATH": str(ROOT)}
+    environ = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{folder / 'qingdan.sqlite3'}",
+        "SEARCH_INDEX_PATH": str(index),
+        "SECRET_KEY": secrets.token_hex(32),
+        "PYTHONPATH": str(ROOT),
+    }
     environ.pop("ELASTICSEARCH_URL", None)
     for step in (("db", "upgrade"), ("seed", "yuncheng")):
         done = flask(environ, *step)
@@ -59,33 +71,61 @@ def main() -> int:
     try:
         with small_disk(folder / "index-disk", args.size_mb) as disk:
             environ = instance(folder, disk / "search-index")
-            token = flask(environ, "tokens", "create", "disk-full", "--role", "admin").stdout.strip().splitlines()[-1]
-            log(f"seeded; index {subprocess.run(['du', '-sh', str(disk)], capture_output=True, text=True, check=False).stdout.split()[0]} "
-                f"on a {args.size_mb} MB tmpfs")
+            token = (
+                flask(environ, "tokens", "create", "disk-full", "--role", "admin")
+                .stdout.strip()
+                .splitlines()[-1]
+            )
+            log(
+                f"seeded; index {subprocess.run(['du', '-sh', str(disk)], capture_output=True, text=True, check=False).stdout.split()[0]} "
+                f"on a {args.size_mb} MB tmpfs"
+            )
             with gunicorn(environ, folder / "gunicorn.log", workers=2) as server:
                 target = Target.at(server.url, token, functools.partial(flask, environ))
                 with target.traffic(editors=2, citizens=2) as load:
                     time.sleep(args.seconds / 2)
                     filler = fill(disk)
-                    log(f"disk full: {filler.stat().st_size >> 20} MB filler, {os.statvfs(disk).f_bavail} blocks free")
+                    log(
+                        f"disk full: {filler.stat().st_size >> 20} MB filler, {os.statvfs(disk).f_bavail} blocks free"
+                    )
                     with phase(load) as full:
                         time.sleep(args.seconds)
                     held = target.outbox_lag()
-                    log(f"while full: {full.published} published, {full.searches} searches answered, outbox {held}")
+                    log(
+                        f"while full: {full.published} published, {full.searches} searches answered, outbox {held}"
+                    )
                     filler.unlink()
                     log("space back; the workers drain after the next writes")
                     # with the embedded engine only writes drain: keep writing while the rows
                     # refused meanwhile wait out their backoff (2 s, 4 s, … 5 min at most)
                     caught_up = target.wait_drained(400)
-                    log(f"outbox {'empty' if caught_up else 'still not empty'}: {target.outbox_lag()}")
-                tracebacks = (folder / "gunicorn.log").read_text(errors="replace").count("Traceback")
-                code = conclude("embedded_disk_full", target, load, [
-                    (f"searches answered while the disk was full ({full.searches}; {len(full.failures)} failed requests meanwhile)",
-                     full.searches > 0 and not full.failures),
-                    (f"writes accepted while the disk was full ({full.published} published)", full.published > 0),
-                    (f"the outbox held them (pending {held['pending']}, failing {held['failing']})", held["failing"] > 0),
-                    (f"no traceback in the server log ({tracebacks})", tracebacks == 0),
-                ], drain_timeout=60)
+                    log(
+                        f"outbox {'empty' if caught_up else 'still not empty'}: {target.outbox_lag()}"
+                    )
+                tracebacks = (
+                    (folder / "gunicorn.log").read_text(errors="replace").count("Traceback")
+                )
+                code = conclude(
+                    "embedded_disk_full",
+                    target,
+                    load,
+                    [
+                        (
+                            f"searches answered while the disk was full ({full.searches}; {len(full.failures)} failed requests meanwhile)",
+                            full.searches > 0 and not full.failures,
+                        ),
+                        (
+                            f"writes accepted while the disk was full ({full.published} published)",
+                            full.published > 0,
+                        ),
+                        (
+                            f"the outbox held them (pending {held['pending']}, failing {held['failing']})",
+                            held["failing"] > 0,
+                        ),
+                        (f"no traceback in the server log ({tracebacks})", tracebacks == 0),
+                    ],
+                    drain_timeout=60,
+                )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return code

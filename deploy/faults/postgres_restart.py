@@ -6,6 +6,7 @@ Passes when no client got a 5xx other than 503, every 503 carried Retry-After, t
 kept their pids (the pools recovered by themselves, no restart), writes landed again after the
 restart, no acknowledged write is lost and `search verify` finds no drift.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from deploy.faults.common import conclude, log, phase, stack, stack_target  # noqa: E402
+from deploy.faults.common import conclude, log, phase, stack, stack_target
 
 
 def app_pids() -> list[int | None]:
@@ -32,15 +33,29 @@ def main() -> int:
         time.sleep(args.seconds)
         log("pg_ctlcluster restart -m fast")
         started = time.monotonic()
-        subprocess.run(["pg_ctlcluster", stack.PG_VERSION, stack.PG_CLUSTER, "restart", "-m", "fast"], check=True)
+        subprocess.run(
+            ["pg_ctlcluster", stack.PG_VERSION, stack.PG_CLUSTER, "restart", "-m", "fast"],
+            check=True,
+        )
         log(f"PostgreSQL back after {time.monotonic() - started:.1f} s")
         with phase(load) as after:
             time.sleep(args.seconds)
     log(f"answered 503 (retry after) meanwhile: {load.tally.count(lambda op, code: code == 503)}")
-    return conclude("postgres_restart", target, load, [
-        ("the app nodes were not restarted (same gunicorn pids)", app_pids() == pids and all(stack.pid_alive(p) for p in pids)),
-        (f"writes landed again after the restart ({after.published} published)", after.published > 0),
-    ])
+    return conclude(
+        "postgres_restart",
+        target,
+        load,
+        [
+            (
+                "the app nodes were not restarted (same gunicorn pids)",
+                app_pids() == pids and all(stack.pid_alive(p) for p in pids),
+            ),
+            (
+                f"writes landed again after the restart ({after.published} published)",
+                after.published > 0,
+            ),
+        ],
+    )
 
 
 if __name__ == "__main__":

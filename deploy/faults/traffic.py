@@ -6,6 +6,7 @@ An editor publishes new service items (create → submit → approve, with ETags
 published ones; a citizen searches. A 503 must carry Retry-After; the editor then waits that
 long and retries the same step, as a well-behaved client does.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -17,7 +18,19 @@ from dataclasses import dataclass, field
 
 import requests
 
-TERMS = ("护照", "身份证", "营业执照", "食品经营", "婚姻登记", "huzhao", "sfz", "网吧", "建设工程", "医师", "社保")
+TERMS = (
+    "护照",
+    "身份证",
+    "营业执照",
+    "食品经营",
+    "婚姻登记",
+    "huzhao",
+    "sfz",
+    "网吧",
+    "建设工程",
+    "医师",
+    "社保",
+)
 TIMEOUT = 30
 _names = itertools.count(1)
 
@@ -33,7 +46,9 @@ class Tally:
     published: dict[int, str] = field(default_factory=dict)  # id → name, acknowledged by the server
     latencies: dict[str, list[float]] = field(default_factory=dict)
 
-    def record(self, operation: str, answer: requests.Response | None, seconds: float, error: str = "") -> None:
+    def record(
+        self, operation: str, answer: requests.Response | None, seconds: float, error: str = ""
+    ) -> None:
         code = 0 if answer is None else answer.status_code
         with self.lock:
             self.codes[(operation, code)] += 1
@@ -42,8 +57,10 @@ class Tally:
                 self.missing_retry_after += 1
             if (code >= 500 and code != 503) or code == 0:
                 sent = time.strftime("%H:%M:%S", time.localtime(time.time() - seconds))
-                self.failures.append(f"{operation} sent {sent}, {seconds:.1f} s → {code} "
-                                     f"{error or (answer.text[:200] if answer is not None else '')}")
+                self.failures.append(
+                    f"{operation} sent {sent}, {seconds:.1f} s → {code} "
+                    f"{error or (answer.text[:200] if answer is not None else '')}"
+                )
 
     def count(self, predicate) -> int:
         with self.lock:
@@ -60,14 +77,32 @@ class Tally:
 class Traffic:
     """``editors`` writing and ``citizens`` searching until :meth:`stop`."""
 
-    def __init__(self, base: str, token: str, department_id: int, *, verify: str | bool = True,
-                 editors: int = 2, citizens: int = 2, pause: float = 0.05) -> None:
-        self.base, self.token, self.department_id, self.verify = base.rstrip("/"), token, department_id, verify
+    def __init__(
+        self,
+        base: str,
+        token: str,
+        department_id: int,
+        *,
+        verify: str | bool = True,
+        editors: int = 2,
+        citizens: int = 2,
+        pause: float = 0.05,
+    ) -> None:
+        self.base, self.token, self.department_id, self.verify = (
+            base.rstrip("/"),
+            token,
+            department_id,
+            verify,
+        )
         self.tally = Tally()
         self.pause = pause
         self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._editor, args=(n,), daemon=True) for n in range(editors)]
-        self._threads += [threading.Thread(target=self._citizen, args=(n,), daemon=True) for n in range(citizens)]
+        self._threads = [
+            threading.Thread(target=self._editor, args=(n,), daemon=True) for n in range(editors)
+        ]
+        self._threads += [
+            threading.Thread(target=self._citizen, args=(n,), daemon=True) for n in range(citizens)
+        ]
 
     def __enter__(self) -> Traffic:
         for thread in self._threads:
@@ -84,11 +119,15 @@ class Traffic:
 
     # -- one request, retried after a 503 as its Retry-After says ---------------------------------
 
-    def _call(self, http: requests.Session, operation: str, method: str, path: str, **kwargs) -> requests.Response | None:
+    def _call(
+        self, http: requests.Session, operation: str, method: str, path: str, **kwargs
+    ) -> requests.Response | None:
         for _attempt in range(30):
             started = time.monotonic()
             try:
-                answer = http.request(method, self.base + path, timeout=TIMEOUT, verify=self.verify, **kwargs)
+                answer = http.request(
+                    method, self.base + path, timeout=TIMEOUT, verify=self.verify, **kwargs
+                )
             except requests.RequestException as error:
                 self.tally.record(operation, None, time.monotonic() - started, str(error))
                 return None
@@ -111,14 +150,29 @@ class Traffic:
 
     def _publish_new(self, http: requests.Session, number: int) -> None:
         name = f"故障演练事项{number}-{next(_names)}-{random.randrange(10**6)}"
-        data = {"name": name, "item_type": "01", "department_id": self.department_id, "case_type": "2",
-                "legal_time_limit": 20, "promised_time_limit": 5, "onsite_visits": 0, "service_objects": ["1"]}
+        data = {
+            "name": name,
+            "item_type": "01",
+            "department_id": self.department_id,
+            "case_type": "2",
+            "legal_time_limit": 20,
+            "promised_time_limit": 5,
+            "onsite_visits": 0,
+            "service_objects": ["1"],
+        }
         created = self._call(http, "create", "POST", "/api/v1/service-items", json=data)
         if created is None or created.status_code != 201:
             return
         row, etag = created.json()["id"], created.headers.get("ETag")
         for step in ("submit", "approve"):
-            answer = self._call(http, step, "POST", f"/api/v1/service-items/{row}/{step}", json={}, headers={"If-Match": etag})
+            answer = self._call(
+                http,
+                step,
+                "POST",
+                f"/api/v1/service-items/{row}/{step}",
+                json={},
+                headers={"If-Match": etag},
+            )
             if answer is None or answer.status_code != 200:
                 return
             etag = answer.headers.get("ETag")
@@ -133,12 +187,20 @@ class Traffic:
         if current is None or current.status_code != 200:
             return
         etag = current.headers.get("ETag")
-        answer = self._call(http, "revise", "PATCH", path, json={"acceptance_conditions": f"演练修订{chance.randrange(10**6)}"},
-                            headers={"If-Match": etag})
+        answer = self._call(
+            http,
+            "revise",
+            "PATCH",
+            path,
+            json={"acceptance_conditions": f"演练修订{chance.randrange(10**6)}"},
+            headers={"If-Match": etag},
+        )
         if answer is not None and answer.status_code == 200:
             etag = answer.headers.get("ETag")
             for step in ("submit", "approve"):
-                answer = self._call(http, step, "POST", f"{path}/{step}", json={}, headers={"If-Match": etag})
+                answer = self._call(
+                    http, step, "POST", f"{path}/{step}", json={}, headers={"If-Match": etag}
+                )
                 if answer is None or answer.status_code != 200:
                     return
                 etag = answer.headers.get("ETag")
@@ -151,7 +213,9 @@ class Traffic:
             time.sleep(self.pause)
 
 
-def lost_writes(base: str, token: str, published: dict[int, str], verify: str | bool = True) -> list[int]:
+def lost_writes(
+    base: str, token: str, published: dict[int, str], verify: str | bool = True
+) -> list[int]:
     """Rows the server acknowledged as published that it no longer has as published."""
     http = requests.Session()
     http.headers["Authorization"] = f"Bearer {token}"

@@ -8,6 +8,7 @@ Its leased rows come back after the lease (search/outbox.py, 60 s) and the new w
 them. Passes when the outbox drains by itself, no acknowledged write is lost, there was no 5xx
 besides 503, and `search verify` finds no drift.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,15 +20,23 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from deploy.faults.common import conclude, log, stack, stack_target  # noqa: E402
+from deploy.faults.common import conclude, log, stack, stack_target
 
 PID_FILE = stack.RUN / "pids" / "worker.pid"
 
 
 def leased() -> int:
     """Outbox rows claimed by an indexer and not settled: their next attempt is a lease away."""
-    done = stack.as_postgres("psql", "-tA", "-p", str(stack.PG_PORT), "-d", "qingdan", "-c",
-                             "SELECT count(*) FROM search_outbox WHERE next_attempt_at > now() + interval '30 seconds'")
+    done = stack.as_postgres(
+        "psql",
+        "-tA",
+        "-p",
+        str(stack.PG_PORT),
+        "-d",
+        "qingdan",
+        "-c",
+        "SELECT count(*) FROM search_outbox WHERE next_attempt_at > now() + interval '30 seconds'",
+    )
     return int(done.stdout.strip() or 0)
 
 
@@ -49,15 +58,23 @@ def main() -> int:
                 os.kill(stack.read_pid(PID_FILE), signal.SIGKILL)
                 left = leased()
                 killed_mid_batch = left > 0
-                log(f"SIGKILL search worker holding a batch: {left} outbox rows leased by the dead worker")
+                log(
+                    f"SIGKILL search worker holding a batch: {left} outbox rows leased by the dead worker"
+                )
                 break
             time.sleep(0.02)
         time.sleep(args.seconds)
         stack.worker_up()
-    return conclude("worker_kill", target, load, [
-        (f"changes piled up while the worker was stopped ({piled})", piled > 0),
-        ("the worker was killed holding a claimed, unsettled batch", killed_mid_batch),
-    ], drain_timeout=240)
+    return conclude(
+        "worker_kill",
+        target,
+        load,
+        [
+            (f"changes piled up while the worker was stopped ({piled})", piled > 0),
+            ("the worker was killed holding a claimed, unsettled batch", killed_mid_batch),
+        ],
+        drain_timeout=240,
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 Revision ID: 0002
 Revises: 0001
 """
+
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -15,8 +16,16 @@ depends_on = None
 
 # Frozen here as they stood when this migration was written; later changes get their own.
 NATIONAL = {
-    "01": "行政许可", "02": "行政处罚", "03": "行政强制", "04": "行政征收", "05": "行政给付",
-    "06": "行政检查", "07": "行政确认", "08": "行政奖励", "09": "行政裁决", "10": "其他类别事项",
+    "01": "行政许可",
+    "02": "行政处罚",
+    "03": "行政强制",
+    "04": "行政征收",
+    "05": "行政给付",
+    "06": "行政检查",
+    "07": "行政确认",
+    "08": "行政奖励",
+    "09": "行政裁决",
+    "10": "其他类别事项",
     "20": "公共服务事项",
 }
 LOCAL = {"21": "行政指导", "22": "行政调解", "23": "审核转报", "24": "内部审批", "25": "行政监督"}
@@ -38,7 +47,14 @@ def upgrade() -> None:
     op.bulk_insert(
         table,
         [
-            {"code": c, "name": n, "national": nat, "version": 1, "created_at": now, "updated_at": now}
+            {
+                "code": c,
+                "name": n,
+                "national": nat,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
             for c, n, nat in rows
         ],
     )
@@ -46,4 +62,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     codes = list(NATIONAL) + list(LOCAL)
-    op.execute(sa.text("DELETE FROM power_types WHERE code IN :codes").bindparams(sa.bindparam("codes", codes, expanding=True)))
+    op.execute(
+        sa.text("DELETE FROM power_types WHERE code IN :codes").bindparams(
+            sa.bindparam("codes", codes, expanding=True)
+        )
+    )

@@ -6,6 +6,7 @@ fast at 100,000 items. Existing rows are backfilled from their materials.
 Revision ID: 0003
 Revises: 0002
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -17,8 +18,12 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("service_items") as batch:
-        batch.add_column(sa.Column("e_license_linked", sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch.add_column(sa.Column("license_free", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch.add_column(
+            sa.Column("e_license_linked", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        batch.add_column(
+            sa.Column("license_free", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     op.execute(
         "UPDATE service_items SET e_license_linked = EXISTS (SELECT 1 FROM materials m "
         "WHERE m.service_item_id = service_items.id AND m.e_license_name IS NOT NULL)"

@@ -5,6 +5,7 @@ Figures as of a date read a dozen keys of every snapshot; JSONB is parsed once w
 Revision ID: 0005
 Revises: 0004
 """
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
@@ -28,4 +29,6 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     for column in ("before", "after"):
-        op.alter_column("change_records", column, type_=sa.JSON(), postgresql_using=f'"{column}"::json')
+        op.alter_column(
+            "change_records", column, type_=sa.JSON(), postgresql_using=f'"{column}"::json'
+        )

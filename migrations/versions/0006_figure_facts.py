@@ -9,6 +9,7 @@ SQLite count the figures from an index alone, live and as of a date.
 Revision ID: 0006_figure_facts
 Revises: 0005
 """
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
@@ -140,7 +141,9 @@ def upgrade() -> None:
     with op.batch_alter_table("figure_facts") as batch_op:
         batch_op.create_index("ix_figure_facts_entity", ["entity_type", "entity_id"], unique=False)
         batch_op.create_index(
-            "ix_figure_facts_figures", ["entity_type", *FIGURE_COLUMNS, "valid_from", "valid_to"], unique=False
+            "ix_figure_facts_figures",
+            ["entity_type", *FIGURE_COLUMNS, "valid_from", "valid_to"],
+            unique=False,
         )
     with op.batch_alter_table("service_items") as batch_op:
         batch_op.create_index("ix_service_items_figures", FIGURE_COLUMNS, unique=False)

@@ -8,6 +8,7 @@ also lets the name LIKE filter and sort=name read the index alone.
 Revision ID: 0008
 Revises: 0007
 """
+
 from alembic import op
 
 revision = "0008"

@@ -8,6 +8,7 @@ per account and address by the rate limiter instead.
 Revision ID: 0009
 Revises: 0008
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -28,7 +29,9 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("end_reason", sa.String(length=16), nullable=True),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_user_sessions_user_id_users")),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_user_sessions_user_id_users")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user_sessions")),
         sa.UniqueConstraint("secret_digest", name=op.f("uq_user_sessions_secret_digest")),
     )
@@ -42,7 +45,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.add_column("users", sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column(
+        "users", sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0")
+    )
     op.add_column("users", sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("user_sessions") as batch_op:
         batch_op.drop_index(batch_op.f("ix_user_sessions_user_id"))

@@ -42,6 +42,7 @@ change to what an element means comes with its own migration that recomputes the
 Revision ID: 0010
 Revises: 0009
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -79,11 +80,28 @@ NOT_NULL_BEFORE = {
     "channels": sa.JSON(),
 }
 OLD_FIGURE_COLUMNS = [
-    "status", "item_type", "department_id", "legal_time_limit", "legal_time_unit", "promised_time_limit",
-    "promised_time_unit", "case_type", "onsite_visits", "e_license_linked", "license_free",
+    "status",
+    "item_type",
+    "department_id",
+    "legal_time_limit",
+    "legal_time_unit",
+    "promised_time_limit",
+    "promised_time_unit",
+    "case_type",
+    "onsite_visits",
+    "e_license_linked",
+    "license_free",
 ]
 FIGURE_COLUMNS = [*OLD_FIGURE_COLUMNS, "legal_no_limit", "promised_no_limit", "materials_known"]
-COMPLETENESS_FACTS = ["entity_type", "status", "item_type", "department_id", "unfilled_elements", "valid_from", "valid_to"]
+COMPLETENESS_FACTS = [
+    "entity_type",
+    "status",
+    "item_type",
+    "department_id",
+    "unfilled_elements",
+    "valid_from",
+    "valid_to",
+]
 COMPLETENESS_LIVE = ["status", "item_type", "department_id", "unfilled_elements"]
 
 change_records = sa.table(
@@ -103,11 +121,28 @@ change_records = sa.table(
 )
 service_items = sa.table(
     "service_items",
-    *(sa.column(name) for name in (
-        "id", "department_id", "status", "version", "case_type", "legal_time_limit", "legal_time_unit",
-        "legal_no_limit", "promised_time_limit", "promised_time_unit", "promised_no_limit", "onsite_visits",
-        "is_charged", "service_objects", "channels", "materials_known", "unfilled_elements",
-    )),
+    *(
+        sa.column(name)
+        for name in (
+            "id",
+            "department_id",
+            "status",
+            "version",
+            "case_type",
+            "legal_time_limit",
+            "legal_time_unit",
+            "legal_no_limit",
+            "promised_time_limit",
+            "promised_time_unit",
+            "promised_no_limit",
+            "onsite_visits",
+            "is_charged",
+            "service_objects",
+            "channels",
+            "materials_known",
+            "unfilled_elements",
+        )
+    ),
     sa.column("updated_at", UtcDateTime),
 )
 search_outbox = sa.table(
@@ -179,7 +214,9 @@ def upgrade() -> None:
     _live_unfilled(bind)
     _rebuild_facts(bind)
     with op.batch_alter_table("figure_facts") as batch_op:
-        batch_op.create_index("ix_figure_facts_figures", ["entity_type", *FIGURE_COLUMNS, "valid_from", "valid_to"])
+        batch_op.create_index(
+            "ix_figure_facts_figures", ["entity_type", *FIGURE_COLUMNS, "valid_from", "valid_to"]
+        )
         batch_op.create_index("ix_figure_facts_completeness", COMPLETENESS_FACTS)
     with op.batch_alter_table("service_items") as batch_op:
         batch_op.create_index("ix_service_items_figures", FIGURE_COLUMNS)
@@ -192,7 +229,9 @@ def _schema() -> None:
         for name, kind in NOT_NULL_BEFORE.items():
             batch_op.alter_column(name, existing_type=kind, nullable=True)
         for name in ("legal_no_limit", "promised_no_limit", "materials_known"):
-            batch_op.add_column(sa.Column(name, sa.Boolean(), nullable=False, server_default=sa.false()))
+            batch_op.add_column(
+                sa.Column(name, sa.Boolean(), nullable=False, server_default=sa.false())
+            )
         batch_op.add_column(sa.Column("office_hours", sa.Text(), nullable=True))
     for table in ELEMENT_LISTS.values():
         with op.batch_alter_table(table) as batch_op:
@@ -211,8 +250,13 @@ def _schema() -> None:
 def _histories(bind: sa.Connection) -> Iterator[tuple[int, list[Any]]]:
     """Each service item's change records, in order, one item at a time."""
     query = (
-        sa.select(change_records.c.entity_id, change_records.c.action, change_records.c.source,
-                  change_records.c.before, change_records.c.after)
+        sa.select(
+            change_records.c.entity_id,
+            change_records.c.action,
+            change_records.c.source,
+            change_records.c.before,
+            change_records.c.after,
+        )
         .where(change_records.c.entity_type == "service_item")
         .order_by(change_records.c.entity_id, change_records.c.id)
         .execution_options(yield_per=1000)
@@ -246,9 +290,15 @@ def _corrections(row: Any, records: list[Any], guangan: set[int]) -> dict[str, A
     seeded = bool(records) and records[0].source == "seed"
     if seeded and row.department_id in guangan:
         return {
-            "case_type": None, "legal_time_limit": None, "legal_time_unit": None, "promised_time_limit": None,
-            "promised_time_unit": None, "onsite_visits": None, "is_charged": None,
-            "service_objects": None, "channels": None,
+            "case_type": None,
+            "legal_time_limit": None,
+            "legal_time_unit": None,
+            "promised_time_limit": None,
+            "promised_time_unit": None,
+            "onsite_visits": None,
+            "is_charged": None,
+            "service_objects": None,
+            "channels": None,
         }
     stated = _stated_later(records)
     values: dict[str, Any] = {}
@@ -259,7 +309,12 @@ def _corrections(row: Any, records: list[Any], guangan: set[int]) -> dict[str, A
     if row.onsite_visits == 0 and not seeded and "onsite_visits" not in stated:
         values["onsite_visits"] = None
     # (SQLite gives booleans back as 0/1 through this untyped table)
-    if row.is_charged is not None and not row.is_charged and not seeded and "is_charged" not in stated:
+    if (
+        row.is_charged is not None
+        and not row.is_charged
+        and not seeded
+        and "is_charged" not in stated
+    ):
         values["is_charged"] = None
     for name in ("service_objects", "channels"):
         if not getattr(row, name):
@@ -268,15 +323,24 @@ def _corrections(row: Any, records: list[Any], guangan: set[int]) -> dict[str, A
 
 
 def _correct_service_items(bind: sa.Connection) -> None:
-    guangan = set(bind.scalars(sa.text(
-        "SELECT organizations.id FROM organizations JOIN regions ON regions.id = organizations.region_id "
-        "WHERE regions.code = :code"
-    ), {"code": GUANGAN_REGION}))
+    guangan = set(
+        bind.scalars(
+            sa.text(
+                "SELECT organizations.id FROM organizations JOIN regions ON regions.id = organizations.region_id "
+                "WHERE regions.code = :code"
+            ),
+            {"code": GUANGAN_REGION},
+        )
+    )
     with_materials = set(bind.scalars(sa.text("SELECT DISTINCT service_item_id FROM materials")))
     # a list of materials was stated; its snapshot already shows it, so no record is needed
     bind.execute(
         service_items.update()
-        .where(service_items.c.id.in_(sa.select(sa.column("service_item_id")).select_from(sa.table("materials"))))
+        .where(
+            service_items.c.id.in_(
+                sa.select(sa.column("service_item_id")).select_from(sa.table("materials"))
+            )
+        )
         .values(materials_known=True)
     )
     rows = {row.id: row for row in bind.execute(sa.select(service_items))}
@@ -287,7 +351,9 @@ def _correct_service_items(bind: sa.Connection) -> None:
     for row_id, history in _histories(bind):
         seen.add(row_id)
         if row_id in rows:
-            _correct(bind, rows[row_id], history, guangan, row_id in with_materials, now, records, outbox)
+            _correct(
+                bind, rows[row_id], history, guangan, row_id in with_materials, now, records, outbox
+            )
     for row_id, row in rows.items():
         if row_id not in seen:
             _correct(bind, row, [], guangan, row_id in with_materials, now, records, outbox)
@@ -299,35 +365,64 @@ def _correct_service_items(bind: sa.Connection) -> None:
 
 
 def _correct(
-    bind: sa.Connection, row: Any, history: list[Any], guangan: set[int], has_materials: bool,
-    now: datetime, records: list[dict[str, Any]], outbox: list[dict[str, Any]],
+    bind: sa.Connection,
+    row: Any,
+    history: list[Any],
+    guangan: set[int],
+    has_materials: bool,
+    now: datetime,
+    records: list[dict[str, Any]],
+    outbox: list[dict[str, Any]],
 ) -> None:
     wanted = _corrections(row, history, guangan)
     changes = {k: v for k, v in wanted.items() if getattr(row, k) != v}
     last = next((r.after for r in reversed(history) if r.after), None)
-    unstated_materials = not has_materials and last is not None and last.get("materials") is not None
+    unstated_materials = (
+        not has_materials and last is not None and last.get("materials") is not None
+    )
     if not changes and not unstated_materials:
         return
     version = row.version + 1
     bind.execute(
-        service_items.update().where(service_items.c.id == row.id).values(**changes, version=version, updated_at=now)
+        service_items.update()
+        .where(service_items.c.id == row.id)
+        .values(**changes, version=version, updated_at=now)
     )
     if last is None:
         return  # a row loaded without history (bulk SQL): no snapshot to continue
     after = {
-        "legal_no_limit": bool(row.legal_no_limit), "promised_no_limit": bool(row.promised_no_limit),
-        **last, **changes, "version": version,
+        "legal_no_limit": bool(row.legal_no_limit),
+        "promised_no_limit": bool(row.promised_no_limit),
+        **last,
+        **changes,
+        "version": version,
         "materials": last.get("materials") if has_materials else None,
     }
-    records.append({
-        "entity_type": "service_item", "entity_id": row.id, "action": "update", "version": version,
-        "actor": "migration 0010", "source": "migration", "department_id": row.department_id,
-        "note": "迁移 0010：来源未提供、由默认值填入的要素改为未填报", "changed_at": now,
-        "before": last, "after": after,
-    })
+    records.append(
+        {
+            "entity_type": "service_item",
+            "entity_id": row.id,
+            "action": "update",
+            "version": version,
+            "actor": "migration 0010",
+            "source": "migration",
+            "department_id": row.department_id,
+            "note": "迁移 0010：来源未提供、由默认值填入的要素改为未填报",
+            "changed_at": now,
+            "before": last,
+            "after": after,
+        }
+    )
     if row.status == "published":
-        outbox.append({"entity_type": "service_item", "entity_id": row.id, "created_at": now,
-                       "attempts": 0, "next_attempt_at": now})
+        outbox.append(
+            {
+                "entity_type": "service_item",
+                "entity_id": row.id,
+                "created_at": now,
+                "attempts": 0,
+                "next_attempt_at": now,
+            }
+        )
 
 
 def _live_unfilled(bind: sa.Connection) -> None:
@@ -341,11 +436,16 @@ def _live_unfilled(bind: sa.Connection) -> None:
         query = sa.select(change_records.c.entity_id, change_records.c.after).where(
             change_records.c.id.in_(latest), change_records.c.action != "delete"
         )
-        masks = [{"row": row_id, "mask": unfilled_mask(entity_type, after)} for row_id, after in bind.execute(query)]
+        masks = [
+            {"row": row_id, "mask": unfilled_mask(entity_type, after)}
+            for row_id, after in bind.execute(query)
+        ]
         if masks:
             target = sa.table(table, sa.column("id"), sa.column("unfilled_elements"))
             bind.execute(
-                target.update().where(target.c.id == sa.bindparam("row")).values(unfilled_elements=sa.bindparam("mask")),
+                target.update()
+                .where(target.c.id == sa.bindparam("row"))
+                .values(unfilled_elements=sa.bindparam("mask")),
                 masks,
             )
 
@@ -402,11 +502,16 @@ def _fact_masks(bind: sa.Connection, entity_type: str) -> None:
     query = sa.select(change_records.c.id, change_records.c.after).where(
         change_records.c.entity_type == entity_type, change_records.c.action != "delete"
     )
-    masks = [{"record": record_id, "mask": unfilled_mask(entity_type, after or {})} for record_id, after in bind.execute(query)]
+    masks = [
+        {"record": record_id, "mask": unfilled_mask(entity_type, after or {})}
+        for record_id, after in bind.execute(query)
+    ]
     if masks:
         facts = sa.table("figure_facts", sa.column("record_id"), sa.column("unfilled_elements"))
         bind.execute(
-            facts.update().where(facts.c.record_id == sa.bindparam("record")).values(unfilled_elements=sa.bindparam("mask")),
+            facts.update()
+            .where(facts.c.record_id == sa.bindparam("record"))
+            .values(unfilled_elements=sa.bindparam("mask")),
             masks,
         )
 
@@ -418,10 +523,22 @@ def downgrade() -> None:
     with op.batch_alter_table("figure_facts") as batch_op:
         batch_op.drop_index("ix_figure_facts_completeness")
         batch_op.drop_index("ix_figure_facts_figures")
-        for name in ("legal_no_limit", "promised_no_limit", "materials_known", "on_duty", "parent_id", "unfilled_elements"):
+        for name in (
+            "legal_no_limit",
+            "promised_no_limit",
+            "materials_known",
+            "on_duty",
+            "parent_id",
+            "unfilled_elements",
+        ):
             batch_op.drop_column(name)
-        batch_op.create_index("ix_figure_facts_figures", ["entity_type", *OLD_FIGURE_COLUMNS, "valid_from", "valid_to"])
-    op.execute("DELETE FROM figure_facts WHERE entity_type IN ('power_item', 'devolved_item', 'inspector')")
+        batch_op.create_index(
+            "ix_figure_facts_figures",
+            ["entity_type", *OLD_FIGURE_COLUMNS, "valid_from", "valid_to"],
+        )
+    op.execute(
+        "DELETE FROM figure_facts WHERE entity_type IN ('power_item', 'devolved_item', 'inspector')"
+    )
     for table in ELEMENT_LISTS.values():
         with op.batch_alter_table(table) as batch_op:
             batch_op.drop_column("unfilled_elements")
@@ -430,7 +547,9 @@ def downgrade() -> None:
     op.execute("UPDATE service_items SET promised_time_unit = 'W' WHERE promised_time_unit IS NULL")
     op.execute("UPDATE service_items SET case_type = '2' WHERE case_type IS NULL")
     op.execute("UPDATE service_items SET onsite_visits = 0 WHERE onsite_visits IS NULL")
-    op.execute(f"UPDATE service_items SET is_charged = {'false' if op.get_bind().dialect.name == 'postgresql' else '0'} WHERE is_charged IS NULL")
+    op.execute(
+        f"UPDATE service_items SET is_charged = {'false' if op.get_bind().dialect.name == 'postgresql' else '0'} WHERE is_charged IS NULL"
+    )
     op.execute("UPDATE service_items SET service_objects = '[]' WHERE service_objects IS NULL")
     op.execute("UPDATE service_items SET channels = '[]' WHERE channels IS NULL")
     with op.batch_alter_table("service_items") as batch_op:

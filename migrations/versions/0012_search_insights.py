@@ -4,6 +4,7 @@ query-time synonyms administrators add in the console.
 Revision ID: 0012
 Revises: 0011
 """
+
 import sqlalchemy as sa
 from alembic import op
 

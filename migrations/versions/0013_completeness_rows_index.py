@@ -4,6 +4,7 @@ the name on PostgreSQL (an index-only scan instead of reading every row of the t
 Revision ID: 0013
 Revises: 0012
 """
+
 from alembic import op
 
 revision = "0013"

@@ -6,6 +6,7 @@ to count and to page: at 100,000 records the filtered page was the slowest conso
 Revision ID: 0014
 Revises: 0013
 """
+
 from alembic import op
 
 revision = "0014"

@@ -10,6 +10,7 @@ items they read a table row for each of a township's thousands of items: 0.5–1
 Revision ID: 0015
 Revises: 0014
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -36,12 +37,16 @@ def upgrade() -> None:
         sa.Column("question", sa.String(length=500), nullable=False),
         sa.Column("answer", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["service_item_id"], ["service_items.id"], ondelete="CASCADE",
+            ["service_item_id"],
+            ["service_items.id"],
+            ondelete="CASCADE",
             name="fk_service_item_faqs_service_item_id_service_items",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_service_item_faqs"),
     )
-    op.create_index("ix_service_item_faqs_service_item_id", "service_item_faqs", ["service_item_id"])
+    op.create_index(
+        "ix_service_item_faqs_service_item_id", "service_item_faqs", ["service_item_id"]
+    )
     op.create_index("ix_service_items_township_page", "service_items", TOWNSHIP_PAGE)
 
 

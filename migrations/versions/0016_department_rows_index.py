@@ -7,6 +7,7 @@ department_id index already ends with the rowid, so there it changes little.
 Revision ID: 0016
 Revises: 0015
 """
+
 from alembic import op
 
 revision = "0016"
@@ -17,7 +18,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("service_items") as batch_op:
-        batch_op.create_index("ix_service_items_department_id_id", ["department_id", "id"], unique=False)
+        batch_op.create_index(
+            "ix_service_items_department_id_id", ["department_id", "id"], unique=False
+        )
 
 
 def downgrade() -> None:

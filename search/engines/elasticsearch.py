@@ -110,7 +110,9 @@ class ClientSettings:
     def from_mapping(cls, settings: Mapping[str, Any]) -> ClientSettings:
         """From ELASTICSEARCH_* keys; ``ELASTICSEARCH_URL`` may name several nodes, comma-separated."""
         return cls(
-            hosts=tuple(u.strip() for u in str(settings["ELASTICSEARCH_URL"]).split(",") if u.strip()),
+            hosts=tuple(
+                u.strip() for u in str(settings["ELASTICSEARCH_URL"]).split(",") if u.strip()
+            ),
             ca_certs=settings.get("ELASTICSEARCH_CA_CERTS") or None,
             username=settings.get("ELASTICSEARCH_USERNAME") or None,
             password=settings.get("ELASTICSEARCH_PASSWORD") or None,
@@ -126,7 +128,9 @@ class _TracedConnection(Urllib3HttpConnection):
     """Sends the current request id as ``X-Opaque-Id`` on every call, bulk helpers included:
     Elasticsearch shows it in its slow logs, tasks and deprecation logs, next to the app's."""
 
-    def perform_request(self, method, url, params=None, body=None, timeout=None, ignore=(), headers=None):  # type: ignore[no-untyped-def]
+    def perform_request(  # type: ignore[no-untyped-def]
+        self, method, url, params=None, body=None, timeout=None, ignore=(), headers=None
+    ):
         request_id = current_request_id.get()
         if request_id:
             headers = {**(headers or {}), "x-opaque-id": request_id}

@@ -158,7 +158,9 @@ def _analysed(doc: SearchDocument) -> tuple[str, str | None, str | None]:
 
 
 @contextmanager
-def _analysis_pool() -> Iterator[Callable[[Iterable[SearchDocument]], Iterator[tuple[str, str | None, str | None]]]]:
+def _analysis_pool() -> Iterator[
+    Callable[[Iterable[SearchDocument]], Iterator[tuple[str, str | None, str | None]]]
+]:
     """Analysis is most of a rebuild: run it in worker processes while this process writes.
 
     The workers come from a fork server, not from a fork of this process: a plain fork copies
@@ -377,11 +379,17 @@ class EmbeddedEngine:
             searcher = index.searcher()
             known: dict[str, int | None] = {}
             for batch in _batches(docs, _WRITE_BATCH):
-                known.update(self._indexed_versions(searcher, [d.id for d in batch if d.id not in known]))
+                known.update(
+                    self._indexed_versions(searcher, [d.id for d in batch if d.id not in known])
+                )
                 for doc in batch:
                     self._write(writer, doc, known, result)
             for removal_batch in _batches(removals, _WRITE_BATCH):
-                known.update(self._indexed_versions(searcher, [r.id for r in removal_batch if r.id not in known]))
+                known.update(
+                    self._indexed_versions(
+                        searcher, [r.id for r in removal_batch if r.id not in known]
+                    )
+                )
                 for removal in removal_batch:
                     self._remove(writer, removal, known, result)
             writer.commit()
@@ -389,7 +397,10 @@ class EmbeddedEngine:
 
     @staticmethod
     def _write(
-        writer: tantivy.IndexWriter, doc: SearchDocument, known: dict[str, int | None], result: BulkResult
+        writer: tantivy.IndexWriter,
+        doc: SearchDocument,
+        known: dict[str, int | None],
+        result: BulkResult,
     ) -> None:
         indexed = known.get(doc.id)
         if indexed is not None and indexed > doc.version:
@@ -407,7 +418,10 @@ class EmbeddedEngine:
 
     @staticmethod
     def _remove(
-        writer: tantivy.IndexWriter, removal: Removal, known: dict[str, int | None], result: BulkResult
+        writer: tantivy.IndexWriter,
+        removal: Removal,
+        known: dict[str, int | None],
+        result: BulkResult,
     ) -> None:
         indexed = known.get(removal.id)
         if indexed is not None and removal.version is not None and indexed > removal.version:
@@ -570,7 +584,10 @@ class EmbeddedEngine:
     def _fill(self, path: Path, docs: Iterable[SearchDocument], report: ReindexReport) -> None:
         index = self._open(path)
         # two tantivy threads index while the analysis workers prepare the next documents
-        with _analysis_pool() as analyse, self._writer(index, heap=256_000_000, threads=2) as writer:
+        with (
+            _analysis_pool() as analyse,
+            self._writer(index, heap=256_000_000, threads=2) as writer,
+        ):
             for doc_id, record, error in analyse(docs):
                 if error is not None:
                     report.errors.append(ItemError(doc_id, error))

@@ -15,6 +15,7 @@ Data modules (read these to see what is seeded and why):
                      and the items they touched (loaded by oversight_loader.py)
 The loader (loader.py) writes them through the service layer.
 """
+
 from __future__ import annotations
 
 from .loader import SEED_AS_OF, seed_yuncheng

@@ -13,6 +13,7 @@ of the same department is linked to that item's PowerItem; the others get their 
 The batch's 文号 and dates are illustrative: the report names the catalogue and its size
 ("第一批下放镇级实施行政职权事项目录共计44项"), not its document.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -47,9 +48,21 @@ class Devolved(NamedTuple):
 D = Devolved
 DEVOLVED: list[Devolved] = [
     # 城市管理 (15)
-    D("urban", "对在城市道路两侧和公共场地堆放物料、搭建建筑物构筑物影响市容的处罚", "02", "transfer", ALL),
+    D(
+        "urban",
+        "对在城市道路两侧和公共场地堆放物料、搭建建筑物构筑物影响市容的处罚",
+        "02",
+        "transfer",
+        ALL,
+    ),
     D("urban", "对擅自设置大型户外广告影响市容的处罚", "02", "transfer", ALL),
-    D("urban", "对在城市建筑物、设施以及树木上涂写、刻画或者未经批准张挂、张贴宣传品的处罚", "02", "transfer", ALL),
+    D(
+        "urban",
+        "对在城市建筑物、设施以及树木上涂写、刻画或者未经批准张挂、张贴宣传品的处罚",
+        "02",
+        "transfer",
+        ALL,
+    ),
     D("urban", "对随意倾倒、抛撒、堆放城市生活垃圾的处罚", "02", "transfer", ALL),
     D("urban", "对随意倾倒、抛撒或者堆放建筑垃圾的处罚", "02", "transfer", ALL),
     D("urban", "对城市饲养家畜家禽影响市容和环境卫生的处罚", "02", "transfer", STREETS),
@@ -61,21 +74,56 @@ DEVOLVED: list[Devolved] = [
     D("urban", "对擅自在街道两侧和公共场地摆卖的处罚", "02", "transfer", ALL),
     D("urban", "临时占用城市道路审批", "01", "entrust", STREETS),
     D("urban", "临时占道经营审批", "01", "transfer", ALL),
-    D("urban", "设置大型户外广告及在城市建筑物、设施上悬挂、张贴宣传品审批", "01", "entrust", STREETS),
+    D(
+        "urban",
+        "设置大型户外广告及在城市建筑物、设施上悬挂、张贴宣传品审批",
+        "01",
+        "entrust",
+        STREETS,
+    ),
     # 生态环境 (4)
     D("eco", "对露天焚烧秸秆、落叶等产生烟尘污染物质的处罚", "02", "transfer", TOWNS),
-    D("eco", "对在人口集中地区焚烧沥青、油毡、橡胶、塑料、皮革、垃圾等产生有毒有害烟尘和恶臭气体物质的处罚",
-      "02", "transfer", ALL),
+    D(
+        "eco",
+        "对在人口集中地区焚烧沥青、油毡、橡胶、塑料、皮革、垃圾等产生有毒有害烟尘和恶臭气体物质的处罚",
+        "02",
+        "transfer",
+        ALL,
+    ),
     D("eco", "对排放油烟的餐饮服务业经营者未安装油烟净化设施的处罚", "02", "transfer", STREETS),
     D("eco", "对在禁止养殖区域内建设畜禽养殖场、养殖小区的处罚", "02", "transfer", TOWNS),
     # 自然资源 (3)
     D("natres", "乡村建设规划许可证核发", "01", "entrust", TOWNS),
-    D("natres", "对未取得乡村建设规划许可证或者未按照许可证的规定进行建设的处罚", "02", "transfer", TOWNS),
-    D("natres", "对占用耕地建窑、建坟或者擅自在耕地上建房、挖砂、采石、采矿、取土的处罚", "02", "transfer", TOWNS),
+    D(
+        "natres",
+        "对未取得乡村建设规划许可证或者未按照许可证的规定进行建设的处罚",
+        "02",
+        "transfer",
+        TOWNS,
+    ),
+    D(
+        "natres",
+        "对占用耕地建窑、建坟或者擅自在耕地上建房、挖砂、采石、采矿、取土的处罚",
+        "02",
+        "transfer",
+        TOWNS,
+    ),
     # 农业农村 (5)
     D("agri", "农村村民宅基地审批", "01", "transfer", TOWNS),
-    D("agri", "对农村村民未经批准或者采取欺骗手段骗取批准非法占用土地建住宅的处罚", "02", "transfer", TOWNS),
-    D("agri", "对在禁渔区、禁渔期进行捕捞或者使用禁用的渔具、捕捞方法捕捞的处罚", "02", "transfer", RIVERSIDE),
+    D(
+        "agri",
+        "对农村村民未经批准或者采取欺骗手段骗取批准非法占用土地建住宅的处罚",
+        "02",
+        "transfer",
+        TOWNS,
+    ),
+    D(
+        "agri",
+        "对在禁渔区、禁渔期进行捕捞或者使用禁用的渔具、捕捞方法捕捞的处罚",
+        "02",
+        "transfer",
+        RIVERSIDE,
+    ),
     D("agri", "对违法使用禁用农药的处罚", "02", "transfer", TOWNS),
     D("agri", "对随意处置病死动物的处罚", "02", "transfer", TOWNS),
     # 水务 (3)

@@ -19,6 +19,7 @@ in permits.PERMITS order) get the link, and how many of those are 免提交:
 has none; its application forms are 免提交 without any certificate, which the 免证办
 definition does not count.
 """
+
 from __future__ import annotations
 
 # department → (certificate fetched from the 电子证照库, items linked, of which 免提交)

@@ -5,6 +5,7 @@ items → 一件事 → devolution → supervision (权责事项, 监管事项, 
 inspection targets → inspectors → the 2020 draws and the abolished documents (oversight_loader). Codes are computed from the data order, so every run makes
 the same codes, and a second run finds every row by its natural key and writes nothing.
 """
+
 from __future__ import annotations
 
 import re
@@ -121,12 +122,22 @@ class _Yuncheng:
 
     def legal_bases(self) -> None:
         for key, (name, number, issuer, effective) in legal.LEGAL_BASES.items():
-            data = {"name": name, "document_number": number, "issuer": issuer, "effective_on": effective}
+            data = {
+                "name": name,
+                "document_number": number,
+                "issuer": issuer,
+                "effective_on": effective,
+            }
             self.law[key] = self.loader.ensure(r.LEGAL_BASES, ("name",), data)
             self.law_name[key] = name
         for key, (name, number, effective) in oversight.NORMATIVE_DOCUMENTS.items():
-            data = {"name": name, "document_number": number, "issuer": oversight.ISSUER, "effective_on": effective,
-                    "category": "normative_document"}
+            data = {
+                "name": name,
+                "document_number": number,
+                "issuer": oversight.ISSUER,
+                "effective_on": effective,
+                "category": "normative_document",
+            }
             self.law[key] = self.loader.ensure(r.LEGAL_BASES, ("name",), data)
             self.law_name[key] = name
 
@@ -199,9 +210,13 @@ class _Yuncheng:
                     data.update(
                         is_charged=True,
                         charge_basis=charge_basis,
-                        fees=[{"name": n, "standard": s, "basis": charge_basis} for n, s in fee_items],
+                        fees=[
+                            {"name": n, "standard": s, "basis": charge_basis} for n, s in fee_items
+                        ],
                     )
-                self.item_id[name] = self.loader.ensure(r.SERVICE_ITEMS, ("implementation_code",), data)
+                self.item_id[name] = self.loader.ensure(
+                    r.SERVICE_ITEMS, ("implementation_code",), data
+                )
 
     def other_services(self) -> None:
         for item in other_services.OTHER_SERVICES:
@@ -219,13 +234,33 @@ class _Yuncheng:
                 law_keys=law_keys,
                 objects=item.objects,
                 power_id=power_id,
-                materials=[{"name": f"{item.name}申请表", "material_type": "原件", "material_form": "纸质", "copies": 1}],
+                materials=[
+                    {
+                        "name": f"{item.name}申请表",
+                        "material_type": "原件",
+                        "material_form": "纸质",
+                        "copies": 1,
+                    }
+                ],
             )
-            self.item_id[item.name] = self.loader.ensure(r.SERVICE_ITEMS, ("implementation_code",), data)
+            self.item_id[item.name] = self.loader.ensure(
+                r.SERVICE_ITEMS, ("implementation_code",), data
+            )
 
     def _service_item(
-        self, *, name: str, dept: str, item_type: str, catalog: str, legal_limit: int | None, promised: int,
-        visits: int, reason: str | None, law_keys: list[str], objects: str, power_id: int,
+        self,
+        *,
+        name: str,
+        dept: str,
+        item_type: str,
+        catalog: str,
+        legal_limit: int | None,
+        promised: int,
+        visits: int,
+        reason: str | None,
+        law_keys: list[str],
+        objects: str,
+        power_id: int,
         materials: list[dict[str, Any]],
     ) -> dict[str, Any]:
         implementation_code = f"{self.uscc[dept]}{LEVEL}{catalog}"
@@ -256,7 +291,9 @@ class _Yuncheng:
             "acceptance_conditions": "申请材料齐全、符合法定形式，申请人符合"
             + (self._basis_text(law_keys) or "法律法规")
             + "规定的条件。",
-            "process": "申请—受理—当场审查并作出决定—送达" if instant else "申请—受理—审查—决定—送达",
+            "process": "申请—受理—当场审查并作出决定—送达"
+            if instant
+            else "申请—受理—审查—决定—送达",
             "service_objects": objects.split(),
             "channels": ["1", "2", "3"],
             "online_url": ONLINE,
@@ -272,24 +309,34 @@ class _Yuncheng:
     def _permit_materials(self, permit: permits.Permit, sub: str, nth: int) -> list[dict[str, Any]]:
         """The materials of the ``nth`` 许可 item of its department (1-based)."""
         kind = self._sub_kind(sub)
-        form = {"name": f"{permit.main}{kind['form']}", "material_type": "原件", "material_form": "纸质", "copies": 1}
+        form = {
+            "name": f"{permit.main}{kind['form']}",
+            "material_type": "原件",
+            "material_form": "纸质",
+            "copies": 1,
+        }
         if permit.dept in e_licences.FORM_EXEMPT_DEPARTMENTS:
             form.update(material_form="电子化", exempt=True, note="网上填报，免提交纸质申请表。")
         materials = [form] + [
-            {"name": extra, "material_type": "复印件", "material_form": "纸质", "copies": 1} for extra in kind["extra"]
+            {"name": extra, "material_type": "复印件", "material_form": "纸质", "copies": 1}
+            for extra in kind["extra"]
         ]
         plan = e_licences.PLAN.get(permit.dept)
         if plan and nth <= plan[1]:
             certificate, _linked, exempt = plan
-            materials.append({
-                "name": certificate,
-                "material_type": "原件",
-                "material_form": "电子化",
-                "source_channel": "政府部门核发（电子证照库）",
-                "e_license_name": certificate,
-                "exempt": nth <= exempt,
-                "note": "已关联电子证照，免提交。" if nth <= exempt else "已关联电子证照，现场核验原件。",
-            })
+            materials.append(
+                {
+                    "name": certificate,
+                    "material_type": "原件",
+                    "material_form": "电子化",
+                    "source_channel": "政府部门核发（电子证照库）",
+                    "e_license_name": certificate,
+                    "exempt": nth <= exempt,
+                    "note": "已关联电子证照，免提交。"
+                    if nth <= exempt
+                    else "已关联电子证照，现场核验原件。",
+                }
+            )
         return materials
 
     @staticmethod
@@ -300,7 +347,10 @@ class _Yuncheng:
             "renew": {"form": "延续申请书", "extra": ["原许可证件"]},
             "reissue": {"form": "补证申请书", "extra": ["证件遗失或者损毁情况说明"]},
             "change": {"form": "变更申请书", "extra": ["变更事项的证明材料"]},
-            "establish": {"form": "申请书", "extra": ["申请人主体资格证明", "符合许可条件的证明材料"]},
+            "establish": {
+                "form": "申请书",
+                "extra": ["申请人主体资格证明", "符合许可条件的证明材料"],
+            },
         }[kind]
 
     # -- 一件事 ---------------------------------------------------------------------------
@@ -359,10 +409,18 @@ class _Yuncheng:
             main_number += 1
             parent = self._supervision_row(dept, main_name, "10", main_number, 0, None)
             for sub_number, (sub_type, sub_line) in enumerate(subs, start=1):
-                self._supervision_row(dept, sub_line, sub_type, main_number, sub_number, (parent, main_name))
+                self._supervision_row(
+                    dept, sub_line, sub_type, main_number, sub_number, (parent, main_name)
+                )
 
     def _supervision_row(
-        self, dept: str, line: str, kind: str, main_number: int, sub_number: int, parent: tuple[int, str] | None
+        self,
+        dept: str,
+        line: str,
+        kind: str,
+        main_number: int,
+        sub_number: int,
+        parent: tuple[int, str] | None,
     ) -> int:
         name, flags = supervision.parse(line)
         law_keys = self._laws(dept, "") + oversight.cited_by(name)
@@ -381,7 +439,8 @@ class _Yuncheng:
             "levels": [LEVEL],
             "random_check": random_check,
             "key_check": key_check,
-            "joint_check_suitable": random_check and dept in {"market", "culture", "health", "emergency", "eco"},
+            "joint_check_suitable": random_check
+            and dept in {"market", "culture", "health", "emergency", "eco"},
             "claimed": True,
             "measures": "现场检查、书面检查、抽样检测" if kind == "06" else None,
             "status": PUBLISHED,
@@ -397,7 +456,14 @@ class _Yuncheng:
         return item_id
 
     def _inspection_list(
-        self, dept: str, name: str, code: str, item_id: int, flags: set[str], objects: str, law_keys: list[str]
+        self,
+        dept: str,
+        name: str,
+        code: str,
+        item_id: int,
+        flags: set[str],
+        objects: str,
+        law_keys: list[str],
     ) -> None:
         if "-" in flags:
             return  # 检查实施清单 not drawn up yet
@@ -445,11 +511,17 @@ class _Yuncheng:
 
     # -- 名录库 ---------------------------------------------------------------------------
     def targets(self) -> None:
-        rows = list(enforcement.TARGETS) + [(name, "market_entity", category, person, address, industry, False)
-                 for name, category, person, address, industry in oversight.MORE_TARGETS]
+        rows = list(enforcement.TARGETS) + [
+            (name, "market_entity", category, person, address, industry, False)
+            for name, category, person, address, industry in oversight.MORE_TARGETS
+        ]
         townships = {short: key for key, _name, short, _kind in organizations.TOWNSHIPS}
-        for number, (name, kind, category, person, address, industry, abnormal) in enumerate(rows, start=1):
-            township = next((key for short, key in townships.items() if address.startswith(short)), None)
+        for number, (name, kind, category, person, address, industry, abnormal) in enumerate(
+            rows, start=1
+        ):
+            township = next(
+                (key for short, key in townships.items() if address.startswith(short)), None
+            )
             data = {
                 "kind": kind,
                 "name": name,
@@ -466,7 +538,9 @@ class _Yuncheng:
     def inspectors(self) -> None:
         for row in enforcement.inspector_rows():
             unit = row.pop("unit")
-            self.loader.ensure(r.INSPECTORS, ("certificate_number",), {**row, "department_id": self.org[unit]})
+            self.loader.ensure(
+                r.INSPECTORS, ("certificate_number",), {**row, "department_id": self.org[unit]}
+            )
 
 
 _OBJECT = re.compile(r"^对(.+?)(?:的|$)")

@@ -10,6 +10,7 @@ Columns of DEPARTMENTS: key, full name, short name, flags.
   certified enforcement staff (Inspector rows: 508 in all, see enforcement.py) and
   supervision items.
 """
+
 from __future__ import annotations
 
 from stdnum.cn.uscc import calc_check_digit
@@ -95,7 +96,11 @@ def organization_rows() -> list[dict]:
     rows = []
     for number, (key, name, short, _flags) in enumerate(DEPARTMENTS, start=1):
         kind = "government" if key == "government" else "department"
-        rows.append({"key": key, "kind": kind, "name": name, "short_name": short, "uscc": uscc_for(number)})
+        rows.append(
+            {"key": key, "kind": kind, "name": name, "short_name": short, "uscc": uscc_for(number)}
+        )
     for number, (key, name, short, kind) in enumerate(TOWNSHIPS, start=101):
-        rows.append({"key": key, "kind": kind, "name": name, "short_name": short, "uscc": uscc_for(number)})
+        rows.append(
+            {"key": key, "kind": kind, "name": name, "short_name": short, "uscc": uscc_for(number)}
+        )
     return rows

@@ -14,6 +14,7 @@ illustrative (made-up titles, 文号, businesses and outcomes), chosen to show t
 The draws use fixed seeds so the demo is the same on every machine; real tasks get a random
 seed when committed (catalog/services/random_checks.commit_task).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -27,8 +28,16 @@ RATIO_BOUNDS = {"general": ("5", "30"), "key": ("20", None)}
 
 # key → (name, 文号, 施行日期): the 2 区政府办公室 documents abolished in 2020 (illustrative).
 NORMATIVE_DOCUMENTS: dict[str, tuple[str, str, str]] = {
-    "outdoor_ads_rules": ("云浮市云城区城区户外广告设置管理办法", "云城府办〔2014〕16号", "2014-07-01"),
-    "street_stalls_rules": ("云浮市云城区城区临时占道经营管理暂行办法", "云城府办〔2017〕5号", "2017-03-01"),
+    "outdoor_ads_rules": (
+        "云浮市云城区城区户外广告设置管理办法",
+        "云城府办〔2014〕16号",
+        "2014-07-01",
+    ),
+    "street_stalls_rules": (
+        "云浮市云城区城区临时占道经营管理暂行办法",
+        "云城府办〔2017〕5号",
+        "2017-03-01",
+    ),
 }
 ISSUER = "云浮市云城区人民政府办公室"
 
@@ -49,12 +58,18 @@ def cited_by(item_name: str) -> list[str]:
 # The abolitions: document key → (decision 文号, decided on, effective on, reason, revised in 2020).
 ABOLITIONS: dict[str, tuple[str, date, date, str, bool]] = {
     "outdoor_ads_rules": (
-        "云城府办〔2020〕12号", date(2020, 6, 15), date(2020, 6, 15),
-        "规范性文件清理：部分条款与上位法规定不一致", True,
+        "云城府办〔2020〕12号",
+        date(2020, 6, 15),
+        date(2020, 6, 15),
+        "规范性文件清理：部分条款与上位法规定不一致",
+        True,
     ),
     "street_stalls_rules": (
-        "云城府办〔2020〕35号", date(2020, 11, 20), date(2020, 11, 20),
-        "规范性文件清理：有效期届满，相关规定已由市级规章调整", False,
+        "云城府办〔2020〕35号",
+        date(2020, 11, 20),
+        date(2020, 11, 20),
+        "规范性文件清理：有效期届满，相关规定已由市级规章调整",
+        False,
     ),
 }
 
@@ -95,8 +110,11 @@ JOINT_TASK = {
     "batch": "第四批",
     "initiating": "market",
     "cooperating": ["health", "fire"],
-    "items": [("market", "对餐饮服务提供者的监督检查"), ("health", "对公共场所卫生的监督检查"),
-              ("fire", "对人员密集场所的消防监督检查")],
+    "items": [
+        ("market", "对餐饮服务提供者的监督检查"),
+        ("health", "对公共场所卫生的监督检查"),
+        ("fire", "对人员密集场所的消防监督检查"),
+    ],
     "scope": {"kinds": ["market_entity"], "industries": ["餐饮服务", "住宿"]},
     "ratio_percent": "20",
     "window": (date(2020, 11, 2), date(2020, 12, 11)),
@@ -131,7 +149,11 @@ SINGLE_TASK = {
     "witness": "区司法局监督员现场掷骰：5-2-2-6-4",
     "committed_at": datetime(2020, 11, 9, 15, 0, tzinfo=CST),
     "drawn_at": datetime(2020, 11, 16, 10, 0, tzinfo=CST),
-    "results": [("no_problem", None, 5, 6), ("no_problem", None, 7, 6), ("rectified", "年报资产数据填报有误，已责令更正", 9, 10)],
+    "results": [
+        ("no_problem", None, 5, 6),
+        ("no_problem", None, 7, 6),
+        ("rectified", "年报资产数据填报有误，已责令更正", 9, 10),
+    ],
     "conflict": None,
 }
 TASKS = (JOINT_TASK, SINGLE_TASK)

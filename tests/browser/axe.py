@@ -3,6 +3,7 @@
 axe-core comes from the npm registry (tests/browser/package.json, installed by `make`); it runs
 inside Chromium against the rendered page, as cypress-axe and pa11y do for CKAN and data.gov.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -4,6 +4,7 @@ Playwright cannot download browsers on this network, so it launches the Chromium
 installs from Debian (/usr/bin/chromium). Each test gets a fresh browser context at a desktop
 (1366×900) or phone (390×844) size; screenshots land in test-artifacts/browser/ (ignored by git).
 """
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,13 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Without the background-networking switches Chromium keeps dialling Google's hosts, which this
 # machine's closed network refuses; --no-sandbox because CI runs as root.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-    "--disable-background-networking", "--disable-component-update",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
 ]
 SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 ARTIFACTS = REPOSITORY / "test-artifacts" / "browser"
@@ -46,8 +52,13 @@ def playwright() -> Iterator[Playwright]:
 @pytest.fixture(scope="session")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make install-dev` (installs Debian's chromium)", pytrace=False)
-    launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        pytest.fail(
+            f"{CHROMIUM} is missing: run `make install-dev` (installs Debian's chromium)",
+            pytrace=False,
+        )
+    launched = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
     yield launched
     launched.close()
 
@@ -60,8 +71,11 @@ def size(request: pytest.FixtureRequest) -> str:
 def new_page(browser: Browser, size: str = "desktop") -> Page:
     """A page in a fresh context (no cookies) at the given size, in Chinese."""
     context = browser.new_context(
-        viewport=SIZES[size], locale="zh-CN", timezone_id="Asia/Shanghai",
-        is_mobile=size == "phone", has_touch=size == "phone",
+        viewport=SIZES[size],
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        is_mobile=size == "phone",
+        has_touch=size == "phone",
     )
     context.set_default_timeout(15_000)
     return context.new_page()

@@ -1,5 +1,6 @@
 """Staff accounts on the live server for the console's browser tests: created with the CLI an
 operator uses, each with a unique name (the server is shared by every browser test)."""
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,12 @@ def api(live_server: Any, path: str) -> Any:
 def departments(live_server: Any, count: int) -> list[dict[str, Any]]:
     """Seeded departments that have published 服务事项, the first ``count`` of them."""
     found = []
-    for organization in api(live_server, "/api/v1/organizations?kind=department&per_page=100")["items"]:
-        if api(live_server, f"/api/v1/service-items?department_id={organization['id']}&per_page=1")["total"]:
+    for organization in api(live_server, "/api/v1/organizations?kind=department&per_page=100")[
+        "items"
+    ]:
+        if api(live_server, f"/api/v1/service-items?department_id={organization['id']}&per_page=1")[
+            "total"
+        ]:
             found.append(organization)
         if len(found) == count:
             return found
@@ -39,8 +44,15 @@ def departments(live_server: Any, count: int) -> list[dict[str, Any]]:
 def editor(live_server: Any, department: dict[str, Any]) -> Staff:
     username = f"editor-{uuid.uuid4().hex[:8]}"
     live_server.flask(
-        "users", "create", username, "--role", "editor", "--department-id", str(department["id"]),
-        "--password-stdin", stdin=PASSWORD + "\n",
+        "users",
+        "create",
+        username,
+        "--role",
+        "editor",
+        "--department-id",
+        str(department["id"]),
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
     )
     return Staff(username, department["id"], department["name"])
 

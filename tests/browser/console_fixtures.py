@@ -14,6 +14,7 @@ registers once for the directory, so the people and rows are made once per worke
 editors, each of a department that has published 服务事项, for the editing and import tests;
 console_accounts.sign_in signs each in once per worker.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,14 +53,29 @@ def _token(live_server: LiveServer, role: str, department_id: int | None, tag: s
 
 
 def _api(playwright: Playwright, live_server: LiveServer, token: str) -> APIRequestContext:
-    return playwright.request.new_context(base_url=live_server.url, extra_http_headers={"Authorization": f"Bearer {token}"})
+    return playwright.request.new_context(
+        base_url=live_server.url, extra_http_headers={"Authorization": f"Bearer {token}"}
+    )
 
 
-def _submitted_item(api: APIRequestContext, department_id: int, name: str, **extra: Any) -> dict[str, Any]:
+def _submitted_item(
+    api: APIRequestContext, department_id: int, name: str, **extra: Any
+) -> dict[str, Any]:
     """A new 承诺件 of the department, submitted for review."""
-    body = {"name": name, "item_type": "01", "department_id": department_id, "case_type": "2",
-            "legal_time_limit": 20, "promised_time_limit": 5, "onsite_visits": 0, "service_objects": ["1"], **extra}
-    created = api.post("/api/v1/service-items", data=json.dumps(body), headers={"Content-Type": "application/json"})
+    body = {
+        "name": name,
+        "item_type": "01",
+        "department_id": department_id,
+        "case_type": "2",
+        "legal_time_limit": 20,
+        "promised_time_limit": 5,
+        "onsite_visits": 0,
+        "service_objects": ["1"],
+        **extra,
+    }
+    created = api.post(
+        "/api/v1/service-items", data=json.dumps(body), headers={"Content-Type": "application/json"}
+    )
     assert created.status == 201, created.text()
     row = created.json()
     _step(api, row, "submit")
@@ -68,8 +84,11 @@ def _submitted_item(api: APIRequestContext, department_id: int, name: str, **ext
 
 def _step(api: APIRequestContext, row: dict[str, Any], step: str) -> dict[str, Any]:
     current = api.get(f"/api/v1/service-items/{row['id']}")
-    taken = api.post(f"/api/v1/service-items/{row['id']}/{step}", data="{}",
-                     headers={"Content-Type": "application/json", "If-Match": current.headers["etag"]})
+    taken = api.post(
+        f"/api/v1/service-items/{row['id']}/{step}",
+        data="{}",
+        headers={"Content-Type": "application/json", "If-Match": current.headers["etag"]},
+    )
     assert taken.status == 200, taken.text()
     return taken.json()
 
@@ -80,7 +99,9 @@ def console(console_world: Console) -> Console:
 
 
 @pytest.fixture(scope="session")
-def console_world(live_server: LiveServer, playwright: Playwright, browser: Browser) -> Iterator[Console]:
+def console_world(
+    live_server: LiveServer, playwright: Playwright, browser: Browser
+) -> Iterator[Console]:
     tag = secrets.token_hex(3)
     admin_token = _token(live_server, "admin", None, tag)
     admin_api = _api(playwright, live_server, admin_token)
@@ -88,11 +109,41 @@ def console_world(live_server: LiveServer, playwright: Playwright, browser: Brow
     departments = [o["id"] for o in organizations if o["kind"] == "department"]
     a, b = departments[0], departments[1]
     usernames = {role: f"{role}-{tag}" for role in ("editor", "reviewer", "admin")}
-    live_server.flask("users", "create", usernames["editor"], "--role", "editor", "--department-id", str(a),
-                      "--name", f"甲部门编辑{tag}", "--password-stdin", stdin=PASSWORD + "\n")
-    live_server.flask("users", "create", usernames["reviewer"], "--role", "reviewer", "--reviews", str(a),
-                      "--name", f"审核人{tag}", "--password-stdin", stdin=PASSWORD + "\n")
-    live_server.flask("users", "create", usernames["admin"], "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+    live_server.flask(
+        "users",
+        "create",
+        usernames["editor"],
+        "--role",
+        "editor",
+        "--department-id",
+        str(a),
+        "--name",
+        f"甲部门编辑{tag}",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+    live_server.flask(
+        "users",
+        "create",
+        usernames["reviewer"],
+        "--role",
+        "reviewer",
+        "--reviews",
+        str(a),
+        "--name",
+        f"审核人{tag}",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+    live_server.flask(
+        "users",
+        "create",
+        usernames["admin"],
+        "--role",
+        "admin",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
     world = Console(tag, a, b, usernames)
     # Rows are written through the API with one admin token (each `flask` command is a process
     # start); what the tests check is the console, not who typed the rows.
@@ -100,8 +151,11 @@ def console_world(live_server: LiveServer, playwright: Playwright, browser: Brow
     revised = _submitted_item(admin_api, a, f"浏览器修订事项{tag}", consult_phone="0766-1234567")
     _step(admin_api, revised, "approve")
     etag = admin_api.get(f"/api/v1/service-items/{revised['id']}").headers["etag"]
-    patched = admin_api.patch(f"/api/v1/service-items/{revised['id']}", data=json.dumps({"consult_phone": "0766-7654321"}),
-                              headers={"Content-Type": "application/json", "If-Match": etag})
+    patched = admin_api.patch(
+        f"/api/v1/service-items/{revised['id']}",
+        data=json.dumps({"consult_phone": "0766-7654321"}),
+        headers={"Content-Type": "application/json", "If-Match": etag},
+    )
     assert patched.status == 202, patched.text()
     _step(admin_api, revised, "submit")
     world.rows["revised"] = revised
@@ -132,7 +186,9 @@ def signed_in(console: Console, browser: Browser, live_server: LiveServer):  # t
 
 
 @pytest.fixture(scope="session")
-def department_editors(live_server: LiveServer) -> tuple[console_accounts.Staff, console_accounts.Staff]:
+def department_editors(
+    live_server: LiveServer,
+) -> tuple[console_accounts.Staff, console_accounts.Staff]:
     """Editors of the first two departments with published 服务事项, made once per worker (each
     account is a `flask users create` process start)."""
     first, second = console_accounts.departments(live_server, 2)

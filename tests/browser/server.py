@@ -4,6 +4,7 @@ SQLite database and embedded index, migrated and seeded the way `make run` does 
 The server is a separate process, as in production: pages are fetched over HTTP by Chromium,
 so what is tested is what a citizen's browser receives (headers, assets, scripts).
 """
+
 from __future__ import annotations
 
 import os
@@ -59,7 +60,12 @@ class LiveServer:
         """Run `flask --app catalog …` against this server's database; its output."""
         done = subprocess.run(
             [str(BIN / "flask"), "--app", "catalog", *arguments],
-            cwd=REPOSITORY, env=self.environment, input=stdin, capture_output=True, text=True, check=False,
+            cwd=REPOSITORY,
+            env=self.environment,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if done.returncode != 0:
             raise RuntimeError(f"flask {' '.join(arguments)} failed:\n{done.stdout}\n{done.stderr}")
@@ -74,14 +80,26 @@ class LiveServer:
     def start(self) -> None:
         with open(self.workdir / "gunicorn.log", "wb") as log:  # the server keeps its own copy
             self.process = subprocess.Popen(
-                [str(BIN / "gunicorn"), "--config", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{self.port}",
-                 "catalog:create_app()"],
-                cwd=REPOSITORY, env=self.environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    str(BIN / "gunicorn"),
+                    "--config",
+                    "deploy/gunicorn.conf.py",
+                    "--bind",
+                    f"127.0.0.1:{self.port}",
+                    "catalog:create_app()",
+                ],
+                cwd=REPOSITORY,
+                env=self.environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited:\n{(self.workdir / 'gunicorn.log').read_text()[-3000:]}")
+                raise RuntimeError(
+                    f"gunicorn exited:\n{(self.workdir / 'gunicorn.log').read_text()[-3000:]}"
+                )
             try:
                 with urllib.request.urlopen(self.url + "/api/v1/health", timeout=2):
                     return

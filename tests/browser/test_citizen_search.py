@@ -1,6 +1,7 @@
 """A citizen in Chromium: picks an item from the suggestion combobox by keyboard and reads its
 guide, is told when results are relaxed or empty, and on a phone reaches the first hit without
 scrolling past the filters. Pages must also work without JavaScript."""
+
 from __future__ import annotations
 
 import re
@@ -14,7 +15,9 @@ from tests.browser.conftest import SIZES, new_page, screenshot
 PINYIN, FIRST_SUGGESTION = "chusheng", "出生"
 
 
-def test_a_citizen_picks_a_suggestion_by_keyboard_and_reads_its_guide(page: Page, live_server) -> None:
+def test_a_citizen_picks_a_suggestion_by_keyboard_and_reads_its_guide(
+    page: Page, live_server
+) -> None:
     page.goto(live_server.url + "/")
     box = page.get_by_role("combobox", name="搜索事项")
     box.press_sequentially(PINYIN, delay=30)
@@ -45,7 +48,9 @@ def test_a_citizen_picks_a_suggestion_by_keyboard_and_reads_its_guide(page: Page
     expect(page.get_by_role("columnheader", name="份数")).to_be_attached()
 
 
-def test_initials_are_suggested_as_the_server_gives_them_and_escape_closes(browser: Browser, live_server) -> None:
+def test_initials_are_suggested_as_the_server_gives_them_and_escape_closes(
+    browser: Browser, live_server
+) -> None:
     """sfz matches no letter of 居民身份证换领: a <datalist> would have shown nothing."""
     page = new_page(browser, "desktop")
     page.goto(live_server.url + "/search?q=" + quote("食品"))
@@ -65,7 +70,9 @@ def test_initials_are_suggested_as_the_server_gives_them_and_escape_closes(brows
 
 
 def test_without_javascript_the_box_is_a_plain_search_form(browser: Browser, live_server) -> None:
-    context = browser.new_context(viewport=SIZES["phone"], locale="zh-CN", java_script_enabled=False)
+    context = browser.new_context(
+        viewport=SIZES["phone"], locale="zh-CN", java_script_enabled=False
+    )
     page = context.new_page()
     page.goto(live_server.url + "/")
     box = page.get_by_role("searchbox", name="搜索事项")
@@ -75,7 +82,9 @@ def test_without_javascript_the_box_is_a_plain_search_form(browser: Browser, liv
     context.close()
 
 
-def test_a_query_with_no_exact_match_shows_relaxed_results_and_suggestions(page: Page, live_server) -> None:
+def test_a_query_with_no_exact_match_shows_relaxed_results_and_suggestions(
+    page: Page, live_server
+) -> None:
     page.goto(live_server.url + "/search?q=" + quote("规村"))
     expect(page.get_by_role("heading", name=re.compile("放宽条件后找到"))).to_be_visible()
     expect(page.locator(".notice.relaxed")).to_contain_text("没有与“规村”完全一致的事项")
@@ -99,7 +108,9 @@ def test_hits_name_their_lists_and_service_facts(browser: Browser, live_server) 
     expect(hit.locator(".hit-facts")).to_contain_text(re.compile(r"承诺 \d+ 个工作日"))
     expect(hit.locator(".hit-facts")).to_contain_text(re.compile(r"跑动 \d+ 次"))
     assert page.locator(".hits h3", has_text=re.compile("^居民身份证换领$")).count() == 1
-    expect(page.get_by_role("link", name=re.compile("^云浮市公安局云城分局"))).to_be_visible()  # filters open on a desktop
+    expect(
+        page.get_by_role("link", name=re.compile("^云浮市公安局云城分局"))
+    ).to_be_visible()  # filters open on a desktop
     hit.locator("h3 a").click()
     page.get_by_role("link", name="同时列入权责清单").click()  # the guide names its twin, both ways
     expect(page).to_have_url(re.compile(r"/items/power/\d+$"))
@@ -109,7 +120,9 @@ def test_hits_name_their_lists_and_service_facts(browser: Browser, live_server) 
     page.context.close()
 
 
-def test_a_phone_reaches_the_first_result_without_scrolling_past_the_filters(browser: Browser, live_server) -> None:
+def test_a_phone_reaches_the_first_result_without_scrolling_past_the_filters(
+    browser: Browser, live_server
+) -> None:
     page = new_page(browser, "phone")
     page.goto(live_server.url + "/search?q=" + quote("身份证"))
     height = SIZES["phone"]["height"]
@@ -121,7 +134,9 @@ def test_a_phone_reaches_the_first_result_without_scrolling_past_the_filters(bro
     expect(facet).to_be_hidden()
     assert page.locator("[autofocus]").count() == 0  # no keyboard popping up over the results
     brand = page.locator("header.site .brand").bounding_box()
-    assert brand is not None and brand["height"] < 2 * 24 <= brand["width"], brand  # 清单 on one line
+    assert brand is not None and brand["height"] < 2 * 24 <= brand["width"], (
+        brand
+    )  # 清单 on one line
     assert page.evaluate("document.documentElement.scrollWidth") <= SIZES["phone"]["width"]
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="跳到搜索结果")
@@ -140,7 +155,9 @@ def test_a_phone_reaches_the_first_result_without_scrolling_past_the_filters(bro
     page.context.close()
 
 
-def test_a_wide_guide_table_scrolls_inside_its_box_on_a_phone(browser: Browser, live_server) -> None:
+def test_a_wide_guide_table_scrolls_inside_its_box_on_a_phone(
+    browser: Browser, live_server
+) -> None:
     page = new_page(browser, "phone")
     page.goto(live_server.url + "/search?q=" + quote("食品经营许可"))
     page.locator(".hits .hit h3 a").first.click()

@@ -1,5 +1,6 @@
 """Administration in Chromium: an admin creates a user and a token; the token is shown once,
 works against the API, and is not shown again."""
+
 from __future__ import annotations
 
 from playwright.sync_api import expect
@@ -18,7 +19,9 @@ def test_an_admin_creates_a_token_and_sees_it_once(console, signed_in, live_serv
     expect(shown).to_be_visible()
     plain = shown.input_value()
     assert plain.startswith("qd_") and len(plain) > 40
-    api = playwright.request.new_context(base_url=live_server.url, extra_http_headers={"Authorization": f"Bearer {plain}"})
+    api = playwright.request.new_context(
+        base_url=live_server.url, extra_http_headers={"Authorization": f"Bearer {plain}"}
+    )
     assert api.get("/api/v1/audit?per_page=1").status == 200  # an auditor's token reads the trail
     admin.goto(live_server.url + "/console/admin/tokens")  # a second view
     expect(admin.locator("table.queue")).to_contain_text(name)
@@ -43,6 +46,8 @@ def test_an_admin_creates_and_deactivates_a_user(console, signed_in, live_server
     expect(admin.get_by_role("status").first).to_contain_text(f"已创建用户 {username}")
     admin.get_by_role("button", name=f"停用 {username}").click()
     expect(admin.locator("tr", has_text=username)).to_contain_text("已停用")
-    admin.goto(live_server.url + f"/console/audit?entity_type=user&actor={console.usernames['admin']}")
+    admin.goto(
+        live_server.url + f"/console/audit?entity_type=user&actor={console.usernames['admin']}"
+    )
     expect(admin.locator("table.audit")).to_contain_text("停用账号")
     admin.close()

@@ -1,6 +1,7 @@
 """Department editors in Chromium: fill in a 服务事项, meet a rule at its field, correct it,
 save and submit; never reach another department's rows; the console's form and import pages
 pass axe-core, and every form control is reached with the keyboard alone."""
+
 from __future__ import annotations
 
 import re
@@ -33,7 +34,9 @@ def _new_item(page: Page, live_server, name: str) -> None:
     page.get_by_label("事项类型").select_option("01")
 
 
-def test_an_editor_meets_the_instant_rule_at_its_field_corrects_it_saves_and_submits(desktop: Page, live_server, staff) -> None:
+def test_an_editor_meets_the_instant_rule_at_its_field_corrects_it_saves_and_submits(
+    desktop: Page, live_server, staff
+) -> None:
     ours, _ = staff
     sign_in(desktop, live_server, ours)
     name = f"浏览器即办事项{uuid.uuid4().hex[:6]}"
@@ -44,7 +47,9 @@ def test_an_editor_meets_the_instant_rule_at_its_field_corrects_it_saves_and_sub
     promised.fill("3")
     desktop.get_by_role("button", name="保存", exact=True).click()
 
-    expect(desktop.locator("#f-promised_time_limit-problem-1")).to_have_text("即办件的承诺办结时限必须为0。")
+    expect(desktop.locator("#f-promised_time_limit-problem-1")).to_have_text(
+        "即办件的承诺办结时限必须为0。"
+    )
     expect(promised).to_have_attribute("aria-invalid", "true")
     expect(desktop.get_by_label("事项名称")).to_have_value(name)  # nothing typed is lost
     expect(desktop.get_by_label("办件类型")).to_have_value("1")
@@ -55,7 +60,9 @@ def test_an_editor_meets_the_instant_rule_at_its_field_corrects_it_saves_and_sub
     desktop.get_by_role("button", name="保存", exact=True).click()
     expect(desktop.get_by_role("status").first).to_contain_text("已保存")
     expect(desktop.locator("p.status")).to_contain_text("草稿")
-    expect(desktop.locator("#f-is_charged-note-1")).to_contain_text("未填报")  # completeness, beside its field
+    expect(desktop.locator("#f-is_charged-note-1")).to_contain_text(
+        "未填报"
+    )  # completeness, beside its field
     assert axe.blocking(desktop) == []  # the saved draft's form, with its notes and steps
 
     edit_url = desktop.url
@@ -66,7 +73,9 @@ def test_an_editor_meets_the_instant_rule_at_its_field_corrects_it_saves_and_sub
     expect(desktop.locator("p.status")).to_contain_text("待审核")
 
 
-def test_an_editor_cannot_reach_another_departments_rows(browser: Browser, live_server, staff) -> None:
+def test_an_editor_cannot_reach_another_departments_rows(
+    browser: Browser, live_server, staff
+) -> None:
     ours, theirs = staff
     other = new_page(browser)
     sign_in(other, live_server, theirs)
@@ -76,14 +85,19 @@ def test_an_editor_cannot_reach_another_departments_rows(browser: Browser, live_
     expect(other.get_by_role("status").first).to_contain_text("已保存")
     draft_edit = other.url
     other.context.close()
-    published = api(live_server, f"/api/v1/service-items?department_id={theirs.department_id}&per_page=1")["items"][0]
+    published = api(
+        live_server, f"/api/v1/service-items?department_id={theirs.department_id}&per_page=1"
+    )["items"][0]
 
     page = new_page(browser)
     sign_in(page, live_server, ours)
     hidden = page.goto(draft_edit)
     assert hidden is not None and hidden.status == 404
     expect(page.get_by_role("alert")).to_contain_text("不存在")
-    for path in (f"/console/service-items/{published['id']}/edit", f"/console/service-items/{published['id']}/preview"):
+    for path in (
+        f"/console/service-items/{published['id']}/edit",
+        f"/console/service-items/{published['id']}/preview",
+    ):
         refused = page.goto(live_server.url + path)
         assert refused is not None and refused.status == 403, path
         expect(page.get_by_role("alert")).to_contain_text("没有权限")
@@ -119,7 +133,9 @@ def test_console_form_pages_pass_axe(desktop: Page, live_server, staff) -> None:
 
 
 @pytest.mark.parametrize("path", ["/console/new/service-items", "/console/service-items/import"])
-def test_the_keyboard_alone_reaches_every_control_of_the_form(desktop: Page, live_server, staff, path: str) -> None:
+def test_the_keyboard_alone_reaches_every_control_of_the_form(
+    desktop: Page, live_server, staff, path: str
+) -> None:
     sign_in(desktop, live_server, staff[0])
     desktop.goto(live_server.url + path)
     controls = desktop.eval_on_selector_all(
@@ -130,14 +146,24 @@ def test_the_keyboard_alone_reaches_every_control_of_the_form(desktop: Page, liv
     desktop.locator("body").focus()
     for _ in range(len(controls) + 40):
         desktop.keyboard.press("Tab")
-        reached.add(desktop.evaluate("() => { const n = document.activeElement; return n.id || n.name + '=' + n.value; }"))
+        reached.add(
+            desktop.evaluate(
+                "() => { const n = document.activeElement; return n.id || n.name + '=' + n.value; }"
+            )
+        )
     assert controls and set(controls) - reached == set()
 
 
-def test_an_editor_picks_a_power_and_a_legal_basis_by_keyboard(desktop: Page, live_server, staff) -> None:
+def test_an_editor_picks_a_power_and_a_legal_basis_by_keyboard(
+    desktop: Page, live_server, staff
+) -> None:
     ours, theirs = staff
-    power = api(live_server, f"/api/v1/power-items?department_id={ours.department_id}&per_page=1")["items"][0]
-    foreign = api(live_server, f"/api/v1/power-items?department_id={theirs.department_id}&per_page=1")["items"]
+    power = api(live_server, f"/api/v1/power-items?department_id={ours.department_id}&per_page=1")[
+        "items"
+    ][0]
+    foreign = api(
+        live_server, f"/api/v1/power-items?department_id={theirs.department_id}&per_page=1"
+    )["items"]
     sign_in(desktop, live_server, ours)
     name = f"浏览器选择依据{uuid.uuid4().hex[:6]}"
     _new_item(desktop, live_server, name)
@@ -152,9 +178,13 @@ def test_an_editor_picks_a_power_and_a_legal_basis_by_keyboard(desktop: Page, li
     options = desktop.get_by_role("listbox", name=re.compile("可选的记录")).get_by_role("option")
     expect(options.first).to_be_visible()
     offered = options.all_inner_texts()
-    assert all(f"（编号 {row['id']}）" not in " ".join(offered) for row in foreign)  # B's powers are not offered
+    assert all(
+        f"（编号 {row['id']}）" not in " ".join(offered) for row in foreign
+    )  # B's powers are not offered
     picker.press("ArrowDown")
-    expect(picker).to_have_attribute("aria-activedescendant", str(options.first.get_attribute("id")))
+    expect(picker).to_have_attribute(
+        "aria-activedescendant", str(options.first.get_attribute("id"))
+    )
     chosen = options.first.locator("span").first.inner_text()
     picker.press("Enter")
     expect(picker).to_have_value(chosen)
@@ -162,11 +192,17 @@ def test_an_editor_picks_a_power_and_a_legal_basis_by_keyboard(desktop: Page, li
 
     finder = desktop.get_by_role("combobox", name=re.compile("查找并添加"))
     finder.press_sequentially("法律援助", delay=30)
-    expect(desktop.get_by_role("listbox", name=re.compile("可选的记录")).last.get_by_role("option").first).to_contain_text("法律援助条例")
+    expect(
+        desktop.get_by_role("listbox", name=re.compile("可选的记录"))
+        .last.get_by_role("option")
+        .first
+    ).to_contain_text("法律援助条例")
     assert axe.blocking(desktop) == []  # the form with a picker's list open
     finder.press("ArrowDown")
     finder.press("Enter")
-    expect(desktop.locator("#f-legal_basis_ids")).to_have_value(re.compile(r"^法律援助条例（编号 \d+）$"))
+    expect(desktop.locator("#f-legal_basis_ids")).to_have_value(
+        re.compile(r"^法律援助条例（编号 \d+）$")
+    )
     expect(finder).to_have_value("")
 
     desktop.get_by_role("button", name="保存", exact=True).click()
@@ -175,10 +211,25 @@ def test_an_editor_picks_a_power_and_a_legal_basis_by_keyboard(desktop: Page, li
     expect(desktop.locator("#f-legal_basis_ids")).to_have_value(re.compile("法律援助条例"))
 
 
-def test_sign_out_stays_on_one_line_on_a_phone_with_a_long_name(browser: Browser, live_server, staff) -> None:
-    long_named = Staff(f"editor-{uuid.uuid4().hex[:8]}", staff[0].department_id, staff[0].department_name)
-    live_server.flask("users", "create", long_named.username, "--role", "editor", "--name", "云城区市场监督管理局行政审批科科长同志",
-                      "--department-id", str(long_named.department_id), "--password-stdin", stdin=PASSWORD + "\n")
+def test_sign_out_stays_on_one_line_on_a_phone_with_a_long_name(
+    browser: Browser, live_server, staff
+) -> None:
+    long_named = Staff(
+        f"editor-{uuid.uuid4().hex[:8]}", staff[0].department_id, staff[0].department_name
+    )
+    live_server.flask(
+        "users",
+        "create",
+        long_named.username,
+        "--role",
+        "editor",
+        "--name",
+        "云城区市场监督管理局行政审批科科长同志",
+        "--department-id",
+        str(long_named.department_id),
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
     phone = new_page(browser, "phone")
     sign_in(phone, live_server, long_named)
     sign_out = phone.get_by_role("button", name=re.compile("^退出（云城区"))

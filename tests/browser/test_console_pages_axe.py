@@ -3,6 +3,7 @@ violation, and the keyboard alone reaches every form control.
 
 To add a page, add a line to CONSOLE_PAGES: (who opens it, its path; {new}, {revised} and
 {other} stand for the ids of the fixtures' rows)."""
+
 from __future__ import annotations
 
 import pytest
@@ -42,7 +43,12 @@ def test_console_pages_pass_axe(console, signed_in, live_server, name: str) -> N
 
 
 @pytest.mark.parametrize("name", list(CONSOLE_PAGES))
-def test_the_keyboard_reaches_every_form_control(console, signed_in, live_server, name: str) -> None:  # noqa: F811
+def test_the_keyboard_reaches_every_form_control(
+    console,  # noqa: F811 - the fixture
+    signed_in,  # noqa: F811 - the fixture
+    live_server,
+    name: str,
+) -> None:
     page = _open(console, signed_in, live_server, name)
     total = page.evaluate(
         """selector => { const found = [...document.querySelectorAll(selector)].filter(e => !e.disabled);
@@ -53,7 +59,9 @@ def test_the_keyboard_reaches_every_form_control(console, signed_in, live_server
     reached: set[str] = set()
     for _ in range(stops + 5):
         page.keyboard.press("Tab")
-        mark = page.evaluate("() => document.activeElement && document.activeElement.getAttribute('data-kb')")
+        mark = page.evaluate(
+            "() => document.activeElement && document.activeElement.getAttribute('data-kb')"
+        )
         if mark is not None:
             reached.add(mark)
     assert len(reached) == total, (name, total - len(reached), "controls the Tab key never reached")

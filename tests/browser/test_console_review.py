@@ -1,6 +1,7 @@
 """The review console in Chromium: a reviewer works the queue, reads the diff of a revision,
 rejects it with a reason and approves a new item; the editor reads the reason; a citizen finds
 the approved item; an editor of department A reaches none of B's rows."""
+
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -10,10 +11,17 @@ from playwright.sync_api import expect
 from tests.browser.conftest import screenshot
 from tests.browser.console_fixtures import console, signed_in  # noqa: F401 - fixtures
 
-SEARCH_TRIES = 20  # the server indexes after each write's response is sent: a few page loads at most
+SEARCH_TRIES = (
+    20  # the server indexes after each write's response is sent: a few page loads at most
+)
 
 
-def test_a_reviewer_rejects_a_revision_approves_an_item_and_the_public_finds_it(console, signed_in, live_server, browser):  # noqa: F811
+def test_a_reviewer_rejects_a_revision_approves_an_item_and_the_public_finds_it(
+    console,  # noqa: F811 - the fixture
+    signed_in,  # noqa: F811 - the fixture
+    live_server,
+    browser,
+):
     from tests.browser.conftest import new_page
 
     reviewer = signed_in("reviewer")
@@ -23,7 +31,9 @@ def test_a_reviewer_rejects_a_revision_approves_an_item_and_the_public_finds_it(
     expect(queue).to_contain_text(new["name"])
     expect(queue).to_contain_text(revised["name"])
     expect(queue).not_to_contain_text(console.rows["other"]["name"])  # B is not this reviewer's
-    expect(queue.locator("tr", has_text=new["name"]).get_by_role("button")).to_have_text(["审核通过", "退回"])
+    expect(queue.locator("tr", has_text=new["name"]).get_by_role("button")).to_have_text(
+        ["审核通过", "退回"]
+    )
 
     reviewer.get_by_role("link", name=revised["name"]).click()
     changed = reviewer.locator("table.diff tr.changed")
@@ -46,7 +56,9 @@ def test_a_reviewer_rejects_a_revision_approves_an_item_and_the_public_finds_it(
     editor.goto(live_server.url + "/console")
     row = editor.locator("table.queue tr", has_text=revised["name"])
     expect(row.locator(".reason")).to_have_text(f"咨询电话与窗口公示不一致{console.tag}")
-    expect(row.get_by_role("button")).to_have_text(["提交审核"])  # corrected, it goes back for review
+    expect(row.get_by_role("button")).to_have_text(
+        ["提交审核"]
+    )  # corrected, it goes back for review
     editor.close()
 
     citizen = new_page(browser)
@@ -64,12 +76,19 @@ def test_an_editor_of_department_a_reaches_none_of_bs_rows(console, signed_in, l
     other = console.rows["other"]
     editor.goto(live_server.url + "/console")
     expect(editor.locator("main")).not_to_contain_text(other["name"])
-    for path in (f"/console/review/service-items/{other['id']}", f"/console/review/service-items/{other['id']}/preview"):
+    for path in (
+        f"/console/review/service-items/{other['id']}",
+        f"/console/review/service-items/{other['id']}/preview",
+    ):
         response = editor.goto(live_server.url + path)
         assert response is not None and response.status == 404, path
         expect(editor.locator("main")).not_to_contain_text(other["name"])
-    for path in ("/console/audit", "/console/admin/users", "/console/admin/tokens",
-                 f"/console/audit?entity_type=service_item&entity_id={other['id']}"):
+    for path in (
+        "/console/audit",
+        "/console/admin/users",
+        "/console/admin/tokens",
+        f"/console/audit?entity_type=service_item&entity_id={other['id']}",
+    ):
         response = editor.goto(live_server.url + path)
         assert response is not None and response.status == 403, path
         expect(editor.locator("main")).not_to_contain_text(other["name"])

@@ -3,6 +3,7 @@ deploy/gunicorn.conf.py and two workers, the 云城区 demo on SQLite and the em
 deploy/smoke passes and fails, /metrics sums every worker and counts a killed worker, and each
 request is one JSON log line with its request id. Nothing here writes to the catalog.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,7 +26,13 @@ SMOKE = [sys.executable, str(REPOSITORY / "deploy" / "smoke")]
 
 def smoke(*arguments: str) -> subprocess.CompletedProcess[str]:
     # a generous timeout per request: what is checked is the answer, on a CI machine that is busy
-    return subprocess.run([*SMOKE, "--timeout", "60", *arguments], capture_output=True, text=True, timeout=400, check=False)
+    return subprocess.run(
+        [*SMOKE, "--timeout", "60", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=400,
+        check=False,
+    )
 
 
 def metric(text: str, name: str, **labels: str) -> float:
@@ -60,7 +67,15 @@ def test_metrics_sum_every_worker_and_count_restarts(live_server: LiveServer) ->
     text = requests.get(live_server.url + "/metrics", timeout=10).text
     # the workers share the requests: a count of one worker alone would fall short of 12
     assert metric(text, "qingdan_http_responses_total", endpoint="health.live", status="200") >= 12
-    assert metric(text, "qingdan_http_request_duration_seconds_count", endpoint="search.search", method="GET") >= 1
+    assert (
+        metric(
+            text,
+            "qingdan_http_request_duration_seconds_count",
+            endpoint="search.search",
+            method="GET",
+        )
+        >= 1
+    )
     assert metric(text, "qingdan_index_documents") > 400  # the 云城区 demo
     assert metric(text, "qingdan_outbox_pending") == 0
     assert metric(text, "qingdan_ready") == 1
@@ -69,35 +84,57 @@ def test_metrics_sum_every_worker_and_count_restarts(live_server: LiveServer) ->
     workers = _worker_pids(live_server)
     os.kill(workers[0], signal.SIGKILL)
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and (set(_worker_pids(live_server)) & {workers[0]} or len(_worker_pids(live_server)) < 2):
+    while time.monotonic() < deadline and (
+        set(_worker_pids(live_server)) & {workers[0]} or len(_worker_pids(live_server)) < 2
+    ):
         time.sleep(0.1)
     assert _restarts(requests.get(live_server.url + "/metrics", timeout=10).text) == before + 1
 
 
 def _restarts(text: str) -> float:
-    return metric(text, "qingdan_worker_restarts_total") if "qingdan_worker_restarts_total " in text else 0.0
+    return (
+        metric(text, "qingdan_worker_restarts_total")
+        if "qingdan_worker_restarts_total " in text
+        else 0.0
+    )
 
 
 def _worker_pids(live_server: LiveServer) -> list[int]:
     assert live_server.process is not None
-    children = Path(f"/proc/{live_server.process.pid}/task/{live_server.process.pid}/children").read_text().split()
+    children = (
+        Path(f"/proc/{live_server.process.pid}/task/{live_server.process.pid}/children")
+        .read_text()
+        .split()
+    )
     return [int(pid) for pid in children]
 
 
 def test_metrics_refuse_a_proxied_request(live_server: LiveServer) -> None:
-    refused = requests.get(live_server.url + "/metrics", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=10)
+    refused = requests.get(
+        live_server.url + "/metrics", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=10
+    )
     assert refused.status_code == 403
 
 
 def test_request_ids_are_returned_and_logged_as_json(live_server: LiveServer) -> None:
     request_id = f"ops-{uuid.uuid4().hex}"
-    answer = requests.get(live_server.url + "/api/v1/search?q=护照", headers={"X-Request-Id": request_id}, timeout=10)
+    answer = requests.get(
+        live_server.url + "/api/v1/search?q=护照", headers={"X-Request-Id": request_id}, timeout=10
+    )
     assert answer.headers["X-Request-Id"] == request_id
-    made_up = requests.get(live_server.url + "/api/v1/health/live", headers={"X-Request-Id": "not an id; <script>"}, timeout=10)
+    made_up = requests.get(
+        live_server.url + "/api/v1/health/live",
+        headers={"X-Request-Id": "not an id; <script>"},
+        timeout=10,
+    )
     assert re.fullmatch(r"[0-9a-f]{32}", made_up.headers["X-Request-Id"])
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        entries = [json.loads(line) for line in (live_server.workdir / "gunicorn.log").read_text().splitlines() if line.startswith("{")]
+        entries = [
+            json.loads(line)
+            for line in (live_server.workdir / "gunicorn.log").read_text().splitlines()
+            if line.startswith("{")
+        ]
         mine = [entry for entry in entries if entry.get("request_id") == request_id]
         if mine:
             break

@@ -1,6 +1,7 @@
 """The auditors' dashboard in Chromium: the report's figures with their rounding rules, the rows
 behind 即办件占比 as a table, its export downloaded and read back, and axe-core on each page at
 desktop and phone sizes with no table wider than the screen outside its own scroll box."""
+
 from __future__ import annotations
 
 import csv
@@ -32,7 +33,9 @@ WIDE_TABLES = """() => {
 
 def test_an_auditor_checks_figures_drills_down_and_exports(page: Page, live_server) -> None:
     page.goto(live_server.url + "/figures")
-    expect(page.locator("#moment")).to_contain_text(re.compile(r"计算于 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d（北京时间）"))
+    expect(page.locator("#moment")).to_contain_text(
+        re.compile(r"计算于 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d（北京时间）")
+    )
     # The report's figures as of its year end: the live ones move as other browser tests
     # publish items into the shared demo server.
     page.goto(live_server.url + "/figures?as_of=2020-12-31")
@@ -40,7 +43,9 @@ def test_an_auditor_checks_figures_drills_down_and_exports(page: Page, live_serv
     instant = page.locator("#figure-instant_share")
     expect(instant).to_contain_text("423 / 443")
     expect(instant).to_contain_text("95.48%")
-    assert re.search(r"95\.48%\s*截断（DOWN）", instant.inner_text())  # the report's figure and its rule
+    assert re.search(
+        r"95\.48%\s*截断（DOWN）", instant.inner_text()
+    )  # the report's figure and its rule
     completion = page.locator("#figure-inspection_list_completion")
     assert re.search(r"99\.21%\s*四舍五入（HALF_UP）", completion.inner_text())
     expect(completion).to_contain_text("502 / 506")
@@ -69,21 +74,31 @@ def test_an_auditor_checks_figures_drills_down_and_exports(page: Page, live_serv
     assert shown in {row[0] for row in table[1:]}
 
 
-def test_an_auditor_opens_the_rows_behind_a_completeness_figure(browser, playwright, live_server) -> None:
+def test_an_auditor_opens_the_rows_behind_a_completeness_figure(
+    browser, playwright, live_server
+) -> None:
     # The demo is complete: publish an item without its 办理地点 (a unique name: the server is shared).
     tag = secrets.token_hex(3)
     api = _api(playwright, live_server, _token(live_server, "admin", None, tag))
     department = api.get("/api/v1/service-items?per_page=1").json()["items"][0]["department_id"]
     name = f"缺办理地点的事项{tag}"
     body = {"name": name, "item_type": "01", "department_id": department, "status": "published"}
-    assert api.post("/api/v1/service-items", data=json.dumps(body), headers={"Content-Type": "application/json"}).ok
+    assert api.post(
+        "/api/v1/service-items", data=json.dumps(body), headers={"Content-Type": "application/json"}
+    ).ok
 
     page = new_page(browser)
     page.goto(live_server.url + "/figures")
     page.get_by_role("link", name=re.compile(r"缺项记录\s*：政务服务事项实施清单")).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("实施清单要素完整率：缺少任一必填要素的记录")
-    page.get_by_role("navigation", name="按缺少的要素").get_by_role("link", name="办理地点", exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("实施清单要素完整率：缺少“办理地点”的记录")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "实施清单要素完整率：缺少任一必填要素的记录"
+    )
+    page.get_by_role("navigation", name="按缺少的要素").get_by_role(
+        "link", name="办理地点", exact=True
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "实施清单要素完整率：缺少“办理地点”的记录"
+    )
     headers = page.locator("#rows thead th").all_inner_texts()
     assert [h.rstrip(" ↑↓") for h in headers] == ["名称", "部门", "缺少的必填要素"]
     ours = page.locator("#rows tbody tr", has=page.get_by_role("link", name=name))

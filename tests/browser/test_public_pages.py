@@ -1,5 +1,6 @@
 """Citizens' pages in Chromium at desktop and phone sizes: a search reaches a guide, and every
 page passes axe-core with no serious or critical violation."""
+
 from __future__ import annotations
 
 import json
@@ -45,7 +46,10 @@ def test_a_citizen_searches_and_reads_a_guide(page: Page, live_server) -> None:
 # same elements with the same styles again: they are walked at the desktop size only. /figures
 # is walked at both sizes, and checked to fit the screen, by test_figures_pages.py.
 PHONE_LAYOUTS = ("results", "no_results", "relaxed_results", "filtered_results")
-AXE_WALKS = [(name, size) for name in PHONE_LAYOUTS for size in SIZES] + [("home", "desktop"), ("login", "desktop")]
+AXE_WALKS = [(name, size) for name in PHONE_LAYOUTS for size in SIZES] + [
+    ("home", "desktop"),
+    ("login", "desktop"),
+]
 
 
 @pytest.mark.parametrize(("name", "size"), AXE_WALKS)
@@ -111,23 +115,38 @@ def full_guide(playwright, live_server) -> str:
     api = _api(playwright, live_server, _token(live_server, "admin", None, tag))
     department = api.get("/api/v1/service-items?per_page=1").json()["items"][0]["department_id"]
     body = {
-        "name": f"测试样表事项{tag}", "item_type": "01", "department_id": department, "status": "published",
-        "result_name": "测试许可证", "result_sample_url": "https://zwfw.example.cn/samples/xkz.pdf",
-        "materials": [{"name": "申请表", "blank_form_url": "https://zwfw.example.cn/forms/sqb.docx",
-                       "sample_form_url": "https://zwfw.example.cn/forms/sqb-sample.pdf"}],
+        "name": f"测试样表事项{tag}",
+        "item_type": "01",
+        "department_id": department,
+        "status": "published",
+        "result_name": "测试许可证",
+        "result_sample_url": "https://zwfw.example.cn/samples/xkz.pdf",
+        "materials": [
+            {
+                "name": "申请表",
+                "blank_form_url": "https://zwfw.example.cn/forms/sqb.docx",
+                "sample_form_url": "https://zwfw.example.cn/forms/sqb-sample.pdf",
+            }
+        ],
         "faqs": [{"question": "可以委托他人办理吗？", "answer": "可以，需提交授权委托书。"}],
     }
-    created = api.post("/api/v1/service-items", data=json.dumps(body), headers={"Content-Type": "application/json"})
+    created = api.post(
+        "/api/v1/service-items", data=json.dumps(body), headers={"Content-Type": "application/json"}
+    )
     assert created.ok, created.text()
     path = f"/items/service/{created.json()['id']}"
     api.dispose()
     return path
 
 
-def test_a_guide_with_a_result_sample_forms_and_questions(page: Page, live_server, full_guide: str) -> None:
+def test_a_guide_with_a_result_sample_forms_and_questions(
+    page: Page, live_server, full_guide: str
+) -> None:
     page.goto(live_server.url + full_guide)
     expect(page.locator(".apply-facts")).to_contain_text("测试许可证")
-    expect(page.get_by_role("link", name=re.compile(r"示例样表\s*：申请表"))).to_have_attribute("href", "https://zwfw.example.cn/forms/sqb-sample.pdf")
+    expect(page.get_by_role("link", name=re.compile(r"示例样表\s*：申请表"))).to_have_attribute(
+        "href", "https://zwfw.example.cn/forms/sqb-sample.pdf"
+    )
     answer = page.get_by_text("可以，需提交授权委托书。")
     expect(answer).to_be_hidden()
     page.get_by_text("可以委托他人办理吗？").click()

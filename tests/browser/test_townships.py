@@ -1,5 +1,6 @@
 """按镇街办事 in Chromium: a citizen reaches 腰古镇's items from the home page, and the township
 pages pass axe-core at desktop and phone sizes."""
+
 from __future__ import annotations
 
 import re
@@ -20,9 +21,16 @@ def test_a_citizen_finds_the_items_of_yaogu_from_the_home_page(page: Page, live_
 
     items = page.locator("ul.township-items > li > a:first-child")
     names = items.all_inner_texts()
-    for name in ("农村村民宅基地审批", "临时救助审批", "最低生活保障审核确认", "乡村建设规划许可证核发"):
+    for name in (
+        "农村村民宅基地审批",
+        "临时救助审批",
+        "最低生活保障审核确认",
+        "乡村建设规划许可证核发",
+    ):
         assert name in names
-    assert not [n for n in names if n.endswith("的处罚")]  # 处罚 is done to citizens, not applied for
+    assert not [
+        n for n in names if n.endswith("的处罚")
+    ]  # 处罚 is done to citizens, not applied for
     assert "临时占用城市道路审批" not in names  # devolved to the streets only
 
     centre = page.locator("section.centre")
@@ -30,7 +38,9 @@ def test_a_citizen_finds_the_items_of_yaogu_from_the_home_page(page: Page, live_
     # the demo data give no 便民服务中心 for the towns: each fact says so instead of staying blank
     expect(centre.locator("dd .unknown")).to_have_count(3)
 
-    entry = page.locator("ul.township-items > li").filter(has=page.get_by_role("link", name="临时占道经营审批", exact=True))
+    entry = page.locator("ul.township-items > li").filter(
+        has=page.get_by_role("link", name="临时占道经营审批", exact=True)
+    )
     expect(entry).to_contain_text("由云浮市云城区城市管理和综合执法局下放")
     entry.get_by_role("link", name=re.compile("办事指南")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("临时占道经营审批")

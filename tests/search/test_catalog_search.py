@@ -1,5 +1,6 @@
 """The catalog and the search engines together, on both engines: what citizens can find,
 the outbox that loses nothing when the engine is down, verify/repair and reindex."""
+
 from __future__ import annotations
 
 import os
@@ -34,7 +35,10 @@ def test_only_published_items_are_found_and_they_leave_when_unpublished(client, 
     department = factories.department(session, name="云城区公安分局")
     data = factories.service_item_data(department.id, name="普通护照签发", status="published")
     created = client.post("/api/v1/service-items", json=data).json
-    client.post("/api/v1/service-items", json=factories.service_item_data(department.id, name="护照草稿事项"))
+    client.post(
+        "/api/v1/service-items",
+        json=factories.service_item_data(department.id, name="护照草稿事项"),
+    )
 
     assert hit_names(client, "护照") == ["普通护照签发"]
     assert hit_names(client, "huzhao") == ["普通护照签发"]
@@ -45,9 +49,15 @@ def test_only_published_items_are_found_and_they_leave_when_unpublished(client, 
     assert [s["text"] for s in client.get("/api/v1/suggest?q=普通").json] == ["普通护照签发"]
 
     url = f"/api/v1/service-items/{created['id']}"
-    steps = [("suspend", "材料调整中", []), ("resume", None, ["普通护照签发"]), ("cancel", "已合并", [])]
+    steps = [
+        ("suspend", "材料调整中", []),
+        ("resume", None, ["普通护照签发"]),
+        ("cancel", "已合并", []),
+    ]
     for version, (step, reason, found) in enumerate(steps, start=1):
-        response = client.post(f"{url}/{step}", json={"reason": reason}, headers={"If-Match": f'"{version}"'})
+        response = client.post(
+            f"{url}/{step}", json={"reason": reason}, headers={"If-Match": f'"{version}"'}
+        )
         assert response.status_code == 200, response.json
         assert hit_names(client, "护照") == found
     assert search_reindex.verify(session, engine).total == 0
@@ -56,10 +66,23 @@ def test_only_published_items_are_found_and_they_leave_when_unpublished(client, 
 def test_filters_reach_the_engine(client, session, engine):
     department = factories.department(session)
     street = factories.township(session, department.region_id, name="河口街道")
-    factories.service_item(session, department.id, name="居民身份证换领", status="published",
-                           case_type="1", promised_time_limit=0, township_id=street.id)
-    factories.service_item(session, department.id, name="居民身份证挂失申报", status="published",
-                           onsite_visits=1, onsite_reason="须现场采集指纹")
+    factories.service_item(
+        session,
+        department.id,
+        name="居民身份证换领",
+        status="published",
+        case_type="1",
+        promised_time_limit=0,
+        township_id=street.id,
+    )
+    factories.service_item(
+        session,
+        department.id,
+        name="居民身份证挂失申报",
+        status="published",
+        onsite_visits=1,
+        onsite_reason="须现场采集指纹",
+    )
     drain_later(session, engine)
     assert hit_names(client, "身份证", instant="true") == ["居民身份证换领"]
     assert hit_names(client, "身份证", zero_visit="false") == ["居民身份证挂失申报"]
@@ -69,10 +92,14 @@ def test_filters_reach_the_engine(client, session, engine):
 
 def _write_while_engine_down(client, session, department):
     kept = factories.service_item(session, department.id, name="食品经营许可", status="published")
-    changed = client.post("/api/v1/service-items", json=factories.service_item_data(
-        department.id, name="旧的事项名称", status="published")).json
-    removed = client.post("/api/v1/service-items", json=factories.service_item_data(
-        department.id, name="将要删除的事项", status="published")).json
+    changed = client.post(
+        "/api/v1/service-items",
+        json=factories.service_item_data(department.id, name="旧的事项名称", status="published"),
+    ).json
+    removed = client.post(
+        "/api/v1/service-items",
+        json=factories.service_item_data(department.id, name="将要删除的事项", status="published"),
+    ).json
     return kept, changed, removed
 
 
@@ -91,20 +118,32 @@ def _assert_nothing_lost(client, session, engine, department, kept, changed, rem
 
 def _edit_while_engine_down(client, changed, removed):
     # Every write succeeds while the engine is down: a revision approved, a row cancelled.
-    edited = factories.approved_edit(client, f"/api/v1/service-items/{changed['id']}", {"name": "新的事项名称"})
+    edited = factories.approved_edit(
+        client, f"/api/v1/service-items/{changed['id']}", {"name": "新的事项名称"}
+    )
     assert edited["name"] == "新的事项名称"
-    cancelled = client.post(f"/api/v1/service-items/{removed['id']}/cancel", json={"reason": "事项取消"},
-                            headers={"If-Match": '"1"'})
+    cancelled = client.post(
+        f"/api/v1/service-items/{removed['id']}/cancel",
+        json={"reason": "事项取消"},
+        headers={"If-Match": '"1"'},
+    )
     assert cancelled.status_code == 200, cancelled.json
 
 
 @pytest.mark.elasticsearch
-def test_elasticsearch_down_loses_nothing(client, session, app, elasticsearch_server, elasticsearch_url):
+def test_elasticsearch_down_loses_nothing(
+    client, session, app, elasticsearch_server, elasticsearch_url
+):
     if elasticsearch_server is None:
         pytest.skip("ELASTICSEARCH_URL names an external cluster this test must not stop")
-    engine = ElasticsearchEngine(elasticsearch_url, prefix=f"fault-{uuid.uuid4().hex[:10]}", timeout=3)
+    engine = ElasticsearchEngine(
+        elasticsearch_url, prefix=f"fault-{uuid.uuid4().hex[:10]}", timeout=3
+    )
     engine.ensure_index()
-    app.extensions["qingdan_search_engine"], saved = engine, app.extensions.get("qingdan_search_engine")
+    app.extensions["qingdan_search_engine"], saved = (
+        engine,
+        app.extensions.get("qingdan_search_engine"),
+    )
     app.config["SEARCH_DRAIN_IN_PROCESS"] = True
     department = factories.department(session)
     try:
@@ -112,7 +151,10 @@ def test_elasticsearch_down_loses_nothing(client, session, app, elasticsearch_se
         kept, changed, removed = _write_while_engine_down(client, session, department)
         _edit_while_engine_down(client, changed, removed)
         assert client.get("/api/v1/search?q=食品").status_code == 503
-        assert search_outbox.drain_outbox(session, engine).engine_down or search_outbox.outbox_lag(session)["pending"]
+        assert (
+            search_outbox.drain_outbox(session, engine).engine_down
+            or search_outbox.outbox_lag(session)["pending"]
+        )
         elasticsearch_server.start()
         _assert_nothing_lost(client, session, engine, department, kept, changed, removed)
     finally:
@@ -125,7 +167,10 @@ def test_elasticsearch_down_loses_nothing(client, session, app, elasticsearch_se
 @contextmanager
 def _draining_after_writes(app, engine):
     """``engine`` serves the app, and every write drains the outbox into it after its response."""
-    app.extensions["qingdan_search_engine"], saved = engine, app.extensions.get("qingdan_search_engine")
+    app.extensions["qingdan_search_engine"], saved = (
+        engine,
+        app.extensions.get("qingdan_search_engine"),
+    )
     app.config["SEARCH_DRAIN_IN_PROCESS"] = True
     try:
         yield engine
@@ -156,8 +201,13 @@ def test_embedded_index_disk_full_loses_nothing(client, session, app, tmp_path):
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root (the suite and CI run as root here)")
     department = factories.department(session)
-    published = factories.service_item(session, department.id, name="营业执照核发", status="published")
-    with small_disk(tmp_path / "disk", megabytes=2) as disk, _draining_after_writes(app, EmbeddedEngine(disk / "index")) as engine:
+    published = factories.service_item(
+        session, department.id, name="营业执照核发", status="published"
+    )
+    with (
+        small_disk(tmp_path / "disk", megabytes=2) as disk,
+        _draining_after_writes(app, EmbeddedEngine(disk / "index")) as engine,
+    ):
         engine.ensure_index()
         assert drain_later(session, engine).indexed >= 1
         filler = fill(disk)
@@ -174,17 +224,24 @@ def test_verify_finds_drift_and_repair_fixes_it(client, session, engine):
     from catalog.models import SearchOutbox
 
     department = factories.department(session)
-    items = [factories.service_item(session, department.id, name=f"建筑施工许可{i}", status="published") for i in range(2)]
+    items = [
+        factories.service_item(session, department.id, name=f"建筑施工许可{i}", status="published")
+        for i in range(2)
+    ]
     drain_later(session, engine)
     assert search_reindex.verify(session, engine).total == 0
     # Drift as a direct SQL fix or a lost outbox row would leave it: a row the index never
     # saw, a change it never saw, and a document of a row that does not exist.
-    unseen = factories.service_item(session, department.id, name="建筑施工许可新增", status="published")
+    unseen = factories.service_item(
+        session, department.id, name="建筑施工许可新增", status="published"
+    )
     session.query(SearchOutbox).delete()
     items[1].name = "改名但未同步"
     items[1].version += 1
     session.commit()
-    engine.index([SearchDocument.from_mapping({"id": "service:999999", "kind": "service", "name": "多余"})])
+    engine.index(
+        [SearchDocument.from_mapping({"id": "service:999999", "kind": "service", "name": "多余"})]
+    )
 
     drift = search_reindex.verify(session, engine)
     assert drift.missing == [f"service:{unseen.id}"]
@@ -198,15 +255,21 @@ def test_verify_finds_drift_and_repair_fixes_it(client, session, engine):
 def test_reindex_switches_only_to_a_complete_index(client, session, engine):
     department = factories.department(session)
     for i in range(5):
-        factories.service_item(session, department.id, name=f"道路运输经营许可{i}", status="published")
+        factories.service_item(
+            session, department.id, name=f"道路运输经营许可{i}", status="published"
+        )
     report = search_reindex.reindex(session, engine)
-    assert report.ok and report.count == report.expected_count == search_documents.published_count(session)
+    assert report.ok and report.count == report.expected_count == search_documents.published_count(
+        session
+    )
     assert len(hit_names(client, "道路运输")) == 5
     assert search_reindex.verify(session, engine).total == 0
 
 
 @pytest.mark.elasticsearch
-def test_cli_reindex_with_elasticsearch_url_serves_search_from_the_cluster(app, client, session, elasticsearch_url):
+def test_cli_reindex_with_elasticsearch_url_serves_search_from_the_cluster(
+    app, client, session, elasticsearch_url
+):
     from elasticsearch import Elasticsearch
 
     department = factories.department(session)
@@ -235,7 +298,17 @@ def test_facets_can_be_chosen_or_left_out(client, session):
     factories.service_item(session, department.id, name="内地居民婚姻登记", status="published")
     drain_later(session, client.application.extensions["qingdan_search_engine"])
     every = client.get("/api/v1/search?q=婚姻登记").json
-    assert set(every["facets"]) == {"department", "kind", "item_type", "township", "service_object", "theme", "instant", "zero_visit", "region"}
+    assert set(every["facets"]) == {
+        "department",
+        "kind",
+        "item_type",
+        "township",
+        "service_object",
+        "theme",
+        "instant",
+        "zero_visit",
+        "region",
+    }
     one = client.get("/api/v1/search?q=婚姻登记&facets=department").json
     assert one["facets"] == {"department": [{"value": "云城区民政局", "count": 1}]}
     none = client.get("/api/v1/search?q=婚姻登记&facets=none").json

@@ -130,7 +130,9 @@ def test_a_right_word_that_sounds_like_a_known_term_is_not_corrected(catalog):
     """工商 sounds like the synonym files' 工伤: the catalog's own words tell it is no slip."""
     words = Vocabulary(d.name for d in CATALOG)
     assert ask(catalog, "个体工商户设立登计").did_you_mean == "个体工伤户设立登计"  # by sound alone
-    found = answer(catalog, SearchRequest(text="个体工商户设立登计", highlight=False), vocabulary=lambda: words)
+    found = answer(
+        catalog, SearchRequest(text="个体工商户设立登计", highlight=False), vocabulary=lambda: words
+    )
     assert found.did_you_mean is None
     assert names(found)[0] == "个体工商户设立登记"
     slip = answer(catalog, SearchRequest(text="社保咔", highlight=False), vocabulary=lambda: words)
@@ -139,5 +141,9 @@ def test_a_right_word_that_sounds_like_a_known_term_is_not_corrected(catalog):
 
 def test_the_vocabulary_is_asked_for_only_when_an_answer_needs_it(catalog):
     asked = []
-    found = answer(catalog, SearchRequest(text="社会保险登记", highlight=False), vocabulary=lambda: asked.append(1))
+    found = answer(
+        catalog,
+        SearchRequest(text="社会保险登记", highlight=False),
+        vocabulary=lambda: asked.append(1),
+    )
     assert names(found)[0] == "社会保险登记" and asked == []

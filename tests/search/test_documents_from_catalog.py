@@ -1,5 +1,6 @@
 """The search documents the catalog builds from its rows (Core reads of only the columns a
 document needs) equal those built from whole ORM rows, field for field, for every list."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -42,12 +43,27 @@ def _reference(row: Any) -> dict[str, Any]:
             "item_type": row.item_type,
             "item_type_label": ITEM_TYPES.get(row.item_type, ""),
             "townships": [row.township.name] if row.township else [],
-            "service_objects": sorted({SERVICE_OBJECT_AUDIENCE[c] for c in row.service_objects or () if c in SERVICE_OBJECT_AUDIENCE}),
+            "service_objects": sorted(
+                {
+                    SERVICE_OBJECT_AUDIENCE[c]
+                    for c in row.service_objects or ()
+                    if c in SERVICE_OBJECT_AUDIENCE
+                }
+            ),
             "themes": row.themes,
             "instant": None if row.case_type is None else row.case_type == CASE_TYPE_INSTANT,
             "onsite_visits": row.onsite_visits,
             "zero_visit": None if row.onsite_visits is None else row.onsite_visits == 0,
-            "text": "\n".join(filter(None, [row.acceptance_conditions, "；".join(m.name for m in row.materials), row.process])),
+            "text": "\n".join(
+                filter(
+                    None,
+                    [
+                        row.acceptance_conditions,
+                        "；".join(m.name for m in row.materials),
+                        row.process,
+                    ],
+                )
+            ),
         }
     if isinstance(row, PowerItem):
         return {
@@ -81,34 +97,94 @@ def _catalog(session) -> None:
     reg = factories.registry
     department = factories.department(session, name="云城区市场监督管理局")
     other = factories.department(session, name="云城区民政局")
-    streets = [factories.township(session, department.region_id, name=n) for n in ("河口街道", "云城街道", "高峰街道")]
+    streets = [
+        factories.township(session, department.region_id, name=n)
+        for n in ("河口街道", "云城街道", "高峰街道")
+    ]
     factories.service_item(
-        session, department.id, name="食品经营许可（新办）", status="published", aliases=["开饭店", "餐饮许可"],
-        themes=["开办企业"], service_objects=["1", "2"], township_id=streets[1].id,
-        acceptance_conditions="申请人应当取得营业执照", process="受理\n审查\n决定", onsite_visits=1,
+        session,
+        department.id,
+        name="食品经营许可（新办）",
+        status="published",
+        aliases=["开饭店", "餐饮许可"],
+        themes=["开办企业"],
+        service_objects=["1", "2"],
+        township_id=streets[1].id,
+        acceptance_conditions="申请人应当取得营业执照",
+        process="受理\n审查\n决定",
+        onsite_visits=1,
         onsite_reason="须现场核查经营场所",
-        materials=[{"name": "营业执照", "e_license_name": "营业执照"}, {"name": "申请书"}, {"name": "场所平面图"}],
+        materials=[
+            {"name": "营业执照", "e_license_name": "营业执照"},
+            {"name": "申请书"},
+            {"name": "场所平面图"},
+        ],
     )
-    factories.service_item(session, other.id, name="内地居民婚姻登记", status="published", case_type="1", promised_time_limit=0)
+    factories.service_item(
+        session,
+        other.id,
+        name="内地居民婚姻登记",
+        status="published",
+        case_type="1",
+        promised_time_limit=0,
+    )
     factories.service_item(session, other.id, name="草稿事项", status="draft")
-    batch = factories.make(session, reg.DEVOLUTION_BATCHES, title="第一批", region_id=department.region_id)
-    for name, receivers, status in (("对违反城市绿化管理规定行为的处罚", streets[::-1], "published"), ("未发布下放", streets[:1], "draft")):
+    batch = factories.make(
+        session, reg.DEVOLUTION_BATCHES, title="第一批", region_id=department.region_id
+    )
+    for name, receivers, status in (
+        ("对违反城市绿化管理规定行为的处罚", streets[::-1], "published"),
+        ("未发布下放", streets[:1], "draft"),
+    ):
         factories.make(
-            session, reg.DEVOLVED_ITEMS, batch_id=batch.id, name=name, from_department_id=department.id,
-            mode="transfer", receiver_ids=[s.id for s in receivers], status=status, scope_limit="限本辖区",
+            session,
+            reg.DEVOLVED_ITEMS,
+            batch_id=batch.id,
+            name=name,
+            from_department_id=department.id,
+            mode="transfer",
+            receiver_ids=[s.id for s in receivers],
+            status=status,
+            scope_limit="限本辖区",
         )
     factories.make(
-        session, reg.POWER_ITEMS, code="P-1", name="对无证经营的处罚", sub_item_name="情节严重的",
-        power_type_code="02", department_id=department.id, status="published", basis_text="《食品安全法》第一百二十二条",
+        session,
+        reg.POWER_ITEMS,
+        code="P-1",
+        name="对无证经营的处罚",
+        sub_item_name="情节严重的",
+        power_type_code="02",
+        department_id=department.id,
+        status="published",
+        basis_text="《食品安全法》第一百二十二条",
         responsibilities="立案 调查 决定",
     )
-    factories.make(session, reg.POWER_ITEMS, code="P-2", name="行政检查", power_type_code="06", department_id=other.id, status="published")
     factories.make(
-        session, reg.SUPERVISION_ITEMS, code="44530200600009", main_name="对食品生产经营的监督检查", sub_name="餐饮服务",
-        supervision_type="06", department_id=department.id, status="published", objects="餐饮服务提供者",
+        session,
+        reg.POWER_ITEMS,
+        code="P-2",
+        name="行政检查",
+        power_type_code="06",
+        department_id=other.id,
+        status="published",
     )
     factories.make(
-        session, reg.SUPERVISION_ITEMS, code="44530200600010", main_name="未发布的检查", supervision_type="06",
+        session,
+        reg.SUPERVISION_ITEMS,
+        code="44530200600009",
+        main_name="对食品生产经营的监督检查",
+        sub_name="餐饮服务",
+        supervision_type="06",
+        department_id=department.id,
+        status="published",
+        objects="餐饮服务提供者",
+    )
+    factories.make(
+        session,
+        reg.SUPERVISION_ITEMS,
+        code="44530200600010",
+        main_name="未发布的检查",
+        supervision_type="06",
         department_id=department.id,
     )
 
@@ -134,7 +210,10 @@ def test_documents_equal_those_built_from_orm_rows(session):
 
     for doc in bulk:
         kind, row_id = doc.id.split(":")
-        assert search_documents.document(session, registry.SEARCH_KINDS[kind].entity_type, int(row_id)) == doc
+        assert (
+            search_documents.document(session, registry.SEARCH_KINDS[kind].entity_type, int(row_id))
+            == doc
+        )
     draft = session.scalar(select(ServiceItem.id).where(ServiceItem.status == "draft"))
     assert search_documents.document(session, "service_item", draft) is None
     assert search_documents.document(session, "service_item", 10**9) is None

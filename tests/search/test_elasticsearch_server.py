@@ -110,7 +110,12 @@ def test_restart_keeps_data(es, index_name, elasticsearch_server):
     if elasticsearch_server is None:
         pytest.skip("ELASTICSEARCH_URL is an external cluster: this session cannot restart it")
     _create_whitespace_index(es, index_name)
-    es.index(index=index_name, id="1", body={"name": "殡葬 服务", "item_code": "G-000003"}, refresh="wait_for")
+    es.index(
+        index=index_name,
+        id="1",
+        body={"name": "殡葬 服务", "item_code": "G-000003"},
+        refresh="wait_for",
+    )
     url, data_dir = elasticsearch_server.url, elasticsearch_server.data_dir
     try:
         elasticsearch_server.stop()

@@ -405,7 +405,9 @@ def test_update_replaces_and_stale_write_is_skipped(loaded):
 
 
 def test_delete(loaded):
-    result = loaded.delete([Removal("service:1", 1), Removal("service:999", 4), Removal("service:2")])
+    result = loaded.delete(
+        [Removal("service:1", 1), Removal("service:999", 4), Removal("service:2")]
+    )
     assert result.ok and result.indexed == 3
     assert loaded.count() == len(CATALOG) - 2
     assert "普通护照签发" not in names(loaded, "护照")
@@ -493,7 +495,9 @@ def test_reindex_catches_up_with_changes_made_while_it_ran(loaded):
 
 def test_reindex_that_fails_its_checks_does_not_catch_up(loaded):
     calls: list[int] = []
-    report = loaded.reindex(iter(CATALOG[:3]), len(CATALOG), catch_up=lambda: calls.append(1) or ([], []))
+    report = loaded.reindex(
+        iter(CATALOG[:3]), len(CATALOG), catch_up=lambda: calls.append(1) or ([], [])
+    )
     assert not report.switched and calls == []
 
 

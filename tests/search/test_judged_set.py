@@ -164,7 +164,10 @@ def test_synonym_queries_need_the_synonym(judged):
 
 @pytest.fixture(scope="module")
 def citizen_halves():
-    return {"tune": load_judged_set(GUANGAN_CITIZEN_TUNE), "holdout": load_judged_set(GUANGAN_CITIZEN_HOLDOUT)}
+    return {
+        "tune": load_judged_set(GUANGAN_CITIZEN_TUNE),
+        "holdout": load_judged_set(GUANGAN_CITIZEN_HOLDOUT),
+    }
 
 
 def test_citizen_sets_are_plain_utf8_tsv():

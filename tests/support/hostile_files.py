@@ -1,6 +1,7 @@
 """Hostile uploads, made once for the tests and the benchmarks (bench/import_memory.py,
 bench/hostile_input.py): workbooks that lie about their size or unpack to far more than they
 weigh, and JSON bodies that cost more to read than they weigh."""
+
 from __future__ import annotations
 
 import io
@@ -50,8 +51,14 @@ def forged_dimension(rows: int, header: tuple[str, str] = ("事项名称", "实�
 
 def empty_cell_at_xfd(rows: int) -> bytes:
     """As ``forged_dimension``, and each row ends in an empty cell of column XFD."""
+
     def add(xml: bytes) -> bytes:
-        return re.sub(rb'<row r="(\d+)"([^>]*)>(.*?)</row>', rb'<row r="\1"\2>\3<c r="XFD\1"/></row>', xml, flags=re.S)
+        return re.sub(
+            rb'<row r="(\d+)"([^>]*)>(.*?)</row>',
+            rb'<row r="\1"\2>\3<c r="XFD\1"/></row>',
+            xml,
+            flags=re.S,
+        )
 
     return rewrite_sheet(forged_dimension(rows), add)
 

@@ -13,6 +13,7 @@ nginx runs in the foreground of a child process (``daemon off``), loopback only,
 from a private folder it can read after dropping to ``nobody`` (when started as root), and is
 stopped when the ``with`` block ends. nginx missing is an error that says how to install it.
 """
+
 from __future__ import annotations
 
 import base64
@@ -52,14 +53,20 @@ class TlsProxy:
 
 
 def nginx_binary() -> str:
-    found = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+    found = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None
+    )
     if not found:
-        raise NginxStartError("nginx is not installed: `make test-deps` installs it (Debian package nginx)")
+        raise NginxStartError(
+            "nginx is not installed: `make test-deps` installs it (Debian package nginx)"
+        )
     return found
 
 
 def _openssl(*arguments: str, cwd: Path) -> str:
-    done = subprocess.run(["openssl", *arguments], cwd=cwd, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["openssl", *arguments], cwd=cwd, capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         raise NginxStartError(f"openssl {' '.join(arguments)} failed:\n{done.stderr}")
     return done.stdout
@@ -67,26 +74,71 @@ def _openssl(*arguments: str, cwd: Path) -> str:
 
 def _certificate_authority(folder: Path, name: str) -> None:
     _openssl(
-        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-        "-keyout", f"{name}.key", "-out", f"{name}.pem", "-days", "2", "-subj", f"/CN=Qingdan test {name}",
-        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        f"{name}.key",
+        "-out",
+        f"{name}.pem",
+        "-days",
+        "2",
+        "-subj",
+        f"/CN=Qingdan test {name}",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
         cwd=folder,
     )
 
 
 def _server_certificate(folder: Path) -> None:
     _openssl(
-        "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-        "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost", cwd=folder,
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+        cwd=folder,
     )
-    (folder / "server.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+    (folder / "server.ext").write_text(
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
+    )
     _openssl(
-        "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-        "-out", "server.pem", "-days", "2", "-extfile", "server.ext", cwd=folder,
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+        cwd=folder,
     )
 
 
-def _configuration(folder: Path, upstream: str, basic_port: int, api_key_port: int, api_key_header: str) -> str:
+def _configuration(
+    folder: Path, upstream: str, basic_port: int, api_key_port: int, api_key_header: str
+) -> str:
     user = "user nobody nogroup;\n" if os.geteuid() == 0 else ""
     proxy = f"""
             proxy_pass {upstream};
@@ -130,17 +182,23 @@ http {{
 """
 
 
-def _wait_for_tls(port: int, process: subprocess.Popen[bytes], folder: Path, timeout: float = 20) -> None:
+def _wait_for_tls(
+    port: int, process: subprocess.Popen[bytes], folder: Path, timeout: float = 20
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise NginxStartError(f"nginx exited with {process.returncode}:\n{_tail(folder / 'error.log')}")
+            raise NginxStartError(
+                f"nginx exited with {process.returncode}:\n{_tail(folder / 'error.log')}"
+            )
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 return
         except OSError:
             time.sleep(0.05)
-    raise NginxStartError(f"nginx did not listen on {port} within {timeout:.0f} s:\n{_tail(folder / 'error.log')}")
+    raise NginxStartError(
+        f"nginx did not listen on {port} within {timeout:.0f} s:\n{_tail(folder / 'error.log')}"
+    )
 
 
 def _tail(path: Path) -> str:
@@ -171,15 +229,33 @@ def nginx_tls_proxy(upstream: str) -> Iterator[TlsProxy]:
         config = folder / "nginx.conf"
         config.write_text(_configuration(folder, upstream, basic_port, api_key_port, header))
         process = subprocess.Popen(
-            [binary, "-p", str(folder), "-c", str(config), "-e", str(folder / "error.log"), "-g", "daemon off;"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                binary,
+                "-p",
+                str(folder),
+                "-c",
+                str(config),
+                "-e",
+                str(folder / "error.log"),
+                "-g",
+                "daemon off;",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         for port in (basic_port, api_key_port):
             _wait_for_tls(port, process, folder)
         yield TlsProxy(
-            basic_url=f"https://127.0.0.1:{basic_port}", api_key_url=f"https://127.0.0.1:{api_key_port}",
-            ca_file=folder / "ca.pem", wrong_ca_file=folder / "wrong-ca.pem", username=username,
-            password=password, api_key=api_key, access_log=folder / "access.log",
+            basic_url=f"https://127.0.0.1:{basic_port}",
+            api_key_url=f"https://127.0.0.1:{api_key_port}",
+            ca_file=folder / "ca.pem",
+            wrong_ca_file=folder / "wrong-ca.pem",
+            username=username,
+            password=password,
+            api_key=api_key,
+            access_log=folder / "access.log",
         )
     finally:
         if process is not None and process.poll() is None:
@@ -190,4 +266,3 @@ def nginx_tls_proxy(upstream: str) -> Iterator[TlsProxy]:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(5)
         shutil.rmtree(folder, ignore_errors=True)
-

@@ -3,6 +3,7 @@
 With TEST_DATABASE_URL set, that server is used instead (a database is still created for the
 run, so tests never touch data they did not make).
 """
+
 from __future__ import annotations
 
 import os
@@ -28,7 +29,9 @@ def _as_postgres(*command: str) -> subprocess.CompletedProcess[str]:
 def _cluster_line() -> str:
     """pg_lsclusters' line for the suite's cluster (15/main): others may run beside it
     (deploy/stack's own), and their state or port is not ours."""
-    listing = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=True).stdout
+    listing = subprocess.run(
+        ["pg_lsclusters", "-h"], capture_output=True, text=True, check=True
+    ).stdout
     return next((line for line in listing.splitlines() if line.split()[:2] == list(CLUSTER)), "")
 
 
@@ -38,7 +41,9 @@ def ensure_cluster_running() -> str:
         raise RuntimeError("pg_ctlcluster 不存在：请安装 Debian 的 postgresql-15 软件包。")
     status = _cluster_line()
     if " online " not in f" {status} ":
-        started = subprocess.run(["pg_ctlcluster", *CLUSTER, "start"], capture_output=True, text=True, check=False)
+        started = subprocess.run(
+            ["pg_ctlcluster", *CLUSTER, "start"], capture_output=True, text=True, check=False
+        )
         # another test worker may have started it meanwhile: only a cluster still down is an error
         if started.returncode != 0 and " online " not in f" {_cluster_line()} ":
             raise RuntimeError(f"PostgreSQL 15 未能启动：{started.stderr.strip()}")
@@ -48,7 +53,12 @@ def ensure_cluster_running() -> str:
             break
         time.sleep(0.2)
     _as_postgres(
-        "psql", "-p", port, "-v", "ON_ERROR_STOP=1", "-c",
+        "psql",
+        "-p",
+        port,
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-c",
         f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ROLE}') THEN "
         f"CREATE ROLE {ROLE} LOGIN CREATEDB PASSWORD '{PASSWORD}'; END IF; END $$;",
     )

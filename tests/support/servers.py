@@ -1,6 +1,7 @@
 """The app served by gunicorn with the deployment's settings (deploy/gunicorn.conf.py), for
 tests and benchmarks that need separate worker processes: loopback only, a free port, stopped
 (with every worker) when the block ends."""
+
 from __future__ import annotations
 
 import signal
@@ -40,18 +41,30 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(
-    environ: dict[str, str], log: Path, workers: int = 2, timeout: float = 120, app: str = "catalog:create_app()"
+    environ: dict[str, str],
+    log: Path,
+    workers: int = 2,
+    timeout: float = 120,
+    app: str = "catalog:create_app()",
 ) -> Iterator[RunningServer]:
     """gunicorn with deploy/gunicorn.conf.py and ``workers`` workers, on 127.0.0.1, serving ``app``
     (which answers ``/api/v1/health`` once ready)."""
     port = free_port()
     command = [
-        sys.executable, "-m", "gunicorn", "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
-        "--bind", f"127.0.0.1:{port}", app,
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        str(ROOT / "deploy" / "gunicorn.conf.py"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        app,
     ]
     env = {**environ, "WEB_CONCURRENCY": str(workers), "PYTHONPATH": str(ROOT)}
     with open(log, "wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
     server = RunningServer(f"http://127.0.0.1:{port}", process, log)
     try:
         _wait_ready(server, timeout)
@@ -69,7 +82,9 @@ def _wait_ready(server: RunningServer, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise ServerStartError(f"gunicorn exited with {server.process.returncode}:\n{server.log_tail()}")
+            raise ServerStartError(
+                f"gunicorn exited with {server.process.returncode}:\n{server.log_tail()}"
+            )
         try:
             if requests.get(server.url + "/api/v1/health", timeout=5).status_code < 500:
                 return

@@ -14,7 +14,15 @@ GUANGAN_JUDGED = HERE / "guangan_judged.tsv"
 # citizen queries in their own words (issue 16), split before tuning: README.md
 GUANGAN_CITIZEN_TUNE = HERE / "guangan_citizen_tune.tsv"
 GUANGAN_CITIZEN_HOLDOUT = HERE / "guangan_citizen_holdout.tsv"
-CITIZEN_CATEGORIES = ("colloquial", "intent", "lost_replace", "money", "life_event", "pinyin", "typo")
+CITIZEN_CATEGORIES = (
+    "colloquial",
+    "intent",
+    "lost_replace",
+    "money",
+    "life_event",
+    "pinyin",
+    "typo",
+)
 
 COLUMNS = ("query", "category", "expected", "k", "note")
 EXPECTED_SEPARATOR = " || "
@@ -28,6 +36,7 @@ CATEGORIES = (
     "traditional",
     "fullwidth",
 )
+
 
 @dataclass(frozen=True)
 class Judgment:

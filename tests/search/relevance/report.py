@@ -85,8 +85,10 @@ def main() -> int:
                 summary.append((name, set_name, s))
         print(f"\n{'engine':<15}{'set':<9}{'n':>4}{'hit@k':>8}{'MRR':>8}{'hit@1':>8}{'zero':>8}")
         for name, set_name, s in summary:
-            print(f"{name:<15}{set_name:<9}{s.queries:>4}{s.hit_at_k:>8.3f}{s.mrr:>8.3f}"
-                  f"{s.hit_at_1:>8.3f}{s.zero_rate:>8.3f}")
+            print(
+                f"{name:<15}{set_name:<9}{s.queries:>4}{s.hit_at_k:>8.3f}{s.mrr:>8.3f}"
+                f"{s.hit_at_1:>8.3f}{s.zero_rate:>8.3f}"
+            )
     finally:
         if server is not None:
             server.close()
