@@ -198,92 +198,72 @@ def inspection_facts(shape: Shape) -> Subquery:
     return in_scope(query, items.c.department_id, shape).subquery("inspection_facts")
 
 
+def _list_facts(
+    shape: Shape, entity_type: str, live: Select, columns: tuple[str, ...], published: bool = True
+) -> Subquery:
+    """One row per row of a list in scope: ``live`` selects (id, name, department_id[, status],
+    *columns) from the list; as of a moment the same columns come from figure_facts. Only
+    published rows count, unless the list has no status (the 名录库 of inspectors)."""
+    if not shape.as_of:
+        rows = live
+    else:
+        history = [FigureFact.entity_id.label("id"), FigureFact.name, FigureFact.department_id]
+        rows = select(
+            *history,
+            *([FigureFact.status] if published else []),
+            *(getattr(FigureFact, column) for column in columns),
+        ).where(_versions_at(entity_type))
+        if not published:  # a version whose row was deleted has no status
+            rows = rows.where(FigureFact.status.is_not(None))
+    subquery = rows.subquery()
+    query = select(subquery)
+    if published:
+        query = query.where(subquery.c.status == "published")
+    return in_scope(query, subquery.c.department_id, shape).subquery(f"{entity_type}_facts")
+
+
 @cache
 def bundle_facts(shape: Shape) -> Subquery:
     """One row per published 一件事 led by a department in scope."""
-    if not shape.as_of:
-        rows = select(
-            Bundle.id, Bundle.name, Bundle.lead_department_id.label("department_id"), Bundle.status
-        )
-    else:
-        rows = select(
-            FigureFact.entity_id.label("id"),
-            FigureFact.name,
-            FigureFact.department_id,
-            FigureFact.status,
-        ).where(_versions_at("bundle"))
-    subquery = rows.subquery()
-    query = select(subquery).where(subquery.c.status == "published")
-    return in_scope(query, subquery.c.department_id, shape).subquery("bundle_facts")
+    live = select(
+        Bundle.id, Bundle.name, Bundle.lead_department_id.label("department_id"), Bundle.status
+    )
+    return _list_facts(shape, "bundle", live, ())
 
 
 @cache
 def supervision_facts(shape: Shape) -> Subquery:
     """One row per published 监管事项 (主项 and 子项): whether it is claimed, and its 主项."""
-    if not shape.as_of:
-        rows: Select = select(
-            SupervisionItem.id,
-            SupervisionItem.code.label("name"),
-            SupervisionItem.department_id,
-            SupervisionItem.status,
-            SupervisionItem.claimed,
-            SupervisionItem.parent_id,
-        )
-    else:
-        rows = select(
-            FigureFact.entity_id.label("id"),
-            FigureFact.name,
-            FigureFact.department_id,
-            FigureFact.status,
-            FigureFact.claimed,
-            FigureFact.parent_id,
-        ).where(_versions_at("supervision_item"))
-    subquery = rows.subquery()
-    query = select(subquery).where(subquery.c.status == "published")
-    return in_scope(query, subquery.c.department_id, shape).subquery("supervision_facts")
+    item = SupervisionItem
+    live = select(
+        item.id,
+        item.code.label("name"),
+        item.department_id,
+        item.status,
+        item.claimed,
+        item.parent_id,
+    )
+    return _list_facts(shape, "supervision_item", live, ("claimed", "parent_id"))
 
 
 @cache
 def devolved_facts(shape: Shape) -> Subquery:
     """One row per published 下放镇街事项, under its 原实施部门."""
-    if not shape.as_of:
-        rows: Select = select(
-            DevolvedItem.id,
-            DevolvedItem.name,
-            DevolvedItem.from_department_id.label("department_id"),
-            DevolvedItem.status,
-        )
-    else:
-        rows = select(
-            FigureFact.entity_id.label("id"),
-            FigureFact.name,
-            FigureFact.department_id,
-            FigureFact.status,
-        ).where(_versions_at("devolved_item"))
-    subquery = rows.subquery()
-    query = select(subquery).where(subquery.c.status == "published")
-    return in_scope(query, subquery.c.department_id, shape).subquery("devolved_facts")
+    item = DevolvedItem
+    live = select(item.id, item.name, item.from_department_id.label("department_id"), item.status)
+    return _list_facts(shape, "devolved_item", live, ())
 
 
 @cache
 def inspector_facts(shape: Shape) -> Subquery:
     """One row per 执法检查人员 in the 名录库 (on duty or not), by 执法证号."""
-    if not shape.as_of:
-        rows: Select = select(
-            Inspector.id,
-            Inspector.certificate_number.label("name"),
-            Inspector.department_id,
-            Inspector.on_duty,
-        )
-    else:
-        rows = select(
-            FigureFact.entity_id.label("id"),
-            FigureFact.name,
-            FigureFact.department_id,
-            FigureFact.on_duty,
-        ).where(_versions_at("inspector"), FigureFact.status.is_not(None))
-    subquery = rows.subquery()
-    return in_scope(select(subquery), subquery.c.department_id, shape).subquery("inspector_facts")
+    live = select(
+        Inspector.id,
+        Inspector.certificate_number.label("name"),
+        Inspector.department_id,
+        Inspector.on_duty,
+    )
+    return _list_facts(shape, "inspector", live, ("on_duty",), published=False)
 
 
 # The live rows behind the completeness figures of each list: (model, department column, name
