@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, Subquery, func, select
+from sqlalchemy import Subquery, func, select
 from sqlalchemy.orm import Session
 
 from ..models import Organization
 from . import completeness
 from .errors import DomainError
-from .facts import Shape
+from .facts import Query, Shape
 from .figure_views import PER_PAGE, SORTS, UNKNOWN, RowsPage
 from .permissions import use_case
 from .statistics import make_scope
@@ -52,7 +52,7 @@ def requirement(list_name: str, element: str | None = None) -> completeness.Requ
     return required
 
 
-def _query(list_name: str, element: str | None, shape: Shape, sort: str) -> tuple[Select, Subquery]:
+def _query(list_name: str, element: str | None, shape: Shape, sort: str) -> tuple[Query, Subquery]:
     if sort not in SORTS:
         raise DomainError("unknown_sort", f"不能按 {sort} 排序。可选：{'、'.join(SORTS)}。", 400)
     entity_type = requirement(list_name, element).entity_type

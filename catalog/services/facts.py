@@ -18,7 +18,17 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, bindparam, null, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    Subquery,
+    and_,
+    bindparam,
+    null,
+    or_,
+    select,
+)
 
 from ..models import (
     Bundle,
@@ -56,6 +66,10 @@ SERVICE_COLUMNS = (
 )
 
 
+# A SELECT of any columns (SQLAlchemy's Select is typed by its columns' types).
+Query = Select[*tuple[Any, ...]]
+
+
 @dataclass(frozen=True)
 class Shape:
     """Which filters a scope has, not their values: what a statement over a scope depends on."""
@@ -65,9 +79,9 @@ class Shape:
     as_of: bool = False
 
 
-REGION = bindparam("scope_region_id")
-DEPARTMENT = bindparam("scope_department_id")
-ITEM_TYPES = bindparam("scope_item_types", expanding=True)
+REGION: BindParameter[int] = bindparam("scope_region_id")
+DEPARTMENT: BindParameter[int] = bindparam("scope_department_id")
+ITEM_TYPES: BindParameter[list[str]] = bindparam("scope_item_types", expanding=True)
 AS_OF = bindparam("scope_as_of", type_=UtcDateTime())  # compared in UTC on SQLite too
 
 
@@ -125,7 +139,7 @@ def _versions_at(entity_type: str, moment: Any = AS_OF) -> ColumnElement[bool]:
 def service_facts(shape: Shape) -> Subquery:
     """One row per service item in scope, with the columns the figures read."""
     if not shape.as_of:
-        query: Select = select(
+        query: Query = select(
             ServiceItem.id, *(getattr(ServiceItem, name).label(name) for name in SERVICE_COLUMNS)
         )
     else:
@@ -199,7 +213,7 @@ def inspection_facts(shape: Shape) -> Subquery:
 
 
 def _list_facts(
-    shape: Shape, entity_type: str, live: Select, columns: tuple[str, ...], published: bool = True
+    shape: Shape, entity_type: str, live: Query, columns: tuple[str, ...], published: bool = True
 ) -> Subquery:
     """One row per row of a list in scope: ``live`` selects (id, name, department_id[, status],
     *columns) from the list; as of a moment the same columns come from figure_facts. Only
@@ -268,7 +282,7 @@ def inspector_facts(shape: Shape) -> Subquery:
 
 # The live rows behind the completeness figures of each list: (model, department column, name
 # column); as of a moment the same columns come from figure_facts.
-COMPLETENESS_SOURCES = {
+COMPLETENESS_SOURCES: dict[str, tuple[Any, Any, Any]] = {
     "service_item": (ServiceItem, ServiceItem.department_id, ServiceItem.name),
     "power_item": (PowerItem, PowerItem.department_id, PowerItem.name),
     "devolved_item": (DevolvedItem, DevolvedItem.from_department_id, DevolvedItem.name),
@@ -288,7 +302,7 @@ def element_facts(entity_type: str, shape: Shape) -> Subquery:
     if not shape.as_of:
         model, department, name = COMPLETENESS_SOURCES[entity_type]
         item_type = model.item_type if entity_type == "service_item" else null()
-        rows: Select = select(
+        rows: Query = select(
             model.id,
             name.label("name"),
             department.label("department_id"),
@@ -312,7 +326,7 @@ def element_facts(entity_type: str, shape: Shape) -> Subquery:
     return in_scope(query, subquery.c.department_id, shape).subquery(f"{entity_type}_elements")
 
 
-def devolved_receivers_as_of(moment: datetime) -> Select:
+def devolved_receivers_as_of(moment: datetime) -> Query:
     """(devolved item id, its department, its receiving townships' ids) of every devolved item
     published at ``moment``: the receivers are read from the version's snapshot."""
     return (
@@ -322,7 +336,7 @@ def devolved_receivers_as_of(moment: datetime) -> Select:
     )
 
 
-def in_scope(query: Select, department_column: ColumnElement, shape: Shape) -> Select:
+def in_scope(query: Query, department_column: ColumnElement[Any], shape: Shape) -> Query:
     """``query`` limited to the scope's department and region (bound at execution)."""
     if shape.department:
         query = query.where(department_column == DEPARTMENT)

@@ -14,7 +14,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -29,7 +29,7 @@ from ..models import (
 from ..models.base import CHINA_TIME
 from ..models.codes import CASE_TYPES, TIME_UNITS
 from .errors import DomainError
-from .facts import Scope, Shape
+from .facts import Query, Scope, Shape
 from .figures import (
     PARTS,
     Figure,
@@ -166,7 +166,7 @@ def check(key: str, part: str = "numerator", sort: str = "name") -> None:
 
 
 @lru_cache(maxsize=512)
-def _rows_query(key: str, part: str, shape: Shape, sort: str) -> tuple[Select, Select]:
+def _rows_query(key: str, part: str, shape: Shape, sort: str) -> tuple[Query, Query]:
     """The rows behind a part of a figure, sorted, and their count."""
     facts = part_facts(key, shape, part)
     source = SOURCES[key]

@@ -21,15 +21,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cache, cached_property, lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, false, func, null, or_, select, true
+from sqlalchemy import ColumnElement, Subquery, and_, false, func, null, or_, select, true
 from sqlalchemy.orm import Session
 
 from ..models import DevolvedItem, Organization
 from ..models.devolution import devolved_item_receivers
 from ..models.services import is_instant, is_zero_visit
 from .facts import (
+    Query,
     Scope,
     Shape,
     bundle_facts,
@@ -59,7 +60,8 @@ def _rounded_digits(value: Fraction, places: int, rule: str) -> int:
     """|value| × 10^places rounded to an integer under ``rule``."""
     # In integers: |value| × 10^places = scaled / denominator, and floor(x + 1/2) for HALF_UP
     # (a per-department table rounds thousands of values; Fraction arithmetic was most of it)
-    scaled, denominator = abs(value.numerator) * 10**places, value.denominator
+    scale: int = 10**places
+    scaled, denominator = abs(value.numerator) * scale, value.denominator
     return (
         (2 * scaled + denominator) // (2 * denominator)
         if rule == "HALF_UP"
@@ -197,11 +199,11 @@ def _limits_unknown(c: Any) -> ColumnElement[bool]:
 
 
 def _visits_known(c: Any) -> ColumnElement[bool]:
-    return c.onsite_visits.is_not(None)
+    return cast("ColumnElement[bool]", c.onsite_visits.is_not(None))
 
 
 def _materials_unknown(c: Any) -> ColumnElement[bool]:
-    return c.materials_known.is_not(True)
+    return cast("ColumnElement[bool]", c.materials_known.is_not(True))
 
 
 def _everything(c: Any) -> ColumnElement[bool]:
@@ -319,7 +321,7 @@ SERVICE_COUNTS = (
 )
 
 
-def _grouped(facts: Subquery, by_department: bool, *columns: Any) -> Select:
+def _grouped(facts: Subquery, by_department: bool, *columns: Any) -> Query:
     """SELECT [department_id,] columns FROM facts [GROUP BY department_id]."""
     key = facts.c.department_id if by_department else null()
     query = select(key, *columns).select_from(facts)
@@ -333,12 +335,12 @@ Rows = Iterable[Any]
 class Section:
     """One query over one kind of facts, and how its rows fill the totals."""
 
-    statement: Callable[[Shape, bool], Select]  # (shape, by department) → the query
+    statement: Callable[[Shape, bool], Query]  # (shape, by department) → the query
     add: Callable[[Rows, bool, dict[Group, Totals]], None]
 
 
 @lru_cache(maxsize=256)
-def _statement(section: Section, shape: Shape, by_department: bool) -> Select:
+def _statement(section: Section, shape: Shape, by_department: bool) -> Query:
     return section.statement(shape, by_department)
 
 
@@ -356,7 +358,7 @@ def totals(
     return result
 
 
-def _inspection_statement(shape: Shape, by_department: bool) -> Select:
+def _inspection_statement(shape: Shape, by_department: bool) -> Query:
     inspection = inspection_facts(shape)
     return _grouped(
         inspection,
@@ -371,7 +373,7 @@ def _add_inspection(rows: Rows, _by_department: bool, result: dict[Group, Totals
         result[group].inspection_items, result[group].inspection_with_list = count, with_list
 
 
-def _count_statement(facts: Callable[[Shape], Subquery]) -> Callable[[Shape, bool], Select]:
+def _count_statement(facts: Callable[[Shape], Subquery]) -> Callable[[Shape, bool], Query]:
     """The query of a kind of facts that the figures only count (一件事, 下放事项)."""
     return lambda shape, by_department: _grouped(facts(shape), by_department, func.count())
 
@@ -384,7 +386,7 @@ def _add_count(name: str) -> Callable[[Rows, bool, dict[Group, Totals]], None]:
     return add
 
 
-def _supervision_statement(shape: Shape, by_department: bool) -> Select:
+def _supervision_statement(shape: Shape, by_department: bool) -> Query:
     supervision = supervision_facts(shape)
     return _grouped(
         supervision,
@@ -401,7 +403,7 @@ def _add_supervision(rows: Rows, _by_department: bool, result: dict[Group, Total
         t.supervision_all, t.supervision_main, t.supervision_claimed = count, main, claimed
 
 
-def _inspector_statement(shape: Shape, _by_department: bool) -> Select:
+def _inspector_statement(shape: Shape, _by_department: bool) -> Query:
     # per department either way: the 行政执法主体 are the departments with an on-duty inspector
     c = inspector_facts(shape).c
     return select(c.department_id, func.count(), _count_where("certified_inspectors", c)).group_by(
@@ -418,7 +420,7 @@ def _add_inspectors(rows: Rows, by_department: bool, result: dict[Group, Totals]
             t.enforcement_units.add(department_id)
 
 
-def _service_statement(shape: Shape, _by_department: bool) -> Select:
+def _service_statement(shape: Shape, _by_department: bool) -> Query:
     c = service_facts(shape).c
     # One scan. Grouped in the order of the covering indexes (item type, department, then the
     # (法定, 承诺) pair), SQLite aggregates as it reads instead of sorting every row first; the
@@ -455,7 +457,7 @@ def _add_service(rows: Rows, by_department: bool, result: dict[Group, Totals]) -
             setattr(t, name, getattr(t, name) + value)
         if counts[SERVICE_COUNTS.index("e_license")]:
             t.e_license_departments.add(department_id)
-        t.time_limits[limits] = t.time_limits.get(limits, 0) + items  # type: ignore[index]
+        t.time_limits[limits] = t.time_limits.get(limits, 0) + items
 
 
 _SERVICE = Section(_service_statement, _add_service)
@@ -531,7 +533,7 @@ def time_limit_sums(t: Totals) -> TimeLimitSums:
         with_days += count
         legal_items[legal, legal_unit] += count  # type: ignore[index]
         promised_items[promised, promised_unit] += count  # type: ignore[index]
-        ratio = _reduction_ratio(legal, legal_unit, promised, promised_unit)  # type: ignore[arg-type]
+        ratio = _reduction_ratio(legal, legal_unit, promised, promised_unit)
         if ratio is not None:
             ratio_sum += ratio * count
             rated += count
