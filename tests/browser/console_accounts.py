@@ -27,14 +27,19 @@ def api(live_server: Any, path: str) -> Any:
 
 
 def departments(live_server: Any, count: int) -> list[dict[str, Any]]:
-    """Seeded departments that have published 服务事项, the first ``count`` of them."""
+    """Seeded departments that have published 服务事项 and 权责事项, the first ``count`` of them.
+    Both: other browser tests publish 服务事项 into the shared demo, which must not make a
+    department without 权责事项 (which the pickers offer) come first."""
     found = []
     for organization in api(live_server, "/api/v1/organizations?kind=department&per_page=100")[
         "items"
     ]:
-        if api(live_server, f"/api/v1/service-items?department_id={organization['id']}&per_page=1")[
-            "total"
-        ]:
+        if all(
+            api(live_server, f"/api/v1/{rows}?department_id={organization['id']}&per_page=1")[
+                "total"
+            ]
+            for rows in ("service-items", "power-items")
+        ):
             found.append(organization)
         if len(found) == count:
             return found
