@@ -61,8 +61,10 @@ def session(app: Flask, tmp_path: Path) -> Iterator[scoped_session]:
     the code under test release a SAVEPOINT only (Warehouse's pattern, SQLAlchemy's "joining a
     session into an external transaction"). It cannot show what two connections do at once:
     tests of concurrency take ``live_database``. The search index cannot roll back, so each
-    test also gets an empty embedded index.
+    test also gets an empty embedded index, and the sign-in throttles start from zero: they
+    count per address (10 a minute), and one worker's tests sign in more often than that.
     """
+    limiter.reset()
     app.extensions["qingdan_search_engine"] = EmbeddedEngine(tmp_path / "search-index")
     app.extensions["qingdan_search_engine"].ensure_index()
     with app.app_context():
