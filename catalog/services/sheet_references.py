@@ -93,7 +93,7 @@ class References:
             rows = self.session.execute(
                 select(m.PowerType.code, m.PowerType.name).order_by(m.PowerType.code)
             )
-            self._power_types = dict(rows.tuples().all())
+            self._power_types = dict(rows.all())
         return self._power_types
 
     def index(self, model: type, attributes: tuple[str, ...]) -> dict[str, set[int]]:

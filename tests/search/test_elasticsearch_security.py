@@ -86,11 +86,13 @@ def test_basic_auth_over_tls_indexes_and_searches(proxy: TlsProxy, monkeypatch, 
     assert passport_hits(engine) == ["service:1"]
     assert engine.health().ok
     port = proxy.basic_url.rsplit(":", 1)[1]
-    through_proxy = [
-        line for line in proxy.log_lines() if line.startswith(f"{port} {proxy.username} ")
-    ]
-    assert any(
-        '"POST /' in line and "_search" in line and " 200 " in line for line in through_proxy
+    assert proxy.logged(
+        lambda line: (
+            line.startswith(f"{port} {proxy.username} ")
+            and '"POST /' in line
+            and "_search" in line
+            and " 200 " in line
+        )
     )
 
 
@@ -175,9 +177,7 @@ def test_the_request_id_reaches_elasticsearch(
     request_id = f"rid-{uuid.uuid4().hex}"
     response = anonymous_client.get("/api/v1/search?q=护照", headers={"X-Request-Id": request_id})
     assert response.status_code == 200 and response.headers["X-Request-Id"] == request_id
-    assert any(
-        "_search" in line and line.endswith(f"opaque={request_id}") for line in proxy.log_lines()
-    )
+    assert proxy.logged(lambda line: "_search" in line and line.endswith(f"opaque={request_id}"))
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,8 +48,19 @@ class TlsProxy:
     api_key: str  # "id:key", as ELASTICSEARCH_API_KEY takes it
     access_log: Path
 
-    def log_lines(self) -> list[str]:
-        return self.access_log.read_text().splitlines()
+    def logged(self, wanted: Callable[[str], bool], timeout: float = 5.0) -> bool:
+        """Whether a line of the access log is ``wanted``, waiting for it a while.
+
+        nginx writes a request's line after its last byte has left, so the client can hold
+        the answer before the line is on disk (seen once in a busy CI run).
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            if any(wanted(line) for line in self.access_log.read_text().splitlines()):
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
 
 
 def nginx_binary() -> str:
