@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from catalog.cli_users import tokens_group, users_group
 from catalog.models import ApiToken, ChangeRecord, User
-from catalog.services import accounts, workflow
+from catalog.services import accounts, registry, workflow
 from catalog.services.permissions import Actor
 from catalog.services.registry import SERVICE_ITEMS
 from tests import factories
@@ -67,6 +67,49 @@ def test_each_user_sees_only_the_steps_they_may_take(app, session, departments):
         r">(提交审核|撤回|审核通过|退回|暂停|恢复|取消)</button>",
         _queue_row(reviewer_queue, submitted.name),
     ) == ["审核通过", "退回"]
+
+
+def test_the_queue_is_counted_and_paged_across_lists_longest_waiting_first(
+    app, session, departments
+):
+    a, b = departments
+    make_user(session, "rvq", "reviewer", reviews=[a.id])
+
+    def submitted_item(n: int) -> tuple[str, int, bool]:
+        item = factories.service_item(session, a.id, name=f"排队事项{n}", status="submitted")
+        return ("service-items", item.id, False)
+
+    waiting = [submitted_item(n) for n in range(20)]
+    power = factories.make(  # another list's row, waiting since between the items
+        session,
+        registry.POWER_ITEMS,
+        code="QZ-排队",
+        name="排队权责",
+        power_type_code="01",
+        department_id=a.id,
+        status="submitted",
+    )
+    waiting.append((registry.POWER_ITEMS.name, power.id, False))
+    waiting += [submitted_item(n) for n in range(20, 54)]
+    for n in range(3):  # another department's submissions are not this reviewer's
+        factories.service_item(session, b.id, name=f"乙局事项{n}", status="submitted")
+    revised = factories.service_item(session, a.id, name="修订排队", status="published")
+    editor = Actor(name="edq", role="editor", department_id=a.id, source="web")
+    workflow.edit_row(session, SERVICE_ITEMS, revised.id, {"consult_phone": "0766-3"}, 1, editor)
+    workflow.take_step(session, SERVICE_ITEMS, "submit", revised.id, revised.version, editor)
+    reviewer = Actor(
+        name="rvq", role="reviewer", reviewed_departments=frozenset({a.id}), source="web"
+    )
+    first, second = (workflow.work_queue(session, reviewer, n, 50) for n in (1, 2))
+    assert (first.total, first.pages, len(first.items), len(second.items)) == (56, 2, 50, 6)
+    in_order = [
+        (entry.spec.name, entry.row_id, entry.revision is not None)
+        for entry in first.items + second.items
+    ]
+    assert in_order == [*waiting, ("service-items", revised.id, True)]
+    assert workflow.work_queue(session, reviewer, 99, 50).page == 2  # past the end: the last page
+    page = signed_in(app, "rvq").get("/console?page=2").get_data(as_text=True)
+    assert "共 56 项，第 2 / 2 页" in page and "修订排队" in page and "乙局事项" not in page
 
 
 def test_the_reviewer_reads_a_labelled_before_after_table_and_the_editor_the_reason(

@@ -10,11 +10,23 @@ after, so figures as of a date see exactly what was public then.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    Row,
+    String,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, lazyload
 
 from ..models import ChangeRecord, Revision
@@ -394,42 +406,85 @@ class QueueEntry:
     reason: str | None = None  # why a reviewer sent it back, for the editor to read
 
 
-QUEUE_LIMIT = 200
 # What awaits each role: editors their unfinished rows, everyone else what awaits review.
 EDITOR_QUEUE = ("draft", "rejected", "submitted")
 REVIEW_QUEUE = ("submitted",)
 
 
 @use_case("row.read_unpublished")
-def work_queue(session: Session, actor: Actor) -> list[QueueEntry]:
+def work_queue(session: Session, actor: Actor, page: int, per_page: int) -> crud.Page:
     """Rows, and live rows' revisions, awaiting the actor and readable by them: an editor's
-    drafts, a reviewer's submissions. Oldest change first."""
+    drafts, a reviewer's submissions; one page of them, the longest waiting first, and how many
+    there are in all. Counted and paged in SQL across every list, so a province's queue of
+    thousands costs what a district's does."""
+    keys = _queue_keys(actor).subquery()
+    total = session.scalar(select(func.count()).select_from(keys)) or 0
+    page = min(max(page, 1), max(1, -(-total // per_page)))
+    on_page = session.execute(
+        select(keys)
+        .order_by(keys.c.waiting_since, keys.c.entity_type, keys.c.row_id, keys.c.revision_id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return crud.Page(_queue_entries(session, on_page), total, page, per_page)
+
+
+def _queue_keys(actor: Actor) -> CompoundSelect[Any]:
+    """(entity_type, row_id, revision_id, waiting_since) of everything in the actor's queue."""
     states = EDITOR_QUEUE if actor.role == "editor" else REVIEW_QUEUE
     readable = departments_where(actor, "row.read_unpublished")
-    entries: list[QueueEntry] = []
+    parts = []
     for spec in _workflow_lists():
-        owner = getattr(spec.model, spec.owner)  # type: ignore[arg-type]
-        # the queue reads a row's name, state and version: none of its eagerly loaded elements
-        query = select(spec.model).where(spec.model.status.in_(states)).options(lazyload("*"))
-        revisions = select(Revision).where(
-            Revision.entity_type == spec.entity_type, Revision.state.in_(states)
-        )
+        rows = select(
+            literal(spec.entity_type, String).label("entity_type"),
+            spec.model.id.label("row_id"),
+            cast(null(), Integer).label("revision_id"),
+            spec.model.updated_at.label("waiting_since"),
+        ).where(spec.model.status.in_(states))
         if readable is not None:
-            query = query.where(owner.in_(sorted(readable)))
-            revisions = revisions.where(Revision.department_id.in_(sorted(readable)))
-        rows = list(session.scalars(query.order_by(spec.model.updated_at).limit(QUEUE_LIMIT)))
-        reasons = rejection_reasons(
-            session, spec, [row.id for row in rows if row.status == "rejected"]
-        )
-        entries.extend(entry_of(spec, row, None, reasons.get(row.id)) for row in rows)
-        open_revisions = list(
-            session.scalars(revisions.order_by(Revision.updated_at).limit(QUEUE_LIMIT))
-        )
-        revised = select(spec.model).where(spec.model.id.in_([r.entity_id for r in open_revisions]))
-        live = {row.id: row for row in session.scalars(revised.options(lazyload("*")))}
-        entries.extend(
-            entry_of(spec, live[r.entity_id], r) for r in open_revisions if r.entity_id in live
-        )
+            owner = getattr(spec.model, spec.owner)  # type: ignore[arg-type]
+            rows = rows.where(owner.in_(sorted(readable)))
+        parts.append(rows)
+    revisions = select(
+        Revision.entity_type, Revision.entity_id, Revision.id, Revision.updated_at
+    ).where(
+        Revision.entity_type.in_([spec.entity_type for spec in _workflow_lists()]),
+        Revision.state.in_(states),
+    )
+    if readable is not None:
+        revisions = revisions.where(Revision.department_id.in_(sorted(readable)))
+    return union_all(*parts, revisions)
+
+
+def _queue_entries(session: Session, keys: Sequence[Row[Any]]) -> list[QueueEntry]:
+    """The queue's entries for a page of its keys, in their order: each list's rows read at
+    once, with the open revisions and the reasons of rejected rows."""
+    specs = {spec.entity_type: spec for spec in _workflow_lists()}
+    rows: dict[tuple[str, int], Any] = {}
+    reasons: dict[tuple[str, int], str] = {}
+    for entity_type, spec in specs.items():
+        ids = {key.row_id for key in keys if key.entity_type == entity_type}
+        if not ids:
+            continue
+        query = select(spec.model).where(spec.model.id.in_(sorted(ids)))
+        # the queue reads a row's name, state and version: none of its eagerly loaded elements
+        loaded = list(session.scalars(query.options(lazyload("*"))))
+        rows.update(((entity_type, row.id), row) for row in loaded)
+        rejected = [row.id for row in loaded if row.status == "rejected"]
+        for row_id, reason in rejection_reasons(session, spec, rejected).items():
+            reasons[entity_type, row_id] = reason
+    revision_ids = [key.revision_id for key in keys if key.revision_id is not None]
+    revisions = {
+        r.id: r for r in session.scalars(select(Revision).where(Revision.id.in_(revision_ids)))
+    }
+    entries = []
+    for key in keys:
+        row = rows.get((key.entity_type, key.row_id))
+        if row is None:  # the row went between the two reads
+            continue
+        revision = revisions.get(key.revision_id) if key.revision_id is not None else None
+        reason = None if revision else reasons.get((key.entity_type, key.row_id))
+        entries.append(entry_of(specs[key.entity_type], row, revision, reason))
     return entries
 
 

@@ -74,16 +74,15 @@ def logout_everywhere() -> Response:
 @login_required
 def console() -> str:
     actor = current_actor()
-    entries = workflow.work_queue(db.session, actor)
-    last_page = max(1, -(-len(entries) // QUEUE_PAGE))
     asked = request.args.get("page", "")
-    page = min(max(int(asked), 1), last_page) if asked.isdigit() and len(asked) < 6 else 1
+    page = int(asked) if asked.isdigit() and len(asked) < 6 else 1
+    queue = workflow.work_queue(db.session, actor, page, QUEUE_PAGE)
     return render_template(
         "console.html",
-        entries=entries[(page - 1) * QUEUE_PAGE : page * QUEUE_PAGE],
-        total=len(entries),
-        page=page,
-        last_page=last_page,
+        entries=queue.items,
+        total=queue.total,
+        page=queue.page,
+        last_page=max(1, queue.pages),
         role=ROLES.get(actor.role, actor.role),
         actor=actor,
     )
