@@ -390,6 +390,42 @@ def test_figures_as_of_2020_12_31_reproduce_the_report(seeded: Seeded, s: Sessio
         assert half_up["inspection_list_completion"]["display"] == "99.21%"
 
 
+def test_the_dashboard_reads_the_facts_once_and_shows_what_each_figure_query_shows(
+    seeded: Seeded, s: Session
+) -> None:
+    """The dashboard adds up its departments' totals for the scope's figures (one grouped read):
+    every figure of the seeded catalogs equals the figures service's, and each department's row
+    equals its figures read on their own, live and as of the report's day, under both rules."""
+    from catalog.services import figure_views, statistics
+
+    for scope in (
+        {},
+        {"region_id": _region_id(s, "445302")},
+        {"region_id": _region_id(s, "445302"), "as_of": date(2020, 12, 31)},
+        {"region_id": _region_id(s, "511602")},
+    ):
+        for rule in ("DOWN", "HALF_UP"):
+            shown = figure_views.dashboard(s, rule=rule, **scope)
+            assert shown.figures == statistics.figures(s, rule=rule, **scope)
+            alone = {
+                row["department"]: {f["key"]: f["display"] for f in row["figures"]}
+                for row in statistics.by_department(s, rule=rule, **scope)
+            }
+            pages = [shown.departments] + [
+                figure_views.dashboard(s, rule=rule, page=n, **scope).departments
+                for n in range(2, shown.departments.pages + 1)
+            ]
+            rows = [row for page in pages for row in page.rows]
+            assert len(rows) == shown.departments.total > 0
+            for name, values in rows:
+                if name in alone:
+                    assert [v.figure.display() for v in values] == [
+                        alone[name][key] for key, _label in shown.departments.columns
+                    ]
+                else:  # nothing of the department in scope: every figure 0/0
+                    assert all(v.empty for v in values)
+
+
 # -- idempotency ---------------------------------------------------------------------------
 
 

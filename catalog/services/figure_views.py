@@ -35,10 +35,13 @@ from .figures import (
     Figure,
     Totals,
     compute_figures,
+    department_figures,
     exact_text,
     figures_by_department,
     figures_from,
+    merged,
     part_facts,
+    totals,
 )
 from .permissions import use_case
 from .statistics import department_names, make_scope
@@ -361,25 +364,51 @@ def department_sorts() -> tuple[str, ...]:
     return tuple(s for key in ("department", *DEPARTMENT_COLUMNS) for s in (key, f"-{key}"))
 
 
+@dataclass
+class Dashboard:
+    figures: list[dict[str, Any]]  # as the figures API answers them
+    departments: DepartmentsPage
+
+
 @use_case("public")  # published rows and figures, as public as the API's
-def departments_page(
+def dashboard(
     session: Session,
     rule: str = "HALF_UP",
     sort: str = "instant_share",
     page: int = 1,
     **scope: Any,
-) -> DepartmentsPage:
-    """The per-department table sorted by a column (a figure's exact value, or the name), a
-    department with nothing in a figure's scope (0/0) last whichever the direction."""
+) -> Dashboard:
+    """The scope's figures and the per-department table from one grouped read of the facts:
+    the scope's totals are its departments' added up, not read a second time."""
+    _check_department_sort(sort)
+    made = make_scope(**scope)
+    grouped = totals(session, made, by_department=True)
+    figures = figures_from(merged(grouped.values()), made, rule)
+    return Dashboard(
+        [figure.as_dict() for figure in figures],
+        _departments_table(session, made, grouped, rule, sort, page),
+    )
+
+
+def _check_department_sort(sort: str) -> None:
     if sort not in department_sorts():
         raise DomainError(
             "unknown_sort", f"不能按 {sort} 排序。可选：{'、'.join(department_sorts())}。", 400
         )
-    made = make_scope(**scope)
+
+
+def _departments_table(
+    session: Session,
+    made: Scope,
+    grouped: dict[int | None, Totals],
+    rule: str,
+    sort: str,
+    page: int,
+) -> DepartmentsPage:
     names = department_names(session, made)
     found = {
         row["department_id"]: row["figures"]
-        for row in figures_by_department(session, made, list(names), rule, keys=DEPARTMENT_COLUMNS)
+        for row in department_figures(grouped, made, list(names), rule)
     }
     rows = [
         (

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from fractions import Fraction
 from functools import cache, cached_property, lru_cache
 from typing import Any, cast
@@ -774,6 +774,23 @@ def part_facts(key: str, shape: Shape, part: str) -> Subquery:
     return select(facts).where(condition).subquery(f"{key}_{part}")
 
 
+def merged(groups: Iterable[Totals]) -> Totals:
+    """The totals of a whole scope from those of its departments: counts and sums add up,
+    the sets of departments unite; so one grouped scan serves both."""
+    whole = Totals()
+    for group in groups:
+        for name in (f.name for f in fields(Totals)):
+            mine, theirs = getattr(whole, name), getattr(group, name)
+            if isinstance(mine, set):
+                mine |= theirs
+            elif isinstance(mine, dict):
+                for pair, items in theirs.items():
+                    mine[pair] = mine.get(pair, 0) + items
+            else:
+                setattr(whole, name, mine + theirs)
+    return whole
+
+
 def figures_by_department(
     session: Session,
     scope: Scope,
@@ -785,6 +802,13 @@ def figures_by_department(
     query per kind of fact, whatever the number of departments); a department whose 即办件占比
     is all unknown comes last."""
     grouped = totals(session, scope, by_department=True, keys=keys)
+    return department_figures(grouped, scope, department_ids, rule)
+
+
+def department_figures(
+    grouped: dict[Group, Totals], scope: Scope, department_ids: list[int], rule: str
+) -> list[dict[str, Any]]:
+    """:func:`figures_by_department` from totals already grouped by department."""
     table = []
     for department_id in department_ids:
         if department_id in grouped:

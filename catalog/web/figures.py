@@ -105,17 +105,17 @@ def dashboard() -> tuple[str, int] | str:
         ), 400
     scope = _scope(args)
     computed_at = _computed_at()
-    figures = statistics.figures(db.session, rule=args["rule"], **scope)
+    shown = figure_views.dashboard(
+        db.session, rule=args["rule"], sort=args["sort"], page=args["page"], **scope
+    )
     return render_template(
         "figures.html",
         args=args,
-        figures=figures,
+        figures=shown.figures,
         computed_at=computed_at,
         rule_names=RULE_NAMES,
-        scope_text=statistics.scope_text(db.session, figures[0]["scope"]),
-        departments=figure_views.departments_page(
-            db.session, rule=args["rule"], sort=args["sort"], page=args["page"], **scope
-        ),
+        scope_text=statistics.scope_text(db.session, shown.figures[0]["scope"]),
+        departments=shown.departments,
         completeness=statistics.completeness_figures(db.session, rule=args["rule"], **scope),
         regions=public_items.regions(db.session),
         scope_args=_scope_args(args),
