@@ -59,3 +59,12 @@ def _worker_restarts():  # type: ignore[no-untyped-def]
         "qingdan_worker_restarts_total",
         "Workers that exited and were replaced (crash, timeout, max_requests, reload)",
     )
+
+
+def post_worker_init(worker):  # type: ignore[no-untyped-def]
+    """Load the search dictionaries before the worker takes its first request: a cold worker
+    (after a deploy, a crash or max_requests) would otherwise answer its first search seconds
+    late."""
+    from search.query import warm_up
+
+    warm_up()

@@ -226,6 +226,18 @@ def _field_matches(variant: QueryVariant, settings: RelevanceSettings) -> tuple[
     return tuple(matches)
 
 
+# One query of each kind a citizen types: characters (segmentation, synonyms, intents, the
+# traditional-to-simplified table) and latin letters (pinyin syllables and initials).
+WARM_UP_QUERIES = ("我要办理護照", "huzhao", "sfz")
+
+
+def warm_up() -> None:
+    """Load what the first search of a process would: the dictionaries and tables cost seconds
+    (about 2.6 s here), which a web worker pays at start rather than a citizen's request."""
+    for text in WARM_UP_QUERIES:
+        plan_query(SearchRequest(text=text))
+
+
 def plan_query(request: SearchRequest, settings: RelevanceSettings | None = None) -> QueryPlan:
     """Analyse the request's text and decide every scoring clause."""
     settings = settings or default_settings()

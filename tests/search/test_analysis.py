@@ -5,6 +5,10 @@ normalisation, segmentation, pinyin or synonyms shows up here as a diff.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from search.analysis import (
@@ -298,3 +302,28 @@ def test_overlong_tokens_are_dropped_on_both_sides():
     code = "x" * 70
     assert analyze_for_index(f"{code} 护照")["words"] == "护照"
     assert analyze_query(f"{code} 护照").streams["words"] == ("护照",)
+
+
+def test_a_worker_loads_the_dictionaries_before_its_first_request() -> None:
+    """gunicorn's post_worker_init hook (deploy/gunicorn.conf.py) runs search.query.warm_up:
+    in a fresh process, everything a first search loads is loaded by the hook, so the first
+    citizen's search finds it ready."""
+    probe = """
+import runpy, search.segment as segment, search.analysis as analysis, search.pinyin as pinyin
+from search import understanding
+config = runpy.run_path("deploy/gunicorn.conf.py")
+assert segment._tokenizer is None and analysis.synonyms.cache_info().currsize == 0
+config["post_worker_init"](None)
+assert segment._tokenizer is not None
+for loaded in (analysis.synonyms, analysis._t2s, understanding.rules, pinyin.syllables):
+    assert loaded.cache_info().currsize == 1, loaded
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
