@@ -146,14 +146,6 @@ def department(session: scoped_session) -> Any:
     return factories.department(session)
 
 
-@pytest.fixture
-def fresh_limits(app: Flask) -> Iterator[None]:
-    """Sign-in throttles start from zero (the limiter's memory outlives a test's SAVEPOINT)."""
-    limiter.reset()
-    yield
-    limiter.reset()
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``slow`` first, so that the pytest-xdist workers finish together rather
     than one waiting on a minutes-long test it reached last. On the PostgreSQL pass, only the

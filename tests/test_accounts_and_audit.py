@@ -19,8 +19,6 @@ from tests.conftest import token_client
 PASSWORD = "correct-horse-battery"
 OPERATOR = Actor.system("tests")
 
-pytestmark = pytest.mark.usefixtures("fresh_limits")
-
 
 def make_user(
     session,
