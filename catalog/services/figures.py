@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from ..models import DevolvedItem, Organization
 from ..models.devolution import devolved_item_receivers
 from ..models.services import is_instant, is_zero_visit
+from . import facts as _facts
 from .facts import (
     Query,
     Scope,
@@ -834,3 +835,11 @@ def devolved_by_township(session: Session, scope: Scope) -> list[dict[str, Any]]
         {"township_id": i, "township": name, "items": counts[i]}
         for i, name in session.execute(towns.order_by(Organization.id))
     ]
+
+
+def forget_statements() -> None:
+    """Build the figures' statements, and the facts' below them, anew at their next use: for a
+    caller that replaces a builder (the figures' reference test replaces the facts they read)."""
+    for built in (_statement, part_facts, _enforcement_units, _e_license_departments):
+        built.cache_clear()
+    _facts.forget_statements()
