@@ -24,7 +24,6 @@ from sqlalchemy import (
     table,
 )
 
-from catalog import create_app
 from catalog.extensions import db
 from catalog.models import ChangeRecord, FigureFact, Organization
 from catalog.models.audit import Snapshot
@@ -35,6 +34,7 @@ from catalog.services.facts import SERVICE_COLUMNS, Scope, Shape
 from catalog.services.history import snapshots_as_of
 from tests import factories
 from tests.support import postgres
+from tests.support.databases import app_on
 
 START = datetime(2020, 6, 1, tzinfo=UTC)
 MOMENTS = [START + timedelta(days=day) for day in range(0, 40, 4)]
@@ -441,14 +441,7 @@ def test_migration_fills_the_facts_of_the_history_written_before_it(
     for url in postgres.throwaway_database(
         tmp_path_factory.mktemp("migration"), f"facts_{worker_id}"
     ):
-        old = create_app(
-            {
-                "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": url,
-                "SEARCH_DRAIN_IN_PROCESS": False,
-                "SEARCH_INDEX_PATH": str(tmp_path_factory.mktemp("index")),
-            }
-        )
+        old = app_on(url, tmp_path_factory.mktemp("index"), SEARCH_DRAIN_IN_PROCESS=False)
         with old.app_context():
             upgrade(revision="0005")
             with db.engine.begin() as connection:
