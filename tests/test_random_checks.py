@@ -182,14 +182,7 @@ def test_ratio_bounds_of_general_and_key_items(editor, district):
     below = editor.post("/api/v1/random-check-tasks", json=task_data(district, ratio_percent="3"))
     assert below.json["error"]["fields"]["ratio_percent"][0]["code"] == "below_floor"
     # a 重点检查事项 alone is uncapped
-    key_only = task_data(
-        district,
-        ratio_percent="100",
-        initiating_department_id=district.health.id,
-        cooperating_department_ids=[],
-        item_ids=[district.health_item.id],
-    )
-    health_editor_ok = editor.post("/api/v1/random-check-tasks", json=key_only)
+    health_editor_ok = editor.post("/api/v1/random-check-tasks", json=_key_item_only(district))
     assert (
         health_editor_ok.status_code == 403
     )  # the market's editor cannot plan the health bureau's task
@@ -200,16 +193,20 @@ def test_ratio_bounds_of_general_and_key_items(editor, district):
     assert both.json["error"]["fields"]["ratio_percent"][0]["code"] == "ratio_or_count"
 
 
-def test_key_items_take_no_cap(app, session, district):
-    health = token_client(app, session, "editor", district.health.id)
-    data = task_data(
+def _key_item_only(district) -> dict:
+    """The health bureau's task of its 重点检查事项 alone, at 100%: above any cap."""
+    return task_data(
         district,
         ratio_percent="100",
         initiating_department_id=district.health.id,
         cooperating_department_ids=[],
         item_ids=[district.health_item.id],
     )
-    created = health.post("/api/v1/random-check-tasks", json=data)
+
+
+def test_key_items_take_no_cap(app, session, district):
+    health = token_client(app, session, "editor", district.health.id)
+    created = health.post("/api/v1/random-check-tasks", json=_key_item_only(district))
     assert created.status_code == 201, created.json
     item = health.get(f"/api/v1/random-check-items/{district.health_item.id}")
     capped = health.patch(
