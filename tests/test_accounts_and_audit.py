@@ -51,6 +51,21 @@ def sign_in(client, username: str, password: str = PASSWORD):
     )
 
 
+def signed_in_browser(app, session, username: str, role: str, department_id: int):
+    """A browser signed in as a new user of ``role`` for the department: an editor's own, a
+    reviewer's reviewed one (others have none)."""
+    make_user(
+        session,
+        username,
+        role,
+        department_id if role == "editor" else None,
+        [department_id] if role == "reviewer" else [],
+    )
+    browser = app.test_client()
+    assert sign_in(browser, username).status_code == 302
+    return browser
+
+
 def test_passwords_are_hashed_with_a_kdf_and_checked(session, department):
     user = make_user(session, "zhang", "editor", department.id)
     assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
