@@ -450,35 +450,13 @@ def test_the_cli_verifies_shows_and_reruns_from_published_files(app, editor, dis
     )
     snapshot = editor.get(f"/api/v1/random-check-tasks/{task_id}/snapshot").get_data(as_text=True)
     (tmp_path / "snapshot.json").write_text(snapshot, encoding="utf-8")
-    rerun = runner.invoke(
-        args=[
-            "draws",
-            "rerun",
-            "--parameters",
-            str(tmp_path / "parameters.json"),
-            "--snapshot",
-            str(tmp_path / "snapshot.json"),
-            "--seed",
-            draw["seed"],
-            "--witness",
-            draw["witness"],
-        ]
-    )
+    published = ["draws", "rerun", "--parameters", str(tmp_path / "parameters.json")]
+    published += ["--snapshot", str(tmp_path / "snapshot.json")]
+    rerun = runner.invoke(args=[*published, "--seed", draw["seed"], "--witness", draw["witness"]])
     assert rerun.exit_code == 0, rerun.output
     assert f"结果 SHA-256 {draw['result_sha256']}" in rerun.output
     assert f"快照 SHA-256 {draw['snapshot_sha256']}" in rerun.output
-    wrong = runner.invoke(
-        args=[
-            "draws",
-            "rerun",
-            "--parameters",
-            str(tmp_path / "parameters.json"),
-            "--snapshot",
-            str(tmp_path / "snapshot.json"),
-            "--seed",
-            "0" * 64,
-        ]
-    )
+    wrong = runner.invoke(args=[*published, "--seed", "0" * 64])
     assert draw["result_sha256"] not in wrong.output
     exported = runner.invoke(args=["draws", "export", str(task_id), str(tmp_path / "draw.xlsx")])
     assert exported.exit_code == 0 and (tmp_path / "draw.xlsx").stat().st_size > 0
