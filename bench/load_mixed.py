@@ -59,6 +59,7 @@ import requests
 from flask import Flask, jsonify
 
 from bench.search_engines import search_queries, suggest_prefixes
+from tests.support.servers import run_flask
 
 SLOW = 300  # seconds: a request queued behind wrk's connections on a loaded machine still gets its answer
 LUA = r"""
@@ -96,14 +97,7 @@ def bare() -> Flask:
 
 
 def flask_command(environ: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "catalog", *args],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_flask(environ, *args)
     if done.returncode and args[:2] != ("search", "verify"):
         sys.exit(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout

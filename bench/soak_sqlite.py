@@ -24,7 +24,6 @@ import os
 import random
 import re
 import secrets
-import subprocess
 import sys
 import tempfile
 import threading
@@ -38,7 +37,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.servers import RunningServer, gunicorn
+from tests.support.servers import RunningServer, gunicorn, run_flask
 
 PASSWORD = "soak-correct-horse-battery"
 TERMS = [
@@ -58,20 +57,6 @@ TERMS = [
 TIMEOUT = 60  # seconds per request: a stuck request counts as a failure, never hangs the run
 
 
-def flask(
-    environ: dict[str, str], *args: str, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "catalog", *args],
-        cwd=ROOT,
-        env=environ,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def prepare(folder: Path) -> tuple[dict[str, str], str]:
     environ = {
         **os.environ,
@@ -84,17 +69,17 @@ def prepare(folder: Path) -> tuple[dict[str, str], str]:
     environ.pop("ELASTICSEARCH_URL", None)
     for step in (("db", "upgrade"), ("seed", "yuncheng")):
         started = time.monotonic()
-        done = flask(environ, *step)
+        done = run_flask(environ, *step)
         if done.returncode:
             sys.exit(f"flask {' '.join(step)} failed:\n{done.stdout}\n{done.stderr}")
         last = (done.stdout.strip().splitlines() or ["done"])[-1]
         print(f"flask {' '.join(step)}: {time.monotonic() - started:.0f} s; {last}")
     token = (
-        flask(environ, "tokens", "create", "soak", "--role", "admin")
+        run_flask(environ, "tokens", "create", "soak", "--role", "admin")
         .stdout.strip()
         .splitlines()[-1]
     )
-    flask(
+    run_flask(
         environ,
         "users",
         "create",
@@ -368,7 +353,7 @@ def main() -> int:
                 time.sleep(0.5)
             tracebacks = server.log.read_text(errors="replace").count("Traceback")
         report(tally, lag, tracebacks)
-        verify = flask(environ, "search", "verify")
+        verify = run_flask(environ, "search", "verify")
         print(f"\nflask --app catalog search verify (no --repair): exit status {verify.returncode}")
         print(verify.stdout.strip())
         print(

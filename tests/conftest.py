@@ -14,7 +14,6 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session
 
-from catalog import create_app
 from catalog.extensions import db, limiter
 from catalog.services import accounts
 from catalog.services.permissions import Actor
@@ -24,6 +23,7 @@ from tests.support import postgres
 from tests.support.databases import (
     LiveDatabase,
     Template,
+    app_on,
     live_copy,
     migrated_template,
     sessions_on,
@@ -37,14 +37,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> It
 
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    instance = tmp_path_factory.mktemp("instance")
-    application = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SEARCH_INDEX_PATH": str(instance / "search-index"),
-        }
-    )
+    application = app_on(database_url, tmp_path_factory.mktemp("instance") / "search-index")
     with application.app_context():
         upgrade()
     yield application
@@ -144,14 +137,6 @@ def client(app: Flask, session: scoped_session) -> FlaskClient:
 def department(session: scoped_session) -> Any:
     """A department (区县 organization) of its own for the test."""
     return factories.department(session)
-
-
-@pytest.fixture
-def fresh_limits(app: Flask) -> Iterator[None]:
-    """Sign-in throttles start from zero (the limiter's memory outlives a test's SAVEPOINT)."""
-    limiter.reset()
-    yield
-    limiter.reset()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -75,6 +75,18 @@ def service_item(session: Session, department_id: int, **overrides: Any) -> Any:
     return make(session, registry.SERVICE_ITEMS, **service_item_data(department_id, **overrides))
 
 
+def instant_item(session: Session, department_id: int, **overrides: Any) -> Any:
+    """A published 即办件: 办件类型 1, 承诺 0."""
+    data = {"status": "published", "case_type": "1", "promised_time_limit": 0, **overrides}
+    return service_item(session, department_id, **data)
+
+
+def one_visit_item(session: Session, department_id: int, **overrides: Any) -> Any:
+    """A published 承诺件 (法定 20 工作日, 承诺 5) that takes one visit, with its reason."""
+    data = {"status": "published", "onsite_visits": 1, "onsite_reason": "须现场核验原件"}
+    return service_item(session, department_id, **{**data, **overrides})
+
+
 def approved_edit(client: Any, url: str, changes: dict[str, Any]) -> dict[str, Any]:
     """Edit a published row as the workflow does: a revision, submitted, then approved (the
     client must be allowed to review). Returns the row as published afterwards."""

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from catalog.models import ChangeRecord, Organization, RandomCheckTask
 from catalog.schemas.random_checks import TaskSchema
-from catalog.services import accounts, inspector_conflicts, random_checks, registry
+from catalog.services import inspector_conflicts, random_checks, registry
 from catalog.services.permissions import Actor
 from tests import factories
 from tests.conftest import token_client
@@ -149,32 +149,12 @@ def oversight_routes_refused(
 def _console_refused(
     app: Flask, session: Any, role: str, a: Organization, rows: dict[str, Any]
 ) -> set[tuple[str, str]]:
-    from tests.test_accounts_and_audit import PASSWORD, csrf_token, sign_in
+    from tests.test_accounts_and_audit import csrf_token, signed_in_browser
 
     district, tasks = rows["district"], rows["tasks"]
-    accounts.create_user(
-        session,
-        SYSTEM,
-        username=f"oversight-{role}",
-        display_name="甲",
-        password=PASSWORD,
-        role=role,
-        department_id=a.id if role == "editor" else None,
-        reviewed_department_ids=[a.id] if role == "reviewer" else [],
-    )
-    browser = app.test_client()
-    assert sign_in(browser, f"oversight-{role}").status_code == 302
+    browser = signed_in_browser(app, session, f"oversight-{role}", role, a.id)
     drawn = tasks["drawn"]
-    form = {
-        "code": "A-越权",
-        "name": "越权任务",
-        "year": "2026",
-        "initiating_department_id": str(district.market.id),
-        "item_ids": str(district.market_item.id),
-        "ratio_percent": "20",
-        "window_start": "2026-01-01",
-        "window_end": "2099-12-31",
-    }
+    form = _task_form(district, "A-越权", "越权任务")
     posts = [
         ("/console/random-checks", form),
         (f"/console/random-checks/{tasks['planned'].id}/commit", {"version": "1"}),
@@ -328,13 +308,11 @@ def _empty_fill_workbook() -> bytes:
     return write_xlsx([Table("补充", ["编号", "版本", "必须现场办理原因"], [])])
 
 
-def walked_console_posts(rows: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
-    """The console's pages and forms of the same, and of search insights: (method, url, form)."""
-    district, drawn, planned = rows["district"], rows["drawn"], rows["planned"]
-    page = f"/console/random-checks/{drawn.id}"
-    form = {
-        "code": planned.code,
-        "name": "重复的任务",
+def _task_form(district: Any, code: str, name: str) -> dict[str, str]:
+    """The console's form of a new task: the market bureau's, of its one item."""
+    return {
+        "code": code,
+        "name": name,
         "year": "2026",
         "initiating_department_id": str(district.market.id),
         "item_ids": str(district.market_item.id),
@@ -342,6 +320,13 @@ def walked_console_posts(rows: dict[str, Any]) -> list[tuple[str, str, dict[str,
         "window_start": "2026-01-01",
         "window_end": "2099-12-31",
     }
+
+
+def walked_console_posts(rows: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
+    """The console's pages and forms of the same, and of search insights: (method, url, form)."""
+    district, drawn, planned = rows["district"], rows["drawn"], rows["planned"]
+    page = f"/console/random-checks/{drawn.id}"
+    form = _task_form(district, planned.code, "重复的任务")
     return [
         ("GET", "/console/random-checks", {}),
         ("POST", "/console/random-checks", form),

@@ -19,8 +19,6 @@ from tests.conftest import token_client
 PASSWORD = "correct-horse-battery"
 OPERATOR = Actor.system("tests")
 
-pytestmark = pytest.mark.usefixtures("fresh_limits")
-
 
 def make_user(
     session,
@@ -51,6 +49,21 @@ def sign_in(client, username: str, password: str = PASSWORD):
         "/login",
         data={"username": username, "password": password, "csrf_token": csrf_token(client)},
     )
+
+
+def signed_in_browser(app, session, username: str, role: str, department_id: int):
+    """A browser signed in as a new user of ``role`` for the department: an editor's own, a
+    reviewer's reviewed one (others have none)."""
+    make_user(
+        session,
+        username,
+        role,
+        department_id if role == "editor" else None,
+        [department_id] if role == "reviewer" else [],
+    )
+    browser = app.test_client()
+    assert sign_in(browser, username).status_code == 302
+    return browser
 
 
 def test_passwords_are_hashed_with_a_kdf_and_checked(session, department):

@@ -53,6 +53,18 @@ def _complete_item(session, department_id: int, **overrides):
     return factories.service_item(session, department_id, **data)
 
 
+def _bare_item(session, department_id: int, name: str, **data):
+    """A 实施清单 row with its name and type only: every required element 未填报."""
+    return factories.make(
+        session,
+        factories.registry.SERVICE_ITEMS,
+        name=name,
+        item_type="01",
+        department_id=department_id,
+        **data,
+    )
+
+
 def _figure(lists: list[dict], entity_type: str = "service_item") -> dict:
     return next(f for f in lists if f["list"] == entity_type)
 
@@ -74,14 +86,7 @@ def test_the_required_elements_are_data_and_a_typo_is_an_error(tmp_path: Path):
 def test_complete_rows_and_the_rows_missing_each_element(client, session, department):
     _complete_item(session, department.id)
     _complete_item(session, department.id, office_hours=None, onsite_visits=None)
-    factories.make(
-        session,
-        factories.registry.SERVICE_ITEMS,
-        name="普通护照签发",
-        item_type="01",
-        department_id=department.id,
-        status="published",
-    )
+    _bare_item(session, department.id, "普通护照签发", status="published")
     _complete_item(
         session, department.id, status="draft", place=None
     )  # not published: out of scope
@@ -231,14 +236,7 @@ def test_completeness_as_of_a_date_equals_recounting_the_snapshots(session, depa
 
 
 def test_the_cli_prints_completeness(app, session, department):
-    factories.make(
-        session,
-        factories.registry.SERVICE_ITEMS,
-        name="普通护照签发",
-        item_type="01",
-        department_id=department.id,
-        status="published",
-    )
+    _bare_item(session, department.id, "普通护照签发", status="published")
     result = app.test_cli_runner().invoke(
         args=["stats", "completeness", "--department-id", str(department.id)]
     )
@@ -254,14 +252,7 @@ def test_the_cli_prints_completeness(app, session, department):
 def test_the_figures_page_shows_completeness_and_exact_values(
     anonymous_client, session, department
 ):
-    factories.make(
-        session,
-        factories.registry.SERVICE_ITEMS,
-        name="普通护照签发",
-        item_type="01",
-        department_id=department.id,
-        status="published",
-    )
+    _bare_item(session, department.id, "普通护照签发", status="published")
     page = anonymous_client.get(f"/figures?region_id={department.region_id}").get_data(as_text=True)
     assert "要素完整率" in page and "实施清单要素完整率" in page and "到办事现场次数 1" in page
     assert "精确值" in page and "全部未填报" in page and "导出待补充表格" in page
@@ -288,21 +279,8 @@ def test_the_workbook_turns_unstated_into_facts_through_the_workflow(app, sessio
     editor = token_client(app, session, "editor", department.id)
     reviewer = token_client(app, session, "reviewer", department.id)
     accounts = Actor(name="editor", role="editor", department_id=department.id)
-    published = factories.make(
-        session,
-        factories.registry.SERVICE_ITEMS,
-        name="普通护照签发",
-        item_type="01",
-        department_id=department.id,
-        status="published",
-    )
-    draft = factories.make(
-        session,
-        factories.registry.SERVICE_ITEMS,
-        name="护照补发",
-        item_type="01",
-        department_id=department.id,
-    )
+    published = _bare_item(session, department.id, "普通护照签发", status="published")
+    draft = _bare_item(session, department.id, "护照补发")
     passport_law = factories.make(
         session,
         factories.registry.LEGAL_BASES,
@@ -408,20 +386,8 @@ def test_the_workbook_turns_unstated_into_facts_through_the_workflow(app, sessio
 
 def test_a_workbook_with_a_problem_changes_nothing(session, department):
     accounts = Actor(name="editor", role="editor", department_id=department.id)
-    item = factories.make(
-        session,
-        factories.registry.SERVICE_ITEMS,
-        name="护照补发",
-        item_type="01",
-        department_id=department.id,
-    )
-    other = factories.make(
-        session,
-        factories.registry.SERVICE_ITEMS,
-        name="护照换发",
-        item_type="01",
-        department_id=department.id,
-    )
+    item = _bare_item(session, department.id, "护照补发")
+    other = _bare_item(session, department.id, "护照换发")
     headers = ["编号", "版本", "名称", "到办事现场次数", "是否收费", "设定依据"]
     data = write_xlsx(
         [
@@ -523,14 +489,7 @@ def test_an_import_reports_warnings_beside_its_problems(session, department):
 
 def test_departments_of_the_completeness_table_are_those_of_the_scope(client, session, department):
     elsewhere = factories.department(session)
-    factories.make(
-        session,
-        factories.registry.SERVICE_ITEMS,
-        name="事项",
-        item_type="01",
-        department_id=elsewhere.id,
-        status="published",
-    )
+    _bare_item(session, elsewhere.id, "事项", status="published")
     _complete_item(session, department.id)
     table = client.get(
         f"/api/v1/stats/completeness/departments?region_id={department.region_id}"

@@ -18,8 +18,6 @@ from tests import factories
 # sign-in helpers shared with the console's tests
 from tests.test_accounts_and_audit import csrf_token, make_user, sign_in
 
-pytestmark = pytest.mark.usefixtures("fresh_limits")
-
 
 @pytest.fixture
 def editor(anonymous_client, session, department):

@@ -17,12 +17,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import Connection, Integer, delete, func, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from catalog import create_app
 from catalog.extensions import db
 from catalog.models import DrawnTarget, RandomCheckTask, RandomDraw
 from catalog.models.base import utcnow
@@ -31,6 +29,7 @@ from catalog.services import draw_algorithm, draw_verification, random_checks
 from catalog.services.permissions import Actor
 from tests.draw_fixtures import make_district, task_data
 from tests.support import postgres
+from tests.support.databases import migrated_engine
 
 SYSTEM = Actor.system("tests")
 SEED = draw_algorithm.sha256_hex("portability")
@@ -46,16 +45,7 @@ def other_database(tmp_path: Path) -> Iterator[Engine]:
         admin = os.environ.get("TEST_DATABASE_URL") or postgres.ensure_cluster_running()
         name = f"qingdan_restore_{os.getpid()}"
         url, cleanup = postgres.create_database(admin, name), (admin, name)
-    other = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SEARCH_INDEX_PATH": str(tmp_path / "index"),
-        }
-    )
-    with other.app_context():
-        upgrade()
-        engine = db.engine
+    engine = migrated_engine(url, tmp_path / "index")
     yield engine
     engine.dispose()
     if cleanup:

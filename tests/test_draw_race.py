@@ -8,13 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from catalog import create_app
-from catalog.extensions import db
 from catalog.models import DrawnTarget, RandomDraw
 from catalog.schemas.random_checks import TaskSchema
 from catalog.services import random_checks
@@ -22,6 +19,7 @@ from catalog.services.errors import DomainError
 from catalog.services.permissions import Actor
 from tests.draw_fixtures import make_district, task_data
 from tests.support import postgres
+from tests.support.databases import migrated_engine
 
 SYSTEM = Actor.system("tests")
 
@@ -30,16 +28,7 @@ SYSTEM = Actor.system("tests")
 def committed_database(app, tmp_path: Path, worker_id: str) -> Iterator[Engine]:
     """A database of this run's kind whose rows are committed, so other connections see them."""
     for url in postgres.throwaway_database(tmp_path, f"race_{worker_id}"):
-        other = create_app(
-            {
-                "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": url,
-                "SEARCH_INDEX_PATH": str(tmp_path / "index"),
-            }
-        )
-        with other.app_context():
-            upgrade()
-            engine = db.engine
+        engine = migrated_engine(url, tmp_path / "index")
         yield engine
         engine.dispose()
 

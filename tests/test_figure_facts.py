@@ -24,17 +24,17 @@ from sqlalchemy import (
     table,
 )
 
-from catalog import create_app
 from catalog.extensions import db
 from catalog.models import ChangeRecord, FigureFact, Organization
 from catalog.models.audit import Snapshot
 from catalog.models.base import UtcDateTime
 from catalog.models.figure_facts import rebuild_figure_facts
 from catalog.services import facts, figures
-from catalog.services.facts import INSPECTION_TYPE, SERVICE_COLUMNS, Scope, Shape
+from catalog.services.facts import SERVICE_COLUMNS, Scope, Shape
 from catalog.services.history import snapshots_as_of
 from tests import factories
 from tests.support import postgres
+from tests.support.databases import app_on
 
 START = datetime(2020, 6, 1, tzinfo=UTC)
 MOMENTS = [START + timedelta(days=day) for day in range(0, 40, 4)]
@@ -107,27 +107,7 @@ def _inspection_from_snapshots(shape: Shape) -> Subquery:
         _from_snapshot(list_snapshots, "supervision_item_id", Integer),
         _from_snapshot(list_snapshots, "status", String),
     ).subquery()
-    with_list = (
-        select(lists.c.supervision_item_id.label("item_id"))
-        .where(lists.c.status == "published")
-        .group_by(lists.c.supervision_item_id)
-        .subquery()
-    )
-    query = (
-        select(
-            items.c.id,
-            items.c.name,
-            items.c.department_id,
-            with_list.c.item_id.is_not(None).label("has_list"),
-        )
-        .select_from(items.outerjoin(with_list, with_list.c.item_id == items.c.id))
-        .where(
-            items.c.status == "published",
-            items.c.supervision_type == INSPECTION_TYPE,
-            items.c.claimed.is_(True),
-        )
-    )
-    return facts.in_scope(query, items.c.department_id, shape).subquery("inspection_facts")
+    return facts.inspections_with_lists(items, lists, shape)
 
 
 def _bundle_from_snapshots(shape: Shape) -> Subquery:
@@ -230,22 +210,11 @@ def _from_snapshots(session, scope: Scope, department_ids: list[int], monkeypatc
             k: replace(p, facts=REFERENCE.get(p.facts, p.facts)) for k, p in figures.PARTS.items()
         }
         patch.setattr(figures, "PARTS", parts)
-        _forget_statements()
+        figures.forget_statements()
         try:
             return _everything(session, scope, department_ids)
         finally:
-            _forget_statements()
-
-
-def _forget_statements() -> None:
-    """Statements are built once per scope shape: rebuild them from the (un)patched facts."""
-    for built in (
-        figures._statement,
-        figures.part_facts,
-        figures._enforcement_units,
-        figures._e_license_departments,
-    ):
-        built.cache_clear()
+            figures.forget_statements()
 
 
 # -- histories ------------------------------------------------------------------------------
@@ -472,14 +441,7 @@ def test_migration_fills_the_facts_of_the_history_written_before_it(
     for url in postgres.throwaway_database(
         tmp_path_factory.mktemp("migration"), f"facts_{worker_id}"
     ):
-        old = create_app(
-            {
-                "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": url,
-                "SEARCH_DRAIN_IN_PROCESS": False,
-                "SEARCH_INDEX_PATH": str(tmp_path_factory.mktemp("index")),
-            }
-        )
+        old = app_on(url, tmp_path_factory.mktemp("index"), SEARCH_DRAIN_IN_PROCESS=False)
         with old.app_context():
             upgrade(revision="0005")
             with db.engine.begin() as connection:

@@ -36,21 +36,9 @@ def test_service_figures_on_a_small_department(session):
     department = factories.department(session)
     scope = Scope(department_id=department.id)
     for _ in range(3):
-        factories.service_item(
-            session, department.id, status="published", case_type="1", promised_time_limit=0
-        )
-    factories.service_item(
-        session,
-        department.id,
-        status="published",
-        legal_time_limit=20,
-        promised_time_limit=5,
-        onsite_visits=1,
-        onsite_reason="须现场核验原件",
-    )
-    factories.service_item(
-        session, department.id, status="draft", case_type="1", promised_time_limit=0
-    )
+        factories.instant_item(session, department.id)
+    factories.one_visit_item(session, department.id)
+    factories.instant_item(session, department.id, status="draft")
     factories.service_item(session, department.id, status="published", item_type="20")
 
     figures = by_key(compute_figures(session, scope, "DOWN"))
@@ -72,9 +60,7 @@ def test_check_says_which_rule_supports_a_published_figure(session):
     department = factories.department(session)
     scope = Scope(department_id=department.id)
     for _ in range(2):
-        factories.service_item(
-            session, department.id, status="published", case_type="1", promised_time_limit=0
-        )
+        factories.instant_item(session, department.id)
     factories.service_item(session, department.id, status="published")
     instant = by_key(compute_figures(session, scope))["instant_share"]  # 2/3 = 66.666…%
     assert check_published(instant, "66.67%").supported_by == ["HALF_UP"]
@@ -85,12 +71,7 @@ def test_check_says_which_rule_supports_a_published_figure(session):
 
 def test_figures_as_of_a_past_moment_ignore_later_edits(client, session):
     department = factories.department(session)
-    items = [
-        factories.service_item(
-            session, department.id, status="published", case_type="1", promised_time_limit=0
-        )
-        for _ in range(2)
-    ]
+    items = [factories.instant_item(session, department.id) for _ in range(2)]
     moment = datetime.now(UTC)  # the trail is append-only: the edit is simply later
     factories.approved_edit(
         client,

@@ -18,18 +18,8 @@ from tests import factories
 @pytest.fixture
 def department(session):
     department = factories.department(session)
-    factories.service_item(
-        session, department.id, status="published", case_type="1", promised_time_limit=0
-    )
-    factories.service_item(
-        session,
-        department.id,
-        status="published",
-        legal_time_limit=20,
-        promised_time_limit=5,
-        onsite_visits=1,
-        onsite_reason="须现场核验原件",
-    )
+    factories.instant_item(session, department.id)
+    factories.one_visit_item(session, department.id)
     factories.service_item(
         session, department.id, status="published", case_type=None, onsite_visits=None
     )

@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import JSON, column, func, select, table, text
 
-from catalog import create_app
 from catalog.extensions import db
 from catalog.models import ChangeRecord, FigureFact, Material, SearchOutbox, ServiceItem
 from catalog.models.audit import Snapshot
 from catalog.models.base import UtcDateTime
 from catalog.models.figure_facts import rebuild_figure_facts
 from tests.support import postgres
+from tests.support.databases import app_on
 
 THEN = datetime(2024, 1, 2, tzinfo=UTC)
 COMMON = {"version": 1, "created_at": THEN, "updated_at": THEN}
@@ -236,14 +236,7 @@ def test_migration_0010_turns_defaults_into_unknown_and_keeps_facts(
 ):
     """(``app`` is requested so the PostgreSQL pass, which keeps database tests only, runs it.)"""
     for url in postgres.throwaway_database(tmp_path_factory.mktemp("m10"), f"m10_{worker_id}"):
-        old = create_app(
-            {
-                "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": url,
-                "SEARCH_DRAIN_IN_PROCESS": False,
-                "SEARCH_INDEX_PATH": str(tmp_path_factory.mktemp("index")),
-            }
-        )
+        old = app_on(url, tmp_path_factory.mktemp("index"), SEARCH_DRAIN_IN_PROCESS=False)
         with old.app_context():
             upgrade(revision="0008")
             with db.engine.begin() as connection:

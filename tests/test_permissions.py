@@ -492,22 +492,9 @@ def _console_steps_refused(
     app: Flask, session, role: str, a: Organization, row: Any
 ) -> set[tuple[str, str]]:
     """The console's forms, signed in as A's user, against B's row."""
-    from catalog.services import accounts
-    from catalog.services.permissions import Actor
-    from tests.test_accounts_and_audit import PASSWORD, csrf_token, sign_in
+    from tests.test_accounts_and_audit import csrf_token, signed_in_browser
 
-    accounts.create_user(
-        session,
-        Actor.system("tests"),
-        username=f"a-{role}",
-        display_name="甲",
-        password=PASSWORD,
-        role=role,
-        department_id=a.id if role == "editor" else None,
-        reviewed_department_ids=[a.id] if role == "reviewer" else [],
-    )
-    browser = app.test_client()
-    assert sign_in(browser, f"a-{role}").status_code == 302
+    browser = signed_in_browser(app, session, f"a-{role}", role, a.id)
     tried = set()
     for step in ("submit", "withdraw", "approve", "reject", "suspend", "resume", "cancel"):
         url = f"/console/service-items/{row.id}/{step}"

@@ -21,7 +21,6 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from catalog import create_app
 from catalog.extensions import db
 from catalog.models import (
     Bundle,
@@ -44,6 +43,7 @@ from seed import SeedReport, atomic_session
 from seed.guangan import load_items, seed_guangan
 from seed.yuncheng import SEED_AS_OF, seed_yuncheng
 from tests.support import postgres
+from tests.support.databases import app_on
 from tests.test_unknown import guide_cell
 
 
@@ -75,14 +75,7 @@ def seeded(
     (``app`` is requested so the PostgreSQL pass, which keeps database tests only, runs these.)
     """
     for url in postgres.throwaway_database(tmp_path_factory.mktemp("seed"), f"seed_{worker_id}"):
-        seed_app = create_app(
-            {
-                "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": url,
-                "SEARCH_INDEX_PATH": str(tmp_path_factory.mktemp("seed-index")),
-                "SEARCH_DRAIN_IN_PROCESS": False,
-            }
-        )
+        seed_app = app_on(url, tmp_path_factory.mktemp("seed-index"), SEARCH_DRAIN_IN_PROCESS=False)
         with seed_app.app_context():
             upgrade()
             engine = db.engine

@@ -35,8 +35,6 @@ from catalog.models import UserSession
 from catalog.services import accounts
 from tests.test_accounts_and_audit import OPERATOR, PASSWORD, csrf_token, make_user, sign_in
 
-pytestmark = pytest.mark.usefixtures("fresh_limits")
-
 REPOSITORY = Path(__file__).resolve().parent.parent
 STRANGER = {"REMOTE_ADDR": "198.51.100.66"}
 OWNER = {"REMOTE_ADDR": "203.0.113.10"}

@@ -743,31 +743,34 @@ def test_power_devolved_and_supervision_sheets_import(session, departments):
         document_number="某府〔2021〕1号",
         region_id=department.region_id,
     )
+    # the headers, and a row that both imports of 下放事项 below read
+    devolved_headers = [
+        "事项名称",
+        "文号",
+        "原实施部门",
+        "下放方式",
+        "承接镇街",
+        "职权编码",
+        "实施时间",
+        "委托部门",
+    ]
+    entrusted = [
+        "对无证经营的处罚",
+        "某府〔2021〕1号",
+        department.name,
+        "委托",
+        "北街街道",
+        "CF-001",
+        "2021/7/1",
+        department.name,
+    ]
     devolved = commit_import(
         session,
         registry.DEVOLVED_ITEMS,
         xlsx(
             [
-                [
-                    "事项名称",
-                    "文号",
-                    "原实施部门",
-                    "下放方式",
-                    "承接镇街",
-                    "职权编码",
-                    "实施时间",
-                    "委托部门",
-                ],
-                [
-                    "对无证经营的处罚",
-                    "某府〔2021〕1号",
-                    department.name,
-                    "委托",
-                    "北街街道",
-                    "CF-001",
-                    "2021/7/1",
-                    department.name,
-                ],
+                devolved_headers,
+                entrusted,
                 [
                     "对无照经营的处罚",
                     batch.title,
@@ -840,26 +843,8 @@ def test_power_devolved_and_supervision_sheets_import(session, departments):
         registry.DEVOLVED_ITEMS,
         xlsx(
             [
-                [
-                    "事项名称",
-                    "文号",
-                    "原实施部门",
-                    "下放方式",
-                    "承接镇街",
-                    "职权编码",
-                    "实施时间",
-                    "委托部门",
-                ],
-                [
-                    "对无证经营的处罚",
-                    "某府〔2021〕1号",
-                    department.name,
-                    "委托",
-                    "北街街道",
-                    "CF-001",
-                    "2021/7/1",
-                    department.name,
-                ],
+                devolved_headers,
+                entrusted,
             ]
         ),
         filename="下放.xlsx",

@@ -142,6 +142,11 @@ def test_the_guide_shows_unstated_elements_as_unstated(
 # -- rules judge known values only ---------------------------------------------------------------
 
 
+def _bare(department, **data) -> dict:
+    """A new item with its name, type and department only, and ``data``: the rest 未填报."""
+    return {"name": "事项", "item_type": "01", "department_id": department.id, **data}
+
+
 @pytest.mark.parametrize(
     "data",
     [
@@ -155,7 +160,7 @@ def test_the_guide_shows_unstated_elements_as_unstated(
 def test_a_rule_is_not_broken_by_an_unknown_side(client, department, data):
     response = client.post(
         "/api/v1/service-items",
-        json={"name": "事项", "item_type": "01", "department_id": department.id, **data},
+        json=_bare(department, **data),
     )
     assert response.status_code == 201, response.json
 
@@ -163,12 +168,7 @@ def test_a_rule_is_not_broken_by_an_unknown_side(client, department, data):
 def test_a_rule_that_cannot_be_judged_is_a_warning_and_nothing_is_filled_in(client, department):
     body = client.post(
         "/api/v1/service-items",
-        json={
-            "name": "事项",
-            "item_type": "01",
-            "department_id": department.id,
-            "promised_time_limit": 0,
-        },
+        json=_bare(department, promised_time_limit=0),
     ).json
     assert body["case_type"] is None  # not made a 即办件 to pass the rule
     assert [w["code"] for w in body["warnings"]] == ["case_type_unknown"]
@@ -187,12 +187,7 @@ def test_no_limit_and_a_number_contradict(client, department):
 def test_a_number_without_a_unit_is_in_working_days(client, department):
     body = client.post(
         "/api/v1/service-items",
-        json={
-            "name": "事项",
-            "item_type": "01",
-            "department_id": department.id,
-            "legal_time_limit": 20,
-        },
+        json=_bare(department, legal_time_limit=20),
     ).json
     assert (body["legal_time_limit"], body["legal_time_unit"]) == (20, "W")
 

@@ -23,7 +23,7 @@ from ..services import legal_changes
 from .errors import documented_errors
 from .etag import expected_version
 from .gate import requires
-from .resources import IF_MATCH
+from .resources import if_match
 from .spreadsheets import file_response
 
 blp = Blueprint(
@@ -37,8 +37,6 @@ ERRORS = {
     401: "未登录或 API 令牌无效",
     403: "无权操作（修订、废止依据仅限管理员）",
     409: "该依据已修订或已废止",
-    412: "If-Match 已过期：记录已被他人修改",
-    428: "缺少 If-Match",
 }
 
 
@@ -59,8 +57,7 @@ def impact(basis_id: int) -> dict[str, Any]:
 @requires(legal_changes.revise)
 @blp.arguments(ReviseSchema)
 @blp.response(201, BasisChangeSchema)
-@blp.doc(**IF_MATCH)
-@_errors(401, 403, 409, 412, 428)
+@if_match(blp, ERRORS, 401, 403, 409)
 def revise(data: dict[str, Any], basis_id: int) -> Any:
     """修订：新版本取代该依据；已发布的引用事项生成改引新版本的修订稿，其余开出复核"""
     return legal_changes.revise(db.session, basis_id, data, expected_version(), current_actor())
@@ -70,8 +67,7 @@ def revise(data: dict[str, Any], basis_id: int) -> Any:
 @requires(legal_changes.abolish)
 @blp.arguments(AbolishSchema)
 @blp.response(201, BasisChangeSchema)
-@blp.doc(**IF_MATCH)
-@_errors(401, 403, 409, 412, 428)
+@if_match(blp, ERRORS, 401, 403, 409)
 def abolish(data: dict[str, Any], basis_id: int) -> Any:
     """废止：每个引用事项的部门收到复核任务"""
     return legal_changes.abolish(db.session, basis_id, data, expected_version(), current_actor())

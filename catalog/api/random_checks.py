@@ -42,7 +42,7 @@ from ..services import (
 from .errors import documented_errors
 from .etag import expected_version, with_etag
 from .gate import requires
-from .resources import ETAG_HEADER, IF_MATCH
+from .resources import ETAG_HEADER, if_match
 from .spreadsheets import file_response
 
 blp = Blueprint(
@@ -56,8 +56,6 @@ ERRORS = {
     401: "未登录或 API 令牌无效",
     403: "无权操作（仅限发起或配合部门），或抽取名单尚未公开",
     409: "当前状态不能进行此操作",
-    412: "If-Match 已过期：记录已被他人修改",
-    428: "缺少 If-Match",
 }
 
 
@@ -100,8 +98,7 @@ class Task(MethodView):
     @requires(random_checks.update_task)
     @blp.arguments(TaskPatchSchema(partial=True))
     @blp.response(200, TaskSchema, headers=ETAG_HEADER)
-    @blp.doc(**IF_MATCH)
-    @_errors(401, 403, 409, 412, 428)
+    @if_match(blp, ERRORS, 401, 403, 409)
     def patch(self, data: dict[str, Any], task_id: int) -> Response:
         """修改计划中的任务（公布种子承诺前）"""
         task = random_checks.update_task(
@@ -113,8 +110,7 @@ class Task(MethodView):
 @blp.post("/random-check-tasks/<int:task_id>/commit")
 @requires(random_checks.commit_task)
 @blp.response(200, TaskSchema, headers=ETAG_HEADER)
-@blp.doc(**IF_MATCH)
-@_errors(401, 403, 409, 412, 428)
+@if_match(blp, ERRORS, 401, 403, 409)
 def commit(task_id: int) -> Response:
     """生成种子并公布其 SHA-256（种子承诺）；此后任务不能再修改"""
     return _task_response(
@@ -126,8 +122,7 @@ def commit(task_id: int) -> Response:
 @requires(random_checks.run_draw)
 @blp.arguments(DrawArgsSchema)
 @blp.response(201, DrawSchema)
-@blp.doc(**IF_MATCH)
-@_errors(401, 403, 409, 412, 428)
+@if_match(blp, ERRORS, 401, 403, 409)
 def draw(data: dict[str, Any], task_id: int) -> dict[str, Any]:
     """抽取（一次）：按种子、见证随机数和名录库快照抽取检查对象和执法人员，公开种子"""
     result = random_checks.run_draw(
@@ -182,8 +177,7 @@ def export(args: dict[str, Any], task_id: int) -> Response:
 @requires(random_check_results.record_result)
 @blp.arguments(ResultFieldsSchema)
 @blp.response(200, RecordedResultSchema, headers=ETAG_HEADER)
-@blp.doc(**IF_MATCH)
-@_errors(401, 403, 409, 412, 428)
+@if_match(blp, ERRORS, 401, 403, 409)
 def record_result(data: dict[str, Any], task_id: int, drawn_id: int) -> Response:
     """录入（公示前可更正）一个抽取对象的检查结果和处理情况"""
     row = random_check_results.record_result(

@@ -60,11 +60,14 @@ def _update(spec: ListSpec, row_id: int, data: dict[str, Any], replace: bool) ->
 
 
 REVISION_RESPONSE = "已发布的记录不直接修改：修改保存为修订稿（返回修订稿），审核通过后生效"
+IF_MATCH_ERRORS = {
+    412: "If-Match 已过期：记录已被他人修改",
+    428: "缺少 If-Match",
+}
 ERRORS = {
     401: "未登录或 API 令牌无效",
     403: "无权操作（仅限本部门或分配的审核部门）",
-    412: "If-Match 已过期：记录已被他人修改",
-    428: "缺少 If-Match",
+    **IF_MATCH_ERRORS,
 }
 
 
@@ -81,11 +84,13 @@ IF_MATCH = {
 }
 
 
-def _if_match(blp: Blueprint) -> Any:
-    """A write that needs If-Match, documented: the header; 401, 403, 428 and 412."""
+def if_match(blp: Blueprint, descriptions: dict[int, str], *codes: int) -> Any:
+    """A write that needs If-Match, documented: the header, 428 and 412 in every API's words,
+    and the route's own ``codes`` as ``descriptions`` say them."""
 
     def decorate(function: Any) -> Any:
-        return blp.doc(**IF_MATCH)(documented_errors(blp, ERRORS, 401, 403, 428, 412)(function))
+        errors = {**descriptions, **IF_MATCH_ERRORS}
+        return blp.doc(**IF_MATCH)(documented_errors(blp, errors, *codes, 428, 412)(function))
 
     return decorate
 
@@ -97,7 +102,7 @@ def _edit(blp: Blueprint, spec: ListSpec, schema: Any, replace: bool, summary: s
     @blp.arguments(schema)
     @blp.response(200, spec.schema, headers=ETAG_HEADER)
     @blp.alt_response(202, schema=RevisionSchema, description=REVISION_RESPONSE)
-    @_if_match(blp)
+    @if_match(blp, ERRORS, 401, 403)
     def edit(self: MethodView, data: dict[str, Any], row_id: int) -> Response:
         return _update(spec, row_id, data, replace)
 
@@ -144,7 +149,7 @@ def resource_blueprint(spec: ListSpec) -> Blueprint:
         @requires(crud.delete_row, spec)
         @blp.response(204)
         @blp.alt_response(409, schema=ErrorSchema, description="已提交或已发布的事项不能删除")
-        @_if_match(blp)
+        @if_match(blp, ERRORS, 401, 403)
         def delete(self, row_id: int) -> None:
             """删除草稿（须带 If-Match）"""
             crud.delete_row(db.session, spec, row_id, expected_version(), current_actor())
@@ -188,7 +193,7 @@ def _step_route(blp: Blueprint, spec: ListSpec, name: str, step: workflow.Step) 
     @blp.arguments(StepSchema)
     @blp.response(200, spec.schema, headers=ETAG_HEADER)
     @blp.alt_response(409, schema=ErrorSchema, description="当前状态不能进行此操作")
-    @_if_match(blp)
+    @if_match(blp, ERRORS, 401, 403)
     def take_step(data: dict[str, Any], row_id: int) -> Response:
         row = workflow.take_step(
             db.session, spec, name, row_id, expected_version(), current_actor(), data["reason"]

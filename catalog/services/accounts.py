@@ -74,11 +74,7 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    _record(
-        session, "user", user.id, "create", None, _user_snapshot(user), actor, user.department_id
-    )
-    session.commit()
-    return user
+    return _user_changed(session, user, "create", None, actor)
 
 
 @use_case("accounts.manage")
@@ -91,18 +87,7 @@ def set_password(session: Session, actor: Actor, username: str, password: str) -
     before = _user_snapshot(user)
     user.password_hash = generate_password_hash(password)
     _end_sessions(session, user, "password")  # whoever knew the old password is signed out too
-    _record(
-        session,
-        "user",
-        user.id,
-        "password",
-        before,
-        _user_snapshot(user),
-        actor,
-        user.department_id,
-    )
-    session.commit()
-    return user
+    return _user_changed(session, user, "password", before, actor)
 
 
 @use_case("accounts.manage")
@@ -112,18 +97,7 @@ def deactivate_user(session: Session, actor: Actor, username: str) -> User:
     before = _user_snapshot(user)
     user.active = False
     _end_sessions(session, user, "deactivated")
-    _record(
-        session,
-        "user",
-        user.id,
-        "deactivate",
-        before,
-        _user_snapshot(user),
-        actor,
-        user.department_id,
-    )
-    session.commit()
-    return user
+    return _user_changed(session, user, "deactivate", before, actor)
 
 
 @use_case("accounts.manage")
@@ -140,11 +114,7 @@ def set_reviewed_departments(
     user.reviewed_departments = [
         session.get(Organization, i) for i in dict.fromkeys(department_ids)
     ]
-    _record(
-        session, "user", user.id, "update", before, _user_snapshot(user), actor, user.department_id
-    )
-    session.commit()
-    return user
+    return _user_changed(session, user, "update", before, actor)
 
 
 @use_case("accounts.manage")
@@ -340,6 +310,17 @@ def _token_snapshot(token: ApiToken) -> dict[str, object]:
         "expires_at": token.expires_at.isoformat(),
         "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
     }
+
+
+def _user_changed(
+    session: Session, user: User, action: str, before: dict[str, object] | None, actor: Actor
+) -> User:
+    """Record a change of ``user`` (its snapshot now is the ``after``) in the trail, and commit."""
+    _record(
+        session, "user", user.id, action, before, _user_snapshot(user), actor, user.department_id
+    )
+    session.commit()
+    return user
 
 
 def _record(

@@ -7,20 +7,19 @@ The rows are completeness.missing_facts: live or as of a date, in the figure's s
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from sqlalchemy import Subquery, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Organization
 from . import completeness
 from .errors import DomainError
 from .facts import Query, Shape
-from .figure_views import PER_PAGE, SORTS, UNKNOWN, RowsPage
+from .figure_views import PER_PAGE, SORTS, UNKNOWN, RowsPage, export_named, page_of
 from .permissions import use_case
 from .statistics import make_scope
-from .tabular_files import MAX_ROWS, Exported, Table, exported
+from .tabular_files import Exported
 
 ALL_ELEMENTS = "缺少任一必填要素"
 # The portal's item page of each list (/items/<kind>/<id>); 检查实施清单 have none.
@@ -52,7 +51,8 @@ def requirement(list_name: str, element: str | None = None) -> completeness.Requ
     return required
 
 
-def _query(list_name: str, element: str | None, shape: Shape, sort: str) -> tuple[Query, Subquery]:
+def _query(list_name: str, element: str | None, shape: Shape, sort: str) -> tuple[Query, Query]:
+    """The rows missing ``element`` (or any), sorted, and their count."""
     if sort not in SORTS:
         raise DomainError("unknown_sort", f"不能按 {sort} 排序。可选：{'、'.join(SORTS)}。", 400)
     entity_type = requirement(list_name, element).entity_type
@@ -69,7 +69,7 @@ def _query(list_name: str, element: str | None, shape: Shape, sort: str) -> tupl
         .outerjoin(department, department.c.id == facts.c.department_id)
         .order_by(order.desc() if sort.startswith("-") else order.asc(), facts.c.id)
     )
-    return query, facts
+    return query, select(func.count()).select_from(facts)
 
 
 def _row(entity_type: str, row: Any) -> dict[str, Any]:
@@ -98,14 +98,9 @@ def rows_page(
 ) -> RowsPage:
     """One page of the rows behind a completeness figure (missing ``element``, or any)."""
     made = make_scope(**scope)
-    query, facts = _query(list_name, element, made.shape, sort)
+    query, count = _query(list_name, element, made.shape, sort)
     required = completeness.requirements()[completeness.LIST_NAMES[list_name]]
-    total = session.scalar(select(func.count()).select_from(facts), made.parameters) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    rows = session.execute(
-        query.limit(per_page).offset((page - 1) * per_page), made.parameters
-    ).all()
+    rows, total, page, pages = page_of(session, query, count, made.parameters, page, per_page)
     return RowsPage(
         list_name,
         required.figure,
@@ -131,15 +126,15 @@ def export_rows(
 ) -> Exported:
     """Every row behind a completeness figure (up to the export cap) as xlsx or CSV."""
     made = make_scope(**scope)
-    query, _facts = _query(list_name, element, made.shape, sort)
+    query, _count = _query(list_name, element, made.shape, sort)
     required = completeness.requirements()[completeness.LIST_NAMES[list_name]]
-    named = (
-        _row(required.entity_type, row)
-        for row in session.execute(query.limit(MAX_ROWS), made.parameters)
-    )
-    table = Table(
-        f"{required.figure}-{_label(required, element)}"[:31],
+    return export_named(
+        session,
+        fmt,
+        query,
+        made.parameters,
+        lambda row: _row(required.entity_type, row),
+        f"{required.figure}-{_label(required, element)}",
         HEADERS,
-        ([row["name"], row["department"], *row["cells"]] for row in named),
+        f"{required.figure}-{element or 'all'}",
     )
-    return exported(f"{required.figure}-{element or 'all'}-{date.today():%Y%m%d}", fmt, [table])

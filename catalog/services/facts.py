@@ -187,6 +187,12 @@ def inspection_facts(shape: Shape) -> Subquery:
             .where(_versions_at("inspection_impl_list"))
             .subquery()
         )
+    return inspections_with_lists(items, lists, shape)
+
+
+def inspections_with_lists(items: Subquery, lists: Subquery, shape: Shape) -> Subquery:
+    """The claimed, published 行政检查 among ``items`` in scope, each with whether ``lists``
+    holds a published 检查实施清单 for it (the columns of ``inspection_facts``)."""
     # A join to the set of items that have a published list, computed once, rather than a
     # correlated EXISTS per item.
     with_list = (
@@ -344,3 +350,19 @@ def in_scope(query: Query, department_column: ColumnElement[Any], shape: Shape) 
         in_region = select(Organization.id).where(Organization.region_id == REGION)
         query = query.where(department_column.in_(in_region))
     return query
+
+
+def forget_statements() -> None:
+    """Build every statement anew at its next use (the statements are kept per shape for the
+    life of the process): for a caller that replaces a builder, as the figures' reference test
+    does with its snapshot-based facts."""
+    for built in (
+        service_facts,
+        inspection_facts,
+        bundle_facts,
+        supervision_facts,
+        devolved_facts,
+        inspector_facts,
+        element_facts,
+    ):
+        built.cache_clear()

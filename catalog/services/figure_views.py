@@ -8,13 +8,14 @@ strings under the named rule; nothing here rounds.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Row, func, select
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -217,12 +218,7 @@ def rows_page(
     check(key, part, sort)
     made = make_scope(**scope)
     query, count = _rows_query(key, part, made.shape, sort)
-    total = session.scalar(count, made.parameters) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    rows = session.execute(
-        query.limit(per_page).offset((page - 1) * per_page), made.parameters
-    ).all()
+    rows, total, page, pages = page_of(session, query, count, made.parameters, page, per_page)
     return RowsPage(
         key,
         LABELS[key],
@@ -237,6 +233,43 @@ def rows_page(
     )
 
 
+def page_of(
+    session: Session,
+    query: Query,
+    count: Query,
+    parameters: dict[str, Any],
+    page: int,
+    per_page: int,
+) -> tuple[Sequence[Row[Any]], int, int, int]:
+    """One page of ``query`` with the total ``count`` finds, the page (moved into 1‥pages)
+    and the number of pages: the paging of every list of rows behind a figure."""
+    total = session.scalar(count, parameters) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    rows = session.execute(query.limit(per_page).offset((page - 1) * per_page), parameters).all()
+    return rows, total, page, pages
+
+
+def export_named(
+    session: Session,
+    fmt: str,
+    query: Query,
+    parameters: dict[str, Any],
+    named: Callable[[Row[Any]], dict[str, Any]],
+    title: str,
+    headers: list[str],
+    stem: str,
+) -> Exported:
+    """Every row of ``query`` (up to the export cap), named by ``named`` as on a page, as a
+    sheet of ``title`` and ``headers`` in xlsx or CSV."""
+    rows = (
+        [n["name"], n["department"], *n["cells"]]
+        for n in map(named, session.execute(query.limit(MAX_ROWS), parameters))
+    )
+    table = Table(title[:31], headers, rows)
+    return exported(f"{stem}-{date.today():%Y%m%d}", fmt, [table])
+
+
 @use_case("public")  # published rows and figures, as public as the API's
 def export_rows(
     session: Session, fmt: str, key: str, part: str = "numerator", sort: str = "name", **scope: Any
@@ -245,15 +278,16 @@ def export_rows(
     check(key, part, sort)
     made = make_scope(**scope)
     query, _count = _rows_query(key, part, made.shape, sort)
-    rows = (
-        [named["name"], named["department"], *named["cells"]]
-        for named in (
-            _row(key, row) for row in session.execute(query.limit(MAX_ROWS), made.parameters)
-        )
+    return export_named(
+        session,
+        fmt,
+        query,
+        made.parameters,
+        lambda row: _row(key, row),
+        f"{LABELS[key]}-{PART_LABELS[part]}",
+        ["名称", "部门", *SOURCES[key].headers],
+        f"{LABELS[key]}-{part}",
     )
-    title = f"{LABELS[key]}-{PART_LABELS[part]}"
-    table = Table(title[:31], ["名称", "部门", *SOURCES[key].headers], rows)
-    return exported(f"{LABELS[key]}-{part}-{date.today():%Y%m%d}", fmt, [table])
 
 
 @dataclass(frozen=True)

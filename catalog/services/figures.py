@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from ..models import DevolvedItem, Organization
 from ..models.devolution import devolved_item_receivers
 from ..models.services import is_instant, is_zero_visit
+from . import facts as _facts
 from .facts import (
     Query,
     Scope,
@@ -180,7 +181,7 @@ class Parts:
 
 
 def _numeric(c: Any, prefix: str) -> ColumnElement[bool]:
-    """A time limit given in days (0 is 0 in any unit)."""
+    """A time limit given in days: time_limits.in_working_days is not None, in SQL."""
     value, unit = getattr(c, f"{prefix}_time_limit"), getattr(c, f"{prefix}_time_unit")
     return and_(value.is_not(None), or_(unit.is_not(None), value == 0))
 
@@ -487,11 +488,12 @@ def _reduction_ratio(
 
 
 def _days(value: int, unit: str | None) -> Fraction:
-    return Fraction(0) if value == 0 else in_working_days(value, unit)  # type: ignore[arg-type,return-value]
+    """A limit whose state is "days" (never None then)."""
+    return cast(Fraction, in_working_days(value, unit))
 
 
 def _limit_state(value: int | None, unit: str | None, no_limit: bool | None) -> str:
-    if value is not None and (unit is not None or value == 0):
+    if in_working_days(value, unit) is not None:
         return "days"
     return "none" if no_limit else "unknown"
 
@@ -858,3 +860,11 @@ def devolved_by_township(session: Session, scope: Scope) -> list[dict[str, Any]]
         {"township_id": i, "township": name, "items": counts[i]}
         for i, name in session.execute(towns.order_by(Organization.id))
     ]
+
+
+def forget_statements() -> None:
+    """Build the figures' statements, and the facts' below them, anew at their next use: for a
+    caller that replaces a builder (the figures' reference test replaces the facts they read)."""
+    for built in (_statement, part_facts, _enforcement_units, _e_license_departments):
+        built.cache_clear()
+    _facts.forget_statements()

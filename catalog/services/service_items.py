@@ -108,10 +108,9 @@ def _check_time_limits(item: ServiceItem, problems: Problems) -> None:
 
 def _working_days(item: ServiceItem, prefix: str) -> Fraction | None:
     """The limit in 工作日; None when it is 无期限 or unknown (no value, or no unit)."""
-    value, unit = getattr(item, f"{prefix}_time_limit"), getattr(item, f"{prefix}_time_unit")
-    if value == 0:
-        return Fraction(0)  # 0 is 0 in any unit
-    return None if unit is None else in_working_days(value, unit)
+    return in_working_days(
+        getattr(item, f"{prefix}_time_limit"), getattr(item, f"{prefix}_time_unit")
+    )
 
 
 def item_warnings(item: ServiceItem) -> list[Notice]:

@@ -17,8 +17,11 @@ WORKING_DAYS_PER_UNIT: dict[str, Fraction] = {
 }
 
 
-def in_working_days(value: int | None, unit: str) -> Fraction | None:
-    """The time limit in 工作日, or None for 无期限."""
-    if value is None:
+def in_working_days(value: int | None, unit: str | None) -> Fraction | None:
+    """The time limit in 工作日; None when it is not in days: 无期限, or 未填报 (no value, or a
+    value without a unit). 0 is 0 in any unit, so it needs none."""
+    if value == 0:
+        return Fraction(0)
+    if value is None or unit is None:
         return None
     return value * WORKING_DAYS_PER_UNIT[unit]

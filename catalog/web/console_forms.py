@@ -188,6 +188,22 @@ def _save(
     """Read the posted form, and save it with ``save(data)``; or render it again as typed."""
     values = form_model.posted_data(controls, request.form)
     extra = _extra_rows(controls)
+
+    def unsaved(problems: dict[str, list[Any]], status: int, why: str) -> tuple[str, int]:
+        """The form again as typed, each problem under its field."""
+        return _render(
+            spec,
+            controls,
+            values,
+            row=row,
+            revision=revision,
+            errors=_errors(problems),
+            notes=completeness_notes(spec, values),
+            extra_rows=extra,
+            status=status,
+            message=f"未保存：{why}",
+        )
+
     if request.form.get("_add"):  # 添加一行: nothing saved yet
         return _render(spec, controls, values, row=row, revision=revision, extra_rows=extra)
     try:
@@ -197,35 +213,12 @@ def _save(
         data = spec.schema().load(resolved)
         saved = save(data)
     except ValidationError as invalid:
-        errors = _errors(schema_errors(invalid.messages))
-        return _render(
-            spec,
-            controls,
-            values,
-            row=row,
-            revision=revision,
-            errors=errors,
-            notes=completeness_notes(spec, values),
-            extra_rows=extra,
-            status=422,
-            message="未保存：请按各项下的说明修改后重新保存。",
-        )
+        return unsaved(schema_errors(invalid.messages), 422, "请按各项下的说明修改后重新保存。")
     except DomainError as refused:
         if refused.status in (401, 403, 404):
             raise
         db.session.rollback()
-        return _render(
-            spec,
-            controls,
-            values,
-            row=row,
-            revision=revision,
-            errors=_errors(refused.fields),
-            notes=completeness_notes(spec, values),
-            extra_rows=extra,
-            status=refused.status,
-            message=f"未保存：{refused.message}",
-        )
+        return unsaved(refused.fields, refused.status, refused.message)
     if isinstance(saved, Revision):
         flash("已保存为修订稿：已发布的内容不变，提交审核并通过后生效。", "done")
         return redirect(

@@ -31,18 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from deploy.faults.common import Target, conclude, log, phase  # noqa: E402
 from tests.support.disks import fill, small_disk  # noqa: E402
-from tests.support.servers import gunicorn  # noqa: E402
-
-
-def flask(environ: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "catalog", *args],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+from tests.support.servers import gunicorn, run_flask  # noqa: E402
 
 
 def instance(folder: Path, index: Path) -> dict[str, str]:
@@ -56,7 +45,7 @@ def instance(folder: Path, index: Path) -> dict[str, str]:
     }
     environ.pop("ELASTICSEARCH_URL", None)
     for step in (("db", "upgrade"), ("seed", "yuncheng")):
-        done = flask(environ, *step)
+        done = run_flask(environ, *step)
         if done.returncode:
             sys.exit(f"flask {' '.join(step)} failed:\n{done.stderr}")
     return environ
@@ -72,7 +61,7 @@ def main() -> int:
         with small_disk(folder / "index-disk", args.size_mb) as disk:
             environ = instance(folder, disk / "search-index")
             token = (
-                flask(environ, "tokens", "create", "disk-full", "--role", "admin")
+                run_flask(environ, "tokens", "create", "disk-full", "--role", "admin")
                 .stdout.strip()
                 .splitlines()[-1]
             )
@@ -81,7 +70,7 @@ def main() -> int:
                 f"on a {args.size_mb} MB tmpfs"
             )
             with gunicorn(environ, folder / "gunicorn.log", workers=2) as server:
-                target = Target.at(server.url, token, functools.partial(flask, environ))
+                target = Target.at(server.url, token, functools.partial(run_flask, environ))
                 with target.traffic(editors=2, citizens=2) as load:
                     time.sleep(args.seconds / 2)
                     filler = fill(disk)

@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import APIRequestContext, Browser, BrowserContext, Playwright
 
+from tests import factories
 from tests.browser import console_accounts
 from tests.browser.conftest import new_page
 from tests.browser.server import LiveServer
@@ -62,17 +63,7 @@ def _submitted_item(
     api: APIRequestContext, department_id: int, name: str, **extra: Any
 ) -> dict[str, Any]:
     """A new 承诺件 of the department, submitted for review."""
-    body = {
-        "name": name,
-        "item_type": "01",
-        "department_id": department_id,
-        "case_type": "2",
-        "legal_time_limit": 20,
-        "promised_time_limit": 5,
-        "onsite_visits": 0,
-        "service_objects": ["1"],
-        **extra,
-    }
+    body = factories.service_item_data(department_id, name=name, **extra)
     created = api.post(
         "/api/v1/service-items", data=json.dumps(body), headers={"Content-Type": "application/json"}
     )

@@ -69,19 +69,26 @@ def engine_from_environment(
     return engine
 
 
+def basic_auth_engine(
+    proxy: TlsProxy, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **settings: str
+) -> ElasticsearchEngine:
+    """An engine that signs in to the proxy with its user and password, over TLS with the
+    proxy's CA (``settings`` change any of these)."""
+    signed_in = {
+        "url": proxy.basic_url,
+        "ca_certs": str(proxy.ca_file),
+        "username": proxy.username,
+        "password": proxy.password,
+    }
+    return engine_from_environment(monkeypatch, tmp_path, **{**signed_in, **settings})
+
+
 def passport_hits(engine: ElasticsearchEngine) -> list[str]:
     return [hit.id for hit in engine.search(SearchRequest(text="护照")).hits]
 
 
 def test_basic_auth_over_tls_indexes_and_searches(proxy: TlsProxy, monkeypatch, tmp_path) -> None:
-    engine = engine_from_environment(
-        monkeypatch,
-        tmp_path,
-        url=proxy.basic_url,
-        ca_certs=str(proxy.ca_file),
-        username=proxy.username,
-        password=proxy.password,
-    )
+    engine = basic_auth_engine(proxy, monkeypatch, tmp_path)
     assert engine.index([PASSPORT]).indexed == 1
     assert passport_hits(engine) == ["service:1"]
     assert engine.health().ok
@@ -110,14 +117,7 @@ def test_api_key_is_sent_and_accepted(proxy: TlsProxy, monkeypatch, tmp_path) ->
 
 def test_several_nodes_a_dead_one_is_skipped(proxy: TlsProxy, monkeypatch, tmp_path) -> None:
     dead = f"https://127.0.0.1:{free_port()}"
-    engine = engine_from_environment(
-        monkeypatch,
-        tmp_path,
-        url=f"{dead},{proxy.basic_url}",
-        ca_certs=str(proxy.ca_file),
-        username=proxy.username,
-        password=proxy.password,
-    )
+    engine = basic_auth_engine(proxy, monkeypatch, tmp_path, url=f"{dead},{proxy.basic_url}")
     engine.index([PASSPORT])
     for _ in range(4):  # round robin reaches the dead node too: its requests go to the other
         assert passport_hits(engine) == ["service:1"]
@@ -145,14 +145,7 @@ def test_refused_credentials_are_a_clear_error(
 def test_an_unknown_certificate_authority_is_a_clear_tls_error(
     proxy: TlsProxy, monkeypatch, tmp_path
 ) -> None:
-    engine = engine_from_environment(
-        monkeypatch,
-        tmp_path,
-        url=proxy.basic_url,
-        ca_certs=str(proxy.wrong_ca_file),
-        username=proxy.username,
-        password=proxy.password,
-    )
+    engine = basic_auth_engine(proxy, monkeypatch, tmp_path, ca_certs=str(proxy.wrong_ca_file))
     with pytest.raises(
         EngineUnavailable,
         match=r"TLS verification .*ELASTICSEARCH_CA_CERTS.*CERTIFICATE_VERIFY_FAILED",
@@ -164,14 +157,7 @@ def test_the_request_id_reaches_elasticsearch(
     proxy: TlsProxy, app: Flask, anonymous_client: FlaskClient, monkeypatch, tmp_path
 ) -> None:
     """X-Request-Id of the app's request is the X-Opaque-Id of its Elasticsearch calls."""
-    engine = engine_from_environment(
-        monkeypatch,
-        tmp_path,
-        url=proxy.basic_url,
-        ca_certs=str(proxy.ca_file),
-        username=proxy.username,
-        password=proxy.password,
-    )
+    engine = basic_auth_engine(proxy, monkeypatch, tmp_path)
     engine.index([PASSPORT])
     monkeypatch.setitem(app.extensions, "qingdan_search_engine", engine)
     request_id = f"rid-{uuid.uuid4().hex}"

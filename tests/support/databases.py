@@ -76,6 +76,25 @@ class Template:
         return self.admin_url is not None
 
 
+def app_on(url: str, index: Path, **settings: Any) -> Flask:
+    """A test app of its own on the database at ``url``, its embedded index in ``index``."""
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SEARCH_INDEX_PATH": str(index),
+            **settings,
+        }
+    )
+
+
+def migrated_engine(url: str, index: Path) -> Engine:
+    """The engine of an app of its own on ``url``, once that database is migrated."""
+    with app_on(url, index).app_context():
+        upgrade()
+        return db.engine
+
+
 def migrated_template(folder: Path) -> Iterator[Template]:
     """Create and migrate the template once (a generator for a session-scoped fixture)."""
     if os.environ.get("TEST_DATABASE", "sqlite") != "postgresql":
@@ -85,13 +104,7 @@ def migrated_template(folder: Path) -> Iterator[Template]:
         name = f"qingdan_template_{os.getpid()}"
         template = Template(postgres.create_database(admin, name), admin)
     # Migrated the way production does it: an app of its own on that database (SQLALCHEMY_DATABASE_URI).
-    migrating = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": template.url,
-            "SEARCH_INDEX_PATH": str(folder / "search-index"),
-        }
-    )
+    migrating = app_on(template.url, folder / "search-index")
     with migrating.app_context():
         upgrade()
         db.engine.dispose()  # PostgreSQL copies a template only while nobody is connected to it

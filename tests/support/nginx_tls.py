@@ -83,15 +83,15 @@ def _openssl(*arguments: str, cwd: Path) -> str:
     return done.stdout
 
 
+# a new P-256 key, unencrypted: a test's throwaway CA and server
+NEW_EC_KEY = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
+
+
 def _certificate_authority(folder: Path, name: str) -> None:
     _openssl(
         "req",
         "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
+        *NEW_EC_KEY,
         "-keyout",
         f"{name}.key",
         "-out",
@@ -111,11 +111,7 @@ def _certificate_authority(folder: Path, name: str) -> None:
 def _server_certificate(folder: Path) -> None:
     _openssl(
         "req",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
+        *NEW_EC_KEY,
         "-keyout",
         "server.key",
         "-out",

@@ -19,6 +19,22 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def run_flask(
+    environ: dict[str, str], *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """A ``flask`` command of the app in a process of its own (``environ`` names its database
+    and index), as an operator runs it; its output captured, its exit status left to the caller."""
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "catalog", *args],
+        cwd=ROOT,
+        env=environ,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 class ServerStartError(RuntimeError):
     pass
 
