@@ -9,16 +9,15 @@ The catalog is bench/search_api.py's (the 1,135 real 广安区 items, then copie
 names, as published service items) on the embedded engine, the default (bench/search_api.py
 compares the engines); the guides measured get five materials and a fee each, as a real guide
 has. Pages go through Flask's test client, in process: app, database, engine and
-templates, not the network. Target (issue 18): ≤ 100 ms server time per page.
+templates, not the network: wall and CPU time per request (bench/page_timing.py). Target
+(issue 18): ≤ 100 ms server time per page.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -32,7 +31,8 @@ if str(ROOT) not in sys.path:
 from flask_migrate import upgrade
 from sqlalchemy import insert, update
 
-from bench.search_api import citizen_queries, load, p, timed, vocabulary_ready
+from bench.page_timing import Row, gets, print_table, timed
+from bench.search_api import WARM_UP, citizen_queries, load, vocabulary_ready
 from bench.search_engines import search_queries
 from catalog import create_app
 from catalog import models as m
@@ -91,10 +91,6 @@ def furnish_guides(ids: list[int]) -> None:
     db.session.commit()
 
 
-def row(name: str, timings: list[float]) -> str:
-    return f"{name:<40}{statistics.median(timings):>8.1f}{p(timings, 95):>8.1f}{max(timings):>8.1f}"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=100_000)
@@ -129,33 +125,25 @@ def main() -> int:
     app.extensions["qingdan_search_engine"] = engine
     vocabulary_ready(app)
     client = app.test_client()
-    results = [
-        (
-            "/search, judged and name pieces",
-            timed(client, [f"/search?q={quote(q)}" for q in queries]),
-        ),
+    pages = [
+        ("/search, judged and name pieces", [f"/search?q={quote(q)}" for q in queries]),
         (
             "  the same through /api/v1/search (no page)",
-            timed(client, [f"/api/v1/search?q={quote(q)}" for q in queries]),
+            [f"/api/v1/search?q={quote(q)}" for q in queries],
         ),
-        (
-            "/search, held-out citizen queries",
-            timed(client, [f"/search?q={quote(q)}" for q in citizen]),
-        ),
+        ("/search, held-out citizen queries", [f"/search?q={quote(q)}" for q in citizen]),
         (
             "/search, 即办件 filter, page 3",
-            timed(client, [f"/search?q={quote(q)}&instant=true&page=3" for q in queries[:50]]),
+            [f"/search?q={quote(q)}&instant=true&page=3" for q in queries[:50]],
         ),
-        ("/items/service/<id> (guide)", timed(client, [f"/items/service/{i}" for i in guide_ids])),
-        ("/ (home)", timed(client, ["/"] * 50)),
+        ("/items/service/<id> (guide)", [f"/items/service/{i}" for i in guide_ids]),
+        ("/ (home)", ["/"] * 50),
     ]
-    print(
-        f"\ncitizen pages, server time in ms through Flask's test client, {args.items:,} items "
-        f"(load average {os.getloadavg()[0]:.2f})"
+    print_table(
+        f"citizen pages through Flask's test client, {args.items:,} items, SQLite and the "
+        "embedded engine; target <= 100 ms server time",
+        [Row("sqlite", label, timed(label, gets(client, urls), WARM_UP)) for label, urls in pages],
     )
-    print(f"{'page':<40}{'p50':>8}{'p95':>8}{'max':>8}")
-    for name, timings in results:
-        print(row(name, timings))
     return 0
 
 

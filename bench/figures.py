@@ -13,21 +13,21 @@ service layer (Core executemany), as in list_endpoints.py, so the figures' histo
 as migration 0006 fills it.
 
 Measured: whole requests in process through Flask's test client (app + database, not the
-network), warm, --requests times each. The issue's target is p95 <= 100 ms.
+network), warm, --requests times each, wall and CPU time (bench/page_timing.py). The issue's
+target is p95 <= 100 ms.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
-import os
-import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +42,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from bench.list_endpoints import Backend, Dataset, backend_database, load
+from bench.page_timing import Row, arguments, print_table, time_page
 from catalog import create_app
 from catalog import models as m
 from catalog.extensions import db
@@ -197,11 +198,6 @@ def _json(value: object) -> object:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 @contextmanager
 def loaded_app(
     name: str,
@@ -242,56 +238,33 @@ def loaded_app(
             db.engine.dispose()
 
 
-def run(name: str, items: int, requests: int) -> list[tuple[str, float, float, float, str]]:
+def first_figure(body: object) -> str:
+    """The answer's first figure as the auditors read it, to see the numbers behind the timings."""
+    first = body.get("figures", body.get("lists", [None]))[0] if isinstance(body, dict) else None
+    if not first:
+        return ""
+    return f"{first['label']} {first['numerator']}/{first['denominator']} = {first['display']}"
+
+
+def run(name: str, items: int, requests: int) -> list[Row]:
     with loaded_app(name, items, "qingdan_bench_figures") as (backend, app, _data):
         client = app.test_client()
-        results = []
+        rows = []
         for label, url in QUERIES:
-            for _ in range(3):
-                client.get(url)
-            times = []
-            for _ in range(requests):
-                started = time.perf_counter()
-                response = client.get(url)
-                times.append((time.perf_counter() - started) * 1000)
-                assert response.status_code == 200, response.get_data(as_text=True)[:300]
-            body = response.get_json()
-            shown = ""
-            first = (
-                body.get("figures", body.get("lists", [None]))[0]
-                if isinstance(body, dict)
-                else None
-            )
-            if first:
-                shown = f"{first['label']} {first['numerator']}/{first['denominator']} = {first['display']}"
-            results.append(
-                (label, statistics.median(times), percentile(times, 95), max(times), shown)
-            )
-            print(
-                f"[{backend.label}] {label}: p95 {percentile(times, 95):.1f} ms",
-                file=sys.stderr,
-                flush=True,
-            )
-        return [(backend.label, *r) for r in results]
+            row = time_page(backend.label, label, partial(client.get, url), requests, warm_up=3)
+            rows.append(replace(row, note=first_figure(row.timings.last.get_json())))
+        return rows
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=100_000)
-    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--requests", type=int, default=50)
-    args = parser.parse_args()
-    names = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
-    rows = [row for name in names for row in run(name, args.items, args.requests)]
-    print(
-        f"\nfigures endpoints, {args.items:,} service items, {args.requests} requests each "
-        f"(load average {os.getloadavg()[0]:.2f}); target p95 <= 100 ms"
+    args, names = arguments(__doc__.splitlines()[0], default_database="both", default_requests=50)
+    print_table(
+        f"figures endpoints, {args.items:,} service items, {args.requests} requests each; "
+        "target p95 <= 100 ms",
+        [row for name in names for row in run(name, args.items, args.requests)],
+        label_header="request",
+        note_header="first figure",
     )
-    print(
-        f"{'database':<11} {'request':<36} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  first figure"
-    )
-    for database, label, p50, p95, worst, shown in rows:
-        print(f"{database:<11} {label:<36} {p50:8.1f} {p95:8.1f} {worst:8.1f}  {shown}")
     return 0
 
 

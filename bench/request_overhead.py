@@ -13,9 +13,9 @@ here that returns a constant JSON object: it runs every ``before_request``/``aft
 hook of the app and nothing else, so ``bare p50 / search p50`` is the share of a search's time
 a request with no work would take (the issue's throughput ratio, on one core).
 
-Each request is timed twice: wall time, and the CPU time this process spent on it
-(``time.process_time``, every thread of the process). On a shared machine the wall time grows with
-whatever else runs; the CPU time hardly does, so the ratio is taken from it.
+Each request is timed twice (bench/page_timing.py): wall time, and the CPU time this process
+spent on it (``time.process_time``, every thread of the process). On a shared machine the wall
+time grows with whatever else runs; the CPU time hardly does, so the ratio is taken from it.
 
 ``--profile N`` then runs N facetted searches under cProfile and prints the functions with the
 most cumulative time, to see where a search's time goes.
@@ -31,7 +31,6 @@ import pstats
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +41,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
+from bench.page_timing import gets, timed
 from catalog import create_app
 
 QUERIES = [
@@ -81,35 +81,22 @@ def build_app(workdir: Path) -> Flask:
     return app
 
 
-def timed(client: FlaskClient, path: str, count: int) -> list[tuple[float, float]]:
-    """(wall ms, CPU ms) of each request."""
-    samples = []
-    for _ in range(count):
-        wall, cpu = time.perf_counter(), time.process_time()
-        response = client.get(path)
-        samples.append(((time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000))
-        if response.status_code >= 400:
-            raise SystemExit(
-                f"{path} answered {response.status_code}: {response.get_data(as_text=True)[:300]}"
-            )
-    return samples
-
-
 def measure(client: FlaskClient, requests: int) -> dict[str, tuple[float, float, float]]:
-    """Per case: wall p50, wall p95, CPU mean (process_time ticks are too coarse for a median)."""
+    """Per case: wall p50, wall p95, CPU mean (the figure the README's before/after table compares)."""
     figures = {}
     for label, path_of in CASES.items():
         probe = client.get(path_of(QUERIES[0]))
         if probe.status_code == 404:
             continue  # an endpoint this version of the app does not have
-        for query in QUERIES:  # warm-up: caches, the index reader, the first vocabulary build
-            client.get(path_of(query))
-        samples: list[tuple[float, float]] = []
-        for query in QUERIES:
-            samples += timed(client, path_of(query), max(1, requests // len(QUERIES)))
-        walls = sorted(wall for wall, _ in samples)
-        cpu = statistics.fmean(cpu for _, cpu in samples)
-        figures[label] = (statistics.median(walls), walls[int(len(walls) * 0.95) - 1], cpu)
+        timings = timed(
+            label,
+            gets(
+                client,
+                [path_of(q) for _ in range(max(1, requests // len(QUERIES))) for q in QUERIES],
+            ),
+            warm_up=len(QUERIES),  # caches, the index reader, the first vocabulary build
+        )
+        figures[label] = (timings.wall_at(50), timings.wall_at(95), statistics.fmean(timings.cpu))
     return figures
 
 

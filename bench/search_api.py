@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -42,6 +41,7 @@ if str(ROOT) not in sys.path:
 from flask_migrate import upgrade
 from sqlalchemy import insert
 
+from bench.page_timing import Row, Timings, gets, print_table, timed
 from bench.search_engines import catalog, search_queries, suggest_prefixes
 from catalog import create_app
 from catalog import models as m
@@ -54,6 +54,7 @@ from seed.guangan import load_items
 
 ITEM_TYPES = {"1": "01", "5": "05", "7": "07", "8": "08", "9": "09", "10": "10", "20": "20"}
 BATCH = 5_000
+WARM_UP = 20  # untimed requests first: caches, the index reader
 
 
 def load(items: list[dict], size: int) -> None:
@@ -111,20 +112,12 @@ def citizen_queries() -> list[str]:
     return queries
 
 
-def timed(client, urls: list[str]) -> list[float]:
-    for url in urls[:20]:
-        client.get(url)
-    timings = []
-    for url in urls:
-        started = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (
-            url,
-            response.status_code,
-            response.get_data(as_text=True)[:200],
-        )
-    return timings
+def faster(like: Timings, search: Timings) -> str:
+    """How many times the LIKE baseline's p95 the search's p95 is, by wall and by CPU time."""
+    return (
+        f"{like.wall_at(95) / search.wall_at(95):.1f}× wall, "
+        f"{like.cpu_at(95) / search.cpu_at(95):.1f}× CPU"
+    )
 
 
 def vocabulary_ready(app) -> None:
@@ -138,11 +131,6 @@ def vocabulary_ready(app) -> None:
         f"did-you-mean vocabulary built in {time.perf_counter() - started:.1f} s (background)",
         file=sys.stderr,
     )
-
-
-def p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def main() -> int:
@@ -187,7 +175,8 @@ def main() -> int:
         citizen_queries() if args.queries == "citizen" else search_queries(items, args.samples)
     )
     prefixes = suggest_prefixes(items, args.samples)
-    rows = []
+    rows: list[Row] = []
+    reindexed: list[str] = []
     try:
         with app.app_context():
             upgrade()
@@ -199,38 +188,44 @@ def main() -> int:
                 file=sys.stderr,
             )
         client = app.test_client()
-        like = timed(client, [f"/api/v1/service-items?q={quote(q)}&per_page=20" for q in queries])
+        like = timed(
+            "SQL LIKE",
+            gets(client, [f"/api/v1/service-items?q={quote(q)}&per_page=20" for q in queries]),
+            WARM_UP,
+        )
         for name, engine in engines.items():
             with app.app_context():
                 report = search_reindex.reindex(db.session, engine)
             assert report.ok, report.problems
             app.extensions["qingdan_search_engine"] = engine
             vocabulary_ready(app)
-            search = timed(client, [f"/api/v1/search?q={quote(q)}" for q in queries])
-            bare = timed(client, [f"/api/v1/search?q={quote(q)}&facets=none" for q in queries])
-            suggest = timed(client, [f"/api/v1/suggest?q={quote(s)}" for s in prefixes])
-            rows.append((name, search, suggest, report.rate, report.seconds))
-            rows.append((f"{name}, no facets", bare, suggest, report.rate, report.seconds))
-            print(
-                f"{name}: reindex {report.rate:,.0f}/s, search p95 {p(search, 95):.1f} ms",
-                file=sys.stderr,
-            )
+            reindexed.append(f"{name}: reindex {report.rate:,.0f} items/s ({report.seconds:.1f} s)")
+            for label, urls in (
+                ("search, every facet", [f"/api/v1/search?q={quote(q)}" for q in queries]),
+                (
+                    "search, facets=none",
+                    [f"/api/v1/search?q={quote(q)}&facets=none" for q in queries],
+                ),
+                ("suggest", [f"/api/v1/suggest?q={quote(s)}" for s in prefixes]),
+            ):
+                timings = timed(f"{name} {label}", gets(client, urls), WARM_UP)
+                rows.append(
+                    Row(name, label, timings, "" if label == "suggest" else faster(like, timings))
+                )
+            print(reindexed[-1], file=sys.stderr)
     finally:
         if server is not None:
             server.close()
-    print(
-        f"\ncitizen search through the API, {args.items:,} items, {len(queries)} {args.queries} queries "
-        f"(load average {os.getloadavg()[0]:.2f})"
+    print_table(
+        f"citizen search through the API, {args.items:,} items, {len(queries)} {args.queries} "
+        "queries; targets: search p95 <= 20 ms, suggest p95 <= 10 ms, reindex >= 5,000 items/s, "
+        "10x faster than LIKE\n" + "\n".join(reindexed),
+        [*rows, Row("SQL", "LIKE (/api/v1/service-items?q=)", like)],
+        target_ms=None,
+        group_header="engine",
+        label_header="request",
+        note_header="LIKE p95 ÷ this p95",
     )
-    print(
-        f"{'':<26}{'search p50':>11}{'p95':>8}{'suggest p50':>13}{'p95':>8}{'reindex/s':>11}{'LIKE p95 ÷ p95':>16}"
-    )
-    for name, search, suggest, rate, _seconds in rows:
-        print(
-            f"{name:<26}{statistics.median(search):>11.1f}{p(search, 95):>8.1f}"
-            f"{statistics.median(suggest):>13.1f}{p(suggest, 95):>8.1f}{rate:>11,.0f}{p(like, 95) / p(search, 95):>15.1f}×"
-        )
-    print(f"{'SQL LIKE':<26}{statistics.median(like):>11.1f}{p(like, 95):>8.1f}")
     return 0
 
 
