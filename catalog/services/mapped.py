@@ -2,7 +2,11 @@
 
 A function handed "a list's model" reads ``model.id`` as a column; typed as a bare ``type`` that
 is an error to mypy, and typed as one model it is a lie. These protocols state what the code
-relies on: every class passed must have those columns, which mypy checks at each call.
+relies on, and mypy checks its uses against them. (The models derive from Flask-SQLAlchemy's
+``db.Model``, which mypy reads as Any, so it cannot check that a model passed has them.)
+Each column is a ClassVar because it is one: a descriptor on the class (``model.id`` is a
+column, ``row.id`` its value); declared as a plain attribute, mypy would type ``row.id`` as the
+descriptor.
 """
 
 from __future__ import annotations
@@ -18,18 +22,18 @@ class Identified(Protocol):
     """A mapped class whose rows have an integer ``id``."""
 
     __table__: ClassVar[FromClause]
-    id: Mapped[int]
+    id: ClassVar[Mapped[int]]
 
 
 class ListModel(Identified, Protocol):
     """A list's mapped class (a ListSpec's model): edited by people, so versioned and
     timestamped (models/base.py's Versioned)."""
 
-    version: Mapped[int]
-    updated_at: Mapped[datetime]
+    version: ClassVar[Mapped[int]]
+    updated_at: ClassVar[Mapped[datetime]]
 
 
 class WorkflowModel(ListModel, Protocol):
     """A list's mapped class whose rows have a workflow status (models/base.py's ListRow)."""
 
-    status: Mapped[str]
+    status: ClassVar[Mapped[str]]
