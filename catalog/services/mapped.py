@@ -1,4 +1,5 @@
-"""The shapes of the mapped classes that generic code takes as arguments.
+"""What SQLAlchemy's stubs leave untyped for the services: the shapes of the mapped classes
+that generic code takes as arguments, and the row count of a bulk UPDATE or DELETE.
 
 A function handed "a list's model" reads ``model.id`` as a column; typed as a bare ``type`` that
 is an error to mypy, and typed as one model it is a lie. These protocols state what the code
@@ -12,10 +13,10 @@ descriptor.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, cast
 
-from sqlalchemy import FromClause
-from sqlalchemy.orm import Mapped
+from sqlalchemy import CursorResult, Delete, FromClause, Update
+from sqlalchemy.orm import Mapped, Session
 
 
 class Identified(Protocol):
@@ -37,3 +38,13 @@ class WorkflowModel(ListModel, Protocol):
     """A list's mapped class whose rows have a workflow status (models/base.py's ListRow)."""
 
     status: ClassVar[Mapped[str]]
+
+
+def rows_changed(session: Session, statement: Update | Delete) -> int:
+    """How many rows an UPDATE or DELETE without RETURNING changed.
+
+    The session runs it on a cursor and returns that CursorResult, but ``Session.execute`` is
+    typed to return a Result, which has no rowcount (sqlalchemy/sqlalchemy#12913: the session
+    cannot promise it for every statement, so the caller who knows says so).
+    """
+    return cast("CursorResult[Any]", session.execute(statement)).rowcount

@@ -40,7 +40,7 @@ from .figures import Figure
 from .legal_changes import CITING
 from .permissions import use_case
 from .random_check_results import publication_deadline
-from .random_checks import china_today
+from .random_checks import china_today, draw_of
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ def ratio_by_item(session: Session, scope: OversightScope, rule: str = "HALF_UP"
     """抽查比例 of each drawn task, once per item it drew for (objects drawn once serve every item)."""
     figures = []
     for task in _drawn_tasks(session, scope):
-        draw = task.draw
+        draw = draw_of(task)  # _drawn_tasks joins the draws
         for item in task.items:
             item_scope = OversightScope(
                 scope.region_id,
