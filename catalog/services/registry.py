@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, cast
+from typing import Any
 
 from marshmallow import Schema
 from marshmallow import fields as ma_fields
@@ -104,10 +104,10 @@ class ListSpec:
     @property
     def workflow_model(self) -> type[WorkflowModel]:
         """The model of a list with a workflow, typed with its status column."""
-        if not self.has_workflow:
+        model = self.model
+        if not issubclass(model, ListRow):
             raise TypeError(f"{self.name} has no workflow status")
-        # mypy finds no class both a ListModel and a ListRow, so issubclass cannot narrow
-        return cast("type[WorkflowModel]", self.model)
+        return model
 
     def owner_column(self) -> InstrumentedAttribute[int]:
         """The column naming the department a row belongs to (lists with an owner only)."""
