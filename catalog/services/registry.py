@@ -120,6 +120,11 @@ class ListSpec:
         """The column of a row's name: 监管事项 have a 主项 name instead."""
         return _name_column(self.model)
 
+    def name_of(self, row: Any) -> str:
+        """A row's name, as name_column reads it ("" for a row without one)."""
+        name: str = getattr(row, "name", "") or getattr(row, "main_name", "")
+        return name
+
     def department_of(self, row_or_data: Any) -> int | None:
         if self.owner is None:
             return None

@@ -494,10 +494,16 @@ def _queue_entries(session: Session, keys: Sequence[Row[Any]]) -> list[QueueEntr
 def entry_of(
     spec: ListSpec, row: Any, revision: Revision | None, reason: str | None = None
 ) -> QueueEntry:
-    name: str = getattr(row, "name", "") or getattr(row, "main_name", "")
     reason = revision.reason if revision is not None else reason
     return QueueEntry(
-        spec, row.id, name, row.status, row.version, revision, spec.department_of(row), reason
+        spec,
+        row.id,
+        spec.name_of(row),
+        row.status,
+        row.version,
+        revision,
+        spec.department_of(row),
+        reason,
     )
 
 
