@@ -219,7 +219,7 @@ def _fill(
     try:
         loaded = spec.schema().load(data, partial=True)
     except ValidationError as error:
-        for name, messages in error.normalized_messages().items():
+        for name, messages in error.messages_dict.items():
             for message in messages if isinstance(messages, list) else [str(messages)]:
                 report.problems.append(
                     Problem(number, origin.get(name, name), code_of(str(message)), str(message))
