@@ -65,7 +65,7 @@ run: install
 	$(BIN)/gunicorn --config deploy/gunicorn.conf.py --bind $(HOST):$(PORT) 'catalog:create_app()'
 
 # What CI checks before the suite (.ci/run): lint (the rules in pyproject.toml), the format, and
-# types (mypy: strict on search/, catalog/services/ as pyproject.toml says).
+# types (mypy: strict on search/ and catalog/services/).
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -22,6 +22,7 @@ from ..models import ApiToken, Organization, User, UserSession
 from ..models.base import utcnow
 from .errors import DomainError, FieldError, not_found, validation_failed
 from .history import record_change
+from .mapped import rows_changed
 from .permissions import ROLES, Actor, authorize, use_case
 
 MIN_PASSWORD_LENGTH = 10
@@ -111,8 +112,9 @@ def set_reviewed_departments(
     if problems:
         raise validation_failed(problems)
     before = _user_snapshot(user)
+    # _role_problems found each of them
     user.reviewed_departments = [
-        session.get(Organization, i) for i in dict.fromkeys(department_ids)
+        session.get_one(Organization, i) for i in dict.fromkeys(department_ids)
     ]
     return _user_changed(session, user, "update", before, actor)
 
@@ -192,7 +194,8 @@ def sign_out(session: Session, secret: str | None) -> None:
 def sign_out_everywhere(session: Session, actor: Actor) -> int:
     """End every session of the signed-in user, this one included; how many there were."""
     authorize(actor, "accounts.own_sessions")
-    return _end_sessions_recorded(session, actor, session.get(User, actor.user_id), "everywhere")
+    user = session.get_one(User, actor.user_id)  # the actor is signed in as this user
+    return _end_sessions_recorded(session, actor, user, "everywhere")
 
 
 @use_case("accounts.manage")
@@ -349,12 +352,12 @@ def _record(
 
 
 def _end_sessions(session: Session, user: User, reason: str) -> int:
-    ended = session.execute(
+    return rows_changed(
+        session,
         update(UserSession)
         .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
-        .values(ended_at=utcnow(), end_reason=reason)
+        .values(ended_at=utcnow(), end_reason=reason),
     )
-    return ended.rowcount
 
 
 def _end_sessions_recorded(session: Session, actor: Actor, user: User, reason: str) -> int:
@@ -380,7 +383,7 @@ def _digest(plain: str) -> str:
 
 
 def _user_named(session: Session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username))
+    user: User | None = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise not_found("用户", username)
     return user

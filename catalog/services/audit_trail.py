@@ -89,7 +89,7 @@ def row_history(session: Session, spec: ListSpec, row_id: int, actor: Actor) -> 
     return list(session.scalars(query.order_by(ChangeRecord.id)))
 
 
-def _filtered(args: Mapping[str, Any]) -> Select[tuple[ChangeRecord]]:
+def _filtered(args: Mapping[str, Any]) -> Select[ChangeRecord]:
     query = select(ChangeRecord)
     for name in ("entity_type", "entity_id", "actor", "department_id", "action", "source"):
         if args.get(name) is not None:

@@ -41,7 +41,7 @@ _NAME_COLUMNS = (
 
 
 def _names(connection: Connection | Session) -> Iterator[str]:
-    for model in (spec.model for spec in SEARCHABLE.values()):
+    for model in (spec.workflow_model for spec in SEARCHABLE.values()):
         for column in (getattr(model, n) for n in _NAME_COLUMNS if hasattr(model, n)):
             query = select(column).where(model.status == PUBLISHED, column.is_not(None)).distinct()
             yield from connection.scalars(query)

@@ -26,8 +26,8 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Revision
-from ..models.elements import unfilled_keys
+from ..models import Revision, ServiceItem
+from ..models.elements import HasElements, unfilled_keys
 from ..schemas.fields import code_of
 from . import crud, workflow
 from .completeness import LIST_NAMES, requirements
@@ -65,14 +65,16 @@ def element_columns(spec: ListSpec) -> list[Column]:
 
 def _rows(session: Session, spec: ListSpec, scope: Scope, actor: Actor) -> Iterator[Any]:
     model = spec.model
+    if not issubclass(model, HasElements):
+        raise TypeError(f"{spec.name} counts no required elements")
     mask = requirements()[spec.entity_type].mask
-    department = getattr(model, spec.owner)  # type: ignore[arg-type]
+    department = spec.owner_column().expression
     query = select(model).where(model.unfilled_elements.op("&")(mask) != 0)
     visibility = crud.visibility_clause(actor, spec)
     if visibility is not None:
         query = query.where(visibility)
     if spec.entity_type == "service_item":
-        query = query.where(model.item_type.in_(ITEM_TYPES))
+        query = query.where(ServiceItem.item_type.in_(ITEM_TYPES))
     query = in_scope(query, department, scope.shape).order_by(department, model.id)
     yield from session.scalars(query.execution_options(yield_per=500), scope.parameters)
 
@@ -90,7 +92,8 @@ def export_workbook(session: Session, list_name: str, scope: Scope, actor: Actor
         for row in _rows(session, spec, scope, actor):
             dumped = schema.dump(row)
             missing = [labels[key] for key in _missing_keys(spec, row) if key in labels]
-            department = refs.organizations().describe(spec.department_of(row))[0]
+            owner = spec.department_of(row)
+            department = refs.organizations().describe(owner)[0] if owner is not None else None
             name = getattr(row, "name", None) or getattr(row, "code", "")
             values = [column.kind.export(dumped, refs) for column in columns]
             yield [
@@ -216,7 +219,7 @@ def _fill(
     try:
         loaded = spec.schema().load(data, partial=True)
     except ValidationError as error:
-        for name, messages in error.messages.items():
+        for name, messages in error.messages_dict.items():
             for message in messages if isinstance(messages, list) else [str(messages)]:
                 report.problems.append(
                     Problem(number, origin.get(name, name), code_of(str(message)), str(message))

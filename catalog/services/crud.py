@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -30,6 +30,7 @@ from ..models.elements import HasElements, RowView, unfilled_mask
 from ..schemas.fields import MAX_ID
 from .errors import FieldError, conflict, not_found, stale_version, validation_failed
 from .history import record_change
+from .mapped import Identified
 from .permissions import Actor, allowed, authorize, departments_where, use_case
 from .registry import ALL_LISTS, ListSpec
 from .rules import Problems, missing_ids
@@ -59,13 +60,15 @@ def visibility_clause(
     readable = departments_where(actor, "row.read_unpublished")
     if not spec.has_workflow or readable is None or department_id in readable:
         return None
-    published = spec.model.status == PUBLISHED
+    published = spec.workflow_model.status == PUBLISHED
     if not readable or spec.owner is None:
         return published
-    return or_(published, getattr(spec.model, spec.owner).in_(sorted(readable)))
+    return or_(published, spec.owner_column().in_(sorted(readable)))
 
 
-def matching(spec: ListSpec, args: Mapping[str, Any], actor: Actor) -> list[ColumnElement[bool]]:
+def matching(
+    spec: ListSpec, args: Mapping[str, Any], actor: Actor
+) -> list[ColumnExpressionArgument[bool]]:
     """The rows of a list query, as SQL: the spec's filters given in ``args``, among the rows
     the actor may see (the API's pages and the exports select alike)."""
     clauses = [f.clause(args[f.name]) for f in spec.filters if args.get(f.name) is not None]
@@ -240,10 +243,10 @@ def _apply(session: Session, spec: ListSpec, row: Any, data: dict[str, Any], act
         raise validation_failed(problems.by_field)
 
 
-_SPECS_BY_MODEL = {spec.model: spec for spec in ALL_LISTS}
+_SPECS_BY_MODEL: dict[type[Identified], ListSpec] = {spec.model: spec for spec in ALL_LISTS}
 
 
-def _visible(actor: Actor, model: type) -> tuple[ColumnElement[bool], ...]:
+def _visible(actor: Actor, model: type[Identified]) -> tuple[ColumnElement[bool], ...]:
     """The clause confining ``model``'s rows to those the actor may see (none: all of them)."""
     spec = _SPECS_BY_MODEL.get(model)
     visibility = visibility_clause(actor, spec) if spec is not None else None

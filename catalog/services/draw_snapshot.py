@@ -15,8 +15,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import InspectionTarget, Inspector, InspectorConflict, RandomCheckTask
+from ..models import (
+    InspectionTarget,
+    Inspector,
+    InspectorConflict,
+    Organization,
+    RandomCheckTask,
+)
 from .history import rows_as_of
+from .mapped import Identified
 
 TARGET_FIELDS = (
     "id",
@@ -65,7 +72,7 @@ def target_key(target: Mapping[str, Any]) -> str:
     return target.get("uscc") or f"{target.get('kind')}:{target.get('name')}"
 
 
-def department_key(department: Any) -> str:
+def department_key(department: Organization) -> str:
     return department.uscc or department.name
 
 
@@ -141,7 +148,9 @@ def build_snapshot(
     }
 
 
-def _rows(session: Session, model: type, names: tuple[str, ...]) -> list[dict[str, Any]]:
+def _rows(
+    session: Session, model: type[Identified], names: tuple[str, ...]
+) -> list[dict[str, Any]]:
     columns = [getattr(model, name) for name in names]
     return [dict(row._mapping) for row in session.execute(select(*columns).order_by(model.id))]
 

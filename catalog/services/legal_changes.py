@@ -68,20 +68,16 @@ class Citation:
         return self.cites and self.status not in ("cancelled", "deleted")
 
 
-def _name_column(spec: ListSpec) -> Any:
-    return getattr(spec.model, "name", None) or spec.model.main_name
-
-
 def _citing(
     session: Session, spec: ListSpec, table: Table, basis_id: int, ids: list[int] | None = None
 ) -> list[Citation]:
-    model = spec.model
+    model, department = spec.workflow_model, spec.owner_column()
     query = (
-        select(model.id, _name_column(spec), model.department_id, Organization.name, model.status)
+        select(model.id, spec.name_column(), department, Organization.name, model.status)
         .join(table, table.c.item_id == model.id)
-        .join(Organization, Organization.id == model.department_id)
+        .join(Organization, Organization.id == department)
         .where(table.c.legal_basis_id == basis_id)
-        .order_by(model.department_id, model.id)
+        .order_by(department, model.id)
     )
     if ids is not None:
         query = query.where(model.id.in_(ids))
@@ -248,7 +244,7 @@ def _open_review(
     actor: Actor,
 ) -> None:
     spec = citation.spec
-    row = session.get(spec.model, citation.item_id)
+    row: Any = session.get_one(spec.model, citation.item_id)  # _citing has just read it
     revision = None
     if (
         new is not None
@@ -322,9 +318,7 @@ def _states(session: Session, reviews: list[BasisReview]) -> list[Citation]:
     for review in reviews:
         citation = still_citing.get(
             (review.entity_type, review.entity_id, review.change.legal_basis_id)
-        )
-        if citation is None:
-            citation = _no_longer_citing(session, review)
+        ) or _no_longer_citing(session, review)
         revision = session.get(Revision, review.revision_id) if review.revision_id else None
         states.append(replace(citation, review=review, revision=revision))
     return states
@@ -332,14 +326,19 @@ def _states(session: Session, reviews: list[BasisReview]) -> list[Citation]:
 
 def _no_longer_citing(session: Session, review: BasisReview) -> Citation:
     spec = SPECS[review.entity_type]
-    row = session.get(spec.model, review.entity_id)
+    row: Any = session.get(spec.model, review.entity_id)  # a row of one of the CITING lists
     if row is None:
         return Citation(
             spec, review.entity_id, "", review.department_id, "", "deleted", cites=False
         )
-    name = getattr(row, "name", None) or getattr(row, "main_name", "")
     return Citation(
-        spec, row.id, name, row.department_id, row.department.name, row.status, cites=False
+        spec,
+        row.id,
+        spec.name_of(row),
+        row.department_id,
+        row.department.name,
+        row.status,
+        cites=False,
     )
 
 

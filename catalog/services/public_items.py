@@ -27,7 +27,7 @@ KIND_LABELS = {
 def published_row(session: Session, kind: str, row_id: int) -> Any:
     """A published row of a searchable list, or 404 (drafts are never public)."""
     spec = SEARCH_KINDS.get(kind)
-    row = session.get(spec.model, row_id) if spec and 0 < row_id <= MAX_ID else None
+    row = session.get(spec.workflow_model, row_id) if spec and 0 < row_id <= MAX_ID else None
     if row is None or row.status != PUBLISHED:
         raise not_found(KIND_LABELS.get(kind, "事项"), row_id)
     return row

@@ -20,7 +20,7 @@ from .crud import Page
 from .errors import FieldError, conflict, not_found, stale_version, validation_failed
 from .history import record_change
 from .permissions import Actor, authorize, departments_where, use_case
-from .random_checks import china_today, flush_row, get_task, reads_task
+from .random_checks import china_today, draw_of, flush_row, get_task, reads_task
 from .rules import Problems
 
 RESULT_ENTITY = "drawn_target"
@@ -133,7 +133,7 @@ def record_result(
     for name in ("checked_on", "result", "handling"):
         if name in data:
             setattr(row, name, data[name])
-    problems = _check(row, task.draw.draw_date, china_today(now))
+    problems = _check(row, draw_of(task).draw_date, china_today(now))  # drawn: it has targets
     if problems:
         session.rollback()
         raise validation_failed(problems.by_field)

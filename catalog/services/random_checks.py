@@ -115,14 +115,20 @@ def disclosed(task: RandomCheckTask, today: date | None = None) -> bool:
 def get_draw(session: Session, task_id: int, actor: Actor) -> RandomDraw:
     """The draw of a task: for its departments' staff and auditors, and for anyone once disclosed."""
     task = get_task(session, task_id, actor)
-    if task.draw is None:
-        raise DomainError("not_drawn", "该抽查任务尚未抽取。", 404)
+    draw = draw_of(task)
     if not disclosed(task) and not reads_task(actor, task):
         raise DomainError(
             "not_disclosed",
             f"抽取名单、种子和名录库快照在检查时间结束（{task.window_end}）或全部结果公示后向社会公开。",
             403,
         )
+    return draw
+
+
+def draw_of(task: RandomCheckTask) -> RandomDraw:
+    """The task's draw; "not drawn" (404) while it has none."""
+    if task.draw is None:
+        raise DomainError("not_drawn", "该抽查任务尚未抽取。", 404)
     return task.draw
 
 

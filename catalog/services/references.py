@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 from .. import models as m
 from .crud import _visible, write_permission
 from .errors import FieldError
+from .mapped import Identified
 from .permissions import Actor, departments_where, use_case
-from .registry import ALL_LISTS, ListSpec
+from .registry import ALL_LISTS, ListSpec, Reference
 
 # The model's name and code columns: what a person types and reads to pick a row.
-NAMED: dict[type, tuple[str, str]] = {
+NAMED: dict[type[Identified], tuple[str, str]] = {
     m.LegalBasis: ("name", "document_number"),
     m.PowerItem: ("name", "code"),
     m.DevolutionBatch: ("title", "document_number"),
@@ -34,7 +35,7 @@ CHOICES_MAX = 10
 QUERY_MAX = 50
 # What a chosen row reads as in its input: "名称（编号 12）" (typing the name or 12 works too).
 CHOSEN = re.compile(r"（编号\s*(\d{1,12})）\s*$")
-_OWNERS = {spec.model: spec.owner for spec in ALL_LISTS if spec.owner}
+_OWNERS: dict[type[Identified], str] = {spec.model: spec.owner for spec in ALL_LISTS if spec.owner}
 
 
 @dataclass(frozen=True)
@@ -48,13 +49,23 @@ class Choice:
         return f"{self.name}（编号 {self.id}）"
 
 
-def picked(spec: ListSpec, name: str) -> tuple[type, str] | None:
+def picked(spec: ListSpec, name: str) -> Reference | None:
     """(model, label) of a field whose rows a picker offers; None for other fields (机构 are a select)."""
     reference = spec.references.get(name)
     return reference if reference is not None and reference[0] in NAMED else None
 
 
-def _scope(model: type, actor: Actor, writable: frozenset[int] | None) -> list[ColumnElement[bool]]:
+def _reference(spec: ListSpec, name: str) -> Reference:
+    """(model, label) of a field the caller knows a picker offers (it asked ``picked``)."""
+    reference = picked(spec, name)
+    if reference is None:
+        raise ValueError(f"{spec.name}.{name} names no rows a picker offers")
+    return reference
+
+
+def _scope(
+    model: type[Identified], actor: Actor, writable: frozenset[int] | None
+) -> list[ColumnElement[bool]]:
     """Rows the actor sees, of the departments they write for (``writable``; None: all)."""
     clauses = list(_visible(actor, model))
     owner = _OWNERS.get(model)
@@ -64,7 +75,7 @@ def _scope(model: type, actor: Actor, writable: frozenset[int] | None) -> list[C
 
 
 def _rows(
-    session: Session, model: type, clauses: list[ColumnElement[bool]], limit: int
+    session: Session, model: type[Identified], clauses: list[ColumnElement[bool]], limit: int
 ) -> list[Choice]:
     name_column, code_column = (getattr(model, c) for c in NAMED[model])
     query = (
@@ -79,7 +90,7 @@ def reference_choices(
 ) -> list[Choice]:
     """Up to CHOICES_MAX rows the field may name whose 编号 is ``typed``, or whose name contains
     it or code starts with it."""
-    model = picked(spec, name)[0]  # type: ignore[index]
+    model = _reference(spec, name)[0]
     name_column, code_column = (getattr(model, c) for c in NAMED[model])
     text = typed.strip()[:QUERY_MAX]
     matches = [
@@ -127,7 +138,7 @@ def _resolved(
     chosen = CHOSEN.search(value)
     if chosen:
         return int(chosen.group(1))
-    model, label = picked(spec, name)  # type: ignore[misc]
+    model, label = _reference(spec, name)
     text = value.strip()[: QUERY_MAX * 6]
     name_column, code_column = (getattr(model, c) for c in NAMED[model])
     rows = _rows(

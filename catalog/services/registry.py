@@ -6,15 +6,15 @@ history. One Filter definition gives both the API query parameter and the SQL cl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from marshmallow import Schema
 from marshmallow import fields as ma_fields
-from sqlalchemy import ColumnElement
-from sqlalchemy.orm import Session, load_only, raiseload
+from sqlalchemy import ColumnElement, ColumnExpressionArgument
+from sqlalchemy.orm import InstrumentedAttribute, Session, load_only, raiseload
 
 from .. import models as m
 from ..models.base import ListRow
@@ -45,10 +45,12 @@ from ..schemas.supervision import (
     SupervisionItemSchema,
 )
 from . import devolution, organizations, powers, service_items, supervision
+from .mapped import Identified, ListModel, WorkflowModel
 from .rules import Notice, Problems
 
 Check = Callable[[Session, Any], Problems]
 Setter = Callable[[Session, Any, Any], None]
+Reference = tuple[type[Identified], str]  # the model a field's ids name, and what users call it
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,9 @@ class Filter:
     """One list filter: the API query parameter and the SQL clause it becomes."""
 
     name: str
-    field: Callable[[], ma_fields.Field]
-    clause: Callable[[Any], ColumnElement[bool]]
+    field: Callable[[], ma_fields.Field[Any]]
+    # a hybrid (ServiceItem.instant) is a clause to SQLAlchemy but no ColumnElement to its stubs
+    clause: Callable[[Any], ColumnExpressionArgument[bool]]
     description: str
 
 
@@ -75,10 +78,10 @@ class ListSpec:
     name: str  # URL segment
     entity_type: str  # name in the history and the search outbox
     label: str  # what users call one row
-    model: type
+    model: type[ListModel]
     schema: type[Schema]
     check: Check | None = None
-    references: dict[str, tuple[type, str]] = field(default_factory=dict)
+    references: Mapping[str, Reference] = field(default_factory=dict)
     unique: tuple[str, ...] = ()
     setters: dict[str, Setter] = field(default_factory=dict)
     filters: tuple[Filter, ...] = ()
@@ -98,12 +101,39 @@ class ListSpec:
         """Rows with a workflow status: public once published, changed through review."""
         return issubclass(self.model, ListRow)
 
+    @property
+    def workflow_model(self) -> type[WorkflowModel]:
+        """The model of a list with a workflow, typed with its status column."""
+        model = self.model
+        if not issubclass(model, ListRow):
+            raise TypeError(f"{self.name} has no workflow status")
+        return model
+
+    def owner_column(self) -> InstrumentedAttribute[int]:
+        """The column naming the department a row belongs to (lists with an owner only)."""
+        if self.owner is None:
+            raise TypeError(f"{self.name} has no owning department")
+        column: InstrumentedAttribute[int] = getattr(self.model, self.owner)
+        return column
+
+    def name_column(self) -> InstrumentedAttribute[str]:
+        """The column of a row's name: 监管事项 have a 主项 name instead."""
+        return _name_column(self.model)
+
+    def name_of(self, row: Any) -> str:
+        """A row's name, as name_column reads it ("" for a row without one)."""
+        name: str = getattr(row, "name", "") or getattr(row, "main_name", "")
+        return name
+
     def department_of(self, row_or_data: Any) -> int | None:
         if self.owner is None:
             return None
-        if isinstance(row_or_data, dict):
-            return row_or_data.get(self.owner)
-        return getattr(row_or_data, self.owner)
+        department: int | None = (
+            row_or_data.get(self.owner)
+            if isinstance(row_or_data, dict)
+            else getattr(row_or_data, self.owner)
+        )
+        return department
 
     @cached_property
     def _dumper(self) -> Schema:
@@ -112,12 +142,12 @@ class ListSpec:
     def snapshot(self, row: Any) -> dict[str, Any]:
         """The row as its history keeps it: as the API shows it, and — for the lists whose
         completeness is counted — with its unfilled elements, which figure_facts reads."""
-        dumped = self._dumper.dump(row)
+        dumped: dict[str, Any] = self._dumper.dump(row)
         if isinstance(row, HasElements):
             dumped["unfilled_elements"] = row.unfilled_elements
         return dumped
 
-    def order_by(self, sort: str | None) -> list[ColumnElement[Any]]:
+    def order_by(self, sort: str | None) -> list[ColumnExpressionArgument[Any]]:
         if not sort:
             return [self.model.id]
         column = getattr(self.model, sort.lstrip("-"))
@@ -132,10 +162,10 @@ class ListSpec:
         """The stem of the schema classes made for this list ("ServiceItem")."""
         return "".join(part.title() for part in self.entity_type.split("_"))
 
-    def query_fields(self) -> dict[str, ma_fields.Field]:
+    def query_fields(self) -> dict[str, ma_fields.Field[Any]]:
         """The query parameters that select and order the list's rows: each filter (optional,
         numbers read from text) and ``sort``; the API's pages and the exports' files add theirs."""
-        attrs: dict[str, ma_fields.Field] = {}
+        attrs: dict[str, ma_fields.Field[Any]] = {}
         for list_filter in self.filters:
             query_field = list_filter.field()
             query_field.metadata = {**query_field.metadata, "description": list_filter.description}
@@ -147,7 +177,7 @@ class ListSpec:
         return attrs
 
 
-def _relation_setter(attribute: str, model: type) -> Setter:
+def _relation_setter(attribute: str, model: type[Identified]) -> Setter:
     def setter(session: Session, row: Any, ids: list[int]) -> None:
         setattr(row, attribute, [session.get(model, i) for i in dict.fromkeys(ids)])
 
@@ -155,12 +185,18 @@ def _relation_setter(attribute: str, model: type) -> Setter:
 
 
 def _equals(
-    model: type, column: str, name: str, make_field: Callable[[], ma_fields.Field], description: str
+    model: type[ListModel],
+    column: str,
+    name: str,
+    make_field: Callable[[], ma_fields.Field[Any]],
+    description: str,
 ) -> Filter:
     return Filter(name, make_field, lambda value: getattr(model, column) == value, description)
 
 
-def _common_filters(model: type, department_column: str = "department_id") -> tuple[Filter, ...]:
+def _common_filters(
+    model: type[ListModel], department_column: str = "department_id"
+) -> tuple[Filter, ...]:
     return (
         _equals(model, department_column, "department_id", Id, "部门编号"),
         _equals(model, "status", "status", lambda: Code(STATUSES), "工作流状态"),
@@ -173,13 +209,16 @@ def _common_filters(model: type, department_column: str = "department_id") -> tu
     )
 
 
-def _name_column(model: type) -> Any:
-    return getattr(model, "name", None) or model.main_name
+def _name_column(model: type[ListModel]) -> InstrumentedAttribute[str]:
+    column: InstrumentedAttribute[str] = getattr(
+        model, "name" if hasattr(model, "name") else "main_name"
+    )
+    return column
 
 
-_LEGAL = (m.LegalBasis, "法律依据")
-_ORG = (m.Organization, "机构")
-_REFERENCES_WITH_BASES = {"department_id": _ORG, "legal_basis_ids": _LEGAL}
+_LEGAL: Reference = (m.LegalBasis, "法律依据")
+_ORG: Reference = (m.Organization, "机构")
+_REFERENCES_WITH_BASES: dict[str, Reference] = {"department_id": _ORG, "legal_basis_ids": _LEGAL}
 
 REGIONS = ListSpec(
     "regions",

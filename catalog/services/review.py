@@ -19,6 +19,7 @@ from . import crud, workflow
 from .errors import not_found
 from .permissions import Actor, authorize, use_case
 from .registry import ALL_LISTS, ListSpec
+from .sheet_cells import Kind
 from .sheet_references import References
 from .spreadsheet_columns import SHEETS
 
@@ -98,26 +99,33 @@ def compare(
     return lines
 
 
-def _columns(
-    spec: ListSpec,
-) -> Iterator[tuple[str, tuple[str, ...], Callable[[dict[str, Any], References], str | None]]]:
+Show = Callable[
+    [dict[str, Any], References], str | None
+]  # a field's value as the reviewer reads it
+
+
+def _columns(spec: ListSpec) -> Iterator[tuple[str, tuple[str, ...], Show]]:
     sheet = SHEETS.get(spec.name)
     covered: set[str] = set()
     for column in sheet.columns if sheet else ():
         if set(column.fields) <= covered:
             continue  # 实施主体编码 and 时限单位 repeat fields of a column before them
         covered.update(column.fields)
-        yield (
-            column.header,
-            column.fields,
-            lambda row, refs, kind=column.kind: _text(kind.export(row, refs)),
-        )
+        yield column.header, column.fields, _exported(column.kind)
     for name, field in _schema_fields(spec).items():
         if name in covered or name in _BOOKKEEPING or field.dump_only:
             continue
         description = field.metadata.get("description") or ""
         label = description if 0 < len(description) <= _LABEL_MAX else name
-        yield label, (name,), lambda row, _refs, name=name: _text(row.get(name))
+        yield label, (name,), _plain(name)
+
+
+def _exported(kind: Kind) -> Show:
+    return lambda row, refs: _text(kind.export(row, refs))
+
+
+def _plain(name: str) -> Show:
+    return lambda row, _refs: _text(row.get(name))
 
 
 _FIELDS: dict[str, dict[str, Any]] = {}

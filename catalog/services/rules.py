@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Organization
 from .errors import FieldError
+from .mapped import Identified
 
 TOWNSHIP_KINDS = ("township", "street")
 
@@ -48,7 +49,7 @@ def require_township(session: Session, org_id: int, field: str, problems: Proble
 
 
 def missing_ids(
-    session: Session, model: type, ids: Iterable[int], *where: ColumnElement[bool]
+    session: Session, model: type[Identified], ids: Iterable[int], *where: ColumnElement[bool]
 ) -> list[int]:
     """The ids with no row of ``model`` (among the rows ``where`` admits)."""
     wanted = set(ids)

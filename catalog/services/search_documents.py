@@ -40,6 +40,7 @@ from ..models.codes import (
 from ..models.devolution import devolved_item_receivers
 from ..models.services import is_instant, is_zero_visit
 from . import search_twins
+from .mapped import ListModel
 from .registry import SEARCH_KINDS, SEARCHABLE
 
 _IN_LIST = 500  # ids per IN (...) list
@@ -66,11 +67,12 @@ def by_entity(doc_ids: Iterable[str]) -> dict[str, list[int]]:
 
 # Documents are read with Core, only the columns they need: loading whole ORM rows (every
 # JSON and date column converted, relationships, identity map) cost most of a full reindex.
+AnySelect = Select[*tuple[Any, ...]]  # the columns differ from list to list
 _department = aliased(Organization, name="department")
 _township = aliased(Organization, name="township")
 
 
-def _with_department(model: type, column: Any, *columns: Any) -> Select:
+def _with_department(model: type[ListModel], column: Any, *columns: Any) -> AnySelect:
     """The row's columns, with its department's id and name and the department's region."""
     return (
         select(
@@ -96,9 +98,9 @@ class _Source:
     batch of rows at once; ``build`` makes the document mapping from a row and its values.
     """
 
-    rows: Callable[[], Select]
+    rows: Callable[[], AnySelect]
     build: Callable[[Row[Any], list[str]], dict[str, Any]]
-    values: Callable[[], tuple[Select, Any]] | None = None
+    values: Callable[[], tuple[AnySelect, Any]] | None = None
 
 
 def _common(kind: str, row: Row[Any]) -> dict[str, Any]:
@@ -116,7 +118,7 @@ def _common(kind: str, row: Row[Any]) -> dict[str, Any]:
 _twin_power = aliased(PowerItem, name="twin_power")
 
 
-def _service_rows() -> Select:
+def _service_rows() -> AnySelect:
     twin_id = search_twins.twin_power_id()
     return (
         _with_department(
@@ -142,7 +144,7 @@ def _service_rows() -> Select:
     )
 
 
-def _service_materials() -> tuple[Select, Any]:
+def _service_materials() -> tuple[AnySelect, Any]:
     parent = Material.service_item_id
     return select(parent, Material.name).order_by(parent, Material.position, Material.id), parent
 
@@ -189,7 +191,7 @@ def _twins(kind: str, twin_id: int | None) -> dict[str, Any]:
     return {} if twin_id is None else {"twins": [f"{kind}:{twin_id}"], "twin_kinds": [kind]}
 
 
-def _power_rows() -> Select:
+def _power_rows() -> AnySelect:
     return _with_department(
         PowerItem,
         PowerItem.department_id,
@@ -217,7 +219,7 @@ def _power_document(item: Row[Any], _values: list[str]) -> dict[str, Any]:
     }
 
 
-def _devolved_rows() -> Select:
+def _devolved_rows() -> AnySelect:
     return _with_department(
         DevolvedItem,
         DevolvedItem.from_department_id,
@@ -228,7 +230,7 @@ def _devolved_rows() -> Select:
     )
 
 
-def _devolved_receivers() -> tuple[Select, Any]:
+def _devolved_receivers() -> tuple[AnySelect, Any]:
     parent = devolved_item_receivers.c.devolved_item_id
     query = (
         select(parent, Organization.name)
@@ -249,7 +251,7 @@ def _devolved_document(item: Row[Any], townships: list[str]) -> dict[str, Any]:
     }
 
 
-def _supervision_rows() -> Select:
+def _supervision_rows() -> AnySelect:
     return _with_department(
         SupervisionItem,
         SupervisionItem.department_id,
@@ -285,7 +287,7 @@ def _rows(
     session: Session, entity_type: str, where: ColumnElement[bool], limit: int | None = None
 ) -> list[Row[Any]]:
     """Rows matching ``where`` with the columns their documents need, and their status, by id."""
-    model = SEARCHABLE[entity_type].model
+    model = SEARCHABLE[entity_type].workflow_model
     query = _SOURCES[entity_type].rows().add_columns(model.status).where(where).order_by(model.id)
     return list(session.execute(query if limit is None else query.limit(limit)))
 
@@ -315,7 +317,7 @@ def decide(session: Session, doc_ids: Iterable[str]) -> dict[str, Decision]:
     """
     decisions: dict[str, Decision] = {}
     for entity_type, ids in by_entity(doc_ids).items():
-        kind, model = kind_of(entity_type), SEARCHABLE[entity_type].model
+        kind, model = kind_of(entity_type), SEARCHABLE[entity_type].workflow_model
         for start in range(0, len(ids), _IN_LIST):
             chunk = ids[start : start + _IN_LIST]
             rows = _rows(session, entity_type, model.id.in_(chunk))
@@ -342,7 +344,7 @@ def document(session: Session, entity_type: str, row_id: int) -> SearchDocument 
 def published_documents(session: Session, batch_size: int = 1000) -> Iterator[SearchDocument]:
     """Every searchable row's document, read in keyset-paginated batches."""
     for entity_type, spec in SEARCHABLE.items():
-        model, last_id = spec.model, 0
+        model, last_id = spec.workflow_model, 0
         while True:
             rows = _rows(
                 session, entity_type, (model.status == PUBLISHED) & (model.id > last_id), batch_size
@@ -357,7 +359,7 @@ def current_versions(session: Session, doc_ids: Iterable[str]) -> dict[str, int 
     """Each document's row version now (None: the row is gone)."""
     versions: dict[str, int | None] = {}
     for entity_type, ids in by_entity(doc_ids).items():
-        kind, model = kind_of(entity_type), SEARCHABLE[entity_type].model
+        kind, model = kind_of(entity_type), SEARCHABLE[entity_type].workflow_model
         versions.update((f"{kind}:{i}", None) for i in ids)
         for start in range(0, len(ids), _IN_LIST):
             query = select(model.id, model.version).where(
@@ -372,7 +374,7 @@ def current_versions(session: Session, doc_ids: Iterable[str]) -> dict[str, int 
 def published_versions(session: Session) -> dict[str, int]:
     versions: dict[str, int] = {}
     for entity_type, spec in SEARCHABLE.items():
-        kind, model = kind_of(entity_type), spec.model
+        kind, model = kind_of(entity_type), spec.workflow_model
         for row_id, version in session.execute(
             select(model.id, model.version).where(model.status == PUBLISHED)
         ):
@@ -383,7 +385,7 @@ def published_versions(session: Session) -> dict[str, int]:
 def published_counts(session: Session) -> dict[str, int]:
     """Published rows per searchable list, by kind."""
     published = {
-        entity_type: select(func.count()).where(spec.model.status == PUBLISHED)
+        entity_type: select(func.count()).where(spec.workflow_model.status == PUBLISHED)
         for entity_type, spec in SEARCHABLE.items()
     }
     return {

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from search.citizen import CitizenAnswer
 
 from ..models import SearchQueryLog
+from .mapped import rows_changed
 from .permissions import Actor, authorize, use_case
 from .tabular_files import Exported, Table, exported
 
@@ -84,8 +85,8 @@ def export_log(session: Session, actor: Actor, args: Mapping[str, Any]) -> Expor
 def purge(session: Session, retention_days: int) -> int:
     """Delete entries older than the retention period; return how many went."""
     cutoff = datetime.now(UTC) - timedelta(days=retention_days)
-    deleted = session.execute(
-        delete(SearchQueryLog).where(SearchQueryLog.created_at < cutoff)
-    ).rowcount
+    deleted = rows_changed(
+        session, delete(SearchQueryLog).where(SearchQueryLog.created_at < cutoff)
+    )
     session.commit()
     return int(deleted or 0)

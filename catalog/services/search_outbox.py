@@ -10,8 +10,7 @@ document whose row moved meanwhile is queued again. A failed write backs off (re
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -49,7 +48,7 @@ class SqlOutboxStore:
     def claim(self, limit: int) -> list[PendingChange]:
         if not self._anything_due():
             return []
-        with _unless_busy(), write_transaction(self.session) as session:
+        with _UnlessBusy(), write_transaction(self.session) as session:
             now = utcnow()
             query = (
                 select(SearchOutbox.id, SearchOutbox.entity_type, SearchOutbox.entity_id)
@@ -71,7 +70,7 @@ class SqlOutboxStore:
         return []  # the database stayed busy: nothing claimed, the next poll tries again
 
     @staticmethod
-    def _grouped(rows: Sequence[Row[Any]]) -> list[PendingChange]:
+    def _grouped(rows: Sequence[Row[int, str, int]]) -> list[PendingChange]:
         grouped: dict[str, list[int]] = {}
         for outbox_id, entity_type, entity_id in rows:
             grouped.setdefault(doc_id(entity_type, entity_id), []).append(outbox_id)
@@ -98,7 +97,7 @@ class SqlOutboxStore:
     def settle(self, decisions: Mapping[str, Decision], outbox_ids: Sequence[int]) -> list[str]:
         # A database that stays busy leaves the rows leased: when the lease ends they are
         # claimed and decided again, which is what queueing them again would have done.
-        with _unless_busy(), write_transaction(self.session) as session:
+        with _UnlessBusy(), write_transaction(self.session) as session:
             current = current_versions(session, decisions)
             moved = [key for key, decision in decisions.items() if current[key] != decision.version]
             if outbox_ids:
@@ -108,7 +107,7 @@ class SqlOutboxStore:
         return []
 
     def retry_later(self, outbox_ids: Sequence[int], error: str) -> None:
-        with _unless_busy(), write_transaction(self.session) as session:
+        with _UnlessBusy(), write_transaction(self.session) as session:
             now = utcnow()
             for row in session.scalars(select(SearchOutbox).where(SearchOutbox.id.in_(outbox_ids))):
                 row.attempts += 1
@@ -116,15 +115,19 @@ class SqlOutboxStore:
                 row.next_attempt_at = now + timedelta(seconds=backoff_seconds(row.attempts))
 
 
-@contextmanager
-def _unless_busy() -> Iterator[None]:
+class _UnlessBusy:
     """Skip a step the database is too busy for (SQLite's lock stayed taken for the busy
-    timeout): the outbox keeps the rows, and a later drain takes them."""
-    try:
-        yield
-    except OperationalError as error:
-        if unavailable(error) != "busy":
-            raise
+    timeout): the outbox keeps the rows, and a later drain takes them.
+
+    A class rather than a @contextmanager generator: its ``__exit__`` is typed to return a
+    bool, so mypy knows that the code after the ``with`` runs when a step is skipped.
+    """
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: BaseException | None, traceback: object) -> bool:
+        return isinstance(error, OperationalError) and unavailable(error) == "busy"
 
 
 def outbox_rows(doc_ids: Iterable[str]) -> list[SearchOutbox]:

@@ -22,6 +22,7 @@ from search.synonyms import SynonymTable, parse_synonyms
 
 from ..models import SearchSynonym
 from .errors import DomainError, FieldError
+from .mapped import rows_changed
 from .permissions import Actor, authorize, use_case
 
 MAX_RULE_CHARS = 500
@@ -112,7 +113,7 @@ def _problem(text: str) -> str | None:
 @use_case("search.synonyms")
 def delete_rule(session: Session, actor: Actor, rule_id: int) -> None:
     authorize(actor, "search.synonyms")
-    if session.execute(delete(SearchSynonym).where(SearchSynonym.id == rule_id)).rowcount == 0:
+    if rows_changed(session, delete(SearchSynonym).where(SearchSynonym.id == rule_id)) == 0:
         raise DomainError("not_found", "没有这条同义词规则。", 404)
     session.commit()
     _forget()

@@ -19,6 +19,7 @@ judged because one side is unknown, ``item_warnings`` says so; warnings never bl
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -178,7 +179,9 @@ def _check_codes(session: Session, item: ServiceItem, problems: Problems) -> Non
                 )
 
 
-def set_materials(session: Session, item: ServiceItem, materials: list[dict] | None) -> None:
+def set_materials(
+    session: Session, item: ServiceItem, materials: list[dict[str, Any]] | None
+) -> None:
     """``None``: the materials are 未填报; ``[]``: the item needs none (a fact)."""
     item.materials_known = materials is not None
     item.materials = [Material(position=i, **data) for i, data in enumerate(materials or [])]
@@ -186,11 +189,11 @@ def set_materials(session: Session, item: ServiceItem, materials: list[dict] | N
     item.license_free = any(m.e_license_name and m.exempt for m in item.materials)
 
 
-def set_fees(session: Session, item: ServiceItem, fees: list[dict]) -> None:
+def set_fees(session: Session, item: ServiceItem, fees: list[dict[str, Any]]) -> None:
     item.fees = [FeeItem(position=i, **data) for i, data in enumerate(fees)]
 
 
-def set_faqs(session: Session, item: ServiceItem, faqs: list[dict]) -> None:
+def set_faqs(session: Session, item: ServiceItem, faqs: list[dict[str, Any]]) -> None:
     item.faqs = [Faq(position=i, **data) for i, data in enumerate(faqs)]
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from .. import models as m
 from .codes import USCC_PATTERN
+from .mapped import Identified
 from .sheet_cells import Candidates, CellError, resolve, squeeze
 
 
@@ -80,8 +81,8 @@ class References:
         self.region_id = region_id
         self._organizations: Organizations | None = None
         self._power_types: dict[str, str] | None = None
-        self._indexes: dict[tuple[type, tuple[str, ...]], dict[str, set[int]]] = {}
-        self._values: dict[tuple[type, tuple[str, ...]], dict[int, str]] = {}
+        self._indexes: dict[tuple[type[Identified], tuple[str, ...]], dict[str, set[int]]] = {}
+        self._values: dict[tuple[type[Identified], tuple[str, ...]], dict[int, str]] = {}
 
     def organizations(self) -> Organizations:
         if self._organizations is None:
@@ -96,7 +97,7 @@ class References:
             self._power_types = dict(rows.all())
         return self._power_types
 
-    def index(self, model: type, attributes: tuple[str, ...]) -> dict[str, set[int]]:
+    def index(self, model: type[Identified], attributes: tuple[str, ...]) -> dict[str, set[int]]:
         key = (model, attributes)
         if key not in self._indexes:
             index: dict[str, set[int]] = defaultdict(set)
@@ -107,7 +108,9 @@ class References:
             self._indexes[key], self._values[key] = index, values
         return self._indexes[key]
 
-    def first_value(self, model: type, attributes: tuple[str, ...], row_id: int) -> str | None:
+    def first_value(
+        self, model: type[Identified], attributes: tuple[str, ...], row_id: int
+    ) -> str | None:
         self.index(model, attributes)
         return self._values[(model, attributes)].get(row_id)
 

@@ -129,7 +129,7 @@ def completeness_by_department(
 def completeness_rows(
     session: Session, list_name: str, element: str | None = None, **scope: Any
 ) -> list[dict[str, Any]]:
-    entity_type = _entity_types([list_name])[0]
+    entity_type = _known_entity_types([list_name])[0]
     if element is not None and element not in {
         e.key for e in completeness.requirements()[entity_type].elements
     }:
@@ -145,8 +145,11 @@ def completeness_rows(
 
 
 def _entity_types(lists: list[str] | None) -> list[str] | None:
-    if not lists:
-        return None
+    """The named lists' entity types; None (every list) when none is named."""
+    return _known_entity_types(lists) if lists else None
+
+
+def _known_entity_types(lists: list[str]) -> list[str]:
     unknown = [name for name in lists if name not in completeness.LIST_NAMES]
     if unknown:
         raise DomainError(

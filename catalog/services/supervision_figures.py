@@ -16,6 +16,7 @@ and the citing count read the lists as they stand now: their scope says as_of nu
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
@@ -40,7 +41,7 @@ from .figures import Figure
 from .legal_changes import CITING
 from .permissions import use_case
 from .random_check_results import publication_deadline
-from .random_checks import china_today
+from .random_checks import china_today, draw_of
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def draw_figures(session: Session, scope: OversightScope, rule: str = "HALF_UP")
 def _publication(session: Session, task_ids: list[int], moment: datetime) -> tuple[int, int]:
     today = china_today(moment)
     on_time = due = 0
-    rows = (
+    rows: Iterable[DrawnTarget] = (
         session.scalars(select(DrawnTarget).where(DrawnTarget.task_id.in_(task_ids)))
         if task_ids
         else []
@@ -186,7 +187,7 @@ def ratio_by_item(session: Session, scope: OversightScope, rule: str = "HALF_UP"
     """抽查比例 of each drawn task, once per item it drew for (objects drawn once serve every item)."""
     figures = []
     for task in _drawn_tasks(session, scope):
-        draw = task.draw
+        draw = draw_of(task)  # _drawn_tasks joins the draws
         for item in task.items:
             item_scope = OversightScope(
                 scope.region_id,
@@ -212,12 +213,14 @@ def ratio_by_item(session: Session, scope: OversightScope, rule: str = "HALF_UP"
 
 def invalid_citation_count(session: Session, scope: OversightScope) -> int:
     invalid = select(LegalBasis.id).where(LegalBasis.validity != "effective")
-    parts = [
-        select(literal(spec.entity_type).label("entity"), spec.model.id)
-        .join(table, and_(table.c.item_id == spec.model.id, table.c.legal_basis_id.in_(invalid)))
-        .where(spec.model.status == "published", spec.model.department_id.in_(_departments(scope)))
-        for spec, table in CITING
-    ]
+    parts = []
+    for spec, table in CITING:
+        model = spec.workflow_model
+        parts.append(
+            select(literal(spec.entity_type).label("entity"), model.id)
+            .join(table, and_(table.c.item_id == model.id, table.c.legal_basis_id.in_(invalid)))
+            .where(model.status == "published", spec.owner_column().in_(_departments(scope)))
+        )
     return session.scalar(select(func.count()).select_from(union(*parts).subquery())) or 0
 
 

@@ -15,6 +15,7 @@ exports all read and write through here.
 
 from __future__ import annotations
 
+import builtins
 import codecs
 import csv
 import io
@@ -67,7 +68,8 @@ class FileReport:
     list: str
     dry_run: bool
     rows: int = 0  # data rows in the file (blank rows not counted)
-    problems: list[Problem] = field(default_factory=list)
+    # builtins': in the class body, ``list`` names the field above
+    problems: builtins.list[Problem] = field(default_factory=builtins.list)
     seconds: float = 0.0
 
     @property

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
@@ -75,7 +75,7 @@ def _applicable(item_type: Any) -> Any:
     return or_(item_type.is_(None), item_type.not_in(NOT_APPLIED_FOR))
 
 
-def _devolved(township_ids: Any) -> Select:
+def _devolved(township_ids: Any) -> Select[*tuple[Any, ...]]:
     """Published, not revoked devolved powers received by the townships, with their type."""
     receivers = devolved_item_receivers
     return (
@@ -100,7 +100,7 @@ def _devolved(township_ids: Any) -> Select:
     )
 
 
-def _own_services(township_ids: Any) -> Select:
+def _own_services(township_ids: Any) -> Select[*tuple[Any, ...]]:
     return select(
         literal("service").label("kind"),
         ServiceItem.id,
@@ -117,7 +117,7 @@ def _own_services(township_ids: Any) -> Select:
     )
 
 
-def _townships_query(region_id: int | None = None) -> Select:
+def _townships_query(region_id: int | None = None) -> Select[Organization]:
     query = select(Organization).where(Organization.kind.in_(TOWNSHIP_KINDS))
     return query if region_id is None else query.where(Organization.region_id == region_id)
 
@@ -209,7 +209,7 @@ def _guides(session: Session, township_id: int, power_ids: set[int]) -> dict[int
     )
     chosen: dict[int, int] = {}
     for power_id, item_id in session.execute(query):
-        chosen.setdefault(power_id, item_id)
+        chosen.setdefault(cast(int, power_id), item_id)  # in power_ids: never NULL
     return chosen
 
 

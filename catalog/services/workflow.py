@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from marshmallow import ValidationError
 from sqlalchemy import (
@@ -185,14 +185,16 @@ def stage_revision(
 
 def _as_json(data: dict[str, Any]) -> dict[str, Any]:
     """Loaded values (dates, decimals) as the JSON the schema loads again."""
-    return json.loads(json.dumps(data, default=str, ensure_ascii=False))
+    as_json: dict[str, Any] = json.loads(json.dumps(data, default=str, ensure_ascii=False))
+    return as_json
 
 
 def load_revision(spec: ListSpec, data: dict[str, Any]) -> dict[str, Any]:
     try:
-        return spec.schema().load(data, partial=True)
+        loaded: dict[str, Any] = spec.schema().load(data, partial=True)
     except ValidationError as error:  # the list's schema changed since the revision was saved
         raise validation_failed(schema_errors(error.messages)) from None
+    return loaded
 
 
 def _check_revision(
@@ -279,7 +281,7 @@ def take_step(
     if step.needs_reason and not (reason and reason.strip()):
         raise validation_failed({"reason": [_reason_required(step)]})
     revision = open_revision_of(session, spec, row.id) if row.status in LIVE else None
-    if _on_revision(step, revision):
+    if _on_revision(revision, step):
         _take_on_revision(session, spec, step, name, row, revision, actor, reason)
     elif row.status in step.row_from:
         _take_on_row(session, spec, step, name, row, revision, actor, reason)
@@ -289,7 +291,7 @@ def take_step(
     return row
 
 
-def _on_revision(step: Step, revision: Revision | None) -> bool:
+def _on_revision(revision: Revision | None, step: Step) -> TypeGuard[Revision]:
     """A live row's open revision takes the step when its state allows; otherwise the row does."""
     return revision is not None and revision.state in step.revision_from
 
@@ -301,7 +303,7 @@ def open_steps(actor: Actor, entry: QueueEntry) -> list[str]:
         name
         for name, step in STEPS.items()
         if allowed(actor, step.permission, entry.department_id)
-        and (_on_revision(step, entry.revision) or entry.status in step.row_from)
+        and (_on_revision(entry.revision, step) or entry.status in step.row_from)
     ]
 
 
@@ -435,15 +437,15 @@ def _queue_keys(actor: Actor) -> CompoundSelect[Any]:
     readable = departments_where(actor, "row.read_unpublished")
     parts = []
     for spec in _workflow_lists():
+        model = spec.workflow_model
         rows = select(
             literal(spec.entity_type, String).label("entity_type"),
-            spec.model.id.label("row_id"),
+            model.id.label("row_id"),
             cast(null(), Integer).label("revision_id"),
-            spec.model.updated_at.label("waiting_since"),
-        ).where(spec.model.status.in_(states))
+            model.updated_at.label("waiting_since"),
+        ).where(model.status.in_(states))
         if readable is not None:
-            owner = getattr(spec.model, spec.owner)  # type: ignore[arg-type]
-            rows = rows.where(owner.in_(sorted(readable)))
+            rows = rows.where(spec.owner_column().in_(sorted(readable)))
         parts.append(rows)
     revisions = select(
         Revision.entity_type, Revision.entity_id, Revision.id, Revision.updated_at
@@ -466,7 +468,8 @@ def _queue_entries(session: Session, keys: Sequence[Row[Any]]) -> list[QueueEntr
         ids = {key.row_id for key in keys if key.entity_type == entity_type}
         if not ids:
             continue
-        query = select(spec.model).where(spec.model.id.in_(sorted(ids)))
+        model = spec.workflow_model
+        query = select(model).where(model.id.in_(sorted(ids)))
         # the queue reads a row's name, state and version: none of its eagerly loaded elements
         loaded = list(session.scalars(query.options(lazyload("*"))))
         rows.update(((entity_type, row.id), row) for row in loaded)
@@ -483,18 +486,24 @@ def _queue_entries(session: Session, keys: Sequence[Row[Any]]) -> list[QueueEntr
         if row is None:  # the row went between the two reads
             continue
         revision = revisions.get(key.revision_id) if key.revision_id is not None else None
-        reason = None if revision else reasons.get((key.entity_type, key.row_id))
-        entries.append(entry_of(specs[key.entity_type], row, revision, reason))
+        sent_back = None if revision else reasons.get((key.entity_type, key.row_id))
+        entries.append(entry_of(specs[key.entity_type], row, revision, sent_back))
     return entries
 
 
 def entry_of(
     spec: ListSpec, row: Any, revision: Revision | None, reason: str | None = None
 ) -> QueueEntry:
-    name = getattr(row, "name", None) or getattr(row, "main_name", "")
     reason = revision.reason if revision is not None else reason
     return QueueEntry(
-        spec, row.id, name, row.status, row.version, revision, spec.department_of(row), reason
+        spec,
+        row.id,
+        spec.name_of(row),
+        row.status,
+        row.version,
+        revision,
+        spec.department_of(row),
+        reason,
     )
 
 
