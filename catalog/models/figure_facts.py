@@ -137,6 +137,31 @@ DERIVED: dict[str, dict[str, ColumnElement[Any]]] = {
 }
 
 
+def fact_columns(entity_type: str) -> tuple[str, ...]:
+    """The fact columns of one list, as the figures select them."""
+    return (*FACT_SOURCES[entity_type], *DERIVED.get(entity_type, {}))
+
+
+# The service items' fact columns the figures group by, in the order they group: the covering
+# indexes of the live figures (service_items) and of the figures as of a moment lead with them.
+GROUPED_BY = (
+    "status",
+    "item_type",
+    "department_id",
+    "legal_time_limit",
+    "legal_time_unit",
+    "promised_time_limit",
+    "promised_time_unit",
+    "case_type",
+    "onsite_visits",
+    "e_license_linked",
+    "license_free",
+    "legal_no_limit",
+    "promised_no_limit",
+    "materials_known",
+)
+
+
 class FigureFact(db.Model):
     """One version of a counted row: its columns as one change left them, and when it held."""
 
@@ -146,26 +171,7 @@ class FigureFact(db.Model):
         Index("ix_figure_facts_entity", "entity_type", "entity_id"),
         # covering the figures' scan as of a moment, in the order they group by (see
         # ix_service_items_figures below)
-        Index(
-            "ix_figure_facts_figures",
-            "entity_type",
-            "status",
-            "item_type",
-            "department_id",
-            "legal_time_limit",
-            "legal_time_unit",
-            "promised_time_limit",
-            "promised_time_unit",
-            "case_type",
-            "onsite_visits",
-            "e_license_linked",
-            "license_free",
-            "legal_no_limit",
-            "promised_no_limit",
-            "materials_known",
-            "valid_from",
-            "valid_to",
-        ),
+        Index("ix_figure_facts_figures", "entity_type", *GROUPED_BY, "valid_from", "valid_to"),
         # completeness as of a moment (migration 0010)
         Index(
             "ix_figure_facts_completeness",
@@ -217,23 +223,7 @@ class FigureFact(db.Model):
 # lookups) in the order the figures group by, so it aggregates without sorting (the query alone
 # at 100,000 items, all item types: 170 → 26 ms). Declared here, with the figures' own table, not with the
 # list's model: only the figures read it.
-Index(
-    "ix_service_items_figures",
-    ServiceItem.status,
-    ServiceItem.item_type,
-    ServiceItem.department_id,
-    ServiceItem.legal_time_limit,
-    ServiceItem.legal_time_unit,
-    ServiceItem.promised_time_limit,
-    ServiceItem.promised_time_unit,
-    ServiceItem.case_type,
-    ServiceItem.onsite_visits,
-    ServiceItem.e_license_linked,
-    ServiceItem.license_free,
-    ServiceItem.legal_no_limit,
-    ServiceItem.promised_no_limit,
-    ServiceItem.materials_known,
-)
+Index("ix_service_items_figures", *(getattr(ServiceItem, name) for name in GROUPED_BY))
 # Completeness, live: the rows in scope and their unfilled elements, from the index alone; in
 # 编号 order within a department with the name (PostgreSQL) for the rows behind a figure, which
 # otherwise read the table row by row to find the few that miss an element.
@@ -335,8 +325,8 @@ def fact_of(entity_type: str, row: Any) -> dict[str, Any]:
     """The fact columns of a list row, read from the row's own attributes: FACT_SOURCES'
     keys are the row's attribute names, and DERIVED's columns are the row's columns of the
     same name (the snapshot only lacks them before migration 0010)."""
-    fact = {column: getattr(row, key) for column, (key, _) in FACT_SOURCES[entity_type].items()}
-    fact.update({column: getattr(row, column) for column in DERIVED.get(entity_type, {})})
+    keys = {column: key for column, (key, _) in FACT_SOURCES[entity_type].items()}
+    fact = {column: getattr(row, keys.get(column, column)) for column in fact_columns(entity_type)}
     fact.setdefault("status", "published")  # a list without a status is in force until deleted
     if entity_type in ELEMENTS and fact["unfilled_elements"] is None:
         # a row loaded without its mask: the mask every write computes, from the row
