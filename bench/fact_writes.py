@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import statistics
 import sys
 import tempfile
@@ -100,7 +101,8 @@ def main() -> None:
             row = crud.create_row(session, spec, doomed, ACTOR)
             delete = partial(crud.delete_row, session, spec, row.id, row.version, ACTOR)
             _timed(times, "delete", delete)
-    print(f"{args.items} items, {args.history} earlier edits each, SQLite, per write")
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"{args.items} items, {args.history} earlier edits each, SQLite (load {load})")
     for step, values in times.items():
         values.sort()
         p95 = values[int(len(values) * 0.95) - 1]
