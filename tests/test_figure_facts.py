@@ -9,6 +9,7 @@ import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
+from itertools import chain
 
 import pytest
 from flask_migrate import downgrade, upgrade
@@ -25,13 +26,14 @@ from sqlalchemy import (
 )
 
 from catalog.extensions import db
-from catalog.models import ChangeRecord, FigureFact, Organization
+from catalog.models import ChangeRecord, FigureFact, Organization, Revision
 from catalog.models.audit import Snapshot
 from catalog.models.base import UtcDateTime
 from catalog.models.figure_facts import rebuild_figure_facts
-from catalog.services import facts, figures
+from catalog.services import crud, facts, figures, registry, workflow
 from catalog.services.facts import SERVICE_COLUMNS, Scope, Shape
-from catalog.services.history import snapshots_as_of
+from catalog.services.history import record_change, snapshots_as_of
+from seed.loading import Loader
 from tests import factories
 from tests.support import postgres
 from tests.support.databases import app_on
@@ -356,10 +358,11 @@ def departments(session) -> list[int]:
 def test_figures_as_of_equal_those_from_the_history_snapshots(session, departments, monkeypatch):
     rng = random.Random(4)
     records = _history(rng, departments)
-    # written in several flushes, each rebuilding the rows it touches from their whole history
-    for start in range(0, len(records), 37):
-        session.add_all(records[start : start + 37])
-        session.flush()
+    # history loaded as records alone (as migrations and benches load it): its facts are
+    # rebuilt from the snapshots; test_the_facts_each_write_keeps_… checks the writes' own
+    session.add_all(records)
+    session.flush()
+    rebuild_figure_facts(session.connection())
     region = session.scalar(select(Organization.region_id).where(Organization.id == departments[0]))
     scopes = [
         Scope(),
@@ -377,23 +380,113 @@ def test_figures_as_of_equal_those_from_the_history_snapshots(session, departmen
     assert len(seen) > 5  # the figures change from moment to moment: the comparison is not vacuous
 
 
-def test_the_facts_kept_by_each_write_equal_a_rebuild_from_the_whole_history(session, departments):
-    records = _history(random.Random(7), departments)
-    for record in records:  # one flush per record: the most incremental way
-        session.add(record)
-        session.flush()
-    columns = list(FigureFact.__table__.columns)
-    kept = session.execute(select(*columns).order_by(FigureFact.record_id)).all()
-    assert len(kept) == len(records)
-    rebuild_figure_facts(session.connection())
-    assert session.execute(select(*columns).order_by(FigureFact.record_id)).all() == kept
-    # each row's versions follow each other without gap or overlap, the last one still open
+def _versions_follow_each_other(facts_kept: list) -> None:
+    """Each row's versions follow each other without gap or overlap, the last one still open."""
     by_row: dict[tuple[str, int], list] = {}
-    for fact in sorted(kept, key=lambda f: (f.valid_from, f.record_id)):
+    for fact in sorted(facts_kept, key=lambda f: (f.valid_from, f.record_id)):
         by_row.setdefault((fact.entity_type, fact.entity_id), []).append(fact)
     for versions in by_row.values():
         assert [v.valid_to for v in versions[:-1]] == [v.valid_from for v in versions[1:]]
         assert versions[-1].valid_to is None
+
+
+# each item's writes, one path per item in turn: every write path of a service item
+PATHS = [
+    ["edit", "submit", "approve", "revise", "suspend", "resume", "cancel"],
+    ["submit", "reject", "submit", "approve", "revise", "revise"],
+    ["edit", "edit", "delete"],
+    ["submit", "withdraw", "edit", "submit", "approve", "cancel"],
+    ["submit", "reject", "delete"],
+]
+REASONED = {"reject", "suspend", "cancel"}
+# 未填报, none needed, an 电子证照 one, a 免提交 one
+MATERIALS = [
+    None,
+    [],
+    [{"name": "营业执照", "e_license_name": "营业执照"}],
+    [{"name": "身份证", "e_license_name": "居民身份证", "exempt": True}],
+]
+
+
+def _write(session, rng: random.Random, row, action: str) -> None:
+    """Take one write path on ``row``."""
+    spec = registry.SERVICE_ITEMS
+    if action == "delete":
+        crud.delete_row(session, spec, row.id, row.version, factories.SEED)
+    elif action == "edit":
+        changes = {"name": f"事项{rng.randrange(10**6)}", "onsite_visits": rng.choice([0, None])}
+        workflow.edit_row(session, spec, row.id, changes, row.version, factories.SEED)
+    elif action == "revise":  # a revision, submitted and approved: applying it writes the row
+        changes = {
+            "legal_time_limit": rng.choice([None, 20, 30]),
+            "materials": rng.choice(MATERIALS),
+        }
+        revision = workflow.edit_row(session, spec, row.id, changes, row.version, factories.SEED)
+        assert isinstance(revision, Revision)
+        for step in ("submit", "approve"):
+            workflow.take_step(session, spec, step, row.id, row.version, factories.SEED)
+    else:
+        reason = "测试理由" if action in REASONED else None
+        workflow.take_step(session, spec, action, row.id, row.version, factories.SEED, reason)
+
+
+def test_the_facts_each_write_keeps_equal_a_rebuild_from_the_whole_history(session, departments):
+    """Every write path of a counted list — create, a draft's edit, each workflow step, a
+    revision applied, delete — writes its fact from the row. Dated in shuffled order (records
+    often land before later-dated ones, as the back-dated seed writes them, and some share a
+    moment), the facts equal those rebuilt from the history's snapshots: a path that forgot
+    its fact, or wrote one from other columns or at the wrong place in time, fails here."""
+    rng = random.Random(7)
+    for number in range(10):
+        with Loader(session, "tests", as_of=rng.choice(MOMENTS)):
+            row = factories.service_item(
+                session, rng.choice(departments), materials=rng.choice(MATERIALS)
+            )
+        for action in PATHS[number % len(PATHS)]:
+            with Loader(session, "tests", as_of=rng.choice(MOMENTS)):
+                _write(session, rng, row, action)
+    columns = list(FigureFact.__table__.columns)
+    kept = session.execute(select(*columns).order_by(FigureFact.record_id)).all()
+    recorded = session.execute(
+        select(ChangeRecord.action, ChangeRecord.note).where(
+            ChangeRecord.entity_type == "service_item"
+        )
+    ).all()
+    assert len(kept) == len(recorded)
+    actions = {action for action, _ in recorded}
+    assert set(chain(["create", "update"], *PATHS)) - {"edit", "revise"} <= actions
+    assert any(note and note.startswith("修订稿") for _, note in recorded)  # revisions applied
+    rebuild_figure_facts(session.connection())
+    assert session.execute(select(*columns).order_by(FigureFact.record_id)).all() == kept
+    _versions_follow_each_other(kept)
+
+
+def test_a_change_to_a_counted_list_without_its_row_is_refused(session, departments):
+    item = factories.service_item(session, departments[0])
+    with pytest.raises(ValueError, match="needs its row"):
+        record_change(
+            session,
+            entity_type="service_item",
+            entity_id=item.id,
+            action="update",
+            before=None,
+            after={"status": "draft"},
+            actor=factories.SEED,
+            department_id=departments[0],
+            searchable=False,
+        )
+
+
+def test_history_loaded_as_records_alone_is_rebuilt_in_order(session, departments):
+    """The bulk path: records written without rows (back-dated, shuffled, sharing moments)
+    get their facts from the rebuild, one per record, in order."""
+    records = _history(random.Random(7), departments)
+    session.add_all(records)
+    session.flush()
+    rebuild_figure_facts(session.connection())
+    kept = session.execute(select(*FigureFact.__table__.columns)).all()
+    assert len(kept) == len(records)
+    _versions_follow_each_other(kept)
 
 
 @pytest.mark.parametrize("rule", figures.RULES)

@@ -27,6 +27,7 @@ from catalog.models import (
     ChangeRecord,
     DevolutionBatch,
     DevolvedItem,
+    FigureFact,
     InspectionImplList,
     Inspector,
     Material,
@@ -37,6 +38,7 @@ from catalog.models import (
     ServiceItem,
     SupervisionItem,
 )
+from catalog.models.figure_facts import FACT_SOURCES, rebuild_figure_facts
 from catalog.services import registry, search_documents
 from catalog.services.codes import catalog_code_problem, uscc_problem
 from seed import SeedReport, atomic_session
@@ -351,6 +353,22 @@ def test_history_is_dated_2020_12_31_and_outbox_written(seeded: Seeded, s: Sessi
     # the rows themselves were created as of the same moment
     item = s.scalars(select(ServiceItem).where(ServiceItem.item_type == "01")).first()
     assert _as_utc(item.created_at) == SEED_AS_OF
+
+
+def test_every_seeded_change_wrote_its_figure_fact(s: Session) -> None:
+    """The seed writes every list the figures count through crud and the workflow, dated back:
+    each change has its fact, written from the row, equal to the one rebuilt from the
+    history's snapshots (a write path that forgot its fact fails here)."""
+    columns = list(FigureFact.__table__.columns)
+    kept = s.execute(select(*columns).order_by(FigureFact.record_id)).all()
+    counted = select(func.count()).where(ChangeRecord.entity_type.in_(FACT_SOURCES))
+    assert len(kept) == s.scalar(counted)
+    assert {fact.entity_type for fact in kept} == set(FACT_SOURCES)
+    try:
+        rebuild_figure_facts(s.connection())
+        assert s.execute(select(*columns).order_by(FigureFact.record_id)).all() == kept
+    finally:
+        s.rollback()  # the module's database keeps the facts its writes made
 
 
 def _as_utc(moment: datetime) -> datetime:

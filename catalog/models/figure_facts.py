@@ -2,61 +2,62 @@
 
 Figures as of a past moment used to rank every JSON snapshot in the history up to that moment
 (about 1–2 s at 100,000 items). A FigureFact holds one version of a service item, supervision
-item, inspection list or 一件事 — the columns the figures read, taken from the ``after``
-snapshot of one ChangeRecord — valid from that change until the row's next one, so the rows
-as of a moment are a range condition on an indexed, narrow table.
+item, inspection list or 一件事 — the columns the figures read — valid from its ChangeRecord's
+moment until the row's next record, so the rows as of a moment are a range condition on an
+indexed, narrow table.
 
-The table is derived from ``change_records`` and kept equal to it: after every flush that
-writes (or changes) a ChangeRecord of those lists, the changed rows' facts are rebuilt from
-their whole history in the same transaction (``_follow_history``). Migration 0006 fills it
-from the history that existed before; ``rebuild_figure_facts`` refills it from scratch.
+FACT_SOURCES (with DERIVED) is the one list of each list's fact columns, read two ways:
+- a write: ``history.record_change`` writes its record's fact from the row's own attributes
+  (``write_fact``) in the change's transaction, and closes the fact it follows;
+- history loaded without the application (migrations 0006 and 0010, ``bench/``, tests):
+  ``rebuild_figure_facts`` refills the table from the records' JSON snapshots.
+Both give the same facts (tests/test_figure_facts.py compares them).
 
-Each fact also holds its version's unfilled elements (catalog.models.elements), which the
-snapshot carries (ListSpec.snapshot) or, for snapshots written before migration 0010, are
-computed in Python from it, so completeness as of a date is the same indexed scan. The
-权责清单, 下放镇街事项 and 执法检查人员 have facts too: the report's counts are figures as of a
-date like the rates.
+Each fact also holds its version's unfilled elements (catalog.models.elements): the row's own
+mask on a write; for snapshots written before migration 0010, computed in Python from the
+snapshot, so completeness as of a date is the same indexed scan. The 权责清单, 下放镇街事项
+and 执法检查人员 have facts too: the report's counts are figures as of a date like the rates.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 from functools import cache
-from itertools import chain
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
     ColumnElement,
     Connection,
-    Delete,
     Index,
     Insert,
     Integer,
     Select,
     String,
     Text,
+    Update,
+    and_,
     bindparam,
     case,
     delete,
-    event,
     func,
     insert,
     literal,
     null,
+    or_,
     select,
     update,
 )
-from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column
+from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from .audit import ChangeRecord
 from .base import UtcDateTime, db
-from .elements import ELEMENTS, unfilled_mask
+from .elements import ELEMENTS, RowView, unfilled_mask
 from .services import ServiceItem
 
-# The snapshot keys each list's facts take: fact column → (snapshot key, type). A list without
-# a "status" (the 名录库 of inspectors) is in force from its create to its delete.
+# Each list's fact columns: fact column → (the row's attribute, which is also its snapshot key;
+# the type the snapshot is read as). A list without a "status" (the 名录库 of inspectors) is in
+# force from its create to its delete.
 FACT_SOURCES: dict[str, dict[str, tuple[str, type]]] = {
     "service_item": {
         "department_id": ("department_id", Integer),
@@ -124,7 +125,8 @@ def _no_limit(prefix: str) -> ColumnElement[Any]:
     )
 
 
-# Fact columns derived from more than one snapshot key.
+# Fact columns the row holds itself (a write reads the row's attribute of the same name) and a
+# snapshot states with more than one key, or not at all before migration 0010.
 DERIVED: dict[str, dict[str, ColumnElement[Any]]] = {
     "service_item": {
         "legal_no_limit": _no_limit("legal"),
@@ -133,6 +135,31 @@ DERIVED: dict[str, dict[str, ColumnElement[Any]]] = {
         "materials_known": ChangeRecord.after["materials"].as_string().is_not(None),
     },
 }
+
+
+def fact_columns(entity_type: str) -> tuple[str, ...]:
+    """The fact columns of one list, as the figures select them."""
+    return (*FACT_SOURCES[entity_type], *DERIVED.get(entity_type, {}))
+
+
+# The service items' fact columns the figures group by, in the order they group: the covering
+# indexes of the live figures (service_items) and of the figures as of a moment lead with them.
+GROUPED_BY = (
+    "status",
+    "item_type",
+    "department_id",
+    "legal_time_limit",
+    "legal_time_unit",
+    "promised_time_limit",
+    "promised_time_unit",
+    "case_type",
+    "onsite_visits",
+    "e_license_linked",
+    "license_free",
+    "legal_no_limit",
+    "promised_no_limit",
+    "materials_known",
+)
 
 
 class FigureFact(db.Model):
@@ -144,26 +171,7 @@ class FigureFact(db.Model):
         Index("ix_figure_facts_entity", "entity_type", "entity_id"),
         # covering the figures' scan as of a moment, in the order they group by (see
         # ix_service_items_figures below)
-        Index(
-            "ix_figure_facts_figures",
-            "entity_type",
-            "status",
-            "item_type",
-            "department_id",
-            "legal_time_limit",
-            "legal_time_unit",
-            "promised_time_limit",
-            "promised_time_unit",
-            "case_type",
-            "onsite_visits",
-            "e_license_linked",
-            "license_free",
-            "legal_no_limit",
-            "promised_no_limit",
-            "materials_known",
-            "valid_from",
-            "valid_to",
-        ),
+        Index("ix_figure_facts_figures", "entity_type", *GROUPED_BY, "valid_from", "valid_to"),
         # completeness as of a moment (migration 0010)
         Index(
             "ix_figure_facts_completeness",
@@ -215,23 +223,7 @@ class FigureFact(db.Model):
 # lookups) in the order the figures group by, so it aggregates without sorting (the query alone
 # at 100,000 items, all item types: 170 → 26 ms). Declared here, with the figures' own table, not with the
 # list's model: only the figures read it.
-Index(
-    "ix_service_items_figures",
-    ServiceItem.status,
-    ServiceItem.item_type,
-    ServiceItem.department_id,
-    ServiceItem.legal_time_limit,
-    ServiceItem.legal_time_unit,
-    ServiceItem.promised_time_limit,
-    ServiceItem.promised_time_unit,
-    ServiceItem.case_type,
-    ServiceItem.onsite_visits,
-    ServiceItem.e_license_linked,
-    ServiceItem.license_free,
-    ServiceItem.legal_no_limit,
-    ServiceItem.promised_no_limit,
-    ServiceItem.materials_known,
-)
+Index("ix_service_items_figures", *(getattr(ServiceItem, name) for name in GROUPED_BY))
 # Completeness, live: the rows in scope and their unfilled elements, from the index alone; in
 # 编号 order within a department with the name (PostgreSQL) for the rows behind a figure, which
 # otherwise read the table row by row to find the few that miss an element.
@@ -301,15 +293,23 @@ _SET_MASK = (
     .where(FigureFact.record_id == bindparam("record"))
     .values(unfilled_elements=bindparam("mask"))
 )
+# Facts lacking a mask (snapshots written before migration 0010), with their snapshots; a
+# deleted row's fact has none.
+_WITHOUT_MASKS = (
+    select(FigureFact.record_id, ChangeRecord.after)
+    .join(ChangeRecord, ChangeRecord.id == FigureFact.record_id)
+    .where(
+        FigureFact.entity_type == bindparam("type"),
+        FigureFact.unfilled_elements.is_(None),
+        FigureFact.status.is_not(None),
+    )
+)
 
 
-def _set_unfilled(connection: Connection, entity_type: str, ids: list[int] | None = None) -> None:
-    """The unfilled elements of facts whose snapshot does not carry them (written before
-    migration 0010), computed from the snapshot; a deleted row's fact has none."""
-    query, of_rows = _without_masks(entity_type)
-    rows = connection.execute(
-        query if ids is None else of_rows, {"type": entity_type, "ids": ids or []}
-    ).all()
+def _set_unfilled(connection: Connection, entity_type: str) -> None:
+    """The unfilled elements of facts whose snapshot does not carry them, computed from the
+    snapshot with the same rules a write applies to its row."""
+    rows = connection.execute(_WITHOUT_MASKS, {"type": entity_type}).all()
     batch = [
         {"record": record_id, "mask": unfilled_mask(entity_type, after or {})}
         for record_id, after in rows
@@ -318,52 +318,84 @@ def _set_unfilled(connection: Connection, entity_type: str, ids: list[int] | Non
         connection.execute(_SET_MASK, batch[start : start + MASK_BATCH])
 
 
+# -- one write's fact ------------------------------------------------------------------------
+
+
+def fact_of(entity_type: str, row: Any) -> dict[str, Any]:
+    """The fact columns of a list row, read from the row's own attributes: FACT_SOURCES'
+    keys are the row's attribute names, and DERIVED's columns are the row's columns of the
+    same name (the snapshot only lacks them before migration 0010)."""
+    keys = {column: key for column, (key, _) in FACT_SOURCES[entity_type].items()}
+    fact = {column: getattr(row, keys.get(column, column)) for column in fact_columns(entity_type)}
+    fact.setdefault("status", "published")  # a list without a status is in force until deleted
+    if entity_type in ELEMENTS and fact["unfilled_elements"] is None:
+        # a row loaded without its mask: the mask every write computes, from the row
+        fact["unfilled_elements"] = unfilled_mask(entity_type, RowView(row))
+    return fact
+
+
 @cache
-def _without_masks(entity_type: str) -> tuple[Select, Select]:
-    """(every list's, some rows') facts lacking a mask, with their snapshots: built once, as
-    building a statement costs more than running it on every write."""
-    query = (
-        select(FigureFact.record_id, ChangeRecord.after)
-        .join(ChangeRecord, ChangeRecord.id == FigureFact.record_id)
+def _from_own_snapshot(entity_type: str) -> Insert:
+    """One record's fact read from its own snapshot, as the rebuild reads it: a delete has no
+    row left to read."""
+    return _insert_facts(entity_type, ChangeRecord.id == bindparam("record"))
+
+
+def _reseat() -> Update:
+    """Close each of one row's facts at the start of the next one in (valid_from, record_id)
+    order — the order in which the latest record at a moment wins — for the facts in force at
+    or after ``moment``: those a new fact dated ``moment`` may follow or precede."""
+    later = aliased(FigureFact)
+    following = (
+        select(func.min(later.valid_from))
         .where(
-            FigureFact.entity_type == bindparam("type"),
-            FigureFact.unfilled_elements.is_(None),
-            FigureFact.status.is_not(None),
+            later.entity_type == FigureFact.entity_type,
+            later.entity_id == FigureFact.entity_id,
+            or_(
+                later.valid_from > FigureFact.valid_from,
+                and_(
+                    later.valid_from == FigureFact.valid_from,
+                    later.record_id > FigureFact.record_id,
+                ),
+            ),
         )
+        .scalar_subquery()
     )
-    return query, query.where(FigureFact.entity_id.in_(bindparam("ids", expanding=True)))
-
-
-@cache
-def _refresh(entity_type: str) -> tuple[Delete, Insert]:
-    """The statements replacing the facts of some rows (``ids``) of one list, built once:
-    building and keying them cost ten times what running them costs."""
-    ids = bindparam("ids", expanding=True)
     return (
-        delete(FigureFact).where(
-            FigureFact.entity_type == entity_type, FigureFact.entity_id.in_(ids)
-        ),
-        _insert_facts(entity_type, ChangeRecord.entity_id.in_(ids)),
+        update(FigureFact)
+        .where(
+            FigureFact.entity_type == bindparam("fact_type"),
+            FigureFact.entity_id == bindparam("fact_row"),
+            FigureFact.valid_from <= bindparam("moment"),
+            or_(FigureFact.valid_to.is_(None), FigureFact.valid_to > bindparam("moment")),
+        )
+        .values(valid_to=following)
     )
 
 
-@event.listens_for(Session, "after_flush")
-def _follow_history(session: Session, _flush: UOWTransaction) -> None:
-    """Rebuild the facts of every row whose history this flush wrote or changed.
+_RESEAT = _reseat()
+_INSERT = insert(FigureFact)
 
-    A row's whole history is reread (a handful of records), so a record dated before the
-    row's latest one (a back-dated seed) or a corrected date lands in the right place. Two
-    transactions never rebuild one row at once: a row's writes are serialised by its version.
-    """
-    changed: dict[str, set[int]] = defaultdict(set)
-    for obj in chain(session.new, session.dirty, session.deleted):
-        if isinstance(obj, ChangeRecord) and obj.entity_type in FACT_SOURCES:
-            changed[obj.entity_type].add(obj.entity_id)
-    if not changed:
-        return
-    connection = session.connection()
-    for entity_type, ids in changed.items():
-        for statement in _refresh(entity_type):
-            connection.execute(statement, {"ids": sorted(ids)})
-        if entity_type in ELEMENTS:
-            _set_unfilled(connection, entity_type, sorted(ids))
+
+def write_fact(connection: Connection, record: ChangeRecord, row: Any | None) -> None:
+    """The fact of a flushed ChangeRecord, from the row the change left (``None`` for a
+    delete), placed in the row's history by the record's time: a back-dated record (the
+    seed's) lands between the facts around its moment, as the rebuild would place it."""
+    entity_type = record.entity_type
+    if record.action == "delete":
+        connection.execute(_from_own_snapshot(entity_type), {"record": record.id})
+    elif row is None:
+        raise ValueError(f"a change to {entity_type} {record.entity_id} needs its row for its fact")
+    else:
+        fact = fact_of(entity_type, row)
+        fact.update(
+            record_id=record.id,
+            entity_type=entity_type,
+            entity_id=record.entity_id,
+            valid_from=record.changed_at,
+        )
+        connection.execute(_INSERT, fact)
+    connection.execute(
+        _RESEAT,
+        {"fact_type": entity_type, "fact_row": record.entity_id, "moment": record.changed_at},
+    )

@@ -331,4 +331,5 @@ def record(
         department_id=spec.department_of(row),
         searchable=spec.searchable is not None,
         note=note,
+        row=row,
     )

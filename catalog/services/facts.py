@@ -43,27 +43,11 @@ from ..models import (
     SupervisionItem,
 )
 from ..models.base import UtcDateTime
+from ..models.figure_facts import fact_columns
 
 INSPECTION_TYPE = "06"
 CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
-SERVICE_COLUMNS = (
-    "department_id",
-    "name",
-    "item_type",
-    "status",
-    "case_type",
-    "legal_time_limit",
-    "legal_time_unit",
-    "promised_time_limit",
-    "promised_time_unit",
-    "onsite_visits",
-    "e_license_linked",
-    "license_free",
-    "legal_no_limit",
-    "promised_no_limit",
-    "materials_known",
-    "unfilled_elements",
-)
+SERVICE_COLUMNS = fact_columns("service_item")
 
 
 # A SELECT of any columns (SQLAlchemy's Select is typed by its columns' types).

@@ -1,7 +1,8 @@
 """The history of list rows: one ChangeRecord per change, written in the change's transaction.
 
 Searchable rows also get a SearchOutbox row in the same transaction, so the search index
-learns of every committed change and of no uncommitted one (docs/write-path.md).
+learns of every committed change and of no uncommitted one (docs/write-path.md). The lists the
+figures count also get the change's FigureFact, from the row itself, in the same transaction.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy import Subquery, func, select
 from sqlalchemy.orm import Session
 
 from ..models import ChangeRecord, SearchOutbox
+from ..models.figure_facts import FACT_SOURCES, write_fact
 from . import search_twins
 from .permissions import Actor
 
@@ -29,7 +31,10 @@ def record_change(
     department_id: int | None,
     searchable: bool,
     note: str | None = None,
+    row: Any | None = None,
 ) -> ChangeRecord:
+    """Record a change to a row; ``row`` is the row as the change left it (none for a delete),
+    which the lists the figures count must give for their fact."""
     record = ChangeRecord(
         entity_type=entity_type,
         entity_id=entity_id,
@@ -51,6 +56,9 @@ def record_change(
             session, entity_type, entity_id, before, after
         ):
             session.add(SearchOutbox(entity_type=twin_type, entity_id=twin_id))
+    if entity_type in FACT_SOURCES:
+        session.flush()  # the fact is keyed and dated by the record (the seed dates it at flush)
+        write_fact(session.connection(), record, row)
     return record
 
 
