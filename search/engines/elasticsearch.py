@@ -44,6 +44,7 @@ from search.query import (
     SearchResult,
     Suggestion,
     es_search_body,
+    facet_buckets,
     facet_counts,
     plan_query,
     suggest_in_tiers,
@@ -367,7 +368,7 @@ class ElasticsearchEngine:
             )
         aggregations = response.get("aggregations", {})
         facets = {
-            facet: facet_counts(facet, aggregations[facet]["values"]["buckets"])
+            facet: facet_counts(facet, facet_buckets(aggregations[facet]))
             for facet in request.facets
         }
         return SearchResult(

@@ -146,7 +146,11 @@ def test_filters_go_to_post_filter_and_each_facet_drops_its_own():
 def test_no_filter_no_post_filter_and_facets_count_everything():
     body = body_for(text="护照", facets=["theme"])
     assert "post_filter" not in body
-    assert body["aggs"]["theme"]["filter"] == {"match_all": {}}
+    # no filter bucket around an unfiltered facet: it would cost a check per matching document
+    assert body["aggs"]["theme"] == {"terms": {"field": "themes", "size": 200}}
+    only_own = body_for(text="护照", filters={"theme": ["出生"]}, facets=["theme", "instant"])
+    assert only_own["aggs"]["theme"] == {"terms": {"field": "themes", "size": 200}}
+    assert only_own["aggs"]["instant"]["filter"] == {"bool": {"filter": [{"terms": {"themes": ["出生"]}}]}}
 
 
 def test_paging_and_totals():
