@@ -328,7 +328,8 @@ def _es_facet(request: SearchRequest, facet: str) -> dict[str, Any]:
 
 def facet_buckets(aggregation: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The buckets of a facet's aggregation from :func:`_es_facet`, filtered or not."""
-    return aggregation.get("values", aggregation)["buckets"]
+    buckets: list[Mapping[str, Any]] = aggregation.get("values", aggregation)["buckets"]
+    return buckets
 
 
 def es_search_body(plan: QueryPlan) -> dict[str, Any]:
