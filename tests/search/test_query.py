@@ -150,7 +150,9 @@ def test_no_filter_no_post_filter_and_facets_count_everything():
     assert body["aggs"]["theme"] == {"terms": {"field": "themes", "size": 200}}
     only_own = body_for(text="护照", filters={"theme": ["出生"]}, facets=["theme", "instant"])
     assert only_own["aggs"]["theme"] == {"terms": {"field": "themes", "size": 200}}
-    assert only_own["aggs"]["instant"]["filter"] == {"bool": {"filter": [{"terms": {"themes": ["出生"]}}]}}
+    assert only_own["aggs"]["instant"]["filter"] == {
+        "bool": {"filter": [{"terms": {"themes": ["出生"]}}]}
+    }
 
 
 def test_paging_and_totals():
