@@ -33,11 +33,11 @@ if str(ROOT) not in sys.path:
 from flask_migrate import upgrade
 from sqlalchemy import event
 
-from catalog import create_app
 from catalog.extensions import db
 from catalog.services import crud, registry, workflow
 from catalog.services.permissions import Actor
 from tests import factories
+from tests.support.databases import app_on
 
 ACTOR = Actor.system("bench", "seed")
 STATEMENTS_BY_STEP: dict[str, list[int]] = defaultdict(list)
@@ -65,13 +65,8 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=0)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="qingdan-bench-facts-"))
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'bench.sqlite3'}",
-            "SEARCH_INDEX_PATH": str(work / "index"),
-            "SEARCH_DRAIN_IN_PROCESS": False,
-        }
+    app = app_on(
+        f"sqlite:///{work / 'bench.sqlite3'}", work / "index", SEARCH_DRAIN_IN_PROCESS=False
     )
     spec = registry.SERVICE_ITEMS
     times: dict[str, list[float]] = defaultdict(list)

@@ -31,10 +31,10 @@ if str(ROOT) not in sys.path:
 from flask_migrate import upgrade
 
 from bench.page_timing import percentile, timed
-from catalog import create_app
 from catalog.extensions import db, limiter
 from catalog.services import accounts
 from catalog.services.permissions import Actor
+from tests.support.databases import app_on
 
 PASSWORD = "correct-horse-battery"
 
@@ -46,13 +46,7 @@ def main() -> None:
     parser.add_argument("--attempts", type=int, default=40)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="qingdan-bench-sign-in-"))
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'bench.sqlite3'}",
-            "SEARCH_INDEX_PATH": str(work / "index"),
-        }
-    )
+    app = app_on(f"sqlite:///{work / 'bench.sqlite3'}", work / "index")
     with app.app_context():
         upgrade()
         accounts.create_user(
