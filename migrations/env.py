@@ -9,9 +9,9 @@ from flask import current_app
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# keep the loggers that exist: a migration run in process (tests, benches) must not silence the
+# app's own (fileConfig disables every existing logger by default)
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

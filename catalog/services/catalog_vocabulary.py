@@ -11,11 +11,13 @@ command, the tests' SAVEPOINT) cannot lend it to a thread, and builds in place.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
 
 from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from search.spelling import Vocabulary
@@ -25,6 +27,7 @@ from ..models.codes import PUBLISHED
 from .registry import SEARCHABLE
 
 REFRESH_SECONDS = 300.0
+logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 # database URL → (when last checked, the newest change then, the vocabulary)
@@ -74,6 +77,10 @@ def _refresh(bind: Engine, key: str, built: tuple[float, int | None, Vocabulary]
                 vocabulary = Vocabulary(_names(connection))
         with _lock:
             _built[key] = (time.monotonic(), newest, vocabulary)
+    except SQLAlchemyError as error:
+        # the database went away mid-build (a restart, a failover): searches go on with the
+        # last vocabulary, and the next one starts another build
+        logger.warning("did-you-mean vocabulary not rebuilt: %s", error.__class__.__name__)
     finally:
         with _lock:
             _building.discard(key)
