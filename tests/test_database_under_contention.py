@@ -23,17 +23,20 @@ from typing import Any
 import psycopg
 import pytest
 import requests
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from catalog.database import unavailable, write_intent
+from catalog.models import FigureFact
+from catalog.models.figure_facts import rebuild_figure_facts
 from catalog.services import accounts, search_documents, search_outbox, search_reindex
 from catalog.services.permissions import Actor
 from search.engines.embedded import EmbeddedEngine
 from tests import factories
 from tests.support.databases import LiveDatabase, sessions_on
 from tests.support.servers import RunningServer, gunicorn
+from tests.test_figure_facts import versions_follow_each_other
 
 OPERATOR = Actor.system("tests", "cli")
 PASSWORD = "correct-horse-battery"
@@ -123,6 +126,20 @@ def assert_index_in_sync(live: LiveDatabase) -> None:
     assert (drift.missing, drift.stale, drift.extra) == ([], [], [])
 
 
+def assert_facts_equal_a_rebuild(live: LiveDatabase) -> None:
+    """The figure facts the workers wrote, each in its own transaction, equal those rebuilt
+    from the whole history, and each row's versions follow each other without gap or overlap
+    (the rebuild is rolled back)."""
+    columns = list(FigureFact.__table__.columns)
+    with live.session() as session:
+        written = session.execute(select(*columns).order_by(FigureFact.record_id)).all()
+        assert written
+        rebuild_figure_facts(session.connection())
+        assert session.execute(select(*columns).order_by(FigureFact.record_id)).all() == written
+        session.rollback()
+    versions_follow_each_other(written)
+
+
 def test_concurrent_writers_wait_and_etag_races_answer_412(live_database, site, tmp_path):
     live = live_database
     with gunicorn(live.environ(), tmp_path / "gunicorn.log") as server:
@@ -164,6 +181,7 @@ def test_concurrent_writers_wait_and_etag_races_answer_412(live_database, site, 
         assert codes == [200] + [412] * 5, server.log_tail()
     assert "Traceback" not in server.log.read_text(errors="replace")
     assert_index_in_sync(live)
+    assert_facts_equal_a_rebuild(live)
 
 
 def hold_write_lock(live: LiveDatabase) -> sqlite3.Connection:

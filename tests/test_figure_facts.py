@@ -380,7 +380,7 @@ def test_figures_as_of_equal_those_from_the_history_snapshots(session, departmen
     assert len(seen) > 5  # the figures change from moment to moment: the comparison is not vacuous
 
 
-def _versions_follow_each_other(facts_kept: list) -> None:
+def versions_follow_each_other(facts_kept: list) -> None:
     """Each row's versions follow each other without gap or overlap, the last one still open."""
     by_row: dict[tuple[str, int], list] = {}
     for fact in sorted(facts_kept, key=lambda f: (f.valid_from, f.record_id)):
@@ -458,7 +458,7 @@ def test_the_facts_each_write_keeps_equal_a_rebuild_from_the_whole_history(sessi
     assert any(note and note.startswith("修订稿") for _, note in recorded)  # revisions applied
     rebuild_figure_facts(session.connection())
     assert session.execute(select(*columns).order_by(FigureFact.record_id)).all() == kept
-    _versions_follow_each_other(kept)
+    versions_follow_each_other(kept)
 
 
 def test_a_change_to_a_counted_list_without_its_row_is_refused(session, departments):
@@ -486,7 +486,7 @@ def test_history_loaded_as_records_alone_is_rebuilt_in_order(session, department
     rebuild_figure_facts(session.connection())
     kept = session.execute(select(*FigureFact.__table__.columns)).all()
     assert len(kept) == len(records)
-    _versions_follow_each_other(kept)
+    versions_follow_each_other(kept)
 
 
 @pytest.mark.parametrize("rule", figures.RULES)
