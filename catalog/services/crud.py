@@ -50,6 +50,14 @@ class Page:
         return math.ceil(self.total / self.per_page) if self.total else 0
 
 
+def paged(total: int, page: int, per_page: int) -> tuple[int, int, int]:
+    """The page asked for, moved into 1‥pages (one page when nothing is found); the number of
+    pages; the offset of the page's first row."""
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    return page, pages, (page - 1) * per_page
+
+
 def visibility_clause(
     actor: Actor, spec: ListSpec, department_id: int | None = None
 ) -> ColumnElement[bool] | None:

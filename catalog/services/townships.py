@@ -21,6 +21,7 @@ from ..models import DevolvedItem, Organization, PowerItem, Region, ServiceItem
 from ..models.codes import DEVOLUTION_MODES, ITEM_TYPES, PUBLISHED
 from ..models.devolution import devolved_item_receivers
 from ..schemas.fields import MAX_ID
+from .crud import paged
 from .errors import not_found
 from .permissions import use_case
 from .rules import TOWNSHIP_KINDS
@@ -159,8 +160,7 @@ def township_page(session: Session, township_id: int, page: int = 1) -> Township
         raise not_found("镇街", township_id)
     items = union_all(_devolved([township_id]), _own_services([township_id])).subquery()
     total = session.scalar(select(func.count()).select_from(items)) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(max(page, 1), pages)
+    page, pages, offset = paged(total, page, PER_PAGE)
     department = aliased(Organization)
     rows = session.execute(
         select(items, department.name.label("department"))
@@ -169,7 +169,7 @@ def township_page(session: Session, township_id: int, page: int = 1) -> Township
             items.c.item_type.is_(None), items.c.item_type, items.c.name, items.c.kind, items.c.id
         )
         .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
+        .offset(offset)
     ).all()
     guides = _guides(
         session,

@@ -421,12 +421,12 @@ def work_queue(session: Session, actor: Actor, page: int, per_page: int) -> crud
     thousands costs what a district's does."""
     keys = _queue_keys(actor).subquery()
     total = session.scalar(select(func.count()).select_from(keys)) or 0
-    page = min(max(page, 1), max(1, -(-total // per_page)))
+    page, _pages, offset = crud.paged(total, page, per_page)
     on_page = session.execute(
         select(keys)
         .order_by(keys.c.waiting_since, keys.c.entity_type, keys.c.row_id, keys.c.revision_id)
         .limit(per_page)
-        .offset((page - 1) * per_page)
+        .offset(offset)
     ).all()
     return crud.Page(_queue_entries(session, on_page), total, page, per_page)
 
