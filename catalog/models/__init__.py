@@ -4,7 +4,7 @@ from .accounts import ApiToken, User, UserSession, reviewer_departments
 from .audit import ChangeRecord, SearchOutbox
 from .base import db
 from .devolution import DevolutionBatch, DevolvedItem
-from .figure_facts import FigureFact
+from .figure_facts import FigureFact, FigureGeneration
 from .legal import LegalBasis
 from .legal_changes import BasisReview, LegalBasisChange
 from .org import Organization, Region
@@ -33,6 +33,7 @@ __all__ = [
     "Faq",
     "FeeItem",
     "FigureFact",
+    "FigureGeneration",
     "InspectionImplList",
     "InspectionTarget",
     "Inspector",

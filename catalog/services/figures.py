@@ -30,6 +30,7 @@ from ..models import DevolvedItem, Organization
 from ..models.devolution import devolved_item_receivers
 from ..models.services import is_instant, is_zero_visit
 from . import facts as _facts
+from . import figure_cache
 from .facts import (
     Query,
     Scope,
@@ -354,8 +355,8 @@ def totals(
     chosen = SECTIONS.values() if keys is None else (SECTIONS[PARTS[k].facts] for k in keys)
     sections = list(dict.fromkeys(chosen))  # once each: two kinds of facts share a query
     for section in sections:
-        rows = session.execute(_statement(section, scope.shape, by_department), scope.parameters)
-        section.add(rows, by_department, result)
+        statement = _statement(section, scope.shape, by_department)
+        section.add(figure_cache.rows(session, statement, scope.parameters), by_department, result)
     return result
 
 
@@ -487,11 +488,13 @@ def _reduction_ratio(
     return (legal_days - _days(promised, promised_unit)) / legal_days
 
 
+@lru_cache(maxsize=4096)
 def _days(value: int, unit: str | None) -> Fraction:
     """A limit whose state is "days" (never None then)."""
     return cast(Fraction, in_working_days(value, unit))
 
 
+@lru_cache(maxsize=4096)
 def _limit_state(value: int | None, unit: str | None, no_limit: bool | None) -> str:
     if in_working_days(value, unit) is not None:
         return "days"
@@ -508,40 +511,49 @@ class TimeLimitSums:
     unknown: int  # items with a 未填报 limit
 
 
+def _sum_of(counted: Iterable[tuple[Fraction, int]]) -> Fraction:
+    """Σ value × count, exactly. Fraction arithmetic is the slow part of a per-department table
+    (a thousand pairs over sixty departments), and the values share few denominators (工作日,
+    自然日 sevenths, a ratio's 法定 days): the numerators are summed per denominator as integers,
+    and only those few sums are added as fractions."""
+    by_denominator: defaultdict[int, int] = defaultdict(int)
+    for value, count in counted:
+        by_denominator[value.denominator] += value.numerator * count
+    return sum((Fraction(n, d) for d, n in by_denominator.items()), Fraction(0))
+
+
 def time_limit_sums(t: Totals) -> TimeLimitSums:
     """The sums of the 时限压减率 over the items whose two limits are in days."""
-    # Items are counted per distinct limit first: a per-department table sums a thousand
-    # (法定, 承诺) pairs, but few distinct limits, and Fraction arithmetic is the slow part.
-    legal_items: Counter[tuple[int, str | None]] = Counter()
-    promised_items: Counter[tuple[int, str | None]] = Counter()
-    ratio_sum = Fraction(0)
+    legal: list[tuple[Fraction, int]] = []
+    promised: list[tuple[Fraction, int]] = []
+    ratios: list[tuple[Fraction, int]] = []
     rated = with_days = unknown = 0
     for (
-        legal,
+        legal_limit,
         legal_unit,
         legal_none,
-        promised,
+        promised_limit,
         promised_unit,
         promised_none,
     ), count in t.time_limits.items():
         states = (
-            _limit_state(legal, legal_unit, legal_none),
-            _limit_state(promised, promised_unit, promised_none),
+            _limit_state(legal_limit, legal_unit, legal_none),
+            _limit_state(promised_limit, promised_unit, promised_none),
         )
         if "unknown" in states:
             unknown += count
         if states != ("days", "days"):
             continue
         with_days += count
-        legal_items[legal, legal_unit] += count  # type: ignore[index]
-        promised_items[promised, promised_unit] += count  # type: ignore[index]
-        ratio = _reduction_ratio(legal, legal_unit, promised, promised_unit)
+        legal.append((_days(legal_limit, legal_unit), count))
+        promised.append((_days(promised_limit, promised_unit), count))
+        ratio = _reduction_ratio(legal_limit, legal_unit, promised_limit, promised_unit)
         if ratio is not None:
-            ratio_sum += ratio * count
+            ratios.append((ratio, count))
             rated += count
-    legal_sum = sum((_days(*limit) * n for limit, n in legal_items.items()), Fraction(0))
-    promised_sum = sum((_days(*limit) * n for limit, n in promised_items.items()), Fraction(0))
-    return TimeLimitSums(legal_sum, promised_sum, ratio_sum, rated, with_days, unknown)
+    return TimeLimitSums(
+        _sum_of(legal), _sum_of(promised), _sum_of(ratios), rated, with_days, unknown
+    )
 
 
 def figures_from(t: Totals, scope: Scope, rule: str) -> list[Figure]:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..models import ChangeRecord, SearchOutbox
 from ..models.figure_facts import FACT_SOURCES, write_fact
-from . import search_twins
+from . import figure_cache, search_twins
 from .permissions import Actor
 
 
@@ -49,6 +49,7 @@ def record_change(
         after=after,
     )
     session.add(record)
+    figure_cache.note_change(session)
     if searchable:
         session.add(SearchOutbox(entity_type=entity_type, entity_id=entity_id))
         # a twin's document depends on this row too (search_twins): queue it as well

@@ -1,0 +1,137 @@
+"""The figures kept per generation of the data (catalog/services/figure_cache.py), on a database
+of the test's own with real separate connections and gunicorn's worker processes: a commit in
+any process reaches the figures every process answers next; what a session has not committed is
+read by that session alone and never kept. On PostgreSQL too (the PostgreSQL pass)."""
+
+from __future__ import annotations
+
+import requests
+from sqlalchemy import select
+
+from catalog.database import write_intent
+from catalog.models import FigureGeneration, ServiceItem
+from catalog.services import accounts, figure_cache
+from catalog.services.facts import Scope
+from catalog.services.figures import compute_figures
+from catalog.services.history import record_change
+from catalog.services.permissions import Actor
+from tests import factories
+from tests.support.databases import LiveDatabase
+from tests.support.servers import gunicorn
+
+OPERATOR = Actor.system("tests", "cli")
+
+
+def instant_share(session) -> str:
+    figure = compute_figures(session, Scope(), keys=["instant_share"])[0]
+    return f"{figure.numerator}/{figure.denominator}"
+
+
+def token(live: LiveDatabase) -> str:
+    with live.session() as session:
+        return session.scalar(select(FigureGeneration.token))
+
+
+def recorded_row(session, department_id: int, **overrides) -> None:
+    """A published row added and recorded as the services do, left uncommitted."""
+    row = ServiceItem(**factories.service_item_data(department_id, status="published", **overrides))
+    session.add(row)
+    session.flush()
+    record_change(
+        session,
+        entity_type="service_item",
+        entity_id=row.id,
+        action="create",
+        before=None,
+        after={"version": 1},
+        actor=OPERATOR,
+        department_id=department_id,
+        searchable=False,
+        row=row,
+    )
+
+
+def test_a_commit_in_one_process_reaches_the_figures_of_every_worker(live_database, tmp_path):
+    live = live_database
+    with write_intent(), live.session() as session:
+        department = factories.department(session)
+        for _ in range(3):
+            factories.instant_item(session, department.id)
+        factories.service_item(session, department.id, status="published")  # a 承诺件
+        _, admin = accounts.create_token(
+            session, OPERATOR, name="figures", role="admin", department_id=None
+        )
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {admin}"
+
+    with gunicorn(live.environ(), tmp_path / "gunicorn.log", workers=3) as server:
+
+        def answered() -> set[str]:
+            """即办件占比 as a dozen requests answer it, spread over the workers."""
+            found = set()
+            for _ in range(12):
+                answer = api.get(server.url + "/api/v1/stats/figures")
+                assert answer.status_code == 200, answer.text
+                share = next(f for f in answer.json()["figures"] if f["key"] == "instant_share")
+                found.add(f"{share['numerator']}/{share['denominator']}")
+            return found
+
+        assert answered() == {"3/4"}
+        # this process (not a worker) commits: every worker's next answer has it
+        before = token(live)
+        with write_intent(), live.session() as session:
+            made = factories.instant_item(session, department.id)
+        assert token(live) != before
+        assert answered() == {"4/5"}
+        # one worker commits a step through the API (暂停: no longer counted): every worker
+        # answers it
+        url = f"{server.url}/api/v1/service-items/{made.id}"
+        etag = api.get(url).headers["ETag"]
+        suspended = api.post(url + "/suspend", json={"reason": "核查"}, headers={"If-Match": etag})
+        assert suspended.status_code == 200, suspended.text
+        assert answered() == {"3/4"}
+
+
+def test_an_uncommitted_change_is_read_by_its_session_alone_and_never_kept(live_database):
+    live = live_database
+    with write_intent(), live.session() as session:
+        department = factories.department(session)
+        factories.instant_item(session, department.id)
+        factories.service_item(session, department.id, status="published")
+    with live.session() as reader:
+        assert instant_share(reader) == "1/2"  # kept under the token
+    with live.session() as writer:
+        recorded_row(writer, department.id, case_type="1")
+        assert instant_share(writer) == "2/3"  # its own change, not what others keep
+        writer.rollback()
+    with live.session() as reader:
+        assert instant_share(reader) == "1/2"
+
+
+def test_a_savepoint_rolled_back_keeps_the_changes_before_it(live_database):
+    """A row import rolls a bad row's SAVEPOINT back and commits the others: the commit still
+    replaces the token, or every process would keep answering the figures from before it."""
+    live = live_database
+    with write_intent(), live.session() as session:
+        department = factories.department(session)
+        factories.instant_item(session, department.id)
+    before = token(live)
+    with live.session() as session:
+        assert instant_share(session) == "1/1"
+    with write_intent(), live.session() as session:
+        factories.service_item(session, department.id, status="published")  # commits: 1/2
+    assert token(live) != before
+    with live.session() as session:
+        assert instant_share(session) == "1/2"
+    before_import = token(live)
+    with write_intent(), live.session() as session:
+        with session.begin_nested():
+            recorded_row(session, department.id)
+        failed = session.begin_nested()
+        figure_cache.note_change(session)
+        failed.rollback()
+        assert session.scalar(select(FigureGeneration.token)) == before_import  # not at a SAVEPOINT
+        session.commit()
+    assert token(live) != before_import
+    with live.session() as session:
+        assert instant_share(session) == "1/3"
