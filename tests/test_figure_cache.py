@@ -9,7 +9,7 @@ import requests
 from sqlalchemy import select
 
 from catalog.database import write_intent
-from catalog.models import FigureGeneration, ServiceItem
+from catalog.models import CatalogGeneration, ServiceItem
 from catalog.services import accounts, figure_cache
 from catalog.services.facts import Scope
 from catalog.services.figures import compute_figures
@@ -29,7 +29,7 @@ def instant_share(session) -> str:
 
 def token(live: LiveDatabase) -> str:
     with live.session() as session:
-        return session.scalar(select(FigureGeneration.token))
+        return session.scalar(select(CatalogGeneration.token))
 
 
 def recorded_row(session, department_id: int, **overrides) -> None:
@@ -130,7 +130,9 @@ def test_a_savepoint_rolled_back_keeps_the_changes_before_it(live_database):
         failed = session.begin_nested()
         figure_cache.note_change(session)
         failed.rollback()
-        assert session.scalar(select(FigureGeneration.token)) == before_import  # not at a SAVEPOINT
+        assert (
+            session.scalar(select(CatalogGeneration.token)) == before_import
+        )  # not at a SAVEPOINT
         session.commit()
     assert token(live) != before_import
     with live.session() as session:

@@ -1,10 +1,10 @@
 """SQLAlchemy models, one module per list."""
 
 from .accounts import ApiToken, User, UserSession, reviewer_departments
-from .audit import ChangeRecord, SearchOutbox
+from .audit import CatalogGeneration, ChangeRecord, SearchOutbox
 from .base import db
 from .devolution import DevolutionBatch, DevolvedItem
-from .figure_facts import FigureFact, FigureGeneration
+from .figure_facts import FigureFact
 from .legal import LegalBasis
 from .legal_changes import BasisReview, LegalBasisChange
 from .org import Organization, Region
@@ -26,6 +26,7 @@ __all__ = [
     "BasisReview",
     "Bundle",
     "BundleMember",
+    "CatalogGeneration",
     "ChangeRecord",
     "DevolutionBatch",
     "DevolvedItem",
@@ -33,7 +34,6 @@ __all__ = [
     "Faq",
     "FeeItem",
     "FigureFact",
-    "FigureGeneration",
     "InspectionImplList",
     "InspectionTarget",
     "Inspector",

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from uuid import uuid4
 
-from sqlalchemy import JSON, Index, Integer, String, Text
+from sqlalchemy import JSON, Connection, Index, Integer, String, Text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -68,3 +69,28 @@ class SearchOutbox(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class CatalogGeneration(db.Model):
+    """One row whose token every commit that records a change replaces, in that commit: what a
+    process derives from the catalog is kept per token (the figures' totals,
+    catalog.services.figure_cache; the did-you-mean vocabulary). A random token, not a count: a
+    database made anew (a test's, a restore's) never shows a token that stood for other data,
+    and a restored dump brings back its own token with its own data."""
+
+    __tablename__ = "catalog_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(String(32))
+
+
+THE_GENERATION = 1  # CatalogGeneration's only row
+
+
+def new_generation(connection: Connection) -> None:
+    """Replace the token: the catalog has changed in this transaction."""
+    connection.execute(
+        update(CatalogGeneration)
+        .where(CatalogGeneration.id == THE_GENERATION)
+        .values(token=uuid4().hex)
+    )

@@ -24,7 +24,6 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 from typing import Any
-from uuid import uuid4
 
 from sqlalchemy import (
     Boolean,
@@ -51,7 +50,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
-from .audit import ChangeRecord
+from .audit import ChangeRecord, new_generation
 from .base import UtcDateTime, db
 from .elements import ELEMENTS, RowView, unfilled_mask
 from .services import ServiceItem
@@ -218,30 +217,6 @@ class FigureFact(db.Model):
     parent_id: Mapped[int | None] = mapped_column(Integer)  # a 监管事项 子项's 主项
     on_duty: Mapped[bool | None] = mapped_column(Boolean)  # an inspector's
     unfilled_elements: Mapped[int | None] = mapped_column(Integer)  # elements.unfilled_mask
-
-
-class FigureGeneration(db.Model):
-    """One row whose token every commit that records a change replaces, in that commit: what
-    the figures read is kept per token (catalog.services.figure_cache). A random token, not a
-    count: a database made anew (a test's, a restore's) never shows a token that stood for
-    other data, and a restored dump brings back its own token with its own data."""
-
-    __tablename__ = "figure_generation"
-
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    token: Mapped[str] = mapped_column(String(32))
-
-
-THE_GENERATION = 1  # FigureGeneration's only row
-
-
-def new_generation(connection: Connection) -> None:
-    """Replace the token: the data the figures read have changed in this transaction."""
-    connection.execute(
-        update(FigureGeneration)
-        .where(FigureGeneration.id == THE_GENERATION)
-        .values(token=uuid4().hex)
-    )
 
 
 # The live figures' scan of the service items, covered: SQLite reads the index alone (no row

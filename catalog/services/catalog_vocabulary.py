@@ -3,7 +3,9 @@
 Building the vocabulary segments every published name (about 0.2 s of CPU per thousand names),
 so it never happens while a citizen waits: a process keeps the last one built and, at most every
 REFRESH_SECONDS, looks in a background thread on a connection of its own whether the catalog
-changed since (the newest history record), and only then builds the next.
+changed since (the token of CatalogGeneration, which every commit recording a change replaces:
+the newest history record's id was not enough on PostgreSQL, where a transaction that took a
+lower id may commit after one that took a higher), and only then builds the next.
 Until the first build ends the search answers without this correction (the homophone
 corrections of the synonym files still apply). A session bound to a single connection (a
 command, the tests' SAVEPOINT) cannot lend it to a thread, and builds in place.
@@ -16,13 +18,13 @@ import threading
 import time
 from collections.abc import Iterator
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from search.spelling import Vocabulary
 
-from ..models import ChangeRecord
+from ..models import CatalogGeneration
 from ..models.codes import PUBLISHED
 from .registry import SEARCHABLE
 
@@ -30,8 +32,8 @@ REFRESH_SECONDS = 300.0
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
-# database URL → (when last checked, the newest change then, the vocabulary)
-_built: dict[str, tuple[float, int | None, Vocabulary]] = {}
+# database URL → (when last checked, the catalog's generation then, the vocabulary)
+_built: dict[str, tuple[float, str | None, Vocabulary]] = {}
 _building: set[str] = set()
 
 
@@ -67,10 +69,10 @@ def current(session: Session) -> Vocabulary | None:
     return built[2] if built else None
 
 
-def _refresh(bind: Engine, key: str, built: tuple[float, int | None, Vocabulary] | None) -> None:
+def _refresh(bind: Engine, key: str, built: tuple[float, str | None, Vocabulary] | None) -> None:
     try:
         with bind.connect() as connection:
-            newest = connection.scalar(select(func.max(ChangeRecord.id)))
+            newest = connection.scalar(select(CatalogGeneration.token))
             if built is not None and built[1] == newest:
                 vocabulary = built[2]  # nothing changed: no segmenting
             else:

@@ -5,7 +5,7 @@ bars by department, its line over year-ends. At 100,000 items one grouped scan c
 milliseconds, and the data change only when a change is recorded. So:
 
 - every commit of a session that recorded a change (``history.record_change`` calls
-  :func:`note_change`) replaces the token of ``FigureGeneration``, in that commit, after its
+  :func:`note_change`) replaces the token of ``CatalogGeneration``, in that commit, after its
   last flush: on PostgreSQL two committing writers wait for each other only between that
   UPDATE and their COMMIT, and nothing else is locked after it;
 - a reader reads the token first, then the rows, and keeps the rows under the token. Read
@@ -27,8 +27,8 @@ from cachetools import LRUCache
 from sqlalchemy import Connection, Row, event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
-from ..models import FigureGeneration
-from ..models.figure_facts import THE_GENERATION, new_generation
+from ..models import CatalogGeneration
+from ..models.audit import THE_GENERATION, new_generation
 from .facts import Query
 
 KEPT = 512  # results (one grouped query each: hundreds of rows at most)
@@ -64,7 +64,7 @@ def _reads_uncommitted(session: Session) -> bool:
 
 def _token(session: Session) -> str | None:
     return session.scalar(
-        select(FigureGeneration.token).where(FigureGeneration.id == THE_GENERATION)
+        select(CatalogGeneration.token).where(CatalogGeneration.id == THE_GENERATION)
     )
 
 
