@@ -71,14 +71,22 @@ def _checked(label: str, response: Any, expected: int) -> Any:
     return response
 
 
-def timed(label: str, calls: Sequence[Call], warm_up: int = 0, expected: int = 200) -> Timings:
+def timed(
+    label: str,
+    calls: Sequence[Call],
+    warm_up: int = 0,
+    expected: int = 200,
+    before: Callable[[], None] | None = None,
+) -> Timings:
     """Each of ``calls`` once, timed, after ``warm_up`` untimed ones (the first calls, cycling);
-    every answer must have status ``expected``."""
+    every answer must have status ``expected``. ``before`` runs, untimed, before each timed call."""
     for call in itertools.islice(itertools.cycle(calls), warm_up):
         _checked(label, call(), expected)
     wall, cpu = [], []
     response = None
     for call in calls:
+        if before is not None:
+            before()
         wall_started, cpu_started = time.perf_counter(), time.process_time()
         response = call()
         cpu.append((time.process_time() - cpu_started) * 1000)
@@ -102,9 +110,11 @@ def time_page(
     count: int,
     expected: int = 200,
     warm_up: int = 2,
+    before: Callable[[], None] | None = None,
 ) -> Row:
-    """``count`` timed calls after ``warm_up`` untimed ones; every answer must have ``expected``."""
-    timings = timed(label, [call] * count, warm_up, expected)
+    """``count`` timed calls after ``warm_up`` untimed ones; every answer must have ``expected``.
+    ``before`` runs, untimed, before each timed call."""
+    timings = timed(label, [call] * count, warm_up, expected, before)
     print(
         f"[{database}] {label}: p95 {timings.wall_at(95):.1f} ms wall, "
         f"{timings.cpu_at(95):.1f} ms CPU",
