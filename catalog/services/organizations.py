@@ -13,9 +13,7 @@ from .rules import Problems, forbid_own_parent
 def check_organization(session: Session, org: Organization) -> Problems:
     problems = Problems()
     if org.uscc:
-        problem = uscc_problem(org.uscc)
-        if problem:
-            problems.add("uscc", problem)
+        problems.add_if("uscc", uscc_problem(org.uscc))
     forbid_own_parent(org, "上级机构", problems)
     return problems
 

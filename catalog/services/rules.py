@@ -34,6 +34,11 @@ class Problems:
     def add(self, field: str, error: FieldError) -> None:
         self.by_field[field].append(error)
 
+    def add_if(self, field: str, error: FieldError | None) -> None:
+        """Add what a check found, if it found anything."""
+        if error is not None:
+            self.add(field, error)
+
     def merge(self, other: Problems) -> None:
         for field, errors in other.by_field.items():
             self.by_field[field].extend(errors)

@@ -18,9 +18,7 @@ _LEVEL_DIGIT = re.compile(r"^[1-5]$")
 
 def check_supervision_item(session: Session, item: SupervisionItem) -> Problems:
     problems = Problems()
-    problem = supervision_code_problem(item.code)
-    if problem:
-        problems.add("code", problem)
+    problems.add_if("code", supervision_code_problem(item.code))
     forbid_own_parent(item, "主项", problems)
     return problems
 
