@@ -17,10 +17,8 @@ workbook) is timed once, cold, for information: it is a file, not a page.
 
 from __future__ import annotations
 
-import logging
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,19 +30,15 @@ if str(ROOT) not in sys.path:
 
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from bench import page_timing
-from bench.list_endpoints import Backend, backend_database, load
+from bench.list_endpoints import Backend, backend_database, load, migrated_app
 from bench.page_timing import Row, time_page
-from catalog import create_app
 from catalog import models as m
 from catalog.extensions import db
-from catalog.services import accounts
-from catalog.services.permissions import Actor
-
-PASSWORD = "bench-console-password"
+from tests import factories
+from tests.factories import PASSWORD
 
 
 def csrf(client: FlaskClient, path: str) -> str:
@@ -54,15 +48,7 @@ def csrf(client: FlaskClient, path: str) -> str:
 
 def signed_in_editor(app: Any, department_id: int) -> FlaskClient:
     with app.app_context():
-        accounts.create_user(
-            db.session,
-            Actor.system("bench"),
-            username="bench-editor",
-            display_name="bench-editor",
-            password=PASSWORD,
-            role="editor",
-            department_id=department_id,
-        )
+        factories.user(db.session, "bench-editor", "editor", department_id)
     client = app.test_client()
     client.post(
         "/login",
@@ -177,17 +163,8 @@ def largest_department_editor(
     and a client signed in as an editor of the largest department: (backend, app, client,
     department id, the department's items)."""
     with backend_database(name, pg_database=pg_database) as backend:
-        app = create_app(
-            {
-                "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": backend.url,
-                "SEARCH_INDEX_PATH": str(Path(tempfile.gettempdir()) / f"{pg_database}-index"),
-                "RATELIMIT_ENABLED": False,
-            }
-        )
+        app = migrated_app(backend, f"{pg_database}-index", RATELIMIT_ENABLED=False)
         with app.app_context():
-            upgrade()
-            logging.getLogger("alembic").setLevel(logging.WARNING)
             with db.engine.begin() as conn:
                 data = load(conn, items)
             backend.finish(db.engine)

@@ -19,11 +19,9 @@ who uses it: warm-up, then --requests timed fetches; wall p50/p95/max and CPU p5
 from __future__ import annotations
 
 import argparse
-import logging
 import random
 import re
 import sys
-import tempfile
 from functools import partial
 from pathlib import Path
 
@@ -33,18 +31,17 @@ if str(ROOT) not in sys.path:
 
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 from sqlalchemy import insert, select, update
 
-from bench.list_endpoints import _utc, backend_database, load
+from bench.list_endpoints import _utc, backend_database, load, migrated_app
 from bench.page_timing import print_table, time_page
-from catalog import create_app
 from catalog import models as m
 from catalog.extensions import db
 from catalog.services import accounts
 from catalog.services.permissions import Actor
+from tests import factories
+from tests.factories import PASSWORD
 
-PASSWORD = "bench-password-123"
 TARGET_MS = 100
 REVISIONS = 300
 SUBMITTED = 400
@@ -136,16 +133,7 @@ def add_console_rows(app: Flask, changes: int) -> dict[str, int]:
             ("au", "auditor", None, None),
             ("ad", "admin", None, None),
         ):
-            accounts.create_user(
-                db.session,
-                operator,
-                username=username,
-                display_name=username,
-                password=PASSWORD,
-                role=role,
-                department_id=department,
-                reviewed_department_ids=reviews,
-            )
+            factories.user(db.session, username, role, department, reviews)
         for n in range(20):
             accounts.create_token(
                 db.session, operator, name=f"bench{n}", role="admin", department_id=None
@@ -196,20 +184,9 @@ def pages(ids: dict[str, int], changes: int) -> list[tuple[str, str, str]]:
 
 def run(name: str, args: argparse.Namespace) -> None:
     with backend_database(name, "qingdan_bench_console_review") as backend:
-        app = create_app(
-            {
-                "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": backend.url,
-                "SEARCH_INDEX_PATH": str(
-                    Path(tempfile.gettempdir()) / "qingdan-bench-console-review-index"
-                ),
-            }
-        )
-        with app.app_context():
-            upgrade()
-            logging.getLogger("alembic").setLevel(logging.WARNING)
-            with db.engine.begin() as conn:
-                load(conn, args.items)
+        app = migrated_app(backend, "qingdan-bench-console-review-index")
+        with app.app_context(), db.engine.begin() as conn:
+            load(conn, args.items)
         ids = add_console_rows(app, args.changes)
         with app.app_context():
             backend.finish(db.engine)

@@ -19,9 +19,7 @@ target is p95 <= 100 ms.
 
 from __future__ import annotations
 
-import logging
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,13 +35,11 @@ if str(ROOT) not in sys.path:
 from collections import defaultdict
 
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
-from bench.list_endpoints import Backend, Dataset, backend_database, load
+from bench.list_endpoints import Backend, Dataset, backend_database, load, migrated_app
 from bench.page_timing import Row, arguments, print_table, time_page
-from catalog import create_app
 from catalog import models as m
 from catalog.extensions import db
 from catalog.models.elements import unfilled_mask
@@ -208,16 +204,8 @@ def loaded_app(
     """A migrated database of backend ``name`` holding this bench's data (and ``more``), and the
     app over it; the other figure-page benches build on the same data."""
     with backend_database(name, pg_database=pg_database) as backend:
-        app = create_app(
-            {
-                "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": backend.url,
-                "SEARCH_INDEX_PATH": str(Path(tempfile.gettempdir()) / f"{pg_database}-index"),
-            }
-        )
+        app = migrated_app(backend, f"{pg_database}-index")
         with app.app_context():
-            upgrade()
-            logging.getLogger("alembic").setLevel(logging.WARNING)
             started = time.perf_counter()
             with db.engine.begin() as conn:
                 data = load(conn, items)

@@ -92,7 +92,7 @@ def prepare(folder: Path) -> dict[str, Any]:
 
     from catalog import create_app
     from catalog.extensions import db
-    from catalog.services import accounts, registry
+    from catalog.services import accounts
     from catalog.services.permissions import Actor
     from tests import factories
 
@@ -104,14 +104,7 @@ def prepare(folder: Path) -> dict[str, Any]:
         a, b = factories.department(session, region.id), factories.department(session, region.id)
         draft = factories.service_item(session, b.id)
         published = factories.service_item(session, b.id, status="published")
-        power = factories.make(
-            session,
-            registry.POWER_ITEMS,
-            code="QZ-B-DRAFT",
-            name="乙的草稿",
-            power_type_code="01",
-            department_id=b.id,
-        )
+        power = factories.power_item(session, b.id, code="QZ-B-DRAFT", name="乙的草稿")
         operator = Actor.system("bench")
         tokens = {
             role: accounts.create_token(

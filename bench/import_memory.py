@@ -55,13 +55,7 @@ from tests.support.hostile_files import empty_cell_at_xfd, forged_dimension, wor
 
 HEADERS = [
     "序号",
-    "事项名称",
-    "事项类型",
-    "实施主体",
-    "办件类型",
-    "法定办结时限",
-    "承诺办结时限",
-    "到办事现场次数",
+    *factories.SERVICE_ITEM_HEADERS,
     "是否收费",
     "服务对象",
     "状态",

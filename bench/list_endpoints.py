@@ -435,6 +435,23 @@ class Query:
     note: str = ""
 
 
+def migrated_app(backend: Backend, index: str, **config: Any) -> Flask:
+    """A testing app on the backend's database, migrated to head; its search index is ``index``
+    in the temporary folder."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": backend.url,
+            "SEARCH_INDEX_PATH": str(Path(tempfile.gettempdir()) / index),
+            **config,
+        }
+    )
+    with app.app_context():
+        upgrade()
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    return app
+
+
 def queries(data: Dataset) -> list[Query]:
     biggest = max(data.items_per_department, key=data.items_per_department.__getitem__)
     ranked = sorted(data.items_per_department, key=data.items_per_department.__getitem__)
@@ -611,18 +628,8 @@ class Run:
 
 def run_backend(name: str, args: argparse.Namespace) -> Run:
     with backend_database(name) as backend:
-        app = create_app(
-            {
-                "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": backend.url,
-                "SEARCH_INDEX_PATH": str(
-                    Path(tempfile.gettempdir()) / "qingdan-bench-search-index"
-                ),
-            }
-        )
+        app = migrated_app(backend, "qingdan-bench-search-index")
         with app.app_context():
-            upgrade()
-            logging.getLogger("alembic").setLevel(logging.WARNING)
             engine = db.engine
             print(
                 f"[{backend.label}] loading {args.items:,} service items ...",

@@ -32,11 +32,9 @@ from flask_migrate import upgrade
 
 from bench.page_timing import percentile, timed
 from catalog.extensions import db, limiter
-from catalog.services import accounts
-from catalog.services.permissions import Actor
+from tests import factories
+from tests.factories import PASSWORD
 from tests.support.databases import app_on
-
-PASSWORD = "correct-horse-battery"
 
 
 def main() -> None:
@@ -49,14 +47,7 @@ def main() -> None:
     app = app_on(f"sqlite:///{work / 'bench.sqlite3'}", work / "index")
     with app.app_context():
         upgrade()
-        accounts.create_user(
-            db.session,
-            Actor.system("bench"),
-            username="zhang",
-            display_name="张",
-            password=PASSWORD,
-            role="admin",
-        )
+        factories.user(db.session, "zhang", "admin")
     kinds = {
         "unknown username": ("zhanq", "wrong-password!"),
         "wrong password": ("zhang", "wrong-password!"),

@@ -37,23 +37,10 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from deploy.faults.traffic import TERMS
 from tests.support.servers import RunningServer, gunicorn, run_flask
 
 PASSWORD = "soak-correct-horse-battery"
-TERMS = [
-    "护照",
-    "身份证",
-    "营业执照",
-    "食品经营",
-    "婚姻登记",
-    "huzhao",
-    "sfz",
-    "网吧",
-    "建设工程",
-    "道路运输",
-    "医师",
-    "社保",
-]
 TIMEOUT = 60  # seconds per request: a stuck request counts as a failure, never hangs the run
 
 

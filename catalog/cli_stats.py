@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -18,7 +20,22 @@ from .services.figures import RULES
 from .services.permissions import Actor
 
 
-def _scope_options(function: Any) -> Any:
+def _scoped(command: Callable[..., None]) -> Callable[..., None]:
+    """The options every figures command takes; the command gets ``as_json``, ``rule`` and the
+    ``scope`` (statistics' keyword arguments) they give."""
+
+    @functools.wraps(command)
+    def run(
+        *args: Any,
+        region_code: str | None,
+        department_id: int | None,
+        item_types: tuple[str, ...],
+        as_of: object,
+        **options: Any,
+    ) -> None:
+        command(*args, scope=_scope(region_code, department_id, item_types, as_of), **options)
+
+    function: Any = run
     for option in reversed(
         [
             click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table."),
@@ -83,28 +100,19 @@ def _unknown(figure: dict[str, Any]) -> str:
 
 
 @click.group("stats", invoke_without_command=True)
-@_scope_options
 @click.pass_context
 @with_appcontext
-def stats_command(
-    context: click.Context,
-    as_json: bool,
-    as_of: object,
-    rule: str,
-    region_code: str | None,
-    department_id: int | None,
-    item_types: tuple[str, ...],
-) -> None:
+@_scoped
+def stats_command(context: click.Context, as_json: bool, rule: str, scope: dict[str, Any]) -> None:
     """Print every figure with its numerator, denominator, exact value and display."""
     if context.invoked_subcommand is not None:
         return
-    scope = _scope(region_code, department_id, item_types, as_of)
     figures = statistics.figures(db.session, rule=rule, **scope)
     oversight = supervision_figures.oversight_figures(
         db.session,
         rule=rule,
         region_id=scope["region_id"],
-        department_id=department_id,
+        department_id=scope["department_id"],
         as_of=scope["as_of"],
     )
     if as_json:
@@ -143,18 +151,10 @@ def _print(figures: list[dict], rule: str) -> None:
 
 
 @stats_command.command("completeness")
-@_scope_options
 @with_appcontext
-def completeness_command(
-    as_json: bool,
-    as_of: object,
-    rule: str,
-    region_code: str | None,
-    department_id: int | None,
-    item_types: tuple[str, ...],
-) -> None:
+@_scoped
+def completeness_command(as_json: bool, rule: str, scope: dict[str, Any]) -> None:
     """Print each list's completeness (实施清单要素完整率 …) and the rows missing each element."""
-    scope = _scope(region_code, department_id, item_types, as_of)
     lists = statistics.completeness_figures(db.session, rule=rule, **scope)
     if as_json:
         click.echo(json.dumps(lists, ensure_ascii=False, indent=2))

@@ -29,26 +29,22 @@ def make_district(
     region = factories.region(session)
     market = factories.department(session, region.id, name="测试区市场监督管理局")
     health = factories.department(session, region.id, name="测试区卫生健康局")
-    market_item = factories.make(
-        session,
-        registry.RANDOM_CHECK_ITEMS,
-        name="对餐饮服务提供者的监督检查",
-        field="市场监管",
-        category="general",
-        department_id=market.id,
-        ratio_min="5",
-        ratio_max=cap,
-        status="published",
-    )
-    health_item = factories.make(
-        session,
-        registry.RANDOM_CHECK_ITEMS,
-        name="公共场所卫生监督检查",
-        field="卫生健康",
-        category="key",
-        department_id=health.id,
-        ratio_min="5",
-        status="published",
+    # 一般检查事项 may cap the ratio; 重点检查事项 never do.
+    market_item, health_item = (
+        factories.random_check_item(
+            session,
+            department.id,
+            name=name,
+            field=field,
+            category=category,
+            ratio_min="5",
+            ratio_max=ratio_max,
+            status="published",
+        )
+        for department, name, field, category, ratio_max in (
+            (market, "对餐饮服务提供者的监督检查", "市场监管", "general", cap),
+            (health, "公共场所卫生监督检查", "卫生健康", "key", None),
+        )
     )
     district = District(region, market, health, market_item, health_item)
     for n in range(targets):
@@ -95,11 +91,20 @@ def task_data(district: District, **overrides: Any) -> dict[str, Any]:
     }
 
 
+def declared_conflict(session: Session, district: District, actor: Any) -> Any:
+    """The first market inspector's 回避 declaration for the district's first target."""
+    from catalog.services import inspector_conflicts
+
+    inspector = district.inspectors[district.market.id][0]
+    declaration = {"inspector_id": inspector.id, "target_id": district.targets[0].id}
+    return inspector_conflicts.declare(session, {**declaration, "reason": "亲属"}, actor)
+
+
 def drawn_rows(session: Session) -> dict[str, int]:
     """Ids of a drawn task, a 回避 declaration and an abolition, for tests that walk every route."""
     from catalog.schemas.legal_changes import AbolishSchema
     from catalog.schemas.random_checks import TaskSchema
-    from catalog.services import inspector_conflicts, legal_changes, random_checks
+    from catalog.services import legal_changes, random_checks
     from catalog.services.permissions import Actor
 
     system = Actor.system("tests")
@@ -109,12 +114,7 @@ def drawn_rows(session: Session) -> dict[str, int]:
     )
     random_checks.commit_task(session, task.id, task.version, system)
     random_checks.run_draw(session, task.id, task.version, "", system)
-    inspector = district.inspectors[district.market.id][0]
-    declared = inspector_conflicts.declare(
-        session,
-        {"inspector_id": inspector.id, "target_id": district.targets[0].id, "reason": "亲属"},
-        system,
-    )
+    declared = declared_conflict(session, district, system)
     basis = factories.make(session, registry.LEGAL_BASES, name="将被废止的办法")
     abolition = AbolishSchema().load(
         {"document_number": "某文号", "decided_on": "2020-01-01", "effective_on": "2020-01-01"}

@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 from stdnum.cn.uscc import calc_check_digit
 
-from catalog.services import crud, registry
+from catalog.services import accounts, crud, registry
 from catalog.services.permissions import Actor
 
 _sequence = itertools.count(1)
 SEED = Actor.system("tests", "seed")
+PASSWORD = "correct-horse-battery"
 
 
 def uscc(serial: int, prefix: str = "11445302") -> str:
@@ -71,6 +72,18 @@ def service_item_data(department_id: int, **overrides: Any) -> dict[str, Any]:
     }
 
 
+# The 实施清单's columns a valid 承诺件 needs, headed as departments head them.
+SERVICE_ITEM_HEADERS = [
+    "事项名称",
+    "事项类型",
+    "实施主体",
+    "办件类型",
+    "法定办结时限",
+    "承诺办结时限",
+    "到办事现场次数",
+]
+
+
 def service_item(session: Session, department_id: int, **overrides: Any) -> Any:
     return make(session, registry.SERVICE_ITEMS, **service_item_data(department_id, **overrides))
 
@@ -85,6 +98,82 @@ def one_visit_item(session: Session, department_id: int, **overrides: Any) -> An
     """A published 承诺件 (法定 20 工作日, 承诺 5) that takes one visit, with its reason."""
     data = {"status": "published", "onsite_visits": 1, "onsite_reason": "须现场核验原件"}
     return service_item(session, department_id, **{**data, **overrides})
+
+
+def power_item(session: Session, department_id: int, **overrides: Any) -> Any:
+    """A 权责事项 of 权力类型 01 (行政许可), a draft unless ``status`` says otherwise."""
+    n = next(_sequence)
+    data = {"code": f"QZ-T{n}", "name": f"测试权责事项{n}", "power_type_code": "01"}
+    return make(session, registry.POWER_ITEMS, department_id=department_id, **{**data, **overrides})
+
+
+def supervision_item(session: Session, department_id: int, **overrides: Any) -> Any:
+    """A 监管事项 of 监管类型 06 (行政检查) with a valid 14-digit code, a draft by default."""
+    n = next(_sequence)
+    data = {
+        "code": f"4453020069{n % 10_000:04d}",
+        "main_name": f"测试监管事项{n}",
+        "supervision_type": "06",
+        **overrides,
+    }
+    return make(session, registry.SUPERVISION_ITEMS, department_id=department_id, **data)
+
+
+def inspection_list(
+    session: Session, supervision_item_id: int, department_id: int, **overrides: Any
+) -> Any:
+    """A 检查实施清单 under the 监管事项, a draft by default."""
+    data = {"name": f"测试检查实施清单{next(_sequence)}", **overrides}
+    return make(
+        session,
+        registry.INSPECTION_IMPL_LISTS,
+        supervision_item_id=supervision_item_id,
+        department_id=department_id,
+        **data,
+    )
+
+
+def devolved_item(
+    session: Session, batch_id: int, department_id: int, receiver_ids: list[int], **overrides: Any
+) -> Any:
+    """A 下放镇街事项 transferred (mode transfer) from the department to the receivers."""
+    data = {"name": f"测试下放事项{next(_sequence)}", "mode": "transfer", **overrides}
+    return make(
+        session,
+        registry.DEVOLVED_ITEMS,
+        batch_id=batch_id,
+        from_department_id=department_id,
+        receiver_ids=receiver_ids,
+        **data,
+    )
+
+
+def random_check_item(session: Session, department_id: int, **overrides: Any) -> Any:
+    """A 随机抽查事项 of the department, a draft by default."""
+    data = {"name": f"测试抽查事项{next(_sequence)}", **overrides}
+    return make(session, registry.RANDOM_CHECK_ITEMS, department_id=department_id, **data)
+
+
+def user(
+    session: Session,
+    username: str,
+    role: str,
+    department_id: int | None = None,
+    reviews: list[int] | None = None,
+    **overrides: Any,
+) -> Any:
+    """An account (made through accounts.create_user: hashed password, trail record) that signs
+    in with PASSWORD; ``reviews`` are the departments a reviewer reviews."""
+    data = {"display_name": f"{username}同志", "password": PASSWORD, **overrides}
+    return accounts.create_user(
+        session,
+        Actor.system("tests"),
+        username=username,
+        role=role,
+        department_id=department_id,
+        reviewed_department_ids=reviews,
+        **data,
+    )
 
 
 def approved_edit(client: Any, url: str, changes: dict[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from catalog.services import inspector_conflicts, random_checks, registry
 from catalog.services.permissions import Actor
 from tests import factories
 from tests.conftest import token_client
-from tests.draw_fixtures import make_district, task_data
+from tests.draw_fixtures import declared_conflict, make_district, task_data
 
 SYSTEM = Actor.system("tests")
 
@@ -37,19 +37,14 @@ def _other_departments_rows(session: Any) -> dict[str, Any]:
         if state == "drawn":
             random_checks.run_draw(session, task.id, task.version, "", SYSTEM)
         tasks[state] = task
-    inspector = district.inspectors[district.market.id][0]
-    declared = inspector_conflicts.declare(
-        session,
-        {"inspector_id": inspector.id, "target_id": district.targets[0].id, "reason": "亲属"},
-        SYSTEM,
-    )
+    declared = declared_conflict(session, district, SYSTEM)
     basis = factories.make(session, registry.LEGAL_BASES, name="乙部门引用的办法")
     return {
         "district": district,
         "tasks": tasks,
         "conflict": declared,
         "basis": basis,
-        "inspector": inspector,
+        "inspector": declared.inspector,
     }
 
 

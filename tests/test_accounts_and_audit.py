@@ -9,34 +9,15 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from catalog.models import ChangeRecord, User
+from catalog.models import ChangeRecord
 from catalog.services import accounts
 from catalog.services.errors import DomainError
 from catalog.services.permissions import Actor
 from tests import factories
 from tests.conftest import token_client
+from tests.factories import PASSWORD
 
-PASSWORD = "correct-horse-battery"
 OPERATOR = Actor.system("tests")
-
-
-def make_user(
-    session,
-    username: str,
-    role: str,
-    department_id: int | None = None,
-    reviews: list[int] | None = None,
-) -> User:
-    return accounts.create_user(
-        session,
-        OPERATOR,
-        username=username,
-        display_name=f"{username}同志",
-        password=PASSWORD,
-        role=role,
-        department_id=department_id,
-        reviewed_department_ids=reviews,
-    )
 
 
 def csrf_token(client, path: str = "/login") -> str:
@@ -54,7 +35,7 @@ def sign_in(client, username: str, password: str = PASSWORD):
 def signed_in_browser(app, session, username: str, role: str, department_id: int):
     """A browser signed in as a new user of ``role`` for the department: an editor's own, a
     reviewer's reviewed one (others have none)."""
-    make_user(
+    factories.user(
         session,
         username,
         role,
@@ -67,7 +48,7 @@ def signed_in_browser(app, session, username: str, role: str, department_id: int
 
 
 def test_passwords_are_hashed_with_a_kdf_and_checked(session, department):
-    user = make_user(session, "zhang", "editor", department.id)
+    user = factories.user(session, "zhang", "editor", department.id)
     assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
     with pytest.raises(DomainError) as short:
         accounts.create_user(
@@ -88,7 +69,7 @@ def test_passwords_are_hashed_with_a_kdf_and_checked(session, department):
 
 
 def test_sign_in_needs_the_csrf_token_and_the_right_password(anonymous_client, session, department):
-    make_user(session, "zhang", "editor", department.id)
+    factories.user(session, "zhang", "editor", department.id)
     no_token = anonymous_client.post("/login", data={"username": "zhang", "password": PASSWORD})
     assert no_token.status_code == 400 and "安全令牌" in no_token.get_data(as_text=True)
     wrong = sign_in(anonymous_client, "zhang", "wrong-password!")
@@ -114,7 +95,7 @@ def test_sign_in_attempts_are_rate_limited_per_address(app, anonymous_client):
 def test_a_reviewer_approves_in_the_console_with_csrf_and_the_trail_names_the_session(
     anonymous_client, session, department
 ):
-    make_user(session, "qian", "reviewer", reviews=[department.id])
+    factories.user(session, "qian", "reviewer", reviews=[department.id])
     item = factories.service_item(session, department.id, status="submitted")
     sign_in(anonymous_client, "qian")
     page = anonymous_client.get("/console").get_data(as_text=True)
@@ -142,7 +123,7 @@ def test_the_console_refuses_other_departments_and_signed_out_users(
     anonymous_client, session, department
 ):
     other = factories.department(session, department.region_id)
-    make_user(session, "sun", "reviewer", reviews=[department.id])
+    factories.user(session, "sun", "reviewer", reviews=[department.id])
     theirs = factories.service_item(session, other.id, status="submitted")
     action = f"/console/service-items/{theirs.id}/approve"
     signed_out = anonymous_client.post(
@@ -159,7 +140,7 @@ def test_the_console_refuses_other_departments_and_signed_out_users(
 
 
 def test_a_deactivated_users_session_stops_working(anonymous_client, session, department):
-    make_user(session, "zhou", "editor", department.id)
+    factories.user(session, "zhou", "editor", department.id)
     sign_in(anonymous_client, "zhou")
     assert anonymous_client.get("/console").status_code == 200
     accounts.deactivate_user(session, OPERATOR, "zhou")
@@ -170,7 +151,7 @@ XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 def test_stored_markup_is_escaped_on_every_page(anonymous_client, session, department):
-    make_user(session, "wu", "reviewer", reviews=[department.id])
+    factories.user(session, "wu", "reviewer", reviews=[department.id])
     item = factories.service_item(
         session,
         department.id,
@@ -247,7 +228,7 @@ def test_the_trail_is_append_only_in_the_database(session, department):
 def test_every_page_form_refuses_a_post_without_the_csrf_token(
     app, anonymous_client, session, department
 ):
-    make_user(session, "zheng", "admin")
+    factories.user(session, "zheng", "admin")
     sign_in(anonymous_client, "zheng")
     item = factories.service_item(session, department.id, status="submitted")
     posts = [
@@ -274,7 +255,7 @@ def test_every_page_form_refuses_a_post_without_the_csrf_token(
 
 
 def test_auditors_read_and_export_the_trail_in_the_console(anonymous_client, session, department):
-    make_user(session, "feng", "auditor")
+    factories.user(session, "feng", "auditor")
     item = factories.service_item(session, department.id, name="审计页面事项")
     sign_in(anonymous_client, "feng")
     page = anonymous_client.get(f"/console/audit?entity_type=service_item&entity_id={item.id}")
@@ -285,13 +266,13 @@ def test_auditors_read_and_export_the_trail_in_the_console(anonymous_client, ses
 
 
 def test_editors_cannot_open_the_trail_in_the_console(anonymous_client, session, department):
-    make_user(session, "chu", "editor", department.id)
+    factories.user(session, "chu", "editor", department.id)
     sign_in(anonymous_client, "chu")
     assert anonymous_client.get("/console/audit").status_code == 403
 
 
 def test_account_changes_are_in_the_trail_without_secrets(anonymous_client, session, department):
-    user = make_user(session, "he", "editor", department.id)
+    user = factories.user(session, "he", "editor", department.id)
     token, plain = accounts.create_token(
         session, OPERATOR, name="同步", role="editor", department_id=department.id
     )

@@ -47,28 +47,14 @@ def existing_ids(session) -> dict[str, int]:
     batch = factories.make(
         session, reg.DEVOLUTION_BATCHES, title="批次", region_id=department.region_id
     )
-    supervision = factories.make(
-        session,
-        reg.SUPERVISION_ITEMS,
-        code="44530200600009",
-        main_name="检查",
-        supervision_type="06",
-        department_id=department.id,
-    )
+    supervision = factories.supervision_item(session, department.id)
     rows = {
         "regions": department.region_id,
         "organizations": street.id,
         "service-items": item.id,
         "legal-bases": factories.make(session, reg.LEGAL_BASES, name="中华人民共和国行政许可法").id,
         "power-types": 1,
-        "power-items": factories.make(
-            session,
-            reg.POWER_ITEMS,
-            code="P-1",
-            name="处罚",
-            power_type_code="02",
-            department_id=department.id,
-        ).id,
+        "power-items": factories.power_item(session, department.id).id,
         "bundles": factories.make(
             session,
             reg.BUNDLES,
@@ -77,26 +63,10 @@ def existing_ids(session) -> dict[str, int]:
             member_ids=[item.id],
         ).id,
         "devolution-batches": batch.id,
-        "devolved-items": factories.make(
-            session,
-            reg.DEVOLVED_ITEMS,
-            batch_id=batch.id,
-            name="下放",
-            from_department_id=department.id,
-            mode="transfer",
-            receiver_ids=[street.id],
-        ).id,
+        "devolved-items": factories.devolved_item(session, batch.id, department.id, [street.id]).id,
         "supervision-items": supervision.id,
-        "inspection-lists": factories.make(
-            session,
-            reg.INSPECTION_IMPL_LISTS,
-            supervision_item_id=supervision.id,
-            name="清单",
-            department_id=department.id,
-        ).id,
-        "random-check-items": factories.make(
-            session, reg.RANDOM_CHECK_ITEMS, name="抽查", department_id=department.id
-        ).id,
+        "inspection-lists": factories.inspection_list(session, supervision.id, department.id).id,
+        "random-check-items": factories.random_check_item(session, department.id).id,
         "inspection-targets": factories.make(
             session, reg.INSPECTION_TARGETS, name="某公司", region_id=department.region_id
         ).id,

@@ -124,37 +124,26 @@ def test_complete_rows_and_the_rows_missing_each_element(client, session, depart
 
 
 def test_inspection_list_completeness_and_the_claim_rate(client, session, department):
-    make = factories.make
-    item = make(
+    published = {"status": "published"}
+    item = factories.supervision_item(
         session,
-        factories.registry.SUPERVISION_ITEMS,
-        code="44530200600001",
+        department.id,
         main_name="对食品经营的监督检查",
-        supervision_type="06",
-        department_id=department.id,
-        status="published",
         objects="食品经营者",
         basis_text="《食品安全法》",
         levels=["4"],
+        **published,
     )
-    make(
-        session,
-        factories.registry.SUPERVISION_ITEMS,
-        code="44530200600002",
-        main_name="对广告的监督检查",
-        supervision_type="06",
-        department_id=department.id,
-        status="published",
-        claimed=False,
+    factories.supervision_item(
+        session, department.id, main_name="对广告的监督检查", claimed=False, **published
     )
     for n, method in enumerate(("现场检查", None)):
-        make(
+        factories.inspection_list(
             session,
-            factories.registry.INSPECTION_IMPL_LISTS,
-            supervision_item_id=item.id,
+            item.id,
+            department.id,
             name=f"清单{n}",
-            department_id=department.id,
-            status="published",
+            **published,
             check_objects="食品经营者",
             check_content="经营条件",
             check_method=method,

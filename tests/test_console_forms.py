@@ -16,12 +16,12 @@ from catalog.web.console_forms import FORM_LISTS
 from tests import factories
 
 # sign-in helpers shared with the console's tests
-from tests.test_accounts_and_audit import csrf_token, make_user, sign_in
+from tests.test_accounts_and_audit import csrf_token, sign_in
 
 
 @pytest.fixture
 def editor(anonymous_client, session, department):
-    make_user(session, "bianji", "editor", department.id)
+    factories.user(session, "bianji", "editor", department.id)
     sign_in(anonymous_client, "bianji")
     return anonymous_client
 
@@ -302,17 +302,8 @@ def test_hostile_uploads_are_refused_in_chinese(editor, session, department):
 
 
 def _power(session, department_id: int, name: str, **extra: str):
-    from catalog.services import registry
 
-    return factories.make(
-        session,
-        registry.POWER_ITEMS,
-        code=f"QZ-{name}",
-        name=name,
-        power_type_code="01",
-        department_id=department_id,
-        **extra,
-    )
+    return factories.power_item(session, department_id, code=f"QZ-{name}", name=name, **extra)
 
 
 def test_a_picker_offers_only_what_the_editor_may_reference(editor, session, department):
@@ -360,7 +351,7 @@ def test_a_reviewer_may_not_look_up_and_the_anonymous_must_sign_in(
     assert (
         anonymous_client.get("/console/lookup/service-items/power_item_id?q=a").status_code == 302
     )
-    make_user(session, "shenhe", "reviewer", None, [department.id])
+    factories.user(session, "shenhe", "reviewer", None, [department.id])
     sign_in(anonymous_client, "shenhe")
     refused = anonymous_client.get("/console/lookup/service-items/power_item_id?q=a")
     assert refused.status_code == 403 and re.search(

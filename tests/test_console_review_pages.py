@@ -18,7 +18,7 @@ from catalog.services.permissions import Actor
 from catalog.services.registry import SERVICE_ITEMS
 from tests import factories
 from tests.conftest import ServerLikeClient
-from tests.test_accounts_and_audit import PASSWORD, csrf_token, make_user, sign_in
+from tests.test_accounts_and_audit import PASSWORD, csrf_token, sign_in
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
@@ -49,8 +49,8 @@ def _queue_row(html: str, name: str) -> str:
 
 def test_each_user_sees_only_the_steps_they_may_take(app, session, departments):
     a, _ = departments
-    make_user(session, "ed", "editor", a.id)
-    make_user(session, "rv", "reviewer", reviews=[a.id])
+    factories.user(session, "ed", "editor", a.id)
+    factories.user(session, "rv", "reviewer", reviews=[a.id])
     draft = factories.service_item(session, a.id, name="草稿事项甲")
     submitted = factories.service_item(session, a.id, name="待审事项甲", status="submitted")
     editor_queue = signed_in(app, "ed").get("/console").get_data(as_text=True)
@@ -73,22 +73,15 @@ def test_the_queue_is_counted_and_paged_across_lists_longest_waiting_first(
     app, session, departments
 ):
     a, b = departments
-    make_user(session, "rvq", "reviewer", reviews=[a.id])
+    factories.user(session, "rvq", "reviewer", reviews=[a.id])
 
     def submitted_item(n: int) -> tuple[str, int, bool]:
         item = factories.service_item(session, a.id, name=f"排队事项{n}", status="submitted")
         return ("service-items", item.id, False)
 
     waiting = [submitted_item(n) for n in range(20)]
-    power = factories.make(  # another list's row, waiting since between the items
-        session,
-        registry.POWER_ITEMS,
-        code="QZ-排队",
-        name="排队权责",
-        power_type_code="01",
-        department_id=a.id,
-        status="submitted",
-    )
+    # another list's row, waiting since between the items
+    power = factories.power_item(session, a.id, name="排队权责", status="submitted")
     waiting.append((registry.POWER_ITEMS.name, power.id, False))
     waiting += [submitted_item(n) for n in range(20, 54)]
     for n in range(3):  # another department's submissions are not this reviewer's
@@ -116,8 +109,8 @@ def test_the_reviewer_reads_a_labelled_before_after_table_and_the_editor_the_rea
     app, session, departments
 ):
     a, _ = departments
-    make_user(session, "ed2", "editor", a.id)
-    make_user(session, "rv2", "reviewer", reviews=[a.id])
+    factories.user(session, "ed2", "editor", a.id)
+    factories.user(session, "rv2", "reviewer", reviews=[a.id])
     item = factories.service_item(
         session, a.id, name="修订事项", consult_phone="0766-1111111", status="published"
     )
@@ -157,7 +150,7 @@ def test_the_reviewer_reads_a_labelled_before_after_table_and_the_editor_the_rea
 
 def test_a_rejected_draft_shows_its_reason_to_the_editor(app, session, departments):
     a, _ = departments
-    make_user(session, "ed3", "editor", a.id)
+    factories.user(session, "ed3", "editor", a.id)
     item = factories.service_item(session, a.id, name="被退回的草稿", status="submitted")
     workflow.take_step(
         session, SERVICE_ITEMS, "reject", item.id, item.version, Actor.system(), "缺少收费依据"
@@ -172,7 +165,7 @@ def test_pages_refuse_the_wrong_role_and_other_departments(
     app, anonymous_client, session, departments
 ):
     a, b = departments
-    make_user(session, "ed4", "editor", a.id)
+    factories.user(session, "ed4", "editor", a.id)
     b_draft = factories.service_item(session, b.id, status="submitted")
     b_published = factories.service_item(session, b.id, status="published")
     editor = signed_in(app, "ed4")
@@ -209,7 +202,7 @@ def test_pages_refuse_the_wrong_role_and_other_departments(
 
 def test_admin_actions_enter_the_trail_as_the_cli_records_them(app, session, departments):
     a, b = departments
-    make_user(session, "root", "admin")
+    factories.user(session, "root", "admin")
     admin = signed_in(app, "root")
     created = post(
         admin,
@@ -274,7 +267,7 @@ def test_admin_actions_enter_the_trail_as_the_cli_records_them(app, session, dep
 
 def test_a_token_is_shown_once_listed_and_revoked(app, session, departments):
     a, _ = departments
-    make_user(session, "root2", "admin")
+    factories.user(session, "root2", "admin")
     admin = signed_in(app, "root2")
     page = "/console/admin/tokens"
     created = post(
@@ -354,8 +347,8 @@ HOSTILE_AUDIT_QUERIES = [
 
 
 def test_hostile_input_is_answered_in_chinese_never_500(app, session, departments):
-    make_user(session, "root3", "admin")
-    make_user(session, "rv3", "reviewer", reviews=[departments[0].id])
+    factories.user(session, "root3", "admin")
+    factories.user(session, "rv3", "reviewer", reviews=[departments[0].id])
     admin = signed_in(app, "root3")
     for form in HOSTILE_USER_FORMS:
         response = post(admin, "/console/admin/users", form, "/console/admin/users")
@@ -409,7 +402,7 @@ def test_the_audit_page_reads_in_chinese_in_beijing_time_with_a_pager_and_links(
     app, session, departments
 ):
     a, _ = departments
-    make_user(session, "aud", "auditor")
+    factories.user(session, "aud", "auditor")
     item = factories.service_item(session, a.id, name="审计翻页事项")
     for n in range(3):
         workflow.edit_row(

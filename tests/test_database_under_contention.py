@@ -34,12 +34,12 @@ from catalog.services import accounts, search_documents, search_outbox, search_r
 from catalog.services.permissions import Actor
 from search.engines.embedded import EmbeddedEngine
 from tests import factories
+from tests.factories import PASSWORD
 from tests.support.databases import LiveDatabase, sessions_on
 from tests.support.servers import RunningServer, gunicorn
 from tests.test_figure_facts import versions_follow_each_other
 
 OPERATOR = Actor.system("tests", "cli")
-PASSWORD = "correct-horse-battery"
 
 
 def sqlite_only(live: LiveDatabase) -> None:
@@ -56,14 +56,7 @@ class Site:
             _, self.token = accounts.create_token(
                 session, OPERATOR, name="contention", role="admin", department_id=None
             )
-            accounts.create_user(
-                session,
-                OPERATOR,
-                username="reviewer",
-                display_name="审核员",
-                password=PASSWORD,
-                role="admin",
-            )
+            factories.user(session, "reviewer", "admin")
 
     def api(self) -> requests.Session:
         client = requests.Session()

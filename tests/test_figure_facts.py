@@ -37,6 +37,7 @@ from seed.loading import Loader
 from tests import factories
 from tests.support import postgres
 from tests.support.databases import app_on
+from tests.test_migration_unknown import RECORD_COLUMNS
 
 START = datetime(2020, 6, 1, tzinfo=UTC)
 MOMENTS = [START + timedelta(days=day) for day in range(0, 40, 4)]
@@ -514,19 +515,7 @@ def test_migration_fills_the_facts_of_the_history_written_before_it(
 ):
     """(``app`` is requested so the PostgreSQL pass, which keeps database tests only, runs it.)"""
     records = [
-        {
-            c: getattr(r, c)
-            for c in (
-                "entity_type",
-                "entity_id",
-                "action",
-                "version",
-                "actor",
-                "source",
-                "changed_at",
-                "after",
-            )
-        }
+        {c: getattr(r, c) for c in (*RECORD_COLUMNS, "changed_at", "after")}
         for r in _history(random.Random(3), [1, 2, 3])
     ]
     types = {"after": Snapshot, "changed_at": UtcDateTime()}

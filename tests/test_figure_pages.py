@@ -16,18 +16,9 @@ def _catalog(session):
     a = factories.department(session, region.id, name="甲局")
     b = factories.department(session, region.id, name="乙局")
     factories.department(session, region.id, name="丙局")  # no item: 0/0
-    factories.service_item(
-        session, a.id, name="甲即办事项", status="published", case_type="1", promised_time_limit=0
-    )
+    factories.instant_item(session, a.id, name="甲即办事项")
     factories.service_item(session, a.id, name="1号承诺事项", status="published")
-    factories.service_item(
-        session,
-        a.id,
-        name="甲另一即办事项",
-        status="published",
-        case_type="1",
-        promised_time_limit=0,
-    )
+    factories.instant_item(session, a.id, name="甲另一即办事项")
     factories.service_item(session, b.id, name="2号承诺事项", status="published")
     return region
 

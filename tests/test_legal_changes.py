@@ -34,24 +34,8 @@ def cited(session):
         "service_draft": factories.service_item(
             session, a.id, legal_basis_ids=[basis.id, other.id]
         ),
-        "power": factories.make(
-            session,
-            registry.POWER_ITEMS,
-            code="QZ-LC-1",
-            name="测试权责事项",
-            power_type_code="06",
-            department_id=b.id,
-            **published,
-        ),
-        "supervision": factories.make(
-            session,
-            registry.SUPERVISION_ITEMS,
-            code="44530206999000",
-            main_name="测试监管事项",
-            supervision_type="06",
-            department_id=b.id,
-            **published,
-        ),
+        "power": factories.power_item(session, b.id, power_type_code="06", **published),
+        "supervision": factories.supervision_item(session, b.id, **published),
         "unrelated": factories.service_item(
             session, a.id, status="published", legal_basis_ids=[other.id]
         ),
@@ -223,10 +207,10 @@ def test_only_admins_change_bases_and_the_impact_exports(app, session, client, c
 def test_an_admin_abolishes_from_the_console_and_departments_see_their_pending_reviews(
     app, session, cited
 ):
-    from tests.test_accounts_and_audit import csrf_token, make_user, sign_in
+    from tests.test_accounts_and_audit import csrf_token, sign_in
 
     _region, a, _b, basis, _other, items = cited
-    make_user(session, "legal-admin", "admin")
+    factories.user(session, "legal-admin", "admin")
     admin = app.test_client()
     sign_in(admin, "legal-admin")
     page = admin.get(f"/console/legal/{basis.id}")
@@ -242,7 +226,7 @@ def test_an_admin_abolishes_from_the_console_and_departments_see_their_pending_r
         },
     )
     assert posted.status_code == 303
-    make_user(session, "a-editor", "editor", a.id)
+    factories.user(session, "a-editor", "editor", a.id)
     editor = app.test_client()
     sign_in(editor, "a-editor")
     pending = editor.get("/console/legal").text

@@ -34,6 +34,7 @@ def test_real_published_usccs_pass():
 
 
 def _devolution_setup(session):
+    """A department, a street of its region, and the body of a 下放事项 of theirs (no mode yet)."""
     department = factories.department(session)
     street = factories.township(session, department.region_id)
     batch = factories.make(
@@ -42,18 +43,17 @@ def _devolution_setup(session):
         title="云城区第一批下放镇级实施行政职权事项目录",
         region_id=department.region_id,
     )
-    return department, street, batch
-
-
-def test_entrusted_devolution_needs_the_entrusting_department(client, session):
-    department, street, batch = _devolution_setup(session)
-    data = {
+    body = {
         "batch_id": batch.id,
         "name": "对违反城市绿化管理规定行为的处罚",
         "from_department_id": department.id,
-        "mode": "entrust",
-        "receiver_ids": [street.id],
     }
+    return department, street, body
+
+
+def test_entrusted_devolution_needs_the_entrusting_department(client, session):
+    department, street, body = _devolution_setup(session)
+    data = {**body, "mode": "entrust", "receiver_ids": [street.id]}
     assert_rule(
         client.post("/api/v1/devolved-items", json=data),
         "entrusting_department_id",
@@ -67,13 +67,8 @@ def test_entrusted_devolution_needs_the_entrusting_department(client, session):
 
 
 def test_devolution_receivers_are_townships(client, session):
-    department, _street, batch = _devolution_setup(session)
-    data = {
-        "batch_id": batch.id,
-        "name": "事项",
-        "from_department_id": department.id,
-        "mode": "transfer",
-    }
+    department, _street, body = _devolution_setup(session)
+    data = {**body, "mode": "transfer"}
     assert_rule(
         client.post("/api/v1/devolved-items", json=data), "receiver_ids", "receivers_required"
     )
@@ -165,3 +160,17 @@ def test_power_type_must_exist_and_code_list_is_seeded(client, session):
         ).status_code
         == 201
     )
+
+
+def test_a_row_of_a_tree_is_not_its_own_parent(client, session):
+    department = factories.department(session)
+    supervision = factories.supervision_item(session, department.id)
+    for path, row, parent in (
+        ("organizations", department, "上级机构"),
+        ("supervision-items", supervision, "主项"),
+    ):
+        url = f"/api/v1/{path}/{row.id}"
+        version = client.get(url).headers["ETag"]
+        refused = client.patch(url, json={"parent_id": row.id}, headers={"If-Match": version})
+        assert_rule(refused, "parent_id", "self_parent")
+        assert refused.json["error"]["fields"]["parent_id"][0]["message"] == f"{parent}不能是自身。"

@@ -6,9 +6,10 @@ keys off, no cascade) and PostgreSQL, and its facts equal a rebuild by the appli
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import JSON, column, func, select, table, text
+from sqlalchemy import JSON, TableClause, column, func, select, table, text
 
 from catalog.extensions import db
 from catalog.models import ChangeRecord, FigureFact, Material, SearchOutbox, ServiceItem
@@ -20,6 +21,8 @@ from tests.support.databases import app_on
 
 THEN = datetime(2024, 1, 2, tzinfo=UTC)
 COMMON = {"version": 1, "created_at": THEN, "updated_at": THEN}
+# What a change record says of the change, in every revision since 0001.
+RECORD_COLUMNS = ("entity_type", "entity_id", "action", "version", "actor", "source")
 ITEM = {
     "aliases": [],
     "themes": [],
@@ -79,82 +82,27 @@ ITEMS = {  # id → (department, values, source of the create, a later change (b
 }
 
 
-def _tables():
-    return {
-        "regions": table(
-            "regions",
-            *(column(c) for c in ("id", "code", "name", "version")),
-            column("created_at", UtcDateTime()),
-            column("updated_at", UtcDateTime()),
-        ),
-        "organizations": table(
-            "organizations",
-            *(column(c) for c in ("id", "region_id", "kind", "name", "version")),
-            column("created_at", UtcDateTime()),
-            column("updated_at", UtcDateTime()),
-        ),
-        "service_items": table(
-            "service_items",
-            *(
-                column(c)
-                for c in ITEM
-                if c
-                not in (
-                    "aliases",
-                    "themes",
-                    "service_objects",
-                    "channels",
-                    "created_at",
-                    "updated_at",
-                )
-            ),
-            column("id"),
-            column("name"),
-            column("department_id"),
-            column("aliases", JSON()),
-            column("themes", JSON()),
-            column("service_objects", JSON()),
-            column("channels", JSON()),
-            column("created_at", UtcDateTime()),
-            column("updated_at", UtcDateTime()),
-        ),
-        "legal_bases": table(
-            "legal_bases",
-            *(column(c) for c in ("id", "name", "version")),
-            column("created_at", UtcDateTime()),
-            column("updated_at", UtcDateTime()),
-        ),
-        "service_items_legal_bases": table(
-            "service_items_legal_bases", column("item_id"), column("legal_basis_id")
-        ),
-        "materials": table(
-            "materials",
-            column("id"),
-            column("service_item_id"),
-            column("position"),
-            column("name"),
-            column("required"),
-            column("exempt"),
-        ),
-        "change_records": table(
-            "change_records",
-            *(
-                column(c)
-                for c in (
-                    "entity_type",
-                    "entity_id",
-                    "action",
-                    "version",
-                    "actor",
-                    "source",
-                    "department_id",
-                )
-            ),
-            column("changed_at", UtcDateTime()),
-            column("before", Snapshot),
-            column("after", Snapshot),
-        ),
-    }
+def _table(name: str, *columns: str, **typed: Any) -> TableClause:
+    """The table as this test writes it at revision 0008: ``columns`` untyped, ``typed`` with
+    their types."""
+    return table(name, *(column(c) for c in columns), *(column(c, t) for c, t in typed.items()))
+
+
+def _tables() -> dict[str, TableClause]:
+    stamps = {"created_at": UtcDateTime(), "updated_at": UtcDateTime()}
+    lists = dict.fromkeys(("aliases", "themes", "service_objects", "channels"), JSON())
+    plain = [c for c in ITEM if c not in lists and c not in stamps]
+    snapshots = {"changed_at": UtcDateTime(), "before": Snapshot, "after": Snapshot}
+    tables = [
+        _table("regions", "id", "code", "name", "version", **stamps),
+        _table("organizations", "id", "region_id", "kind", "name", "version", **stamps),
+        _table("service_items", "id", "name", "department_id", *plain, **lists, **stamps),
+        _table("legal_bases", "id", "name", "version", **stamps),
+        _table("service_items_legal_bases", "item_id", "legal_basis_id"),
+        _table("materials", "id", "service_item_id", "position", "name", "required", "exempt"),
+        _table("change_records", *RECORD_COLUMNS, "department_id", **snapshots),
+    ]
+    return {t.name: t for t in tables}
 
 
 def _load(connection) -> None:

@@ -268,28 +268,16 @@ def _rows_of(session, department_id: int) -> dict[str, Any]:
     region_id = session.get(Organization, department_id).region_id
     street = factories.township(session, region_id)
     service = factories.service_item(session, department_id, status="published")
-    supervision = factories.make(
-        session,
-        registry.SUPERVISION_ITEMS,
-        main_name="B 的监管事项",
-        supervision_type="06",
-        code=f"445302006{department_id:05d}",
-        department_id=department_id,
-        status="published",
+    supervision = factories.supervision_item(
+        session, department_id, main_name="B 的监管事项", status="published"
     )
     batch = factories.make(
         session, registry.DEVOLUTION_BATCHES, title="下放批次", region_id=region_id
     )
     published = {"status": "published"}
     return {
-        "power-items": factories.make(
-            session,
-            registry.POWER_ITEMS,
-            code=f"QZ-B{department_id}",
-            name="B 的权责事项",
-            power_type_code="01",
-            department_id=department_id,
-            **published,
+        "power-items": factories.power_item(
+            session, department_id, code=f"QZ-B{department_id}", name="B 的权责事项", **published
         ),
         "service-items": service,
         "supervision-items": supervision,
@@ -301,30 +289,14 @@ def _rows_of(session, department_id: int) -> dict[str, Any]:
             member_ids=[service.id],
             **published,
         ),
-        "devolved-items": factories.make(
-            session,
-            registry.DEVOLVED_ITEMS,
-            name="B 的下放事项",
-            batch_id=batch.id,
-            from_department_id=department_id,
-            mode="transfer",
-            receiver_ids=[street.id],
-            **published,
+        "devolved-items": factories.devolved_item(
+            session, batch.id, department_id, [street.id], name="B 的下放事项", **published
         ),
-        "inspection-lists": factories.make(
-            session,
-            registry.INSPECTION_IMPL_LISTS,
-            name="B 的检查实施清单",
-            supervision_item_id=supervision.id,
-            department_id=department_id,
-            **published,
+        "inspection-lists": factories.inspection_list(
+            session, supervision.id, department_id, name="B 的检查实施清单", **published
         ),
-        "random-check-items": factories.make(
-            session,
-            registry.RANDOM_CHECK_ITEMS,
-            name="B 的抽查事项",
-            department_id=department_id,
-            **published,
+        "random-check-items": factories.random_check_item(
+            session, department_id, name="B 的抽查事项", **published
         ),
         "inspectors": factories.make(
             session,
@@ -636,22 +608,9 @@ def test_a_row_the_editor_cannot_see_is_referred_to_as_if_it_did_not_exist(
 
 def test_a_uniqueness_clash_names_only_rows_the_editor_may_see(app, session, two_departments):
     a, b = two_departments
-    hidden = factories.make(
-        session,
-        registry.POWER_ITEMS,
-        code="QZ-HIDDEN",
-        name="乙的草稿",
-        power_type_code="01",
-        department_id=b.id,
-    )
-    public = factories.make(
-        session,
-        registry.POWER_ITEMS,
-        code="QZ-PUBLIC",
-        name="乙的已发布事项",
-        power_type_code="01",
-        department_id=b.id,
-        status="published",
+    hidden = factories.power_item(session, b.id, code="QZ-HIDDEN", name="乙的草稿")
+    public = factories.power_item(
+        session, b.id, code="QZ-PUBLIC", name="乙的已发布事项", status="published"
     )
     editor = token_client(app, session, "editor", a.id)
     body = {"name": "甲的事项", "power_type_code": "01", "department_id": a.id}
@@ -671,7 +630,6 @@ def test_tokens_that_are_revoked_expired_or_unknown_are_refused(app, session, tw
     from datetime import timedelta
 
     from catalog.models import ApiToken
-    from catalog.services import accounts
     from catalog.services.permissions import Actor
 
     a, _ = two_departments
@@ -734,14 +692,7 @@ class _Walk:
         for method, url, kwargs in walked_api_requests(oversight):
             self.requests.append((self.api, method, url, lambda kwargs=kwargs: _fresh(kwargs)))
         for username in ("walker", "leaver"):
-            accounts.create_user(
-                session,
-                Actor.system("tests"),
-                username=username,
-                display_name="管理员",
-                password=PASSWORD,
-                role="admin",
-            )
+            factories.user(session, username, "admin")
         self.browser, self.leaver = app.test_client(), app.test_client()
         login = {"username": "walker", "password": PASSWORD}
         item = rows["service-items"].id

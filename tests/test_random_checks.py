@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from catalog.models import ChangeRecord, DrawnTarget, RandomCheckTask
 from catalog.services import draw_algorithm
+from tests import factories
 from tests.conftest import token_client
 from tests.draw_fixtures import make_district, task_data
 
@@ -347,9 +348,9 @@ def test_the_draw_exports_as_a_workbook(editor, district):
 
 
 def _signed_in(app, session, username: str, role: str, department_id=None):
-    from tests.test_accounts_and_audit import make_user, sign_in
+    from tests.test_accounts_and_audit import sign_in
 
-    make_user(session, username, role, department_id)
+    factories.user(session, username, role, department_id)
     browser = app.test_client()
     assert sign_in(browser, username).status_code == 302
     return browser

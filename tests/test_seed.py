@@ -68,6 +68,16 @@ def _table_counts(session: Session) -> dict[str, int]:
     }
 
 
+def _seed_both(engine: Engine) -> tuple[SeedReport, SeedReport, dict[str, int]]:
+    """Each dataset seeded in its own transaction, and the tables' counts after."""
+    with atomic_session(engine) as session:
+        yuncheng = seed_yuncheng(session)
+    with atomic_session(engine) as session:
+        guangan = seed_guangan(session)
+    with Session(engine) as session:
+        return yuncheng, guangan, _table_counts(session)
+
+
 @pytest.fixture(scope="module")
 def seeded(
     app: Flask, tmp_path_factory: pytest.TempPathFactory, worker_id: str
@@ -81,18 +91,8 @@ def seeded(
         with seed_app.app_context():
             upgrade()
             engine = db.engine
-            with atomic_session(engine) as session:
-                first = seed_yuncheng(session)
-            with atomic_session(engine) as session:
-                guangan_first = seed_guangan(session)
-            with Session(engine) as session:
-                before = _table_counts(session)
-            with atomic_session(engine) as session:
-                second = seed_yuncheng(session)
-            with atomic_session(engine) as session:
-                guangan_second = seed_guangan(session)
-            with Session(engine) as session:
-                after = _table_counts(session)
+            first, guangan_first, before = _seed_both(engine)
+            second, guangan_second, after = _seed_both(engine)
             yield Seeded(
                 seed_app, engine, first, second, guangan_first, guangan_second, before, after
             )

@@ -33,7 +33,8 @@ from catalog.config import InsecureSecretKey, development_secret_key, secret_key
 from catalog.extensions import limiter
 from catalog.models import UserSession
 from catalog.services import accounts
-from tests.test_accounts_and_audit import OPERATOR, PASSWORD, csrf_token, make_user, sign_in
+from tests import factories
+from tests.test_accounts_and_audit import OPERATOR, PASSWORD, csrf_token, sign_in
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 STRANGER = {"REMOTE_ADDR": "198.51.100.66"}
@@ -68,7 +69,7 @@ def post_form(client, path: str):
 def test_a_cookie_copied_before_sign_out_opens_nothing_afterwards(
     app, anonymous_client, session, department
 ):
-    make_user(session, "zhang", "editor", department.id)
+    factories.user(session, "zhang", "editor", department.id)
     sign_in(anonymous_client, "zhang")
     copied = anonymous_client.get_cookie("session").value
     thief = browser(app, STRANGER)
@@ -84,7 +85,7 @@ def test_a_cookie_copied_before_sign_out_opens_nothing_afterwards(
 def test_a_new_password_ends_every_session_of_the_account(
     app, anonymous_client, session, department
 ):
-    make_user(session, "qian", "editor", department.id)
+    factories.user(session, "qian", "editor", department.id)
     other_device = browser(app, STRANGER)
     sign_in(anonymous_client, "qian")
     sign_in(other_device, "qian")
@@ -101,7 +102,7 @@ def test_a_new_password_ends_every_session_of_the_account(
 def test_deactivating_an_account_ends_its_sessions_in_the_database(
     app, anonymous_client, session, department
 ):
-    make_user(session, "sun", "editor", department.id)
+    factories.user(session, "sun", "editor", department.id)
     sign_in(anonymous_client, "sun")
     accounts.deactivate_user(session, OPERATOR, "sun")
     assert not signed_in(anonymous_client)
@@ -109,7 +110,7 @@ def test_deactivating_an_account_ends_its_sessions_in_the_database(
 
 
 def test_sign_out_everywhere_ends_the_other_devices_too(app, anonymous_client, session, department):
-    make_user(session, "li", "reviewer", reviews=[department.id])
+    factories.user(session, "li", "reviewer", reviews=[department.id])
     laptop, phone = anonymous_client, browser(app, STRANGER)
     sign_in(laptop, "li")
     sign_in(phone, "li")
@@ -122,7 +123,7 @@ def test_sign_out_everywhere_ends_the_other_devices_too(app, anonymous_client, s
 
 
 def test_an_operator_signs_an_account_out_everywhere(app, anonymous_client, session, department):
-    make_user(session, "zhou", "editor", department.id)
+    factories.user(session, "zhou", "editor", department.id)
     sign_in(anonymous_client, "zhou")
     result = app.test_cli_runner().invoke(args=["users", "sign-out", "zhou"])
     assert result.exit_code == 0 and "1" in result.output, result.output
@@ -134,7 +135,7 @@ def test_a_session_cookie_signed_with_the_key_alone_opens_nothing(
 ):
     """Even someone holding SECRET_KEY cannot mint a session: the cookie must also carry the
     secret of a session the server opened (only its digest is stored)."""
-    admin = make_user(session, "wu", "admin")
+    admin = factories.user(session, "wu", "admin")
     forged = app.session_interface.get_signing_serializer(app).dumps(
         {"_user_id": str(admin.id), "_fresh": True}
     )
@@ -147,7 +148,7 @@ def test_a_session_cookie_signed_with_the_key_alone_opens_nothing(
 def test_a_session_expires_on_the_server_after_its_lifetime(
     app, anonymous_client, session, department, monkeypatch
 ):
-    make_user(session, "zheng", "editor", department.id)
+    factories.user(session, "zheng", "editor", department.id)
     sign_in(anonymous_client, "zheng")
     row = session.scalars(select(UserSession)).one()
     assert row.expires_at - row.created_at == app.config["SESSION_LIFETIME"]
@@ -157,14 +158,14 @@ def test_a_session_expires_on_the_server_after_its_lifetime(
 
 
 def test_the_address_recorded_is_the_peer_not_a_forwarded_for_header(app, session, department):
-    make_user(session, "feng", "editor", department.id)
+    factories.user(session, "feng", "editor", department.id)
     spoofed = {"HTTP_X_FORWARDED_FOR": "192.0.2.1", **OWNER}
     assert sign_in(browser(app, spoofed), "feng").status_code == 302
     assert session.scalars(select(UserSession.address)).all() == ["203.0.113.10"]
 
 
 def test_the_recorded_address_is_bounded_whatever_a_proxy_passed_on(session, department):
-    make_user(session, "lu", "editor", department.id)
+    factories.user(session, "lu", "editor", department.id)
     opened, _ = accounts.sign_in(
         session, "lu", PASSWORD, "2001:db8::" + "f" * 300, timedelta(hours=1)
     )
@@ -201,7 +202,7 @@ def normalised(response, username: str) -> tuple[int, str, list[str]]:
 
 
 def test_an_unknown_username_gets_exactly_the_answer_of_a_wrong_password(app, session, department):
-    make_user(session, "chen", "editor", department.id)
+    factories.user(session, "chen", "editor", department.id)
     existing = [attempt(browser(app, OWNER), "chen", f"wrong-{n}-password") for n in range(6)]
     # the same addresses, so both run into the same throttle at the same attempt
     limiter.reset()
@@ -219,7 +220,7 @@ def test_an_unknown_username_costs_a_full_password_check():
 def test_a_stranger_guessing_throttles_only_their_own_address_for_that_account(
     app, session, department
 ):
-    make_user(session, "zhao", "admin")
+    factories.user(session, "zhao", "admin")
     stranger = browser(app, STRANGER)
     assert [attempt(stranger, "zhao", f"wrong-{n}-password").status_code for n in range(6)] == [
         401
@@ -236,8 +237,8 @@ def test_guessing_from_many_addresses_slows_new_devices_but_not_a_known_one(
     app, session, department, monkeypatch
 ):
     monkeypatch.setitem(app.config, "LOGIN_ACCOUNT_FAILURE_LIMIT", "8 per hour")
-    make_user(session, "he", "editor", department.id)
-    make_user(session, "ma", "editor", department.id)
+    factories.user(session, "he", "editor", department.id)
+    factories.user(session, "ma", "editor", department.id)
     laptop = browser(app, OWNER)
     assert attempt(laptop, "he", PASSWORD).status_code == 302  # this browser is now known for "he"
     post_form(laptop, "/logout")
@@ -260,7 +261,7 @@ def test_guessing_from_many_addresses_slows_new_devices_but_not_a_known_one(
 
 
 def test_a_known_device_has_its_own_failure_budget(app, session, department):
-    make_user(session, "kong", "editor", department.id)
+    factories.user(session, "kong", "editor", department.id)
     laptop = browser(app, OWNER)
     assert attempt(laptop, "kong", PASSWORD).status_code == 302
     post_form(laptop, "/logout")

@@ -85,6 +85,11 @@ def count(session, model, *where) -> int:
     return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
+def checked(session, rows: list[list[Any]], **options: Any) -> ImportReport:
+    """The dry run of a 实施清单 workbook of ``rows`` (the header first)."""
+    return dry_run(session, SERVICE, xlsx(rows), filename="a.xlsx", **options)
+
+
 def problems(report: ImportReport) -> list[tuple[int, str, str]]:
     return [(p.row, p.column, p.code) for p in report.problems]
 
@@ -302,23 +307,14 @@ def test_cells_in_the_forms_departments_write_them(session, departments):
 def test_every_problem_of_a_row_with_its_column_and_code(session, departments):
     name = departments[0].name
     rows = [
-        [
-            "事项名称",
-            "事项类型",
-            "实施主体",
-            "办件类型",
-            "法定办结时限",
-            "承诺办结时限",
-            "到办事现场次数",
-            "备注栏",
-        ],
+        [*factories.SERVICE_ITEM_HEADERS, "备注栏"],
         ["甲", "行政许k", name, "承诺件", 20, 5, 0, "x"],  # unknown 事项类型 label
         ["乙", "01", name, "承诺件", "二十天", 5, "两次", None],  # unreadable time limit and count
         ["丙", "01", name, "承诺件", 10, 15, 0, None],  # 承诺 > 法定 (the rule)
         ["", "01", name, "承诺件", 10, 5, 0, None],  # no name (the schema)
         ["丁" * 301, "01", name, "承诺件", 10, 5, 0, None],  # too long (the schema)
     ]
-    report = dry_run(session, SERVICE, xlsx(rows), filename="a.xlsx")
+    report = checked(session, rows)
     assert problems(report) == [
         (1, "备注栏", "unknown_column"),
         (2, "事项类型", "not_in_choices"),
@@ -330,7 +326,7 @@ def test_every_problem_of_a_row_with_its_column_and_code(session, departments):
     ]
     assert "01（行政许可）" in report.problems[1].message
     # Unknown columns may be ignored on purpose: then they are listed, and the rest still checked.
-    allowed = dry_run(session, SERVICE, xlsx(rows), filename="a.xlsx", allow_unknown_columns=True)
+    allowed = checked(session, rows, allow_unknown_columns=True)
     assert allowed.ignored_columns == ["备注栏"] and (
         1,
         "备注栏",
@@ -420,7 +416,7 @@ def test_duplicates_within_the_file_and_against_the_database(session, department
         ],  # same 地方编码 as a row in the database
         ["丁", "01", department.name, "2", 5, None, None, "L-2"],  # same 地方编码 as row 2
     ]
-    report = dry_run(session, SERVICE, xlsx(rows), filename="a.xlsx")
+    report = checked(session, rows)
     assert problems(report) == [
         (3, "实施编码", "duplicate_in_file"),
         (4, "地方编码", "duplicate"),
@@ -431,7 +427,7 @@ def test_duplicates_within_the_file_and_against_the_database(session, department
     factories.service_item(
         session, department.id, catalog_code="000104002000", implementation_code=code
     )
-    again = dry_run(session, SERVICE, xlsx(rows[:2]), filename="a.xlsx")
+    again = checked(session, rows[:2])
     assert problems(again) == [(2, "实施编码", "duplicate")]
 
 
@@ -449,16 +445,14 @@ def test_department_references_agree_and_are_never_created(session, departments)
         ["丁", "01", "区不存在局", None, "2", 5],
         ["戊", "01", None, "12345", "2", 5],  # not a USCC
     ]
-    report = dry_run(session, SERVICE, xlsx(rows), filename="a.xlsx")
+    report = checked(session, rows)
     assert problems(report) == [
         (2, "实施主体", "ambiguous_reference"),
         (4, "实施主体编码", "conflicting_columns"),
         (5, "实施主体", "unknown_reference"),
         (6, "实施主体编码", "uscc_format"),
     ]
-    within_region = dry_run(
-        session, SERVICE, xlsx(rows[:2]), filename="a.xlsx", region_id=region_id
-    )
+    within_region = checked(session, rows[:2], region_id=region_id)
     assert within_region.ok
     assert count(session, Organization) == orgs
 
@@ -466,17 +460,7 @@ def test_department_references_agree_and_are_never_created(session, departments)
 # -- CSV -----------------------------------------------------------------------------------------
 
 CSV_ROWS = [
-    [
-        "事项名称",
-        "事项类型",
-        "实施主体",
-        "办件类型",
-        "法定办结时限",
-        "承诺办结时限",
-        "到办事现场次数",
-        "必须现场办理原因",
-        "服务对象",
-    ],
+    [*factories.SERVICE_ITEM_HEADERS, "必须现场办理原因", "服务对象"],
     [
         "（市级/县级）企业投资项目备案",
         "其他行政权力",
@@ -764,27 +748,19 @@ def test_power_devolved_and_supervision_sheets_import(session, departments):
         "2021/7/1",
         department.name,
     ]
-    devolved = commit_import(
-        session,
-        registry.DEVOLVED_ITEMS,
-        xlsx(
-            [
-                devolved_headers,
-                entrusted,
-                [
-                    "对无照经营的处罚",
-                    batch.title,
-                    department.name,
-                    "下放",
-                    "北街街道、不存在街道",
-                    None,
-                    None,
-                    None,
-                ],
-            ]
-        ),
-        filename="下放.xlsx",
-    )
+
+    def import_devolved(*rows: list[Any]) -> ImportReport:
+        sheet = xlsx([devolved_headers, entrusted, *rows])
+        return commit_import(session, registry.DEVOLVED_ITEMS, sheet, filename="下放.xlsx")
+
+    unknown_street = [
+        "对无照经营的处罚",
+        batch.title,
+        department.name,
+        "下放",
+        "北街街道、不存在街道",
+    ]
+    devolved = import_devolved([*unknown_street, None, None, None])
     assert problems(devolved) == [(3, "承接镇街", "unknown_reference")]
     assert devolved.created == 0
 
@@ -838,17 +814,7 @@ def test_power_devolved_and_supervision_sheets_import(session, departments):
     )
     assert child.parent_id is not None and child.levels == ["4"] and not child.claimed
 
-    devolved = commit_import(
-        session,
-        registry.DEVOLVED_ITEMS,
-        xlsx(
-            [
-                devolved_headers,
-                entrusted,
-            ]
-        ),
-        filename="下放.xlsx",
-    )
+    devolved = import_devolved()  # the entrusted row alone
     assert devolved.ok and devolved.created == 1, devolved.problems
     item = session.scalar(select(registry.DEVOLVED_ITEMS.model))
     assert (item.batch_id, item.mode, item.receiver_ids, str(item.effective_on)) == (

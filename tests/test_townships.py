@@ -11,25 +11,12 @@ reg = factories.registry
 def _devolved(
     session, batch, department, name: str, power_type: str, receivers: list[int], code: str
 ):
-    power = factories.make(
-        session,
-        reg.POWER_ITEMS,
-        code=code,
-        name=name,
-        power_type_code=power_type,
-        department_id=department.id,
-        status="published",
+    published = {"status": "published"}
+    power = factories.power_item(
+        session, department.id, code=code, name=name, power_type_code=power_type, **published
     )
-    item = factories.make(
-        session,
-        reg.DEVOLVED_ITEMS,
-        batch_id=batch.id,
-        name=name,
-        power_item_id=power.id,
-        from_department_id=department.id,
-        mode="transfer",
-        receiver_ids=receivers,
-        status="published",
+    item = factories.devolved_item(
+        session, batch.id, department.id, receivers, name=name, power_item_id=power.id, **published
     )
     return power, item
 

@@ -238,15 +238,7 @@ def test_search_documents_and_facets_carry_only_known_facts(session, department,
 
 def test_rates_count_known_inputs_and_name_the_rows_they_left_out(session, department):
     scope = Scope(department_id=department.id)
-    factories.service_item(
-        session,
-        department.id,
-        status="published",
-        case_type="1",
-        promised_time_limit=0,
-        onsite_visits=0,
-        materials=[],
-    )
+    factories.instant_item(session, department.id, onsite_visits=0, materials=[])
     factories.service_item(
         session,
         department.id,
@@ -312,9 +304,7 @@ def test_exact_values_are_written_from_the_fraction():
 
 def test_the_published_check_differs_in_exact_decimals(session, department):
     for _ in range(2):
-        factories.service_item(
-            session, department.id, status="published", case_type="1", promised_time_limit=0
-        )
+        factories.instant_item(session, department.id)
     factories.service_item(session, department.id, status="published")
     instant = by_key(compute_figures(session, Scope(department_id=department.id)))["instant_share"]
     assert check_published(instant, "66.67%").difference_points == "+0.003333"
@@ -352,16 +342,7 @@ def test_devolution_honours_as_of_and_department_and_refuses_item_types(
         region_id=department.region_id,
     )
     for source in (department, other):
-        factories.make(
-            session,
-            factories.registry.DEVOLVED_ITEMS,
-            batch_id=batch.id,
-            name=f"下放{source.id}",
-            from_department_id=source.id,
-            mode="transfer",
-            receiver_ids=[street.id],
-            status="published",
-        )
+        factories.devolved_item(session, batch.id, source.id, [street.id], status="published")
     live = client.get(f"/api/v1/stats/devolution?region_id={department.region_id}").json
     assert live == [{"township_id": street.id, "township": "河口街道", "items": 2}]
     mine = client.get(f"/api/v1/stats/devolution?department_id={department.id}").json
@@ -373,9 +354,7 @@ def test_devolution_honours_as_of_and_department_and_refuses_item_types(
 
 
 def test_the_cli_states_its_scope_in_words(app, session, department):
-    factories.service_item(
-        session, department.id, status="published", case_type="1", promised_time_limit=0
-    )
+    factories.instant_item(session, department.id)
     output = (
         app.test_cli_runner().invoke(args=["stats", "--department-id", str(department.id)]).output
     )

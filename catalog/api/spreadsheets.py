@@ -38,11 +38,16 @@ class UploadSchema(BaseSchema):
     )
 
 
-class ImportArgsSchema(BaseSchema):
+class DryRunArgsSchema(BaseSchema):
+    """An uploaded sheet is only checked unless the caller asks to save it."""
+
     dry_run = Bool(
         load_default=True,
         metadata={"description": "true：只检查，不保存（默认）；false：全部无误时才保存"},
     )
+
+
+class ImportArgsSchema(DryRunArgsSchema):
     region_id = Id(
         load_default=None,
         strict=False,
@@ -60,9 +65,15 @@ class ProblemSchema(BaseSchema):
     message = fields.String()
 
 
-class ImportReportSchema(BaseSchema):
+class SheetReportSchema(BaseSchema):
+    """The list an uploaded sheet was for, and whether it was only checked; each kind of upload
+    (rows imported, elements filled in) adds its own counts and problems."""
+
     list = fields.String()
     dry_run = fields.Boolean()
+
+
+class ImportReportSchema(SheetReportSchema):
     rows = fields.Integer(metadata={"description": "数据行数"})
     valid = fields.Integer(metadata={"description": "通过全部检查的行数"})
     created = fields.Integer(metadata={"description": "已保存的行数"})

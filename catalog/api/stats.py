@@ -12,7 +12,6 @@ from ..authentication import current_actor
 from ..extensions import db
 from ..schemas.base import BaseSchema
 from ..schemas.errors import ErrorSchema
-from ..schemas.fields import Bool
 from ..schemas.stats import (
     CheckArgsSchema,
     CheckResultSchema,
@@ -29,7 +28,13 @@ from ..schemas.stats import (
 )
 from ..services import completeness_sheets, statistics
 from .gate import requires
-from .spreadsheets import ProblemSchema, UploadSchema, file_response
+from .spreadsheets import (
+    DryRunArgsSchema,
+    ProblemSchema,
+    SheetReportSchema,
+    UploadSchema,
+    file_response,
+)
 
 blp = Blueprint("stats", __name__, url_prefix="/api/v1/stats", description="统计口径与数字")
 
@@ -46,16 +51,7 @@ class RowsSchema(BaseSchema):
     rows = fields.List(fields.Dict())
 
 
-class FillArgsSchema(BaseSchema):
-    dry_run = Bool(
-        load_default=True,
-        metadata={"description": "true：只检查，不保存（默认）；false：全部无误时才保存"},
-    )
-
-
-class FillReportSchema(BaseSchema):
-    list = fields.String()
-    dry_run = fields.Boolean()
+class FillReportSchema(SheetReportSchema):
     rows = fields.Integer(metadata={"description": "填写了要素的行数"})
     changed = fields.Integer(metadata={"description": "直接修改的草稿数"})
     revisions = fields.Integer(metadata={"description": "保存为修订稿、待审核的已发布记录数"})
@@ -63,7 +59,7 @@ class FillReportSchema(BaseSchema):
     seconds = fields.Float()
 
 
-FILL_ARGS = FillArgsSchema()
+FILL_ARGS = DryRunArgsSchema()
 
 
 class TownshipCountSchema(BaseSchema):

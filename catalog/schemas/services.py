@@ -26,6 +26,20 @@ UNKNOWN_NOTE = "null 为未填报（无期限另见 *_no_limit）"
 UNIT_NOTE = "时限单位；填写了时限而未写单位时按工作日"
 
 
+def _time_limit() -> Int:
+    """法定 or 承诺办结时限, in its unit: null when the source does not give it."""
+    return Int(
+        maximum=TIME_LIMIT_MAX,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": UNKNOWN_NOTE},
+    )
+
+
+def _time_unit() -> Code:
+    return Code(TIME_UNITS, allow_none=True, load_default=None, metadata={"description": UNIT_NOTE})
+
+
 class MaterialSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
     code = Str(max_length=50, allow_none=True, load_default=None)
@@ -110,27 +124,13 @@ class ServiceItemSchema(ListRowSchema):
     handling_unit = Str(max_length=200, allow_none=True, load_default=None)
     joint_departments = Str(max_length=500, allow_none=True, load_default=None)
     power_item_id = Id(allow_none=True, load_default=None)
-    legal_time_limit = Int(
-        maximum=TIME_LIMIT_MAX,
-        allow_none=True,
-        load_default=None,
-        metadata={"description": UNKNOWN_NOTE},
-    )
-    legal_time_unit = Code(
-        TIME_UNITS, allow_none=True, load_default=None, metadata={"description": UNIT_NOTE}
-    )
+    legal_time_limit = _time_limit()
+    legal_time_unit = _time_unit()
     legal_no_limit = Bool(
         load_default=False, metadata={"description": "法定办结时限为“无期限”（事实，不同于未填报）"}
     )
-    promised_time_limit = Int(
-        maximum=TIME_LIMIT_MAX,
-        allow_none=True,
-        load_default=None,
-        metadata={"description": UNKNOWN_NOTE},
-    )
-    promised_time_unit = Code(
-        TIME_UNITS, allow_none=True, load_default=None, metadata={"description": UNIT_NOTE}
-    )
+    promised_time_limit = _time_limit()
+    promised_time_unit = _time_unit()
     promised_no_limit = Bool(load_default=False, metadata={"description": "承诺办结时限为“无期限”"})
     case_type = Code(
         CASE_TYPES,

@@ -109,9 +109,14 @@ class FiguresSchema(BaseSchema):
     figures = Verbatim(FigureSchema, many=True)
 
 
-class DepartmentFiguresSchema(BaseSchema):
+class DepartmentRowSchema(BaseSchema):
+    """A row of a table by department: the department, then its figures."""
+
     department_id = fields.Integer()
     department = fields.String()
+
+
+class DepartmentFiguresSchema(DepartmentRowSchema):
     figures = Verbatim(FigureSchema, many=True)
 
 
@@ -135,9 +140,7 @@ class CompletenessSchema(BaseSchema):
     lists = Verbatim(CompletenessFigureSchema, many=True)
 
 
-class DepartmentCompletenessSchema(BaseSchema):
-    department_id = fields.Integer()
-    department = fields.String()
+class DepartmentCompletenessSchema(DepartmentRowSchema):
     lists = Verbatim(CompletenessFigureSchema, many=True)
 
 

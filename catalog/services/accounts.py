@@ -235,7 +235,7 @@ def create_token(
     )
     session.add(token)
     session.flush()
-    _record(
+    record_change(
         session, "api_token", token.id, "create", None, _token_snapshot(token), actor, department_id
     )
     session.commit()
@@ -251,7 +251,7 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         before = _token_snapshot(token)
         token.revoked_at = utcnow()
-        _record(
+        record_change(
             session,
             "api_token",
             token.id,
@@ -319,36 +319,11 @@ def _user_changed(
     session: Session, user: User, action: str, before: dict[str, object] | None, actor: Actor
 ) -> User:
     """Record a change of ``user`` (its snapshot now is the ``after``) in the trail, and commit."""
-    _record(
+    record_change(
         session, "user", user.id, action, before, _user_snapshot(user), actor, user.department_id
     )
     session.commit()
     return user
-
-
-def _record(
-    session: Session,
-    entity_type: str,
-    entity_id: int,
-    action: str,
-    before: dict[str, object] | None,
-    after: dict[str, object],
-    actor: Actor,
-    department_id: int | None,
-    note: str | None = None,
-) -> None:
-    record_change(
-        session,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        action=action,
-        before=before,
-        after=after,
-        actor=actor,
-        department_id=department_id,
-        searchable=False,
-        note=note,
-    )
 
 
 def _end_sessions(session: Session, user: User, reason: str) -> int:
@@ -363,7 +338,7 @@ def _end_sessions(session: Session, user: User, reason: str) -> int:
 def _end_sessions_recorded(session: Session, actor: Actor, user: User, reason: str) -> int:
     count = _end_sessions(session, user, reason)
     snapshot = _user_snapshot(user)
-    _record(
+    record_change(
         session,
         "user",
         user.id,

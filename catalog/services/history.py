@@ -21,7 +21,6 @@ from .permissions import Actor
 
 def record_change(
     session: Session,
-    *,
     entity_type: str,
     entity_id: int,
     action: str,
@@ -29,12 +28,14 @@ def record_change(
     after: dict[str, Any] | None,
     actor: Actor,
     department_id: int | None,
-    searchable: bool,
+    *,
+    searchable: bool = False,
     note: str | None = None,
     row: Any | None = None,
 ) -> ChangeRecord:
     """Record a change to a row; ``row`` is the row as the change left it (none for a delete),
-    which the lists the figures count must give for their fact."""
+    which the lists the figures count must give for their fact. Only list rows are
+    ``searchable``; accounts, tasks, revisions and reviews are kept in the trail alone."""
     record = ChangeRecord(
         entity_type=entity_type,
         entity_id=entity_id,

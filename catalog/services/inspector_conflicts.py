@@ -69,17 +69,8 @@ def declare(session: Session, data: dict[str, Any], actor: Actor) -> InspectorCo
     except IntegrityError:
         session.rollback()
         raise conflict("该执法人员对该检查对象的回避申报已存在。") from None
-    record_change(
-        session,
-        entity_type=CONFLICT_ENTITY,
-        entity_id=row.id,
-        action="create",
-        before=None,
-        after=conflict_snapshot(row),
-        actor=actor,
-        department_id=row.department_id,
-        searchable=False,
-    )
+    after = conflict_snapshot(row)
+    record_change(session, CONFLICT_ENTITY, row.id, "create", None, after, actor, row.department_id)
     session.commit()
     return row
 
@@ -94,16 +85,9 @@ def withdraw(session: Session, conflict_id: int, actor: Actor) -> None:
     before = conflict_snapshot(row)
     session.delete(row)
     session.flush()
+    department_id = before["department_id"]
     record_change(
-        session,
-        entity_type=CONFLICT_ENTITY,
-        entity_id=conflict_id,
-        action="delete",
-        before=before,
-        after=None,
-        actor=actor,
-        department_id=before["department_id"],
-        searchable=False,
+        session, CONFLICT_ENTITY, conflict_id, "delete", before, None, actor, department_id
     )
     session.commit()
 

@@ -203,17 +203,9 @@ def _change(
     )
     session.add(change)
     session.flush()
+    after = _change_snapshot(change)
     record_change(
-        session,
-        entity_type=CHANGE_ENTITY,
-        entity_id=change.id,
-        action="create",
-        before=None,
-        after=_change_snapshot(change),
-        actor=actor,
-        department_id=None,
-        searchable=False,
-        note=change.reason,
+        session, CHANGE_ENTITY, change.id, "create", None, after, actor, None, note=change.reason
     )
     for citation in citing_items(session, basis.id):
         if citation.status != "cancelled":
@@ -274,24 +266,17 @@ def _open_review(
     )
     session.add(review)
     session.flush()
+    after = {
+        "id": review.id,
+        "change_id": change.id,
+        "entity_type": review.entity_type,
+        "entity_id": review.entity_id,
+        "revision_id": review.revision_id,
+        "opened": review.opened,
+        "note": note,
+    }
     record_change(
-        session,
-        entity_type=REVIEW_ENTITY,
-        entity_id=review.id,
-        action="create",
-        before=None,
-        after={
-            "id": review.id,
-            "change_id": change.id,
-            "entity_type": review.entity_type,
-            "entity_id": review.entity_id,
-            "revision_id": review.revision_id,
-            "opened": review.opened,
-            "note": note,
-        },
-        actor=actor,
-        department_id=review.department_id,
-        searchable=False,
+        session, REVIEW_ENTITY, review.id, "create", None, after, actor, review.department_id
     )
 
 

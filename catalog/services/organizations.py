@@ -7,17 +7,14 @@ from sqlalchemy.orm import Session
 from ..models import Organization, Region
 from .codes import uscc_problem
 from .errors import FieldError
-from .rules import Problems
+from .rules import Problems, forbid_own_parent
 
 
 def check_organization(session: Session, org: Organization) -> Problems:
     problems = Problems()
     if org.uscc:
-        problem = uscc_problem(org.uscc)
-        if problem:
-            problems.add("uscc", problem)
-    if org.parent_id is not None and org.parent_id == org.id:
-        problems.add("parent_id", FieldError("self_parent", "上级机构不能是自身。"))
+        problems.add_if("uscc", uscc_problem(org.uscc))
+    forbid_own_parent(org, "上级机构", problems)
     return problems
 
 

@@ -75,16 +75,9 @@ def _record(
     session: Session, row: DrawnTarget, action: str, before: dict[str, Any] | None, actor: Actor
 ) -> None:
     flush_row(session)
+    department_id = row.task.initiating_department_id
     record_change(
-        session,
-        entity_type=RESULT_ENTITY,
-        entity_id=row.id,
-        action=action,
-        before=before,
-        after=result_snapshot(row),
-        actor=actor,
-        department_id=row.task.initiating_department_id,
-        searchable=False,
+        session, RESULT_ENTITY, row.id, action, before, result_snapshot(row), actor, department_id
     )
 
 

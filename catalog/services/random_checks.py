@@ -203,17 +203,10 @@ def _record(
     note: str | None = None,
 ) -> None:
     flush_row(session)
+    department_id = task.initiating_department_id
+    after = task_snapshot(task)
     record_change(
-        session,
-        entity_type=TASK_ENTITY,
-        entity_id=task.id,
-        action=action,
-        before=before,
-        after=task_snapshot(task),
-        actor=actor,
-        department_id=task.initiating_department_id,
-        searchable=False,
-        note=note,
+        session, TASK_ENTITY, task.id, action, before, after, actor, department_id, note=note
     )
 
 

@@ -200,12 +200,17 @@ def _common_filters(
     return (
         _equals(model, department_column, "department_id", Id, "部门编号"),
         _equals(model, "status", "status", lambda: Code(STATUSES), "工作流状态"),
-        Filter(
-            "q",
-            lambda: Str(max_length=100),
-            lambda v: _name_column(model).contains(v, autoescape=True),
-            "名称包含",
-        ),
+        _name_contains(model),
+    )
+
+
+def _name_contains(model: type[ListModel]) -> Filter:
+    """``q``: the rows whose name contains the text (a 监管事项's 主项名称)."""
+    return Filter(
+        "q",
+        lambda: Str(max_length=100),
+        lambda v: _name_column(model).contains(v, autoescape=True),
+        "名称包含",
     )
 
 
@@ -244,12 +249,7 @@ ORGANIZATIONS = ListSpec(
     filters=(
         _equals(m.Organization, "region_id", "region_id", Id, "行政区划编号"),
         _equals(m.Organization, "kind", "kind", lambda: Code(ORGANIZATION_KINDS), "机构类别"),
-        Filter(
-            "q",
-            lambda: Str(max_length=100),
-            lambda v: m.Organization.name.contains(v, autoescape=True),
-            "名称包含",
-        ),
+        _name_contains(m.Organization),
     ),
     sortable=("id", "name", "kind"),
 )
@@ -260,14 +260,7 @@ LEGAL_BASES = ListSpec(
     "法律依据",
     m.LegalBasis,
     LegalBasisSchema,
-    filters=(
-        Filter(
-            "q",
-            lambda: Str(max_length=100),
-            lambda v: m.LegalBasis.name.contains(v, autoescape=True),
-            "名称包含",
-        ),
-    ),
+    filters=(_name_contains(m.LegalBasis),),
     sortable=("id", "name", "effective_on"),
 )
 
@@ -502,12 +495,7 @@ INSPECTION_TARGETS = ListSpec(
         _equals(m.InspectionTarget, "kind", "kind", lambda: Code(TARGET_KINDS), "对象类别"),
         _equals(m.InspectionTarget, "industry", "industry", lambda: Str(max_length=100), "行业"),
         _equals(m.InspectionTarget, "abnormal", "abnormal", Bool, "列入经营异常名录"),
-        Filter(
-            "q",
-            lambda: Str(max_length=100),
-            lambda v: m.InspectionTarget.name.contains(v, autoescape=True),
-            "名称包含",
-        ),
+        _name_contains(m.InspectionTarget),
     ),
     sortable=("id", "name"),
 )

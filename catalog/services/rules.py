@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from ..models import Organization
+from ..models import Organization, SupervisionItem
 from .errors import FieldError
 from .mapped import Identified
 
@@ -34,6 +34,11 @@ class Problems:
     def add(self, field: str, error: FieldError) -> None:
         self.by_field[field].append(error)
 
+    def add_if(self, field: str, error: FieldError | None) -> None:
+        """Add what a check found, if it found anything."""
+        if error is not None:
+            self.add(field, error)
+
     def merge(self, other: Problems) -> None:
         for field, errors in other.by_field.items():
             self.by_field[field].extend(errors)
@@ -46,6 +51,12 @@ def require_township(session: Session, org_id: int, field: str, problems: Proble
     org = session.get(Organization, org_id)
     if org is not None and org.kind not in TOWNSHIP_KINDS:
         problems.add(field, FieldError("not_a_township", f"“{org.name}”不是镇或街道。"))
+
+
+def forbid_own_parent(row: Organization | SupervisionItem, parent: str, problems: Problems) -> None:
+    """A row of a tree (上级机构, 主项) cannot be its own parent."""
+    if row.parent_id is not None and row.parent_id == row.id:
+        problems.add("parent_id", FieldError("self_parent", f"{parent}不能是自身。"))
 
 
 def missing_ids(

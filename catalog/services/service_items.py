@@ -159,9 +159,7 @@ def item_warnings(item: ServiceItem) -> list[Notice]:
 
 def _check_codes(session: Session, item: ServiceItem, problems: Problems) -> None:
     if item.catalog_code:
-        problem = catalog_code_problem(item.catalog_code, item.item_type)
-        if problem:
-            problems.add("catalog_code", problem)
+        problems.add_if("catalog_code", catalog_code_problem(item.catalog_code, item.item_type))
     if item.implementation_code:
         body = session.get(Organization, item.department_id)
         for problem in implementation_code_problems(

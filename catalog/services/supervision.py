@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..models import InspectionImplList, InspectionTarget, RandomCheckItem, SupervisionItem
 from .codes import USCC_PATTERN, supervision_code_problem
 from .errors import FieldError
-from .rules import Problems, require_township
+from .rules import Problems, forbid_own_parent, require_township
 
 INSPECTION_TYPE = "06"
 _LEVEL_DIGIT = re.compile(r"^[1-5]$")
@@ -18,11 +18,8 @@ _LEVEL_DIGIT = re.compile(r"^[1-5]$")
 
 def check_supervision_item(session: Session, item: SupervisionItem) -> Problems:
     problems = Problems()
-    problem = supervision_code_problem(item.code)
-    if problem:
-        problems.add("code", problem)
-    if item.parent_id is not None and item.parent_id == item.id:
-        problems.add("parent_id", FieldError("self_parent", "主项不能是自身。"))
+    problems.add_if("code", supervision_code_problem(item.code))
+    forbid_own_parent(item, "主项", problems)
     return problems
 
 

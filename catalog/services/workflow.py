@@ -370,16 +370,16 @@ def _revision_snapshot(revision: Revision) -> dict[str, Any]:
 def _record_revision(
     session: Session, revision: Revision, action: str, before: dict[str, Any] | None, actor: Actor
 ) -> ChangeRecord:
+    after, department_id = _revision_snapshot(revision), revision.department_id
     return record_change(
         session,
-        entity_type=REVISION_ENTITY,
-        entity_id=revision.id,
-        action=action,
-        before=before,
-        after=_revision_snapshot(revision),
-        actor=actor,
-        department_id=revision.department_id,
-        searchable=False,
+        REVISION_ENTITY,
+        revision.id,
+        action,
+        before,
+        after,
+        actor,
+        department_id,
         note=revision.reason,
     )
 

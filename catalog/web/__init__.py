@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, render_template, request, url_for
-from marshmallow import ValidationError
 
 from search.filters import FILTERS, ValueType
 
@@ -41,7 +40,7 @@ from .console_oversight import bp as console_oversight_blueprint
 from .console_review import bp as console_review_blueprint
 from .console_spreadsheets import bp as console_spreadsheets_blueprint
 from .figures import register as register_figures
-from .query import problems_of, query_args
+from .query import page_args
 from .random_checks import bp as random_checks_blueprint
 from .search_insights import bp as search_console_blueprint
 from .sign_in_limits import init_sign_in_limits
@@ -106,12 +105,7 @@ def home() -> str:
 
 @bp.get("/search")
 def search() -> tuple[str, int] | str:
-    try:
-        args = query_args(SearchArgsSchema)
-    except ValidationError as error:
-        return render_template(
-            "search.html", args={}, result=None, problems=problems_of(error)
-        ), 400
+    args = page_args(SearchArgsSchema, "search.html", result=None)
     try:
         answer = citizen_pages.search_page(db.session, search_engine(), args)
     except DomainError as error:

@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -25,7 +24,7 @@ from ..services import accounts, audit_trail, review, workflow
 from ..services.errors import DomainError
 from ..services.permissions import ROLES
 from ..services.registry import ALL_LISTS
-from .query import flash_problem, problems_of, query_args
+from .query import flash_problem, page_args, strict_args
 from .sign_in_limits import remember_device, sign_in_limits, submitted_username
 
 bp = Blueprint("console", __name__, template_folder="templates")
@@ -121,12 +120,8 @@ def take_step(list_name: str, row_id: int, step: str) -> Response:
 @login_required
 def audit() -> tuple[str, int] | str:
     """The auditors' view of the trail: the newest changes, filtered as the API filters them."""
-    try:
-        args = query_args(AuditQuerySchema)
-    except ValidationError as error:
-        return render_template(
-            "audit.html", args={}, page=None, problems=problems_of(error), **_audit_context()
-        ), 400
+    context = _audit_context()
+    args = page_args(AuditQuerySchema, "audit.html", page=None, **context)
     actor = current_actor()
     page = audit_trail.query_changes(db.session, args, actor)
     return render_template(
@@ -136,7 +131,7 @@ def audit() -> tuple[str, int] | str:
         problems=None,
         lines=review.record_lines(db.session, page.items, actor),
         last_page=max(1, -(-page.total // page.per_page)),
-        **_audit_context(),
+        **context,
     )
 
 
@@ -189,10 +184,5 @@ def _audit_link(change: ChangeRecord) -> str | None:
 @bp.get("/console/audit/export")
 @login_required
 def audit_export() -> Response:
-    try:
-        args = query_args(AuditExportSchema)
-    except ValidationError as error:
-        raise DomainError(
-            "validation_failed", "；".join(m for ms in problems_of(error).values() for m in ms), 400
-        ) from None
+    args = strict_args(AuditExportSchema)
     return file_response(audit_trail.export_changes(db.session, args, current_actor()))

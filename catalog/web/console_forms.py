@@ -10,7 +10,7 @@ elements left 未填报 and the list's warnings are shown beside their fields, n
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -188,24 +188,19 @@ def _save(
     """Read the posted form, and save it with ``save(data)``; or render it again as typed."""
     values = form_model.posted_data(controls, request.form)
     extra = _extra_rows(controls)
+    as_typed = partial(
+        _render, spec, controls, values, row=row, revision=revision, extra_rows=extra
+    )
 
     def unsaved(problems: dict[str, list[Any]], status: int, why: str) -> tuple[str, int]:
         """The form again as typed, each problem under its field."""
-        return _render(
-            spec,
-            controls,
-            values,
-            row=row,
-            revision=revision,
-            errors=_errors(problems),
-            notes=completeness_notes(spec, values),
-            extra_rows=extra,
-            status=status,
-            message=f"未保存：{why}",
+        notes = completeness_notes(spec, values)
+        return as_typed(
+            errors=_errors(problems), notes=notes, status=status, message=f"未保存：{why}"
         )
 
     if request.form.get("_add"):  # 添加一行: nothing saved yet
-        return _render(spec, controls, values, row=row, revision=revision, extra_rows=extra)
+        return as_typed()
     try:
         resolved, unknown = references.resolve_references(db.session, spec, values, actor)
         if unknown:

@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request
-from marshmallow import ValidationError
 
 from ..api.spreadsheets import file_response
 from ..extensions import db
@@ -23,7 +22,7 @@ from ..services import completeness_views, figure_views, public_items, statistic
 from ..services.figure_views import PART_LABELS, SHAPES, SORTS, department_sorts
 from ..services.tabular_files import FORMATS
 from .charts import bar_chart, line_chart
-from .query import problems_of, query_args, strict_args
+from .query import page_args, strict_args
 
 RULE_NAMES = {"HALF_UP": "四舍五入（HALF_UP）", "DOWN": "截断（DOWN）"}
 
@@ -91,18 +90,11 @@ def _computed_at() -> str:
     return datetime.now(CHINA_TIME).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def dashboard() -> tuple[str, int] | str:
-    try:
-        args = query_args(DashboardArgsSchema)
-    except ValidationError as error:
-        return render_template(
-            "figures.html",
-            args={},
-            figures=[],
-            rule_names=RULE_NAMES,
-            regions=public_items.regions(db.session),
-            problems=problems_of(error),
-        ), 400
+def dashboard() -> str:
+    regions = public_items.regions(db.session)
+    args = page_args(
+        DashboardArgsSchema, "figures.html", figures=[], rule_names=RULE_NAMES, regions=regions
+    )
     scope = _scope(args)
     computed_at = _computed_at()
     shown = figure_views.dashboard(
@@ -117,7 +109,7 @@ def dashboard() -> tuple[str, int] | str:
         scope_text=statistics.scope_text(db.session, shown.figures[0]["scope"]),
         departments=shown.departments,
         completeness=statistics.completeness_figures(db.session, rule=args["rule"], **scope),
-        regions=public_items.regions(db.session),
+        regions=regions,
         scope_args=_scope_args(args),
         formats=FORMATS,
         problems=None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, request
+from flask import abort, flash, make_response, render_template, request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 
@@ -50,3 +50,13 @@ def strict_args(schema: type[Schema]) -> dict[str, Any]:
     except ValidationError as error:
         problems = "；".join(m for messages in problems_of(error).values() for m in messages)
         raise DomainError("invalid_query", f"查询参数有误：{problems}", 400) from error
+
+
+def page_args(schema: type[Schema], template: str, **shown: Any) -> dict[str, Any]:
+    """The query of a page with a form of its own: a bad one renders the page again (400) with
+    its problems beside the form; ``shown`` is what the page shows without a query."""
+    try:
+        return query_args(schema)
+    except ValidationError as error:
+        page = render_template(template, args={}, problems=problems_of(error), **shown)
+        abort(make_response(page, 400))

@@ -4,7 +4,6 @@ figures; a task's page with its published results and, once disclosed, the whole
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from marshmallow import ValidationError
 
 from ..authentication import current_actor
 from ..extensions import db
@@ -16,7 +15,7 @@ from ..services import (
     random_checks,
     supervision_figures,
 )
-from .query import problems_of, query_args
+from .query import page_args
 
 bp = Blueprint("random_checks_web", __name__, template_folder="templates")
 
@@ -28,13 +27,8 @@ class _PageArgs(PublicResultQuerySchema):
 
 
 @bp.get("/random-checks")
-def index() -> tuple[str, int] | str:
-    try:
-        args = query_args(_PageArgs)
-    except ValidationError as error:
-        return render_template(
-            "random_checks.html", args={}, problems=problems_of(error), tasks=None
-        ), 400
+def index() -> str:
+    args = page_args(_PageArgs, "random_checks.html", tasks=None)
     actor = current_actor()
     tasks = random_checks.list_tasks(
         db.session, {"year": args["year"], "page": 1, "per_page": 100}, actor

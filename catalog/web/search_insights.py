@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from ..api.spreadsheets import file_response
@@ -16,7 +15,7 @@ from ..extensions import db
 from ..schemas.search import SearchLogArgsSchema, SearchLogExportSchema
 from ..services import search_log, search_synonyms
 from ..services.errors import DomainError
-from .query import flash_problem, problems_of, query_args
+from .query import flash_problem, page_args, strict_args
 
 bp = Blueprint(
     "search_console", __name__, template_folder="templates", url_prefix="/console/search"
@@ -25,13 +24,8 @@ bp = Blueprint(
 
 @bp.get("/log")
 @login_required
-def log() -> tuple[str, int] | str:
-    try:
-        args = query_args(SearchLogArgsSchema)
-    except ValidationError as error:
-        return render_template(
-            "search_log.html", args={}, entries=None, problems=problems_of(error)
-        ), 400
+def log() -> str:
+    args = page_args(SearchLogArgsSchema, "search_log.html", entries=None)
     entries = search_log.summary(db.session, current_actor(), args["days"])
     retention = current_app.config["SEARCH_LOG_RETENTION_DAYS"]
     return render_template(
@@ -42,12 +36,7 @@ def log() -> tuple[str, int] | str:
 @bp.get("/log/export")
 @login_required
 def log_export() -> Response:
-    try:
-        args = query_args(SearchLogExportSchema)
-    except ValidationError as error:
-        raise DomainError(
-            "validation_failed", "；".join(m for ms in problems_of(error).values() for m in ms), 400
-        ) from None
+    args = strict_args(SearchLogExportSchema)
     return file_response(search_log.export_log(db.session, current_actor(), args))
 
 

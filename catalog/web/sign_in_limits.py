@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, request, url_for
 from flask_limiter.util import get_remote_address
@@ -84,28 +84,24 @@ def sign_in_limits(view: F) -> F:
     def failed(response: Response) -> bool:
         return response.status_code == 401
 
+    def failures(limit: str, key: Callable[[], str], exempt: Callable[[], bool]) -> Any:
+        """A throttle that counts only wrong passwords, per ``key``."""
+        return limiter.limit(
+            setting(limit), key_func=key, methods=["POST"], exempt_when=exempt, deduct_when=failed
+        )
+
     throttles = [
         limiter.limit(setting("LOGIN_RATE_LIMIT"), methods=["POST"]),
-        limiter.limit(
-            setting("LOGIN_FAILURE_LIMIT"),
-            key_func=lambda: f"address:{_account()}:{get_remote_address()}",
-            methods=["POST"],
-            exempt_when=_known_device,
-            deduct_when=failed,
+        failures(
+            "LOGIN_FAILURE_LIMIT",
+            lambda: f"address:{_account()}:{get_remote_address()}",
+            _known_device,
         ),
-        limiter.limit(
-            setting("LOGIN_ACCOUNT_FAILURE_LIMIT"),
-            key_func=lambda: f"account:{_account()}",
-            methods=["POST"],
-            exempt_when=_known_device,
-            deduct_when=failed,
-        ),
-        limiter.limit(
-            setting("LOGIN_FAILURE_LIMIT"),
-            key_func=lambda: f"device:{_account()}:{_device()}",
-            methods=["POST"],
-            exempt_when=lambda: not _known_device(),
-            deduct_when=failed,
+        failures("LOGIN_ACCOUNT_FAILURE_LIMIT", lambda: f"account:{_account()}", _known_device),
+        failures(
+            "LOGIN_FAILURE_LIMIT",
+            lambda: f"device:{_account()}:{_device()}",
+            lambda: not _known_device(),
         ),
     ]
     for throttle in throttles:

@@ -67,15 +67,7 @@ def test_only_published_items_are_found_and_they_leave_when_unpublished(client, 
 def test_filters_reach_the_engine(client, session, engine):
     department = factories.department(session)
     street = factories.township(session, department.region_id, name="河口街道")
-    factories.service_item(
-        session,
-        department.id,
-        name="居民身份证换领",
-        status="published",
-        case_type="1",
-        promised_time_limit=0,
-        township_id=street.id,
-    )
+    factories.instant_item(session, department.id, name="居民身份证换领", township_id=street.id)
     factories.service_item(
         session,
         department.id,

@@ -120,14 +120,7 @@ def _catalog(session) -> None:
             {"name": "场所平面图"},
         ],
     )
-    factories.service_item(
-        session,
-        other.id,
-        name="内地居民婚姻登记",
-        status="published",
-        case_type="1",
-        promised_time_limit=0,
-    )
+    factories.instant_item(session, other.id, name="内地居民婚姻登记")
     factories.service_item(session, other.id, name="草稿事项", status="draft")
     batch = factories.make(
         session, reg.DEVOLUTION_BATCHES, title="第一批", region_id=department.region_id
@@ -136,57 +129,38 @@ def _catalog(session) -> None:
         ("对违反城市绿化管理规定行为的处罚", streets[::-1], "published"),
         ("未发布下放", streets[:1], "draft"),
     ):
-        factories.make(
+        receiver_ids = [s.id for s in receivers]
+        factories.devolved_item(
             session,
-            reg.DEVOLVED_ITEMS,
-            batch_id=batch.id,
+            batch.id,
+            department.id,
+            receiver_ids,
             name=name,
-            from_department_id=department.id,
-            mode="transfer",
-            receiver_ids=[s.id for s in receivers],
             status=status,
             scope_limit="限本辖区",
         )
-    factories.make(
+    factories.power_item(
         session,
-        reg.POWER_ITEMS,
-        code="P-1",
+        department.id,
         name="对无证经营的处罚",
         sub_item_name="情节严重的",
         power_type_code="02",
-        department_id=department.id,
         status="published",
         basis_text="《食品安全法》第一百二十二条",
         responsibilities="立案 调查 决定",
     )
-    factories.make(
-        session,
-        reg.POWER_ITEMS,
-        code="P-2",
-        name="行政检查",
-        power_type_code="06",
-        department_id=other.id,
-        status="published",
+    factories.power_item(
+        session, other.id, name="行政检查", power_type_code="06", status="published"
     )
-    factories.make(
+    factories.supervision_item(
         session,
-        reg.SUPERVISION_ITEMS,
-        code="44530200600009",
+        department.id,
         main_name="对食品生产经营的监督检查",
         sub_name="餐饮服务",
-        supervision_type="06",
-        department_id=department.id,
         status="published",
         objects="餐饮服务提供者",
     )
-    factories.make(
-        session,
-        reg.SUPERVISION_ITEMS,
-        code="44530200600010",
-        main_name="未发布的检查",
-        supervision_type="06",
-        department_id=department.id,
-    )
+    factories.supervision_item(session, department.id, main_name="未发布的检查")
 
 
 def test_documents_equal_those_built_from_orm_rows(session):

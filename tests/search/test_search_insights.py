@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import inspect, select
 
 from catalog.models import SearchQueryLog, SearchSynonym
-from catalog.services import registry, search_outbox, search_reindex, search_synonyms
+from catalog.services import search_outbox, search_reindex, search_synonyms
 from tests import factories
-from tests.test_accounts_and_audit import csrf_token, make_user, sign_in
+from tests.test_accounts_and_audit import csrf_token, sign_in
 
 LATER = timedelta(days=1)
 
@@ -74,7 +74,7 @@ def test_staff_read_and_export_the_log_citizens_cannot(app, anonymous_client, cl
     department, _ = published(session, app, "居民身份证办理")
     search(client, "量子纠缠证明")
     assert anonymous_client.get("/console/search/log").status_code == 302
-    make_user(session, "wu", "editor", department.id)
+    factories.user(session, "wu", "editor", department.id)
     sign_in(anonymous_client, "wu")
     page = anonymous_client.get("/console/search/log?days=7").get_data(as_text=True)
     assert "量子纠缠证明" in page and "不记录地址或用户" in page
@@ -108,7 +108,7 @@ def test_an_administrators_synonym_applies_on_the_next_search_without_reindex(
 ):
     published(session, app, "无犯罪记录证明", "居民身份证办理")
     assert first_name(client, "清白书") != "无犯罪记录证明"
-    make_user(session, "qian", "admin")
+    factories.user(session, "qian", "admin")
     sign_in(anonymous_client, "qian")
     token = csrf_token(anonymous_client, "/console/search/synonyms")
     bad = anonymous_client.post(
@@ -151,20 +151,17 @@ def test_a_rule_another_worker_added_applies_once_the_stamp_is_checked(
 
 def test_editors_cannot_change_synonyms(anonymous_client, session):
     department = factories.department(session)
-    make_user(session, "sun", "editor", department.id)
+    factories.user(session, "sun", "editor", department.id)
     sign_in(anonymous_client, "sun")
     assert anonymous_client.get("/console/search/synonyms").status_code == 403
 
 
 def test_a_service_item_and_its_power_twin_are_one_hit_until_they_differ(app, client, session):
     department = factories.department(session, name="区市场监管局")
-    power = factories.make(
+    power = factories.power_item(
         session,
-        registry.POWER_ITEMS,
-        code="QZ-001",
+        department.id,
         name="食品经营许可",
-        power_type_code="01",
-        department_id=department.id,
         status="published",
         basis_text="《中华人民共和国食品安全法》第三十五条",
     )
@@ -199,15 +196,7 @@ def test_only_a_published_change_queues_the_twin(app, session):
     from catalog.models import SearchOutbox
 
     department = factories.department(session, name="区市场监管局")
-    power = factories.make(
-        session,
-        registry.POWER_ITEMS,
-        code="QZ-002",
-        name="食品经营许可",
-        power_type_code="01",
-        department_id=department.id,
-        status="published",
-    )
+    power = factories.power_item(session, department.id, name="食品经营许可", status="published")
     queued = lambda: {(r.entity_type, r.entity_id) for r in session.query(SearchOutbox)}  # noqa: E731
     session.query(SearchOutbox).delete()
     draft = factories.service_item(session, department.id, name="食品经营许可")

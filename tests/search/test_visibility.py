@@ -16,13 +16,8 @@ HIDDEN = ("draft", "submitted", "rejected", "suspended", "cancelled")
 def rows_in_every_state(session, engine):
     department = factories.department(session, name="可见性测试局")
     rows = {
-        status: factories.service_item(
-            session,
-            department.id,
-            name=f"营业执照{status}办理",
-            status=status,
-            case_type="1",
-            promised_time_limit=0,
+        status: factories.instant_item(
+            session, department.id, name=f"营业执照{status}办理", status=status
         )
         for status in ("published", *HIDDEN)
     }
