@@ -27,6 +27,7 @@ from sqlalchemy import ColumnElement, Select, Subquery, func, select
 from sqlalchemy.orm import Session
 
 from ..models.elements import ELEMENTS, Element
+from . import figure_cache
 from .facts import Scope, Shape, element_facts
 from .figures import Figure
 from .permissions import use_case
@@ -141,9 +142,9 @@ def completeness_figures(
     """One completeness figure per list, with the rows missing each required element."""
     result = []
     for requirement in _chosen(lists):
-        masks = session.execute(
-            _masks(requirement.entity_type, scope.shape, False), scope.parameters
-        ).all()
+        masks = figure_cache.rows(
+            session, _masks(requirement.entity_type, scope.shape, False), scope.parameters
+        )
         result.append(_figure(requirement, scope, rule, _counts(requirement, masks)))
     return result
 
@@ -173,7 +174,7 @@ def completeness_by_department(
     for requirement in _chosen(lists):
         by_department: dict[int, list[tuple[int | None, int]]] = defaultdict(list)
         query = _masks(requirement.entity_type, scope.shape, True)
-        for department_id, mask, count in session.execute(query, scope.parameters):
+        for department_id, mask, count in figure_cache.rows(session, query, scope.parameters):
             by_department[department_id].append((mask, count))
         for department_id, masks in by_department.items():
             if department_id not in departments:

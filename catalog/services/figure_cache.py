@@ -24,7 +24,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 from cachetools import LRUCache
-from sqlalchemy import Connection, Row, event, select
+from sqlalchemy import Connection, event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from ..models import CatalogGeneration
@@ -33,7 +33,7 @@ from .facts import Query
 
 KEPT = 512  # results (one grouped query each: hundreds of rows at most)
 _CHANGED = "qingdan_figures_changed"  # in Session.info
-_kept: LRUCache[Hashable, Sequence[Row[Any]]] = LRUCache(maxsize=KEPT)
+_kept: LRUCache[Hashable, Sequence[Any]] = LRUCache(maxsize=KEPT)
 _lock = threading.Lock()  # gunicorn threads share a worker's results
 
 
@@ -42,7 +42,7 @@ def note_change(session: Session) -> None:
     session.info[_CHANGED] = True
 
 
-def rows(session: Session, statement: Query, parameters: Mapping[str, Any]) -> Sequence[Row[Any]]:
+def rows(session: Session, statement: Query, parameters: Mapping[str, Any]) -> Sequence[Any]:
     """``statement``'s rows, from this process's results when the data have not changed since
     they were read."""
     token = None if _reads_uncommitted(session) else _token(session)
