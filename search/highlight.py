@@ -64,10 +64,10 @@ class Highlighter:
     def __call__(self, name: str) -> str:
         """The name as HTML, with every part matching the query wrapped in ``<mark>``."""
         text, origin = _normalized_chars(name)
-        marked = [False] * len(name)
-        for start, end in self._text_spans(text) + self._pinyin_spans(text):
-            for position in range(start, end):
-                marked[origin[position]] = True
+        spans = self._text_spans(text) + self._pinyin_spans(text)
+        marked = sorted(
+            {origin[position] for start, end in spans for position in range(start, end)}
+        )
         return _marked_html(name, marked)
 
     def _text_spans(self, text: str) -> list[tuple[int, int]]:
@@ -100,16 +100,27 @@ class Highlighter:
         return spans
 
 
-def _marked_html(name: str, marked: list[bool]) -> str:
-    # escaped a run at a time: escaping replaces characters one for one, so runs and single
-    # characters give the same HTML
+def _marked_html(name: str, marked: list[int]) -> str:
+    """``name`` escaped, each run of ``marked`` positions (ascending) wrapped in ``<mark>``.
+    Escaped a run at a time: escaping replaces characters one for one, so runs and single
+    characters give the same HTML."""
+    runs: list[list[int]] = []  # [start, end) in the name
+    for position in marked:
+        if runs and runs[-1][1] == position:
+            runs[-1][1] += 1
+        else:
+            runs.append([position, position + 1])
     parts: list[str] = []
-    start = 0
-    for end in range(1, len(name) + 1):
-        if end == len(name) or marked[end] != marked[start]:
-            run = html.escape(name[start:end])
-            parts.append(f"{MARK_OPEN}{run}{MARK_CLOSE}" if marked[start] else run)
-            start = end
+    done = 0  # the name is written up to here
+    for start, end in runs:
+        parts += [
+            html.escape(name[done:start]),
+            MARK_OPEN,
+            html.escape(name[start:end]),
+            MARK_CLOSE,
+        ]
+        done = end
+    parts.append(html.escape(name[done:]))
     return "".join(parts)
 
 
