@@ -50,9 +50,14 @@ def _normalized_chars(name: str) -> tuple[str, tuple[int, ...]]:
     return (simplified if len(simplified) == len(text) else text), tuple(origin)
 
 
+NAMES_PER_HIGHLIGHTER = 64  # marked names a highlighter keeps: a query's first pages of hits
+
+
 class Highlighter:
     """Marks one query's matches in item names: the query's tokens are gathered once, then
-    each hit's name is scanned once (a query has up to a dozen readings sharing most tokens)."""
+    each hit's name is scanned once (a query has up to a dozen readings sharing most tokens).
+    An engine keeps a query's highlighter while it keeps its compiled query, so the names of
+    the pages citizens look at are marked once per process, not once per search."""
 
     def __init__(self, query: AnalyzedQuery) -> None:
         variants = [v for v in query.variants if v.marked]
@@ -60,9 +65,13 @@ class Highlighter:
         self.tokens = tuple(sorted(tokens))
         self.full = frozenset(t for v in variants for t in v.streams["pinyin"])
         self.initials = frozenset(t for v in variants for t in v.streams["initials"] if len(t) >= 2)
+        self._marked = lru_cache(maxsize=NAMES_PER_HIGHLIGHTER)(self._mark)
 
     def __call__(self, name: str) -> str:
         """The name as HTML, with every part matching the query wrapped in ``<mark>``."""
+        return self._marked(name)
+
+    def _mark(self, name: str) -> str:
         text, origin = _normalized_chars(name)
         spans = self._text_spans(text) + self._pinyin_spans(text)
         marked = sorted(
