@@ -100,9 +100,9 @@ class FilterDefinition:
 def tantivy_any(schema: tantivy.Schema, field: str, values: Iterable[str]) -> tantivy.Query:
     """Documents whose ``field`` holds any of ``values``, for clauses whose score is constant.
 
-    A disjunction of term queries, not tantivy's ``term_set_query``: that one costs about
-    0.3 ms per query whatever its values (it walks the field's term dictionary), a term query
-    a few microseconds; a search used four to six of them.
+    A disjunction of term queries, not tantivy's ``term_set_query``: that one cost about 0.3 ms
+    per query whatever its values (tantivy 0.27, 1,135 items; a department's 1 or 30 values
+    alike), a term query a few microseconds; a search with synonyms used four to six.
     """
     should = tantivy.Occur.Should
     return tantivy.Query.boolean_query(
