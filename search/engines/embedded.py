@@ -87,7 +87,9 @@ _STORED = set(HIT_FIELDS) | {"version"}
 _WRITE_BATCH = 500
 _MATCHES = "_matches"  # the aggregation that counts a search's matches (no facet has this name)
 _Item = TypeVar("_Item")  # a document or a removal, batched alike
-_COMPILED_QUERIES = 1024  # query texts whose tantivy queries and highlighter a process keeps
+# query texts whose tantivy queries and highlighter a process keeps: about 11 KB each with a
+# page of marked names (1,024 of them grew a process by 11 MB)
+_COMPILED_QUERIES = 256
 
 
 def _field_options(name: str, kind: FieldType) -> dict[str, Any]:
