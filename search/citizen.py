@@ -72,7 +72,8 @@ def matches_content(hits: list[Hit], query: AnalyzedQuery) -> bool:
     han = [token for token in wanted if not token.isascii()]
     latin = [token for token in wanted if token.isascii()]
     for hit in hits:
-        if han and any(token in normalize(hit.name) for token in han):
+        name = normalize(hit.name) if han else ""  # once per hit, not once per token
+        if any(token in name for token in han):
             return True
         if latin and any(
             token in spelled for spelled in suggest_keys(hit.name)[1:] for token in latin

@@ -10,7 +10,7 @@ hit zero results when chips of one facet were AND-ed, GSA/data.gov#6010).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -83,7 +83,7 @@ class FilterDefinition:
         if isinstance(value, bool):
             query = tantivy.Query.term_query(schema, self.field, value)
         else:
-            query = tantivy.Query.term_set_query(schema, self.field, list(value))
+            query = tantivy_any(schema, self.field, value)
         return tantivy.Query.const_score_query(query, 0.0)
 
     def aggregation(self, size: int) -> dict[str, Any]:
@@ -95,6 +95,19 @@ class FilterDefinition:
         if self.value_type is ValueType.BOOL:
             return bucket.get("key_as_string") == "true" or bucket["key"] in (1, True)
         return str(bucket["key"])
+
+
+def tantivy_any(schema: tantivy.Schema, field: str, values: Iterable[str]) -> tantivy.Query:
+    """Documents whose ``field`` holds any of ``values``, for clauses whose score is constant.
+
+    A disjunction of term queries, not tantivy's ``term_set_query``: that one cost about 0.3 ms
+    per query whatever its values (tantivy 0.27, 1,135 items; a department's 1 or 30 values
+    alike), a term query a few microseconds; a search with synonyms used four to six.
+    """
+    should = tantivy.Occur.Should
+    return tantivy.Query.boolean_query(
+        [(should, tantivy.Query.term_query(schema, field, value)) for value in values]
+    )
 
 
 FILTERS: dict[str, FilterDefinition] = {

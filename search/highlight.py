@@ -50,9 +50,14 @@ def _normalized_chars(name: str) -> tuple[str, tuple[int, ...]]:
     return (simplified if len(simplified) == len(text) else text), tuple(origin)
 
 
+NAMES_PER_HIGHLIGHTER = 64  # marked names a highlighter keeps: a query's first pages of hits
+
+
 class Highlighter:
     """Marks one query's matches in item names: the query's tokens are gathered once, then
-    each hit's name is scanned once (a query has up to a dozen readings sharing most tokens)."""
+    each hit's name is scanned once (a query has up to a dozen readings sharing most tokens).
+    An engine keeps a query's highlighter while it keeps its compiled query, so the names of
+    the pages citizens look at are marked once per process, not once per search."""
 
     def __init__(self, query: AnalyzedQuery) -> None:
         variants = [v for v in query.variants if v.marked]
@@ -60,14 +65,18 @@ class Highlighter:
         self.tokens = tuple(sorted(tokens))
         self.full = frozenset(t for v in variants for t in v.streams["pinyin"])
         self.initials = frozenset(t for v in variants for t in v.streams["initials"] if len(t) >= 2)
+        self._marked = lru_cache(maxsize=NAMES_PER_HIGHLIGHTER)(self._mark)
 
     def __call__(self, name: str) -> str:
         """The name as HTML, with every part matching the query wrapped in ``<mark>``."""
+        return self._marked(name)
+
+    def _mark(self, name: str) -> str:
         text, origin = _normalized_chars(name)
-        marked = [False] * len(name)
-        for start, end in self._text_spans(text) + self._pinyin_spans(text):
-            for position in range(start, end):
-                marked[origin[position]] = True
+        spans = self._text_spans(text) + self._pinyin_spans(text)
+        marked = sorted(
+            {origin[position] for start, end in spans for position in range(start, end)}
+        )
         return _marked_html(name, marked)
 
     def _text_spans(self, text: str) -> list[tuple[int, int]]:
@@ -100,16 +109,27 @@ class Highlighter:
         return spans
 
 
-def _marked_html(name: str, marked: list[bool]) -> str:
-    # escaped a run at a time: escaping replaces characters one for one, so runs and single
-    # characters give the same HTML
+def _marked_html(name: str, marked: list[int]) -> str:
+    """``name`` escaped, each run of ``marked`` positions (ascending) wrapped in ``<mark>``.
+    Escaped a run at a time: escaping replaces characters one for one, so runs and single
+    characters give the same HTML."""
+    runs: list[list[int]] = []  # [start, end) in the name
+    for position in marked:
+        if runs and runs[-1][1] == position:
+            runs[-1][1] += 1
+        else:
+            runs.append([position, position + 1])
     parts: list[str] = []
-    start = 0
-    for end in range(1, len(name) + 1):
-        if end == len(name) or marked[end] != marked[start]:
-            run = html.escape(name[start:end])
-            parts.append(f"{MARK_OPEN}{run}{MARK_CLOSE}" if marked[start] else run)
-            start = end
+    done = 0  # the name is written up to here
+    for start, end in runs:
+        parts += [
+            html.escape(name[done:start]),
+            MARK_OPEN,
+            html.escape(name[start:end]),
+            MARK_CLOSE,
+        ]
+        done = end
+    parts.append(html.escape(name[done:]))
     return "".join(parts)
 
 

@@ -27,7 +27,7 @@ import tantivy
 from search.analysis import AnalyzedQuery, QueryVariant, analyze_query, suggest_prefix
 from search.documents import FIELDS, FieldType
 from search.errors import InvalidRequest, QueryTooLong
-from search.filters import FILTERS, FilterValue, parse_filters
+from search.filters import FILTERS, FilterValue, parse_filters, tantivy_any
 from search.relevance import RelevanceSettings, default_settings
 from search.synonyms import SynonymTable
 
@@ -371,7 +371,7 @@ def _tantivy_reading(
         exact = query.boolean_query(
             [
                 (occur.Must, query.term_query(schema, EXACT_KEY_FIELD, reading.exact_key)),
-                (occur.Must, query.term_set_query(schema, "kind", list(plan.exact_name_kinds))),
+                (occur.Must, tantivy_any(schema, "kind", plan.exact_name_kinds)),
             ]
         )
         clauses.append((occur.Should, query.const_score_query(exact, plan.exact_name_boost)))
@@ -427,7 +427,7 @@ def tantivy_match_query(plan: QueryPlan, schema: tantivy.Schema) -> tantivy.Quer
                             ),
                             (
                                 occur.Must,
-                                query.term_set_query(schema, "kind", list(plan.exact_name_kinds)),
+                                tantivy_any(schema, "kind", plan.exact_name_kinds),
                             ),
                         ]
                     ),

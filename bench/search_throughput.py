@@ -1,0 +1,124 @@
+"""Search throughput through gunicorn beside a bare Flask JSON endpoint: issue 19's ratio (embedded
+search with facets at 1,135 items ≥ 0.5 of the bare endpoint's throughput).
+
+    .venv/bin/python bench/search_throughput.py [--seconds 20] [--connections 16] [--workers 4]
+
+A throwaway SQLite database and embedded index, filled with the app's own commands (``db
+upgrade``, ``seed guangan``: the 1,135 real 广安区 items). Both servers are gunicorn with
+deploy/gunicorn.conf.py (``--workers`` × 2 threads), one after the other on the same cores:
+
+- the bare endpoint: bench.load_mixed's Flask app answering a small JSON object, nothing else;
+- the app: its liveness endpoint (every request hook, no work), then ``/api/v1/search?q=`` with
+  every facet (the default) and with ``facets=none``, the queries drawn from the judged set and
+  pieces of names (bench/search_engines.py, as bench/load_mixed.py draws them).
+
+wrk (Debian's ``wrk``), loopback, ``--connections`` keep-alive connections: each case a 5 s
+warm-up run, then the measured run. Printed: requests/s, p50/p99 and the share of the bare
+endpoint's throughput per case, with the load average (a shared machine: compare runs only at a
+like load); and the servers' CPU time per request (master and workers, from /proc), which the
+neighbours hardly change: ``bare ÷ case`` is the ratio the throughput would have on cores of
+its own (wrk's own CPU left out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.load_mixed import backend_settings, errors, flask_command, machine, wrk
+from bench.search_engines import search_queries
+from seed.guangan import load_items
+from tests.support.servers import RunningServer, gunicorn
+
+QUERIES = 140
+
+
+def cpu_seconds(master_pid: int) -> float:
+    """CPU time (user + system) of a gunicorn master and its workers so far."""
+    children = subprocess.run(
+        ["pgrep", "-P", str(master_pid)], capture_output=True, text=True, check=False
+    ).stdout.split()
+    total = 0
+    for pid in [master_pid, *map(int, children)]:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def measure(server: RunningServer, path: str, args: argparse.Namespace, paths: Path | None) -> dict:
+    """A warm-up run (a worker's first searches load the dictionaries), then the measured one,
+    with the server's CPU milliseconds per request: on a shared machine the requests/s follow
+    the neighbours' load, the CPU per request hardly does."""
+    wrk(server.url + path, 5, args.connections, paths)
+    before = cpu_seconds(server.process.pid)
+    result = wrk(server.url + path, args.seconds, args.connections, paths)
+    result["cpu_ms"] = (cpu_seconds(server.process.pid) - before) * 1000 / result["requests"]
+    return result
+
+
+def paths_file(folder: Path, name: str, suffix: str) -> Path:
+    queries = search_queries(load_items(), QUERIES)
+    path = folder / name
+    path.write_text("".join(f"/api/v1/search?q={quote(q)}{suffix}\n" for q in queries))
+    return path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="qingdan-throughput-"))
+    try:
+        with backend_settings("sqlite", folder) as environ:
+            flask_command(environ, "db", "upgrade")
+            flask_command(environ, "seed", "guangan")
+            environ = {**environ, "WEB_CONCURRENCY": str(args.workers)}
+            results = {}
+            with gunicorn(
+                environ, folder / "bare.log", args.workers, app="bench.load_mixed:bare()"
+            ) as bare:
+                results["bare Flask JSON endpoint"] = measure(bare, "/api/v1/health", args, None)
+            cases = {
+                "app liveness (hooks only)": None,
+                "search, every facet": paths_file(folder, "facets.txt", ""),
+                "search, facets=none": paths_file(folder, "none.txt", "&facets=none"),
+            }
+            with gunicorn(environ, folder / "app.log", args.workers) as app:
+                for label, paths in cases.items():
+                    path = "/api/v1/health/live" if paths is None else "/"
+                    results[label] = measure(app, path, args, paths)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    print(
+        f"\n1,135 items, SQLite + embedded, {args.workers} workers × 2 threads, "
+        f"{args.connections} connections, {args.seconds:.0f} s per case ({machine()} at the end)"
+    )
+    print(
+        f"{'':<28}{'req/s':>8}{'÷ bare':>8}{'p50 ms':>8}{'p99 ms':>8}{'errors':>7}"
+        f"{'server CPU ms/req':>19}{'bare ÷ case':>12}"
+    )
+    bare = results["bare Flask JSON endpoint"]
+    for label, r in results.items():
+        rate, bare_rate = r["requests"] / r["seconds"], bare["requests"] / bare["seconds"]
+        print(
+            f"{label:<28}{rate:>8.1f}{rate / bare_rate:>8.2f}{r['p50']:>8.1f}{r['p99']:>8.1f}"
+            f"{errors(r):>7}{r['cpu_ms']:>19.2f}{bare['cpu_ms'] / r['cpu_ms']:>12.2f}"
+        )
+    return 1 if any(errors(r) for r in results.values()) else 0
+
+
+if __name__ == "__main__":
+    os.environ.pop("QINGDAN_ENV", None)
+    sys.exit(main())
