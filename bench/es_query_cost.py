@@ -61,7 +61,7 @@ def request_for(text: str) -> SearchRequest:
     return SearchRequest(text=text, facets=list(FILTERS))
 
 
-def build(engine: ElasticsearchEngine, items: list[dict], size: int) -> None:
+def build(engine: ElasticsearchEngine, items: list[dict[str, Any]], size: int) -> None:
     started = time.perf_counter()
     report = engine.reindex(catalog(items, size), expected_count=size)
     if not report.ok:
