@@ -200,7 +200,9 @@ TYPED, SYNONYM, INTENT, IMPLIED, SOUNDS_LIKE = (
 )
 _MARKED_ROLES = (TYPED, SYNONYM)
 # Token classes weighed below a normal token (factors in relevance.toml [understanding]).
-GENERIC, ACTION = "generic", "action"
+# GENERIC and ACTION tokens only add to the score of a document other tokens of the query found
+# (search.query.finding_terms); an IMPLIED_OBJECT token weighs like an action word but finds.
+GENERIC, ACTION, IMPLIED_OBJECT = "generic", "action", "implied_object"
 MAX_INTENT_READINGS = 6
 
 
@@ -322,15 +324,15 @@ def _intent_reading(
 ) -> QueryVariant:
     """An object with an intent's action words: the object's tokens count fully, the action
     words' tokens (those not also in the object) at the ACTION class. An object the intent
-    only implies (个体工商户 for 开饭店) counts at the ACTION class too: it may order items,
-    never outweigh what the citizen named."""
+    only implies (个体工商户 for 开饭店) weighs like the action words (IMPLIED_OBJECT): it may
+    order items, never outweigh what the citizen named."""
     own = _query_streams(subject)
     added = _query_streams(" ".join(actions))
     streams = {name: tuple(_unique([*own[name], *added[name]])) for name in STREAMS}
     classes = {token: ACTION for name in STREAMS for token in added[name] if token not in own[name]}
     classes.update(_generic_classes(own, generic))
     if implied:
-        classes.update({token: ACTION for tokens in own.values() for token in tokens})
+        classes.update({token: IMPLIED_OBJECT for tokens in own.values() for token in tokens})
     role = IMPLIED if implied else INTENT
     return QueryVariant(f"{subject} {' '.join(actions)}", streams, role, classes)
 
@@ -388,6 +390,14 @@ def corrected(core: str, table: SynonymTable) -> list[Replacement]:
 MAX_CORRECTIONS = 3
 
 
+def _rewrite(text: str) -> QueryVariant:
+    """A rewrite of the query: its generic words weigh as they do in the query as typed."""
+    streams = _query_streams(text)
+    return QueryVariant(
+        text, streams, SYNONYM, _generic_classes(streams, understanding_rules().generic)
+    )
+
+
 def _expansions(text: str, table: SynonymTable, seen: set[str]) -> list[Expansion]:
     rewrites = table.expand(text)
     if _LETTERS.search(text):
@@ -402,7 +412,7 @@ def _expansions(text: str, table: SynonymTable, seen: set[str]) -> list[Expansio
     for rewrite in rewrites:
         if rewrite.text not in seen:
             seen.add(rewrite.text)
-            variant = QueryVariant(rewrite.text, _query_streams(rewrite.text), SYNONYM)
+            variant = _rewrite(rewrite.text)
             expansions.append(Expansion(rewrite.matched, rewrite.replacement, variant))
     return expansions
 
@@ -428,7 +438,7 @@ def analyze_query(text: str, table: SynonymTable | None = None) -> AnalyzedQuery
     for correction in corrections:
         if correction.text not in seen:
             seen.add(correction.text)
-            variant = QueryVariant(correction.text, _query_streams(correction.text), SYNONYM)
+            variant = _rewrite(correction.text)
             expansions.append(Expansion(correction.matched, correction.replacement, variant))
         expansions += _expansions(correction.text, table, seen)
     readings: list[QueryVariant] = []

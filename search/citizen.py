@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from search.analysis import (
     ACTION,
     GENERIC,
+    IMPLIED_OBJECT,
     SOUNDS_LIKE,
     AnalyzedQuery,
     analyze_query,
@@ -53,7 +54,10 @@ def _content_tokens(query: AnalyzedQuery) -> set[str]:
     for variant in query.variants:
         for stream, values in variant.streams.items():
             for token in values:
-                if variant.classes.get(token) in (GENERIC, ACTION) or len(token) < 2:
+                if (
+                    variant.classes.get(token) in (GENERIC, ACTION, IMPLIED_OBJECT)
+                    or len(token) < 2
+                ):
                     continue
                 if variant.role == SOUNDS_LIKE and stream != "pinyin":
                     continue

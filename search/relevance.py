@@ -47,7 +47,11 @@ class RelevanceSettings:
         """How much a token counts, by its class (None: a normal token)."""
         if token_class is None:
             return 1.0
-        return {"generic": self.generic_weight, "action": self.action_weight}[token_class]
+        return {
+            "generic": self.generic_weight,
+            "action": self.action_weight,
+            "implied_object": self.action_weight,
+        }[token_class]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RelevanceSettings:

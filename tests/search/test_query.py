@@ -15,6 +15,7 @@ from search.query import (
     MAX_PER_PAGE,
     SearchRequest,
     es_search_body,
+    finding_terms,
     plan_query,
     tantivy_filtered,
     tantivy_text_query,
@@ -120,6 +121,28 @@ def test_generic_tokens_and_action_words_weigh_less():
     words = {t: m.boost for m in intent.matches if m.field == "name_words" for t in m.tokens}
     assert words["许可"] == settings.field_boosts["name_words"] * settings.action_weight
     assert words["饭店"] == settings.field_boosts["name_words"]  # the object keeps its weight
+
+
+def test_generic_tokens_and_action_words_find_nothing_alone():
+    plan = plan_query(SearchRequest(text="开饭店"))
+    tokens, keys = finding_terms(plan)
+    assert "饭店" in tokens["name_words"] and "餐饮" in tokens["name_words"]  # and its rewrites
+    assert "个体工商户" in tokens["name_words"]  # the object the intent implies finds too
+    found = {token for values in tokens.values() for token in values}
+    assert not found & {"开", "登记", "设立", "许可", "备案"}
+    assert keys[0] == "开饭店"  # exact names (typed, rewritten) are found
+    # applied as an unscored filter around the scored readings
+    query = body_for(text="开饭店")["query"]["bool"]
+    finding = query["filter"][0]["bool"]["should"]
+    assert {"terms": {"name_words": list(tokens["name_words"])}} in finding
+    assert "dis_max" in query["must"][0]
+
+
+def test_a_query_of_generic_words_only_is_found_by_them():
+    tokens, _keys = finding_terms(plan_query(SearchRequest(text="办 证")))
+    assert {"办", "证"} <= set(tokens["name_words"])
+    assert "filter" not in body_for(text="办 证")["query"]["bool"]  # nothing to narrow
+    assert "filter" not in body_for(text="护照")["query"]["bool"]
 
 
 def test_filters_go_to_post_filter_and_each_facet_drops_its_own():

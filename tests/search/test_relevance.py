@@ -12,13 +12,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from search.documents import SearchDocument
 from search.engines.elasticsearch import ElasticsearchEngine
 from search.engines.embedded import EmbeddedEngine
-from search.query import SearchRequest, plan_query, tantivy_filtered, tantivy_text_query
+from search.query import (
+    QueryPlan,
+    SearchRequest,
+    es_search_body,
+    plan_query,
+    tantivy_filtered,
+    tantivy_text_query,
+)
 from tests.search.relevance import (
     CATEGORIES,
     GUANGAN_CITIZEN_HOLDOUT,
@@ -160,3 +168,69 @@ def test_facet_counts_use_the_scored_query_matches(embedded_engine, judged):
                 SearchRequest(text=text, filters=filters, facets=("kind",))
             )
             assert answer.total == scored.count, (text, filters)
+
+
+def _every_token_finds(plan: QueryPlan) -> QueryPlan:
+    """The plan as it was before generic and action tokens stopped finding documents."""
+    readings = tuple(
+        replace(r, matches=tuple(replace(m, finds=True) for m in r.matches)) for r in plan.readings
+    )
+    return replace(plan, readings=readings)
+
+
+def _narrowed_plans(judged: list[Judgment]) -> list[QueryPlan]:
+    queries = [j.query for j in judged]
+    queries += [j.query for path in CITIZEN_SETS.values() for j in load_judged_set(path)]
+    plans = [plan_query(SearchRequest(text=text, per_page=100)) for text in queries]
+    narrowed = [p for p in plans if p != _every_token_finds(p)]
+    assert len(narrowed) >= 20  # the intents, and queries with 开, 办, 证…
+    return narrowed
+
+
+def _same_ranking(found: list[tuple[str, float]], before: list[tuple[str, float]]) -> None:
+    """``found`` is ``before`` without the documents only generic or action tokens matched,
+    in the same order and with the same scores."""
+    kept = {doc_id for doc_id, _ in found}
+    assert kept <= {doc_id for doc_id, _ in before}
+    expected = [(doc_id, score) for doc_id, score in before if doc_id in kept]
+    assert [d for d, _ in found] == [d for d, _ in expected]
+    assert [s for _, s in found] == pytest.approx([s for _, s in expected], rel=1e-5)
+
+
+WHOLE_CATALOG = 2000  # more than the 1,135 items: every match, so none is cut off a page
+
+
+def test_generic_and_action_tokens_only_score_embedded(embedded_engine, judged):
+    """Documents holding only 开 or an intent's action words (登记, 备案…) are no longer found;
+    every other document keeps its score and rank."""
+    searcher = embedded_engine._searcher()
+    schema = embedded_engine._schema
+
+    def ranked(plan: QueryPlan) -> list[tuple[str, float]]:
+        hits = searcher.search(tantivy_text_query(plan, schema), limit=WHOLE_CATALOG).hits
+        return [(searcher.doc(address)["id"][0], score) for score, address in hits]
+
+    dropped = 0
+    for plan in _narrowed_plans(judged):
+        found, before = ranked(plan), ranked(_every_token_finds(plan))
+        _same_ranking(found, before)
+        dropped += len(before) - len(found)
+    assert dropped > 0
+
+
+@pytest.mark.elasticsearch
+@pytest.mark.filterwarnings("ignore:HTTPResponse.getheaders:DeprecationWarning")
+def test_generic_and_action_tokens_only_score_elasticsearch(elasticsearch_engine, judged):
+    client = elasticsearch_engine._client
+
+    def ranked(plan: QueryPlan) -> list[tuple[str, float]]:
+        body = {**es_search_body(plan), "size": WHOLE_CATALOG, "_source": ["id"]}
+        hits = client.search(index=elasticsearch_engine.alias, body=body)["hits"]["hits"]
+        return [(hit["_id"], hit["_score"]) for hit in hits]
+
+    dropped = 0
+    for plan in _narrowed_plans(judged):
+        found, before = ranked(plan), ranked(_every_token_finds(plan))
+        _same_ranking(found, before)
+        dropped += len(before) - len(found)
+    assert dropped > 0

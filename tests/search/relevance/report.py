@@ -83,11 +83,12 @@ def main() -> int:
                     print(report(f"\n{set_name}, engine {name}", outcomes))
                 s = score(outcomes)
                 summary.append((name, set_name, s))
-        print(f"\n{'engine':<15}{'set':<9}{'n':>4}{'hit@k':>8}{'MRR':>8}{'hit@1':>8}{'zero':>8}")
-        for name, set_name, s in summary:
+        header = f"{'engine':<15}{'set':<9}{'n':>4}{'hit@k':>8}{'MRR':>8}{'nDCG':>8}{'hit@1':>8}"
+        print(f"\n{header}{'zero':>8}")
+        for name, set_name, sc in summary:
             print(
-                f"{name:<15}{set_name:<9}{s.queries:>4}{s.hit_at_k:>8.3f}{s.mrr:>8.3f}"
-                f"{s.hit_at_1:>8.3f}{s.zero_rate:>8.3f}"
+                f"{name:<15}{set_name:<9}{sc.queries:>4}{sc.hit_at_k:>8.3f}{sc.mrr:>8.3f}"
+                f"{sc.ndcg:>8.3f}{sc.hit_at_1:>8.3f}{sc.zero_rate:>8.3f}"
             )
     finally:
         if server is not None:

@@ -1,4 +1,5 @@
-"""Scoring a search engine against a judged set: hit@k, MRR, hit@1 and the zero-result rate.
+"""Scoring a search engine against a judged set: hit@k, MRR, nDCG@10, hit@1 and the zero-result
+rate.
 
 Shared by the relevance tests and ``python -m tests.search.relevance.report``. A query is run
 through a ``search(text) -> Answer`` callable, so the same scoring measures the engines alone
@@ -7,6 +8,7 @@ through a ``search(text) -> Answer`` callable, so the same scoring measures the 
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -44,6 +46,16 @@ class Outcome:
     def reciprocal_rank(self) -> float:
         return 1.0 / self.rank if self.rank else 0.0
 
+    @property
+    def ndcg(self) -> float:
+        """nDCG over the first RANK_DEPTH names, every expected item a gain of 1: unlike MRR it
+        also counts where the second and further expected items rank (护照: every 护照 item)."""
+        expected = self.judgment.expected
+        first = {name: i for i, name in reversed(list(enumerate(self.top)))}  # a name counts once
+        gained = sum(1 / math.log2(i + 2) for name, i in first.items() if name in expected)
+        ideal = sum(1 / math.log2(i + 2) for i in range(min(len(expected), RANK_DEPTH)))
+        return gained / ideal
+
 
 def evaluate(search: Search, judged: Iterable[Judgment]) -> list[Outcome]:
     outcomes = []
@@ -60,6 +72,7 @@ class Score:
     queries: int
     hit_at_k: float
     mrr: float
+    ndcg: float
     hit_at_1: float
     zero_rate: float
 
@@ -70,6 +83,7 @@ def score(outcomes: list[Outcome]) -> Score:
         queries=n,
         hit_at_k=sum(o.hit for o in outcomes) / n,
         mrr=sum(o.reciprocal_rank for o in outcomes) / n,
+        ndcg=sum(o.ndcg for o in outcomes) / n,
         hit_at_1=sum(o.rank == 1 for o in outcomes) / n,
         zero_rate=sum(o.zero_result for o in outcomes) / n,
     )
@@ -85,12 +99,15 @@ def by_category(outcomes: list[Outcome], order: Iterable[str] = ()) -> dict[str,
 
 
 def report(title: str, outcomes: list[Outcome], order: Iterable[str] = ()) -> str:
-    lines = [title, f"{'category':<16}{'n':>4}{'hit@k':>8}{'MRR':>8}{'hit@1':>8}{'zero':>8}"]
+    lines = [
+        title,
+        f"{'category':<16}{'n':>4}{'hit@k':>8}{'MRR':>8}{'nDCG':>8}{'hit@1':>8}{'zero':>8}",
+    ]
     rows = {**by_category(outcomes, order), "overall": score(outcomes)}
     for category, s in rows.items():
         lines.append(
-            f"{category:<16}{s.queries:>4}{s.hit_at_k:>8.3f}{s.mrr:>8.3f}{s.hit_at_1:>8.3f}"
-            f"{s.zero_rate:>8.3f}"
+            f"{category:<16}{s.queries:>4}{s.hit_at_k:>8.3f}{s.mrr:>8.3f}{s.ndcg:>8.3f}"
+            f"{s.hit_at_1:>8.3f}{s.zero_rate:>8.3f}"
         )
     failing = [o for o in outcomes if not o.hit]
     lines.append(f"failing queries: {len(failing)}")
