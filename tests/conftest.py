@@ -4,6 +4,7 @@ TEST_DATABASE=postgresql), and a SAVEPOINT per test so each test starts clean.""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,17 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def empty_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty embedded index, made once: each test's copy of it costs a few milliseconds,
+    a new one some 40 (a tantivy commit and its fsyncs), and most tests take one."""
+    folder = tmp_path_factory.mktemp("empty-index") / "search-index"
+    EmbeddedEngine(folder).ensure_index()
+    return folder
+
+
 @pytest.fixture
-def session(app: Flask, tmp_path: Path) -> Iterator[scoped_session]:
+def session(app: Flask, empty_index: Path, tmp_path: Path) -> Iterator[scoped_session]:
     """A session inside a transaction that is rolled back after the test: one connection.
 
     ``db.session`` everywhere (this app context, the requests of the test client, threads) is
@@ -58,8 +68,8 @@ def session(app: Flask, tmp_path: Path) -> Iterator[scoped_session]:
     count per address (10 a minute), and one worker's tests sign in more often than that.
     """
     limiter.reset()
+    shutil.copytree(empty_index, tmp_path / "search-index")
     app.extensions["qingdan_search_engine"] = EmbeddedEngine(tmp_path / "search-index")
-    app.extensions["qingdan_search_engine"].ensure_index()
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
