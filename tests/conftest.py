@@ -151,16 +151,25 @@ def department(session: scoped_session) -> Any:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``slow`` first, so that the pytest-xdist workers finish together rather
-    than one waiting on a minutes-long test it reached last. On the PostgreSQL pass, only the
-    tests that touch the database: the others (analysis, engines without a database) ran on
-    the SQLite pass already.
+    than one waiting on a minutes-long test it reached last.
+
+    On the PostgreSQL pass, every test whose outcome can depend on the database: each one that
+    uses the app (and so its database), except those marked ``database_neutral``, which read
+    the app's routes and declarations only, bring a database URL of their own, or repeat
+    another test's requests with only a Python setting changed. The others (analysis, engines
+    without a database, the neutral ones) ran on the SQLite pass already.
     """
     items.sort(
         key=lambda item: item.get_closest_marker("slow") is None
     )  # stable: order kept otherwise
     if os.environ.get("TEST_DATABASE") != "postgresql":
         return
-    database_tests = [item for item in items if "app" in getattr(item, "fixturenames", ())]
+    database_tests = [
+        item
+        for item in items
+        if "app" in getattr(item, "fixturenames", ())
+        and item.get_closest_marker("database_neutral") is None
+    ]
     others = [item for item in items if item not in database_tests]
     if others:
         config.hook.pytest_deselected(items=others)
