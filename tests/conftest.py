@@ -176,6 +176,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = database_tests
 
 
+# Modules whose tests share a module-scoped fixture that takes long to make, and the group that
+# runs each whole on one worker: the fixture is made once per run, not once on each worker that
+# reaches one of the module's tests (or again when a worker comes back to the module).
+SHARED_SETUP = {
+    "tests/test_seed.py": "seed",  # both datasets seeded, twice (`seeded`)
+    # the 广安区 catalog indexed by each engine, and the two compared: with the Elasticsearch tests
+    "tests/search/test_relevance.py": "elasticsearch",
+}
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
     """Under ``--dist loadgroup`` (make test): the browser tests go to one worker, and the tests
@@ -185,7 +195,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
     test is handed out one at a time to whichever worker is free, as ``--dist load`` does.
 
     The groups are told by node id, since the scheduler sees nothing else: a test of
-    Elasticsearch says so in its module's or its own name, or in the ``engine`` parameter's id.
+    Elasticsearch says so in its module's or its own name, or in the ``engine`` parameter's id;
+    the modules of SHARED_SETUP are named. Groups go out largest first (pytest-xdist's
+    ``--loadscope-reorder``, its default), then single tests, slow ones first.
     (pytest-xdist's own ``xdist_group`` mark cannot do it: it renames ``item._nodeid``, which
     pytest 9 no longer reads.)
     """
@@ -197,6 +209,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
         def _split_scope(self, nodeid: str) -> str:
             if nodeid.startswith("tests/browser/"):
                 return "browser"
+            module = nodeid.partition("::")[0]
+            if module in SHARED_SETUP:
+                return SHARED_SETUP[module]
             if "elasticsearch" in nodeid.lower():
                 return "elasticsearch"
             return super()._split_scope(nodeid)
