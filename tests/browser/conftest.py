@@ -99,4 +99,8 @@ def screenshot(page: Page, name: str) -> Path:
 
 # The console tests' shared setup, registered here once for the directory (see console_fixtures.py):
 # imported at the end, since console_fixtures.py imports new_page from this module.
-from tests.browser.console_fixtures import console_world, department_editors  # noqa: E402, F401
+from tests.browser.console_fixtures import (  # noqa: E402, F401
+    admin_token,
+    console_world,
+    department_editors,
+)
