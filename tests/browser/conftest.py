@@ -11,9 +11,10 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, Playwright, sync_playwright
 
 from tests.browser.server import REPOSITORY, LiveServer
 
@@ -88,6 +89,16 @@ def page(browser: Browser, size: str, request: pytest.FixtureRequest) -> Iterato
     yield opened
     screenshot(opened, request.node.name)
     opened.context.close()
+
+
+def type_for_suggestions(page: Page, box: Locator, text: str) -> None:
+    """Type ``text`` key by key, as a person does, and return once the suggestions for all of it
+    have arrived. The box asks 120 ms after a key: on a loaded machine a shorter prefix may be
+    asked and shown first, and the whole text's answer, shown when it comes, starts the list
+    afresh (nothing selected, open again) under the keys a test presses next."""
+    wanted = f"/api/v1/suggest?q={quote(text)}&"
+    with page.expect_response(lambda response: wanted in response.url):
+        box.press_sequentially(text, delay=30)
 
 
 def screenshot(page: Page, name: str) -> Path:

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser import axe
-from tests.browser.conftest import SIZES
+from tests.browser.conftest import SIZES, type_for_suggestions
 from tests.browser.console_fixtures import _api
 
 PUBLIC_PAGES = {
@@ -85,7 +85,7 @@ def test_guides_pass_axe(page: Page, live_server, guides: dict[str, str], kind: 
 def test_the_open_suggestion_list_passes_axe(page: Page, live_server) -> None:
     page.goto(live_server.url + "/")
     box = page.get_by_role("combobox", name="搜索事项")
-    box.press_sequentially("sfz", delay=30)
+    type_for_suggestions(page, box, "sfz")
     expect(page.get_by_role("option").first).to_be_visible()
     box.press("ArrowDown")
     expect(page.get_by_role("option").first).to_have_attribute("aria-selected", "true")
