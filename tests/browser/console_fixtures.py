@@ -7,13 +7,13 @@ fixtures into a test module: ``from tests.browser.console_fixtures import consol
 
 A fixture imported into several modules is a fixture of each module, with a value of its own
 per module: ``console`` only hands on ``console_world``, which tests/browser/conftest.py
-registers once for the directory, so the people and rows are made once per worker (four
-`flask` process starts), not once per module that imports ``console``.
+registers once for the directory, so the people and rows are made once per worker (three
+`flask users create` and ``admin_token``'s `flask tokens create`, each a process start), not
+once per module that imports ``console``.
 
-``department_editors`` and ``admin_token`` (registered by conftest.py too: use them without
-importing them) are, for the first, two
-editors, each of a department that has published 服务事项, for the editing and import tests;
-console_accounts.sign_in signs each in once per worker.
+``department_editors`` (registered by conftest.py too, as is ``admin_token``: use them without
+importing them) are two editors, each of a department that has published 服务事项, for the
+editing and import tests; console_accounts.sign_in signs each in once per worker.
 """
 
 from __future__ import annotations
