@@ -4,6 +4,7 @@ TEST_DATABASE=postgresql), and a SAVEPOINT per test so each test starts clean.""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,17 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def empty_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty embedded index, made once: each test's copy of it costs a few milliseconds,
+    a new one some 40 (a tantivy commit and its fsyncs), and most tests take one."""
+    folder = tmp_path_factory.mktemp("empty-index") / "search-index"
+    EmbeddedEngine(folder).ensure_index()
+    return folder
+
+
 @pytest.fixture
-def session(app: Flask, tmp_path: Path) -> Iterator[scoped_session]:
+def session(app: Flask, empty_index: Path, tmp_path: Path) -> Iterator[scoped_session]:
     """A session inside a transaction that is rolled back after the test: one connection.
 
     ``db.session`` everywhere (this app context, the requests of the test client, threads) is
@@ -58,8 +68,8 @@ def session(app: Flask, tmp_path: Path) -> Iterator[scoped_session]:
     count per address (10 a minute), and one worker's tests sign in more often than that.
     """
     limiter.reset()
+    shutil.copytree(empty_index, tmp_path / "search-index")
     app.extensions["qingdan_search_engine"] = EmbeddedEngine(tmp_path / "search-index")
-    app.extensions["qingdan_search_engine"].ensure_index()
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
@@ -141,20 +151,39 @@ def department(session: scoped_session) -> Any:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``slow`` first, so that the pytest-xdist workers finish together rather
-    than one waiting on a minutes-long test it reached last. On the PostgreSQL pass, only the
-    tests that touch the database: the others (analysis, engines without a database) ran on
-    the SQLite pass already.
+    than one waiting on a minutes-long test it reached last.
+
+    On the PostgreSQL pass, every test whose outcome can depend on the database: each one that
+    uses the app (and so its database), except those marked ``database_neutral``, which read
+    the app's routes and declarations only, bring a database URL of their own, or repeat
+    another test's requests with only a Python setting changed. The others (analysis, engines
+    without a database, the neutral ones) ran on the SQLite pass already.
     """
     items.sort(
         key=lambda item: item.get_closest_marker("slow") is None
     )  # stable: order kept otherwise
     if os.environ.get("TEST_DATABASE") != "postgresql":
         return
-    database_tests = [item for item in items if "app" in getattr(item, "fixturenames", ())]
+    database_tests = [
+        item
+        for item in items
+        if "app" in getattr(item, "fixturenames", ())
+        and item.get_closest_marker("database_neutral") is None
+    ]
     others = [item for item in items if item not in database_tests]
     if others:
         config.hook.pytest_deselected(items=others)
         items[:] = database_tests
+
+
+# Modules whose tests share a module-scoped fixture that takes long to make, and the group that
+# runs each whole on one worker: the fixture is made once per run, not once on each worker that
+# reaches one of the module's tests (or again when a worker comes back to the module).
+SHARED_SETUP = {
+    "tests/test_seed.py": "seed",  # both datasets seeded, twice (`seeded`)
+    # the 广安区 catalog indexed by each engine, and the two compared: with the Elasticsearch tests
+    "tests/search/test_relevance.py": "elasticsearch",
+}
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -166,7 +195,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
     test is handed out one at a time to whichever worker is free, as ``--dist load`` does.
 
     The groups are told by node id, since the scheduler sees nothing else: a test of
-    Elasticsearch says so in its module's or its own name, or in the ``engine`` parameter's id.
+    Elasticsearch says so in its module's or its own name, or in the ``engine`` parameter's id;
+    the modules of SHARED_SETUP are named. Groups go out largest first (pytest-xdist's
+    ``--loadscope-reorder``, its default), then single tests, slow ones first.
     (pytest-xdist's own ``xdist_group`` mark cannot do it: it renames ``item._nodeid``, which
     pytest 9 no longer reads.)
     """
@@ -178,6 +209,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
         def _split_scope(self, nodeid: str) -> str:
             if nodeid.startswith("tests/browser/"):
                 return "browser"
+            module = nodeid.partition("::")[0]
+            if module in SHARED_SETUP:
+                return SHARED_SETUP[module]
             if "elasticsearch" in nodeid.lower():
                 return "elasticsearch"
             return super()._split_scope(nodeid)

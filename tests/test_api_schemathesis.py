@@ -40,10 +40,7 @@ def editor_headers(app, session) -> dict[str, str]:
     return {"Authorization": editor.environ_base["HTTP_AUTHORIZATION"]}
 
 
-@pytest.mark.skipif(
-    os.environ.get("TEST_DATABASE") == "postgresql",
-    reason="the API's contract does not depend on the database: run once",
-)
+@pytest.mark.database_neutral  # the API's contract does not depend on the database: run once
 @pytest.mark.slow
 def test_every_operation_answers_within_its_schema(app, session, editor_headers):
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)

@@ -11,9 +11,10 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, Playwright, sync_playwright
 
 from tests.browser.server import REPOSITORY, LiveServer
 
@@ -90,6 +91,16 @@ def page(browser: Browser, size: str, request: pytest.FixtureRequest) -> Iterato
     opened.context.close()
 
 
+def type_for_suggestions(page: Page, box: Locator, text: str) -> None:
+    """Type ``text`` key by key, as a person does, and return once the suggestions for all of it
+    have arrived. The box asks 120 ms after a key: on a loaded machine a shorter prefix may be
+    asked and shown first, and the whole text's answer, shown when it comes, starts the list
+    afresh (nothing selected, open again) under the keys a test presses next."""
+    wanted = f"/api/v1/suggest?q={quote(text)}&"
+    with page.expect_response(lambda response: wanted in response.url):
+        box.press_sequentially(text, delay=30)
+
+
 def screenshot(page: Page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{re.sub(r'[^0-9A-Za-z_.-]+', '_', name)}.png"
@@ -99,4 +110,8 @@ def screenshot(page: Page, name: str) -> Path:
 
 # The console tests' shared setup, registered here once for the directory (see console_fixtures.py):
 # imported at the end, since console_fixtures.py imports new_page from this module.
-from tests.browser.console_fixtures import console_world, department_editors  # noqa: E402, F401
+from tests.browser.console_fixtures import (  # noqa: E402, F401
+    admin_token,
+    console_world,
+    department_editors,
+)

@@ -7,12 +7,13 @@ fixtures into a test module: ``from tests.browser.console_fixtures import consol
 
 A fixture imported into several modules is a fixture of each module, with a value of its own
 per module: ``console`` only hands on ``console_world``, which tests/browser/conftest.py
-registers once for the directory, so the people and rows are made once per worker (four
-`flask` process starts), not once per module that imports ``console``.
+registers once for the directory, so the people and rows are made once per worker (three
+`flask users create` and ``admin_token``'s `flask tokens create`, each a process start), not
+once per module that imports ``console``.
 
-``department_editors`` (registered by conftest.py too: use it without importing it) are two
-editors, each of a department that has published 服务事项, for the editing and import tests;
-console_accounts.sign_in signs each in once per worker.
+``department_editors`` (registered by conftest.py too, as is ``admin_token``: use them without
+importing them) are two editors, each of a department that has published 服务事项, for the
+editing and import tests; console_accounts.sign_in signs each in once per worker.
 """
 
 from __future__ import annotations
@@ -85,16 +86,22 @@ def _step(api: APIRequestContext, row: dict[str, Any], step: str) -> dict[str, A
 
 
 @pytest.fixture(scope="session")
+def admin_token(live_server: LiveServer) -> str:
+    """An admin's API token, made once per worker, for the tests that write their rows through
+    the API: each `flask tokens create` is a process start."""
+    return _token(live_server, "admin", None, secrets.token_hex(3))
+
+
+@pytest.fixture(scope="session")
 def console(console_world: Console) -> Console:
     return console_world
 
 
 @pytest.fixture(scope="session")
 def console_world(
-    live_server: LiveServer, playwright: Playwright, browser: Browser
+    live_server: LiveServer, playwright: Playwright, browser: Browser, admin_token: str
 ) -> Iterator[Console]:
     tag = secrets.token_hex(3)
-    admin_token = _token(live_server, "admin", None, tag)
     admin_api = _api(playwright, live_server, admin_token)
     organizations = admin_api.get("/api/v1/organizations?per_page=100").json()["items"]
     departments = [o["id"] for o in organizations if o["kind"] == "department"]

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import SIZES, new_page, screenshot
+from tests.browser.conftest import SIZES, new_page, screenshot, type_for_suggestions
 
 # No 普通护照签发 in the 云城区 seed: 出生登记 and 出生医学证明签发 are what "chusheng" completes to.
 PINYIN, FIRST_SUGGESTION = "chusheng", "出生"
@@ -20,7 +20,7 @@ def test_a_citizen_picks_a_suggestion_by_keyboard_and_reads_its_guide(
 ) -> None:
     page.goto(live_server.url + "/")
     box = page.get_by_role("combobox", name="搜索事项")
-    box.press_sequentially(PINYIN, delay=30)
+    type_for_suggestions(page, box, PINYIN)
     listbox = page.get_by_role("listbox", name="搜索建议")
     expect(listbox).to_be_visible()
     options = listbox.get_by_role("option")
@@ -56,7 +56,7 @@ def test_initials_are_suggested_as_the_server_gives_them_and_escape_closes(
     page.goto(live_server.url + "/search?q=" + quote("食品"))
     box = page.get_by_role("combobox", name="搜索事项")
     box.fill("")
-    box.press_sequentially("sfz", delay=30)
+    type_for_suggestions(page, box, "sfz")
     options = page.get_by_role("listbox", name="搜索建议").get_by_role("option")
     expect(options.first).to_contain_text("身份证")
     assert all("sfz" not in text for text in options.all_inner_texts())

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser import axe
 from tests.browser.conftest import new_page
-from tests.browser.console_fixtures import _api, _token
+from tests.browser.console_fixtures import _api
 
 # Every table fits the viewport or sits in a scroll container that does, and the page itself
 # does not scroll sideways (the layout viewport stays the screen's width).
@@ -75,11 +75,11 @@ def test_an_auditor_checks_figures_drills_down_and_exports(page: Page, live_serv
 
 
 def test_an_auditor_opens_the_rows_behind_a_completeness_figure(
-    browser, playwright, live_server
+    browser, playwright, live_server, admin_token
 ) -> None:
     # The demo is complete: publish an item without its 办理地点 (a unique name: the server is shared).
     tag = secrets.token_hex(3)
-    api = _api(playwright, live_server, _token(live_server, "admin", None, tag))
+    api = _api(playwright, live_server, admin_token)
     department = api.get("/api/v1/service-items?per_page=1").json()["items"][0]["department_id"]
     name = f"缺办理地点的事项{tag}"
     body = {"name": name, "item_type": "01", "department_id": department, "status": "published"}

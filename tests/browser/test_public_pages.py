@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser import axe
-from tests.browser.conftest import SIZES
-from tests.browser.console_fixtures import _api, _token
+from tests.browser.conftest import SIZES, type_for_suggestions
+from tests.browser.console_fixtures import _api
 
 PUBLIC_PAGES = {
     "home": "/",
@@ -85,7 +85,7 @@ def test_guides_pass_axe(page: Page, live_server, guides: dict[str, str], kind: 
 def test_the_open_suggestion_list_passes_axe(page: Page, live_server) -> None:
     page.goto(live_server.url + "/")
     box = page.get_by_role("combobox", name="搜索事项")
-    box.press_sequentially("sfz", delay=30)
+    type_for_suggestions(page, box, "sfz")
     expect(page.get_by_role("option").first).to_be_visible()
     box.press("ArrowDown")
     expect(page.get_by_role("option").first).to_have_attribute("aria-selected", "true")
@@ -109,10 +109,10 @@ def test_pages_load_every_asset_from_the_app(page: Page, live_server) -> None:
 
 
 @pytest.fixture(scope="module")
-def full_guide(playwright, live_server) -> str:
+def full_guide(playwright, live_server, admin_token) -> str:
     """A published guide with a result, a sample form and a question (the demo has none)."""
     tag = secrets.token_hex(3)
-    api = _api(playwright, live_server, _token(live_server, "admin", None, tag))
+    api = _api(playwright, live_server, admin_token)
     department = api.get("/api/v1/service-items?per_page=1").json()["items"][0]["department_id"]
     body = {
         "name": f"测试样表事项{tag}",
