@@ -1,9 +1,9 @@
 """Excel and CSV import and export of the lists (catalog/services/row_import.py, list_export.py,
 tabular_files.py, figures_export.py).
 
-- 2,000 service items with exactly three bad rows: the dry run names those three (row as
-  Excel shows it, column, code); a commit creates nothing; the corrected file (10,000 rows on
-  SQLite) imports whole, with its history and search outbox rows.
+- 10,000 service items with exactly three bad rows: the dry run names those three (row as
+  Excel shows it, column, code); a commit creates nothing; the corrected file imports whole,
+  with its history and search outbox rows.
 - CSV in UTF-8 with BOM and in GB18030; export → re-import gives the same rows; the real
   广安区 catalog as a portal-style sheet imports whole once its 34 departments exist.
 - The API: upload, refusal with the problems, and bad files (garbage, empty, 20 MB, .xls,
@@ -47,16 +47,10 @@ def commit_import(*args: Any, **kwargs: Any) -> ImportReport:
     return import_file(*args, actor=OPERATOR, dry_run=False, **kwargs)
 
 
-# The corrected file: 10,000 rows on SQLite. The PostgreSQL pass reruns the same path for its
-# dialect at 2,000 rows: there every row's statements are network round trips, and the scale is
-# held by the SQLite pass and bench/import_memory.py, so 10,000 more would only add minutes to
-# every CI run.
+# 10,000 rows on SQLite. The PostgreSQL pass reruns the same path for its dialect at 2,000 rows:
+# there every row's statements are network round trips, and the scale is held by the SQLite
+# pass and bench/import_memory.py, so 10,000 more would only add minutes to every CI run.
 LARGE = {"sqlite": 10_000, "postgresql": 2_000}
-# The file with three bad rows goes through the whole path twice (a dry run, then a refused
-# commit): what it holds is which rows are named, at which Excel row, and that nothing is kept,
-# which 2,000 rows on either database show as well as 10,000 did. The scale is the corrected
-# file's (above): at 10,000 rows this was the SQLite pass's longest test, by far.
-BAD_FILE_ROWS = 2_000
 # Data row i (0-based) is on Excel row i + 2: the header is row 1. Where the bad rows sit, in
 # ten-thousandths of the size.
 BAD_AT = {"instant": 1_234, "department": 5_678, "visits": 9_012}
@@ -161,10 +155,10 @@ def bad_rows(size: int) -> tuple[int, int, int]:
     return tuple(size * BAD_AT[kind] // 10_000 for kind in ("instant", "department", "visits"))  # type: ignore[return-value]
 
 
-# Two tests, not one: each is long, and pytest-xdist runs them side by side.
+# Two tests, not one: each is minutes on a large file, and pytest-xdist runs them side by side.
 @pytest.mark.slow
 def test_a_large_import_with_three_bad_rows_reports_them_and_saves_nothing(session, departments):
-    size = BAD_FILE_ROWS
+    size = LARGE[session.get_bind().dialect.name]
     bad_file = xlsx(large_rows(departments, size, bad=True))
     items_before = count(session, ServiceItem)
 
