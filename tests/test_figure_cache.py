@@ -6,7 +6,8 @@ read by that session alone and never kept. On PostgreSQL too (the PostgreSQL pas
 from __future__ import annotations
 
 import requests
-from sqlalchemy import select
+from cachetools import LRUCache
+from sqlalchemy import literal, select, union_all
 
 from catalog.database import write_intent
 from catalog.models import CatalogGeneration, ServiceItem
@@ -137,3 +138,22 @@ def test_a_savepoint_rolled_back_keeps_the_changes_before_it(live_database):
     assert token(live) != before_import
     with live.session() as session:
         assert instant_share(session) == "1/3"
+
+
+def test_what_is_kept_is_bounded_in_rows_and_a_larger_result_is_answered_not_kept(
+    live_database, monkeypatch
+):
+    monkeypatch.setattr(figure_cache, "KEPT_ROWS", 4)
+    monkeypatch.setattr(
+        figure_cache, "_kept", LRUCache(maxsize=4, getsizeof=lambda rows: len(rows) + 1)
+    )
+
+    def numbers(count: int):
+        return select(union_all(*(select(literal(n).label("n")) for n in range(count))).subquery())
+
+    five, two = numbers(5), numbers(2)
+    with live_database.session() as session:
+        assert [n for (n,) in figure_cache.rows(session, five, {})] == [0, 1, 2, 3, 4]
+        assert len(figure_cache._kept) == 0  # five rows would not fit: answered, not kept
+        assert len(figure_cache.rows(session, two, {})) == 2
+        assert len(figure_cache._kept) == 1

@@ -11,7 +11,8 @@ milliseconds, and the data change only when a change is recorded. So:
 - a reader reads the token first, then the rows, and keeps the rows under the token. Read
   after the token, the rows are never older than it (a commit in between makes them newer, and
   the next reader meets the new token), so nothing stale is kept under a token;
-- each process keeps its own results, the most recent :data:`KEPT` of them. A session with an
+- each process keeps its own results, the most recent up to :data:`KEPT_ROWS` rows in all
+  (about 300 bytes a row: some 15 MB a worker at most). A session with an
   uncommitted recorded change reads without them (it sees rows that may yet roll back), and so
   does a session bound to a connection, which works inside its caller's transaction (the
   tests' SAVEPOINT fixture): its commits may be undone with the token that stood for them.
@@ -31,9 +32,14 @@ from ..models import CatalogGeneration
 from ..models.audit import THE_GENERATION, new_generation
 from .facts import Query
 
-KEPT = 512  # results (one grouped query each: hundreds of rows at most)
+# A result is one grouped query: up to a thousand rows at 100,000 items (a row per department
+# and pair of time limits), a handful for most. Counted in rows, so that many scopes (as-of
+# dates, regions) cannot make a worker hold more than this; an empty result counts one.
+KEPT_ROWS = 50_000
 _CHANGED = "qingdan_figures_changed"  # in Session.info
-_kept: LRUCache[Hashable, Sequence[Any]] = LRUCache(maxsize=KEPT)
+_kept: LRUCache[Hashable, Sequence[Any]] = LRUCache(
+    maxsize=KEPT_ROWS, getsizeof=lambda rows: len(rows) + 1
+)
 _lock = threading.Lock()  # gunicorn threads share a worker's results
 
 
@@ -53,8 +59,9 @@ def rows(session: Session, statement: Query, parameters: Mapping[str, Any]) -> S
         found = _kept.get(key)
     if found is None:
         found = session.execute(statement, parameters).all()
-        with _lock:
-            _kept[key] = found
+        if len(found) < KEPT_ROWS:  # a larger one would push out everything and still not fit
+            with _lock:
+                _kept[key] = found
     return found
 
 
