@@ -76,23 +76,26 @@ class SqlOutboxStore:
             grouped.setdefault(doc_id(entity_type, entity_id), []).append(outbox_id)
         return [PendingChange(key, tuple(ids)) for key, ids in grouped.items()]
 
+    # The reads below end their transaction on success only: a commit in a ``finally`` raised
+    # PendingRollbackError over a connection lost mid-read, which hid the outage from the
+    # worker's loop (it waits out OperationalError) and ended the worker. On an error the
+    # caller rolls back.
+
     def _anything_due(self) -> bool:
         """A read first: when other drains leased everything, no write lock is taken at all."""
         self.session.commit()
-        try:
-            due = select(SearchOutbox.id).where(
-                SearchOutbox.next_attempt_at <= (self.due_by or utcnow())
-            )
-            return self.session.scalar(due.limit(1)) is not None
-        finally:
-            self.session.commit()
+        due = select(SearchOutbox.id).where(
+            SearchOutbox.next_attempt_at <= (self.due_by or utcnow())
+        )
+        found = self.session.scalar(due.limit(1)) is not None
+        self.session.commit()
+        return found
 
     def decide(self, changes: Sequence[PendingChange]) -> dict[str, Decision]:
         self.session.commit()
-        try:
-            return decide(self.session, [c.doc_id for c in changes])
-        finally:
-            self.session.commit()  # no snapshot held while the engine writes
+        decisions = decide(self.session, [c.doc_id for c in changes])
+        self.session.commit()  # no snapshot held while the engine writes
+        return decisions
 
     def settle(self, decisions: Mapping[str, Decision], outbox_ids: Sequence[int]) -> list[str]:
         # A database that stays busy leaves the rows leased: when the lease ends they are
