@@ -1,19 +1,24 @@
 """The figures kept per generation of the data (catalog/services/figure_cache.py), on a database
 of the test's own with real separate connections and gunicorn's worker processes: a commit in
 any process reaches the figures every process answers next; what a session has not committed is
-read by that session alone and never kept. On PostgreSQL too (the PostgreSQL pass)."""
+read by that session alone and never kept; after a change only the departments it changed are
+read again. On PostgreSQL too (the PostgreSQL pass)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import requests
 from cachetools import LRUCache
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import event, literal, select, union_all
 
 from catalog.database import write_intent
 from catalog.models import CatalogGeneration, ServiceItem
-from catalog.services import accounts, figure_cache
+from catalog.services import accounts, crud, figure_cache, registry
 from catalog.services.facts import Scope
-from catalog.services.figures import compute_figures
+from catalog.services.figures import compute_figures, totals
 from catalog.services.history import record_change
 from catalog.services.permissions import Actor
 from tests import factories
@@ -31,6 +36,37 @@ def instant_share(session) -> str:
 def token(live: LiveDatabase) -> str:
     with live.session() as session:
         return session.scalar(select(CatalogGeneration.token))
+
+
+def shares(session, scope: Scope | None = None) -> dict[int | None, tuple[int, int]]:
+    """(即办件, items) of each department in ``scope``."""
+    grouped = totals(session, scope or Scope(), by_department=True)
+    return {d: (t.instant, t.items) for d, t in grouped.items()}
+
+
+@contextmanager
+def service_scans(live: LiveDatabase) -> Iterator[list[str]]:
+    """The statements that read the service items, as they run."""
+    seen: list[str] = []
+
+    def capture(_conn, _cursor, statement, _parameters, _context, _many) -> None:
+        if "FROM service_items" in statement:
+            seen.append(statement)
+
+    event.listen(live.engine, "before_cursor_execute", capture)
+    try:
+        yield seen
+    finally:
+        event.remove(live.engine, "before_cursor_execute", capture)
+
+
+def updated(session, spec: registry.ListSpec, row_id: int, **data) -> None:
+    """A row changed and recorded as the services do, committed."""
+    row = session.get(spec.model, row_id)
+    before = spec.snapshot(row)
+    crud.apply_update(session, spec, row, data, OPERATOR)
+    crud.record(session, spec, row, "update", before, OPERATOR)
+    session.commit()
 
 
 def recorded_row(session, department_id: int, **overrides) -> None:
@@ -129,7 +165,7 @@ def test_a_savepoint_rolled_back_keeps_the_changes_before_it(live_database):
         with session.begin_nested():
             recorded_row(session, department.id)
         failed = session.begin_nested()
-        figure_cache.note_change(session)
+        figure_cache.note_change(session, "service_item", None, {"department_id": department.id})
         failed.rollback()
         assert (
             session.scalar(select(CatalogGeneration.token)) == before_import
@@ -157,3 +193,41 @@ def test_what_is_kept_is_bounded_in_rows_and_a_larger_result_is_answered_not_kep
         assert len(figure_cache._kept) == 0  # five rows would not fit: answered, not kept
         assert len(figure_cache.rows(session, two, {})) == 2
         assert len(figure_cache._kept) == 1
+
+
+def test_after_a_change_only_the_departments_it_changed_are_read_again(live_database):
+    live = live_database
+    with write_intent(), live.session() as session:
+        one = factories.department(session)
+        other = factories.department(session, region_id=one.region_id)
+        moved = factories.instant_item(session, one.id)
+        factories.service_item(session, one.id, status="published")
+        factories.instant_item(session, other.id)
+        regions = {"one": one.region_id, "elsewhere": factories.region(session).id}
+    in_region = Scope(region_id=regions["one"])
+    with live.session() as reader:
+        assert shares(reader) == {one.id: (1, 2), other.id: (1, 1)}
+        assert shares(reader, in_region) == {one.id: (1, 2), other.id: (1, 1)}
+    with live.session() as reader, service_scans(live) as scans:
+        assert shares(reader) == {one.id: (1, 2), other.id: (1, 1)}
+        assert scans == []  # kept: nothing changed
+
+    # an item moves from one department to the other: both are read again, no other
+    with write_intent(), live.session() as session:
+        updated(session, registry.SERVICE_ITEMS, moved.id, department_id=other.id)
+    with live.session() as reader, service_scans(live) as scans:
+        assert shares(reader) == {one.id: (0, 1), other.id: (2, 2)}
+        assert len(scans) == 1
+        limited_to = re.search(r"department_id IN \((.*?)\)\s+GROUP BY", scans[0])
+        assert limited_to and len(limited_to.group(1).split(",")) == 2  # the two departments
+
+    with live.session() as reader:
+        assert shares(reader, in_region) == {one.id: (0, 1), other.id: (2, 2)}
+
+    # a department moves to another region (机构): every department is read again
+    with write_intent(), live.session() as session:
+        updated(session, registry.ORGANIZATIONS, other.id, region_id=regions["elsewhere"])
+    with live.session() as reader:
+        assert shares(reader, in_region) == {one.id: (0, 1)}
+        assert shares(reader, Scope(region_id=regions["elsewhere"])) == {other.id: (2, 2)}
+        assert shares(reader) == {one.id: (0, 1), other.id: (2, 2)}

@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per list."""
 
 from .accounts import ApiToken, User, UserSession, reviewer_departments
-from .audit import CatalogGeneration, ChangeRecord, SearchOutbox
+from .audit import CatalogGeneration, ChangeRecord, DepartmentGeneration, SearchOutbox
 from .base import db
 from .devolution import DevolutionBatch, DevolvedItem
 from .figure_facts import FigureFact
@@ -28,6 +28,7 @@ __all__ = [
     "BundleMember",
     "CatalogGeneration",
     "ChangeRecord",
+    "DepartmentGeneration",
     "DevolutionBatch",
     "DevolvedItem",
     "DrawnTarget",

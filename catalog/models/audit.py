@@ -6,11 +6,13 @@ before a date gives the row as of that date, which is how figures are recomputed
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import JSON, Connection, Index, Integer, String, Text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -73,8 +75,8 @@ class SearchOutbox(db.Model):
 
 class CatalogGeneration(db.Model):
     """One row whose token every commit that records a change replaces, in that commit: what a
-    process derives from the catalog is kept per token (the figures' totals,
-    catalog.services.figure_cache; the did-you-mean vocabulary). A random token, not a count: a
+    process derives from the whole catalog is kept per token (the did-you-mean vocabulary; the
+    figures keep each department's share under DepartmentGeneration). A random token, not a count: a
     database made anew (a test's, a restore's) never shows a token that stood for other data,
     and a restored dump brings back its own token with its own data."""
 
@@ -87,10 +89,42 @@ class CatalogGeneration(db.Model):
 THE_GENERATION = 1  # CatalogGeneration's only row
 
 
-def new_generation(connection: Connection) -> None:
-    """Replace the token: the catalog has changed in this transaction."""
+class DepartmentGeneration(db.Model):
+    """The token of one department's counted rows, replaced with the catalog's by every commit
+    that records a change to a row a figure counts under that department (the department before
+    and after the change): the figures keep each department's share of a grouped scan under its
+    token (catalog.services.figure_cache), so a change rescans one department, not 100,000
+    items. :data:`EVERY_DEPARTMENT`'s token is replaced by a change no department holds alone
+    (机构, which departments a region has; a rebuild of the facts): every share is read again."""
+
+    __tablename__ = "department_generations"
+
+    department_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(String(32))
+
+
+EVERY_DEPARTMENT = 0  # department ids start at 1
+
+
+def new_generation(
+    connection: Connection, departments: Iterable[int] = (EVERY_DEPARTMENT,)
+) -> None:
+    """Replace the catalog's token, and the tokens of ``departments``, whose counted rows have
+    changed in this transaction."""
     connection.execute(
         update(CatalogGeneration)
         .where(CatalogGeneration.id == THE_GENERATION)
         .values(token=uuid4().hex)
     )
+    rows = [{"department_id": d, "token": uuid4().hex} for d in sorted(departments)]
+    if rows:  # in one order in every writer: two never wait for each other's rows in turn
+        upsert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(
+            DepartmentGeneration
+        )
+        connection.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[DepartmentGeneration.department_id],
+                set_={"token": upsert.excluded.token},
+            ),
+            rows,
+        )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import tomllib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import cache, lru_cache
@@ -142,22 +142,25 @@ def completeness_figures(
     """One completeness figure per list, with the rows missing each required element."""
     result = []
     for requirement in _chosen(lists):
-        masks = figure_cache.rows(
-            session, _masks(requirement.entity_type, scope.shape, False), scope.parameters
-        )
-        result.append(_figure(requirement, scope, rule, _counts(requirement, masks)))
+        masks = _department_masks(session, requirement.entity_type, scope)
+        counts = _counts(requirement, ((mask, count) for _, mask, count in masks))
+        result.append(_figure(requirement, scope, rule, counts))
     return result
 
 
-@lru_cache(maxsize=256)
-def _masks(entity_type: str, shape: Shape, by_department: bool) -> Select[Any]:
-    """The number of rows of each distinct mask of unfilled elements [per department]."""
-    facts = element_facts(entity_type, shape)
-    groups = (
-        (facts.c.department_id, facts.c.unfilled_elements)
-        if by_department
-        else (facts.c.unfilled_elements,)
+def _department_masks(session: Session, entity_type: str, scope: Scope) -> Sequence[Any]:
+    """(department, mask, rows) for each distinct mask of unfilled elements in each department:
+    kept per department, so a change reads one department's again (figure_cache)."""
+    return figure_cache.rows_by_department(
+        session, _masks(entity_type, scope.shape), scope.parameters
     )
+
+
+@lru_cache(maxsize=256)
+def _masks(entity_type: str, shape: Shape) -> Select[Any]:
+    """The number of rows of each distinct mask of unfilled elements per department."""
+    facts = element_facts(entity_type, shape)
+    groups = (facts.c.department_id, facts.c.unfilled_elements)
     return select(*groups, func.count()).group_by(*groups)
 
 
@@ -173,8 +176,9 @@ def completeness_by_department(
     table: dict[int, dict[str, Any]] = {}
     for requirement in _chosen(lists):
         by_department: dict[int, list[tuple[int | None, int]]] = defaultdict(list)
-        query = _masks(requirement.entity_type, scope.shape, True)
-        for department_id, mask, count in figure_cache.rows(session, query, scope.parameters):
+        for department_id, mask, count in _department_masks(
+            session, requirement.entity_type, scope
+        ):
             by_department[department_id].append((mask, count))
         for department_id, masks in by_department.items():
             if department_id not in departments:

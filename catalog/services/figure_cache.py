@@ -5,89 +5,187 @@ bars by department, its line over year-ends. At 100,000 items one grouped scan c
 milliseconds, and the data change only when a change is recorded. So:
 
 - every commit of a session that recorded a change (``history.record_change`` calls
-  :func:`note_change`) replaces the token of ``CatalogGeneration``, in that commit, after its
-  last flush: on PostgreSQL two committing writers wait for each other only between that
-  UPDATE and their COMMIT, and nothing else is locked after it;
-- a reader reads the token first, then the rows, and keeps the rows under the token. Read
-  after the token, the rows are never older than it (a commit in between makes them newer, and
-  the next reader meets the new token), so nothing stale is kept under a token;
+  :func:`note_change`) replaces, in that commit and after its last flush, the catalog's token
+  and the token of each department whose counted rows it changed (``DepartmentGeneration``;
+  department 0, :data:`EVERY_DEPARTMENT`, for a change no department holds alone). On
+  PostgreSQL two committing writers wait for each other only between those writes and their
+  COMMIT, and nothing else is locked after them;
+- a reader reads the tokens first (once per transaction), then the rows, and keeps the rows
+  under the tokens. Read after the tokens, the rows are never older than them (a commit in
+  between makes them newer, and the next reader meets its new token), so nothing stale is kept;
+- a scan grouped by department (:func:`rows_by_department`) is kept as each department's share
+  under that department's token: after a change only the departments whose token changed are
+  read again, with the scan limited to them. Any other scan (:func:`rows`) is kept under every
+  token;
 - each process keeps its own results, the most recent up to :data:`KEPT_ROWS` rows in all
   (about 300 bytes a row: some 15 MB a worker at most). A session with an
   uncommitted recorded change reads without them (it sees rows that may yet roll back), and so
   does a session bound to a connection, which works inside its caller's transaction (the
-  tests' SAVEPOINT fixture): its commits may be undone with the token that stood for them.
+  tests' SAVEPOINT fixture): its commits may be undone with the tokens that stood for them.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from cachetools import LRUCache
-from sqlalchemy import Connection, event, select
+from sqlalchemy import BindParameter, Connection, bindparam, event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
-from ..models import CatalogGeneration
-from ..models.audit import THE_GENERATION, new_generation
+from ..models import DepartmentGeneration
+from ..models.audit import EVERY_DEPARTMENT, new_generation
+from ..models.figure_facts import FACT_SOURCES
 from .facts import Query
 
 # A result is one grouped query: up to a thousand rows at 100,000 items (a row per department
 # and pair of time limits), a handful for most. Counted in rows, so that many scopes (as-of
 # dates, regions) cannot make a worker hold more than this; an empty result counts one.
 KEPT_ROWS = 50_000
-_CHANGED = "qingdan_figures_changed"  # in Session.info
-_kept: LRUCache[Hashable, Sequence[Any]] = LRUCache(
-    maxsize=KEPT_ROWS, getsizeof=lambda rows: len(rows) + 1
+_CHANGED = "qingdan_figures_changed"  # in Session.info: the departments changed, uncommitted
+_TOKENS = "qingdan_figures_tokens"  # in Session.info: the tokens this transaction read
+_DEPARTMENTS: BindParameter[list[int]] = bindparam("figure_departments", expanding=True)
+# Which departments the figures count a list's row under (the snapshot's key), and the lists
+# whose changes move rows between the departments of a scope: 机构 (a region's departments).
+_DEPARTMENT_KEYS = {kind: columns["department_id"][0] for kind, columns in FACT_SOURCES.items()}
+_EVERY_DEPARTMENT_LISTS = frozenset({"organization"})
+
+
+@dataclass(frozen=True)
+class _Shares:
+    """A scan grouped by department, kept as each department's rows and the token they were
+    read under; ``whole`` is the token of every department's at the last whole scan."""
+
+    whole: str | None
+    tokens: Mapping[int, str]
+    rows: Mapping[int | None, Sequence[Any]]
+
+    @property
+    def size(self) -> int:
+        return sum(len(rows) for rows in self.rows.values()) + 1
+
+    def all_rows(self) -> list[Any]:
+        return [row for rows in self.rows.values() for row in rows]
+
+
+_kept: LRUCache[Hashable, Any] = LRUCache(
+    maxsize=KEPT_ROWS,
+    getsizeof=lambda kept: kept.size if isinstance(kept, _Shares) else len(kept) + 1,
 )
 _lock = threading.Lock()  # gunicorn threads share a worker's results
 
 
-def note_change(session: Session) -> None:
-    """This session's transaction changes what the figures read."""
-    session.info[_CHANGED] = True
+def note_change(
+    session: Session,
+    entity_type: str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+) -> None:
+    """This session's transaction changes ``entity_type``'s row from ``before`` to ``after``
+    (snapshots): what the figures count under the row's departments, if anything."""
+    changed = session.info.setdefault(_CHANGED, set())
+    if entity_type in _EVERY_DEPARTMENT_LISTS:
+        changed.add(EVERY_DEPARTMENT)
+    elif entity_type in _DEPARTMENT_KEYS:
+        key = _DEPARTMENT_KEYS[entity_type]
+        departments = {s.get(key) for s in (before, after) if s is not None} - {None}
+        changed.update(departments or {EVERY_DEPARTMENT})
 
 
 def rows(session: Session, statement: Query, parameters: Mapping[str, Any]) -> Sequence[Any]:
-    """``statement``'s rows, from this process's results when the data have not changed since
-    they were read."""
-    token = None if _reads_uncommitted(session) else _token(session)
-    if token is None:
+    """``statement``'s rows, from this process's results when nothing has changed since they
+    were read."""
+    tokens = _tokens(session)
+    if tokens is None:
         return session.execute(statement, parameters).all()
-    key = (str(session.get_bind().engine.url), token, statement, _frozen(parameters))
+    key = (_database(session), statement, _frozen(parameters), _frozen(tokens))
     with _lock:
         found = _kept.get(key)
     if found is None:
         found = session.execute(statement, parameters).all()
-        if len(found) < KEPT_ROWS:  # a larger one would push out everything and still not fit
-            with _lock:
-                _kept[key] = found
+        _keep(key, found, len(found) + 1)
     return found
 
 
-def _reads_uncommitted(session: Session) -> bool:
-    return bool(session.info.get(_CHANGED)) or isinstance(session.get_bind(), Connection)
+def rows_by_department(
+    session: Session, statement: Query, parameters: Mapping[str, Any]
+) -> Sequence[Any]:
+    """The rows of ``statement``, a scan grouped by department with the department first in
+    each row, reading again only the departments changed since this process read them."""
+    tokens = _tokens(session)
+    if tokens is None:
+        return session.execute(statement, parameters).all()
+    key = (_database(session), statement, _frozen(parameters))
+    with _lock:
+        kept: _Shares | None = _kept.get(key)
+    whole = tokens.get(EVERY_DEPARTMENT)
+    if kept is None or kept.whole != whole:
+        shares = _Shares(whole, tokens, _by_department(session.execute(statement, parameters)))
+    else:
+        stale = [d for d, token in tokens.items() if kept.tokens.get(d) != token]
+        if not stale:
+            return kept.all_rows()
+        limited = {**parameters, _DEPARTMENTS.key: stale}
+        read = _by_department(session.execute(_limited(statement), limited))
+        kept_rows = {d: r for d, r in kept.rows.items() if d not in read and d not in stale}
+        shares = _Shares(whole, tokens, kept_rows | read)
+    _keep(key, shares, shares.size)
+    return shares.all_rows()
 
 
-def _token(session: Session) -> str | None:
-    return session.scalar(
-        select(CatalogGeneration.token).where(CatalogGeneration.id == THE_GENERATION)
-    )
+def _by_department(result: Iterable[Any]) -> dict[int | None, list[Any]]:
+    shares: dict[int | None, list[Any]] = {}
+    for row in result:
+        shares.setdefault(row[0], []).append(row)
+    return shares
 
 
-def _frozen(parameters: Mapping[str, Any]) -> Hashable:
+@lru_cache(maxsize=512)
+def _limited(statement: Query) -> Query:
+    """``statement`` limited to the departments bound as ``figure_departments``."""
+    return statement.where(statement.selected_columns[0].in_(_DEPARTMENTS))
+
+
+def _keep(key: Hashable, value: Any, size: int) -> None:
+    if size <= KEPT_ROWS:  # a larger one would push out everything and still not fit
+        with _lock:
+            _kept[key] = value
+
+
+def _tokens(session: Session) -> dict[int, str] | None:
+    """Every department's token as this transaction first read them; None for a session
+    that may read what is not committed."""
+    if session.info.get(_CHANGED) or isinstance(session.get_bind(), Connection):
+        return None
+    tokens = session.info.get(_TOKENS)
+    if tokens is None:
+        generations = select(DepartmentGeneration.department_id, DepartmentGeneration.token)
+        tokens = session.info[_TOKENS] = dict(session.execute(generations).all())
+    return tokens
+
+
+def _database(session: Session) -> str:
+    return str(session.get_bind().engine.url)
+
+
+def _frozen(parameters: Mapping[Any, Any]) -> Hashable:
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in parameters.items()))
 
 
 @event.listens_for(Session, "before_commit")
 def _new_generation(session: Session) -> None:
-    # a SAVEPOINT's release commits nothing yet: the token changes with the transaction's COMMIT
-    if session.info.get(_CHANGED) and not session.in_nested_transaction():
-        session.flush()  # every row lock first: after the token's, only the COMMIT follows
-        new_generation(session.connection())
+    # a SAVEPOINT's release commits nothing yet: the tokens change with the transaction's COMMIT
+    changed = session.info.get(_CHANGED)
+    if changed is not None and not session.in_nested_transaction():
+        session.flush()  # every row lock first: after the tokens', only the COMMIT follows
+        new_generation(session.connection(), changed)
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_change(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # a SAVEPOINT rolled back leaves the other changes
         session.info.pop(_CHANGED, None)
+        session.info.pop(_TOKENS, None)

@@ -335,10 +335,14 @@ Rows = Iterable[Any]
 
 @dataclass(frozen=True)
 class Section:
-    """One query over one kind of facts, and how its rows fill the totals."""
+    """One query over one kind of facts, and how its rows fill the totals. A query of one list
+    is read grouped by department (the department first in each row), for the scope as well:
+    each department's share is kept apart (figure_cache.rows_by_department). ``by_department``
+    False: a query across lists, whose rows one department's change may not be alone to change."""
 
     statement: Callable[[Shape, bool], Query]  # (shape, by department) → the query
     add: Callable[[Rows, bool, dict[Group, Totals]], None]
+    by_department: bool = True
 
 
 @lru_cache(maxsize=256)
@@ -355,8 +359,13 @@ def totals(
     chosen = SECTIONS.values() if keys is None else (SECTIONS[PARTS[k].facts] for k in keys)
     sections = list(dict.fromkeys(chosen))  # once each: two kinds of facts share a query
     for section in sections:
-        statement = _statement(section, scope.shape, by_department)
-        section.add(figure_cache.rows(session, statement, scope.parameters), by_department, result)
+        if section.by_department:
+            statement = _statement(section, scope.shape, True)
+            found = figure_cache.rows_by_department(session, statement, scope.parameters)
+        else:
+            statement = _statement(section, scope.shape, by_department)
+            found = figure_cache.rows(session, statement, scope.parameters)
+        section.add(found, by_department, result)
     return result
 
 
@@ -381,9 +390,10 @@ def _count_statement(facts: Callable[[Shape], Subquery]) -> Callable[[Shape, boo
 
 
 def _add_count(name: str) -> Callable[[Rows, bool, dict[Group, Totals]], None]:
-    def add(rows: Rows, _by_department: bool, result: dict[Group, Totals]) -> None:
-        for group, count in rows:
-            setattr(result[group], name, count)
+    def add(rows: Rows, by_department: bool, result: dict[Group, Totals]) -> None:
+        for department_id, count in rows:
+            t = result[department_id if by_department else None]
+            setattr(t, name, getattr(t, name) + count)
 
     return add
 
@@ -399,10 +409,12 @@ def _supervision_statement(shape: Shape, by_department: bool) -> Query:
     )
 
 
-def _add_supervision(rows: Rows, _by_department: bool, result: dict[Group, Totals]) -> None:
-    for group, count, main, claimed in rows:
-        t = result[group]
-        t.supervision_all, t.supervision_main, t.supervision_claimed = count, main, claimed
+def _add_supervision(rows: Rows, by_department: bool, result: dict[Group, Totals]) -> None:
+    for department_id, count, main, claimed in rows:
+        t = result[department_id if by_department else None]
+        t.supervision_all += count
+        t.supervision_main += main
+        t.supervision_claimed += claimed
 
 
 def _inspector_statement(shape: Shape, _by_department: bool) -> Query:
@@ -468,7 +480,8 @@ _INSPECTORS = Section(_inspector_statement, _add_inspectors)
 SECTIONS: dict[Callable[[Shape], Subquery], Section] = {
     service_facts: _SERVICE,
     _e_license_departments: _SERVICE,
-    inspection_facts: Section(_inspection_statement, _add_inspection),
+    # a 检查实施清单 counts under its 监管事项's department, whose claim may be another's change
+    inspection_facts: Section(_inspection_statement, _add_inspection, by_department=False),
     bundle_facts: Section(_count_statement(bundle_facts), _add_count("bundles")),
     supervision_facts: Section(_supervision_statement, _add_supervision),
     devolved_facts: Section(_count_statement(devolved_facts), _add_count("devolved")),

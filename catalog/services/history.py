@@ -50,7 +50,7 @@ def record_change(
         after=after,
     )
     session.add(record)
-    figure_cache.note_change(session)
+    figure_cache.note_change(session, entity_type, before, after)
     if searchable:
         session.add(SearchOutbox(entity_type=entity_type, entity_id=entity_id))
         # a twin's document depends on this row too (search_twins): queue it as well
