@@ -480,7 +480,7 @@ _INSPECTORS = Section(_inspector_statement, _add_inspectors)
 SECTIONS: dict[Callable[[Shape], Subquery], Section] = {
     service_facts: _SERVICE,
     _e_license_departments: _SERVICE,
-    # a 检查实施清单 counts under its 监管事项's department, whose claim may be another's change
+    # across two lists: a 检查实施清单 counts under its 监管事项's department, not its own
     inspection_facts: Section(_inspection_statement, _add_inspection, by_department=False),
     bundle_facts: Section(_count_statement(bundle_facts), _add_count("bundles")),
     supervision_facts: Section(_supervision_statement, _add_supervision),
