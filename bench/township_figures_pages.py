@@ -167,17 +167,18 @@ def run(name: str, items: int, requests: int) -> list[Row]:
 
         busiest = max(data.departments, key=lambda d: data.items_per_department.get(d, 0))
         changes = {
-            # an item edited: its department's token changes, its share is read again
-            "after a change to one department's item": [busiest],
+            # an item edited now: its department's share of the live figures is read again;
+            # the figures as of a past moment keep theirs (a change dated now cannot alter them)
+            "after a change to one department's item": ([busiest], False),
             # 机构 changed (or the facts rebuilt): every department's share is read again
-            "after a change to 机构": [EVERY_DEPARTMENT],
+            "after a change to 机构": ([EVERY_DEPARTMENT], True),
         }
 
-        def change(departments: list[int]) -> None:
+        def change(departments: list[int], back_dated: bool) -> None:
             """What a commit recording a change to ``departments``' rows does to the figures
             kept: those departments' shares are not read from what is kept."""
             with app.app_context(), db.engine.begin() as connection:
-                new_generation(connection, departments)
+                new_generation(connection, departments, back_dated=back_dated)
 
         return [
             *(
@@ -190,9 +191,9 @@ def run(name: str, items: int, requests: int) -> list[Row]:
                     f"{label}, {what}",
                     lambda url=url: client.get(url),
                     requests,
-                    before=lambda departments=departments: change(departments),
+                    before=lambda how=how: change(*how),
                 )
-                for what, departments in changes.items()
+                for what, how in changes.items()
                 for label, url in pages(data)
                 if url in AFTER_A_CHANGE
             ),

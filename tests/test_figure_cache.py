@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 
 import requests
 from cachetools import LRUCache
@@ -17,10 +18,11 @@ from sqlalchemy import event, literal, select, union_all
 from catalog.database import write_intent
 from catalog.models import CatalogGeneration, ServiceItem
 from catalog.services import accounts, crud, figure_cache, registry
-from catalog.services.facts import Scope
+from catalog.services.facts import CHINA_TIME, Scope
 from catalog.services.figures import compute_figures, totals
 from catalog.services.history import record_change
 from catalog.services.permissions import Actor
+from seed.loading import Loader
 from tests import factories
 from tests.support.databases import LiveDatabase
 from tests.support.servers import gunicorn
@@ -46,11 +48,11 @@ def shares(session, scope: Scope | None = None) -> dict[int | None, tuple[int, i
 
 @contextmanager
 def service_scans(live: LiveDatabase) -> Iterator[list[str]]:
-    """The statements that read the service items, as they run."""
+    """The statements of the service items' figures (live or as of a moment), as they run."""
     seen: list[str] = []
 
     def capture(_conn, _cursor, statement, _parameters, _context, _many) -> None:
-        if "FROM service_items" in statement:
+        if "AS service_facts" in statement:
             seen.append(statement)
 
     event.listen(live.engine, "before_cursor_execute", capture)
@@ -231,3 +233,37 @@ def test_after_a_change_only_the_departments_it_changed_are_read_again(live_data
         assert shares(reader, in_region) == {one.id: (0, 1)}
         assert shares(reader, Scope(region_id=regions["elsewhere"])) == {other.id: (2, 2)}
         assert shares(reader) == {one.id: (0, 1), other.id: (2, 2)}
+
+
+def test_a_change_dated_now_keeps_the_figures_as_of_a_settled_moment_and_one_dated_then_reaches_them(
+    live_database,
+):
+    live = live_database
+    today = datetime.now(CHINA_TIME).date()
+    last_week = today - timedelta(days=7)
+    with write_intent(), live.session() as session:
+        department = factories.department(session)
+        with Loader(session, "test", as_of=Scope.end_of_day(last_week - timedelta(days=1))):
+            factories.instant_item(session, department.id)
+        session.commit()
+    then, tonight = Scope(as_of=Scope.end_of_day(last_week)), Scope(as_of=Scope.end_of_day(today))
+    with live.session() as reader:
+        assert shares(reader, then) == shares(reader, tonight) == {department.id: (1, 1)}
+
+    # dated now: the figures as of last week cannot change, and are not read again
+    with write_intent(), live.session() as session:
+        factories.service_item(session, department.id, status="published")
+    with live.session() as reader, service_scans(live) as scans:
+        assert shares(reader, then) == {department.id: (1, 1)}
+        assert scans == []
+        assert shares(reader, tonight) == {department.id: (1, 2)}
+        assert len(scans) == 1
+
+    # dated last week (a seed standing for that moment): they change, and are read again
+    with write_intent(), live.session() as session:
+        with Loader(session, "test", as_of=Scope.end_of_day(last_week - timedelta(days=1))):
+            factories.instant_item(session, department.id)
+        session.commit()
+    with live.session() as reader, service_scans(live) as scans:
+        assert shares(reader, then) == {department.id: (2, 2)}
+        assert len(scans) == 1

@@ -90,41 +90,55 @@ THE_GENERATION = 1  # CatalogGeneration's only row
 
 
 class DepartmentGeneration(db.Model):
-    """The token of one department's counted rows, replaced with the catalog's by every commit
+    """The tokens of one department's counted rows, replaced with the catalog's by every commit
     that records a change to a row a figure counts under that department (the department before
     and after the change): the figures keep each department's share of a grouped scan under its
     token (catalog.services.figure_cache), so a change rescans one department, not 100,000
-    items. :data:`EVERY_DEPARTMENT`'s token is replaced by a change no department holds alone
-    (机构, which departments a region has; a rebuild of the facts): every share is read again."""
+    items. :data:`EVERY_DEPARTMENT`'s tokens are replaced by a change no department holds alone
+    (机构, which departments a region has; a rebuild of the facts): every share is read again.
+
+    ``history_token`` is replaced only by a commit that dates a change in the past (a seed
+    standing for a past moment, history loaded in bulk): a change dated now cannot alter what
+    the rows were at a moment already past, so the shares of a figure as of a settled moment are
+    kept under it (figure_cache.SETTLED)."""
 
     __tablename__ = "department_generations"
 
     department_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     token: Mapped[str] = mapped_column(String(32))
+    history_token: Mapped[str] = mapped_column(String(32))
 
 
 EVERY_DEPARTMENT = 0  # department ids start at 1
 
 
 def new_generation(
-    connection: Connection, departments: Iterable[int] = (EVERY_DEPARTMENT,)
+    connection: Connection,
+    departments: Iterable[int] = (EVERY_DEPARTMENT,),
+    *,
+    back_dated: bool = True,
 ) -> None:
     """Replace the catalog's token, and the tokens of ``departments``, whose counted rows have
-    changed in this transaction."""
+    changed in this transaction; their history tokens too when a change is ``back_dated``."""
     connection.execute(
         update(CatalogGeneration)
         .where(CatalogGeneration.id == THE_GENERATION)
         .values(token=uuid4().hex)
     )
-    rows = [{"department_id": d, "token": uuid4().hex} for d in sorted(departments)]
+    rows = [
+        {"department_id": d, "token": uuid4().hex, "history_token": uuid4().hex}
+        for d in sorted(departments)
+    ]
     if rows:  # in one order in every writer: two never wait for each other's rows in turn
         upsert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(
             DepartmentGeneration
         )
+        replaced = {"token": upsert.excluded.token}
+        if back_dated:
+            replaced["history_token"] = upsert.excluded.history_token
         connection.execute(
             upsert.on_conflict_do_update(
-                index_elements=[DepartmentGeneration.department_id],
-                set_={"token": upsert.excluded.token},
+                index_elements=[DepartmentGeneration.department_id], set_=replaced
             ),
             rows,
         )

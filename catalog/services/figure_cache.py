@@ -29,6 +29,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -36,17 +37,25 @@ from cachetools import LRUCache
 from sqlalchemy import BindParameter, Connection, bindparam, event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
-from ..models import DepartmentGeneration
+from ..models import ChangeRecord, DepartmentGeneration
 from ..models.audit import EVERY_DEPARTMENT, new_generation
+from ..models.base import utcnow
 from ..models.figure_facts import FACT_SOURCES
-from .facts import Query
+from .facts import AS_OF, Query
 
 # A result is one grouped query: up to a thousand rows at 100,000 items (a row per department
 # and pair of time limits), a handful for most. Counted in rows, so that many scopes (as-of
 # dates, regions) cannot make a worker hold more than this; an empty result counts one.
 KEPT_ROWS = 50_000
 _CHANGED = "qingdan_figures_changed"  # in Session.info: the departments changed, uncommitted
+_BACK_DATED = "qingdan_figures_back_dated"  # in Session.info: a change dated in the past
 _TOKENS = "qingdan_figures_tokens"  # in Session.info: the tokens this transaction read
+# A figure as of a moment settled this long ago keeps its shares under the history tokens,
+# which only a change dated in the past replaces; a change is dated in the past when it is
+# dated BACK_DATED before its commit. SETTLED - BACK_DATED (23 hours) is what the clocks of two
+# app hosts may differ by, and still no commit changing a settled moment goes unseen.
+SETTLED = timedelta(days=1)
+BACK_DATED = timedelta(hours=1)
 _DEPARTMENTS: BindParameter[list[int]] = bindparam("figure_departments", expanding=True)
 # Which departments the figures count a list's row under (the snapshot's key), and the lists
 # whose changes move rows between the departments of a scope: 机构 (a region's departments).
@@ -89,6 +98,8 @@ def note_change(
     changed = session.info.setdefault(_CHANGED, set())
     if entity_type in _EVERY_DEPARTMENT_LISTS:
         changed.add(EVERY_DEPARTMENT)
+        # the figures of any moment scope a region by the 机构 as they are now
+        session.info[_BACK_DATED] = True
     elif entity_type in _DEPARTMENT_KEYS:
         key = _DEPARTMENT_KEYS[entity_type]
         departments = {s.get(key) for s in (before, after) if s is not None} - {None}
@@ -98,7 +109,7 @@ def note_change(
 def rows(session: Session, statement: Query, parameters: Mapping[str, Any]) -> Sequence[Any]:
     """``statement``'s rows, from this process's results when nothing has changed since they
     were read."""
-    tokens = _tokens(session)
+    tokens = _generation(session, parameters)
     if tokens is None:
         return session.execute(statement, parameters).all()
     key = (_database(session), statement, _frozen(parameters), _frozen(tokens))
@@ -115,7 +126,7 @@ def rows_by_department(
 ) -> Sequence[Any]:
     """The rows of ``statement``, a scan grouped by department with the department first in
     each row, reading again only the departments changed since this process read them."""
-    tokens = _tokens(session)
+    tokens = _generation(session, parameters)
     if tokens is None:
         return session.execute(statement, parameters).all()
     key = (_database(session), statement, _frozen(parameters))
@@ -155,15 +166,28 @@ def _keep(key: Hashable, value: Any, size: int) -> None:
             _kept[key] = value
 
 
-def _tokens(session: Session) -> dict[int, str] | None:
-    """Every department's token as this transaction first read them; None for a session
-    that may read what is not committed."""
+def _generation(session: Session, parameters: Mapping[str, Any]) -> dict[int, str] | None:
+    """Each department's token that the rows of a scope with ``parameters`` are kept under:
+    its history token for a moment settled long ago; None for a session that may read what is
+    not committed."""
     if session.info.get(_CHANGED) or isinstance(session.get_bind(), Connection):
         return None
+    as_of = parameters.get(AS_OF.key)
+    which = 1 if as_of is not None and as_of < utcnow() - SETTLED else 0
+    return {department: tokens[which] for department, tokens in _tokens(session).items()}
+
+
+def _tokens(session: Session) -> dict[int, tuple[str, str]]:
+    """Each department's (token, history token) as this transaction first read them."""
     tokens = session.info.get(_TOKENS)
     if tokens is None:
-        generations = select(DepartmentGeneration.department_id, DepartmentGeneration.token)
-        tokens = session.info[_TOKENS] = dict(session.execute(generations).all())
+        generations = select(
+            DepartmentGeneration.department_id,
+            DepartmentGeneration.token,
+            DepartmentGeneration.history_token,
+        )
+        rows = session.execute(generations).all()
+        tokens = session.info[_TOKENS] = {d: (token, history) for d, token, history in rows}
     return tokens
 
 
@@ -181,11 +205,23 @@ def _new_generation(session: Session) -> None:
     changed = session.info.get(_CHANGED)
     if changed is not None and not session.in_nested_transaction():
         session.flush()  # every row lock first: after the tokens', only the COMMIT follows
-        new_generation(session.connection(), changed)
+        back_dated = bool(session.info.get(_BACK_DATED))
+        new_generation(session.connection(), changed, back_dated=back_dated)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_back_dated(session: Session, _context: Any) -> None:
+    # the records just flushed carry their dates now (a seed dates them in before_flush)
+    if _CHANGED in session.info and not session.info.get(_BACK_DATED):
+        dated_in_the_past = utcnow() - BACK_DATED
+        session.info[_BACK_DATED] = any(
+            isinstance(row, ChangeRecord) and row.changed_at < dated_in_the_past
+            for row in session.new
+        )
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_change(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # a SAVEPOINT rolled back leaves the other changes
-        session.info.pop(_CHANGED, None)
-        session.info.pop(_TOKENS, None)
+        for key in (_CHANGED, _BACK_DATED, _TOKENS):
+            session.info.pop(key, None)
