@@ -4,6 +4,8 @@ and the audit trail (who, through which session or token, append-only, query and
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import text
@@ -12,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from catalog.models import ChangeRecord
 from catalog.services import accounts
 from catalog.services.errors import DomainError
+from catalog.services.history import snapshot_of
 from catalog.services.permissions import Actor
 from tests import factories
 from tests.conftest import token_client
@@ -269,6 +272,25 @@ def test_editors_cannot_open_the_trail_in_the_console(anonymous_client, session,
     factories.user(session, "chu", "editor", department.id)
     sign_in(anonymous_client, "chu")
     assert anonymous_client.get("/console/audit").status_code == 403
+
+
+def test_a_trail_snapshot_keeps_only_the_named_attributes_in_order_with_iso_dates():
+    row = SimpleNamespace(
+        id=7,
+        declared_on=date(2020, 12, 31),
+        published_at=datetime(2021, 1, 4, 2, 30, tzinfo=UTC),
+        checked_on=None,
+        item_ids=[3, 5],
+        digest="never kept",
+    )
+    snapshot = snapshot_of(row, "published_at id checked_on declared_on item_ids")
+    assert list(snapshot.items()) == [
+        ("published_at", "2021-01-04T02:30:00+00:00"),
+        ("id", 7),
+        ("checked_on", None),
+        ("declared_on", "2020-12-31"),
+        ("item_ids", [3, 5]),
+    ]
 
 
 def test_account_changes_are_in_the_trail_without_secrets(anonymous_client, session, department):

@@ -7,7 +7,9 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+from marshmallow import Schema
 
+from catalog.schemas.fields import Int, optional
 from catalog.services import search_documents
 from catalog.services.facts import Scope
 from catalog.services.figures import (
@@ -74,6 +76,16 @@ def test_an_item_created_without_elements_answers_null_not_zero(client, departme
     ):
         assert body[name] is None, name
     assert body["legal_no_limit"] is False and body["promised_no_limit"] is False
+
+
+def test_an_optional_field_reads_left_out_and_null_as_unknown_and_zero_as_a_fact():
+    visits = optional(Int, maximum=20, description="到办事现场次数")
+    schema = Schema.from_dict({"onsite_visits": visits})()
+    assert schema.load({}) == {"onsite_visits": None}
+    assert schema.load({"onsite_visits": None}) == {"onsite_visits": None}
+    assert schema.load({"onsite_visits": 0}) == {"onsite_visits": 0}
+    assert "onsite_visits" in schema.validate({"onsite_visits": 21})  # the bounds still hold
+    assert visits.metadata == {"description": "到办事现场次数"}
 
 
 def test_explicit_zero_no_and_none_are_facts(client, department):

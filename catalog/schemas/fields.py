@@ -7,7 +7,8 @@ has a maximum length and every number a range, so no input can reach the databas
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 from marshmallow import fields, validate
 
@@ -46,6 +47,19 @@ def code_of(message: str) -> str:
         if pattern.match(message):
             return code
     return "invalid"
+
+
+FieldT = TypeVar("FieldT", bound=fields.Field)
+
+
+def optional(
+    make: Callable[..., FieldT], *args: Any, description: str | None = None, **kwargs: Any
+) -> FieldT:
+    """A field that may be left out or sent as null, and loads as null when left out: for a
+    fact, null is 未填报 (unknown is not zero); for an edit, no change; for a query, no filter."""
+    if description is not None:
+        kwargs["metadata"] = {"description": description}
+    return make(*args, allow_none=True, load_default=None, **kwargs)
 
 
 _COMMON = {"required": MESSAGES["required"], "null": MESSAGES["null"]}

@@ -7,7 +7,7 @@ from marshmallow import fields
 from ..models.legal import CATEGORIES
 from ..models.legal_changes import CHANGE_KINDS
 from .base import BaseSchema
-from .fields import Code, Day, Str, Text
+from .fields import Code, Day, Str, Text, optional
 from .legal import LegalBasisSchema
 
 
@@ -17,11 +17,7 @@ class AbolishSchema(BaseSchema):
     )
     decided_on = Day(required=True, metadata={"description": "决定（公布）日期"})
     effective_on = Day(required=True, metadata={"description": "废止生效日期"})
-    reason = Text(
-        allow_none=True,
-        load_default=None,
-        metadata={"description": "理由（如清理中发现与上位法不一致）"},
-    )
+    reason = optional(Text, description="理由（如清理中发现与上位法不一致）")
 
 
 class ReviseSchema(AbolishSchema):
@@ -29,21 +25,11 @@ class ReviseSchema(AbolishSchema):
         max_length=100, min_length=1, required=True, metadata={"description": "修订后版本的文号"}
     )
     effective_on = Day(required=True, metadata={"description": "新版本施行日期"})
-    name = Str(
-        max_length=300,
-        allow_none=True,
-        load_default=None,
-        metadata={"description": "新版本名称（默认不变）"},
-    )
-    version_label = Str(
-        max_length=100,
-        allow_none=True,
-        load_default=None,
-        metadata={"description": "版本，如 2021年修订"},
-    )
-    issuer = Str(max_length=200, allow_none=True, load_default=None)
-    category = Code(CATEGORIES, allow_none=True, load_default=None)
-    articles = Text(allow_none=True, load_default=None)
+    name = optional(Str, max_length=300, description="新版本名称（默认不变）")
+    version_label = optional(Str, max_length=100, description="版本，如 2021年修订")
+    issuer = optional(Str, max_length=200)
+    category = optional(Code, CATEGORIES)
+    articles = optional(Text)
 
 
 class CitationSchema(BaseSchema):

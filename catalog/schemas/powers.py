@@ -1,7 +1,7 @@
 from marshmallow import fields
 
 from .base import ListRowSchema, RowSchema
-from .fields import Id, ListOf, Str, Text
+from .fields import Id, ListOf, Str, Text, optional
 
 
 class PowerTypeSchema(RowSchema):
@@ -13,18 +13,18 @@ class PowerTypeSchema(RowSchema):
 class PowerItemSchema(ListRowSchema):
     code = Str(max_length=40, min_length=1, required=True, metadata={"description": "职权编码"})
     name = Str(max_length=300, min_length=1, required=True)
-    sub_item_name = Str(max_length=300, allow_none=True, load_default=None)
+    sub_item_name = optional(Str, max_length=300)
     power_type_code = Str(max_length=4, required=True, metadata={"description": "职权类型"})
     power_type_name = fields.String(attribute="power_type.name", dump_only=True)
     department_id = Id(required=True)
     department_name = fields.String(attribute="department.name", dump_only=True)
-    handling_unit = Str(max_length=200, allow_none=True, load_default=None)
-    level_and_scope = Text(allow_none=True, load_default=None)
-    basis_text = Text(allow_none=True, load_default=None)
-    responsibilities = Text(allow_none=True, load_default=None)
-    responsibility_basis = Text(allow_none=True, load_default=None)
-    accountability_scope = Text(allow_none=True, load_default=None)
-    accountability_cases = Text(allow_none=True, load_default=None)
-    supervision = Text(allow_none=True, load_default=None)
-    remark = Text(allow_none=True, load_default=None)
+    handling_unit = optional(Str, max_length=200)
+    level_and_scope = optional(Text)
+    basis_text = optional(Text)
+    responsibilities = optional(Text)
+    responsibility_basis = optional(Text)
+    accountability_scope = optional(Text)
+    accountability_cases = optional(Text)
+    supervision = optional(Text)
+    remark = optional(Text)
     legal_basis_ids = ListOf(Id(), max_items=100)

@@ -7,7 +7,7 @@ from marshmallow import fields
 from ..models.codes import CHECK_RESULTS, CREDIT_RISKS, TARGET_KINDS, TASK_STATES
 from ..services.tabular_files import FORMATS
 from .base import BaseSchema, PageResultSchema, PageSchema
-from .fields import Code, Day, Id, Int, ListOf, Percent, Str, Text
+from .fields import Code, Day, Id, Int, ListOf, Percent, Str, Text, optional
 from .stats import FigureSchema
 
 FLAG_FILTER = {"only": "仅限列入的对象", "exclude": "排除列入的对象"}
@@ -16,22 +16,15 @@ FLAG_FILTER = {"only": "仅限列入的对象", "exclude": "排除列入的对�
 class ScopeSchema(BaseSchema):
     """Filters on the 检查对象名录库; each one given narrows the candidates."""
 
-    region_id = Id(allow_none=True, load_default=None, metadata={"description": "行政区划"})
+    region_id = optional(Id, description="行政区划")
     township_ids = ListOf(Id(), max_items=50, metadata={"description": "所属镇街"})
     kinds = ListOf(Code(TARGET_KINDS), max_items=4, metadata={"description": "对象类别"})
     industries = ListOf(
         Str(max_length=100, min_length=1), max_items=50, metadata={"description": "行业"}
     )
     credit_risks = ListOf(Code(CREDIT_RISKS), max_items=4, metadata={"description": "信用风险分类"})
-    abnormal = Code(
-        FLAG_FILTER, allow_none=True, load_default=None, metadata={"description": "经营异常名录"}
-    )
-    serious_violation = Code(
-        FLAG_FILTER,
-        allow_none=True,
-        load_default=None,
-        metadata={"description": "严重违法失信名单"},
-    )
+    abnormal = optional(Code, FLAG_FILTER, description="经营异常名录")
+    serious_violation = optional(Code, FLAG_FILTER, description="严重违法失信名单")
 
 
 class TaskSchema(BaseSchema):
@@ -45,25 +38,15 @@ class TaskSchema(BaseSchema):
     )
     name = Str(max_length=300, min_length=1, required=True)
     year = Int(minimum=2000, maximum=2100, required=True, metadata={"description": "年度"})
-    batch = Str(max_length=50, allow_none=True, load_default=None, metadata={"description": "批次"})
+    batch = optional(Str, max_length=50, description="批次")
     initiating_department_id = Id(required=True, metadata={"description": "发起部门"})
     cooperating_department_ids = ListOf(
         Id(), max_items=20, metadata={"description": "配合部门（联合抽查）"}
     )
     item_ids = ListOf(Id(), max_items=50, metadata={"description": "随机抽查事项（至少一项）"})
     scope = fields.Nested(ScopeSchema, load_default=dict, metadata={"description": "检查对象范围"})
-    ratio_percent = Percent(
-        allow_none=True,
-        load_default=None,
-        metadata={"description": "抽查比例（%），与抽查数量二选一"},
-    )
-    sample_count = Int(
-        minimum=1,
-        maximum=100_000,
-        allow_none=True,
-        load_default=None,
-        metadata={"description": "抽查数量"},
-    )
+    ratio_percent = optional(Percent, description="抽查比例（%），与抽查数量二选一")
+    sample_count = optional(Int, minimum=1, maximum=100_000, description="抽查数量")
     inspectors_per_department = Int(
         minimum=2,
         maximum=10,
@@ -142,9 +125,9 @@ class TeamSchema(BaseSchema):
 
 
 class ResultFieldsSchema(BaseSchema):
-    checked_on = Day(allow_none=True, load_default=None, metadata={"description": "检查日期"})
+    checked_on = optional(Day, description="检查日期")
     result = Code(CHECK_RESULTS, required=True, metadata={"description": "检查结果"})
-    handling = Text(allow_none=True, load_default=None, metadata={"description": "处理情况"})
+    handling = optional(Text, description="处理情况")
 
 
 class DrawnTargetSchema(BaseSchema):
@@ -274,9 +257,7 @@ class ConflictSchema(BaseSchema):
     reason = Str(
         max_length=500, min_length=1, required=True, metadata={"description": "利害关系说明"}
     )
-    declared_on = Day(
-        allow_none=True, load_default=None, metadata={"description": "申报日期（默认今天）"}
-    )
+    declared_on = optional(Day, description="申报日期（默认今天）")
 
 
 class ConflictQuerySchema(BaseSchema):

@@ -19,7 +19,7 @@ from ..services.rules import Notice
 from ..services.service_items import item_warnings
 from ..services.time_limits import WORKING_DAYS
 from .base import BaseSchema, ListRowSchema
-from .fields import Bool, Code, Day, Id, Int, ListOf, NestedList, Str, Text, Url
+from .fields import Bool, Code, Day, Id, Int, ListOf, NestedList, Str, Text, Url, optional
 
 TIME_LIMIT_MAX = 3650
 UNKNOWN_NOTE = "null 为未填报（无期限另见 *_no_limit）"
@@ -28,49 +28,35 @@ UNIT_NOTE = "时限单位；填写了时限而未写单位时按工作日"
 
 def _time_limit() -> Int:
     """法定 or 承诺办结时限, in its unit: null when the source does not give it."""
-    return Int(
-        maximum=TIME_LIMIT_MAX,
-        allow_none=True,
-        load_default=None,
-        metadata={"description": UNKNOWN_NOTE},
-    )
+    return optional(Int, maximum=TIME_LIMIT_MAX, description=UNKNOWN_NOTE)
 
 
 def _time_unit() -> Code:
-    return Code(TIME_UNITS, allow_none=True, load_default=None, metadata={"description": UNIT_NOTE})
+    return optional(Code, TIME_UNITS, description=UNIT_NOTE)
 
 
 class MaterialSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
-    code = Str(max_length=50, allow_none=True, load_default=None)
+    code = optional(Str, max_length=50)
     name = Str(max_length=300, min_length=1, required=True)
-    material_type = Str(max_length=20, allow_none=True, load_default=None)
-    material_form = Str(max_length=20, allow_none=True, load_default=None)
+    material_type = optional(Str, max_length=20)
+    material_form = optional(Str, max_length=20)
     required = Bool(load_default=True)
-    copies = Int(maximum=99, allow_none=True, load_default=None)
-    source_channel = Str(max_length=200, allow_none=True, load_default=None)
-    e_license_name = Str(
-        max_length=200,
-        allow_none=True,
-        load_default=None,
-        metadata={"description": "已关联电子证照"},
-    )
-    e_license_code = Str(max_length=100, allow_none=True, load_default=None)
+    copies = optional(Int, maximum=99)
+    source_channel = optional(Str, max_length=200)
+    e_license_name = optional(Str, max_length=200, description="已关联电子证照")
+    e_license_code = optional(Str, max_length=100)
     exempt = Bool(load_default=False, metadata={"description": "免提交"})
-    note = Text(allow_none=True, load_default=None)
-    blank_form_url = Url(
-        allow_none=True, load_default=None, metadata={"description": "空白表格（下载地址）"}
-    )
-    sample_form_url = Url(
-        allow_none=True, load_default=None, metadata={"description": "示例样表（下载地址）"}
-    )
+    note = optional(Text)
+    blank_form_url = optional(Url, description="空白表格（下载地址）")
+    sample_form_url = optional(Url, description="示例样表（下载地址）")
 
 
 class FeeItemSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
     name = Str(max_length=200, min_length=1, required=True)
-    standard = Text(allow_none=True, load_default=None)
-    basis = Text(allow_none=True, load_default=None)
+    standard = optional(Text)
+    basis = optional(Text)
     reducible = Bool(load_default=False)
 
 
@@ -105,25 +91,21 @@ class Warnings(fields.List):
 class ServiceItemSchema(ListRowSchema):
     name = Str(max_length=300, min_length=1, required=True, metadata={"description": "事项名称"})
     aliases = ListOf(Str(max_length=100), max_items=20, metadata={"description": "日常用语"})
-    catalog_code = Str(
-        max_length=12, allow_none=True, load_default=None, metadata={"description": "基本编码"}
-    )
-    implementation_code = Str(
-        max_length=31, allow_none=True, load_default=None, metadata={"description": "实施编码"}
-    )
-    local_code = Str(max_length=80, allow_none=True, load_default=None)
-    handle_item_code = Str(max_length=50, allow_none=True, load_default=None)
+    catalog_code = optional(Str, max_length=12, description="基本编码")
+    implementation_code = optional(Str, max_length=31, description="实施编码")
+    local_code = optional(Str, max_length=80)
+    handle_item_code = optional(Str, max_length=50)
     item_type = Code(ITEM_TYPES, required=True, metadata={"description": "事项类型"})
     exercise_level = Code(EXERCISE_LEVELS, load_default="4", metadata={"description": "行使层级"})
     department_id = Id(required=True, metadata={"description": "实施主体"})
     department_name = fields.String(attribute="department.name", dump_only=True)
-    township_id = Id(allow_none=True, load_default=None)
-    body_nature = Code(BODY_NATURES, allow_none=True, load_default=None)
-    power_source = Code(POWER_SOURCES, allow_none=True, load_default=None)
-    entrusting_department = Str(max_length=200, allow_none=True, load_default=None)
-    handling_unit = Str(max_length=200, allow_none=True, load_default=None)
-    joint_departments = Str(max_length=500, allow_none=True, load_default=None)
-    power_item_id = Id(allow_none=True, load_default=None)
+    township_id = optional(Id)
+    body_nature = optional(Code, BODY_NATURES)
+    power_source = optional(Code, POWER_SOURCES)
+    entrusting_department = optional(Str, max_length=200)
+    handling_unit = optional(Str, max_length=200)
+    joint_departments = optional(Str, max_length=500)
+    power_item_id = optional(Id)
     legal_time_limit = _time_limit()
     legal_time_unit = _time_unit()
     legal_no_limit = Bool(
@@ -132,65 +114,39 @@ class ServiceItemSchema(ListRowSchema):
     promised_time_limit = _time_limit()
     promised_time_unit = _time_unit()
     promised_no_limit = Bool(load_default=False, metadata={"description": "承诺办结时限为“无期限”"})
-    case_type = Code(
-        CASE_TYPES,
-        allow_none=True,
-        load_default=None,
-        metadata={"description": "办件类型：1 即办件；null 为未填报"},
+    case_type = optional(Code, CASE_TYPES, description="办件类型：1 即办件；null 为未填报")
+    onsite_visits = optional(
+        Int, maximum=20, description="到办事现场次数；0 为零跑动，null 为未填报"
     )
-    onsite_visits = Int(
-        maximum=20,
-        allow_none=True,
-        load_default=None,
-        metadata={"description": "到办事现场次数；0 为零跑动，null 为未填报"},
-    )
-    onsite_reason = Text(allow_none=True, load_default=None)
-    is_charged = Bool(
-        allow_none=True,
-        load_default=None,
-        metadata={"description": "是否收费；false 为不收费，null 为未填报"},
-    )
-    charge_basis = Text(allow_none=True, load_default=None)
-    acceptance_conditions = Text(allow_none=True, load_default=None)
-    process = Text(allow_none=True, load_default=None)
-    service_objects = ListOf(
-        Code(SERVICE_OBJECTS),
-        max_items=6,
-        allow_none=True,
-        load_default=None,
-        metadata={"description": "服务对象；null 或空列表为未填报"},
+    onsite_reason = optional(Text)
+    is_charged = optional(Bool, description="是否收费；false 为不收费，null 为未填报")
+    charge_basis = optional(Text)
+    acceptance_conditions = optional(Text)
+    process = optional(Text)
+    service_objects = optional(
+        ListOf, Code(SERVICE_OBJECTS), max_items=6, description="服务对象；null 或空列表为未填报"
     )
     themes = ListOf(Str(max_length=50), max_items=30)
-    channels = ListOf(
-        Code(CHANNELS),
-        max_items=5,
-        allow_none=True,
-        load_default=None,
-        metadata={"description": "办理形式；null 或空列表为未填报"},
+    channels = optional(
+        ListOf, Code(CHANNELS), max_items=5, description="办理形式；null 或空列表为未填报"
     )
-    service_scope = Code(SERVICE_SCOPES, allow_none=True, load_default=None)
-    online_url = Url(allow_none=True, load_default=None)
-    mobile_url = Url(allow_none=True, load_default=None)
-    place = Text(allow_none=True, load_default=None)
-    office_hours = Text(allow_none=True, load_default=None, metadata={"description": "办理时间"})
-    consult_phone = Str(max_length=50, allow_none=True, load_default=None)
-    supervision_phone = Str(max_length=50, allow_none=True, load_default=None)
-    result_name = Str(
-        max_length=200,
-        allow_none=True,
-        load_default=None,
-        metadata={"description": "结果名称（证照、批文等）；null 为未填报"},
+    service_scope = optional(Code, SERVICE_SCOPES)
+    online_url = optional(Url)
+    mobile_url = optional(Url)
+    place = optional(Text)
+    office_hours = optional(Text, description="办理时间")
+    consult_phone = optional(Str, max_length=50)
+    supervision_phone = optional(Str, max_length=50)
+    result_name = optional(
+        Str, max_length=200, description="结果名称（证照、批文等）；null 为未填报"
     )
-    result_sample_url = Url(
-        allow_none=True, load_default=None, metadata={"description": "结果样本（下载地址）"}
-    )
-    effective_on = Day(allow_none=True, load_default=None)
-    materials = ListOf(
+    result_sample_url = optional(Url, description="结果样本（下载地址）")
+    effective_on = optional(Day)
+    materials = optional(
+        ListOf,
         NestedList(MaterialSchema),
         max_items=100,
-        allow_none=True,
-        load_default=None,
-        metadata={"description": "申请材料；[] 为无需提交材料（事实），null 为未填报"},
+        description="申请材料；[] 为无需提交材料（事实），null 为未填报",
     )
     fees = ListOf(NestedList(FeeItemSchema), max_items=50)
     faqs = ListOf(NestedList(FaqSchema), max_items=50, metadata={"description": "常见问题"})
@@ -264,12 +220,12 @@ class ServiceItemListSchema(ServiceItemSchema):
 
 class BundleSchema(ListRowSchema):
     name = Str(max_length=300, min_length=1, required=True, metadata={"description": "一件事名称"})
-    lifecycle = Str(max_length=20, allow_none=True, load_default=None)
-    stage = Str(max_length=50, allow_none=True, load_default=None)
+    lifecycle = optional(Str, max_length=20)
+    stage = optional(Str, max_length=50)
     lead_department_id = Id(required=True)
-    promised_time_limit = Int(maximum=TIME_LIMIT_MAX, allow_none=True, load_default=None)
-    onsite_visits = Int(maximum=20, allow_none=True, load_default=None)
-    description = Text(allow_none=True, load_default=None)
+    promised_time_limit = optional(Int, maximum=TIME_LIMIT_MAX)
+    onsite_visits = optional(Int, maximum=20)
+    description = optional(Text)
     member_ids = ListOf(
         Id(), max_items=100, metadata={"description": "成员事项（实施清单事项编号）"}
     )

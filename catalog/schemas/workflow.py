@@ -6,15 +6,11 @@ from marshmallow import fields
 
 from ..services.tabular_files import FORMATS
 from .base import BaseSchema, PageSchema
-from .fields import Code, Id, Moment, Str, Text
+from .fields import Code, Id, Moment, Str, Text, optional
 
 
 class StepSchema(BaseSchema):
-    reason = Text(
-        load_default=None,
-        allow_none=True,
-        metadata={"description": "理由（退回、暂停、取消时必填）"},
-    )
+    reason = optional(Text, description="理由（退回、暂停、取消时必填）")
 
 
 class RevisionSchema(BaseSchema):

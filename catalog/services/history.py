@@ -7,7 +7,7 @@ figures count also get the change's FigureFact, from the row itself, in the same
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Subquery, func, select
@@ -17,6 +17,17 @@ from ..models import ChangeRecord, SearchOutbox
 from ..models.figure_facts import FACT_SOURCES, write_fact
 from . import figure_cache, search_twins
 from .permissions import Actor
+
+
+def snapshot_of(row: Any, names: str) -> dict[str, Any]:
+    """What the trail keeps of a row that is not a list row: the attributes ``names`` lists
+    (space-separated, in the order the record shows them), dates and times in ISO 8601. A list
+    names what is kept so that nothing else (a password hash, a token digest) ever is."""
+    snapshot = {name: getattr(row, name) for name in names.split()}
+    return {
+        name: value.isoformat() if isinstance(value, date) else value
+        for name, value in snapshot.items()
+    }
 
 
 def record_change(

@@ -17,20 +17,13 @@ from sqlalchemy.orm import Session
 from ..models import InspectionTarget, Inspector, InspectorConflict
 from .draw_snapshot import CONFLICT_ENTITY
 from .errors import FieldError, conflict, not_found, validation_failed
-from .history import record_change
+from .history import record_change, snapshot_of
 from .permissions import Actor, authorize, departments_where, use_case
 from .random_checks import china_today
 
 
 def conflict_snapshot(row: InspectorConflict) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "inspector_id": row.inspector_id,
-        "target_id": row.target_id,
-        "department_id": row.department_id,
-        "reason": row.reason,
-        "declared_on": row.declared_on.isoformat(),
-    }
+    return snapshot_of(row, "id inspector_id target_id department_id reason declared_on")
 
 
 @use_case("draws.conflicts")

@@ -32,7 +32,7 @@ from ..models.services import service_item_citations
 from ..models.supervision import supervision_item_citations
 from . import crud, workflow
 from .errors import conflict, not_found, stale_version
-from .history import record_change
+from .history import record_change, snapshot_of
 from .permissions import Actor, authorize, departments_where, use_case
 from .random_checks import flush_row
 from .registry import LEGAL_BASES, POWER_ITEMS, SERVICE_ITEMS, SUPERVISION_ITEMS, ListSpec
@@ -215,16 +215,10 @@ def _change(
 
 
 def _change_snapshot(change: LegalBasisChange) -> dict[str, Any]:
-    return {
-        "id": change.id,
-        "legal_basis_id": change.legal_basis_id,
-        "kind": change.kind,
-        "document_number": change.document_number,
-        "decided_on": change.decided_on.isoformat(),
-        "effective_on": change.effective_on.isoformat(),
-        "new_basis_id": change.new_basis_id,
-        "reason": change.reason,
-    }
+    return snapshot_of(
+        change,
+        "id legal_basis_id kind document_number decided_on effective_on new_basis_id reason",
+    )
 
 
 def _open_review(

@@ -18,7 +18,7 @@ from ..models import DrawnTarget, RandomCheckTask
 from ..models.base import utcnow
 from .crud import Page
 from .errors import FieldError, conflict, not_found, stale_version, validation_failed
-from .history import record_change
+from .history import record_change, snapshot_of
 from .permissions import Actor, authorize, departments_where, use_case
 from .random_checks import china_today, draw_of, flush_row, get_task, reads_task
 from .rules import Problems
@@ -41,18 +41,10 @@ def published_on_time(row: DrawnTarget) -> bool | None:
 
 
 def result_snapshot(row: DrawnTarget) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "task_id": row.task_id,
-        "target_id": row.target_id,
-        "rank": row.rank,
-        "target_name": row.target_name,
-        "checked_on": row.checked_on.isoformat() if row.checked_on else None,
-        "result": row.result,
-        "handling": row.handling,
-        "version": row.version,
-        "published_at": row.published_at.isoformat() if row.published_at else None,
-    }
+    return snapshot_of(
+        row,
+        "id task_id target_id rank target_name checked_on result handling version published_at",
+    )
 
 
 def _authorize_any(actor: Actor, task: RandomCheckTask) -> None:

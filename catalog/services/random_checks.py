@@ -43,7 +43,7 @@ from . import draw_algorithm as algorithm
 from .crud import Page
 from .draw_snapshot import departments_of, live_snapshot
 from .errors import DomainError, FieldError, conflict, not_found, stale_version, validation_failed
-from .history import record_change
+from .history import record_change, snapshot_of
 from .permissions import Actor, authorize, departments_where, use_case
 from .random_check_rules import bounds, check_task, percent_text
 
@@ -162,27 +162,13 @@ def _apply(session: Session, task: RandomCheckTask, data: dict[str, Any]) -> Non
 
 def task_snapshot(task: RandomCheckTask) -> dict[str, Any]:
     """The task as the audit trail keeps it; the seed only once revealed by the draw."""
-    return {
-        "id": task.id,
-        "code": task.code,
-        "name": task.name,
-        "year": task.year,
-        "batch": task.batch,
-        "state": task.state,
-        "version": task.version,
-        "initiating_department_id": task.initiating_department_id,
-        "cooperating_department_ids": [d.id for d in task.cooperating_departments],
-        "item_ids": [i.id for i in task.items],
-        "scope": task.scope,
-        "ratio_percent": task.ratio_percent,
-        "sample_count": task.sample_count,
-        "inspectors_per_department": task.inspectors_per_department,
-        "window_start": task.window_start.isoformat(),
-        "window_end": task.window_end.isoformat(),
-        "publish_within_days": task.publish_within_days,
-        "seed_commitment": task.seed_commitment,
-        "seed": task.seed if task.state == "drawn" else None,
-    }
+    kept = snapshot_of(
+        task,
+        "id code name year batch state version initiating_department_id"
+        " cooperating_department_ids item_ids scope ratio_percent sample_count"
+        " inspectors_per_department window_start window_end publish_within_days seed_commitment",
+    )
+    return kept | {"seed": task.seed if task.state == "drawn" else None}
 
 
 def flush_row(session: Session) -> None:

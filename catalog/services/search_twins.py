@@ -34,20 +34,19 @@ def _pairs(service: type[ServiceItem], power: type[PowerItem]) -> ColumnElement[
 
 def twin_power_id() -> Any:
     """Correlated subquery: the published 权责 twin of the service row being selected."""
-    return (
-        select(func.min(PowerItem.id))
-        .where(PowerItem.status == PUBLISHED, _pairs(ServiceItem, PowerItem))
-        .correlate(ServiceItem)
-        .scalar_subquery()
-    )
+    return _published_twin(PowerItem, of=ServiceItem)
 
 
 def twin_service_id() -> Any:
     """Correlated subquery: the published service item the 权责 row being selected is merged into."""
+    return _published_twin(ServiceItem, of=PowerItem)
+
+
+def _published_twin(model: type[PowerItem | ServiceItem], of: type[PowerItem | ServiceItem]) -> Any:
     return (
-        select(func.min(ServiceItem.id))
-        .where(ServiceItem.status == PUBLISHED, _pairs(ServiceItem, PowerItem))
-        .correlate(PowerItem)
+        select(func.min(model.id))
+        .where(model.status == PUBLISHED, _pairs(ServiceItem, PowerItem))
+        .correlate(of)
         .scalar_subquery()
     )
 

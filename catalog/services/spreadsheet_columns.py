@@ -128,6 +128,24 @@ STATUS = Column(
     "状态", Choice("status", STATUSES, STATUS_ALIASES), ("事项状态", "清单状态", "工作流状态")
 )
 
+
+def _time_limit_columns(kind: str, field: str) -> tuple[Column, Column]:
+    """The 法定 and the 承诺 time limit are read alike: a limit, then its unit."""
+    limit, unit = f"{field}_time_limit", f"{field}_time_unit"
+    return (
+        Column(
+            f"{kind}办结时限",
+            TimeLimit(limit, unit),
+            (f"{kind}时限", f"{kind}期限", f"{kind}办结期限"),
+        ),
+        Column(
+            f"{kind}办结时限单位",
+            Choice(unit, TIME_UNITS, TIME_UNIT_ALIASES),
+            (f"{kind}时限单位", f"{kind}期限单位"),
+        ),
+    )
+
+
 SERVICE_ITEMS = Sheet(
     registry.SERVICE_ITEMS,
     "政务服务事项实施清单",
@@ -178,26 +196,8 @@ SERVICE_ITEMS = Sheet(
             RowRef("power_item_id", m.PowerItem, ("code",), "权责事项"),
             ("职权编码", "对应权责事项编码"),
         ),
-        Column(
-            "法定办结时限",
-            TimeLimit("legal_time_limit", "legal_time_unit"),
-            ("法定时限", "法定期限", "法定办结期限"),
-        ),
-        Column(
-            "法定办结时限单位",
-            Choice("legal_time_unit", TIME_UNITS, TIME_UNIT_ALIASES),
-            ("法定时限单位", "法定期限单位"),
-        ),
-        Column(
-            "承诺办结时限",
-            TimeLimit("promised_time_limit", "promised_time_unit"),
-            ("承诺时限", "承诺期限", "承诺办结期限"),
-        ),
-        Column(
-            "承诺办结时限单位",
-            Choice("promised_time_unit", TIME_UNITS, TIME_UNIT_ALIASES),
-            ("承诺时限单位", "承诺期限单位"),
-        ),
+        *_time_limit_columns("法定", "legal"),  # 法定办结时限, 法定办结时限单位
+        *_time_limit_columns("承诺", "promised"),  # 承诺办结时限, 承诺办结时限单位
         Column(
             "办件类型", Choice("case_type", CASE_TYPES, {"即办": "1", "承诺": "2"}), ("办件类别",)
         ),

@@ -36,7 +36,7 @@ from ..models.workflow import OPEN_REVISION_STATES
 from ..schemas.errors import schema_errors
 from . import crud
 from .errors import DomainError, FieldError, conflict, stale_version, validation_failed
-from .history import record_change
+from .history import record_change, snapshot_of
 from .permissions import Actor, allowed, authorize, departments_where, use_case
 from .registry import ALL_LISTS, ListSpec
 
@@ -354,17 +354,9 @@ def _close_revision(
 
 
 def _revision_snapshot(revision: Revision) -> dict[str, Any]:
-    return {
-        "id": revision.id,
-        "entity_type": revision.entity_type,
-        "entity_id": revision.entity_id,
-        "state": revision.state,
-        "data": revision.data,
-        "version": revision.version,
-        "author": revision.author,
-        "reviewer": revision.reviewer,
-        "reason": revision.reason,
-    }
+    return snapshot_of(
+        revision, "id entity_type entity_id state data version author reviewer reason"
+    )
 
 
 def _record_revision(

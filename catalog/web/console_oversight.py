@@ -80,6 +80,21 @@ def _act(action: Callable[[], Any], done: str, back: str) -> Response:
     return redirect(back, 303)
 
 
+def _act_on(
+    schema: Schema,
+    form: dict[str, Any],
+    action: Callable[[dict[str, Any]], Any],
+    done: str,
+    back: str,
+) -> Response:
+    """Check the form with ``schema``, then run the use case on what it loaded (``_act``); a
+    form that does not pass goes back with its problems flashed, and nothing is run."""
+    data = _loaded(schema, form)
+    if data is None:
+        return redirect(back, 303)
+    return _act(lambda: action(data), done, back)
+
+
 def _version() -> int:
     version = request.form.get("version", "")
     return int(version) if version.isdigit() else -1
@@ -203,33 +218,29 @@ def commit(task_id: int) -> Response:
 @bp.post("/console/random-checks/<int:task_id>/draw")
 @login_required
 def draw(task_id: int) -> Response:
-    back = url_for("console_oversight.task", task_id=task_id)
-    data = _loaded(DrawArgsSchema(), {"witness": request.form.get("witness", "")})
-    if data is None:
-        return redirect(back, 303)
-    return _act(
-        lambda: random_checks.run_draw(
+    return _act_on(
+        DrawArgsSchema(),
+        {"witness": request.form.get("witness", "")},
+        lambda data: random_checks.run_draw(
             db.session, task_id, _version(), data["witness"], current_actor()
         ),
         "已抽取，种子已公开。",
-        back,
+        url_for("console_oversight.task", task_id=task_id),
     )
 
 
 @bp.post("/console/random-checks/<int:task_id>/results/<int:drawn_id>")
 @login_required
 def record_result(task_id: int, drawn_id: int) -> Response:
-    back = url_for("console_oversight.task", task_id=task_id)
     form = {name: request.form.get(name) or None for name in ("checked_on", "result", "handling")}
-    data = _loaded(ResultFieldsSchema(), form)
-    if data is None:
-        return redirect(back, 303)
-    return _act(
-        lambda: random_check_results.record_result(
+    return _act_on(
+        ResultFieldsSchema(),
+        form,
+        lambda data: random_check_results.record_result(
             db.session, task_id, drawn_id, data, _version(), current_actor()
         ),
         "已录入检查结果。",
-        back,
+        url_for("console_oversight.task", task_id=task_id),
     )
 
 
@@ -290,20 +301,18 @@ def change_basis(basis_id: int, kind: str) -> Response:
     if kind not in use_cases:
         raise DomainError("not_found", "没有这个操作。", 404)
     use_case, schema = use_cases[kind]
-    back = url_for("console_oversight.basis", basis_id=basis_id)
     form = {
         name: (value.strip() or None)
         for name, value in request.form.items()
         if name in schema().fields
     }
-    data = _loaded(schema(), form)
-    if data is None:
-        return redirect(back, 303)
     label = "废止" if kind == "abolish" else "修订"
-    return _act(
-        lambda: use_case(db.session, basis_id, data, _version(), current_actor()),
+    return _act_on(
+        schema(),
+        form,
+        lambda data: use_case(db.session, basis_id, data, _version(), current_actor()),
         f"已{label}，并向引用该依据的事项所属部门开出复核。",
-        back,
+        url_for("console_oversight.basis", basis_id=basis_id),
     )
 
 

@@ -15,6 +15,17 @@ from tests.browser.conftest import SIZES, new_page, screenshot, type_for_suggest
 PINYIN, FIRST_SUGGESTION = "chusheng", "出生"
 
 
+def search_url(live_server, query: str) -> str:
+    return f"{live_server.url}/search?q={quote(query)}"
+
+
+def searched(browser: Browser, live_server, size: str, query: str) -> Page:
+    """A new page of ``size`` showing the results of ``query``."""
+    page = new_page(browser, size)
+    page.goto(search_url(live_server, query))
+    return page
+
+
 def test_a_citizen_picks_a_suggestion_by_keyboard_and_reads_its_guide(
     page: Page, live_server
 ) -> None:
@@ -52,8 +63,7 @@ def test_initials_are_suggested_as_the_server_gives_them_and_escape_closes(
     browser: Browser, live_server
 ) -> None:
     """sfz matches no letter of 居民身份证换领: a <datalist> would have shown nothing."""
-    page = new_page(browser, "desktop")
-    page.goto(live_server.url + "/search?q=" + quote("食品"))
+    page = searched(browser, live_server, "desktop", "食品")
     box = page.get_by_role("combobox", name="搜索事项")
     box.fill("")
     type_for_suggestions(page, box, "sfz")
@@ -64,7 +74,7 @@ def test_initials_are_suggested_as_the_server_gives_them_and_escape_closes(
     expect(page.get_by_role("listbox", name="搜索建议")).to_be_hidden()
     expect(box).to_have_attribute("aria-expanded", "false")
     box.press("Enter")  # no option chosen: a plain search
-    expect(page).to_have_url(f"{live_server.url}/search?q=sfz")
+    expect(page).to_have_url(search_url(live_server, "sfz"))
     expect(page.locator(".hits .hit").first).to_contain_text("身份证")
     page.context.close()
 
@@ -85,23 +95,22 @@ def test_without_javascript_the_box_is_a_plain_search_form(browser: Browser, liv
 def test_a_query_with_no_exact_match_shows_relaxed_results_and_suggestions(
     page: Page, live_server
 ) -> None:
-    page.goto(live_server.url + "/search?q=" + quote("规村"))
+    page.goto(search_url(live_server, "规村"))
     expect(page.get_by_role("heading", name=re.compile("放宽条件后找到"))).to_be_visible()
     expect(page.locator(".notice.relaxed")).to_contain_text("没有与“规村”完全一致的事项")
     suggestion = page.locator(".did-you-mean a")
     expect(suggestion).to_contain_text("乡村建设规划许可证核发")
     expect(page.locator(".hits .hit").first).to_contain_text("乡村建设规划许可证核发")
-    page.goto(live_server.url + "/search?q=" + quote("社保咔"))
+    page.goto(search_url(live_server, "社保咔"))
     page.locator(".did-you-mean a", has_text="社保卡").click()
-    expect(page).to_have_url(f"{live_server.url}/search?q={quote('社保卡')}")
+    expect(page).to_have_url(search_url(live_server, "社保卡"))
     expect(page.locator(".hits .hit").first).to_contain_text("社会保障卡")
-    page.goto(live_server.url + "/search?q=qwzxqwzx")
+    page.goto(search_url(live_server, "qwzxqwzx"))
     expect(page.locator(".notice.zero")).to_contain_text("没有找到与“qwzxqwzx”相关的事项")
 
 
 def test_hits_name_their_lists_and_service_facts(browser: Browser, live_server) -> None:
-    page = new_page(browser, "desktop")
-    page.goto(live_server.url + "/search?q=" + quote("居民身份证换领"))
+    page = searched(browser, live_server, "desktop", "居民身份证换领")
     hit = page.locator(".hits .hit").first
     expect(hit.locator("h3")).to_have_text("居民身份证换领")
     expect(hit.locator(".lists")).to_have_text(re.compile("办事服务.*权责"))  # the twin is one hit
@@ -123,8 +132,7 @@ def test_hits_name_their_lists_and_service_facts(browser: Browser, live_server) 
 def test_a_phone_reaches_the_first_result_without_scrolling_past_the_filters(
     browser: Browser, live_server
 ) -> None:
-    page = new_page(browser, "phone")
-    page.goto(live_server.url + "/search?q=" + quote("身份证"))
+    page = searched(browser, live_server, "phone", "身份证")
     height = SIZES["phone"]["height"]
     first = page.locator(".hits .hit").first.bounding_box()
     assert first is not None and first["y"] + first["height"] <= height, first
@@ -158,8 +166,7 @@ def test_a_phone_reaches_the_first_result_without_scrolling_past_the_filters(
 def test_a_wide_guide_table_scrolls_inside_its_box_on_a_phone(
     browser: Browser, live_server
 ) -> None:
-    page = new_page(browser, "phone")
-    page.goto(live_server.url + "/search?q=" + quote("食品经营许可"))
+    page = searched(browser, live_server, "phone", "食品经营许可")
     page.locator(".hits .hit h3 a").first.click()
     table = page.locator(".table-scroll")
     expect(table).to_be_visible()

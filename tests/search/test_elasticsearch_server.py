@@ -70,6 +70,13 @@ def _create_whitespace_index(es: Elasticsearch, name: str) -> None:
     )
 
 
+def _put(es: Elasticsearch, name: str, doc_id: str, words: str, item_code: str) -> None:
+    """Index one pre-segmented document, searchable when this returns."""
+    es.index(
+        index=name, id=doc_id, body={"name": words, "item_code": item_code}, refresh="wait_for"
+    )
+
+
 def _find(es: Elasticsearch, name: str, text: str) -> list[str]:
     result = es.search(index=name, body={"query": {"match": {"name": text}}})
     return [hit["_source"]["item_code"] for hit in result["hits"]["hits"]]
@@ -88,18 +95,8 @@ def test_cluster_is_healthy_and_is_the_expected_version(es, elasticsearch_server
 
 def test_index_and_find_a_pre_segmented_document(es, index_name):
     _create_whitespace_index(es, index_name)
-    es.index(
-        index=index_name,
-        id="1",
-        body={"name": "护照 签发 普通护照", "item_code": "G-000001"},
-        refresh="wait_for",
-    )
-    es.index(
-        index=index_name,
-        id="2",
-        body={"name": "结婚 登记 内地居民", "item_code": "G-000002"},
-        refresh="wait_for",
-    )
+    _put(es, index_name, "1", "护照 签发 普通护照", "G-000001")
+    _put(es, index_name, "2", "结婚 登记 内地居民", "G-000002")
     assert _find(es, index_name, "护照") == ["G-000001"]
     assert _find(es, index_name, "登记") == ["G-000002"]
     # whitespace analysis: no segmentation by the server, so a partial word finds nothing
@@ -110,12 +107,7 @@ def test_restart_keeps_data(es, index_name, elasticsearch_server):
     if elasticsearch_server is None:
         pytest.skip("ELASTICSEARCH_URL is an external cluster: this session cannot restart it")
     _create_whitespace_index(es, index_name)
-    es.index(
-        index=index_name,
-        id="1",
-        body={"name": "殡葬 服务", "item_code": "G-000003"},
-        refresh="wait_for",
-    )
+    _put(es, index_name, "1", "殡葬 服务", "G-000003")
     url, data_dir = elasticsearch_server.url, elasticsearch_server.data_dir
     try:
         elasticsearch_server.stop()
