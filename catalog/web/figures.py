@@ -16,7 +16,7 @@ from flask import Blueprint, Response, render_template, request
 from ..api.spreadsheets import file_response
 from ..extensions import db
 from ..models.base import CHINA_TIME
-from ..schemas.fields import Code, Int, Str
+from ..schemas.fields import Code, Int, Str, optional
 from ..schemas.stats import ScopeArgsSchema
 from ..services import completeness_views, figure_views, public_items, statistics
 from ..services.figure_views import PART_LABELS, SHAPES, SORTS, department_sorts
@@ -32,27 +32,29 @@ class DashboardArgsSchema(ScopeArgsSchema):
     page = Int(minimum=1, maximum=10_000, load_default=1, strict=False)
 
 
-class RowsPageArgsSchema(ScopeArgsSchema):
+class _RowsArgsSchema(ScopeArgsSchema):
     part = Code(PART_LABELS, load_default="numerator")
     sort = Code({s: s for s in SORTS}, load_default="name")
+
+
+class RowsPageArgsSchema(_RowsArgsSchema):
     page = Int(minimum=1, maximum=100_000, load_default=1, strict=False)
 
 
-class RowsExportArgsSchema(ScopeArgsSchema):
-    part = Code(PART_LABELS, load_default="numerator")
-    sort = Code({s: s for s in SORTS}, load_default="name")
+class RowsExportArgsSchema(_RowsArgsSchema):
     format = Code(FORMATS, load_default="xlsx")
 
 
-class CompletenessRowsArgsSchema(ScopeArgsSchema):
-    element = Str(max_length=40, allow_none=True, load_default=None)
+class _CompletenessArgsSchema(ScopeArgsSchema):
+    element = optional(Str, max_length=40)
     sort = Code({s: s for s in SORTS}, load_default="name")
+
+
+class CompletenessRowsArgsSchema(_CompletenessArgsSchema):
     page = Int(minimum=1, maximum=100_000, load_default=1, strict=False)
 
 
-class CompletenessExportArgsSchema(ScopeArgsSchema):
-    element = Str(max_length=40, allow_none=True, load_default=None)
-    sort = Code({s: s for s in SORTS}, load_default="name")
+class CompletenessExportArgsSchema(_CompletenessArgsSchema):
     format = Code(FORMATS, load_default="xlsx")
 
 
