@@ -348,7 +348,12 @@ class ElasticsearchEngine:
     def search(self, request: SearchRequest) -> SearchResult:
         plan = plan_query(request)
         with _engine_errors("search"):
-            response = self._client.search(index=self.alias, body=es_search_body(plan))
+            # through the shard request cache, which a search with a page (size above 0) uses
+            # only when asked: citizens repeat the same few queries, and a refresh empties it,
+            # so it never answers from an older index
+            response = self._client.search(
+                index=self.alias, body=es_search_body(plan), request_cache=True
+            )
         mark = Highlighter(plan.analyzed) if request.highlight and plan.analyzed else None
         hits = []
         for raw in response["hits"]["hits"]:

@@ -415,6 +415,22 @@ def test_delete(loaded):
     assert [s.text for s in loaded.suggest("普通")] == []
 
 
+def test_a_search_asked_again_is_never_answered_from_before_a_write(loaded):
+    """Elasticsearch answers a repeated search from its request cache: a write empties it."""
+    request = SearchRequest(text="护照", facets=["department", "kind"])
+    before = loaded.search(request)
+    assert loaded.search(request) == before
+    if isinstance(loaded, ElasticsearchEngine):  # the repeat came from the cache
+        stats = loaded._client.indices.stats(index=loaded.alias, metric="request_cache")
+        assert stats["_all"]["total"]["request_cache"]["hit_count"] >= 1
+    assert loaded.delete([Removal("service:1")]).ok
+    after = loaded.search(request)
+    assert after.total == before.total - 1
+    assert "service:1" in [h.id for h in before.hits]
+    assert "service:1" not in [h.id for h in after.hits]
+    assert sum(n for _, n in after.facets["department"]) == after.total
+
+
 def test_a_removal_decided_before_a_newer_write_leaves_it(loaded):
     """Drainer A decides "remove" at version 2; the row is published again and drainer B
     indexes version 3; A's removal then arrives: it must not take version 3 away."""
