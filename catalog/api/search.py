@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, jsonify
 from flask_smorest import Blueprint
 
-from ..extensions import db, search_engine
+from ..extensions import db, search_answers, search_engine
 from ..schemas.search import (
     SearchArgsSchema,
     SearchResultSchema,
@@ -40,6 +40,7 @@ def search(args: dict[str, Any]) -> Response:
         args["page"],
         args["per_page"],
         facets,
+        search_answers(),
     )
     # a Response passes flask-smorest's dump untouched (search_answer_json says why)
     return jsonify(search_answer_json(found))
