@@ -111,3 +111,23 @@ def test_a_write_indexed_in_one_process_reaches_the_next_search_of_every_worker(
         publish(live, department_id, SECOND)
         index_here(live, index)  # this process, not a worker, commits to the index
         assert answered() == {tuple(sorted([FIRST, SECOND]))}
+
+
+def test_a_kept_answer_is_the_same_json_as_one_computed(live_database):
+    live = live_database
+    index = live.folder / "search-index"
+    started(live, index)
+    app, client = live.app, live.app.test_client()
+    saved = {k: app.extensions.get(k) for k in ("qingdan_search_engine", "qingdan_search_answers")}
+    app.extensions["qingdan_search_engine"] = EmbeddedEngine(index)
+    try:
+        app.extensions["qingdan_search_answers"] = None  # every answer computed
+        computed = [client.get(f"/api/v1/search?q={q}") for q in ("犬只登记", "养狗证")]
+        app.extensions["qingdan_search_answers"] = AnswerCache(16)
+        for answer in computed:
+            kept = [client.get(answer.request.full_path) for _ in range(3)]
+            assert {(k.status_code, k.mimetype, k.get_data()) for k in kept} == {
+                (200, "application/json", answer.get_data())
+            }
+    finally:
+        app.extensions.update(saved)
