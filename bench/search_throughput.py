@@ -9,12 +9,12 @@ deploy/gunicorn.conf.py (``--workers`` × 2 threads), one after the other on the
 
 - the bare endpoint: bench.load_mixed's Flask app answering a small JSON object, nothing else;
 - the app: its liveness endpoint (every request hook, no work), then ``/api/v1/search?q=`` with
-  every facet (the default) and with ``facets=none``, cycling through the 318 distinct queries of
-  the judged set and both citizen halves (tests/search/relevance/), each query's first request
-  computed and later rounds answered from each worker's answer cache (SEARCH_ANSWER_CACHE);
-  then one query repeated (the cache's best case); then the same cycle on a second app with
-  ``SEARCH_ANSWER_CACHE=0``, which computes every answer (the cache's worst case: no two
-  requests alike).
+  every facet (the default) and with ``facets=none``, each request drawn at random from the 318
+  distinct queries of the judged set and both citizen halves (tests/search/relevance/): a
+  worker computes a query's first answer and keeps it (SEARCH_ANSWER_CACHE), so the longer the
+  run, the more requests find their answer kept; then one query repeated (the cache's best
+  case); then the same draw on a second app with ``SEARCH_ANSWER_CACHE=0``, which computes
+  every answer (what a mix of queries that never repeat would cost).
 
 wrk (Debian's ``wrk``), loopback, ``--connections`` keep-alive connections: each case a 5 s
 warm-up run, then the measured run. Printed: requests/s, p50/p99 and the share of the bare
