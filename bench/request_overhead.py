@@ -3,7 +3,7 @@ the same app, on the real 广安区 catalog (1,135 items), SQLite and the embedd
 
 Run on demand (not part of the test suite):
 
-    .venv/bin/python bench/request_overhead.py [--requests 400] [--profile 30]
+    .venv/bin/python bench/request_overhead.py [--requests 400] [--profile 30 [--profile-path PATH]]
 
 A throwaway SQLite database and index are built with the app's own commands (``db upgrade``,
 ``seed guangan``, which drains the outbox). Every request goes through Flask's test client, in
@@ -17,8 +17,13 @@ Each request is timed twice (bench/page_timing.py): wall time, and the CPU time 
 spent on it (``time.process_time``, every thread of the process). On a shared machine the wall
 time grows with whatever else runs; the CPU time hardly does, so the ratio is taken from it.
 
-``--profile N`` then runs N facetted searches under cProfile and prints the functions with the
-most cumulative time, to see where a search's time goes.
+The API search is measured twice: with the app's answer cache (SEARCH_ANSWER_CACHE; the same
+eight queries come round again, so after the warm-up every answer is kept) and without it, where
+every request runs the engine.
+
+``--profile N`` then runs N requests of ``--profile-path`` (default: a facetted search, cache
+off) under cProfile and prints the functions with the most time of their own and the most
+cumulative time, to see where a request's time goes.
 """
 
 from __future__ import annotations
@@ -54,12 +59,14 @@ QUERIES = [
     "道路运输",
     "社会保险",
 ]
+# label → (path for a query, whether the app's answer cache is on)
 CASES = {
-    "bare JSON endpoint": lambda q: "/bench/bare",
-    "health (live)": lambda q: "/api/v1/health/live",
-    "API search, every facet": lambda q: f"/api/v1/search?q={q}",
-    "API search, facets=none": lambda q: f"/api/v1/search?q={q}&facets=none",
-    "API suggest": lambda q: f"/api/v1/suggest?q={q[:2]}",
+    "bare JSON endpoint": (lambda q: "/bench/bare", True),
+    "health (live)": (lambda q: "/api/v1/health/live", True),
+    "API search, every facet": (lambda q: f"/api/v1/search?q={q}", False),
+    "API search, facets=none": (lambda q: f"/api/v1/search?q={q}&facets=none", False),
+    "API search, answer cache": (lambda q: f"/api/v1/search?q={q}", True),
+    "API suggest": (lambda q: f"/api/v1/suggest?q={q[:2]}", True),
 }
 
 
@@ -81,10 +88,21 @@ def build_app(workdir: Path) -> Flask:
     return app
 
 
-def measure(client: FlaskClient, requests: int) -> dict[str, tuple[float, float, float]]:
+def answer_cache(app: Flask, on: bool) -> None:
+    """Turn the app's search answer cache on (a fresh one) or off."""
+    from catalog.services.citizen_search import AnswerCache
+
+    size = app.config["SEARCH_ANSWER_CACHE"]
+    app.extensions["qingdan_search_answers"] = AnswerCache(size) if on and size else None
+
+
+def measure(
+    app: Flask, client: FlaskClient, requests: int
+) -> dict[str, tuple[float, float, float]]:
     """Per case: wall p50, wall p95, CPU mean (the figure the README's before/after table compares)."""
     figures = {}
-    for label, path_of in CASES.items():
+    for label, (path_of, cached) in CASES.items():
+        answer_cache(app, cached)
         probe = client.get(path_of(QUERIES[0]))
         if probe.status_code == 404:
             continue  # an endpoint this version of the app does not have
@@ -100,26 +118,33 @@ def measure(client: FlaskClient, requests: int) -> dict[str, tuple[float, float,
     return figures
 
 
-def profile(client: FlaskClient, count: int) -> str:
+def profile(app: Flask, client: FlaskClient, count: int, path: str) -> str:
+    answer_cache(app, False)
     profiler = cProfile.Profile()
     profiler.enable()
     for index in range(count):
-        client.get(f"/api/v1/search?q={QUERIES[index % len(QUERIES)]}")
+        client.get(path.format(q=QUERIES[index % len(QUERIES)]))
     profiler.disable()
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
+    for order in ("tottime", "cumulative"):
+        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(35)
     return out.getvalue()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=400, help="timed requests per case")
-    parser.add_argument("--profile", type=int, default=0, help="facetted searches to profile")
+    parser.add_argument("--profile", type=int, default=0, help="requests to profile")
+    parser.add_argument(
+        "--profile-path",
+        default="/api/v1/search?q={q}",
+        help="the path to profile, {q} a query (e.g. /api/v1/health/live)",
+    )
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="qingdan-bench-") as folder:
         app = build_app(Path(folder))
         client = app.test_client()
-        figures = measure(client, options.requests)
+        figures = measure(app, client, options.requests)
         print(
             f"load average {os.getloadavg()[0]:.2f}; {options.requests} requests per case, in process"
         )
@@ -130,7 +155,7 @@ def main() -> None:
         for label, (p50, p95, cpu) in figures.items():
             print(f"{label:<28}{p50:>10.2f}{p95:>10.2f}{cpu:>10.2f}{bare / cpu:>17.2f}")
         if options.profile:
-            print(profile(client, options.profile))
+            print(profile(app, client, options.profile, options.profile_path))
 
 
 if __name__ == "__main__":

@@ -9,8 +9,12 @@ deploy/gunicorn.conf.py (``--workers`` × 2 threads), one after the other on the
 
 - the bare endpoint: bench.load_mixed's Flask app answering a small JSON object, nothing else;
 - the app: its liveness endpoint (every request hook, no work), then ``/api/v1/search?q=`` with
-  every facet (the default) and with ``facets=none``, the queries drawn from the judged set and
-  pieces of names (bench/search_engines.py, as bench/load_mixed.py draws them).
+  every facet (the default) and with ``facets=none``, each request drawn at random from the 318
+  distinct queries of the judged set and both citizen halves (tests/search/relevance/): a
+  worker computes a query's first answer and keeps it (SEARCH_ANSWER_CACHE), so the longer the
+  run, the more requests find their answer kept; then one query repeated (the cache's best
+  case); then the same draw on a second app with ``SEARCH_ANSWER_CACHE=0``, which computes
+  every answer (what a mix of queries that never repeat would cost).
 
 wrk (Debian's ``wrk``), loopback, ``--connections`` keep-alive connections: each case a 5 s
 warm-up run, then the measured run. Printed: requests/s, p50/p99 and the share of the bare
@@ -36,11 +40,15 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.load_mixed import backend_settings, errors, flask_command, machine, wrk
-from bench.search_engines import search_queries
-from seed.guangan import load_items
+from tests.search.relevance import (
+    GUANGAN_CITIZEN_HOLDOUT,
+    GUANGAN_CITIZEN_TUNE,
+    GUANGAN_JUDGED,
+    load_judged_set,
+)
 from tests.support.servers import RunningServer, gunicorn
 
-QUERIES = 140
+ONE_QUERY = "营业执照"
 
 
 def cpu_seconds(master_pid: int) -> float:
@@ -66,8 +74,13 @@ def measure(server: RunningServer, path: str, args: argparse.Namespace, paths: P
     return result
 
 
-def paths_file(folder: Path, name: str, suffix: str) -> Path:
-    queries = search_queries(load_items(), QUERIES)
+def judged_queries() -> list[str]:
+    """The distinct queries of the judged set and both citizen halves, in file order."""
+    sets = (GUANGAN_JUDGED, GUANGAN_CITIZEN_TUNE, GUANGAN_CITIZEN_HOLDOUT)
+    return list(dict.fromkeys(j.query for path in sets for j in load_judged_set(path)))
+
+
+def paths_file(folder: Path, name: str, queries: list[str], suffix: str = "") -> Path:
     path = folder / name
     path.write_text("".join(f"/api/v1/search?q={quote(q)}{suffix}\n" for q in queries))
     return path
@@ -90,15 +103,24 @@ def main() -> int:
                 environ, folder / "bare.log", args.workers, app="bench.load_mixed:bare()"
             ) as bare:
                 results["bare Flask JSON endpoint"] = measure(bare, "/api/v1/health", args, None)
+            queries = judged_queries()
+            cycle = paths_file(folder, "facets.txt", queries)
             cases = {
                 "app liveness (hooks only)": None,
-                "search, every facet": paths_file(folder, "facets.txt", ""),
-                "search, facets=none": paths_file(folder, "none.txt", "&facets=none"),
+                f"search, {len(queries)} queries": cycle,
+                f"  facets=none, {len(queries)} q.": paths_file(
+                    folder, "none.txt", queries, "&facets=none"
+                ),
+                f"search, one query ({ONE_QUERY})": paths_file(folder, "one.txt", [ONE_QUERY]),
             }
             with gunicorn(environ, folder / "app.log", args.workers) as app:
                 for label, paths in cases.items():
                     path = "/api/v1/health/live" if paths is None else "/"
                     results[label] = measure(app, path, args, paths)
+            uncached = {**environ, "SEARCH_ANSWER_CACHE": "0"}
+            with gunicorn(uncached, folder / "uncached.log", args.workers) as app:
+                label = f"search, {len(queries)} q., no cache"
+                results[label] = measure(app, "/", args, cycle)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     print(
@@ -106,14 +128,14 @@ def main() -> int:
         f"{args.connections} connections, {args.seconds:.0f} s per case ({machine()} at the end)"
     )
     print(
-        f"{'':<28}{'req/s':>8}{'÷ bare':>8}{'p50 ms':>8}{'p99 ms':>8}{'errors':>7}"
+        f"{'':<32}{'req/s':>8}{'÷ bare':>8}{'p50 ms':>8}{'p99 ms':>8}{'errors':>7}"
         f"{'server CPU ms/req':>19}{'bare ÷ case':>12}"
     )
     bare = results["bare Flask JSON endpoint"]
     for label, r in results.items():
         rate, bare_rate = r["requests"] / r["seconds"], bare["requests"] / bare["seconds"]
         print(
-            f"{label:<28}{rate:>8.1f}{rate / bare_rate:>8.2f}{r['p50']:>8.1f}{r['p99']:>8.1f}"
+            f"{label:<32}{rate:>8.1f}{rate / bare_rate:>8.2f}{r['p50']:>8.1f}{r['p99']:>8.1f}"
             f"{errors(r):>7}{r['cpu_ms']:>19.2f}{bare['cpu_ms'] / r['cpu_ms']:>12.2f}"
         )
     return 1 if any(errors(r) for r in results.values()) else 0

@@ -61,6 +61,9 @@ def settings_from_environment(instance_path: str) -> dict[str, Any]:
         # The embedded engine drains the outbox in the web process after each write; with
         # Elasticsearch, `flask --app catalog search worker` does it.
         "SEARCH_DRAIN_IN_PROCESS": os.environ.get("SEARCH_DRAIN_IN_PROCESS", "auto"),
+        # Answers to identical searches a process keeps (0: none), each valid only for the index
+        # commit, synonyms and vocabulary it was computed with (catalog/services/citizen_search.py).
+        "SEARCH_ANSWER_CACHE": _whole_number("SEARCH_ANSWER_CACHE", 512),
         # Days a query that found nothing stays in the search log (`flask search purge-log`).
         "SEARCH_LOG_RETENTION_DAYS": int(os.environ.get("SEARCH_LOG_RETENTION_DAYS", "90")),
         "API_TITLE": "清单 Qingdan API",

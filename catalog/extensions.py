@@ -1,5 +1,7 @@
 """Flask extension objects, created once and bound in create_app."""
 
+from typing import TYPE_CHECKING
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -8,6 +10,9 @@ from flask_smorest import Api
 from flask_wtf import CSRFProtect
 
 from search.engines.base import SearchEngine
+
+if TYPE_CHECKING:
+    from .services.citizen_search import AnswerCache
 
 from .models import db
 from .schemas.errors import ErrorSchema
@@ -40,3 +45,16 @@ def search_engine() -> SearchEngine:
         engine = engine_from_config(current_app.config)
         current_app.extensions["qingdan_search_engine"] = engine
     return engine
+
+
+def search_answers() -> "AnswerCache | None":
+    """This process's cache of search answers (None when SEARCH_ANSWER_CACHE is 0)."""
+    from flask import current_app
+
+    from .services.citizen_search import AnswerCache
+
+    if "qingdan_search_answers" not in current_app.extensions:
+        size = current_app.config["SEARCH_ANSWER_CACHE"]
+        current_app.extensions["qingdan_search_answers"] = AnswerCache(size) if size else None
+    cache: AnswerCache | None = current_app.extensions["qingdan_search_answers"]
+    return cache

@@ -13,6 +13,7 @@ than a health request.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import json
@@ -24,6 +25,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.logging import default_handler
@@ -98,8 +100,8 @@ def _finish_request(response: Response) -> Response:
         request.url_rule.endpoint if request.url_rule else "unmatched"
     )  # raw paths would grow without end
     method = request.method if request.method in _METHODS else "other"
-    REQUEST_SECONDS.labels(endpoint, method).observe(seconds)
-    RESPONSES.labels(endpoint, method, str(response.status_code)).inc()
+    _latency(endpoint, method).observe(seconds)
+    _responses(endpoint, method, response.status_code).inc()
     response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
     request_log.info(
         "request",
@@ -115,6 +117,18 @@ def _finish_request(response: Response) -> Response:
         },
     )
     return response
+
+
+# A metric's child per label set, looked up once: ``.labels()`` validates and hashes the labels
+# on every call. The sets are bounded (routes × methods × statuses), so the caches are too.
+@functools.cache
+def _latency(endpoint: str, method: str) -> Any:
+    return REQUEST_SECONDS.labels(endpoint, method)
+
+
+@functools.cache
+def _responses(endpoint: str, method: str, status: int) -> Any:
+    return RESPONSES.labels(endpoint, method, str(status))
 
 
 def _forget_request_id(_: BaseException | None = None) -> None:

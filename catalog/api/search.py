@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
-from flask import Response, jsonify
+from cachetools import LRUCache
+from flask import Response, current_app, jsonify
 from flask_smorest import Blueprint
 
-from ..extensions import db, search_engine
+from search.citizen import CitizenAnswer
+
+from ..extensions import db, search_answers, search_engine
 from ..schemas.search import (
     SearchArgsSchema,
     SearchResultSchema,
@@ -23,6 +27,12 @@ blp = Blueprint("search", __name__, url_prefix="/api/v1", description="事项搜
 # on every request, a tenth of an embedded search's time.
 SEARCH_ARGS = SearchArgsSchema()
 SUGGEST_ARGS = SuggestArgsSchema()
+
+# The JSON of the answers the answer cache hands out, by the answer object: a kept answer is
+# serialised once, not on every request. Each entry holds its answer, so no other answer can
+# take its id while the entry lives.
+_bodies: LRUCache[int, tuple[CitizenAnswer, bytes]] = LRUCache(maxsize=512)
+_bodies_lock = threading.Lock()
 
 
 @blp.get("/search")
@@ -40,9 +50,18 @@ def search(args: dict[str, Any]) -> Response:
         args["page"],
         args["per_page"],
         facets,
+        search_answers(),
     )
     # a Response passes flask-smorest's dump untouched (search_answer_json says why)
-    return jsonify(search_answer_json(found))
+    if search_answers() is None:
+        return jsonify(search_answer_json(found))
+    with _bodies_lock:
+        kept = _bodies.get(id(found))
+    if kept is None or kept[0] is not found:
+        kept = (found, jsonify(search_answer_json(found)).get_data())
+        with _bodies_lock:
+            _bodies[id(found)] = kept
+    return current_app.response_class(kept[1], mimetype=current_app.json.mimetype)  # type: ignore[attr-defined]
 
 
 @blp.get("/suggest")

@@ -69,6 +69,18 @@ def current(session: Session) -> Vocabulary | None:
     return built[2] if built else None
 
 
+def stamp(session: Session) -> tuple[str, str | None] | None:
+    """Names the vocabulary :func:`current` gives now: the catalog generation it was built from
+    (equal stamps, equal words), or that none is built yet. None when ``session`` cannot lend a
+    connection and every call builds afresh from what that session sees."""
+    bind = session.get_bind()
+    if not isinstance(bind, Engine):
+        return None
+    with _lock:
+        built = _built.get(bind.url.render_as_string(hide_password=True))
+    return ("built", built[1]) if built else ("none", None)
+
+
 def _refresh(bind: Engine, key: str, built: tuple[float, str | None, Vocabulary] | None) -> None:
     try:
         with bind.connect() as connection:

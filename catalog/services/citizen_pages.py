@@ -48,10 +48,15 @@ class SearchPage:
 
 
 @use_case("public")  # published rows and figures, as public as the API's
-def search_page(session: Session, engine: SearchEngine, args: Mapping[str, Any]) -> SearchPage:
+def search_page(
+    session: Session,
+    engine: SearchEngine,
+    args: Mapping[str, Any],
+    cache: citizen_search.AnswerCache | None = None,
+) -> SearchPage:
     """The answer to a citizen's search, with its service hits' facts and the regions."""
     found = citizen_search.search_items(
-        session, engine, args["q"], args, args["sort"], args["page"], args["per_page"]
+        session, engine, args["q"], args, args["sort"], args["page"], args["per_page"], cache=cache
     )
     regions = [region.name for region in public_items.regions(session)]
     return SearchPage(

@@ -4,13 +4,20 @@ The API and the web pages both call it, so they answer the same query the same w
 administrators' synonyms apply, a query that finds nothing is relaxed or answered with the
 items of the departments it points to (search.citizen), a slip is corrected to a word of the
 catalog's names (catalog_vocabulary), and such queries are logged.
+
+An :class:`AnswerCache` keeps the answers to identical searches in a process, keyed by the
+normalised request and by everything else an answer depends on: the index commit the engine's
+next search sees (another process's write changes it), the synonym table and the did-you-mean
+vocabulary. An engine that cannot name its commit (Elasticsearch) is never cached.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Hashable, Mapping
 from typing import Any
 
+from cachetools import LRUCache
 from sqlalchemy.orm import Session
 
 from search.citizen import CitizenAnswer, answer
@@ -27,6 +34,42 @@ def engine_unavailable() -> DomainError:
     return DomainError("search_unavailable", "搜索服务暂时不可用，请稍后再试。", 503)
 
 
+class AnswerCache:
+    """The last ``size`` answers of this process (LRU), shared by its threads."""
+
+    def __init__(self, size: int) -> None:
+        self._answers: LRUCache[Hashable, CitizenAnswer] = LRUCache(maxsize=size)
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> CitizenAnswer | None:
+        with self._lock:
+            return self._answers.get(key)
+
+    def put(self, key: Hashable, found: CitizenAnswer) -> None:
+        with self._lock:
+            self._answers[key] = found
+
+
+def _answer_key(session: Session, engine: SearchEngine, request: SearchRequest) -> Hashable:
+    """Everything the answer to ``request`` depends on, or None when something cannot be named."""
+    generation = getattr(engine, "generation", None)
+    vocabulary = catalog_vocabulary.stamp(session)
+    if generation is None or vocabulary is None:
+        return None
+    return (
+        generation(),
+        request.synonyms,  # the same table object until a rule changes (search_synonyms)
+        vocabulary,
+        request.text,
+        repr(sorted(request.filters.items())),  # parsed values: plain, with a stable repr
+        tuple(request.facets),
+        request.sort,
+        request.page,
+        request.per_page,
+        request.highlight,
+    )
+
+
 def search_items(
     session: Session,
     engine: SearchEngine,
@@ -36,8 +79,11 @@ def search_items(
     page: int = 1,
     per_page: int = 20,
     facets: tuple[str, ...] = tuple(FILTERS),
+    cache: AnswerCache | None = None,
 ) -> CitizenAnswer:
-    """Published items matching ``text`` and ``filters``, with the counts of ``facets``."""
+    """Published items matching ``text`` and ``filters``, with the counts of ``facets``; from
+    ``cache`` when it holds the answer for the same request, index commit, synonyms and
+    vocabulary."""
     wanted = {
         name: value
         for name, value in filters.items()
@@ -53,7 +99,12 @@ def search_items(
             per_page=per_page,
             synonyms=search_synonyms.current_table(session) if text else None,
         )
-        found = answer(engine, request, vocabulary=lambda: catalog_vocabulary.current(session))
+        key = _answer_key(session, engine, request) if cache is not None else None
+        found = cache.get(key) if cache is not None and key is not None else None
+        if found is None:
+            found = answer(engine, request, vocabulary=lambda: catalog_vocabulary.current(session))
+            if cache is not None and key is not None:
+                cache.put(key, found)
     except InvalidRequest as error:
         raise DomainError("invalid_search", f"搜索条件无效：{error}", 422) from error
     except EngineUnavailable as error:

@@ -13,7 +13,7 @@ from flask import Blueprint, Flask, Response, render_template, request, url_for
 
 from search.filters import FILTERS, ValueType
 
-from ..extensions import db, search_engine
+from ..extensions import db, search_answers, search_engine
 from ..models.base import CHINA_TIME
 from ..models.codes import (
     CASE_TYPES,
@@ -107,7 +107,7 @@ def home() -> str:
 def search() -> tuple[str, int] | str:
     args = page_args(SearchArgsSchema, "search.html", result=None)
     try:
-        answer = citizen_pages.search_page(db.session, search_engine(), args)
+        answer = citizen_pages.search_page(db.session, search_engine(), args, search_answers())
     except DomainError as error:
         return render_template(
             "search.html", args=args, result=None, problems={"q": [error.message]}

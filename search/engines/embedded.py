@@ -281,6 +281,16 @@ class EmbeddedEngine:
             self._meta_seen = meta
         return self._index
 
+    def generation(self) -> tuple[str, tuple[int, int] | None]:
+        """The index commit the next search sees: its version directory and meta.json's
+        identity, which every commit (this process's or another's) replaces. Read after the
+        reload, so a search is never older than the generation named before it."""
+        try:
+            self._current()
+        except OSError as exc:
+            raise EngineUnavailable(f"cannot read the search index: {exc}") from exc
+        return str(self._version_dir), self._meta_seen
+
     def _searcher(self) -> tantivy.Searcher:
         try:
             return self._current().searcher()
