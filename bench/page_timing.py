@@ -79,8 +79,11 @@ def timed(
     before: Callable[[], None] | None = None,
 ) -> Timings:
     """Each of ``calls`` once, timed, after ``warm_up`` untimed ones (the first calls, cycling);
-    every answer must have status ``expected``. ``before`` runs, untimed, before each timed call."""
+    every answer must have status ``expected``. ``before`` runs, untimed, before each call, the
+    warm-up ones too (what a process does once, compiling a statement, is not timed)."""
     for call in itertools.islice(itertools.cycle(calls), warm_up):
+        if before is not None:
+            before()
         _checked(label, call(), expected)
     wall, cpu = [], []
     response = None

@@ -267,3 +267,24 @@ def test_a_change_dated_now_keeps_the_figures_as_of_a_settled_moment_and_one_dat
     with live.session() as reader, service_scans(live) as scans:
         assert shares(reader, then) == {department.id: (2, 2)}
         assert len(scans) == 1
+
+
+def test_a_list_counted_under_another_departments_row_reads_that_department_again(live_database):
+    """A 检查实施清单 counts under its 监管事项's department (实施清单完成率), whichever department
+    keeps the list: adding the list reads the item's department again."""
+    live = live_database
+
+    def completion(session) -> dict[int | None, tuple[int, int]]:
+        grouped = totals(session, Scope(), by_department=True, keys=["inspection_list_completion"])
+        return {d: (t.inspection_with_list, t.inspection_items) for d, t in grouped.items()}
+
+    with write_intent(), live.session() as session:
+        item_owner = factories.department(session)
+        list_owner = factories.department(session, region_id=item_owner.region_id)
+        item = factories.supervision_item(session, item_owner.id, status="published", claimed=True)
+    with live.session() as reader:
+        assert completion(reader) == {item_owner.id: (0, 1)}
+    with write_intent(), live.session() as session:
+        factories.inspection_list(session, item.id, list_owner.id, status="published")
+    with live.session() as reader:
+        assert completion(reader) == {item_owner.id: (1, 1)}

@@ -37,7 +37,7 @@ from cachetools import LRUCache
 from sqlalchemy import BindParameter, Connection, bindparam, event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
-from ..models import ChangeRecord, DepartmentGeneration
+from ..models import ChangeRecord, DepartmentGeneration, SupervisionItem
 from ..models.audit import EVERY_DEPARTMENT, new_generation
 from ..models.base import utcnow
 from ..models.figure_facts import FACT_SOURCES
@@ -61,6 +61,12 @@ _DEPARTMENTS: BindParameter[list[int]] = bindparam("figure_departments", expandi
 # whose changes move rows between the departments of a scope: 机构 (a region's departments).
 _DEPARTMENT_KEYS = {kind: columns["department_id"][0] for kind, columns in FACT_SOURCES.items()}
 _EVERY_DEPARTMENT_LISTS = frozenset({"organization"})
+# Lists a figure also counts under another row's department: a 检查实施清单 under its 监管事项's
+# (the 实施清单完成率): (the snapshot's key to that row, its model).
+_COUNTED_UNDER: dict[str, tuple[str, type[SupervisionItem]]] = {
+    "inspection_impl_list": ("supervision_item_id", SupervisionItem)
+}
+_ACROSS = "qingdan_figures_across"  # in Session.info: a _COUNTED_UNDER list changed
 
 
 @dataclass(frozen=True)
@@ -102,8 +108,24 @@ def note_change(
         session.info[_BACK_DATED] = True
     elif entity_type in _DEPARTMENT_KEYS:
         key = _DEPARTMENT_KEYS[entity_type]
-        departments = {s.get(key) for s in (before, after) if s is not None} - {None}
+        snapshots = [s for s in (before, after) if s is not None]
+        departments = {s.get(key) for s in snapshots} - {None}
+        if entity_type in _COUNTED_UNDER:
+            departments |= _counted_under(session, entity_type, snapshots)
         changed.update(departments or {EVERY_DEPARTMENT})
+
+
+def _counted_under(
+    session: Session, entity_type: str, snapshots: Iterable[Mapping[str, Any]]
+) -> set[int | None]:
+    """The departments of the rows ``snapshots`` are also counted under, as they are now. A
+    change dated in the past may count under the department one of them had then: its commit
+    reads every department again (:func:`_new_generation`)."""
+    session.info[_ACROSS] = True
+    key, model = _COUNTED_UNDER[entity_type]
+    with session.no_autoflush:
+        others = [session.get(model, s[key]) for s in snapshots if s.get(key) is not None]
+    return {other.department_id if other else EVERY_DEPARTMENT for other in others}
 
 
 def rows(session: Session, statement: Query, parameters: Mapping[str, Any]) -> Sequence[Any]:
@@ -206,6 +228,8 @@ def _new_generation(session: Session) -> None:
     if changed is not None and not session.in_nested_transaction():
         session.flush()  # every row lock first: after the tokens', only the COMMIT follows
         back_dated = bool(session.info.get(_BACK_DATED))
+        if back_dated and session.info.get(_ACROSS):
+            changed = changed | {EVERY_DEPARTMENT}
         new_generation(session.connection(), changed, back_dated=back_dated)
 
 
@@ -223,5 +247,5 @@ def _note_back_dated(session: Session, _context: Any) -> None:
 @event.listens_for(Session, "after_transaction_end")
 def _forget_change(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # a SAVEPOINT rolled back leaves the other changes
-        for key in (_CHANGED, _BACK_DATED, _TOKENS):
+        for key in (_CHANGED, _BACK_DATED, _ACROSS, _TOKENS):
             session.info.pop(key, None)

@@ -379,9 +379,11 @@ def _inspection_statement(shape: Shape, by_department: bool) -> Query:
     )
 
 
-def _add_inspection(rows: Rows, _by_department: bool, result: dict[Group, Totals]) -> None:
-    for group, count, with_list in rows:
-        result[group].inspection_items, result[group].inspection_with_list = count, with_list
+def _add_inspection(rows: Rows, by_department: bool, result: dict[Group, Totals]) -> None:
+    for department_id, count, with_list in rows:
+        t = result[department_id if by_department else None]
+        t.inspection_items += count
+        t.inspection_with_list += with_list
 
 
 def _count_statement(facts: Callable[[Shape], Subquery]) -> Callable[[Shape, bool], Query]:
@@ -480,8 +482,8 @@ _INSPECTORS = Section(_inspector_statement, _add_inspectors)
 SECTIONS: dict[Callable[[Shape], Subquery], Section] = {
     service_facts: _SERVICE,
     _e_license_departments: _SERVICE,
-    # across two lists: a 检查实施清单 counts under its 监管事项's department, not its own
-    inspection_facts: Section(_inspection_statement, _add_inspection, by_department=False),
+    # a 检查实施清单 counts under its 监管事项's department (figure_cache._COUNTED_UNDER)
+    inspection_facts: Section(_inspection_statement, _add_inspection),
     bundle_facts: Section(_count_statement(bundle_facts), _add_count("bundles")),
     supervision_facts: Section(_supervision_statement, _add_supervision),
     devolved_facts: Section(_count_statement(devolved_facts), _add_count("devolved")),
