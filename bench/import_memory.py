@@ -33,6 +33,7 @@ import gc
 import io
 import logging
 import os
+import re
 import sys
 import tempfile
 import time
@@ -107,7 +108,7 @@ def _counter(counts: Counter[str]) -> Callable[..., None]:
     """A cursor listener that counts statements by their first words (INSERT INTO items …)."""
 
     def count(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        counts[" ".join(statement.split()[:3])] += 1
+        counts[re.sub(r"\d+", "N", " ".join(statement.split()[:3]))] += 1  # sa_savepoint_N
 
     return count
 
