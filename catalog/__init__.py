@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import secret_key, settings_from_environment
+from .config import SettingError, secret_key, settings_from_environment
 from .database import close_sessions_quietly, tune_sqlite
 from .extensions import db, migrate, rest_api
 from .observability import init_observability
@@ -27,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.secret_key = secret_key(
         app.config, app.instance_path
     )  # refuses to start without a good one
+    _check_password_hashing(app.config["PASSWORD_HASH_METHOD"])
     if proxies := app.config["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.json.ensure_ascii = False
@@ -56,6 +57,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # paused a figures request for 140 ms (bench/figures.py).
     gc.freeze()
     return app
+
+
+def _check_password_hashing(method: str) -> None:
+    """Hash the unknown-user dummy now: a method Werkzeug does not know stops the process at
+    start, not at the first sign-in, and that sign-in costs what every later one does."""
+    from .services.accounts import dummy_hash
+
+    try:
+        dummy_hash(method)
+    except ValueError:
+        raise SettingError(
+            f"PASSWORD_HASH_METHOD“{method}”不是可用的口令散列方法：留空即用 scrypt，"
+            "或写成 scrypt:n:r:p、pbkdf2:sha256:迭代次数。"
+        ) from None
 
 
 def _drain_after_writes(app: Flask) -> None:

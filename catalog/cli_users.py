@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from .extensions import db
@@ -75,6 +76,7 @@ def create_user(
             role=role,
             department_id=department_id,
             reviewed_department_ids=list(reviewed),
+            hash_method=current_app.config["PASSWORD_HASH_METHOD"],
         )
     )
     click.echo(f"已创建用户 {user.username}（{ROLES[user.role]}，编号 {user.id}）。")
@@ -87,7 +89,8 @@ def create_user(
 def set_password(username: str, password_stdin: bool) -> None:
     """Set a new password; every session of the account ends."""
     password = _password(password_stdin)
-    _run(lambda: accounts.set_password(db.session, OPERATOR, username, password))
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    _run(lambda: accounts.set_password(db.session, OPERATOR, username, password, method))
     click.echo(f"已为 {username} 设置新密码。")
 
 

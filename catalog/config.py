@@ -51,6 +51,9 @@ def settings_from_environment(instance_path: str) -> dict[str, Any]:
         "PROXY_COUNT": _whole_number("PROXY_COUNT", 0),
         # A signed-in session ends on the server after this long, whatever the browser keeps.
         "SESSION_LIFETIME": timedelta(hours=_whole_number("SESSION_LIFETIME_HOURS", 12, least=1)),
+        # How new passwords are hashed (Werkzeug's method string). scrypt, as
+        # accounts.DEFAULT_HASH_METHOD; the suite sets a cheap one (tests/conftest.py).
+        "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "").strip() or "scrypt",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # SQLite: how long a write waits for another's lock before the request answers 503.

@@ -4,15 +4,16 @@ Readings come from pypinyin, which picks the reading of a 多音字 from its phr
 dictionary (银行 → yin hang, 行政 → xing zheng, 重点 → zhong dian, 处罚 → chu fa), so
 pinyin is computed per jieba word rather than per character: the word is the context
 pypinyin needs. Tones are dropped and ü is written ``v`` (lv, nv), as people type.
+
+pypinyin is imported on first use, not with this module: its phrase dictionary takes some
+0.8 s to load, and every process that imports the app (each ``flask`` command, each gunicorn
+worker) imports this module whether or not it analyses text. gunicorn loads it once in the
+master (deploy/gunicorn.conf.py), before the workers fork.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-
-from pypinyin import Style, lazy_pinyin
-from pypinyin.contrib.tone_convert import to_normal
-from pypinyin.pinyin_dict import pinyin_dict
 
 from search.segment import precise_words
 
@@ -25,6 +26,9 @@ _LONGEST_SYLLABLE = 6  # zhuang, shuang, chuang
 @lru_cache(maxsize=1)
 def syllables() -> frozenset[str]:
     """Every toneless pinyin syllable pypinyin knows, in latin letters (about 420)."""
+    from pypinyin.contrib.tone_convert import to_normal
+    from pypinyin.pinyin_dict import pinyin_dict
+
     found: set[str] = set()
     for readings in pinyin_dict.values():
         for reading in readings.split(","):
@@ -36,6 +40,8 @@ def syllables() -> frozenset[str]:
 
 @lru_cache(maxsize=65536)
 def _word_syllables(word: str) -> tuple[str, ...]:
+    from pypinyin import Style, lazy_pinyin
+
     # '' for a character without a reading, so the result stays one entry per character.
     # pypinyin documents a list from `errors` (one entry per character); its stubs say str.
     blanks = lambda chars: [""] * len(chars)  # noqa: E731

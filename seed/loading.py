@@ -100,6 +100,7 @@ class Loader:
         self.as_of = as_of.astimezone(UTC) if as_of else None
         self.report = SeedReport(dataset)
         self._keys: dict[tuple[type, tuple[str, ...]], dict[tuple[Any, ...], int]] = {}
+        self._references: crud.SeenReferences = set()  # each department looked up once
         self._started = 0.0
 
     # -- dating -------------------------------------------------------------------------
@@ -131,7 +132,9 @@ class Loader:
             self.report.existing[spec.name] += 1
             return known[value]
         try:
-            row = crud.create_row(self.session, spec, spec.schema().load(data), SEED_ACTOR)
+            row = crud.create_row(
+                self.session, spec, spec.schema().load(data), SEED_ACTOR, seen=self._references
+            )
         except DomainError as error:
             details = "; ".join(
                 f"{name}: {', '.join(e.message for e in errors)}"

@@ -30,6 +30,13 @@ from tests.support.databases import (
     sessions_on,
 )
 
+# Passwords in the suite are hashed cheaply: scrypt costs some 0.3 s of CPU per hash or check,
+# and the suite makes hundreds (accounts, sign-ins, an unknown user's dummy). Set in the
+# environment, so the apps made here and every process the tests start (gunicorn, `flask`)
+# read it as production reads its setting. The tests of production's hashing
+# (test_accounts_and_audit.py, test_sessions_and_secrets.py) name scrypt themselves.
+os.environ.setdefault("PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:

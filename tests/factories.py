@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from flask import current_app
 from sqlalchemy.orm import Session
 from stdnum.cn.uscc import calc_check_digit
 
@@ -163,8 +164,14 @@ def user(
     **overrides: Any,
 ) -> Any:
     """An account (made through accounts.create_user: hashed password, trail record) that signs
-    in with PASSWORD; ``reviews`` are the departments a reviewer reviews."""
-    data = {"display_name": f"{username}同志", "password": PASSWORD, **overrides}
+    in with PASSWORD; ``reviews`` are the departments a reviewer reviews. Hashed as the app
+    hashes (the suite's cheap PASSWORD_HASH_METHOD, tests/conftest.py)."""
+    data = {
+        "display_name": f"{username}同志",
+        "password": PASSWORD,
+        "hash_method": current_app.config["PASSWORD_HASH_METHOD"],
+        **overrides,
+    }
     return accounts.create_user(
         session,
         Actor.system("tests"),

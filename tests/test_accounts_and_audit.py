@@ -4,13 +4,14 @@ and the audit trail (who, through which session or token, append-only, query and
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from catalog.config import settings_from_environment
 from catalog.models import ChangeRecord
 from catalog.services import accounts
 from catalog.services.errors import DomainError
@@ -50,9 +51,15 @@ def signed_in_browser(app, session, username: str, role: str, department_id: int
     return browser
 
 
-def test_passwords_are_hashed_with_a_kdf_and_checked(session, department):
-    user = factories.user(session, "zhang", "editor", department.id)
+def test_passwords_are_hashed_with_a_kdf_and_checked(app, session, department, monkeypatch):
+    # production's method, the setting's default (the suite sets a cheap one: tests/conftest.py)
+    monkeypatch.delenv("PASSWORD_HASH_METHOD")
+    method = settings_from_environment(app.instance_path)["PASSWORD_HASH_METHOD"]
+    assert method == accounts.DEFAULT_HASH_METHOD == "scrypt"
+    user = factories.user(session, "zhang", "editor", department.id, hash_method=method)
     assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
+    opened, _ = accounts.sign_in(session, "zhang", PASSWORD, None, timedelta(hours=1), method)
+    assert opened.user_id == user.id
     with pytest.raises(DomainError) as short:
         accounts.create_user(
             session,

@@ -16,16 +16,19 @@ from cachetools import LRUCache
 from sqlalchemy import event, literal, select, union_all
 
 from catalog.database import write_intent
-from catalog.models import CatalogGeneration, ServiceItem
+from catalog.models import CatalogGeneration, DepartmentGeneration, ServiceItem
 from catalog.services import accounts, crud, figure_cache, registry
 from catalog.services.facts import CHINA_TIME, Scope
 from catalog.services.figures import compute_figures, totals
 from catalog.services.history import record_change
 from catalog.services.permissions import Actor
+from catalog.services.registry import SERVICE_ITEMS
+from catalog.services.row_import import import_file
 from seed.loading import Loader
 from tests import factories
 from tests.support.databases import LiveDatabase
 from tests.support.servers import gunicorn
+from tests.test_spreadsheets import large_rows, xlsx
 
 OPERATOR = Actor.system("tests", "cli")
 
@@ -288,3 +291,43 @@ def test_a_list_counted_under_another_departments_row_reads_that_department_agai
         factories.inspection_list(session, item.id, list_owner.id, status="published")
     with live.session() as reader:
         assert completion(reader) == {item_owner.id: (1, 1)}
+
+
+def test_an_import_replaces_the_tokens_once_when_it_keeps_its_rows(live_database):
+    """Each row of an import commits a SAVEPOINT of its own: the file's commit replaces the
+    tokens (the catalog's, and those of the departments its rows are counted under) once, and a
+    dry run, which keeps nothing, replaces none."""
+    live = live_database
+    with write_intent(), live.session() as session:
+        departments = [factories.department(session, name=f"区测试局{n}") for n in range(3)]
+    data = xlsx(large_rows(departments, 5, bad=False))
+    writes: list[str] = []
+
+    def note(_connection, _cursor, statement, *_args) -> None:
+        written = not statement.lstrip().upper().startswith("SELECT")
+        if written and re.search("catalog_generation|department_generations", statement, re.I):
+            writes.append(statement)
+
+    def tokens() -> dict[int, str]:
+        with live.session() as session:
+            rows = session.execute(
+                select(DepartmentGeneration.department_id, DepartmentGeneration.token)
+            )
+            return {**dict(rows.all()), -1: session.scalar(select(CatalogGeneration.token))}
+
+    event.listen(live.engine, "before_cursor_execute", note)
+    try:
+        for dry_run, replaced in ((True, set()), (False, {-1, *(d.id for d in departments)})):
+            before = tokens()
+            with live.session() as session:
+                report = import_file(
+                    session, SERVICE_ITEMS, data, actor=OPERATOR, dry_run=dry_run, filename="a.xlsx"
+                )
+            assert report.ok and report.valid == 5 and report.created == 5 * (not dry_run)
+            after = tokens()
+            assert {d for d in after if after[d] != before.get(d)} == replaced
+            assert len(writes) == 2 * bool(replaced), writes  # the catalog's, the departments'
+    finally:
+        event.remove(live.engine, "before_cursor_execute", note)
+    with live.session() as session:
+        assert len(session.scalars(select(ServiceItem.id)).all()) == 5

@@ -29,7 +29,12 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from catalog import create_app
-from catalog.config import InsecureSecretKey, development_secret_key, secret_key_problem
+from catalog.config import (
+    InsecureSecretKey,
+    SettingError,
+    development_secret_key,
+    secret_key_problem,
+)
 from catalog.extensions import limiter
 from catalog.models import UserSession
 from catalog.services import accounts
@@ -212,9 +217,32 @@ def test_an_unknown_username_gets_exactly_the_answer_of_a_wrong_password(app, se
     assert "用户名或密码不正确" in existing[0].get_data(as_text=True)
 
 
-def test_an_unknown_username_costs_a_full_password_check():
+@pytest.mark.parametrize("method", [accounts.DEFAULT_HASH_METHOD, "pbkdf2:sha256:1000"])
+def test_an_unknown_username_costs_a_full_password_check(method):
     """The miss is hashed with the same KDF and parameters as a real password, so it takes as long."""
-    assert accounts._DUMMY_HASH.split("$")[0] == generate_password_hash("anything").split("$")[0]
+    made = generate_password_hash("anything", method)
+    assert accounts.dummy_hash(method).split("$")[0] == made.split("$")[0]
+
+
+def test_a_sign_in_miss_is_checked_with_the_configured_method(app, session, monkeypatch):
+    checked: list[str] = []
+    real_check = accounts.check_password_hash
+
+    def recorded(hashed: str, password: str) -> bool:
+        checked.append(hashed)
+        return real_check(hashed, password)
+
+    monkeypatch.setattr(accounts, "check_password_hash", recorded)
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1001")
+    assert attempt(browser(app, OWNER), "nobody", "wrong-0-password").status_code == 401
+    assert [h.split("$")[0] for h in checked] == ["pbkdf2:sha256:1001"]
+
+
+@pytest.mark.parametrize("method", ["md5", "scrypt:1", "pbkdf2:no-such-digest:1000"])
+def test_an_unknown_password_hash_method_stops_the_app_at_start(monkeypatch, tmp_path, method):
+    monkeypatch.setenv("PASSWORD_HASH_METHOD", method)
+    with pytest.raises(SettingError, match="PASSWORD_HASH_METHOD"):
+        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
 
 
 def test_a_stranger_guessing_throttles_only_their_own_address_for_that_account(
@@ -319,7 +347,7 @@ def server_environment(tmp_path: Path, **settings: str) -> dict[str, str]:
     kept = {
         name: value
         for name, value in os.environ.items()
-        if name in {"PATH", "HOME", "LANG", "TMPDIR"}
+        if name in {"PATH", "HOME", "LANG", "TMPDIR", "PASSWORD_HASH_METHOD"}
     }
     return {
         **kept,

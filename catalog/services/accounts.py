@@ -1,6 +1,7 @@
 """Accounts: users who sign in to the pages, API tokens for other systems, and sign-in itself.
 
-Passwords are hashed with scrypt (Werkzeug's default KDF: memory-hard, salted per hash). Each
+Passwords are hashed with scrypt (Werkzeug's default KDF: memory-hard, salted per hash) unless
+the caller names another method (the PASSWORD_HASH_METHOD setting; the suite's is cheap). Each
 sign-in opens a server-side session (UserSession) that signing out, a new password, a
 deactivation or "sign out everywhere" ends. Guessing is slowed by the sign-in throttles of the
 web layer (catalog/web/sign_in_limits.py), never by locking the account: a lock that anyone can
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -30,8 +32,15 @@ TOKEN_PREFIX = "qd_"
 # A token's last use is written at most this often: not one extra write per API call.
 LAST_USED_GRANULARITY = timedelta(minutes=10)
 SESSION_SECRET_BYTES = 32
-# Compared against when the username does not exist, so a miss costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("qingdan-no-such-user")
+DEFAULT_HASH_METHOD = "scrypt"  # Werkzeug's: memory-hard, n=2**15, r=8, p=1
+
+
+@cache
+def dummy_hash(method: str = DEFAULT_HASH_METHOD) -> str:
+    """What a password is checked against when the username does not exist: hashed with the
+    method real passwords are, so a miss costs as long as a wrong password. Werkzeug raises
+    ValueError for a method it does not know (create_app calls this at start to find out)."""
+    return generate_password_hash("qingdan-no-such-user", method)
 
 
 def actor_for_user(user: User, credential: str, source: str = "web") -> Actor:
@@ -57,6 +66,7 @@ def create_user(
     role: str,
     department_id: int | None = None,
     reviewed_department_ids: list[int] | None = None,
+    hash_method: str = DEFAULT_HASH_METHOD,
 ) -> User:
     authorize(actor, "accounts.manage")
     problems = _role_problems(session, role, department_id, reviewed_department_ids or [])
@@ -68,7 +78,7 @@ def create_user(
     user = User(
         username=username,
         display_name=display_name,
-        password_hash=generate_password_hash(password),
+        password_hash=generate_password_hash(password, hash_method),
         role=role,
         department_id=department_id,
         reviewed_departments=[session.get(Organization, i) for i in reviewed_department_ids or []],
@@ -79,14 +89,20 @@ def create_user(
 
 
 @use_case("accounts.manage")
-def set_password(session: Session, actor: Actor, username: str, password: str) -> User:
+def set_password(
+    session: Session,
+    actor: Actor,
+    username: str,
+    password: str,
+    hash_method: str = DEFAULT_HASH_METHOD,
+) -> User:
     authorize(actor, "accounts.manage")
     user = _user_named(session, username)
     problems = _password_problems(password)
     if problems:
         raise validation_failed(problems)
     before = _user_snapshot(user)
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = generate_password_hash(password, hash_method)
     _end_sessions(session, user, "password")  # whoever knew the old password is signed out too
     return _user_changed(session, user, "password", before, actor)
 
@@ -134,14 +150,20 @@ def list_tokens(session: Session, actor: Actor) -> list[ApiToken]:
 
 @use_case("public")
 def sign_in(
-    session: Session, username: str, password: str, address: str | None, lifetime: timedelta
+    session: Session,
+    username: str,
+    password: str,
+    address: str | None,
+    lifetime: timedelta,
+    hash_method: str = DEFAULT_HASH_METHOD,
 ) -> tuple[UserSession, str]:
     """Check the password and open a session: the session, and the secret its cookie carries
     (stored only as a digest). An unknown, deactivated or wrong one is a 401, alike in answer
-    and in cost: a miss is hashed too, and no path writes before the password is right."""
+    and in cost: a miss is hashed too (with ``hash_method``, the one passwords are hashed
+    with), and no path writes before the password is right."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(dummy_hash(hash_method), password)
         raise _wrong_credentials()
     if not check_password_hash(user.password_hash, password):
         raise _wrong_credentials()

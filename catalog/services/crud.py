@@ -153,9 +153,24 @@ def list_rows(
     return Page(list(session.scalars(query).unique()), total, page, per_page)
 
 
+# Rows (by model and id) a run of creations in one transaction found visible: an import, a seed.
+# Each is then not looked up again for every row that names it (the same few departments).
+SeenReferences = set[tuple[type[Identified], int]]
+
+
 @use_case(write_permission)
-def create_row(session: Session, spec: ListSpec, data: dict[str, Any], actor: Actor) -> Any:
-    """A new row: a draft, unless the actor may publish the department's rows directly."""
+def create_row(
+    session: Session,
+    spec: ListSpec,
+    data: dict[str, Any],
+    actor: Actor,
+    *,
+    seen: SeenReferences | None = None,
+) -> Any:
+    """A new row: a draft, unless the actor may publish the department's rows directly.
+
+    ``seen``: references found earlier in this transaction by the same actor (kept across
+    calls by a caller that creates many rows, and added to here)."""
     authorize_write(actor, spec, spec.department_of(data))
     publishing = spec.has_workflow and data.get("status", DRAFT) != DRAFT
     if publishing and not allowed(actor, "row.review", spec.department_of(data)):
@@ -167,7 +182,7 @@ def create_row(session: Session, spec: ListSpec, data: dict[str, Any], actor: Ac
             }
         )
     row = spec.model()
-    _apply(session, spec, row, data, actor)
+    _apply(session, spec, row, data, actor, seen)
     session.add(row)
     _flush(session, spec)
     record(session, spec, row, "create", None, actor)
@@ -226,10 +241,17 @@ def delete_row(
     session.commit()
 
 
-def _apply(session: Session, spec: ListSpec, row: Any, data: dict[str, Any], actor: Actor) -> None:
+def _apply(
+    session: Session,
+    spec: ListSpec,
+    row: Any,
+    data: dict[str, Any],
+    actor: Actor,
+    seen: SeenReferences | None = None,
+) -> None:
     """Set the fields, then check references, uniqueness and the list's own rules."""
     problems = Problems()
-    _check_references(session, spec, data, actor, problems)
+    _check_references(session, spec, data, actor, problems, seen)
     if problems:
         session.rollback()
         raise validation_failed(problems.by_field)
@@ -262,7 +284,12 @@ def _visible(actor: Actor, model: type[Identified]) -> tuple[ColumnElement[bool]
 
 
 def _check_references(
-    session: Session, spec: ListSpec, data: dict[str, Any], actor: Actor, problems: Problems
+    session: Session,
+    spec: ListSpec,
+    data: dict[str, Any],
+    actor: Actor,
+    problems: Problems,
+    seen: SeenReferences | None = None,
 ) -> None:
     """A row the actor may not see is referred to as if it did not exist: linking to another
     department's draft answers exactly as linking to no row at all."""
@@ -271,10 +298,13 @@ def _check_references(
         if value is None:
             continue
         ids = value if isinstance(value, list) else [value]
-        for missing in missing_ids(session, model, ids, *_visible(actor, model)):
-            problems.add(
-                name, FieldError("unknown_reference", f"{label}（编号 {missing}）不存在。")
-            )
+        if seen is not None:
+            ids = [i for i in ids if (model, i) not in seen]
+        missing = missing_ids(session, model, ids, *_visible(actor, model))
+        for row_id in missing:
+            problems.add(name, FieldError("unknown_reference", f"{label}（编号 {row_id}）不存在。"))
+        if seen is not None:
+            seen.update((model, i) for i in ids if i not in missing)
 
 
 def _check_unique(

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -56,6 +56,7 @@ _TOKENS = "qingdan_figures_tokens"  # in Session.info: the tokens this transacti
 # app hosts may differ by, and still no commit changing a settled moment goes unseen.
 SETTLED = timedelta(days=1)
 BACK_DATED = timedelta(hours=1)
+_OWNED = "qingdan_figures_owned"  # in Session.info: OwnedChanges, for another session's commit
 _DEPARTMENTS: BindParameter[list[int]] = bindparam("figure_departments", expanding=True)
 # Which departments the figures count a list's row under (the snapshot's key), and the lists
 # whose changes move rows between the departments of a scope: 机构 (a region's departments).
@@ -126,6 +127,34 @@ def _counted_under(
     with session.no_autoflush:
         others = [session.get(model, s[key]) for s in snapshots if s.get(key) is not None]
     return {other.department_id if other else EVERY_DEPARTMENT for other in others}
+
+
+@dataclass
+class OwnedChanges:
+    """What the commits of a session inside another session's transaction changed."""
+
+    changed: bool = False
+    departments: set[int] = field(default_factory=set)
+    back_dated: bool = False  # a change dated in the past (a seed's, 机构): the history tokens too
+
+
+def leave_tokens_to_owner(session: Session) -> OwnedChanges:
+    """``session`` works inside a transaction another session owns and commits (an import's
+    rows, each in a SAVEPOINT of its own): its commits release SAVEPOINTs, so they replace no
+    token. What they changed gathers in the object returned; the owner, if it keeps the rows,
+    hands it to :func:`adopt`, and its commit replaces those tokens once rather than once a
+    row. A row whose SAVEPOINT is rolled back adds nothing."""
+    owned = OwnedChanges()
+    session.info[_OWNED] = owned
+    return owned
+
+
+def adopt(session: Session, owned: OwnedChanges) -> None:
+    """``session``'s transaction now holds what ``owned`` changed: its commit replaces the tokens."""
+    if owned.changed:
+        session.info.setdefault(_CHANGED, set()).update(owned.departments)
+        if owned.back_dated:
+            session.info[_BACK_DATED] = True
 
 
 def rows(session: Session, statement: Query, parameters: Mapping[str, Any]) -> Sequence[Any]:
@@ -225,12 +254,20 @@ def _frozen(parameters: Mapping[Any, Any]) -> Hashable:
 def _new_generation(session: Session) -> None:
     # a SAVEPOINT's release commits nothing yet: the tokens change with the transaction's COMMIT
     changed = session.info.get(_CHANGED)
-    if changed is not None and not session.in_nested_transaction():
-        session.flush()  # every row lock first: after the tokens', only the COMMIT follows
-        back_dated = bool(session.info.get(_BACK_DATED))
-        if back_dated and session.info.get(_ACROSS):
-            changed = changed | {EVERY_DEPARTMENT}
-        new_generation(session.connection(), changed, back_dated=back_dated)
+    if changed is None or session.in_nested_transaction():
+        return
+    # the records' dates first, and every row lock: after the tokens', only the COMMIT follows
+    session.flush()
+    back_dated = bool(session.info.get(_BACK_DATED))
+    if back_dated and session.info.get(_ACROSS):
+        changed = changed | {EVERY_DEPARTMENT}
+    owned = session.info.get(_OWNED)
+    if owned is not None:
+        owned.changed = True
+        owned.departments.update(changed)
+        owned.back_dated = owned.back_dated or back_dated
+        return
+    new_generation(session.connection(), changed, back_dated=back_dated)
 
 
 @event.listens_for(Session, "after_flush")

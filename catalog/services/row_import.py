@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from ..database import scratch_connection, write_intent
 from ..schemas.fields import code_of
-from . import crud
+from . import crud, figure_cache
 from .errors import DomainError
 from .permissions import Actor, allowed, use_case
 from .registry import ListSpec
@@ -179,12 +179,14 @@ class AllOrNothing:
         self.rows = Session(
             bind=self.connection, join_transaction_mode="create_savepoint", expire_on_commit=False
         )
+        self.changes = figure_cache.leave_tokens_to_owner(self.rows)
         return self.rows
 
     def __exit__(self, kind: type[BaseException] | None, *_error: object) -> None:
         self.rows.close()
         if kind is None and self.kept:
             self.everything.commit()
+            figure_cache.adopt(self.session, self.changes)  # the figures' tokens, once a file
             self.session.commit()
         elif self.everything.is_active:
             self.everything.rollback()
@@ -249,6 +251,8 @@ class _RowImporter:
         # Rows a created row refers to (its 实施主体 …), held so the next row's snapshot finds
         # them in the session instead of asking the database again.
         self.kept: dict[tuple[type, Any], Any] = {}
+        # The rows the file names (its few departments), each looked up once, not once a row.
+        self.references_found: crud.SeenReferences = set()
         self.many_to_one = [
             rel.key
             for rel in sa_inspect(self.spec.model).relationships
@@ -285,7 +289,9 @@ class _RowImporter:
         ):
             loaded.pop("status", None)  # an editor's rows start as drafts, whatever the sheet says
         try:
-            row = crud.create_row(self.session, self.spec, loaded, self.actor)
+            row = crud.create_row(
+                self.session, self.spec, loaded, self.actor, seen=self.references_found
+            )
         except DomainError as error:
             if not error.fields:
                 problems.append(Problem(number, "", error.code, error.message))

@@ -45,6 +45,7 @@ def login() -> Response | tuple[str, int] | str:
             request.form.get("password", ""),
             request.remote_addr,
             current_app.config["SESSION_LIFETIME"],
+            current_app.config["PASSWORD_HASH_METHOD"],
         )
     except DomainError as error:
         return render_template("login.html", problem=error.message, username=username), error.status

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
@@ -67,6 +67,7 @@ def create_user() -> Response | tuple[str, int]:
             db.session,
             current_actor(),
             **{**data, "display_name": data["display_name"] or data["username"]},
+            hash_method=current_app.config["PASSWORD_HASH_METHOD"],
         )
     except (ValidationError, DomainError) as error:
         form = {k: v for k, v in request.form.items() if k != "password"}  # never echoed back

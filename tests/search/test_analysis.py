@@ -305,18 +305,30 @@ def test_overlong_tokens_are_dropped_on_both_sides():
 
 
 def test_a_worker_loads_the_dictionaries_before_its_first_request() -> None:
-    """gunicorn's post_worker_init hook (deploy/gunicorn.conf.py) runs search.query.warm_up:
-    in a fresh process, everything a first search loads is loaded by the hook, so the first
-    citizen's search finds it ready."""
+    """Importing the app loads no dictionary (jieba and pypinyin are imported on first use);
+    gunicorn's master loads them all before it forks (on_starting, deploy/gunicorn.conf.py,
+    runs search.query.warm_up), so every worker starts with everything a first search loads."""
     probe = """
-import runpy, search.segment as segment, search.analysis as analysis, search.pinyin as pinyin
+import os, runpy, sys, search.segment as segment, search.analysis as analysis, search.pinyin as pinyin
 from search import understanding
+import catalog
+assert "jieba" not in sys.modules and "pypinyin" not in sys.modules, "imported with the app"
 config = runpy.run_path("deploy/gunicorn.conf.py")
 assert segment._tokenizer is None and analysis.synonyms.cache_info().currsize == 0
-config["post_worker_init"](None)
-assert segment._tokenizer is not None
-for loaded in (analysis.synonyms, analysis._t2s, understanding.rules, pinyin.syllables):
-    assert loaded.cache_info().currsize == 1, loaded
+config["on_starting"](None)
+def loaded_in_a_worker():
+    assert segment._tokenizer is not None
+    for loaded in (analysis.synonyms, analysis._t2s, understanding.rules, pinyin.syllables):
+        assert loaded.cache_info().currsize == 1, loaded
+loaded_in_a_worker()
+child = os.fork()
+if child == 0:
+    try:
+        loaded_in_a_worker()
+    except BaseException:
+        os._exit(1)
+    os._exit(0)
+assert os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0, "not loaded in a forked worker"
 """
     done = subprocess.run(
         [sys.executable, "-c", probe],
