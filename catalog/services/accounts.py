@@ -23,7 +23,7 @@ from ..database import write_transaction
 from ..models import ApiToken, Organization, User, UserSession
 from ..models.base import utcnow
 from .errors import DomainError, FieldError, not_found, validation_failed
-from .history import record_change
+from .history import record_change, snapshot_of
 from .mapped import rows_changed
 from .permissions import ROLES, Actor, authorize, use_case
 
@@ -316,25 +316,13 @@ def actor_for_token(session: Session, plain: str, source: str = "api") -> Actor:
 
 def _user_snapshot(user: User) -> dict[str, object]:
     """What the trail keeps of an account: never the password hash."""
-    return {
-        "username": user.username,
-        "display_name": user.display_name,
-        "role": user.role,
-        "department_id": user.department_id,
-        "active": user.active,
-        "reviewed_department_ids": sorted(d.id for d in user.reviewed_departments),
-    }
+    kept = snapshot_of(user, "username display_name role department_id active")
+    return kept | {"reviewed_department_ids": sorted(d.id for d in user.reviewed_departments)}
 
 
 def _token_snapshot(token: ApiToken) -> dict[str, object]:
     """What the trail keeps of a token: never its digest."""
-    return {
-        "name": token.name,
-        "role": token.role,
-        "department_id": token.department_id,
-        "expires_at": token.expires_at.isoformat(),
-        "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
-    }
+    return snapshot_of(token, "name role department_id expires_at revoked_at")
 
 
 def _user_changed(
