@@ -41,6 +41,7 @@ _bodies_lock = threading.Lock()
 def search(args: dict[str, Any]) -> Response:
     """搜索已发布的事项：全文、筛选、分面计数、高亮；无结果时放宽查询、提示“您是不是要找”、推荐相关部门的事项"""
     facets = tuple(name for name in args["facets"] if name != "none")
+    answers = search_answers()
     found = citizen_search.search_items(
         db.session,
         search_engine(),
@@ -50,18 +51,25 @@ def search(args: dict[str, Any]) -> Response:
         args["page"],
         args["per_page"],
         facets,
-        search_answers(),
+        answers,
     )
     # a Response passes flask-smorest's dump untouched (search_answer_json says why)
-    if search_answers() is None:
-        return jsonify(search_answer_json(found))
+    body = _json(found, kept=answers is not None)
+    return current_app.response_class(body, mimetype=current_app.json.mimetype)  # type: ignore[attr-defined]
+
+
+def _json(found: CitizenAnswer, kept: bool) -> bytes:
+    """The answer's JSON; an answer the answer cache ``kept`` (it hands out the same object
+    again) is serialised once."""
+    if not kept:
+        return jsonify(search_answer_json(found)).get_data()
     with _bodies_lock:
-        kept = _bodies.get(id(found))
-    if kept is None or kept[0] is not found:
-        kept = (found, jsonify(search_answer_json(found)).get_data())
+        body = _bodies.get(id(found))
+    if body is None or body[0] is not found:
+        body = (found, jsonify(search_answer_json(found)).get_data())
         with _bodies_lock:
-            _bodies[id(found)] = kept
-    return current_app.response_class(kept[1], mimetype=current_app.json.mimetype)  # type: ignore[attr-defined]
+            _bodies[id(found)] = body
+    return body[1]
 
 
 @blp.get("/suggest")
