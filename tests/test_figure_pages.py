@@ -145,3 +145,29 @@ def test_rows_behind_a_completeness_figure_are_named_sorted_paged_and_exported(c
     refused = client.get("/figures/completeness/service-items/rows?element=nonsense")
     assert refused.status_code == 400 and "该清单没有必填要素 nonsense" in refused.text
     assert client.get("/figures/completeness/service-items/rows?sort=sideways").status_code == 400
+
+
+def test_rows_sorted_by_department_page_through_the_whole_sort(session):
+    """A page by department skips the departments before it by their counts: every page, in
+    either direction, is the slice of the whole sort (the export's order) it stands for."""
+    from catalog.services import figure_views
+    from catalog.services.facts import Scope
+
+    region = factories.region(session)
+    for name, items in (("乙局", 3), ("甲局", 5), ("丙局", 0), ("丁局", 4)):
+        department = factories.department(session, region.id, name=name)
+        for _ in range(items):
+            factories.instant_item(session, department.id)
+    scope = Scope(region_id=region.id)
+    for sort in ("department", "-department"):
+        query = figure_views._rows_query("instant_share", "numerator", scope.shape, sort)
+        whole = session.scalars(query.ids, scope.parameters).all()
+        assert len(whole) == 12  # every 即办件 of the region
+        for per_page in (1, 2, 5, 12):
+            paged = []
+            for page in range(1, -(-len(whole) // per_page) + 1):
+                found = figure_views.rows_page(
+                    session, "instant_share", "numerator", sort, page, per_page, region_id=region.id
+                )
+                paged += [row["id"] for row in found.rows]
+            assert paged == whole, (sort, per_page)

@@ -15,7 +15,17 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Row, bindparam, func, select
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    ColumnElement,
+    Row,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -171,6 +181,8 @@ def check(key: str, part: str = "numerator", sort: str = "name") -> None:
 
 
 PAGE_IDS: BindParameter[list[int]] = bindparam("page_ids", expanding=True)
+GROUP_NAMES: BindParameter[list[str]] = bindparam("page_group_names", expanding=True)
+NAMELESS_GROUP: BindParameter[bool] = bindparam("page_nameless_group", type_=Boolean)
 
 
 @dataclass(frozen=True)
@@ -184,6 +196,9 @@ class RowsQuery:
     count: Query
     ids: Query
     rows_of_ids: Query
+    # sorted by department: the rows of each department name, in order, and the ids of some
+    groups: Query
+    ids_in_groups: Query
 
 
 @lru_cache(maxsize=512)
@@ -205,11 +220,15 @@ def _rows_query(key: str, part: str, shape: Shape, sort: str) -> RowsQuery:
     order = {"name": name, "department": department.c.name}[sort.lstrip("-")]
     order = order.desc() if sort.startswith("-") else order.asc()
     rows = joined(select(*columns).select_from(facts)).order_by(order, facts.c.id)
+    ids = joined(select(facts.c.id).select_from(facts)).order_by(order, facts.c.id)
+    named = department.c.name
     return RowsQuery(
         rows,
         select(func.count()).select_from(facts),
-        joined(select(facts.c.id).select_from(facts)).order_by(order, facts.c.id),
+        ids,
         rows.where(facts.c.id.in_(PAGE_IDS)),
+        joined(select(named, func.count()).select_from(facts)).group_by(named).order_by(order),
+        ids.where(or_(named.in_(GROUP_NAMES), and_(named.is_(None), NAMELESS_GROUP))),
     )
 
 
@@ -240,9 +259,15 @@ def rows_page(
     check(key, part, sort)
     made = make_scope(**scope)
     query = _rows_query(key, part, made.shape, sort)
-    total = session.scalar(query.count, made.parameters) or 0
-    page, pages, offset = paged(total, page, per_page)
-    ids = session.scalars(query.ids.limit(per_page).offset(offset), made.parameters).all()
+    if sort.lstrip("-") == "department":
+        groups = session.execute(query.groups, made.parameters).all()
+        total = sum(count for _, count in groups)
+        page, pages, offset = paged(total, page, per_page)
+        ids = _ids_of_groups(session, query, made.parameters, groups, offset, per_page)
+    else:
+        total = session.scalar(query.count, made.parameters) or 0
+        page, pages, offset = paged(total, page, per_page)
+        ids = session.scalars(query.ids.limit(per_page).offset(offset), made.parameters).all()
     rows = session.execute(query.rows_of_ids, {**made.parameters, PAGE_IDS.key: ids}).all()
     return RowsPage(
         key,
@@ -256,6 +281,33 @@ def rows_page(
         pages,
         SOURCES[key].kind,
     )
+
+
+def _ids_of_groups(
+    session: Session,
+    query: RowsQuery,
+    parameters: dict[str, Any],
+    groups: Sequence[Any],  # (department name, rows)
+    offset: int,
+    per_page: int,
+) -> Sequence[int]:
+    """A page's ids in department order, read from the departments the page falls in only:
+    the departments before it are skipped by their counts (on PostgreSQL, sorting 95,000 rows
+    by department to skip 25,000 took 130 ms). The same ORDER BY, so the same collation and
+    place of rows without a department, as the whole sort's."""
+    covering: list[str | None] = []
+    covered = 0
+    for name, count in groups:
+        if not covering and offset >= count:
+            offset -= count
+            continue
+        covering.append(name)
+        covered += count
+        if covered - offset >= per_page:
+            break
+    named = [name for name in covering if name is not None]
+    chosen = {**parameters, GROUP_NAMES.key: named, NAMELESS_GROUP.key: None in covering}
+    return session.scalars(query.ids_in_groups.limit(per_page).offset(offset), chosen).all()
 
 
 def page_of(
