@@ -20,8 +20,10 @@ from ..schemas.search import (
     search_answer_json,
 )
 from ..services import citizen_search
+from .query_parser import RepeatedQueryParser
 
 blp = Blueprint("search", __name__, url_prefix="/api/v1", description="事项搜索")
+blp.ARGUMENTS_PARSER = RepeatedQueryParser()  # citizens repeat their queries
 
 # Instances, not classes: given a class, webargs builds the schema (deep copies of ~20 fields)
 # on every request, a tenth of an embedded search's time.
