@@ -52,11 +52,19 @@ def _names(connection: Connection | Session) -> Iterator[str]:
             yield from connection.scalars(query)
 
 
+Stamp = tuple[str, str | None]
+
+
 def current(session: Session) -> Vocabulary | None:
     """The vocabulary as of at most REFRESH_SECONDS ago (None while the first is being built)."""
+    return stamped(session)[1]
+
+
+def stamped(session: Session) -> tuple[Stamp | None, Vocabulary | None]:
+    """:func:`current` with the stamp :func:`stamp` gives for it, read together."""
     bind = session.get_bind()
     if not isinstance(bind, Engine):
-        return Vocabulary(_names(session))
+        return None, Vocabulary(_names(session))
     key = bind.url.render_as_string(hide_password=True)
     with _lock:
         built = _built.get(key)
@@ -66,10 +74,10 @@ def current(session: Session) -> Vocabulary | None:
             threading.Thread(
                 target=_refresh, args=(bind, key, built), name="qingdan-vocabulary", daemon=True
             ).start()
-    return built[2] if built else None
+    return (("built", built[1]), built[2]) if built else (("none", None), None)
 
 
-def stamp(session: Session) -> tuple[str, str | None] | None:
+def stamp(session: Session) -> Stamp | None:
     """Names the vocabulary :func:`current` gives now: the catalog generation it was built from
     (equal stamps, equal words), or that none is built yet. None when ``session`` cannot lend a
     connection and every call builds afresh from what that session sees."""

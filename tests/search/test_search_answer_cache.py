@@ -7,13 +7,14 @@ process reaches every worker's next search."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 import requests
 
 from catalog.database import write_intent
-from catalog.services import citizen_search, search_outbox, search_synonyms
+from catalog.services import catalog_vocabulary, citizen_search, search_outbox, search_synonyms
 from catalog.services.citizen_search import AnswerCache
 from catalog.services.permissions import Actor
 from search.engines.embedded import EmbeddedEngine
@@ -131,3 +132,33 @@ def test_a_kept_answer_is_the_same_json_as_one_computed(live_database):
             }
     finally:
         app.extensions.update(saved)
+
+
+def test_only_an_answer_that_consulted_the_vocabulary_waits_for_the_same_vocabulary(live_database):
+    """工商 sounds like the synonym files' 工伤; the catalog's vocabulary, built in the
+    background, tells it is no slip. An answer that consulted the vocabulary is kept with it and
+    answered anew once the build ends; an answer that consulted none is kept across the build."""
+    live = live_database
+    index = live.folder / "search-index"
+    department_id = started(live, index)
+    publish(live, department_id, "个体工商户设立登记")
+    index_here(live, index)
+    engine, cache = Counting(EmbeddedEngine(index)), AnswerCache(16)
+
+    def ask(text: str) -> citizen_search.CitizenAnswer:
+        with live.session() as session:
+            return citizen_search.search_items(session, engine, text, {}, cache=cache)
+
+    plain = ask(FIRST)
+    by_sound = ask("个体工商户设立登计")  # the first search does not wait for the vocabulary
+    assert by_sound.did_you_mean == "个体工伤户设立登计"
+    with live.session() as session:
+        deadline = time.monotonic() + 30
+        while catalog_vocabulary.current(session) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+    asked = engine.searches
+    assert ask(FIRST) is plain and engine.searches == asked  # consulted none: kept
+    by_words = ask("个体工商户设立登计")
+    assert by_words.did_you_mean is None and engine.searches > asked
+    asked = engine.searches
+    assert ask("个体工商户设立登计") is by_words and engine.searches == asked  # same vocabulary
