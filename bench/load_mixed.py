@@ -4,6 +4,7 @@ measured in the same run; or a soak of the same traffic for minutes.
     .venv/bin/python bench/load_mixed.py --backend sqlite  [--items 100000] [--seconds 60]
     .venv/bin/python bench/load_mixed.py --backend cluster [--items 100000] [--seconds 60]
     .venv/bin/python bench/load_mixed.py --backend cluster --minutes 10        # the soak
+    .venv/bin/python bench/load_mixed.py --backend cluster --rates 5 10 20     # below saturation
 
 Load generator: wrk (Debian's ``wrk``; ``apt-get install wrk``), loopback only, every run bounded
 by ``--seconds`` / ``--minutes``. Citizens: 70% ``/api/v1/search?q=`` (queries from the judged set
@@ -26,6 +27,10 @@ the catalog's own ``search reindex``. Both gunicorns use deploy/gunicorn.conf.py
 ``--workers`` workers × 2 threads. The app is warmed up first (10 s wrk runs until its
 throughput stops rising: a cold worker's first search costs seconds). The run is measured in
 slices of ``--slice`` seconds (one wrk run each, back to back), so a soak shows p95 over time.
+The unpaced run measures the most the stack answers, and latency at saturation (every connection
+waits its turn); ``--rates`` then offers the same traffic at given rates, each connection pausing
+a random time between an answer and its next request, which is the latency a citizen sees when
+the stack is not saturated.
 Printed: the command, commit, cores and
 load average (the machine may be shared: compare runs only at a like load); how long loading and
 indexing took; per slice, requests/s, p50/p95/p99 (wrk's), errors, the outbox and the resident
@@ -63,14 +68,31 @@ from tests.support.servers import run_flask
 
 SLOW = 300  # seconds: a request queued behind wrk's connections on a loaded machine still gets its answer
 LUA = r"""
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
 -- without LOAD_PATHS (the bare endpoint) every request is the URL's own path
+-- a line is a path to GET, or "POST <path> <JSON body>"
 local file = os.getenv("LOAD_PATHS")
 if file then
-    local paths = {}
-    for line in io.lines(file) do paths[#paths + 1] = line end
-    math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+    local made = {}
+    for line in io.lines(file) do
+        local path, body = line:match("^POST (%S+) (.*)$")
+        if path then
+            made[#made + 1] = wrk.format("POST", path, {["Content-Type"] = "application/json"}, body)
+        else
+            made[#made + 1] = wrk.format("GET", line)
+        end
+    end
     request = function()
-        return wrk.format("GET", paths[math.random(#paths)])
+        return made[math.random(#made)]
+    end
+end
+-- with LOAD_GAP_MS a connection waits between an answer and its next request, a random time
+-- of that mean (exponential: citizens arriving independently), so the offered rate is about
+-- connections / gap; wrk's latencies leave the wait out
+local gap = tonumber(os.getenv("LOAD_GAP_MS") or "0")
+if gap > 0 then
+    delay = function()
+        return -math.log(1 - math.random()) * gap
     end
 end
 done = function(summary, latency, requests)
@@ -223,7 +245,11 @@ def paths_file(folder: Path, items: list[dict], size: int) -> Path:
 # -- measuring --------------------------------------------------------------------------------
 
 
-def wrk(url: str, seconds: float, connections: int, paths: Path | None) -> dict:
+def wrk(
+    url: str, seconds: float, connections: int, paths: Path | None, rate: float | None = None
+) -> dict:
+    """One wrk run; with ``rate``, the connections pace their requests to offer about that many
+    a second in all (the answers' own time comes on top, so a slow server is offered less)."""
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install wrk")
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
@@ -241,11 +267,11 @@ def wrk(url: str, seconds: float, connections: int, paths: Path | None) -> dict:
         "-s",
         str(script),
     ]
-    env = (
-        {**os.environ, "LOAD_PATHS": str(paths)}
-        if paths
-        else {k: v for k, v in os.environ.items() if k != "LOAD_PATHS"}
-    )
+    env = {k: v for k, v in os.environ.items() if k not in ("LOAD_PATHS", "LOAD_GAP_MS")}
+    if paths:
+        env["LOAD_PATHS"] = str(paths)
+    if rate:
+        env["LOAD_GAP_MS"] = str(connections / rate * 1000)
     done = subprocess.run(
         [*command, url], capture_output=True, text=True, env=env, timeout=seconds + 120, check=False
     )
@@ -291,7 +317,7 @@ def percentile(values: list[float], share: float) -> float:
     )
 
 
-def warm_up(url: str, connections: int, paths: Path, most: float = 300) -> None:
+def warm_up(url: str, connections: int, paths: Path | None, most: float = 300) -> None:
     """10 s runs until every connection had answers and the throughput stopped rising (by 10%),
     ``most`` seconds at most: a worker's first search builds the pinyin, segmentation and synonym
     tables, seconds on a busy machine, which the measured run must not count."""
@@ -310,7 +336,9 @@ def pending(url: str) -> int:
     return requests.get(url + "/api/v1/health", timeout=SLOW).json()["lag"]["pending"]
 
 
-def slices(server, seconds: float, args: argparse.Namespace, paths: Path) -> dict:
+def slices(
+    server, seconds: float, args: argparse.Namespace, paths: Path, rate: float | None = None
+) -> dict:
     """wrk in back-to-back slices of ``args.slice`` seconds, a line each; the whole run's figures
     (requests and errors summed; percentiles the slices' worst, as a run's own would be no lower
     than the slice that held its slowest requests)."""
@@ -322,7 +350,7 @@ def slices(server, seconds: float, args: argparse.Namespace, paths: Path) -> dic
     results, done = [], 0.0
     while done < seconds:
         length = min(args.slice, seconds - done)
-        result = wrk(server.url, length, args.connections, paths)
+        result = wrk(server.url, length, args.connections, paths, rate)
         done += length
         results.append(result)
         print(
@@ -353,6 +381,13 @@ def main() -> int:
         "--minutes", type=float, help="soak: run the mixed traffic this long (no bare run)"
     )
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--rates",
+        type=float,
+        nargs="+",
+        help="after the unpaced run, the same traffic offered at about each of these requests/s "
+        "(paced connections), --seconds each: the latency below saturation",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--editors", type=int, default=2)
     parser.add_argument(
@@ -422,13 +457,17 @@ def main() -> int:
             server.url, token, department, editors=args.editors, citizens=0, pause=0.2
         ) as editors:
             mixed = slices(server, seconds, args, paths)
+            paced = {}
+            for rate in args.rates or ():
+                print(f"offered about {rate:g} requests/s:", flush=True)
+                paced[rate] = slices(server, seconds, args, paths, rate)
         memory_end = resident_mb(server.process.pid)
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and pending(server.url):
             time.sleep(2)
         verified = flask_command(environ, "search", "verify")
-    report(args, seconds, bare_result, mixed, editors, memory_start, memory_end, verified)
-    failed = errors(mixed) + len(editors.tally.failures)
+    report(args, seconds, bare_result, mixed, paced, editors, memory_start, memory_end, verified)
+    failed = errors(mixed) + sum(map(errors, paced.values())) + len(editors.tally.failures)
     return (
         1
         if failed
@@ -439,14 +478,18 @@ def main() -> int:
     )
 
 
-def report(args, seconds, bare_result, mixed, editors, memory_start, memory_end, verified) -> None:
+def report(
+    args, seconds, bare_result, mixed, paced, editors, memory_start, memory_end, verified
+) -> None:
     print(
         f"\nmixed citizen traffic, {args.backend}, {args.items:,} items, {args.connections} connections, "
         f"{args.workers} workers × 2 threads, {seconds:.0f} s ({machine()} at the end)"
     )
     print(f"{'':<34}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
-    rows = [("mixed (70/20/5/5) + editors", mixed)] + (
-        [("bare Flask JSON endpoint", bare_result)] if bare_result else []
+    rows = (
+        [("mixed (70/20/5/5) + editors", mixed)]
+        + [(f"  the same, offered ~{rate:g} req/s", r) for rate, r in paced.items()]
+        + ([("bare Flask JSON endpoint", bare_result)] if bare_result else [])
     )
     for label, r in rows:
         print(

