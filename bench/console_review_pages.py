@@ -33,6 +33,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import insert, select, update
 
+from bench import page_timing
 from bench.list_endpoints import _utc, backend_database, load, migrated_app
 from bench.page_timing import print_table, time_page
 from catalog import models as m
@@ -211,13 +212,10 @@ def run(name: str, args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=100_000)
+    parser = page_timing.parser(__doc__.splitlines()[0], default_requests=30)
     parser.add_argument("--changes", type=int, default=100_000)
-    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="sqlite")
-    parser.add_argument("--requests", type=int, default=30)
     args = parser.parse_args(argv)
-    for name in ("sqlite", "postgresql") if args.database == "both" else (args.database,):
+    for name in page_timing.databases(args):
         run(name, args)
     return 0
 

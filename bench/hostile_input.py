@@ -40,7 +40,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -59,6 +58,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.support import hostile_files
+from tests.support.servers import free_port
 
 DEEP = hostile_files.deep_json(100_000)
 TEN_MB_OF_KEYS = hostile_files.many_keys_json(900_000)
@@ -133,12 +133,6 @@ def _environment(folder: Path) -> dict[str, str]:
         "SEARCH_INDEX_PATH": str(folder / "search-index"),
         "SECRET_KEY": secrets.token_hex(32),
     }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_gunicorn(folder: Path, workers: int, port: int) -> tuple[subprocess.Popen[bytes], Path]:

@@ -64,6 +64,7 @@ from flask_migrate import upgrade
 from sqlalchemy import event, insert, text
 from sqlalchemy.engine import Connection, Engine
 
+from bench import page_timing
 from bench.page_timing import FOOTER, Timings, gets, over, pad, timed, width
 from catalog import create_app
 from catalog import models as m
@@ -740,10 +741,7 @@ def report(runs: list[Run], args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=100_000)
-    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--requests", type=int, default=200)
+    parser = page_timing.parser(__doc__.splitlines()[0], "both", default_requests=200)
     parser.add_argument("--target-ms", type=float, default=30.0)
     parser.add_argument(
         "--sql-runs",
@@ -758,8 +756,7 @@ def main(argv: list[str] | None = None) -> int:
         "--profile", action="store_true", help="print cProfile of queries over the target"
     )
     args = parser.parse_args(argv)
-    names = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
-    runs = [run_backend(name, args) for name in names]
+    runs = [run_backend(name, args) for name in page_timing.databases(args)]
     report(runs, args)
     return 0
 

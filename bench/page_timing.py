@@ -177,10 +177,11 @@ def over(ms: float, target_ms: float | None) -> str:
     return "*" if target_ms is not None and ms > target_ms else " "
 
 
-def arguments(
+def parser(
     description: str, default_database: str = "sqlite", default_requests: int | None = 20
-) -> tuple[argparse.Namespace, tuple[str, ...]]:
-    """--items, --database (and --requests unless ``default_requests`` is None); the databases named."""
+) -> argparse.ArgumentParser:
+    """--items, --database (and --requests unless ``default_requests`` is None); a bench adds
+    its own options."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument(
@@ -188,8 +189,20 @@ def arguments(
     )
     if default_requests is not None:
         parser.add_argument("--requests", type=int, default=default_requests)
-    args = parser.parse_args()
-    return args, ("sqlite", "postgresql") if args.database == "both" else (args.database,)
+    return parser
+
+
+def databases(args: argparse.Namespace) -> tuple[str, ...]:
+    """The databases --database names."""
+    return ("sqlite", "postgresql") if args.database == "both" else (args.database,)
+
+
+def arguments(
+    description: str, default_database: str = "sqlite", default_requests: int | None = 20
+) -> tuple[argparse.Namespace, tuple[str, ...]]:
+    """The options of ``parser``, parsed; the databases named."""
+    args = parser(description, default_database, default_requests).parse_args()
+    return args, databases(args)
 
 
 def main(

@@ -49,16 +49,12 @@ from flask_migrate import upgrade
 from bench.page_timing import gets, timed
 from catalog import create_app
 
+# fmt: off
 QUERIES = [
-    "营业执照",
-    "食品经营许可",
-    "医师执业注册",
-    "建设工程",
-    "出生医学证明",
-    "税务登记",
-    "道路运输",
-    "社会保险",
+    "营业执照", "食品经营许可", "医师执业注册", "建设工程",
+    "出生医学证明", "税务登记", "道路运输", "社会保险",
 ]
+# fmt: on
 # label → (path for a query, whether the app's answer cache is on)
 CASES = {
     "bare JSON endpoint": (lambda q: "/bench/bare", True),

@@ -28,6 +28,14 @@ def _version(model: type, row_id: int) -> int:
     return row.version
 
 
+def _export_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The file an export command writes, and its format."""
+    command = click.option(
+        "--format", "fmt", type=click.Choice(sorted(FORMATS)), default="xlsx", show_default=True
+    )(command)
+    return click.argument("path", type=click.Path(dir_okay=False, path_type=Path))(command)
+
+
 def _write(exported: Any, path: Path) -> None:
     click.echo(f"已写入 {path}（{exported.save(path)} 字节）。")
 
@@ -117,10 +125,7 @@ def verify_command(task_id: int) -> None:
 
 @draws_group.command("export")
 @click.argument("task_id", type=int)
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--format", "fmt", type=click.Choice(sorted(FORMATS)), default="xlsx", show_default=True
-)
+@_export_options
 @with_appcontext
 def export_command(task_id: int, path: Path, fmt: str) -> None:
     """The draw as .xlsx (drawn targets, replacements, draw facts) or CSV."""
@@ -209,7 +214,11 @@ def _change_data(
     }
 
 
-def _report(change: Any) -> None:
+def _change(use_case: Callable[..., Any], basis_id: int, data: dict[str, Any]) -> None:
+    """Abolish or revise the basis at its current version, and say how many reviews it opened."""
+    change = _run(
+        lambda: use_case(db.session, basis_id, data, _version(LegalBasis, basis_id), OPERATOR)
+    )
     pending = legal_changes.change_reviews(db.session, change.id, OPERATOR)[1]
     click.echo(
         f"已{'修订' if change.kind == 'revise' else '废止'}（{change.document_number}）：开出复核 {len(pending)} 项。"
@@ -223,13 +232,7 @@ def _report(change: Any) -> None:
 def abolish_command(basis_id: int, **options: Any) -> None:
     """Abolish a basis; each citing item's department gets a review."""
     data = _change_data(**options)
-    _report(
-        _run(
-            lambda: legal_changes.abolish(
-                db.session, basis_id, data, _version(LegalBasis, basis_id), OPERATOR
-            )
-        )
-    )
+    _change(legal_changes.abolish, basis_id, data)
 
 
 @legal_group.command("revise")
@@ -240,13 +243,7 @@ def abolish_command(basis_id: int, **options: Any) -> None:
 def revise_command(basis_id: int, version_label: str | None, **options: Any) -> None:
     """A new version supersedes the basis; published citing items get a revision."""
     data = _change_data(**options, version_label=version_label)
-    _report(
-        _run(
-            lambda: legal_changes.revise(
-                db.session, basis_id, data, _version(LegalBasis, basis_id), OPERATOR
-            )
-        )
-    )
+    _change(legal_changes.revise, basis_id, data)
 
 
 @legal_group.command("pending")
@@ -263,10 +260,7 @@ def pending_command() -> None:
 
 @legal_group.command("export")
 @click.argument("change_id", type=int)
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--format", "fmt", type=click.Choice(sorted(FORMATS)), default="xlsx", show_default=True
-)
+@_export_options
 @with_appcontext
 def export_change_command(change_id: int, path: Path, fmt: str) -> None:
     """A change's citing items and their reviews as .xlsx or CSV."""

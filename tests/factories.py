@@ -108,6 +108,11 @@ def power_item(session: Session, department_id: int, **overrides: Any) -> Any:
     return make(session, registry.POWER_ITEMS, department_id=department_id, **{**data, **overrides})
 
 
+def legal_basis(session: Session, name: str, **fields: Any) -> Any:
+    """A 法律依据 (法律、法规、规范性文件) of that name."""
+    return make(session, registry.LEGAL_BASES, name=name, **fields)
+
+
 def supervision_item(session: Session, department_id: int, **overrides: Any) -> Any:
     """A 监管事项 of 监管类型 06 (行政检查) with a valid 14-digit code, a draft by default."""
     n = next(_sequence)

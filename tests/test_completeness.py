@@ -31,7 +31,7 @@ REQUIRED = completeness.requirements()["service_item"]
 
 
 def _complete_item(session, department_id: int, **overrides):
-    law = factories.make(session, factories.registry.LEGAL_BASES, name=f"法律{random.random()}")
+    law = factories.legal_basis(session, f"法律{random.random()}")
     data = {
         "status": "published",
         "case_type": "2",
@@ -272,11 +272,8 @@ def test_the_workbook_turns_unstated_into_facts_through_the_workflow(app, sessio
     accounts = Actor(name="editor", role="editor", department_id=department.id)
     published = _bare_item(session, department.id, "普通护照签发", status="published")
     draft = _bare_item(session, department.id, "护照补发")
-    passport_law = factories.make(
-        session,
-        factories.registry.LEGAL_BASES,
-        name="中华人民共和国护照法",
-        document_number="主席令第五十号",
+    passport_law = factories.legal_basis(
+        session, "中华人民共和国护照法", document_number="主席令第五十号"
     )
     exported = editor.get(
         f"/api/v1/stats/completeness/service-items/export?department_id={department.id}"

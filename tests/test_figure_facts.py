@@ -6,6 +6,7 @@ records sharing a moment."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
@@ -113,68 +114,50 @@ def _inspection_from_snapshots(shape: Shape) -> Subquery:
     return facts.inspections_with_lists(items, lists, shape)
 
 
-def _bundle_from_snapshots(shape: Shape) -> Subquery:
-    snapshots = snapshots_as_of("bundle", facts.AS_OF)
-    rows = select(
-        snapshots.c.id,
-        _from_snapshot(snapshots, "name", String),
-        _from_snapshot(snapshots, "lead_department_id", Integer, "department_id"),
-        _from_snapshot(snapshots, "status", String),
-    ).subquery()
-    query = select(rows).where(rows.c.status == "published")
-    return facts.in_scope(query, rows.c.department_id, shape).subquery("bundle_facts")
+# The type each snapshot key is read as; String unless listed.
+TYPES = {
+    **SERVICE_TYPES,
+    "lead_department_id": Integer,
+    "from_department_id": Integer,
+    "parent_id": Integer,
+    "claimed": Boolean,
+    "on_duty": Boolean,
+}
 
 
-def _published(entity_type: str, shape: Shape, *columns: tuple[str, type, str]) -> Subquery:
-    snapshots = snapshots_as_of(entity_type, facts.AS_OF)
-    rows = select(
-        snapshots.c.id, *(_from_snapshot(snapshots, key, kind, name) for key, kind, name in columns)
-    ).subquery()
-    query = select(rows)
-    if "status" in rows.c:
-        query = query.where(rows.c.status == "published")
-    return facts.in_scope(query, rows.c.department_id, shape).subquery(f"{entity_type}_facts")
+def _published(entity_type: str, *columns: str) -> Callable[[Shape], Subquery]:
+    """The facts of one list's published rows, each column a snapshot key or "key AS name"."""
 
+    def reference(shape: Shape) -> Subquery:
+        snapshots = snapshots_as_of(entity_type, facts.AS_OF)
+        keys = [column.partition(" AS ")[::2] for column in columns]
+        rows = select(
+            snapshots.c.id,
+            *(_from_snapshot(snapshots, k, TYPES.get(k, String), name) for k, name in keys),
+        ).subquery()
+        query = select(rows)
+        if "status" in rows.c:
+            query = query.where(rows.c.status == "published")
+        return facts.in_scope(query, rows.c.department_id, shape).subquery(f"{entity_type}_facts")
 
-def _supervision_from_snapshots(shape: Shape) -> Subquery:
-    return _published(
-        "supervision_item",
-        shape,
-        ("code", String, "name"),
-        ("department_id", Integer, "department_id"),
-        ("status", String, "status"),
-        ("claimed", Boolean, "claimed"),
-        ("parent_id", Integer, "parent_id"),
-    )
-
-
-def _devolved_from_snapshots(shape: Shape) -> Subquery:
-    return _published(
-        "devolved_item",
-        shape,
-        ("name", String, "name"),
-        ("from_department_id", Integer, "department_id"),
-        ("status", String, "status"),
-    )
-
-
-def _inspectors_from_snapshots(shape: Shape) -> Subquery:
-    return _published(
-        "inspector",
-        shape,
-        ("certificate_number", String, "name"),
-        ("department_id", Integer, "department_id"),
-        ("on_duty", Boolean, "on_duty"),
-    )
+    return reference
 
 
 REFERENCE = {
     facts.service_facts: _service_from_snapshots,
     facts.inspection_facts: _inspection_from_snapshots,
-    facts.bundle_facts: _bundle_from_snapshots,
-    facts.supervision_facts: _supervision_from_snapshots,
-    facts.devolved_facts: _devolved_from_snapshots,
-    facts.inspector_facts: _inspectors_from_snapshots,
+    facts.bundle_facts: _published(
+        "bundle", "name", "lead_department_id AS department_id", "status"
+    ),
+    facts.supervision_facts: _published(
+        "supervision_item", "code AS name", "department_id", "status", "claimed", "parent_id"
+    ),
+    facts.devolved_facts: _published(
+        "devolved_item", "name", "from_department_id AS department_id", "status"
+    ),
+    facts.inspector_facts: _published(
+        "inspector", "certificate_number AS name", "department_id", "on_duty"
+    ),
 }
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from catalog.models import BasisReview, ChangeRecord
-from catalog.services import registry, supervision_figures
+from catalog.services import supervision_figures
 from tests import factories
 from tests.conftest import token_client
 
@@ -20,14 +20,13 @@ def cited(session):
     """A basis cited by items of three lists and two departments, another basis cited by one."""
     region = factories.region(session)
     a, b = factories.department(session, region.id), factories.department(session, region.id)
-    basis = factories.make(
+    basis = factories.legal_basis(
         session,
-        registry.LEGAL_BASES,
-        name="云城区测试管理办法",
+        "云城区测试管理办法",
         document_number="云城府办〔2016〕8号",
         category="normative_document",
     )
-    other = factories.make(session, registry.LEGAL_BASES, name="另一部条例")
+    other = factories.legal_basis(session, "另一部条例")
     published = {"status": "published", "legal_basis_ids": [basis.id]}
     items = {
         "service": factories.service_item(session, a.id, **published),

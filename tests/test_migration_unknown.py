@@ -193,12 +193,8 @@ def test_migration_0010_turns_defaults_into_unknown_and_keeps_facts(
             with db.engine.begin() as connection:
                 items = {row.id: row for row in connection.execute(select(ServiceItem.__table__))}
                 guangan = items[1]
-                assert (
-                    guangan.case_type,
-                    guangan.onsite_visits,
-                    guangan.is_charged,
-                    guangan.legal_time_unit,
-                ) == (None, None, None, None)
+                unknown = ("case_type", "onsite_visits", "is_charged", "legal_time_unit")
+                assert {name: guangan._mapping[name] for name in unknown} == dict.fromkeys(unknown)
                 assert (
                     not guangan.legal_no_limit
                     and not guangan.materials_known
@@ -215,13 +211,13 @@ def test_migration_0010_turns_defaults_into_unknown_and_keeps_facts(
                     and yuncheng.legal_time_unit is None
                     and yuncheng.materials_known
                 )
-                api = items[3]
-                assert (
-                    api.onsite_visits,
-                    api.is_charged,
-                    api.materials_known,
-                    api.legal_time_limit,
-                ) == (None, None, False, 20)
+                api = {
+                    "onsite_visits": None,
+                    "is_charged": None,
+                    "materials_known": False,
+                    "legal_time_limit": 20,
+                }
+                assert {name: items[3]._mapping[name] for name in api} == api
                 assert items[4].onsite_visits == 0  # set by a later change: stated
                 assert (items[5].is_charged, items[5].onsite_visits) == (True, 2)
                 assert (

@@ -167,11 +167,14 @@ def test_results_are_recorded_then_published_and_only_published_ones_are_public(
         headers={"If-Match": f'"{recorded.json["version"]}"'},
     )
     assert changed.status_code == 409  # what the public read is not silently changed
+    # published already, and not recorded yet: both refused, nothing published
+    again_and_unready = [first["drawn_target_id"], draw["targets"][2]["drawn_target_id"]]
     unready = editor.post(
         f"/api/v1/random-check-tasks/{task_id}/publish",
-        json={"drawn_target_ids": [draw["targets"][2]["drawn_target_id"]]},
+        json={"drawn_target_ids": again_and_unready},
     )
-    assert unready.status_code == 422
+    codes = [e["code"] for e in unready.json["error"]["fields"]["drawn_target_ids"]]
+    assert unready.status_code == 422 and codes == ["already_published", "no_result"]
 
 
 def test_ratio_bounds_of_general_and_key_items(editor, district):

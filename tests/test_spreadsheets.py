@@ -445,8 +445,7 @@ def test_department_references_agree_and_are_never_created(session, departments)
         ["丁", "01", "区不存在局", None, "2", 5],
         ["戊", "01", None, "12345", "2", 5],  # not a USCC
     ]
-    report = checked(session, rows)
-    assert problems(report) == [
+    assert problems(checked(session, rows)) == [
         (2, "实施主体", "ambiguous_reference"),
         (4, "实施主体编码", "conflicting_columns"),
         (5, "实施主体", "unknown_reference"),
@@ -626,98 +625,23 @@ def test_every_sheet_exports_headers_that_import_reads_back(session, client, she
 def test_power_devolved_and_supervision_sheets_import(session, departments):
     department = departments[0]
     street = factories.township(session, department.region_id, name="北街街道")
-    power = commit_import(
-        session,
-        registry.POWER_ITEMS,
-        xlsx(
-            [
-                [
-                    "序号",
-                    "职权编码",
-                    "职权名称",
-                    "子项名称",
-                    "权力类型",
-                    "设定依据",
-                    "行使主体",
-                    "承办科室",
-                    "责任事项(内容)",
-                    "追责情形",
-                    "备注",
-                    "状态",
-                ],
-                [
-                    1,
-                    "XK-001",
-                    "食品经营许可",
-                    "新办",
-                    "行政许可",
-                    "《食品安全法》第三十五条",
-                    department.name,
-                    "审批科",
-                    "受理、审查、决定",
-                    "违法审批",
-                    "无",
-                    "已发布",
-                ],
-                [
-                    2,
-                    "CF-001",
-                    "对无证经营的处罚",
-                    None,
-                    2,
-                    "《食品安全法》第一百二十二条",
-                    department.uscc,
-                    None,
-                    "立案、调查",
-                    None,
-                    None,
-                    None,
-                ],
-                [
-                    3,
-                    "XX-001",
-                    "某事项",
-                    None,
-                    "行政调皮",
-                    None,
-                    department.name,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                ],
-            ]
-        ),
-        filename="权责.xlsx",
-    )
+    # fmt: off
+    power_rows = [
+        ["序号", "职权编码", "职权名称", "子项名称", "权力类型", "设定依据", "行使主体", "承办科室",
+         "责任事项(内容)", "追责情形", "备注", "状态"],
+        [1, "XK-001", "食品经营许可", "新办", "行政许可", "《食品安全法》第三十五条",
+         department.name, "审批科", "受理、审查、决定", "违法审批", "无", "已发布"],
+        [2, "CF-001", "对无证经营的处罚", None, 2, "《食品安全法》第一百二十二条",
+         department.uscc, None, "立案、调查", None, None, None],
+        [3, "XX-001", "某事项", None, "行政调皮", None, department.name, None, None, None, None,
+         None],
+    ]
+    # fmt: on
+    power = commit_import(session, registry.POWER_ITEMS, xlsx(power_rows), filename="权责.xlsx")
     assert problems(power) == [(4, "权力类型", "unknown_power_type")]
-    power = commit_import(
-        session,
-        registry.POWER_ITEMS,
-        xlsx(
-            [
-                ["职权编码", "职权名称", "子项名称", "权力类型", "设定依据", "行使主体"],
-                [
-                    "XK-001",
-                    "食品经营许可",
-                    "新办",
-                    "行政许可",
-                    "《食品安全法》第三十五条",
-                    department.name,
-                ],
-                [
-                    "CF-001",
-                    "对无证经营的处罚",
-                    None,
-                    2,
-                    "《食品安全法》第一百二十二条",
-                    department.uscc,
-                ],
-            ]
-        ),
-        filename="权责.xlsx",
-    )
+    # The two good rows again, with only the columns from 职权编码 to 行使主体.
+    required_only = [row[1:7] for row in power_rows[:3]]
+    power = commit_import(session, registry.POWER_ITEMS, xlsx(required_only), filename="权责.xlsx")
     assert power.ok and power.created == 2, power.problems
 
     batch = factories.make(
@@ -879,27 +803,14 @@ def test_the_guangan_catalog_imports_whole_once_its_departments_exist(session):
     # 主项名称 is not a column of the 实施清单: reported, or ignored on request and listed.
     first = dry_run(session, SERVICE, data, filename="广安区.xlsx", region_id=region.id)
     assert (1, "主项名称", "unknown_column") in problems(first)
-    check = dry_run(
-        session,
-        SERVICE,
-        data,
-        filename="广安区.xlsx",
-        region_id=region.id,
-        allow_unknown_columns=True,
-    )
+    lenient = {"filename": "广安区.xlsx", "region_id": region.id, "allow_unknown_columns": True}
+    check = dry_run(session, SERVICE, data, **lenient)
     missing_rows = [i + 2 for i, item in enumerate(items) if item["department"] == left_out]
     assert problems(check) == [(row, "部门", "unknown_reference") for row in missing_rows]
     assert check.ignored_columns == ["主项名称"] and count(session, Organization) == orgs
 
     factories.department(session, region.id, name=left_out, uscc=codes[left_out])
-    report = commit_import(
-        session,
-        SERVICE,
-        data,
-        filename="广安区.xlsx",
-        region_id=region.id,
-        allow_unknown_columns=True,
-    )
+    report = commit_import(session, SERVICE, data, **lenient)
     assert report.ok and report.created == len(items) == 1135, report.problems[:5]
     imported = session.scalars(
         select(ServiceItem)

@@ -43,15 +43,18 @@ def test_a_township_page_lists_what_can_be_applied_for_there(client, session):
         power_item_id=relief.id,
         status="published",
     )
+    where_to_apply = {
+        "place": "测试镇便民服务中心（镇府路1号）",
+        "office_hours": "周一至周五 9:00—17:00",
+        "consult_phone": "0766-0000000",
+    }
     factories.service_item(
         session,
         department.id,
         name="居住证申领（测试）",
         township_id=town.id,
         status="published",
-        place="测试镇便民服务中心（镇府路1号）",
-        office_hours="周一至周五 9:00—17:00",
-        consult_phone="0766-0000000",
+        **where_to_apply,
     )
 
     page = client.get(f"/townships/{town.id}")
@@ -61,7 +64,7 @@ def test_a_township_page_lists_what_can_be_applied_for_there(client, session):
     assert "对乱倒垃圾的处罚（测试）" not in text  # a 处罚 is not applied for
     assert "别处的确认事项（测试）" not in text  # devolved to another street
     assert f'href="/items/service/{guide.id}"' in text  # the devolved power's guide
-    for fact in ("测试镇便民服务中心（镇府路1号）", "周一至周五 9:00—17:00", "0766-0000000"):
+    for fact in where_to_apply.values():
         assert fact in text
 
     bare = client.get(f"/townships/{other.id}")

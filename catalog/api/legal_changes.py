@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
 from flask_smorest import Blueprint
 
 from ..authentication import current_actor
@@ -18,13 +17,13 @@ from ..schemas.legal_changes import (
     ImpactSchema,
     ReviseSchema,
 )
-from ..schemas.random_checks import ExportArgsSchema
 from ..services import legal_changes
+from ..services.tabular_files import Exported
 from .errors import documented_errors
 from .etag import expected_version
 from .gate import requires
 from .resources import if_match
-from .spreadsheets import file_response
+from .spreadsheets import exports
 
 blp = Blueprint(
     "legal_changes",
@@ -94,14 +93,11 @@ def change(change_id: int) -> dict[str, Any]:
 
 @blp.get("/legal-basis-changes/<int:change_id>/export")
 @requires(legal_changes.export_change)
-@blp.arguments(ExportArgsSchema, location="query")
-@blp.response(200, description="xlsx 或 CSV：每个引用事项及其复核")
+@exports(blp, "xlsx 或 CSV：每个引用事项及其复核")
 @_errors(401)
-def export(args: dict[str, Any], change_id: int) -> Response:
+def export(args: dict[str, Any], change_id: int) -> Exported:
     """导出一次修订或废止影响的事项"""
-    return file_response(
-        legal_changes.export_change(db.session, change_id, args["format"], current_actor())
-    )
+    return legal_changes.export_change(db.session, change_id, args["format"], current_actor())
 
 
 @blp.get("/basis-reviews")

@@ -17,7 +17,6 @@ from ..schemas.random_checks import (
     ConflictSchema,
     DrawArgsSchema,
     DrawSchema,
-    ExportArgsSchema,
     OversightArgsSchema,
     OversightFiguresSchema,
     PublicResultPageSchema,
@@ -39,11 +38,12 @@ from ..services import (
     random_checks,
     supervision_figures,
 )
+from ..services.tabular_files import Exported
 from .errors import documented_errors
 from .etag import expected_version, with_etag
 from .gate import requires
 from .resources import ETAG_HEADER, if_match
-from .spreadsheets import file_response
+from .spreadsheets import exports
 
 blp = Blueprint(
     "random_checks",
@@ -163,14 +163,11 @@ def verify(task_id: int) -> dict[str, Any]:
 
 @blp.get("/random-check-tasks/<int:task_id>/export")
 @requires(draw_views.export_draw)
-@blp.arguments(ExportArgsSchema, location="query")
-@blp.response(200, description="xlsx（抽取结果、回避与替换、抽取信息）或 CSV（抽取结果）")
+@exports(blp, "xlsx（抽取结果、回避与替换、抽取信息）或 CSV（抽取结果）")
 @_errors(403)
-def export(args: dict[str, Any], task_id: int) -> Response:
+def export(args: dict[str, Any], task_id: int) -> Exported:
     """导出抽取结果"""
-    return file_response(
-        draw_views.export_draw(db.session, task_id, args["format"], current_actor())
-    )
+    return draw_views.export_draw(db.session, task_id, args["format"], current_actor())
 
 
 @blp.put("/random-check-tasks/<int:task_id>/results/<int:drawn_id>")

@@ -9,6 +9,8 @@ API's one error shape; an upload over MAX_CONTENT_LENGTH answers 413 in the same
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from flask import Response, jsonify, send_file
@@ -21,6 +23,7 @@ from ..extensions import db
 from ..schemas.base import BaseSchema
 from ..schemas.errors import ErrorSchema
 from ..schemas.fields import Bool, Code, Id
+from ..schemas.random_checks import ExportArgsSchema
 from ..schemas.stats import ScopeArgsSchema
 from ..services import figures_export, list_export, row_import
 from ..services.spreadsheet_columns import SHEETS, Sheet
@@ -126,6 +129,21 @@ def file_response(exported: Exported) -> Response:
     )
     response.content_length = size
     return response
+
+
+def exports(blp: Blueprint, description: str) -> Callable[[Callable[..., Exported]], Any]:
+    """An export route: ?format=xlsx|csv in (the view's first argument), the file its use case
+    wrote out."""
+
+    def decorate(view: Callable[..., Exported]) -> Any:
+        @wraps(view)
+        def send(*args: Any, **kwargs: Any) -> Response:
+            return file_response(view(*args, **kwargs))
+
+        documented = blp.response(200, description=description)(send)
+        return blp.arguments(ExportArgsSchema, location="query")(documented)
+
+    return decorate
 
 
 def _doc(text: str) -> Any:

@@ -55,63 +55,46 @@ from .base import UtcDateTime, db
 from .elements import ELEMENTS, RowView, unfilled_mask
 from .services import ServiceItem
 
-# Each list's fact columns: fact column → (the row's attribute, which is also its snapshot key;
-# the type the snapshot is read as). A list without a "status" (the 名录库 of inspectors) is in
-# force from its create to its delete.
+# The type a snapshot's value of each fact column is read as.
+_TYPES: dict[str, type] = {
+    **dict.fromkeys(("department_id", "parent_id", "supervision_item_id"), Integer),
+    **dict.fromkeys(("legal_time_limit", "promised_time_limit", "onsite_visits"), Integer),
+    "unfilled_elements": Integer,
+    **dict.fromkeys(("claimed", "e_license_linked", "license_free", "on_duty"), Boolean),
+}
+
+
+def _facts(columns: str, **attributes: str) -> dict[str, tuple[str, type]]:
+    """Fact column → (the row's attribute, which is also its snapshot key; the type the snapshot
+    is read as, String unless _TYPES says). A column is read from the attribute of its own name
+    unless ``attributes`` names another."""
+    return {
+        column: (attributes.get(column, column), _TYPES.get(column, String))
+        for column in columns.split()
+    }
+
+
+# Each list's fact columns. A list without a "status" (the 名录库 of inspectors) is in force from
+# its create to its delete.
 FACT_SOURCES: dict[str, dict[str, tuple[str, type]]] = {
-    "service_item": {
-        "department_id": ("department_id", Integer),
-        "name": ("name", String),
-        "status": ("status", String),
-        "item_type": ("item_type", String),
-        "case_type": ("case_type", String),
-        "legal_time_limit": ("legal_time_limit", Integer),
-        "legal_time_unit": ("legal_time_unit", String),
-        "promised_time_limit": ("promised_time_limit", Integer),
-        "promised_time_unit": ("promised_time_unit", String),
-        "onsite_visits": ("onsite_visits", Integer),
-        "e_license_linked": ("e_license_linked", Boolean),
-        "license_free": ("license_free", Boolean),
-        "unfilled_elements": ("unfilled_elements", Integer),
-    },
-    "supervision_item": {
-        "department_id": ("department_id", Integer),
-        "name": ("code", String),
-        "status": ("status", String),
-        "supervision_type": ("supervision_type", String),
-        "claimed": ("claimed", Boolean),
-        "parent_id": ("parent_id", Integer),
-        "unfilled_elements": ("unfilled_elements", Integer),
-    },
-    "inspection_impl_list": {
-        "department_id": ("department_id", Integer),
-        "name": ("name", String),
-        "supervision_item_id": ("supervision_item_id", Integer),
-        "status": ("status", String),
-        "unfilled_elements": ("unfilled_elements", Integer),
-    },
-    "bundle": {
-        "department_id": ("lead_department_id", Integer),
-        "name": ("name", String),
-        "status": ("status", String),
-    },
-    "power_item": {
-        "department_id": ("department_id", Integer),
-        "name": ("name", String),
-        "status": ("status", String),
-        "unfilled_elements": ("unfilled_elements", Integer),
-    },
-    "devolved_item": {
-        "department_id": ("from_department_id", Integer),
-        "name": ("name", String),
-        "status": ("status", String),
-        "unfilled_elements": ("unfilled_elements", Integer),
-    },
-    "inspector": {
-        "department_id": ("department_id", Integer),
-        "name": ("certificate_number", String),
-        "on_duty": ("on_duty", Boolean),
-    },
+    "service_item": _facts(
+        "department_id name status item_type case_type legal_time_limit legal_time_unit"
+        " promised_time_limit promised_time_unit onsite_visits e_license_linked license_free"
+        " unfilled_elements"
+    ),
+    "supervision_item": _facts(
+        "department_id name status supervision_type claimed parent_id unfilled_elements",
+        name="code",
+    ),
+    "inspection_impl_list": _facts(
+        "department_id name supervision_item_id status unfilled_elements"
+    ),
+    "bundle": _facts("department_id name status", department_id="lead_department_id"),
+    "power_item": _facts("department_id name status unfilled_elements"),
+    "devolved_item": _facts(
+        "department_id name status unfilled_elements", department_id="from_department_id"
+    ),
+    "inspector": _facts("department_id name on_duty", name="certificate_number"),
 }
 
 

@@ -151,16 +151,24 @@ class ServiceItem(HasElements, CitesLegalBases, ListRow, db.Model):
     )
 
 
-class Material(db.Model):
+class ServiceItemPart:
+    """A row of a service item's own (a material, a fee, a question), kept in the item's order
+    and deleted with it."""
+
+    # sort_order keeps these columns first, where the migrations created them (a mixin's
+    # columns otherwise come after the class's own).
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)
+    service_item_id: Mapped[int] = mapped_column(
+        ForeignKey("service_items.id", ondelete="CASCADE"), index=True, sort_order=-1
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0, sort_order=-1)
+
+
+class Material(ServiceItemPart, db.Model):
     """申请材料, with its 电子证照 link and 免提交 flag."""
 
     __tablename__ = "materials"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    service_item_id: Mapped[int] = mapped_column(
-        ForeignKey("service_items.id", ondelete="CASCADE"), index=True
-    )
-    position: Mapped[int] = mapped_column(Integer, default=0)
     code: Mapped[str | None] = mapped_column(String(50))  # 实施编码 + 3-digit sequence
     name: Mapped[str] = mapped_column(String(300))
     material_type: Mapped[str | None] = mapped_column(String(20))  # 原件 / 复印件
@@ -178,32 +186,22 @@ class Material(db.Model):
     service_item: Mapped[ServiceItem] = relationship(back_populates="materials")
 
 
-class FeeItem(db.Model):
+class FeeItem(ServiceItemPart, db.Model):
     """收费项目."""
 
     __tablename__ = "fee_items"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    service_item_id: Mapped[int] = mapped_column(
-        ForeignKey("service_items.id", ondelete="CASCADE"), index=True
-    )
-    position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(200))
     standard: Mapped[str | None] = mapped_column(Text)
     basis: Mapped[str | None] = mapped_column(Text)
     reducible: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class Faq(db.Model):
+class Faq(ServiceItemPart, db.Model):
     """常见问题: a question citizens ask about the item, with the department's answer."""
 
     __tablename__ = "service_item_faqs"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    service_item_id: Mapped[int] = mapped_column(
-        ForeignKey("service_items.id", ondelete="CASCADE"), index=True
-    )
-    position: Mapped[int] = mapped_column(Integer, default=0)
     question: Mapped[str] = mapped_column(String(500))
     answer: Mapped[str] = mapped_column(Text)
 

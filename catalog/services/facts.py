@@ -43,7 +43,7 @@ from ..models import (
     SupervisionItem,
 )
 from ..models.base import UtcDateTime
-from ..models.figure_facts import fact_columns
+from ..models.figure_facts import FACT_SOURCES, fact_columns
 
 INSPECTION_TYPE = "06"
 CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -143,29 +143,12 @@ def service_facts(shape: Shape) -> Subquery:
 def inspection_facts(shape: Shape) -> Subquery:
     """One row per 行政检查 监管事项 (claimed, published) with whether it has a published
     检查实施清单 — the two counts of the 实施清单完成率."""
+    columns = ("name", "department_id", "status", "supervision_type", "claimed")
     if not shape.as_of:
-        items = select(
-            SupervisionItem.id,
-            SupervisionItem.code.label("name"),
-            SupervisionItem.department_id,
-            SupervisionItem.status,
-            SupervisionItem.supervision_type,
-            SupervisionItem.claimed,
-        ).subquery()
+        items = _live(SupervisionItem, "supervision_item", columns).subquery()
         lists = select(InspectionImplList.supervision_item_id, InspectionImplList.status).subquery()
     else:
-        items = (
-            select(
-                FigureFact.entity_id.label("id"),
-                FigureFact.name,
-                FigureFact.department_id,
-                FigureFact.status,
-                FigureFact.supervision_type,
-                FigureFact.claimed,
-            )
-            .where(_versions_at("supervision_item"))
-            .subquery()
-        )
+        items = _as_of("supervision_item", columns).subquery()
         lists = (
             select(FigureFact.supervision_item_id, FigureFact.status)
             .where(_versions_at("inspection_impl_list"))
@@ -202,21 +185,30 @@ def inspections_with_lists(items: Subquery, lists: Subquery, shape: Shape) -> Su
     return in_scope(query, items.c.department_id, shape).subquery("inspection_facts")
 
 
+def _live(model: Any, entity_type: str, columns: tuple[str, ...]) -> Query:
+    """The rows' id and fact ``columns`` now, each read from the attribute FACT_SOURCES names
+    (a 监管事项's name is its code, a 一件事's department its lead department)."""
+    sources = FACT_SOURCES[entity_type]
+    return select(model.id, *(getattr(model, sources[c][0]).label(c) for c in columns))
+
+
+def _as_of(entity_type: str, columns: tuple[str, ...]) -> Query:
+    """The same columns as of the bound moment, from figure_facts."""
+    facts = (getattr(FigureFact, column) for column in columns)
+    return select(FigureFact.entity_id.label("id"), *facts).where(_versions_at(entity_type))
+
+
 def _list_facts(
-    shape: Shape, entity_type: str, live: Query, columns: tuple[str, ...], published: bool = True
+    shape: Shape, entity_type: str, model: Any, columns: tuple[str, ...], published: bool = True
 ) -> Subquery:
-    """One row per row of a list in scope: ``live`` selects (id, name, department_id[, status],
-    *columns) from the list; as of a moment the same columns come from figure_facts. Only
-    published rows count, unless the list has no status (the 名录库 of inspectors)."""
+    """One row per row of a list in scope: (id, name, department_id[, status], *columns), live
+    or as of a moment. Only published rows count, unless the list has no status (the 名录库 of
+    inspectors)."""
+    selected = ("name", "department_id", *(["status"] if published else []), *columns)
     if not shape.as_of:
-        rows = live
+        rows = _live(model, entity_type, selected)
     else:
-        history = [FigureFact.entity_id.label("id"), FigureFact.name, FigureFact.department_id]
-        rows = select(
-            *history,
-            *([FigureFact.status] if published else []),
-            *(getattr(FigureFact, column) for column in columns),
-        ).where(_versions_at(entity_type))
+        rows = _as_of(entity_type, selected)
         if not published:  # a version whose row was deleted has no status
             rows = rows.where(FigureFact.status.is_not(None))
     subquery = rows.subquery()
@@ -229,59 +221,34 @@ def _list_facts(
 @cache
 def bundle_facts(shape: Shape) -> Subquery:
     """One row per published 一件事 led by a department in scope."""
-    live = select(
-        Bundle.id, Bundle.name, Bundle.lead_department_id.label("department_id"), Bundle.status
-    )
-    return _list_facts(shape, "bundle", live, ())
+    return _list_facts(shape, "bundle", Bundle, ())
 
 
 @cache
 def supervision_facts(shape: Shape) -> Subquery:
     """One row per published 监管事项 (主项 and 子项): whether it is claimed, and its 主项."""
-    item = SupervisionItem
-    live = select(
-        item.id,
-        item.code.label("name"),
-        item.department_id,
-        item.status,
-        item.claimed,
-        item.parent_id,
-    )
-    return _list_facts(shape, "supervision_item", live, ("claimed", "parent_id"))
+    return _list_facts(shape, "supervision_item", SupervisionItem, ("claimed", "parent_id"))
 
 
 @cache
 def devolved_facts(shape: Shape) -> Subquery:
     """One row per published 下放镇街事项, under its 原实施部门."""
-    item = DevolvedItem
-    live = select(item.id, item.name, item.from_department_id.label("department_id"), item.status)
-    return _list_facts(shape, "devolved_item", live, ())
+    return _list_facts(shape, "devolved_item", DevolvedItem, ())
 
 
 @cache
 def inspector_facts(shape: Shape) -> Subquery:
     """One row per 执法检查人员 in the 名录库 (on duty or not), by 执法证号."""
-    live = select(
-        Inspector.id,
-        Inspector.certificate_number.label("name"),
-        Inspector.department_id,
-        Inspector.on_duty,
-    )
-    return _list_facts(shape, "inspector", live, ("on_duty",), published=False)
+    return _list_facts(shape, "inspector", Inspector, ("on_duty",), published=False)
 
 
-# The live rows behind the completeness figures of each list: (model, department column, name
-# column); as of a moment the same columns come from figure_facts.
-COMPLETENESS_SOURCES: dict[str, tuple[Any, Any, Any]] = {
-    "service_item": (ServiceItem, ServiceItem.department_id, ServiceItem.name),
-    "power_item": (PowerItem, PowerItem.department_id, PowerItem.name),
-    "devolved_item": (DevolvedItem, DevolvedItem.from_department_id, DevolvedItem.name),
-    "supervision_item": (SupervisionItem, SupervisionItem.department_id, SupervisionItem.code),
-    "inspection_impl_list": (
-        InspectionImplList,
-        InspectionImplList.department_id,
-        InspectionImplList.name,
-    ),
+# The lists with completeness figures; their name and department columns are in FACT_SOURCES.
+COMPLETENESS_MODELS: dict[str, Any] = {
+    "service_item": ServiceItem,
+    "power_item": PowerItem,
+    "devolved_item": DevolvedItem,
+    "supervision_item": SupervisionItem,
+    "inspection_impl_list": InspectionImplList,
 }
 
 
@@ -290,25 +257,14 @@ def element_facts(entity_type: str, shape: Shape) -> Subquery:
     """One row per published row of a list in scope, with its unfilled elements. The item types
     of the scope apply to the 实施清单 only."""
     if not shape.as_of:
-        model, department, name = COMPLETENESS_SOURCES[entity_type]
+        model = COMPLETENESS_MODELS[entity_type]
         item_type = model.item_type if entity_type == "service_item" else null()
-        rows: Query = select(
-            model.id,
-            name.label("name"),
-            department.label("department_id"),
-            model.status,
-            item_type.label("item_type"),
-            model.unfilled_elements,
+        rows = _live(model, entity_type, ("name", "department_id", "status")).add_columns(
+            item_type.label("item_type"), model.unfilled_elements
         )
     else:
-        rows = select(
-            FigureFact.entity_id.label("id"),
-            FigureFact.name,
-            FigureFact.department_id,
-            FigureFact.status,
-            FigureFact.item_type,
-            FigureFact.unfilled_elements,
-        ).where(_versions_at(entity_type))
+        columns = ("name", "department_id", "status", "item_type", "unfilled_elements")
+        rows = _as_of(entity_type, columns)
     subquery = rows.subquery()
     query = select(subquery).where(subquery.c.status == "published")
     if entity_type == "service_item":

@@ -127,6 +127,15 @@ def record_result(
     return row
 
 
+def _not_publishable(row: DrawnTarget) -> FieldError | None:
+    """Why a drawn target's result cannot be published now, if it cannot."""
+    if row.result is None:
+        return FieldError("no_result", f"“{row.target_name}”尚未录入检查结果，不能公示。")
+    if row.published_at is not None:
+        return FieldError("already_published", f"“{row.target_name}”的检查结果已经公示。")
+    return None
+
+
 @use_case("draws.results")
 def publish_results(
     session: Session, task_id: int, drawn_ids: list[int], actor: Actor, now: datetime | None = None
@@ -139,16 +148,7 @@ def publish_results(
     if not rows:
         problems.add("drawn_target_ids", FieldError("required", "请选择要公示的检查结果。"))
     for row in rows:
-        if row.result is None:
-            problems.add(
-                "drawn_target_ids",
-                FieldError("no_result", f"“{row.target_name}”尚未录入检查结果，不能公示。"),
-            )
-        elif row.published_at is not None:
-            problems.add(
-                "drawn_target_ids",
-                FieldError("already_published", f"“{row.target_name}”的检查结果已经公示。"),
-            )
+        problems.add_if("drawn_target_ids", _not_publishable(row))
     if problems:
         raise validation_failed(problems.by_field)
     moment = now or utcnow()

@@ -223,7 +223,10 @@ def _name_column(model: type[ListModel]) -> InstrumentedAttribute[str]:
 
 _LEGAL: Reference = (m.LegalBasis, "法律依据")
 _ORG: Reference = (m.Organization, "机构")
+_TOWNSHIP: Reference = (m.Organization, "镇街")
+_POWER: Reference = (m.PowerItem, "权责事项")
 _REFERENCES_WITH_BASES: dict[str, Reference] = {"department_id": _ORG, "legal_basis_ids": _LEGAL}
+_SETS_BASES: dict[str, Setter] = {"legal_basis_ids": _relation_setter("legal_bases", m.LegalBasis)}
 
 REGIONS = ListSpec(
     "regions",
@@ -284,7 +287,7 @@ POWER_ITEMS = ListSpec(
     check=powers.check_power_item,
     references=_REFERENCES_WITH_BASES,
     unique=("code",),
-    setters={"legal_basis_ids": _relation_setter("legal_bases", m.LegalBasis)},
+    setters=_SETS_BASES,
     filters=(
         *_common_filters(m.PowerItem),
         _equals(
@@ -325,17 +328,13 @@ SERVICE_ITEMS = ListSpec(
     m.ServiceItem,
     ServiceItemSchema,
     check=service_items.check_service_item,
-    references={
-        **_REFERENCES_WITH_BASES,
-        "township_id": (m.Organization, "镇街"),
-        "power_item_id": (m.PowerItem, "权责事项"),
-    },
+    references={**_REFERENCES_WITH_BASES, "township_id": _TOWNSHIP, "power_item_id": _POWER},
     unique=("implementation_code",),
     setters={
         "materials": service_items.set_materials,
         "fees": service_items.set_fees,
         "faqs": service_items.set_faqs,
-        "legal_basis_ids": _relation_setter("legal_bases", m.LegalBasis),
+        **_SETS_BASES,
     },
     filters=(
         *_common_filters(m.ServiceItem),
@@ -398,8 +397,8 @@ DEVOLVED_ITEMS = ListSpec(
         "batch_id": (m.DevolutionBatch, "下放批次"),
         "from_department_id": _ORG,
         "entrusting_department_id": _ORG,
-        "power_item_id": (m.PowerItem, "权责事项"),
-        "receiver_ids": (m.Organization, "镇街"),
+        "power_item_id": _POWER,
+        "receiver_ids": _TOWNSHIP,
     },
     setters={"receiver_ids": _relation_setter("receivers", m.Organization)},
     filters=(
@@ -428,10 +427,10 @@ SUPERVISION_ITEMS = ListSpec(
     references={
         **_REFERENCES_WITH_BASES,
         "parent_id": (m.SupervisionItem, "监管事项主项"),
-        "power_item_id": (m.PowerItem, "权责事项"),
+        "power_item_id": _POWER,
     },
     unique=("code",),
-    setters={"legal_basis_ids": _relation_setter("legal_bases", m.LegalBasis)},
+    setters=_SETS_BASES,
     filters=(
         *_common_filters(m.SupervisionItem),
         _equals(
@@ -488,7 +487,7 @@ INSPECTION_TARGETS = ListSpec(
     m.InspectionTarget,
     InspectionTargetSchema,
     check=supervision.check_inspection_target,
-    references={"region_id": (m.Region, "行政区划"), "township_id": (m.Organization, "镇街")},
+    references={"region_id": (m.Region, "行政区划"), "township_id": _TOWNSHIP},
     filters=(
         _equals(m.InspectionTarget, "region_id", "region_id", Id, "行政区划编号"),
         _equals(m.InspectionTarget, "township_id", "township_id", Id, "所属镇街编号"),

@@ -103,7 +103,16 @@ class _Source:
     values: Callable[[], tuple[AnySelect, Any]] | None = None
 
 
-def _common(kind: str, row: Row[Any]) -> dict[str, Any]:
+def _document(
+    kind: str,
+    row: Row[Any],
+    name: str,
+    item_type: tuple[str | None, str],
+    texts: Iterable[str | None],
+    **fields: Any,
+) -> dict[str, Any]:
+    """What every list's document holds: the row's id, department and version, its name, its
+    type (code, label) and its full text (the parts it has, a line each); then its own fields."""
     return {
         "id": f"{kind}:{row.id}",
         "kind": kind,
@@ -112,6 +121,11 @@ def _common(kind: str, row: Row[Any]) -> dict[str, Any]:
         "region": row.region or "",
         "version": row.version,
         "updated_at": row.updated_at,
+        "name": name,
+        "item_type": item_type[0],
+        "item_type_label": item_type[1],
+        "text": "\n".join(filter(None, texts)),
+        **fields,
     }
 
 
@@ -150,40 +164,36 @@ def _service_materials() -> tuple[AnySelect, Any]:
 
 
 def _service_document(item: Row[Any], materials: list[str]) -> dict[str, Any]:
-    return {
-        **_common("service", item),
-        "name": item.name,
-        "aliases": item.aliases,
-        "item_type": item.item_type,
-        "item_type_label": ITEM_TYPES.get(item.item_type, ""),
-        "townships": [item.township] if item.township is not None else [],
-        "service_objects": sorted(
+    texts = [
+        item.acceptance_conditions,
+        "；".join(materials),
+        item.process,
+        item.result_name,
+        item.twin_basis,
+        item.twin_responsibilities,
+    ]
+    return _document(
+        "service",
+        item,
+        item.name,
+        (item.item_type, ITEM_TYPES.get(item.item_type, "")),
+        texts,
+        aliases=item.aliases,
+        townships=[item.township] if item.township is not None else [],
+        service_objects=sorted(
             {
                 SERVICE_OBJECT_AUDIENCE[c]
                 for c in item.service_objects or ()
                 if c in SERVICE_OBJECT_AUDIENCE
             }
         ),
-        "themes": item.themes,
+        themes=item.themes,
         # 未填报 stays out of the 即办件 and 零跑动 facets: no value, not "否"
-        "instant": is_instant(item),
-        "onsite_visits": item.onsite_visits,
-        "zero_visit": is_zero_visit(item),
-        "text": "\n".join(
-            filter(
-                None,
-                [
-                    item.acceptance_conditions,
-                    "；".join(materials),
-                    item.process,
-                    item.result_name,
-                    item.twin_basis,
-                    item.twin_responsibilities,
-                ],
-            )
-        ),
+        instant=is_instant(item),
+        onsite_visits=item.onsite_visits,
+        zero_visit=is_zero_visit(item),
         **_twins("power", item.twin_power_id),
-    }
+    )
 
 
 def _twins(kind: str, twin_id: int | None) -> dict[str, Any]:
@@ -207,16 +217,15 @@ def _power_rows() -> AnySelect:
 
 def _power_document(item: Row[Any], _values: list[str]) -> dict[str, Any]:
     name = f"{item.name}（{item.sub_item_name}）" if item.sub_item_name else item.name
-    return {
-        **_common("power", item),
-        "name": name,
-        "item_type": item.power_type_code,
-        "item_type_label": item.power_type or "",
-        "text": "\n".join(filter(None, [item.basis_text, item.responsibilities])),
-        "merged_into": ""
-        if item.merged_into_service is None
-        else f"service:{item.merged_into_service}",
-    }
+    merged_into = "" if item.merged_into_service is None else f"service:{item.merged_into_service}"
+    return _document(
+        "power",
+        item,
+        name,
+        (item.power_type_code, item.power_type or ""),
+        [item.basis_text, item.responsibilities],
+        merged_into=merged_into,
+    )
 
 
 def _devolved_rows() -> AnySelect:
@@ -241,14 +250,9 @@ def _devolved_receivers() -> tuple[AnySelect, Any]:
 
 
 def _devolved_document(item: Row[Any], townships: list[str]) -> dict[str, Any]:
-    return {
-        **_common("devolved", item),
-        "name": item.name,
-        "item_type": item.mode,
-        "item_type_label": DEVOLUTION_MODES.get(item.mode, ""),
-        "townships": townships,
-        "text": "\n".join(filter(None, [item.scope_limit, item.attached_powers])),
-    }
+    mode = (item.mode, DEVOLUTION_MODES.get(item.mode, ""))
+    texts = [item.scope_limit, item.attached_powers]
+    return _document("devolved", item, item.name, mode, texts, townships=townships)
 
 
 def _supervision_rows() -> AnySelect:
@@ -266,13 +270,9 @@ def _supervision_rows() -> AnySelect:
 
 def _supervision_document(item: Row[Any], _values: list[str]) -> dict[str, Any]:
     name = f"{item.main_name}（{item.sub_name}）" if item.sub_name else item.main_name
-    return {
-        **_common("supervision", item),
-        "name": name,
-        "item_type": item.supervision_type,
-        "item_type_label": SUPERVISION_TYPES.get(item.supervision_type, ""),
-        "text": "\n".join(filter(None, [item.objects, item.basis_text, item.measures])),
-    }
+    type_ = (item.supervision_type, SUPERVISION_TYPES.get(item.supervision_type, ""))
+    texts = [item.objects, item.basis_text, item.measures]
+    return _document("supervision", item, name, type_, texts)
 
 
 _SOURCES = {

@@ -129,6 +129,13 @@ STATUS = Column(
 )
 
 
+def _power_item_code(*aliases: str) -> Column:
+    """权责事项编码: the 权责事项 a row implements, devolves or supervises, found by its code."""
+    return Column(
+        "权责事项编码", RowRef("power_item_id", m.PowerItem, ("code",), "权责事项"), aliases
+    )
+
+
 def _time_limit_columns(kind: str, field: str) -> tuple[Column, Column]:
     """The 法定 and the 承诺 time limit are read alike: a limit, then its unit."""
     limit, unit = f"{field}_time_limit", f"{field}_time_unit"
@@ -191,11 +198,7 @@ SERVICE_ITEMS = Sheet(
         Column("委托部门", Text("entrusting_department"), ()),
         Column("承办机构", Text("handling_unit"), ("承办科室", "承办处室", "内设机构")),
         Column("联办机构", Text("joint_departments"), ("共同实施部门", "联办部门")),
-        Column(
-            "权责事项编码",
-            RowRef("power_item_id", m.PowerItem, ("code",), "权责事项"),
-            ("职权编码", "对应权责事项编码"),
-        ),
+        _power_item_code("职权编码", "对应权责事项编码"),
         *_time_limit_columns("法定", "legal"),  # 法定办结时限, 法定办结时限单位
         *_time_limit_columns("承诺", "promised"),  # 承诺办结时限, 承诺办结时限单位
         Column(
@@ -342,11 +345,7 @@ DEVOLVED_ITEMS = Sheet(
             OrganizationRefs("receiver_ids", TOWNSHIPS),
             ("承接主体", "承接单位", "承接镇(街道)"),
         ),
-        Column(
-            "权责事项编码",
-            RowRef("power_item_id", m.PowerItem, ("code",), "权责事项"),
-            ("职权编码",),
-        ),
+        _power_item_code("职权编码"),
         Column(
             "下放状态",
             Choice(
@@ -405,11 +404,7 @@ SUPERVISION_ITEMS = Sheet(
             ("认领状态", "是否认领"),
         ),
         Column("监管措施", Text("measures"), ()),
-        Column(
-            "权责事项编码",
-            RowRef("power_item_id", m.PowerItem, ("code",), "权责事项"),
-            ("对应权责清单事项编码", "职权编码"),
-        ),
+        _power_item_code("对应权责清单事项编码", "职权编码"),
         STATUS,
     ),
 )

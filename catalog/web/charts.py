@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import ClassVar
 
 WIDTH = 640
 LABEL_WIDTH = 220  # department names, right-aligned before the bars
@@ -31,13 +32,19 @@ class Bar:
 
 
 @dataclass(frozen=True)
-class BarChart:
+class Chart:
+    """A chart's title and description (its text alternative); the drawing's size is fixed."""
+
     title: str
     description: str
+    width: ClassVar[int] = WIDTH
+
+
+@dataclass(frozen=True)
+class BarChart(Chart):
     bars: list[Bar]
-    width: int = WIDTH
-    label_width: int = LABEL_WIDTH
-    bar_height: int = BAR
+    label_width: ClassVar[int] = LABEL_WIDTH
+    bar_height: ClassVar[int] = BAR
 
     @property
     def height(self) -> int:
@@ -77,16 +84,13 @@ class Point:
 
 
 @dataclass(frozen=True)
-class LineChart:
-    title: str
-    description: str
+class LineChart(Chart):
     points: list[Point]
-    width: int = WIDTH
-    height: int = PLOT_HEIGHT + 2 * MARGIN
-    top: int = MARGIN
-    bottom: int = PLOT_HEIGHT + MARGIN
-    left: int = MARGIN
-    right: int = WIDTH - MARGIN
+    height: ClassVar[int] = PLOT_HEIGHT + 2 * MARGIN
+    top: ClassVar[int] = MARGIN
+    bottom: ClassVar[int] = PLOT_HEIGHT + MARGIN
+    left: ClassVar[int] = MARGIN
+    right: ClassVar[int] = WIDTH - MARGIN
 
     @property
     def path(self) -> str:

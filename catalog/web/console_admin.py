@@ -41,17 +41,18 @@ def _form_problems(error: ValidationError | DomainError) -> dict[str, list[str]]
     return fields or {"": [error.message]}
 
 
+def _admin_page(template: str, problems: dict[str, list[str]] | None, **context: Any) -> str:
+    """A page of accounts or tokens: its form's department and role choices, and its problems."""
+    return render_template(
+        template, orgs=department_choices(), roles=ROLES, problems=problems, **context
+    )
+
+
 def _users_page(
     problems: dict[str, list[str]] | None = None, form: dict[str, Any] | None = None
 ) -> str:
-    return render_template(
-        "console_admin_users.html",
-        users=accounts.list_users(db.session, current_actor()),
-        orgs=department_choices(),
-        roles=ROLES,
-        problems=problems,
-        form=form or {},
-    )
+    users = accounts.list_users(db.session, current_actor())
+    return _admin_page("console_admin_users.html", problems, users=users, form=form or {})
 
 
 @bp.get("/users")
@@ -101,14 +102,8 @@ def deactivate(username: str) -> Response:
 def _tokens_page(
     problems: dict[str, list[str]] | None = None, created: tuple[Any, str] | None = None
 ) -> str:
-    return render_template(
-        "console_admin_tokens.html",
-        tokens=accounts.list_tokens(db.session, current_actor()),
-        orgs=department_choices(),
-        roles=ROLES,
-        problems=problems,
-        created=created,
-    )
+    tokens = accounts.list_tokens(db.session, current_actor())
+    return _admin_page("console_admin_tokens.html", problems, tokens=tokens, created=created)
 
 
 @bp.get("/tokens")

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from ..api.spreadsheets import file_response
 from ..authentication import current_actor
 from ..extensions import db
-from ..models import Organization, RandomCheckItem
+from ..models import RandomCheckItem
 from ..models.codes import CHECK_RESULTS, CREDIT_RISKS, TARGET_KINDS
 from ..models.legal import CATEGORIES, VALIDITIES
 from ..schemas.errors import schema_errors
@@ -35,6 +35,7 @@ from ..services import (
 )
 from ..services.errors import DomainError
 from ..services.registry import LEGAL_BASES
+from .console import department_choices
 
 bp = Blueprint("console_oversight", __name__, template_folder="templates")
 
@@ -156,16 +157,11 @@ def tasks() -> str:
             .order_by(RandomCheckItem.department_id, RandomCheckItem.id)
         )
     )
-    departments = list(
-        db.session.scalars(
-            select(Organization).where(Organization.kind == "department").order_by(Organization.id)
-        )
-    )
     return render_template(
         "console_random_checks.html",
         page=page,
         items=items,
-        departments=departments,
+        departments=department_choices(),
         actor=actor,
         kinds=TARGET_KINDS,
         credit_risks=CREDIT_RISKS,

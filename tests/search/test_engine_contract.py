@@ -31,86 +31,40 @@ PUBLIC_SECURITY, CIVIL_AFFAIRS, TRANSPORT, CULTURE = (
     "区文广旅局",
 )
 
+
+def service(
+    number: int, name: str, department: str, item_type: str, objects: list[str], **fields
+) -> SearchDocument:
+    return doc(
+        number,
+        name,
+        department=department,
+        item_type=item_type,
+        service_objects=objects,
+        **fields,
+    )
+
+
+# fmt: off
+# A table, one 实施清单 row a line or two: the formatter would give each field a line of its own.
 CATALOG = [
-    doc(
-        1,
-        "普通护照签发",
-        department=PUBLIC_SECURITY,
-        item_type="20",
-        townships=["城南街道"],
-        service_objects=["个人"],
-        themes=["出入境"],
-        instant=False,
-        onsite_visits=1,
-    ),
-    doc(
-        2,
-        "居民身份证办理（包括临时）",
-        department=PUBLIC_SECURITY,
-        item_type="20",
-        townships=["城南街道", "城北街道"],
-        service_objects=["个人"],
-        themes=["户籍"],
-        instant=True,
-    ),
-    doc(
-        3,
-        "居民身份证跨省异地办理",
-        department=PUBLIC_SECURITY,
-        item_type="20",
-        service_objects=["个人"],
-        themes=["户籍"],
-        instant=True,
-        zero_visit=True,
-    ),
-    doc(
-        4,
-        "户口迁移审批",
-        department=PUBLIC_SECURITY,
-        item_type="1",
-        themes=["户籍"],
-        townships=["城北街道"],
-        service_objects=["个人"],
-        instant=False,
-    ),
-    doc(
-        5,
-        "中国内地公民婚姻登记",
-        department=CIVIL_AFFAIRS,
-        item_type="7",
-        service_objects=["个人"],
-        themes=["婚姻"],
-        instant=True,
-    ),
-    doc(
-        6,
-        "结婚登记预约",
-        department=CIVIL_AFFAIRS,
-        item_type="20",
-        service_objects=["个人"],
-        themes=["婚姻"],
-        zero_visit=True,
-        instant=True,
-    ),
-    doc(7, "客运站经营许可", department=TRANSPORT, item_type="1", service_objects=["法人"]),
-    doc(8, "客运站经营许可（注销）", department=TRANSPORT, item_type="1", service_objects=["法人"]),
-    doc(9, "客运站经营许可（换发）", department=TRANSPORT, item_type="1", service_objects=["法人"]),
-    doc(
-        10,
-        "网络预约出租汽车经营许可",
-        department=TRANSPORT,
-        item_type="1",
-        service_objects=["法人", "个人"],
-        aliases=["出租汽车经营许可"],
-    ),
-    doc(
-        11,
-        "开办互联网上网服务营业场所",
-        department=CULTURE,
-        item_type="1",
-        service_objects=["法人"],
-        kind="service",
-    ),
+    service(1, "普通护照签发", PUBLIC_SECURITY, "20", ["个人"], themes=["出入境"],
+            townships=["城南街道"], instant=False, onsite_visits=1),
+    service(2, "居民身份证办理（包括临时）", PUBLIC_SECURITY, "20", ["个人"], themes=["户籍"],
+            townships=["城南街道", "城北街道"], instant=True),
+    service(3, "居民身份证跨省异地办理", PUBLIC_SECURITY, "20", ["个人"], themes=["户籍"],
+            instant=True, zero_visit=True),
+    service(4, "户口迁移审批", PUBLIC_SECURITY, "1", ["个人"], themes=["户籍"],
+            townships=["城北街道"], instant=False),
+    service(5, "中国内地公民婚姻登记", CIVIL_AFFAIRS, "7", ["个人"], themes=["婚姻"], instant=True),
+    service(6, "结婚登记预约", CIVIL_AFFAIRS, "20", ["个人"], themes=["婚姻"], zero_visit=True,
+            instant=True),
+    service(7, "客运站经营许可", TRANSPORT, "1", ["法人"]),
+    service(8, "客运站经营许可（注销）", TRANSPORT, "1", ["法人"]),
+    service(9, "客运站经营许可（换发）", TRANSPORT, "1", ["法人"]),
+    service(10, "网络预约出租汽车经营许可", TRANSPORT, "1", ["法人", "个人"],
+            aliases=["出租汽车经营许可"]),
+    service(11, "开办互联网上网服务营业场所", CULTURE, "1", ["法人"], kind="service"),
     SearchDocument.from_mapping(
         {
             "id": "power:12",
@@ -123,6 +77,7 @@ CATALOG = [
         }
     ),
 ]
+# fmt: on
 
 
 @pytest.fixture

@@ -158,16 +158,11 @@ def test_editors_cannot_change_synonyms(anonymous_client, session):
 
 def test_a_service_item_and_its_power_twin_are_one_hit_until_they_differ(app, client, session):
     department = factories.department(session, name="区市场监管局")
+    twins = {"name": "食品经营许可", "status": "published"}
     power = factories.power_item(
-        session,
-        department.id,
-        name="食品经营许可",
-        status="published",
-        basis_text="《中华人民共和国食品安全法》第三十五条",
+        session, department.id, basis_text="《中华人民共和国食品安全法》第三十五条", **twins
     )
-    service = factories.service_item(
-        session, department.id, name="食品经营许可", status="published"
-    )
+    service = factories.service_item(session, department.id, **twins)
     drain(session, app)
     found = search(client, "食品经营许可", facets="kind")
     assert [(h["id"], h["lists"], h["twins"]) for h in found["hits"]] == [
