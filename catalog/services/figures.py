@@ -369,16 +369,6 @@ def totals(
     return result
 
 
-def _inspection_statement(shape: Shape, by_department: bool) -> Query:
-    inspection = inspection_facts(shape)
-    return _grouped(
-        inspection,
-        by_department,
-        func.count(),
-        _count_where("inspection_list_completion", inspection.c),
-    )
-
-
 def _add_inspection(rows: Rows, by_department: bool, result: dict[Group, Totals]) -> None:
     for department_id, count, with_list in rows:
         t = result[department_id if by_department else None]
@@ -386,9 +376,18 @@ def _add_inspection(rows: Rows, by_department: bool, result: dict[Group, Totals]
         t.inspection_with_list += with_list
 
 
-def _count_statement(facts: Callable[[Shape], Subquery]) -> Callable[[Shape, bool], Query]:
-    """The query of a kind of facts that the figures only count (一件事, 下放事项)."""
-    return lambda shape, by_department: _grouped(facts(shape), by_department, func.count())
+def _count_statement(
+    facts: Callable[[Shape], Subquery], *rules: str
+) -> Callable[[Shape, bool], Query]:
+    """The query of a kind of facts the figures count: its rows, and those meeting each rule
+    (none for 一件事 and 下放事项)."""
+
+    def statement(shape: Shape, by_department: bool) -> Query:
+        table = facts(shape)
+        counted = (_count_where(rule, table.c) for rule in rules)
+        return _grouped(table, by_department, func.count(), *counted)
+
+    return statement
 
 
 def _add_count(name: str) -> Callable[[Rows, bool, dict[Group, Totals]], None]:
@@ -398,17 +397,6 @@ def _add_count(name: str) -> Callable[[Rows, bool, dict[Group, Totals]], None]:
             setattr(t, name, getattr(t, name) + count)
 
     return add
-
-
-def _supervision_statement(shape: Shape, by_department: bool) -> Query:
-    supervision = supervision_facts(shape)
-    return _grouped(
-        supervision,
-        by_department,
-        func.count(),
-        _count_where("supervision_items", supervision.c),
-        _count_where("supervision_claim_rate", supervision.c),
-    )
 
 
 def _add_supervision(rows: Rows, by_department: bool, result: dict[Group, Totals]) -> None:
@@ -483,9 +471,14 @@ SECTIONS: dict[Callable[[Shape], Subquery], Section] = {
     service_facts: _SERVICE,
     _e_license_departments: _SERVICE,
     # a 检查实施清单 counts under its 监管事项's department (figure_cache._COUNTED_UNDER)
-    inspection_facts: Section(_inspection_statement, _add_inspection),
+    inspection_facts: Section(
+        _count_statement(inspection_facts, "inspection_list_completion"), _add_inspection
+    ),
     bundle_facts: Section(_count_statement(bundle_facts), _add_count("bundles")),
-    supervision_facts: Section(_supervision_statement, _add_supervision),
+    supervision_facts: Section(
+        _count_statement(supervision_facts, "supervision_items", "supervision_claim_rate"),
+        _add_supervision,
+    ),
     devolved_facts: Section(_count_statement(devolved_facts), _add_count("devolved")),
     inspector_facts: _INSPECTORS,
     _enforcement_units: _INSPECTORS,
