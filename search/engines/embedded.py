@@ -213,6 +213,13 @@ def _file_identity(path: Path) -> tuple[int, int] | None:
     return stat.st_ino, stat.st_mtime_ns
 
 
+def _newer_indexed(known: dict[str, int | None], doc_id: str, version: int | None) -> bool:
+    """Whether the index holds a later version of ``doc_id`` than ``version`` (as Elasticsearch's
+    external_gte: an equal version rewrites; a removal of no version is never stale)."""
+    indexed = known.get(doc_id)
+    return indexed is not None and version is not None and indexed > version
+
+
 class EmbeddedEngine:
     """Search engine on a tantivy index in a local directory."""
 
@@ -433,9 +440,8 @@ class EmbeddedEngine:
         known: dict[str, int | None],
         result: BulkResult,
     ) -> None:
-        indexed = known.get(doc.id)
-        if indexed is not None and indexed > doc.version:
-            result.stale += 1  # as ES external_gte: equal versions rewrite
+        if _newer_indexed(known, doc.id, doc.version):
+            result.stale += 1
             return
         try:
             record = _tantivy_json(to_index_body(doc))
@@ -454,8 +460,7 @@ class EmbeddedEngine:
         known: dict[str, int | None],
         result: BulkResult,
     ) -> None:
-        indexed = known.get(removal.id)
-        if indexed is not None and removal.version is not None and indexed > removal.version:
+        if _newer_indexed(known, removal.id, removal.version):
             result.stale += 1  # the row changed again after this removal was decided
             return
         writer.delete_documents_by_term("id", removal.id)
