@@ -232,7 +232,7 @@ def test_search_documents_and_facets_carry_only_known_facts(session, department,
     engine.index(list(search_documents.published_documents(session)))
     from catalog.services.citizen_search import search_items
 
-    result = search_items(session, engine, "护照", {}).result
+    result = search_items(session, engine, {"q": "护照"}).result
     assert result.total == 3
     assert sorted(result.facets["zero_visit"]) == [
         (False, 1),
@@ -241,7 +241,7 @@ def test_search_documents_and_facets_carry_only_known_facts(session, department,
     assert (
         sum(count for _value, count in result.facets["instant"]) == 2
     )  # 承诺件 twice; unknown left out
-    chosen = search_items(session, engine, "护照", {"zero_visit": True}).result
+    chosen = search_items(session, engine, {"q": "护照", "zero_visit": True}).result
     assert [hit.name for hit in chosen.hits] == ["护照补发"]
 
 

@@ -44,17 +44,7 @@ def search(args: dict[str, Any]) -> Response:
     """搜索已发布的事项：全文、筛选、分面计数、高亮；无结果时放宽查询、提示“您是不是要找”、推荐相关部门的事项"""
     facets = tuple(name for name in args["facets"] if name != "none")
     answers = search_answers()
-    found = citizen_search.search_items(
-        db.session,
-        search_engine(),
-        args["q"],
-        args,
-        args["sort"],
-        args["page"],
-        args["per_page"],
-        facets,
-        answers,
-    )
+    found = citizen_search.search_items(db.session, search_engine(), args, facets, answers)
     # a Response passes flask-smorest's dump untouched (search_answer_json says why)
     body = _json(found, kept=answers is not None)
     return current_app.response_class(body, mimetype=current_app.json.mimetype)  # type: ignore[attr-defined]

@@ -55,9 +55,7 @@ def search_page(
     cache: citizen_search.AnswerCache | None = None,
 ) -> SearchPage:
     """The answer to a citizen's search, with its service hits' facts and the regions."""
-    found = citizen_search.search_items(
-        session, engine, args["q"], args, args["sort"], args["page"], args["per_page"], cache=cache
-    )
+    found = citizen_search.search_items(session, engine, args, cache=cache)
     regions = [region.name for region in public_items.regions(session)]
     return SearchPage(
         found,

@@ -112,30 +112,23 @@ def _answer(
 def search_items(
     session: Session,
     engine: SearchEngine,
-    text: str,
-    filters: Mapping[str, Any],
-    sort: str = "relevance",
-    page: int = 1,
-    per_page: int = 20,
+    args: Mapping[str, Any],
     facets: tuple[str, ...] = tuple(FILTERS),
     cache: AnswerCache | None = None,
 ) -> CitizenAnswer:
-    """Published items matching ``text`` and ``filters``, with the counts of ``facets``; from
+    """Published items matching a citizen's parsed search ``args`` (``q``, ``sort``, ``page``,
+    ``per_page`` and a value per filter, each optional), with the counts of ``facets``; from
     ``cache`` when it holds the answer for the same request, index commit, synonyms and
     vocabulary."""
-    wanted = {
-        name: value
-        for name, value in filters.items()
-        if name in FILTERS and value not in (None, [], "")
-    }
+    text = args.get("q", "")
     try:
         request = SearchRequest(
             text=text,
-            filters=wanted,
+            filters={name: args[name] for name in FILTERS if args.get(name) not in (None, [], "")},
             facets=facets,
-            sort=sort,
-            page=page,
-            per_page=per_page,
+            sort=args.get("sort", "relevance"),
+            page=args.get("page", 1),
+            per_page=args.get("per_page", 20),
             synonyms=search_synonyms.current_table(session) if text else None,
         )
         found = _answer(session, engine, request, cache)
@@ -143,7 +136,7 @@ def search_items(
         raise DomainError("invalid_search", f"搜索条件无效：{error}", 422) from error
     except EngineUnavailable as error:
         raise engine_unavailable() from error
-    if page == 1:
+    if request.page == 1:
         search_log.record(session, request.text, found)
     return found
 

@@ -69,7 +69,9 @@ def test_identical_searches_are_answered_once_per_commit_and_synonym_table(live_
 
     def ask(text: str, page: int = 1) -> citizen_search.CitizenAnswer:
         with live.session() as session:
-            return citizen_search.search_items(session, engine, text, {}, page=page, cache=cache)
+            return citizen_search.search_items(
+                session, engine, {"q": text, "page": page}, cache=cache
+            )
 
     first = ask("犬只登记")
     assert [hit.name for hit in first.result.hits] == [FIRST] and engine.searches == 1
@@ -147,7 +149,7 @@ def test_only_an_answer_that_consulted_the_vocabulary_waits_for_the_same_vocabul
 
     def ask(text: str) -> citizen_search.CitizenAnswer:
         with live.session() as session:
-            return citizen_search.search_items(session, engine, text, {}, cache=cache)
+            return citizen_search.search_items(session, engine, {"q": text}, cache=cache)
 
     plain = ask(FIRST)
     by_sound = ask("个体工商户设立登计")  # the first search does not wait for the vocabulary
