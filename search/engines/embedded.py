@@ -42,6 +42,7 @@ Layout and concurrency
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
 import multiprocessing
 import os
@@ -416,55 +417,38 @@ class EmbeddedEngine:
             index.reload()  # commits made by others while this waited for the lock
             searcher = index.searcher()
             known: dict[str, int | None] = {}
-            for batch in _batches(docs, _WRITE_BATCH):
-                known.update(
-                    self._indexed_versions(searcher, [d.id for d in batch if d.id not in known])
-                )
-                for doc in batch:
-                    self._write(writer, doc, known, result)
-            for removal_batch in _batches(removals, _WRITE_BATCH):
-                known.update(
-                    self._indexed_versions(
-                        searcher, [r.id for r in removal_batch if r.id not in known]
-                    )
-                )
-                for removal in removal_batch:
-                    self._remove(writer, removal, known, result)
+            changes: Iterator[SearchDocument | Removal] = itertools.chain(docs, removals)
+            for batch in _batches(changes, _WRITE_BATCH):
+                unknown = [change.id for change in batch if change.id not in known]
+                known.update(self._indexed_versions(searcher, unknown))
+                for change in batch:
+                    self._change(writer, change, known, result)
             writer.commit()
         return result
 
     @staticmethod
-    def _write(
+    def _change(
         writer: tantivy.IndexWriter,
-        doc: SearchDocument,
+        change: SearchDocument | Removal,
         known: dict[str, int | None],
         result: BulkResult,
     ) -> None:
-        if _newer_indexed(known, doc.id, doc.version):
-            result.stale += 1
+        """Write a document, or remove one, unless the index holds a later version of it."""
+        if _newer_indexed(known, change.id, change.version):
+            result.stale += 1  # the row changed again after this change was decided
             return
-        try:
-            record = _tantivy_json(to_index_body(doc))
-        except (InvalidDocument, ValueError) as exc:
-            result.errors.append(ItemError(doc.id, str(exc)))
-            return
-        writer.delete_documents_by_term("id", doc.id)
-        writer.add_json(record)
-        known[doc.id] = doc.version
-        result.indexed += 1
-
-    @staticmethod
-    def _remove(
-        writer: tantivy.IndexWriter,
-        removal: Removal,
-        known: dict[str, int | None],
-        result: BulkResult,
-    ) -> None:
-        if _newer_indexed(known, removal.id, removal.version):
-            result.stale += 1  # the row changed again after this removal was decided
-            return
-        writer.delete_documents_by_term("id", removal.id)
-        known[removal.id] = None
+        if isinstance(change, Removal):
+            writer.delete_documents_by_term("id", change.id)
+            known[change.id] = None
+        else:
+            try:
+                record = _tantivy_json(to_index_body(change))
+            except (InvalidDocument, ValueError) as exc:
+                result.errors.append(ItemError(change.id, str(exc)))
+                return
+            writer.delete_documents_by_term("id", change.id)
+            writer.add_json(record)
+            known[change.id] = change.version
         result.indexed += 1
 
     def _refresh(self, index: tantivy.Index) -> None:
