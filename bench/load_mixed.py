@@ -47,6 +47,7 @@ import json
 import logging
 import os
 import random
+import re
 import secrets
 import shutil
 import subprocess
@@ -359,6 +360,7 @@ def offered(url: str, paths: Path, rate: float, seconds: float, connections: int
     these clients measure 6 ms)."""
     lines = paths.read_text().splitlines()
     latencies: list[float] = []
+    by_kind: dict[str, list[float]] = {}
     failed = {"non2xx": 0, "read": 0}
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
@@ -369,14 +371,16 @@ def offered(url: str, paths: Path, rate: float, seconds: float, connections: int
             time.sleep(pick.expovariate(rate / connections))
             if time.monotonic() >= deadline:
                 return
+            path = pick.choice(lines)
             started = time.perf_counter()
             try:
-                status = session.get(url + pick.choice(lines), timeout=SLOW).status_code
+                status = session.get(url + path, timeout=SLOW).status_code
             except requests.RequestException:
                 status = None
             took = time.perf_counter() - started  # seconds, as percentile() takes them
             with lock:
                 latencies.append(took)
+                by_kind.setdefault(re.sub(r"/\d+$", "/…", path.split("?")[0]), []).append(took)
                 if status is None:
                     failed["read"] += 1
                 elif status >= 400:
@@ -391,6 +395,11 @@ def offered(url: str, paths: Path, rate: float, seconds: float, connections: int
         name: percentile(latencies, share)
         for name, share in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))
     }
+    for kind, taken in sorted(by_kind.items()):
+        print(
+            f"    {kind:<28}{len(taken):>6} requests, p50 {percentile(taken, 0.5):7.1f} ms, "
+            f"p95 {percentile(taken, 0.95):7.1f} ms"
+        )
     return {
         "requests": len(latencies),
         "seconds": seconds,
