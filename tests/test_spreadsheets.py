@@ -24,8 +24,9 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from catalog.models import ChangeRecord, Organization, SearchOutbox, ServiceItem
-from catalog.services import list_export, registry, tabular_files
+from catalog.models import ChangeRecord, FigureFact, Organization, SearchOutbox, ServiceItem
+from catalog.models.figure_facts import rebuild_figure_facts
+from catalog.services import list_export, registry, row_import, tabular_files
 from catalog.services.figures_export import FIGURE_HEADERS
 from catalog.services.permissions import Actor
 from catalog.services.row_import import ImportReport, import_file
@@ -213,6 +214,31 @@ def test_a_large_corrected_file_imports_whole(session, departments):
         and first.case_type == "2"
         and first.status == "draft"
     )
+
+
+def test_an_import_writes_its_history_a_batch_at_a_time_and_exactly(
+    session, departments, monkeypatch
+):
+    """The rows' records, outbox rows and figure facts are written a batch at a time (here 4
+    rows, so 10 rows are batches of 4, 4 and 2): one record and one outbox row per row, in
+    the rows' order, and facts equal to those rebuilt from the history."""
+    monkeypatch.setattr(row_import, "HISTORY_BATCH", 4)
+    before = session.scalar(select(func.max(ChangeRecord.id))) or 0
+    done = commit_import(session, SERVICE, xlsx(large_rows(departments, 10, bad=False)))
+    assert done.ok and done.created == 10
+    records = session.scalars(
+        select(ChangeRecord).where(ChangeRecord.id > before).order_by(ChangeRecord.id)
+    ).all()
+    names = [record.after["name"] for record in records]
+    assert names == [f"导入测试事项{i:05d}" for i in range(10)]
+    assert [r.changed_at for r in records] == sorted(r.changed_at for r in records)
+    queued = session.scalars(select(SearchOutbox.entity_id).order_by(SearchOutbox.id)).all()
+    assert queued[-10:] == [record.entity_id for record in records]
+    columns = list(FigureFact.__table__.columns)
+    kept = session.execute(select(*columns).order_by(FigureFact.record_id)).all()
+    assert [fact.record_id for fact in kept][-10:] == [record.id for record in records]
+    rebuild_figure_facts(session.connection())
+    assert session.execute(select(*columns).order_by(FigureFact.record_id)).all() == kept
 
 
 # -- cells, headers and problems -----------------------------------------------------------------

@@ -111,6 +111,17 @@ def _edit(blp: Blueprint, spec: ListSpec, schema: Any, replace: bool, summary: s
 
 
 def resource_blueprint(spec: ListSpec) -> Blueprint:
+    """The blueprint of a list's routes, made once a process like the module-level ones: each
+    app (a test's, a worker's) registers the same blueprint."""
+    if spec.name not in _BLUEPRINTS:
+        _BLUEPRINTS[spec.name] = _make_blueprint(spec)
+    return _BLUEPRINTS[spec.name]
+
+
+_BLUEPRINTS: dict[str, Blueprint] = {}
+
+
+def _make_blueprint(spec: ListSpec) -> Blueprint:
     blp = Blueprint(
         spec.entity_type, __name__, url_prefix=f"/api/v1/{spec.name}", description=spec.label
     )

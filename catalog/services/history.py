@@ -7,6 +7,7 @@ figures count also get the change's FigureFact, from the row itself, in the same
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -14,7 +15,8 @@ from sqlalchemy import Subquery, func, select
 from sqlalchemy.orm import Session
 
 from ..models import ChangeRecord, SearchOutbox
-from ..models.figure_facts import FACT_SOURCES, write_fact
+from ..models.base import utcnow
+from ..models.figure_facts import FACT_SOURCES, write_facts
 from . import figure_cache, search_twins
 from .permissions import Actor
 
@@ -59,20 +61,61 @@ def record_change(
         note=note,
         before=before,
         after=after,
+        changed_at=utcnow(),  # the change's moment, also when its record is written later
     )
-    session.add(record)
     figure_cache.note_change(session, entity_type, before, after)
+    outbox = []
     if searchable:
-        session.add(SearchOutbox(entity_type=entity_type, entity_id=entity_id))
+        outbox.append(SearchOutbox(entity_type=entity_type, entity_id=entity_id))
         # a twin's document depends on this row too (search_twins): queue it as well
         for twin_type, twin_id in search_twins.partners(
             session, entity_type, entity_id, before, after
         ):
-            session.add(SearchOutbox(entity_type=twin_type, entity_id=twin_id))
-    if entity_type in FACT_SOURCES:
-        session.flush()  # the fact is keyed and dated by the record (the seed dates it at flush)
-        write_fact(session.connection(), record, row)
+            outbox.append(SearchOutbox(entity_type=twin_type, entity_id=twin_id))
+    change = _Change(record, outbox, row)
+    deferred: list[_Change] | None = session.info.get(_DEFERRED)
+    if deferred is None:
+        _write(session, [change])
+    else:
+        deferred.append(change)
     return record
+
+
+@dataclass
+class _Change:
+    record: ChangeRecord
+    outbox: list[SearchOutbox]
+    row: Any | None
+
+
+_DEFERRED = "qingdan.history.deferred"
+
+
+def defer(session: Session) -> None:
+    """Hold the changes ``session`` records from now on in memory, for ``write_deferred``:
+    a file's import writes its rows' records, outbox rows and figure facts a batch at a time
+    (one flush, one INSERT of facts) instead of flushing twice a row. Only for a caller that
+    writes them before it commits its transaction: they are in no other."""
+    session.info[_DEFERRED] = []
+
+
+def write_deferred(session: Session, *, keep: bool = True) -> None:
+    """Write the changes held since ``defer`` or the last call (not committed), or — when the
+    caller will undo its transaction anyway (a dry run) — drop them (``keep=False``)."""
+    deferred: list[_Change] = session.info[_DEFERRED]
+    if keep and deferred:
+        _write(session, deferred)
+    deferred.clear()
+
+
+def _write(session: Session, changes: list[_Change]) -> None:
+    for change in changes:
+        session.add(change.record)
+        session.add_all(change.outbox)
+    counted = [(c.record, c.row) for c in changes if c.record.entity_type in FACT_SOURCES]
+    if counted:
+        session.flush()  # the facts are keyed by the records (and the seed dates them at flush)
+        write_facts(session.connection(), counted)
 
 
 def snapshots_as_of(entity_type: str, as_of: datetime) -> Subquery:

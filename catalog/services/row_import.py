@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from ..database import scratch_connection, write_intent
 from ..schemas.fields import code_of
-from . import crud, figure_cache
+from . import crud, figure_cache, history
 from .errors import DomainError
 from .permissions import Actor, allowed, use_case
 from .registry import ListSpec
@@ -44,6 +44,9 @@ from .spreadsheet_columns import Sheet, sheet_of
 from .tabular_files import MAX_COLUMNS, FileReport, Problem, Rows, SheetFile, read_file
 
 Progress = Callable[[int], None]
+# Rows whose history (records, outbox rows, figure facts) is written together: two flushes a
+# row become one (the row's own), and the batch's history is one more.
+HISTORY_BATCH = 500
 
 
 @dataclass
@@ -139,6 +142,7 @@ def _import(
 
     writing = AllOrNothing(session, connection)
     with writing as rows_session:
+        history.defer(rows_session)
         importer = _RowImporter(
             sheet, header, rows_session, References(rows_session, region_id), actor
         )
@@ -148,6 +152,8 @@ def _import(
             report.problems.extend(problems)
             report.valid += not problems
             pending += 1
+            if position % HISTORY_BATCH == 0 or position == len(rows):
+                _write_history(rows_session, keep=commit and report.ok)
             if progress and (pending == 100 or position == len(rows)):
                 progress(pending)
                 pending = 0
@@ -158,6 +164,14 @@ def _import(
     report.problems.sort(key=lambda p: p.row)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _write_history(session: Session, *, keep: bool) -> None:
+    """The history of the rows created since the last call, in one flush, or dropped when the
+    file will not be kept (a dry run, a refused commit). Committed at once: the next row's
+    SAVEPOINT, undone when that row breaks a rule, must not hold it."""
+    history.write_deferred(session, keep=keep)
+    session.commit()
 
 
 class AllOrNothing:
