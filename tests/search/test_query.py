@@ -107,42 +107,68 @@ def test_services_first_is_a_constant_added_to_service_items():
     assert default_settings().service_bonus > 0
 
 
+def _scored_once_boosts(plan, field: str) -> dict[str, float]:
+    return {
+        t: m.boost
+        for o in plan.scored_once
+        for m in o.matches
+        if m.field == field
+        for t in m.tokens
+    }
+
+
 def test_generic_tokens_and_action_words_weigh_less():
     settings = default_settings()
     plan = plan_query(SearchRequest(text="开饭店"))
-    typed = plan.readings[0]
-    grams = {m.tokens: m.boost for m in typed.matches if m.field == "name_grams"}
-    assert grams[("开",)] == settings.field_boosts["name_grams"] * settings.generic_weight
+    grams = {m.tokens: m.boost for m in plan.readings[0].matches if m.field == "name_grams"}
     assert grams[("开饭", "饭店")] == settings.field_boosts["name_grams"]
+    generic = _scored_once_boosts(plan, "name_grams")["开"]
+    assert generic == settings.field_boosts["name_grams"] * settings.generic_weight
     roles = [variant.role for variant in plan.analyzed.variants]
     intent = plan.readings[roles.index("intent")]
     assert intent.weight == settings.intent_weight
     assert intent.exact_key == ""  # an intent's reading is no name
     words = {t: m.boost for m in intent.matches if m.field == "name_words" for t in m.tokens}
-    assert words["许可"] == settings.field_boosts["name_words"] * settings.action_weight
     assert words["饭店"] == settings.field_boosts["name_words"]  # the object keeps its weight
+    action = _scored_once_boosts(plan, "name_words")["许可"]
+    assert action == settings.field_boosts["name_words"] * settings.action_weight
+
+
+def test_action_words_are_scored_once_as_the_readings_dis_max_weighed_them():
+    settings = default_settings()
+    plan = plan_query(SearchRequest(text="开饭店"))
+    assert all(m.finds for reading in plan.readings for m in reading.matches)
+    (actions,) = [o for o in plan.scored_once if any("许可" in m.tokens for m in o.matches)]
+    weights = [reading.weight for reading in actions.found_by]
+    assert len(weights) >= 4  # every intent reading (食品经营, 餐饮…) and the implied one
+    tie = settings.synonym_tie_breaker
+    # the dis_max gave each reading's copy tie × its weight, and the best one its whole weight
+    assert actions.shared_weight == pytest.approx(tie * sum(weights))
+    assert actions.found_weight == pytest.approx((1 - tie) * max(weights))
+    # Elasticsearch reads the common terms once: × shared, × (1 + found / shared) where found
+    query = body_for(text="开饭店")["query"]["bool"]
+    assert "dis_max" in query["must"][0] and "filter" not in query
+    scored = [c["function_score"] for c in query["should"] if "function_score" in c]
+    assert len(scored) == len(plan.scored_once) == 2  # 开 (typed, rewrites) and the actions
+    assert {f["boost"] for f in scored} == {o.shared_weight for o in plan.scored_once}
 
 
 def test_generic_tokens_and_action_words_find_nothing_alone():
     plan = plan_query(SearchRequest(text="开饭店"))
-    tokens, keys = finding_terms(plan)
+    tokens, keys = finding_terms(plan.readings)
     assert "饭店" in tokens["name_words"] and "餐饮" in tokens["name_words"]  # and its rewrites
     assert "个体工商户" in tokens["name_words"]  # the object the intent implies finds too
     found = {token for values in tokens.values() for token in values}
     assert not found & {"开", "登记", "设立", "许可", "备案"}
     assert keys[0] == "开饭店"  # exact names (typed, rewritten) are found
-    # applied as an unscored filter around the scored readings
-    query = body_for(text="开饭店")["query"]["bool"]
-    finding = query["filter"][0]["bool"]["should"]
-    assert {"terms": {"name_words": list(tokens["name_words"])}} in finding
-    assert "dis_max" in query["must"][0]
 
 
 def test_a_query_of_generic_words_only_is_found_by_them():
-    tokens, _keys = finding_terms(plan_query(SearchRequest(text="办 证")))
+    plan = plan_query(SearchRequest(text="办 证"))
+    tokens, _keys = finding_terms(plan.readings)
     assert {"办", "证"} <= set(tokens["name_words"])
-    assert "filter" not in body_for(text="办 证")["query"]["bool"]  # nothing to narrow
-    assert "filter" not in body_for(text="护照")["query"]["bool"]
+    assert plan.scored_once == ()  # nothing left to score apart
+    assert plan_query(SearchRequest(text="护照")).scored_once == ()
 
 
 def test_filters_go_to_post_filter_and_each_facet_drops_its_own():
