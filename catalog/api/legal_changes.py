@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask_smorest import Blueprint
@@ -19,7 +20,7 @@ from ..schemas.legal_changes import (
 )
 from ..services import legal_changes
 from ..services.tabular_files import Exported
-from .errors import documented_errors
+from .errors import NOT_SIGNED_IN, documented_errors
 from .etag import expected_version
 from .gate import requires
 from .resources import if_match
@@ -33,14 +34,13 @@ blp = Blueprint(
 )
 
 ERRORS = {
-    401: "未登录或 API 令牌无效",
+    **NOT_SIGNED_IN,
     403: "无权操作（修订、废止依据仅限管理员）",
     409: "该依据已修订或已废止",
 }
 
 
-def _errors(*codes: int) -> Any:
-    return documented_errors(blp, ERRORS, *codes)
+_errors = partial(documented_errors, blp, ERRORS)
 
 
 @blp.get("/legal-bases/<int:basis_id>/impact")
