@@ -14,6 +14,7 @@ from ..schemas.base import PageResultSchema
 from ..schemas.errors import ErrorSchema
 from ..schemas.workflow import AuditExportSchema, AuditQuerySchema, ChangeSchema
 from ..services import audit_trail, crud
+from .errors import NOT_SIGNED_IN
 from .gate import requires
 from .spreadsheets import file_response
 
@@ -29,7 +30,7 @@ class ChangePageSchema(PageResultSchema):
     items = fields.List(fields.Nested(ChangeSchema))
 
 
-AUTH = {401: "未登录或 API 令牌无效", 403: "仅审计与管理员可查看"}
+AUTH = {**NOT_SIGNED_IN, 403: "仅审计与管理员可查看"}
 
 
 @blp.get("")

@@ -64,6 +64,10 @@ def http_error(error: HTTPException) -> Response:
     return error_response(DomainError(code, message, error.code or 500), data.get("headers"))
 
 
+# Every API route that needs a signed-in actor documents its 401 in these words.
+NOT_SIGNED_IN = {401: "未登录或 API 令牌无效"}
+
+
 def documented_errors(blp: Any, descriptions: dict[int, str], *codes: int) -> Any:
     """Document error responses of a route in the one error shape (for its OpenAPI entry)."""
     from ..schemas.errors import ErrorSchema

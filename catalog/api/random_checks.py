@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import Response, jsonify
@@ -39,7 +40,7 @@ from ..services import (
     supervision_figures,
 )
 from ..services.tabular_files import Exported
-from .errors import documented_errors
+from .errors import NOT_SIGNED_IN, documented_errors
 from .etag import expected_version, with_etag
 from .gate import requires
 from .resources import ETAG_HEADER, if_match
@@ -53,14 +54,13 @@ blp = Blueprint(
 )
 
 ERRORS = {
-    401: "未登录或 API 令牌无效",
+    **NOT_SIGNED_IN,
     403: "无权操作（仅限发起或配合部门），或抽取名单尚未公开",
     409: "当前状态不能进行此操作",
 }
 
 
-def _errors(*codes: int) -> Any:
-    return documented_errors(blp, ERRORS, *codes)
+_errors = partial(documented_errors, blp, ERRORS)
 
 
 def _task_response(task: Any, status: int = 200) -> Response:

@@ -23,7 +23,7 @@ from ..schemas.errors import ErrorSchema
 from ..schemas.workflow import ChangeSchema, RevisionSchema, StepSchema
 from ..services import audit_trail, crud, workflow
 from ..services.registry import ListSpec
-from .errors import documented_errors
+from .errors import NOT_SIGNED_IN, documented_errors
 from .etag import expected_version, with_etag
 from .gate import requires
 
@@ -65,7 +65,7 @@ IF_MATCH_ERRORS = {
     428: "缺少 If-Match",
 }
 ERRORS = {
-    401: "未登录或 API 令牌无效",
+    **NOT_SIGNED_IN,
     403: "无权操作（仅限本部门或分配的审核部门）",
     **IF_MATCH_ERRORS,
 }

@@ -28,6 +28,7 @@ from ..schemas.stats import ScopeArgsSchema
 from ..services import figures_export, list_export, row_import
 from ..services.spreadsheet_columns import SHEETS, Sheet
 from ..services.tabular_files import FORMATS, Exported
+from .errors import NOT_SIGNED_IN
 from .gate import requires
 
 blp = Blueprint(
@@ -167,7 +168,7 @@ def _routes(sheet: Sheet) -> None:
         schema=ErrorSchema,
         description="未导入：文件中有问题（problems 逐行列出），或文件无法读取",
     )
-    @blp.alt_response(401, schema=ErrorSchema, description="未登录或 API 令牌无效")
+    @blp.alt_response(401, schema=ErrorSchema, description=NOT_SIGNED_IN[401])
     @blp.alt_response(
         403, schema=ErrorSchema, description="无权导入（部门编辑只能导入本部门的事项）"
     )

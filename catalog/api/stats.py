@@ -27,6 +27,7 @@ from ..schemas.stats import (
     ScopeArgsSchema,
 )
 from ..services import completeness_sheets, statistics
+from .errors import NOT_SIGNED_IN
 from .gate import requires
 from .spreadsheets import (
     DryRunArgsSchema,
@@ -141,7 +142,7 @@ def completeness_export(args: dict[str, Any], list_name: str) -> Response:
 @blp.alt_response(
     422, schema=ErrorSchema, description="未保存：表格中有问题（problems 逐行列出），或文件无法读取"
 )
-@blp.alt_response(401, schema=ErrorSchema, description="未登录或 API 令牌无效")
+@blp.alt_response(401, schema=ErrorSchema, description=NOT_SIGNED_IN[401])
 @blp.alt_response(403, schema=ErrorSchema, description="无权修改（部门编辑只能修改本部门的事项）")
 def completeness_import(args: dict[str, Any], files: dict[str, Any], list_name: str) -> Response:
     """导入填好的补充要素表格：草稿直接修改，已发布的记录保存为修订稿待审核；有任何问题则一行都不保存"""
