@@ -28,16 +28,33 @@ def _version(model: type, row_id: int) -> int:
     return row.version
 
 
-def _export_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The file an export command writes, and its format."""
-    command = click.option(
+def _row_command(
+    group: click.Group, name: str, row: str, **attrs: Any
+) -> Callable[[Callable[..., Any]], click.Command]:
+    """A command of ``group`` about one row, named by its id (the argument ``row``), run in
+    the app context."""
+
+    def decorate(function: Callable[..., Any]) -> click.Command:
+        function = click.argument(row, type=int)(with_appcontext(function))
+        return group.command(name, **attrs)(function)
+
+    return decorate
+
+
+def _export_command(
+    group: click.Group, name: str, row: str, export: Callable[..., Any], description: str
+) -> None:
+    """Add to ``group`` the command writing one row's export (``export(session, id, format,
+    actor)``) to a file, in the format chosen."""
+
+    @_row_command(group, name, row, help=description)
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option(
         "--format", "fmt", type=click.Choice(sorted(FORMATS)), default="xlsx", show_default=True
-    )(command)
-    return click.argument("path", type=click.Path(dir_okay=False, path_type=Path))(command)
-
-
-def _write(exported: Any, path: Path) -> None:
-    click.echo(f"已写入 {path}（{exported.save(path)} 字节）。")
+    )
+    def command(path: Path, fmt: str, **ids: int) -> None:
+        exported = _run(lambda: export(db.session, ids[row], fmt, OPERATOR))
+        click.echo(f"已写入 {path}（{exported.save(path)} 字节）。")
 
 
 @click.group("draws")
@@ -58,9 +75,7 @@ def list_command(year: int | None) -> None:
         click.echo(f"{task.id:>5}  {task.code:<16} {task.state:<10} {drawn:>7}  {task.name}")
 
 
-@draws_group.command("commit")
-@click.argument("task_id", type=int)
-@with_appcontext
+@_row_command(draws_group, "commit", "task_id")
 def commit_command(task_id: int) -> None:
     """Make the seed and publish its SHA-256."""
     task = _run(
@@ -71,10 +86,8 @@ def commit_command(task_id: int) -> None:
     click.echo(f"种子承诺（SHA-256）：{task.seed_commitment}")
 
 
-@draws_group.command("run")
-@click.argument("task_id", type=int)
+@_row_command(draws_group, "run", "task_id")
 @click.option("--witness", default="", help="现场见证随机数, entered at the draw.")
-@with_appcontext
 def run_command(task_id: int, witness: str) -> None:
     """Draw a committed task (once)."""
     drawn = _run(
@@ -87,9 +100,7 @@ def run_command(task_id: int, witness: str) -> None:
     )
 
 
-@draws_group.command("show")
-@click.argument("task_id", type=int)
-@with_appcontext
+@_row_command(draws_group, "show", "task_id")
 def show_command(task_id: int) -> None:
     """The drawn targets, their teams and results, and the replacements."""
     view = draw_views.draw_view(_run(lambda: random_checks.get_draw(db.session, task_id, OPERATOR)))
@@ -109,9 +120,7 @@ def show_command(task_id: int) -> None:
         )
 
 
-@draws_group.command("verify")
-@click.argument("task_id", type=int)
-@with_appcontext
+@_row_command(draws_group, "verify", "task_id")
 def verify_command(task_id: int) -> None:
     """Re-run the stored draw; exit 1 unless it is identical."""
     report = _run(lambda: draw_verification.verify_draw(db.session, task_id, OPERATOR))
@@ -123,30 +132,30 @@ def verify_command(task_id: int) -> None:
     click.echo("重新抽取的结果与保存的结果逐字节一致。")
 
 
-@draws_group.command("export")
-@click.argument("task_id", type=int)
-@_export_options
-@with_appcontext
-def export_command(task_id: int, path: Path, fmt: str) -> None:
-    """The draw as .xlsx (drawn targets, replacements, draw facts) or CSV."""
-    _write(_run(lambda: draw_views.export_draw(db.session, task_id, fmt, OPERATOR)), path)
+_export_command(
+    draws_group,
+    "export",
+    "task_id",
+    draw_views.export_draw,
+    "The draw as .xlsx (drawn targets, replacements, draw facts) or CSV.",
+)
+
+
+def _published_file(name: str, description: str) -> Callable[[Callable[..., Any]], Any]:
+    """A required option naming one of a draw's published files (``--snapshot`` gives the
+    parameter ``snapshot_path``)."""
+    return click.option(
+        f"--{name}",
+        f"{name}_path",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        required=True,
+        help=description,
+    )
 
 
 @draws_group.command("rerun")
-@click.option(
-    "--parameters",
-    "parameters_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    required=True,
-    help="The draw's parameters (JSON, as GET …/draw gives them).",
-)
-@click.option(
-    "--snapshot",
-    "snapshot_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    required=True,
-    help="The published directory snapshot (GET …/snapshot).",
-)
+@_published_file("parameters", "The draw's parameters (JSON, as GET …/draw gives them).")
+@_published_file("snapshot", "The published directory snapshot (GET …/snapshot).")
 @click.option("--seed", required=True, help="The revealed seed (64 hex digits).")
 @click.option("--witness", default="")
 def rerun_command(parameters_path: Path, snapshot_path: Path, seed: str, witness: str) -> None:
@@ -172,9 +181,7 @@ def legal_group() -> None:
     """Legal bases: impact, abolish, revise, pending reviews, export of a change's impact."""
 
 
-@legal_group.command("impact")
-@click.argument("basis_id", type=int)
-@with_appcontext
+@_row_command(legal_group, "impact", "basis_id")
 def impact_command(basis_id: int) -> None:
     """The items citing a basis, by list and department."""
     found = _run(lambda: legal_changes.impact(db.session, basis_id, OPERATOR))
@@ -225,21 +232,17 @@ def _change(use_case: Callable[..., Any], basis_id: int, data: dict[str, Any]) -
     )
 
 
-@legal_group.command("abolish")
-@click.argument("basis_id", type=int)
+@_row_command(legal_group, "abolish", "basis_id")
 @_change_options
-@with_appcontext
 def abolish_command(basis_id: int, **options: Any) -> None:
     """Abolish a basis; each citing item's department gets a review."""
     data = _change_data(**options)
     _change(legal_changes.abolish, basis_id, data)
 
 
-@legal_group.command("revise")
-@click.argument("basis_id", type=int)
+@_row_command(legal_group, "revise", "basis_id")
 @_change_options
 @click.option("--version-label", help="版本, e.g. 2021年修订.")
-@with_appcontext
 def revise_command(basis_id: int, version_label: str | None, **options: Any) -> None:
     """A new version supersedes the basis; published citing items get a revision."""
     data = _change_data(**options, version_label=version_label)
@@ -258,10 +261,10 @@ def pending_command() -> None:
     click.echo(f"待处理 {len(pending)} 项。")
 
 
-@legal_group.command("export")
-@click.argument("change_id", type=int)
-@_export_options
-@with_appcontext
-def export_change_command(change_id: int, path: Path, fmt: str) -> None:
-    """A change's citing items and their reviews as .xlsx or CSV."""
-    _write(_run(lambda: legal_changes.export_change(db.session, change_id, fmt, OPERATOR)), path)
+_export_command(
+    legal_group,
+    "export",
+    "change_id",
+    legal_changes.export_change,
+    "A change's citing items and their reviews as .xlsx or CSV.",
+)

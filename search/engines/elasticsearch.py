@@ -35,6 +35,7 @@ from elasticsearch.exceptions import NotFoundError, SSLError, TransportError
 
 from search.documents import FIELDS, FieldType, SearchDocument, to_index_body
 from search.engines.base import BulkResult, CatchUp, EngineHealth, ItemError, ReindexReport, Removal
+from search.engines.rebuilding import Rebuilding
 from search.errors import EngineUnavailable, InvalidDocument, SearchError
 from search.highlight import Highlighter
 from search.query import (
@@ -195,7 +196,7 @@ def _engine_errors(what: str) -> Iterator[None]:
         raise
 
 
-class ElasticsearchEngine:
+class ElasticsearchEngine(Rebuilding[str]):
     """Search engine on an Elasticsearch 7.x/8.x or OpenSearch cluster."""
 
     name = "elasticsearch"
@@ -444,18 +445,7 @@ class ElasticsearchEngine:
             new = self._new_index_name()
             report = ReindexReport(new, previous, expected_count)
             self._create_index(new, bulk_load=True)
-            try:
-                self._fill(new, docs, report)
-                self._verify(new, report)
-                if catch_up is not None and not report.problems:
-                    self._catch_up(new, catch_up, report)
-            except BaseException:
-                self._drop_quietly(new)
-                raise
-            if report.problems:
-                self._drop_quietly(new)
-            else:
-                self._switch(new, report)
+            self._build_and_switch(new, docs, catch_up, report)
         report.seconds = time.monotonic() - started
         return report
 

@@ -62,6 +62,7 @@ import tantivy
 
 from search.documents import FIELDS, FieldType, SearchDocument, to_index_body
 from search.engines.base import BulkResult, CatchUp, EngineHealth, ItemError, ReindexReport, Removal
+from search.engines.rebuilding import Rebuilding
 from search.errors import EngineUnavailable, InvalidDocument, SearchError
 from search.filters import FILTERS
 from search.highlight import Highlighter
@@ -221,7 +222,7 @@ def _newer_indexed(known: dict[str, int | None], doc_id: str, version: int | Non
     return indexed is not None and version is not None and indexed > version
 
 
-class EmbeddedEngine:
+class EmbeddedEngine(Rebuilding[Path]):
     """Search engine on a tantivy index in a local directory."""
 
     name = "embedded"
@@ -589,24 +590,19 @@ class EmbeddedEngine:
         started = time.monotonic()
         path = self._new_version()
         report = ReindexReport(path.name, self.live_index(), expected_count)
-        try:
-            self._fill(path, docs, report)
-            self._verify(path, report)
-            if catch_up is not None and not report.problems:
-                self._catch_up(path, catch_up, report)
-        except BaseException:
-            shutil.rmtree(path, ignore_errors=True)
-            raise
-        if report.problems:
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            with self._directory_lock():
-                report.previous_index = self.live_index()
-                self._point_to(path)
-                report.switched = True
-                report.deleted_indices = self._delete_old_versions(report.previous_index)
+        self._build_and_switch(path, docs, catch_up, report)
         report.seconds = time.monotonic() - started
         return report
+
+    def _drop_quietly(self, path: Path) -> None:
+        shutil.rmtree(path, ignore_errors=True)
+
+    def _switch(self, path: Path, report: ReindexReport) -> None:
+        with self._directory_lock():
+            report.previous_index = self.live_index()
+            self._point_to(path)
+            report.switched = True
+            report.deleted_indices = self._delete_old_versions(report.previous_index)
 
     def _fill(self, path: Path, docs: Iterable[SearchDocument], report: ReindexReport) -> None:
         index = self._open(path)
