@@ -19,8 +19,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -39,7 +38,16 @@ from .row_import import AllOrNothing
 from .sheet_cells import Candidates, CellError, cell_text, header_key, resolve
 from .sheet_references import References
 from .spreadsheet_columns import SHEETS, Column
-from .tabular_files import Exported, FileReport, Problem, SheetFile, Table, exported, read_file
+from .tabular_files import (
+    Exported,
+    FileReport,
+    Problem,
+    SheetFile,
+    Table,
+    Upload,
+    exported,
+    read_file,
+)
 from .time_limits import WORKING_DAYS
 
 UNKNOWN = "未填报"
@@ -131,7 +139,7 @@ class FillReport(FileReport):
 def import_workbook(
     session: Session,
     list_name: str,
-    file: bytes | str | Path | IO[bytes] | SheetFile,
+    file: Upload,
     actor: Actor,
     *,
     dry_run: bool = True,

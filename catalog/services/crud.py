@@ -28,7 +28,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..models.codes import PUBLISHED
 from ..models.elements import HasElements, RowView, unfilled_mask
 from ..schemas.fields import MAX_ID
-from .errors import FieldError, conflict, not_found, stale_version, validation_failed
+from .errors import (
+    FieldError,
+    conflict,
+    not_found,
+    require_version,
+    stale_version,
+    validation_failed,
+)
 from .history import record_change
 from .mapped import Identified
 from .permissions import Actor, allowed, authorize, departments_where, use_case
@@ -220,8 +227,7 @@ def delete_row(
 ) -> None:
     row = get_row(session, spec, row_id, actor)
     authorize_write(actor, spec, spec.department_of(row))
-    if row.version != expected_version:
-        raise stale_version()
+    require_version(row, expected_version)
     if spec.has_workflow and row.status not in DELETABLE:
         raise conflict(f"{spec.label}已进入审核或已发布，不能删除；已发布的事项请申请取消。")
     before = spec.snapshot(row)

@@ -31,7 +31,7 @@ from ..models.powers import power_item_citations
 from ..models.services import service_item_citations
 from ..models.supervision import supervision_item_citations
 from . import crud, workflow
-from .errors import conflict, not_found, stale_version
+from .errors import conflict, not_found, require_version
 from .history import record_change, snapshot_of
 from .permissions import Actor, authorize, departments_where, use_case
 from .random_checks import flush_row
@@ -141,8 +141,7 @@ def _take_change(
 ) -> LegalBasis:
     authorize(actor, "legal.change")
     basis = _basis(session, basis_id)
-    if basis.version != expected_version:
-        raise stale_version()
+    require_version(basis, expected_version)
     if basis.validity != "effective":
         raise conflict(
             f"《{basis.name}》已{'修订' if basis.validity == 'superseded' else '废止'}，不能再次修订或废止。"

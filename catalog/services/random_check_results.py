@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ..models import DrawnTarget, RandomCheckTask
 from ..models.base import utcnow
 from .crud import Page
-from .errors import FieldError, conflict, not_found, stale_version, validation_failed
+from .errors import FieldError, conflict, not_found, require_version, validation_failed
 from .history import record_change, snapshot_of
 from .permissions import Actor, authorize, departments_where, use_case
 from .random_checks import china_today, draw_of, flush_row, get_task, reads_task
@@ -112,8 +112,7 @@ def record_result(
     row = _drawn_target(session, task, drawn_id)
     if row.published_at is not None:
         raise conflict("该检查结果已公示，不能修改。")
-    if row.version != expected_version:
-        raise stale_version()
+    require_version(row, expected_version)
     before = result_snapshot(row)
     for name in ("checked_on", "result", "handling"):
         if name in data:

@@ -42,7 +42,15 @@ from ..models.codes import CHECK_CATEGORIES
 from . import draw_algorithm as algorithm
 from .crud import Page
 from .draw_snapshot import departments_of, live_snapshot
-from .errors import DomainError, FieldError, conflict, not_found, stale_version, validation_failed
+from .errors import (
+    DomainError,
+    FieldError,
+    conflict,
+    not_found,
+    require_version,
+    stale_version,
+    validation_failed,
+)
 from .history import record_change, snapshot_of
 from .permissions import Actor, authorize, departments_where, use_case
 from .random_check_rules import bounds, check_task, percent_text
@@ -224,8 +232,7 @@ def _own_task(
 ) -> RandomCheckTask:
     task = get_task(session, task_id, actor)
     authorize(actor, "draws.plan", task.initiating_department_id)
-    if task.version != expected_version:
-        raise stale_version()
+    require_version(task, expected_version)
     return task
 
 

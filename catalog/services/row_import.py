@@ -23,8 +23,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from marshmallow import Schema, ValidationError
 from sqlalchemy import Connection, select
@@ -41,7 +40,7 @@ from .sheet_cells import Candidates, CellError, cell_text, resolve
 from .sheet_headers import Header, find_header
 from .sheet_references import References
 from .spreadsheet_columns import Sheet, sheet_of
-from .tabular_files import MAX_COLUMNS, FileReport, Problem, Rows, SheetFile, read_file
+from .tabular_files import MAX_COLUMNS, FileReport, Problem, Rows, SheetFile, Upload, read_file
 
 Progress = Callable[[int], None]
 # Rows whose history (records, outbox rows, figure facts) is written together: two flushes a
@@ -73,7 +72,7 @@ class ImportReport(FileReport):
 def import_file(
     session: Session,
     spec: ListSpec,
-    file: bytes | str | Path | IO[bytes] | SheetFile,
+    file: Upload,
     *,
     actor: Actor,
     dry_run: bool = True,

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeAlias
 
 import xlsxwriter
 
@@ -109,9 +109,11 @@ class SheetFile:
         return [row for _, rows in self.sheets for row in rows]
 
 
-def read_file(
-    source: bytes | str | Path | IO[bytes] | SheetFile, filename: str | None = None
-) -> SheetFile:
+# What an import takes: the file's bytes, a path, an open binary file, or cells already read
+Upload: TypeAlias = bytes | str | Path | IO[bytes] | SheetFile
+
+
+def read_file(source: Upload, filename: str | None = None) -> SheetFile:
     """Read an .xlsx or a CSV (UTF-8 with or without BOM, GB18030/GBK, UTF-16 with BOM).
 
     Raises a DomainError with a Chinese message for a file that is empty, not a spreadsheet,

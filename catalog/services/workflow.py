@@ -35,7 +35,7 @@ from ..models.codes import STATUSES
 from ..models.workflow import OPEN_REVISION_STATES
 from ..schemas.errors import schema_errors
 from . import crud
-from .errors import DomainError, FieldError, conflict, stale_version, validation_failed
+from .errors import DomainError, FieldError, conflict, require_version, validation_failed
 from .history import record_change, snapshot_of
 from .permissions import Actor, allowed, authorize, departments_where, use_case
 from .registry import ALL_LISTS, ListSpec
@@ -119,8 +119,7 @@ def edit_row(
     """
     row = crud.get_row(session, spec, row_id, actor)
     crud.authorize_write(actor, spec, spec.department_of(row), *_new_department(spec, data))
-    if row.version != expected_version:
-        raise stale_version()
+    require_version(row, expected_version)
     if spec.has_workflow and row.status in LIVE:
         return _save_revision(session, spec, row, data, actor, replace)
     if spec.has_workflow and row.status not in crud.DELETABLE:
@@ -276,8 +275,7 @@ def take_step(
         raise DomainError("no_workflow", f"{spec.label}不走审核流程。", 409)
     row = crud.get_row(session, spec, row_id, actor)
     authorize(actor, step.permission, spec.department_of(row))
-    if row.version != expected_version:
-        raise stale_version()
+    require_version(row, expected_version)
     if step.needs_reason and not (reason and reason.strip()):
         raise validation_failed({"reason": [_reason_required(step)]})
     revision = open_revision_of(session, spec, row.id) if row.status in LIVE else None
