@@ -23,24 +23,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, ColumnExpressionArgument, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..models.codes import PUBLISHED
 from ..models.elements import HasElements, RowView, unfilled_mask
 from ..schemas.fields import MAX_ID
-from .errors import (
-    FieldError,
-    conflict,
-    not_found,
-    require_version,
-    stale_version,
-    validation_failed,
-)
+from .errors import FieldError, conflict, not_found, validation_failed
 from .history import record_change
 from .mapped import Identified
 from .permissions import Actor, allowed, authorize, departments_where, use_case
 from .registry import ALL_LISTS, ListSpec
 from .rules import Problems, missing_ids
+from .versions import flush_versioned, require_version
 
 DRAFT = "draft"
 
@@ -343,10 +336,7 @@ def _check_unique(
 
 def _flush(session: Session, spec: ListSpec) -> None:
     try:
-        session.flush()
-    except StaleDataError:
-        session.rollback()
-        raise stale_version() from None
+        flush_versioned(session)
     except IntegrityError:
         session.rollback()
         raise conflict(

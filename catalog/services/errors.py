@@ -7,7 +7,6 @@ messages as they are.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -45,18 +44,6 @@ def precondition_required() -> DomainError:
 
 def stale_version() -> DomainError:
     return DomainError("stale_version", "该记录已被他人修改，请重新读取最新版本后再提交。", 412)
-
-
-class Versioned(Protocol):
-    @property
-    def version(self) -> int: ...
-
-
-def require_version(row: Versioned, expected_version: int) -> None:
-    """Optimistic locking: a change names the version it was made on (If-Match), and a row
-    someone changed since refuses it."""
-    if row.version != expected_version:
-        raise stale_version()
 
 
 def conflict(message: str) -> DomainError:

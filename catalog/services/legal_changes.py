@@ -31,13 +31,13 @@ from ..models.powers import power_item_citations
 from ..models.services import service_item_citations
 from ..models.supervision import supervision_item_citations
 from . import crud, workflow
-from .errors import conflict, not_found, require_version
+from .errors import conflict, not_found
 from .history import record_change, snapshot_of
 from .permissions import Actor, authorize, departments_where, use_case
-from .random_checks import flush_row
 from .registry import LEGAL_BASES, POWER_ITEMS, SERVICE_ITEMS, SUPERVISION_ITEMS, ListSpec
 from .tabular_files import Exported, exported
 from .tabular_files import Table as Sheet
+from .versions import flush_versioned, require_version
 
 CITING: tuple[tuple[ListSpec, Table], ...] = (
     (POWER_ITEMS, power_item_citations),
@@ -180,7 +180,7 @@ def _change(
     basis.validity = "superseded" if new else "abolished"
     basis.abolished_on = data["effective_on"]
     basis.superseded_by_id = new.id if new else None
-    flush_row(session)
+    flush_versioned(session)
     crud.record(
         session,
         LEGAL_BASES,

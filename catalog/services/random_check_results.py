@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 from ..models import DrawnTarget, RandomCheckTask
 from ..models.base import utcnow
 from .crud import Page
-from .errors import FieldError, conflict, not_found, require_version, validation_failed
+from .errors import FieldError, conflict, not_found, validation_failed
 from .history import record_change, snapshot_of
 from .permissions import Actor, authorize, departments_where, use_case
-from .random_checks import china_today, draw_of, flush_row, get_task, reads_task
+from .random_checks import china_today, draw_of, get_task, reads_task
 from .rules import Problems
+from .versions import flush_versioned, require_version
 
 RESULT_ENTITY = "drawn_target"
 FOUND_PROBLEMS = ("rectified", "case_filed")
@@ -66,7 +67,7 @@ def _drawn_target(session: Session, task: RandomCheckTask, drawn_id: int) -> Dra
 def _record(
     session: Session, row: DrawnTarget, action: str, before: dict[str, Any] | None, actor: Actor
 ) -> None:
-    flush_row(session)
+    flush_versioned(session)
     department_id = row.task.initiating_department_id
     record_change(
         session, RESULT_ENTITY, row.id, action, before, result_snapshot(row), actor, department_id

@@ -42,18 +42,11 @@ from ..models.codes import CHECK_CATEGORIES
 from . import draw_algorithm as algorithm
 from .crud import Page
 from .draw_snapshot import departments_of, live_snapshot
-from .errors import (
-    DomainError,
-    FieldError,
-    conflict,
-    not_found,
-    require_version,
-    stale_version,
-    validation_failed,
-)
+from .errors import DomainError, FieldError, conflict, not_found, validation_failed
 from .history import record_change, snapshot_of
 from .permissions import Actor, authorize, departments_where, use_case
 from .random_check_rules import bounds, check_task, percent_text
+from .versions import flush_versioned, require_version
 
 TASK_ENTITY = "random_check_task"
 LABEL = "抽查任务"
@@ -179,15 +172,6 @@ def task_snapshot(task: RandomCheckTask) -> dict[str, Any]:
     return kept | {"seed": task.seed if task.state == "drawn" else None}
 
 
-def flush_row(session: Session) -> None:
-    """Flush a versioned row's change: another writer's change since it was read is a 412."""
-    try:
-        session.flush()
-    except StaleDataError:
-        session.rollback()
-        raise stale_version() from None
-
-
 def _record(
     session: Session,
     task: RandomCheckTask,
@@ -196,7 +180,7 @@ def _record(
     actor: Actor,
     note: str | None = None,
 ) -> None:
-    flush_row(session)
+    flush_versioned(session)
     department_id = task.initiating_department_id
     after = task_snapshot(task)
     record_change(

@@ -35,10 +35,11 @@ from ..models.codes import STATUSES
 from ..models.workflow import OPEN_REVISION_STATES
 from ..schemas.errors import schema_errors
 from . import crud
-from .errors import DomainError, FieldError, conflict, require_version, validation_failed
+from .errors import DomainError, FieldError, conflict, validation_failed
 from .history import record_change, snapshot_of
 from .permissions import Actor, allowed, authorize, departments_where, use_case
 from .registry import ALL_LISTS, ListSpec
+from .versions import require_version
 
 # Rows the public sees, or saw: edits to them wait for review as a revision.
 LIVE = frozenset({"published", "suspended"})
