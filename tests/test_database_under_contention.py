@@ -177,6 +177,36 @@ def test_concurrent_writers_wait_and_etag_races_answer_412(live_database, site, 
     assert_facts_equal_a_rebuild(live)
 
 
+def test_a_legal_basis_changed_at_once_by_several_admins_is_changed_once(
+    live_database, site, tmp_path
+):
+    """Revisions and abolitions racing on one version of a basis: one wins, every other gets
+    412 (an older If-Match, or a flush that finds the version gone), never a 500 or a second
+    change."""
+    with write_intent(), live_database.session() as session:
+        basis_id = factories.legal_basis(session, "并发修订条例").id
+    with gunicorn(live_database.environ(), tmp_path / "gunicorn.log") as server:
+        url = f"{server.url}/api/v1/legal-bases/{basis_id}"
+        etag = site.api().get(url).headers["ETag"]
+        body = {"document_number": "并发〔2020〕1号", "decided_on": "2020-10-01"}
+        revise, abolish = site.api(), site.api()
+        turns = iter(range(8))
+
+        def change() -> requests.Response:
+            client, action = (revise, "revise") if next(turns) % 2 else (abolish, "abolish")
+            return client.post(
+                f"{url}/{action}",
+                json={**body, "effective_on": "2020-11-01"},
+                headers={"If-Match": etag},
+            )
+
+        codes = race(8, change)
+        assert codes == [201] + [412] * 7, server.log_tail()
+        changes = site.api().get(f"{server.url}/api/v1/legal-basis-changes").json()
+    assert [c["legal_basis_id"] for c in changes].count(basis_id) == 1
+    assert "Traceback" not in server.log.read_text(errors="replace")
+
+
 def hold_write_lock(live: LiveDatabase) -> sqlite3.Connection:
     """Another process's long write: SQLite's write lock, held until rolled back."""
     holder = sqlite3.connect(make_url(live.url).database, isolation_level=None)
