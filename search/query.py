@@ -422,19 +422,18 @@ def _es_finding(readings: Sequence[ReadingQuery], plan: QueryPlan) -> dict[str, 
 
 
 def _es_scored_once(once: ScoredOnce, plan: QueryPlan) -> dict[str, Any]:
-    """The tokens' clauses once, × shared_weight, and × found_weight more where ``found_by``
-    found the document: one ``function_score`` reads the common terms once, where two clauses
-    (as on the embedded engine) read them twice."""
-    matches = {"bool": {"should": [_es_match(match) for match in once.matches]}}
-    found = _es_finding(once.found_by, plan)
-    if not once.shared_weight:  # a tie_breaker of 0: the found documents only
-        return {"bool": {"filter": [found], "must": [matches], "boost": once.found_weight}}
+    """The tokens' clauses once, × shared_weight, plus × found_weight where ``found_by`` found
+    the document: one ``function_score`` reads the common terms once, where two clauses (as on
+    the embedded engine) read them twice."""
     return {
         "function_score": {
-            "query": matches,
-            "functions": [{"filter": found, "weight": 1 + once.found_weight / once.shared_weight}],
+            "query": {"bool": {"should": [_es_match(match) for match in once.matches]}},
+            "functions": [
+                {"weight": once.shared_weight},
+                {"filter": _es_finding(once.found_by, plan), "weight": once.found_weight},
+            ],
+            "score_mode": "sum",
             "boost_mode": "multiply",
-            "boost": once.shared_weight,
         }
     }
 

@@ -145,12 +145,14 @@ def test_action_words_are_scored_once_as_the_readings_dis_max_weighed_them():
     # the dis_max gave each reading's copy tie × its weight, and the best one its whole weight
     assert actions.shared_weight == pytest.approx(tie * sum(weights))
     assert actions.found_weight == pytest.approx((1 - tie) * max(weights))
-    # Elasticsearch reads the common terms once: × shared, × (1 + found / shared) where found
+    # Elasticsearch reads the common terms once: × shared, + × found where a reading found
     query = body_for(text="开饭店")["query"]["bool"]
     assert "dis_max" in query["must"][0] and "filter" not in query
     scored = [c["function_score"] for c in query["should"] if "function_score" in c]
     assert len(scored) == len(plan.scored_once) == 2  # 开 (typed, rewrites) and the actions
-    assert {f["boost"] for f in scored} == {o.shared_weight for o in plan.scored_once}
+    weights = {tuple(f["weight"] for f in s["functions"]) for s in scored}
+    assert weights == {(o.shared_weight, o.found_weight) for o in plan.scored_once}
+    assert all(s["score_mode"] == "sum" and s["boost_mode"] == "multiply" for s in scored)
 
 
 def test_generic_tokens_and_action_words_find_nothing_alone():
