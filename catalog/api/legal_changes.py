@@ -7,7 +7,6 @@ from functools import partial
 from typing import Any
 
 from flask_smorest import Blueprint
-from marshmallow import Schema
 
 from ..authentication import current_actor
 from ..extensions import db
@@ -53,28 +52,24 @@ def impact(basis_id: int) -> dict[str, Any]:
     return legal_changes.impact(db.session, basis_id, current_actor())
 
 
-def _basis_change(action: str, schema: type[Schema], summary: str) -> None:
-    """POST /legal-bases/<id>/``action``: revising and abolishing are one route shape, each
-    calling its own use case of the same signature (endpoint ``action``, docstring ``summary``)."""
-    use_case = getattr(legal_changes, action)
-
-    @requires(use_case)
-    @blp.arguments(schema)
-    @blp.response(201, BasisChangeSchema)
-    @if_match(blp, ERRORS, 401, 403, 409)
-    def change_basis(data: dict[str, Any], basis_id: int) -> Any:
-        return use_case(db.session, basis_id, data, expected_version(), current_actor())
-
-    change_basis.__doc__ = summary  # read by flask-smorest when the route is registered
-    blp.post(f"/legal-bases/<int:basis_id>/{action}", endpoint=action)(change_basis)
+@blp.post("/legal-bases/<int:basis_id>/revise")
+@requires(legal_changes.revise)
+@blp.arguments(ReviseSchema)
+@blp.response(201, BasisChangeSchema)
+@if_match(blp, ERRORS, 401, 403, 409)
+def revise(data: dict[str, Any], basis_id: int) -> Any:
+    """修订：新版本取代该依据；已发布的引用事项生成改引新版本的修订稿，其余开出复核"""
+    return legal_changes.revise(db.session, basis_id, data, expected_version(), current_actor())
 
 
-_basis_change(
-    "revise",
-    ReviseSchema,
-    "修订：新版本取代该依据；已发布的引用事项生成改引新版本的修订稿，其余开出复核",
-)
-_basis_change("abolish", AbolishSchema, "废止：每个引用事项的部门收到复核任务")
+@blp.post("/legal-bases/<int:basis_id>/abolish")
+@requires(legal_changes.abolish)
+@blp.arguments(AbolishSchema)
+@blp.response(201, BasisChangeSchema)
+@if_match(blp, ERRORS, 401, 403, 409)
+def abolish(data: dict[str, Any], basis_id: int) -> Any:
+    """废止：每个引用事项的部门收到复核任务"""
+    return legal_changes.abolish(db.session, basis_id, data, expected_version(), current_actor())
 
 
 @blp.get("/legal-basis-changes")
