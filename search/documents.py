@@ -208,6 +208,11 @@ def _iso_datetime(doc_id: str, value: Any) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def compact(name: str) -> str:
+    """The name as sorted and suggested: normalised, without spaces."""
+    return normalize(name).replace(" ", "")
+
+
 def suggest_order(compact_name: str) -> int:
     """Sort key of suggestions: name length, then a fixed pseudo-random order.
 
@@ -216,6 +221,17 @@ def suggest_order(compact_name: str) -> int:
     same on both engines while fitting in one integer.
     """
     return (len(compact_name) << 32) | zlib.crc32(compact_name.encode("utf-8"))
+
+
+#: What orders the items an order leaves tied (equal scores, one name, one update time), on
+#: both engines: shorter names first, then the id. A page then holds the same items however the
+#: index was built, and relevance figures do not move between two builds of one catalog.
+TIE_BREAKERS = ("suggest_order", "id")
+
+
+def tie_order(name: str, doc_id: str) -> tuple[int, str]:
+    """An item's place among tied items, as :data:`TIE_BREAKERS` orders them."""
+    return suggest_order(compact(name)), doc_id
 
 
 def _meta_text(doc: SearchDocument) -> str:
@@ -237,7 +253,7 @@ def to_index_body(doc: SearchDocument) -> dict[str, Any]:
         "text": analyze_for_index(doc.text, body=True),
         "meta": analyze_for_index(_meta_text(doc), body=True),
     }
-    compact_name = normalize(doc.name).replace(" ", "")
+    compact_name = compact(doc.name)
     body: dict[str, Any] = {
         "id": doc.id,
         "kind": doc.kind,

@@ -35,7 +35,7 @@ from search.analysis import (
     analyze_query,
     suggest_prefix,
 )
-from search.documents import FIELDS, FieldType
+from search.documents import FIELDS, TIE_BREAKERS, FieldType
 from search.errors import InvalidRequest, QueryTooLong
 from search.filters import FILTERS, FilterValue, parse_filters, tantivy_any
 from search.relevance import RelevanceSettings, default_settings
@@ -474,14 +474,18 @@ def es_search_body(plan: QueryPlan) -> dict[str, Any]:
         body["post_filter"] = _es_filter(request.filters)
     if request.facets:
         body["aggs"] = {facet: _es_facet(request, facet) for facet in request.facets}
-    sort = request.effective_sort
-    if sort == "name":
-        body["sort"] = [{"name_sort": "asc"}]
-    elif sort == "updated":
-        body["sort"] = [{"updated_at": {"order": "desc", "missing": "_last"}}]
-    elif sort == "short":
-        body["sort"] = [{"suggest_order": "asc"}]
+    sort = _ES_SORTS[request.effective_sort]
+    body["sort"] = [*sort, *(tie for tie in _ES_TIE_BREAKERS if tie not in sort)]
     return body
+
+
+_ES_SORTS: dict[str, list[Any]] = {
+    "relevance": ["_score"],
+    "name": [{"name_sort": "asc"}],
+    "updated": [{"updated_at": {"order": "desc", "missing": "_last"}}],
+    "short": [{"suggest_order": "asc"}],
+}
+_ES_TIE_BREAKERS = [{field: "asc"} for field in TIE_BREAKERS]
 
 
 # -- embedded engine (tantivy) ----------------------------------------------------------

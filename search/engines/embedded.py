@@ -60,7 +60,7 @@ from typing import Any, TypeVar
 
 import tantivy
 
-from search.documents import FIELDS, FieldType, SearchDocument, to_index_body
+from search.documents import FIELDS, FieldType, SearchDocument, tie_order, to_index_body
 from search.engines.base import BulkResult, CatchUp, EngineHealth, ItemError, ReindexReport, Removal
 from search.engines.rebuilding import Rebuilding
 from search.errors import EngineUnavailable, InvalidDocument, SearchError
@@ -92,6 +92,7 @@ _Item = TypeVar("_Item")  # a document or a removal, batched alike
 # query texts whose tantivy queries and highlighter a process keeps: about 11 KB each with a
 # page of marked names (1,024 of them grew a process by 11 MB)
 _COMPILED_QUERIES = 256
+_MAX_TIED = 200  # items past a page read to order the ties at its end
 
 
 def _field_options(name: str, kind: FieldType) -> dict[str, Any]:
@@ -220,6 +221,55 @@ def _newer_indexed(known: dict[str, int | None], doc_id: str, version: int | Non
     external_gte: an equal version rewrites; a removal of no version is never stale)."""
     indexed = known.get(doc_id)
     return indexed is not None and version is not None and indexed > version
+
+
+def _page_with_ties_ordered(
+    searcher: tantivy.Searcher,
+    query: tantivy.Query,
+    offset: int,
+    per_page: int,
+    count: bool,
+    options: dict[str, Any],
+) -> tuple[list[tuple[Any, tantivy.Document]], int]:
+    """One page of (score or sort value, stored document), items with equal values in
+    :func:`search.documents.tie_order` as Elasticsearch sorts them; and the number of matches
+    when ``count``.
+
+    tantivy leaves ties in the order of the index's segments, which a rebuild or a merge
+    changes, so the page's every tie is read whole: the search asks for one item past the page
+    and, while that item ties with the page's last, for more (up to :data:`_MAX_TIED` more).
+    A tie longer than that (one bulk import's update time, under 按更新时间) keeps the index's
+    order rather than cost a stored-document read per tied item.
+    """
+    end = offset + per_page
+    limit = end + 1
+    found = searcher.search(query, limit=limit, count=count, **options)
+    total = (found.count or 0) if count else 0  # type: ignore[attr-defined]  # tantivy's stub omits count
+    ranked = found.hits
+    while len(ranked) == limit and ranked[-1][0] == ranked[end - 1][0] and limit < end + _MAX_TIED:
+        limit = min(2 * limit, end + _MAX_TIED)
+        ranked = searcher.search(query, limit=limit, count=False, **options).hits
+    complete = len(ranked) < limit  # else the last run of equal values may go on past it
+    page: list[tuple[Any, tantivy.Document]] = []
+    start = 0
+    for value, run in itertools.groupby(ranked, key=lambda hit: hit[0]):
+        addresses = [address for _, address in run]
+        stop = start + len(addresses)
+        if stop > offset:
+            window = slice(max(0, offset - start), end - start)
+            if 1 < len(addresses) <= _MAX_TIED and (stop < len(ranked) or complete):
+                documents = sorted(map(searcher.doc, addresses), key=_tie_order)[window]
+            else:
+                documents = [searcher.doc(address) for address in addresses[window]]
+            page.extend((value, document) for document in documents)
+        if stop >= end:
+            break
+        start = stop
+    return page, total
+
+
+def _tie_order(document: tantivy.Document) -> tuple[int, str]:
+    return tie_order(document["name"][0], document["id"][0])
 
 
 class EmbeddedEngine(Rebuilding[Path]):
@@ -483,13 +533,12 @@ class EmbeddedEngine(Rebuilding[Path]):
         facets, total = self._facets(searcher, request, compiled.matching)
         # Counting every match stops tantivy from skipping the blocks that cannot reach the
         # top hits; when the facets' run already counted them, the search need not.
-        found = searcher.search(
-            query, limit=request.per_page, offset=request.offset, count=total is None, **options
+        page, count = _page_with_ties_ordered(
+            searcher, query, request.offset, request.per_page, total is None, options
         )
         mark = compiled.highlighter if request.highlight else None
         hits = []
-        for key, address in found.hits:
-            stored = searcher.doc(address)
+        for key, stored in page:
             name = stored["name"][0]
             hits.append(
                 Hit(
@@ -504,7 +553,7 @@ class EmbeddedEngine(Rebuilding[Path]):
                 )
             )
         return SearchResult(
-            total=(found.count or 0) if total is None else total,  # type: ignore[attr-defined]  # tantivy's stub omits count
+            total=count if total is None else total,
             hits=hits,
             facets=facets,
             page=request.page,

@@ -295,6 +295,51 @@ def test_sort_by_last_update(engine):
     assert names(engine, "事项", sort="updated") == ["乙事项", "甲事项", "丙事项"]
 
 
+LONG_NAME, SHORT_NAME = "临时占用城市道路审批", "占用道路审批"
+LONG_IDS = [f"service:{n}" for n in range(100, 112)]
+SHORT_IDS = ["service:112", *(f"service:{n}" for n in range(95, 100))]  # the ids' text order
+BY_NAME_ORDER = [*LONG_IDS, *SHORT_IDS]  # 临 sorts before 占
+SHORTER_NAMES_FIRST = [*SHORT_IDS, *LONG_IDS]
+
+
+@pytest.mark.parametrize(
+    ("text", "sort", "expected"),
+    [
+        (LONG_NAME, "relevance", BY_NAME_ORDER),  # each name's copies score alike
+        ("", "name", BY_NAME_ORDER),
+        ("", "updated", SHORTER_NAMES_FIRST),  # one update time for all
+        ("", "short", SHORTER_NAMES_FIRST),
+    ],
+)
+def test_items_an_order_leaves_tied_come_in_one_order_on_every_page(engine, text, sort, expected):
+    """Copies of one item tie under every order: they come shorter names first, then by id,
+    however they were indexed (here backwards, in batches: several segments), and pages cut
+    through the ties without losing or repeating an item."""
+    copies = [
+        doc(int(key.split(":")[1]), LONG_NAME if key in LONG_IDS else SHORT_NAME,
+            department=TRANSPORT, updated_at="2024-01-01T00:00:00Z")
+        for key in sorted(BY_NAME_ORDER, reverse=True)
+    ]  # fmt: skip
+    for batch in (copies[:5], copies[5:11], copies[11:]):
+        engine.index(batch)
+    pages = [
+        [hit.id for hit in engine.search(SearchRequest(text=text, sort=sort, page=p, per_page=5)).hits]
+        for p in (1, 2, 3, 4)
+    ]  # fmt: skip
+    assert [key for page in pages for key in page] == expected
+
+
+def test_pages_through_a_tie_too_long_to_order_still_hold_each_item_once(engine):
+    engine.index(
+        [doc(n, "临时占用城市道路审批", updated_at="2024-01-01T00:00:00Z") for n in range(450)]
+    )
+    pages = [
+        engine.search(SearchRequest(sort="updated", page=p, per_page=100)).hits for p in range(1, 6)
+    ]
+    ids = [hit.id for page in pages for hit in page]
+    assert len(ids) == 450 and len(set(ids)) == 450
+
+
 # -- suggestions ------------------------------------------------------------------------
 
 

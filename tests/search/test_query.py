@@ -206,6 +206,9 @@ def test_no_filter_no_post_filter_and_facets_count_everything():
     }
 
 
+TIES = [{"suggest_order": "asc"}, {"id": "asc"}]
+
+
 def test_paging_and_totals():
     body = body_for(text="护照", page=3, per_page=20)
     assert (body["from"], body["size"], body["track_total_hits"]) == (40, 20, True)
@@ -216,13 +219,19 @@ def test_browsing_without_text_matches_all_in_name_order():
     assert body["query"] == {
         "bool": {"must": [{"match_all": {}}], "must_not": [{"term": {"merged": True}}]}
     }
-    assert body["sort"] == [{"name_sort": "asc"}]
+    assert body["sort"] == [{"name_sort": "asc"}, *TIES]
 
 
 def test_sort_by_update():
     assert body_for(text="护照", sort="updated")["sort"] == [
-        {"updated_at": {"order": "desc", "missing": "_last"}}
+        {"updated_at": {"order": "desc", "missing": "_last"}},
+        *TIES,
     ]
+
+
+def test_every_order_ends_in_the_tie_breakers_once():
+    assert body_for(text="护照")["sort"] == ["_score", *TIES]
+    assert body_for(text="护照", sort="short")["sort"] == TIES
 
 
 # -- guards -----------------------------------------------------------------------------
