@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 
 from catalog.models import ChangeRecord, FigureFact, Organization, SearchOutbox, ServiceItem
 from catalog.models.figure_facts import rebuild_figure_facts
-from catalog.services import list_export, registry, row_import, tabular_files
+from catalog.services import history, list_export, registry, row_import, tabular_files
 from catalog.services.figures_export import FIGURE_HEADERS
 from catalog.services.permissions import Actor
 from catalog.services.row_import import ImportReport, import_file
@@ -239,6 +239,18 @@ def test_an_import_writes_its_history_a_batch_at_a_time_and_exactly(
     assert [fact.record_id for fact in kept][-10:] == [record.id for record in records]
     rebuild_figure_facts(session.connection())
     assert session.execute(select(*columns).order_by(FigureFact.record_id)).all() == kept
+
+
+def test_changes_held_for_a_batch_must_be_written_or_dropped_before_the_block_ends(session):
+    def change() -> ChangeRecord:
+        return history.record_change(session, "organization", 1, "update", None, {}, OPERATOR, None)
+
+    with history.deferred(session):
+        assert change() not in session  # held
+        history.write_deferred(session, keep=False)
+    with pytest.raises(RuntimeError), history.deferred(session):
+        change()  # neither written nor dropped: the import that forgot would lose it
+    assert change() in session  # outside a block, written at once
 
 
 # -- cells, headers and problems -----------------------------------------------------------------

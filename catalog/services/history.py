@@ -7,6 +7,8 @@ figures count also get the change's FigureFact, from the row itself, in the same
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -73,11 +75,11 @@ def record_change(
         ):
             outbox.append(SearchOutbox(entity_type=twin_type, entity_id=twin_id))
     change = _Change(record, outbox, row)
-    deferred: list[_Change] | None = session.info.get(_DEFERRED)
-    if deferred is None:
+    held: list[_Change] | None = session.info.get(_DEFERRED)
+    if held is None:
         _write(session, [change])
     else:
-        deferred.append(change)
+        held.append(change)
     return record
 
 
@@ -91,21 +93,30 @@ class _Change:
 _DEFERRED = "qingdan.history.deferred"
 
 
-def defer(session: Session) -> None:
-    """Hold the changes ``session`` records from now on in memory, for ``write_deferred``:
+@contextmanager
+def deferred(session: Session) -> Iterator[None]:
+    """Inside the block, hold the changes ``session`` records in memory for ``write_deferred``:
     a file's import writes its rows' records, outbox rows and figure facts a batch at a time
-    (one flush, one INSERT of facts) instead of flushing twice a row. Only for a caller that
-    writes them before it commits its transaction: they are in no other."""
+    (one flush, one INSERT of facts) instead of flushing twice a row. The block writes or drops
+    every change it held before it ends; an error ends it with them dropped, as its
+    transaction is undone."""
     session.info[_DEFERRED] = []
+    try:
+        yield
+        if session.info[_DEFERRED]:
+            raise RuntimeError("a deferred block ended with changes neither written nor dropped")
+    finally:
+        del session.info[_DEFERRED]
 
 
 def write_deferred(session: Session, *, keep: bool = True) -> None:
-    """Write the changes held since ``defer`` or the last call (not committed), or — when the
-    caller will undo its transaction anyway (a dry run) — drop them (``keep=False``)."""
-    deferred: list[_Change] = session.info[_DEFERRED]
-    if keep and deferred:
-        _write(session, deferred)
-    deferred.clear()
+    """Write the changes held since the ``deferred`` block began or since the last call (not
+    committed), or drop them (``keep=False``) when the caller will undo its transaction anyway
+    (a dry run)."""
+    held: list[_Change] = session.info[_DEFERRED]
+    if keep and held:
+        _write(session, held)
+    held.clear()
 
 
 def _write(session: Session, changes: list[_Change]) -> None:

@@ -140,8 +140,7 @@ def _import(
         return report
 
     writing = AllOrNothing(session, connection)
-    with writing as rows_session:
-        history.defer(rows_session)
+    with writing as rows_session, history.deferred(rows_session):
         importer = _RowImporter(
             sheet, header, rows_session, References(rows_session, region_id), actor
         )
