@@ -127,10 +127,13 @@ class LiveDatabase:
         return Session(bind=self.engine, expire_on_commit=False)
 
     def environ(self, **extra: str) -> dict[str, str]:
-        """Environment for a process of the app (gunicorn, ``flask`` commands) on this database."""
+        """Environment for a process of the app (gunicorn, ``flask`` commands) on this database
+        and the embedded index beside it, also when the suite runs against an external
+        Elasticsearch (``ELASTICSEARCH_URL`` set for the search tests)."""
         return {
             **os.environ,
             "DATABASE_URL": self.url,
+            "ELASTICSEARCH_URL": "",
             "SEARCH_INDEX_PATH": str(self.folder / "search-index"),
             "SECRET_KEY": secrets.token_hex(32),
             **extra,
