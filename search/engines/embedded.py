@@ -92,7 +92,7 @@ _Item = TypeVar("_Item")  # a document or a removal, batched alike
 # query texts whose tantivy queries and highlighter a process keeps: about 11 KB each with a
 # page of marked names (1,024 of them grew a process by 11 MB)
 _COMPILED_QUERIES = 256
-_MAX_TIED = 200  # items past a page read to order the ties at its end
+_MAX_TIED = 50  # items past a page read to order its ties: more than a district has townships
 
 
 def _field_options(name: str, kind: FieldType) -> dict[str, Any]:
@@ -236,28 +236,20 @@ def _page_with_ties_ordered(
     when ``count``.
 
     tantivy leaves ties in the order of the index's segments, which a rebuild or a merge
-    changes, so the page's every tie is read whole: the search asks for one item past the page
-    and, while that item ties with the page's last, for more (up to :data:`_MAX_TIED` more).
-    A tie longer than that (one bulk import's update time, under 按更新时间) keeps the index's
-    order rather than cost a stored-document read per tied item.
+    changes. The search reads :data:`_MAX_TIED` items past the page, so every tie that touches
+    the page and is no longer than that is read whole and put in order; a longer one (one bulk
+    import's update time, under ``updated``) keeps the index's order, on every page alike.
     """
     end = offset + per_page
-    limit = end + 1
-    found = searcher.search(query, limit=limit, count=count, **options)
-    total = (found.count or 0) if count else 0  # type: ignore[attr-defined]  # tantivy's stub omits count
-    ranked = found.hits
-    while len(ranked) == limit and ranked[-1][0] == ranked[end - 1][0] and limit < end + _MAX_TIED:
-        limit = min(2 * limit, end + _MAX_TIED)
-        ranked = searcher.search(query, limit=limit, count=False, **options).hits
-    complete = len(ranked) < limit  # else the last run of equal values may go on past it
+    found = searcher.search(query, limit=end + _MAX_TIED, count=count, **options)
     page: list[tuple[Any, tantivy.Document]] = []
     start = 0
-    for value, run in itertools.groupby(ranked, key=lambda hit: hit[0]):
+    for value, run in itertools.groupby(found.hits, key=lambda hit: hit[0]):
         addresses = [address for _, address in run]
         stop = start + len(addresses)
         if stop > offset:
             window = slice(max(0, offset - start), end - start)
-            if 1 < len(addresses) <= _MAX_TIED and (stop < len(ranked) or complete):
+            if 1 < len(addresses) <= _MAX_TIED:  # then the whole run was read
                 documents = sorted(map(searcher.doc, addresses), key=_tie_order)[window]
             else:
                 documents = [searcher.doc(address) for address in addresses[window]]
@@ -265,7 +257,7 @@ def _page_with_ties_ordered(
         if stop >= end:
             break
         start = stop
-    return page, total
+    return page, (found.count or 0) if count else 0  # type: ignore[attr-defined]  # tantivy's stub omits count
 
 
 def _tie_order(document: tantivy.Document) -> tuple[int, str]:
