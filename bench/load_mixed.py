@@ -297,6 +297,7 @@ def machine() -> str:
 
 
 def percentile(values: list[float], share: float) -> float:
+    """The value at ``share`` (nearest rank) of latencies in seconds, in milliseconds."""
     ordered = sorted(values)
     return (
         ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000

@@ -37,6 +37,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.load_mixed import percentile
 from deploy.faults.traffic import TERMS
 from tests.support.servers import RunningServer, gunicorn, run_flask
 
@@ -280,11 +281,6 @@ def run_client(client: Client, writer: bool, deadline: float, department: str, f
         write_once(client) if writer else read_once(client)
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -361,8 +357,8 @@ def report(tally: Tally, lag: dict[str, Any], tracebacks: int) -> None:
             + ", ".join(f"{code or 'no answer'} × {n}" for code, n in sorted(codes.items()))
         )
     print(
-        f"latency p50 {percentile(tally.seconds, 0.5) * 1000:.0f} ms, p95 {percentile(tally.seconds, 0.95) * 1000:.0f} ms, "
-        f"p99 {percentile(tally.seconds, 0.99) * 1000:.0f} ms, max {max(tally.seconds, default=0) * 1000:.0f} ms"
+        f"latency p50 {percentile(tally.seconds, 0.5):.0f} ms, p95 {percentile(tally.seconds, 0.95):.0f} ms, "
+        f"p99 {percentile(tally.seconds, 0.99):.0f} ms, max {max(tally.seconds, default=0) * 1000:.0f} ms"
     )
     print(f"outbox after the clients stopped: {lag}; tracebacks in the gunicorn log: {tracebacks}")
     for failure in tally.failures[:20]:
