@@ -22,6 +22,13 @@ def _filter_field(name: str) -> fields.Field:
     return ListOf(Str(max_length=200), max_items=50, load_default=None, metadata=described)
 
 
+_SORT_LABELS = {
+    "relevance": "相关度，无搜索词时按名称",
+    "name": "按名称",
+    "updated": "按更新时间，最新的在前",
+    "short": "名称短的在前",
+}
+
 SearchArgsSchema = type(
     "SearchArgsSchema",
     (BaseSchema,),
@@ -33,7 +40,11 @@ SearchArgsSchema = type(
         ),
         "page": Int(minimum=1, maximum=500, load_default=1, strict=False),
         "per_page": Int(minimum=1, maximum=100, load_default=20, strict=False),
-        "sort": Code({s: s for s in SORTS}, load_default="relevance"),
+        "sort": Code(
+            {sort: _SORT_LABELS[sort] for sort in SORTS},
+            load_default="relevance",
+            metadata={"description": "排序；同分或同值的事项名称短的在前，再按编号"},
+        ),
         "facets": ListOf(
             Code({**{name: d.label for name, d in FILTERS.items()}, "none": "不要分面计数"}),
             max_items=len(FILTERS) + 1,

@@ -297,3 +297,10 @@ def test_facets_can_be_chosen_or_left_out(client, session):
     none = client.get("/api/v1/search?q=婚姻登记&facets=none").json
     assert none["facets"] == {} and none["total"] == 1
     assert client.get("/api/v1/search?q=x&facets=password").status_code == 422
+
+
+def test_an_unknown_order_is_refused_with_the_orders_in_chinese(client):
+    answer = client.get("/api/v1/search?q=护照&sort=random")
+    assert answer.status_code == 422
+    message = answer.json["error"]["fields"]["sort"][0]["message"]
+    assert "short（名称短的在前）" in message and "updated（按更新时间，最新的在前）" in message
