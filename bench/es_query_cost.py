@@ -47,6 +47,7 @@ from search.engines.elasticsearch import ElasticsearchEngine
 from search.filters import FILTERS
 from search.query import SearchRequest, es_search_body, plan_query
 from seed.guangan import load_items
+from tests.support.borrowed_cluster import drop_indices
 
 
 def judged_queries() -> list[str]:
@@ -188,7 +189,7 @@ def main() -> int:
             report(measure(engine, judged_queries(), args.rounds), args.slowest)
     finally:
         if not args.alias and not args.keep:
-            engine._client.indices.delete(index=f"{alias}-*", ignore=[404])
+            drop_indices(engine)
         if server is not None:
             server.close()
     print(f"load average after: {os.getloadavg()[0]:.2f}")

@@ -41,6 +41,7 @@ from search.engines.elasticsearch import ElasticsearchEngine
 from search.engines.embedded import EmbeddedEngine
 from search.query import SearchRequest
 from seed.guangan import load_items
+from tests.support.borrowed_cluster import drop_indices
 
 # fmt: off
 TOWNSHIPS = [  # the 广安区 街道、镇、乡
@@ -228,7 +229,7 @@ def bench_elasticsearch(items: list[dict], size: int, samples: int) -> dict:
     try:
         return bench(engine, items, size, samples)
     finally:
-        engine._client.indices.delete(index=f"{engine.alias}-*", ignore=[404])
+        drop_indices(engine)
         if server is not None:
             server.close()
 

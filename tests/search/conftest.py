@@ -24,6 +24,7 @@ import pytest
 from search.engines.base import SearchEngine
 from search.engines.elasticsearch import ElasticsearchEngine
 from search.engines.embedded import EmbeddedEngine
+from tests.support.borrowed_cluster import drop_indices
 from tests.support.elasticsearch_server import (
     ElasticsearchStartError,
     RunningElasticsearch,
@@ -90,7 +91,7 @@ def bare_engine(request, tmp_path) -> Iterator[SearchEngine]:
     es = ElasticsearchEngine(url, prefix=f"qingdan-test-{worker}-{uuid.uuid4().hex[:10]}")
     es.ensure_index()
     yield es
-    es._client.indices.delete(index=f"{es.alias}-*", ignore=[404])
+    drop_indices(es)
 
 
 @pytest.fixture(params=["embedded", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
@@ -108,3 +109,5 @@ def engine(request, app, tmp_path):
     yield engine
     app.config["SEARCH_DRAIN_IN_PROCESS"] = "auto"
     app.extensions["qingdan_search_engine"] = saved
+    if isinstance(engine, ElasticsearchEngine):
+        drop_indices(engine)

@@ -17,6 +17,7 @@ from search.engines.elasticsearch import ElasticsearchEngine
 from search.engines.embedded import EmbeddedEngine
 from search.filters import FILTERS
 from tests import factories
+from tests.support.borrowed_cluster import drop_indices
 from tests.support.disks import fill, small_disk
 
 LATER = timedelta(days=1)  # a drain "later": past every backoff delay
@@ -284,6 +285,7 @@ def test_cli_reindex_with_elasticsearch_url_serves_search_from_the_cluster(
         app.config.clear()
         app.config.update(saved[0])
         app.extensions["qingdan_search_engine"] = saved[1]
+        drop_indices(ElasticsearchEngine(elasticsearch_url, prefix=prefix))
 
 
 def test_facets_can_be_chosen_or_left_out(client, session):

@@ -21,6 +21,7 @@ from search.documents import SearchDocument
 from search.engines.elasticsearch import ElasticsearchEngine
 from search.errors import EngineUnavailable
 from search.query import SearchRequest
+from tests.support.borrowed_cluster import drop_indices
 from tests.support.nginx_tls import TlsProxy, nginx_tls_proxy
 from tests.support.servers import free_port
 
@@ -45,17 +46,22 @@ PASSPORT = SearchDocument.from_mapping(
 )
 
 
+# every test's index prefix starts with this process's own: the indices are dropped with the proxy
+PREFIX = f"secured-{uuid.uuid4().hex[:8]}"
+
+
 @pytest.fixture(scope="module")
 def proxy(elasticsearch_url: str) -> Iterator[TlsProxy]:
     with nginx_tls_proxy(elasticsearch_url) as running:
         yield running
+    drop_indices(ElasticsearchEngine(elasticsearch_url, prefix=PREFIX))
 
 
 def configured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **settings: str) -> dict:
     """The app's settings read from the environment, as a production process reads them."""
     for name in SETTINGS:
         monkeypatch.delenv(f"ELASTICSEARCH_{name}", raising=False)
-    monkeypatch.setenv("ELASTICSEARCH_INDEX_PREFIX", f"secured-{uuid.uuid4().hex[:10]}")
+    monkeypatch.setenv("ELASTICSEARCH_INDEX_PREFIX", f"{PREFIX}-{uuid.uuid4().hex[:10]}")
     for name, value in settings.items():
         monkeypatch.setenv(f"ELASTICSEARCH_{name.upper()}", value)
     return settings_from_environment(str(tmp_path))

@@ -43,6 +43,7 @@ from tests.search.relevance.scoring import (
     report,
     score,
 )
+from tests.support.borrowed_cluster import drop_indices
 
 # Both engines reach hit@k 1.000 and MRR 1.000 on every category of the 90 queries (same
 # scores on each). The thresholds leave a small margin: about two misses overall, one
@@ -81,7 +82,7 @@ def elasticsearch_engine(request, documents) -> Iterator[ElasticsearchEngine]:
     )
     assert engine.reindex(documents, len(documents)).ok
     yield engine
-    engine._client.indices.delete(index=f"{engine.alias}-*", ignore=[404])
+    drop_indices(engine)
 
 
 def _check(engine_name: str, outcomes: list[Outcome]) -> None:

@@ -56,6 +56,7 @@ def main() -> int:
     args = parser.parse_args()
     from search.engines.elasticsearch import ElasticsearchEngine
     from search.engines.embedded import EmbeddedEngine
+    from tests.support.borrowed_cluster import drop_indices
 
     work = Path(tempfile.mkdtemp(prefix="qingdan-relevance-"))
     documents = guangan_documents()
@@ -93,6 +94,8 @@ def main() -> int:
     finally:
         if server is not None:
             server.close()
+        elif "elasticsearch" in engines:
+            drop_indices(engines["elasticsearch"])
     return 0
 
 
