@@ -201,7 +201,7 @@ TYPED, SYNONYM, INTENT, IMPLIED, SOUNDS_LIKE = (
 _MARKED_ROLES = (TYPED, SYNONYM)
 # Token classes weighed below a normal token (factors in relevance.toml [understanding]).
 # GENERIC and ACTION tokens only add to the score of a document other tokens of the query found
-# (search.query.finding_terms); an IMPLIED_OBJECT token weighs like an action word but finds.
+# (search.query.finding); an IMPLIED_OBJECT token weighs like an action word but finds.
 GENERIC, ACTION, IMPLIED_OBJECT = "generic", "action", "implied_object"
 MAX_INTENT_READINGS = 6
 

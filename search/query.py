@@ -12,7 +12,7 @@ Query shape, per reading of the query (as typed, then each synonym rewrite)::
                ]^weight
 
 and the readings combined with ``dis_max`` (best reading + tie_breaker × the others). The
-readings hold the finding tokens (:func:`finding_terms`); generic and action tokens find
+readings hold the finding tokens (:func:`finding`); generic and action tokens find
 nothing and are added once beside the ``dis_max``, as it weighed them (:class:`ScoredOnce`),
 with the services' bonus. Filters never score: Elasticsearch applies them as
 ``post_filter`` so that each facet's aggregation can drop its own filter; the embedded engine
@@ -194,13 +194,16 @@ class FieldMatch:
     """Look for any of ``tokens`` in ``field``; each matching token adds BM25 × boost.
 
     ``finds`` False: the tokens only add to the score of a document that other tokens of the
-    query found (generic words and an intent's action words, see :func:`finding_terms`).
+    query found (generic words and an intent's action words, see :func:`finding`).
+    ``minimum``: how many of the tokens a document must hold for this match to find it
+    (:meth:`RelevanceSettings.tokens_required`).
     """
 
     field: str
     tokens: tuple[str, ...]
     boost: float
     finds: bool = True
+    minimum: int = 1
 
 
 @dataclass(frozen=True)
@@ -262,7 +265,12 @@ def _field_matches(variant: QueryVariant, settings: RelevanceSettings) -> tuple[
         ]
     if not any(match.finds for match in matches):
         matches = [replace(match, finds=True) for match in matches]
-    return tuple(matches)
+    return tuple(
+        replace(match, minimum=settings.tokens_required(len(match.tokens)))
+        if match.finds
+        else match
+        for match in matches
+    )
 
 
 # One query of each kind a citizen types: characters (segmentation, synonyms, intents, the
@@ -331,31 +339,45 @@ def plan_query(request: SearchRequest, settings: RelevanceSettings | None = None
     )
 
 
-def finding_terms(
-    readings: Sequence[ReadingQuery],
-) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
-    """What finds a document: the finding tokens of every reading by field, and the keys of
-    the exact-name clauses. A document matches the query when it holds one of them.
+@dataclass(frozen=True)
+class Finding:
+    """What finds a document: one of ``any_of``'s tokens in its field, ``minimum`` of the
+    tokens of one of ``several``, or a name equal to one of ``keys``."""
+
+    any_of: dict[str, tuple[str, ...]]
+    several: tuple[FieldMatch, ...]
+    keys: tuple[str, ...]
+
+
+def finding(readings: Sequence[ReadingQuery]) -> Finding:
+    """What finds a document for ``readings``: their finding matches and exact-name keys.
 
     Generic and action tokens find nothing on their own: 登记 is in a tenth of the names and
     开 in many, and a document holding only those holds nothing of what the query is about
     (开饭店: 66,288 matches at 100,000 items, 16,811 without them). They are
-    :class:`ScoredOnce`, outside the readings, so the readings find this set.
+    :class:`ScoredOnce`, outside the readings, so the readings find this set. A match that
+    needs one token is merged with the others of its field into one flat disjunction.
     """
     tokens: dict[str, dict[str, None]] = {}
+    several: dict[FieldMatch, None] = {}
     for reading in readings:
         for match in reading.matches:
-            if match.finds:
+            if match.finds and match.minimum > 1:
+                several[replace(match, boost=1.0)] = None
+            elif match.finds:
                 tokens.setdefault(match.field, {}).update(dict.fromkeys(match.tokens))
     keys = tuple(dict.fromkeys(r.exact_key for r in readings if r.exact_key))
-    return {name: tuple(found) for name, found in tokens.items()}, keys
+    return Finding({name: tuple(found) for name, found in tokens.items()}, tuple(several), keys)
 
 
 # -- Elasticsearch ----------------------------------------------------------------------
 
 
 def _es_match(match: FieldMatch) -> dict[str, Any]:
-    return {"match": {match.field: {"query": " ".join(match.tokens), "boost": match.boost}}}
+    clause: dict[str, Any] = {"query": " ".join(match.tokens), "boost": match.boost}
+    if match.minimum > 1:
+        clause["minimum_should_match"] = match.minimum
+    return {"match": {match.field: clause}}
 
 
 def _es_reading(reading: ReadingQuery, plan: QueryPlan) -> dict[str, Any]:
@@ -414,10 +436,11 @@ def _es_exact(key: str, plan: QueryPlan) -> dict[str, Any]:
 
 
 def _es_finding(readings: Sequence[ReadingQuery], plan: QueryPlan) -> dict[str, Any]:
-    """The documents ``readings`` find (:func:`finding_terms`), as an unscored clause."""
-    tokens, keys = finding_terms(readings)
-    should = [{"terms": {name: list(values)}} for name, values in tokens.items()]
-    should += [_es_exact(key, plan) for key in keys]
+    """The documents ``readings`` find (:func:`finding`), as an unscored clause."""
+    found = finding(readings)
+    should = [{"terms": {name: list(values)}} for name, values in found.any_of.items()]
+    should += [_es_match(match) for match in found.several]
+    should += [_es_exact(key, plan) for key in found.keys]
     return {"bool": {"should": should}}
 
 
@@ -504,22 +527,28 @@ def _tantivy_exact(key: str, plan: QueryPlan, schema: tantivy.Schema) -> tantivy
 def _tantivy_finding(
     readings: Sequence[ReadingQuery], plan: QueryPlan, schema: tantivy.Schema
 ) -> tantivy.Query:
-    """The documents ``readings`` find (:func:`finding_terms`), one flat disjunction."""
+    """The documents ``readings`` find (:func:`finding`), one disjunction."""
     query, occur = tantivy.Query, tantivy.Occur
-    tokens, keys = finding_terms(readings)
+    found = finding(readings)
     clauses = [
         (occur.Should, query.term_query(schema, name, token))
-        for name, values in tokens.items()
+        for name, values in found.any_of.items()
         for token in values
     ]
-    clauses += [(occur.Should, _tantivy_exact(key, plan, schema)) for key in keys]
+    clauses += [(occur.Should, _tantivy_terms(match, schema)) for match in found.several]
+    clauses += [(occur.Should, _tantivy_exact(key, plan, schema)) for key in found.keys]
     return query.boolean_query(clauses)
 
 
-def _tantivy_match(match: FieldMatch, schema: tantivy.Schema) -> tantivy.Query:
+def _tantivy_terms(match: FieldMatch, schema: tantivy.Schema) -> tantivy.Query:
+    """Any of the match's tokens in its field, or ``minimum`` of them."""
     query, occur = tantivy.Query, tantivy.Occur
     terms = [(occur.Should, query.term_query(schema, match.field, t)) for t in match.tokens]
-    return query.boost_query(query.boolean_query(terms), match.boost)
+    return query.boolean_query(terms, match.minimum if match.minimum > 1 else None)
+
+
+def _tantivy_match(match: FieldMatch, schema: tantivy.Schema) -> tantivy.Query:
+    return tantivy.Query.boost_query(_tantivy_terms(match, schema), match.boost)
 
 
 def _tantivy_reading(
@@ -575,7 +604,7 @@ def tantivy_text_query(plan: QueryPlan, schema: tantivy.Schema) -> tantivy.Query
 def tantivy_match_query(plan: QueryPlan, schema: tantivy.Schema) -> tantivy.Query:
     """The documents :func:`tantivy_text_query` matches, without its scores.
 
-    Facet counts and the total need only the set (:func:`finding_terms`): on broad queries
+    Facet counts and the total need only the set (:func:`finding`): on broad queries
     (tens of thousands of matches) this flat disjunction costs about half the nested, boosted
     one.
     """

@@ -162,6 +162,12 @@ def test_longest_allowed_query_runs(loaded):
     assert result.total > 0
 
 
+def test_a_long_query_finds_items_holding_most_of_it_not_one_of_its_words(engine):
+    engine.index([doc(1, "公共场所卫生许可证注销"), doc(2, "演出许可证延续")])
+    assert names(engine, "公共场所卫生许可证注销") == ["公共场所卫生许可证注销"]
+    assert sorted(names(engine, "许可证")) == ["公共场所卫生许可证注销", "演出许可证延续"]
+
+
 def test_body_text_is_searched_but_never_shown(loaded):
     result = loaded.search(SearchRequest(text="第二十条"))
     assert [hit.id for hit in result.hits] == ["power:12"]

@@ -3,19 +3,22 @@ dis_max, filters as post_filter, facets that ignore their own filter, and the gu
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 import tantivy
 
+from search.documents import FIELDS
 from search.engines.embedded import build_schema
 from search.errors import InvalidRequest, QueryTooLong
 from search.filters import FILTERS
 from search.query import (
     MAX_PER_PAGE,
+    Finding,
     SearchRequest,
     es_search_body,
-    finding_terms,
+    finding,
     plan_query,
     tantivy_filtered,
     tantivy_text_query,
@@ -155,20 +158,37 @@ def test_action_words_are_scored_once_as_the_readings_dis_max_weighed_them():
     assert all(s["score_mode"] == "sum" and s["boost_mode"] == "multiply" for s in scored)
 
 
+def finding_tokens(found: Finding, field: str) -> set[str]:
+    several = (m.tokens for m in found.several if m.field == field)
+    return {*found.any_of.get(field, ()), *(token for tokens in several for token in tokens)}
+
+
+def test_a_long_query_needs_most_of_a_fields_tokens_in_an_item():
+    plan = plan_query(SearchRequest(text="公共场所卫生许可证注销"))
+    typed = plan.readings[0]
+    grams = next(m for m in typed.matches if m.field == "name_grams")
+    assert len(grams.tokens) >= 9 and grams.minimum == len(grams.tokens) * 60 // 100
+    clause = body_for(text="公共场所卫生许可证注销")["query"]
+    assert f'"minimum_should_match": {grams.minimum}' in json.dumps(clause, ensure_ascii=False)
+    # two tokens or fewer: either finds
+    short = plan_query(SearchRequest(text="护照")).readings[0]
+    assert {m.minimum for m in short.matches} == {1}
+
+
 def test_generic_tokens_and_action_words_find_nothing_alone():
     plan = plan_query(SearchRequest(text="开饭店"))
-    tokens, keys = finding_terms(plan.readings)
-    assert "饭店" in tokens["name_words"] and "餐饮" in tokens["name_words"]  # and its rewrites
-    assert "个体工商户" in tokens["name_words"]  # the object the intent implies finds too
-    found = {token for values in tokens.values() for token in values}
-    assert not found & {"开", "登记", "设立", "许可", "备案"}
-    assert keys[0] == "开饭店"  # exact names (typed, rewritten) are found
+    found = finding(plan.readings)
+    tokens = finding_tokens(found, "name_words")
+    assert "饭店" in tokens and "餐饮" in tokens  # and its rewrites
+    assert "个体工商户" in tokens  # the object the intent implies finds too
+    every = {token for name in FIELDS for token in finding_tokens(found, name)}
+    assert not every & {"开", "登记", "设立", "许可", "备案"}
+    assert found.keys[0] == "开饭店"  # exact names (typed, rewritten) are found
 
 
 def test_a_query_of_generic_words_only_is_found_by_them():
     plan = plan_query(SearchRequest(text="办 证"))
-    tokens, _keys = finding_terms(plan.readings)
-    assert {"办", "证"} <= set(tokens["name_words"])
+    assert {"办", "证"} <= finding_tokens(finding(plan.readings), "name_words")
     assert plan.scored_once == ()  # nothing left to score apart
     assert plan_query(SearchRequest(text="护照")).scored_once == ()
 
