@@ -32,16 +32,17 @@ class RelevanceSettings:
     action_weight: float = 0.35
     service_bonus: float = 0.0
     exact_name_kinds: tuple[str, ...] = ("service",)
-    required_percent: int = 0  # of a field's tokens, once there are required_from or more
+    required_percent: int = 0  # of a field's tokens, from required_from to required_until
     required_from: int = 3
+    required_until: int = 24
     required_at_most: int = 1
 
     def tokens_required(self, count: int) -> int:
         """How many of a reading's ``count`` finding tokens in one field a document must hold
         to be found by them: ``required_percent`` of them (rounded down, as Elasticsearch
-        rounds a percentage) once there are ``required_from`` or more, but no more than
-        ``required_at_most``; else any one."""
-        if count < self.required_from:
+        rounds a percentage), but no more than ``required_at_most``, when ``count`` is from
+        ``required_from`` to ``required_until``; else any one."""
+        if not self.required_from <= count <= self.required_until:
             return 1
         return max(1, min(self.required_at_most, count * self.required_percent // 100))
 
@@ -89,6 +90,7 @@ class RelevanceSettings:
             exact_name_kinds=tuple(data["exact_name"]["kinds"]),
             required_percent=int(data["matching"]["required_percent"]),
             required_from=int(data["matching"]["required_from"]),
+            required_until=int(data["matching"]["required_until"]),
             required_at_most=int(data["matching"]["required_at_most"]),
         )
 
