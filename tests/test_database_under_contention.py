@@ -23,12 +23,12 @@ from typing import Any
 import psycopg
 import pytest
 import requests
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, or_, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from catalog.database import unavailable, write_intent
-from catalog.models import FigureFact
+from catalog.models import ChangeRecord, FigureFact, ServiceItem
 from catalog.models.figure_facts import rebuild_figure_facts
 from catalog.services import accounts, search_documents, search_outbox, search_reindex
 from catalog.services.permissions import Actor
@@ -241,13 +241,11 @@ def test_a_request_that_cannot_get_the_lock_answers_503_with_retry_after(
         assert retried.status_code == 200 and sign_in().status_code == 302
 
 
-def dry_run_file(department: str, rows: int) -> bytes:
+def items_file(department: str, rows: int, prefix: str = "试导入事项") -> bytes:
     lines = [
         "事项名称,事项类型,实施主体,办件类型,法定办结时限,法定办结时限单位,承诺办结时限,到办事现场次数,是否收费,服务对象"
     ]
-    lines += [
-        f"试导入事项{n:05d},01,{department},承诺件,20,工作日,5,0,否,个人" for n in range(rows)
-    ]
+    lines += [f"{prefix}{n:05d},01,{department},承诺件,20,工作日,5,0,否,个人" for n in range(rows)]
     return ("\n".join(lines) + "\n").encode("utf-8-sig")
 
 
@@ -263,7 +261,7 @@ def test_a_long_dry_run_import_holds_no_lock_writes_and_sign_ins_wait_for(
     environ = live.environ(SQLITE_BUSY_TIMEOUT="1", TMPDIR=str(scratch))
     with gunicorn(environ, tmp_path / "gunicorn.log") as server:
         drafts = site.drafts(server, 3)
-        upload = dry_run_file(site.department.name, 600)
+        upload = items_file(site.department.name, 600)
         outcome: dict[str, Any] = {}
 
         def check_file() -> None:
@@ -295,6 +293,48 @@ def test_a_long_dry_run_import_holds_no_lock_writes_and_sign_ins_wait_for(
     )
     with live.session() as session:
         assert search_documents.published_count(session) == 0  # the dry run kept nothing
+
+
+def test_files_imported_at_once_keep_one_record_per_row_and_exact_facts(
+    live_database, site, tmp_path
+):
+    """Two files committed at the same moment through gunicorn's processes, each import holding
+    its rows' history and writing it a batch at a time (history.deferred), while a draft is
+    edited: every row lands once with one change record, the figure facts equal a rebuild and
+    the index the database."""
+    live = live_database
+    with gunicorn(live.environ(), tmp_path / "gunicorn.log") as server:
+        ((url, etag),) = site.drafts(server, 1)
+        uploads = iter(
+            [items_file(site.department.name, 120, prefix) for prefix in ("甲批", "乙批")]
+        )
+
+        def import_one() -> requests.Response:
+            return site.api().post(
+                server.url + "/api/v1/service-items/import?dry_run=false",
+                files={"file": ("事项.csv", next(uploads), "text/csv")},
+            )
+
+        codes = race(2, import_one)
+        edited = site.api().patch(url, json={"name": "导入之后的修改"}, headers={"If-Match": etag})
+        assert codes == [200, 200] and edited.status_code == 200, server.log_tail()
+        assert "Traceback" not in server.log.read_text(errors="replace")
+    with live.session() as session:
+        ids = session.scalars(
+            select(ServiceItem.id).where(
+                or_(ServiceItem.name.startswith("甲批"), ServiceItem.name.startswith("乙批"))
+            )
+        ).all()
+        recorded = Counter(
+            session.scalars(
+                select(ChangeRecord.entity_id).where(
+                    ChangeRecord.entity_type == "service_item", ChangeRecord.entity_id.in_(ids)
+                )
+            )
+        )
+    assert len(ids) == 240 and recorded == Counter(dict.fromkeys(ids, 1))
+    assert_facts_equal_a_rebuild(live)
+    assert_index_in_sync(live)
 
 
 @pytest.mark.database_neutral  # both URLs are its own: the same test on either pass
