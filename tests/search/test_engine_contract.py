@@ -15,6 +15,7 @@ from search.engines.elasticsearch import ElasticsearchEngine
 from search.engines.embedded import EmbeddedEngine
 from search.errors import EngineUnavailable
 from search.query import SearchRequest
+from tests.support.borrowed_cluster import drop_indices
 
 pytestmark = pytest.mark.filterwarnings("ignore:HTTPResponse.getheaders:DeprecationWarning")
 
@@ -582,6 +583,28 @@ def test_elasticsearch_never_writes_without_its_alias(elasticsearch_url):
     with pytest.raises(EngineUnavailable, match="run a reindex"):
         es.index([doc(1, "普通护照签发")])
     assert not es._client.indices.exists(index=es.alias)
+
+
+@pytest.mark.elasticsearch
+def test_elasticsearch_serves_a_rebuilt_index_as_one_segment(elasticsearch_url):
+    """A search scores each segment's matches apart, so a rebuild merges before the switch.
+    Refreshes while the new index fills cut it into several segments first."""
+    es = ElasticsearchEngine(elasticsearch_url, prefix=f"qingdan-merge-{uuid.uuid4().hex[:10]}")
+
+    def refreshed_while_filling() -> Iterator[SearchDocument]:
+        for number in range(1, 2001):
+            if number % 600 == 0:
+                es._client.indices.refresh(index=f"{es.alias}-*")
+            yield doc(number, f"事项{number}号")
+
+    try:
+        report = es.reindex(refreshed_while_filling(), expected_count=2000)
+        assert report.ok, report.problems
+        segments = es._client.cat.segments(index=es.alias, format="json")
+        assert [s["docs.count"] for s in segments if s["prirep"] == "p"] == ["2000"]
+        assert names(es, "事项1234号")[0] == "事项1234号"
+    finally:
+        drop_indices(es)
 
 
 @pytest.mark.parametrize(
