@@ -30,10 +30,20 @@ from sqlalchemy.exc import DBAPIError
 from catalog.database import unavailable, write_intent
 from catalog.models import ChangeRecord, FigureFact, ServiceItem
 from catalog.models.figure_facts import rebuild_figure_facts
-from catalog.services import accounts, search_documents, search_outbox, search_reindex
+from catalog.schemas.random_checks import TaskSchema
+from catalog.services import (
+    accounts,
+    random_checks,
+    search_documents,
+    search_outbox,
+    search_reindex,
+)
 from catalog.services.permissions import Actor
+from catalog.services.random_check_results import RESULT_ENTITY
+from catalog.services.random_checks import TASK_ENTITY
 from search.engines.embedded import EmbeddedEngine
 from tests import factories
+from tests.draw_fixtures import make_district, task_data
 from tests.factories import PASSWORD
 from tests.support.databases import LiveDatabase, sessions_on
 from tests.support.servers import RunningServer, gunicorn
@@ -204,6 +214,61 @@ def test_a_legal_basis_changed_at_once_by_several_admins_is_changed_once(
         assert codes == [201] + [412] * 7, server.log_tail()
         changes = site.api().get(f"{server.url}/api/v1/legal-basis-changes").json()
     assert [c["legal_basis_id"] for c in changes].count(basis_id) == 1
+    assert "Traceback" not in server.log.read_text(errors="replace")
+
+
+def test_a_random_check_task_and_a_result_changed_at_once_are_changed_once(
+    live_database, site, tmp_path
+):
+    """双随机: editors racing on one version of a planned task, then inspectors on one drawn
+    target's result, through gunicorn's processes: one change wins, every other gets 412 (the
+    version the UPDATE names is gone), and the trail holds one record of it."""
+    with write_intent(), live_database.session() as session:
+        district = make_district(session)
+        task = random_checks.create_task(session, TaskSchema().load(task_data(district)), OPERATOR)
+        task_id = task.id
+    with gunicorn(live_database.environ(), tmp_path / "gunicorn.log") as server:
+        url = f"{server.url}/api/v1/random-check-tasks/{task_id}"
+        etag = site.api().get(url).headers["ETag"]
+        turns = iter(range(6))
+        patches = [site.api() for _ in range(6)]
+
+        def rename() -> requests.Response:
+            n = next(turns)
+            return patches[n].patch(
+                url, json={"name": f"并发修改任务{n}"}, headers={"If-Match": etag}
+            )
+
+        assert race(6, rename) == [200] + [412] * 5, server.log_tail()
+        task = site.api().get(url)
+        committed = site.api().post(
+            f"{url}/commit", json={}, headers={"If-Match": task.headers["ETag"]}
+        )
+        assert committed.status_code == 200, committed.text
+        drawn = site.api().post(
+            f"{url}/draw",
+            json={"witness": "并发测试"},
+            headers={"If-Match": committed.headers["ETag"]},
+        )
+        assert drawn.status_code == 201, drawn.text
+        draw = site.api().get(f"{url}/draw").json()
+        target = draw["targets"][0]
+        result_url = f"{url}/results/{target['drawn_target_id']}"
+        result_etag = f'"{target["version"]}"'
+        recorders = [site.api() for _ in range(6)]
+        turns = iter(range(6))
+
+        def record() -> requests.Response:
+            n = next(turns)
+            body = {"result": "no_problem", "checked_on": draw["draw_date"], "handling": f"第{n}次"}
+            return recorders[n].put(result_url, json=body, headers={"If-Match": result_etag})
+
+        assert race(6, record) == [200] + [412] * 5, server.log_tail()
+    with live_database.session() as session:
+        updates = session.scalars(
+            select(ChangeRecord.entity_type).where(ChangeRecord.action == "update")
+        ).all()
+    assert Counter(updates) == {TASK_ENTITY: 1, RESULT_ENTITY: 1}
     assert "Traceback" not in server.log.read_text(errors="replace")
 
 

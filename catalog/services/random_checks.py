@@ -189,8 +189,10 @@ def _record(
 
 
 def _flush_unique(session: Session) -> None:
+    """Flush the task: a code another task holds is a validation error, and a version another
+    writer changed meanwhile a 412 (on PostgreSQL both may have read the same version)."""
     try:
-        session.flush()
+        flush_versioned(session)
     except IntegrityError:
         session.rollback()
         raise validation_failed(
