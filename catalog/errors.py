@@ -6,12 +6,13 @@ from flask import Flask, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .api.errors import error_response, http_error
 from .database import rollback_quietly, unavailable
 from .extensions import db, login_manager
-from .services.errors import DomainError
+from .services.errors import DomainError, stale_version
 
 # Seconds a client should wait before trying again: a busy database frees up within moments,
 # an unreachable one takes a restart.
@@ -53,7 +54,12 @@ def register_error_handlers(app: Flask) -> None:
         return on_domain_error(DomainError("csrf_failed", message, 400))
 
     def on_database_error(error: SQLAlchemyError):  # type: ignore[no-untyped-def]
-        """A database that is busy or unreachable: 503 with Retry-After; any other error is a fault."""
+        """A version another writer changed meanwhile: 412, wherever the change was flushed (a
+        query's autoflush too; on PostgreSQL two requests may read the same version). A
+        database that is busy or unreachable: 503 with Retry-After. Any other error is a fault."""
+        if isinstance(error, StaleDataError):
+            rollback_quietly(db.session)
+            return on_domain_error(stale_version())
         reason = unavailable(error)
         if reason is None:
             raise error

@@ -114,14 +114,11 @@ def record_result(
     if row.published_at is not None:
         raise conflict("该检查结果已公示，不能修改。")
     require_version(row, expected_version)
-    # read before the row changes: a query after it would flush the change on its own, where
-    # a version another writer changed meanwhile could not become a 412
-    draw_date = draw_of(task).draw_date  # drawn: it has targets
     before = result_snapshot(row)
     for name in ("checked_on", "result", "handling"):
         if name in data:
             setattr(row, name, data[name])
-    problems = _check(row, draw_date, china_today(now))
+    problems = _check(row, draw_of(task).draw_date, china_today(now))  # drawn: it has targets
     if problems:
         session.rollback()
         raise validation_failed(problems.by_field)
