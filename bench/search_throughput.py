@@ -202,10 +202,9 @@ def main() -> int:
         f"{'':<32}{'req/s':>8}{'÷ bare':>8}{'p50 ms':>8}{'p99 ms':>8}{'errors':>7}"
         f"{'server CPU ms/req':>19}{'bare ÷ case':>12}"
     )
-    bare_rate, bare_cpu = (
-        statistics.fmean(figure(results[label]) for label in (BARE_FIRST, BARE_LAST))
-        for figure in (lambda r: r["requests"] / r["seconds"], lambda r: r["cpu_ms"])
-    )
+    bares = [results[BARE_FIRST], results[BARE_LAST]]
+    bare_rate = statistics.fmean(r["requests"] / r["seconds"] for r in bares)
+    bare_cpu = statistics.fmean(r["cpu_ms"] for r in bares)
     for label, r in results.items():
         rate = r["requests"] / r["seconds"]
         cpu = (

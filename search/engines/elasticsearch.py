@@ -482,9 +482,9 @@ class ElasticsearchEngine(Rebuilding[str]):
         rebuild leaves cost twice the `took` of one (bench/README.md). Elasticsearch warns
         against merging an index that is still written to, because a merged segment above
         5 GB is never merged again; a catalog's index is a few hundred MB, so later writes'
-        small segments keep merging with it as usual.
+        small segments keep merging with it as usual. Lucene flushes the indexing buffer
+        before it merges, so the documents not yet refreshed are merged too.
         """
-        self._client.indices.refresh(index=index)
         self._client.indices.forcemerge(
             index=index, max_num_segments=1, request_timeout=_MERGE_TIMEOUT
         )
